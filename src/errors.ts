@@ -1,0 +1,149 @@
+/**
+ * Every error delm throws on purpose is a {@link DelmError} with a stable `code`, so callers can
+ * `switch (err.code)` instead of matching messages. Subclasses exist where callers need fields.
+ * Messages say what went wrong and what to do; they never contain API keys or other secrets.
+ */
+
+/** Stable machine-readable error codes. Never renamed once released. */
+export type DelmErrorCode =
+  | 'INVALID_CONFIG'
+  | 'INVALID_ARGUMENT'
+  | 'LEDGER_FULL'
+  | 'LEDGER_CORRUPT'
+  | 'QUEUE_FULL'
+  | 'LEASE_LOST'
+  | 'CHANNEL_FULL'
+  | 'MESSAGE_TOO_LARGE'
+  | 'BUDGET_EXHAUSTED'
+  | 'RATE_LIMITED'
+  | 'MISSING_API_KEY'
+  | 'PROVIDER_ERROR'
+  | 'PROVIDER_TIMEOUT'
+  | 'MALFORMED_OUTPUT'
+  | 'WORKER_CRASHED'
+  | 'ABORTED'
+  | 'NOT_FOUND'
+  | 'CLOSED';
+
+/** Base class of every error delm raises deliberately. */
+export class DelmError extends Error {
+  /** Stable code; see {@link DelmErrorCode}. */
+  readonly code: DelmErrorCode;
+
+  constructor(code: DelmErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+
+  /** A plain-object form that survives `postMessage` / JSON (structured clone drops subclasses). */
+  toJSON(): { name: string; code: DelmErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** Configuration or options failed validation; `issues` lists each problem with its path. */
+export class InvalidConfigError extends DelmError {
+  readonly issues: readonly string[];
+  constructor(message: string, issues: readonly string[] = []) {
+    super('INVALID_CONFIG', issues.length ? `${message}:\n  - ${issues.join('\n  - ')}` : message);
+    this.issues = issues;
+  }
+}
+
+/** The ledger reached its configured maximum size; nothing was written. */
+export class LedgerFullError extends DelmError {
+  constructor(
+    readonly needed: number,
+    readonly limit: number,
+    what: 'bytes' | 'entries',
+  ) {
+    super(
+      'LEDGER_FULL',
+      `context ledger is full: needs ${needed} ${what} but the limit is ${limit}; raise ledger.max${what === 'bytes' ? 'Bytes' : 'Entries'}`,
+    );
+  }
+}
+
+/** The task queue reached its configured capacity; the task was not enqueued. */
+export class QueueFullError extends DelmError {
+  constructor(
+    readonly needed: number,
+    readonly limit: number,
+    what: 'tasks' | 'bytes',
+  ) {
+    super(
+      'QUEUE_FULL',
+      `task queue is full: needs ${needed} ${what} but the limit is ${limit}; raise queue.max${what === 'tasks' ? 'Tasks' : 'PayloadBytes'}`,
+    );
+  }
+}
+
+/** The lease was no longer held (it expired and another agent claimed the task, or it finished). */
+export class LeaseLostError extends DelmError {
+  constructor(
+    readonly taskId: number,
+    detail: string,
+  ) {
+    super('LEASE_LOST', `lease on task ${taskId} is no longer held: ${detail}`);
+  }
+}
+
+/** A run-wide budget would be exceeded; `resource` names which one. */
+export class BudgetExhaustedError extends DelmError {
+  constructor(
+    readonly resource: 'tokens' | 'costMicroUsd' | 'modelCalls' | 'wallTimeMs',
+    readonly limit: number,
+    readonly used: number,
+  ) {
+    super('BUDGET_EXHAUSTED', `budget exhausted: ${resource} used ${used} of ${limit}`);
+  }
+}
+
+/** A required API key is missing; `variable` names the environment variable to set. */
+export class MissingApiKeyError extends DelmError {
+  constructor(
+    readonly provider: string,
+    readonly variable: string,
+  ) {
+    super('MISSING_API_KEY', `${provider} needs an API key: set the ${variable} environment variable (or pass apiKey)`);
+  }
+}
+
+/** A provider call failed; `status` is the HTTP status when there was one, `retryable` whether retrying may help. */
+export class ProviderError extends DelmError {
+  constructor(
+    message: string,
+    readonly provider: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+    options?: { cause?: unknown; code?: 'PROVIDER_ERROR' | 'PROVIDER_TIMEOUT' | 'RATE_LIMITED' },
+  ) {
+    super(options?.code ?? 'PROVIDER_ERROR', message, options);
+  }
+}
+
+/** A model's structured output did not validate, even after the repair attempt. */
+export class MalformedOutputError extends DelmError {
+  constructor(
+    message: string,
+    /** The raw text the model produced, truncated, for the failure record. */
+    readonly raw: string,
+  ) {
+    super('MALFORMED_OUTPUT', message);
+  }
+}
+
+/** The operation was cancelled through an AbortSignal. */
+export class AbortedError extends DelmError {
+  constructor(reason = 'operation aborted') {
+    super('ABORTED', reason);
+  }
+}
+
+/** Type guard for {@link DelmError} that also accepts the plain form produced by `toJSON()` across threads. */
+export function isDelmError(value: unknown, code?: DelmErrorCode): value is DelmError {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = (value as { code?: unknown }).code;
+  return typeof c === 'string' && (value instanceof DelmError || 'message' in value) && (code === undefined || c === code);
+}

@@ -64,6 +64,10 @@ export interface ClaimOptions {
   leaseMs?: number;
   /** How long to wait for a task before giving up (0 = don't wait). Default 0. */
   timeoutMs?: number;
+  /** Return undefined as soon as the queue is drained (default true); false keeps waiting for new tasks. */
+  stopWhenDrained?: boolean;
+  /** Keep retrying this long (µs) before sleeping, so a task that arrives right away is picked up without a wake-up. Default 50. */
+  spinMicros?: number;
   signal?: AbortSignal;
 }
 
@@ -72,7 +76,7 @@ export interface TaskQueue {
   enqueue(task: TaskInput | string): number;
   /** Claim without waiting; undefined when nothing is claimable now. */
   tryClaim(agentId: number, leaseMs?: number): Lease | undefined;
-  /** Claim, sleeping (Atomics.wait) until a task is claimable, the queue drains or closes, or the timeout. Workers only. */
+  /** Claim, sleeping (Atomics.wait) until a task is claimable, the queue drains (see `stopWhenDrained`) or closes, or the timeout. Workers only. */
   claim(agentId: number, options?: ClaimOptions): Lease | undefined;
   /** Same as claim, but never blocks the thread (Atomics.waitAsync). */
   claimAsync(agentId: number, options?: ClaimOptions): Promise<Lease | undefined>;

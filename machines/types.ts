@@ -1,0 +1,288 @@
+/**
+ * The contract between the pure machines in `machines/` and the hosts in `actors/` that provide
+ * their side effects. Every actor a machine may invoke is named here with its input and output;
+ * the host supplies implementations with `machine.provide({ actors: { name: fromPromise(...) } })`.
+ * Nothing in this folder imports worker, model or shared-memory code.
+ */
+
+// ─── shared shapes ────────────────────────────────────────────────────────────
+
+/** A task this agent holds a lease on. The host keeps the lease itself (keyed by `taskId`). */
+export interface ClaimedTask {
+  readonly taskId: number;
+  /** 1 for the first claim of this task, 2 for the second, … */
+  readonly attempt: number;
+  readonly payload: string;
+}
+
+/** A sub-task to enqueue (a follow-up from a step, or more work from the finalizer). */
+export interface TaskSpec {
+  readonly payload: string;
+  /** Higher is claimed first; the queue clamps it. */
+  readonly priority?: number;
+}
+
+/** What the agent reads of the ledger before thinking: opaque to the machine (gists, budgeted). */
+export type Digest = unknown;
+
+/** A proposed ledger entry with its evidence: opaque to the machines, parsed by the host. */
+export type Proposal = unknown;
+
+/** The full detail behind one gist label, as returned by `unfold`. */
+export interface UnfoldedDetail {
+  readonly label: string;
+  readonly detail: unknown;
+}
+
+/** What one model call of an agent decided. */
+export type StepResult =
+  | { readonly type: 'propose'; readonly proposals: readonly Proposal[]; readonly followUps?: readonly TaskSpec[]; readonly result?: string }
+  | { readonly type: 'unfold'; readonly labels: readonly string[] }
+  | { readonly type: 'done'; readonly result?: string };
+
+/** An error as the machines keep it: plain data, so it survives `postMessage` and snapshots. */
+export interface ErrorInfo {
+  /** Stable code (`DelmErrorCode` values, or `NOT_PROVIDED`), when the error had one. */
+  readonly code: string | undefined;
+  readonly message: string;
+  /** The error's own `retryable` flag, when it had one (ProviderError does). */
+  readonly retryable: boolean | undefined;
+}
+
+/** Why a machine stopped early: the run's budget ran out, or the host aborted it (STOP). */
+export type StopReason = 'budget' | 'aborted';
+
+/** Events a host may send to any of the machines. */
+export type HostEvent = { readonly type: 'STOP'; readonly reason?: string } | { readonly type: 'BUDGET_EXHAUSTED' };
+
+// ─── agent ────────────────────────────────────────────────────────────────────
+
+/** Tunables of the agent machine; every field has a default (see `DEFAULT_AGENT_CONFIG`). */
+export interface AgentConfig {
+  /** First backoff delay after a retryable model error; doubles each retry. */
+  readonly baseDelayMs: number;
+  /** Cap on one backoff delay. */
+  readonly maxDelayMs: number;
+  /** Retries of one model call before the task is failed. */
+  readonly maxRetries: number;
+  /** Interval of lease extensions while thinking. */
+  readonly leaseExtendMs: number;
+  /** Labels passed to one `unfold` (the model's list is truncated). */
+  readonly maxUnfoldPerStep: number;
+  /** Unfold rounds allowed per task; asking for more fails the task. */
+  readonly maxUnfoldRounds: number;
+  /** Finalization rounds of the run (the last one must answer). */
+  readonly maxRounds: number;
+}
+
+/** Input of the agent machine. */
+export interface AgentInput {
+  readonly agentId: number;
+  readonly config?: Partial<AgentConfig>;
+}
+
+/** Input of `claimTask`. Output: a claimed task, or `null` when the queue is drained (the host waits internally otherwise). */
+export interface ClaimTaskInput {
+  readonly agentId: number;
+}
+
+/** Input of the task-scoped actors `readDigest` and `extendLease`. */
+export interface TaskActorInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+}
+
+/** Input of `callModel`. Output: a {@link StepResult}. Honour `signal`: STOP aborts the call. */
+export interface CallModelInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+  readonly digest: Digest;
+  /** Details unfolded so far for this task, oldest first. */
+  readonly unfolded: readonly UnfoldedDetail[];
+  /** 1 for the first try of this step, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Unfold rounds still allowed; 0 means the model must propose or finish now. */
+  readonly unfoldsLeft: number;
+}
+
+/** Input of `unfold` (at most `maxUnfoldPerStep` labels). Output: the details. */
+export interface UnfoldInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+  readonly labels: readonly string[];
+}
+
+/** Input of `propose`: send proposals to the verifier. Output ignored (an ack). */
+export interface ProposeInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+  readonly proposals: readonly Proposal[];
+}
+
+/** Input of `enqueueTasks`. Output: the new task ids. */
+export interface EnqueueTasksInput {
+  readonly agentId: number;
+  /** Task that spawned these, or -1 (the finalizer). */
+  readonly parentTaskId: number;
+  readonly tasks: readonly TaskSpec[];
+}
+
+/** Input of `completeTask`. */
+export interface CompleteTaskInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+  readonly result: string | undefined;
+}
+
+/** Input of `failTask`. */
+export interface FailTaskInput {
+  readonly agentId: number;
+  readonly task: ClaimedTask;
+  readonly reason: string;
+}
+
+/** Input of `electFinalizer`, invoked when `claimTask` reports the queue drained. */
+export interface ElectFinalizerInput {
+  readonly agentId: number;
+}
+
+/**
+ * Output of `electFinalizer`. Exactly one agent per drain gets `finalize` (with the run-wide round
+ * number, 1-based); the others are held by the host until that finalizer decides, then told to
+ * `claim` (it enqueued more work) or `exit` (it answered, or the run ended).
+ */
+export type Election = { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
+
+/** Counters and current state of an agent, kept for the inspector and the timeline. */
+export interface AgentContext {
+  readonly agentId: number;
+  readonly config: AgentConfig;
+  readonly task: ClaimedTask | null;
+  readonly digest: Digest;
+  readonly unfolded: readonly UnfoldedDetail[];
+  readonly unfoldRounds: number;
+  /** Retries of the current model step (0 on the first try). */
+  readonly stepRetries: number;
+  readonly step: StepResult | null;
+  /** Why the current task is being failed (set before `failingTask`). */
+  readonly failReason: string | null;
+  readonly tasksCompleted: number;
+  readonly tasksFailed: number;
+  /** Tasks dropped because their lease was lost (another agent owns them now). */
+  readonly tasksAbandoned: number;
+  /** Model retries over the whole life of the agent. */
+  readonly retries: number;
+  readonly leaseExtensions: number;
+  readonly followUpsEnqueued: number;
+  readonly round: number;
+  readonly lastError: ErrorInfo | null;
+  readonly stopReason: StopReason | null;
+  readonly failure: string | null;
+  readonly answer: string | null;
+}
+
+/** Final output of the agent machine. */
+export interface AgentOutput {
+  readonly status: 'done' | 'stopped' | 'failed';
+  /** StopReason when stopped, the failure when failed. */
+  readonly reason: string | undefined;
+  /** The final answer, when this agent was the finalizer that answered. */
+  readonly answer: string | undefined;
+  /** The task still held when it stopped; the host should release it (or let its lease expire). */
+  readonly heldTaskId: number | undefined;
+  readonly tasksCompleted: number;
+  readonly tasksFailed: number;
+  readonly retries: number;
+}
+
+// ─── finalizer ────────────────────────────────────────────────────────────────
+
+/** Input of the finalizer machine. */
+export interface FinalizerInput {
+  readonly agentId: number;
+  /** Run-wide finalization round, 1-based (from the election). */
+  readonly round: number;
+  readonly maxRounds: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly maxRetries?: number;
+}
+
+/** Input of `readLedger`. Output: the digest the finalizer decides on. */
+export interface ReadLedgerInput {
+  readonly agentId: number;
+  readonly round: number;
+}
+
+/** Input of `decide`. When `mayEnqueue` is false the actor must return an answer. */
+export interface DecideInput {
+  readonly agentId: number;
+  readonly digest: Digest;
+  readonly round: number;
+  readonly maxRounds: number;
+  readonly mayEnqueue: boolean;
+  readonly attempt: number;
+}
+
+/** Output of `decide`: more work, or the answer. */
+export type Decision = { readonly type: 'enqueue'; readonly tasks: readonly TaskSpec[] } | { readonly type: 'answer'; readonly answer: string };
+
+/** Input of `publishAnswer`. */
+export interface PublishAnswerInput {
+  readonly agentId: number;
+  readonly answer: string;
+}
+
+/** Final output of the finalizer machine. */
+export type FinalizerOutput =
+  | { readonly type: 'answer'; readonly answer: string }
+  | { readonly type: 'enqueued'; readonly taskIds: readonly number[] }
+  | { readonly type: 'stopped'; readonly reason: StopReason }
+  | { readonly type: 'failed'; readonly reason: string };
+
+// ─── verifier ─────────────────────────────────────────────────────────────────
+
+/** Input of the verifier machine. */
+export interface VerifierInput {
+  readonly verifierId?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly maxRetries?: number;
+}
+
+/** Input of `receiveProposal`. */
+export interface ReceiveInput {
+  readonly verifierId: number;
+}
+
+/** Output of `receiveProposal`: the next proposal, or `closed` when the channel is closed and empty. */
+export type Received = { readonly type: 'proposal'; readonly proposal: Proposal } | { readonly type: 'closed' };
+
+/** Input of `checkProposal`. */
+export interface CheckInput {
+  readonly proposal: Proposal;
+  readonly attempt: number;
+}
+
+/** Output of `checkProposal`. `entry`, when given, is what to commit instead of the raw proposal. */
+export interface Verdict {
+  readonly verdict: 'accept' | 'reject' | 'duplicate';
+  readonly reason: string;
+  readonly entry?: unknown;
+}
+
+/** Input of `commit` (accepted) and `recordFailure` (rejected). */
+export interface VerdictInput {
+  readonly proposal: Proposal;
+  readonly verdict: Verdict;
+}
+
+/** Final output of the verifier machine. */
+export interface VerifierOutput {
+  readonly status: 'closed' | 'stopped' | 'failed';
+  readonly reason: string | undefined;
+  readonly received: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly duplicates: number;
+}

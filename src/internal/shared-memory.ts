@@ -1,0 +1,67 @@
+/** Small helpers for growable SharedArrayBuffers and Atomics, shared by the substrate modules. */
+import { isMainThread } from 'node:worker_threads';
+
+/** Creates a growable SharedArrayBuffer of `initial` bytes that may grow to `max`. */
+export function growableBuffer(initial: number, max: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(Math.min(initial, max), { maxByteLength: max });
+}
+
+/**
+ * Ensures `sab` is at least `needed` bytes long, growing geometrically. Safe when several threads
+ * grow the same buffer at once: a grow that loses the race to a larger one is simply ignored.
+ * Returns false when `needed` exceeds the buffer's maximum.
+ */
+export function ensureByteLength(sab: SharedArrayBuffer, needed: number): boolean {
+  if (sab.byteLength >= needed) return true;
+  if (needed > sab.maxByteLength) return false;
+  const target = Math.min(sab.maxByteLength, Math.max(needed, sab.byteLength * 2));
+  try {
+    sab.grow(target);
+  } catch {
+    // Another thread grew it first (grow never shrinks); fall through to the re-check.
+  }
+  if (sab.byteLength < needed) {
+    try {
+      sab.grow(needed);
+    } catch {
+      /* grown concurrently */
+    }
+  }
+  return sab.byteLength >= needed;
+}
+
+/** Atomically raises `view[index]` to at least `value`; returns the value now stored. */
+export function atomicMax(view: Int32Array, index: number, value: number): number {
+  for (;;) {
+    const current = Atomics.load(view, index);
+    if (current >= value) return current;
+    if (Atomics.compareExchange(view, index, current, value) === current) return value;
+  }
+}
+
+/** Atomically lowers `view[index]` to at most `value`; returns the value now stored. */
+export function atomicMin(view: Int32Array, index: number, value: number): number {
+  for (;;) {
+    const current = Atomics.load(view, index);
+    if (current <= value) return current;
+    if (Atomics.compareExchange(view, index, current, value) === current) return value;
+  }
+}
+
+/** Whether this thread may block in `Atomics.wait` (delm treats the main thread as non-blocking). */
+export const canBlock = !isMainThread;
+
+/**
+ * Waits on `view[index]` while it equals `expected`, without blocking the thread. Unlike a bare
+ * `Atomics.waitAsync`, keeps the event loop alive for the duration (a pending waitAsync does not).
+ */
+export async function waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+  const result = Atomics.waitAsync(view, index, expected, timeoutMs);
+  if (!result.async) return result.value;
+  const keepAlive = setTimeout(() => {}, Math.max(1, Math.min(timeoutMs, 2 ** 31 - 1)));
+  try {
+    return await result.value;
+  } finally {
+    clearTimeout(keepAlive);
+  }
+}

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PatchError } from '../errors.js';
+import { applyPatch, parsePatch, type Patch } from './patch.js';
+import { runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
+import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
+
+/** One debugging sub-task: make this failing test pass without breaking the others. */
+export interface DebugSubTask {
+  /** `testFile > testName`. */
+  readonly id: string;
+  readonly testFile: string;
+  readonly testName: string;
+  /** The failure message (truncated) from the baseline run. */
+  readonly error: string;
+  /** Workspace files the test file imports directly: where the bug most likely is. */
+  readonly relatedFiles: readonly string[];
+}
+
+/** Names a test: a sub-task, or its file and name. */
+export type TestRef = { readonly testFile: string; readonly testName: string } | string;
+
+/** Evidence for or against one patch, from running the whole suite on a patched copy. */
+export interface PatchVerification {
+  /** False when the patch could not be applied (see `rejection`); nothing was run then. */
+  readonly applied: boolean;
+  readonly rejection?: string;
+  readonly targetPasses: boolean;
+  /** Ids of tests that passed before the patch and do not pass after it. */
+  readonly regressions: readonly string[];
+  /** Target passes, nothing regressed. */
+  readonly verified: boolean;
+  readonly run?: TestRun;
+  /** Truncated digest of the run (or the rejection). */
+  readonly output: string;
+}
+
+/** A patch offered for merging, named so the report can say which were taken. */
+export interface MergeCandidate {
+  readonly id: string;
+  readonly patch: Patch;
+}
+
+/** Outcome of {@link mergePatches}. */
+export interface MergeResult {
+  readonly applied: readonly string[];
+  readonly skipped: readonly { readonly id: string; readonly reason: string }[];
+  /** The edits of every applied patch, in order: apply this to the real workspace to get the merged state. */
+  readonly combined: Patch;
+  readonly run: TestRun;
+  /** Every test passed on the merged copy. */
+  readonly allPass: boolean;
+}
+
+/** Options shared by the verifying functions. */
+export interface VerifyOptions extends RunTestsOptions {
+  /** A run of the unpatched workspace, to avoid re-running it for every patch. */
+  readonly baseline?: TestRun;
+}
+
+function refId(ref: TestRef): string {
+  return typeof ref === 'string' ? ref : testId(ref.testFile, ref.testName);
+}
+
+/** Runs the workspace's suite once and returns one sub-task per failing test. */
+export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun }> {
+  const ws = await loadWorkspace(dir);
+  const run = await runTests(ws.dir, options);
+  const tasks: DebugSubTask[] = [];
+  for (const r of run.results) {
+    if (r.status !== 'fail') continue;
+    tasks.push({
+      id: r.id,
+      testFile: r.file,
+      testName: r.name,
+      error: r.error ?? '',
+      relatedFiles: await importedFiles(ws.dir, r.file, ws.sourceFiles),
+    });
+  }
+  return { tasks, run };
+}
+
+/** Workspace-relative files that `testFile` imports with a relative specifier. */
+async function importedFiles(root: string, testFile: string, known: readonly string[]): Promise<string[]> {
+  const text = await readFile(path.join(root, testFile), 'utf8').catch(() => '');
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    const rel = path.posix.normalize(path.posix.join(path.posix.dirname(testFile), m[1] ?? ''));
+    if (known.includes(rel)) out.add(rel);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Applies `patch` to an isolated copy of the workspace and runs the whole suite there. The patch
+ * is verified when the target test passes and no test that passed before fails (or vanishes) after.
+ */
+export async function verifyPatch(workspace: string, patch: Patch, target: TestRef, options: VerifyOptions = {}): Promise<PatchVerification> {
+  const ws = await loadWorkspace(workspace);
+  const baseline = options.baseline ?? (await runTests(ws.dir, options));
+  const targetId = refId(target);
+  return withWorkspaceCopy(ws.dir, async (copy) => {
+    try {
+      await applyPatch(copy, parsePatch(patch));
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      return { applied: false, rejection: err.message, targetPasses: false, regressions: [], verified: false, output: `patch rejected: ${err.message}` };
+    }
+    const run = await runTests(copy, options);
+    const after = new Map(run.results.map((r) => [r.id, r.status]));
+    const targetPasses = after.get(targetId) === 'pass';
+    const regressions = baseline.results.filter((r) => r.status === 'pass' && after.get(r.id) !== 'pass').map((r) => r.id);
+    return {
+      applied: true,
+      targetPasses,
+      regressions,
+      verified: targetPasses && regressions.length === 0 && !run.timedOut,
+      run,
+      output: run.output,
+    };
+  });
+}
+
+/**
+ * Applies the candidates in order on one isolated copy, skipping any that no longer apply cleanly
+ * after the earlier ones (a conflict) or that duplicate an applied one, then runs the whole suite.
+ * The real workspace is not touched; `combined` is the merged patch.
+ */
+export async function mergePatches(workspace: string, candidates: readonly MergeCandidate[], options: RunTestsOptions = {}): Promise<MergeResult> {
+  const ws = await loadWorkspace(workspace);
+  return withWorkspaceCopy(ws.dir, async (copy) => {
+    const applied: string[] = [];
+    const skipped: { id: string; reason: string }[] = [];
+    const combined: Patch[number][] = [];
+    const seen = new Set<string>();
+    for (const candidate of candidates) {
+      const key = JSON.stringify(candidate.patch);
+      if (seen.has(key)) {
+        skipped.push({ id: candidate.id, reason: 'duplicate of a patch already applied' });
+        continue;
+      }
+      try {
+        await applyPatch(copy, parsePatch(candidate.patch));
+      } catch (err) {
+        if (!(err instanceof PatchError)) throw err;
+        skipped.push({ id: candidate.id, reason: `conflicts with the patches applied before it: ${err.message}` });
+        continue;
+      }
+      seen.add(key);
+      applied.push(candidate.id);
+      combined.push(...candidate.patch);
+    }
+    const run = await runTests(copy, options);
+    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0 };
+  });
+}

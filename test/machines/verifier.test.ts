@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from 'xstate';
+import { verifierMachine } from '../../machines/verifier.js';
+import type { CheckInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
+import { coded, hang, scripted, start, untaken } from './scripted.js';
+import type { Step } from './scripted.js';
+
+const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'proposal', proposal: p } });
+const closed: Step<Received, ReceiveInput> = { ok: { type: 'closed' } };
+
+function runVerifier(scripts: {
+  receiveProposal: Step<Received, ReceiveInput>[];
+  checkProposal?: Step<Verdict, CheckInput>[];
+  commit?: Step<unknown, VerdictInput>[];
+  recordFailure?: Step<unknown, VerdictInput>[];
+}) {
+  const s = {
+    receiveProposal: scripted(scripts.receiveProposal),
+    checkProposal: scripted(scripts.checkProposal ?? [{ ok: { verdict: 'accept', reason: 'ok' } }]),
+    commit: scripted(scripts.commit ?? [{ ok: 1 }]),
+    recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }]),
+  };
+  const machine = verifierMachine.provide({
+    actors: { receiveProposal: s.receiveProposal.logic, checkProposal: s.checkProposal.logic, commit: s.commit.logic, recordFailure: s.recordFailure.logic },
+  });
+  return { ...start(machine, { verifierId: 1, baseDelayMs: 2, maxRetries: 2 }), s };
+}
+
+describe('verifier machine', () => {
+  it('commits accepted proposals, records rejected ones as failures, drops duplicates, and ends when the channel closes', async () => {
+    const verdicts: Record<string, Verdict> = {
+      good: { verdict: 'accept', reason: 'quotes found', entry: { kind: 'gist', text: 'good' } },
+      bad: { verdict: 'reject', reason: 'quote not in source' },
+      again: { verdict: 'duplicate', reason: 'same as entry 0' },
+    };
+    const { states, output, s } = runVerifier({
+      receiveProposal: [proposal('good'), proposal('bad'), proposal('again'), closed],
+      checkProposal: [{ run: (i) => verdicts[i.proposal as string]! }],
+    });
+    expect(await output).toEqual({ status: 'closed', reason: undefined, received: 3, accepted: 1, rejected: 1, duplicates: 1 });
+    expect(states).toEqual(['waiting', 'checking', 'committing', 'waiting', 'checking', 'rejecting', 'waiting', 'checking', 'waiting', 'closed']);
+    expect(s.commit.calls).toEqual([{ proposal: 'good', verdict: verdicts['good'] }]);
+    expect(s.recordFailure.calls).toEqual([{ proposal: 'bad', verdict: verdicts['bad'] }]);
+    expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 1, 1]);
+  });
+
+  it('retries a retryable check error with backoff, then judges', async () => {
+    const { states, output, s } = runVerifier({
+      receiveProposal: [proposal('p'), closed],
+      checkProposal: [{ err: coded('RATE_LIMITED') }, { ok: { verdict: 'accept', reason: 'ok' } }],
+    });
+    expect(await output).toMatchObject({ accepted: 1 });
+    expect(states).toEqual(['waiting', 'checking', 'backingOff', 'checking', 'committing', 'waiting', 'closed']);
+    expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 2]);
+  });
+
+  it('rejects with the error as reason when a check keeps failing or fails for good', async () => {
+    const { output, s } = runVerifier({
+      receiveProposal: [proposal('p'), proposal('q'), closed],
+      checkProposal: [{ err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: new Error('judge said nonsense') }],
+    });
+    expect(await output).toMatchObject({ status: 'closed', received: 2, rejected: 2, accepted: 0 });
+    expect(s.checkProposal.calls).toHaveLength(4); // 1 + 2 retries for p, 1 for q
+    expect(s.recordFailure.calls.map((c) => c.verdict)).toEqual([
+      { verdict: 'reject', reason: 'check failed: judge slow' },
+      { verdict: 'reject', reason: 'check failed: judge said nonsense' },
+    ]);
+  });
+
+  it('fails when the ledger refuses a commit', async () => {
+    const { states, output } = runVerifier({ receiveProposal: [proposal('p')], commit: [{ err: coded('LEDGER_FULL', 'context ledger is full') }] });
+    expect(await output).toMatchObject({ status: 'failed', reason: 'context ledger is full', received: 1, accepted: 0 });
+    expect(states.at(-1)).toBe('failed');
+  });
+
+  it('stops on STOP while waiting for proposals, cancelling the receive', async () => {
+    const { actor, output, s } = runVerifier({ receiveProposal: [hang()] });
+    await waitFor(actor, (snap) => snap.matches('waiting'));
+    actor.send({ type: 'STOP' });
+    expect(await output).toMatchObject({ status: 'stopped', reason: 'aborted' });
+    expect(s.receiveProposal.signals[0]?.aborted).toBe(true);
+  });
+
+  it('stops with reason budget when a check hits the budget', async () => {
+    const { output } = runVerifier({ receiveProposal: [proposal('p')], checkProposal: [{ err: coded('BUDGET_EXHAUSTED') }] });
+    expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
+  });
+});
+
+describe('verifier machine: what each actor error leads to', () => {
+  const errors = { budget: coded('BUDGET_EXHAUSTED'), aborted: coded('ABORTED'), fatal: coded('LEDGER_CORRUPT', 'corrupt'), other: new Error('oops') } as const;
+  type Kind = keyof typeof errors;
+  const stop = { budget: { status: 'stopped', reason: 'budget' }, aborted: { status: 'stopped', reason: 'aborted' }, fatal: { status: 'failed', reason: 'corrupt' } };
+  const cases: Array<[string, Kind, Record<string, unknown>]> = [
+    ...(['receiveProposal', 'commit', 'recordFailure'] as const).flatMap((actor) =>
+      (Object.keys(errors) as Kind[]).map((kind): [string, Kind, Record<string, unknown>] => [actor, kind, kind === 'other' ? { status: 'failed', reason: 'oops' } : stop[kind]]),
+    ),
+    ['checkProposal', 'aborted', stop.aborted],
+    ['checkProposal', 'fatal', stop.fatal],
+    ['checkProposal', 'other', { status: 'closed', rejected: 1 }],
+  ];
+  it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {
+    const { output } = runVerifier({
+      receiveProposal: actor === 'receiveProposal' ? [{ err: errors[kind] }] : [proposal('p'), closed],
+      checkProposal: [{ ok: { verdict: actor === 'recordFailure' ? 'reject' : 'accept', reason: 'r' } }],
+      [actor]: [{ err: errors[kind] }],
+    });
+    expect(await output).toMatchObject(expected);
+  });
+
+  it('stops on the BUDGET_EXHAUSTED event', async () => {
+    const { actor, output } = runVerifier({ receiveProposal: [hang()] });
+    actor.send({ type: 'BUDGET_EXHAUSTED' });
+    expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
+  });
+});
+
+describe('verifier machine: coverage', () => {
+  it('every transition of the verifier machine was taken by the tests above', () => {
+    expect(untaken(verifierMachine)).toEqual([]);
+  });
+});

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { SharedTaskQueue } from '../../src/queue/shared-queue.js';
+import { DelmError, LeaseLostError, QueueFullError, InvalidConfigError } from '../../src/errors.js';
+
+describe('SharedTaskQueue', () => {
+  it('hands out tasks by priority, then in FIFO order', () => {
+    const q = SharedTaskQueue.create();
+    const low = q.enqueue({ payload: 'low', priority: 0 });
+    const a = q.enqueue('a');
+    const b = q.enqueue('b');
+    const urgent = q.enqueue({ payload: 'urgent', priority: 3 });
+    const order = [q.tryClaim(1), q.tryClaim(1), q.tryClaim(1), q.tryClaim(1)].map((l) => l?.taskId);
+    expect(order).toEqual([urgent, a, b, low]);
+    expect(q.tryClaim(1)).toBeUndefined();
+  });
+
+  it('completes a task with its result and then reports it drained', () => {
+    const q = SharedTaskQueue.create();
+    const id = q.enqueue({ payload: '{"doc":"D1"}', parentId: 7 });
+    expect(q.isDrained()).toBe(false);
+    const lease = q.tryClaim(42)!;
+    expect(lease.payload).toBe('{"doc":"D1"}');
+    expect(lease).toMatchObject({ taskId: id, attempt: 1, agentId: 42, parentId: 7, priority: 1 });
+    expect(q.stats()).toMatchObject({ pending: 0, claimed: 1, open: 1 });
+    q.complete(lease, 'found 3 quotes ✓');
+    expect(q.get(id)).toMatchObject({ state: 'done', result: 'found 3 quotes ✓', attempts: 1 });
+    expect(q.isDrained()).toBe(true);
+    expect(q.stats()).toEqual({ total: 1, pending: 0, claimed: 0, done: 1, failed: 0, open: 0 });
+  });
+
+  it('refuses a second completion and operations on a stale lease', () => {
+    const q = SharedTaskQueue.create();
+    q.enqueue('x');
+    const lease = q.tryClaim(1)!;
+    q.complete(lease);
+    expect(() => q.complete(lease)).toThrow(LeaseLostError);
+    expect(() => q.extend(lease)).toThrow(/already done/);
+    expect(() => q.release(lease)).toThrow(LeaseLostError);
+  });
+
+  it('fails a task with its reason, or retries it while attempts remain', () => {
+    const q = SharedTaskQueue.create({ maxAttempts: 2 });
+    const id = q.enqueue('flaky');
+    const first = q.tryClaim(1)!;
+    q.fail(first, 'model returned garbage', { retry: true });
+    expect(q.get(id).state).toBe('pending');
+    const second = q.tryClaim(2)!;
+    expect(second.attempt).toBe(2);
+    q.fail(second, 'model returned garbage again', { retry: true });
+    expect(q.get(id)).toMatchObject({ state: 'failed', failureReason: 'model returned garbage again', attempts: 2 });
+    expect(q.isDrained()).toBe(true);
+  });
+
+  it('releases a task without counting an attempt', () => {
+    const q = SharedTaskQueue.create({ maxAttempts: 1 });
+    const id = q.enqueue('x');
+    q.release(q.tryClaim(1)!);
+    const again = q.tryClaim(2)!;
+    expect(again.taskId).toBe(id);
+    expect(again.attempt).toBe(1);
+  });
+
+  it('makes a task with an expired lease claimable again, and the old lease stale', async () => {
+    const q = SharedTaskQueue.create({ leaseMs: 30 });
+    const id = q.enqueue('x');
+    const stale = q.tryClaim(1)!;
+    expect(q.tryClaim(2)).toBeUndefined();
+    await sleep(50);
+    const fresh = q.tryClaim(2)!;
+    expect(fresh.taskId).toBe(id);
+    expect(fresh.attempt).toBe(2);
+    expect(() => q.complete(stale)).toThrow(/expired and was claimed again/);
+    q.complete(fresh, 'ok');
+    expect(q.get(id).result).toBe('ok');
+  });
+
+  it('keeps a lease alive with extend', async () => {
+    const q = SharedTaskQueue.create({ leaseMs: 40 });
+    q.enqueue('x');
+    let lease = q.tryClaim(1)!;
+    for (let i = 0; i < 4; i++) {
+      await sleep(20);
+      lease = q.extend(lease, 40);
+    }
+    expect(q.tryClaim(2)).toBeUndefined();
+    expect(lease.deadline).toBeGreaterThan(Date.now());
+  });
+
+  it('fails a task whose leases keep expiring, keeping the reason', async () => {
+    const q = SharedTaskQueue.create({ leaseMs: 10, maxAttempts: 2 });
+    const id = q.enqueue('poison');
+    q.tryClaim(1);
+    await sleep(20);
+    q.tryClaim(2);
+    await sleep(20);
+    expect(q.tryClaim(3)).toBeUndefined();
+    expect(q.get(id)).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(q.get(id).failureReason).toMatch(/lease expired/);
+    expect(q.isDrained()).toBe(true);
+  });
+
+  it('grows past its initial size and refuses at the task limit without losing anything', () => {
+    const q = SharedTaskQueue.create({ initialTasks: 2, maxTasks: 100 });
+    for (let i = 0; i < 100; i++) q.enqueue(`task ${i}`);
+    expect(() => q.enqueue('one too many')).toThrow(QueueFullError);
+    const seen = new Set<string>();
+    for (let lease = q.tryClaim(1); lease; lease = q.tryClaim(1)) {
+      seen.add(lease.payload);
+      q.complete(lease);
+    }
+    expect(seen.size).toBe(100);
+  });
+
+  it('refuses a payload beyond the arena limit with a typed error and stays usable', () => {
+    const q = SharedTaskQueue.create({ initialArenaBytes: 64, maxArenaBytes: 1024 });
+    expect(() => q.enqueue('x'.repeat(2000))).toThrow(expect.objectContaining({ code: 'QUEUE_FULL' }));
+    expect(q.stats().total).toBe(0);
+    q.enqueue('small');
+    expect(q.tryClaim(1)?.payload).toBe('small');
+  });
+
+  it('round-trips payloads of any Unicode', () => {
+    const q = SharedTaskQueue.create();
+    const text = 'Ünïcødé — 漢字 — 🧪🚀 — \u0000 nul';
+    q.enqueue(text);
+    expect(q.tryClaim(1)!.payload).toBe(text);
+  });
+
+  it('validates options and arguments', () => {
+    expect(() => SharedTaskQueue.create({ maxTasks: 0 })).toThrow(InvalidConfigError);
+    expect(() => SharedTaskQueue.create({ bogus: 1 } as never)).toThrow(/bogus|Unrecognized/);
+    const q = SharedTaskQueue.create();
+    expect(() => q.enqueue({ payload: 'x', maxAttempts: 0 })).toThrow(DelmError);
+    expect(() => q.get(5)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => SharedTaskQueue.attach({ ...q.handle, control: new SharedArrayBuffer(1024) })).toThrow(/not a delm task queue/);
+  });
+
+  it('wakes an async claimer when a task arrives, and returns undefined once drained', async () => {
+    const q = SharedTaskQueue.create();
+    q.enqueue('first');
+    const held = q.tryClaim(1)!;
+    const waiting = q.claimAsync(2, { timeoutMs: 5_000 });
+    setTimeout(() => q.enqueue('second'), 20);
+    const got = await waiting;
+    expect(got?.payload).toBe('second');
+    q.complete(got!);
+    const drainedWait = q.claimAsync(3, { timeoutMs: 5_000 });
+    setTimeout(() => q.complete(held), 20);
+    const started = Date.now();
+    expect(await drainedWait).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('stops waiting on abort and on close', async () => {
+    const q = SharedTaskQueue.create();
+    q.enqueue('x');
+    q.tryClaim(1);
+    const ac = new AbortController();
+    const aborted = q.claimAsync(2, { timeoutMs: 10_000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 10);
+    expect(await aborted).toBeUndefined();
+    const closed = q.claimAsync(2, { timeoutMs: 10_000 });
+    setTimeout(() => q.close(), 10);
+    expect(await closed).toBeUndefined();
+    expect(() => q.enqueue('late')).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it('times out a claim when nothing arrives', async () => {
+    const q = SharedTaskQueue.create();
+    q.enqueue('x');
+    q.tryClaim(1);
+    const started = Date.now();
+    expect(await q.claimAsync(2, { timeoutMs: 50 })).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+});

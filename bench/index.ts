@@ -8,6 +8,7 @@ import { renderTable, type BenchSuite, type BenchTable } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   queue: () => import('./queue.bench.js'),
+  channel: () => import('./channel.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -8,13 +8,13 @@ export interface MessageChannelLike {
   send(message: string, timeoutMs?: number): void;
   /** Non-blocking send: false when the ring is full. Throws MESSAGE_TOO_LARGE for an oversized message. */
   trySend(message: string): boolean;
-  /** Take the next message, or undefined when none arrives within `timeoutMs` (blocking; workers only). */
+  /** Take the next message, or undefined when none arrives within `timeoutMs` (default: no limit) or the channel is closed and drained (blocking; workers only). */
   receive(timeoutMs?: number): string | undefined;
-  /** Take the next message without blocking the thread. */
+  /** Take the next message without blocking the thread; undefined on timeout, close (once drained) or abort. */
   receiveAsync(timeoutMs?: number, signal?: AbortSignal): Promise<string | undefined>;
   /** Messages sent but not yet received (approximate while producers are active). */
   readonly size: number;
-  /** Wake every waiter; receive returns undefined and send throws CLOSED from now on. */
+  /** Wake every waiter; send throws CLOSED from now on; receive still drains messages already sent, then returns undefined. */
   close(): void;
   readonly closed: boolean;
 }

@@ -3,8 +3,28 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+
+// Shared-memory substrate
 export * from './ledger/types.js';
+export { SharedLedger, type LedgerHandle, type LedgerOptions } from './ledger/shared-ledger.js';
+export { dumpJsonl, loadJsonl, ledgerLines } from './ledger/jsonl.js';
 export type * from './queue/types.js';
+export { SharedTaskQueue, type QueueHandle, type QueueOptions } from './queue/shared-queue.js';
 export type * from './channel/types.js';
+export { SharedChannel, type ChannelHandle } from './channel/shared-channel.js';
+export { JsonChannel } from './channel/json-channel.js';
 export type * from './budget/types.js';
+export { SharedBudget, type BudgetHandle } from './budget/shared-budget.js';
+export { SharedRateLimiter, unlimitedRateLimiter, type RateLimiterHandle } from './budget/rate-limiter.js';
+
+// Models
 export type * from './providers/types.js';
+
+// Runtime
+export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
+export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/options.js';
+export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
+export type { SwarmEvent, UsageEvent } from './runtime/events.js';
+export type { TimelineSpan } from './runtime/timeline.js';
+export type { SwarmProtocol, RunTask, SourceDocument, AgentIO, VerifierIO, ProposalEnvelope, ProtocolVerdict } from './runtime/protocol.js';
+export { protocol as basicProtocol } from './runtime/basic-protocol.js';

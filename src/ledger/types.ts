@@ -45,6 +45,8 @@ export interface LedgerEntryInput {
   expiresAt?: number;
   /** Small structured metadata (labels, citations, evidence). Stored as JSON beside the text. */
   meta?: Record<string, unknown>;
+  /** Wall-clock ms of publication; defaults to now (set when loading a dump, to keep the original). */
+  timestamp?: number;
 }
 
 /** A published ledger entry, as every reader sees it. */

@@ -1,0 +1,161 @@
+/**
+ * Worker side of one agent: attaches the run's shared memory, provides the agent machine's actors
+ * (queue, ledger, proposal channel, model through the protocol) and runs the machine to its end.
+ * The main thread can only stop it or ask for a snapshot, over comlink.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { createActor, fromPromise, type AnyActorRef } from 'xstate';
+import { agentMachine } from '../machines/agent.js';
+import { finalizerMachine } from '../machines/finalizer.js';
+import type { AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
+import { exposeOn } from '../src/internal/comlink.js';
+import type { Lease } from '../src/queue/types.js';
+import type { AgentIO } from '../src/runtime/protocol.js';
+import { attachRun, type WorkerInit } from './attach-run.js';
+import { stateName, sendProposal, linkSignals } from './host-utils.js';
+
+/** Control surface of an agent worker (served over comlink). */
+export interface AgentControl {
+  stop(reason?: string): void;
+  snapshot(): { agentId: number; state: string; tasksCompleted: number; tasksFailed: number; retries: number };
+}
+
+/** Runs one agent to completion; resolves with the machine's output. */
+export async function runAgent(init: WorkerInit, controlPort: MessagePort, eventsPort: MessagePort): Promise<AgentOutput> {
+  const run = await attachRun(init, eventsPort);
+  const { agentId, emit, queue, ledger, control, protocol, model, options } = run;
+  const stopper = new AbortController();
+  const leases = new Map<number, Lease>();
+  const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal: linkSignals(signal, stopper.signal) });
+  const leaseOf = (task: ClaimedTask): Lease => {
+    const lease = leases.get(task.taskId);
+    if (!lease) throw Object.assign(new Error(`no lease held on task ${task.taskId}`), { code: 'LEASE_LOST' });
+    return lease;
+  };
+  const enqueue = (tasks: readonly TaskSpec[], parentTaskId: number): number[] => {
+    const ids = tasks.map((t) => queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}), parentId: parentTaskId }));
+    emit({ type: 'task.enqueued', agentId, taskIds: ids, parentTaskId });
+    return ids;
+  };
+
+  const finalizer = finalizerMachine.provide({
+    actors: {
+      readLedger: fromPromise(async ({ input, signal }) => {
+        await control.settled(signal);
+        return protocol.finalDigest(io(signal), input.round);
+      }),
+      decide: fromPromise(async ({ input, signal }) => {
+        const decision = await protocol.decide(io(signal), input);
+        emit({ type: 'final.decision', agentId, round: input.round, decision: decision.type, ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}) });
+        return decision;
+      }),
+      enqueueTasks: fromPromise(async ({ input }) => {
+        const ids = enqueue(input.tasks, input.parentTaskId);
+        control.resume();
+        return ids;
+      }),
+      publishAnswer: fromPromise(async ({ input, signal }) => {
+        await sendProposal(run, { agentId, taskId: -1, body: { answer: input.answer } }, signal);
+        await control.settled(signal);
+        control.finish();
+        return undefined;
+      }),
+    },
+  });
+
+  const machine = agentMachine.provide({
+    actors: {
+      claimTask: fromPromise(async ({ signal }) => {
+        const lease = await queue.claimAsync(agentId, { timeoutMs: 2 ** 31 - 1, leaseMs: options.leaseMs, signal: linkSignals(signal, stopper.signal) });
+        if (!lease) return null;
+        leases.set(lease.taskId, lease);
+        emit({ type: 'task.claimed', agentId, taskId: lease.taskId, attempt: lease.attempt });
+        return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
+      }),
+      readDigest: fromPromise(({ input, signal }) => protocol.readDigest(io(signal), input.task)),
+      callModel: fromPromise(({ input, signal }) => protocol.step(io(signal), input)),
+      unfold: fromPromise(({ input, signal }) => protocol.unfold(io(signal), input.task, input.labels)),
+      propose: fromPromise(async ({ input, signal }) => {
+        for (const body of input.proposals) {
+          await sendProposal(run, { agentId, taskId: input.task.taskId, body }, signal);
+          emit({ type: 'proposal', agentId, taskId: input.task.taskId });
+        }
+        return undefined;
+      }),
+      enqueueTasks: fromPromise(async ({ input }) => enqueue(input.tasks, input.parentTaskId)),
+      completeTask: fromPromise(async ({ input }) => {
+        queue.complete(leaseOf(input.task), input.result ?? '');
+        leases.delete(input.task.taskId);
+        emit({ type: 'task.completed', agentId, taskId: input.task.taskId });
+        return undefined;
+      }),
+      failTask: fromPromise(async ({ input }) => {
+        const lease = leaseOf(input.task);
+        leases.delete(input.task.taskId);
+        queue.fail(lease, input.reason);
+        emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
+        return undefined;
+      }),
+      extendLease: fromPromise(async ({ input }) => {
+        leases.set(input.task.taskId, queue.extend(leaseOf(input.task), options.leaseMs));
+        return undefined;
+      }),
+      electFinalizer: fromPromise(({ signal }) => control.elect(agentId, queue, linkSignals(signal, stopper.signal))),
+      finalizer,
+    },
+  });
+
+  const actor = createActor(machine, {
+    input: {
+      agentId,
+      config: {
+        baseDelayMs: options.retry.baseDelayMs,
+        maxDelayMs: options.retry.maxDelayMs,
+        maxRetries: options.retry.maxRetries,
+        leaseExtendMs: options.leaseExtendMs ?? Math.max(1, Math.floor(options.leaseMs / 3)),
+        maxRounds: options.maxRounds,
+      },
+    },
+  });
+  let last = '';
+  actor.subscribe((snapshot) => {
+    const state = stateName(snapshot.value);
+    if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
+  });
+
+  const api: AgentControl = {
+    stop(reason) {
+      stopper.abort(reason);
+      actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
+    },
+    snapshot() {
+      const s = actor.getSnapshot();
+      return { agentId, state: stateName(s.value), tasksCompleted: s.context.tasksCompleted, tasksFailed: s.context.tasksFailed, retries: s.context.retries };
+    },
+  };
+  exposeOn(api, controlPort);
+
+  const output = await finish(actor);
+  // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
+  for (const lease of leases.values()) {
+    try {
+      queue.release(lease);
+    } catch {
+      /* it expired or finished meanwhile */
+    }
+  }
+  controlPort.close();
+  run.close();
+  return output;
+}
+
+function finish(actor: AnyActorRef): Promise<AgentOutput> {
+  return new Promise((resolve, reject) => {
+    actor.subscribe({
+      complete: () => resolve(actor.getSnapshot().output as AgentOutput),
+      error: reject,
+    });
+    actor.start();
+    actor.send({ type: 'START' });
+  });
+}

@@ -1,0 +1,45 @@
+/** What every worker host does first: attach the run's shared memory, load its model and protocol. */
+import type { MessagePort } from 'node:worker_threads';
+import { loadExport, loadModel, meterModel } from '../src/runtime/model-loader.js';
+import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
+import type { SwarmProtocol } from '../src/runtime/protocol.js';
+import type { WorkerEvent } from '../src/runtime/events.js';
+import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
+import type { LanguageModel } from '../src/providers/types.js';
+
+/** The piscina task that starts a worker host. Handles and settings only: never task data. */
+export interface WorkerInit {
+  role: 'agent' | 'verifier';
+  agentId: number;
+  handles: RunHandles;
+  options: ResolvedSwarmOptions;
+  /** Resolved protocol module URL and export name. */
+  protocol: { module: string; export: string };
+  /** The model this worker calls (the judge model for the verifier, if any). */
+  model: ModelRef | undefined;
+}
+
+/** A worker's view of its run. */
+export interface AttachedRun extends AttachedSubstrate {
+  agentId: number;
+  options: ResolvedSwarmOptions;
+  protocol: SwarmProtocol;
+  model: LanguageModel;
+  emit(event: WorkerEvent): void;
+  close(): void;
+}
+
+const noModel: LanguageModel = {
+  id: 'none',
+  complete: () => Promise.reject(Object.assign(new Error('no model is configured for this worker'), { code: 'INVALID_CONFIG' })),
+};
+
+/** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */
+export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Promise<AttachedRun> {
+  const substrate = attachRunSubstrate(init.handles, init.role);
+  const emit = (event: WorkerEvent) => eventsPort.postMessage(event);
+  const protocol = await loadExport<SwarmProtocol>(init.protocol.module, init.protocol.export);
+  const raw = init.model === undefined ? noModel : await loadModel(init.model);
+  const model = meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit });
+  return { ...substrate, agentId: init.agentId, options: init.options, protocol, model, emit, close: () => eventsPort.close() };
+}

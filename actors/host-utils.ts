@@ -1,0 +1,32 @@
+/** Small helpers shared by the worker hosts. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AbortedError } from '../src/errors.js';
+import type { ProposalEnvelope } from '../src/runtime/protocol.js';
+import type { AttachedRun } from './attach-run.js';
+
+/** `"thinking.model.calling"` for `{ thinking: { model: 'calling' } }`; parallel regions joined with `|`. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  const parts = Object.entries(value).map(([k, v]) => (typeof v === 'string' ? `${k}.${v}` : `${k}.${stateName(v)}`));
+  return parts.join('|');
+}
+
+/** A signal that aborts when any of `signals` does. */
+export function linkSignals(...signals: AbortSignal[]): AbortSignal {
+  return AbortSignal.any(signals);
+}
+
+/**
+ * Sends a proposal to the verifier without blocking the worker's event loop: a full channel is
+ * retried with a growing pause. Counted as sent first, so the verifier's processed count can never
+ * run ahead of it.
+ */
+export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope, signal: AbortSignal): Promise<void> {
+  const message = JSON.stringify(envelope);
+  run.control.proposalSent();
+  for (let pause = 1; !run.proposals.trySend(message); pause = Math.min(pause * 2, 100)) {
+    if (signal.aborted || run.proposals.closed) throw new AbortedError('stopped while the proposal channel was full');
+    await sleep(pause);
+  }
+}

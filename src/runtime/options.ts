@@ -1,0 +1,67 @@
+/** Swarm options: validated with zod at the boundary, complete with defaults inside. */
+import { z } from 'zod';
+import { InvalidConfigError } from '../errors.js';
+
+/** A model: a model string (`offline`, `openai:gpt-4.1-mini`, …) or a module exporting a factory (tests, custom models). */
+export const ModelRefSchema = z.union([
+  z.string().min(1),
+  z.object({ module: z.string().min(1), export: z.string().optional(), options: z.unknown().optional() }).strict(),
+]);
+/** See {@link ModelRefSchema}. */
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+const positiveInt = z.number().int().positive();
+
+/** Everything `createSwarm` accepts. */
+export const SwarmOptionsSchema = z
+  .object({
+    /** Agent worker threads. */
+    agents: z.number().int().min(1).max(256).default(4),
+    model: ModelRefSchema.default('offline'),
+    /** Model of the verifier's judge; no judge when absent (deterministic checks only). */
+    judgeModel: ModelRefSchema.optional(),
+    /** Protocol module; the basic protocol when absent. */
+    protocol: z.object({ module: z.string().min(1), export: z.string().optional() }).strict().optional(),
+    budgets: z
+      .object({
+        tokens: positiveInt.optional(),
+        costUsd: z.number().positive().optional(),
+        modelCalls: positiveInt.optional(),
+        wallTimeMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
+    rateLimits: z.object({ requestsPerMinute: positiveInt.optional(), tokensPerMinute: positiveInt.optional() }).strict().default({}),
+    leaseMs: positiveInt.default(30_000),
+    /** Lease extension interval while thinking; a third of the lease when absent. */
+    leaseExtendMs: positiveInt.optional(),
+    maxRounds: positiveInt.max(100).default(3),
+    retry: z
+      .object({ baseDelayMs: z.number().int().min(0).default(500), maxDelayMs: positiveInt.default(30_000), maxRetries: z.number().int().min(0).max(20).default(3) })
+      .strict()
+      .default({ baseDelayMs: 500, maxDelayMs: 30_000, maxRetries: 3 }),
+    /** Attempts per sub-task before it is failed (a crashed agent's expired lease counts). */
+    maxAttempts: positiveInt.max(100).default(3),
+    ledger: z.object({ maxBytes: positiveInt.optional(), maxEntries: positiveInt.optional() }).strict().default({}),
+    queue: z.object({ maxTasks: positiveInt.optional(), maxArenaBytes: positiveInt.optional() }).strict().default({}),
+    /** How long agents get to stop on their own after an abort before their threads are terminated. */
+    stopGraceMs: z.number().int().min(0).default(2_000),
+  })
+  .strict();
+
+/** Options of `createSwarm` as callers write them. */
+export type SwarmOptions = z.input<typeof SwarmOptionsSchema>;
+/** Options after validation, every default filled in. */
+export type ResolvedSwarmOptions = z.output<typeof SwarmOptionsSchema>;
+
+/** Validates options, throwing InvalidConfigError that lists every problem with its path. */
+export function resolveSwarmOptions(options: unknown): ResolvedSwarmOptions {
+  const parsed = SwarmOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    throw new InvalidConfigError(
+      'invalid swarm options',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,262 @@
+/**
+ * One run of a swarm, supervised from the main thread: plan, start the verifier and the agents,
+ * replace crashed agents, enforce the wall-time budget, stop on abort, and gather the result.
+ * The main thread never relays task data: agents find work in the queue and knowledge in the ledger.
+ */
+import { randomUUID } from 'node:crypto';
+import { MessageChannel } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import type { AgentOutput, VerifierOutput } from '../../machines/types.js';
+import type { SharedRateLimiter } from '../budget/rate-limiter.js';
+import { AbortedError, DelmError } from '../errors.js';
+import { releaseProxy, wrapPort, type Remote } from '../internal/comlink.js';
+import type { LedgerEntry } from '../ledger/types.js';
+import type { QueueStats } from '../queue/types.js';
+import type { SwarmEvent, WorkerEvent } from './events.js';
+import { EventStream } from './event-stream.js';
+import { loadExport, loadModel, meterModel } from './model-loader.js';
+import type { ResolvedSwarmOptions } from './options.js';
+import type { RunTask, SwarmProtocol } from './protocol.js';
+import { createRunSubstrate, type RunSubstrate } from './substrate.js';
+import { Timeline, type TimelineSpan } from './timeline.js';
+
+/** Why a run ended. */
+export type StopReason = 'answered' | 'no-answer' | 'aborted' | 'budget' | 'wall-time' | 'error';
+
+/** Token usage summed over a run. */
+export interface RunUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  modelCalls: number;
+}
+
+/** What one agent did in a run. */
+export interface AgentSummary {
+  agentId: number;
+  status: 'done' | 'stopped' | 'failed' | 'crashed';
+  reason: string | undefined;
+  tasksCompleted: number;
+  tasksFailed: number;
+}
+
+/** The outcome of a run. Whatever was verified is returned even when the run stopped early. */
+export interface RunResult {
+  runId: string;
+  answer: string | undefined;
+  stopReason: StopReason;
+  /** Detail for `error` stops (a worker failure, a full ledger, …). */
+  error: string | undefined;
+  entries: LedgerEntry[];
+  usage: RunUsage;
+  costUsd: number;
+  wallTimeMs: number;
+  tasks: QueueStats;
+  agents: AgentSummary[];
+  /** Each agent's states over time (ms since start), for the waiting share and the inspector. */
+  timeline: TimelineSpan[];
+  /** Share of agent time spent waiting on coordination (claiming, electing), 0..1. */
+  waitingShare: number;
+}
+
+/** Control handle of a worker, as the main thread holds it. */
+interface WorkerControl {
+  stop(reason?: string): void;
+}
+
+/** A started worker: its control, its completion, and the means to terminate it. */
+interface Started<T> {
+  id: number;
+  control: Remote<WorkerControl>;
+  done: Promise<T>;
+  kill: AbortController;
+}
+
+/** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
+export class RunSupervisor {
+  readonly id = randomUUID();
+  readonly events = new EventStream<SwarmEvent>();
+  private readonly started = Date.now();
+  private readonly timeline = new Timeline();
+  private readonly usage: RunUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
+  private costUsd = 0;
+  private substrate: RunSubstrate | undefined;
+  private readonly live = new Map<number, Started<AgentOutput>>();
+  private readonly summaries: AgentSummary[] = [];
+  private answer: string | undefined;
+  private stopReason: StopReason | undefined;
+  private error: string | undefined;
+  private nextAgentId = 1;
+  private replacements = 0;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private allAgentsDone: (() => void) | undefined;
+
+  constructor(
+    private readonly pool: Piscina,
+    private readonly options: ResolvedSwarmOptions,
+    private readonly protocolRef: { module: string; export: string },
+    private readonly rateLimiter: SharedRateLimiter,
+    private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
+  ) {}
+
+  private emit(event: WorkerEvent): void {
+    const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
+    if (stamped.type === 'usage') {
+      this.usage.inputTokens += stamped.inputTokens;
+      this.usage.outputTokens += stamped.outputTokens;
+      this.usage.cachedInputTokens += stamped.cachedInputTokens;
+      this.usage.modelCalls += 1;
+      this.costUsd += stamped.costUsd;
+    } else if (stamped.type === 'agent.state' && stamped.agentId > 0) {
+      this.timeline.record(stamped.agentId, stamped.state, stamped.at);
+    }
+    this.events.push(stamped);
+    this.onEvent?.(stamped);
+  }
+
+  /** Runs to the end. Never rejects for a stopped run: the reason is in the result. */
+  async execute(task: RunTask, signal: AbortSignal | undefined): Promise<RunResult> {
+    const onAbort = () => this.stop('aborted');
+    let wallTimer: NodeJS.Timeout | undefined;
+    try {
+      if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
+      const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
+      const planner = new AbortController();
+      const protocol = await loadExport<SwarmProtocol>(this.protocolRef.module, this.protocolRef.export);
+      const model = meterModel(await loadModel(this.options.model), {
+        agentId: 0,
+        role: 'planner',
+        budget: substrate.budget,
+        rateLimiter: this.rateLimiter,
+        emit: (e) => this.emit(e),
+      });
+      const subTasks = await protocol.plan(task, { ledger: substrate.ledger, model, signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal });
+      substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
+      for (const t of subTasks) substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
+      this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
+
+      const verifier = this.startWorker<VerifierOutput>('verifier', 0);
+      const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
+      for (let i = 0; i < this.options.agents; i++) this.startAgent();
+      await agentsDone;
+      // Every agent has ended: let the verifier drain what is left, then close it.
+      substrate.proposals.close();
+      const verdicts = await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
+      if (verdicts.status === 'failed') this.fail(`verifier failed: ${verdicts.reason ?? 'unknown'}`);
+    } catch (error) {
+      if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
+      else this.fail(error instanceof Error ? error.message : String(error));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(wallTimer);
+      clearTimeout(this.graceTimer);
+    }
+    return this.result();
+  }
+
+  private result(): RunResult {
+    const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
+    const wallTimeMs = Date.now() - this.started;
+    this.emit({ type: 'run.finished', stopReason });
+    this.events.end();
+    const substrate = this.substrate;
+    const spans = this.timeline.close(wallTimeMs);
+    return {
+      runId: this.id,
+      answer: this.answer,
+      stopReason,
+      error: this.error,
+      entries: substrate ? substrate.ledger.slice() : [],
+      usage: { ...this.usage },
+      costUsd: this.costUsd,
+      wallTimeMs,
+      tasks: substrate ? substrate.queue.stats() : { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 },
+      agents: this.summaries.sort((a, b) => a.agentId - b.agentId),
+      timeline: spans,
+      waitingShare: Timeline.waitingShare(spans),
+    };
+  }
+
+  private startAgent(replaces?: number): void {
+    const agentId = this.nextAgentId++;
+    const started = this.startWorker<AgentOutput>('agent', agentId);
+    this.live.set(agentId, started);
+    this.emit({ type: 'agent.started', agentId, ...(replaces !== undefined ? { replaces } : {}) });
+    started.done.then(
+      (output) => {
+        this.summaries.push({ agentId, status: output.status, reason: output.reason, tasksCompleted: output.tasksCompleted, tasksFailed: output.tasksFailed });
+        this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
+        if (output.answer !== undefined) this.answer = output.answer;
+        if (output.status === 'stopped' && output.reason === 'budget') this.stop('budget');
+        if (output.status === 'failed') this.fail(`agent ${agentId} failed: ${output.reason ?? 'unknown'}`);
+        this.retire(agentId);
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
+        this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
+        this.substrate?.control.releaseFinalizer(agentId);
+        this.live.delete(agentId);
+        if (this.stopReason === undefined) {
+          // The crashed agent's lease expires and its task is claimed again; a fresh agent takes its place.
+          if (this.replacements++ < this.options.agents * 4) this.startAgent(agentId);
+          else this.fail('agents keep crashing; giving up');
+        }
+        this.retire(agentId);
+      },
+    );
+  }
+
+  private retire(agentId: number): void {
+    this.live.delete(agentId);
+    if (this.live.size === 0) this.allAgentsDone?.();
+  }
+
+  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): Started<T> {
+    const substrate = this.substrate!;
+    const controlChannel = new MessageChannel();
+    const eventsChannel = new MessageChannel();
+    eventsChannel.port1.on('message', (event: WorkerEvent) => this.emit(event));
+    const kill = new AbortController();
+    const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
+    const done = (
+      this.pool.run(
+        {
+          init: { role, agentId, handles: substrate.handles, options: this.options, protocol: this.protocolRef, model },
+          controlPort: controlChannel.port2,
+          eventsPort: eventsChannel.port2,
+        },
+        { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
+      ) as Promise<T>
+    ).finally(() => {
+      // Let the last events arrive before closing the port.
+      setImmediate(() => eventsChannel.port1.close());
+      controlChannel.port1.close();
+    });
+    return { id: agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
+  }
+
+  /** Stops the run: agents get `stopGraceMs` to stop on their own, then their threads are terminated. */
+  stop(reason: Exclude<StopReason, 'answered' | 'no-answer'>): void {
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    const substrate = this.substrate;
+    if (!substrate) return;
+    substrate.control.stop(reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted');
+    substrate.queue.close();
+    for (const agent of this.live.values()) {
+      agent.control.stop(reason).catch(() => undefined);
+      agent.control[releaseProxy]();
+    }
+    this.graceTimer = setTimeout(() => {
+      for (const agent of this.live.values()) agent.kill.abort(new DelmError('ABORTED', `agent did not stop within ${this.options.stopGraceMs} ms`));
+    }, this.options.stopGraceMs);
+  }
+
+  private fail(message: string): void {
+    this.error ??= message;
+    this.stop('error');
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The shared memory of one run, created on the main thread and attached in every worker. This is the
+ * only runtime module that names the shared-memory implementations; everything else sees interfaces.
+ */
+import { SharedChannel, type ChannelHandle } from '../channel/shared-channel.js';
+import { SharedBudget, type BudgetHandle } from '../budget/shared-budget.js';
+import { SharedRateLimiter, type RateLimiterHandle } from '../budget/rate-limiter.js';
+import { SharedLedger, type LedgerHandle } from '../ledger/shared-ledger.js';
+import { SharedTaskQueue, type QueueHandle } from '../queue/shared-queue.js';
+import type { Budget, RateLimiter } from '../budget/types.js';
+import type { ContextLedger, LedgerWriter } from '../ledger/types.js';
+import { RunControl } from './run-control.js';
+import type { ResolvedSwarmOptions } from './options.js';
+
+/** Structured-cloneable handles of a run's shared memory. */
+export interface RunHandles {
+  queue: QueueHandle;
+  ledger: LedgerHandle;
+  proposals: ChannelHandle;
+  budget: BudgetHandle;
+  rateLimiter: RateLimiterHandle;
+  control: SharedArrayBuffer;
+}
+
+/** A run's shared memory as the main thread holds it. */
+export interface RunSubstrate {
+  handles: RunHandles;
+  queue: SharedTaskQueue;
+  /** The main thread writes only while planning, then releases the write side to the verifier. */
+  ledger: SharedLedger;
+  proposals: SharedChannel;
+  budget: Budget;
+  control: RunControl;
+}
+
+/** Creates the shared memory of a new run; the rate limiter is the swarm's, shared by all its runs. */
+export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: SharedRateLimiter): RunSubstrate {
+  const queue = SharedTaskQueue.create({
+    leaseMs: options.leaseMs,
+    maxAttempts: options.maxAttempts,
+    ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+    ...(options.queue.maxArenaBytes ? { maxArenaBytes: options.queue.maxArenaBytes } : {}),
+  });
+  const ledger = SharedLedger.create({
+    ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+    ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+  });
+  const proposals = SharedChannel.create({});
+  const { tokens, costUsd, modelCalls } = options.budgets;
+  const budget = SharedBudget.create({
+    ...(tokens ? { tokens } : {}),
+    ...(costUsd ? { costMicroUsd: Math.round(costUsd * 1e6) } : {}),
+    ...(modelCalls ? { modelCalls } : {}),
+  });
+  const control = new RunControl();
+  return {
+    handles: { queue: queue.handle, ledger: ledger.handle, proposals: proposals.handle, budget: budget.handle, rateLimiter: rateLimiter.handle, control: control.buffer },
+    queue,
+    ledger,
+    proposals,
+    budget,
+    control,
+  };
+}
+
+/** The run's shared memory as a worker sees it. Only the verifier gets the ledger's write side. */
+export interface AttachedSubstrate {
+  queue: SharedTaskQueue;
+  ledger: ContextLedger;
+  writer: LedgerWriter | undefined;
+  proposals: SharedChannel;
+  budget: Budget;
+  rateLimiter: RateLimiter;
+  control: RunControl;
+}
+
+/** Attaches a run's shared memory inside a worker. */
+export function attachRunSubstrate(handles: RunHandles, role: 'agent' | 'verifier'): AttachedSubstrate {
+  const writer = role === 'verifier' ? SharedLedger.attachWriter(handles.ledger) : undefined;
+  return {
+    queue: SharedTaskQueue.attach(handles.queue),
+    ledger: writer ?? SharedLedger.attach(handles.ledger),
+    writer,
+    proposals: SharedChannel.attach(handles.proposals),
+    budget: SharedBudget.attach(handles.budget),
+    rateLimiter: SharedRateLimiter.attach(handles.rateLimiter),
+    control: new RunControl(handles.control),
+  };
+}

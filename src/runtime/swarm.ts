@@ -1,0 +1,102 @@
+/**
+ * `createSwarm(options)`: a pool of agent worker threads (plus the verifier's) that runs tasks one
+ * after another without restarting its workers. `swarm.run(task)` returns a {@link SwarmRun}: its
+ * events as an async iterable and its result as a promise.
+ */
+import { Piscina } from 'piscina';
+import { SharedRateLimiter } from '../budget/rate-limiter.js';
+import { DelmError } from '../errors.js';
+import { resolveWorkerEntry } from '../internal/worker-entry.js';
+import type { SwarmEvent } from './events.js';
+import { checkModelRef } from './model-loader.js';
+import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
+import type { RunTask } from './protocol.js';
+import { RunSupervisor, type RunResult } from './run.js';
+
+// Sources run under tsx (.ts); the published package runs the compiled .js next to this file.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const workerModule = new URL(`../../actors/swarm-worker${ext}`, import.meta.url);
+const basicProtocol = new URL(`./basic-protocol${ext}`, import.meta.url).href;
+
+/** Options of one run. */
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Called synchronously for every event (any number of listeners can hang off it). */
+  onEvent?: (event: SwarmEvent) => void;
+}
+
+/** A run in progress: iterate its events, await its result (or the run itself). */
+export interface SwarmRun extends PromiseLike<RunResult> {
+  readonly id: string;
+  /** Every event of the run, in order; iterable once. */
+  readonly events: AsyncIterable<SwarmEvent>;
+  readonly result: Promise<RunResult>;
+  /** Stops the run; the result still resolves, with stop reason `aborted`. */
+  abort(): void;
+}
+
+/** A swarm of agent workers. Create once, run many tasks, close when done. */
+export class Swarm {
+  readonly options: ResolvedSwarmOptions;
+  private readonly pool: Piscina;
+  private readonly rateLimiter: SharedRateLimiter;
+  private readonly protocolRef: { module: string; export: string };
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly active = new Set<RunSupervisor>();
+
+  constructor(options: SwarmOptions = {}) {
+    this.options = resolveSwarmOptions(options);
+    const entry = resolveWorkerEntry(workerModule);
+    const threads = this.options.agents + 1;
+    this.pool = new Piscina({ filename: entry.filename, workerData: entry.workerData, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    const { requestsPerMinute, tokensPerMinute } = this.options.rateLimits;
+    this.rateLimiter = SharedRateLimiter.create({ ...(requestsPerMinute ? { requestsPerMinute } : {}), ...(tokensPerMinute ? { tokensPerMinute } : {}) });
+    this.protocolRef = { module: this.options.protocol?.module ?? basicProtocol, export: this.options.protocol?.export ?? 'protocol' };
+  }
+
+  /**
+   * Starts a run of `task`. Runs of one swarm execute one after another (each uses every agent);
+   * a run started while another is going waits for it.
+   */
+  run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
+    if (this.closed) throw new DelmError('CLOSED', 'this swarm is closed; create a new one');
+    const input: RunTask = typeof task === 'string' ? { prompt: task } : task;
+    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, options.onEvent);
+    const abort = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    const result = this.queue.then(async () => {
+      this.active.add(supervisor);
+      try {
+        // A missing key fails here, before any worker starts.
+        await checkModelRef(this.options.model);
+        if (this.options.judgeModel) await checkModelRef(this.options.judgeModel);
+        return await supervisor.execute(input, signal);
+      } finally {
+        this.active.delete(supervisor);
+      }
+    });
+    this.queue = result.catch(() => undefined);
+    return {
+      id: supervisor.id,
+      events: supervisor.events,
+      result,
+      abort: () => abort.abort(),
+      then: (onFulfilled, onRejected) => result.then(onFulfilled, onRejected),
+    };
+  }
+
+  /** Aborts any run in progress and ends every worker thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const run of this.active) run.stop('aborted');
+    await this.queue;
+    await this.pool.destroy();
+  }
+}
+
+/** Creates a swarm; invalid options throw InvalidConfigError listing every problem. */
+export function createSwarm(options: SwarmOptions = {}): Swarm {
+  return new Swarm(options);
+}

@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidConfigError, LedgerFullError } from '../../src/errors.js';
+import { fnv1aText } from '../../src/ledger/hash.js';
+import { dumpJsonl, loadJsonl } from '../../src/ledger/jsonl.js';
+import { SharedLedger } from '../../src/ledger/shared-ledger.js';
+
+describe('SharedLedger', () => {
+  it('appends and reads entries with every field', () => {
+    const ledger = SharedLedger.create();
+    const raw = ledger.append({ kind: 'raw', text: 'The licence grants rights.', meta: { label: 'D1' } });
+    const summary = ledger.append({ kind: 'summary', text: 'Grants rights.', parentId: raw.id, taskId: 3, authorId: 2, tokenCount: 4 });
+    const gist = ledger.append({ kind: 'gist', text: 'D1 grants rights [D1].', parentId: summary.id });
+    expect(raw).toMatchObject({ id: 0, level: 2, parentId: -1, meta: { label: 'D1' } });
+    expect(summary).toMatchObject({ id: 1, kind: 'summary', level: 1, taskId: 3, authorId: 2, tokenCount: 4, parentId: 0 });
+    expect(gist.hash).toBe(fnv1aText('D1 grants rights [D1].'));
+    expect(gist.timestamp).toBeGreaterThan(Date.now() - 5_000);
+    expect(ledger.count).toBe(3);
+    expect(ledger.sequence).toBe(3);
+    expect(ledger.slice(1).map((e) => e.id)).toEqual([1, 2]);
+  });
+
+  it('unfolds a gist into its summary and the summary into its raw source', () => {
+    const ledger = SharedLedger.create();
+    const raw = ledger.append({ kind: 'raw', text: 'full text' });
+    const summary = ledger.append({ kind: 'summary', text: 'summary', parentId: raw.id });
+    const gist = ledger.append({ kind: 'gist', text: 'gist', parentId: summary.id });
+    expect(ledger.unfold(gist.id)?.text).toBe('summary');
+    expect(ledger.unfold(summary.id)?.text).toBe('full text');
+    expect(ledger.unfold(raw.id)).toBeUndefined();
+  });
+
+  it('keeps CLAIM expiry and typed notes', () => {
+    const ledger = SharedLedger.create();
+    const expiresAt = Date.now() + 60_000;
+    expect(ledger.append({ kind: 'CLAIM', text: 'working on test_dates', expiresAt }).expiresAt).toBe(expiresAt);
+    for (const kind of ['FACT', 'TRIED', 'OBSERVED', 'FAIL', 'PATCH_SUMMARY'] as const) expect(ledger.append({ kind, text: kind }).kind).toBe(kind);
+  });
+
+  it('round-trips text of any Unicode, and rejects lone surrogates', () => {
+    const ledger = SharedLedger.create();
+    const text = 'Ünïcødé — 漢字かな — 🧪🚀👩‍👩‍👧 — \u0000 — 𝔘𝔫𝔦';
+    expect(ledger.append({ kind: 'gist', text }).text).toBe(text);
+    expect(() => ledger.append({ kind: 'gist', text: 'bad \ud800 surrogate' })).toThrow(/lone surrogate/);
+    expect(ledger.count).toBe(1);
+  });
+
+  it('grows, then refuses at its limit with a typed error and writes nothing', () => {
+    const ledger = SharedLedger.create({ initialBytes: 1024, maxBytes: 4096, initialEntries: 16, maxEntries: 64 });
+    const chunk = 'x'.repeat(1000);
+    for (let i = 0; i < 4; i++) ledger.append({ kind: 'raw', text: chunk });
+    const before = { count: ledger.count, bytes: ledger.bytesUsed, seq: ledger.sequence };
+    expect(() => ledger.append({ kind: 'raw', text: chunk })).toThrow(LedgerFullError);
+    expect({ count: ledger.count, bytes: ledger.bytesUsed, seq: ledger.sequence }).toEqual(before);
+    expect(ledger.get(3).text).toBe(chunk);
+    const many = SharedLedger.create({ maxEntries: 16 });
+    for (let i = 0; i < 16; i++) many.append({ kind: 'gist', text: `${i}` });
+    expect(() => many.append({ kind: 'gist', text: 'one more' })).toThrow(expect.objectContaining({ code: 'LEDGER_FULL' }));
+  });
+
+  it('has one writer at a time; readers cannot append', () => {
+    const ledger = SharedLedger.create();
+    const reader = SharedLedger.attach(ledger.handle) as SharedLedger;
+    expect(() => reader.append({ kind: 'gist', text: 'x' })).toThrow(/single writer/);
+    expect(() => SharedLedger.attachWriter(ledger.handle)).toThrow(/already has a writer/);
+    ledger.releaseWriter();
+    const verifier = SharedLedger.attachWriter(ledger.handle);
+    verifier.append({ kind: 'gist', text: 'from the verifier' });
+    expect(() => ledger.append({ kind: 'gist', text: 'stale writer' })).toThrow(/single writer/);
+    expect(reader.get(0).text).toBe('from the verifier');
+  });
+
+  it('reports bad ids, kinds, parents and options clearly', () => {
+    const ledger = SharedLedger.create();
+    expect(() => ledger.get(0)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => ledger.append({ kind: 'bogus' as never, text: 'x' })).toThrow(/unknown ledger entry kind/);
+    expect(() => ledger.append({ kind: 'gist', text: 'x', parentId: 9 })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => SharedLedger.create({ maxBytes: 10 })).toThrow(InvalidConfigError);
+    expect(() => SharedLedger.attach({ ...ledger.handle, header: new SharedArrayBuffer(320) })).toThrow(/not a delm ledger/);
+  });
+
+  it('wakes an async waiter when an entry is published', async () => {
+    const ledger = SharedLedger.create();
+    const seen = ledger.sequence;
+    setTimeout(() => ledger.append({ kind: 'gist', text: 'news' }), 20);
+    expect(await ledger.waitForChangeAsync(seen, 5_000)).toBe('changed');
+    expect(await ledger.waitForChangeAsync(ledger.sequence, 30)).toBe('timed-out');
+  });
+
+  it('dumps to JSON lines and loads them back with every field and link', () => {
+    const ledger = SharedLedger.create();
+    const raw = ledger.append({ kind: 'raw', text: 'source ✓', meta: { label: 'D1' } });
+    ledger.append({ kind: 'gist', text: 'gist', parentId: raw.id, taskId: 5, authorId: 2, tokenCount: 1, meta: { quotes: [{ source: 'D1', text: 'source' }] } });
+    ledger.append({ kind: 'CLAIM', text: 'claim', expiresAt: 123 });
+    const dump = dumpJsonl(ledger);
+    expect(dump.trim().split('\n')).toHaveLength(3);
+    const copy = SharedLedger.create();
+    loadJsonl(dump, copy);
+    expect(copy.slice()).toEqual(ledger.slice());
+  });
+
+  it('names the line and field of a bad dump', () => {
+    const good = JSON.stringify({ id: 0, kind: 'gist', level: 0, text: 'a', taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: fnv1aText('a'), timestamp: 1 });
+    expect(() => loadJsonl(`${good}\n{not json`, SharedLedger.create())).toThrow(/ledger.jsonl:2: not valid JSON/);
+    expect(() => loadJsonl(good.replace('"gist"', '"nope"'), SharedLedger.create())).toThrow(/:1: field "kind"/);
+    expect(() => loadJsonl(good.replace('"text":"a"', '"text":"b"'), SharedLedger.create())).toThrow(/does not match its hash/);
+    expect(() => loadJsonl(good.replace('"id":0', '"id":4'), SharedLedger.create())).toThrow(/out of order/);
+  });
+
+  it('reads back exactly what any sequence of appends wrote', () => {
+    const entry = fc.record({
+      kind: fc.constantFrom('gist', 'summary', 'raw', 'failure', 'FACT', 'CLAIM' as const),
+      text: fc.string({ unit: 'grapheme', maxLength: 200 }),
+      taskId: fc.nat(1000),
+      authorId: fc.nat(64),
+      meta: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 20 }), fc.integer())), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 40 }), (inputs) => {
+        const ledger = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
+        for (const { meta, ...rest } of inputs) ledger.append(meta === undefined ? rest : { ...rest, meta });
+        const back = ledger.slice();
+        expect(back).toHaveLength(inputs.length);
+        back.forEach((e, i) => {
+          expect(e.text).toBe(inputs[i]!.text);
+          expect(e.kind).toBe(inputs[i]!.kind);
+          expect(e.taskId).toBe(inputs[i]!.taskId);
+          expect(e.meta).toEqual(inputs[i]!.meta);
+          expect(e.hash).toBe(fnv1aText(inputs[i]!.text));
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidConfigError } from '../../src/errors.js';
+import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import type { SwarmEvent } from '../../src/runtime/events.js';
+
+const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
+const scripted = (options: Record<string, unknown> = {}) => ({ module: modelModule, options });
+const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
+const tmp = mkdtempSync(join(tmpdir(), 'delm-swarm-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('createSwarm', () => {
+  let swarm: Swarm;
+  beforeAll(() => {
+    swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 10 }), leaseMs: 1_000, retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 } });
+  });
+  afterAll(() => swarm.close());
+
+  it('commits every sub-task through the verifier and returns one answer', async () => {
+    const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(32) });
+    const events: SwarmEvent[] = [];
+    for await (const e of run.events) events.push(e);
+    const result = await run;
+    expect(result.stopReason).toBe('answered');
+    expect(result.answer).toBe('32 findings');
+    expect(result.tasks).toMatchObject({ total: 32, done: 32, failed: 0, open: 0 });
+    const gists = result.entries.filter((e) => e.kind === 'gist');
+    expect(new Set(gists.map((g) => g.text)).size).toBe(32);
+    expect(result.entries.filter((e) => e.kind === 'answer').map((e) => e.text)).toEqual(['32 findings']);
+    // Work was spread over several agents, each a different worker thread.
+    const claimers = new Set(events.filter((e) => e.type === 'task.claimed').map((e) => (e as { agentId: number }).agentId));
+    expect(claimers.size).toBeGreaterThan(1);
+    expect(events.filter((e) => e.type === 'commit')).toHaveLength(33);
+    expect(events.filter((e) => e.type === 'final.decision')).toHaveLength(1);
+    expect(result.usage.modelCalls).toBe(33);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
+  });
+
+  it('runs several tasks in sequence on the same workers', async () => {
+    const first = await swarm.run({ prompt: 'a', subTasks: subTasks(3) });
+    const second = await swarm.run({ prompt: 'b', subTasks: subTasks(5) });
+    expect([first.answer, second.answer]).toEqual(['3 findings', '5 findings']);
+  });
+
+  it('loops back to the agents when the finalizer asks for more work', async () => {
+    const looping = createSwarm({ agents: 2, model: scripted({ moreInFirstRound: 3 }), maxRounds: 3 });
+    try {
+      const result = await looping.run({ prompt: 'x', subTasks: subTasks(2) });
+      expect(result.stopReason).toBe('answered');
+      expect(result.tasks.done).toBe(5);
+      expect(result.answer).toBe('5 findings');
+    } finally {
+      await looping.close();
+    }
+  });
+});
+
+describe('swarm resilience', () => {
+  it('recovers when a worker crashes mid-task: the task is claimed again by a replacement', async () => {
+    const swarm = createSwarm({ agents: 4, leaseMs: 300, model: scripted({ crashOn: 'task 7', crashMarker: join(tmp, 'crash-marker') }) });
+    try {
+      const events: SwarmEvent[] = [];
+      const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) }, { onEvent: (e) => events.push(e) });
+      expect(events.some((e) => e.type === 'agent.crashed')).toBe(true);
+      expect(events.some((e) => e.type === 'agent.started' && e.replaces !== undefined)).toBe(true);
+      expect(result.stopReason).toBe('answered');
+      expect(result.tasks).toMatchObject({ done: 32, failed: 0 });
+      expect(result.answer).toBe('32 findings');
+    } finally {
+      await swarm.close();
+    }
+  });
+
+  it('stops promptly on abort and returns what was verified', async () => {
+    const swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 200 }), stopGraceMs: 1_000 });
+    try {
+      const ac = new AbortController();
+      let abortedAt = 0;
+      // Abort mid-run: a little after the first finding is committed.
+      const onEvent = (e: SwarmEvent) => {
+        if (e.type === 'commit' && abortedAt === 0) {
+          abortedAt = -1;
+          setTimeout(() => {
+            abortedAt = Date.now();
+            ac.abort();
+          }, 250);
+        }
+      };
+      const run = swarm.run({ prompt: 'x', subTasks: subTasks(64) }, { signal: ac.signal, onEvent });
+      const result = await run;
+      const stopMs = Date.now() - abortedAt;
+      expect(result.stopReason).toBe('aborted');
+      expect(stopMs).toBeLessThan(1_000);
+      expect(result.tasks.done).toBeLessThan(64);
+      expect(result.entries.filter((e) => e.kind === 'gist').length).toBeGreaterThan(0);
+    } finally {
+      await swarm.close();
+    }
+  });
+
+  it('stops with reason budget when the run-wide model-call budget is spent', async () => {
+    const swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 5 }), budgets: { modelCalls: 10 } });
+    try {
+      const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) });
+      expect(result.stopReason).toBe('budget');
+      expect(result.usage.modelCalls).toBeLessThanOrEqual(10);
+      expect(result.tasks.done).toBeLessThan(32);
+    } finally {
+      await swarm.close();
+    }
+  });
+
+  it('leaves no worker, timer or handle behind after close', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    const swarm = createSwarm({ agents: 2, model: scripted() });
+    await swarm.run({ prompt: 'x', subTasks: subTasks(4) });
+    await swarm.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it('rejects invalid options with every problem listed', () => {
+    expect(() => createSwarm({ agents: 0, leaseMs: -1 } as never)).toThrow(InvalidConfigError);
+    expect(() => createSwarm({ agents: 0 } as never)).toThrow(/agents/);
+  });
+});

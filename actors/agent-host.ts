@@ -3,6 +3,7 @@
  * (queue, ledger, proposal channel, model through the protocol) and runs the machine to its end.
  * The main thread can only stop it or ask for a snapshot, over comlink.
  */
+import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { agentMachine } from '../machines/agent.js';
@@ -25,6 +26,8 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
   const run = await attachRun(init, eventsPort);
   const { agentId, emit, queue, ledger, control, protocol, model, options } = run;
   const stopper = new AbortController();
+  // Spinning before sleeping only pays when every agent can have a core to spin on.
+  const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
   const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal: linkSignals(signal, stopper.signal) });
   const leaseOf = (task: ClaimedTask): Lease => {
@@ -66,7 +69,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
   const machine = agentMachine.provide({
     actors: {
       claimTask: fromPromise(async ({ signal }) => {
-        const lease = await queue.claimAsync(agentId, { timeoutMs: 2 ** 31 - 1, leaseMs: options.leaseMs, signal: linkSignals(signal, stopper.signal) });
+        const lease = await queue.claimAsync(agentId, { timeoutMs: 2 ** 31 - 1, leaseMs: options.leaseMs, spinMicros, signal: linkSignals(signal, stopper.signal) });
         if (!lease) return null;
         leases.set(lease.taskId, lease);
         emit({ type: 'task.claimed', agentId, taskId: lease.taskId, attempt: lease.attempt });

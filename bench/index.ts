@@ -8,7 +8,9 @@ import { renderTable, type BenchSuite, type BenchTable } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   queue: () => import('./queue.bench.js'),
+  ledger: () => import('./ledger.bench.js'),
   channel: () => import('./channel.bench.js'),
+  runtime: () => import('./runtime.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DelmError } from '../errors.js';
-import { fnv1aText } from './hash.js';
+import { contentHashOfText } from './hash.js';
 import { ENTRY_KINDS, type ContextLedger, type LedgerEntry, type LedgerWriter } from './types.js';
 
 const EntryLineSchema = z
@@ -55,7 +55,7 @@ export function loadJsonl(text: string, writer: LedgerWriter, source = 'ledger.j
       throw new DelmError('INVALID_ARGUMENT', `${source}:${i + 1}: field "${issue.path.join('.')}": ${issue.message}`);
     }
     const e = parsed.data;
-    if (fnv1aText(e.text) !== e.hash) throw new DelmError('LEDGER_CORRUPT', `${source}:${i + 1}: text does not match its hash (edited by hand?)`);
+    if (contentHashOfText(e.text) !== e.hash) throw new DelmError('LEDGER_CORRUPT', `${source}:${i + 1}: text does not match its hash (edited by hand?)`);
     if (e.id !== writer.count) throw new DelmError('INVALID_ARGUMENT', `${source}:${i + 1}: entry id ${e.id} out of order (expected ${writer.count})`);
     const entry = writer.append({
       kind: e.kind,

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { DelmError, InvalidConfigError, LedgerFullError } from '../errors.js';
 import { ensureByteLength, growableBuffer, waitAsync } from '../internal/shared-memory.js';
-import { fnv1a } from './hash.js';
+import { contentHash } from './hash.js';
 import { ENTRY_KINDS, type ContextLedger, type EntryKind, type EntryLevel, type LedgerEntry, type LedgerEntryInput, type LedgerWriter } from './types.js';
 
 const MAGIC = 0x44_4c_44_47; // "DLDG"
@@ -159,7 +159,7 @@ export class SharedLedger implements LedgerWriter {
     index[base + E.AUTHOR] = input.authorId ?? 0;
     index[base + E.PARENT] = (input.parentId ?? -1) + 1;
     index[base + E.TOKENS] = input.tokenCount ?? 0;
-    index[base + E.HASH] = fnv1a(arena, offset, offset + textBytes);
+    index[base + E.HASH] = contentHash(arena, offset, offset + textBytes);
     index[base + E.META_OFF] = offset + textBytes;
     index[base + E.META_LEN] = metaBytes;
     this.indexF64[count * 8 + F64_TIMESTAMP] = timestamp;
@@ -169,7 +169,20 @@ export class SharedLedger implements LedgerWriter {
     Atomics.store(this.header, H.COUNT, count + 1);
     Atomics.add(this.header, H.SEQ, 1);
     if (Atomics.load(this.header, H.WAITERS) > 0) Atomics.notify(this.header, H.SEQ);
-    return this.read(count);
+    return {
+      id: count,
+      kind: input.kind,
+      level,
+      text: input.text,
+      taskId: index[base + E.TASK]!,
+      authorId: index[base + E.AUTHOR]!,
+      parentId: input.parentId ?? -1,
+      tokenCount: index[base + E.TOKENS]!,
+      expiresAt: input.expiresAt ?? 0,
+      hash: index[base + E.HASH]! >>> 0,
+      timestamp,
+      meta: metaBytes ? (JSON.parse(meta) as Record<string, unknown>) : undefined,
+    };
   }
 
   get(id: number): LedgerEntry {

@@ -177,12 +177,20 @@ export class SharedTaskQueue implements TaskQueue {
     return length === 0 ? '' : this.arena(offset + length).toString('utf8', offset, offset + length);
   }
 
-  /** Wakes sleepers if there are any; the caller has already made its change visible. */
-  private wake(): void {
+  /**
+   * Wakes sleepers, if there are any, after the caller made its change visible: one per new claimable
+   * task (waking all of them would be a thundering herd on a few cores), all when the queue drained.
+   */
+  private wake(count: number): void {
     if (Atomics.load(this.ctl, H.SLEEPERS) > 0) {
       Atomics.add(this.ctl, H.SEQ, 1);
-      Atomics.notify(this.ctl, H.SEQ);
+      Atomics.notify(this.ctl, H.SEQ, count);
     }
+  }
+
+  /** After a task finished: only a drain is news to sleepers (they wait for work, or for the drain). */
+  private wakeIfDrained(open: number): void {
+    if (open === 0) this.wake(Number.POSITIVE_INFINITY);
   }
 
   enqueue(task: TaskInput | string): number {
@@ -215,7 +223,7 @@ export class SharedTaskQueue implements TaskQueue {
     Atomics.store(slots, base + S.BAND_POS, pos);
     ensureByteLength(this.handle.bands[priority]!, (pos + 1) * 4);
     Atomics.store(this.bandView(priority, pos), pos, id + 1);
-    this.wake();
+    this.wake(1);
     return id;
   }
 
@@ -363,8 +371,7 @@ export class SharedTaskQueue implements TaskQueue {
     if (Atomics.compareExchange(slots, base + S.STATE, word(generation, ST.FINISHING), word(generation, final)) !== word(generation, ST.FINISHING)) {
       throw new LeaseLostError(id, 'the lease expired while the result was being written');
     }
-    Atomics.sub(this.ctl, H.OPEN, 1);
-    this.wake();
+    this.wakeIfDrained(Atomics.sub(this.ctl, H.OPEN, 1) - 1);
   }
 
   /** Moves a held lease's task into FINISHING, or throws LeaseLostError. */
@@ -459,8 +466,7 @@ export class SharedTaskQueue implements TaskQueue {
       const expected = word(lease.generation, ST.CLAIMED);
       const seen = Atomics.compareExchange(slots, base + S.STATE, expected, word(lease.generation, ST.DONE));
       if (seen !== expected) throw new LeaseLostError(lease.taskId, describeLoss(seen, lease.generation));
-      Atomics.sub(this.ctl, H.OPEN, 1);
-      this.wake();
+      this.wakeIfDrained(Atomics.sub(this.ctl, H.OPEN, 1) - 1);
       return;
     }
     this.enterFinishing(lease);
@@ -495,7 +501,7 @@ export class SharedTaskQueue implements TaskQueue {
       throw new LeaseLostError(lease.taskId, describeLoss(seen, lease.generation));
     }
     atomicMin(this.ctl, H.BAND_HEAD + slots[base + S.PRIORITY]! * 16, slots[base + S.BAND_POS]!);
-    this.wake();
+    this.wake(1);
   }
 
   /** Decodes a task's payload (used lazily by leases). */
@@ -535,20 +541,6 @@ export class SharedTaskQueue implements TaskQueue {
 
   isDrained(): boolean {
     return Atomics.load(this.ctl, H.OPEN) === 0;
-  }
-
-  /** Resolves once the queue is drained or closed (async; for observers on the main thread). */
-  async waitUntilDrained(signal?: AbortSignal): Promise<void> {
-    while (!this.isDrained() && !this.closed && !signal?.aborted) {
-      const seq = Atomics.load(this.ctl, H.SEQ);
-      Atomics.add(this.ctl, H.SLEEPERS, 1);
-      try {
-        if (this.isDrained() || this.closed) return;
-        await waitAsync(this.ctl, H.SEQ, seq, 100);
-      } finally {
-        Atomics.sub(this.ctl, H.SLEEPERS, 1);
-      }
-    }
   }
 
   close(): void {

@@ -40,31 +40,49 @@ const DIGEST_ENTRIES = 24;
 /** The finalizer reads more, since it answers from all of it. */
 const FINAL_DIGEST_ENTRIES = 400;
 
-/** The task entry is the first thing `plan` writes: entry 0. */
-function taskText(ledger: ContextLedger): string {
-  return ledger.count > 0 ? ledger.get(0).text : '';
-}
-
-function sourceByLabel(ledger: ContextLedger, label: string): LedgerEntry | undefined {
-  for (const entry of ledger.slice(1)) if (entry.kind === 'raw' && entry.meta?.label === label) return entry;
-  return undefined;
-}
-
-function sourceLabels(ledger: ContextLedger): string[] {
-  return ledger
-    .slice(1)
-    .filter((e) => e.kind === 'raw')
-    .map((e) => String(e.meta?.label));
-}
-
-/** Newest findings first, at most `cap`, one line each. */
-function renderDigest(ledger: ContextLedger, cap: number): string {
-  const findings = ledger.slice(1).filter((e) => FINDING_KINDS.has(e.kind));
-  const newest = findings.slice(-cap).reverse();
-  return newest.map((e) => `[#${e.id}] ${e.text}`).join('\n');
-}
-
 const normalise = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * What the protocol looks up in the ledger, kept incrementally per ledger view: each call reads only
+ * the entries published since the last one, so a step costs O(new entries), not O(ledger).
+ */
+class LedgerIndex {
+  private upTo = 0;
+  task = '';
+  readonly findings: LedgerEntry[] = [];
+  readonly sources = new Map<string, LedgerEntry>();
+  readonly findingTexts = new Set<string>();
+
+  update(ledger: ContextLedger): this {
+    const count = ledger.count;
+    for (const e of ledger.slice(this.upTo, count)) {
+      if (e.id === 0) this.task = e.text; // `plan` writes the task first
+      else if (e.kind === 'raw' && typeof e.meta?.label === 'string') this.sources.set(e.meta.label, e);
+      else if (FINDING_KINDS.has(e.kind)) {
+        this.findings.push(e);
+        this.findingTexts.add(normalise(e.text));
+      }
+    }
+    this.upTo = count;
+    return this;
+  }
+
+  /** Newest findings first, at most `cap`, one line each. */
+  digest(cap: number): string {
+    return this.findings
+      .slice(-cap)
+      .reverse()
+      .map((e) => `[#${e.id}] ${e.text}`)
+      .join('\n');
+  }
+}
+
+const indexes = new WeakMap<ContextLedger, LedgerIndex>();
+function indexOf(ledger: ContextLedger): LedgerIndex {
+  let index = indexes.get(ledger);
+  if (!index) indexes.set(ledger, (index = new LedgerIndex()));
+  return index.update(ledger);
+}
 
 /** The basic protocol (see the module comment). */
 export const protocol: SwarmProtocol = {
@@ -90,15 +108,16 @@ export const protocol: SwarmProtocol = {
   },
 
   async readDigest(io) {
-    return renderDigest(io.ledger, DIGEST_ENTRIES);
+    return indexOf(io.ledger).digest(DIGEST_ENTRIES);
   },
 
   async step(io, input): Promise<StepResult> {
     const unfolded = input.unfolded.map((u) => `--- ${u.label} ---\n${String(u.detail)}`).join('\n');
+    const index = indexOf(io.ledger);
     const content = [
-      `Task: ${taskText(io.ledger)}`,
+      `Task: ${index.task}`,
       `Your sub-task: ${input.task.payload}`,
-      `Sources you can unfold: ${sourceLabels(io.ledger).join(', ') || 'none'}`,
+      `Sources you can unfold: ${[...index.sources.keys()].join(', ') || 'none'}`,
       `Verified findings so far:\n${String(input.digest) || '(none)'}`,
       unfolded ? `Unfolded detail:\n${unfolded}` : '',
       input.unfoldsLeft === 0 ? 'You cannot unfold more: report findings now.' : '',
@@ -126,8 +145,9 @@ export const protocol: SwarmProtocol = {
   },
 
   async unfold(io, _task, labels): Promise<UnfoldedDetail[]> {
+    const index = indexOf(io.ledger);
     return labels.map((label) => {
-      const source = sourceByLabel(io.ledger, label);
+      const source = index.sources.get(label);
       if (source) return { label, detail: source.text };
       const id = Number(label.replace(/^#/, ''));
       if (Number.isInteger(id) && id >= 0 && id < io.ledger.count) return { label, detail: (io.ledger.unfold(id) ?? io.ledger.get(id)).text };
@@ -143,18 +163,19 @@ export const protocol: SwarmProtocol = {
       return { verdict: 'reject', reason, entry: { ...base, kind: 'failure', text: reason } };
     }
     const finding = parsed.data;
+    const index = indexOf(ledger);
     for (const quote of finding.quotes) {
-      const source = sourceByLabel(ledger, quote.source);
+      const source = index.sources.get(quote.source);
       if (!source || !normalise(source.text).includes(normalise(quote.text))) {
         const reason = `quote not found in ${quote.source}: "${quote.text.slice(0, 80)}"`;
         return { verdict: 'reject', reason, entry: { ...base, kind: 'failure', text: `${finding.text.slice(0, 200)} — rejected: ${reason}` } };
       }
     }
     const text = normalise(finding.text);
-    if (ledger.slice(1).some((e) => FINDING_KINDS.has(e.kind) && normalise(e.text) === text)) {
+    if (index.findingTexts.has(text)) {
       return { verdict: 'duplicate', reason: 'already in the ledger' };
     }
-    const parent = finding.quotes[0] ? sourceByLabel(ledger, finding.quotes[0].source) : undefined;
+    const parent = finding.quotes[0] ? index.sources.get(finding.quotes[0].source) : undefined;
     return {
       verdict: 'accept',
       reason: finding.quotes.length ? 'quotes verified' : 'no quotes to verify',
@@ -163,7 +184,7 @@ export const protocol: SwarmProtocol = {
   },
 
   async finalDigest(io) {
-    return renderDigest(io.ledger, FINAL_DIGEST_ENTRIES);
+    return indexOf(io.ledger).digest(FINAL_DIGEST_ENTRIES);
   },
 
   async decide(io, input): Promise<Decision> {
@@ -171,7 +192,7 @@ export const protocol: SwarmProtocol = {
       system: input.mayEnqueue
         ? 'You are the final agent. Answer the task from the verified findings, or ask for more sub-tasks if they are not enough.'
         : 'You are the final agent. Answer the task from the verified findings now.',
-      messages: [{ role: 'user', content: `Task: ${taskText(io.ledger)}\n\nVerified findings:\n${String(input.digest) || '(none)'}` }],
+      messages: [{ role: 'user', content: `Task: ${indexOf(io.ledger).task}\n\nVerified findings:\n${String(input.digest) || '(none)'}` }],
       schema: BasicDecisionSchema,
       schemaName: 'final_decision',
       signal: io.signal,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, LedgerFullError } from '../../src/errors.js';
-import { fnv1aText } from '../../src/ledger/hash.js';
+import { contentHashOfText } from '../../src/ledger/hash.js';
 import { dumpJsonl, loadJsonl } from '../../src/ledger/jsonl.js';
 import { SharedLedger } from '../../src/ledger/shared-ledger.js';
 
@@ -13,7 +13,7 @@ describe('SharedLedger', () => {
     const gist = ledger.append({ kind: 'gist', text: 'D1 grants rights [D1].', parentId: summary.id });
     expect(raw).toMatchObject({ id: 0, level: 2, parentId: -1, meta: { label: 'D1' } });
     expect(summary).toMatchObject({ id: 1, kind: 'summary', level: 1, taskId: 3, authorId: 2, tokenCount: 4, parentId: 0 });
-    expect(gist.hash).toBe(fnv1aText('D1 grants rights [D1].'));
+    expect(gist.hash).toBe(contentHashOfText('D1 grants rights [D1].'));
     expect(gist.timestamp).toBeGreaterThan(Date.now() - 5_000);
     expect(ledger.count).toBe(3);
     expect(ledger.sequence).toBe(3);
@@ -100,7 +100,7 @@ describe('SharedLedger', () => {
   });
 
   it('names the line and field of a bad dump', () => {
-    const good = JSON.stringify({ id: 0, kind: 'gist', level: 0, text: 'a', taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: fnv1aText('a'), timestamp: 1 });
+    const good = JSON.stringify({ id: 0, kind: 'gist', level: 0, text: 'a', taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: contentHashOfText('a'), timestamp: 1 });
     expect(() => loadJsonl(`${good}\n{not json`, SharedLedger.create())).toThrow(/ledger.jsonl:2: not valid JSON/);
     expect(() => loadJsonl(good.replace('"gist"', '"nope"'), SharedLedger.create())).toThrow(/:1: field "kind"/);
     expect(() => loadJsonl(good.replace('"text":"a"', '"text":"b"'), SharedLedger.create())).toThrow(/does not match its hash/);
@@ -126,7 +126,7 @@ describe('SharedLedger', () => {
           expect(e.kind).toBe(inputs[i]!.kind);
           expect(e.taskId).toBe(inputs[i]!.taskId);
           expect(e.meta).toEqual(inputs[i]!.meta);
-          expect(e.hash).toBe(fnv1aText(inputs[i]!.text));
+          expect(e.hash).toBe(contentHashOfText(inputs[i]!.text));
         });
       }),
       { numRuns: 150 },

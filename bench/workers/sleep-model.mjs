@@ -1,0 +1,37 @@
+// A model that only sleeps (fixed latency per call) and speaks the basic protocol's JSON. Plain
+// JavaScript so compiled workers can load it without tsx. It records, per agent thread, the gap
+// between the end of one call and the start of the next: the agent's coordination overhead per
+// sub-task (complete the task, send the proposal, claim the next, read the digest).
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const nowUs = () => Number(process.hrtime.bigint()) / 1000;
+
+/** @param {{ latencyMs: number, gaps?: SharedArrayBuffer, cursor?: SharedArrayBuffer }} options */
+export function createModel(options) {
+  const gaps = options.gaps ? new Float64Array(options.gaps) : undefined;
+  const cursor = options.cursor ? new Int32Array(options.cursor) : undefined;
+  let lastEnd;
+  return {
+    id: 'sleep',
+    async complete(req) {
+      const start = nowUs();
+      if (gaps && cursor && lastEnd !== undefined && req.schemaName === 'agent_step') {
+        const i = Atomics.add(cursor, 0, 1);
+        if (i < gaps.length) gaps[i] = start - lastEnd;
+      }
+      await sleep(options.latencyMs, undefined, req.signal ? { signal: req.signal } : {});
+      const subTask = /Your sub-task: (.*)/.exec(req.messages[0]?.content ?? '')?.[1] ?? '';
+      const reply =
+        req.schemaName === 'final_decision' ? { decision: 'answer', answer: 'done' } : req.schemaName === 'agent_step' ? { findings: [{ text: `finding ${subTask}` }] } : { subTasks: ['x'] };
+      lastEnd = nowUs();
+      return {
+        text: JSON.stringify(reply),
+        object: req.schema ? req.schema.parse(reply) : undefined,
+        usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 0 },
+        costUsd: 0,
+        latencyMs: options.latencyMs,
+        model: 'sleep',
+      };
+    },
+  };
+}

@@ -37,9 +37,31 @@ const noModel: LanguageModel = {
 /** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */
 export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Promise<AttachedRun> {
   const substrate = attachRunSubstrate(init.handles, init.role);
-  const emit = (event: WorkerEvent) => eventsPort.postMessage(event);
+  // Events are telemetry: batch them per turn of the event loop, since postMessage costs tens of µs
+  // per call on a busy machine and an agent step emits a dozen of them.
+  let batch: WorkerEvent[] = [];
+  const flush = () => {
+    if (batch.length === 0) return;
+    const events = batch;
+    batch = [];
+    eventsPort.postMessage(events);
+  };
+  const emit = (event: WorkerEvent) => {
+    if (batch.push(event) === 1) setImmediate(flush);
+  };
   const protocol = await loadExport<SwarmProtocol>(init.protocol.module, init.protocol.export);
   const raw = init.model === undefined ? noModel : await loadModel(init.model);
   const model = meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit });
-  return { ...substrate, agentId: init.agentId, options: init.options, protocol, model, emit, close: () => eventsPort.close() };
+  return {
+    ...substrate,
+    agentId: init.agentId,
+    options: init.options,
+    protocol,
+    model,
+    emit,
+    close: () => {
+      flush();
+      eventsPort.close();
+    },
+  };
 }

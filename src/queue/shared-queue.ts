@@ -46,6 +46,7 @@ const STATE_NAMES: Record<number, TaskState> = {
 
 const MIN_SPIN_ROUNDS = 8;
 const DEFAULT_SPIN_MICROS = 50;
+const POLLS_PER_ATTEMPT = 256;
 
 /** "Sleep on SEQ while it equals `seq`, for at most `ms`." */
 class Sleep {
@@ -428,6 +429,9 @@ export class SharedTaskQueue implements TaskQueue {
       if (lease) return lease;
       if (drained()) return undefined;
       if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
+      // Between full attempts, poll one word: a new task shows up in TAIL within nanoseconds.
+      const tail = Atomics.load(this.ctl, H.TAIL);
+      for (let j = 0; j < POLLS_PER_ATTEMPT && Atomics.load(this.ctl, H.TAIL) === tail; j++);
     }
     const remaining = until - Date.now();
     if (remaining <= 0) return undefined;

@@ -218,7 +218,7 @@ export class RunSupervisor {
     const substrate = this.substrate!;
     const controlChannel = new MessageChannel();
     const eventsChannel = new MessageChannel();
-    eventsChannel.port1.on('message', (event: WorkerEvent) => this.emit(event));
+    eventsChannel.port1.on('message', (events: WorkerEvent[]) => events.forEach((e) => this.emit(e)));
     const kill = new AbortController();
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
     const done = (

@@ -49,7 +49,13 @@ export class Swarm {
     this.options = resolveSwarmOptions(options);
     const entry = resolveWorkerEntry(workerModule);
     const threads = this.options.agents + 1;
-    this.pool = new Piscina({ filename: entry.filename, workerData: entry.workerData, minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    this.pool = new Piscina({
+      filename: entry.filename,
+      workerData: entry.workerData,
+      minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
+      // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
+      atomics: 'disabled',
+    });
     const { requestsPerMinute, tokensPerMinute } = this.options.rateLimits;
     this.rateLimiter = SharedRateLimiter.create({ ...(requestsPerMinute ? { requestsPerMinute } : {}), ...(tokensPerMinute ? { tokensPerMinute } : {}) });
     this.protocolRef = { module: this.options.protocol?.module ?? basicProtocol, export: this.options.protocol?.export ?? 'protocol' };

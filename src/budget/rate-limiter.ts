@@ -17,6 +17,7 @@
  * - No queue: a large request competing with a stream of small ones may wait longer than its share.
  */
 import { z } from 'zod';
+import { describeIssues } from '../internal/parse.js';
 import { AbortedError, DelmError, InvalidConfigError } from '../errors.js';
 import type { RateLimiter, RateLimits } from './types.js';
 
@@ -71,7 +72,7 @@ export class SharedRateLimiter implements RateLimiter {
   /** Creates a limiter; a missing rate is unlimited. Throws InvalidConfigError for bad options. */
   static create(options: RateLimiterOptions = {}): SharedRateLimiter {
     const parsed = RateLimiterOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new InvalidConfigError('invalid rate limits', parsed.error.issues.map((i) => `${i.path.join('.') || '(limits)'}: ${i.message}`));
+    if (!parsed.success) throw new InvalidConfigError('invalid rate limits', describeIssues(parsed.error));
     const o = parsed.data;
     const buffer = new SharedArrayBuffer(WORDS * 8);
     const w = new BigInt64Array(buffer);

@@ -10,6 +10,7 @@
  * briefly see the rolled-back amount and fail near the limit (it never succeeds wrongly).
  */
 import { z } from 'zod';
+import { describeIssues } from '../internal/parse.js';
 import { BudgetExhaustedError, DelmError, InvalidConfigError } from '../errors.js';
 import type { Budget, BudgetAmount, BudgetLimits, BudgetResource, BudgetSnapshot, Reservation } from './types.js';
 
@@ -72,7 +73,7 @@ export class SharedBudget implements Budget {
   /** Creates a budget with `limits` (a missing limit is unlimited). Throws InvalidConfigError for bad limits. */
   static create(limits: BudgetLimits = {}): SharedBudget {
     const parsed = BudgetLimitsSchema.safeParse(limits);
-    if (!parsed.success) throw new InvalidConfigError('invalid budget limits', parsed.error.issues.map((i) => `${i.path.join('.') || '(limits)'}: ${i.message}`));
+    if (!parsed.success) throw new InvalidConfigError('invalid budget limits', describeIssues(parsed.error));
     const buffer = new SharedArrayBuffer(WORDS * 8);
     const w = new BigInt64Array(buffer);
     w[HDR.MAGIC] = MAGIC;

@@ -3,6 +3,7 @@
  * A message that is not JSON or fails the schema is skipped and counted, never thrown at the consumer.
  */
 import type { z } from 'zod';
+import { describeIssues } from '../internal/parse.js';
 import type { MessageChannelLike } from './types.js';
 
 /** Options of a {@link JsonChannel}. */
@@ -79,7 +80,7 @@ export class JsonChannel<T> {
     }
     const parsed = this.schema.safeParse(json);
     if (parsed.success) return { ok: true, value: parsed.data };
-    return this.reject(raw, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    return this.reject(raw, describeIssues(parsed.error).join('; '));
   }
 
   private reject(raw: string, reason: string): { ok: false } {

@@ -1,5 +1,6 @@
 /** Options of a shared channel, validated with zod. */
 import { z } from 'zod';
+import { describeIssues } from '../internal/parse.js';
 import { InvalidConfigError } from '../errors.js';
 
 /** Schema of {@link ChannelOptions}. */
@@ -25,6 +26,6 @@ export type ChannelOptions = z.input<typeof ChannelOptionsSchema>;
 /** Parses channel options or throws InvalidConfigError listing each problem. */
 export function parseChannelOptions(options: ChannelOptions): z.output<typeof ChannelOptionsSchema> {
   const parsed = ChannelOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new InvalidConfigError('invalid channel options', parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`));
+  if (!parsed.success) throw new InvalidConfigError('invalid channel options', describeIssues(parsed.error));
   return parsed.data;
 }

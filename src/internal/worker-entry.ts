@@ -18,8 +18,28 @@ export function resolveWorkerEntry(moduleUrl: URL | string, data: Record<string,
   return { filename, workerData: { ...data, delmEntry: href } };
 }
 
+/**
+ * The parent's Node flags minus tsx's loader flags. Workers inherit `process.execArgv`; under `tsx`
+ * that would load tsx's module hooks (and their own hooks thread) into every worker, even ones that
+ * run compiled JavaScript. Worker bootstraps register tsx themselves when they need it.
+ */
+export function workerExecArgv(parent: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const flag = parent[i]!;
+    const [name, inline] = flag.split('=', 2) as [string, string | undefined];
+    const takesValue = ['--require', '-r', '--import', '--loader', '--experimental-loader'].includes(name);
+    const value = takesValue ? (inline ?? parent[i + 1]) : undefined;
+    if (takesValue && inline === undefined) i++;
+    if (takesValue && value !== undefined && /[\\/]tsx[\\/]/.test(value)) continue;
+    out.push(flag);
+    if (takesValue && inline === undefined && value !== undefined) out.push(value);
+  }
+  return out;
+}
+
 /** Starts a plain worker thread for `moduleUrl` (a `.ts` or `.js` module), passing `data` as workerData. */
 export function startWorker(moduleUrl: URL | string, data: Record<string, unknown> = {}, options: WorkerOptions = {}): Worker {
   const entry = resolveWorkerEntry(moduleUrl, data);
-  return new Worker(new URL(entry.filename), { ...options, workerData: entry.workerData });
+  return new Worker(new URL(entry.filename), { execArgv: workerExecArgv(), ...options, workerData: entry.workerData });
 }

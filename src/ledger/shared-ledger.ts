@@ -8,7 +8,8 @@
  * with LedgerFullError and nothing is written: the ledger never overwrites or truncates.
  */
 import { z } from 'zod';
-import { DelmError, InvalidConfigError, LedgerFullError } from '../errors.js';
+import { parseConfig } from '../internal/parse.js';
+import { DelmError, LedgerFullError } from '../errors.js';
 import { ensureByteLength, growableBuffer, waitAsync } from '../internal/shared-memory.js';
 import { contentHash } from './hash.js';
 import { ENTRY_KINDS, type ContextLedger, type EntryKind, type EntryLevel, type LedgerEntry, type LedgerEntryInput, type LedgerWriter } from './types.js';
@@ -71,9 +72,7 @@ export class SharedLedger implements LedgerWriter {
 
   /** Creates an empty ledger; the caller holds the write side until `releaseWriter()`. */
   static create(options: LedgerOptions = {}): SharedLedger {
-    const parsed = LedgerOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new InvalidConfigError('invalid ledger options', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-    const o = parsed.data;
+    const o = parseConfig(LedgerOptionsSchema, options, 'invalid ledger options');
     const header = new SharedArrayBuffer(HEADER_BYTES);
     const h = new Int32Array(header);
     h[H.MAGIC] = MAGIC;

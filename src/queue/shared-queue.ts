@@ -4,7 +4,8 @@
  * `Atomics.compareExchange` on its state word, whose generation makes stale leases harmless.
  */
 import { z } from 'zod';
-import { DelmError, LeaseLostError, QueueFullError, InvalidConfigError } from '../errors.js';
+import { parseConfig } from '../internal/parse.js';
+import { DelmError, LeaseLostError, QueueFullError } from '../errors.js';
 import { atomicMax, atomicMin, ensureByteLength, growableBuffer, waitAsync } from '../internal/shared-memory.js';
 import { BANDS, CONTROL_BYTES, H, QUEUE_MAGIC, QUEUE_VERSION, S, SLOT_WORDS, ST, generationOf, stateOf, word } from './layout.js';
 import type { ClaimOptions, Lease, QueueStats, TaskInput, TaskQueue, TaskRecord, TaskState } from './types.js';
@@ -99,9 +100,7 @@ export class SharedTaskQueue implements TaskQueue {
 
   /** Creates a queue in new shared memory. */
   static create(options: QueueOptions = {}): SharedTaskQueue {
-    const parsed = QueueOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new InvalidConfigError('invalid queue options', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-    const o = parsed.data;
+    const o = parseConfig(QueueOptionsSchema, options, 'invalid queue options');
     const initialTasks = Math.min(o.initialTasks, o.maxTasks);
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const ctl = new Int32Array(control);

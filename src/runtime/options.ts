@@ -1,6 +1,6 @@
 /** Swarm options: validated with zod at the boundary, complete with defaults inside. */
 import { z } from 'zod';
-import { InvalidConfigError } from '../errors.js';
+import { parseConfig } from '../internal/parse.js';
 
 /** A model: a model string (`offline`, `openai:gpt-4.1-mini`, …) or a module exporting a factory (tests, custom models). */
 export const ModelRefSchema = z.union([
@@ -56,12 +56,5 @@ export type ResolvedSwarmOptions = z.output<typeof SwarmOptionsSchema>;
 
 /** Validates options, throwing InvalidConfigError that lists every problem with its path. */
 export function resolveSwarmOptions(options: unknown): ResolvedSwarmOptions {
-  const parsed = SwarmOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    throw new InvalidConfigError(
-      'invalid swarm options',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
-  }
-  return parsed.data;
+  return parseConfig(SwarmOptionsSchema, options ?? {}, 'invalid swarm options');
 }

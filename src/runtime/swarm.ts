@@ -6,7 +6,7 @@
 import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
-import { resolveWorkerEntry } from '../internal/worker-entry.js';
+import { resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
 import type { SwarmEvent } from './events.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
@@ -55,6 +55,9 @@ export class Swarm {
       minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
       // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
       atomics: 'disabled',
+      execArgv: workerExecArgv(),
+      // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     const { requestsPerMinute, tokensPerMinute } = this.options.rateLimits;
     this.rateLimiter = SharedRateLimiter.create({ ...(requestsPerMinute ? { requestsPerMinute } : {}), ...(tokensPerMinute ? { tokensPerMinute } : {}) });

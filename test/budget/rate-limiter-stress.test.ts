@@ -1,22 +1,14 @@
 import type { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
+import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { SharedRateLimiter } from '../../src/budget/rate-limiter.js';
 
 const fixture = new URL('./fixtures/rate.worker.ts', import.meta.url);
-const workers: Worker[] = [];
+const workers = terminatedAfterEach();
 
-function report(worker: Worker): Promise<{ admitted: number }> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before reporting`)));
-  });
-}
+const report = (worker: Worker) => firstMessage<{ admitted: number }>(worker);
 
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.terminate()));
-});
 
 describe('SharedRateLimiter across real worker threads', () => {
   it('keeps the requests and tokens admitted across workers within bucket + rate × elapsed at every moment', async () => {

@@ -1,11 +1,12 @@
 import type { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
+import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { BUDGET_RESOURCES, SharedBudget } from '../../src/budget/shared-budget.js';
 import type { BudgetResource } from '../../src/budget/types.js';
 
 const fixture = new URL('./fixtures/budget.worker.ts', import.meta.url);
-const workers: Worker[] = [];
+const workers = terminatedAfterEach();
 type Totals = Record<BudgetResource, number>;
 interface Report {
   reserved: Totals;
@@ -15,17 +16,8 @@ interface Report {
   failures: number;
 }
 
-function report(worker: Worker): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before reporting`)));
-  });
-}
+const report = (worker: Worker) => firstMessage<Report>(worker);
 
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.terminate()));
-});
 
 const AGENTS = 4;
 const LIMITS = { tokens: 100_000, costMicroUsd: 3_000_000_000, modelCalls: 3_000 };

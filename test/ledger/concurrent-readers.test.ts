@@ -1,20 +1,14 @@
 import type { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
+import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { SharedLedger } from '../../src/ledger/shared-ledger.js';
 import { expectedText } from './fixtures/expected.js';
 
 const reader = new URL('./fixtures/ledger-reader.ts', import.meta.url);
-const workers: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.terminate()));
-});
+const workers = terminatedAfterEach();
 
-const report = (w: Worker) =>
-  new Promise<{ checked: number; torn: number; waits: number }>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
+const report = (w: Worker) => firstMessage<{ checked: number; torn: number; waits: number }>(w);
 
 describe('SharedLedger read by worker threads while the writer appends', () => {
   it('never shows a reader a torn or partial entry, across growth', async () => {

@@ -1,22 +1,13 @@
 import type { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
+import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { SharedTaskQueue } from '../../src/queue/shared-queue.js';
 
 const fixture = new URL('./fixtures/queue-worker.ts', import.meta.url);
-const workers: Worker[] = [];
+const workers = terminatedAfterEach();
 
-/** Resolves with the worker's first message; rejects if it errors or exits first. */
-function result(worker: Worker): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before reporting`)));
-  });
-}
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.terminate()));
-});
+const result = (worker: Worker) => firstMessage<unknown>(worker);
 
 describe('SharedTaskQueue across real worker threads', () => {
   it('completes each of 100k tasks exactly once while workers are terminated mid-lease', async () => {

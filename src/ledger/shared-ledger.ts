@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LedgerFullError } from '../errors.js';
-import { ensureByteLength, growableBuffer, waitAsync } from '../internal/shared-memory.js';
+import { ensureByteLength, float64View, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
 import { contentHash } from './hash.js';
 import { ENTRY_KINDS, type ContextLedger, type EntryKind, type EntryLevel, type LedgerEntry, type LedgerEntryInput, type LedgerWriter } from './types.js';
 
@@ -64,8 +64,8 @@ export class SharedLedger implements LedgerWriter {
     this.handle = handle;
     this.header = new Int32Array(handle.header);
     if (this.header[H.MAGIC] !== MAGIC || this.header[H.VERSION] !== VERSION) throw new DelmError('LEDGER_CORRUPT', 'not a delm ledger handle (bad magic or version)');
-    this.index = new Int32Array(handle.index);
-    this.indexF64 = new Float64Array(handle.index);
+    this.index = int32View(handle.index);
+    this.indexF64 = float64View(handle.index);
     this.arena = Buffer.from(handle.arena);
     this.token = token;
   }
@@ -250,8 +250,8 @@ export class SharedLedger implements LedgerWriter {
   // Fixed-length views are refreshed when the buffer has grown past them (it only grows).
   private indexView(id: number): Int32Array {
     if ((id + 1) * ENTRY_WORDS > this.index.length) {
-      this.index = new Int32Array(this.handle.index);
-      this.indexF64 = new Float64Array(this.handle.index);
+      this.index = int32View(this.handle.index);
+      this.indexF64 = float64View(this.handle.index);
     }
     return this.index;
   }

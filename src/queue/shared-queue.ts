@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LeaseLostError, QueueFullError } from '../errors.js';
-import { atomicMax, atomicMin, ensureByteLength, growableBuffer, waitAsync } from '../internal/shared-memory.js';
+import { atomicMax, atomicMin, ensureByteLength, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
 import { BANDS, CONTROL_BYTES, H, QUEUE_MAGIC, QUEUE_VERSION, S, SLOT_WORDS, ST, generationOf, stateOf, word } from './layout.js';
 import type { ClaimOptions, Lease, QueueStats, TaskInput, TaskQueue, TaskRecord, TaskState } from './types.js';
 
@@ -60,7 +60,7 @@ const MAX_SLEEP_MS = 1_000;
 const encoder = new TextEncoder();
 
 class SharedLease implements Lease {
-  #payload: string | undefined;
+  private decoded: string | undefined = undefined;
   constructor(
     private readonly queue: SharedTaskQueue,
     readonly taskId: number,
@@ -73,7 +73,7 @@ class SharedLease implements Lease {
   ) {}
   /** Decoded on first use: most hot-path claims never need the text twice. */
   get payload(): string {
-    return (this.#payload ??= this.queue.payloadOf(this.taskId));
+    return (this.decoded ??= this.queue.payloadOf(this.taskId));
   }
 }
 
@@ -93,9 +93,9 @@ export class SharedTaskQueue implements TaskQueue {
       throw new DelmError('INVALID_ARGUMENT', 'not a delm task queue handle (bad magic or version)');
     }
     this.epoch = new Float64Array(handle.control, 0, 8)[H.EPOCH_F64_INDEX]!;
-    this.slots = new Int32Array(handle.slots);
+    this.slots = int32View(handle.slots);
     this.arenaBytes = Buffer.from(handle.arena);
-    this.bands = handle.bands.map((b) => new Int32Array(b));
+    this.bands = handle.bands.map(int32View);
   }
 
   /** Creates a queue in new shared memory. */
@@ -134,16 +134,15 @@ export class SharedTaskQueue implements TaskQueue {
     return Date.now() - this.epoch;
   }
 
-  // Length-tracking views would be simpler, but fixed-length views are faster on the hot path; the
-  // buffers only grow, so a stale view is refreshed when an index falls beyond it.
+  // Fixed-length views (see int32View), refreshed when an index falls beyond them: buffers only grow.
   private slotView(id: number): Int32Array {
-    if ((id + 1) * SLOT_WORDS > this.slots.length) this.slots = new Int32Array(this.handle.slots);
+    if ((id + 1) * SLOT_WORDS > this.slots.length) this.slots = int32View(this.handle.slots);
     return this.slots;
   }
 
   private bandView(band: number, pos: number): Int32Array {
     let view = this.bands[band]!;
-    if (pos >= view.length) view = this.bands[band] = new Int32Array(this.handle.bands[band]!);
+    if (pos >= view.length) view = this.bands[band] = int32View(this.handle.bands[band]!);
     return view;
   }
 
@@ -252,13 +251,14 @@ export class SharedTaskQueue implements TaskQueue {
         Atomics.compareExchange(this.ctl, headIndex, pos + 1, pos);
         return undefined;
       }
-      const view = this.bandView(band, pos);
+      const view = pos < this.bands[band]!.length ? this.bands[band]! : this.bandView(band, pos);
       let ref = Atomics.load(view, pos);
       // The producer took this position a few instructions ago and is about to publish it.
       for (let spin = 0; ref === 0 && spin < 1_000; spin++) ref = Atomics.load(view, pos);
       if (ref === 0) continue;
       const id = ref - 1;
-      const w = Atomics.load(this.slotView(id), id * SLOT_WORDS + S.STATE);
+      const slots = (id + 1) * SLOT_WORDS <= this.slots.length ? this.slots : this.slotView(id);
+      const w = Atomics.load(slots, id * SLOT_WORDS + S.STATE);
       if (stateOf(w) !== ST.PENDING) continue;
       const lease = this.takeOver(id, w, agentId, leaseMs);
       if (lease) return lease;
@@ -269,9 +269,11 @@ export class SharedTaskQueue implements TaskQueue {
   private takeOver(id: number, w: number, agentId: number, leaseMs: number): Lease | undefined {
     const slots = this.slotView(id);
     const base = id * SLOT_WORDS;
-    const deadline = this.now() + leaseMs;
-    // Deadline before the CAS: whoever sees the new state word also sees a live deadline.
-    atomicMax(slots, base + S.DEADLINE, deadline);
+    const deadline = Date.now() - this.epoch + leaseMs;
+    // Deadline before the CAS: whoever sees the new state word also sees a live deadline. The
+    // deadline only ever rises; a lost race here means a concurrent claimer wrote an equal one.
+    const current = Atomics.load(slots, base + S.DEADLINE);
+    if (current < deadline) Atomics.compareExchange(slots, base + S.DEADLINE, current, deadline);
     const generation = generationOf(w) + 1;
     if (Atomics.compareExchange(slots, base + S.STATE, w, word(generation, ST.CLAIMED)) !== w) return undefined;
     // The CAS made this thread the only writer of the slot until its next state change publishes these.

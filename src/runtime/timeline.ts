@@ -32,13 +32,18 @@ export class Timeline {
 
   /** Time in waiting states over all agent time (0 when there is none). */
   static waitingShare(spans: readonly TimelineSpan[]): number {
-    let waiting = 0;
+    return Timeline.share(spans, WAITING);
+  }
+
+  /** Time in states matching `states` over all agent time (0 when there is none). */
+  static share(spans: readonly TimelineSpan[], states: RegExp): number {
+    let matched = 0;
     let total = 0;
     for (const s of spans) {
       const d = s.end - s.start;
       total += d;
-      if (WAITING.test(s.state)) waiting += d;
+      if (states.test(s.state)) matched += d;
     }
-    return total > 0 ? waiting / total : 0;
+    return total > 0 ? matched / total : 0;
   }
 }

@@ -1,0 +1,52 @@
+/** Maps SDK and network errors to ProviderError, and keeps secrets out of every message. */
+import { AbortedError, ProviderError } from '../errors.js';
+
+/** Replaces every occurrence of a secret, and anything shaped like an API key, with `[redacted]`. */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out.replace(/\b(sk|pk|rk)-[\w-]{6,}|\bsk-ant-[\w-]{6,}/g, '[redacted]');
+}
+
+/** Milliseconds a response asked us to wait (`retry-after-ms`, `retry-after` in seconds or as a date). */
+export function retryAfterMs(headers: { get(name: string): string | null } | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** A ProviderError for anything an SDK call threw; `retryAfter` is set when the server said when to retry. */
+export function toProviderError(error: unknown, provider: string, secrets: ReadonlyArray<string | undefined>): ProviderError & { retryAfter?: number } {
+  if (error instanceof ProviderError) return error;
+  const e = error as { status?: unknown; headers?: { get(name: string): string | null }; message?: unknown; name?: unknown };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const name = typeof e.name === 'string' ? e.name : '';
+  const detail = redact(typeof e.message === 'string' ? e.message : String(error), secrets).slice(0, 500);
+  if (status === 401 || status === 403) {
+    return new ProviderError(`${provider} rejected the API key (HTTP ${status}); check the key and its permissions`, provider, status, false);
+  }
+  if (status === 429) {
+    const err = new ProviderError(`${provider} rate limit (HTTP 429): ${detail}`, provider, status, true, { code: 'RATE_LIMITED', cause: error });
+    const after = retryAfterMs(e.headers);
+    return after === undefined ? err : Object.assign(err, { retryAfter: after });
+  }
+  if (/Timeout/i.test(name)) return new ProviderError(`${provider} did not answer in time`, provider, status, true, { code: 'PROVIDER_TIMEOUT', cause: error });
+  if (status !== undefined) {
+    const retryable = status === 408 || status === 409 || status >= 500;
+    const err = new ProviderError(`${provider} error (HTTP ${status}): ${detail}`, provider, status, retryable, { cause: error });
+    const after = retryAfterMs(e.headers);
+    return after === undefined ? err : Object.assign(err, { retryAfter: after });
+  }
+  // No status: a connection failure (refused, reset, DNS) — worth another try.
+  return new ProviderError(`${provider} connection failed: ${detail}`, provider, undefined, true, { cause: error });
+}
+
+/** True when the error means the caller cancelled. */
+export function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || error instanceof AbortedError || (error as { name?: string })?.name === 'APIUserAbortError';
+}

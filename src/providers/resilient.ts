@@ -1,0 +1,132 @@
+/**
+ * The one place where retries, backoff, timeouts and structured-output repair happen, for every
+ * provider: a provider supplies a raw call; this turns it into a LanguageModel.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { AbortedError, MalformedOutputError } from '../errors.js';
+import { isAbort, toProviderError } from './errors.js';
+import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
+import type { ChatMessage, CompletionRequest, CompletionResult, LanguageModel, Usage } from './types.js';
+
+/** What a provider adapter is asked to do for one HTTP call. */
+export interface RawRequest {
+  system: string | undefined;
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature: number | undefined;
+  /** JSON schema of the structured output, with its name. */
+  structured: { name: string; schema: Record<string, unknown> } | undefined;
+  signal: AbortSignal;
+}
+
+/** What it returns: text (for structured output, the JSON text) and usage. */
+export interface RawResponse {
+  text: string;
+  usage: Usage;
+}
+
+/** Retry and timeout policy. */
+export interface RetryOptions {
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per HTTP attempt. */
+  timeoutMs: number;
+}
+
+/** Defaults: 4 retries, 500 ms doubling to 20 s, 120 s per attempt. */
+export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 20_000, timeoutMs: 120_000 };
+
+/** Everything `resilientModel` needs. */
+export interface ResilientOptions {
+  id: string;
+  provider: string;
+  call: (request: RawRequest) => Promise<RawResponse>;
+  retry?: Partial<RetryOptions>;
+  prices?: PriceTable;
+  /** Secrets that must never appear in an error (the API key). */
+  secrets?: ReadonlyArray<string | undefined>;
+}
+
+const addUsage = (a: Usage, b: Usage): Usage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+  cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+});
+
+/** Extracts the JSON value from a reply that may wrap it in prose or a code fence. */
+export function extractJson(text: string): unknown {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text)?.[1];
+  const candidate = (fenced ?? text).trim();
+  try {
+    return JSON.parse(candidate);
+  } catch {
+    const start = candidate.search(/[[{]/);
+    const end = Math.max(candidate.lastIndexOf('}'), candidate.lastIndexOf(']'));
+    if (start >= 0 && end > start) return JSON.parse(candidate.slice(start, end + 1));
+    throw new SyntaxError('no JSON value in the reply');
+  }
+}
+
+/** Wraps a provider's raw call with delm's retry, timeout, repair and cost accounting. */
+export function resilientModel(options: ResilientOptions): LanguageModel {
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const secrets = options.secrets ?? [];
+
+  async function callWithRetries(request: Omit<RawRequest, 'signal'>, signal: AbortSignal | undefined): Promise<RawResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(retry.timeoutMs);
+      try {
+        return await options.call({ ...request, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      } catch (error) {
+        if (isAbort(error, signal)) throw new AbortedError(`${options.provider} call aborted`);
+        const mapped = timeout.aborted ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets) : toProviderError(error, options.provider, secrets);
+        if (!mapped.retryable || attempt >= retry.maxRetries) throw mapped;
+        const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        // A server's retry-after wins over our backoff (within reason: at most five minutes).
+        const after = (mapped as { retryAfter?: number }).retryAfter;
+        const wait = after !== undefined ? Math.min(after, 300_000) : backoff;
+        try {
+          await sleep(wait, undefined, signal ? { signal } : {});
+        } catch {
+          throw new AbortedError(`${options.provider} call aborted while waiting to retry`);
+        }
+      }
+    }
+  }
+
+  return {
+    id: options.id,
+    async complete<T>(req: CompletionRequest<T>): Promise<CompletionResult<T>> {
+      const started = performance.now();
+      const structured = req.schema ? { name: req.schemaName ?? 'output', schema: z.toJSONSchema(req.schema, { io: 'input' }) as Record<string, unknown> } : undefined;
+      let messages = [...req.messages];
+      let usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+      const finish = (text: string, object: T | undefined): CompletionResult<T> => ({
+        text,
+        object,
+        usage,
+        costUsd: costOf(options.id, usage, options.prices ?? DEFAULT_PRICES).costUsd,
+        latencyMs: performance.now() - started,
+        model: options.id,
+      });
+      // One repair attempt: the validation error goes back to the model once, then it is a recorded failure.
+      for (let round = 0; ; round++) {
+        const raw = await callWithRetries({ system: req.system, messages, maxTokens: req.maxTokens ?? 1_024, temperature: req.temperature, structured }, req.signal);
+        usage = addUsage(usage, raw.usage);
+        if (!req.schema) return finish(raw.text, undefined);
+        let problem: string;
+        try {
+          const parsed = req.schema.safeParse(extractJson(raw.text));
+          if (parsed.success) return finish(raw.text, parsed.data);
+          problem = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        if (round >= 1) throw new MalformedOutputError(`${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`, raw.text.slice(0, 2_000));
+        messages = [...messages, { role: 'assistant', content: raw.text }, { role: 'user', content: `That reply is not valid ${structured!.name} JSON (${problem}). Reply again with only the corrected JSON.` }];
+      }
+    },
+  };
+}

@@ -12,7 +12,9 @@ export { checkModelCredentials, modelId, parseModelSpec, type ModelSpec } from '
 export { costOf, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './pricing.js';
 export { countTokens } from './tokenizer.js';
 export { resilientModel, extractJson, DEFAULT_RETRY, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
-export { createOfflineModel } from './offline.js';
+export { createOfflineModel, registerOfflineSkill, type OfflineSkill } from './offline.js';
+export { createScriptedModel, type Script, type ScriptStep } from './scripted.js';
+export { withLatency, type LatencyOptions } from './latency.js';
 export type * from './types.js';
 
 /** Options of {@link createModel}. */

@@ -31,7 +31,15 @@ export const SwarmOptionsSchema = z
       })
       .strict()
       .default({}),
-    rateLimits: z.object({ requestsPerMinute: positiveInt.optional(), tokensPerMinute: positiveInt.optional() }).strict().default({}),
+    rateLimits: z
+      .object({
+        requestsPerMinute: positiveInt.optional(),
+        tokensPerMinute: positiveInt.optional(),
+        /** Burst allowance as a time window of the rate (default one minute: a full minute's worth may go at once). */
+        burstWindowMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
     leaseMs: positiveInt.default(30_000),
     /** Lease extension interval while thinking; a third of the lease when absent. */
     leaseExtendMs: positiveInt.optional(),

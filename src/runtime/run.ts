@@ -38,6 +38,9 @@ export interface AgentSummary {
   reason: string | undefined;
   tasksCompleted: number;
   tasksFailed: number;
+  /** Model calls, tokens and cost of this agent's calls. */
+  usage: RunUsage;
+  costUsd: number;
 }
 
 /** The outcome of a run. Whatever was verified is returned even when the run stopped early. */
@@ -80,9 +83,10 @@ export class RunSupervisor {
   private readonly timeline = new Timeline();
   private readonly usage: RunUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
   private costUsd = 0;
+  private readonly perAgent = new Map<number, { usage: RunUsage; costUsd: number }>();
   private substrate: RunSubstrate | undefined;
   private readonly live = new Map<number, Started<AgentOutput>>();
-  private readonly summaries: AgentSummary[] = [];
+  private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
   private error: string | undefined;
@@ -107,6 +111,13 @@ export class RunSupervisor {
       this.usage.cachedInputTokens += stamped.cachedInputTokens;
       this.usage.modelCalls += 1;
       this.costUsd += stamped.costUsd;
+      let mine = this.perAgent.get(stamped.agentId);
+      if (!mine) this.perAgent.set(stamped.agentId, (mine = { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }));
+      mine.usage.inputTokens += stamped.inputTokens;
+      mine.usage.outputTokens += stamped.outputTokens;
+      mine.usage.cachedInputTokens += stamped.cachedInputTokens;
+      mine.usage.modelCalls += 1;
+      mine.costUsd += stamped.costUsd;
     } else if (stamped.type === 'agent.state' && stamped.agentId > 0) {
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     }
@@ -173,7 +184,9 @@ export class RunSupervisor {
       costUsd: this.costUsd,
       wallTimeMs,
       tasks: substrate ? substrate.queue.stats() : { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 },
-      agents: this.summaries.sort((a, b) => a.agentId - b.agentId),
+      agents: this.summaries
+        .map((a) => ({ ...a, ...(this.perAgent.get(a.agentId) ?? { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }) }))
+        .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
     };

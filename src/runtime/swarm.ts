@@ -59,8 +59,12 @@ export class Swarm {
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    const { requestsPerMinute, tokensPerMinute } = this.options.rateLimits;
-    this.rateLimiter = SharedRateLimiter.create({ ...(requestsPerMinute ? { requestsPerMinute } : {}), ...(tokensPerMinute ? { tokensPerMinute } : {}) });
+    const { requestsPerMinute, tokensPerMinute, burstWindowMs } = this.options.rateLimits;
+    this.rateLimiter = SharedRateLimiter.create({
+      ...(requestsPerMinute ? { requestsPerMinute } : {}),
+      ...(tokensPerMinute ? { tokensPerMinute } : {}),
+      ...(burstWindowMs ? { burstWindowMs } : {}),
+    });
     this.protocolRef = { module: this.options.protocol?.module ?? basicProtocol, export: this.options.protocol?.export ?? 'protocol' };
   }
 

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { createSwarm } from '../../src/runtime/swarm.js';
+import { loadLongBenchFile, splitIntoDocuments, extractAnswer } from '../../src/workloads/longbench.js';
+
+const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
+
+describe('swarms and their models', () => {
+  it('runs on the offline default model with no key and no network, end to end on a real item', async () => {
+    const [item] = await loadLongBenchFile(new URL('../../examples/multidoc/data.json', import.meta.url).pathname);
+    const docs = splitIntoDocuments(item!.context);
+    const swarm = createSwarm({ agents: 3 });
+    try {
+      const prompt = `${item!.question}\nA) ${item!.choice_A}\nB) ${item!.choice_B}\nC) ${item!.choice_C}\nD) ${item!.choice_D}`;
+      const result = await swarm.run({ prompt, sources: docs.map((d) => ({ label: d.label, text: d.text })) });
+      expect(result.stopReason).toBe('answered');
+      expect(extractAnswer(result.answer ?? '')).toMatch(/^[A-D]$/);
+      expect(result.answer).toMatch(/not an LLM/);
+      // Findings were admitted only with quotes that occur in their cited document.
+      const gists = result.entries.filter((e) => e.kind === 'gist');
+      expect(gists.length).toBeGreaterThanOrEqual(docs.length);
+      const byLabel = new Map(docs.map((d) => [d.label, d.text.replace(/\s+/g, ' ')]));
+      for (const g of gists) for (const q of (g.meta?.quotes ?? []) as Array<{ source: string; text: string }>) expect(byLabel.get(q.source)).toContain(q.text.replace(/\s+/g, ' '));
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(result.costUsd).toBe(0);
+    } finally {
+      await swarm.close();
+    }
+  }, 60_000);
+
+  it('fails a run with a missing API key before any agent starts, naming the variable', async () => {
+    const saved = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    const swarm = createSwarm({ agents: 2, model: 'openai:gpt-4.1-mini' });
+    try {
+      const events: string[] = [];
+      await expect(swarm.run('anything', { onEvent: (e) => events.push(e.type) }).result).rejects.toThrow(/OPENAI_API_KEY/);
+      expect(events).not.toContain('agent.started');
+    } finally {
+      await swarm.close();
+      if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
+    }
+  });
+
+  it('holds every worker to the shared rate limit and reports usage per agent', async () => {
+    // 20 requests/s with room for a burst of 2: 13 calls (12 steps + 1 decision) need at least ~0.5 s.
+    const swarm = createSwarm({ agents: 4, model: { module: modelModule }, rateLimits: { requestsPerMinute: 1_200, burstWindowMs: 100 } });
+    try {
+      await swarm.run({ prompt: 'warm-up', subTasks: [{ payload: 'w' }] });
+      await new Promise((r) => setTimeout(r, 150)); // let the bucket refill
+      const started = Date.now();
+      const result = await swarm.run({ prompt: 'x', subTasks: Array.from({ length: 12 }, (_, i) => ({ payload: `t${i}` })) });
+      const wall = Date.now() - started;
+      expect(result.usage.modelCalls).toBe(13);
+      expect(wall).toBeGreaterThanOrEqual(450);
+      const perAgent = result.agents.reduce((n, a) => n + a.usage.modelCalls, 0);
+      expect(perAgent).toBe(13);
+      expect(result.agents.filter((a) => a.usage.modelCalls > 0).length).toBeGreaterThan(1);
+    } finally {
+      await swarm.close();
+    }
+  }, 60_000);
+});

@@ -50,7 +50,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     if (batch.push(event) === 1) setImmediate(flush);
   };
   const protocol = await loadExport<SwarmProtocol>(init.protocol.module, init.protocol.export);
-  const raw = init.model === undefined ? noModel : await loadModel(init.model);
+  const raw = init.model === undefined ? noModel : await loadModel(init.model, init.options.prices);
   const model = meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit });
   return {
     ...substrate,

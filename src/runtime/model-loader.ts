@@ -10,10 +10,14 @@ import type { CompletionRequest, CompletionResult, LanguageModel } from '../prov
 import type { ModelRef } from './options.js';
 import type { UsageEvent } from './events.js';
 
+/** USD per million tokens, by model id. */
+type Prices = Record<string, { input: number; cachedInput: number; output: number }>;
+
 /** What the runtime needs of the providers module, which it loads lazily (the SDKs are slow to import). */
 interface ProvidersModule {
+  DEFAULT_PRICES: Prices;
   parseModelSpec(spec: string): unknown;
-  createModel(spec: unknown): LanguageModel;
+  createModel(spec: unknown, options?: { prices?: Prices }): LanguageModel;
   checkModelCredentials(spec: unknown, env: NodeJS.ProcessEnv): void;
 }
 
@@ -21,8 +25,8 @@ const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const providersUrl = new URL(`../providers/index${ext}`, import.meta.url).href;
 const providers = (): Promise<ProvidersModule> => import(providersUrl) as Promise<ProvidersModule>;
 
-/** Loads the model a ref names. Module refs call the module's factory export with `options`. */
-export async function loadModel(ref: ModelRef): Promise<LanguageModel> {
+/** Loads the model a ref names (`prices` override the default table). Module refs call the module's factory export with `options`. */
+export async function loadModel(ref: ModelRef, prices?: Prices): Promise<LanguageModel> {
   if (typeof ref === 'object') {
     const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
     const mod = (await import(url)) as Record<string, unknown>;
@@ -33,7 +37,7 @@ export async function loadModel(ref: ModelRef): Promise<LanguageModel> {
     return model;
   }
   const p = await providers();
-  return p.createModel(p.parseModelSpec(ref));
+  return p.createModel(p.parseModelSpec(ref), prices ? { prices: { ...p.DEFAULT_PRICES, ...prices } } : {});
 }
 
 /** Checks up front (before any worker starts) that a model ref can be used: a known provider and its key present. */

@@ -18,6 +18,8 @@ export const SwarmOptionsSchema = z
     /** Agent worker threads. */
     agents: z.number().int().min(1).max(256).default(4),
     model: ModelRefSchema.default('offline'),
+    /** Price overrides, USD per million tokens, keyed by model id (`openai:gpt-4.1-mini`). */
+    prices: z.record(z.string(), z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict()).optional(),
     /** Model of the verifier's judge; no judge when absent (deterministic checks only). */
     judgeModel: ModelRefSchema.optional(),
     /** Protocol module; the basic protocol when absent. */

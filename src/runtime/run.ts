@@ -136,7 +136,7 @@ export class RunSupervisor {
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
       const protocol = await loadExport<SwarmProtocol>(this.protocolRef.module, this.protocolRef.export);
-      const model = meterModel(await loadModel(this.options.model), {
+      const model = meterModel(await loadModel(this.options.model, this.options.prices), {
         agentId: 0,
         role: 'planner',
         budget: substrate.budget,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSwarm } from '../../src/runtime/swarm.js';
 import { loadLongBenchFile, splitIntoDocuments, extractAnswer } from '../../src/workloads/longbench.js';
+import { openaiReply, startWireServer } from '../providers/servers/wire-server.js';
 
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
 
@@ -57,6 +58,26 @@ describe('swarms and their models', () => {
       expect(result.agents.filter((a) => a.usage.modelCalls > 0).length).toBeGreaterThan(1);
     } finally {
       await swarm.close();
+    }
+  }, 60_000);
+
+  it('calls an OpenAI-compatible server from every worker through the real SDK, priced with overrides', async () => {
+    const server = await startWireServer();
+    // Replies follow the structured output each request asks for.
+    const reply = (req: { body: { response_format?: { json_schema?: { name?: string } } } }) =>
+      req.body.response_format?.json_schema?.name === 'final_decision'
+        ? openaiReply('{"decision":"answer","answer":"done"}', { prompt_tokens: 1_000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 0 } })
+        : openaiReply(`{"findings":[{"text":"finding ${Math.random()}"}]}`, { prompt_tokens: 1_000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 0 } });
+    server.script(...Array.from({ length: 7 }, () => reply));
+    const swarm = createSwarm({ agents: 3, model: `openai-compatible:tiny@${server.url}/v1`, prices: { 'openai-compatible:tiny': { input: 1, cachedInput: 0, output: 10 } } });
+    try {
+      const result = await swarm.run({ prompt: 'x', subTasks: Array.from({ length: 6 }, (_, i) => ({ payload: `t${i}` })) });
+      expect(result).toMatchObject({ stopReason: 'answered', answer: 'done', usage: { modelCalls: 7, inputTokens: 7_000, outputTokens: 700 } });
+      expect(result.costUsd).toBeCloseTo(7 * (1_000 * 1 + 100 * 10) / 1e6, 10);
+      expect(server.requests).toHaveLength(7);
+    } finally {
+      await swarm.close();
+      await server.close();
     }
   }, 60_000);
 });

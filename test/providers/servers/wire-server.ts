@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 /** One scripted reply. `hang` never answers (for timeouts); `raw` sends the body as is. */
 export interface Reply {
@@ -84,4 +85,17 @@ export function anthropicReply(content: { text: string } | { tool: string; input
   return {
     body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [block], stop_reason: 'text' in content ? 'end_turn' : 'tool_use', stop_sequence: null, usage },
   };
+}
+
+/** A wire server for the calling test file: started before its tests, reset before each, closed after. */
+export function useWireServer(): { readonly current: WireServer } {
+  const holder: { current: WireServer } = { current: undefined as unknown as WireServer };
+  beforeAll(async () => {
+    holder.current = await startWireServer();
+  });
+  afterAll(() => holder.current.close());
+  beforeEach(() => {
+    holder.current.requests.length = 0;
+  });
+  return holder;
 }

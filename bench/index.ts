@@ -1,9 +1,12 @@
 /**
- * `npm run bench [suite…]`: runs the benchmark suites, prints each table and saves all results as
+ * `npm run bench [suite…]`: runs the benchmark suites, each in a fresh child process (so one suite's
+ * memory and JIT state cannot colour another's numbers), prints each table and saves all results as
  * JSON under bench/results/ (one file per run, plus latest.json).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { renderTable, type BenchSuite, type BenchTable } from './harness.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
@@ -13,18 +16,28 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   runtime: () => import('./runtime.bench.js'),
 };
 
-const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(suites);
+const RESULT_MARKER = 'DELM-BENCH-RESULT ';
+const args = process.argv.slice(2);
+
+if (args[0] === '--child') {
+  const { suite } = await suites[args[1]!]!();
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(await suite.run())}\n`);
+  process.exit(0);
+}
+
+const names = args.length ? args : Object.keys(suites);
+const unknown = names.filter((n) => !suites[n]);
+if (unknown.length) {
+  console.error(`unknown suite(s) ${unknown.join(', ')}; available: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
 const results: Record<string, BenchTable[]> = {};
 for (const name of names) {
-  const load = suites[name];
-  if (!load) {
-    console.error(`unknown suite "${name}"; available: ${Object.keys(suites).join(', ')}`);
-    process.exit(2);
-  }
-  const { suite } = await load();
   const started = Date.now();
-  const tables = await suite.run();
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  const line = out.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+  if (!line) throw new Error(`suite ${name} printed no result`);
+  const tables = JSON.parse(line.slice(RESULT_MARKER.length)) as BenchTable[];
   results[name] = tables;
   for (const t of tables) console.log(`\n${renderTable(t)}`);
   console.log(`  (${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -19,6 +19,7 @@ async function measure(agents: number): Promise<Array<string | number>> {
   const tasks = agents * TASKS_PER_AGENT;
   const gaps = new SharedArrayBuffer(tasks * 8 * 2);
   const cursor = new SharedArrayBuffer(4);
+  const rssBefore = process.memoryUsage().rss;
   const swarm = createSwarm({ agents, model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } }, leaseMs: 10_000 });
   try {
     // Warm-up: worker threads start and load their modules.
@@ -32,7 +33,7 @@ async function measure(agents: number): Promise<Array<string | number>> {
     const samples = new Float64Array(gaps).subarray(0, n);
     const rssMiB = process.memoryUsage().rss / 2 ** 20;
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
-    return [agents, tasks, Math.round(wall), ideal, (wall / ideal).toFixed(2), (result.waitingShare * 100).toFixed(1), (Timeline.share(result.timeline, /^claiming/) * 100).toFixed(1), (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1), Math.round(percentile(samples, 50)), Math.round(percentile(samples, 99)), Math.round(rssMiB)];
+    return [agents, tasks, Math.round(wall), ideal, (wall / ideal).toFixed(2), (result.waitingShare * 100).toFixed(1), (Timeline.share(result.timeline, /^claiming/) * 100).toFixed(1), (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1), Math.round(percentile(samples, 50)), Math.round(percentile(samples, 99)), Math.round(rssMiB), Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20)];
   } finally {
     await swarm.close();
   }
@@ -49,13 +50,13 @@ export const suite: BenchSuite = {
     return [
       {
         title: `Swarm runtime with a sleep-only model (${LATENCY_MS} ms per call, ${TASKS_PER_AGENT} sub-tasks per agent)`,
-        columns: ['agents', 'sub-tasks', 'wall ms', 'ideal ms', 'wall/ideal', 'waiting %', 'of which claiming %', 'awaiting final %', 'overhead p50 µs', 'overhead p99 µs', 'RSS MiB'],
+        columns: ['agents', 'sub-tasks', 'wall ms', 'ideal ms', 'wall/ideal', 'waiting %', 'of which claiming %', 'awaiting final %', 'overhead p50 µs', 'overhead p99 µs', 'RSS MiB', 'swarm RSS MiB'],
         rows,
         notes: [
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent claiming or in the finalizer election; the election part is the queue-drained tail, where every agent but the finalizer waits for its one decision call',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
-          `workers ran ${build}; RSS is the whole process (main thread + every worker thread)`,
+          `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
         ],
       },
     ];

@@ -9,6 +9,7 @@ import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { agentMachine } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
 import type { AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
+import { LeaseLostError } from '../src/errors.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
 import type { AgentIO } from '../src/runtime/protocol.js';
@@ -32,7 +33,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
   const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal: linkSignals(signal, stopper.signal) });
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
-    if (!lease) throw Object.assign(new Error(`no lease held on task ${task.taskId}`), { code: 'LEASE_LOST' });
+    if (!lease) throw new LeaseLostError(task.taskId, 'this agent holds no lease on it');
     return lease;
   };
   const enqueue = (tasks: readonly TaskSpec[], parentTaskId: number): number[] => {

@@ -1,5 +1,6 @@
 /** What every worker host does first: attach the run's shared memory, load its model and protocol. */
 import type { MessagePort } from 'node:worker_threads';
+import { InvalidConfigError } from '../src/errors.js';
 import { loadExport, loadModel, meterModel } from '../src/runtime/model-loader.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/runtime/protocol.js';
@@ -31,7 +32,7 @@ export interface AttachedRun extends AttachedSubstrate {
 
 const noModel: LanguageModel = {
   id: 'none',
-  complete: () => Promise.reject(Object.assign(new Error('no model is configured for this worker'), { code: 'INVALID_CONFIG' })),
+  complete: () => Promise.reject(new InvalidConfigError('no model is configured for this worker (the verifier has none unless judgeModel is set)')),
 };
 
 /** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */

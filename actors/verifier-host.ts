@@ -7,7 +7,7 @@ import { createActor, fromPromise } from 'xstate';
 import { verifierMachine } from '../machines/verifier.js';
 import type { Verdict, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
-import { DelmError } from '../src/errors.js';
+import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntryInput } from '../src/ledger/types.js';
 import type { ProposalEnvelope, ProtocolVerdict } from '../src/runtime/protocol.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
@@ -43,7 +43,7 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
           const message = await proposals.receiveAsync(POLL_MS, signal);
           if (message !== undefined) return { type: 'proposal' as const, proposal: message };
           if (proposals.closed && proposals.size === 0) return { type: 'closed' as const };
-          if (signal.aborted) throw Object.assign(new Error('verifier stopped'), { code: 'ABORTED' });
+          if (signal.aborted) throw new AbortedError('verifier stopped');
         }
       }),
       checkProposal: fromPromise(async ({ input, signal }): Promise<Verdict> => {

@@ -57,7 +57,6 @@ class Sleep {
   ) {}
 }
 const MAX_SLEEP_MS = 1_000;
-const encoder = new TextEncoder();
 
 class SharedLease implements Lease {
   private decoded: string | undefined = undefined;

@@ -135,16 +135,21 @@ export class SharedLedger implements LedgerWriter {
     const maxEntries = this.header[H.MAX_ENTRIES]!;
     if (count + 1 > maxEntries) throw new LedgerFullError(count + 1, maxEntries, 'entries');
     const meta = input.meta === undefined ? '' : JSON.stringify(input.meta);
-    const textBytes = Buffer.byteLength(input.text, 'utf8');
-    const metaBytes = Buffer.byteLength(meta, 'utf8');
+    const metaBytes = meta ? Buffer.byteLength(meta, 'utf8') : 0;
     const offset = this.bytesUsed;
-    const end = offset + textBytes + metaBytes;
     const maxBytes = this.header[H.MAX_BYTES]!;
-    if (end > maxBytes || !ensureByteLength(this.handle.arena, end)) throw new LedgerFullError(end, maxBytes, 'bytes');
+    // Room for the worst case (3 UTF-8 bytes per UTF-16 unit) saves measuring the text twice;
+    // only near the limit is the exact size worth computing.
+    let room = offset + input.text.length * 3 + metaBytes;
+    if (room > maxBytes || !ensureByteLength(this.handle.arena, room)) {
+      room = offset + Buffer.byteLength(input.text, 'utf8') + metaBytes;
+      if (room > maxBytes || !ensureByteLength(this.handle.arena, room)) throw new LedgerFullError(room, maxBytes, 'bytes');
+    }
     if (!ensureByteLength(this.handle.index, (count + 1) * ENTRY_WORDS * 4)) throw new LedgerFullError(count + 1, maxEntries, 'entries');
 
-    const arena = this.arenaView(end);
-    arena.write(input.text, offset, textBytes, 'utf8');
+    const arena = this.arenaView(room);
+    const textBytes = arena.write(input.text, offset, 'utf8');
+    const end = offset + textBytes + metaBytes;
     if (metaBytes) arena.write(meta, offset + textBytes, metaBytes, 'utf8');
     const index = this.indexView(count);
     const base = count * ENTRY_WORDS;

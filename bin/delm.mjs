@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// delm's command line: runs the compiled build when there is one, else the TypeScript sources via tsx.
+// delm's command line: the TypeScript sources via tsx in a checkout, the compiled build when installed.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+const source = new URL('../src/cli/main.ts', import.meta.url);
 let main;
-if (existsSync(compiled)) {
-  ({ main } = await import(compiled.href));
-} else {
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href));
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL('../dist/src/cli/main.js', import.meta.url).href));
 }
 process.exitCode = await main(process.argv.slice(2));

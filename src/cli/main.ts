@@ -1,26 +1,28 @@
 /**
- * The `delm` command line. Commands that exist today: `machines` (print the agent, verifier and
- * finalizer statecharts as Mermaid or JSON) and `--version` / `--help`.
+ * The `delm` command line: dispatches to the sub-commands in `commands/`. Bad arguments print the
+ * command's usage and exit 2; a failed command exits 1; SIGINT/SIGTERM abort the command's work and
+ * exit 130.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { agentMachine, describeMachine, finalizerMachine, toMermaid, verifierMachine } from '../../machines/index.js';
+import { DelmError } from '../errors.js';
+import { EXIT, UsageError, type CliIO } from './command.js';
+import { COMMANDS, SUMMARIES } from './commands/index.js';
 
-const USAGE = `Usage: delm <command> [options]
+function usage(): string {
+  const width = Math.max(...Object.keys(SUMMARIES).map((n) => n.length));
+  return `Usage: delm <command> [options]
 
 Commands:
-  machines [--format mermaid|json]   Print the agent, verifier and finalizer state machines.
+${Object.entries(SUMMARIES)
+  .map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`)
+  .join('\n')}
 
 Options:
-  -h, --help      Show help for a command.
+  -h, --help      Show help (\`delm <command> --help\` for a command).
   -v, --version   Print delm's version.
 
-Exit codes: 0 success, 1 failure, 2 bad arguments.`;
-
-const MACHINES_USAGE = `Usage: delm machines [--format mermaid|json]
-
-Prints the definitions of delm's XState machines: Mermaid stateDiagram-v2 text (default) for docs and
-diagrams, or a JSON graph of states and transitions.`;
+Exit codes: 0 success, 1 failure, 2 bad arguments or input, 130 interrupted.`;
+}
 
 /** delm's version, from the package.json above this module (sources or dist/). */
 function packageVersion(): string {
@@ -35,38 +37,59 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/** Options of {@link main}; the defaults are the process's own streams, environment and signals. */
+export interface MainOptions extends Partial<CliIO> {}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    out(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const out = options.out ?? ((s: string) => void process.stdout.write(s));
+  const err = options.err ?? ((s: string) => void process.stderr.write(s));
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name === undefined ? err : out)(`${usage()}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (command === '-v' || command === '--version') {
+  if (name === '-v' || name === '--version') {
     out(`${packageVersion()}\n`);
-    return 0;
+    return EXIT.ok;
   }
-  if (command === 'machines') {
-    let values: { format?: string; help?: boolean };
-    try {
-      ({ values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'mermaid' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-    } catch (error) {
-      err(`delm machines: ${(error as Error).message}\n\n${MACHINES_USAGE}\n`);
-      return 2;
-    }
-    if (values.help) {
-      out(`${MACHINES_USAGE}\n`);
-      return 0;
-    }
-    const graphs = [agentMachine, verifierMachine, finalizerMachine].map((m) => describeMachine(m));
-    if (values.format === 'json') out(`${JSON.stringify(graphs, null, 2)}\n`);
-    else if (values.format === 'mermaid') out(graphs.map((g) => `%% ${g.id}\n${toMermaid(g)}`).join('\n\n') + '\n');
-    else {
-      err(`delm machines: unknown --format "${values.format}" (expected mermaid or json)\n`);
-      return 2;
-    }
-    return 0;
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    err(`delm: unknown command "${name}"\n\n${usage()}\n`);
+    return EXIT.usage;
   }
-  err(`delm: unknown command "${command}"\n\n${USAGE}\n`);
-  return 2;
+  const command = await load();
+
+  let signal = options.signal;
+  let detach = () => {};
+  if (!signal) {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new DelmError('ABORTED', 'interrupted'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    detach = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    signal = controller.signal;
+  }
+  const io: CliIO = { out, err, env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), signal, isTTY: options.isTTY ?? Boolean(process.stdout.isTTY) };
+  try {
+    const code = await command.run(rest, io);
+    return signal.aborted && code !== EXIT.ok ? EXIT.interrupted : code;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`delm ${name}: ${error.message}\n\n${command.usage}\n`);
+      return EXIT.usage;
+    }
+    if (signal.aborted) {
+      err(`delm ${name}: interrupted\n`);
+      return EXIT.interrupted;
+    }
+    const code = error instanceof DelmError ? ` [${error.code}]` : '';
+    err(`delm ${name}: ${error instanceof Error ? error.message : String(error)}${code}\n`);
+    return error instanceof DelmError && ['INVALID_CONFIG', 'INVALID_ARGUMENT', 'MISSING_API_KEY', 'NOT_FOUND'].includes(error.code) ? EXIT.usage : EXIT.failure;
+  } finally {
+    detach();
+  }
 }

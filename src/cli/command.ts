@@ -1,0 +1,66 @@
+/** What every `delm` sub-command is: a name, its help text, and a `run` that resolves to an exit code. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DelmError } from '../errors.js';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and failed (a run that errored, a failed bench). */
+  failure: 1,
+  /** Bad arguments or input files: nothing was run. */
+  usage: 2,
+  /** Interrupted (SIGINT/SIGTERM). */
+  interrupted: 130,
+} as const;
+
+/** Where a command writes and what it may read of its process. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Whether stdout is a terminal (live progress display) or a pipe (plain lines). */
+  isTTY: boolean;
+}
+
+/** A sub-command. */
+export interface Command {
+  readonly name: string;
+  /** One line for `delm --help`. */
+  readonly summary: string;
+  /** `delm <name> --help`. */
+  readonly usage: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/** A bad argument or input file: printed with the command's usage, exit code 2. */
+export class UsageError extends DelmError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'UsageError';
+  }
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** What {@link parseCommandArgs} returns: typed option values (plus `help`) and positionals. */
+export type ParsedCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T & typeof HELP; strict: true; allowPositionals: true }>>;
+
+/** `parseArgs` with errors turned into {@link UsageError}s. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = true): ParsedCommandArgs<T> {
+  try {
+    return parseArgs({ args, options: { ...options, ...HELP }, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Parses a positive integer option, naming it in the error. */
+export function positiveIntArg(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}

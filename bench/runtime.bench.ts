@@ -20,7 +20,7 @@ async function measure(agents: number): Promise<Array<string | number>> {
   const gaps = new SharedArrayBuffer(tasks * 8 * 2);
   const cursor = new SharedArrayBuffer(4);
   const rssBefore = process.memoryUsage().rss;
-  const swarm = createSwarm({ agents, model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } }, leaseMs: 10_000 });
+  const swarm = createSwarm({ agents, protocol: 'basic', model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } }, leaseMs: 10_000 });
   try {
     // Warm-up: worker threads start and load their modules.
     await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: agents }, (_, i) => ({ payload: `w${i}` })) });

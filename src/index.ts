@@ -28,3 +28,9 @@ export type { SwarmEvent, UsageEvent } from './runtime/events.js';
 export type { TimelineSpan } from './runtime/timeline.js';
 export type { SwarmProtocol, RunTask, SourceDocument, AgentIO, VerifierIO, ProposalEnvelope, ProtocolVerdict } from './runtime/protocol.js';
 export { protocol as basicProtocol } from './runtime/basic-protocol.js';
+export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings } from './protocol/swarm-protocol.js';
+
+// Modes: delm, the orchestrator baseline and a single pass, side by side
+export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';
+export { MODES, type Mode, type ModeResult } from './modes/result.js';
+export { fitPowerLaw, type PowerLawFit } from './modes/growth.js';

@@ -96,3 +96,9 @@ export function rejectedEntry(proposal: unknown, reasons: readonly string[], ctx
     meta: { reasons: [...reasons] },
   };
 }
+
+/** An answer with a `Sources:` line for the citations it does not already name. */
+export function answerWithCitations(answer: string, citations: readonly string[]): string {
+  const missing = citations.filter((c) => !answer.includes(c));
+  return missing.length ? `${answer}\n\nSources: ${citations.join(', ')}` : answer;
+}

@@ -214,6 +214,14 @@ export const OrchestratorPlanSchema = z.object({
 /** An orchestrator plan. */
 export type OrchestratorPlan = z.infer<typeof OrchestratorPlanSchema>;
 
+/** The manager's decision after a wave of reports: delegate more work, or answer. */
+export const OrchestratorReviewSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('delegate'), assignments: OrchestratorPlanSchema.shape.assignments }),
+  z.object({ decision: z.literal('answer'), answer: z.string().min(1).max(8_000), citations: z.array(label).max(40).default([]) }),
+]);
+/** An orchestrator review decision. */
+export type OrchestratorReview = z.infer<typeof OrchestratorReviewSchema>;
+
 /** A baseline worker's full report to its manager. */
 export const WorkerReportSchema = z.object({
   report: z.string().max(20_000),

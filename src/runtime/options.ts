@@ -22,8 +22,11 @@ export const SwarmOptionsSchema = z
     prices: z.record(z.string(), z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict()).optional(),
     /** Model of the verifier's judge; no judge when absent (deterministic checks only). */
     judgeModel: ModelRefSchema.optional(),
-    /** Protocol module; the basic protocol when absent. */
-    protocol: z.object({ module: z.string().min(1), export: z.string().optional() }).strict().optional(),
+    /**
+     * The protocol: `'delm'` (gists, unfolding, evidence-checked verification; the default), `'basic'`
+     * (the smallest complete protocol, which the scripted test models speak), or a module of your own.
+     */
+    protocol: z.union([z.enum(['delm', 'basic']), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
     budgets: z
       .object({
         tokens: positiveInt.optional(),
@@ -57,7 +60,11 @@ export const SwarmOptionsSchema = z
     /** How long agents get to stop on their own after an abort before their threads are terminated. */
     stopGraceMs: z.number().int().min(0).default(2_000),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.judgeModel !== 'offline', {
+    path: ['judgeModel'],
+    message: 'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
+  });
 
 /** Options of `createSwarm` as callers write them. */
 export type SwarmOptions = z.input<typeof SwarmOptionsSchema>;

@@ -16,7 +16,10 @@ import { RunSupervisor, type RunResult } from './run.js';
 // Sources run under tsx (.ts); the published package runs the compiled .js next to this file.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const workerModule = new URL(`../../actors/swarm-worker${ext}`, import.meta.url);
-const basicProtocol = new URL(`./basic-protocol${ext}`, import.meta.url).href;
+const BUILT_IN_PROTOCOLS = {
+  basic: new URL(`./basic-protocol${ext}`, import.meta.url).href,
+  delm: new URL(`../protocol/swarm-protocol${ext}`, import.meta.url).href,
+};
 
 /** Options of one run. */
 export interface RunOptions {
@@ -65,7 +68,8 @@ export class Swarm {
       ...(tokensPerMinute ? { tokensPerMinute } : {}),
       ...(burstWindowMs ? { burstWindowMs } : {}),
     });
-    this.protocolRef = { module: this.options.protocol?.module ?? basicProtocol, export: this.options.protocol?.export ?? 'protocol' };
+    const protocol = this.options.protocol;
+    this.protocolRef = typeof protocol === 'string' ? { module: BUILT_IN_PROTOCOLS[protocol], export: 'protocol' } : { module: protocol.module, export: protocol.export ?? 'protocol' };
   }
 
   /**

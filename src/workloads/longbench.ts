@@ -15,4 +15,5 @@ export {
   type Accuracy,
   type LongBenchScore,
 } from './longbench/score.js';
+export { itemToTask, type ItemTaskOptions } from './longbench/task.js';
 export { WorkloadFileError } from './errors.js';

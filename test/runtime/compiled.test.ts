@@ -14,7 +14,7 @@ describe('the compiled package', () => {
     const model = new URL('./fixtures/scripted-model.mjs', import.meta.url).href;
     const script = `
       const { createSwarm } = await import(${JSON.stringify(new URL('src/index.js', `file://${outDir}`).href)});
-      const swarm = createSwarm({ agents: 2, model: { module: ${JSON.stringify(model)} } });
+      const swarm = createSwarm({ agents: 2, protocol: 'basic', model: { module: ${JSON.stringify(model)} } });
       const result = await swarm.run({ prompt: 'x', subTasks: [{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }] });
       await swarm.close();
       console.log(JSON.stringify({ answer: result.answer, stopReason: result.stopReason, loaders: process.execArgv }));`;

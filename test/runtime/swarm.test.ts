@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('createSwarm', () => {
   let swarm: Swarm;
   beforeAll(() => {
-    swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 10 }), leaseMs: 1_000, retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 } });
+    swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 10 }), leaseMs: 1_000, retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 } });
   });
   afterAll(() => swarm.close());
 
@@ -46,7 +46,7 @@ describe('createSwarm', () => {
   });
 
   it('loops back to the agents when the finalizer asks for more work', async () => {
-    const looping = createSwarm({ agents: 2, model: scripted({ moreInFirstRound: 3 }), maxRounds: 3 });
+    const looping = createSwarm({ agents: 2, protocol: 'basic', model: scripted({ moreInFirstRound: 3 }), maxRounds: 3 });
     try {
       const result = await looping.run({ prompt: 'x', subTasks: subTasks(2) });
       expect(result.stopReason).toBe('answered');
@@ -60,7 +60,7 @@ describe('createSwarm', () => {
 
 describe('swarm resilience', () => {
   it('recovers when a worker crashes mid-task: the task is claimed again by a replacement', async () => {
-    const swarm = createSwarm({ agents: 4, leaseMs: 300, model: scripted({ crashOn: 'task 7', crashMarker: join(tmp, 'crash-marker') }) });
+    const swarm = createSwarm({ agents: 4, protocol: 'basic', leaseMs: 300, model: scripted({ crashOn: 'task 7', crashMarker: join(tmp, 'crash-marker') }) });
     try {
       const events: SwarmEvent[] = [];
       const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) }, { onEvent: (e) => events.push(e) });
@@ -75,7 +75,7 @@ describe('swarm resilience', () => {
   });
 
   it('stops promptly on abort and returns what was verified', async () => {
-    const swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 200 }), stopGraceMs: 1_000 });
+    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 200 }), stopGraceMs: 1_000 });
     try {
       const ac = new AbortController();
       let abortedAt = 0;
@@ -102,7 +102,7 @@ describe('swarm resilience', () => {
   });
 
   it('stops with reason budget when the run-wide model-call budget is spent', async () => {
-    const swarm = createSwarm({ agents: 4, model: scripted({ delayMs: 5 }), budgets: { modelCalls: 10 } });
+    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 5 }), budgets: { modelCalls: 10 } });
     try {
       const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) });
       expect(result.stopReason).toBe('budget');
@@ -115,7 +115,7 @@ describe('swarm resilience', () => {
 
   it('leaves no worker, timer or handle behind after close', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
-    const swarm = createSwarm({ agents: 2, model: scripted() });
+    const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted() });
     await swarm.run({ prompt: 'x', subTasks: subTasks(4) });
     await swarm.close();
     await new Promise((r) => setTimeout(r, 50));

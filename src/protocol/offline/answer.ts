@@ -4,7 +4,7 @@
  * supports X. Used by the DeLM finalizer (ledger digest), the orchestrator's synthesis (worker
  * reports) and the single-pass baseline (the documents' best sentences).
  */
-import type { Answer, FinalDecision } from '../schemas.js';
+import { OrchestratorPlanSchema, type Answer, type FinalDecision, type OrchestratorReview } from '../schemas.js';
 import { clip, splitSentences } from '../text.js';
 import { questionStem, readPrompt } from './prompt.js';
 import { bestChoice, bm25, buildQuery, weighChoices } from './rank.js';
@@ -63,6 +63,21 @@ export function finalDecisionSkill(prompt: string): FinalDecision {
   }
   const { answer, citations } = answerFromEvidence(questionStem(p.question), p.choices, evidence);
   return { decision: 'answer', answer, citations };
+}
+
+/** The orchestrator manager's review (schema `orchestrator_review`): delegate what is pending while allowed, else answer from every report so far. */
+export function reviewSkill(prompt: string): OrchestratorReview {
+  const p = readPrompt(prompt);
+  const limits = p.sections.filter((s) => s.name === 'limits').at(-1);
+  let listed: unknown = [];
+  try {
+    listed = JSON.parse(p.sections.filter((s) => s.name === 'pending').at(-1)?.body ?? '[]');
+  } catch {
+    /* "(none)" */
+  }
+  const pending = OrchestratorPlanSchema.shape.assignments.safeParse(listed);
+  if (limits?.attrs?.delegate === 'allowed' && pending.success && pending.data.length > 0) return { decision: 'delegate', assignments: pending.data };
+  return { decision: 'answer', ...synthesisSkill(prompt) };
 }
 
 /** The orchestrator manager's synthesis (schema `orchestrator_synthesis`): every report line is evidence. */

@@ -6,10 +6,10 @@ import { registerOfflineSkill } from '../../providers/offline.js';
 import { agentStepPrompt } from '../prompts/agent-step.js';
 import { decompositionPrompt } from '../prompts/decomposition.js';
 import { finalDecisionPrompt } from '../prompts/final-decision.js';
-import { managerPlanPrompt, synthesisPrompt, workerPrompt } from '../prompts/orchestrator.js';
+import { managerPlanPrompt, managerReviewPrompt, synthesisPrompt, workerPrompt } from '../prompts/orchestrator.js';
 import { patchPrompt } from '../prompts/patch.js';
 import { singlePassPrompt } from '../prompts/single-pass.js';
-import { finalDecisionSkill, singlePassSkill, synthesisSkill } from './answer.js';
+import { finalDecisionSkill, reviewSkill, singlePassSkill, synthesisSkill } from './answer.js';
 import { patchSkill } from './patch.js';
 import { decompositionSkill, managerPlanSkill } from './plan.js';
 import { qaEvidenceSkill } from './qa.js';
@@ -24,6 +24,7 @@ export const PROTOCOL_SKILLS: ReadonlyArray<readonly [string, (prompt: string) =
   [managerPlanPrompt.schemaName, managerPlanSkill],
   [workerPrompt.schemaName, workerSkill],
   [synthesisPrompt.schemaName, synthesisSkill],
+  [managerReviewPrompt.schemaName, reviewSkill],
   [singlePassPrompt.schemaName, singlePassSkill],
 ];
 

@@ -1,0 +1,45 @@
+/** Options of the baseline modes: the swarm's own options (same model, budgets, parallelism), plus what only a baseline has. */
+import { z } from 'zod';
+import { DelmError } from '../errors.js';
+import { parseConfig } from '../internal/parse.js';
+import type { Choices } from '../protocol/prompts/template.js';
+import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from '../runtime/options.js';
+import type { RunTask } from '../runtime/protocol.js';
+
+/** What only the baselines take. */
+export const BaselineExtrasSchema = z
+  .object({
+    /**
+     * What the orchestrator's manager holds in its conversation: `full` (the task as the user gave
+     * it, documents included: the classic hub) or `outline` (only the question and the sources' labels).
+     */
+    managerView: z.enum(['full', 'outline']).default('full'),
+    /** Single pass: the model's context window in tokens; the context is cut in the middle to fit. Default by model. */
+    contextTokens: z.number().int().min(1_000).optional(),
+  })
+  .strict();
+
+/** Options a runner of any mode takes. */
+export type RunnerOptions = SwarmOptions & z.input<typeof BaselineExtrasSchema>;
+
+/** Resolved baseline options. */
+export interface BaselineOptions extends z.output<typeof BaselineExtrasSchema> {
+  swarm: ResolvedSwarmOptions;
+}
+
+/** Splits runner options into the swarm's and the baselines' own, validating both. */
+export function resolveRunnerOptions(options: RunnerOptions = {}): BaselineOptions {
+  const { managerView, contextTokens, ...swarm } = options;
+  const extras = parseConfig(BaselineExtrasSchema, { managerView, contextTokens }, 'invalid runner options');
+  return { ...extras, swarm: resolveSwarmOptions(swarm) };
+}
+
+const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/), z.string().min(1));
+
+/** The task's multiple-choice options (`meta.choices`), validated. */
+export function taskChoices(task: RunTask): Choices | undefined {
+  if (task.meta?.choices === undefined) return undefined;
+  const parsed = ChoicesSchema.safeParse(task.meta.choices);
+  if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}

@@ -1,0 +1,118 @@
+/**
+ * The central-orchestrator baseline: the classic hub, run fairly on the same model, budgets and
+ * parallelism as the swarm. A manager model holds one conversation: the task as the user gave it
+ * (with its documents, or only their outline), its plan, and every worker's full report. It plans
+ * (unless the workload supplies the sub-tasks, as it does for the swarm), delegates assignments to
+ * worker calls in waves of `agents` at a time, reads each wave's full reports, and then delegates
+ * more or answers. Every manager turn re-reads the whole conversation — which is the point.
+ */
+import { randomUUID } from 'node:crypto';
+import { labelsMentioned } from '../protocol/offline/prompt.js';
+import { answerWithCitations } from '../protocol/entry.js';
+import { registerProtocolSkills } from '../protocol/offline/register.js';
+import { managerPlanPrompt, managerReviewPrompt, workerPrompt } from '../protocol/prompts/orchestrator.js';
+import type { PromptDocument } from '../protocol/prompts/template.js';
+import type { OrchestratorPlan, OrchestratorReview } from '../protocol/schemas.js';
+import type { ChatMessage, LanguageModel } from '../providers/types.js';
+import { DelmError } from '../errors.js';
+import type { RunTask } from '../runtime/protocol.js';
+import type { StopReason } from '../runtime/run.js';
+import { HubContext } from './hub-context.js';
+import { taskChoices, type BaselineOptions } from './options.js';
+import { sumUsage, type ModeResult } from './result.js';
+
+registerProtocolSkills();
+
+type Assignment = OrchestratorPlan['assignments'][number];
+
+/** Runs `task` through the orchestrator baseline. Never rejects for a stopped run: the reason is in the result. */
+export async function runOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: import('../runtime/events.js').SwarmEvent) => void } = {}): Promise<ModeResult> {
+  const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
+  const workers = options.swarm.agents;
+  const sources: PromptDocument[] = (task.sources ?? []).map((s) => ({ label: s.label, text: s.text, ...(s.title ? { title: s.title } : {}) }));
+  const byLabel = new Map(sources.map((s) => [s.label, s]));
+  const choices = taskChoices(task);
+  const manager = hub.model(0, 'manager');
+  const conversation: ChatMessage[] = [];
+  let managerBusyMs = 0;
+  let delegated = 0;
+  let answer: string | undefined;
+  let stopReason: StopReason = 'no-answer';
+  let error: string | undefined;
+
+  const askManager = async <T>(content: string, template: { system: string; schema: import('zod').ZodType<T>; schemaName: string }): Promise<T> => {
+    conversation.push({ role: 'user', content });
+    const t0 = Date.now();
+    const reply = await (manager as LanguageModel).complete({ system: template.system, messages: [...conversation], schema: template.schema, schemaName: template.schemaName, signal: hub.signal, context: { role: 'manager' } });
+    managerBusyMs += Date.now() - t0;
+    if (reply.object === undefined) throw new DelmError('MALFORMED_OUTPUT', `the manager returned no ${template.schemaName}`);
+    conversation.push({ role: 'assistant', content: JSON.stringify(reply.object) });
+    return reply.object;
+  };
+
+  const work = async (assignment: Assignment, index: number): Promise<{ worker: string; text: string }> => {
+    const documents = assignment.labels.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : []));
+    const reply = await hub.model(1 + (index % workers), 'worker').complete({
+      system: workerPrompt.system,
+      messages: [{ role: 'user', content: workerPrompt.render({ question: task.prompt, ...(choices ? { choices } : {}), instructions: assignment.instructions, documents }) }],
+      schema: workerPrompt.schema,
+      schemaName: workerPrompt.schemaName,
+      signal: hub.signal,
+      context: { role: 'worker', taskId: index + 1 },
+    });
+    const report = reply.object;
+    const quotes = report?.quotes.map((q) => `[${q.source}] "${q.text}"`).join('\n') ?? '';
+    return { worker: `worker-${index + 1}`, text: [report?.report ?? reply.text, quotes].filter(Boolean).join('\n') };
+  };
+
+  const runId = randomUUID();
+  try {
+    const planInput = {
+      question: task.prompt,
+      ...(choices ? { choices } : {}),
+      sources: sources.map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}) })),
+      workers,
+      ...(options.managerView === 'full' ? { documents: sources } : {}),
+    };
+    let pending: Assignment[];
+    if (task.subTasks?.length) {
+      // Supplied sub-tasks replace the plan call (the swarm skips its decomposition the same way).
+      pending = task.subTasks.map((t) => ({ instructions: t.payload, labels: labelsMentioned(t.payload, [...byLabel.keys()]) }));
+      conversation.push({ role: 'user', content: managerPlanPrompt.render(planInput) }, { role: 'assistant', content: JSON.stringify({ assignments: pending }) });
+    } else {
+      pending = (await askManager(managerPlanPrompt.render(planInput), managerPlanPrompt)).assignments;
+    }
+    hub.start(runId, pending.length);
+    const maxTurns = Math.ceil(pending.length / workers) + options.swarm.maxRounds;
+    for (let turn = 1; ; turn++) {
+      const wave = pending.splice(0, workers);
+      const reports = await Promise.all(wave.map((a, i) => work(a, delegated + i)));
+      delegated += wave.length;
+      const mayDelegate = turn < maxTurns;
+      const review: OrchestratorReview = await askManager(managerReviewPrompt.render({ reports, pending, mayDelegate }), managerReviewPrompt);
+      if (review.decision === 'answer') {
+        answer = answerWithCitations(review.answer, review.citations);
+        stopReason = 'answered';
+        break;
+      }
+      if (!mayDelegate) throw new DelmError('MALFORMED_OUTPUT', 'the manager kept delegating after its last turn');
+      pending = review.assignments;
+    }
+  } catch (e) {
+    stopReason = hub.stopReasonOf(e);
+    error = e instanceof Error ? e.message : String(e);
+  }
+  hub.finish(stopReason);
+  const wallTimeMs = hub.now();
+  return {
+    mode: 'orchestrator',
+    answer,
+    stopReason,
+    error,
+    ...sumUsage(hub.calls),
+    wallTimeMs,
+    waitingShare: wallTimeMs > 0 ? Math.max(0, 1 - managerBusyMs / wallTimeMs) : 0,
+    subTasks: delegated,
+    calls: hub.calls,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * One interface over the three ways to run a task — delm's swarm, the orchestrator baseline and a
+ * single pass — so benchmarks and the CLI put them side by side on the same model and budgets.
+ */
+import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
+import type { RunTask } from '../runtime/protocol.js';
+import { createSwarm, type Swarm } from '../runtime/swarm.js';
+import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
+import { runOrchestrator } from './orchestrator.js';
+import type { Mode, ModeResult } from './result.js';
+import { runSinglePass } from './single-pass.js';
+
+/** Options of one task's run in any mode. */
+export interface ModeRunOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: SwarmEvent) => void;
+}
+
+/** Runs tasks in one mode. Create once, run many tasks, close when done. */
+export interface Runner {
+  readonly mode: Mode;
+  run(task: RunTask, options?: ModeRunOptions): Promise<ModeResult>;
+  close(): Promise<void>;
+}
+
+/** Creates a runner for `mode`; invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
+export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
+  const resolved = resolveRunnerOptions(options);
+  if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm));
+  const run = mode === 'orchestrator' ? runOrchestrator : runSinglePass;
+  return { mode, run: (task, o = {}) => run(task, resolved, o), close: async () => {} };
+}
+
+class SwarmRunner implements Runner {
+  readonly mode = 'delm' as const;
+  constructor(readonly swarm: Swarm) {}
+
+  async run(task: RunTask, options: ModeRunOptions = {}): Promise<ModeResult> {
+    const calls: UsageEvent[] = [];
+    const result = await this.swarm.run(task, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: (e) => {
+        if (e.type === 'usage') calls.push(e);
+        options.onEvent?.(e);
+      },
+    });
+    return {
+      mode: 'delm',
+      answer: result.answer,
+      stopReason: result.stopReason,
+      error: result.error,
+      usage: result.usage,
+      costUsd: result.costUsd,
+      wallTimeMs: result.wallTimeMs,
+      waitingShare: result.waitingShare,
+      subTasks: result.tasks.total,
+      maxPromptTokens: calls.reduce((m, c) => Math.max(m, c.inputTokens), 0),
+      calls,
+      entries: result.entries,
+      run: result,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.swarm.close();
+  }
+}
+
+export type { BaselineOptions, RunnerOptions };

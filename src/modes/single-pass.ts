@@ -1,0 +1,57 @@
+/**
+ * The single-pass baseline: one model call over the whole input, cut in the middle to the model's
+ * window when it does not fit (and saying so in the prompt and the result).
+ */
+import { randomUUID } from 'node:crypto';
+import { answerWithCitations } from '../protocol/entry.js';
+import { registerProtocolSkills } from '../protocol/offline/register.js';
+import { singlePassPrompt } from '../protocol/prompts/single-pass.js';
+import type { SwarmEvent } from '../runtime/events.js';
+import type { RunTask } from '../runtime/protocol.js';
+import type { StopReason } from '../runtime/run.js';
+import { contextWindowOf } from './context-window.js';
+import { HubContext } from './hub-context.js';
+import { taskChoices, type BaselineOptions } from './options.js';
+import { sumUsage, type ModeResult } from './result.js';
+import { truncateMiddle } from './truncate.js';
+import { countTokens } from '../providers/tokenizer.js';
+
+registerProtocolSkills();
+
+/** Room left in the window for the question, instructions and the answer. */
+const RESERVED_TOKENS = 2_048;
+
+/** Runs `task` as one model call. Never rejects for a stopped run: the reason is in the result. */
+export async function runSinglePass(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+  const choices = taskChoices(task);
+  const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
+  const model = hub.model(0, 'single');
+  const window = options.contextTokens ?? contextWindowOf(model.id);
+  const budget = Math.max(1_000, window - RESERVED_TOKENS - countTokens(task.prompt));
+  const sources = (task.sources ?? []).map((s) => ({ label: s.label, text: s.text, ...(s.title ? { title: s.title } : {}) }));
+  const { documents, cutTokens } = truncateMiddle(sources, budget);
+  const question = cutTokens > 0 ? `${task.prompt}\n\n(Note: ${cutTokens} tokens from the middle of the documents were cut to fit the model's ${window}-token window.)` : task.prompt;
+  hub.start(randomUUID(), 1);
+  let answer: string | undefined;
+  let stopReason: StopReason = 'no-answer';
+  let error: string | undefined;
+  try {
+    const reply = await model.complete({
+      system: singlePassPrompt.system,
+      messages: [{ role: 'user', content: singlePassPrompt.render({ question, ...(choices ? { choices } : {}), documents }) }],
+      schema: singlePassPrompt.schema,
+      schemaName: singlePassPrompt.schemaName,
+      signal: hub.signal,
+      context: { role: 'single' },
+    });
+    if (reply.object) {
+      answer = answerWithCitations(reply.object.answer, reply.object.citations);
+      stopReason = 'answered';
+    }
+  } catch (e) {
+    stopReason = hub.stopReasonOf(e);
+    error = e instanceof Error ? e.message : String(e);
+  }
+  hub.finish(stopReason);
+  return { mode: 'single', answer, stopReason, error, ...sumUsage(hub.calls), wallTimeMs: hub.now(), waitingShare: 0, subTasks: 1, calls: hub.calls, truncatedTokens: cutTokens };
+}

@@ -18,6 +18,7 @@ export class HubContext {
   readonly calls: UsageEvent[] = [];
   readonly signal: AbortSignal;
   private readonly wallTime: AbortController = new AbortController();
+  private readonly cancelled: AbortController = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
   private models = new Map<string, LanguageModel>();
 
@@ -29,7 +30,7 @@ export class HubContext {
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
     signal: AbortSignal | undefined,
   ) {
-    this.signal = signal ? AbortSignal.any([signal, this.wallTime.signal]) : this.wallTime.signal;
+    this.signal = AbortSignal.any([...(signal ? [signal] : []), this.wallTime.signal, this.cancelled.signal]);
     const limit = options.budgets.wallTimeMs;
     if (limit) this.timer = setTimeout(() => this.wallTime.abort(new DelmError('ABORTED', 'wall-time budget reached')), limit);
   }
@@ -81,6 +82,7 @@ export class HubContext {
     if (error instanceof BudgetExhaustedError) return 'budget';
     if (this.wallTime.signal.aborted) return 'wall-time';
     if (error instanceof AbortedError || this.signal.aborted) return 'aborted';
+    if (error instanceof DelmError && error.code === 'ABORTED') return 'aborted';
     return 'error';
   }
 
@@ -89,9 +91,10 @@ export class HubContext {
     this.emit({ type: 'run.started', runId, agents: this.options.agents, tasks });
   }
 
-  /** Clears the wall-time timer. */
+  /** Ends the run: calls still in flight (a wave's other workers after one failed) are aborted. */
   finish(stopReason: StopReason): void {
     clearTimeout(this.timer);
+    this.cancelled.abort(new DelmError('ABORTED', `the run ended (${stopReason})`));
     this.emit({ type: 'run.finished', stopReason });
   }
 }

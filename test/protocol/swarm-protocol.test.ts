@@ -3,6 +3,7 @@ import { SharedLedger } from '../../src/ledger/shared-ledger.js';
 import { protocol } from '../../src/protocol/swarm-protocol.js';
 import type { Digest } from '../../src/protocol/digest.js';
 import { createOfflineModel } from '../../src/providers/offline.js';
+import { createScriptedModel } from '../../src/providers/scripted.js';
 import type { AgentIO, RunTask } from '../../src/runtime/protocol.js';
 import { createSwarm } from '../../src/runtime/swarm.js';
 
@@ -89,6 +90,22 @@ describe('the DeLM protocol hooks', () => {
     expect((await check(ledger, { kind: 'gist', text: 'Everything is licensed.', quotes: [] })).reason).toMatch(/no checkable source/);
     const long = `[D1] ${'The Apache License grants to each recipient a royalty-free patent license. '.repeat(12)}`;
     expect((await check(ledger, gist(long, 'grants to each recipient a perpetual, worldwide, royalty-free patent license'))).reason).toMatch(/tokens; the cap is 100/);
+  });
+
+  it('asks the configured judge only after the deterministic checks pass, and records its reasons', async () => {
+    const asked: string[] = [];
+    const judge = createScriptedModel((req) => {
+      asked.push(req.messages[0]!.content);
+      return { json: { verdict: 'reject', problems: [{ check: 'qualifiers', detail: 'the source says "may offer", the gist says "offer"' }] } };
+    });
+    const io = { ledger, model: judge, signal };
+    const fabricated = await protocol.check(io, { agentId: 1, taskId: 1, body: gist('[D1] Contributors offer paid support.', 'Contributors offer paid support for a fee') });
+    expect(fabricated.reason).toMatch(/does not occur verbatim/);
+    expect(asked).toHaveLength(0); // a deterministic failure never reaches the judge
+    const drifted = await protocol.check(io, { agentId: 1, taskId: 1, body: gist('[D1] Contributors offer support for a fee.', 'Contributors may offer support for a fee') });
+    expect(drifted).toMatchObject({ verdict: 'reject', entry: { kind: 'failure' } });
+    expect(drifted.reason).toMatch(/judge \(qualifiers\)/);
+    expect(asked[0]).toContain('<section name="document" label="D1"'); // the judge reads the raw source
   });
 
   it('drops a gist that repeats one already in the ledger', async () => {

@@ -5,6 +5,8 @@
 import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
 import type { RunTask } from '../runtime/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
+import { InvalidConfigError } from '../errors.js';
+import { runDebugOrchestrator } from './debug-orchestrator.js';
 import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
 import { runOrchestrator } from './orchestrator.js';
 import type { Mode, ModeResult } from './result.js';
@@ -27,7 +29,9 @@ export interface Runner {
 export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   const resolved = resolveRunnerOptions(options);
   if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm));
-  const run = mode === 'orchestrator' ? runOrchestrator : runSinglePass;
+  const debugging = resolved.swarm.protocol === 'debug';
+  if (debugging && mode === 'single') throw new InvalidConfigError('a single pass is defined for question answering; the debugging workload compares delm with the orchestrator');
+  const run = mode === 'single' ? runSinglePass : debugging ? runDebugOrchestrator : runOrchestrator;
   return { mode, run: (task, o = {}) => run(task, resolved, o), close: async () => {} };
 }
 

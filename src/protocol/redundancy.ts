@@ -31,6 +31,8 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
 
 // Gists and partial results say the same kind of thing; notes only repeat notes of their own kind.
 const family = (kind: EntryKind): string => (kind === 'gist' || kind === 'partial' ? 'finding' : kind);
+// Near-repeats matter for statements of fact; two FAIL or TRIED notes that differ in one operator are two attempts.
+const PARAPHRASABLE = new Set(['finding', 'FACT', 'OBSERVED']);
 
 /** The ledger entry `probe` repeats, with a reason, or undefined when it is new. */
 export function findRedundant(
@@ -42,8 +44,15 @@ export function findRedundant(
   const now = options.now ?? Date.now();
   const text = normaliseForComparison(probe.text);
   const tokens = termSet(probe.text);
+  const paraphrasable = PARAPHRASABLE.has(family(probe.kind));
+  const verbatim = normaliseForMatch(probe.text);
   for (const entry of entries) {
     if (family(entry.kind) !== family(probe.kind) || isExpiredClaim(entry, now)) continue;
+    if (!paraphrasable) {
+      // Operators are the whole difference between two patch notes ("<" → "<=" vs "<" → ">"): compare them verbatim.
+      if (normaliseForMatch(entry.text) === verbatim) return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
+      continue;
+    }
     if (normaliseForComparison(entry.text) === text) return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
     if (!sameSet(labelsOf(entry), probe.labels)) continue;
     const similarity = jaccard(tokens, termSet(entry.text));

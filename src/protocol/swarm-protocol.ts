@@ -96,6 +96,22 @@ function namedSources(view: LedgerView, payload: string): string[] {
   return labelsMentioned(payload, [...view.sources.keys()]).slice(0, CAPS.unfoldPerStep);
 }
 
+/** Most labels an agent's prompt lists as unfoldable: listing every source would grow each prompt with the run. */
+const UNFOLDABLE_LABELS = 24;
+
+/**
+ * The labels an agent is shown as unfoldable: those its digest cites, then its own sources' siblings
+ * (other chunks of the same document), capped; the rest are counted, not listed.
+ */
+function unfoldableFor(view: LedgerView, digest: string, shown: ReadonlySet<string>): string[] {
+  const all = [...view.sources.keys()].filter((l) => !shown.has(l));
+  const cited = labelsMentioned(digest, all);
+  const documents = new Set([...shown].map((l) => l.split('.')[0]));
+  const siblings = all.filter((l) => documents.has(l.split('.')[0]));
+  const listed = [...new Set([...cited, ...siblings, ...all])].slice(0, UNFOLDABLE_LABELS);
+  return all.length > listed.length ? [...listed, `(and ${all.length - listed.length} more sources)`] : listed;
+}
+
 /** The detail behind a label: a source's raw text, or for `#id` the entry it unfolds into. */
 function detailOf(io: AgentIO, view: LedgerView, label: string): string {
   const source = view.sources.get(label);
@@ -170,7 +186,7 @@ export const protocol: SwarmProtocol = {
         ...(view.choices ? { choices: view.choices } : {}),
         subTask: input.task.payload,
         digest: (input.digest as Digest | undefined)?.text ?? '',
-        unfoldable: [...view.sources.keys()].filter((l) => !shown.has(l)),
+        unfoldable: unfoldableFor(view, (input.digest as Digest | undefined)?.text ?? '', shown),
         documents,
         unfoldsLeft: input.unfoldsLeft,
       },

@@ -6,7 +6,8 @@
  * findings support best). Tokens are counted with the real tokenizer, so usage compares fairly.
  * Skills are chosen by the request's `schemaName`; protocols can register more.
  */
-import { ProviderError } from '../errors.js';
+import { MalformedOutputError, ProviderError } from '../errors.js';
+import { describeIssues } from '../internal/parse.js';
 import { countTokens } from './tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from './types.js';
 
@@ -109,7 +110,9 @@ export function createOfflineModel(): LanguageModel {
       let object: T | undefined;
       if (request.schema) {
         if (!skill) throw new ProviderError(`the offline model (not an LLM) has no skill for "${request.schemaName ?? 'unnamed'}" output; use a real model for it`, 'offline', undefined, false);
-        object = request.schema.parse(skill(prompt, request as CompletionRequest<unknown>));
+        const parsed = request.schema.safeParse(skill(prompt, request as CompletionRequest<unknown>));
+        if (!parsed.success) throw new MalformedOutputError(`the offline model's "${request.schemaName}" output does not match the schema: ${describeIssues(parsed.error).join('; ')}`, '');
+        object = parsed.data;
         text = JSON.stringify(object);
       } else {
         const query = new Set(terms(prompt.split('\n')[0] ?? prompt));

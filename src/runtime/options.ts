@@ -24,9 +24,10 @@ export const SwarmOptionsSchema = z
     judgeModel: ModelRefSchema.optional(),
     /**
      * The protocol: `'delm'` (gists, unfolding, evidence-checked verification; the default), `'basic'`
-     * (the smallest complete protocol, which the scripted test models speak), or a module of your own.
+     * (the smallest complete protocol, which the scripted test models speak), `'debug'` (simultaneous
+     * debugging of a workspace's failing tests), or a module of your own.
      */
-    protocol: z.union([z.enum(['delm', 'basic']), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
+    protocol: z.union([z.enum(['delm', 'basic', 'debug']), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
     budgets: z
       .object({
         tokens: positiveInt.optional(),

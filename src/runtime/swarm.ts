@@ -19,6 +19,7 @@ const workerModule = new URL(`../../actors/swarm-worker${ext}`, import.meta.url)
 const BUILT_IN_PROTOCOLS = {
   basic: new URL(`./basic-protocol${ext}`, import.meta.url).href,
   delm: new URL(`../protocol/swarm-protocol${ext}`, import.meta.url).href,
+  debug: new URL(`../workloads/debugging/protocol${ext}`, import.meta.url).href,
 };
 
 /** Options of one run. */

@@ -16,6 +16,8 @@ export interface EvidenceLine {
 }
 
 const NOT_AN_LLM = 'Offline model (not an LLM)';
+/** The answer schemas' cap on citations. */
+const MAX_CITATIONS = 40;
 
 /** Evidence lines of a ledger digest: findings only (no failures, claims or absence findings). */
 export function evidenceFromDigest(digest: string): EvidenceLine[] {
@@ -37,9 +39,12 @@ export function answerFromEvidence(question: string, choices: ReadonlyArray<{ le
     const weights = weighChoices(question, choices, evidence.map((e) => e.text));
     const best = bestChoice(weights)!;
     const choice = choices.find((c) => c.letter === best.letter)!;
-    const citations = [...new Set(best.support.flatMap((i) => evidence[i]?.labels ?? []).filter((l) => !l.startsWith('#')))];
+    const all = [...new Set(best.support.flatMap((i) => evidence[i]?.labels ?? []).filter((l) => !l.startsWith('#')))];
+    // Answer schemas cap citations; the answer text names how many more there were.
+    const citations = all.slice(0, MAX_CITATIONS);
+    const cited = `${citations.join(', ')}${all.length > citations.length ? ` and ${all.length - citations.length} more` : ''}`;
     const why = best.support.length
-      ? `"${clip(choice.text, 120)}" is the choice the verified evidence supports best (${citations.join(', ') || 'ledger'}).`
+      ? `"${clip(choice.text, 120)}" is the choice the verified evidence supports best (${cited || 'ledger'}).`
       : 'no evidence supports any choice; this is the first of the tied choices.';
     return { answer: `The correct answer is (${best.letter}). ${NOT_AN_LLM}: ${why}`, citations };
   }
@@ -47,7 +52,7 @@ export function answerFromEvidence(question: string, choices: ReadonlyArray<{ le
   const query = buildQuery(question, []);
   const ranked = bm25(evidence.map((e) => e.text), query).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, 5);
   const lines = ranked.map((r) => evidence[r.index]!);
-  return { answer: `${NOT_AN_LLM}, from the verified evidence:\n${lines.map((l) => `- ${l.text}`).join('\n')}`, citations: [...new Set(lines.flatMap((l) => l.labels))] };
+  return { answer: `${NOT_AN_LLM}, from the verified evidence:\n${lines.map((l) => `- ${l.text}`).join('\n')}`, citations: [...new Set(lines.flatMap((l) => l.labels))].slice(0, MAX_CITATIONS) };
 }
 
 /** The offline finalizer (schema `delm_final_decision`). */

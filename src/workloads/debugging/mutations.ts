@@ -2,7 +2,7 @@ import type { Patch } from './patch.js';
 
 /** One candidate single-location program-repair edit, ready to verify. */
 export interface Mutation {
-  /** What changes, e.g. `src/a.js:12 "<" → "<="`. */
+  /** What changes and where (line:column), e.g. `src/a.js:12:9 "<" → "<="`. */
   readonly description: string;
   readonly line: number;
   readonly patch: Patch;
@@ -115,8 +115,11 @@ export function singlePointMutations(file: string, source: string, options: Muta
     seen.add(mutated);
     const edit = uniqueEdit(source, start, end, replacement);
     if (!edit) return;
-    const line = source.slice(0, start).split('\n').length;
-    out.push({ description: `${file}:${line} ${what}`, line, patch: [{ file, ...edit }] });
+    const before = source.slice(0, start);
+    const line = before.split('\n').length;
+    // The column keeps two mutations of the same token on one line apart (`year % 4 === 0 … !== 0`).
+    const column = start - before.lastIndexOf('\n');
+    out.push({ description: `${file}:${line}:${column} ${what}`, line, patch: [{ file, ...edit }] });
   };
 
   tokens.forEach((t, k) => {

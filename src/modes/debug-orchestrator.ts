@@ -1,0 +1,132 @@
+/**
+ * The orchestrator baseline on the debugging workload: the manager's conversation holds the task
+ * (the failing tests with their output, and the workspace's files unless `managerView` is
+ * `outline`); each failing test is delegated to a worker that searches for a patch exactly as a
+ * delm agent does (same prompt, same screening by the target's test file) and reports every attempt
+ * in full; the manager reads each wave's reports and delegates more or answers; the patches the
+ * workers found are merged and the whole suite is run, as delm's final agent does. There is no
+ * verifier: a worker's patch is merged on its own report.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { DelmError } from '../errors.js';
+import { registerProtocolSkills } from '../protocol/offline/register.js';
+import { managerPlanPrompt, managerReviewPrompt } from '../protocol/prompts/orchestrator.js';
+import type { OrchestratorPlan, OrchestratorReview } from '../protocol/schemas.js';
+import type { ChatMessage } from '../providers/types.js';
+import type { SwarmEvent } from '../runtime/events.js';
+import type { RunTask } from '../runtime/protocol.js';
+import type { StopReason } from '../runtime/run.js';
+import { attemptFixes, TEST_PATH } from '../workloads/debugging/attempts.js';
+import type { Patch } from '../workloads/debugging/patch.js';
+import { DebugTaskMetaSchema } from '../workloads/debugging/protocol.js';
+import { debugAnswer } from '../workloads/debugging/report.js';
+import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
+import { loadWorkspace } from '../workloads/debugging/workspace.js';
+import { HubContext } from './hub-context.js';
+import type { BaselineOptions } from './options.js';
+import { sumUsage, type ModeResult } from './result.js';
+
+registerProtocolSkills();
+
+type Assignment = OrchestratorPlan['assignments'][number];
+
+/** Runs a debugging task through the orchestrator baseline. Never rejects for a stopped run. */
+export async function runDebugOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+  const meta = DebugTaskMetaSchema.safeParse(task.meta ?? {});
+  if (!meta.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${meta.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const settings = meta.data.debug;
+  const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
+  const workers = options.swarm.agents;
+  const manager = hub.model(0, 'manager');
+  const conversation: ChatMessage[] = [];
+  const found: Array<{ testId: string; patch: Patch; summary: string }> = [];
+  let managerBusyMs = 0;
+  let answer: string | undefined;
+  let stopReason: StopReason = 'no-answer';
+  let error: string | undefined;
+  let targets: DebugSubTask[] = [];
+
+  try {
+    const ws = await loadWorkspace(meta.data.workspace);
+    targets = (await listFailingTests(ws.dir, { timeoutMs: settings.testTimeoutMs })).tasks;
+    const files = await Promise.all(ws.sourceFiles.filter((f) => !TEST_PATH.test(f)).map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })));
+    const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
+    const planInput = {
+      question: task.prompt,
+      sources: [...byLabel].map(([label, t]) => ({ label, title: t.id })),
+      workers,
+      ...(options.managerView === 'full'
+        ? { documents: [...[...byLabel].map(([label, t]) => ({ label, text: t.error })), ...files.map((f) => ({ label: f.path, text: f.text }))] }
+        : {}),
+    };
+    // The workload supplies the sub-tasks (one per failing test), as it does for the swarm: no plan call.
+    let pending: Assignment[] = [...byLabel].map(([label, t]) => ({ instructions: `Make the failing test "${t.id}" pass without breaking any other test.`, labels: [label] }));
+    conversation.push({ role: 'user', content: managerPlanPrompt.render(planInput) }, { role: 'assistant', content: JSON.stringify({ assignments: pending }) });
+    hub.start(randomUUID(), pending.length);
+
+    const work = async (assignment: Assignment, index: number): Promise<{ worker: string; text: string }> => {
+      const target = byLabel.get(assignment.labels[0] ?? '');
+      if (!target) return { worker: `worker-${index + 1}`, text: 'No failing test was named in my assignment.' };
+      const related = target.relatedFiles.length ? files.filter((f) => target.relatedFiles.includes(f.path)) : files;
+      const { attempts, exhausted } = await attemptFixes({
+        model: hub.model(1 + (index % workers), 'worker'),
+        signal: hub.signal,
+        workspace: ws.dir,
+        failure: { testId: target.id, testFile: target.testFile, output: target.error },
+        files: related,
+        tried: [],
+        attempts: settings.maxAttempts,
+        testTimeoutMs: settings.testTimeoutMs,
+        callContext: { role: 'worker', taskId: index + 1 },
+        describe: (a) => `[FAIL] ${a.proposal.idea} — ${a.detail}`,
+      });
+      const last = attempts.at(-1);
+      if (last?.passes) found.push({ testId: target.id, patch: last.proposal.edits, summary: `${[...new Set(last.proposal.edits.map((e) => e.file))].join(', ')}: ${last.proposal.idea}` });
+      // The worker's full output goes back to the manager: every attempt with its edits and result.
+      const lines = attempts.map((a, i) => `Attempt ${i + 1}: ${a.proposal.idea}\nedits: ${JSON.stringify(a.proposal.edits)}\nresult: ${a.detail}`);
+      const verdict = last?.passes ? `Fixed ${target.id}.` : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : ''}.`;
+      return { worker: `worker-${index + 1}`, text: [verdict, ...lines].join('\n') };
+    };
+
+    let delegated = 0;
+    const maxTurns = Math.ceil(pending.length / workers) + options.swarm.maxRounds;
+    for (let turn = 1; ; turn++) {
+      const wave = pending.splice(0, workers);
+      const reports = await Promise.all(wave.map((a, i) => work(a, delegated + i)));
+      delegated += wave.length;
+      conversation.push({ role: 'user', content: managerReviewPrompt.render({ reports, pending, mayDelegate: turn < maxTurns }) });
+      const t0 = Date.now();
+      const reply = await manager.complete({ system: managerReviewPrompt.system, messages: [...conversation], schema: managerReviewPrompt.schema, schemaName: managerReviewPrompt.schemaName, signal: hub.signal, context: { role: 'manager' } });
+      managerBusyMs += Date.now() - t0;
+      const review: OrchestratorReview | undefined = reply.object;
+      if (!review) throw new DelmError('MALFORMED_OUTPUT', 'the manager returned no decision');
+      conversation.push({ role: 'assistant', content: JSON.stringify(review) });
+      if (review.decision === 'answer' || turn >= maxTurns) break;
+      pending = review.assignments;
+    }
+    const merge = await mergePatches(
+      ws.dir,
+      found.map((f) => ({ id: f.testId, patch: f.patch })),
+      { timeoutMs: settings.testTimeoutMs },
+    );
+    answer = debugAnswer(merge, targets.map((t) => t.id), found);
+    stopReason = 'answered';
+  } catch (e) {
+    stopReason = hub.stopReasonOf(e);
+    error = e instanceof Error ? e.message : String(e);
+  }
+  hub.finish(stopReason);
+  const wallTimeMs = hub.now();
+  return {
+    mode: 'orchestrator',
+    answer,
+    stopReason,
+    error,
+    ...sumUsage(hub.calls),
+    wallTimeMs,
+    waitingShare: wallTimeMs > 0 ? Math.max(0, 1 - managerBusyMs / wallTimeMs) : 0,
+    subTasks: targets.length,
+    calls: hub.calls,
+  };
+}

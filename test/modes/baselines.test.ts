@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { MissingApiKeyError } from '../../src/errors.js';
+import { runOrchestrator } from '../../src/modes/orchestrator.js';
+import { resolveRunnerOptions } from '../../src/modes/options.js';
+import { runSinglePass } from '../../src/modes/single-pass.js';
+import { truncateMiddle } from '../../src/modes/truncate.js';
+import type { RunTask } from '../../src/runtime/protocol.js';
+
+const doc = (i: number, sentences = 30) => ({
+  label: `D${i}`,
+  text: Array.from({ length: sentences }, (_, j) => `Sentence ${j + 1} of document ${i} says licence ${i} grants a patent license to recipients.`).join(' '),
+});
+const task = (k: number): RunTask => ({
+  prompt: 'Which licences grant a patent license to recipients?',
+  sources: Array.from({ length: k }, (_, i) => doc(i + 1)),
+  subTasks: Array.from({ length: k }, (_, i) => ({ payload: `Read D${i + 1} and report what bears on the question.` })),
+  meta: { choices: { A: 'All of them', B: 'None', C: 'Only D1', D: 'Only D2' } },
+});
+
+describe('the single-pass baseline', () => {
+  it('answers in one call over every document when they fit', async () => {
+    const r = await runSinglePass(task(3), resolveRunnerOptions({}));
+    expect(r).toMatchObject({ mode: 'single', stopReason: 'answered', subTasks: 1, truncatedTokens: 0, usage: { modelCalls: 1 } });
+    expect(r.answer).toMatch(/^The correct answer is \([A-D]\)/);
+  });
+
+  it("cuts the middle of a context longer than the model's window, and says so", async () => {
+    const prompts: number[] = [];
+    const r = await runSinglePass(task(8), resolveRunnerOptions({ contextTokens: 4_000 }), { onEvent: (e) => e.type === 'usage' && prompts.push(e.inputTokens) });
+    expect(r.truncatedTokens).toBeGreaterThan(0);
+    expect(r.stopReason).toBe('answered');
+    expect(prompts[0]).toBeLessThan(4_000);
+  });
+
+  it('fails before any call when the model needs a key that is not set', async () => {
+    const saved = process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_API_KEY;
+    try {
+      await expect(runSinglePass(task(1), resolveRunnerOptions({ model: 'anthropic:claude-sonnet-4-5' }))).rejects.toBeInstanceOf(MissingApiKeyError);
+    } finally {
+      if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
+    }
+  });
+});
+
+describe('truncateMiddle', () => {
+  it('keeps the head and the tail, marks documents cut through and drops those wholly in the middle', () => {
+    const docs = [1, 2, 3, 4, 5].map((i) => ({ label: `D${i}`, text: 'x'.repeat(100) }));
+    const count = (t: string) => t.length;
+    const { documents, cutTokens } = truncateMiddle(docs, 250, count);
+    expect(cutTokens).toBe(250);
+    expect(documents.map((d) => d.label)).toEqual(['D1', 'D2', 'D4', 'D5']);
+    expect(documents[1]!.text).toMatch(/^x{25}\n\[… the rest of D2 was cut/);
+    expect(documents[2]!.text).toMatch(/the start of D4 was cut to fit the model's window …\]\nx{25}$/);
+    expect(truncateMiddle(docs, 1_000, count)).toEqual({ documents: docs, cutTokens: 0 });
+  });
+});
+
+describe('the orchestrator baseline', () => {
+  it('delegates in waves of `agents` workers and answers from their full reports', async () => {
+    const roles: string[] = [];
+    const r = await runOrchestrator(task(6), resolveRunnerOptions({ agents: 4 }), { onEvent: (e) => e.type === 'usage' && roles.push(e.role) });
+    expect(r).toMatchObject({ mode: 'orchestrator', stopReason: 'answered', subTasks: 6 });
+    // Supplied sub-tasks: no plan call; two waves (4 + 2 workers), each followed by a manager turn.
+    expect(roles).toEqual(['worker', 'worker', 'worker', 'worker', 'manager', 'worker', 'worker', 'manager']);
+    expect(r.answer).toMatch(/^The correct answer is \([A-D]\)/);
+    expect(r.waitingShare).toBeGreaterThan(0);
+  });
+
+  it('plans with a model call when the workload supplies no sub-tasks', async () => {
+    const { subTasks: _none, ...unplanned } = task(3);
+    const roles: string[] = [];
+    const r = await runOrchestrator(unplanned, resolveRunnerOptions({ agents: 2 }), { onEvent: (e) => e.type === 'usage' && roles.push(e.role) });
+    expect(r.stopReason).toBe('answered');
+    expect(roles[0]).toBe('manager');
+    expect(roles.filter((x) => x === 'worker').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('holds only the outline of the task in the manager conversation when asked, so its prompts shrink', async () => {
+    const full = await runOrchestrator(task(4), resolveRunnerOptions({ agents: 4 }));
+    const outline = await runOrchestrator(task(4), resolveRunnerOptions({ agents: 4, managerView: 'outline' }));
+    const manager = (r: typeof full) => r.calls.filter((c) => c.role === 'manager').reduce((n, c) => n + c.inputTokens, 0);
+    expect(manager(outline)).toBeLessThan(manager(full) / 2);
+  });
+
+  it('stops with reason budget when the shared budget runs out, and with aborted on abort', async () => {
+    const spent = await runOrchestrator(task(6), resolveRunnerOptions({ agents: 4, budgets: { modelCalls: 3 } }));
+    expect(spent).toMatchObject({ stopReason: 'budget', answer: undefined });
+    expect(spent.error).toMatch(/budget exhausted: modelCalls/);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await runOrchestrator(task(2), resolveRunnerOptions({}), { signal: controller.signal });
+    expect(aborted.stopReason).toBe('aborted');
+  });
+});

@@ -3,10 +3,14 @@ import type { Command } from '../command.js';
 
 /** Command name → loader of its module. Order is the order of `delm --help`. */
 export const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.js')).command,
+  bench: async () => (await import('./bench.js')).command,
   machines: async () => (await import('./machines.js')).command,
 };
 
 /** One-line summaries for `delm --help`, without loading any command. */
 export const SUMMARIES: Record<string, string> = {
+  run: 'Run a workload (LongBench-v2 file or a workspace to debug) in one mode, with records.',
+  bench: 'Run a workload through delm, the orchestrator and a single pass, side by side.',
   machines: 'Print the agent, verifier and finalizer state machines (Mermaid or JSON).',
 };

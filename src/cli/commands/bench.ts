@@ -1,0 +1,155 @@
+/** `delm bench <workload>`: the same items through delm, the orchestrator and a single pass, side by side. */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MODES, type Mode } from '../../modes/result.js';
+import { runWorkload } from '../../modes/run-workload.js';
+import { summarize, type ModeSummary } from '../../modes/summary.js';
+import { RunRecords } from '../../records/run-records.js';
+import type { SwarmEvent } from '../../runtime/events.js';
+import { loadWorkload } from '../../workloads/workload.js';
+import { tokensChart } from '../chart.js';
+import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { startLiveInspector } from '../live-inspector.js';
+import { Progress } from '../progress.js';
+import { summaryTable } from '../summary-table.js';
+import { renderMarkdownTable, renderTable } from '../table.js';
+import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
+import { runScaling, type ScalingPoint } from '../../modes/scaling.js';
+import { fitPowerLaw } from '../../modes/growth.js';
+
+/** How delm compares with the orchestrator, in one line each. */
+function comparison(summaries: readonly ModeSummary[]): string[] {
+  const delm = summaries.find((s) => s.mode === 'delm');
+  const orchestrator = summaries.find((s) => s.mode === 'orchestrator');
+  if (!delm || !orchestrator || orchestrator.tokensPerItem === 0) return [];
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
+  return [
+    `delm uses ${ratio(delm.tokensPerItem, orchestrator.tokensPerItem)} the orchestrator's tokens per item, ${ratio(delm.costPerItemUsd, orchestrator.costPerItemUsd)} its cost and ${ratio(delm.wallMsPerItem, orchestrator.wallMsPerItem)} its wall time.`,
+    ...(delm.accuracy !== null && orchestrator.accuracy !== null ? [`Accuracy: delm ${delm.accuracy.toFixed(1)}%, orchestrator ${orchestrator.accuracy.toFixed(1)}%.`] : []),
+  ];
+}
+
+/** The `bench` command. */
+export const command: Command = {
+  name: 'bench',
+  summary: 'Run a workload through delm, the orchestrator and a single pass, side by side.',
+  usage: `Usage: delm bench <workload> [options]
+
+Runs the same items through every mode on the same model and budgets, then prints a side-by-side
+table (accuracy, tokens, cost and wall time per item, waiting share, largest prompt, and the fitted
+exponent of tokens against sub-tasks) and writes it as bench.md, with a chart
+tokens-vs-subtasks.svg, next to the records of every item.
+
+Options:
+  --modes <list>         comma-separated modes (default: every mode the workload supports:
+                         delm,orchestrator,single for QA; delm,orchestrator for debugging)
+  --scaling              also run a scaling series (QA): the item with the most chunks, cut to its
+                         first 2, 4, 8, … chunks, in every mode; the growth exponent and the chart
+                         then come from it (one variable changes: the number of sub-tasks)
+${WORKLOAD_OPTIONS_HELP}
+  -h, --help             show this help
+
+delm's worker threads are warmed up with one unrecorded item first, so start-up is not measured.
+Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 interrupted.`,
+
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { ...WORKLOAD_OPTIONS, modes: { type: 'string' }, scaling: { type: 'boolean' } });
+    if (values.help) {
+      io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}` : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder');
+    const options = resolveWorkloadOptions(values, 'bench', io.cwd);
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), options.chunkTokens ? { chunkTokens: options.chunkTokens } : {});
+    const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
+    for (const m of requested) {
+      if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);
+      if (!workload.modes.includes(m)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' and ')} modes, not ${m}`);
+    }
+    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });
+    const inspector = values.inspect ? await startLiveInspector(io) : undefined;
+    const model = modelName(options.runner);
+    const total = Math.min(workload.items.length, options.limit ?? Infinity);
+    io.out(`delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`);
+
+    const progress = new Progress(io.out, io.isTTY);
+    try {
+      for (const mode of requested) {
+        if (io.signal.aborted) break;
+        io.out(`\n${mode}\n`);
+        let observe: ((e: SwarmEvent) => void) | undefined;
+        await runWorkload(workload, mode, options.runner, {
+          records,
+          signal: io.signal,
+          warmUp: true,
+          ...(options.limit ? { limit: options.limit } : {}),
+          onItemStart: (item, index, count) => {
+            progress.start(`[${index + 1}/${count}] ${mode} · ${item.id}`);
+            observe = inspector?.track({ runId: `${mode}:${item.id}`, label: `${mode} · ${item.id}`, agents: options.runner.agents ?? 4 });
+          },
+          onEvent: (_item, e) => {
+            progress.onEvent(e);
+            observe?.(e);
+          },
+          onItemDone: (item, row) => {
+            const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
+            const tokens = Number(row.input_tokens) + Number(row.output_tokens);
+            progress.finish(`  ${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`);
+          },
+        });
+      }
+    } finally {
+      await inspector?.close();
+    }
+
+    let scaling: ScalingPoint[] = [];
+    if (values.scaling && workload.kind === 'multidoc' && !io.signal.aborted) {
+      io.out('\nscaling series\n');
+      scaling = await runScaling(workload, requested, options.runner, { signal: io.signal, onPoint: (p) => io.out(`  ${p.mode.padEnd(12)} ${String(p.subTasks).padStart(3)} sub-tasks  ${p.tokens.toLocaleString('en-US').padStart(10)} tokens  ${p.stopReason}\n`) });
+      await writeFile(path.join(records.dir, 'scaling.csv'), `mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason\n${scaling.map((p) => [p.mode, p.subTasks, p.tokens, p.maxPromptTokens, p.wallTimeMs, p.stopReason].join(',')).join('\n')}\n`);
+    }
+    const summaries = summarize(records.rows, requested).map((s) => {
+      const points = scaling.filter((p) => p.mode === s.mode && p.stopReason === 'answered').map((p) => ({ x: p.subTasks, y: p.tokens }));
+      if (points.length < 2) return s;
+      try {
+        return { ...s, growth: fitPowerLaw(points) };
+      } catch {
+        return s;
+      }
+    });
+    const table = summaryTable(summaries);
+    const notes = comparison(summaries);
+    io.out(`\n${renderTable(table)}\n${notes.map((n) => `\n${n}`).join('')}\n`);
+    const series = summaries.map((s) => ({
+      label: s.mode,
+      points: scaling.length
+        ? scaling.filter((p) => p.mode === s.mode).map((p) => ({ x: p.subTasks, y: p.tokens }))
+        : records.rows.filter((r) => r.mode === s.mode).map((r) => ({ x: Number(r.sub_tasks), y: Number(r.input_tokens) + Number(r.output_tokens) })),
+      fit: s.growth,
+    }));
+    const title = `Tokens against sub-tasks${scaling.length ? ' (scaling series)' : ' (per item)'} — ${path.basename(workload.source)}, ${model}`;
+    await writeFile(path.join(records.dir, 'tokens-vs-subtasks.svg'), tokensChart(series, title));
+    const markdown = [
+      `# delm bench — ${path.basename(workload.source)}`,
+      '',
+      `${total} ${workload.kind} items, model \`${model}\`${model === 'offline' ? ' (the offline model is not an LLM: its accuracy says nothing about a language model)' : ''}, ${options.runner.agents ?? 4} agents/workers, ${new Date().toISOString()}.`,
+      '',
+      renderMarkdownTable(table),
+      '',
+      ...notes,
+      '',
+      scaling.length
+        ? '`growth k`: exponent of a least-squares fit of tokens against sub-tasks (log-log) over the scaling series: the item with the most chunks, cut to its first 2, 4, 8, … chunks (scaling.csv).'
+        : '`growth k`: exponent of a least-squares fit of tokens per item against sub-tasks per item (log-log); items differ in more than their number of sub-tasks, so run with `--scaling` for a controlled series.',
+      '`waiting`: delm agents waiting on coordination (claiming, election); the orchestrator manager waiting on its workers.',
+      '',
+      '![tokens against sub-tasks](tokens-vs-subtasks.svg)',
+      '',
+    ].join('\n');
+    await writeFile(path.join(records.dir, 'bench.md'), markdown);
+    await records.summarize({ workload: workload.source, kind: workload.kind, model, modes: requested, summaries });
+    io.out(`\nrecords, bench.md and tokens-vs-subtasks.svg: ${records.dir}\n`);
+    if (io.signal.aborted) return EXIT.interrupted;
+    return records.rows.some((r) => r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
+  },
+};

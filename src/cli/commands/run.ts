@@ -1,0 +1,82 @@
+/** `delm run <workload>`: run a workload's items in one mode, with a live display and records. */
+import path from 'node:path';
+import { MODES, type Mode } from '../../modes/result.js';
+import { runWorkload } from '../../modes/run-workload.js';
+import { summarize } from '../../modes/summary.js';
+import { RunRecords } from '../../records/run-records.js';
+import { loadWorkload } from '../../workloads/workload.js';
+import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { Progress } from '../progress.js';
+import { summaryTable } from '../summary-table.js';
+import { renderTable } from '../table.js';
+import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
+import { startLiveInspector } from '../live-inspector.js';
+
+/** The `run` command. */
+export const command: Command = {
+  name: 'run',
+  summary: 'Run a workload (LongBench-v2 .json/.jsonl, or a workspace folder to debug) and record it.',
+  usage: `Usage: delm run <workload> [options]
+
+<workload> is a LongBench-v2 file (.json array or .jsonl of items: _id, question, choice_A..D,
+answer, context, …) or a folder holding a JavaScript project whose failing tests delm should fix.
+
+Options:
+  --mode <mode>          delm (default), orchestrator or single
+${WORKLOAD_OPTIONS_HELP}
+  -h, --help             show this help
+
+Records (in --out): events.jsonl (one line per model call), results.csv (one row per item),
+ledger/<mode>/<item>.jsonl, trajectories/<mode>/<item>.jsonl (replay with delm inspect), summary.json.
+Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input, 130 interrupted.`,
+
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { ...WORKLOAD_OPTIONS, mode: { type: 'string' } });
+    if (values.help) {
+      io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}` : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder');
+    const mode = (values.mode ?? 'delm') as Mode;
+    if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
+    const options = resolveWorkloadOptions(values, 'run', io.cwd);
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), options.chunkTokens ? { chunkTokens: options.chunkTokens } : {});
+    if (!workload.modes.includes(mode)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
+    const model = modelName(options.runner);
+    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });
+    const inspector = values.inspect ? await startLiveInspector(io) : undefined;
+
+    const progress = new Progress(io.out, io.isTTY);
+    const total = Math.min(workload.items.length, options.limit ?? Infinity);
+    io.out(`delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`);
+    let observe: ((e: import('../../runtime/events.js').SwarmEvent) => void) | undefined;
+    try {
+      await runWorkload(workload, mode, options.runner, {
+        records,
+        signal: io.signal,
+        ...(options.limit ? { limit: options.limit } : {}),
+        onItemStart: (item, index, count) => {
+          progress.start(`[${index + 1}/${count}] ${item.id}`);
+          observe = inspector?.track({ runId: `${mode}:${item.id}`, label: `${mode} · ${item.id}`, agents: options.runner.agents ?? 4 });
+        },
+        onEvent: (_item, e) => {
+          progress.onEvent(e);
+          observe?.(e);
+        },
+        onItemDone: (item, row) => {
+          const tokens = Number(row.input_tokens) + Number(row.output_tokens);
+          const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
+          progress.finish(`${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`);
+        },
+      });
+    } finally {
+      await inspector?.close();
+    }
+    const summaries = summarize(records.rows, [mode]);
+    await records.summarize({ workload: workload.source, kind: workload.kind, mode, model, summaries });
+    if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
+    io.out(`\nrecords: ${records.dir}\n`);
+    if (io.signal.aborted) return EXIT.interrupted;
+    return records.rows.some((r) => r.mode === mode && r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
+  },
+};

@@ -1,0 +1,87 @@
+/** The options `delm run` and `delm bench` share: model, agents, budgets, chunking, output folder. */
+import path from 'node:path';
+import type { RunnerOptions } from '../modes/runner.js';
+import { positiveIntArg, UsageError } from './command.js';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const OFFLINE_WITH_LATENCY = new URL(`../providers/offline-latency${ext}`, import.meta.url).href;
+
+function nonNegativeArg(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of milliseconds ≥ 0, got "${value}"`);
+  return n;
+}
+
+/** The model's name for display: the spec, or `offline` for the offline model with simulated latency. */
+export function modelName(runner: RunnerOptions): string {
+  return typeof runner.model === 'object' ? 'offline' : (runner.model ?? 'offline');
+}
+
+/** parseArgs definitions of the shared options. */
+export const WORKLOAD_OPTIONS = {
+  model: { type: 'string' },
+  agents: { type: 'string' },
+  'budget-tokens': { type: 'string' },
+  'budget-cost': { type: 'string' },
+  'budget-calls': { type: 'string' },
+  'wall-time': { type: 'string' },
+  'chunk-tokens': { type: 'string' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  inspect: { type: 'boolean' },
+  latency: { type: 'string' },
+  'token-latency': { type: 'string' },
+} as const;
+
+/** Help text of the shared options. */
+export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default), openai:<model>, anthropic:<model>,
+                         openai-compatible:<model>@<baseURL>
+  --agents <n>           agents (delm) or parallel workers (orchestrator); default 4
+  --budget-tokens <n>    run-wide token budget per item
+  --budget-cost <usd>    run-wide cost budget per item, in US dollars
+  --budget-calls <n>     run-wide model-call budget per item
+  --wall-time <s>        wall-time budget per item, in seconds
+  --chunk-tokens <n>     largest document chunk (one sub-task each); default 3000
+  --limit <n>            only the first n items
+  --out <dir>            records folder (default runs/<command>-<time>)
+  --resume               continue the run in --out, skipping items already recorded
+  --latency <ms>         offline model only: simulated latency per call (timing like an LLM's)
+  --token-latency <ms>   offline model only: simulated latency per output token
+  --inspect              serve the live inspector while running`;
+
+/** Values of the shared options as parseArgs returns them. */
+export type WorkloadOptionValues = { [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The runner options, item limit, chunk size and output folder the flags ask for. */
+export function resolveWorkloadOptions(values: WorkloadOptionValues, command: string, cwd: string): { runner: RunnerOptions; limit: number | undefined; chunkTokens: number | undefined; out: string } {
+  const cost = values['budget-cost'];
+  if (cost !== undefined && !(Number(cost) > 0)) throw new UsageError(`--budget-cost must be a positive number of US dollars, got "${cost}"`);
+  const tokens = positiveIntArg('budget-tokens', values['budget-tokens']);
+  const calls = positiveIntArg('budget-calls', values['budget-calls']);
+  const wall = positiveIntArg('wall-time', values['wall-time']);
+  const agents = positiveIntArg('agents', values.agents);
+  if (values.resume && !values.out) throw new UsageError('--resume needs --out <dir>: the folder of the run to continue');
+  const perCallMs = nonNegativeArg('latency', values.latency);
+  const perOutputTokenMs = nonNegativeArg('token-latency', values['token-latency']);
+  const simulated = perCallMs !== undefined || perOutputTokenMs !== undefined;
+  if (simulated && values.model && values.model !== 'offline') throw new UsageError('--latency and --token-latency simulate a model on the offline model only; a real model has its own latency');
+  const runner: RunnerOptions = {
+    ...(simulated ? { model: { module: OFFLINE_WITH_LATENCY, options: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 } } } : values.model ? { model: values.model } : {}),
+    ...(agents ? { agents } : {}),
+    budgets: {
+      ...(tokens ? { tokens } : {}),
+      ...(cost ? { costUsd: Number(cost) } : {}),
+      ...(calls ? { modelCalls: calls } : {}),
+      ...(wall ? { wallTimeMs: wall * 1_000 } : {}),
+    },
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    runner,
+    limit: positiveIntArg('limit', values.limit),
+    chunkTokens: positiveIntArg('chunk-tokens', values['chunk-tokens']),
+    out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The records of a `delm run` or `delm bench` in an output folder, as the published system keeps
+ * them: `events.jsonl` (one line per model call), `results.csv` (one row per item and mode),
+ * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
+ * `delm inspect`), and `summary.json`. Rows are appended as items finish, so an interrupted run
+ * keeps what it did and `--resume` skips it.
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DelmError } from '../errors.js';
+import type { ModeResult, Mode } from '../modes/result.js';
+import type { SwarmEvent } from '../runtime/events.js';
+import { csvLine, parseCsv } from './csv.js';
+
+/** Columns of results.csv, in order. */
+export const RESULT_COLUMNS = [
+  'item_id',
+  'mode',
+  'correct',
+  'predicted',
+  'stop_reason',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'model_calls',
+  'cost_usd',
+  'wall_ms',
+  'sub_tasks',
+  'waiting_share',
+  'max_prompt_tokens',
+  'hit_cap',
+  'error',
+] as const;
+
+/** One row of results.csv. */
+export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>;
+
+/** What one finished item contributes to the records. */
+export interface ItemRecord {
+  itemId: string;
+  mode: Mode;
+  result: ModeResult;
+  correct: boolean | null;
+  predicted: string;
+  /** Every event of the run, in order. */
+  events: readonly SwarmEvent[];
+}
+
+const CAPS = new Set(['budget', 'wall-time']);
+const safeName = (id: string) => id.replace(/[^\w.-]+/g, '_').slice(0, 120) || 'item';
+
+/** An output folder's records. */
+export class RunRecords {
+  private constructor(
+    readonly dir: string,
+    private readonly done: Set<string>,
+    readonly rows: ResultRow[],
+  ) {}
+
+  /**
+   * Opens `dir` for writing. Without `resume`, a folder that already holds results is refused (nothing
+   * is overwritten); with it, the rows there count as done.
+   */
+  static async open(dir: string, options: { resume?: boolean } = {}): Promise<RunRecords> {
+    const abs = path.resolve(dir);
+    await mkdir(abs, { recursive: true });
+    const existing = await readFile(path.join(abs, 'results.csv'), 'utf8').catch(() => undefined);
+    if (existing !== undefined && !options.resume) {
+      throw new DelmError('INVALID_ARGUMENT', `${abs} already holds results.csv; pass --resume to continue that run, or choose another --out folder`);
+    }
+    const rows: ResultRow[] = [];
+    if (existing) {
+      const [header, ...lines] = parseCsv(existing);
+      if (header?.join(',') !== RESULT_COLUMNS.join(',')) throw new DelmError('INVALID_ARGUMENT', `${path.join(abs, 'results.csv')} has unexpected columns; it was not written by this version of delm`);
+      for (const line of lines) if (line.length === RESULT_COLUMNS.length) rows.push(Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, line[i]!])) as ResultRow);
+    } else {
+      await writeFile(path.join(abs, 'results.csv'), `${csvLine(RESULT_COLUMNS)}\n`);
+    }
+    return new RunRecords(abs, new Set(rows.map((r) => `${r.mode}\u0000${r.item_id}`)), rows);
+  }
+
+  /** Whether `itemId` already has a result in `mode` (from a run being resumed). */
+  isDone(mode: Mode, itemId: string): boolean {
+    return this.done.has(`${mode}\u0000${itemId}`);
+  }
+
+  /** Writes one finished item: its calls, ledger and trajectory first, its results row last. */
+  async write(record: ItemRecord): Promise<ResultRow> {
+    const { result, mode, itemId } = record;
+    const name = safeName(itemId);
+    const calls = result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c }));
+    if (calls.length) await appendFile(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
+    if (result.entries) {
+      await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
+      await writeFile(path.join(this.dir, 'ledger', mode, `${name}.jsonl`), result.entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    }
+    await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
+    await writeFile(path.join(this.dir, 'trajectories', mode, `${name}.jsonl`), record.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const row: ResultRow = {
+      item_id: itemId,
+      mode,
+      correct: record.correct === null ? '' : String(record.correct),
+      predicted: record.predicted,
+      stop_reason: result.stopReason,
+      input_tokens: String(result.usage.inputTokens),
+      output_tokens: String(result.usage.outputTokens),
+      cached_tokens: String(result.usage.cachedInputTokens),
+      model_calls: String(result.usage.modelCalls),
+      cost_usd: result.costUsd.toFixed(6),
+      wall_ms: String(result.wallTimeMs),
+      sub_tasks: String(result.subTasks),
+      waiting_share: result.waitingShare.toFixed(4),
+      max_prompt_tokens: String(result.maxPromptTokens),
+      hit_cap: String(CAPS.has(result.stopReason)),
+      error: result.error ?? '',
+    };
+    await appendFile(path.join(this.dir, 'results.csv'), `${csvLine(RESULT_COLUMNS.map((c) => row[c]))}\n`);
+    this.rows.push(row);
+    this.done.add(`${mode}\u0000${itemId}`);
+    return row;
+  }
+
+  /** Writes `summary.json`. */
+  async summarize(summary: unknown): Promise<void> {
+    await writeFile(path.join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}

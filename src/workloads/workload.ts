@@ -1,0 +1,83 @@
+/**
+ * A workload as the CLI and benchmarks see it: items to run, each a task with a way to score its
+ * answer. A folder with a package.json is a debugging workspace (one item: make its failing tests
+ * pass); a .json or .jsonl file holds LongBench-v2 multi-document QA items.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunTask } from '../runtime/protocol.js';
+import { fixedCounts } from './debugging/report.js';
+import { loadWorkspace } from './debugging/workspace.js';
+import { WorkloadFileError } from './errors.js';
+import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
+import type { Mode } from '../modes/result.js';
+
+/** How an answer scored. `correct` is null when it cannot be told (no expected answer). */
+export interface ItemScore {
+  readonly correct: boolean | null;
+  /** What the answer said, in short (a choice letter, "5/6 fixed"). */
+  readonly predicted: string;
+}
+
+/** One item of a workload. */
+export interface WorkloadItem {
+  readonly id: string;
+  readonly task: RunTask;
+  /** LongBench-v2 difficulty and length class, when known. */
+  readonly difficulty?: string;
+  readonly length?: string;
+  score(answer: string | undefined): ItemScore;
+}
+
+/** A loaded workload. */
+export interface Workload {
+  readonly kind: 'multidoc' | 'debugging';
+  /** The file or folder it came from (absolute). */
+  readonly source: string;
+  /** The swarm protocol that runs it. */
+  readonly protocol: 'delm' | 'debug';
+  /** The modes it can be run in. */
+  readonly modes: readonly Mode[];
+  readonly items: readonly WorkloadItem[];
+}
+
+/** Loads the workload at `file` (see the module comment); errors name the file, item and field. */
+export async function loadWorkload(file: string, options: ItemTaskOptions = {}): Promise<Workload> {
+  const abs = path.resolve(file);
+  const info = await stat(abs).catch(() => undefined);
+  if (!info) throw new WorkloadFileError(abs, 'no such file or folder (expected a LongBench-v2 .json/.jsonl file or a workspace folder)', {}, { code: 'NOT_FOUND' });
+  if (info.isDirectory()) {
+    const ws = await loadWorkspace(abs);
+    return {
+      kind: 'debugging',
+      source: abs,
+      protocol: 'debug',
+      modes: ['delm', 'orchestrator'],
+      items: [
+        {
+          id: ws.name,
+          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir } },
+          score(answer) {
+            const counts = answer ? fixedCounts(answer) : undefined;
+            return { correct: counts ? counts.total > 0 && counts.fixed === counts.total : false, predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-' };
+          },
+        },
+      ],
+    };
+  }
+  const items = await loadLongBenchFile(abs);
+  return { kind: 'multidoc', source: abs, protocol: 'delm', modes: ['delm', 'orchestrator', 'single'], items: items.map((item) => longBenchItem(item, options)) };
+}
+
+function longBenchItem(item: LongBenchItem, options: ItemTaskOptions): WorkloadItem {
+  return {
+    id: item._id,
+    task: itemToTask(item, options),
+    difficulty: item.difficulty,
+    length: item.length,
+    score(answer) {
+      const predicted = extractAnswer(answer ?? '');
+      return { correct: predicted === item.answer, predicted: predicted ?? '-' };
+    },
+  };
+}

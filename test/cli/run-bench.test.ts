@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseCsv } from '../../src/records/csv.js';
+
+const DATA = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
+const WORKSPACE = new URL('../../examples/debug-workspace', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'delm-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), signal: new AbortController().signal, isTTY: false, cwd: tmp });
+  return { code, out, err };
+}
+const rows = (dir: string) => {
+  const [header, ...lines] = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
+  return lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));
+};
+
+describe('delm run', () => {
+  it('runs LongBench items and writes every record; --resume skips what is done', async () => {
+    const out = join(tmp, 'run1');
+    const first = await cli('run', DATA, '--out', out, '--limit', '2', '--agents', '2');
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/offline \(not an LLM\)/);
+    expect(rows(out).map((r) => [r.item_id, r.mode, r.stop_reason])).toEqual([
+      ['delm-lic-01', 'delm', 'answered'],
+      ['delm-lic-02', 'delm', 'answered'],
+    ]);
+    const calls = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(calls.length).toBe(rows(out).reduce((n, r) => n + Number(r.model_calls), 0));
+    for (const c of calls) expect(c).toMatchObject({ mode: 'delm', model: 'offline', inputTokens: expect.any(Number), role: expect.any(String), latencyMs: expect.any(Number) });
+    const ledger = readFileSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(ledger.some((e) => e.kind === 'gist')).toBe(true);
+    const trajectory = readFileSync(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(trajectory.at(-1)).toMatchObject({ type: 'run.finished' });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ mode: 'delm', items: 2 });
+
+    const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
+    expect(resumed.code).toBe(0);
+    expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+  }, 120_000);
+
+  it('fixes every seeded bug of the debugging workspace offline', async () => {
+    const out = join(tmp, 'debug');
+    const r = await cli('run', WORKSPACE, '--out', out);
+    expect(r.code).toBe(0);
+    const [row] = rows(out);
+    expect(row).toMatchObject({ mode: 'delm', correct: 'true', predicted: '6/6 fixed', stop_reason: 'answered' });
+  }, 120_000);
+
+  it('refuses bad arguments and input with exit code 2 and a message naming the problem', async () => {
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ _id: 'x', domain: 'd', sub_domain: 's', difficulty: 'easy', length: 'short', question: 'q', choice_A: 'a', choice_B: 'b', choice_C: 'c', answer: 'A', context: 'ctx' }]));
+    const cases: Array<[string[], RegExp]> = [
+      [['run'], /missing <workload>/],
+      [['run', DATA, '--mode', 'hub'], /unknown --mode "hub"/],
+      [['run', DATA, '--agents', '0'], /--agents must be a positive integer/],
+      [['run', DATA, '--budget-cost', 'lots'], /--budget-cost must be a positive number/],
+      [['run', join(tmp, 'nope.json')], /nope\.json: no such file or folder/],
+      [['run', bad], /bad\.json: item 0 \(_id "x"\), field "choice_D"/],
+      [['run', WORKSPACE, '--mode', 'single'], /runs in delm or orchestrator mode, not single/],
+      [['run', DATA, '--resume'], /--resume needs --out/],
+      [['run', DATA, '--frobnicate'], /Unknown option '--frobnicate'/],
+      [['bench', DATA, '--modes', 'delm,hub'], /unknown mode "hub"/],
+      [['run', DATA, '--model', 'anthropic:claude-sonnet-4-5', '--latency', '5'], /offline model only/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+    }
+    const out = join(tmp, 'run1');
+    const again = await cli('run', DATA, '--out', out, '--limit', '1');
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds results\.csv; pass --resume/);
+  }, 60_000);
+
+  it('names a missing API key and exits 2 before running anything', async () => {
+    const saved = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    try {
+      const r = await cli('run', DATA, '--limit', '1', '--mode', 'single', '--model', 'openai:gpt-4.1-mini', '--out', join(tmp, 'nokey'));
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/set the OPENAI_API_KEY environment variable/);
+      expect(r.err).toMatch(/\[MISSING_API_KEY\]/);
+    } finally {
+      if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
+    }
+  });
+});
+
+describe('delm bench', () => {
+  it('puts delm, the orchestrator and a single pass side by side, with Markdown and a chart', async () => {
+    const out = join(tmp, 'bench');
+    const r = await cli('bench', DATA, '--out', out, '--limit', '2', '--agents', '2', '--scaling');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^delm\s+2\s/m);
+    expect(r.out).toMatch(/^orchestrator\s+2\s/m);
+    expect(r.out).toMatch(/^single\s+2\s/m);
+    expect(r.out).toMatch(/delm uses [\d.]+× the orchestrator's tokens per item/);
+    const md = readFileSync(join(out, 'bench.md'), 'utf8');
+    expect(md).toMatch(/\| mode \| items \| accuracy \|/);
+    const svg = readFileSync(join(out, 'tokens-vs-subtasks.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg[\s\S]*<circle[\s\S]*delm \(k = [\d.]+\)[\s\S]*<\/svg>\n$/);
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n')[0]).toBe('mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason');
+    expect(new Set(rows(out).map((x) => x.mode))).toEqual(new Set(['delm', 'orchestrator', 'single']));
+    expect(existsSync(join(out, 'trajectories', 'orchestrator'))).toBe(true);
+    expect(readdirSync(join(out, 'ledger'))).toEqual(['delm']);
+  }, 180_000);
+});
+
+describe('delm --help', () => {
+  it('lists every command and prints help for each', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'bench', 'machines']) {
+      expect(r.out).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
+      const help = await cli(c, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(new RegExp(`^Usage: delm ${c}`));
+    }
+    expect((await cli('nonsense')).code).toBe(2);
+  });
+});

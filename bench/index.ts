@@ -4,7 +4,7 @@
  * JSON under bench/results/ (one file per run, plus latest.json).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { renderTable, type BenchSuite, type BenchTable } from './harness.js';
@@ -14,6 +14,8 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   ledger: () => import('./ledger.bench.js'),
   channel: () => import('./channel.bench.js'),
   runtime: () => import('./runtime.bench.js'),
+  soak: () => import('./soak.bench.js'),
+  modes: () => import('./modes.bench.js'),
 };
 
 const RESULT_MARKER = 'DELM-BENCH-RESULT ';
@@ -49,7 +51,16 @@ const record = {
 };
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-const json = JSON.stringify(record, null, 2);
-writeFileSync(new URL(`bench-${record.date.replace(/[:.]/g, '-')}.json`, dir), json);
-writeFileSync(new URL('latest.json', dir), json);
+writeFileSync(new URL(`bench-${record.date.replace(/[:.]/g, '-')}.json`, dir), JSON.stringify(record, null, 2));
+// latest.json keeps the newest result of every suite, each with the date it was measured.
+const latestFile = new URL('latest.json', dir);
+let latest: { suites?: Record<string, { date: string; machine: unknown; tables: BenchTable[] }> } = {};
+try {
+  latest = JSON.parse(readFileSync(latestFile, 'utf8')) as typeof latest;
+} catch {
+  /* first run */
+}
+const suitesLatest = latest.suites ?? {};
+for (const [name, tables] of Object.entries(results)) suitesLatest[name] = { date: record.date, machine: record.machine, tables };
+writeFileSync(latestFile, JSON.stringify({ suites: suitesLatest }, null, 2));
 console.log(`\nsaved bench/results/latest.json`);

@@ -56,7 +56,8 @@ export const SwarmOptionsSchema = z
       .default({ baseDelayMs: 500, maxDelayMs: 30_000, maxRetries: 3 }),
     /** Attempts per sub-task before it is failed (a crashed agent's expired lease counts). */
     maxAttempts: positiveInt.max(100).default(3),
-    ledger: z.object({ maxBytes: positiveInt.optional(), maxEntries: positiveInt.optional() }).strict().default({}),
+    /** Ledger limits: at the limit the run ends with reason `error` (LEDGER_FULL) and keeps what was committed. */
+    ledger: z.object({ maxBytes: z.number().int().min(1024).max(2 ** 31 - 1).optional(), maxEntries: z.number().int().min(16).max(16_000_000).optional() }).strict().default({}),
     queue: z.object({ maxTasks: positiveInt.optional(), maxArenaBytes: positiveInt.optional() }).strict().default({}),
     /** How long agents get to stop on their own after an abort before their threads are terminated. */
     stopGraceMs: z.number().int().min(0).default(2_000),

@@ -149,6 +149,11 @@ export class RunSupervisor {
       this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
 
       const verifier = this.startWorker<VerifierOutput>('verifier', 0);
+      // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
+      verifier.done.then(
+        (v) => v.status === 'failed' && this.fail(`verifier failed: ${v.reason ?? 'unknown'}`),
+        (e: unknown) => this.fail(`verifier failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;

@@ -113,6 +113,19 @@ describe('swarm resilience', () => {
     }
   });
 
+  it('ends with reason error when the ledger is full, keeping everything committed before', async () => {
+    const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted(), ledger: { maxEntries: 16 } });
+    try {
+      const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) });
+      expect(result.stopReason).toBe('error');
+      expect(result.error).toMatch(/context ledger is full: needs 17 entries but the limit is 16; raise ledger.maxEntries/);
+      expect(result.entries).toHaveLength(16); // the task entry and fifteen findings, nothing overwritten
+      expect(new Set(result.entries.slice(1).map((e) => e.text)).size).toBe(15);
+    } finally {
+      await swarm.close();
+    }
+  });
+
   it('leaves no worker, timer or handle behind after close', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted() });
@@ -126,5 +139,6 @@ describe('swarm resilience', () => {
   it('rejects invalid options with every problem listed', () => {
     expect(() => createSwarm({ agents: 0, leaseMs: -1 } as never)).toThrow(InvalidConfigError);
     expect(() => createSwarm({ agents: 0 } as never)).toThrow(/agents/);
+    expect(() => createSwarm({ ledger: { maxEntries: 4 } })).toThrow(/ledger\.maxEntries/);
   });
 });

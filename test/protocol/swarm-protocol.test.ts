@@ -71,6 +71,35 @@ describe('the DeLM protocol hooks', () => {
     expect(byLabel).toEqual({ label: 'D2', detail: PLANTED });
   });
 
+  it('unfolds level by level: a gist into the anchored summary of its source, the summary into the raw text', async () => {
+    const summary = {
+      kind: 'summary',
+      source: 'D1',
+      points: [
+        { text: 'Recipients get a royalty-free patent license.', head: 'The Apache License grants', tail: 'to make and use the Work.' },
+        { text: 'Notices must be kept.', head: 'Redistribution must', tail: 'keep every notice.' },
+      ],
+    };
+    expect(await propose(ledger, summary)).toMatchObject({ verdict: 'accept', entry: { kind: 'summary', level: 1, parentId: 1 } });
+    const summaryId = ledger.count - 1;
+    const tornAnchor = { ...summary, points: [{ text: 'x', head: 'keep every notice.', tail: 'The Apache License grants' }] };
+    expect((await check(ledger, tornAnchor)).reason).toMatch(/tail occurs only before its head/);
+    await propose(ledger, gist('[D1] The Apache License grants recipients a royalty-free patent license.', 'grants to each recipient a perpetual, worldwide, royalty-free patent license'));
+    const gistEntry = ledger.get(ledger.count - 1);
+    expect(gistEntry.parentId).toBe(summaryId);
+    const io: AgentIO = { agentId: 2, ledger, model, signal };
+    const claimed = { taskId: 1, attempt: 1, payload: '' };
+    const [toSummary, toRaw] = await protocol.unfold(io, claimed, [`#${gistEntry.id}`, `#${summaryId}`]);
+    expect(toSummary!.detail).toBe('- Recipients get a royalty-free patent license.\n- Notices must be kept.');
+    expect(toRaw!.detail).toBe(D1);
+    // Summaries are unfolded, never shown in a digest.
+    const digest = (await protocol.readDigest(io, claimed)) as Digest;
+    expect(digest.ids).not.toContain(summaryId);
+    expect(digest.ids).toContain(gistEntry.id);
+    // At most five labels a step.
+    expect(await protocol.unfold(io, claimed, ['D1', 'D2', 'D1', 'D2', 'D1', 'D2', 'D1'])).toHaveLength(5);
+  });
+
   it('rejects a gist with a fabricated quote and keeps the failure with its reason', async () => {
     const verdict = await propose(ledger, gist('[D1] Recipients get a perpetual patent licence.', 'grants a perpetual patent licence to every recipient of the work'));
     expect(verdict.verdict).toBe('reject');

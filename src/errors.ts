@@ -23,7 +23,19 @@ export type DelmErrorCode =
   | 'WORKER_CRASHED'
   | 'ABORTED'
   | 'NOT_FOUND'
-  | 'CLOSED';
+  | 'CLOSED'
+  /** Every swarm of a pool is busy and its waiting queue is full; retry later. */
+  | 'POOL_FULL'
+  /** A request lacked valid credentials (`delm serve` bearer token). */
+  | 'UNAUTHORIZED'
+  /** The HTTP method is not allowed on this route. */
+  | 'METHOD_NOT_ALLOWED'
+  /** A request body exceeded the size limit. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** A request body was not of a supported media type (JSON). */
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  /** A run ended with an error and no answer (served runs report it this way). */
+  | 'RUN_FAILED';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

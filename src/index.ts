@@ -22,6 +22,7 @@ export type * from './providers/types.js';
 
 // Runtime
 export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
+export { createSwarmPool, SwarmPool, PoolFullError, SwarmPoolFieldsSchema, resolveSwarmPoolOptions, type SwarmPoolOptions, type ResolvedSwarmPoolOptions, type SwarmPoolStats } from './runtime/swarm-pool.js';
 export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/options.js';
 export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
 export type { SwarmEvent, UsageEvent } from './runtime/events.js';

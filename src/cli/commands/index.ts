@@ -6,6 +6,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).command,
   bench: async () => (await import('./bench.js')).command,
   machines: async () => (await import('./machines.js')).command,
+  serve: async () => (await import('./serve.js')).command,
 };
 
 /** One-line summaries for `delm --help`, without loading any command. */
@@ -13,4 +14,5 @@ export const SUMMARIES: Record<string, string> = {
   run: 'Run a workload (LongBench-v2 file or a workspace to debug) in one mode, with records.',
   bench: 'Run a workload through delm, the orchestrator and a single pass, side by side.',
   machines: 'Print the agent, verifier and finalizer state machines (Mermaid or JSON).',
+  serve: 'Serve an HTTP API: runs with live events, and OpenAI-compatible chat completions.',
 };

@@ -1,0 +1,104 @@
+/** `delm serve`: delm's HTTP API (runs API and OpenAI-compatible chat completions) until SIGINT/SIGTERM. */
+import { InvalidConfigError } from '../../errors.js';
+import { startServer } from '../../server/index.js';
+import type { SwarmOptions } from '../../runtime/options.js';
+import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
+
+/** Parses `--port`: 0 (any free port) to 65535. */
+function portArg(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** The `serve` command. */
+export const command: Command = {
+  name: 'serve',
+  summary: 'Serve an HTTP API: runs with live events, and OpenAI-compatible chat completions.',
+  usage: `Usage: delm serve [options]
+
+Starts delm's HTTP API and prints the URL it listens on; SIGINT/SIGTERM stop it cleanly.
+
+  POST   /v1/runs              start a run ({ prompt, sources?, subTasks?, meta? }); 202 with its id
+  GET    /v1/runs/:id          status, and the result once finished
+  GET    /v1/runs/:id/events   Server-Sent Events: what already happened, then live, to run.finished
+  DELETE /v1/runs/:id          cancel a run
+  POST   /v1/chat/completions  OpenAI-compatible (stream or not); body field delm: { sources?, subTasks? }
+  GET    /v1/models            the one model id, "delm" (any model name is accepted and echoed)
+  GET    /healthz              liveness (no token needed)
+
+Run events are SSE messages named after their type (event: commit, …; use addEventListener with
+EventSource); Last-Event-ID resumes. Errors are { error: { message, type, code, param } }.
+
+Options:
+  --port <n>                  TCP port (default 8787; 0 = any free port)
+  --host <addr>               interface to bind (default 127.0.0.1). Anything but loopback needs a token
+  --token <t>                 bearer token clients must send (at least 16 characters); prefer the
+                              DELM_SERVE_TOKEN environment variable, which stays out of process lists
+  --agents <n>                agents per swarm (default 4)
+  --model <m>                 model string: offline (default), openai:…, anthropic:…, openai-compatible:…@url
+  --protocol <p>              delm (default) or basic
+  --max-concurrent-runs <n>   runs executing at once, one swarm each (default 2)
+  --max-queued-runs <n>       runs that may wait for a swarm before 429 (default 0)
+  --max-body-bytes <n>        request body limit (default 1048576; larger gets 413)
+  -h, --help                  show this help`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        agents: { type: 'string' },
+        model: { type: 'string' },
+        protocol: { type: 'string' },
+        'max-concurrent-runs': { type: 'string' },
+        'max-queued-runs': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+      },
+      false,
+    );
+    if (values.help) {
+      io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    if (values.protocol !== undefined && values.protocol !== 'delm' && values.protocol !== 'basic') throw new UsageError(`unknown --protocol "${values.protocol}" (expected delm or basic)`);
+    const queued = values['max-queued-runs'];
+    if (queued !== undefined && !/^\d+$/.test(queued)) throw new UsageError(`--max-queued-runs must be a non-negative integer, got "${queued}"`);
+    const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
+    const agents = positiveIntArg('agents', values.agents);
+    const swarm: SwarmOptions = {
+      ...(agents !== undefined ? { agents } : {}),
+      ...(values.model !== undefined ? { model: values.model } : {}),
+      ...(values.protocol !== undefined ? { protocol: values.protocol } : {}),
+    };
+    const port = portArg(values.port);
+    const maxConcurrentRuns = positiveIntArg('max-concurrent-runs', values['max-concurrent-runs']);
+    const maxBodyBytes = positiveIntArg('max-body-bytes', values['max-body-bytes']);
+    if (io.signal.aborted) return EXIT.interrupted;
+    let server;
+    try {
+      server = await startServer({
+        swarm,
+        ...(port !== undefined ? { port } : {}),
+        ...(values.host !== undefined ? { host: values.host } : {}),
+        ...(token !== undefined ? { token } : {}),
+        ...(maxConcurrentRuns !== undefined ? { maxConcurrentRuns } : {}),
+        ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
+        ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+        log: (line) => io.err(`${line}\n`),
+      });
+    } catch (error) {
+      // Bad flag values surface as config issues: report them as usage errors (exit 2).
+      if (error instanceof InvalidConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+    const { options } = server;
+    io.out(`delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`);
+    await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
+    io.err('delm serve: stopping…\n');
+    await server.close();
+    return EXIT.ok;
+  },
+};

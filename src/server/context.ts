@@ -1,0 +1,44 @@
+/** What every route handler of `delm serve` works with. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DelmError } from '../errors.js';
+import type { RunTask } from '../runtime/protocol.js';
+import { PoolFullError, type SwarmPool } from '../runtime/swarm-pool.js';
+import type { SwarmRun } from '../runtime/swarm.js';
+import { HttpError } from './errors.js';
+import type { ResolvedServerOptions } from './options.js';
+import type { RunRecord, RunRegistry } from './registry.js';
+
+/** The server's shared state. */
+export interface ServerContext {
+  readonly options: ResolvedServerOptions;
+  readonly pool: SwarmPool;
+  readonly registry: RunRegistry;
+  /** Seconds a client turned away with 429 should wait (about one recent run's wall time). */
+  retryAfterSeconds(): number;
+}
+
+/** One request, with its route's captured path segments. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly params: readonly string[];
+  readonly server: ServerContext;
+}
+
+/** Starts `task` on the pool and tracks it: 429 (with Retry-After) when the pool is full, 503 when closed. */
+export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask): { run: SwarmRun; record: RunRecord } {
+  let run: SwarmRun;
+  try {
+    run = server.pool.run(task);
+  } catch (error) {
+    if (error instanceof PoolFullError) {
+      throw new HttpError(429, 'POOL_FULL', `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`, {
+        headers: { 'retry-after': String(server.retryAfterSeconds()) },
+      });
+    }
+    if (error instanceof DelmError && error.code === 'CLOSED') throw new HttpError(503, 'CLOSED', 'the server is shutting down');
+    throw error;
+  }
+  return { run, record: server.registry.track(kind, run) };
+}

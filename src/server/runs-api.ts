@@ -1,0 +1,146 @@
+/**
+ * The runs API: `POST /v1/runs` starts a run (202 with its id), `GET /v1/runs/:id` reports its status
+ * and result, `GET /v1/runs/:id/events` streams its events as SSE (what already happened, then live,
+ * ending with `run.finished`), `DELETE /v1/runs/:id` cancels it.
+ */
+import { z } from 'zod';
+import type { RunTask } from '../runtime/protocol.js';
+import { startRun, type RequestContext } from './context.js';
+import { HttpError } from './errors.js';
+import { parseBody, readJsonBody, sendJson } from './http.js';
+import type { RunRecord } from './registry.js';
+import { openSse } from './sse.js';
+
+/** A source document in a request body. */
+export const SourceSchema = z
+  .object({
+    label: z.string().min(1).max(64).regex(/^[\w.:-]+$/, 'labels are letters, digits, _ . : -'),
+    title: z.string().max(1_000).optional(),
+    text: z.string().min(1),
+  })
+  .strict();
+
+/** Sources of one run: labels must be unique. */
+export const SourcesSchema = z
+  .array(SourceSchema)
+  .max(1_000)
+  .superRefine((sources, ctx) => {
+    const seen = new Set<string>();
+    sources.forEach((s, i) => {
+      if (seen.has(s.label)) ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `duplicate label "${s.label}"` });
+      seen.add(s.label);
+    });
+  });
+
+/** Sub-tasks supplied by the client. */
+export const SubTasksSchema = z
+  .array(z.object({ payload: z.string().min(1).max(100_000), priority: z.number().int().min(-1_000).max(1_000).optional() }).strict())
+  .min(1)
+  .max(10_000);
+
+/** The body of `POST /v1/runs`: a {@link RunTask}. */
+export const RunRequestSchema = z
+  .object({
+    prompt: z.string().min(1),
+    sources: SourcesSchema.optional(),
+    subTasks: SubTasksSchema.optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/** Turns a validated request into a RunTask (optional fields left out, not undefined). */
+export function toRunTask(body: z.output<typeof RunRequestSchema>): RunTask {
+  return {
+    prompt: body.prompt,
+    ...(body.sources ? { sources: body.sources.map((s) => ({ label: s.label, text: s.text, ...(s.title !== undefined ? { title: s.title } : {}) })) } : {}),
+    ...(body.subTasks ? { subTasks: body.subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) } : {}),
+    ...(body.meta ? { meta: body.meta } : {}),
+  };
+}
+
+const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });
+
+/** `POST /v1/runs`. */
+export async function createRun({ req, res, server }: RequestContext): Promise<void> {
+  const body = parseBody(RunRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
+  const { run, record } = startRun(server, 'run', toRunTask(body));
+  sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
+}
+
+function recordOf({ params, server }: RequestContext): RunRecord {
+  const id = params[0] ?? '';
+  const record = server.registry.get(id);
+  if (!record) throw new HttpError(404, 'NOT_FOUND', `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`);
+  return record;
+}
+
+/** The JSON view of a run. */
+export function describeRun(record: RunRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    kind: record.kind,
+    status: record.status,
+    createdAt: new Date(record.createdAt).toISOString(),
+    finishedAt: record.finishedAt === undefined ? null : new Date(record.finishedAt).toISOString(),
+    stopReason: record.result?.stopReason ?? null,
+    answer: record.result?.answer ?? null,
+    error: record.result?.error ?? record.error ?? null,
+    events: record.events.length + record.eventsDropped,
+    result: record.result ?? null,
+    links: links(record.id),
+  };
+}
+
+/** `GET /v1/runs/:id`. */
+export async function getRun(ctx: RequestContext): Promise<void> {
+  sendJson(ctx.res, 200, describeRun(recordOf(ctx)));
+}
+
+/** `DELETE /v1/runs/:id`: 202 while the run stops, 200 if it had already finished. */
+export async function cancelRun(ctx: RequestContext): Promise<void> {
+  const record = recordOf(ctx);
+  if (record.status === 'finished') {
+    sendJson(ctx.res, 200, { id: record.id, status: record.status, stopReason: record.result?.stopReason ?? null });
+    return;
+  }
+  record.run?.abort();
+  sendJson(ctx.res, 202, { id: record.id, status: 'cancelling' });
+}
+
+/**
+ * `GET /v1/runs/:id/events`: every event so far, then live ones, each as `id: <seq>`, `event: <type>`,
+ * `data: <SwarmEvent JSON>`; the stream ends after `run.finished`. `Last-Event-ID` resumes after it.
+ */
+export async function streamRunEvents(ctx: RequestContext): Promise<void> {
+  const record = recordOf(ctx);
+  const { res, req } = ctx;
+  const lastId = Number(req.headers['last-event-id']);
+  const from = Number.isInteger(lastId) && lastId >= 0 ? lastId + 1 : 0;
+  const sse = openSse(res, ctx.server.options.heartbeatMs);
+  const send = (event: { type: string }, seq: number) => sse.send(event, { id: seq, event: event.type });
+  // Stored events carry their sequence number as their index, except past the cap (only run.finished is stored there).
+  let finished = record.status === 'finished';
+  record.events.forEach((event, i) => {
+    const last = event.type === 'run.finished';
+    const seq = last ? record.events.length - 1 + record.eventsDropped : i;
+    if (seq >= from) send(event, seq);
+    finished ||= last;
+  });
+  // A run that failed before it began (a missing API key, …) has no run.finished: say why instead.
+  const failed = () => record.error !== undefined && sse.send({ error: { message: record.error, type: 'server_error', code: 'run_failed' } }, { event: 'error' });
+  if (finished) {
+    failed();
+    sse.end();
+    return;
+  }
+  const listener = (event: { type: string } | undefined, seq: number) => {
+    if (event !== undefined && seq >= from) send(event, seq);
+    if (event === undefined || event.type === 'run.finished') {
+      if (event === undefined) failed();
+      record.listeners.delete(listener);
+      sse.end();
+    }
+  };
+  record.listeners.add(listener);
+  res.once('close', () => record.listeners.delete(listener));
+}

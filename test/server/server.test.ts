@@ -152,7 +152,8 @@ describe('the runs API', () => {
     expect(events.filter((e) => e.type === 'commit')).toHaveLength(6);
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
 
-    const run = (await (await api(`/v1/runs/${id}`)).json()) as RunView;
+    // The stream ends with run.finished; the run's record settles a moment later, when its result resolves.
+    const run = await finished(id);
     expect(run).toMatchObject({ id, kind: 'run', status: 'finished', stopReason: 'answered', answer: '5 findings' });
 
     expect(await readSse(await api(links.events))).toEqual(live);

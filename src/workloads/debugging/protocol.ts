@@ -25,7 +25,7 @@ import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../../runtime/prot
 import { attemptFixes, TEST_PATH } from './attempts.js';
 import { parsePatch, patchSchema } from './patch.js';
 import { debugAnswer } from './report.js';
-import { runTests, type TestRun } from './test-runner.js';
+import type { TestRun } from './test-runner.js';
 import { listFailingTests, mergePatches, verifyPatch } from './verify.js';
 import { loadWorkspace } from './workspace.js';
 
@@ -107,8 +107,14 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
   }
 }
 
-// The verifier compares every patch with one run of the unpatched suite.
-const baselines = new WeakMap<LedgerView, Promise<TestRun>>();
+/** The unpatched suite's results as `plan` stored them. */
+const BaselineSchema = z.array(z.object({ id: z.string(), file: z.string(), name: z.string(), status: z.enum(['pass', 'fail', 'skip']), fileLevel: z.boolean() }));
+
+function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
+  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []);
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  return { results, passed: count('pass'), failed: count('fail'), skipped: count('skip'), timedOut: false, exitCode: null, durationMs: 0, output: '' };
+}
 
 /** The debugging protocol (see the module comment). */
 export const protocol: SwarmProtocol = {
@@ -118,8 +124,10 @@ export const protocol: SwarmProtocol = {
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
     if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     const ws = await loadWorkspace(parsed.data.workspace);
-    const { tasks } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
-    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug } });
+    const { tasks, run } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
+    // The unpatched suite's results travel with the task, so the verifier need not run it again.
+    const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
+    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline } });
     for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
       const text = await readFile(`${ws.dir}/${file}`, 'utf8');
       ledger.append({ kind: 'raw', level: 2, text, tokenCount: countTokens(text), meta: { label: file } });
@@ -212,9 +220,7 @@ export const protocol: SwarmProtocol = {
       const idea = String((envelope.body as { idea?: unknown }).idea ?? '');
       if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
       if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
-      let baseline = baselines.get(view);
-      if (!baseline) baselines.set(view, (baseline = runTests(info.workspace, { timeoutMs: info.settings.testTimeoutMs })));
-      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: await baseline, timeoutMs: info.settings.testTimeoutMs });
+      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });
       testResults = new Map([[testId, verification.verified]]);
       output = clip(verification.output, 1_000);
       if (!verification.verified) {

@@ -112,6 +112,19 @@ export class SharedChannel implements MessageChannelLike {
     return new SharedChannel({ kind: 'delm.channel', control, cells, data: new SharedArrayBuffer(capacity * slotBytes) });
   }
 
+  /**
+   * Empties the channel for reuse by a new run (keeping its memory: a long-running swarm allocates
+   * its channels once). Only safe when no other thread uses it any more.
+   */
+  reset(): void {
+    for (const word of [H.CLOSED, H.TAIL, H.HEAD, H.DATA_SEQ, H.CONSUMER_SLEEPERS, H.SPACE_SEQ, H.PRODUCER_SLEEPERS, H.ABANDONED, H.CORRUPTED, H.RESENT]) Atomics.store(this.ctl, word, 0);
+    initCells(this.cells, this.capacity, 0);
+    this.#stuckTicket = 0;
+    this.#stuckSeen = Number.NaN;
+    this.#stuckSince = 0;
+    this.#inflightMs = 0;
+  }
+
   /** Opens a channel created elsewhere (another thread) from its handle. */
   static attach(handle: ChannelHandle): SharedChannel {
     return new SharedChannel(handle);

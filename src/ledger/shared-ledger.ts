@@ -104,6 +104,20 @@ export class SharedLedger implements LedgerWriter {
     return new SharedLedger(handle, token);
   }
 
+  /**
+   * Empties the ledger for reuse by a new run and takes back the write side (keeping its memory: a
+   * long-running swarm allocates its ledgers once). Only for the creator, and only when no other
+   * thread uses the ledger any more; the sequence keeps counting so no stale waiter mistakes it.
+   */
+  reset(): void {
+    Atomics.store(this.header, H.COUNT, 0);
+    Atomics.store(this.header, H.BYTES, 0);
+    Atomics.store(this.header, H.WAITERS, 0);
+    Atomics.store(this.header, H.WRITER, 1);
+    Atomics.add(this.header, H.SEQ, 1);
+    this.token = 1;
+  }
+
   /** Gives up the write side so another thread can `attachWriter`. */
   releaseWriter(): void {
     if (this.token !== 0) Atomics.compareExchange(this.header, H.WRITER, this.token, 0);

@@ -83,7 +83,7 @@ export class SharedTaskQueue implements TaskQueue {
   private slots: Int32Array;
   private arenaBytes: Buffer;
   private bands: Int32Array[];
-  private readonly epoch: number;
+  private epoch: number;
 
   private constructor(handle: QueueHandle) {
     this.handle = handle;
@@ -117,6 +117,22 @@ export class SharedTaskQueue implements TaskQueue {
       arena: growableBuffer(Math.min(o.initialArenaBytes, o.maxArenaBytes), o.maxArenaBytes),
       bands: Array.from({ length: BANDS }, () => growableBuffer(initialTasks * 4, o.maxTasks * 4)),
     });
+  }
+
+  /**
+   * Empties the queue for reuse by a new run (keeping its memory: a long-running swarm allocates its
+   * queues once), with a new epoch so relative deadlines never overflow. Only safe when no other
+   * thread uses the queue any more.
+   */
+  reset(): void {
+    new Int32Array(this.handle.slots).fill(0);
+    for (const band of this.handle.bands) new Int32Array(band).fill(0);
+    this.ctl.fill(0, H.TAIL);
+    const epoch = Date.now();
+    new Float64Array(this.handle.control, 0, 8)[H.EPOCH_F64_INDEX] = epoch;
+    this.epoch = epoch;
+    this.slots = int32View(this.handle.slots);
+    this.bands = this.handle.bands.map(int32View);
   }
 
   /** Opens a queue created elsewhere (another thread) from its handle. */

@@ -33,19 +33,35 @@ export interface RunSubstrate {
   control: RunControl;
 }
 
-/** Creates the shared memory of a new run; the rate limiter is the swarm's, shared by all its runs. */
-export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: SharedRateLimiter): RunSubstrate {
-  const queue = SharedTaskQueue.create({
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
-    ...(options.queue.maxArenaBytes ? { maxArenaBytes: options.queue.maxArenaBytes } : {}),
-  });
-  const ledger = SharedLedger.create({
-    ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
-    ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
-  });
-  const proposals = SharedChannel.create({});
+/**
+ * The shared memory of a new run; the rate limiter is the swarm's, shared by all its runs. With
+ * `previous` (a finished run's memory that no thread uses any more) the queue, ledger and proposal
+ * channel are emptied and reused rather than allocated again: a swarm that serves thousands of runs
+ * would otherwise churn through megabytes of shared memory per run, which the C allocator may never
+ * return to the system.
+ */
+export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: SharedRateLimiter, previous?: RunSubstrate): RunSubstrate {
+  let queue: SharedTaskQueue;
+  let ledger: SharedLedger;
+  let proposals: SharedChannel;
+  if (previous) {
+    ({ queue, ledger, proposals } = previous);
+    queue.reset();
+    ledger.reset();
+    proposals.reset();
+  } else {
+    queue = SharedTaskQueue.create({
+      leaseMs: options.leaseMs,
+      maxAttempts: options.maxAttempts,
+      ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+      ...(options.queue.maxArenaBytes ? { maxArenaBytes: options.queue.maxArenaBytes } : {}),
+    });
+    ledger = SharedLedger.create({
+      ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+      ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+    });
+    proposals = SharedChannel.create({});
+  }
   const { tokens, costUsd, modelCalls } = options.budgets;
   const budget = SharedBudget.create({
     ...(tokens ? { tokens } : {}),

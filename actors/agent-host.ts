@@ -73,7 +73,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
         const lease = await queue.claimAsync(agentId, { timeoutMs: 2 ** 31 - 1, leaseMs: options.leaseMs, spinMicros, signal: linkSignals(signal, stopper.signal) });
         if (!lease) return null;
         leases.set(lease.taskId, lease);
-        emit({ type: 'task.claimed', agentId, taskId: lease.taskId, attempt: lease.attempt });
+        emit({ type: 'task.claimed', agentId, taskId: lease.taskId, attempt: lease.attempt, leaseMs: Math.max(0, lease.deadline - Date.now()) });
         return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
       }),
       readDigest: fromPromise(({ input, signal }) => protocol.readDigest(io(signal), input.task)),
@@ -101,7 +101,9 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
         return undefined;
       }),
       extendLease: fromPromise(async ({ input }) => {
-        leases.set(input.task.taskId, queue.extend(leaseOf(input.task), options.leaseMs));
+        const lease = queue.extend(leaseOf(input.task), options.leaseMs);
+        leases.set(input.task.taskId, lease);
+        emit({ type: 'task.extended', agentId, taskId: input.task.taskId, leaseMs: Math.max(0, lease.deadline - Date.now()) });
         return undefined;
       }),
       electFinalizer: fromPromise(({ signal }) => control.elect(agentId, queue, linkSignals(signal, stopper.signal))),

@@ -10,6 +10,7 @@ import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntryInput } from '../src/ledger/types.js';
 import type { ProposalEnvelope, ProtocolVerdict } from '../src/runtime/protocol.js';
+import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
 
@@ -67,15 +68,18 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
       commit: fromPromise(async ({ input }) => {
         const { envelope, entry } = input.verdict.entry as { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined };
         const written = commitEntry(envelope, entry);
-        if (written) emit({ type: 'commit', entryId: written.id, kind: written.kind, authorId: envelope.agentId, taskId: envelope.taskId });
+        if (written) {
+          const { level, parentId, text, chars, labels } = briefEntry(written);
+          emit({ type: 'commit', entryId: written.id, kind: written.kind, authorId: envelope.agentId, taskId: envelope.taskId, level, parentId, text, chars, labels });
+        }
         control.proposalProcessed();
         return undefined;
       }),
       recordFailure: fromPromise(async ({ input }) => {
         const packed = input.verdict.entry as { envelope?: ProposalEnvelope; entry?: LedgerEntryInput } | undefined;
         const envelope = packed?.envelope ?? { agentId: 0, taskId: -1, body: undefined };
-        commitEntry(envelope, packed?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` });
-        emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'reject', reason: input.verdict.reason });
+        const written = commitEntry(envelope, packed?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` });
+        emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'reject', reason: input.verdict.reason, ...(written ? { entryId: written.id } : {}) });
         control.proposalProcessed();
         return undefined;
       }),

@@ -35,3 +35,4 @@ export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings }
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';
 export { MODES, type Mode, type ModeResult } from './modes/result.js';
 export { fitPowerLaw, type PowerLawFit } from './modes/growth.js';
+export { startInspector, attachInspector, readTrajectory, replayTrajectory, type Inspector, type InspectorOptions, type TrackInfo, type AttachInfo } from './inspector/index.js';

@@ -12,7 +12,7 @@ import { AbortedError, DelmError } from '../errors.js';
 import { releaseProxy, wrapPort, type Remote } from '../internal/comlink.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import type { QueueStats } from '../queue/types.js';
-import type { SwarmEvent, WorkerEvent } from './events.js';
+import { briefEntry, clipText, type SwarmEvent, type TaskBrief, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
 import { loadExport, loadModel, meterModel } from './model-loader.js';
 import type { ResolvedSwarmOptions } from './options.js';
@@ -62,6 +62,16 @@ export interface RunResult {
   waitingShare: number;
 }
 
+/** Longest wait for a finished worker's last events (its port normally closes within a turn). */
+const EVENTS_DRAIN_MS = 1_000;
+/** Queue snapshots: how often at most, how many tasks, how much of a payload. */
+const SNAPSHOT_MS = 1_000;
+const SNAPSHOT_TASKS = 300;
+const SNAPSHOT_PAYLOAD_CHARS = 160;
+/** Seeded ledger entries: how many, how much of each text. */
+const SEEDED_ENTRIES = 200;
+const SEEDED_TEXT_CHARS = 400;
+
 /** Control handle of a worker, as the main thread holds it. */
 interface WorkerControl {
   stop(reason?: string): void;
@@ -94,6 +104,10 @@ export class RunSupervisor {
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
   private allAgentsDone: (() => void) | undefined;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private lastSnapshot = '';
+  private readonly payloadSent = new Set<number>();
 
   constructor(
     private readonly pool: Piscina,
@@ -104,6 +118,8 @@ export class RunSupervisor {
   ) {}
 
   private emit(event: WorkerEvent): void {
+    // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
+    if (this.finished) return;
     const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
     if (stamped.type === 'usage') {
       this.usage.inputTokens += stamped.inputTokens;
@@ -147,6 +163,11 @@ export class RunSupervisor {
       substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
       for (const t of subTasks) substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
       this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
+      const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
+      this.emit({ type: 'ledger.seeded', entries: seeded.map((e) => briefEntry(e, SEEDED_TEXT_CHARS)), omitted: substrate.ledger.count - seeded.length });
+      this.snapshotQueue();
+      this.snapshotTimer = setInterval(() => this.snapshotQueue(), SNAPSHOT_MS);
+      this.snapshotTimer.unref();
 
       const verifier = this.startWorker<VerifierOutput>('verifier', 0);
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
@@ -168,6 +189,7 @@ export class RunSupervisor {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(wallTimer);
       clearTimeout(this.graceTimer);
+      clearInterval(this.snapshotTimer);
     }
     return this.result();
   }
@@ -175,7 +197,10 @@ export class RunSupervisor {
   private result(): RunResult {
     const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
+    clearInterval(this.snapshotTimer);
+    this.snapshotQueue();
     this.emit({ type: 'run.finished', stopReason });
+    this.finished = true;
     this.events.end();
     const substrate = this.substrate;
     const spans = this.timeline.close(wallTimeMs);
@@ -195,6 +220,28 @@ export class RunSupervisor {
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
     };
+  }
+
+  /** Emits a `queue.snapshot` when the queue changed since the last one (payloads only on first sight). */
+  private snapshotQueue(): void {
+    const queue = this.substrate?.queue;
+    if (!queue) return;
+    const stats = queue.stats();
+    const shown = Math.min(stats.total, SNAPSHOT_TASKS);
+    const tasks: TaskBrief[] = [];
+    for (let id = 0; id < shown; id++) {
+      const t = queue.get(id);
+      tasks.push({ id, state: t.state, attempts: t.attempts, parentId: t.parentId });
+    }
+    const signature = JSON.stringify([stats, tasks]);
+    if (signature === this.lastSnapshot) return;
+    this.lastSnapshot = signature;
+    for (const task of tasks) {
+      if (this.payloadSent.has(task.id)) continue;
+      this.payloadSent.add(task.id);
+      task.payload = clipText(queue.get(task.id).payload, SNAPSHOT_PAYLOAD_CHARS);
+    }
+    this.emit({ type: 'queue.snapshot', stats, tasks, omitted: stats.total - shown });
   }
 
   private startAgent(replaces?: number): void {
@@ -239,6 +286,10 @@ export class RunSupervisor {
     eventsChannel.port1.on('message', (events: WorkerEvent[]) => events.forEach((e) => this.emit(e)));
     const kill = new AbortController();
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
+    // The worker closes its end of the events port after its last batch; the port's 'close' comes after
+    // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
+    const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
+    const drained = () => Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
     const done = (
       this.pool.run(
         {
@@ -248,10 +299,10 @@ export class RunSupervisor {
         },
         { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
       ) as Promise<T>
-    ).finally(() => {
-      // Let the last events arrive before closing the port.
-      setImmediate(() => eventsChannel.port1.close());
+    ).finally(async () => {
       controlChannel.port1.close();
+      await drained();
+      eventsChannel.port1.close();
     });
     return { id: agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
   }

@@ -7,6 +7,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).command,
   machines: async () => (await import('./machines.js')).command,
   serve: async () => (await import('./serve.js')).command,
+  inspect: async () => (await import('./inspect.js')).command,
 };
 
 /** One-line summaries for `delm --help`, without loading any command. */
@@ -15,4 +16,5 @@ export const SUMMARIES: Record<string, string> = {
   bench: 'Run a workload through delm, the orchestrator and a single pass, side by side.',
   machines: 'Print the agent, verifier and finalizer state machines (Mermaid or JSON).',
   serve: 'Serve an HTTP API: runs with live events, and OpenAI-compatible chat completions.',
+  inspect: 'Serve the live inspector: the multi-document demo through a swarm, or a recorded trajectory.',
 };

@@ -106,6 +106,8 @@ export class RunSupervisor {
   private allAgentsDone: (() => void) | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private finished = false;
+  /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
+  private tainted = false;
   private lastSnapshot = '';
   private readonly payloadSent = new Set<number>();
 
@@ -142,12 +144,12 @@ export class RunSupervisor {
   }
 
   /** Runs to the end. Never rejects for a stopped run: the reason is in the result. */
-  async execute(task: RunTask, signal: AbortSignal | undefined): Promise<RunResult> {
+  async execute(task: RunTask, signal: AbortSignal | undefined, spare?: RunSubstrate): Promise<RunResult> {
     const onAbort = () => this.stop('aborted');
     let wallTimer: NodeJS.Timeout | undefined;
     try {
+      const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
-      const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter));
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
@@ -173,7 +175,10 @@ export class RunSupervisor {
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
       verifier.done.then(
         (v) => v.status === 'failed' && this.fail(`verifier failed: ${v.reason ?? 'unknown'}`),
-        (e: unknown) => this.fail(`verifier failed: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => {
+          this.tainted = true;
+          this.fail(`verifier failed: ${e instanceof Error ? e.message : String(e)}`);
+        },
       );
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
@@ -222,6 +227,17 @@ export class RunSupervisor {
     };
   }
 
+  /**
+   * Hands over the finished run's shared memory for the next run of the same swarm, or `undefined`
+   * when it must not be reused (the run has not finished, or one of its workers was terminated).
+   */
+  releaseSubstrate(): RunSubstrate | undefined {
+    if (!this.finished || this.tainted) return undefined;
+    const substrate = this.substrate;
+    this.substrate = undefined;
+    return substrate;
+  }
+
   /** Emits a `queue.snapshot` when the queue changed since the last one (payloads only on first sight). */
   private snapshotQueue(): void {
     const queue = this.substrate?.queue;
@@ -259,6 +275,7 @@ export class RunSupervisor {
         this.retire(agentId);
       },
       (error: unknown) => {
+        this.tainted = true;
         const message = error instanceof Error ? error.message : String(error);
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });

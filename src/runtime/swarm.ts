@@ -12,6 +12,7 @@ import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { RunTask } from './protocol.js';
 import { RunSupervisor, type RunResult } from './run.js';
+import type { RunSubstrate } from './substrate.js';
 
 // Sources run under tsx (.ts); the published package runs the compiled .js next to this file.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -48,6 +49,8 @@ export class Swarm {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly active = new Set<RunSupervisor>();
+  /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
+  private spare: RunSubstrate | undefined;
 
   constructor(options: SwarmOptions = {}) {
     this.options = resolveSwarmOptions(options);
@@ -89,9 +92,12 @@ export class Swarm {
         // A missing key fails here, before any worker starts.
         await checkModelRef(this.options.model);
         if (this.options.judgeModel) await checkModelRef(this.options.judgeModel);
-        return await supervisor.execute(input, signal);
+        const spare = this.spare;
+        this.spare = undefined;
+        return await supervisor.execute(input, signal, spare);
       } finally {
         this.active.delete(supervisor);
+        this.spare ??= supervisor.releaseSubstrate();
       }
     });
     this.queue = result.catch(() => undefined);

@@ -9,12 +9,19 @@ describe('SharedRateLimiter', () => {
     // 600/min = one every 100 ms; a 1 s burst window holds 10.
     const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, burstWindowMs: 1_000 });
     for (let i = 0; i < 10; i++) expect(limiter.tryAcquire(0)).toBe(0);
+    const refusedAt = Date.now();
     const wait = limiter.tryAcquire(0);
     expect(wait).toBeGreaterThan(90);
     expect(wait).toBeLessThanOrEqual(100);
     await sleep(wait + 5);
+    // A loaded machine may wake late; time past the freed slot counts towards the next one.
+    const late = Date.now() - (refusedAt + wait);
     expect(limiter.tryAcquire(0)).toBe(0);
-    expect(limiter.tryAcquire(0)).toBeGreaterThan(80);
+    const next = limiter.tryAcquire(0);
+    if (late < 90) {
+      expect(next).toBeGreaterThan(0);
+      expect(next).toBeGreaterThanOrEqual(100 - late - 2);
+    }
   });
 
   it('limits tokens per minute by the size of each request', () => {

@@ -39,10 +39,15 @@ describe('createSwarm', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
   });
 
-  it('runs several tasks in sequence on the same workers', async () => {
+  it('runs several tasks in sequence on the same workers and shared memory, each starting empty', async () => {
     const first = await swarm.run({ prompt: 'a', subTasks: subTasks(3) });
     const second = await swarm.run({ prompt: 'b', subTasks: subTasks(5) });
     expect([first.answer, second.answer]).toEqual(['3 findings', '5 findings']);
+    // The second run reused the first one's queue and ledger, emptied: nothing of run one shows through.
+    expect(second.tasks).toMatchObject({ total: 5, done: 5 });
+    expect(second.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'b' });
+    expect(second.entries.filter((e) => e.kind === 'gist')).toHaveLength(5);
+    expect(first.entries.filter((e) => e.kind === 'gist')).toHaveLength(3);
   });
 
   it('loops back to the agents when the finalizer asks for more work', async () => {
@@ -69,6 +74,9 @@ describe('swarm resilience', () => {
       expect(result.stopReason).toBe('answered');
       expect(result.tasks).toMatchObject({ done: 32, failed: 0 });
       expect(result.answer).toBe('32 findings');
+      // A crashed worker may have died mid-write, so the next run gets fresh shared memory, and works.
+      const next = await swarm.run({ prompt: 'y', subTasks: subTasks(4) });
+      expect(next).toMatchObject({ stopReason: 'answered', answer: '4 findings' });
     } finally {
       await swarm.close();
     }
@@ -96,6 +104,9 @@ describe('swarm resilience', () => {
       expect(stopMs).toBeLessThan(1_000);
       expect(result.tasks.done).toBeLessThan(64);
       expect(result.entries.filter((e) => e.kind === 'gist').length).toBeGreaterThan(0);
+      // The aborted run's agents stopped on their own; the next run reuses its memory from a clean slate.
+      const next = await swarm.run({ prompt: 'y', subTasks: subTasks(4) });
+      expect(next).toMatchObject({ stopReason: 'answered', answer: '4 findings', tasks: { total: 4, done: 4 } });
     } finally {
       await swarm.close();
     }

@@ -35,4 +35,10 @@ export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings }
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';
 export { MODES, type Mode, type ModeResult } from './modes/result.js';
 export { fitPowerLaw, type PowerLawFit } from './modes/growth.js';
+
+// Seeing agent lifecycles: the live inspector
 export { startInspector, attachInspector, readTrajectory, replayTrajectory, type Inspector, type InspectorOptions, type TrackInfo, type AttachInfo } from './inspector/index.js';
+
+// Serving: delm's HTTP API (runs with live events, OpenAI-compatible chat completions)
+export { startServer, ServerOptionsSchema, HttpError, type DelmServer, type ServerOptions, type ResolvedServerOptions, type ErrorBody, type RunRecord, type RunStatus } from './server/index.js';
+export type { RunObserver } from './server/options.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DelmError } from '../errors.js';
 import type { RunTask } from '../runtime/protocol.js';
 import { PoolFullError, type SwarmPool } from '../runtime/swarm-pool.js';
-import type { SwarmRun } from '../runtime/swarm.js';
+import type { RunOptions, SwarmRun } from '../runtime/swarm.js';
 import { HttpError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RunRecord, RunRegistry } from './registry.js';
@@ -13,6 +13,8 @@ export interface ServerContext {
   readonly options: ResolvedServerOptions;
   readonly pool: SwarmPool;
   readonly registry: RunRegistry;
+  /** Run options for a new run of `kind` (the inspector's listener when one is attached). */
+  runOptions(kind: RunRecord['kind']): RunOptions;
   /** Seconds a client turned away with 429 should wait (about one recent run's wall time). */
   retryAfterSeconds(): number;
 }
@@ -30,7 +32,7 @@ export interface RequestContext {
 export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask): { run: SwarmRun; record: RunRecord } {
   let run: SwarmRun;
   try {
-    run = server.pool.run(task);
+    run = server.pool.run(task, server.runOptions(kind));
   } catch (error) {
     if (error instanceof PoolFullError) {
       throw new HttpError(429, 'POOL_FULL', `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`, {

@@ -1,6 +1,8 @@
 /** Options of `startServer` (and so of `delm serve`), validated with zod; defaults filled in. */
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
+import type { TrackInfo } from '../inspector/hub.js';
+import type { SwarmEvent } from '../runtime/events.js';
 import type { SwarmOptions } from '../runtime/options.js';
 import { isLoopbackHost } from './auth.js';
 
@@ -50,13 +52,20 @@ export type ServerOptions = Omit<z.input<typeof ServerOptionsSchema>, 'swarm'> &
   swarm?: SwarmOptions;
   /** Where the server writes one-line notices (start, stop, unexpected errors); never the token. */
   log?: (line: string) => void;
+  /** Shows every run live in this inspector (`startInspector()`; `delm serve --inspect`). */
+  inspector?: RunObserver;
 };
+
+/** What the server needs of an inspector: one event listener per run it tracks. */
+export interface RunObserver {
+  track(info: TrackInfo): (event: SwarmEvent) => void;
+}
 
 /** Options after validation. */
 export type ResolvedServerOptions = z.output<typeof ServerOptionsSchema>;
 
 /** Validates server options, throwing InvalidConfigError that lists every problem (never the token's value). */
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
-  const { log: _log, ...rest } = options;
+  const { log: _log, inspector: _inspector, ...rest } = options;
   return parseConfig(ServerOptionsSchema, rest, 'invalid server options');
 }

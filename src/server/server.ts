@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachInspector } from '../inspector/attach.js';
 import { checkModelRef } from '../runtime/model-loader.js';
 import { createSwarmPool, type SwarmPool } from '../runtime/swarm-pool.js';
 import { bearerAuthorizer, isLoopbackHost } from './auth.js';
@@ -79,6 +80,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     throw error;
   }
   let recentRunMs = 5_000;
+  let observed = 0;
   const registry = new RunRegistry({ maxRuns: resolved.retainRuns, ttlMs: resolved.retainMs, maxEventsPerRun: resolved.maxEventsPerRun }, (record) => {
     if (record.result) recentRunMs = 0.7 * recentRunMs + 0.3 * record.result.wallTimeMs;
   });
@@ -86,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     options: resolved,
     pool,
     registry,
+    runOptions: (kind) => (options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {}),
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
   };
   const authorized = bearerAuthorizer(resolved.token);

@@ -46,6 +46,26 @@ describe('delm serve', () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
+  it('with --inspect, shows every run it serves in the live inspector, and closes both on its signal', async () => {
+    const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--inspect']);
+    const url = await cli.url();
+    const inspector = /inspector: (\S+)/.exec(cli.io.out)?.[1];
+    expect(inspector).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const started = await fetch(`${url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Is there a warranty?', sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] }),
+    });
+    const { id } = (await started.json()) as { id: string };
+    const shown = await eventually(async () => {
+      const runs = (await (await fetch(new URL('api/runs', inspector))).json()) as Array<{ id: string; label: string; status: string }>;
+      return runs.find((r) => r.id === id && r.status === 'finished');
+    });
+    expect(shown.label).toBe('run 1');
+    expect(await cli.stop()).toBe(0);
+    await expect(fetch(inspector!)).rejects.toThrow();
+  });
+
   it('takes the bearer token from DELM_SERVE_TOKEN and never prints it', async () => {
     const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--max-concurrent-runs', '1'], { DELM_SERVE_TOKEN: TOKEN });
     const url = await cli.url();

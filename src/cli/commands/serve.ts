@@ -2,6 +2,7 @@
 import { InvalidConfigError } from '../../errors.js';
 import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
+import { startLiveInspector } from '../live-inspector.js';
 import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
 
 /** Parses `--port`: 0 (any free port) to 65535. */
@@ -42,6 +43,7 @@ Options:
   --max-concurrent-runs <n>   runs executing at once, one swarm each (default 2)
   --max-queued-runs <n>       runs that may wait for a swarm before 429 (default 0)
   --max-body-bytes <n>        request body limit (default 1048576; larger gets 413)
+  --inspect                   also serve the live inspector (on 127.0.0.1) showing every run
   -h, --help                  show this help`,
   async run(args, io) {
     const { values } = parseCommandArgs(
@@ -56,6 +58,7 @@ Options:
         'max-concurrent-runs': { type: 'string' },
         'max-queued-runs': { type: 'string' },
         'max-body-bytes': { type: 'string' },
+        inspect: { type: 'boolean' },
       },
       false,
     );
@@ -77,6 +80,7 @@ Options:
     const maxConcurrentRuns = positiveIntArg('max-concurrent-runs', values['max-concurrent-runs']);
     const maxBodyBytes = positiveIntArg('max-body-bytes', values['max-body-bytes']);
     if (io.signal.aborted) return EXIT.interrupted;
+    const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     let server;
     try {
       server = await startServer({
@@ -88,8 +92,10 @@ Options:
         ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
         log: (line) => io.err(`${line}\n`),
+        ...(inspector ? { inspector } : {}),
       });
     } catch (error) {
+      await inspector?.close();
       // Bad flag values surface as config issues: report them as usage errors (exit 2).
       if (error instanceof InvalidConfigError) throw new UsageError(error.message);
       throw error;
@@ -99,6 +105,7 @@ Options:
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     io.err('delm serve: stopping…\n');
     await server.close();
+    await inspector?.close();
     return EXIT.ok;
   },
 };

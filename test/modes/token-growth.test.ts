@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fitPowerLaw } from '../../src/modes/growth.js';
+import { countTokens } from '../../src/providers/tokenizer.js';
 import { createRunner, type Runner } from '../../src/modes/runner.js';
 import type { ModeResult } from '../../src/modes/result.js';
 import type { RunTask } from '../../src/runtime/protocol.js';
@@ -23,7 +24,7 @@ function scaledTask(k: number): RunTask {
 }
 
 const SIZES = [8, 16, 32, 64];
-const DIGEST_TOKENS = 600;
+const DIGEST_TOKENS = 300;
 
 describe('token growth with the number of sub-tasks (offline model, measured token counts)', () => {
   const runners: Runner[] = [];
@@ -44,8 +45,10 @@ describe('token growth with the number of sub-tasks (offline model, measured tok
 
   it("keeps every delm agent's prompt bounded by its sub-task and the digest budget, whatever the number of sub-tasks", () => {
     const agentMax = results.delm.map((r) => Math.max(...r.calls.filter((c) => c.role === 'agent').map((c) => c.inputTokens)));
-    // From 8 to 64 sub-tasks the ledger grows eightfold; an agent's prompt grows by at most the digest budget.
-    expect(agentMax.at(-1)! - agentMax[0]!).toBeLessThanOrEqual(DIGEST_TOKENS);
+    // From 8 to 64 sub-tasks the ledger grows eightfold; an agent's prompt grows by at most the digest
+    // budget and the list of labels it may unfold, which is capped at 24 (the rest are counted).
+    const labelList = countTokens(`${Array.from({ length: 24 }, (_, i) => `D${i + 40}`).join(', ')}, (and 40 more sources)`);
+    expect(agentMax.at(-1)! - agentMax[0]!).toBeLessThanOrEqual(DIGEST_TOKENS + labelList);
     expect(agentMax.at(-1)!).toBeLessThan(2_500);
   });
 
@@ -61,7 +64,9 @@ describe('token growth with the number of sub-tasks (offline model, measured tok
 
   it('fits a growth exponent of at most 1.1 for delm and well above it for the orchestrator', () => {
     // Fitted from 16 sub-tasks on: below that the digest is still filling up to its budget, so each
-    // step costs a little more than the one before; once it is full, a step's cost is constant.
+    // step costs a little more than the one before; once it is full, a step's cost is constant. How
+    // soon it fills depends on which gists are committed before a claim, so the budget is kept small
+    // enough to fill early whatever the scheduling (at 600 tokens the fit wavered around 1.08-1.11).
     const fit = (rs: ModeResult[]) => fitPowerLaw(rs.map((r, i) => ({ x: SIZES[i]!, y: r.usage.inputTokens + r.usage.outputTokens })).slice(1));
     const delm = fit(results.delm);
     const orchestrator = fit(results.orchestrator);

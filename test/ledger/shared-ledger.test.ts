@@ -42,7 +42,11 @@ describe('SharedLedger', () => {
     const text = 'Ünïcødé — 漢字かな — 🧪🚀👩‍👩‍👧 — \u0000 — 𝔘𝔫𝔦';
     expect(ledger.append({ kind: 'gist', text }).text).toBe(text);
     expect(() => ledger.append({ kind: 'gist', text: 'bad \ud800 surrogate' })).toThrow(/lone surrogate/);
+    expect(() => ledger.append({ kind: 'gist', text: 'trailing \udfff' })).toThrow(/lone surrogate/);
     expect(ledger.count).toBe(1);
+    // A real U+FFFD encodes like a replaced surrogate, and is kept.
+    expect(ledger.append({ kind: 'gist', text: 'replacement \ufffd kept' }).text).toBe('replacement \ufffd kept');
+    expect(ledger.get(0).text).toBe(text);
   });
 
   it('grows, then refuses at its limit with a typed error and writes nothing', () => {

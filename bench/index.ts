@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   runtime: () => import('./runtime.bench.js'),
   soak: () => import('./soak.bench.js'),
   modes: () => import('./modes.bench.js'),
+  tokenizer: () => import('./tokenizer.bench.js'),
 };
 
 const RESULT_MARKER = 'DELM-BENCH-RESULT ';

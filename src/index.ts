@@ -19,6 +19,7 @@ export { SharedRateLimiter, unlimitedRateLimiter, type RateLimiterHandle } from 
 
 // Models
 export type * from './providers/types.js';
+export { countTokens, shareTokenizer } from './providers/tokenizer.js';
 
 // Runtime
 export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';

@@ -1,5 +1,5 @@
 /** Anthropic Messages through the official SDK; structured output as a forced tool call. */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { RawRequest, RawResponse } from './resilient.js';
 
 /** How to reach Anthropic. */
@@ -11,10 +11,12 @@ export interface AnthropicEndpoint {
 
 /** A raw call for `resilientModel`. The SDK's own retries are off: delm's are the only ones. */
 export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest) => Promise<RawResponse> {
-  const client = new Anthropic({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 });
+  // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
+  let client: Promise<Anthropic> | undefined;
+  const connect = () => (client ??= import('@anthropic-ai/sdk').then(({ default: SDK }) => new SDK({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 })));
   return async (request) => {
     const structured = request.structured;
-    const response = await client.messages.create(
+    const response = await (await connect()).messages.create(
       {
         model: endpoint.model,
         max_tokens: request.maxTokens,

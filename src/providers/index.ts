@@ -10,7 +10,7 @@ import type { LanguageModel } from './types.js';
 
 export { checkModelCredentials, modelId, parseModelSpec, type ModelSpec } from './spec.js';
 export { costOf, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './pricing.js';
-export { countTokens } from './tokenizer.js';
+export { countTokens, shareTokenizer } from './tokenizer.js';
 export { resilientModel, extractJson, DEFAULT_RETRY, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
 export { createOfflineModel, registerOfflineSkill, type OfflineSkill } from './offline.js';
 export { createScriptedModel, type Script, type ScriptStep } from './scripted.js';

@@ -1,5 +1,5 @@
 /** OpenAI Chat Completions through the official SDK; also any OpenAI-compatible server by base URL. */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { countTokens } from './tokenizer.js';
 import type { RawRequest, RawResponse } from './resilient.js';
 
@@ -14,13 +14,15 @@ export interface OpenAIEndpoint {
 
 /** A raw call for `resilientModel`. The SDK's own retries are off: delm's are the only ones. */
 export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => Promise<RawResponse> {
-  const client = new OpenAI({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 });
+  // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
+  let client: Promise<OpenAI> | undefined;
+  const connect = () => (client ??= import('openai').then(({ default: SDK }) => new SDK({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 })));
   return async (request) => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
       ...request.messages.map((m) => ({ role: m.role, content: m.content })),
     ];
-    const response = await client.chat.completions.create(
+    const response = await (await connect()).chat.completions.create(
       {
         model: endpoint.model,
         messages,

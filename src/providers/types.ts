@@ -54,7 +54,7 @@ export interface CompletionResult<T = unknown> {
 
 /** The model contract. */
 export interface LanguageModel {
-  /** Model id, e.g. `anthropic:claude-sonnet-4-5` or `offline`. Never contains a key. */
+  /** Model id, e.g. `anthropic:claude-haiku-4-5` or `offline`. Never contains a key. */
   readonly id: string;
   complete<T = unknown>(request: CompletionRequest<T>): Promise<CompletionResult<T>>;
 }

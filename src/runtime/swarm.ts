@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
 import { resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
+import { shareTokenizer } from '../providers/tokenizer.js';
 import type { SwarmEvent } from './events.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
@@ -56,6 +57,8 @@ export class Swarm {
     this.options = resolveSwarmOptions(options);
     const entry = resolveWorkerEntry(workerModule);
     const threads = this.options.agents + 1;
+    // Before the workers start, so they attach this thread's token rank table instead of each building one.
+    shareTokenizer();
     this.pool = new Piscina({
       filename: entry.filename,
       workerData: entry.workerData,

@@ -68,7 +68,7 @@ describe('delm run', () => {
       [['run', DATA, '--resume'], /--resume needs --out/],
       [['run', DATA, '--frobnicate'], /Unknown option '--frobnicate'/],
       [['bench', DATA, '--modes', 'delm,hub'], /unknown mode "hub"/],
-      [['run', DATA, '--model', 'anthropic:claude-sonnet-4-5', '--latency', '5'], /offline model only/],
+      [['run', DATA, '--model', 'anthropic:claude-haiku-4-5', '--latency', '5'], /offline model only/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(...argv);

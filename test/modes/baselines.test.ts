@@ -36,7 +36,7 @@ describe('the single-pass baseline', () => {
     const saved = process.env.ANTHROPIC_API_KEY;
     delete process.env.ANTHROPIC_API_KEY;
     try {
-      await expect(runSinglePass(task(1), resolveRunnerOptions({ model: 'anthropic:claude-sonnet-4-5' }))).rejects.toBeInstanceOf(MissingApiKeyError);
+      await expect(runSinglePass(task(1), resolveRunnerOptions({ model: 'anthropic:claude-haiku-4-5' }))).rejects.toBeInstanceOf(MissingApiKeyError);
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }

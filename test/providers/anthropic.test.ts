@@ -6,20 +6,20 @@ import { anthropicReply, useWireServer } from './servers/wire-server.js';
 const KEY = 'sk-ant-test-secret-0987654321';
 const wire = useWireServer();
 
-const model = (retry = {}) => createModel('anthropic:claude-sonnet-4-5', { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: wire.current.url }, retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry } });
+const model = (retry = {}) => createModel('anthropic:claude-haiku-4-5', { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: wire.current.url }, retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry } });
 
 describe('Anthropic provider through the real SDK', () => {
   it('completes text with usage that counts cache reads as input', async () => {
     wire.current.script(anthropicReply({ text: 'Bonjour' }));
     const r = await model().complete({ system: 'French only', messages: [{ role: 'user', content: 'hello' }], maxTokens: 64 });
-    expect(r).toMatchObject({ text: 'Bonjour', model: 'anthropic:claude-sonnet-4-5', usage: { inputTokens: 13, outputTokens: 6, cachedInputTokens: 3 } });
-    expect(r.costUsd).toBeCloseTo((10 * 3 + 3 * 0.3 + 6 * 15) / 1e6, 12);
+    expect(r).toMatchObject({ text: 'Bonjour', model: 'anthropic:claude-haiku-4-5', usage: { inputTokens: 13, outputTokens: 6, cachedInputTokens: 3 } });
+    expect(r.costUsd).toBeCloseTo((10 * 1 + 3 * 0.1 + 6 * 5) / 1e6, 12);
     const req = wire.current.requests[0]!;
     expect(req.url).toBe('/v1/messages');
     // SDK versions authenticate with x-api-key or a bearer token; either carries the key.
     expect([req.headers['x-api-key'], req.headers.authorization]).toContain(req.headers['x-api-key'] ?? `Bearer ${KEY}`);
     expect(req.headers['x-api-key'] ?? req.headers.authorization).toContain(KEY);
-    expect(req.body).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 64, system: 'French only' });
+    expect(req.body).toMatchObject({ model: 'claude-haiku-4-5', max_tokens: 64, system: 'French only' });
   });
 
   it('gets structured output through a forced tool call', async () => {

@@ -7,7 +7,7 @@ describe('model strings', () => {
   it('parse every provider form', () => {
     expect(parseModelSpec('offline', {})).toEqual({ provider: 'offline', model: 'offline' });
     expect(parseModelSpec('openai:gpt-4.1-mini', { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' })).toEqual({ provider: 'openai', model: 'gpt-4.1-mini', baseURL: 'http://127.0.0.1:1/v1' });
-    expect(parseModelSpec('anthropic:claude-sonnet-4-5', {})).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    expect(parseModelSpec('anthropic:claude-haiku-4-5', {})).toMatchObject({ provider: 'anthropic', model: 'claude-haiku-4-5' });
     expect(parseModelSpec('openai-compatible:qwen2.5:7b@http://localhost:11434/v1', {})).toEqual({ provider: 'openai-compatible', model: 'qwen2.5:7b', baseURL: 'http://localhost:11434/v1' });
   });
 

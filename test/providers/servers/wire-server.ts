@@ -83,7 +83,7 @@ export function openaiReply(content: string, usage = { prompt_tokens: 12, comple
 export function anthropicReply(content: { text: string } | { tool: string; input: unknown }, usage = { input_tokens: 10, output_tokens: 6, cache_read_input_tokens: 3 }): Reply {
   const block = 'text' in content ? { type: 'text', text: content.text } : { type: 'tool_use', id: 'toolu_1', name: content.tool, input: content.input };
   return {
-    body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [block], stop_reason: 'text' in content ? 'end_turn' : 'tool_use', stop_sequence: null, usage },
+    body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [block], stop_reason: 'text' in content ? 'end_turn' : 'tool_use', stop_sequence: null, usage },
   };
 }
 

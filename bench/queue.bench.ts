@@ -65,7 +65,10 @@ async function latency(mode: 'sab' | 'broker', threads: number, gapMs: number): 
     if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     if (queue) {
       queue.enqueue(String(nowUs()));
-      while (Atomics.load(run.counters, 0) < i + 1);
+      // Back to back, spin for the pick-up; otherwise sleep like the broker's producer, leaving the
+      // core to the agent being woken (spinning here made the wake-up wait for a scheduler tick).
+      if (gapMs > 0) await waitCount(run.counters, i + 1);
+      else while (Atomics.load(run.counters, 0) < i + 1);
     } else {
       backlog.push({ id: i, payload: String(nowUs()) });
       b!.kick();

@@ -23,12 +23,13 @@ function reserve(pieceLength: number): void {
 }
 
 function reserveParts(n: number): void {
-  if (next.length > n) return;
-  const size = n * 2;
-  next = new Int32Array(size);
-  prev = new Int32Array(size);
-  pairRank = new Int32Array(size);
-  heap = new Float64Array(size);
+  if (next.length <= n) {
+    next = new Int32Array(n * 2);
+    prev = new Int32Array(n * 2);
+    pairRank = new Int32Array(n * 2);
+  }
+  // At most n - 1 initial pairs plus two per merge are ever pushed.
+  if (heap.length < n * 3) heap = new Float64Array(n * 6);
 }
 
 /** Heap keys order by rank, then start: `rank * 2^32 + start` is exact in a double. */

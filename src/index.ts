@@ -42,4 +42,4 @@ export { startInspector, attachInspector, readTrajectory, replayTrajectory, type
 
 // Serving: delm's HTTP API (runs with live events, OpenAI-compatible chat completions)
 export { startServer, ServerOptionsSchema, HttpError, type DelmServer, type ServerOptions, type ResolvedServerOptions, type ErrorBody, type RunRecord, type RunStatus } from './server/index.js';
-export type { RunObserver } from './server/options.js';
+export type { RunObserver } from './inspector/hub.js';

@@ -64,3 +64,16 @@ export function positiveIntArg(name: string, value: string | undefined): number 
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
   return n;
 }
+
+/** Parses `--port`: 0 (any free port) to 65535. */
+export function portArg(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** Resolves when `signal` aborts (at once if it already has): a long-running command's main wait. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,6 +1,6 @@
 /** Hooks a run up to an inspector: what `--inspect` on a command needs. */
 import type { SwarmEvent } from '../runtime/events.js';
-import type { TrackInfo } from './hub.js';
+import type { RunObserver } from './hub.js';
 
 /** Anything that takes an `onEvent` listener: `swarm.run`'s RunOptions, a runner's options, … */
 export interface WithOnEvent {
@@ -28,7 +28,7 @@ export interface AttachInfo {
  * const run = swarm.run(task, attachInspector(inspector, { signal }, { label: 'item 3' }));
  * ```
  */
-export function attachInspector<T extends object>(inspector: { track(info: TrackInfo): (event: SwarmEvent) => void }, options: T, info: AttachInfo = {}): T & WithOnEvent {
+export function attachInspector<T extends object>(inspector: RunObserver, options: T, info: AttachInfo = {}): T & WithOnEvent {
   const previous = (options as WithOnEvent).onEvent;
   let observe: ((event: SwarmEvent) => void) | undefined;
   let held: SwarmEvent[] = [];

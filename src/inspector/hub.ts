@@ -16,6 +16,11 @@ export interface TrackInfo {
   speed?: number;
 }
 
+/** Whatever shows runs: takes a run's description, returns the listener for its events (an {@link InspectorHub}, an inspector). */
+export interface RunObserver {
+  track(info: TrackInfo): (event: SwarmEvent) => void;
+}
+
 /** A tracked run as the page's run list shows it. */
 export interface RunSummary {
   id: string;

@@ -8,10 +8,10 @@
  * ```
  */
 export { startInspector, layoutCharts, type Inspector, type InspectorOptions, type InspectorCharts } from './server.js';
-export type { TrackInfo, RunSummary, HubLimits, HubMessage } from './hub.js';
+export type { TrackInfo, RunObserver, RunSummary, HubLimits, HubMessage } from './hub.js';
 export { attachInspector, type AttachInfo, type WithOnEvent } from './attach.js';
 export { readTrajectory, parseTrajectory, replayTrajectory, type Trajectory, type TrajectoryRun, type ReplayOptions } from './replay.js';
 export { SwarmEventSchema, parseSwarmEvent } from './event-schema.js';
 export { ReplayFileError } from './errors.js';
-export { isLoopback, MIN_TOKEN_LENGTH } from './auth.js';
+export { MIN_TOKEN_LENGTH } from './auth.js';
 export type { LaidOutChart, ChartState, ChartEdge, LayoutOptions } from './layout.js';

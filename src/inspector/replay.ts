@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SwarmEvent } from '../runtime/events.js';
 import { ReplayFileError } from './errors.js';
 import { parseSwarmEvent } from './event-schema.js';
-import type { TrackInfo } from './hub.js';
+import type { RunObserver } from './hub.js';
 
 /** One run of a trajectory file. */
 export interface TrajectoryRun {
@@ -91,7 +91,7 @@ export async function readTrajectory(file: string): Promise<Trajectory> {
  * Feeds `trajectory`'s runs into `inspector` one after another, each event at its recorded time
  * divided by `speed`. Resolves when every event is delivered, or early when `signal` aborts.
  */
-export async function replayTrajectory(inspector: { track(info: TrackInfo): (event: SwarmEvent) => void }, trajectory: Trajectory, options: ReplayOptions = {}): Promise<void> {
+export async function replayTrajectory(inspector: RunObserver, trajectory: Trajectory, options: ReplayOptions = {}): Promise<void> {
   const speed = options.speed !== undefined && options.speed > 0 ? options.speed : 1;
   for (const run of trajectory.runs) {
     if (options.signal?.aborted) return;

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentMachine } from '../../machines/agent.js';
 import { verifierMachine } from '../../machines/verifier.js';
-import type { SwarmEvent } from '../runtime/events.js';
-import { checkBindOptions, hostHeaderIsLoopback, isLoopback, presentedToken, tokenMatches } from './auth.js';
-import { InspectorHub, type HubLimits, type HubMessage, type TrackInfo } from './hub.js';
+import { hostHeaderIsLoopback, isLoopbackHost, tokenMatches } from '../server/auth.js';
+import { checkBindOptions, presentedToken } from './auth.js';
+import { InspectorHub, type HubLimits, type HubMessage, type RunObserver } from './hub.js';
 import type { LaidOutChart } from './layout.js';
 import { APP_CSS } from './page/css.js';
 import { APP_JS } from './page/app.js';
@@ -30,11 +30,9 @@ export interface InspectorOptions {
 }
 
 /** A running inspector. */
-export interface Inspector {
+export interface Inspector extends RunObserver {
   /** Where to open the page (without the token: append `?token=…` when one is set). */
   readonly url: string;
-  /** Starts showing a run; returns the listener to pass as the run's `onEvent`. */
-  track(info: TrackInfo): (event: SwarmEvent) => void;
   /** Closes every stream and the server; nothing is left running. */
   close(): Promise<void>;
 }
@@ -77,7 +75,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   const host = options.host ?? '127.0.0.1';
   const token = options.token;
   checkBindOptions(host, token);
-  const loopback = isLoopback(host);
+  const loopback = isLoopbackHost(host);
   const hub = new InspectorHub(options.limits);
   const streams = new Set<ServerResponse>();
   // Start laying out now so the first page load does not wait; errors surface on /api/machines.

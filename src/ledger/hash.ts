@@ -1,7 +1,8 @@
 /**
  * The ledger's 32-bit content hash of UTF-8 bytes: FNV-1a's constants applied to 32-bit little-endian
  * words (then the trailing bytes one by one), with a final avalanche. Four times fewer steps than
- * byte-wise FNV-1a on 1 KB records; used to detect torn or edited entries, not for security.
+ * byte-wise FNV-1a on 1 KB records. Detects torn or edited entries (and keys the tokenizer's shared
+ * rank table); not for security.
  */
 export function contentHash(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = 0x811c9dc5 ^ (end - start);

@@ -30,8 +30,10 @@ function loadRankData(): TiktokenRanksData {
 
 /** This thread's slot: the one its parent shared, or its own. */
 function tokenizerSlot(): SharedArrayBuffer {
-  const inherited = getEnvironmentData(ENVIRONMENT_KEY);
-  slot ??= inherited instanceof SharedArrayBuffer ? inherited : SharedRanks.emptySlot();
+  if (!slot) {
+    const inherited = getEnvironmentData(ENVIRONMENT_KEY);
+    slot = inherited instanceof SharedArrayBuffer ? inherited : SharedRanks.emptySlot();
+  }
   return slot;
 }
 

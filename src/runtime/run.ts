@@ -202,7 +202,6 @@ export class RunSupervisor {
   private result(): RunResult {
     const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
-    clearInterval(this.snapshotTimer);
     this.snapshotQueue();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;
@@ -244,18 +243,15 @@ export class RunSupervisor {
     if (!queue) return;
     const stats = queue.stats();
     const shown = Math.min(stats.total, SNAPSHOT_TASKS);
-    const tasks: TaskBrief[] = [];
-    for (let id = 0; id < shown; id++) {
-      const t = queue.get(id);
-      tasks.push({ id, state: t.state, attempts: t.attempts, parentId: t.parentId });
-    }
+    const seen = Array.from({ length: shown }, (_, id) => queue.get(id));
+    const tasks: TaskBrief[] = seen.map((t, id) => ({ id, state: t.state, attempts: t.attempts, parentId: t.parentId }));
     const signature = JSON.stringify([stats, tasks]);
     if (signature === this.lastSnapshot) return;
     this.lastSnapshot = signature;
     for (const task of tasks) {
       if (this.payloadSent.has(task.id)) continue;
       this.payloadSent.add(task.id);
-      task.payload = clipText(queue.get(task.id).payload, SNAPSHOT_PAYLOAD_CHARS);
+      task.payload = clipText(seen[task.id]!.payload, SNAPSHOT_PAYLOAD_CHARS);
     }
     this.emit({ type: 'queue.snapshot', stats, tasks, omitted: stats.total - shown });
   }

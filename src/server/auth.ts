@@ -1,4 +1,7 @@
-/** Bearer-token checks of `delm serve`, and which hosts count as loopback (no token needed). */
+/**
+ * Bearer-token checks and which hosts count as loopback (no token needed), for `delm serve` and the
+ * inspector alike.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
@@ -11,19 +14,32 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(v4) === 4 && v4.startsWith('127.');
 }
 
+/** The host name a request's `Host` header names (brackets and port removed); '' when absent. */
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  const bracketed = /^\[([^\]]+)\]/.exec(host);
+  return bracketed ? bracketed[1]! : host.replace(/:\d+$/, '');
+}
+
+/** Whether a request addresses this machine by a loopback name, which defeats DNS rebinding. */
+export function hostHeaderIsLoopback(req: IncomingMessage): boolean {
+  return isLoopbackHost(hostnameOf(req.headers.host));
+}
+
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-/**
- * A check of the `Authorization: Bearer <token>` header against `token`, in constant time (both
- * sides are hashed first, so their lengths never leak either). Without a token every request passes.
- */
+/** Constant-time comparison of a presented token with the expected one (both hashed first, so lengths never leak). */
+export function tokenMatches(presented: string | undefined, expected: string): boolean {
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** A check of the `Authorization: Bearer <token>` header against `token` ({@link tokenMatches}). Without a token every request passes. */
 export function bearerAuthorizer(token: string | undefined): (req: IncomingMessage) => boolean {
   if (token === undefined) return () => true;
-  const expected = digest(token);
   return (req) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     // Always compare, even without a well-formed header, so timing says nothing about the format.
-    return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
+    return tokenMatches(match?.[1] ?? '', token) && match !== null;
   };
 }

@@ -1,8 +1,7 @@
 /** Options of `startServer` (and so of `delm serve`), validated with zod; defaults filled in. */
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
-import type { TrackInfo } from '../inspector/hub.js';
-import type { SwarmEvent } from '../runtime/events.js';
+import type { RunObserver } from '../inspector/hub.js';
 import type { SwarmOptions } from '../runtime/options.js';
 import { isLoopbackHost } from './auth.js';
 
@@ -55,11 +54,6 @@ export type ServerOptions = Omit<z.input<typeof ServerOptionsSchema>, 'swarm'> &
   /** Shows every run live in this inspector (`startInspector()`; `delm serve --inspect`). */
   inspector?: RunObserver;
 };
-
-/** What the server needs of an inspector: one event listener per run it tracks. */
-export interface RunObserver {
-  track(info: TrackInfo): (event: SwarmEvent) => void;
-}
 
 /** Options after validation. */
 export type ResolvedServerOptions = z.output<typeof ServerOptionsSchema>;

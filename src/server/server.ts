@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { attachInspector } from '../inspector/attach.js';
 import { checkModelRef } from '../runtime/model-loader.js';
 import { createSwarmPool, type SwarmPool } from '../runtime/swarm-pool.js';
-import { bearerAuthorizer, isLoopbackHost } from './auth.js';
+import { bearerAuthorizer, hostHeaderIsLoopback } from './auth.js';
 import { chatCompletions } from './chat.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -53,12 +53,6 @@ function withoutToken({ token: _token, ...rest }: ResolvedServerOptions): Omit<R
 }
 
 /** The hostname of a Host header (`[::1]:8787` → `::1`). */
-function hostnameOf(host: string | undefined): string {
-  if (!host) return '';
-  const bracketed = /^\[([^\]]+)\]/.exec(host);
-  return bracketed ? bracketed[1]! : host.replace(/:\d+$/, '');
-}
-
 function hostForUrl(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
@@ -123,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     const route = routes.find((r) => r.pattern.test(url.pathname));
     // Without a token, only loopback names may address the server: a web page that rebinds its own
     // DNS name to 127.0.0.1 sends its own Host header, and is refused here.
-    if (resolved.token === undefined && !isLoopbackHost(hostnameOf(req.headers.host))) {
+    if (resolved.token === undefined && !hostHeaderIsLoopback(req)) {
       throw new HttpError(403, 'UNAUTHORIZED', 'this server has no token and answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1])');
     }
     if (!route?.public && !authorized(req)) {

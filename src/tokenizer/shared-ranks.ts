@@ -15,6 +15,7 @@
  *   arena    the tokens' bytes (u8), then the split pattern as UTF-8
  */
 import { DelmError } from '../errors.js';
+import { contentHash } from '../ledger/hash.js';
 
 const MAGIC = 0x44_42_50_45; // "DBPE"
 const VERSION = 1;
@@ -30,13 +31,6 @@ export interface TiktokenRanksData {
   readonly pat_str: string;
   /** Lines of `! <first rank> <base64 token> <base64 token> …`, ranks consecutive from the first. */
   readonly bpe_ranks: string;
-}
-
-/** FNV-1a over `bytes[start, end)`. */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
 }
 
 /** A shared, read-only rank table: token bytes → rank. */
@@ -108,7 +102,7 @@ export class SharedRanks {
     for (let rank = 0; rank < size; rank++) {
       offsets[rank] = at;
       const end = at + arena.write(encoded[rank]!, at, 'base64');
-      let slot = hashBytes(arena, at, end) & (slots - 1);
+      let slot = contentHash(arena, at, end) & (slots - 1);
       while (table[slot] !== 0) slot = (slot + 1) & (slots - 1);
       table[slot] = rank + 1;
       at = end;
@@ -163,7 +157,7 @@ export class SharedRanks {
   rank(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const { table, offsets, arena, mask } = this;
-    for (let slot = hashBytes(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = contentHash(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot]!;
       if (entry === 0) return -1;
       const rank = entry - 1;

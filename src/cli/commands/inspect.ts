@@ -10,7 +10,7 @@ import { readTrajectory, replayTrajectory } from '../../inspector/replay.js';
 import { startInspector, type Inspector } from '../../inspector/server.js';
 import { createSwarm } from '../../runtime/swarm.js';
 import { itemToTask, loadLongBenchFile } from '../../workloads/longbench.js';
-import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type CliIO, type Command } from '../command.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const OFFLINE_WITH_LATENCY = new URL(`../../providers/offline-latency${ext}`, import.meta.url).href;
@@ -24,11 +24,6 @@ function sampleFile(): string {
     if (existsSync(file)) return file;
   }
   throw new UsageError('the multi-document sample (examples/multidoc/data.json) is not installed with this copy of delm');
-}
-
-/** Resolves when `signal` aborts. */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 async function runDemo(inspector: Inspector, agents: number, io: CliIO): Promise<void> {
@@ -89,8 +84,7 @@ states, and token and cost meters. It stays up until Ctrl-C.
     const speed = values.speed === undefined ? 1 : Number(values.speed);
     if (!(speed > 0) || !Number.isFinite(speed)) throw new UsageError(`--speed must be a positive number, got "${values.speed}"`);
     const agents = positiveIntArg('agents', values.agents) ?? 4;
-    const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0-65535), got "${values.port}"`);
+    const port = portArg(values.port) ?? 0;
     const token = values.token ?? (io.env.DELM_INSPECTOR_TOKEN || undefined);
     // Read the trajectory before binding anything: a bad file is a usage error.
     const trajectory = positionals[0] !== undefined ? await readTrajectory(path.resolve(io.cwd, positionals[0])).catch((e: Error) => Promise.reject(new UsageError(e.message))) : undefined;

@@ -3,15 +3,7 @@ import { InvalidConfigError } from '../../errors.js';
 import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
 import { startLiveInspector } from '../live-inspector.js';
-import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
-
-/** Parses `--port`: 0 (any free port) to 65535. */
-function portArg(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
-  return n;
-}
+import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type Command } from '../command.js';
 
 /** The `serve` command. */
 export const command: Command = {
@@ -102,7 +94,7 @@ Options:
     }
     const { options } = server;
     io.out(`delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`);
-    await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
+    await untilAborted(io.signal);
     io.err('delm serve: stopping…\n');
     await server.close();
     await inspector?.close();

@@ -12,7 +12,7 @@ import type { AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
 import { LeaseLostError } from '../src/errors.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
-import type { AgentIO } from '../src/runtime/protocol.js';
+import type { AgentIO } from '../src/protocols/kit/protocol.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
 

@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { InvalidConfigError } from '../src/errors.js';
 import { loadExport, loadModel, meterModel } from '../src/runtime/model-loader.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
-import type { SwarmProtocol } from '../src/runtime/protocol.js';
+import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';

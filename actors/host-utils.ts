@@ -1,7 +1,7 @@
 /** Small helpers shared by the worker hosts. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError } from '../src/errors.js';
-import type { ProposalEnvelope } from '../src/runtime/protocol.js';
+import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import type { AttachedRun } from './attach-run.js';
 
 /** `"thinking.model.calling"` for `{ thinking: { model: 'calling' } }`; parallel regions joined with `|`. */

@@ -9,7 +9,7 @@ import type { Verdict, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntryInput } from '../src/ledger/types.js';
-import type { ProposalEnvelope, ProtocolVerdict } from '../src/runtime/protocol.js';
+import type { ProposalEnvelope, ProtocolVerdict } from '../src/protocols/kit/protocol.js';
 import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';

@@ -28,9 +28,9 @@ export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/opt
 export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
 export type { SwarmEvent, UsageEvent } from './runtime/events.js';
 export type { TimelineSpan } from './runtime/timeline.js';
-export type { SwarmProtocol, RunTask, SourceDocument, AgentIO, VerifierIO, ProposalEnvelope, ProtocolVerdict } from './runtime/protocol.js';
-export { protocol as basicProtocol } from './runtime/basic-protocol.js';
-export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings } from './protocol/swarm-protocol.js';
+export type { SwarmProtocol, RunTask, SourceDocument, AgentIO, VerifierIO, ProposalEnvelope, ProtocolVerdict } from './protocols/kit/protocol.js';
+export { protocol as basicProtocol } from './protocols/basic/protocol.js';
+export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings } from './protocols/delm/protocol.js';
 
 // Modes: delm, the orchestrator baseline and a single pass, side by side
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';

@@ -1,5 +1,5 @@
 /** The side-by-side table of mode summaries that `delm run` and `delm bench` print. */
-import type { ModeSummary } from '../modes/summary.js';
+import type { ModeSummary } from '../evaluation/summary.js';
 import type { Table } from './table.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { InvalidConfigError } from '../errors.js';
-import { isLoopbackHost } from '../server/auth.js';
+import { isLoopbackHost } from '../internal/loopback.js';
 
 /** Shortest token accepted: long enough not to be guessed. */
 export const MIN_TOKEN_LENGTH = 16;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentMachine } from '../../machines/agent.js';
 import { verifierMachine } from '../../machines/verifier.js';
-import { hostHeaderIsLoopback, isLoopbackHost, tokenMatches } from '../server/auth.js';
+import { hostHeaderIsLoopback, isLoopbackHost, tokenMatches } from '../internal/loopback.js';
 import { checkBindOptions, presentedToken } from './auth.js';
 import { InspectorHub, type HubLimits, type HubMessage, type RunObserver } from './hub.js';
 import type { LaidOutChart } from './layout.js';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DelmError } from '../errors.js';
-import { contentHashOfText } from './hash.js';
+import { contentHashOfText } from '../internal/hash.js';
 import { ENTRY_KINDS, type ContextLedger, type LedgerEntry, type LedgerWriter } from './types.js';
 
 const EntryLineSchema = z

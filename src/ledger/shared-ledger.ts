@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LedgerFullError } from '../errors.js';
 import { ensureByteLength, float64View, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
-import { contentHash } from './hash.js';
+import { contentHash } from '../internal/hash.js';
 import { ENTRY_KINDS, type ContextLedger, type EntryKind, type EntryLevel, type LedgerEntry, type LedgerEntryInput, type LedgerWriter } from './types.js';
 
 const MAGIC = 0x44_4c_44_47; // "DLDG"

@@ -62,7 +62,7 @@ export interface LedgerEntry {
   parentId: number;
   tokenCount: number;
   expiresAt: number;
-  /** 32-bit content hash of the UTF-8 text (see ledger/hash.ts). */
+  /** 32-bit content hash of the UTF-8 text (see internal/hash.ts). */
   hash: number;
   /** Wall-clock ms when it was published. */
   timestamp: number;

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import { DelmError } from '../errors.js';
 import { parseConfig } from '../internal/parse.js';
-import type { Choices } from '../protocol/prompts/template.js';
+import type { Choices } from '../protocols/kit/prompts/template.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from '../runtime/options.js';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 
 /** What only the baselines take. */
 export const BaselineExtrasSchema = z

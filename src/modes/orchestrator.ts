@@ -7,15 +7,15 @@
  * more or answers. Every manager turn re-reads the whole conversation — which is the point.
  */
 import { randomUUID } from 'node:crypto';
-import { labelsMentioned } from '../protocol/offline/prompt.js';
-import { answerWithCitations } from '../protocol/entry.js';
-import { registerProtocolSkills } from '../protocol/offline/register.js';
-import { managerPlanPrompt, managerReviewPrompt, workerPrompt } from '../protocol/prompts/orchestrator.js';
-import type { PromptDocument } from '../protocol/prompts/template.js';
-import type { OrchestratorPlan, OrchestratorReview } from '../protocol/schemas.js';
+import { labelsMentioned } from '../protocols/kit/prompt-reader.js';
+import { answerWithCitations } from '../protocols/kit/entry.js';
+import { registerProtocolSkills } from '../protocols/delm/offline/register.js';
+import { managerPlanPrompt, managerReviewPrompt, workerPrompt } from '../protocols/kit/prompts/orchestrator.js';
+import type { PromptDocument } from '../protocols/kit/prompts/template.js';
+import type { OrchestratorPlan, OrchestratorReview } from '../protocols/kit/schemas.js';
 import type { ChatMessage, LanguageModel } from '../providers/types.js';
 import { DelmError } from '../errors.js';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { HubContext } from './hub-context.js';
 import { taskChoices, type BaselineOptions } from './options.js';

@@ -3,7 +3,7 @@
  * single pass — so benchmarks and the CLI put them side by side on the same model and budgets.
  */
 import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
 import { InvalidConfigError } from '../errors.js';
 import { runDebugOrchestrator } from './debug-orchestrator.js';

@@ -3,11 +3,11 @@
  * window when it does not fit (and saying so in the prompt and the result).
  */
 import { randomUUID } from 'node:crypto';
-import { answerWithCitations } from '../protocol/entry.js';
-import { registerProtocolSkills } from '../protocol/offline/register.js';
-import { singlePassPrompt } from '../protocol/prompts/single-pass.js';
+import { answerWithCitations } from '../protocols/kit/entry.js';
+import { registerProtocolSkills } from '../protocols/delm/offline/register.js';
+import { singlePassPrompt } from '../protocols/kit/prompts/single-pass.js';
 import type { SwarmEvent } from '../runtime/events.js';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { contextWindowOf } from './context-window.js';
 import { HubContext } from './hub-context.js';

@@ -3,7 +3,7 @@
  * keep its first and last halves of the budget and cut the middle. Documents keep their labels;
  * a document cut through says so, one wholly in the middle is dropped.
  */
-import type { PromptDocument } from '../protocol/prompts/template.js';
+import type { PromptDocument } from '../protocols/kit/prompts/template.js';
 import { countTokens } from '../providers/tokenizer.js';
 
 /** The documents that fit in `budget` tokens, and how many tokens were cut. */

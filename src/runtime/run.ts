@@ -16,7 +16,7 @@ import { briefEntry, clipText, type SwarmEvent, type TaskBrief, type WorkerEvent
 import { EventStream } from './event-stream.js';
 import { loadExport, loadModel, meterModel } from './model-loader.js';
 import type { ResolvedSwarmOptions } from './options.js';
-import type { RunTask, SwarmProtocol } from './protocol.js';
+import type { RunTask, SwarmProtocol } from '../protocols/kit/protocol.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline, type TimelineSpan } from './timeline.js';
 

@@ -11,7 +11,7 @@ import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
 import { EventStream } from './event-stream.js';
 import { SwarmOptionsSchema, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
-import type { RunTask } from './protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult } from './run.js';
 import { Swarm, type RunOptions, type SwarmRun } from './swarm.js';
 

@@ -11,7 +11,7 @@ import { shareTokenizer } from '../providers/tokenizer.js';
 import type { SwarmEvent } from './events.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
-import type { RunTask } from './protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import { RunSupervisor, type RunResult } from './run.js';
 import type { RunSubstrate } from './substrate.js';
 
@@ -19,9 +19,9 @@ import type { RunSubstrate } from './substrate.js';
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const workerModule = new URL(`../../actors/swarm-worker${ext}`, import.meta.url);
 const BUILT_IN_PROTOCOLS = {
-  basic: new URL(`./basic-protocol${ext}`, import.meta.url).href,
-  delm: new URL(`../protocol/swarm-protocol${ext}`, import.meta.url).href,
-  debug: new URL(`../workloads/debugging/protocol${ext}`, import.meta.url).href,
+  basic: new URL(`../protocols/basic/protocol${ext}`, import.meta.url).href,
+  delm: new URL(`../protocols/delm/protocol${ext}`, import.meta.url).href,
+  debug: new URL(`../protocols/debug/protocol${ext}`, import.meta.url).href,
 };
 
 /** Options of one run. */

@@ -7,7 +7,7 @@
  * `stream_options.include_usage`). A client that disconnects aborts its run.
  */
 import { z } from 'zod';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult, StopReason } from '../runtime/run.js';
 import { startRun, type RequestContext } from './context.js';
 import { HttpError, toErrorResponse } from './errors.js';

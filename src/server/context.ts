@@ -1,7 +1,7 @@
 /** What every route handler of `delm serve` works with. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DelmError } from '../errors.js';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import { PoolFullError, type SwarmPool } from '../runtime/swarm-pool.js';
 import type { RunOptions, SwarmRun } from '../runtime/swarm.js';
 import { HttpError } from './errors.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import type { RunObserver } from '../inspector/hub.js';
 import type { SwarmOptions } from '../runtime/options.js';
-import { isLoopbackHost } from './auth.js';
+import { isLoopbackHost } from '../internal/loopback.js';
 
 /** One MiB: the default request body limit. */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;

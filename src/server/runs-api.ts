@@ -4,7 +4,7 @@
  * ending with `run.finished`), `DELETE /v1/runs/:id` cancels it.
  */
 import { z } from 'zod';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import { startRun, type RequestContext } from './context.js';
 import { HttpError } from './errors.js';
 import { parseBody, readJsonBody, sendJson } from './http.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { attachInspector } from '../inspector/attach.js';
 import { checkModelRef } from '../runtime/model-loader.js';
 import { createSwarmPool, type SwarmPool } from '../runtime/swarm-pool.js';
-import { bearerAuthorizer, hostHeaderIsLoopback } from './auth.js';
+import { bearerAuthorizer, hostHeaderIsLoopback } from '../internal/loopback.js';
 import { chatCompletions } from './chat.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { HttpError } from './errors.js';

@@ -15,7 +15,7 @@
  *   arena    the tokens' bytes (u8), then the split pattern as UTF-8
  */
 import { DelmError } from '../errors.js';
-import { contentHash } from '../ledger/hash.js';
+import { contentHash } from '../internal/hash.js';
 
 const MAGIC = 0x44_42_50_45; // "DBPE"
 const VERSION = 1;

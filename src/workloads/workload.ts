@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunTask } from '../runtime/protocol.js';
+import type { RunTask } from '../protocols/kit/protocol.js';
 import { fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';

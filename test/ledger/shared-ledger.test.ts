@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, LedgerFullError } from '../../src/errors.js';
-import { contentHashOfText } from '../../src/ledger/hash.js';
+import { contentHashOfText } from '../../src/internal/hash.js';
 import { dumpJsonl, loadJsonl } from '../../src/ledger/jsonl.js';
 import { SharedLedger } from '../../src/ledger/shared-ledger.js';
 

@@ -4,7 +4,7 @@ import { runOrchestrator } from '../../src/modes/orchestrator.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runSinglePass } from '../../src/modes/single-pass.js';
 import { truncateMiddle } from '../../src/modes/truncate.js';
-import type { RunTask } from '../../src/runtime/protocol.js';
+import type { RunTask } from '../../src/protocols/kit/protocol.js';
 
 const doc = (i: number, sentences = 30) => ({
   label: `D${i}`,

@@ -3,7 +3,7 @@ import { fitPowerLaw } from '../../src/modes/growth.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
 import { createRunner, type Runner } from '../../src/modes/runner.js';
 import type { ModeResult } from '../../src/modes/result.js';
-import type { RunTask } from '../../src/runtime/protocol.js';
+import type { RunTask } from '../../src/protocols/kit/protocol.js';
 
 /** k documents of the same shape, each with one sentence bearing on the question. */
 function scaledTask(k: number): RunTask {

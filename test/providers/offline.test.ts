@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../../src/providers/offline.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
-import { BasicDecisionSchema, BasicStepSchema } from '../../src/runtime/basic-protocol.js';
+import { BasicDecisionSchema, BasicStepSchema } from '../../src/protocols/basic/protocol.js';
 
 // Real text: Debian ships the licence texts (also the source of examples/multidoc).
 const gpl3 = readFileSync('/usr/share/common-licenses/GPL-3', 'utf8');

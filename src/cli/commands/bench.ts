@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { runWorkload } from '../../modes/run-workload.js';
-import { summarize, type ModeSummary } from '../../modes/summary.js';
+import { runWorkload } from '../../evaluation/run-workload.js';
+import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import type { SwarmEvent } from '../../runtime/events.js';
 import { loadWorkload } from '../../workloads/workload.js';
@@ -14,7 +14,7 @@ import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
-import { runScaling, type ScalingPoint } from '../../modes/scaling.js';
+import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
 import { fitPowerLaw } from '../../modes/growth.js';
 
 /** How delm compares with the orchestrator, in one line each. */

@@ -1,8 +1,8 @@
 /** `delm run <workload>`: run a workload's items in one mode, with a live display and records. */
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { runWorkload } from '../../modes/run-workload.js';
-import { summarize } from '../../modes/summary.js';
+import { runWorkload } from '../../evaluation/run-workload.js';
+import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';

@@ -1,0 +1,56 @@
+/**
+ * Runs a workload's items in one mode, writing records as each item finishes: what `delm run` and
+ * `delm bench` share. An interrupted item is not recorded, so `--resume` runs it again.
+ */
+import type { RunRecords } from '../records/run-records.js';
+import type { ResultRow } from '../records/run-records.js';
+import type { SwarmEvent } from '../runtime/events.js';
+import type { Workload, WorkloadItem } from '../workloads/workload.js';
+import type { Mode } from '../modes/result.js';
+import { createRunner, type RunnerOptions } from '../modes/runner.js';
+
+/** Options of {@link runWorkload}. */
+export interface RunWorkloadOptions {
+  records: RunRecords;
+  signal?: AbortSignal;
+  /** At most this many items (the first ones). */
+  limit?: number;
+  /** Every event of every item, as it happens. */
+  onEvent?: (item: WorkloadItem, event: SwarmEvent) => void;
+  onItemStart?: (item: WorkloadItem, index: number, total: number) => void;
+  onItemDone?: (item: WorkloadItem, row: ResultRow) => void;
+  /** Runs one unrecorded item first so a swarm's worker threads are warm before anything is measured. */
+  warmUp?: boolean;
+}
+
+/** Runs the workload's items in `mode`; resolves to the rows written (items already done are skipped). */
+export async function runWorkload(workload: Workload, mode: Mode, options: RunnerOptions, run: RunWorkloadOptions): Promise<ResultRow[]> {
+  const items = workload.items.slice(0, run.limit ?? workload.items.length);
+  const todo = items.filter((item) => !run.records.isDone(mode, item.id));
+  const rows: ResultRow[] = [];
+  if (todo.length === 0) return rows;
+  const runner = createRunner(mode, { ...options, protocol: workload.protocol });
+  try {
+    if (run.warmUp && mode === 'delm' && items[0]) await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});
+    for (const [index, item] of todo.entries()) {
+      if (run.signal?.aborted) break;
+      run.onItemStart?.(item, index, todo.length);
+      const events: SwarmEvent[] = [];
+      const result = await runner.run(item.task, {
+        ...(run.signal ? { signal: run.signal } : {}),
+        onEvent: (e) => {
+          events.push(e);
+          run.onEvent?.(item, e);
+        },
+      });
+      if (result.stopReason === 'aborted' && run.signal?.aborted) break;
+      const score = item.score(result.answer);
+      const row = await run.records.write({ itemId: item.id, mode, result, correct: score.correct, predicted: score.predicted, events });
+      rows.push(row);
+      run.onItemDone?.(item, row);
+    }
+  } finally {
+    await runner.close();
+  }
+  return rows;
+}

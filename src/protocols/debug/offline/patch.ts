@@ -1,0 +1,93 @@
+/**
+ * The offline patch skill (schema `delm_patch_proposal`): program repair by mutation search. Every
+ * single-point mutation of the source files (operator swaps, ±1 constants, `!` added or dropped,
+ * swapped call arguments) is ranked by how close it is to the failure — the stack trace's lines in
+ * that file, identifiers the failing test and its output mention, the function it sits in — and each
+ * step proposes the best candidate the ledger does not already record as tried. The tests decide.
+ */
+import { DelmError } from '../../../errors.js';
+import { singlePointMutations, type Mutation } from './mutations.js';
+import type { PatchProposal } from '../../kit/schemas.js';
+import { readPrompt } from '../../kit/prompt-reader.js';
+
+/** What the ranking reads. */
+export interface RepairInput {
+  readonly failingTest: string;
+  /** The failure message and stack trace. */
+  readonly output: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
+}
+
+/** A candidate with the score it was ranked by. */
+export interface RankedMutation extends Mutation {
+  readonly score: number;
+}
+
+/** Identifiers (and their camelCase / snake_case parts) mentioned in `text`, lower-cased. */
+export function identifiersIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const id of text.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []) {
+    if (id.length < 3) continue;
+    out.add(id.toLowerCase());
+    for (const part of id.split(/_|(?<=[a-z0-9])(?=[A-Z])/)) if (part.length >= 3) out.add(part.toLowerCase());
+  }
+  return out;
+}
+
+/** `file:line` locations in a stack trace, per file path suffix. */
+function stackLines(output: string): Array<{ file: string; line: number }> {
+  return [...output.matchAll(/([^\s()'"]+\.(?:m?js|cjs|ts|mts|cts|jsx|tsx)):(\d+)(?::\d+)?/g)].map((m) => ({ file: m[1]!.replace(/^file:\/\//, ''), line: Number(m[2]) }));
+}
+
+const FUNCTION_HEAD = /\bfunction\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)|^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{/;
+
+/** Name of the function whose definition most closely precedes line `line` (1-based). */
+function enclosingFunction(lines: readonly string[], line: number): string | undefined {
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    const m = FUNCTION_HEAD.exec(lines[i] ?? '');
+    const name = m?.[1] ?? m?.[2] ?? m?.[3];
+    if (name && !['if', 'for', 'while', 'switch', 'catch', 'return'].includes(name)) return name;
+  }
+  return undefined;
+}
+
+/** Every candidate mutation, best first; ties keep the generator's order, so the search is deterministic. */
+export function rankMutations(input: RepairInput): RankedMutation[] {
+  const clues = identifiersIn(`${input.failingTest}\n${input.output}`);
+  const stack = stackLines(input.output);
+  const ranked: RankedMutation[] = [];
+  for (const file of input.files) {
+    const lines = file.text.split('\n');
+    const here = stack.filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`)).map((s) => s.line);
+    for (const m of singlePointMutations(file.path, file.text, { max: 2_000 })) {
+      // A `!` in a parameter list is a syntax error, not a repair.
+      if (m.description.includes('add "!"') && FUNCTION_HEAD.test(lines[m.line - 1] ?? '')) continue;
+      const lineIds = identifiersIn(lines[m.line - 1] ?? '');
+      let score = 0;
+      for (const id of lineIds) if (clues.has(id)) score += 1;
+      const fn = enclosingFunction(lines, m.line);
+      if (fn && clues.has(fn.toLowerCase())) score += 3;
+      if (here.length) score += 4 / (1 + Math.min(...here.map((l) => Math.abs(l - m.line))));
+      ranked.push({ ...m, score });
+    }
+  }
+  return ranked.map((m, i) => ({ m, i })).sort((a, b) => b.m.score - a.m.score || a.i - b.i).map((x) => x.m);
+}
+
+/** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates). */
+export function nextCandidate(input: RepairInput, tried: string): RankedMutation | undefined {
+  return rankMutations(input).find((m) => !tried.includes(m.description));
+}
+
+/** The offline patch step: read the prompt's sections and propose the next untried candidate. */
+export function patchSkill(prompt: string): PatchProposal {
+  const p = readPrompt(prompt);
+  const input: RepairInput = {
+    failingTest: p.body('failing-test') ?? '',
+    output: p.body('test-output') ?? '',
+    files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
+  };
+  const next = nextCandidate(input, p.body('ledger') ?? '');
+  if (!next) throw new DelmError('NOT_FOUND', 'offline patch search exhausted: every single-point mutation of the given files was tried (the offline model is not an LLM)');
+  return { edits: [...next.patch], idea: next.description, risk: 'single-point mutation found by search (offline model, not an LLM); verified only by the tests' };
+}

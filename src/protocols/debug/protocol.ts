@@ -1,0 +1,271 @@
+/**
+ * Simultaneous debugging as a swarm protocol (`protocol: 'debug'`): one sub-task per failing test of
+ * a workspace. An agent asks its model for a patch, screens it on a private copy by running the
+ * target's test file, and proposes either a PATCH_SUMMARY (the target passed) or a FAIL note (so no
+ * agent tries it again); after a batch of attempts it enqueues its own continuation. The verifier
+ * admits a PATCH_SUMMARY only after applying the patch to an isolated copy and running the whole
+ * suite itself: the target must pass and nothing that passed may regress. The final agent merges the
+ * admitted patches, runs the whole suite, and either answers with the merged patch or enqueues the
+ * tests still failing. The real workspace is never modified.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { Decision, StepResult, UnfoldedDetail } from '../../../machines/types.js';
+import { DelmError } from '../../errors.js';
+import type { LedgerEntry, LedgerEntryInput } from '../../ledger/types.js';
+import { buildDigest, type Digest } from '../kit/digest.js';
+import { acceptedEntry, proposalText } from '../kit/entry.js';
+import { viewOf, type LedgerView } from '../kit/ledger-view.js';
+import { registerProtocolSkills } from '../delm/offline/register.js';
+import { CAPS } from '../kit/schemas.js';
+import { clip } from '../kit/text.js';
+import { verifyProposal } from '../kit/verify.js';
+import { countTokens } from '../../providers/tokenizer.js';
+import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../kit/protocol.js';
+import { attemptFixes, TEST_PATH } from './attempts.js';
+import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
+import { debugAnswer } from '../../workloads/debugging/report.js';
+import type { TestRun } from '../../workloads/debugging/test-runner.js';
+import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
+import { loadWorkspace } from '../../workloads/debugging/workspace.js';
+
+registerProtocolSkills();
+
+/** What a debugging run takes in `RunTask.meta`. */
+export const DebugTaskMetaSchema = z.object({
+  /** Absolute path of the workspace (a JavaScript project whose tests run with `node --test`). */
+  workspace: z.string().min(1),
+  debug: z
+    .object({
+      /** Patches an agent tries in one step before handing the rest to a continuation sub-task. */
+      attemptsPerStep: z.number().int().min(1).max(50).default(6),
+      /** Patches tried per failing test in the whole run. */
+      maxAttempts: z.number().int().min(1).max(1_000).default(80),
+      /** One test run's time limit. */
+      testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    })
+    .strict()
+    .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
+});
+type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
+
+/** A failing test as the plan stores it (a raw entry labelled `fail:N`). */
+const FailureMetaSchema = z.object({ label: z.string(), testId: z.string(), testFile: z.string(), relatedFiles: z.array(z.string()) });
+type FailureMeta = z.infer<typeof FailureMetaSchema>;
+
+/** What travels beside a proposal: the test it is for and, for a PATCH_SUMMARY, the patch itself. */
+const DebugBodySchema = z.object({ testId: z.string().min(1), patch: patchSchema.optional(), idea: z.string().max(2_000).optional() });
+
+// The label keeps two tests' notes about the same edit apart (the verifier drops exact repeats).
+const failNote = (label: string, idea: string) => clip(`${label} ${idea}`, CAPS.noteChars);
+
+interface RunInfo {
+  workspace: string;
+  settings: DebugSettings;
+  failures: Map<string, FailureMeta & { id: number; output: string }>;
+}
+
+const runInfo = new WeakMap<LedgerView, RunInfo>();
+function infoOf(io: { ledger: AgentIO['ledger'] }): { view: LedgerView; info: RunInfo } {
+  const view = viewOf(io.ledger);
+  let info = runInfo.get(view);
+  if (!info) {
+    const meta = DebugTaskMetaSchema.parse(io.ledger.get(0).meta);
+    info = { workspace: meta.workspace, settings: meta.debug, failures: new Map() };
+    runInfo.set(view, info);
+  }
+  for (const [label, entry] of view.sources) {
+    if (!label.startsWith('fail:') || info.failures.has(label)) continue;
+    const meta = FailureMetaSchema.parse(entry.meta);
+    info.failures.set(label, { ...meta, id: entry.id, output: entry.text });
+  }
+  return { view, info };
+}
+
+/** Entries that record an attempt on `testId` (FAIL notes and rejected patches), oldest first. */
+const attemptsOn = (view: LedgerView, testId: string): LedgerEntry[] => view.level0.filter((e) => (e.kind === 'FAIL' || e.kind === 'failure') && e.meta?.testId === testId);
+const fixOf = (view: LedgerView, testId: string): LedgerEntry | undefined => view.level0.find((e) => e.kind === 'PATCH_SUMMARY' && e.meta?.testId === testId);
+
+/** The failing test a sub-task names (`fail:N`). */
+function failureOf(info: RunInfo, payload: string) {
+  const label = /\bfail:\d+\b/.exec(payload)?.[0];
+  const failure = label ? info.failures.get(label) : undefined;
+  if (!failure) throw new DelmError('INVALID_ARGUMENT', `debugging sub-task names no known failing test (fail:N): ${clip(payload, 120)}`);
+  return failure;
+}
+
+const subTaskFor = (failure: { label: string; testId: string }, tried: number) =>
+  `Make the failing test "${failure.testId}" pass (${failure.label}) without breaking any other test.${tried ? ` Continue after ${tried} tried patches.` : ''}`;
+
+/** Waits (briefly) until the ledger holds at least `count` attempts on `testId`: the verifier admits FAIL notes without running anything. */
+async function awaitAttempts(io: AgentIO, testId: string, count: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!io.signal.aborted && Date.now() < deadline) {
+    const seen = io.ledger.sequence;
+    if (attemptsOn(viewOf(io.ledger), testId).length >= count) return;
+    await io.ledger.waitForChangeAsync(seen, Math.min(250, deadline - Date.now()));
+  }
+}
+
+/** The unpatched suite's results as `plan` stored them. */
+const BaselineSchema = z.array(z.object({ id: z.string(), file: z.string(), name: z.string(), status: z.enum(['pass', 'fail', 'skip']), fileLevel: z.boolean() }));
+
+function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
+  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []);
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  return { results, passed: count('pass'), failed: count('fail'), skipped: count('skip'), timedOut: false, exitCode: null, durationMs: 0, output: '' };
+}
+
+/** The debugging protocol (see the module comment). */
+export const protocol: SwarmProtocol = {
+  name: 'debug',
+
+  async plan(task, { ledger }) {
+    const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
+    if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const ws = await loadWorkspace(parsed.data.workspace);
+    const { tasks, run } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
+    // The unpatched suite's results travel with the task, so the verifier need not run it again.
+    const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
+    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline } });
+    for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
+      const text = await readFile(`${ws.dir}/${file}`, 'utf8');
+      ledger.append({ kind: 'raw', level: 2, text, tokenCount: countTokens(text), meta: { label: file } });
+    }
+    return tasks.map((t, i) => {
+      const label = `fail:${i + 1}`;
+      ledger.append({ kind: 'raw', level: 2, text: t.error || '(no failure message)', meta: { label, testId: t.id, testFile: t.testFile, relatedFiles: [...t.relatedFiles] } });
+      return { payload: subTaskFor({ label, testId: t.id }, 0) };
+    });
+  },
+
+  async readDigest(io, task) {
+    const { view, info } = infoOf(io);
+    const failure = failureOf(info, task.payload);
+    // Everyone's notes, bounded; this test's own attempts are read separately by `step`.
+    return buildDigest(view.level0.filter((e) => e.meta?.testId !== failure.testId));
+  },
+
+  async step(io, input): Promise<StepResult> {
+    const { view, info } = infoOf(io);
+    const failure = failureOf(info, input.task.payload);
+    const before = Number(/after (\d+) tried patches/.exec(input.task.payload)?.[1] ?? 0);
+    if (before > 0) await awaitAttempts(io, failure.testId, before);
+    const fixed = fixOf(view, failure.testId);
+    if (fixed) return { type: 'done', result: `already fixed by #${fixed.id}` };
+
+    const related = failure.relatedFiles.length ? failure.relatedFiles : [...view.sources.keys()].filter((l) => !l.startsWith('fail:') && !TEST_PATH.test(l));
+    const files = related.flatMap((path) => {
+      const text = view.source(path);
+      return text === undefined ? [] : [{ path, text }];
+    });
+    // Each attempt's full idea (a note's text is clipped), so the model can tell what not to repeat.
+    const tried = attemptsOn(view, failure.testId).map((e) => `[#${e.id} FAIL] ${typeof e.meta?.idea === 'string' ? e.meta.idea : e.text.replace(/\s*\n\s*/g, ' ')}`);
+    const { attempts, exhausted } = await attemptFixes({
+      model: io.model,
+      signal: io.signal,
+      workspace: info.workspace,
+      failure: { testId: failure.testId, testFile: failure.testFile, output: failure.output },
+      files,
+      tried,
+      context: (input.digest as Digest | undefined)?.text ?? '',
+      attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
+      testTimeoutMs: info.settings.testTimeoutMs,
+      callContext: { role: 'agent', taskId: input.task.taskId },
+      describe: (a) => `[FAIL] ${a.proposal.idea}`,
+    });
+    const proposals: unknown[] = attempts.map((a) =>
+      a.passes
+        ? {
+            kind: 'PATCH_SUMMARY',
+            files: [...new Set(a.proposal.edits.map((e) => e.file))],
+            idea: a.proposal.idea,
+            risk: a.proposal.risk || 'not assessed',
+            evidence: { quotes: [], tests: [failure.testId], output: a.detail },
+            testId: failure.testId,
+            patch: a.proposal.edits,
+          }
+        : { kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars), testId: failure.testId, idea: a.proposal.idea },
+    );
+    if (attempts.at(-1)?.passes) return { type: 'propose', proposals };
+    // The verifier drops exact repeats, so the continuation waits for the distinct notes only.
+    const recorded = new Set([...attemptsOn(view, failure.testId).map((e) => e.text), ...attempts.map((a) => proposalText({ kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars) }))]);
+    tried.push(...attempts.map((a) => a.proposal.idea));
+    if (exhausted) return proposals.length ? { type: 'propose', proposals, result: exhausted } : { type: 'done', result: exhausted };
+    const followUps = tried.length < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, recorded.size) }] : [];
+    const result = `${tried.length} patches tried for ${failure.testId}`;
+    return proposals.length || followUps.length ? { type: 'propose', proposals, followUps, result } : { type: 'done', result };
+  },
+
+  async unfold(io, _task, labels): Promise<UnfoldedDetail[]> {
+    const { view } = infoOf(io);
+    return labels.slice(0, CAPS.unfoldPerStep).map((label) => ({ label, detail: view.source(label) ?? `(no file or failure labelled ${label})` }));
+  },
+
+  async check(io, envelope): Promise<ProtocolVerdict> {
+    const { view, info } = infoOf(io);
+    const body = DebugBodySchema.safeParse(envelope.body);
+    const testId = body.success ? body.data.testId : undefined;
+    const ctx = { taskId: envelope.taskId, authorId: envelope.agentId };
+    const reject = (reasons: string[], idea: string): ProtocolVerdict => ({
+      verdict: 'reject',
+      reason: reasons.join('; '),
+      entry: { ...ctx, kind: 'failure', level: 0, text: `rejected patch for ${testId ?? 'an unnamed test'}: ${reasons[0]}\n${clip(idea, 200)}`, meta: { reasons, ...(testId ? { testId } : {}), idea } },
+    });
+
+    const kind = (envelope.body as { kind?: unknown } | null)?.kind;
+    let testResults: Map<string, boolean> | undefined;
+    let output = '';
+    if (kind === 'PATCH_SUMMARY') {
+      const idea = String((envelope.body as { idea?: unknown }).idea ?? '');
+      if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
+      if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
+      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });
+      testResults = new Map([[testId, verification.verified]]);
+      output = clip(verification.output, 1_000);
+      if (!verification.verified) {
+        const why = !verification.applied ? `patch does not apply: ${verification.rejection}` : !verification.targetPasses ? 'the target test still fails on the whole suite' : `regresses ${verification.regressions.join(', ')}`;
+        return reject([why], idea);
+      }
+    }
+    const result = await verifyProposal(envelope.body, { source: (label) => view.source(label), entries: view.level0, ...(testResults ? { testResults } : {}) });
+    if (result.verdict === 'redundant') return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
+    if (result.verdict === 'reject') return reject(result.reasons, result.proposal && 'idea' in result.proposal ? result.proposal.idea : JSON.stringify(envelope.body).slice(0, 200));
+    const entry: LedgerEntryInput = acceptedEntry(result.proposal!, ctx);
+    const meta = {
+      ...entry.meta,
+      ...(testId ? { testId } : {}),
+      ...(body.success && body.data.idea ? { idea: body.data.idea } : {}),
+      ...(kind === 'PATCH_SUMMARY' && body.success ? { patch: body.data.patch, output } : {}),
+    };
+    return { verdict: 'accept', reason: kind === 'PATCH_SUMMARY' ? 'target passes and nothing regressed on the whole suite' : 'note admitted', entry: { ...entry, meta } };
+  },
+
+  async finalDigest(io) {
+    const { view } = infoOf(io);
+    return buildDigest(view.level0, { kinds: ['PATCH_SUMMARY'], perKind: { PATCH_SUMMARY: 1_000 }, maxEntries: 1_000, tokenBudget: 100_000 });
+  },
+
+  async decide(io, input): Promise<Decision> {
+    const { view, info } = infoOf(io);
+    const fixes = view.level0.filter((e) => e.kind === 'PATCH_SUMMARY');
+    const merge = await mergePatches(
+      info.workspace,
+      fixes.map((e) => ({ id: `#${e.id}`, patch: parsePatch(e.meta?.patch) })),
+      { timeoutMs: info.settings.testTimeoutMs },
+    );
+    const failing = new Set(merge.run.results.filter((r) => r.status === 'fail').map((r) => r.id));
+    const targets = [...info.failures.values()];
+    const open = targets.filter((f) => failing.has(f.testId));
+    const retry = open.filter((f) => attemptsOn(view, f.testId).length < info.settings.maxAttempts);
+    if (input.mayEnqueue && retry.length > 0 && !merge.allPass) {
+      return { type: 'enqueue', tasks: retry.map((f) => ({ payload: subTaskFor(f, attemptsOn(view, f.testId).length) })) };
+    }
+    const answer = debugAnswer(
+      merge,
+      targets.map((f) => f.testId),
+      fixes.map((e) => ({ testId: String(e.meta?.testId), summary: e.text })),
+    );
+    return { type: 'answer', answer };
+  },
+};

@@ -1,0 +1,273 @@
+/**
+ * The DeLM protocol as the swarm runs it (the default `protocol: 'delm'`): versioned prompt
+ * templates, a budgeted digest of the ledger, sources unfolded on demand, evidence-checked
+ * verification (deterministic checks, then an optional model judge, then redundancy), and a final
+ * decision with citations. Every hook but `plan` runs inside a worker thread; this module registers
+ * the offline model's protocol skills in each thread that loads it.
+ */
+import { z } from 'zod';
+import type { Decision, StepResult, UnfoldedDetail } from '../../../machines/types.js';
+import { DelmError } from '../../errors.js';
+import type { LedgerEntryInput } from '../../ledger/types.js';
+import { countTokens } from '../../providers/tokenizer.js';
+import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../kit/protocol.js';
+import { buildDigest, type Digest, type DigestOptions } from '../kit/digest.js';
+import { acceptedEntry, answerWithCitations, rejectedEntry } from '../kit/entry.js';
+import { viewOf, type LedgerView } from '../kit/ledger-view.js';
+import { registerProtocolSkills } from './offline/register.js';
+import { labelsMentioned } from '../kit/prompt-reader.js';
+import { agentStepPrompt } from '../kit/prompts/agent-step.js';
+import { decompositionPrompt } from '../kit/prompts/decomposition.js';
+import { finalDecisionPrompt } from '../kit/prompts/final-decision.js';
+import { judgePrompt } from '../kit/prompts/judge.js';
+import type { PromptDocument, PromptTemplate } from '../kit/prompts/template.js';
+import { CAPS, type Proposal } from '../kit/schemas.js';
+import { verifyProposal } from '../kit/verify.js';
+
+registerProtocolSkills();
+
+/**
+ * What a run may tune through `RunTask.meta.delm`; everything has a default. Stored with the task in
+ * the ledger, so every worker reads the same values.
+ */
+export const DelmRunSettingsSchema = z
+  .object({
+    /** Digest an agent reads before each step. */
+    digestTokens: z.number().int().positive().max(100_000).default(1_500),
+    digestEntries: z.number().int().positive().max(1_000).default(24),
+    /** Digest the final agent decides from. */
+    finalDigestTokens: z.number().int().positive().max(200_000).default(8_000),
+    finalDigestEntries: z.number().int().positive().max(5_000).default(400),
+    /** Share of a gist's content terms its quotes must contain. */
+    supportThreshold: z.number().min(0).max(1).default(0.5),
+    /** Term overlap at which a finding repeats one on the same sources. */
+    redundancyThreshold: z.number().min(0).max(1).default(0.8),
+  })
+  .strict();
+/** Resolved per-run settings of the DeLM protocol. */
+export type DelmRunSettings = z.output<typeof DelmRunSettingsSchema>;
+
+/** Multiple-choice options, when the task has them (`RunTask.meta.choices`). */
+const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/, 'choice keys are single capital letters'), z.string().min(1)).optional();
+
+// Digest lines repeat from step to step: count each line's tokens once per thread.
+const lineTokens = new Map<string, number>();
+function cachedCount(text: string): number {
+  let n = lineTokens.get(text);
+  if (n === undefined) {
+    if (lineTokens.size > 50_000) lineTokens.clear();
+    lineTokens.set(text, (n = countTokens(text)));
+  }
+  return n;
+}
+
+const settingsCache = new WeakMap<LedgerView, DelmRunSettings>();
+function settingsOf(view: LedgerView, ledgerTask: () => Record<string, unknown> | undefined): DelmRunSettings {
+  let settings = settingsCache.get(view);
+  if (!settings) settingsCache.set(view, (settings = DelmRunSettingsSchema.parse(ledgerTask()?.delm ?? {})));
+  return settings;
+}
+
+function setup(io: { ledger: AgentIO['ledger'] }): { view: LedgerView; settings: DelmRunSettings } {
+  const view = viewOf(io.ledger);
+  return { view, settings: settingsOf(view, () => (io.ledger.count > 0 ? io.ledger.get(0).meta : undefined)) };
+}
+
+function digestOf(view: LedgerView, options: DigestOptions): Digest {
+  return buildDigest(view.level0, { countTokens: cachedCount, ...options });
+}
+
+/** Asks `template` and returns its validated object. */
+async function ask<I, O>(io: AgentIO, template: PromptTemplate<I, O>, input: I, context: { role: string; taskId?: number }): Promise<O> {
+  const reply = await io.model.complete({
+    system: template.system,
+    messages: [{ role: 'user', content: template.render(input) }],
+    schema: template.schema,
+    schemaName: template.schemaName,
+    signal: io.signal,
+    context: { ...context, agentId: io.agentId },
+  });
+  if (reply.object === undefined) throw new DelmError('MALFORMED_OUTPUT', `${template.id} returned no structured output`);
+  return reply.object;
+}
+
+/** The source labels a sub-task names (at most one unfold's worth), read without a model call. */
+function namedSources(view: LedgerView, payload: string): string[] {
+  return labelsMentioned(payload, [...view.sources.keys()]).slice(0, CAPS.unfoldPerStep);
+}
+
+/** Most labels an agent's prompt lists as unfoldable: listing every source would grow each prompt with the run. */
+const UNFOLDABLE_LABELS = 24;
+
+/**
+ * The labels an agent is shown as unfoldable: those its digest cites, then its own sources' siblings
+ * (other chunks of the same document), capped; the rest are counted, not listed.
+ */
+function unfoldableFor(view: LedgerView, digest: string, shown: ReadonlySet<string>): string[] {
+  const all = [...view.sources.keys()].filter((l) => !shown.has(l));
+  const cited = labelsMentioned(digest, all);
+  const documents = new Set([...shown].map((l) => l.split('.')[0]));
+  const siblings = all.filter((l) => documents.has(l.split('.')[0]));
+  const listed = [...new Set([...cited, ...siblings, ...all])].slice(0, UNFOLDABLE_LABELS);
+  return all.length > listed.length ? [...listed, `(and ${all.length - listed.length} more sources)`] : listed;
+}
+
+/** The detail behind a label: a source's raw text, or for `#id` the entry it unfolds into. */
+function detailOf(io: AgentIO, view: LedgerView, label: string): string {
+  const source = view.sources.get(label);
+  if (source) return source.text;
+  const id = /^#(\d+)$/.exec(label)?.[1];
+  if (id !== undefined && Number(id) < io.ledger.count) {
+    const entry = io.ledger.get(Number(id));
+    return (io.ledger.unfold(entry.id) ?? entry).text;
+  }
+  return `(nothing is labelled ${label}; unfoldable labels are the sources and #ids of ledger entries)`;
+}
+
+/** The DeLM protocol (see the module comment). */
+export const protocol: SwarmProtocol = {
+  name: 'delm',
+
+  async plan(task, { ledger, model, signal }) {
+    const meta = task.meta ?? {};
+    const choices = ChoicesSchema.safeParse(meta.choices);
+    if (!choices.success) throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${choices.error.issues[0]?.message ?? 'invalid'}`);
+    const settings = DelmRunSettingsSchema.safeParse(meta.delm ?? {});
+    if (!settings.success) throw new DelmError('INVALID_ARGUMENT', `task meta.delm: ${settings.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    ledger.append({
+      kind: 'raw',
+      level: 2,
+      text: task.prompt,
+      tokenCount: countTokens(task.prompt),
+      meta: { role: 'task', ...(choices.data ? { choices: choices.data } : {}), delm: settings.data },
+    });
+    for (const source of task.sources ?? []) {
+      ledger.append({ kind: 'raw', level: 2, text: source.text, tokenCount: countTokens(source.text), meta: { label: source.label, ...(source.title ? { title: source.title } : {}) } });
+    }
+    if (task.subTasks?.length) return task.subTasks;
+
+    const sources = (task.sources ?? []).map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}), tokens: countTokens(s.text) }));
+    const reply = await model.complete({
+      system: decompositionPrompt.system,
+      messages: [{ role: 'user', content: decompositionPrompt.render({ question: task.prompt, ...(choices.data ? { choices: choices.data } : {}), sources }) }],
+      schema: decompositionPrompt.schema,
+      schemaName: decompositionPrompt.schemaName,
+      signal,
+      context: { role: 'planner' },
+    });
+    const subTasks = reply.object?.subTasks ?? [{ payload: task.prompt }];
+    // "Cover every source": a source no sub-task names gets its own, so nothing is silently skipped.
+    const covered = new Set(subTasks.flatMap((t) => labelsMentioned(t.payload, sources.map((s) => s.label))));
+    const missed = sources.filter((s) => !covered.has(s.label)).map((s) => ({ payload: `Read ${s.label} and report what bears on the question.` }));
+    return [...subTasks, ...missed];
+  },
+
+  async readDigest(io) {
+    const { view, settings } = setup(io);
+    return digestOf(view, { tokenBudget: settings.digestTokens, maxEntries: settings.digestEntries });
+  },
+
+  async step(io, input): Promise<StepResult> {
+    const { view } = setup(io);
+    // The sources a sub-task names are read with its first step: asking the model for them first
+    // would cost a call and a prompt without changing what it sees.
+    const shown = new Set(input.unfolded.map((u) => u.label));
+    const own = input.unfolded.length === 0 ? namedSources(view, input.task.payload).filter((l) => !shown.has(l)) : [];
+    const documents: PromptDocument[] = [
+      ...own.map((label) => ({ label, text: detailOf(io, view, label) })),
+      ...input.unfolded.map((u) => ({ label: u.label, text: String(u.detail) })),
+    ];
+    for (const d of own) shown.add(d);
+    const out = await ask(
+      io,
+      agentStepPrompt,
+      {
+        question: view.question,
+        ...(view.choices ? { choices: view.choices } : {}),
+        subTask: input.task.payload,
+        digest: (input.digest as Digest | undefined)?.text ?? '',
+        unfoldable: unfoldableFor(view, (input.digest as Digest | undefined)?.text ?? '', shown),
+        documents,
+        unfoldsLeft: input.unfoldsLeft,
+      },
+      { role: 'agent', taskId: input.task.taskId },
+    );
+    if (out.proposals.length > 0 || out.followUps.length > 0) {
+      return { type: 'propose', proposals: out.proposals, followUps: out.followUps.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) };
+    }
+    const wanted = out.unfold.filter((l) => !shown.has(l));
+    if (!out.done && wanted.length > 0 && input.unfoldsLeft > 0) return { type: 'unfold', labels: wanted.slice(0, CAPS.unfoldPerStep) };
+    return { type: 'done', result: documents.length ? `read ${documents.map((d) => d.label).join(', ')}; nothing to propose` : 'nothing to read for this sub-task' };
+  },
+
+  async unfold(io, _task, labels): Promise<UnfoldedDetail[]> {
+    const { view } = setup(io);
+    return labels.slice(0, CAPS.unfoldPerStep).map((label) => ({ label, detail: detailOf(io, view, label) }));
+  },
+
+  async check(io, proposal): Promise<ProtocolVerdict> {
+    const { view, settings } = setup(io);
+    const judgeModel = io.model;
+    const result = await verifyProposal(proposal.body, {
+      source: (label) => view.source(label),
+      entries: view.level0,
+      supportThreshold: settings.supportThreshold,
+      redundancyThreshold: settings.redundancyThreshold,
+      countTokens: cachedCount,
+      ...(judgeModel
+        ? {
+            judge: async (p: Proposal, sources: PromptDocument[]) => {
+              const reply = await judgeModel.complete({
+                system: judgePrompt.system,
+                messages: [{ role: 'user', content: judgePrompt.render({ proposal: p, sources }) }],
+                schema: judgePrompt.schema,
+                schemaName: judgePrompt.schemaName,
+                signal: io.signal,
+                context: { role: 'judge', taskId: proposal.taskId },
+              });
+              if (!reply.object) throw new DelmError('MALFORMED_OUTPUT', 'the judge returned no verdict');
+              return reply.object;
+            },
+          }
+        : {}),
+    });
+    const ctx = { taskId: proposal.taskId, authorId: proposal.agentId, parentOf: (label: string) => (view.summaries.get(label) ?? view.sources.get(label))?.id };
+    if (result.verdict === 'redundant') return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
+    if (result.verdict === 'reject') {
+      const reason = result.reasons.join('; ');
+      return { verdict: 'reject', reason, entry: rejectedEntry(proposal.body, result.reasons, ctx) };
+    }
+    const entry: LedgerEntryInput = acceptedEntry(result.proposal!, ctx);
+    return { verdict: 'accept', reason: 'evidence verified', entry: { ...entry, tokenCount: cachedCount(entry.text) } };
+  },
+
+  async finalDigest(io) {
+    const { view, settings } = setup(io);
+    return digestOf(view, {
+      tokenBudget: settings.finalDigestTokens,
+      maxEntries: settings.finalDigestEntries,
+      perKind: { gist: settings.finalDigestEntries, partial: 64, FACT: 64, OBSERVED: 64, PATCH_SUMMARY: 64, failure: 16, FAIL: 16 },
+    });
+  },
+
+  async decide(io, input): Promise<Decision> {
+    const { view } = setup(io);
+    const out = await ask(
+      io,
+      finalDecisionPrompt,
+      {
+        question: view.question,
+        ...(view.choices ? { choices: view.choices } : {}),
+        digest: (input.digest as Digest | undefined)?.text ?? '',
+        sources: [...view.sources.keys()],
+        round: input.round,
+        maxRounds: input.maxRounds,
+        mayEnqueue: input.mayEnqueue,
+      },
+      { role: 'finalizer' },
+    );
+    if (out.decision === 'more' && input.mayEnqueue) return { type: 'enqueue', tasks: out.subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) };
+    if (out.decision === 'more') throw new DelmError('MALFORMED_OUTPUT', 'the final agent asked for more work on its last round; it must answer');
+    return { type: 'answer', answer: answerWithCitations(out.answer, out.citations) };
+  },
+};

@@ -1,9 +1,10 @@
 /** What every worker host does first: attach the run's shared memory, load its model and protocol. */
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidConfigError } from '../src/errors.js';
-import { loadExport, loadModel, meterModel } from '../src/runtime/model-loader.js';
+import { loadModel, meterModel } from '../src/runtime/model-loader.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
+import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
@@ -14,8 +15,8 @@ export interface WorkerInit {
   agentId: number;
   handles: RunHandles;
   options: ResolvedSwarmOptions;
-  /** Resolved protocol module URL and export name. */
-  protocol: { module: string; export: string };
+  /** The protocol: a built-in by name, or a module URL and export of your own. */
+  protocol: ProtocolRef;
   /** The model this worker calls (the judge model for the verifier, if any). */
   model: ModelRef | undefined;
 }
@@ -50,7 +51,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   const emit = (event: WorkerEvent) => {
     if (batch.push(event) === 1) setImmediate(flush);
   };
-  const protocol = await loadExport<SwarmProtocol>(init.protocol.module, init.protocol.export);
+  const protocol = await loadProtocol(init.protocol);
   const raw = init.model === undefined ? noModel : await loadModel(init.model, init.options.prices);
   const model = meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit });
   return {

@@ -4,12 +4,13 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise } from 'xstate';
+import { z } from 'zod';
 import { verifierMachine } from '../machines/verifier.js';
-import type { Verdict, VerifierOutput } from '../machines/types.js';
+import type { Verdict, VerdictInput, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntryInput } from '../src/ledger/types.js';
-import type { ProposalEnvelope, ProtocolVerdict } from '../src/protocols/kit/protocol.js';
+import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
@@ -17,10 +18,25 @@ import { stateName } from './host-utils.js';
 /** Control surface of the verifier worker. */
 export interface VerifierControl {
   stop(reason?: string): void;
-  snapshot(): { state: string; received: number; accepted: number; rejected: number; duplicates: number };
 }
 
 const POLL_MS = 200;
+
+/** A proposal as it arrives off the channel: JSON text of an envelope whose body the protocol parses. */
+const EnvelopeSchema = z.object({ agentId: z.number().int(), taskId: z.number().int(), body: z.unknown() });
+/** The finalizer's answer, sent as a proposal with task id -1. */
+const FinalAnswerSchema = z.object({ answer: z.string() });
+/** Who a failure is attributed to when the proposal could not be read. */
+const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undefined };
+
+function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
+  try {
+    const parsed = EnvelopeSchema.safeParse(JSON.parse(String(message)));
+    return parsed.success ? { agentId: parsed.data.agentId, taskId: parsed.data.taskId, body: parsed.data.body } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs the verifier until the proposal channel is closed and drained, or it is stopped. */
 export async function runVerifier(init: WorkerInit, controlPort: MessagePort, eventsPort: MessagePort): Promise<VerifierOutput> {
@@ -30,6 +46,10 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
   if (!writer) throw new DelmError('INVALID_CONFIG', 'the verifier worker was started without the ledger write side');
   const judge = init.model === undefined ? undefined : run.model;
   const stopper = new AbortController();
+
+  // The verifier judges one proposal at a time (receive → check → commit or record), so what the
+  // last check parsed and decided is kept here for the commit that follows it.
+  let checked: { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined } | undefined;
 
   const commitEntry = (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
     if (!entry) return;
@@ -48,25 +68,24 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
         }
       }),
       checkProposal: fromPromise(async ({ input, signal }): Promise<Verdict> => {
-        let envelope: ProposalEnvelope;
-        try {
-          envelope = JSON.parse(String(input.proposal)) as ProposalEnvelope;
-        } catch {
-          return { verdict: 'reject', reason: 'proposal is not valid JSON', entry: undefined };
+        checked = undefined;
+        const envelope = parseEnvelope(input.proposal);
+        if (!envelope) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
+        const answer = FinalAnswerSchema.safeParse(envelope.body);
+        if (envelope.taskId === -1 && answer.success) {
+          checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
+          return { verdict: 'accept', reason: 'final answer' };
         }
-        const body = envelope.body as { answer?: unknown } | undefined;
-        if (envelope.taskId === -1 && typeof body?.answer === 'string') {
-          return { verdict: 'accept', reason: 'final answer', entry: { envelope, entry: { kind: 'answer', text: body.answer } } };
-        }
-        const verdict: ProtocolVerdict = await protocol.check({ ledger, model: judge, signal }, envelope);
+        const verdict = await protocol.check({ ledger, model: judge, signal }, envelope);
         if (verdict.verdict === 'duplicate') {
           emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'duplicate', reason: verdict.reason });
           control.proposalProcessed();
         }
-        return { verdict: verdict.verdict, reason: verdict.reason, entry: { envelope, entry: verdict.entry } };
+        checked = { envelope, entry: verdict.entry };
+        return { verdict: verdict.verdict, reason: verdict.reason };
       }),
-      commit: fromPromise(async ({ input }) => {
-        const { envelope, entry } = input.verdict.entry as { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined };
+      commit: fromPromise<unknown, VerdictInput>(async () => {
+        const { envelope, entry } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
         const written = commitEntry(envelope, entry);
         if (written) {
           const { level, parentId, text, chars, labels } = briefEntry(written);
@@ -76,9 +95,8 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
         return undefined;
       }),
       recordFailure: fromPromise(async ({ input }) => {
-        const packed = input.verdict.entry as { envelope?: ProposalEnvelope; entry?: LedgerEntryInput } | undefined;
-        const envelope = packed?.envelope ?? { agentId: 0, taskId: -1, body: undefined };
-        const written = commitEntry(envelope, packed?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` });
+        const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
+        const written = commitEntry(envelope, checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` });
         emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'reject', reason: input.verdict.reason, ...(written ? { entryId: written.id } : {}) });
         control.proposalProcessed();
         return undefined;
@@ -91,10 +109,6 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
     stop(reason) {
       stopper.abort(reason);
       actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
-    },
-    snapshot() {
-      const s = actor.getSnapshot();
-      return { state: stateName(s.value), received: s.context.received, accepted: s.context.accepted, rejected: s.context.rejected, duplicates: s.context.duplicates };
     },
   };
   exposeOn(api, controlPort);

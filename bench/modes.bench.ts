@@ -18,7 +18,7 @@ import type { BenchSuite, BenchTable } from './harness.js';
 
 const LATENCY_MS = 40;
 const AGENTS = 4;
-const model = { module: new URL('../src/providers/offline-latency.ts', import.meta.url).href, options: { perCallMs: LATENCY_MS } };
+const model = { provider: 'offline', latency: { perCallMs: LATENCY_MS } } as const;
 
 function table(title: string, summaries: readonly ModeSummary[], notes: string[]): BenchTable {
   return {

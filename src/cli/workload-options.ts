@@ -3,9 +3,6 @@ import path from 'node:path';
 import type { RunnerOptions } from '../modes/runner.js';
 import { positiveIntArg, UsageError } from './command.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const OFFLINE_WITH_LATENCY = new URL(`../providers/offline-latency${ext}`, import.meta.url).href;
-
 function nonNegativeArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -13,9 +10,10 @@ function nonNegativeArg(name: string, value: string | undefined): number | undef
   return n;
 }
 
-/** The model's name for display: the spec, or `offline` for the offline model with simulated latency. */
+/** The model's name for display: the spec, `offline` for the offline model with simulated latency, or the module of a custom one. */
 export function modelName(runner: RunnerOptions): string {
-  return typeof runner.model === 'object' ? 'offline' : (runner.model ?? 'offline');
+  const model = runner.model ?? 'offline';
+  return typeof model === 'string' ? model : 'provider' in model ? 'offline' : model.module;
 }
 
 /** parseArgs definitions of the shared options. */
@@ -68,7 +66,7 @@ export function resolveWorkloadOptions(values: WorkloadOptionValues, command: st
   const simulated = perCallMs !== undefined || perOutputTokenMs !== undefined;
   if (simulated && values.model && values.model !== 'offline') throw new UsageError('--latency and --token-latency simulate a model on the offline model only; a real model has its own latency');
   const runner: RunnerOptions = {
-    ...(simulated ? { model: { module: OFFLINE_WITH_LATENCY, options: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 } } } : values.model ? { model: values.model } : {}),
+    ...(simulated ? { model: { provider: 'offline', latency: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 } } } : values.model ? { model: values.model } : {}),
     ...(agents ? { agents } : {}),
     budgets: {
       ...(tokens ? { tokens } : {}),

@@ -8,6 +8,17 @@ export interface WorkerEntry {
 
 const bootstrap = new URL('../../actors/worker-entry.mjs', import.meta.url);
 
+/** Extension of delm's own modules where this copy runs: `.ts` from the sources (under tsx), `.js` from the build. */
+export const MODULE_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/**
+ * URL of one of delm's own modules, `path` written without its extension and resolved against `base`.
+ * Only what must be a URL goes through here: the module a worker thread starts from.
+ */
+export function ownModuleUrl(path: string, base: string | URL): URL {
+  return new URL(`${path}${MODULE_EXTENSION}`, base);
+}
+
 /**
  * Resolves how to start a worker for `moduleUrl`. TypeScript sources go through a small `.mjs`
  * bootstrap that registers tsx inside the worker; compiled `.js` modules run directly.

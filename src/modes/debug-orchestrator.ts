@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DelmError } from '../errors.js';
+import { registerDebugSkills } from '../protocols/debug/offline/skills.js';
 import { registerProtocolSkills } from '../protocols/delm/offline/register.js';
 import { managerPlanPrompt, managerReviewPrompt } from '../protocols/kit/prompts/orchestrator.js';
 import type { OrchestratorPlan, OrchestratorReview } from '../protocols/kit/schemas.js';
@@ -27,12 +28,12 @@ import { HubContext } from './hub-context.js';
 import type { BaselineOptions } from './options.js';
 import { sumUsage, type ModeResult } from './result.js';
 
-registerProtocolSkills();
-
 type Assignment = OrchestratorPlan['assignments'][number];
 
 /** Runs a debugging task through the orchestrator baseline. Never rejects for a stopped run. */
 export async function runDebugOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+  registerProtocolSkills();
+  registerDebugSkills();
   const meta = DebugTaskMetaSchema.safeParse(task.meta ?? {});
   if (!meta.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${meta.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   const settings = meta.data.debug;

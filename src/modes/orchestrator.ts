@@ -21,12 +21,11 @@ import { HubContext } from './hub-context.js';
 import { taskChoices, type BaselineOptions } from './options.js';
 import { sumUsage, type ModeResult } from './result.js';
 
-registerProtocolSkills();
-
 type Assignment = OrchestratorPlan['assignments'][number];
 
 /** Runs `task` through the orchestrator baseline. Never rejects for a stopped run: the reason is in the result. */
 export async function runOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: import('../runtime/events.js').SwarmEvent) => void } = {}): Promise<ModeResult> {
+  registerProtocolSkills();
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const workers = options.swarm.agents;
   const sources: PromptDocument[] = (task.sources ?? []).map((s) => ({ label: s.label, text: s.text, ...(s.title ? { title: s.title } : {}) }));

@@ -16,13 +16,12 @@ import { sumUsage, type ModeResult } from './result.js';
 import { truncateMiddle } from './truncate.js';
 import { countTokens } from '../providers/tokenizer.js';
 
-registerProtocolSkills();
-
 /** Room left in the window for the question, instructions and the answer. */
 const RESERVED_TOKENS = 2_048;
 
 /** Runs `task` as one model call. Never rejects for a stopped run: the reason is in the result. */
 export async function runSinglePass(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+  registerProtocolSkills();
   const choices = taskChoices(task);
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const model = hub.model(0, 'single');

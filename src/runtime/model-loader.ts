@@ -4,47 +4,39 @@
  * honoured, and a usage event is emitted.
  */
 import { pathToFileURL } from 'node:url';
-import { DelmError, InvalidConfigError } from '../errors.js';
+import { InvalidConfigError } from '../errors.js';
 import type { Budget, RateLimiter } from '../budget/types.js';
+import { checkModelCredentials, createModel, DEFAULT_PRICES, parseModelSpec, type PriceTable } from '../providers/index.js';
+import { withLatency } from '../providers/latency.js';
+import { createOfflineModel } from '../providers/offline.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
 import type { ModelRef } from './options.js';
 import type { UsageEvent } from './events.js';
 
-/** USD per million tokens, by model id. */
-type Prices = Record<string, { input: number; cachedInput: number; output: number }>;
-
-/** What the runtime needs of the providers module, which it loads lazily (the SDKs are slow to import). */
-interface ProvidersModule {
-  DEFAULT_PRICES: Prices;
-  parseModelSpec(spec: string): unknown;
-  createModel(spec: unknown, options?: { prices?: Prices }): LanguageModel;
-  checkModelCredentials(spec: unknown, env: NodeJS.ProcessEnv): void;
-}
-
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const providersUrl = new URL(`../providers/index${ext}`, import.meta.url).href;
-const providers = (): Promise<ProvidersModule> => import(providersUrl) as Promise<ProvidersModule>;
-
-/** Loads the model a ref names (`prices` override the default table). Module refs call the module's factory export with `options`. */
-export async function loadModel(ref: ModelRef, prices?: Prices): Promise<LanguageModel> {
-  if (typeof ref === 'object') {
-    const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
-    const mod = (await import(url)) as Record<string, unknown>;
-    const factory = mod[ref.export ?? 'createModel'];
-    if (typeof factory !== 'function') throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
-    const model = (await factory(ref.options)) as LanguageModel;
-    if (typeof model?.complete !== 'function') throw new InvalidConfigError(`model factory of ${ref.module} did not return a LanguageModel`);
-    return model;
+/**
+ * Loads the model a ref names (`prices` override the default table). Model strings and the offline
+ * model with simulated latency are built in (the provider SDKs themselves load on a model's first
+ * call); module refs call the module's factory export with `options`.
+ */
+export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<LanguageModel> {
+  if (typeof ref === 'string') return createModel(parseModelSpec(ref), prices ? { prices: { ...DEFAULT_PRICES, ...prices } } : {});
+  if ('provider' in ref) {
+    const { perCallMs, perOutputTokenMs } = ref.latency ?? {};
+    return withLatency(createOfflineModel(), { ...(perCallMs !== undefined ? { perCallMs } : {}), ...(perOutputTokenMs !== undefined ? { perOutputTokenMs } : {}) });
   }
-  const p = await providers();
-  return p.createModel(p.parseModelSpec(ref), prices ? { prices: { ...p.DEFAULT_PRICES, ...prices } } : {});
+  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
+  const mod = (await import(url)) as Record<string, unknown>;
+  const factory = mod[ref.export ?? 'createModel'];
+  if (typeof factory !== 'function') throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
+  const model = (await factory(ref.options)) as LanguageModel;
+  if (typeof model?.complete !== 'function') throw new InvalidConfigError(`model factory of ${ref.module} did not return a LanguageModel`);
+  return model;
 }
 
 /** Checks up front (before any worker starts) that a model ref can be used: a known provider and its key present. */
 export async function checkModelRef(ref: ModelRef, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (typeof ref === 'object') return;
-  const p = await providers();
-  p.checkModelCredentials(p.parseModelSpec(ref), env);
+  if (typeof ref !== 'string') return;
+  checkModelCredentials(parseModelSpec(ref), env);
 }
 
 /** What metering needs from its host. */
@@ -96,13 +88,4 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
       return result;
     },
   };
-}
-
-/** Loads a protocol module's export (default export name `protocol`). */
-export async function loadExport<T>(module: string, name: string): Promise<T> {
-  const url = module.startsWith('file:') ? module : pathToFileURL(module).href;
-  const mod = (await import(url)) as Record<string, unknown>;
-  const value = mod[name];
-  if (value === undefined) throw new DelmError('INVALID_CONFIG', `module ${module} has no export "${name}"`);
-  return value as T;
 }

@@ -1,10 +1,18 @@
 /** Swarm options: validated with zod at the boundary, complete with defaults inside. */
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
+import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
 
-/** A model: a model string (`offline`, `openai:gpt-4.1-mini`, …) or a module exporting a factory (tests, custom models). */
+const latencyMs = z.number().min(0).max(600_000);
+
+/**
+ * A model: a model string (`offline`, `openai:gpt-4.1-mini`, …), the offline model with simulated
+ * LLM latency (`{ provider: 'offline', latency: { perCallMs, perOutputTokenMs } }`: benchmarks and
+ * demos), or a module exporting a factory (tests, custom models).
+ */
 export const ModelRefSchema = z.union([
   z.string().min(1),
+  z.object({ provider: z.literal('offline'), latency: z.object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() }).strict().optional() }).strict(),
   z.object({ module: z.string().min(1), export: z.string().optional(), options: z.unknown().optional() }).strict(),
 ]);
 /** See {@link ModelRefSchema}. */
@@ -27,7 +35,7 @@ export const SwarmOptionsSchema = z
      * (the smallest complete protocol, which the scripted test models speak), `'debug'` (simultaneous
      * debugging of a workspace's failing tests), or a module of your own.
      */
-    protocol: z.union([z.enum(['delm', 'basic', 'debug']), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
+    protocol: z.union([z.enum(BUILT_IN_PROTOCOL_NAMES), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
     budgets: z
       .object({
         tokens: positiveInt.optional(),
@@ -63,7 +71,7 @@ export const SwarmOptionsSchema = z
     stopGraceMs: z.number().int().min(0).default(2_000),
   })
   .strict()
-  .refine((o) => o.judgeModel !== 'offline', {
+  .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {
     path: ['judgeModel'],
     message: 'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
   });

@@ -6,23 +6,18 @@
 import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
-import { resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
+import { ownModuleUrl, resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
 import type { SwarmEvent } from './events.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
-import type { RunTask } from '../protocols/kit/protocol.js';
+import type { ProtocolRef } from '../protocols/registry.js';
+import type { RunTask } from '../types.js';
 import { RunSupervisor, type RunResult } from './run.js';
 import type { RunSubstrate } from './substrate.js';
 
-// Sources run under tsx (.ts); the published package runs the compiled .js next to this file.
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const workerModule = new URL(`../../actors/swarm-worker${ext}`, import.meta.url);
-const BUILT_IN_PROTOCOLS = {
-  basic: new URL(`../protocols/basic/protocol${ext}`, import.meta.url).href,
-  delm: new URL(`../protocols/delm/protocol${ext}`, import.meta.url).href,
-  debug: new URL(`../protocols/debug/protocol${ext}`, import.meta.url).href,
-};
+// The one module given to piscina by URL: the entry of every agent and verifier thread.
+const workerModule = ownModuleUrl('../../actors/swarm-worker', import.meta.url);
 
 /** Options of one run. */
 export interface RunOptions {
@@ -46,7 +41,7 @@ export class Swarm {
   readonly options: ResolvedSwarmOptions;
   private readonly pool: Piscina;
   private readonly rateLimiter: SharedRateLimiter;
-  private readonly protocolRef: { module: string; export: string };
+  private readonly protocolRef: ProtocolRef;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly active = new Set<RunSupervisor>();
@@ -76,7 +71,7 @@ export class Swarm {
       ...(burstWindowMs ? { burstWindowMs } : {}),
     });
     const protocol = this.options.protocol;
-    this.protocolRef = typeof protocol === 'string' ? { module: BUILT_IN_PROTOCOLS[protocol], export: 'protocol' } : { module: protocol.module, export: protocol.export ?? 'protocol' };
+    this.protocolRef = typeof protocol === 'string' ? { builtIn: protocol } : { module: protocol.module, export: protocol.export ?? 'protocol' };
   }
 
   /**

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../../src/providers/offline.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
-import { BasicDecisionSchema, BasicStepSchema } from '../../src/protocols/basic/protocol.js';
+import { BasicDecisionSchema, BasicPlanSchema, BasicStepSchema } from '../../src/protocols/basic/protocol.js';
+import { loadModel } from '../../src/runtime/model-loader.js';
+import { resolveSwarmOptions } from '../../src/runtime/options.js';
 
 // Real text: Debian ships the licence texts (also the source of examples/multidoc).
 const gpl3 = readFileSync('/usr/share/common-licenses/GPL-3', 'utf8');
@@ -50,5 +52,19 @@ describe('the offline model (not an LLM)', () => {
 
   it('refuses a structured output it has no skill for, with a clear error', async () => {
     await expect(model.complete({ messages: [{ role: 'user', content: 'x' }], schema: BasicStepSchema, schemaName: 'haiku' })).rejects.toThrow(/no skill for "haiku"/);
+  });
+});
+
+describe('the offline model with simulated latency (a built-in model ref)', () => {
+  it('takes at least the simulated time per call and is the offline model underneath', async () => {
+    const model = await loadModel({ provider: 'offline', latency: { perCallMs: 120 } });
+    const reply = await model.complete({ messages: [{ role: 'user', content: 'Task: x' }], schema: BasicPlanSchema, schemaName: 'plan' });
+    expect(model.id).toBe('offline');
+    expect(reply.latencyMs).toBeGreaterThanOrEqual(120);
+  });
+
+  it('cannot be the judge, like the plain offline model', () => {
+    expect(() => resolveSwarmOptions({ judgeModel: { provider: 'offline', latency: { perCallMs: 1 } } })).toThrow(/cannot judge/);
+    expect(() => resolveSwarmOptions({ model: { provider: 'offline', latency: { perCallMs: -1 } } })).toThrow(/model/);
   });
 });

@@ -12,8 +12,6 @@ import { createSwarm } from '../../runtime/swarm.js';
 import { itemToTask, loadLongBenchFile } from '../../workloads/longbench.js';
 import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type CliIO, type Command } from '../command.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const OFFLINE_WITH_LATENCY = new URL(`../../providers/offline-latency${ext}`, import.meta.url).href;
 /** Simulated model latency of the demo, so agents' states can be followed by eye. */
 const DEMO_LATENCY = { perCallMs: 700, perOutputTokenMs: 2 };
 
@@ -29,7 +27,7 @@ function sampleFile(): string {
 async function runDemo(inspector: Inspector, agents: number, io: CliIO): Promise<void> {
   const file = sampleFile();
   const items = await loadLongBenchFile(file);
-  const swarm = createSwarm({ agents, model: { module: OFFLINE_WITH_LATENCY, options: DEMO_LATENCY } });
+  const swarm = createSwarm({ agents, model: { provider: 'offline', latency: DEMO_LATENCY } });
   io.out(`demo: ${items.length} questions from ${path.relative(io.cwd, file) || file}, ${agents} agents, offline model (not an LLM) with ${DEMO_LATENCY.perCallMs} ms simulated latency\n`);
   try {
     for (const [index, item] of items.entries()) {

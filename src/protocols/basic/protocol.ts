@@ -6,16 +6,18 @@
  * on its own and documents the contract by example.
  */
 import { z } from 'zod';
-import type { Decision, StepResult, UnfoldedDetail } from '../../../machines/types.js';
 import { DelmError } from '../../errors.js';
 import type { ContextLedger, LedgerEntry } from '../../ledger/types.js';
-import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../kit/protocol.js';
+import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
 
 /** A finding as the basic protocol's model proposes it. */
 export const BasicProposalSchema = z.object({
   text: z.string().min(1).max(600),
   quotes: z.array(z.object({ source: z.string(), text: z.string().min(1) })).max(5).default([]),
 });
+
+/** A finding after parsing (quotes defaulted). */
+export type BasicProposal = z.output<typeof BasicProposalSchema>;
 
 /** The model's output for one agent step. */
 export const BasicStepSchema = z.object({
@@ -85,7 +87,7 @@ function indexOf(ledger: ContextLedger): LedgerIndex {
 }
 
 /** The basic protocol (see the module comment). */
-export const protocol: SwarmProtocol = {
+export const protocol = defineProtocol<string, BasicProposal>({
   name: 'basic',
 
   async plan(task, { ledger, model, signal }) {
@@ -111,14 +113,14 @@ export const protocol: SwarmProtocol = {
     return indexOf(io.ledger).digest(DIGEST_ENTRIES);
   },
 
-  async step(io, input): Promise<StepResult> {
+  async step(io, input): Promise<StepResult<BasicProposal>> {
     const unfolded = input.unfolded.map((u) => `--- ${u.label} ---\n${String(u.detail)}`).join('\n');
     const index = indexOf(io.ledger);
     const content = [
       `Task: ${index.task}`,
       `Your sub-task: ${input.task.payload}`,
       `Sources you can unfold: ${[...index.sources.keys()].join(', ') || 'none'}`,
-      `Verified findings so far:\n${String(input.digest) || '(none)'}`,
+      `Verified findings so far:\n${input.digest || '(none)'}`,
       unfolded ? `Unfolded detail:\n${unfolded}` : '',
       input.unfoldsLeft === 0 ? 'You cannot unfold more: report findings now.' : '',
     ]
@@ -192,7 +194,7 @@ export const protocol: SwarmProtocol = {
       system: input.mayEnqueue
         ? 'You are the final agent. Answer the task from the verified findings, or ask for more sub-tasks if they are not enough.'
         : 'You are the final agent. Answer the task from the verified findings now.',
-      messages: [{ role: 'user', content: `Task: ${indexOf(io.ledger).task}\n\nVerified findings:\n${String(input.digest) || '(none)'}` }],
+      messages: [{ role: 'user', content: `Task: ${indexOf(io.ledger).task}\n\nVerified findings:\n${input.digest || '(none)'}` }],
       schema: BasicDecisionSchema,
       schemaName: 'final_decision',
       signal: io.signal,
@@ -202,7 +204,7 @@ export const protocol: SwarmProtocol = {
     if (!decision) throw new DelmError('MALFORMED_OUTPUT', 'final decision missing');
     return decision.decision === 'answer' ? { type: 'answer', answer: decision.answer } : { type: 'enqueue', tasks: decision.subTasks.map((payload) => ({ payload })) };
   },
-};
+});
 
 /** The agent IO type, re-exported for protocol authors. */
 export type { AgentIO };

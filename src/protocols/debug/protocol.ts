@@ -10,26 +10,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Decision, StepResult, UnfoldedDetail } from '../../../machines/types.js';
 import { DelmError } from '../../errors.js';
 import type { LedgerEntry, LedgerEntryInput } from '../../ledger/types.js';
 import { buildDigest, type Digest } from '../kit/digest.js';
 import { acceptedEntry, proposalText } from '../kit/entry.js';
 import { viewOf, type LedgerView } from '../kit/ledger-view.js';
-import { registerProtocolSkills } from '../delm/offline/register.js';
+import { DEBUG_SKILLS } from './offline/skills.js';
 import { CAPS } from '../kit/schemas.js';
 import { clip } from '../kit/text.js';
 import { verifyProposal } from '../kit/verify.js';
 import { countTokens } from '../../providers/tokenizer.js';
-import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../kit/protocol.js';
+import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
 import { attemptFixes, TEST_PATH } from './attempts.js';
 import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
 import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
 import { loadWorkspace } from '../../workloads/debugging/workspace.js';
-
-registerProtocolSkills();
 
 /** What a debugging run takes in `RunTask.meta`. */
 export const DebugTaskMetaSchema = z.object({
@@ -55,6 +52,9 @@ type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
 /** What travels beside a proposal: the test it is for and, for a PATCH_SUMMARY, the patch itself. */
 const DebugBodySchema = z.object({ testId: z.string().min(1), patch: patchSchema.optional(), idea: z.string().max(2_000).optional() });
+
+/** The fields `check` reads before knowing which kind of note a body is. */
+const BodyHeadSchema = z.looseObject({ kind: z.unknown(), idea: z.unknown() });
 
 // The label keeps two tests' notes about the same edit apart (the verifier drops exact repeats).
 const failNote = (label: string, idea: string) => clip(`${label} ${idea}`, CAPS.noteChars);
@@ -117,8 +117,9 @@ function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
 }
 
 /** The debugging protocol (see the module comment). */
-export const protocol: SwarmProtocol = {
+export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   name: 'debug',
+  offlineSkills: DEBUG_SKILLS,
 
   async plan(task, { ledger }) {
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
@@ -146,7 +147,7 @@ export const protocol: SwarmProtocol = {
     return buildDigest(view.level0.filter((e) => e.meta?.testId !== failure.testId));
   },
 
-  async step(io, input): Promise<StepResult> {
+  async step(io, input): Promise<StepResult<unknown>> {
     const { view, info } = infoOf(io);
     const failure = failureOf(info, input.task.payload);
     const before = Number(/after (\d+) tried patches/.exec(input.task.payload)?.[1] ?? 0);
@@ -168,7 +169,7 @@ export const protocol: SwarmProtocol = {
       failure: { testId: failure.testId, testFile: failure.testFile, output: failure.output },
       files,
       tried,
-      context: (input.digest as Digest | undefined)?.text ?? '',
+      context: input.digest.text,
       attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
       testTimeoutMs: info.settings.testTimeoutMs,
       callContext: { role: 'agent', taskId: input.task.taskId },
@@ -213,11 +214,12 @@ export const protocol: SwarmProtocol = {
       entry: { ...ctx, kind: 'failure', level: 0, text: `rejected patch for ${testId ?? 'an unnamed test'}: ${reasons[0]}\n${clip(idea, 200)}`, meta: { reasons, ...(testId ? { testId } : {}), idea } },
     });
 
-    const kind = (envelope.body as { kind?: unknown } | null)?.kind;
+    const head = BodyHeadSchema.safeParse(envelope.body);
+    const kind = head.success ? head.data.kind : undefined;
     let testResults: Map<string, boolean> | undefined;
     let output = '';
     if (kind === 'PATCH_SUMMARY') {
-      const idea = String((envelope.body as { idea?: unknown }).idea ?? '');
+      const idea = String((head.success ? head.data.idea : undefined) ?? '');
       if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
       if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
       const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });
@@ -268,4 +270,4 @@ export const protocol: SwarmProtocol = {
     );
     return { type: 'answer', answer };
   },
-};
+});

@@ -6,15 +6,14 @@
  * the offline model's protocol skills in each thread that loads it.
  */
 import { z } from 'zod';
-import type { Decision, StepResult, UnfoldedDetail } from '../../../machines/types.js';
 import { DelmError } from '../../errors.js';
 import type { LedgerEntryInput } from '../../ledger/types.js';
 import { countTokens } from '../../providers/tokenizer.js';
-import type { AgentIO, ProtocolVerdict, SwarmProtocol } from '../kit/protocol.js';
+import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
 import { buildDigest, type Digest, type DigestOptions } from '../kit/digest.js';
 import { acceptedEntry, answerWithCitations, rejectedEntry } from '../kit/entry.js';
 import { viewOf, type LedgerView } from '../kit/ledger-view.js';
-import { registerProtocolSkills } from './offline/register.js';
+import { PROTOCOL_SKILLS } from './offline/register.js';
 import { labelsMentioned } from '../kit/prompt-reader.js';
 import { agentStepPrompt } from '../kit/prompts/agent-step.js';
 import { decompositionPrompt } from '../kit/prompts/decomposition.js';
@@ -23,8 +22,6 @@ import { judgePrompt } from '../kit/prompts/judge.js';
 import type { PromptDocument, PromptTemplate } from '../kit/prompts/template.js';
 import { CAPS, type Proposal } from '../kit/schemas.js';
 import { verifyProposal } from '../kit/verify.js';
-
-registerProtocolSkills();
 
 /**
  * What a run may tune through `RunTask.meta.delm`; everything has a default. Stored with the task in
@@ -125,8 +122,9 @@ function detailOf(io: AgentIO, view: LedgerView, label: string): string {
 }
 
 /** The DeLM protocol (see the module comment). */
-export const protocol: SwarmProtocol = {
+export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   name: 'delm',
+  offlineSkills: PROTOCOL_SKILLS,
 
   async plan(task, { ledger, model, signal }) {
     const meta = task.meta ?? {};
@@ -167,7 +165,7 @@ export const protocol: SwarmProtocol = {
     return digestOf(view, { tokenBudget: settings.digestTokens, maxEntries: settings.digestEntries });
   },
 
-  async step(io, input): Promise<StepResult> {
+  async step(io, input): Promise<StepResult<unknown>> {
     const { view } = setup(io);
     // The sources a sub-task names are read with its first step: asking the model for them first
     // would cost a call and a prompt without changing what it sees.
@@ -185,8 +183,8 @@ export const protocol: SwarmProtocol = {
         question: view.question,
         ...(view.choices ? { choices: view.choices } : {}),
         subTask: input.task.payload,
-        digest: (input.digest as Digest | undefined)?.text ?? '',
-        unfoldable: unfoldableFor(view, (input.digest as Digest | undefined)?.text ?? '', shown),
+        digest: input.digest.text,
+        unfoldable: unfoldableFor(view, input.digest.text, shown),
         documents,
         unfoldsLeft: input.unfoldsLeft,
       },
@@ -258,7 +256,7 @@ export const protocol: SwarmProtocol = {
       {
         question: view.question,
         ...(view.choices ? { choices: view.choices } : {}),
-        digest: (input.digest as Digest | undefined)?.text ?? '',
+        digest: input.digest.text,
         sources: [...view.sources.keys()],
         round: input.round,
         maxRounds: input.maxRounds,
@@ -270,4 +268,4 @@ export const protocol: SwarmProtocol = {
     if (out.decision === 'more') throw new DelmError('MALFORMED_OUTPUT', 'the final agent asked for more work on its last round; it must answer');
     return { type: 'answer', answer: answerWithCitations(out.answer, out.citations) };
   },
-};
+});

@@ -1,31 +1,32 @@
 /**
  * What a swarm does at each step is a protocol: how a task becomes sub-tasks, what an agent reads and
  * asks its model, how the verifier judges a proposal and how the finalizer decides. The runtime
- * (workers, queue, ledger, machines) is the same for every protocol; a protocol is a module loaded in
- * every worker, so it must be importable by URL.
+ * (workers, queue, ledger, machines) is the same for every protocol. Built-in protocols are found by
+ * name in the registry (src/protocols/registry.ts); a protocol of your own is a module every worker
+ * imports, named by a {@link ProtocolRef}.
  */
-import type { ClaimedTask, CallModelInput, Decision, DecideInput, Digest, StepResult, UnfoldedDetail, TaskSpec } from '../../../machines/types.js';
+import type {
+  CallModelInput as MachineCallModelInput,
+  ClaimedTask,
+  Decision,
+  DecideInput as MachineDecideInput,
+  TaskSpec,
+  UnfoldedDetail,
+} from '../../../machines/types.js';
 import type { ContextLedger, LedgerEntryInput, LedgerWriter } from '../../ledger/types.js';
 import type { LanguageModel } from '../../providers/types.js';
+import type { RunTask, SourceDocument } from '../../types.js';
 
-/** A source document given with a task (a document to read, a file to debug). */
-export interface SourceDocument {
-  /** Short citation label, unique in the run (e.g. `D1`). */
-  label: string;
-  title?: string;
-  text: string;
-}
+export type { ClaimedTask, Decision, TaskSpec, UnfoldedDetail, RunTask, SourceDocument };
 
-/** What a run is asked to do. */
-export interface RunTask {
-  /** The question or instruction. */
-  prompt: string;
-  /** Sources the agents work from; stored in the ledger as level-2 raw entries before agents start. */
-  sources?: SourceDocument[];
-  /** Sub-tasks supplied by the workload; when absent, the protocol plans them (usually with one model call). */
-  subTasks?: TaskSpec[];
-  /** Workload-specific data for the protocol (choices of a multiple-choice question, a workspace path, …). */
-  meta?: Record<string, unknown>;
+/** A skill of the offline model: answers the prompts of one schema name without an LLM. */
+export type OfflineSkill = (prompt: string) => unknown;
+
+/** What `plan` may use, on the main thread before any agent starts. */
+export interface PlanIO {
+  ledger: LedgerWriter;
+  model: LanguageModel;
+  signal: AbortSignal;
 }
 
 /** What a protocol hook may use inside an agent worker. */
@@ -43,43 +44,66 @@ export interface VerifierIO {
   signal: AbortSignal;
 }
 
-/** A proposal as it travels from an agent to the verifier. */
+/** Input of `step`: the claimed task, the digest `readDigest` returned, what was unfolded so far. */
+export type CallModelInput<TDigest = unknown> = Omit<MachineCallModelInput, 'digest'> & { readonly digest: TDigest };
+
+/** Input of `decide`: the digest `finalDigest` returned, the round, and whether more work may be enqueued. */
+export type DecideInput<TDigest = unknown> = Omit<MachineDecideInput, 'digest'> & { readonly digest: TDigest };
+
+/** What one model step of an agent decided: propose findings (and follow-up sub-tasks), unfold labels, or finish. */
+export type StepResult<TProposal = unknown> =
+  | { readonly type: 'propose'; readonly proposals: readonly TProposal[]; readonly followUps?: readonly TaskSpec[]; readonly result?: string }
+  | { readonly type: 'unfold'; readonly labels: readonly string[] }
+  | { readonly type: 'done'; readonly result?: string };
+
+/**
+ * A proposal as the verifier receives it. The body crossed a thread as JSON, so `check` parses it
+ * (with the schema its `step` wrote it by) before trusting it.
+ */
 export interface ProposalEnvelope {
   agentId: number;
   taskId: number;
-  /** Protocol-defined body. */
   body: unknown;
 }
 
 /** The verifier's judgement, with the entry to write (accepted) or the failure to record (rejected). */
-export interface ProtocolVerdict {
+export interface ProtocolVerdict<TEntry extends LedgerEntryInput = LedgerEntryInput> {
   verdict: 'accept' | 'reject' | 'duplicate';
   reason: string;
   /** Entry to commit when accepted; entry describing the failure when rejected (kind `failure`). */
-  entry?: LedgerEntryInput;
+  entry?: TEntry;
 }
 
-/** The hooks of a protocol. Everything but `plan` runs inside worker threads. */
-export interface SwarmProtocol {
+/**
+ * The hooks of a protocol, typed by what its agents read (`TDigest`), what they propose (`TProposal`)
+ * and what its verifier writes (`TEntry`). Everything but `plan` runs inside worker threads.
+ */
+export interface SwarmProtocol<TDigest = unknown, TProposal = unknown, TEntry extends LedgerEntryInput = LedgerEntryInput> {
   readonly name: string;
+  /**
+   * The offline model's answers to this protocol's prompts, by schema name. The runtime registers
+   * them in every thread that loads the protocol, so the offline model can run it.
+   */
+  readonly offlineSkills?: ReadonlyArray<readonly [schemaName: string, skill: OfflineSkill]>;
   /** Main thread, before any agent starts: store the task in the ledger and return the first sub-tasks. */
-  plan(task: RunTask, io: { ledger: LedgerWriter; model: LanguageModel; signal: AbortSignal }): Promise<TaskSpec[]>;
+  plan(task: RunTask, io: PlanIO): Promise<TaskSpec[]>;
   /** What an agent reads of the ledger before thinking about `task`. */
-  readDigest(io: AgentIO, task: ClaimedTask): Promise<Digest>;
+  readDigest(io: AgentIO, task: ClaimedTask): Promise<TDigest>;
   /** One model step of an agent. */
-  step(io: AgentIO, input: CallModelInput): Promise<StepResult>;
+  step(io: AgentIO, input: CallModelInput<TDigest>): Promise<StepResult<TProposal>>;
   /** Fetch the detail behind gist labels. */
   unfold(io: AgentIO, task: ClaimedTask, labels: readonly string[]): Promise<UnfoldedDetail[]>;
   /** Verifier: judge one proposal. */
-  check(io: VerifierIO, proposal: ProposalEnvelope): Promise<ProtocolVerdict>;
+  check(io: VerifierIO, proposal: ProposalEnvelope): Promise<ProtocolVerdict<TEntry>>;
   /** Finalizer: what it reads before deciding. */
-  finalDigest(io: AgentIO, round: number): Promise<Digest>;
+  finalDigest(io: AgentIO, round: number): Promise<TDigest>;
   /** Finalizer: more work or the answer. */
-  decide(io: AgentIO, input: DecideInput): Promise<Decision>;
+  decide(io: AgentIO, input: DecideInput<TDigest>): Promise<Decision>;
 }
 
-/** How workers find a protocol: a module URL and the name of its export (default `protocol`). */
-export interface ProtocolRef {
-  module: string;
-  export?: string;
+/** Identity function that infers a protocol's types: `export const protocol = defineProtocol({ ... })`. */
+export function defineProtocol<TDigest, TProposal, TEntry extends LedgerEntryInput = LedgerEntryInput>(
+  protocol: SwarmProtocol<TDigest, TProposal, TEntry>,
+): SwarmProtocol<TDigest, TProposal, TEntry> {
+  return protocol;
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listFailingTests, searchMutationFix, singlePointMutations, type Patch } from '../../../src/workloads/debugging.js';
+import { singlePointMutations } from '../../../src/protocols/debug/offline/mutations.js';
+import { searchMutationFix } from '../../../src/protocols/debug/offline/repair.js';
+import { listFailingTests, type Patch } from '../../../src/workloads/debugging.js';
 
 const WORKSPACE = new URL('../../../examples/debug-workspace', import.meta.url).pathname;
 const FIXES = new URL('../../../examples/debug-workspace.fixes.json', import.meta.url).pathname;

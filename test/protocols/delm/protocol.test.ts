@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SharedLedger } from '../../../src/ledger/shared-ledger.js';
 import { protocol } from '../../../src/protocols/delm/protocol.js';
 import type { Digest } from '../../../src/protocols/kit/digest.js';
@@ -6,6 +6,7 @@ import { createOfflineModel } from '../../../src/providers/offline.js';
 import { createScriptedModel } from '../../../src/providers/scripted.js';
 import type { AgentIO, RunTask } from '../../../src/protocols/kit/protocol.js';
 import { createSwarm } from '../../../src/runtime/swarm.js';
+import { registerProtocolSkills } from '../../../src/protocols/delm/offline/register.js';
 
 const D1 =
   'The Apache License grants to each recipient a perpetual, worldwide, royalty-free patent license to make and use the Work. Contributors may offer support for a fee. Redistribution must keep every notice.';
@@ -39,6 +40,8 @@ async function propose(ledger: SharedLedger, body: unknown) {
 const gist = (text: string, quote: string, source = 'D1') => ({ kind: 'gist', text, quotes: [{ source, text: quote }], labels: [source] });
 
 describe('the DeLM protocol hooks', () => {
+  // The runtime registers a protocol's offline skills when it loads it; these tests call the hooks directly.
+  beforeAll(() => registerProtocolSkills());
   let ledger: SharedLedger;
   beforeEach(async () => {
     ledger = await planned();

@@ -1,26 +1,24 @@
 /**
- * Registers the DeLM protocol's offline skills with the offline model, keyed by the prompt
+ * Registers the DeLM protocol's (and the baselines') offline skills with the offline model, keyed by the prompt
  * templates' schema names. Idempotent; call it once in every thread that uses the offline model.
  */
 import { registerOfflineSkill } from '../../../providers/offline.js';
+import type { OfflineSkill } from '../../kit/protocol.js';
 import { agentStepPrompt } from '../../kit/prompts/agent-step.js';
 import { decompositionPrompt } from '../../kit/prompts/decomposition.js';
 import { finalDecisionPrompt } from '../../kit/prompts/final-decision.js';
 import { managerPlanPrompt, managerReviewPrompt, synthesisPrompt, workerPrompt } from '../../kit/prompts/orchestrator.js';
-import { patchPrompt } from '../../kit/prompts/patch.js';
 import { singlePassPrompt } from '../../kit/prompts/single-pass.js';
 import { finalDecisionSkill, reviewSkill, singlePassSkill, synthesisSkill } from './answer.js';
-import { patchSkill } from '../../debug/offline/patch.js';
 import { decompositionSkill, managerPlanSkill } from './plan.js';
 import { qaEvidenceSkill } from './qa.js';
 import { workerSkill } from './worker.js';
 
 /** Schema name → skill, for every protocol prompt the offline model can answer. */
-export const PROTOCOL_SKILLS: ReadonlyArray<readonly [string, (prompt: string) => unknown]> = [
+export const PROTOCOL_SKILLS: ReadonlyArray<readonly [string, OfflineSkill]> = [
   [agentStepPrompt.schemaName, qaEvidenceSkill],
   [decompositionPrompt.schemaName, decompositionSkill],
   [finalDecisionPrompt.schemaName, finalDecisionSkill],
-  [patchPrompt.schemaName, patchSkill],
   [managerPlanPrompt.schemaName, managerPlanSkill],
   [workerPrompt.schemaName, workerSkill],
   [synthesisPrompt.schemaName, synthesisSkill],

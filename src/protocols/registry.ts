@@ -1,0 +1,48 @@
+/**
+ * The built-in protocols, imported statically so the typechecker (and a reader) follows every edge,
+ * and the one function that turns a {@link ProtocolRef} into a protocol in any thread. Workers are
+ * told a built-in protocol by name; only a protocol of your own travels as a module URL.
+ */
+import { pathToFileURL } from 'node:url';
+import { InvalidConfigError } from '../errors.js';
+import { registerOfflineSkill } from '../providers/offline.js';
+import { protocol as basic } from './basic/protocol.js';
+import { protocol as debug } from './debug/protocol.js';
+import { protocol as delm } from './delm/protocol.js';
+import type { SwarmProtocol } from './kit/protocol.js';
+
+/** Every protocol delm ships, by the name `SwarmOptions.protocol` takes. */
+export const BUILT_IN_PROTOCOLS = { delm, basic, debug } as const satisfies Record<string, SwarmProtocol>;
+
+/** Name of a built-in protocol. */
+export type BuiltInProtocolName = keyof typeof BUILT_IN_PROTOCOLS;
+
+/** Names of the built-in protocols, for option schemas. */
+export const BUILT_IN_PROTOCOL_NAMES = Object.keys(BUILT_IN_PROTOCOLS) as [BuiltInProtocolName, ...BuiltInProtocolName[]];
+
+/** How a worker finds its protocol: a built-in by name, or a module of your own and its export. */
+export type ProtocolRef = { readonly builtIn: BuiltInProtocolName } | { readonly module: string; readonly export: string };
+
+/** Registers a protocol's offline skills in this thread (idempotent: a name maps to one skill). */
+function registerSkills(protocol: SwarmProtocol): SwarmProtocol {
+  for (const [name, skill] of protocol.offlineSkills ?? []) registerOfflineSkill(name, (prompt) => skill(prompt));
+  return protocol;
+}
+
+/** Loads the protocol a ref names and registers its offline skills in this thread. */
+export async function loadProtocol(ref: ProtocolRef): Promise<SwarmProtocol> {
+  if ('builtIn' in ref) return registerSkills(BUILT_IN_PROTOCOLS[ref.builtIn]);
+  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
+  const mod = (await import(url)) as Record<string, unknown>;
+  const value = mod[ref.export];
+  if (!isProtocol(value)) throw new InvalidConfigError(`module ${ref.module} has no protocol export "${ref.export}" (an object with name, plan, readDigest, step, unfold, check, finalDigest and decide)`);
+  return registerSkills(value);
+}
+
+const HOOKS = ['plan', 'readDigest', 'step', 'unfold', 'check', 'finalDigest', 'decide'] as const;
+
+function isProtocol(value: unknown): value is SwarmProtocol {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.name === 'string' && HOOKS.every((hook) => typeof record[hook] === 'function');
+}

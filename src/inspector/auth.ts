@@ -4,17 +4,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { InvalidConfigError } from '../errors.js';
-import { isLoopbackHost } from '../internal/loopback.js';
+import { isLoopbackHost, TokenSchema } from '../internal/loopback.js';
 
-/** Shortest token accepted: long enough not to be guessed. */
-export const MIN_TOKEN_LENGTH = 16;
+export { MIN_TOKEN_LENGTH } from '../internal/loopback.js';
 
 /** Checks the bind options: a non-loopback host needs a token; a token must be long enough. */
 export function checkBindOptions(host: string, token: string | undefined): void {
   const problems: string[] = [];
   if (!isLoopbackHost(host) && token === undefined) problems.push(`host "${host}" is not a loopback address: set a token (--token or DELM_INSPECTOR_TOKEN) so only you can read the run`);
-  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) problems.push(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
-  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) problems.push('the token must be printable ASCII without spaces');
+  if (token !== undefined) problems.push(...(TokenSchema.safeParse(token).error?.issues.map((i) => i.message) ?? []));
   if (problems.length) throw new InvalidConfigError('invalid inspector options', problems);
 }
 

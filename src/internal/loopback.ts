@@ -5,6 +5,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+
+/** Shortest bearer token accepted: long enough not to be guessed. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * The one rule for a bearer token, shared by `delm serve` and the inspector: 16 to 4096 printable
+ * ASCII characters without spaces (what an `Authorization` header can carry unchanged).
+ */
+export const TokenSchema = z
+  .string()
+  .min(MIN_TOKEN_LENGTH, `the token must be at least ${MIN_TOKEN_LENGTH} characters`)
+  .max(4_096, 'the token must be at most 4096 characters')
+  .regex(/^[\x21-\x7e]+$/, 'the token must be printable ASCII without spaces');
 
 /** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
 export function isLoopbackHost(host: string): boolean {

@@ -2,12 +2,9 @@
 import type { LedgerEntry } from '../ledger/types.js';
 import type { UsageEvent } from '../runtime/events.js';
 import type { RunResult, RunUsage, StopReason } from '../runtime/run.js';
+import type { Mode } from '../types.js';
 
-/** How a task is run. */
-export type Mode = 'delm' | 'orchestrator' | 'single';
-
-/** Every mode, in the order benchmarks show them. */
-export const MODES: readonly Mode[] = ['delm', 'orchestrator', 'single'];
+export { MODES, type Mode } from '../types.js';
 
 /** The outcome of one task in any mode: same usage, cost, wall time and answer format, so modes compare side by side. */
 export interface ModeResult {

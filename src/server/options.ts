@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import type { RunObserver } from '../inspector/hub.js';
 import type { SwarmOptions } from '../runtime/options.js';
-import { isLoopbackHost } from '../internal/loopback.js';
+import { isLoopbackHost, TokenSchema } from '../internal/loopback.js';
 
 /** One MiB: the default request body limit. */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -16,7 +16,7 @@ export const ServerOptionsSchema = z
     /** Interface to bind. Anything but a loopback address requires `token`. */
     host: z.string().min(1).default('127.0.0.1'),
     /** Bearer token every request but `GET /healthz` must carry. Required off loopback. */
-    token: z.string().min(16, 'the token must be at least 16 characters').max(4_096).regex(/^\S+$/, 'the token must not contain whitespace').optional(),
+    token: TokenSchema.optional(),
     /** Options of every swarm (agents, model, protocol, budgets, …); validated by the swarm pool. */
     swarm: z.record(z.string(), z.unknown()).default({}),
     /** Runs executing at once: one swarm (`agents + 1` worker threads) each. */

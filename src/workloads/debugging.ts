@@ -16,6 +16,4 @@ export {
   type MergeResult,
   type VerifyOptions,
 } from './debugging/verify.js';
-export { singlePointMutations, type Mutation, type MutationOptions } from '../protocols/debug/offline/mutations.js';
-export { searchMutationFix, type MutationSearchOptions, type MutationSearchResult } from '../protocols/debug/offline/repair.js';
 export { PatchError, WorkloadFileError, type PatchRejection } from './errors.js';

@@ -5,12 +5,11 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunTask } from '../protocols/kit/protocol.js';
+import type { Mode, RunTask } from '../types.js';
 import { fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
 import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
-import type { Mode } from '../modes/result.js';
 
 /** How an answer scored. `correct` is null when it cannot be told (no expected answer). */
 export interface ItemScore {

@@ -1,6 +1,6 @@
 /** A LongBench-v2 item as a run task: its context cut into documents and chunks, one sub-task per chunk. */
 import { countTokens } from '../../providers/tokenizer.js';
-import type { RunTask } from '../../protocols/kit/protocol.js';
+import type { RunTask } from '../../types.js';
 import { chunkDocuments } from './chunk.js';
 import { CHOICE_LETTERS, type LongBenchItem } from './schema.js';
 import { splitIntoDocuments } from './split.js';

@@ -1,7 +1,7 @@
 /**
  * Worker side of one agent: attaches the run's shared memory, provides the agent machine's actors
  * (queue, ledger, proposal channel, model through the protocol) and runs the machine to its end.
- * The main thread can only stop it or ask for a snapshot, over comlink.
+ * The main thread can only stop it, over comlink.
  */
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
@@ -19,7 +19,6 @@ import { stateName, sendProposal, linkSignals } from './host-utils.js';
 /** Control surface of an agent worker (served over comlink). */
 export interface AgentControl {
   stop(reason?: string): void;
-  snapshot(): { agentId: number; state: string; tasksCompleted: number; tasksFailed: number; retries: number };
 }
 
 /** Runs one agent to completion; resolves with the machine's output. */
@@ -133,10 +132,6 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
     stop(reason) {
       stopper.abort(reason);
       actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
-    },
-    snapshot() {
-      const s = actor.getSnapshot();
-      return { agentId, state: stateName(s.value), tasksCompleted: s.context.tasksCompleted, tasksFailed: s.context.tasksFailed, retries: s.context.retries };
     },
   };
   exposeOn(api, controlPort);

@@ -54,6 +54,16 @@ export class DelmError extends Error {
   }
 }
 
+/** A worker thread died (it exited, or its host threw) while running an agent or the verifier. */
+export class WorkerCrashedError extends DelmError {
+  constructor(
+    readonly agentId: number,
+    cause: unknown,
+  ) {
+    super('WORKER_CRASHED', `the worker of agent ${agentId} crashed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** Configuration or options failed validation; `issues` lists each problem with its path. */
 export class InvalidConfigError extends DelmError {
   readonly issues: readonly string[];
@@ -86,7 +96,7 @@ export class QueueFullError extends DelmError {
   ) {
     super(
       'QUEUE_FULL',
-      `task queue is full: needs ${needed} ${what} but the limit is ${limit}; raise queue.max${what === 'tasks' ? 'Tasks' : 'PayloadBytes'}`,
+      `task queue is full: needs ${needed} ${what} but the limit is ${limit}; raise queue.max${what === 'tasks' ? 'Tasks' : 'ArenaBytes'}`,
     );
   }
 }

@@ -63,7 +63,7 @@ export class SharedLedger implements LedgerWriter {
   private constructor(handle: LedgerHandle, token: number) {
     this.handle = handle;
     this.header = new Int32Array(handle.header);
-    if (this.header[H.MAGIC] !== MAGIC || this.header[H.VERSION] !== VERSION) throw new DelmError('LEDGER_CORRUPT', 'not a delm ledger handle (bad magic or version)');
+    if (this.header[H.MAGIC] !== MAGIC || this.header[H.VERSION] !== VERSION) throw new DelmError('INVALID_ARGUMENT', 'not a delm ledger handle (bad magic or version)');
     this.index = int32View(handle.index);
     this.indexF64 = float64View(handle.index);
     this.arena = Buffer.from(handle.arena);

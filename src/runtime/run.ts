@@ -8,15 +8,16 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { AgentOutput, VerifierOutput } from '../../machines/types.js';
 import type { SharedRateLimiter } from '../budget/rate-limiter.js';
-import { AbortedError, DelmError } from '../errors.js';
+import { AbortedError, DelmError, WorkerCrashedError } from '../errors.js';
 import { releaseProxy, wrapPort, type Remote } from '../internal/comlink.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import type { QueueStats } from '../queue/types.js';
 import { briefEntry, clipText, type SwarmEvent, type TaskBrief, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
-import { loadExport, loadModel, meterModel } from './model-loader.js';
+import { loadModel, meterModel } from './model-loader.js';
 import type { ResolvedSwarmOptions } from './options.js';
-import type { RunTask, SwarmProtocol } from '../protocols/kit/protocol.js';
+import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
+import type { RunTask } from '../types.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline, type TimelineSpan } from './timeline.js';
 
@@ -114,7 +115,7 @@ export class RunSupervisor {
   constructor(
     private readonly pool: Piscina,
     private readonly options: ResolvedSwarmOptions,
-    private readonly protocolRef: { module: string; export: string },
+    private readonly protocolRef: ProtocolRef,
     private readonly rateLimiter: SharedRateLimiter,
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
   ) {}
@@ -153,7 +154,7 @@ export class RunSupervisor {
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
-      const protocol = await loadExport<SwarmProtocol>(this.protocolRef.module, this.protocolRef.export);
+      const protocol = await loadProtocol(this.protocolRef);
       const model = meterModel(await loadModel(this.options.model, this.options.prices), {
         agentId: 0,
         role: 'planner',
@@ -272,7 +273,7 @@ export class RunSupervisor {
       },
       (error: unknown) => {
         this.tainted = true;
-        const message = error instanceof Error ? error.message : String(error);
+        const { message } = new WorkerCrashedError(agentId, error);
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
         this.substrate?.control.releaseFinalizer(agentId);

@@ -52,7 +52,7 @@ function withoutToken({ token: _token, ...rest }: ResolvedServerOptions): Omit<R
   return rest;
 }
 
-/** The hostname of a Host header (`[::1]:8787` → `::1`). */
+/** A listening address as the host of a URL: IPv6 in brackets (`::1` → `[::1]`), IPv4 as it is. */
 function hostForUrl(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }

@@ -26,7 +26,8 @@ import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/
 import { loadWorkspace } from '../workloads/debugging/workspace.js';
 import { HubContext } from './hub-context.js';
 import type { BaselineOptions } from './options.js';
-import { sumUsage, type ModeResult } from './result.js';
+import { orchestratedResult } from './orchestrated-result.js';
+import type { ModeResult } from './result.js';
 
 type Assignment = OrchestratorPlan['assignments'][number];
 
@@ -117,17 +118,5 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
     stopReason = hub.stopReasonOf(e);
     error = e instanceof Error ? e.message : String(e);
   }
-  hub.finish(stopReason);
-  const wallTimeMs = hub.now();
-  return {
-    mode: 'orchestrator',
-    answer,
-    stopReason,
-    error,
-    ...sumUsage(hub.calls),
-    wallTimeMs,
-    waitingShare: wallTimeMs > 0 ? Math.max(0, 1 - managerBusyMs / wallTimeMs) : 0,
-    subTasks: targets.length,
-    calls: hub.calls,
-  };
+  return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length });
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DelmError } from '../errors.js';
 import { parseConfig } from '../internal/parse.js';
-import type { Choices } from '../protocols/kit/prompts/template.js';
+import { ChoicesSchema, type Choices } from '../protocols/kit/prompts/template.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from '../runtime/options.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 
@@ -33,8 +33,6 @@ export function resolveRunnerOptions(options: RunnerOptions = {}): BaselineOptio
   const extras = parseConfig(BaselineExtrasSchema, { managerView, contextTokens }, 'invalid runner options');
   return { ...extras, swarm: resolveSwarmOptions(swarm) };
 }
-
-const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/), z.string().min(1));
 
 /** The task's multiple-choice options (`meta.choices`), validated. */
 export function taskChoices(task: RunTask): Choices | undefined {

@@ -19,7 +19,8 @@ import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { HubContext } from './hub-context.js';
 import { taskChoices, type BaselineOptions } from './options.js';
-import { sumUsage, type ModeResult } from './result.js';
+import { orchestratedResult } from './orchestrated-result.js';
+import type { ModeResult } from './result.js';
 
 type Assignment = OrchestratorPlan['assignments'][number];
 
@@ -101,17 +102,5 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
     stopReason = hub.stopReasonOf(e);
     error = e instanceof Error ? e.message : String(e);
   }
-  hub.finish(stopReason);
-  const wallTimeMs = hub.now();
-  return {
-    mode: 'orchestrator',
-    answer,
-    stopReason,
-    error,
-    ...sumUsage(hub.calls),
-    wallTimeMs,
-    waitingShare: wallTimeMs > 0 ? Math.max(0, 1 - managerBusyMs / wallTimeMs) : 0,
-    subTasks: delegated,
-    calls: hub.calls,
-  };
+  return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: delegated });
 }

@@ -3,6 +3,7 @@ import type { LedgerEntry } from '../ledger/types.js';
 import type { UsageEvent } from '../runtime/events.js';
 import type { RunResult, RunUsage, StopReason } from '../runtime/run.js';
 import type { Mode } from '../types.js';
+import { emptyUsage } from '../runtime/empty-usage.js';
 
 export { MODES, type Mode } from '../types.js';
 
@@ -37,7 +38,7 @@ export interface ModeResult {
 
 /** Sums usage events into a {@link RunUsage} and a cost. */
 export function sumUsage(calls: readonly UsageEvent[]): { usage: RunUsage; costUsd: number; maxPromptTokens: number } {
-  const usage: RunUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
+  const usage: RunUsage = emptyUsage();
   let costUsd = 0;
   let maxPromptTokens = 0;
   for (const c of calls) {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DelmError, InvalidConfigError } from '../errors.js';
 import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
+import { emptyUsage } from './empty-usage.js';
 import { EventStream } from './event-stream.js';
 import { SwarmOptionsSchema, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
@@ -67,8 +68,6 @@ export function resolveSwarmPoolOptions(options: unknown): ResolvedSwarmPoolOpti
   if (!pool.success || !swarm.success) throw new InvalidConfigError('invalid swarm pool options', issues);
   return { ...pool.data, swarm: swarm.data };
 }
-
-const ZERO_USAGE = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
 
 /** A run of the pool, from `run` until it settles. */
 interface PoolEntry {
@@ -227,7 +226,7 @@ export class SwarmPool {
       stopReason: 'aborted',
       error: undefined,
       entries: [],
-      usage: { ...ZERO_USAGE },
+      usage: emptyUsage(),
       costUsd: 0,
       wallTimeMs,
       tasks: { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 },

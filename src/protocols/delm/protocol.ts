@@ -19,7 +19,7 @@ import { agentStepPrompt } from '../kit/prompts/agent-step.js';
 import { decompositionPrompt } from '../kit/prompts/decomposition.js';
 import { finalDecisionPrompt } from '../kit/prompts/final-decision.js';
 import { judgePrompt } from '../kit/prompts/judge.js';
-import type { PromptDocument, PromptTemplate } from '../kit/prompts/template.js';
+import { ChoicesSchema, type PromptDocument, type PromptTemplate } from '../kit/prompts/template.js';
 import { CAPS, type Proposal } from '../kit/schemas.js';
 import { verifyProposal } from '../kit/verify.js';
 
@@ -44,8 +44,6 @@ export const DelmRunSettingsSchema = z
 /** Resolved per-run settings of the DeLM protocol. */
 export type DelmRunSettings = z.output<typeof DelmRunSettingsSchema>;
 
-/** Multiple-choice options, when the task has them (`RunTask.meta.choices`). */
-const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/, 'choice keys are single capital letters'), z.string().min(1)).optional();
 
 // Digest lines repeat from step to step: count each line's tokens once per thread.
 const lineTokens = new Map<string, number>();
@@ -128,7 +126,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
 
   async plan(task, { ledger, model, signal }) {
     const meta = task.meta ?? {};
-    const choices = ChoicesSchema.safeParse(meta.choices);
+    const choices = ChoicesSchema.optional().safeParse(meta.choices);
     if (!choices.success) throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${choices.error.issues[0]?.message ?? 'invalid'}`);
     const settings = DelmRunSettingsSchema.safeParse(meta.delm ?? {});
     if (!settings.success) throw new DelmError('INVALID_ARGUMENT', `task meta.delm: ${settings.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);

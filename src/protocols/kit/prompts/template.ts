@@ -3,7 +3,7 @@
  * traced to the exact prompt), the output schema and its name (the offline model picks its skill by
  * the name), the system prompt, and a pure `render` that builds the user message from sections.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Section } from '../sections.js';
 
 /** A versioned prompt template. */
@@ -29,6 +29,9 @@ export interface PromptDocument {
 
 /** Multiple-choice options keyed by letter (`{ A: '…', B: '…' }`). */
 export type Choices = Readonly<Record<string, string>>;
+
+/** A task's `meta.choices` as it must be: single capital letters, each with a non-empty text. */
+export const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/, 'choice keys are single capital letters'), z.string().min(1));
 
 /** The `choices` section, one `(X) text` line per option; nothing when there are none. */
 export function choicesSection(choices: Choices | undefined): Section[] {

@@ -153,7 +153,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
 function finish(actor: AnyActorRef): Promise<AgentOutput> {
   return new Promise((resolve, reject) => {
     actor.subscribe({
-      complete: () => resolve(actor.getSnapshot().output as AgentOutput),
+      complete: () => resolve((actor.getSnapshot() as { output: AgentOutput }).output),
       error: reject,
     });
     actor.start();

@@ -27,8 +27,8 @@ export interface AttachedRun extends AttachedSubstrate {
   options: ResolvedSwarmOptions;
   protocol: SwarmProtocol;
   model: LanguageModel;
-  emit(event: WorkerEvent): void;
-  close(): void;
+  emit: (event: WorkerEvent) => void;
+  close: () => void;
 }
 
 const noModel: LanguageModel = {

@@ -45,7 +45,7 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
   const found: Array<{ testId: string; patch: Patch; summary: string }> = [];
   let managerBusyMs = 0;
   let answer: string | undefined;
-  let stopReason: StopReason = 'no-answer';
+  let stopReason: StopReason;
   let error: string | undefined;
   let targets: DebugSubTask[] = [];
 

@@ -13,7 +13,7 @@ import { registerProtocolSkills } from '../protocols/delm/offline/register.js';
 import { managerPlanPrompt, managerReviewPrompt, workerPrompt } from '../protocols/kit/prompts/orchestrator.js';
 import type { PromptDocument } from '../protocols/kit/prompts/template.js';
 import type { OrchestratorPlan, OrchestratorReview } from '../protocols/kit/schemas.js';
-import type { ChatMessage, LanguageModel } from '../providers/types.js';
+import type { ChatMessage } from '../providers/types.js';
 import { DelmError } from '../errors.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
@@ -37,13 +37,13 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
   let managerBusyMs = 0;
   let delegated = 0;
   let answer: string | undefined;
-  let stopReason: StopReason = 'no-answer';
+  let stopReason: StopReason;
   let error: string | undefined;
 
   const askManager = async <T>(content: string, template: { system: string; schema: import('zod').ZodType<T>; schemaName: string }): Promise<T> => {
     conversation.push({ role: 'user', content });
     const t0 = Date.now();
-    const reply = await (manager as LanguageModel).complete({ system: template.system, messages: [...conversation], schema: template.schema, schemaName: template.schemaName, signal: hub.signal, context: { role: 'manager' } });
+    const reply = await manager.complete({ system: template.system, messages: [...conversation], schema: template.schema, schemaName: template.schemaName, signal: hub.signal, context: { role: 'manager' } });
     managerBusyMs += Date.now() - t0;
     if (reply.object === undefined) throw new DelmError('MALFORMED_OUTPUT', `the manager returned no ${template.schemaName}`);
     conversation.push({ role: 'assistant', content: JSON.stringify(reply.object) });

@@ -28,7 +28,8 @@ export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<Lan
   const mod = (await import(url)) as Record<string, unknown>;
   const factory = mod[ref.export ?? 'createModel'];
   if (typeof factory !== 'function') throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
-  const model = (await factory(ref.options)) as LanguageModel;
+  // A module's factory is untyped by nature: what it returns is checked below.
+  const model = (await (factory as (options: unknown) => unknown)(ref.options)) as LanguageModel;
   if (typeof model?.complete !== 'function') throw new InvalidConfigError(`model factory of ${ref.module} did not return a LanguageModel`);
   return model;
 }
@@ -59,7 +60,7 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
-      const estimate = estimateTokens(request as CompletionRequest<unknown>);
+      const estimate = estimateTokens(request);
       const reservation = options.budget?.reserve({ tokens: estimate, modelCalls: 1, costMicroUsd: 1 });
       let result: CompletionResult<T>;
       try {

@@ -59,8 +59,8 @@ export class SharedRanks {
     at += (this.size + 1) * 4;
     this.table = new Int32Array(buffer, at, this.mask + 1);
     at += (this.mask + 1) * 4;
-    this.arena = new Uint8Array(buffer, at, header[H.ARENA]!);
-    this.pattern = Buffer.from(buffer, at + header[H.ARENA]!, header[H.PATTERN]!).toString('utf8');
+    this.arena = new Uint8Array(buffer, at, header[H.ARENA]);
+    this.pattern = Buffer.from(buffer, at + header[H.ARENA]!, header[H.PATTERN]).toString('utf8');
   }
 
   /**

@@ -72,7 +72,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
     io.out(`delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`);
 
-    const progress = new Progress(io.out, io.isTTY);
+    const progress = new Progress((text) => io.out(text), io.isTTY);
     try {
       for (const mode of requested) {
         if (io.signal.aborted) break;

@@ -46,7 +46,7 @@ Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input
     const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 
-    const progress = new Progress(io.out, io.isTTY);
+    const progress = new Progress((text) => io.out(text), io.isTTY);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
     io.out(`delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`);
     let observe: ((e: import('../../runtime/events.js').SwarmEvent) => void) | undefined;

@@ -219,7 +219,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     let testResults: Map<string, boolean> | undefined;
     let output = '';
     if (kind === 'PATCH_SUMMARY') {
-      const idea = String((head.success ? head.data.idea : undefined) ?? '');
+      const idea = head.success && typeof head.data.idea === 'string' ? head.data.idea : '';
       if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
       if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
       const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });

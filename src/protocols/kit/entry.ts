@@ -85,8 +85,8 @@ export function acceptedEntry(proposal: Proposal, ctx: EntryContext = {}): Ledge
 
 /** The failure entry a rejected proposal leaves, so nobody walks into the same dead end: what it was, one-line reason first. */
 export function rejectedEntry(proposal: unknown, reasons: readonly string[], ctx: EntryContext = {}): LedgerEntryInput {
-  const what = typeof proposal === 'object' && proposal !== null && 'kind' in proposal ? String((proposal as { kind: unknown }).kind) : 'proposal';
-  const text = typeof proposal === 'object' && proposal !== null && 'text' in proposal ? String((proposal as { text: unknown }).text) : JSON.stringify(proposal) ?? '';
+  const what = typeof proposal === 'object' && proposal !== null && 'kind' in proposal ? String((proposal).kind) : 'proposal';
+  const text = typeof proposal === 'object' && proposal !== null && 'text' in proposal ? String((proposal).text) : JSON.stringify(proposal) ?? '';
   return {
     kind: 'failure',
     level: 0,

@@ -92,7 +92,7 @@ export interface Sentence {
  */
 export function splitSentences(text: string, minLength = 12): Sentence[] {
   const out: Sentence[] = [];
-  const boundary = /(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[\p{Lu}\p{N}])|\n[ \t]*\n\s*/gu;
+  const boundary = /(?<=[.!?]["')\]]?)\s+(?=["'([]?[\p{Lu}\p{N}])|\n[ \t]*\n\s*/gu;
   let from = 0;
   const push = (start: number, end: number) => {
     const raw = text.slice(start, end);

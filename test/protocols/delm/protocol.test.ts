@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SharedLedger } from '../../../src/ledger/shared-ledger.js';
 import { protocol } from '../../../src/protocols/delm/protocol.js';
-import type { Digest } from '../../../src/protocols/kit/digest.js';
 import { createOfflineModel } from '../../../src/providers/offline.js';
 import { createScriptedModel } from '../../../src/providers/scripted.js';
 import type { AgentIO, RunTask } from '../../../src/protocols/kit/protocol.js';
@@ -96,7 +95,7 @@ describe('the DeLM protocol hooks', () => {
     expect(toSummary!.detail).toBe('- Recipients get a royalty-free patent license.\n- Notices must be kept.');
     expect(toRaw!.detail).toBe(D1);
     // Summaries are unfolded, never shown in a digest.
-    const digest = (await protocol.readDigest(io, claimed)) as Digest;
+    const digest = (await protocol.readDigest(io, claimed));
     expect(digest.ids).not.toContain(summaryId);
     expect(digest.ids).toContain(gistEntry.id);
     // At most five labels a step.
@@ -154,9 +153,9 @@ describe('the DeLM protocol hooks', () => {
     expect((await propose(ledger, claim)).verdict).toBe('accept');
     expect((await propose(ledger, claim)).verdict).toBe('duplicate');
     const io: AgentIO = { agentId: 2, ledger, model, signal };
-    expect(((await protocol.readDigest(io, { taskId: 1, attempt: 1, payload: '' })) as Digest).text).toMatch(/CLAIM\] Working on the patent clause/);
+    expect(((await protocol.readDigest(io, { taskId: 1, attempt: 1, payload: '' }))).text).toMatch(/CLAIM\] Working on the patent clause/);
     await new Promise((r) => setTimeout(r, 80));
-    expect(((await protocol.readDigest(io, { taskId: 1, attempt: 1, payload: '' })) as Digest).text).not.toMatch(/CLAIM/);
+    expect(((await protocol.readDigest(io, { taskId: 1, attempt: 1, payload: '' }))).text).not.toMatch(/CLAIM/);
     expect((await propose(ledger, claim)).verdict).toBe('accept');
   });
 

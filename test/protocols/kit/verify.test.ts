@@ -15,7 +15,7 @@ const gist = (text: string, quotes: Array<{ source: string; text: string }>, mor
 
 let nextId = 0;
 function entry(input: ReturnType<typeof acceptedEntry>): LedgerEntry {
-  return { id: nextId++, level: 0, taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: 0, timestamp: 0, meta: undefined, ...input } as LedgerEntry;
+  return { id: nextId++, level: 0, taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: 0, timestamp: 0, meta: undefined, ...input };
 }
 
 describe('verifyProposal: deterministic checks', () => {

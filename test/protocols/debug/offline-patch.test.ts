@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../../../src/providers/offline.js';
 import { nextCandidate, patchSkill, rankMutations } from '../../../src/protocols/debug/offline/patch.js';
-import { registerProtocolSkills } from '../../../src/protocols/delm/offline/register.js';
+import { registerDebugSkills } from '../../../src/protocols/debug/offline/skills.js';
 import { patchPrompt } from '../../../src/protocols/kit/prompts/patch.js';
 
 const MATH = `export function clamp(x, lo, hi) {
@@ -72,7 +72,7 @@ describe('offline patch skill (mutation search)', () => {
   });
 
   it('walks the candidates step by step through the offline model until the test passes', async () => {
-    registerProtocolSkills();
+    registerDebugSkills();
     const model = createOfflineModel();
     const tried: string[] = [];
     for (let step = 0; step < 10; step++) {

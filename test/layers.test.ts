@@ -58,12 +58,45 @@ export function twoWayDependencies(graph: Map<string, Map<string, string[]>>): s
   return out;
 }
 
+/** Groups of folders that reach one another through imports (Tarjan's strongly connected components, size > 1). */
+export function importCycles(graph: Map<string, Map<string, string[]>>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of graph.get(v)?.keys() ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do group.push((w = stack.pop()!));
+      while (w !== v);
+      if (group.length > 1) cycles.push(group.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
 describe('layers', () => {
   const files = ['src', 'actors', 'machines'].flatMap((d) => sourceFiles(path.join(ROOT, d)));
 
   it('has no two folders that import each other', () => {
     expect(files.length).toBeGreaterThan(100);
     expect(twoWayDependencies(folderGraph(files))).toEqual([]);
+  });
+
+  it('has no longer cycle through several folders either', () => {
+    expect(importCycles(folderGraph(files))).toEqual([]);
   });
 
   it('reports a two-way dependency when two folders import each other', () => {
@@ -73,6 +106,14 @@ describe('layers', () => {
       ['src/c', new Map([['src/a', ['src/c/z.ts => src/a/x.ts']]])],
     ]);
     expect(twoWayDependencies(graph)).toHaveLength(1);
+    expect(importCycles(graph)).toEqual([['src/a', 'src/b']]);
+    const ring = new Map([
+      ['src/a', new Map([['src/b', ['a => b']]])],
+      ['src/b', new Map([['src/c', ['b => c']]])],
+      ['src/c', new Map([['src/a', ['c => a']]])],
+    ]);
+    expect(twoWayDependencies(ring)).toEqual([]);
+    expect(importCycles(ring)).toEqual([['src/a', 'src/b', 'src/c']]);
   });
 
   it('keeps the machines free of any import from src/ or actors/', () => {

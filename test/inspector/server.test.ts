@@ -4,8 +4,8 @@ import { agentMachine, verifierMachine } from '../../machines/index.js';
 import { InvalidConfigError } from '../../src/errors.js';
 import { startInspector, type Inspector } from '../../src/inspector/server.js';
 import { layoutChart } from '../../src/inspector/layout.js';
-import { APP_JS } from '../../src/inspector/page/app.js';
 import { PAGE_HTML } from '../../src/inspector/page/html.js';
+import { appScript } from '../../src/inspector/page/script.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 
 const opened: Inspector[] = [];
@@ -81,13 +81,15 @@ describe('inspector server', () => {
     const js = await get(new URL('app.js', inspector.url).href);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body).toBe(await appScript());
     const css = await get(new URL('app.css', inspector.url).href);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
 
-  it('ships a page script that parses and never writes HTML from data', () => {
-    expect(() => new Function(APP_JS)).not.toThrow();
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc']) expect(APP_JS).not.toContain(sink);
+  it('ships a page script that parses and never writes HTML from data', async () => {
+    const script = await appScript();
+    expect(() => new Function(script)).not.toThrow();
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc', 'process.env']) expect(script).not.toContain(sink);
     expect(PAGE_HTML).not.toContain('http://');
   });
 

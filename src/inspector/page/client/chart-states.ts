@@ -51,5 +51,5 @@ export function activeStates(machineId: string, state: string | null, known: Kno
 export function firedEdges(machineId: string, from: string, to: string, known: KnownStates): string[] {
   const sources = leafIds(machineId, from, known).flatMap(ancestors);
   const targets = leafIds(machineId, to, known).flatMap(ancestors);
-  return sources.flatMap((s) => targets.map((d) => `${s}->${d}`));
+  return [...new Set(sources.flatMap((s) => targets.map((d) => `${s}->${d}`)))];
 }

@@ -104,8 +104,9 @@ function animate(runId: string, transitions: readonly Transition[]): void {
 
 // ---------- render loop ----------
 let renderQueued = false;
-let lastQueue: { at: number; tasks: RunModel['tasks'] | null } = { at: -Infinity, tasks: null };
-let lastLedger: Pick<RunModel, 'entries' | 'rejects' | 'answer'> | null = null;
+/** What the queue and ledger panels last showed: a model (a reload makes a new one) at a revision. */
+let shownQueue: { model: RunModel | null; revision: number; at: number } = { model: null, revision: -1, at: -Infinity };
+let shownLedger: { model: RunModel | null; revision: number } = { model: null, revision: -1 };
 
 function scheduleRender(): void {
   if (renderQueued) return;
@@ -127,14 +128,13 @@ function render(): void {
   const canvas = byId<HTMLCanvasElement>('timeline');
   paintTimeline(canvas, layoutTimeline(model, now, canvas.clientWidth || 600));
   const wall = performance.now();
-  // Unchanged parts of the (immutable) model keep their identity: redraw lists only when theirs changed.
-  if (lastQueue.tasks !== model.tasks || wall - lastQueue.at > QUEUE_REFRESH_MS) {
+  if (shownQueue.model !== model || shownQueue.revision !== model.revision.tasks || wall - shownQueue.at > QUEUE_REFRESH_MS) {
     renderQueue(queueView(model), now);
-    lastQueue = { at: wall, tasks: model.tasks };
+    shownQueue = { model, revision: model.revision.tasks, at: wall };
   }
-  if (!lastLedger || lastLedger.entries !== model.entries || lastLedger.rejects !== model.rejects || lastLedger.answer !== model.answer) {
+  if (shownLedger.model !== model || shownLedger.revision !== model.revision.ledger) {
     renderLedger(model);
-    lastLedger = { entries: model.entries, rejects: model.rejects, answer: model.answer };
+    shownLedger = { model, revision: model.revision.ledger };
   }
 }
 

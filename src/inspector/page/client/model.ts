@@ -1,6 +1,7 @@
 /**
- * The page's picture of one run, rebuilt from its events: agents, queue, ledger, usage. Immutable
- * (see `reduce.ts`), so the page can tell what changed by comparing references.
+ * The page's picture of one run, rebuilt from its events: agents, queue, ledger, usage. Only
+ * `reduce.ts` writes it (in place: a long run holds 100,000s of events, and a live batch must cost
+ * what its own events cost); readers get the readonly {@link RunModel} and watch `revision`.
  */
 import type { QueueStats } from '../../../queue/types.js';
 
@@ -91,8 +92,17 @@ export interface DecisionView {
   readonly tasks: number;
 }
 
+/** Counters that move when a part of the model changes, so the page redraws only what changed. */
+export interface Revisions {
+  /** The queue's tasks. */
+  tasks: number;
+  /** Entries, rejections, the answer. */
+  ledger: number;
+}
+
 /** Everything the page shows of one run, as its events tell it. */
 export interface RunModel {
+  readonly revision: Readonly<Revisions>;
   /** Events applied so far (the index of the next one in the run's stream). */
   readonly count: number;
   /** Run time of `run.finished`, or null while running. */
@@ -120,9 +130,26 @@ export function isLive(agent: AgentView): agent is AgentView & { state: string }
   return agent.state !== null && !FINAL_STATE.test(agent.state) && agent.state !== 'crashed';
 }
 
+/** `T` without its `readonly` modifiers (one level). */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A {@link RunModel} as the reducer writes it. */
+export interface MutableRun extends Writable<Omit<RunModel, 'revision' | 'agents' | 'spans' | 'tasks' | 'entries' | 'rejects' | 'usage' | 'warnings' | 'decisions'>> {
+  revision: Revisions;
+  agents: Map<number, Writable<AgentView>>;
+  spans: Span[];
+  tasks: Map<number, Writable<TaskView>>;
+  entries: Map<number, EntryView>;
+  rejects: RejectView[];
+  usage: Writable<UsageTotals>;
+  warnings: string[];
+  decisions: DecisionView[];
+}
+
 /** A run with no events applied. */
-export function emptyRun(): RunModel {
+export function emptyRun(): MutableRun {
   return {
+    revision: { tasks: 0, ledger: 0 },
     count: 0,
     finishedAt: null,
     agents: new Map(),

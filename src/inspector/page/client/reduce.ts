@@ -1,10 +1,10 @@
 /**
- * Folds a run's events into its {@link RunModel}. Written as mutation of an immer draft; the
- * result is a new model sharing every part the events did not touch.
+ * Folds a run's events into its model, in place: each event costs the same however long the run
+ * already is. (An immer version cost 190 ms per live batch of 50 events on a run of 150,000
+ * events, against 0.03 ms in place: every batch copied the spans, tasks and entries.)
  */
-import { enableMapSet, produce, type Draft } from 'immer';
 import type { EntryBrief, SwarmEvent } from '../../../runtime/events.js';
-import { FINAL_STATE, type AgentView, type EntryView, type RunModel, type TaskView } from './model.js';
+import { FINAL_STATE, type AgentView, type EntryView, type MutableRun, type TaskView, type Writable } from './model.js';
 
 /** An agent's state change, for animating the transition on its chart. */
 export interface Transition {
@@ -13,63 +13,50 @@ export interface Transition {
   to: string;
 }
 
-/** What {@link applyEvents} returns. */
-export interface Applied {
-  run: RunModel;
-  /** The agents' state changes, in order. */
-  transitions: Transition[];
-}
-
-let mapSetEnabled = false;
-
-/** `run` with `events` applied (counted in `count`); `run` itself is left as it was. */
-export function applyEvents(run: RunModel, events: readonly SwarmEvent[]): Applied {
-  if (!mapSetEnabled) {
-    enableMapSet();
-    mapSetEnabled = true;
-  }
+/** Applies `events` to `run` (counting them in `count`); returns the agents' state changes, in order. */
+export function applyEvents(run: MutableRun, events: readonly SwarmEvent[]): Transition[] {
   const transitions: Transition[] = [];
-  const next = produce(run, (draft) => {
-    for (const event of events) {
-      if (event.type === 'agent.state') transitions.push({ agentId: event.agentId, from: draft.agents.get(event.agentId)?.state ?? null, to: event.state });
-      applyEvent(draft, event);
-    }
-    draft.count += events.length;
-  });
-  return { run: next, transitions };
+  for (const event of events) {
+    if (event.type === 'agent.state') transitions.push({ agentId: event.agentId, from: run.agents.get(event.agentId)?.state ?? null, to: event.state });
+    applyEvent(run, event);
+  }
+  run.count += events.length;
+  return transitions;
 }
 
-type RunDraft = Draft<RunModel>;
+/** Events that change the queue's tasks. */
+const TASK_EVENTS = new Set<SwarmEvent['type']>(['run.started', 'task.claimed', 'task.extended', 'task.completed', 'task.failed', 'task.enqueued', 'queue.snapshot']);
 
-function agentOf(run: RunDraft, id: number): Draft<AgentView> {
+function agentOf(run: MutableRun, id: number): Writable<AgentView> {
   let agent = run.agents.get(id);
   if (!agent) {
-    run.agents.set(id, { id, state: null, since: 0, task: null, status: null, reason: null, replaces: null });
-    agent = run.agents.get(id)!;
+    agent = { id, state: null, since: 0, task: null, status: null, reason: null, replaces: null };
+    run.agents.set(id, agent);
   }
   return agent;
 }
 
-function taskOf(run: RunDraft, id: number): Draft<TaskView> {
+function taskOf(run: MutableRun, id: number): Writable<TaskView> {
   let task = run.tasks.get(id);
   if (!task) {
-    run.tasks.set(id, { id, state: 'pending', attempts: 0, parentId: -1, payload: null, agent: null, deadline: null, leaseStart: 0, reason: null });
-    task = run.tasks.get(id)!;
+    task = { id, state: 'pending', attempts: 0, parentId: -1, payload: null, agent: null, deadline: null, leaseStart: 0, reason: null };
+    run.tasks.set(id, task);
   }
   return task;
 }
 
 /** Ends the agent's current stretch on the timeline at `at`. */
-function closeSpan(run: RunDraft, agent: Draft<AgentView>, at: number): void {
+function closeSpan(run: MutableRun, agent: Writable<AgentView>, at: number): void {
   if (agent.state !== null && !FINAL_STATE.test(agent.state)) run.spans.push({ agent: agent.id, state: agent.state, start: agent.since, end: at });
 }
 
 /** What an event says of an entry; fields it leaves out keep their earlier value. */
 type EntryUpdate = Partial<Omit<EntryBrief, 'tokenCount'>> & { entryId: number; at: number; seeded?: boolean; reason?: string };
 
-function putEntry(run: RunDraft, b: EntryUpdate): void {
+function putEntry(run: MutableRun, b: EntryUpdate): void {
   if (b.entryId < 0) return;
-  const prev: Partial<Draft<EntryView>> = run.entries.get(b.entryId) ?? {};
+  const prev: Partial<EntryView> = run.entries.get(b.entryId) ?? {};
+  run.revision.ledger++;
   run.entries.set(b.entryId, {
     id: b.entryId,
     kind: b.kind || prev.kind || '',
@@ -86,9 +73,10 @@ function putEntry(run: RunDraft, b: EntryUpdate): void {
   });
 }
 
-/** Applies one event to a draft run. */
-export function applyEvent(run: RunDraft, e: SwarmEvent): void {
+/** Applies one event to `run`. */
+export function applyEvent(run: MutableRun, e: SwarmEvent): void {
   const at = Number.isFinite(e.at) ? e.at : 0;
+  if (TASK_EVENTS.has(e.type)) run.revision.tasks++;
   switch (e.type) {
     case 'run.started':
       for (let i = 0; i < e.tasks; i++) taskOf(run, i);
@@ -170,6 +158,7 @@ export function applyEvent(run: RunDraft, e: SwarmEvent): void {
       break;
     }
     case 'reject':
+      run.revision.ledger++;
       run.rejects.push({ authorId: e.authorId, taskId: e.taskId, verdict: e.verdict, reason: e.reason, entryId: e.entryId ?? -1, at });
       if (e.entryId !== undefined) putEntry(run, { entryId: e.entryId, kind: 'failure', level: 0, taskId: e.taskId, authorId: e.authorId, reason: e.reason, at });
       break;

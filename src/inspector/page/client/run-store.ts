@@ -7,7 +7,7 @@
 import type { SwarmEvent } from '../../../runtime/events.js';
 import type { HubMessage, RunSnapshot, RunSummary } from '../../wire.js';
 import { advance, runTime, type ClockAnchor } from './clock.js';
-import { emptyRun, type RunModel } from './model.js';
+import { emptyRun, type MutableRun, type RunModel } from './model.js';
 import { applyEvents, type Transition } from './reduce.js';
 
 /** An event batch of the stream. */
@@ -16,8 +16,15 @@ export type EventBatch = Extract<HubMessage, { kind: 'events' }>;
 /** A run loaded on the page. */
 export interface LoadedRun {
   readonly summary: RunSummary;
+  /** Updated in place as batches arrive; a reload makes a new one. */
   readonly model: RunModel;
   readonly anchor: ClockAnchor;
+}
+
+interface Entry {
+  summary: RunSummary;
+  model: MutableRun;
+  anchor: ClockAnchor;
 }
 
 /** What became of a batch. */
@@ -33,7 +40,7 @@ export type BatchOutcome =
 export class RunStore {
   /** Every run the server tracks, oldest first. */
   summaries: readonly RunSummary[] = [];
-  private readonly loaded = new Map<string, LoadedRun>();
+  private readonly loaded = new Map<string, Entry>();
   private readonly loading = new Map<string, EventBatch[]>();
 
   constructor(private readonly wallNow: () => number) {}
@@ -43,7 +50,7 @@ export class RunStore {
     this.summaries = list;
     for (const summary of list) {
       const run = this.loaded.get(summary.id);
-      if (run) this.loaded.set(summary.id, { ...run, summary });
+      if (run) run.summary = summary;
     }
   }
 
@@ -76,7 +83,8 @@ export class RunStore {
 
   /** The run's events so far arrived: builds it, then applies the batches that waited. */
   loadArrived(id: string, snapshot: RunSnapshot): Transition[] {
-    const { run: model } = applyEvents(emptyRun(), snapshot.events);
+    const model = emptyRun();
+    applyEvents(model, snapshot.events);
     const waiting = this.loading.get(id) ?? [];
     this.loading.delete(id);
     this.loaded.set(id, { summary: snapshot.run, model, anchor: { clock: snapshot.clock, wall: this.wallNow() } });
@@ -102,10 +110,8 @@ export class RunStore {
       return { kind: 'gap' };
     }
     const fresh: SwarmEvent[] = batch.events.slice(run.model.count - batch.from);
-    const { run: model, transitions } = applyEvents(run.model, fresh);
-    const wall = this.wallNow();
-    const anchor = advance(run.anchor, run.summary.speed, model.finishedAt, batch.clock, wall);
-    this.loaded.set(batch.runId, { ...run, model, anchor });
+    const transitions = applyEvents(run.model, fresh);
+    run.anchor = advance(run.anchor, run.summary.speed, run.model.finishedAt, batch.clock, this.wallNow());
     return { kind: 'applied', transitions };
   }
 

@@ -1,6 +1,8 @@
 // Event sequences for the page's unit tests.
 import type { SwarmEvent } from '../../../../src/runtime/events.js';
 import type { RunSummary } from '../../../../src/inspector/wire.js';
+import { emptyRun, type MutableRun } from '../../../../src/inspector/page/client/model.js';
+import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
 
 /** A run summary as the server lists it. */
 export function summary(over: Partial<RunSummary> = {}): RunSummary {
@@ -33,3 +35,10 @@ export const RUN: SwarmEvent[] = [
   { type: 'commit', at: 410, entryId: 3, kind: 'answer', authorId: 1, taskId: -1, text: '1 finding' },
   { type: 'run.finished', at: 500, stopReason: 'answered' },
 ];
+
+/** The page's model of `events`. */
+export function runOf(events: readonly SwarmEvent[]): MutableRun {
+  const run = emptyRun();
+  applyEvents(run, events);
+  return run;
+}

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { entryBodyText, entryHeadText, kindClass, ledgerSections, rejectHeadText, unfoldChain } from '../../../../src/inspector/page/client/ledger-tree.js';
-import { emptyRun, type EntryView } from '../../../../src/inspector/page/client/model.js';
-import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
-import { RUN } from './events.js';
+import type { EntryView } from '../../../../src/inspector/page/client/model.js';
+import { RUN, runOf } from './events.js';
 
 const entry = (over: Partial<EntryView> & { id: number }): EntryView => ({ kind: 'gist', level: 0, parentId: -1, taskId: 0, authorId: 1, text: '', chars: 0, seeded: false, labels: [], reason: null, at: 0, ...over });
 const byId = (...entries: EntryView[]) => new Map(entries.map((e) => [e.id, e]));
 
 describe('ledger tree', () => {
   it('lists verified entries newest first, apart from failures, the answer and the seeded sources', () => {
-    const { run } = applyEvents(emptyRun(), [
+    const run = runOf([
       ...RUN,
       { type: 'commit', at: 600, entryId: 7, kind: 'FAIL', authorId: 2, taskId: 1, text: 'FAIL: tried x' },
       { type: 'commit', at: 601, entryId: 5, kind: 'gist', authorId: 2, taskId: 2, text: 'later' },
@@ -20,7 +19,7 @@ describe('ledger tree', () => {
     expect(sections.seeded.map((e) => e.id)).toEqual([0]);
     expect(sections.rejects.map((r) => r.entryId)).toEqual([2]);
     expect(sections.counts).toBe('3 verified entries · 1 rejected · 1 seeded (task, sources)');
-    const one = applyEvents(emptyRun(), [{ type: 'commit', at: 1, entryId: 0, kind: 'gist', authorId: 1, taskId: 0 }]).run;
+    const one = runOf([{ type: 'commit', at: 1, entryId: 0, kind: 'gist', authorId: 1, taskId: 0 }]);
     expect(ledgerSections(one).counts).toBe('1 verified entry · 0 rejected · 0 seeded (task, sources)');
   });
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { meterTexts, runOptionText, statusText } from '../../../../src/inspector/page/client/meters.js';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
-import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
-import { RUN, summary } from './events.js';
+import { RUN, runOf, summary } from './events.js';
 
 describe('meters and status', () => {
   it('shows the usage, run time, waiting share and working agents', () => {
-    const running = applyEvents(emptyRun(), RUN.slice(0, 10)).run;
+    const running = runOf(RUN.slice(0, 10));
     expect(meterTexts(running, 1234)).toEqual({
       'm-input': '100',
       'm-output': '20',
@@ -21,7 +20,7 @@ describe('meters and status', () => {
   });
 
   it('says how the run stands: finished, dropped events, the last budget warning and final decision', () => {
-    const finished = applyEvents(emptyRun(), RUN).run;
+    const finished = runOf(RUN);
     expect(statusText(summary(), emptyRun())).toBe('running');
     expect(statusText(summary({ truncated: true }), finished)).toBe('finished: answered (some events were dropped) · budget: tokens 900 / 1000 · final decision round 1: answer');
     expect(runOptionText(summary({ label: 'demo' }))).toBe('demo — running');

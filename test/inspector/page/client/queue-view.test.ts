@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRun, type TaskView } from '../../../../src/inspector/page/client/model.js';
+import type { TaskView } from '../../../../src/inspector/page/client/model.js';
 import { claimedLabel, leaseView, queueView, taskLabel } from '../../../../src/inspector/page/client/queue-view.js';
-import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
+import { runOf } from './events.js';
 
 const task = (over: Partial<TaskView> = {}): TaskView => ({ id: 3, state: 'claimed', attempts: 1, parentId: -1, payload: null, agent: 2, deadline: 5000, leaseStart: 1000, reason: null, ...over });
 
 describe('queue view', () => {
   it('counts and lists tasks by state: by id, done newest first', () => {
-    const { run } = applyEvents(emptyRun(), [
+    const run = runOf([
       { type: 'run.started', at: 0, runId: 'r', agents: 1, tasks: 6 },
       { type: 'task.claimed', at: 1, agentId: 1, taskId: 4, attempt: 1 },
       { type: 'task.claimed', at: 1, agentId: 2, taskId: 1, attempt: 1 },

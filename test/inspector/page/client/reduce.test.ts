@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
 import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
 import type { SwarmEvent } from '../../../../src/runtime/events.js';
-import { RUN } from './events.js';
+import { RUN, runOf } from './events.js';
 
 const upTo = (type: SwarmEvent['type'], nth = 1) => {
   let seen = 0;
@@ -11,7 +11,7 @@ const upTo = (type: SwarmEvent['type'], nth = 1) => {
 
 describe('the page’s event reduction', () => {
   it('builds agents, tasks, ledger, usage and the answer from a run’s events', () => {
-    const { run } = applyEvents(emptyRun(), RUN);
+    const run = runOf(RUN);
     expect(run.count).toBe(RUN.length);
     expect([...run.tasks.values()].map((t) => [t.id, t.state])).toEqual([[0, 'done'], [1, 'failed'], [2, 'pending']]);
     expect(run.tasks.get(1)).toMatchObject({ reason: 'out of attempts', deadline: null, agent: 2 });
@@ -28,7 +28,7 @@ describe('the page’s event reduction', () => {
   });
 
   it('records each stretch an agent spent in a state, closing the open ones when the run finishes', () => {
-    const { run } = applyEvents(emptyRun(), RUN);
+    const run = runOf(RUN);
     const agent1 = run.spans.filter((s) => s.agent === 1);
     expect(agent1).toEqual([
       { agent: 1, state: 'claiming', start: 1, end: 10 },
@@ -45,32 +45,30 @@ describe('the page’s event reduction', () => {
   });
 
   it('tracks a lease from its claim and its extensions, and drops it when the task ends', () => {
-    const claimed = applyEvents(emptyRun(), upTo('task.claimed')).run;
+    const claimed = runOf(upTo('task.claimed'));
     expect(claimed.tasks.get(0)).toMatchObject({ state: 'claimed', agent: 1, attempts: 1, leaseStart: 10, deadline: 5010 });
-    const extended = applyEvents(claimed, [{ type: 'task.extended', at: 4000, agentId: 1, taskId: 0, leaseMs: 5000 }]).run;
-    expect(extended.tasks.get(0)).toMatchObject({ leaseStart: 4000, deadline: 9000 });
-    const noLease = applyEvents(emptyRun(), [{ type: 'task.claimed', at: 5, agentId: 1, taskId: 4, attempt: 2 }]).run;
+    applyEvents(claimed, [{ type: 'task.extended', at: 4000, agentId: 1, taskId: 0, leaseMs: 5000 }]);
+    expect(claimed.tasks.get(0)).toMatchObject({ leaseStart: 4000, deadline: 9000 });
+    const noLease = runOf([{ type: 'task.claimed', at: 5, agentId: 1, taskId: 4, attempt: 2 }]);
     expect(noLease.tasks.get(4)).toMatchObject({ state: 'claimed', deadline: null, attempts: 2 });
   });
 
-  it('leaves the model it was given untouched and shares every part the events did not change', () => {
-    const before = applyEvents(emptyRun(), upTo('commit')).run;
-    const frozenEntries = [...before.entries.values()];
-    const { run: after } = applyEvents(before, [{ type: 'usage', at: 320, agentId: 2, role: 'agent', model: 'm', taskId: 1, inputTokens: 7, outputTokens: 1, cachedInputTokens: 0, costUsd: 0, latencyMs: 1 }]);
-    expect(before.usage.calls).toBe(1);
-    expect(after.usage.calls).toBe(2);
-    expect(after.entries).toBe(before.entries);
-    expect(after.tasks).toBe(before.tasks);
-    expect(after.spans).toBe(before.spans);
-    expect([...before.entries.values()]).toEqual(frozenEntries);
-    expect(Object.isFrozen(after.usage)).toBe(true);
-    const { run: committed } = applyEvents(after, [{ type: 'commit', at: 330, entryId: 9, kind: 'gist', authorId: 2, taskId: 1 }]);
-    expect(committed.entries).not.toBe(after.entries);
-    expect(committed.tasks).toBe(after.tasks);
+  it('moves the queue’s and the ledger’s revision only when events change them, so the page redraws only those', () => {
+    const run = runOf(upTo('commit'));
+    const before = { ...run.revision };
+    applyEvents(run, [{ type: 'usage', at: 320, agentId: 2, role: 'agent', model: 'm', taskId: 1, inputTokens: 7, outputTokens: 1, cachedInputTokens: 0, costUsd: 0, latencyMs: 1 }, { type: 'agent.state', at: 321, agentId: 2, state: 'proposing' }]);
+    expect(run.revision).toEqual(before);
+    applyEvents(run, [{ type: 'commit', at: 330, entryId: 9, kind: 'gist', authorId: 2, taskId: 1 }]);
+    expect(run.revision).toEqual({ tasks: before.tasks, ledger: before.ledger + 1 });
+    applyEvents(run, [{ type: 'task.completed', at: 331, agentId: 2, taskId: 1 }]);
+    expect(run.revision).toEqual({ tasks: before.tasks + 1, ledger: before.ledger + 1 });
+    applyEvents(run, [{ type: 'reject', at: 332, authorId: 2, taskId: 1, verdict: 'duplicate', reason: 'same as #1' }]);
+    expect(run.revision.ledger).toBe(before.ledger + 2);
+    expect(run.count).toBe(upTo('commit').length + 5);
   });
 
   it('keeps what an older record left out of a commit from what it knew before', () => {
-    const { run } = applyEvents(emptyRun(), [
+    const run = runOf([
       { type: 'ledger.seeded', at: 0, entries: [{ entryId: 4, kind: 'raw', level: 2, parentId: -1, taskId: -1, authorId: 0, text: 'src', chars: 3, labels: ['S'], tokenCount: 1 }], omitted: 0 },
       { type: 'commit', at: 9, entryId: 4, kind: 'raw', authorId: 0, taskId: -1 },
       { type: 'commit', at: 9, entryId: 5, kind: 'answer', authorId: 1, taskId: -1 },
@@ -80,7 +78,7 @@ describe('the page’s event reduction', () => {
   });
 
   it('lists each agent state change with the state it left, for the chart animation', () => {
-    const { transitions } = applyEvents(emptyRun(), upTo('agent.state', 5));
+    const transitions = applyEvents(emptyRun(), upTo('agent.state', 5));
     expect(transitions).toEqual([
       { agentId: 0, from: null, to: 'waiting' },
       { agentId: 1, from: null, to: 'claiming' },
@@ -91,7 +89,7 @@ describe('the page’s event reduction', () => {
   });
 
   it('marks a crashed agent and its replacement', () => {
-    const { run } = applyEvents(emptyRun(), [
+    const run = runOf([
       { type: 'agent.state', at: 1, agentId: 1, state: 'reading' },
       { type: 'agent.crashed', at: 5, agentId: 1, error: 'worker exited with code 1', heldTaskId: 0 },
       { type: 'agent.started', at: 6, agentId: 3, replaces: 1 },
@@ -103,7 +101,7 @@ describe('the page’s event reduction', () => {
   });
 
   it('takes task states, attempts and payloads from queue snapshots', () => {
-    const { run } = applyEvents(emptyRun(), [
+    const run = runOf([
       { type: 'task.claimed', at: 1, agentId: 1, taskId: 0, attempt: 1, leaseMs: 100 },
       { type: 'queue.snapshot', at: 2, stats: { total: 2, pending: 1, claimed: 0, done: 1, failed: 0, open: 1 }, tasks: [{ id: 0, state: 'done', attempts: 1, parentId: -1, payload: 'first' }, { id: 1, state: 'pending', attempts: 0, parentId: 0, payload: 'second' }], omitted: 0 },
       { type: 'task.enqueued', at: 3, agentId: 1, taskIds: [2, 3], parentTaskId: 1 },

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyRun } from '../../../../src/inspector/page/client/model.js';
-import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
 import { RunStore, type EventBatch } from '../../../../src/inspector/page/client/run-store.js';
-import { RUN, summary } from './events.js';
+import { RUN, runOf, summary } from './events.js';
 
 /** A store on a wall clock the test moves. */
 function store() {
@@ -11,7 +9,7 @@ function store() {
   return { wall, store: new RunStore(() => wall.now) };
 }
 const batch = (from: number, to: number, clock = RUN[to - 1]?.at ?? 0): EventBatch => ({ kind: 'events', runId: 'r1', from, events: RUN.slice(from, to), clock });
-const whole = applyEvents(emptyRun(), RUN).run;
+const whole = runOf(RUN);
 
 describe('the page’s run store', () => {
   it('applies batches that arrive while the run loads once it has loaded, skipping what the load already held', () => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
-import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
 import { COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
 import { layoutTimeline, niceStep, waitingShare, workingAgents } from '../../../../src/inspector/page/client/timeline.js';
-import { RUN } from './events.js';
+import { RUN, runOf } from './events.js';
 
-const running = applyEvents(emptyRun(), RUN.slice(0, -1)).run;
-const finished = applyEvents(emptyRun(), RUN).run;
+const running = runOf(RUN.slice(0, -1));
+const finished = runOf(RUN);
 
 describe('timeline layout', () => {
   it('gives every agent a row, the verifier first, and sizes the canvas to the rows and the axis', () => {
@@ -37,7 +36,7 @@ describe('timeline layout', () => {
     const agent2 = layout.bars.filter((b) => b.y === 4 + 2 * 16 + 2);
     const scale = 500 / now;
     expect(agent2.at(-1)).toMatchObject({ x: 70 + 20 * scale, w: expect.closeTo((now - 20) * scale, 6), colour: COLOURS.think });
-    const instant = applyEvents(emptyRun(), [{ type: 'agent.state', at: 5, agentId: 1, state: 'reading' }]).run;
+    const instant = runOf([{ type: 'agent.state', at: 5, agentId: 1, state: 'reading' }]);
     expect(layoutTimeline(instant, 5, 578).bars[0]!.w).toBe(1);
   });
 

@@ -16,7 +16,11 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 const run = promisify(execFile);
 
 /** Starts the compiled inspector in a clean child and GETs `/app.js` and `/`. */
-async function serveCompiled(): Promise<{ script: { status: number; type: string; body: string }; page: number; execArgv: string[] }> {
+async function serveCompiled(): Promise<{
+  script: { status: number; type: string; body: string };
+  page: number;
+  execArgv: string[];
+}> {
   const script = `
     const { startInspector } = await import(${JSON.stringify(new URL('src/inspector/index.js', `file://${outDir}`).href)});
     const inspector = await startInspector();
@@ -26,7 +30,12 @@ async function serveCompiled(): Promise<{ script: { status: number; type: string
     await inspector.close();
     console.log(JSON.stringify(out));`;
   const env = { ...process.env, NODE_OPTIONS: '' };
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Awaited<ReturnType<typeof serveCompiled>>;
 }
 
@@ -37,8 +46,20 @@ describe('the compiled inspector', () => {
     // The build's tsc step, for the inspector's module graph only (test/runtime/compiled.test.ts compiles everything).
     mkdirSync(outDir, { recursive: true });
     const tsconfig = `${outDir}tsconfig.json`;
-    writeFileSync(tsconfig, JSON.stringify({ extends: `${root}tsconfig.build.json`, compilerOptions: { outDir }, include: [], files: [`${root}src/inspector/index.ts`] }));
-    await run(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', tsconfig], { cwd: root });
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: `${root}tsconfig.build.json`,
+        compilerOptions: { outDir },
+        include: [],
+        files: [`${root}src/inspector/index.ts`],
+      }),
+    );
+    await run(
+      process.execPath,
+      [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', tsconfig],
+      { cwd: root },
+    );
     await run(process.execPath, ['--import', 'tsx', 'scripts/build-inspector-page.ts', outDir], { cwd: root });
     const built = readFileSync(bundleFile, 'utf8');
     expect(built).toBe(await bundleAppScript());
@@ -56,6 +77,8 @@ describe('the compiled inspector', () => {
     const missing = await serveCompiled();
     expect(missing.page).toBe(200);
     expect(missing.script.status).toBe(500);
-    expect(JSON.parse(missing.script.body)).toMatchObject({ error: { code: 'PAGE_SCRIPT_UNAVAILABLE', message: expect.stringMatching(/npm run build/) } });
+    expect(JSON.parse(missing.script.body)).toMatchObject({
+      error: { code: 'PAGE_SCRIPT_UNAVAILABLE', message: expect.stringMatching(/npm run build/) },
+    });
   }, 300_000);
 });

@@ -16,13 +16,18 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The page's script, bundled now from the sources. */
 export async function bundleAppScript(): Promise<string> {
   if (!existsSync(ENTRY)) {
-    throw new InspectorPageError(`the inspector page's script is not built and its sources are not here (${ENTRY}): run \`npm run build\``);
+    throw new InspectorPageError(
+      `the inspector page's script is not built and its sources are not here (${ENTRY}): run \`npm run build\``,
+    );
   }
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');
   } catch (error) {
-    throw new InspectorPageError('bundling the inspector page from its sources needs esbuild (a devDependency): run `npm install`', { cause: error });
+    throw new InspectorPageError(
+      'bundling the inspector page from its sources needs esbuild (a devDependency): run `npm install`',
+      { cause: error },
+    );
   }
   try {
     const result = await esbuild.build({

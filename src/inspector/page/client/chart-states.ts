@@ -41,9 +41,14 @@ export function leafIds(machineId: string, state: string | null, known?: KnownSt
 }
 
 /** The states to mark for a state value: each leaf `active-leaf`, their ancestors `active`. */
-export function activeStates(machineId: string, state: string | null, known: KnownStates): Array<[id: string, cls: 'active' | 'active-leaf']> {
+export function activeStates(
+  machineId: string,
+  state: string | null,
+  known: KnownStates,
+): Array<[id: string, cls: 'active' | 'active-leaf']> {
   const out: Array<[string, 'active' | 'active-leaf']> = [];
-  for (const leaf of leafIds(machineId, state, known)) ancestors(leaf).forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
+  for (const leaf of leafIds(machineId, state, known))
+    ancestors(leaf).forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
   return out;
 }
 

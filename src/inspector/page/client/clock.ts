@@ -17,6 +17,12 @@ export function runTime(anchor: ClockAnchor, speed: number, finishedAt: number |
 }
 
 /** The anchor after the server reported run time `clock`: moved only forward, never back. */
-export function advance(anchor: ClockAnchor, speed: number, finishedAt: number | null, clock: number, wallNow: number): ClockAnchor {
+export function advance(
+  anchor: ClockAnchor,
+  speed: number,
+  finishedAt: number | null,
+  clock: number,
+  wallNow: number,
+): ClockAnchor {
   return clock > runTime(anchor, speed, finishedAt, wallNow) ? { clock, wall: wallNow } : anchor;
 }

@@ -41,7 +41,7 @@ export type UnfoldStep = { entry: EntryView } | { missing: number };
 export function unfoldChain(entries: ReadonlyMap<number, EntryView>, entry: EntryView): UnfoldStep[] {
   const chain: UnfoldStep[] = [];
   const seen = new Set([entry.id]);
-  for (let p = entry.parentId; p >= 0 && !seen.has(p); ) {
+  for (let p = entry.parentId; p >= 0 && !seen.has(p);) {
     seen.add(p);
     const parent = entries.get(p);
     if (!parent) {

@@ -44,7 +44,8 @@ function setConnection(text: string, cls: 'ok' | 'bad' | ''): void {
 }
 
 function reportLoadError(what: string, error: unknown): void {
-  if (error instanceof UnauthorizedError) setBanner('This inspector needs its token: open the address with ?token=<the token it was started with>.');
+  if (error instanceof UnauthorizedError)
+    setBanner('This inspector needs its token: open the address with ?token=<the token it was started with>.');
   else setBanner(`${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
@@ -128,7 +129,11 @@ function render(): void {
   const canvas = byId<HTMLCanvasElement>('timeline');
   paintTimeline(canvas, layoutTimeline(model, now, canvas.clientWidth || 600));
   const wall = performance.now();
-  if (shownQueue.model !== model || shownQueue.revision !== model.revision.tasks || wall - shownQueue.at > QUEUE_REFRESH_MS) {
+  if (
+    shownQueue.model !== model ||
+    shownQueue.revision !== model.revision.tasks ||
+    wall - shownQueue.at > QUEUE_REFRESH_MS
+  ) {
     renderQueue(queueView(model), now);
     shownQueue = { model, revision: model.revision.tasks, at: wall };
   }

@@ -28,7 +28,8 @@ export function readRuns(value: unknown): RunSummary[] {
  * page loads the run again).
  */
 export function readBatch(value: unknown): EventBatch {
-  if (!isObject(value) || typeof value.runId !== 'string' || !Array.isArray(value.events)) throw new BadMessageError('an event batch without a run id or events');
+  if (!isObject(value) || typeof value.runId !== 'string' || !Array.isArray(value.events))
+    throw new BadMessageError('an event batch without a run id or events');
   if (!value.events.every(isEvent)) throw new BadMessageError('an event batch with something other than events in it');
   const from = typeof value.from === 'number' && Number.isInteger(value.from) && value.from >= 0 ? value.from : 0;
   const clock = typeof value.clock === 'number' && Number.isFinite(value.clock) ? value.clock : 0;
@@ -39,7 +40,8 @@ export function readBatch(value: unknown): EventBatch {
 export function readSnapshot(value: unknown): RunSnapshot {
   if (!isObject(value) || !isSummary(value.run)) throw new BadMessageError('a run snapshot without its run');
   const events = value.events;
-  if (!Array.isArray(events) || !events.every(isEvent)) throw new BadMessageError('a run snapshot with something other than events in it');
+  if (!Array.isArray(events) || !events.every(isEvent))
+    throw new BadMessageError('a run snapshot with something other than events in it');
   const clock = typeof value.clock === 'number' && Number.isFinite(value.clock) ? value.clock : 0;
   return { run: value.run, events, clock };
 }

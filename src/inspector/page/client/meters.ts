@@ -34,4 +34,3 @@ export function statusText(summary: RunSummary, run: RunModel): string {
 export function runOptionText(summary: RunSummary): string {
   return `${summary.label} — ${summary.status === 'finished' ? `finished: ${summary.stopReason ?? ''}` : 'running'}`;
 }
-

@@ -134,7 +134,9 @@ export function isLive(agent: AgentView): agent is AgentView & { state: string }
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A {@link RunModel} as the reducer writes it. */
-export interface MutableRun extends Writable<Omit<RunModel, 'revision' | 'agents' | 'spans' | 'tasks' | 'entries' | 'rejects' | 'usage' | 'warnings' | 'decisions'>> {
+export interface MutableRun extends Writable<
+  Omit<RunModel, 'revision' | 'agents' | 'spans' | 'tasks' | 'entries' | 'rejects' | 'usage' | 'warnings' | 'decisions'>
+> {
   revision: Revisions;
   agents: Map<number, Writable<AgentView>>;
   spans: Span[];

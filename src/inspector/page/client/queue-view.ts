@@ -26,7 +26,15 @@ export function queueView(run: RunModel): QueueView {
   for (const t of run.tasks.values()) if (isListed(t.state)) lists[t.state].push(t);
   for (const state of LISTED) lists[state].sort((a, b) => a.id - b.id);
   lists.done.reverse();
-  return { counts: { pending: lists.pending.length, claimed: lists.claimed.length, done: lists.done.length, failed: lists.failed.length }, lists };
+  return {
+    counts: {
+      pending: lists.pending.length,
+      claimed: lists.claimed.length,
+      done: lists.done.length,
+      failed: lists.failed.length,
+    },
+    lists,
+  };
 }
 
 /** A lease as drawn: the share of it left (0–100 %), how urgent, and the text beside it. */

@@ -17,7 +17,8 @@ export interface Transition {
 export function applyEvents(run: MutableRun, events: readonly SwarmEvent[]): Transition[] {
   const transitions: Transition[] = [];
   for (const event of events) {
-    if (event.type === 'agent.state') transitions.push({ agentId: event.agentId, from: run.agents.get(event.agentId)?.state ?? null, to: event.state });
+    if (event.type === 'agent.state')
+      transitions.push({ agentId: event.agentId, from: run.agents.get(event.agentId)?.state ?? null, to: event.state });
     applyEvent(run, event);
   }
   run.count += events.length;
@@ -25,7 +26,15 @@ export function applyEvents(run: MutableRun, events: readonly SwarmEvent[]): Tra
 }
 
 /** Events that change the queue's tasks. */
-const TASK_EVENTS = new Set<SwarmEvent['type']>(['run.started', 'task.claimed', 'task.extended', 'task.completed', 'task.failed', 'task.enqueued', 'queue.snapshot']);
+const TASK_EVENTS = new Set<SwarmEvent['type']>([
+  'run.started',
+  'task.claimed',
+  'task.extended',
+  'task.completed',
+  'task.failed',
+  'task.enqueued',
+  'queue.snapshot',
+]);
 
 function agentOf(run: MutableRun, id: number): Writable<AgentView> {
   let agent = run.agents.get(id);
@@ -39,7 +48,17 @@ function agentOf(run: MutableRun, id: number): Writable<AgentView> {
 function taskOf(run: MutableRun, id: number): Writable<TaskView> {
   let task = run.tasks.get(id);
   if (!task) {
-    task = { id, state: 'pending', attempts: 0, parentId: -1, payload: null, agent: null, deadline: null, leaseStart: 0, reason: null };
+    task = {
+      id,
+      state: 'pending',
+      attempts: 0,
+      parentId: -1,
+      payload: null,
+      agent: null,
+      deadline: null,
+      leaseStart: 0,
+      reason: null,
+    };
     run.tasks.set(id, task);
   }
   return task;
@@ -47,11 +66,17 @@ function taskOf(run: MutableRun, id: number): Writable<TaskView> {
 
 /** Ends the agent's current stretch on the timeline at `at`. */
 function closeSpan(run: MutableRun, agent: Writable<AgentView>, at: number): void {
-  if (agent.state !== null && !FINAL_STATE.test(agent.state)) run.spans.push({ agent: agent.id, state: agent.state, start: agent.since, end: at });
+  if (agent.state !== null && !FINAL_STATE.test(agent.state))
+    run.spans.push({ agent: agent.id, state: agent.state, start: agent.since, end: at });
 }
 
 /** What an event says of an entry; fields it leaves out keep their earlier value. */
-type EntryUpdate = Partial<Omit<EntryBrief, 'tokenCount'>> & { entryId: number; at: number; seeded?: boolean; reason?: string };
+type EntryUpdate = Partial<Omit<EntryBrief, 'tokenCount'>> & {
+  entryId: number;
+  at: number;
+  seeded?: boolean;
+  reason?: string;
+};
 
 function putEntry(run: MutableRun, b: EntryUpdate): void {
   if (b.entryId < 0) return;
@@ -159,8 +184,24 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
     }
     case 'reject':
       run.revision.ledger++;
-      run.rejects.push({ authorId: e.authorId, taskId: e.taskId, verdict: e.verdict, reason: e.reason, entryId: e.entryId ?? -1, at });
-      if (e.entryId !== undefined) putEntry(run, { entryId: e.entryId, kind: 'failure', level: 0, taskId: e.taskId, authorId: e.authorId, reason: e.reason, at });
+      run.rejects.push({
+        authorId: e.authorId,
+        taskId: e.taskId,
+        verdict: e.verdict,
+        reason: e.reason,
+        entryId: e.entryId ?? -1,
+        at,
+      });
+      if (e.entryId !== undefined)
+        putEntry(run, {
+          entryId: e.entryId,
+          kind: 'failure',
+          level: 0,
+          taskId: e.taskId,
+          authorId: e.authorId,
+          reason: e.reason,
+          at,
+        });
       break;
     case 'usage':
       run.usage.input += e.inputTokens;

@@ -61,7 +61,13 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
   const bar = (agent: number, state: string, start: number, end: number) => {
     const r = row.get(agent);
     if (r === undefined) return;
-    bars.push({ x: LABEL_W + start * scale, y: TOP + r * ROW_H + 2, w: Math.max(1, (end - start) * scale), h: ROW_H - 4, colour: COLOURS[categoryOf(agent, state)] });
+    bars.push({
+      x: LABEL_W + start * scale,
+      y: TOP + r * ROW_H + 2,
+      w: Math.max(1, (end - start) * scale),
+      h: ROW_H - 4,
+      colour: COLOURS[categoryOf(agent, state)],
+    });
   };
   for (const s of run.spans) bar(s.agent, s.state, s.start, s.end);
   if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) bar(a.id, a.state, a.since, now);
@@ -70,7 +76,10 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
   const ticks: TimelineLayout['ticks'] = [];
   for (let t = 0; t <= span; t += step) {
     const x = LABEL_W + t * scale;
-    ticks.push({ mark: { x, y: axisY, w: 1, h: 4 }, label: { text: `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`, x: x + 2, y: axisY + 13 } });
+    ticks.push({
+      mark: { x, y: axisY, w: 1, h: 4 },
+      label: { text: `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`, x: x + 2, y: axisY + 13 },
+    });
   }
   return { width, height, rows, bars, ticks };
 }

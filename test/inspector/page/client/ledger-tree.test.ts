@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { entryBodyText, entryHeadText, kindClass, ledgerSections, rejectHeadText, unfoldChain } from '../../../../src/inspector/page/client/ledger-tree.js';
+import {
+  entryBodyText,
+  entryHeadText,
+  kindClass,
+  ledgerSections,
+  rejectHeadText,
+  unfoldChain,
+} from '../../../../src/inspector/page/client/ledger-tree.js';
 import type { EntryView } from '../../../../src/inspector/page/client/model.js';
 import { RUN, runOf } from './events.js';
 
-const entry = (over: Partial<EntryView> & { id: number }): EntryView => ({ kind: 'gist', level: 0, parentId: -1, taskId: 0, authorId: 1, text: '', chars: 0, seeded: false, labels: [], reason: null, at: 0, ...over });
+const entry = (over: Partial<EntryView> & { id: number }): EntryView => ({
+  kind: 'gist',
+  level: 0,
+  parentId: -1,
+  taskId: 0,
+  authorId: 1,
+  text: '',
+  chars: 0,
+  seeded: false,
+  labels: [],
+  reason: null,
+  at: 0,
+  ...over,
+});
 const byId = (...entries: EntryView[]) => new Map(entries.map((e) => [e.id, e]));
 
 describe('ledger tree', () => {
@@ -24,7 +44,11 @@ describe('ledger tree', () => {
   });
 
   it('unfolds an entry into its more detailed levels, in order', () => {
-    const entries = byId(entry({ id: 3, parentId: 2 }), entry({ id: 2, parentId: 1, level: 1 }), entry({ id: 1, level: 2 }));
+    const entries = byId(
+      entry({ id: 3, parentId: 2 }),
+      entry({ id: 2, parentId: 1, level: 1 }),
+      entry({ id: 1, level: 2 }),
+    );
     expect(unfoldChain(entries, entries.get(3)!)).toEqual([{ entry: entries.get(2) }, { entry: entries.get(1) }]);
     expect(unfoldChain(entries, entries.get(1)!)).toEqual([]);
   });
@@ -39,11 +63,15 @@ describe('ledger tree', () => {
   });
 
   it('heads an entry with its id, labels, author, task and level, and says how much text was clipped', () => {
-    expect(entryHeadText(entry({ id: 4, labels: ['D1', 'D2'], authorId: 2, taskId: 3 }))).toBe(' #4 · [D1, D2] · agent 2 · task #3 · level 0');
+    expect(entryHeadText(entry({ id: 4, labels: ['D1', 'D2'], authorId: 2, taskId: 3 }))).toBe(
+      ' #4 · [D1, D2] · agent 2 · task #3 · level 0',
+    );
     expect(entryHeadText(entry({ id: 0, authorId: 0, taskId: 0, seeded: true, level: 2 }))).toBe(' #0 · level 2');
     expect(entryBodyText(entry({ id: 1, text: 'abc', chars: 1503 }))).toBe('abc (1,500 more characters in the ledger)');
     expect(entryBodyText(entry({ id: 1, text: '', reason: 'no quote' }))).toBe('no quote');
-    expect(rejectHeadText({ authorId: 2, taskId: 1, verdict: 'duplicate', reason: 'r', entryId: -1, at: 0 })).toBe('duplicate · agent 2 · task #1');
+    expect(rejectHeadText({ authorId: 2, taskId: 1, verdict: 'duplicate', reason: 'r', entryId: -1, at: 0 })).toBe(
+      'duplicate · agent 2 · task #1',
+    );
   });
 
   it('makes a class name of a kind from letters and underscores only', () => {

@@ -22,8 +22,12 @@ describe('meters and status', () => {
   it('says how the run stands: finished, dropped events, the last budget warning and final decision', () => {
     const finished = runOf(RUN);
     expect(statusText(summary(), emptyRun())).toBe('running');
-    expect(statusText(summary({ truncated: true }), finished)).toBe('finished: answered (some events were dropped) · budget: tokens 900 / 1000 · final decision round 1: answer');
+    expect(statusText(summary({ truncated: true }), finished)).toBe(
+      'finished: answered (some events were dropped) · budget: tokens 900 / 1000 · final decision round 1: answer',
+    );
     expect(runOptionText(summary({ label: 'demo' }))).toBe('demo — running');
-    expect(runOptionText(summary({ label: 'demo', status: 'finished', stopReason: 'answered' }))).toBe('demo — finished: answered');
+    expect(runOptionText(summary({ label: 'demo', status: 'finished', stopReason: 'answered' }))).toBe(
+      'demo — finished: answered',
+    );
   });
 });

@@ -3,7 +3,18 @@ import type { TaskView } from '../../../../src/inspector/page/client/model.js';
 import { claimedLabel, leaseView, queueView, taskLabel } from '../../../../src/inspector/page/client/queue-view.js';
 import { runOf } from './events.js';
 
-const task = (over: Partial<TaskView> = {}): TaskView => ({ id: 3, state: 'claimed', attempts: 1, parentId: -1, payload: null, agent: 2, deadline: 5000, leaseStart: 1000, reason: null, ...over });
+const task = (over: Partial<TaskView> = {}): TaskView => ({
+  id: 3,
+  state: 'claimed',
+  attempts: 1,
+  parentId: -1,
+  payload: null,
+  agent: 2,
+  deadline: 5000,
+  leaseStart: 1000,
+  reason: null,
+  ...over,
+});
 
 describe('queue view', () => {
   it('counts and lists tasks by state: by id, done newest first', () => {

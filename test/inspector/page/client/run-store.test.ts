@@ -8,7 +8,13 @@ function store() {
   const wall = { now: 1000 };
   return { wall, store: new RunStore(() => wall.now) };
 }
-const batch = (from: number, to: number, clock = RUN[to - 1]?.at ?? 0): EventBatch => ({ kind: 'events', runId: 'r1', from, events: RUN.slice(from, to), clock });
+const batch = (from: number, to: number, clock = RUN[to - 1]?.at ?? 0): EventBatch => ({
+  kind: 'events',
+  runId: 'r1',
+  from,
+  events: RUN.slice(from, to),
+  clock,
+});
 const whole = runOf(RUN);
 
 describe('the page’s run store', () => {
@@ -68,7 +74,9 @@ describe('the page’s run store', () => {
   });
 
   it('ends with the same model however the stream is cut into batches, overlapping or not, and whenever the load lands', () => {
-    const cuts = fc.uniqueArray(fc.integer({ min: 1, max: RUN.length - 1 }), { maxLength: 8 }).map((xs) => [0, ...xs.sort((a, b) => a - b), RUN.length]);
+    const cuts = fc
+      .uniqueArray(fc.integer({ min: 1, max: RUN.length - 1 }), { maxLength: 8 })
+      .map((xs) => [0, ...xs.sort((a, b) => a - b), RUN.length]);
     fc.assert(
       fc.property(cuts, fc.nat(), fc.nat({ max: 3 }), (bounds, loadAt, overlap) => {
         const { store: s } = store();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
 import { COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
-import { layoutTimeline, niceStep, waitingShare, workingAgents } from '../../../../src/inspector/page/client/timeline.js';
+import {
+  layoutTimeline,
+  niceStep,
+  waitingShare,
+  workingAgents,
+} from '../../../../src/inspector/page/client/timeline.js';
 import { RUN, runOf } from './events.js';
 
 const running = runOf(RUN.slice(0, -1));
@@ -35,7 +40,11 @@ describe('timeline layout', () => {
     const layout = layoutTimeline(running, now, 578);
     const agent2 = layout.bars.filter((b) => b.y === 4 + 2 * 16 + 2);
     const scale = 500 / now;
-    expect(agent2.at(-1)).toMatchObject({ x: 70 + 20 * scale, w: expect.closeTo((now - 20) * scale, 6), colour: COLOURS.think });
+    expect(agent2.at(-1)).toMatchObject({
+      x: 70 + 20 * scale,
+      w: expect.closeTo((now - 20) * scale, 6),
+      colour: COLOURS.think,
+    });
     const instant = runOf([{ type: 'agent.state', at: 5, agentId: 1, state: 'reading' }]);
     expect(layoutTimeline(instant, 5, 578).bars[0]!.w).toBe(1);
   });
@@ -44,7 +53,15 @@ describe('timeline layout', () => {
     const layout = layoutTimeline(finished, 500, 578);
     expect(layout.ticks.map((t) => t.label.text)).toEqual(['0.0 s', '0.1 s', '0.2 s', '0.3 s', '0.4 s', '0.5 s']);
     expect(layout.ticks.map((t) => t.mark.x)).toEqual([70, 170, 270, 370, 470, 570]);
-    expect(layoutTimeline(finished, 95_000, 578).ticks.map((t) => t.label.text)).toEqual(['0 s', '15 s', '30 s', '45 s', '60 s', '75 s', '90 s']);
+    expect(layoutTimeline(finished, 95_000, 578).ticks.map((t) => t.label.text)).toEqual([
+      '0 s',
+      '15 s',
+      '30 s',
+      '45 s',
+      '60 s',
+      '75 s',
+      '90 s',
+    ]);
     expect([niceStep(0), niceStep(51), niceStep(12_000), niceStep(10_000_000)]).toEqual([50, 100, 15_000, 1_800_000]);
   });
 

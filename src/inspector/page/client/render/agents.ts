@@ -58,8 +58,11 @@ export class AgentCards {
       this.cards.clear();
       this.runId = runId;
     }
-    const ids = [...run.agents.keys()].filter((id) => id >= 0).sort((a, b) => Number(a === 0) - Number(b === 0) || a - b);
-    if (!ids.length && !this.grid.firstChild) this.grid.appendChild(el('p', 'empty', 'Waiting for the agents to start…'));
+    const ids = [...run.agents.keys()]
+      .filter((id) => id >= 0)
+      .sort((a, b) => Number(a === 0) - Number(b === 0) || a - b);
+    if (!ids.length && !this.grid.firstChild)
+      this.grid.appendChild(el('p', 'empty', 'Waiting for the agents to start…'));
     for (const id of ids) {
       let card = this.cards.get(id);
       if (!card) {

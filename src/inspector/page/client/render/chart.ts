@@ -22,7 +22,9 @@ export function drawChart(chart: LaidOutChart): DrawnChart {
     const g = svg('g', { class: `state ${s.type}`, 'data-state': s.id });
     const atomic = s.type === 'atomic' || s.type === 'final';
     g.appendChild(svg('rect', { x: s.x, y: s.y, width: s.width, height: s.height, rx: atomic ? 7 : 9 }));
-    const at = atomic ? { x: s.x + s.width / 2, y: s.y + s.height / 2 + 4, 'text-anchor': 'middle' } : { x: s.x + 8, y: s.y + 15 };
+    const at = atomic
+      ? { x: s.x + s.width / 2, y: s.y + s.height / 2 + 4, 'text-anchor': 'middle' }
+      : { x: s.x + 8, y: s.y + 15 };
     g.appendChild(svg('text', at, s.key + (s.type === 'parallel' ? ' (parallel)' : '')));
     g.appendChild(svg('title', {}, s.id));
     root.appendChild(g);
@@ -30,7 +32,11 @@ export function drawChart(chart: LaidOutChart): DrawnChart {
   }
   for (const e of chart.edges) {
     if (!e.points.length) continue;
-    const line = svg('polyline', { points: pointsAttr(e.points), class: `edge${e.error ? ' error' : ''}`, 'marker-end': 'url(#arrow)' });
+    const line = svg('polyline', {
+      points: pointsAttr(e.points),
+      class: `edge${e.error ? ' error' : ''}`,
+      'marker-end': 'url(#arrow)',
+    });
     line.appendChild(svg('title', {}, e.labels.join('\n')));
     root.appendChild(line);
     edges.set(`${e.source}->${e.target}`, line);
@@ -42,7 +48,8 @@ export function drawChart(chart: LaidOutChart): DrawnChart {
   }
   for (const i of chart.initials) {
     root.appendChild(svg('circle', { cx: i.x, cy: i.y, r: 4, class: 'init' }));
-    if (i.points.length) root.appendChild(svg('polyline', { points: pointsAttr(i.points), class: 'edge', 'marker-end': 'url(#arrow)' }));
+    if (i.points.length)
+      root.appendChild(svg('polyline', { points: pointsAttr(i.points), class: 'edge', 'marker-end': 'url(#arrow)' }));
   }
   return { root, states, edges };
 }

@@ -3,7 +3,16 @@
  * the seeded task and sources, and the answer. Entries that were open stay open across redraws.
  */
 import { formatInt } from '../format.js';
-import { MAX_COMMITTED, MAX_REJECTS, entryBodyText, entryHeadText, kindClass, ledgerSections, rejectHeadText, unfoldChain } from '../ledger-tree.js';
+import {
+  MAX_COMMITTED,
+  MAX_REJECTS,
+  entryBodyText,
+  entryHeadText,
+  kindClass,
+  ledgerSections,
+  rejectHeadText,
+  unfoldChain,
+} from '../ledger-tree.js';
 import type { EntryView, RunModel } from '../model.js';
 import { byId, clear, el } from './dom.js';
 
@@ -27,7 +36,10 @@ function entryItem(run: RunModel, e: EntryView): HTMLLIElement {
     else box.append(entryHead(step.entry), el('div', 'etext', entryBodyText(step.entry)));
     details.appendChild(box);
   }
-  if (!chain.length) details.appendChild(el('div', 'edetail', `No more detailed level: this entry is its own detail (${formatInt(e.chars)} characters).`));
+  if (!chain.length)
+    details.appendChild(
+      el('div', 'edetail', `No more detailed level: this entry is its own detail (${formatInt(e.chars)} characters).`),
+    );
   li.appendChild(details);
   return li;
 }
@@ -36,7 +48,11 @@ function entryItem(run: RunModel, e: EntryView): HTMLLIElement {
 export function renderLedger(run: RunModel): void {
   const sections = ledgerSections(run);
   byId('ledger-counts').textContent = sections.counts;
-  const open = new Set([...document.querySelectorAll('#ledger details[open], #sources details[open]')].map((d) => d.parentElement?.getAttribute('data-entry')));
+  const open = new Set(
+    [...document.querySelectorAll('#ledger details[open], #sources details[open]')].map((d) =>
+      d.parentElement?.getAttribute('data-entry'),
+    ),
+  );
 
   const ledger = byId('ledger');
   clear(ledger);
@@ -53,13 +69,17 @@ export function renderLedger(run: RunModel): void {
     if (entry?.text && entry.text !== r.reason) li.appendChild(el('div', 'etext', entry.text));
     rejects.appendChild(li);
   }
-  if (!sections.rejects.length) rejects.appendChild(el('li', 'note', sections.failures.length ? `${sections.failures.length} failure entries` : 'none'));
+  if (!sections.rejects.length)
+    rejects.appendChild(
+      el('li', 'note', sections.failures.length ? `${sections.failures.length} failure entries` : 'none'),
+    );
 
   const sources = byId('sources');
   clear(sources);
   for (const e of sections.seeded) sources.appendChild(entryItem(run, e));
   for (const li of document.querySelectorAll<HTMLLIElement>('#ledger li[data-entry], #sources li[data-entry]')) {
-    if (open.has(li.getAttribute('data-entry')) && li.firstElementChild instanceof HTMLDetailsElement) li.firstElementChild.open = true;
+    if (open.has(li.getAttribute('data-entry')) && li.firstElementChild instanceof HTMLDetailsElement)
+      li.firstElementChild.open = true;
   }
 
   const answer = byId('answer');

@@ -20,14 +20,23 @@ export function renderQueue(view: QueueView, now: number): void {
     li.appendChild(wrap);
   });
   fillTasks(byId('q-failed-list'), view.lists.failed, (t, li) => {
-    li.append(el('span', 'tid', `#${t.id}`), el('span', 'payload', t.payload ?? ''), el('span', 'left', `${t.attempts} tries`), el('span', 'reason', t.reason ?? 'failed'));
+    li.append(
+      el('span', 'tid', `#${t.id}`),
+      el('span', 'payload', t.payload ?? ''),
+      el('span', 'left', `${t.attempts} tries`),
+      el('span', 'reason', t.reason ?? 'failed'),
+    );
   });
   fillTasks(byId('q-pending-list'), view.lists.pending, taskLine);
   fillTasks(byId('q-done-list'), view.lists.done, taskLine);
 }
 
 function taskLine(t: TaskView, li: HTMLLIElement): void {
-  li.append(el('span', 'tid', taskLabel(t)), el('span', 'payload', t.payload ?? ''), el('span', 'left', t.attempts ? `${t.attempts} tries` : ''));
+  li.append(
+    el('span', 'tid', taskLabel(t)),
+    el('span', 'payload', t.payload ?? ''),
+    el('span', 'left', t.attempts ? `${t.attempts} tries` : ''),
+  );
 }
 
 function fillTasks(ul: HTMLElement, tasks: readonly TaskView[], line: (t: TaskView, li: HTMLLIElement) => void): void {
@@ -38,6 +47,7 @@ function fillTasks(ul: HTMLElement, tasks: readonly TaskView[], line: (t: TaskVi
     line(t, li);
     ul.appendChild(li);
   }
-  if (tasks.length > MAX_TASKS_LISTED) ul.appendChild(el('li', 'note', `… and ${tasks.length - MAX_TASKS_LISTED} more`));
+  if (tasks.length > MAX_TASKS_LISTED)
+    ul.appendChild(el('li', 'note', `… and ${tasks.length - MAX_TASKS_LISTED} more`));
   if (!tasks.length) ul.appendChild(el('li', 'note', 'none'));
 }

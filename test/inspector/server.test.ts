@@ -63,6 +63,13 @@ function readSse(url: string, until: (messages: Array<{ event: string; data: unk
   });
 }
 
+/** Resolves once a stream delivered its first message (it is subscribed from then on). */
+function firstMessage(): { promise: Promise<void>; arrived: () => void } {
+  let arrived!: () => void;
+  const promise = new Promise<void>((resolve) => (arrived = resolve));
+  return { promise, arrived };
+}
+
 const ev = (e: Record<string, unknown>) => e as unknown as SwarmEvent;
 
 describe('inspector server', () => {
@@ -112,8 +119,12 @@ describe('inspector server', () => {
 
   it('streams runs and their events over SSE, and serves a run’s events so far', async () => {
     const inspector = await open({ limits: { batchMs: 5 } });
-    const reading = readSse(new URL('events', inspector.url).href, (m) => m.some((x) => x.event === 'events' && (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished')));
-    await new Promise((r) => setTimeout(r, 50));
+    const connected = firstMessage();
+    const reading = readSse(new URL('events', inspector.url).href, (m) => {
+      if (m.length) connected.arrived();
+      return m.some((x) => x.event === 'events' && (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished'));
+    });
+    await connected.promise;
     const observe = inspector.track({ runId: 'r1', label: 'first run', agents: 2 });
     observe(ev({ type: 'run.started', at: 1, runId: 'r1', agents: 2, tasks: 3 }));
     observe(ev({ type: 'agent.state', at: 2, agentId: 1, state: 'claiming' }));
@@ -174,8 +185,12 @@ describe('inspector server', () => {
   it('closes its streams and its server, leaving nothing behind', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
     const inspector = await startInspector();
-    const stream = readSse(new URL('events', inspector.url).href, () => false);
-    await new Promise((r) => setTimeout(r, 50));
+    const connected = firstMessage();
+    const stream = readSse(new URL('events', inspector.url).href, (m) => {
+      if (m.length) connected.arrived();
+      return false;
+    });
+    await connected.promise;
     const observe = inspector.track({ runId: 'x', agents: 1 });
     await inspector.close();
     await stream; // ends when the server ends it

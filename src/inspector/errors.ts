@@ -11,3 +11,10 @@ export class ReplayFileError extends DelmError {
     super('INVALID_ARGUMENT', `${file}${line !== undefined ? `:${line}` : ''}: ${message}`);
   }
 }
+
+/** The page's script is neither built (`npm run build`) nor can it be bundled from the sources here. */
+export class InspectorPageError extends DelmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
+  }
+}

@@ -3,6 +3,9 @@
  * subscribers (the page's SSE streams) that receive new events in small batches.
  */
 import type { SwarmEvent } from '../runtime/events.js';
+import type { HubMessage, RunSnapshot, RunSummary } from './wire.js';
+
+export type { HubMessage, RunSummary } from './wire.js';
 
 /** What {@link InspectorHub.track} needs to know about a run. */
 export interface TrackInfo {
@@ -20,30 +23,6 @@ export interface TrackInfo {
 export interface RunObserver {
   track(info: TrackInfo): (event: SwarmEvent) => void;
 }
-
-/** A tracked run as the page's run list shows it. */
-export interface RunSummary {
-  id: string;
-  label: string;
-  agents: number;
-  /** Run time per wall-clock ms (1 live; the replay speed otherwise). */
-  speed: number;
-  status: 'running' | 'finished';
-  stopReason: string | undefined;
-  /** Events received (kept ones: see `truncated`). */
-  events: number;
-  /** Order of tracking, 1, 2, …: the newest run has the highest. */
-  order: number;
-  /** Wall-clock ms when tracking began. */
-  trackedAt: number;
-  /** Events were dropped past the per-run limit, or all of them to make room for newer runs. */
-  truncated: boolean;
-}
-
-/** What subscribers receive. `clock` is the run's time (ms since it started) when the batch left. */
-export type HubMessage =
-  | { kind: 'runs'; runs: RunSummary[] }
-  | { kind: 'events'; runId: string; from: number; events: SwarmEvent[]; clock: number };
 
 /** Limits of {@link InspectorHub}. */
 export interface HubLimits {
@@ -190,7 +169,7 @@ export class InspectorHub {
   }
 
   /** A run's kept events so far (every one already sent or about to be), with its clock. */
-  snapshot(runId: string): { run: RunSummary; events: SwarmEvent[]; clock: number } | undefined {
+  snapshot(runId: string): RunSnapshot | undefined {
     const log = this.runs.get(runId);
     if (!log) return undefined;
     return { run: { ...log.summary }, events: log.events.slice(), clock: log.clock() };

@@ -8,46 +8,9 @@ import elkBundled from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { AnyStateMachine } from 'xstate';
 import { describeMachine, type GraphState, type MachineGraph } from '../../machines/describe.js';
+import type { ChartEdge, ChartState, LaidOutChart } from './wire.js';
 
-/** A state drawn as a box; ids are the machine's dotted ids (`agent.thinking.model.calling`). */
-export interface ChartState {
-  id: string;
-  key: string;
-  type: GraphState['type'];
-  parent: string | null;
-  /** Nesting depth below the root (top-level states are 1). */
-  depth: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** A transition drawn as a polyline, with its (joined) label placed by the layout. */
-export interface ChartEdge {
-  id: string;
-  source: string;
-  target: string;
-  /** Every transition label between these two states, one per line. */
-  labels: string[];
-  /** Whether every transition drawn by this edge is an actor's error. */
-  error: boolean;
-  points: Array<[number, number]>;
-  label: { x: number; y: number; width: number; height: number } | null;
-}
-
-/** A statechart laid out. */
-export interface LaidOutChart {
-  id: string;
-  width: number;
-  height: number;
-  states: ChartState[];
-  edges: ChartEdge[];
-  /** Initial-state markers: a dot and the arrow to the initial child. */
-  initials: Array<{ parent: string; x: number; y: number; target: string; points: Array<[number, number]> }>;
-  /** Transitions of the root (valid in every state), as text: `STOP → stopped`. */
-  global: string[];
-}
+export type { ChartEdge, ChartState, LaidOutChart } from './wire.js';
 
 /** Options of {@link layoutChart}. */
 export interface LayoutOptions {

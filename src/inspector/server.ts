@@ -12,10 +12,12 @@ import { verifierMachine } from '../../machines/verifier.js';
 import { hostHeaderIsLoopback, isLoopbackHost, tokenMatches } from '../internal/loopback.js';
 import { checkBindOptions, presentedToken } from './auth.js';
 import { InspectorHub, type HubLimits, type HubMessage, type RunObserver } from './hub.js';
-import type { LaidOutChart } from './layout.js';
 import { APP_CSS } from './page/css.js';
-import { APP_JS } from './page/app.js';
 import { PAGE_HTML } from './page/html.js';
+import { appScript } from './page/script.js';
+import type { InspectorCharts } from './wire.js';
+
+export type { InspectorCharts } from './wire.js';
 
 /** Options of {@link startInspector}. */
 export interface InspectorOptions {
@@ -35,13 +37,6 @@ export interface Inspector extends RunObserver {
   readonly url: string;
   /** Closes every stream and the server; nothing is left running. */
   close(): Promise<void>;
-}
-
-/** The statecharts the page draws. */
-export interface InspectorCharts {
-  agent: LaidOutChart;
-  agentFull: LaidOutChart;
-  verifier: LaidOutChart;
 }
 
 const QuerySchema = z.object({ token: z.string().max(1024).optional() });
@@ -80,6 +75,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   const streams = new Set<ServerResponse>();
   // Start laying out now so the first page load does not wait; errors surface on /api/machines.
   charts().catch(() => undefined);
+  // Have the page's script ready before the first page asks (from the sources it is bundled now,
+  // once per process); an error surfaces on /app.js.
+  await appScript().catch(() => undefined);
 
   const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
@@ -120,7 +118,11 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
       case '/index.html':
         return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
       case '/app.js':
-        return send(res, 200, 'text/javascript; charset=utf-8', APP_JS);
+        try {
+          return send(res, 200, 'text/javascript; charset=utf-8', await appScript());
+        } catch (error) {
+          return fail(res, 500, 'PAGE_SCRIPT_UNAVAILABLE', error instanceof Error ? error.message : String(error));
+        }
       case '/app.css':
         return send(res, 200, 'text/css; charset=utf-8', APP_CSS);
       default:

@@ -1,11 +1,12 @@
 import { request, type IncomingMessage } from 'node:http';
+import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentMachine, verifierMachine } from '../../machines/index.js';
 import { InvalidConfigError } from '../../src/errors.js';
 import { startInspector, type Inspector } from '../../src/inspector/server.js';
 import { layoutChart } from '../../src/inspector/layout.js';
-import { APP_JS } from '../../src/inspector/page/app.js';
 import { PAGE_HTML } from '../../src/inspector/page/html.js';
+import { appScript } from '../../src/inspector/page/script.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 
 const opened: Inspector[] = [];
@@ -62,6 +63,13 @@ function readSse(url: string, until: (messages: Array<{ event: string; data: unk
   });
 }
 
+/** Resolves once a stream delivered its first message (it is subscribed from then on). */
+function firstMessage(): { promise: Promise<void>; arrived: () => void } {
+  let arrived!: () => void;
+  const promise = new Promise<void>((resolve) => (arrived = resolve));
+  return { promise, arrived };
+}
+
 const ev = (e: Record<string, unknown>) => e as unknown as SwarmEvent;
 
 describe('inspector server', () => {
@@ -81,13 +89,15 @@ describe('inspector server', () => {
     const js = await get(new URL('app.js', inspector.url).href);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body).toBe(await appScript());
     const css = await get(new URL('app.css', inspector.url).href);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
 
-  it('ships a page script that parses and never writes HTML from data', () => {
-    expect(() => new Function(APP_JS)).not.toThrow();
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc']) expect(APP_JS).not.toContain(sink);
+  it('ships a page script that parses and never writes HTML from data', async () => {
+    const script = await appScript();
+    expect(() => new Script(script)).not.toThrow();
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc', 'process.env']) expect(script).not.toContain(sink);
     expect(PAGE_HTML).not.toContain('http://');
   });
 
@@ -109,8 +119,12 @@ describe('inspector server', () => {
 
   it('streams runs and their events over SSE, and serves a run’s events so far', async () => {
     const inspector = await open({ limits: { batchMs: 5 } });
-    const reading = readSse(new URL('events', inspector.url).href, (m) => m.some((x) => x.event === 'events' && (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished')));
-    await new Promise((r) => setTimeout(r, 50));
+    const connected = firstMessage();
+    const reading = readSse(new URL('events', inspector.url).href, (m) => {
+      if (m.length) connected.arrived();
+      return m.some((x) => x.event === 'events' && (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished'));
+    });
+    await connected.promise;
     const observe = inspector.track({ runId: 'r1', label: 'first run', agents: 2 });
     observe(ev({ type: 'run.started', at: 1, runId: 'r1', agents: 2, tasks: 3 }));
     observe(ev({ type: 'agent.state', at: 2, agentId: 1, state: 'claiming' }));
@@ -171,8 +185,12 @@ describe('inspector server', () => {
   it('closes its streams and its server, leaving nothing behind', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
     const inspector = await startInspector();
-    const stream = readSse(new URL('events', inspector.url).href, () => false);
-    await new Promise((r) => setTimeout(r, 50));
+    const connected = firstMessage();
+    const stream = readSse(new URL('events', inspector.url).href, (m) => {
+      if (m.length) connected.arrived();
+      return false;
+    });
+    await connected.promise;
     const observe = inspector.track({ runId: 'x', agents: 1 });
     await inspector.close();
     await stream; // ends when the server ends it

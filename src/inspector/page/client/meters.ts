@@ -1,0 +1,36 @@
+/** The usage meters and the run's status line, as text. Pure. */
+import type { RunSummary } from '../../wire.js';
+import { formatCost, formatInt, formatSeconds } from './format.js';
+import type { RunModel } from './model.js';
+import { waitingShare, workingAgents } from './timeline.js';
+
+/** Each meter's text, by the id of its element. */
+export function meterTexts(run: RunModel, now: number): Record<string, string> {
+  const share = waitingShare(run, now);
+  return {
+    'm-input': formatInt(run.usage.input),
+    'm-output': formatInt(run.usage.output),
+    'm-cached': formatInt(run.usage.cached),
+    'm-calls': formatInt(run.usage.calls),
+    'm-cost': formatCost(run.usage.cost),
+    'm-time': formatSeconds(now),
+    'm-waiting': share === null ? '–' : `${(share * 100).toFixed(1)} %`,
+    'm-agents': String(workingAgents(run)),
+  };
+}
+
+/** `finished: answered · budget: tokens 900 / 1000 · final decision round 1: answer`. */
+export function statusText(summary: RunSummary, run: RunModel): string {
+  let status = run.stopReason !== null ? `finished: ${run.stopReason}` : 'running';
+  if (summary.truncated) status += ' (some events were dropped)';
+  const warning = run.warnings.at(-1);
+  if (warning !== undefined) status += ` · budget: ${warning}`;
+  const decision = run.decisions.at(-1);
+  if (decision) status += ` · final decision round ${decision.round}: ${decision.decision}`;
+  return status;
+}
+
+/** A run as the run picker lists it. */
+export function runOptionText(summary: RunSummary): string {
+  return `${summary.label} — ${summary.status === 'finished' ? `finished: ${summary.stopReason ?? ''}` : 'running'}`;
+}

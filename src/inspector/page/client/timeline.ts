@@ -1,0 +1,107 @@
+/**
+ * The timeline's layout: one row per agent, a bar per stretch of time in a state, coloured by its
+ * category, and a time axis. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
+ */
+import { isLive, type RunModel } from './model.js';
+import { COLOURS, WAITING_STATE, categoryOf } from './state-colours.js';
+
+const ROW_H = 16;
+const LABEL_W = 70;
+const TOP = 4;
+const AXIS_H = 16;
+const RIGHT_PAD = 8;
+
+/** A rectangle. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A rectangle filled with a state's colour. */
+export interface Bar extends Rect {
+  colour: string;
+}
+
+/** Text at a point (baseline). */
+export interface Label {
+  text: string;
+  x: number;
+  y: number;
+}
+
+/** Everything the canvas draws. */
+export interface TimelineLayout {
+  width: number;
+  height: number;
+  /** Row names (`verifier`, `agent 1`, …). */
+  rows: Label[];
+  bars: Bar[];
+  /** Axis tick marks and their labels. */
+  ticks: Array<{ mark: Rect; label: Label }>;
+}
+
+const STEPS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000];
+
+/** The smallest round tick interval (ms) at least `raw`. */
+export function niceStep(raw: number): number {
+  return STEPS.find((s) => s >= raw) ?? 1_800_000;
+}
+
+/** Lays out `run` up to run time `now` across `width` CSS pixels. */
+export function layoutTimeline(run: RunModel, now: number, width: number): TimelineLayout {
+  const ids = [...run.agents.keys()].filter((id) => id >= 0).sort((a, b) => a - b);
+  const height = TOP + ids.length * ROW_H + AXIS_H;
+  const span = Math.max(now, 1);
+  const scale = (width - LABEL_W - RIGHT_PAD) / span;
+  const row = new Map(ids.map((id, i) => [id, i]));
+  const rows = ids.map((id, i) => ({ text: id === 0 ? 'verifier' : `agent ${id}`, x: 4, y: TOP + i * ROW_H + 11 }));
+  const bars: Bar[] = [];
+  const bar = (agent: number, state: string, start: number, end: number) => {
+    const r = row.get(agent);
+    if (r === undefined) return;
+    bars.push({
+      x: LABEL_W + start * scale,
+      y: TOP + r * ROW_H + 2,
+      w: Math.max(1, (end - start) * scale),
+      h: ROW_H - 4,
+      colour: COLOURS[categoryOf(agent, state)],
+    });
+  };
+  for (const s of run.spans) bar(s.agent, s.state, s.start, s.end);
+  if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) bar(a.id, a.state, a.since, now);
+  const axisY = TOP + ids.length * ROW_H;
+  const step = niceStep(span / 8);
+  const ticks: TimelineLayout['ticks'] = [];
+  for (let t = 0; t <= span; t += step) {
+    const x = LABEL_W + t * scale;
+    ticks.push({
+      mark: { x, y: axisY, w: 1, h: 4 },
+      label: { text: `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`, x: x + 2, y: axisY + 13 },
+    });
+  }
+  return { width, height, rows, bars, ticks };
+}
+
+/** Share of the agents' (not the verifier's) time spent waiting on coordination, or null before any. */
+export function waitingShare(run: RunModel, now: number): number | null {
+  let wait = 0;
+  let total = 0;
+  const add = (agent: number, state: string, d: number) => {
+    if (agent <= 0) return;
+    total += d;
+    if (WAITING_STATE.test(state)) wait += d;
+  };
+  for (const s of run.spans) add(s.agent, s.state, s.end - s.start);
+  if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) add(a.id, a.state, now - a.since);
+  return total > 0 ? wait / total : null;
+}
+
+/** Agents (not the verifier) doing work now: neither waiting nor finished. */
+export function workingAgents(run: RunModel): number {
+  if (run.finishedAt !== null) return 0;
+  let working = 0;
+  for (const a of run.agents.values()) if (a.id > 0 && isLive(a) && !WAITING_STATE.test(a.state)) working++;
+  return working;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { meterTexts, runOptionText, statusText } from '../../../../src/inspector/page/client/meters.js';
+import { emptyRun } from '../../../../src/inspector/page/client/model.js';
+import { RUN, runOf, summary } from './events.js';
+
+describe('meters and status', () => {
+  it('shows the usage, run time, waiting share and working agents', () => {
+    const running = runOf(RUN.slice(0, 10));
+    expect(meterTexts(running, 1234)).toEqual({
+      'm-input': '100',
+      'm-output': '20',
+      'm-cached': '5',
+      'm-calls': '1',
+      'm-cost': '$0.0010',
+      'm-time': '1.2 s',
+      'm-waiting': `${(((10 - 1 + (20 - 2)) / (1234 - 1 + 1234 - 2)) * 100).toFixed(1)} %`,
+      'm-agents': '2',
+    });
+    expect(meterTexts(emptyRun(), 0)['m-waiting']).toBe('–');
+  });
+
+  it('says how the run stands: finished, dropped events, the last budget warning and final decision', () => {
+    const finished = runOf(RUN);
+    expect(statusText(summary(), emptyRun())).toBe('running');
+    expect(statusText(summary({ truncated: true }), finished)).toBe(
+      'finished: answered (some events were dropped) · budget: tokens 900 / 1000 · final decision round 1: answer',
+    );
+    expect(runOptionText(summary({ label: 'demo' }))).toBe('demo — running');
+    expect(runOptionText(summary({ label: 'demo', status: 'finished', stopReason: 'answered' }))).toBe(
+      'demo — finished: answered',
+    );
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { emptyRun } from '../../../../src/inspector/page/client/model.js';
+import { COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
+import {
+  layoutTimeline,
+  niceStep,
+  waitingShare,
+  workingAgents,
+} from '../../../../src/inspector/page/client/timeline.js';
+import { RUN, runOf } from './events.js';
+
+const running = runOf(RUN.slice(0, -1));
+const finished = runOf(RUN);
+
+describe('timeline layout', () => {
+  it('gives every agent a row, the verifier first, and sizes the canvas to the rows and the axis', () => {
+    const layout = layoutTimeline(finished, 500, 578);
+    expect(layout.rows.map((r) => r.text)).toEqual(['verifier', 'agent 1', 'agent 2']);
+    expect(layout.rows.map((r) => r.y)).toEqual([15, 31, 47]);
+    expect(layout.height).toBe(4 + 3 * 16 + 16);
+    expect(layout.width).toBe(578);
+  });
+
+  it('draws each stretch in its row, in its state’s colour, scaled to the run so far', () => {
+    // 578 px wide, 70 for labels and 8 of margin: 500 px for 500 ms.
+    const layout = layoutTimeline(finished, 500, 578);
+    const agent1 = layout.bars.filter((b) => b.y === 4 + 16 + 2);
+    expect(agent1).toEqual([
+      { x: 71, y: 22, w: 9, h: 12, colour: COLOURS.wait },
+      { x: 80, y: 22, w: 290, h: 12, colour: COLOURS.think },
+      { x: 370, y: 22, w: 12, h: 12, colour: COLOURS.act },
+      { x: 382, y: 22, w: 188, h: 12, colour: COLOURS.wait },
+    ]);
+    // Nothing runs past the right edge.
+    for (const b of layout.bars) expect(b.x + b.w).toBeLessThanOrEqual(570 + 1e-9);
+  });
+
+  it('draws the current stretch of a running agent up to now, and at least a pixel wide', () => {
+    const now = 450;
+    const layout = layoutTimeline(running, now, 578);
+    const agent2 = layout.bars.filter((b) => b.y === 4 + 2 * 16 + 2);
+    const scale = 500 / now;
+    expect(agent2.at(-1)).toMatchObject({
+      x: 70 + 20 * scale,
+      w: expect.closeTo((now - 20) * scale, 6),
+      colour: COLOURS.think,
+    });
+    const instant = runOf([{ type: 'agent.state', at: 5, agentId: 1, state: 'reading' }]);
+    expect(layoutTimeline(instant, 5, 578).bars[0]!.w).toBe(1);
+  });
+
+  it('marks the time axis at round intervals, about eight across', () => {
+    const layout = layoutTimeline(finished, 500, 578);
+    expect(layout.ticks.map((t) => t.label.text)).toEqual(['0.0 s', '0.1 s', '0.2 s', '0.3 s', '0.4 s', '0.5 s']);
+    expect(layout.ticks.map((t) => t.mark.x)).toEqual([70, 170, 270, 370, 470, 570]);
+    expect(layoutTimeline(finished, 95_000, 578).ticks.map((t) => t.label.text)).toEqual([
+      '0 s',
+      '15 s',
+      '30 s',
+      '45 s',
+      '60 s',
+      '75 s',
+      '90 s',
+    ]);
+    expect([niceStep(0), niceStep(51), niceStep(12_000), niceStep(10_000_000)]).toEqual([50, 100, 15_000, 1_800_000]);
+  });
+
+  it('draws nothing but the axis before any agent started', () => {
+    const layout = layoutTimeline(emptyRun(), 0, 600);
+    expect(layout).toMatchObject({ rows: [], bars: [], height: 20 });
+    expect(layout.ticks.map((t) => t.label.text)).toEqual(['0.0 s']);
+  });
+});
+
+describe('waiting share and working agents', () => {
+  it('counts the agents’ time in claiming or electing over all their time, leaving out the verifier', () => {
+    // Agent 1 waits 9 + 188 of 499 ms; agent 2 waits 18 of 498.
+    expect(waitingShare(finished, 500)).toBeCloseTo((9 + 188 + 18) / (499 + 498), 10);
+    expect(waitingShare(emptyRun(), 0)).toBeNull();
+  });
+
+  it('counts agents that are neither waiting nor finished, and none once the run finished', () => {
+    expect(workingAgents(running)).toBe(1);
+    expect(workingAgents(finished)).toBe(0);
+  });
+});

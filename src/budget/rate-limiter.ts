@@ -163,7 +163,7 @@ export class SharedRateLimiter implements RateLimiter {
 }
 
 function nsClock(handle: ClockHandle | undefined): () => bigint {
-  if (handle === undefined) return process.hrtime.bigint;
+  if (handle === undefined) return () => process.hrtime.bigint();
   const clock = ManualClock.attach(handle);
   return () => clock.nowUs() * 1000n;
 }

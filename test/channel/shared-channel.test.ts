@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SharedChannel } from '../../src/channel/shared-channel.js';
 import { ChannelFullError, MessageTooLargeError } from '../../src/channel/errors.js';
 import { C, CELL_WORDS, H, P, initCells, stateWord } from '../../src/channel/layout.js';
-import { AbortedError, DelmError, InvalidConfigError } from '../../src/errors.js';
+import { AbortedError, type DelmError, InvalidConfigError } from '../../src/errors.js';
 import { ManualClock } from '../../src/internal/clock.js';
 import { pending } from '../helpers/clock.js';
 

@@ -153,8 +153,8 @@ describe('swarm resilience', () => {
   });
 
   it('rejects invalid options with every problem listed', () => {
-    expect(() => createSwarm({ agents: 0, leaseMs: -1 } as never)).toThrow(InvalidConfigError);
-    expect(() => createSwarm({ agents: 0 } as never)).toThrow(/agents/);
+    expect(() => createSwarm({ agents: 0, leaseMs: -1 })).toThrow(InvalidConfigError);
+    expect(() => createSwarm({ agents: 0 })).toThrow(/agents/);
     expect(() => createSwarm({ ledger: { maxEntries: 4 } })).toThrow(/ledger\.maxEntries/);
   });
 });

@@ -14,17 +14,21 @@
  *   can only make the limiter slightly stricter, never looser.
  * - Time is `process.hrtime` (CLOCK_MONOTONIC), the same clock in every thread of the process, so
  *   workers agree to the microsecond; `performance.now()` would not (its origin differs per thread).
+ *   A limiter created with a `ManualClock` reads that instead, in every thread (tests).
  * - No queue: a large request competing with a stream of small ones may wait longer than its share.
  */
 import { z } from 'zod';
 import { describeIssues } from '../internal/parse.js';
 import { AbortedError, DelmError, InvalidConfigError } from '../errors.js';
+import { MANUAL_POLL_MS, ManualClock, ManualClockSchema, type ClockHandle } from '../internal/clock.js';
 import type { RateLimiter, RateLimits } from './types.js';
 
 /** Structured-cloneable handle: post it to a worker and `SharedRateLimiter.attach` it there. */
 export interface RateLimiterHandle {
   readonly kind: 'delm.rate-limiter';
   readonly buffer: SharedArrayBuffer;
+  /** The manual clock the limiter was created with; absent: the real clock. */
+  readonly clock?: ClockHandle;
 }
 
 const rate = z.number().int().min(1).max(1e12).optional();
@@ -35,11 +39,13 @@ export const RateLimiterOptionsSchema = z
     tokensPerMinute: rate,
     /** How many ms of each rate may be spent at once (the bucket size). Default: a minute. */
     burstWindowMs: z.number().int().min(1).max(3_600_000).default(60_000),
+    /** Time in every attached thread; default: the real clock (`process.hrtime`). */
+    clock: ManualClockSchema.optional(),
   })
   .strict();
 
-/** Options of {@link SharedRateLimiter.create}: the rates plus the burst window. */
-export type RateLimiterOptions = RateLimits & { burstWindowMs?: number };
+/** Options of {@link SharedRateLimiter.create}: the rates, the burst window and (for tests) a manual clock. */
+export type RateLimiterOptions = RateLimits & { burstWindowMs?: number; clock?: ManualClock };
 
 const MAGIC = 0x7261_7465n; // "rate"
 const VERSION = 1n;
@@ -56,6 +62,10 @@ export class SharedRateLimiter implements RateLimiter {
   readonly handle: RateLimiterHandle;
   private readonly w: BigInt64Array;
   private readonly clockBase: bigint;
+  /** ns on the limiter's clock: process.hrtime, or the ManualClock it was created with. */
+  private readonly clockNs: () => bigint;
+  /** Longest single sleep of `acquire`: short on a manual clock, which only another thread moves. */
+  private readonly maxSleepMs: number;
   /** TAT before and after this thread's last admission, for the undo. */
   #last: [before: bigint, after: bigint] = [0n, 0n];
 
@@ -67,6 +77,8 @@ export class SharedRateLimiter implements RateLimiter {
       throw new DelmError('INVALID_ARGUMENT', 'not a delm rate limiter handle (bad magic or version)');
     }
     this.clockBase = this.w[HDR.CLOCK_BASE_NS]!;
+    this.clockNs = nsClock(handle.clock);
+    this.maxSleepMs = handle.clock ? MANUAL_POLL_MS : Number.POSITIVE_INFINITY;
   }
 
   /** Creates a limiter; a missing rate is unlimited. Throws InvalidConfigError for bad options. */
@@ -78,7 +90,7 @@ export class SharedRateLimiter implements RateLimiter {
     const w = new BigInt64Array(buffer);
     w[HDR.MAGIC] = MAGIC;
     w[HDR.VERSION] = VERSION;
-    w[HDR.CLOCK_BASE_NS] = process.hrtime.bigint();
+    w[HDR.CLOCK_BASE_NS] = nsClock(o.clock?.handle)();
     const tau = BigInt(o.burstWindowMs) * 1000n;
     for (const [i, r] of [
       [REQUESTS, o.requestsPerMinute],
@@ -87,7 +99,7 @@ export class SharedRateLimiter implements RateLimiter {
       w[base(i) + W.RATE] = BigInt(r ?? 0);
       w[base(i) + W.TAU_US] = tau;
     }
-    return new SharedRateLimiter({ kind: 'delm.rate-limiter', buffer });
+    return new SharedRateLimiter(o.clock ? { kind: 'delm.rate-limiter', buffer, clock: o.clock.handle } : { kind: 'delm.rate-limiter', buffer });
   }
 
   /** Opens a limiter created elsewhere (another thread) from its handle. */
@@ -97,7 +109,7 @@ export class SharedRateLimiter implements RateLimiter {
 
   /** µs since the limiter was created, on the clock every thread shares. */
   nowUs(): bigint {
-    return (process.hrtime.bigint() - this.clockBase) / 1000n;
+    return (this.clockNs() - this.clockBase) / 1000n;
   }
 
   tryAcquire(tokens: number): number {
@@ -119,7 +131,7 @@ export class SharedRateLimiter implements RateLimiter {
       if (signal?.aborted) throw new AbortedError('rate limiter wait aborted');
       const wait = this.tryAcquire(tokens);
       if (wait === 0) return;
-      await sleep(wait, signal);
+      await sleep(Math.min(wait, this.maxSleepMs), signal);
     }
   }
 
@@ -148,6 +160,12 @@ export class SharedRateLimiter implements RateLimiter {
       }
     }
   }
+}
+
+function nsClock(handle: ClockHandle | undefined): () => bigint {
+  if (handle === undefined) return () => process.hrtime.bigint();
+  const clock = ManualClock.attach(handle);
+  return () => clock.nowUs() * 1000n;
 }
 
 function toMs(us: bigint): number {

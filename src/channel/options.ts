@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { describeIssues } from '../internal/parse.js';
 import { InvalidConfigError } from '../errors.js';
+import { ManualClockSchema } from '../internal/clock.js';
 
 /** Schema of {@link ChannelOptions}. */
 export const ChannelOptionsSchema = z
@@ -14,6 +15,8 @@ export const ChannelOptionsSchema = z
     abandonMs: z.number().int().min(1).max(3_600_000).default(2_000),
     /** Default wait of `send` for room before CHANNEL_FULL. */
     sendTimeoutMs: z.number().int().min(0).max(2 ** 31 - 1).default(30_000),
+    /** Time for abandonment and timeouts in every attached thread; default: the real clock. */
+    clock: ManualClockSchema.optional(),
   })
   .strict()
   .refine((o) => 2 ** Math.ceil(Math.log2(o.slots)) * Math.ceil(o.maxMessageBytes / 8) * 8 <= 2 ** 31 - 1, {

@@ -15,8 +15,12 @@
  *   copying its bytes, which resumes after its slot was reused. Every message is checksummed, so the
  *   message it overwrote is dropped and counted in `stats().corrupted`, never delivered garbled.
  * - Several threads may receive at once (HEAD moves by CAS); there is then no order across them.
+ *
+ * `abandonMs` and the send/receive timeouts are measured on the channel's clock: the real one, or
+ * the `ManualClock` it was created with (tests), which every attached thread reads.
  */
 import { AbortedError, DelmError } from '../errors.js';
+import { MANUAL_POLL_MS, msClock, type ClockHandle } from '../internal/clock.js';
 import { waitAsync } from '../internal/shared-memory.js';
 import { ChannelFullError, MessageTooLargeError, channelClosedError } from './errors.js';
 import { C, CELL_WORDS, CHANNEL_MAGIC, CHANNEL_VERSION, CONTROL_WORDS, H, P, checksum, initCells, nextPowerOfTwo, stateWord } from './layout.js';
@@ -29,6 +33,8 @@ export interface ChannelHandle {
   readonly control: SharedArrayBuffer;
   readonly cells: SharedArrayBuffer;
   readonly data: SharedArrayBuffer;
+  /** The manual clock the channel was created with; absent: the real clock. */
+  readonly clock?: ClockHandle;
 }
 
 /** Counters of a channel, for logs and tests. */
@@ -70,6 +76,11 @@ export class SharedChannel implements MessageChannelLike {
   private readonly mask: number;
   private readonly slotBytes: number;
   private readonly wakeBatch: number;
+  /** ms on the channel's clock (Date.now unless created with a ManualClock). */
+  private readonly now: () => number;
+  /** Longest single sleep: shorter on a manual clock, which only another thread moves. */
+  private readonly maxSleepMs: number;
+  private readonly spacePollMs: number;
   /** The head slot this consumer is watching for abandonment: its ticket, state word and since when. */
   #stuckTicket = 0;
   #stuckSeen = Number.NaN;
@@ -91,6 +102,9 @@ export class SharedChannel implements MessageChannelLike {
     this.wakeBatch = Math.max(1, this.capacity >> 2);
     this.cells = new Int32Array(handle.cells);
     this.data = Buffer.from(handle.data);
+    this.now = msClock(handle.clock);
+    this.maxSleepMs = handle.clock ? MANUAL_POLL_MS : MAX_SLEEP_MS;
+    this.spacePollMs = handle.clock ? MANUAL_POLL_MS : SPACE_POLL_MS;
   }
 
   /** Creates a channel in new shared memory. Throws InvalidConfigError for bad options. */
@@ -109,7 +123,8 @@ export class SharedChannel implements MessageChannelLike {
     ctl[H.SEND_TIMEOUT_MS] = o.sendTimeoutMs;
     const cells = new SharedArrayBuffer(capacity * CELL_WORDS * 4);
     initCells(new Int32Array(cells), capacity, 0);
-    return new SharedChannel({ kind: 'delm.channel', control, cells, data: new SharedArrayBuffer(capacity * slotBytes) });
+    const data = new SharedArrayBuffer(capacity * slotBytes);
+    return new SharedChannel(o.clock ? { kind: 'delm.channel', control, cells, data, clock: o.clock.handle } : { kind: 'delm.channel', control, cells, data });
   }
 
   /**
@@ -166,7 +181,7 @@ export class SharedChannel implements MessageChannelLike {
 
   send(message: string, timeoutMs: number = this.ctl[H.SEND_TIMEOUT_MS]!): void {
     this.checkSize(message);
-    const started = Date.now();
+    const started = this.now();
     for (;;) {
       const next = this.sendRound(message, started, timeoutMs, undefined);
       if (next === true) return;
@@ -178,7 +193,7 @@ export class SharedChannel implements MessageChannelLike {
   /** Like `send`, but waits for room without blocking the thread (for the main thread). Abort → AbortedError. */
   async sendAsync(message: string, timeoutMs: number = this.ctl[H.SEND_TIMEOUT_MS]!, signal?: AbortSignal): Promise<void> {
     this.checkSize(message);
-    const started = Date.now();
+    const started = this.now();
     const wake = () => this.bump(H.SPACE_SEQ);
     signal?.addEventListener('abort', wake, { once: true });
     try {
@@ -207,7 +222,7 @@ export class SharedChannel implements MessageChannelLike {
       if (this.attempt(message)) return true;
       if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
     }
-    const remaining = started + timeoutMs - Date.now();
+    const remaining = started + timeoutMs - this.now();
     if (remaining <= 0) throw new ChannelFullError(this.capacity, timeoutMs);
     const seq = Atomics.load(this.ctl, H.SPACE_SEQ);
     Atomics.add(this.ctl, H.PRODUCER_SLEEPERS, 1);
@@ -224,7 +239,7 @@ export class SharedChannel implements MessageChannelLike {
       if (sent) return true;
       throw new AbortedError('send aborted');
     }
-    return new Sleep(seq, Math.max(1, Math.min(remaining, SPACE_POLL_MS)));
+    return new Sleep(seq, Math.max(1, Math.min(remaining, this.spacePollMs)));
   }
 
   /** Sends now if a slot is free (returns false when full); repeats a publish the consumer refused. */
@@ -278,7 +293,7 @@ export class SharedChannel implements MessageChannelLike {
       if (Atomics.load(this.ctl, H.HEAD) !== ticket) continue;
       if (((Atomics.load(this.ctl, H.TAIL) - ticket) | 0) <= 0) return undefined;
       // Reserved but not published yet: give the producer `abandonMs` from when we first saw this state.
-      const now = Date.now();
+      const now = this.now();
       if (ticket !== this.#stuckTicket || seen !== this.#stuckSeen) {
         this.#stuckTicket = ticket;
         this.#stuckSeen = seen;
@@ -335,7 +350,7 @@ export class SharedChannel implements MessageChannelLike {
 
   /** Blocks (Atomics.wait) until a message arrives, the timeout (default: none) passes or the channel closes. Workers only. */
   receive(timeoutMs = Number.POSITIVE_INFINITY): string | undefined {
-    const until = Date.now() + timeoutMs;
+    const until = this.now() + timeoutMs;
     for (;;) {
       const next = this.receiveRound(until, undefined);
       if (!(next instanceof Sleep)) return next;
@@ -346,7 +361,7 @@ export class SharedChannel implements MessageChannelLike {
 
   /** Like `receive` without blocking the thread; resolves undefined on timeout, close or abort. */
   async receiveAsync(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<string | undefined> {
-    const until = Date.now() + timeoutMs;
+    const until = this.now() + timeoutMs;
     const wake = () => this.bump(H.DATA_SEQ);
     signal?.addEventListener('abort', wake, { once: true });
     try {
@@ -371,7 +386,7 @@ export class SharedChannel implements MessageChannelLike {
       if (this.closed) return undefined;
       if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
     }
-    const remaining = until - Date.now();
+    const remaining = until - this.now();
     if (remaining <= 0) return undefined;
     const seq = Atomics.load(this.ctl, H.DATA_SEQ);
     Atomics.add(this.ctl, H.CONSUMER_SLEEPERS, 1);
@@ -381,8 +396,8 @@ export class SharedChannel implements MessageChannelLike {
       Atomics.sub(this.ctl, H.CONSUMER_SLEEPERS, 1);
       return message;
     }
-    const inflight = this.#inflightMs > 0 ? this.#inflightMs : MAX_SLEEP_MS;
-    return new Sleep(seq, Math.max(1, Math.min(remaining, inflight, MAX_SLEEP_MS)));
+    const inflight = this.#inflightMs > 0 ? this.#inflightMs : this.maxSleepMs;
+    return new Sleep(seq, Math.max(1, Math.min(remaining, inflight, this.maxSleepMs)));
   }
 
   private bump(index: number): void {

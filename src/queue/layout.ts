@@ -23,7 +23,7 @@ export const H = {
   MAX_ARENA_BYTES: 3,
   DEFAULT_LEASE_MS: 4,
   DEFAULT_MAX_ATTEMPTS: 5,
-  /** Float64 epoch (Date.now() at creation) lives at byte 32 = words 8..9. */
+  /** Float64 epoch (ms on the queue's clock at creation) lives at byte 32 = words 8..9. */
   EPOCH_F64_INDEX: 4,
   TAIL: LINE * 1, // tasks allocated
   OPEN: LINE * 2, // pending + claimed

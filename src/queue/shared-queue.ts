@@ -4,6 +4,7 @@
  * `Atomics.compareExchange` on its state word, whose generation makes stale leases harmless.
  */
 import { z } from 'zod';
+import { MANUAL_POLL_MS, ManualClockSchema, msClock, type ClockHandle } from '../internal/clock.js';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LeaseLostError, QueueFullError } from '../errors.js';
 import { atomicMax, atomicMin, ensureByteLength, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
@@ -17,6 +18,8 @@ export interface QueueHandle {
   readonly slots: SharedArrayBuffer;
   readonly arena: SharedArrayBuffer;
   readonly bands: readonly SharedArrayBuffer[];
+  /** The manual clock the queue was created with; absent: the real clock. */
+  readonly clock?: ClockHandle;
 }
 
 /** Options of a new queue (validated). */
@@ -30,6 +33,8 @@ export const QueueOptionsSchema = z
     leaseMs: z.number().int().min(1).max(86_400_000).default(30_000),
     /** Claims allowed per task before an expired lease fails it. */
     maxAttempts: z.number().int().min(1).max(1000).default(3),
+    /** Time for leases and claim timeouts in every attached thread; default: the real clock (Date.now). */
+    clock: ManualClockSchema.optional(),
   })
   .strict();
 
@@ -84,6 +89,9 @@ export class SharedTaskQueue implements TaskQueue {
   private arenaBytes: Buffer;
   private bands: Int32Array[];
   private epoch: number;
+  /** ms on the queue's clock: Date.now, or the ManualClock the queue was created with. */
+  private readonly clock: () => number;
+  private readonly maxSleepMs: number;
 
   private constructor(handle: QueueHandle) {
     this.handle = handle;
@@ -95,6 +103,9 @@ export class SharedTaskQueue implements TaskQueue {
     this.slots = int32View(handle.slots);
     this.arenaBytes = Buffer.from(handle.arena);
     this.bands = handle.bands.map(int32View);
+    this.clock = msClock(handle.clock);
+    // On a manual clock time moves only when another thread advances it: re-read it often.
+    this.maxSleepMs = handle.clock ? MANUAL_POLL_MS : MAX_SLEEP_MS;
   }
 
   /** Creates a queue in new shared memory. */
@@ -109,14 +120,15 @@ export class SharedTaskQueue implements TaskQueue {
     ctl[H.MAX_ARENA_BYTES] = o.maxArenaBytes;
     ctl[H.DEFAULT_LEASE_MS] = o.leaseMs;
     ctl[H.DEFAULT_MAX_ATTEMPTS] = o.maxAttempts;
-    new Float64Array(control, 0, 8)[H.EPOCH_F64_INDEX] = Date.now();
-    return new SharedTaskQueue({
+    new Float64Array(control, 0, 8)[H.EPOCH_F64_INDEX] = msClock(o.clock?.handle)();
+    const handle: QueueHandle = {
       kind: 'delm.queue',
       control,
       slots: growableBuffer(initialTasks * SLOT_WORDS * 4, o.maxTasks * SLOT_WORDS * 4),
       arena: growableBuffer(Math.min(o.initialArenaBytes, o.maxArenaBytes), o.maxArenaBytes),
       bands: Array.from({ length: BANDS }, () => growableBuffer(initialTasks * 4, o.maxTasks * 4)),
-    });
+    };
+    return new SharedTaskQueue(o.clock ? { ...handle, clock: o.clock.handle } : handle);
   }
 
   /**
@@ -128,7 +140,7 @@ export class SharedTaskQueue implements TaskQueue {
     new Int32Array(this.handle.slots).fill(0);
     for (const band of this.handle.bands) new Int32Array(band).fill(0);
     this.ctl.fill(0, H.TAIL);
-    const epoch = Date.now();
+    const epoch = this.clock();
     new Float64Array(this.handle.control, 0, 8)[H.EPOCH_F64_INDEX] = epoch;
     this.epoch = epoch;
     this.slots = int32View(this.handle.slots);
@@ -140,13 +152,13 @@ export class SharedTaskQueue implements TaskQueue {
     return new SharedTaskQueue(handle);
   }
 
-  /** Wall-clock ms for a queue-relative time. */
+  /** ms on the queue's clock for a queue-relative time. */
   private toWallClock(relative: number): number {
     return this.epoch + relative;
   }
 
   private now(): number {
-    return Date.now() - this.epoch;
+    return this.clock() - this.epoch;
   }
 
   // Fixed-length views (see int32View), refreshed when an index falls beyond them: buffers only grow.
@@ -284,7 +296,7 @@ export class SharedTaskQueue implements TaskQueue {
   private takeOver(id: number, w: number, agentId: number, leaseMs: number): Lease | undefined {
     const slots = this.slotView(id);
     const base = id * SLOT_WORDS;
-    const deadline = Date.now() - this.epoch + leaseMs;
+    const deadline = this.now() + leaseMs;
     // Deadline before the CAS: whoever sees the new state word also sees a live deadline. The
     // deadline only ever rises; a lost race here means a concurrent claimer wrote an equal one.
     const current = Atomics.load(slots, base + S.DEADLINE);
@@ -401,7 +413,7 @@ export class SharedTaskQueue implements TaskQueue {
 
   claim(agentId: number, options: ClaimOptions = {}): Lease | undefined {
     const leaseMs = options.leaseMs ?? this.ctl[H.DEFAULT_LEASE_MS]!;
-    const until = Date.now() + (options.timeoutMs ?? 0);
+    const until = this.clock() + (options.timeoutMs ?? 0);
     for (;;) {
       const next = this.attemptClaim(agentId, leaseMs, until, options);
       if (!(next instanceof Sleep)) return next;
@@ -412,7 +424,7 @@ export class SharedTaskQueue implements TaskQueue {
 
   async claimAsync(agentId: number, options: ClaimOptions = {}): Promise<Lease | undefined> {
     const leaseMs = options.leaseMs ?? this.ctl[H.DEFAULT_LEASE_MS]!;
-    const until = Date.now() + (options.timeoutMs ?? 0);
+    const until = this.clock() + (options.timeoutMs ?? 0);
     const wakeAll = () => {
       Atomics.add(this.ctl, H.SEQ, 1);
       Atomics.notify(this.ctl, H.SEQ);
@@ -449,7 +461,7 @@ export class SharedTaskQueue implements TaskQueue {
       const tail = Atomics.load(this.ctl, H.TAIL);
       for (let j = 0; j < POLLS_PER_ATTEMPT && Atomics.load(this.ctl, H.TAIL) === tail; j++);
     }
-    const remaining = until - Date.now();
+    const remaining = until - this.clock();
     if (remaining <= 0) return undefined;
     const seq = Atomics.load(this.ctl, H.SEQ);
     Atomics.add(this.ctl, H.SLEEPERS, 1);
@@ -461,8 +473,8 @@ export class SharedTaskQueue implements TaskQueue {
     }
     // Sleep at most until the nearest lease could expire, so crashed agents' tasks are picked up.
     const { nextDeadline } = this.claimExpired(agentId, leaseMs, false);
-    const untilExpiry = Number.isFinite(nextDeadline) ? nextDeadline - Date.now() + 1 : MAX_SLEEP_MS;
-    return new Sleep(seq, Math.max(1, Math.min(remaining, untilExpiry, MAX_SLEEP_MS)));
+    const untilExpiry = Number.isFinite(nextDeadline) ? nextDeadline - this.clock() + 1 : this.maxSleepMs;
+    return new Sleep(seq, Math.max(1, Math.min(remaining, untilExpiry, this.maxSleepMs)));
   }
 
   extend(lease: Lease, leaseMs?: number): Lease {

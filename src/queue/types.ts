@@ -24,7 +24,7 @@ export interface Lease {
   readonly taskId: number;
   /** Claim generation; a newer claim of the same task invalidates older leases. */
   readonly generation: number;
-  /** Wall-clock ms (Date.now()) after which the lease may be taken over. */
+  /** ms on the queue's clock (Date.now(), unless the queue was made with a ManualClock) after which the lease may be taken over. */
   readonly deadline: number;
   /** 1 for the first claim, 2 for the second, … */
   readonly attempt: number;

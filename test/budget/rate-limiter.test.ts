@@ -1,81 +1,108 @@
 import { describe, expect, it } from 'vitest';
 import { SharedRateLimiter, unlimitedRateLimiter } from '../../src/budget/rate-limiter.js';
 import { AbortedError, InvalidConfigError } from '../../src/errors.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { ManualClock } from '../../src/internal/clock.js';
+import { pending } from '../helpers/clock.js';
 
 describe('SharedRateLimiter', () => {
-  it('admits a full bucket of requests at once, then one per emission interval', async () => {
+  it('admits a full bucket of requests at once, then one per emission interval', () => {
     // 600/min = one every 100 ms; a 1 s burst window holds 10.
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, burstWindowMs: 1_000 });
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, burstWindowMs: 1_000, clock });
     for (let i = 0; i < 10; i++) expect(limiter.tryAcquire(0)).toBe(0);
-    const refusedAt = Date.now();
-    const wait = limiter.tryAcquire(0);
-    expect(wait).toBeGreaterThan(90);
-    expect(wait).toBeLessThanOrEqual(100);
-    await sleep(wait + 5);
-    // A loaded machine may wake late; time past the freed slot counts towards the next one.
-    const late = Date.now() - (refusedAt + wait);
+    expect(limiter.tryAcquire(0)).toBe(100);
+    clock.advance(99);
+    expect(limiter.tryAcquire(0)).toBe(1);
+    clock.advance(1);
     expect(limiter.tryAcquire(0)).toBe(0);
-    const next = limiter.tryAcquire(0);
-    if (late < 90) {
-      expect(next).toBeGreaterThan(0);
-      expect(next).toBeGreaterThanOrEqual(100 - late - 2);
-    }
+    expect(limiter.tryAcquire(0)).toBe(100);
+    // Time past a freed slot counts towards the next one: 250 ms frees two and half of a third.
+    clock.advance(250);
+    expect(limiter.tryAcquire(0)).toBe(0);
+    expect(limiter.tryAcquire(0)).toBe(0);
+    expect(limiter.tryAcquire(0)).toBe(50);
   });
 
   it('limits tokens per minute by the size of each request', () => {
     // 60 000/min = 1 token per ms; a 100 ms window holds 100 tokens.
-    const limiter = SharedRateLimiter.create({ tokensPerMinute: 60_000, burstWindowMs: 100 });
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ tokensPerMinute: 60_000, burstWindowMs: 100, clock });
     expect(limiter.tryAcquire(60)).toBe(0);
-    const wait = limiter.tryAcquire(60);
-    expect(wait).toBeGreaterThanOrEqual(19);
-    expect(wait).toBeLessThanOrEqual(21);
+    expect(limiter.tryAcquire(60)).toBe(20);
     expect(limiter.tryAcquire(40)).toBe(0);
-    expect(limiter.tryAcquire(1)).toBeGreaterThan(0);
+    expect(limiter.tryAcquire(1)).toBe(1);
+    clock.advance(30);
+    expect(limiter.tryAcquire(31)).toBe(1);
+    expect(limiter.tryAcquire(30)).toBe(0);
   });
 
   it('admits both rates or neither: a refused token request uses no request slot', () => {
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, tokensPerMinute: 60_000, burstWindowMs: 1_000 });
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, tokensPerMinute: 60_000, burstWindowMs: 1_000, clock });
     // Bucket: 10 requests, 1 000 tokens.
     expect(limiter.tryAcquire(1_000)).toBe(0);
-    for (let i = 0; i < 5; i++) expect(limiter.tryAcquire(500)).toBeGreaterThan(400);
+    for (let i = 0; i < 5; i++) expect(limiter.tryAcquire(500)).toBe(500);
     for (let i = 0; i < 9; i++) expect(limiter.tryAcquire(0)).toBe(0);
-    expect(limiter.tryAcquire(0)).toBeGreaterThan(0);
+    expect(limiter.tryAcquire(0)).toBe(100);
   });
 
   it('admits a request bigger than the whole bucket once the bucket is full, and makes later ones pay for it', async () => {
-    const limiter = SharedRateLimiter.create({ tokensPerMinute: 60_000, burstWindowMs: 100 });
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ tokensPerMinute: 60_000, burstWindowMs: 100, clock });
     expect(limiter.tryAcquire(250)).toBe(0);
-    const debt = limiter.tryAcquire(1);
-    expect(debt).toBeGreaterThanOrEqual(150);
-    expect(debt).toBeLessThanOrEqual(152);
-    expect(limiter.tryAcquire(250)).toBeGreaterThanOrEqual(249); // waits for a full bucket, not forever
-    const started = Date.now();
-    await limiter.acquire(250);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(limiter.tryAcquire(1)).toBe(151); // the debt of 150 ms, then room for one token
+    expect(limiter.tryAcquire(250)).toBe(250); // waits for a full bucket, not forever
+    const acquired = limiter.acquire(250);
+    clock.advance(249);
+    expect(await pending(acquired)).toBe(true);
+    clock.advance(1);
+    await acquired;
+    expect(limiter.tryAcquire(1)).toBe(151);
   });
 
-  it('acquire waits until admitted', async () => {
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 1_200, burstWindowMs: 50 }); // 1 per 50 ms, bucket 1
+  it('acquire waits on the clock until admitted', async () => {
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ requestsPerMinute: 1_200, burstWindowMs: 50, clock }); // 1 per 50 ms, bucket 1
     await limiter.acquire(0);
-    const started = Date.now();
-    await limiter.acquire(0);
-    await limiter.acquire(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    const second = limiter.acquire(0);
+    expect(await pending(second)).toBe(true);
+    clock.advance(49);
+    expect(await pending(second)).toBe(true);
+    clock.advance(1);
+    await second;
+    expect(limiter.tryAcquire(0)).toBe(50);
   });
 
   it('acquire throws AbortedError when aborted while waiting or before it starts', async () => {
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 1, burstWindowMs: 1 });
-    await limiter.acquire(0).catch(() => undefined);
+    const clock = ManualClock.create();
+    const limiter = SharedRateLimiter.create({ requestsPerMinute: 1, burstWindowMs: 1, clock });
+    await limiter.acquire(0);
     const controller = new AbortController();
-    const started = Date.now();
     const waiting = limiter.acquire(0, controller.signal);
-    setTimeout(() => controller.abort(), 20);
+    expect(await pending(waiting)).toBe(true);
+    controller.abort();
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
-    expect(Date.now() - started).toBeLessThan(1_000);
     await expect(limiter.acquire(0, AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('waits on the real clock by default', async () => {
+    const limiter = SharedRateLimiter.create({ requestsPerMinute: 1_200, burstWindowMs: 50 }); // 1 per 50 ms, bucket 1
+    await limiter.acquire(0);
+    const started = performance.now();
+    await limiter.acquire(0);
+    // Admission is a lower bound in time: a busy machine can only make the wait longer.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+  });
+
+  it('reads a manual clock from every thread that attached the limiter', () => {
+    const clock = ManualClock.create();
+    const a = SharedRateLimiter.create({ requestsPerMinute: 600, burstWindowMs: 100, clock }); // bucket of 1
+    const b = SharedRateLimiter.attach(structuredClone(a.handle));
+    expect(a.tryAcquire(0)).toBe(0);
+    expect(b.tryAcquire(0)).toBe(100);
+    ManualClock.attach(structuredClone(clock.handle)).advance(100);
+    expect(b.nowUs()).toBe(100_000n);
+    expect(b.tryAcquire(0)).toBe(0);
   });
 
   it('shares one bucket between instances attached from a cloned handle', () => {

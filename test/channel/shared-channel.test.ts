@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SharedChannel } from '../../src/channel/shared-channel.js';
 import { ChannelFullError, MessageTooLargeError } from '../../src/channel/errors.js';
 import { C, CELL_WORDS, H, P, initCells, stateWord } from '../../src/channel/layout.js';
-import { AbortedError, DelmError, InvalidConfigError } from '../../src/errors.js';
+import { AbortedError, type DelmError, InvalidConfigError } from '../../src/errors.js';
+import { ManualClock } from '../../src/internal/clock.js';
+import { pending } from '../helpers/clock.js';
 
 const drain = (channel: SharedChannel): string[] => {
   const out: string[] = [];
@@ -108,32 +110,34 @@ describe('SharedChannel', () => {
   });
 
   it('wakes a waiting receiveAsync when a message arrives and when the channel closes', async () => {
-    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 8 });
+    // On a clock that never moves, no timeout can end these waits: only the message and the close can.
+    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 8, clock: ManualClock.create() });
     const pending = channel.receiveAsync(5_000);
     setTimeout(() => channel.trySend('late'), 20);
     expect(await pending).toBe('late');
-    const started = Date.now();
     const waiting = channel.receiveAsync();
     setTimeout(() => channel.close(), 20);
     expect(await waiting).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('receiveAsync resolves undefined on timeout and on abort', async () => {
-    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 8 });
-    let started = Date.now();
-    expect(await channel.receiveAsync(40)).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    const clock = ManualClock.create();
+    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 8, clock });
+    const timed = channel.receiveAsync(40);
+    clock.advance(39);
+    expect(await pending(timed)).toBe(true);
+    clock.advance(1);
+    expect(await timed).toBeUndefined();
     const controller = new AbortController();
-    started = Date.now();
     const waiting = channel.receiveAsync(10_000, controller.signal);
-    setTimeout(() => controller.abort(), 20);
+    expect(await pending(waiting)).toBe(true);
+    controller.abort();
     expect(await waiting).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('sendAsync waits for room, and throws AbortedError or CHANNEL_FULL when it cannot get it', async () => {
-    const channel = SharedChannel.create({ slots: 2, maxMessageBytes: 8 });
+    const clock = ManualClock.create();
+    const channel = SharedChannel.create({ slots: 2, maxMessageBytes: 8, clock });
     channel.trySend('1');
     channel.trySend('2');
     const sending = channel.sendAsync('3', 5_000);
@@ -144,22 +148,32 @@ describe('SharedChannel', () => {
     channel.trySend('b');
     const controller = new AbortController();
     const aborted = channel.sendAsync('c', 5_000, controller.signal);
-    setTimeout(() => controller.abort(), 20);
+    expect(await pending(aborted)).toBe(true);
+    controller.abort();
     await expect(aborted).rejects.toBeInstanceOf(AbortedError);
-    await expect(channel.sendAsync('c', 30)).rejects.toBeInstanceOf(ChannelFullError);
+    const full = channel.sendAsync('c', 30);
+    clock.advance(29);
+    expect(await pending(full)).toBe(true);
+    clock.advance(1);
+    await expect(full).rejects.toBeInstanceOf(ChannelFullError);
     expect(drain(channel)).toEqual(['a', 'b']);
   });
 
   it.each(['reserved', 'writing'] as const)('skips a slot left %s by a dead producer after abandonMs, and delivers what follows', async (phase) => {
-    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 60 });
+    const clock = ManualClock.create();
+    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 60, clock });
     channel.trySend('before');
     reserveAndDie(channel, phase);
     channel.trySend('after');
     expect(channel.tryReceive()).toBe('before');
     expect(channel.tryReceive()).toBeUndefined(); // the dead slot blocks the head until abandonMs
-    const started = Date.now();
-    expect(await channel.receiveAsync(2_000)).toBe('after');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    clock.advance(59);
+    expect(channel.tryReceive()).toBeUndefined();
+    expect(channel.stats().abandoned).toBe(0);
+    const next = channel.receiveAsync(2_000);
+    expect(await pending(next)).toBe(true);
+    clock.advance(1);
+    expect(await next).toBe('after');
     expect(channel.stats()).toMatchObject({ abandoned: 1, corrupted: 0, size: 0 });
     // Every slot, the abandoned one included, is usable again: the ring holds a full lap.
     for (let i = 0; i < 4; i++) expect(channel.trySend(`n${i}`)).toBe(true);
@@ -167,10 +181,27 @@ describe('SharedChannel', () => {
     expect(drain(channel)).toEqual(['n0', 'n1', 'n2', 'n3']);
   });
 
-  it('refuses a late publish after the slot was abandoned, so the producer sends again', async () => {
-    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 20 });
+  it('times abandonment from when the consumer first saw the slot stuck, on the clock every attached thread reads', () => {
+    const clock = ManualClock.create();
+    const producer = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 60, clock });
+    const consumer = SharedChannel.attach(structuredClone(producer.handle));
+    reserveAndDie(producer, 'reserved');
+    clock.advance(1_000); // time before anyone looked does not count
+    expect(consumer.tryReceive()).toBeUndefined();
+    ManualClock.attach(structuredClone(clock.handle)).advance(59);
+    expect(consumer.tryReceive()).toBeUndefined();
+    clock.advance(1);
+    expect(consumer.tryReceive()).toBeUndefined(); // skipped: nothing behind it
+    expect(consumer.stats().abandoned).toBe(1);
+  });
+
+  it('refuses a late publish after the slot was abandoned, so the producer sends again', () => {
+    const clock = ManualClock.create();
+    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 20, clock });
     const ticket = reserveAndDie(channel, 'reserved');
-    expect(await channel.receiveAsync(100)).toBeUndefined(); // abandons the slot, nothing else to deliver
+    expect(channel.tryReceive()).toBeUndefined();
+    clock.advance(20);
+    expect(channel.tryReceive()).toBeUndefined(); // abandons the slot, nothing else to deliver
     expect(channel.stats().abandoned).toBe(1);
     const publish = (channel as unknown as { publish(t: number, base: number, m: string): boolean }).publish.bind(channel);
     expect(publish(ticket, (ticket & 3) * CELL_WORDS, 'late')).toBe(false);

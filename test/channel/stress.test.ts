@@ -91,12 +91,12 @@ describe('SharedChannel across real worker threads', () => {
       }
       return tally.summary();
     });
-  }, 60_000);
+  });
 
   it('delivers every message once, intact and in per-producer order to a consumer worker while producers die mid-send', async () => {
     const channel = SharedChannel.create({ slots: 64, maxMessageBytes: 4096, abandonMs: 200 });
     const consumer = startWorker(consumerUrl, { channel: channel.handle });
     workers.push(consumer);
     await runStress(channel, () => firstMessage<Summary>(consumer));
-  }, 60_000);
+  });
 });

@@ -44,7 +44,7 @@ describe('delm run', () => {
     const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
     expect(resumed.code).toBe(0);
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
-  }, 120_000);
+  }, 300_000);
 
   it('fixes every seeded bug of the debugging workspace offline', async () => {
     const out = join(tmp, 'debug');
@@ -52,7 +52,7 @@ describe('delm run', () => {
     expect(r.code).toBe(0);
     const [row] = rows(out);
     expect(row).toMatchObject({ mode: 'delm', correct: 'true', predicted: '6/6 fixed', stop_reason: 'answered' });
-  }, 120_000);
+  }, 300_000);
 
   it('refuses bad arguments and input with exit code 2 and a message naming the problem', async () => {
     const bad = join(tmp, 'bad.json');
@@ -79,7 +79,7 @@ describe('delm run', () => {
     const again = await cli('run', DATA, '--out', out, '--limit', '1');
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already holds results\.csv; pass --resume/);
-  }, 60_000);
+  });
 
   it('names a missing API key and exits 2 before running anything', async () => {
     const saved = process.env.OPENAI_API_KEY;
@@ -112,7 +112,7 @@ describe('delm bench', () => {
     expect(new Set(rows(out).map((x) => x.mode))).toEqual(new Set(['delm', 'orchestrator', 'single']));
     expect(existsSync(join(out, 'trajectories', 'orchestrator'))).toBe(true);
     expect(readdirSync(join(out, 'ledger'))).toEqual(['delm']);
-  }, 180_000);
+  }, 300_000);
 });
 
 describe('delm --help', () => {

@@ -21,7 +21,7 @@ import type {
   UnfoldInput,
   UnfoldedDetail,
 } from '../../machines/types.js';
-import { scripted, start } from './scripted.js';
+import { TestClock, scripted, start } from './scripted.js';
 import type { Step } from './scripted.js';
 
 /** A claimed task with id `n`. */
@@ -44,22 +44,23 @@ export interface AgentScripts {
   publishAnswer?: Step<unknown, PublishAnswerInput>[];
 }
 
-/** Build the scripted actors and start an agent with them (it is sent START). */
+/** Build the scripted actors and start an agent with them on simulated time (it is sent START). */
 export function runAgent(scripts: AgentScripts, config: Partial<AgentConfig> = {}, budgetAllows: () => boolean = () => true) {
+  const clock = new TestClock();
   const s = {
-    claimTask: scripted(scripts.claimTask ?? [{ ok: task(1) }, { ok: null }]),
-    readDigest: scripted(scripts.readDigest ?? [{ ok: 'digest' }]),
-    callModel: scripted(scripts.callModel ?? [{ ok: { type: 'done', result: 'ok' } }]),
-    unfold: scripted(scripts.unfold ?? [{ run: (i: UnfoldInput) => i.labels.map((label) => ({ label, detail: `detail of ${label}` })) }]),
-    propose: scripted(scripts.propose ?? [{ ok: true }]),
-    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => 100 + k) }]),
-    completeTask: scripted(scripts.completeTask ?? [{ ok: undefined }]),
-    failTask: scripted(scripts.failTask ?? [{ ok: undefined }]),
-    extendLease: scripted(scripts.extendLease ?? [{ ok: undefined }]),
-    electFinalizer: scripted(scripts.electFinalizer ?? [{ ok: { role: 'exit' } }]),
-    readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }]),
-    decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }]),
-    publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }]),
+    claimTask: scripted(scripts.claimTask ?? [{ ok: task(1) }, { ok: null }], clock),
+    readDigest: scripted(scripts.readDigest ?? [{ ok: 'digest' }], clock),
+    callModel: scripted(scripts.callModel ?? [{ ok: { type: 'done', result: 'ok' } }], clock),
+    unfold: scripted(scripts.unfold ?? [{ run: (i: UnfoldInput) => i.labels.map((label) => ({ label, detail: `detail of ${label}` })) }], clock),
+    propose: scripted(scripts.propose ?? [{ ok: true }], clock),
+    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => 100 + k) }], clock),
+    completeTask: scripted(scripts.completeTask ?? [{ ok: undefined }], clock),
+    failTask: scripted(scripts.failTask ?? [{ ok: undefined }], clock),
+    extendLease: scripted(scripts.extendLease ?? [{ ok: undefined }], clock),
+    electFinalizer: scripted(scripts.electFinalizer ?? [{ ok: { role: 'exit' } }], clock),
+    readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }], clock),
+    decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }], clock),
+    publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }], clock),
   };
   const finalizer = finalizerMachine.provide({
     actors: { readLedger: s.readLedger.logic, decide: s.decide.logic, enqueueTasks: s.enqueueTasks.logic, publishAnswer: s.publishAnswer.logic },
@@ -80,7 +81,7 @@ export function runAgent(scripts: AgentScripts, config: Partial<AgentConfig> = {
       finalizer,
     },
   });
-  const run = start(machine, { agentId: 7, config: { baseDelayMs: 5, leaseExtendMs: 10_000, ...config } });
+  const run = start(machine, { agentId: 7, config: { baseDelayMs: 5, leaseExtendMs: 10_000, ...config } }, clock);
   run.actor.send({ type: 'START' });
   return { ...run, s };
 }

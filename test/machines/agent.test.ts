@@ -3,12 +3,18 @@ import { waitFor } from 'xstate';
 import { agentMachine } from '../../machines/agent.js';
 import { runAgent, task } from './agent-harness.js';
 import type { AgentScripts } from './agent-harness.js';
-import { coded, hang, sleep, start, until, untaken } from './scripted.js';
+import { coded, hang, settle, start, until, untaken } from './scripted.js';
+import type { TestClock } from './scripted.js';
+
+/** A model step that answers `done` after `ms` of simulated time. */
+const doneAfter = (ms: number) => ({ run: (_i: unknown, _s: AbortSignal, clock: TestClock) => clock.sleep(ms).then(() => ({ type: 'done' as const })) });
 
 describe('agent machine: task loop', () => {
   it('waits in idle until START, then claims', async () => {
-    const { actor, states } = start(agentMachine, { agentId: 1 });
-    await sleep(5);
+    const { actor, states, clock } = start(agentMachine, { agentId: 1 });
+    await settle();
+    clock.increment(60_000);
+    await settle();
     expect(states).toEqual(['idle']);
     actor.stop();
   });
@@ -65,9 +71,7 @@ describe('agent machine: model errors', () => {
       'completing', 'claiming', 'electing', 'done',
     ]);
     expect(s.callModel.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
-    const [t0, t1, t2] = s.callModel.at as [number, number, number];
-    expect(t1 - t0).toBeGreaterThanOrEqual(18); // 20 ms, then 40 ms (timer slack of a ms or two)
-    expect(t2 - t1).toBeGreaterThanOrEqual(38);
+    expect(s.callModel.at).toEqual([0, 20, 60]); // 20 ms, then 40 ms of simulated time
     expect(out.retries).toBe(2);
     expect(out.tasksCompleted).toBe(1);
   });
@@ -145,7 +149,7 @@ describe('agent machine: stopping', () => {
   it('aborts mid-thinking on STOP: the model call is cancelled and nothing is reported', async () => {
     const { actor, states, output, s } = runAgent({ callModel: [hang()] });
     await waitFor(actor, (snap) => snap.matches({ thinking: { model: 'calling' } }));
-    await sleep(2);
+    await settle();
     actor.send({ type: 'STOP' });
     const out = await output;
     expect(states.at(-2)).toBe('thinking.calling');
@@ -214,18 +218,15 @@ describe('agent machine: unfolding', () => {
 
 describe('agent machine: lease', () => {
   it('extends the lease periodically while thinking, and stops extending after', async () => {
-    const { actor, output, s } = runAgent(
-      { callModel: [{ run: () => sleep(80).then(() => ({ type: 'done' as const })) }] },
-      { leaseExtendMs: 15 },
-    );
+    const { actor, output, s, clock } = runAgent({ callModel: [doneAfter(80)] }, { leaseExtendMs: 15 });
     await output;
-    const n = s.extendLease.calls.length;
-    expect(n).toBeGreaterThanOrEqual(3);
-    expect(n).toBeLessThanOrEqual(6);
+    // An 80 ms model call with an extension every 15 ms: extended at 15, 30, 45, 60 and 75.
+    expect(s.extendLease.at).toEqual([15, 30, 45, 60, 75]);
     expect(s.extendLease.calls[0]).toEqual({ agentId: 7, task: task(1) });
-    await sleep(40);
-    expect(s.extendLease.calls.length).toBe(n);
-    expect(actor.getSnapshot().context.leaseExtensions).toBe(n);
+    expect(actor.getSnapshot().context.leaseExtensions).toBe(5);
+    clock.increment(1_000);
+    await settle();
+    expect(s.extendLease.calls).toHaveLength(5);
   });
 
   it('drops the task when the lease is lost: the model call is cancelled and the agent claims again', async () => {
@@ -243,11 +244,12 @@ describe('agent machine: lease', () => {
 
   it('keeps thinking when an extension fails for another reason', async () => {
     const { output, s } = runAgent(
-      { callModel: [{ run: () => sleep(60).then(() => ({ type: 'done' as const })) }], extendLease: [{ err: new Error('transient') }, { ok: undefined }] },
+      { callModel: [doneAfter(55)], extendLease: [{ err: new Error('transient') }, { ok: undefined }] },
       { leaseExtendMs: 10 },
     );
     expect((await output).tasksCompleted).toBe(1);
-    expect(s.extendLease.calls.length).toBeGreaterThanOrEqual(2);
+    // The failed extension at 10 ms is retried at the next interval, and so on until the step is done.
+    expect(s.extendLease.at).toEqual([10, 20, 30, 40, 50]);
   });
 
   it('treats a lost lease on completion as an abandoned task, not a crash', async () => {
@@ -319,7 +321,7 @@ describe('agent machine: what each actor error leads to', () => {
   } as const;
   type Kind = keyof typeof errors;
   const two: AgentScripts = { claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: null }] };
-  const slowDone = { run: () => sleep(25).then(() => ({ type: 'done' as const })) };
+  const slowDone = doneAfter(25);
   /** Scripts under which `actor` throws `e` once (on task 1), then behaves. */
   const reach: Record<string, (e: unknown) => AgentScripts> = {
     claimTask: (e) => ({ claimTask: [{ err: e }] }),

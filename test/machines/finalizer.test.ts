@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { finalizerMachine } from '../../machines/finalizer.js';
 import type { Decision, DecideInput, EnqueueTasksInput, FinalizerInput, PublishAnswerInput, ReadLedgerInput } from '../../machines/types.js';
-import { coded, hang, scripted, start, untaken } from './scripted.js';
+import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
 function runFinalizer(
@@ -10,17 +10,18 @@ function runFinalizer(
   scripts: { readLedger?: Step<unknown, ReadLedgerInput>[]; decide?: Step<Decision, DecideInput>[]; enqueueTasks?: Step<readonly number[], EnqueueTasksInput>[]; publishAnswer?: Step<unknown, PublishAnswerInput>[] },
   budgetAllows = true,
 ) {
+  const clock = new TestClock();
   const s = {
-    readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }]),
-    decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }]),
-    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => k) }]),
-    publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }]),
+    readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }], clock),
+    decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }], clock),
+    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => k) }], clock),
+    publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }], clock),
   };
   const machine = finalizerMachine.provide({
     actors: { readLedger: s.readLedger.logic, decide: s.decide.logic, enqueueTasks: s.enqueueTasks.logic, publishAnswer: s.publishAnswer.logic },
     guards: { budgetAllows: () => budgetAllows },
   });
-  return { ...start(machine, { agentId: 3, round: 1, maxRounds: 3, baseDelayMs: 2, ...input }), s };
+  return { ...start(machine, { agentId: 3, round: 1, maxRounds: 3, baseDelayMs: 2, ...input }, clock), s };
 }
 
 const more: Decision = { type: 'enqueue', tasks: [{ payload: 'dig deeper' }] };
@@ -74,6 +75,7 @@ describe('finalizer machine', () => {
     expect(await output).toEqual({ type: 'answer', answer: 'b' });
     expect(states).toEqual(['reading', 'deciding', 'backingOff', 'deciding', 'answering', 'answered']);
     expect(s.decide.calls.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(s.decide.at).toEqual([0, 2]); // baseDelayMs of simulated time
   });
 
   it('fails with the reason after retries run out or on other errors', async () => {

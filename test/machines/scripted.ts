@@ -1,24 +1,73 @@
-/** Scripted actors and recorders for driving the pure machines in tests. */
-import { createActor, fromPromise, toPromise } from 'xstate';
-import type { Actor, AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
+/**
+ * Scripted actors and recorders for driving the pure machines in tests, on simulated time: every
+ * machine runs on a {@link TestClock} (XState's SimulatedClock) that jumps to the next timer whenever
+ * nothing else can happen, so delays (backoff, lease extension) take exactly their simulated length
+ * and no test depends on how fast the machine runs it.
+ */
+import { SimulatedClock, createActor, fromPromise, toPromise } from 'xstate';
+import type { Actor, AnyActorRef, AnyStateMachine, AnyStateNode, AnyTransitionDefinition, StateValue } from 'xstate';
 
-/** One scripted reply: a value, a thrown error, or a function of the input and abort signal. */
-export type Step<O, I> = { ok: O } | { err: unknown } | { run: (input: I, signal: AbortSignal) => O | Promise<O> };
+/** XState's SimulatedClock that knows when its next timer is due. */
+export class TestClock extends SimulatedClock {
+  private readonly due = new Map<number, number>();
 
-/** A promise actor that replies with `steps` in order (the last one repeats) and records its inputs. */
-export function scripted<O, I>(steps: ReadonlyArray<Step<O, I>>) {
+  override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    const id = super.setTimeout(() => {
+      this.due.delete(id);
+      fn();
+    }, timeout);
+    this.due.set(id, this.now() + timeout);
+    return id;
+  }
+
+  override clearTimeout(id: number): void {
+    this.due.delete(id);
+    super.clearTimeout(id);
+  }
+
+  /** When the next timer fires, if one is set. */
+  nextDue(): number | undefined {
+    return this.due.size === 0 ? undefined : Math.min(...this.due.values());
+  }
+
+  /** Resolves after `ms` of simulated time. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(() => resolve(), ms));
+  }
+}
+
+/** Lets every promise that can settle now settle: a macrotask turn comes after the microtask queue drains. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs `actor` through simulated time until it stops: whenever nothing else can happen, the clock jumps to its next timer. */
+async function drive(clock: TestClock, actor: AnyActorRef): Promise<void> {
+  for (;;) {
+    await settle();
+    if (actor.getSnapshot().status !== 'active') return;
+    const next = clock.nextDue();
+    // No timer: the machine waits on the test (an event to send, a hanging actor to stop).
+    if (next === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+    else clock.set(next);
+  }
+}
+
+/** One scripted reply: a value, a thrown error, or a function of the input, abort signal and the simulated clock. */
+export type Step<O, I> = { ok: O } | { err: unknown } | { run: (input: I, signal: AbortSignal, clock: TestClock) => O | Promise<O> };
+
+/** A promise actor that replies with `steps` in order (the last one repeats) and records its inputs and when (simulated ms) it was called. */
+export function scripted<O, I>(steps: ReadonlyArray<Step<O, I>>, clock: TestClock = new TestClock()) {
   const calls: I[] = [];
   const at: number[] = [];
   const signals: AbortSignal[] = [];
   let n = 0;
   const logic = fromPromise<O, I>(async ({ input, signal }) => {
     calls.push(input);
-    at.push(performance.now());
+    at.push(clock.now());
     signals.push(signal);
     const step = steps[Math.min(n++, steps.length - 1)];
     if (step === undefined) throw new Error('scripted actor has no steps');
     if ('err' in step) throw step.err;
-    if ('run' in step) return step.run(input, signal);
+    if ('run' in step) return step.run(input, signal, clock);
     return step.ok;
   });
   return { logic, calls, at, signals };
@@ -47,10 +96,11 @@ export function stateName(value: StateValue, skip: readonly string[] = ['lease']
   return parts.join('+');
 }
 
-/** Start a machine, recording each distinct state (consecutive repeats dropped). */
-export function start<M extends AnyStateMachine>(machine: M, input: unknown, skip?: readonly string[]) {
+/** Start a machine on `clock` (driven through simulated time until it stops), recording each distinct state (consecutive repeats dropped). */
+export function start<M extends AnyStateMachine>(machine: M, input: unknown, clock: TestClock = new TestClock(), skip?: readonly string[]) {
   const actor = createActor(machine as AnyStateMachine, {
     input,
+    clock,
     inspect: (e) => {
       if (e.type === '@xstate.microstep') for (const t of e._transitions) taken.add(transitionKey(t));
     },
@@ -65,18 +115,15 @@ export function start<M extends AnyStateMachine>(machine: M, input: unknown, ski
   });
   const output = toPromise(actor);
   actor.start();
-  return { actor, states, output };
+  void drive(clock, actor);
+  return { actor, states, output, clock };
 }
 
-/** Resolve after `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `cond` every ms until it holds; throws after `timeoutMs`. */
-export async function until(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error('until: condition not met in time');
-    await sleep(1);
+/** Let promises settle until `cond` holds; throws after `turns` macrotask turns (a count, not a time). */
+export async function until(cond: () => boolean, turns = 1_000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= turns) throw new Error(`until: condition not met in ${turns} turns`);
+    await settle();
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { verifierMachine } from '../../machines/verifier.js';
 import type { CheckInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
-import { coded, hang, scripted, start, untaken } from './scripted.js';
+import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
 const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'proposal', proposal: p } });
@@ -14,16 +14,17 @@ function runVerifier(scripts: {
   commit?: Step<unknown, VerdictInput>[];
   recordFailure?: Step<unknown, VerdictInput>[];
 }) {
+  const clock = new TestClock();
   const s = {
-    receiveProposal: scripted(scripts.receiveProposal),
-    checkProposal: scripted(scripts.checkProposal ?? [{ ok: { verdict: 'accept', reason: 'ok' } }]),
-    commit: scripted(scripts.commit ?? [{ ok: 1 }]),
-    recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }]),
+    receiveProposal: scripted(scripts.receiveProposal, clock),
+    checkProposal: scripted(scripts.checkProposal ?? [{ ok: { verdict: 'accept', reason: 'ok' } }], clock),
+    commit: scripted(scripts.commit ?? [{ ok: 1 }], clock),
+    recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }], clock),
   };
   const machine = verifierMachine.provide({
     actors: { receiveProposal: s.receiveProposal.logic, checkProposal: s.checkProposal.logic, commit: s.commit.logic, recordFailure: s.recordFailure.logic },
   });
-  return { ...start(machine, { verifierId: 1, baseDelayMs: 2, maxRetries: 2 }), s };
+  return { ...start(machine, { verifierId: 1, baseDelayMs: 2, maxRetries: 2 }, clock), s };
 }
 
 describe('verifier machine', () => {
@@ -52,6 +53,7 @@ describe('verifier machine', () => {
     expect(await output).toMatchObject({ accepted: 1 });
     expect(states).toEqual(['waiting', 'checking', 'backingOff', 'checking', 'committing', 'waiting', 'closed']);
     expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(s.checkProposal.at).toEqual([0, 2]); // baseDelayMs of simulated time
   });
 
   it('rejects with the error as reason when a check keeps failing or fails for good', async () => {
@@ -61,6 +63,7 @@ describe('verifier machine', () => {
     });
     expect(await output).toMatchObject({ status: 'closed', received: 2, rejected: 2, accepted: 0 });
     expect(s.checkProposal.calls).toHaveLength(4); // 1 + 2 retries for p, 1 for q
+    expect(s.checkProposal.at).toEqual([0, 2, 6, 6]); // backoff 2 ms, then 4 ms
     expect(s.recordFailure.calls.map((c) => c.verdict)).toEqual([
       { verdict: 'reject', reason: 'check failed: judge slow' },
       { verdict: 'reject', reason: 'check failed: judge said nonsense' },

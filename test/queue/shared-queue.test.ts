@@ -1,7 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SharedTaskQueue } from '../../src/queue/shared-queue.js';
 import { DelmError, LeaseLostError, QueueFullError, InvalidConfigError } from '../../src/errors.js';
+import { ManualClock } from '../../src/internal/clock.js';
+import { pending } from '../helpers/clock.js';
 
 describe('SharedTaskQueue', () => {
   it('hands out tasks by priority, then in FIFO order', () => {
@@ -61,12 +62,15 @@ describe('SharedTaskQueue', () => {
     expect(again.attempt).toBe(1);
   });
 
-  it('makes a task with an expired lease claimable again, and the old lease stale', async () => {
-    const q = SharedTaskQueue.create({ leaseMs: 30 });
+  it('makes a task with an expired lease claimable again, and the old lease stale', () => {
+    const clock = ManualClock.create();
+    const q = SharedTaskQueue.create({ leaseMs: 30, clock });
     const id = q.enqueue('x');
     const stale = q.tryClaim(1)!;
-    expect(q.tryClaim(2)).toBeUndefined();
-    await sleep(50);
+    expect(stale.deadline).toBe(30);
+    clock.advance(29);
+    expect(q.tryClaim(2)).toBeUndefined(); // live until its deadline
+    clock.advance(1);
     const fresh = q.tryClaim(2)!;
     expect(fresh.taskId).toBe(id);
     expect(fresh.attempt).toBe(2);
@@ -75,29 +79,46 @@ describe('SharedTaskQueue', () => {
     expect(q.get(id).result).toBe('ok');
   });
 
-  it('keeps a lease alive with extend', async () => {
-    const q = SharedTaskQueue.create({ leaseMs: 40 });
+  it('keeps a lease alive with extend', () => {
+    const clock = ManualClock.create();
+    const q = SharedTaskQueue.create({ leaseMs: 40, clock });
     q.enqueue('x');
     let lease = q.tryClaim(1)!;
     for (let i = 0; i < 4; i++) {
-      await sleep(20);
+      clock.advance(30);
       lease = q.extend(lease, 40);
+      expect(lease.deadline).toBe(clock.now() + 40);
     }
+    clock.advance(39); // 159 ms after the claim: four times its first deadline
     expect(q.tryClaim(2)).toBeUndefined();
-    expect(lease.deadline).toBeGreaterThan(Date.now());
+    clock.advance(1);
+    expect(q.tryClaim(2)?.attempt).toBe(2);
   });
 
-  it('fails a task whose leases keep expiring, keeping the reason', async () => {
-    const q = SharedTaskQueue.create({ leaseMs: 10, maxAttempts: 2 });
+  it('fails a task whose leases keep expiring, keeping the reason', () => {
+    const clock = ManualClock.create();
+    const q = SharedTaskQueue.create({ leaseMs: 10, maxAttempts: 2, clock });
     const id = q.enqueue('poison');
     q.tryClaim(1);
-    await sleep(20);
+    clock.advance(10);
     q.tryClaim(2);
-    await sleep(20);
+    clock.advance(10);
     expect(q.tryClaim(3)).toBeUndefined();
     expect(q.get(id)).toMatchObject({ state: 'failed', attempts: 2 });
     expect(q.get(id).failureReason).toMatch(/lease expired/);
     expect(q.isDrained()).toBe(true);
+  });
+
+  it('wakes a claimer sleeping in claimAsync when a held lease expires on the clock', async () => {
+    const clock = ManualClock.create();
+    const q = SharedTaskQueue.create({ leaseMs: 50, clock });
+    q.enqueue('x');
+    q.tryClaim(1);
+    const waiting = q.claimAsync(2, { timeoutMs: 10_000 });
+    clock.advance(49);
+    expect(await pending(waiting)).toBe(true);
+    clock.advance(1);
+    expect((await waiting)?.attempt).toBe(2);
   });
 
   it('grows past its initial size and refuses at the task limit without losing anything', () => {
@@ -137,7 +158,8 @@ describe('SharedTaskQueue', () => {
   });
 
   it('wakes an async claimer when a task arrives, and returns undefined once drained', async () => {
-    const q = SharedTaskQueue.create();
+    // On a clock that never moves, neither the timeouts nor a lease expiry can end these waits.
+    const q = SharedTaskQueue.create({ clock: ManualClock.create() });
     q.enqueue('first');
     const held = q.tryClaim(1)!;
     const waiting = q.claimAsync(2, { timeoutMs: 5_000 });
@@ -146,27 +168,40 @@ describe('SharedTaskQueue', () => {
     expect(got?.payload).toBe('second');
     q.complete(got!);
     const drainedWait = q.claimAsync(3, { timeoutMs: 5_000 });
-    setTimeout(() => q.complete(held), 20);
-    const started = Date.now();
+    expect(await pending(drainedWait)).toBe(true);
+    q.complete(held);
     expect(await drainedWait).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('stops waiting on abort and on close', async () => {
-    const q = SharedTaskQueue.create();
+    const q = SharedTaskQueue.create({ clock: ManualClock.create() });
     q.enqueue('x');
     q.tryClaim(1);
     const ac = new AbortController();
     const aborted = q.claimAsync(2, { timeoutMs: 10_000, signal: ac.signal });
-    setTimeout(() => ac.abort(), 10);
+    expect(await pending(aborted)).toBe(true);
+    ac.abort();
     expect(await aborted).toBeUndefined();
     const closed = q.claimAsync(2, { timeoutMs: 10_000 });
-    setTimeout(() => q.close(), 10);
+    expect(await pending(closed)).toBe(true);
+    q.close();
     expect(await closed).toBeUndefined();
     expect(() => q.enqueue('late')).toThrow(expect.objectContaining({ code: 'CLOSED' }));
   });
 
-  it('times out a claim when nothing arrives', async () => {
+  it('times out a claim when nothing arrives, on the queue clock', async () => {
+    const clock = ManualClock.create();
+    const q = SharedTaskQueue.create({ clock, leaseMs: 10_000 });
+    q.enqueue('x');
+    q.tryClaim(1);
+    const waiting = q.claimAsync(2, { timeoutMs: 50 });
+    clock.advance(49);
+    expect(await pending(waiting)).toBe(true);
+    clock.advance(1);
+    expect(await waiting).toBeUndefined();
+  });
+
+  it('times out a claim on the real clock by default', async () => {
     const q = SharedTaskQueue.create();
     q.enqueue('x');
     q.tryClaim(1);

@@ -20,9 +20,9 @@ describe('the compiled package', () => {
       console.log(JSON.stringify({ answer: result.answer, stopReason: result.stopReason, loaders: process.execArgv }));`;
     // A clean child: no tsx loader in its arguments or environment.
     const env = { ...process.env, NODE_OPTIONS: '' };
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
     const result = JSON.parse(out.trim().split('\n').at(-1)!) as { answer: string; stopReason: string; loaders: string[] };
     expect(result).toMatchObject({ answer: '3 findings', stopReason: 'answered' });
     expect(result.loaders.join(' ')).not.toMatch(/tsx/);
-  }, 120_000);
+  }, 300_000);
 });

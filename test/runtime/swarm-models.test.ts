@@ -26,7 +26,7 @@ describe('swarms and their models', () => {
     } finally {
       await swarm.close();
     }
-  }, 60_000);
+  });
 
   it('fails a run with a missing API key before any agent starts, naming the variable', async () => {
     const saved = process.env.OPENAI_API_KEY;
@@ -59,7 +59,7 @@ describe('swarms and their models', () => {
     } finally {
       await swarm.close();
     }
-  }, 60_000);
+  });
 
   it('calls an OpenAI-compatible server from every worker through the real SDK, priced with overrides', async () => {
     const server = await startWireServer();
@@ -79,5 +79,5 @@ describe('swarms and their models', () => {
       await swarm.close();
       await server.close();
     }
-  }, 60_000);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,26 +82,31 @@ describe('swarm resilience', () => {
     }
   });
 
-  it('stops promptly on abort and returns what was verified', async () => {
-    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 200 }), stopGraceMs: 1_000 });
+  it('stops promptly on abort, cancelling model calls in flight, and returns what was verified', async () => {
+    // The first four sub-tasks take 200 ms; the other 60 take 10 minutes unless their signal aborts them.
+    // Agents that did not cancel their calls could not stop within the grace period and would be
+    // terminated (status crashed); the bound is the work left undone, not the machine's speed.
+    const stopGraceMs = 60_000;
+    const slowMarker = join(tmp, 'slow-marker');
+    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 200, slowOn: 'slow', slowDelayMs: 600_000, slowMarker }), stopGraceMs });
     try {
       const ac = new AbortController();
       let abortedAt = 0;
-      // Abort mid-run: a little after the first finding is committed.
-      const onEvent = (e: SwarmEvent) => {
-        if (e.type === 'commit' && abortedAt === 0) {
-          abortedAt = -1;
-          setTimeout(() => {
-            abortedAt = Date.now();
-            ac.abort();
-          }, 250);
-        }
-      };
-      const run = swarm.run({ prompt: 'x', subTasks: subTasks(64) }, { signal: ac.signal, onEvent });
+      let committed = false;
+      const tasks = subTasks(64).map((t, i) => (i < 4 ? t : { payload: `slow ${t.payload}` }));
+      const run = swarm.run({ prompt: 'x', subTasks: tasks }, { signal: ac.signal, onEvent: (e) => void (committed ||= e.type === 'commit' && e.kind === 'gist') });
+      // Abort mid-run: once a finding is committed and a 10-minute call is in flight.
+      while (!committed || !existsSync(slowMarker)) await new Promise((r) => setTimeout(r, 10));
+      abortedAt = Date.now();
+      ac.abort();
       const result = await run;
       const stopMs = Date.now() - abortedAt;
       expect(result.stopReason).toBe('aborted');
-      expect(stopMs).toBeLessThan(1_000);
+      // Every agent ended on its own (none terminated): those mid-call cancelled their 10-minute calls.
+      expect(result.agents).toHaveLength(4);
+      expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
+      expect(result.agents.some((a) => a.status === 'stopped')).toBe(true); // at least the one whose call was in flight
+      expect(stopMs).toBeLessThan(stopGraceMs);
       expect(result.tasks.done).toBeLessThan(64);
       expect(result.entries.filter((e) => e.kind === 'gist').length).toBeGreaterThan(0);
       // The aborted run's agents stopped on their own; the next run reuses its memory from a clean slate.
@@ -148,8 +153,8 @@ describe('swarm resilience', () => {
   });
 
   it('rejects invalid options with every problem listed', () => {
-    expect(() => createSwarm({ agents: 0, leaseMs: -1 } as never)).toThrow(InvalidConfigError);
-    expect(() => createSwarm({ agents: 0 } as never)).toThrow(/agents/);
+    expect(() => createSwarm({ agents: 0, leaseMs: -1 })).toThrow(InvalidConfigError);
+    expect(() => createSwarm({ agents: 0 })).toThrow(/agents/);
     expect(() => createSwarm({ ledger: { maxEntries: 4 } })).toThrow(/ledger\.maxEntries/);
   });
 });

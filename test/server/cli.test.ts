@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { InvalidConfigError } from '../../src/errors.js';
 import { startServer } from '../../src/server/index.js';
+import { http } from '../helpers/http.js';
 import { eventually } from './helpers.js';
 
 const TOKEN = 'cli-token-0123456789abcdef';
@@ -21,16 +22,16 @@ describe('delm serve', () => {
     const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--max-concurrent-runs', '1']);
     const url = await cli.url();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const health = await fetch(`${url}/healthz`);
+    const health = await http(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', runs: { running: 0, queued: 0, retained: 0 } });
+    expect(health.json()).toEqual({ status: 'ok', runs: { running: 0, queued: 0, retained: 0 } });
     // The offline model (not an LLM) with the basic protocol answers from the attached source.
-    const completion = await fetch(`${url}/v1/chat/completions`, {
+    const completion = await http(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'delm', messages: [{ role: 'user', content: 'Is there a warranty?' }], delm: { sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] } }),
     });
-    const body = (await completion.json()) as { choices: Array<{ message: { content: string } }> };
+    const body = completion.json<{ choices: Array<{ message: { content: string } }> }>();
     expect(body.choices[0]!.message.content).toContain('without warranty of any kind');
     // Without a token, a request addressed to another name (a DNS-rebinding page) is refused.
     const rebound = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
@@ -43,7 +44,7 @@ describe('delm serve', () => {
     expect(JSON.parse(rebound.body)).toMatchObject({ error: { type: 'permission_error' } });
     expect(await cli.stop()).toBe(0);
     expect(cli.io.err).toContain('stopping');
-    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(http(`${url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('with --inspect, shows every run it serves in the live inspector, and closes both on its signal', async () => {
@@ -51,26 +52,26 @@ describe('delm serve', () => {
     const url = await cli.url();
     const inspector = /inspector: (\S+)/.exec(cli.io.out)?.[1];
     expect(inspector).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const started = await fetch(`${url}/v1/runs`, {
+    const started = await http(`${url}/v1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'Is there a warranty?', sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] }),
     });
-    const { id } = (await started.json()) as { id: string };
+    const { id } = started.json<{ id: string }>();
     const shown = await eventually(async () => {
-      const runs = (await (await fetch(new URL('api/runs', inspector))).json()) as Array<{ id: string; label: string; status: string }>;
+      const runs = (await http(new URL('api/runs', inspector))).json<Array<{ id: string; label: string; status: string }>>();
       return runs.find((r) => r.id === id && r.status === 'finished');
     });
     expect(shown.label).toBe('run 1');
     expect(await cli.stop()).toBe(0);
-    await expect(fetch(inspector!)).rejects.toThrow();
+    await expect(http(inspector!)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('takes the bearer token from DELM_SERVE_TOKEN and never prints it', async () => {
     const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--max-concurrent-runs', '1'], { DELM_SERVE_TOKEN: TOKEN });
     const url = await cli.url();
-    expect((await fetch(`${url}/v1/models`)).status).toBe(401);
-    expect((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await http(`${url}/v1/models`)).status).toBe(401);
+    expect((await http(`${url}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect(await cli.stop()).toBe(0);
     expect(cli.io.out).toContain('bearer token required');
     expect(cli.io.out + cli.io.err).not.toContain(TOKEN);

@@ -30,8 +30,11 @@ export async function readSse(response: Response): Promise<SseMessage[]> {
   return messages;
 }
 
-/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. By default it polls
+ * until the test's own timeout: a shorter wall-clock deadline only fails on a busy machine.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = Number.POSITIVE_INFINITY): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

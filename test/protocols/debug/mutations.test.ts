@@ -57,13 +57,17 @@ describe('singlePointMutations', () => {
 });
 
 describe('searchMutationFix', () => {
-  it('repairs every failing test of the shipped workspace offline, each fix verified on the whole suite', async () => {
-    const { tasks, run } = await listFailingTests(WORKSPACE, { timeoutMs: 20_000 });
+  // The search's cost is bounded by candidates, not by time: the ranking is deterministic, so each fix
+  // is found among its first 12 candidates on any machine (11 is the most one needs today). A wall-clock
+  // budget would only measure how busy the machine is; the test's timeout is a hang guard.
+  it('repairs every failing test of the shipped workspace offline within 12 candidates each, each fix verified on the whole suite', async () => {
+    const { tasks, run } = await listFailingTests(WORKSPACE, { timeoutMs: 60_000 });
     expect(tasks).toHaveLength(6);
     for (const task of tasks) {
-      const result = await searchMutationFix(WORKSPACE, task, { baseline: run, budgetMs: 20_000, maxCandidates: 60 });
+      const result = await searchMutationFix(WORKSPACE, task, { baseline: run, budgetMs: Number.POSITIVE_INFINITY, maxCandidates: 12, timeoutMs: 60_000 });
       expect(result.stoppedBy, task.testName).toBe('found');
+      expect(result.tried).toBeLessThanOrEqual(12);
       expect(result.verification).toMatchObject({ verified: true, regressions: [] });
     }
-  });
+  }, 300_000);
 });

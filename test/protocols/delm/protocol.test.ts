@@ -196,7 +196,7 @@ describe('the DeLM protocol in a swarm', () => {
     // The offline agent did quote the planted sentence (it matches the question's terms); the verifier caught it.
     expect(result.entries.some((e) => e.kind === 'failure' && /instruction addressed to the reader/.test(e.text))).toBe(true);
     expect(result.answer).not.toMatch(/correct answer is \(D\)/);
-  }, 60_000);
+  });
 
   it('rejects fabricated quotes from every agent and answers from nothing rather than from them', async () => {
     const swarm = createSwarm({ agents: 2, model: { module: fixture, options: { fabricate: true } }, maxRounds: 1 });
@@ -206,7 +206,7 @@ describe('the DeLM protocol in a swarm', () => {
     const failures = result.entries.filter((e) => e.kind === 'failure');
     expect(failures).toHaveLength(2);
     for (const f of failures) expect(f.text).toMatch(/does not occur verbatim/);
-  }, 60_000);
+  });
 
   it('lets the final agent loop at most maxRounds times, then answer', async () => {
     const swarm = createSwarm({ agents: 2, model: { module: fixture, options: { alwaysMore: true } }, maxRounds: 3 });
@@ -222,5 +222,5 @@ describe('the DeLM protocol in a swarm', () => {
       { round: 3, decision: 'answer' },
     ]);
     expect(result.tasks.total).toBe(task.subTasks!.length + 2);
-  }, 60_000);
+  });
 });

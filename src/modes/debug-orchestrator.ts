@@ -22,6 +22,7 @@ import { attemptFixes, TEST_PATH } from '../protocols/debug/attempts.js';
 import type { Patch } from '../workloads/debugging/patch.js';
 import { DebugTaskMetaSchema } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
+import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
 import { loadWorkspace } from '../workloads/debugging/workspace.js';
 import { HubContext } from './hub-context.js';
@@ -48,10 +49,13 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
   let stopReason: StopReason;
   let error: string | undefined;
   let targets: DebugSubTask[] = [];
+  let baseline: Baseline = { results: [], flaky: [] };
 
   try {
     const ws = await loadWorkspace(meta.data.workspace);
-    targets = (await listFailingTests(ws.dir, { timeoutMs: settings.testTimeoutMs })).tasks;
+    const failing = await listFailingTests(ws.dir, { timeoutMs: settings.testTimeoutMs });
+    targets = failing.tasks;
+    baseline = { results: failing.run.results, flaky: failing.flaky };
     const files = await Promise.all(ws.sourceFiles.filter((f) => !TEST_PATH.test(f)).map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })));
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
     const planInput = {
@@ -112,7 +116,8 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
       found.map((f) => ({ id: f.testId, patch: f.patch })),
       { timeoutMs: settings.testTimeoutMs },
     );
-    answer = debugAnswer(merge, targets.map((t) => t.id), found);
+    // Scored like delm's answer: a target counts only if the merge regressed nothing (no verifier stopped a regressing patch here).
+    answer = debugAnswer(merge, baseline, targets.map((t) => t.id), found).answer;
     stopReason = 'answered';
   } catch (e) {
     stopReason = hub.stopReasonOf(e);

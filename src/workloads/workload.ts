@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mode, RunTask } from '../types.js';
-import { fixedCounts } from './debugging/report.js';
+import { diffFromAnswer, fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
 import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
@@ -16,6 +16,10 @@ export interface ItemScore {
   readonly correct: boolean | null;
   /** What the answer said, in short (a choice letter, "5/6 fixed"). */
   readonly predicted: string;
+  /** Debugging: fixed (only without regressions), regressed and still-failing counts. */
+  readonly counts?: { readonly fixed: number; readonly regressed: number; readonly stillFailing: number };
+  /** Debugging: the merged patch as a unified diff ('' when nothing was merged). */
+  readonly patch?: string;
 }
 
 /** One item of a workload. */
@@ -58,7 +62,13 @@ export async function loadWorkload(file: string, options: ItemTaskOptions = {}):
           task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir } },
           score(answer) {
             const counts = answer ? fixedCounts(answer) : undefined;
-            return { correct: counts ? counts.total > 0 && counts.fixed === counts.total : false, predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-' };
+            const patch = answer ? diffFromAnswer(answer) : undefined;
+            return {
+              correct: counts ? counts.total > 0 && counts.fixed === counts.total && counts.regressed === 0 : false,
+              predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-',
+              ...(counts ? { counts: { fixed: counts.fixed, regressed: counts.regressed, stillFailing: counts.stillFailing } } : {}),
+              ...(patch !== undefined ? { patch } : {}),
+            };
           },
         },
       ],

@@ -110,8 +110,12 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
 /** The unpatched suite's results as `plan` stored them. */
 const BaselineSchema = z.array(z.object({ id: z.string(), file: z.string(), name: z.string(), status: z.enum(['pass', 'fail', 'skip']), fileLevel: z.boolean() }));
 
+const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => z.array(z.string()).parse(io.ledger.get(0).meta?.flaky ?? []);
+
+/** The baseline without its flaky tests, so a flaky test never counts as a regression. */
 function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
-  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []);
+  const flaky = new Set(flakyOf(io));
+  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []).filter((r) => !flaky.has(r.id));
   const count = (s: string) => results.filter((r) => r.status === s).length;
   return { results, passed: count('pass'), failed: count('fail'), skipped: count('skip'), timedOut: false, exitCode: null, durationMs: 0, output: '' };
 }
@@ -125,10 +129,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
     if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     const ws = await loadWorkspace(parsed.data.workspace);
-    const { tasks, run } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
+    const { tasks, run, flaky } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
     // The unpatched suite's results travel with the task, so the verifier need not run it again.
     const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
-    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline } });
+    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky } });
     for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
       const text = await readFile(`${ws.dir}/${file}`, 'utf8');
       ledger.append({ kind: 'raw', level: 2, text, tokenCount: countTokens(text), meta: { label: file } });
@@ -263,8 +267,9 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     if (input.mayEnqueue && retry.length > 0 && !merge.allPass) {
       return { type: 'enqueue', tasks: retry.map((f) => ({ payload: subTaskFor(f, attemptsOn(view, f.testId).length) })) };
     }
-    const answer = debugAnswer(
+    const { answer } = debugAnswer(
       merge,
+      { results: baselineOf(io).results, flaky: flakyOf(io) },
       targets.map((f) => f.testId),
       fixes.map((e) => ({ testId: String(e.meta?.testId), summary: e.text })),
     );

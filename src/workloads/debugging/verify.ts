@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PatchError } from '../errors.js';
-import { applyPatch, parsePatch, type Patch } from './patch.js';
+import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
+import { flakyTests } from './scoring.js';
 import { runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
+import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
 
 /** One debugging sub-task: make this failing test pass without breaking the others. */
@@ -50,6 +52,8 @@ export interface MergeResult {
   readonly run: TestRun;
   /** Every test passed on the merged copy. */
   readonly allPass: boolean;
+  /** The merged state as a unified diff against the workspace (`git apply`-able there); '' when nothing was applied. */
+  readonly diff: string;
 }
 
 /** Options shared by the verifying functions. */
@@ -62,13 +66,18 @@ function refId(ref: TestRef): string {
   return typeof ref === 'string' ? ref : testId(ref.testFile, ref.testName);
 }
 
-/** Runs the workspace's suite once and returns one sub-task per failing test. */
-export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun }> {
+/**
+ * Runs the workspace's suite twice and returns one sub-task per test that failed both times; tests
+ * whose outcome differed between the runs are `flaky` and are neither targets nor regressions later.
+ */
+export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun; flaky: string[] }> {
   const ws = await loadWorkspace(dir);
   const run = await runTests(ws.dir, options);
+  const again = await runTests(ws.dir, options);
+  const flaky = flakyTests(run.results, again.results);
   const tasks: DebugSubTask[] = [];
   for (const r of run.results) {
-    if (r.status !== 'fail') continue;
+    if (r.status !== 'fail' || flaky.includes(r.id)) continue;
     tasks.push({
       id: r.id,
       testFile: r.file,
@@ -77,7 +86,7 @@ export async function listFailingTests(dir: string, options: RunTestsOptions = {
       relatedFiles: await importedFiles(ws.dir, r.file, ws.sourceFiles),
     });
   }
-  return { tasks, run };
+  return { tasks, run, flaky };
 }
 
 /** Workspace-relative files that `testFile` imports with a relative specifier. */
@@ -151,6 +160,10 @@ export async function mergePatches(workspace: string, candidates: readonly Merge
       combined.push(...candidate.patch);
     }
     const run = await runTests(copy, options);
-    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0 };
+    const files = [...new Set(combined.map((e) => e.file.replace(/\\/g, '/')))];
+    const changes = await Promise.all(
+      files.map(async (file) => ({ file, before: await readFile(resolveInside(ws.dir, file), 'utf8'), after: await readFile(resolveInside(copy, file), 'utf8') })),
+    );
+    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0, diff: unifiedDiff(changes) };
   });
 }

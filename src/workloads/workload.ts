@@ -44,13 +44,18 @@ export interface Workload {
   readonly items: readonly WorkloadItem[];
 }
 
+/** Options of a debugging workload's task (`--test-timeout`, `--test-command`). */
+export interface DebugWorkloadOptions {
+  readonly debug?: { readonly testTimeoutMs?: number; readonly testCommand?: string };
+}
+
 /** Loads the workload at `file` (see the module comment); errors name the file, item and field. */
-export async function loadWorkload(file: string, options: ItemTaskOptions = {}): Promise<Workload> {
+export async function loadWorkload(file: string, options: ItemTaskOptions & DebugWorkloadOptions = {}): Promise<Workload> {
   const abs = path.resolve(file);
   const info = await stat(abs).catch(() => undefined);
   if (!info) throw new WorkloadFileError(abs, 'no such file or folder (expected a LongBench-v2 .json/.jsonl file or a workspace folder)', {}, { code: 'NOT_FOUND' });
   if (info.isDirectory()) {
-    const ws = await loadWorkspace(abs);
+    const ws = await loadWorkspace(abs, { testCommand: options.debug?.testCommand });
     return {
       kind: 'debugging',
       source: abs,
@@ -59,7 +64,7 @@ export async function loadWorkload(file: string, options: ItemTaskOptions = {}):
       items: [
         {
           id: ws.name,
-          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir } },
+          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir, ...(options.debug ? { debug: options.debug } : {}) } },
           score(answer) {
             const counts = answer ? fixedCounts(answer) : undefined;
             const patch = answer ? diffFromAnswer(answer) : undefined;

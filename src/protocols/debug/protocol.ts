@@ -26,7 +26,7 @@ import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
 import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
-import { loadWorkspace } from '../../workloads/debugging/workspace.js';
+import { installDependencies, loadWorkspace } from '../../workloads/debugging/workspace.js';
 
 /** What a debugging run takes in `RunTask.meta`. */
 export const DebugTaskMetaSchema = z.object({
@@ -38,13 +38,18 @@ export const DebugTaskMetaSchema = z.object({
       attemptsPerStep: z.number().int().min(1).max(50).default(6),
       /** Patches tried per failing test in the whole run. */
       maxAttempts: z.number().int().min(1).max(1_000).default(80),
-      /** One test run's time limit. */
+      /** One test file's time limit: its process group is killed then, and the test it was in fails with reason `timeout`. */
       testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+      /** A shell command printing TAP, instead of the detected test runner. */
+      testCommand: z.string().min(1).optional(),
     })
     .strict()
     .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
 });
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
+
+/** The test-run options a run's settings ask for. */
+export const runOptions = (settings: DebugSettings) => ({ timeoutMs: settings.testTimeoutMs, ...(settings.testCommand ? { testCommand: settings.testCommand } : {}) });
 
 /** A failing test as the plan stores it (a raw entry labelled `fail:N`). */
 const FailureMetaSchema = z.object({ label: z.string(), testId: z.string(), testFile: z.string(), relatedFiles: z.array(z.string()) });
@@ -128,8 +133,9 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   async plan(task, { ledger }) {
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
     if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    const ws = await loadWorkspace(parsed.data.workspace);
-    const { tasks, run, flaky } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
+    const ws = await loadWorkspace(parsed.data.workspace, { testCommand: parsed.data.debug.testCommand });
+    await installDependencies(ws.dir);
+    const { tasks, run, flaky } = await listFailingTests(ws.dir, runOptions(parsed.data.debug));
     // The unpatched suite's results travel with the task, so the verifier need not run it again.
     const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
     ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky } });
@@ -176,6 +182,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       context: input.digest.text,
       attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
       testTimeoutMs: info.settings.testTimeoutMs,
+      testCommand: info.settings.testCommand,
       callContext: { role: 'agent', taskId: input.task.taskId },
       describe: (a) => `[FAIL] ${a.proposal.idea}`,
     });
@@ -226,7 +233,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       const idea = head.success && typeof head.data.idea === 'string' ? head.data.idea : '';
       if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
       if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
-      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });
+      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), ...runOptions(info.settings) });
       testResults = new Map([[testId, verification.verified]]);
       output = clip(verification.output, 1_000);
       if (!verification.verified) {
@@ -258,7 +265,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const merge = await mergePatches(
       info.workspace,
       fixes.map((e) => ({ id: `#${e.id}`, patch: parsePatch(e.meta?.patch) })),
-      { timeoutMs: info.settings.testTimeoutMs },
+      runOptions(info.settings),
     );
     const failing = new Set(merge.run.results.filter((r) => r.status === 'fail').map((r) => r.id));
     const targets = [...info.failures.values()];

@@ -48,6 +48,6 @@ export function diffFromAnswer(answer: string): string | undefined {
 
 /** The counts in a debugging answer. */
 export function fixedCounts(answer: string): DebugCounts | undefined {
-  const m = /^Fixed (\d+) of (\d+) failing tests; regressed (\d+); still failing (\d+)\./.exec(answer);
+  const m = /^Fixed (\d+) of (\d+) failing tests; regressed (\d+); still failing (\d+)\./m.exec(answer);
   return m ? { fixed: Number(m[1]), total: Number(m[2]), regressed: Number(m[3]), stillFailing: Number(m[4]) } : undefined;
 }

@@ -46,6 +46,16 @@ export function shellSegments(script: string): string[][] {
   return segments.filter((s) => s.length);
 }
 
+/** A package script with `npm run <name>` / `npm test` calls to other scripts replaced by their text (a few levels deep). */
+function expandScript(scripts: Record<string, string>, name: string, depth = 0): string | undefined {
+  const text = scripts[name];
+  if (text === undefined || depth > 4) return text;
+  return text.replace(/\bnpm\s+(?:run(?:-script)?\s+([\w:.-]+)|(test))\b/g, (whole, script: string | undefined, test: string | undefined) => {
+    const target = script ?? test ?? '';
+    return target !== name && scripts[target] !== undefined ? (expandScript(scripts, target, depth + 1) ?? whole) : whole;
+  });
+}
+
 /** The words after the runner's name in the test script's segment that calls it. */
 function scriptArgs(script: string | undefined, runner: RegExp): string[] | undefined {
   if (!script) return undefined;
@@ -110,7 +120,7 @@ export async function detectTestPlan(root: string, options: { testCommand?: stri
   if (options.testCommand) return { kind: 'command', files: [], command: options.testCommand, ...base };
   const pkg = packageSchema.safeParse((await readJson(path.join(root, 'package.json'))) ?? {});
   const data = pkg.success ? pkg.data : {};
-  const script = data.scripts?.['test'];
+  const script = expandScript(data.scripts ?? {}, 'test');
   const deps = new Set([...Object.keys(data.dependencies ?? {}), ...Object.keys(data.devDependencies ?? {})]);
 
   const vitest = scriptArgs(script, /^vitest$/);
@@ -132,7 +142,7 @@ export async function detectTestPlan(root: string, options: { testCommand?: stri
     return { kind: 'mocha', files: await expand(root, patterns, recursive), ui: optionValue(words, ['--ui', '-u']) ?? rcData.ui ?? 'bdd', requires };
   }
 
-  const tape = scriptArgs(script, /^(?:tape|tap-spec|faucet)$/);
+  const tape = scriptArgs(script, /^(?:tape|tap|tap-spec|faucet)$/);
   if (tape) return { kind: 'tape', files: await expand(root, positionals(tape, new Set(['-r', '--require']))), ...base };
 
   const node = scriptArgs(script, /^node$/);

@@ -107,7 +107,8 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
   const deadline = Date.now() + timeoutMs;
   while (!io.signal.aborted && Date.now() < deadline) {
     const seen = io.ledger.sequence;
-    if (attemptsOn(viewOf(io.ledger), testId).length >= count) return;
+    const view = viewOf(io.ledger);
+    if (attemptsOn(view, testId).length >= count || fixOf(view, testId)) return;
     await io.ledger.waitForChangeAsync(seen, Math.min(250, deadline - Date.now()));
   }
 }
@@ -199,7 +200,11 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
           }
         : { kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars), testId: failure.testId, idea: a.proposal.idea },
     );
-    if (attempts.at(-1)?.passes) return { type: 'propose', proposals };
+    // The verifier may refuse the patch (it regressed another test): a continuation keeps searching then, its refusal as evidence.
+    if (attempts.at(-1)?.passes) {
+      const spent = attemptsOn(view, failure.testId).length + attempts.length;
+      return { type: 'propose', proposals, followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent) }] : [] };
+    }
     // The verifier drops exact repeats, so the continuation waits for the distinct notes only.
     const recorded = new Set([...attemptsOn(view, failure.testId).map((e) => e.text), ...attempts.map((a) => proposalText({ kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars) }))]);
     tried.push(...attempts.map((a) => a.proposal.idea));

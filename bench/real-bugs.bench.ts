@@ -48,8 +48,9 @@ export const suite: BenchSuite = {
     const work = mkdtempSync(join(tmpdir(), 'delm-bench-real-bugs-'));
     const rows: Array<{ instance: Instance; mode: Mode; row: ResultRow }> = [];
     try {
-      const records = await RunRecords.open(join(work, 'records'));
       for (const instance of instances) {
+        // Records per instance: instances of one library share its package name, the item id.
+        const records = await RunRecords.open(join(work, 'records', instance.id));
         const dir = join(work, instance.id);
         cpSync(join(HERE, 'instances', instance.id), dir, { recursive: true });
         symlinkSync(dependencies(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }), join(dir, 'node_modules'), 'dir');

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunner } from '../../../src/modes/runner.js';
 import { runWorkload } from '../../../src/modes/run-workload.js';
 import { RunRecords } from '../../../src/records/run-records.js';
 import { diffFromAnswer, fixedCounts } from '../../../src/workloads/debugging/report.js';
@@ -101,6 +102,30 @@ describe('a patch that fixes its target but regresses another test', () => {
     expect(await readFile(path.join(out, 'patches/delm/calc.diff'), 'utf8')).toBe('');
     const csv = await readFile(path.join(out, 'results.csv'), 'utf8');
     expect(csv.split('\n')[0]).toContain('fixed,regressed,still_failing');
+  }, 120_000);
+});
+
+describe('a delm agent whose patch the verifier refuses', () => {
+  it('keeps searching within its budget and fixes the bug in the same round', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'delm-keepgoing-'));
+    try {
+      await mkdir(path.join(dir, 'src'));
+      await mkdir(path.join(dir, 'test'));
+      await writeFile(path.join(dir, 'package.json'), '{"name":"calc","type":"module"}');
+      await writeFile(path.join(dir, 'src/calc.js'), 'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n');
+      await writeFile(path.join(dir, 'test/add.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n");
+      await writeFile(path.join(dir, 'test/sub.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n");
+      const runner = createRunner('delm', { agents: 1, protocol: 'debug', maxRounds: 1, model: { ...model, options: { thenFix: true } } });
+      try {
+        const result = await runner.run({ prompt: 'fix', meta: { workspace: dir } });
+        expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 1, regressed: 0, stillFailing: 0 });
+        expect(result.entries?.some((e) => e.kind === 'failure' && /regresses/.test(e.text))).toBe(true);
+      } finally {
+        await runner.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mode } from '../src/modes/result.js';
-import { runWorkload } from '../src/modes/run-workload.js';
+import { runWorkload } from '../src/evaluation/run-workload.js';
 import { RunRecords, type ResultRow } from '../src/records/run-records.js';
 import { loadWorkload } from '../src/workloads/workload.js';
 import type { BenchSuite, BenchTable } from './harness.js';

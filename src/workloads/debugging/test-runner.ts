@@ -80,7 +80,7 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
   const settings = { timeoutMs, testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))), memoryMb: options.memoryMb ?? 512, ...(options.signal ? { signal: options.signal } : {}) };
   const started = Date.now();
   const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
-  const outcomes: FileOutcome[] = new Array(files.length);
+  const outcomes: FileOutcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < files.length) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner } from '../../../src/modes/runner.js';
-import { runWorkload } from '../../../src/modes/run-workload.js';
+import { runWorkload } from '../../../src/evaluation/run-workload.js';
 import { RunRecords } from '../../../src/records/run-records.js';
 import { diffFromAnswer, fixedCounts } from '../../../src/workloads/debugging/report.js';
 import { flakyTests, scoreMerge } from '../../../src/workloads/debugging/scoring.js';

@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'runs/**', '.tmp/**', 'examples/**/workspace/**', 'examples/debug-workspace/**', 'bench/real-bugs/**/files/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'runs/**', '.tmp/**', 'examples/**/workspace/**', 'examples/debug-workspace/**', 'bench/real-bugs/**/files/**', 'bench/real-bugs/instances/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

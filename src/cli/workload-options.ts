@@ -31,6 +31,9 @@ export const WORKLOAD_OPTIONS = {
   inspect: { type: 'boolean' },
   latency: { type: 'string' },
   'token-latency': { type: 'string' },
+  'max-rounds': { type: 'string' },
+  'test-timeout': { type: 'string' },
+  'test-command': { type: 'string' },
 } as const;
 
 /** Help text of the shared options. */
@@ -47,19 +50,25 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --resume               continue the run in --out, skipping items already recorded
   --latency <ms>         offline model only: simulated latency per call (timing like an LLM's)
   --token-latency <ms>   offline model only: simulated latency per output token
-  --inspect              serve the live inspector while running`;
+  --inspect              serve the live inspector while running
+  --max-rounds <n>       finalization rounds that may enqueue more work (default 3)
+  --test-timeout <s>     debugging: one test file's time limit, in seconds (default 30)
+  --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner`;
 
 /** Values of the shared options as parseArgs returns them. */
 export type WorkloadOptionValues = { [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The runner options, item limit, chunk size and output folder the flags ask for. */
-export function resolveWorkloadOptions(values: WorkloadOptionValues, command: string, cwd: string): { runner: RunnerOptions; limit: number | undefined; chunkTokens: number | undefined; out: string } {
+export function resolveWorkloadOptions(values: WorkloadOptionValues, command: string, cwd: string): { runner: RunnerOptions; limit: number | undefined; chunkTokens: number | undefined; debug: { testTimeoutMs?: number; testCommand?: string } | undefined; out: string } {
   const cost = values['budget-cost'];
   if (cost !== undefined && !(Number(cost) > 0)) throw new UsageError(`--budget-cost must be a positive number of US dollars, got "${cost}"`);
   const tokens = positiveIntArg('budget-tokens', values['budget-tokens']);
   const calls = positiveIntArg('budget-calls', values['budget-calls']);
   const wall = positiveIntArg('wall-time', values['wall-time']);
   const agents = positiveIntArg('agents', values.agents);
+  const maxRounds = positiveIntArg('max-rounds', values['max-rounds']);
+  const testTimeout = positiveIntArg('test-timeout', values['test-timeout']);
+  if (values['test-command'] !== undefined && !values['test-command'].trim()) throw new UsageError('--test-command must be a shell command that prints TAP');
   if (values.resume && !values.out) throw new UsageError('--resume needs --out <dir>: the folder of the run to continue');
   const perCallMs = nonNegativeArg('latency', values.latency);
   const perOutputTokenMs = nonNegativeArg('token-latency', values['token-latency']);
@@ -68,6 +77,7 @@ export function resolveWorkloadOptions(values: WorkloadOptionValues, command: st
   const runner: RunnerOptions = {
     ...(simulated ? { model: { provider: 'offline', latency: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 } } } : values.model ? { model: values.model } : {}),
     ...(agents ? { agents } : {}),
+    ...(maxRounds ? { maxRounds } : {}),
     budgets: {
       ...(tokens ? { tokens } : {}),
       ...(cost ? { costUsd: Number(cost) } : {}),
@@ -80,6 +90,10 @@ export function resolveWorkloadOptions(values: WorkloadOptionValues, command: st
     runner,
     limit: positiveIntArg('limit', values.limit),
     chunkTokens: positiveIntArg('chunk-tokens', values['chunk-tokens']),
+    debug:
+      testTimeout || values['test-command']
+        ? { ...(testTimeout ? { testTimeoutMs: testTimeout * 1_000 } : {}), ...(values['test-command'] ? { testCommand: values['test-command'] } : {}) }
+        : undefined,
     out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
   };
 }

@@ -45,7 +45,7 @@ export async function runWorkload(workload: Workload, mode: Mode, options: Runne
       });
       if (result.stopReason === 'aborted' && run.signal?.aborted) break;
       const score = item.score(result.answer);
-      const row = await run.records.write({ itemId: item.id, mode, result, correct: score.correct, predicted: score.predicted, events });
+      const row = await run.records.write({ itemId: item.id, mode, result, correct: score.correct, predicted: score.predicted, counts: score.counts, patch: score.patch, events });
       rows.push(row);
       run.onItemDone?.(item, row);
     }

@@ -20,10 +20,11 @@ import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { attemptFixes, TEST_PATH } from '../protocols/debug/attempts.js';
 import type { Patch } from '../workloads/debugging/patch.js';
-import { DebugTaskMetaSchema } from '../protocols/debug/protocol.js';
+import { DebugTaskMetaSchema, runOptions } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
+import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
-import { loadWorkspace } from '../workloads/debugging/workspace.js';
+import { installDependencies, loadWorkspace } from '../workloads/debugging/workspace.js';
 import { HubContext } from './hub-context.js';
 import type { BaselineOptions } from './options.js';
 import { orchestratedResult } from './orchestrated-result.js';
@@ -48,10 +49,16 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
   let stopReason: StopReason;
   let error: string | undefined;
   let targets: DebugSubTask[] = [];
+  let baseline: Baseline = { results: [], flaky: [] };
+  let workspace: string | undefined;
 
   try {
-    const ws = await loadWorkspace(meta.data.workspace);
-    targets = (await listFailingTests(ws.dir, { timeoutMs: settings.testTimeoutMs })).tasks;
+    const ws = await loadWorkspace(meta.data.workspace, { testCommand: settings.testCommand });
+    await installDependencies(ws.dir);
+    workspace = ws.dir;
+    const failing = await listFailingTests(ws.dir, runOptions(settings));
+    targets = failing.tasks;
+    baseline = { results: failing.run.results, flaky: failing.flaky };
     const files = await Promise.all(ws.sourceFiles.filter((f) => !TEST_PATH.test(f)).map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })));
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
     const planInput = {
@@ -80,6 +87,7 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
         tried: [],
         attempts: settings.maxAttempts,
         testTimeoutMs: settings.testTimeoutMs,
+        testCommand: settings.testCommand,
         callContext: { role: 'worker', taskId: index + 1 },
         describe: (a) => `[FAIL] ${a.proposal.idea} — ${a.detail}`,
       });
@@ -110,13 +118,19 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
     const merge = await mergePatches(
       ws.dir,
       found.map((f) => ({ id: f.testId, patch: f.patch })),
-      { timeoutMs: settings.testTimeoutMs },
+      runOptions(settings),
     );
-    answer = debugAnswer(merge, targets.map((t) => t.id), found);
+    // Scored like delm's answer: a target counts only if the merge regressed nothing (no verifier stopped a regressing patch here).
+    answer = debugAnswer(merge, baseline, targets.map((t) => t.id), found).answer;
     stopReason = 'answered';
   } catch (e) {
     stopReason = hub.stopReasonOf(e);
     error = e instanceof Error ? e.message : String(e);
+    // Stopped by wall time or budget after planning: answer with what the workers found, scored the same way.
+    if (workspace && (stopReason === 'wall-time' || stopReason === 'budget')) {
+      const merge = await mergePatches(workspace, found.map((f) => ({ id: f.testId, patch: f.patch })), runOptions(settings)).catch(() => undefined);
+      if (merge) answer = `The run was stopped before the manager answered; this answer merges the patches its workers found.\n${debugAnswer(merge, baseline, targets.map((t) => t.id), found).answer}`;
+    }
   }
   return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length });
 }

@@ -11,6 +11,7 @@ import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from '
 import { runOrchestrator } from './orchestrator.js';
 import type { Mode, ModeResult } from './result.js';
 import { runSinglePass } from './single-pass.js';
+import { answerFromLedger } from '../workloads/debugging/partial-answer.js';
 
 /** Options of one task's run in any mode. */
 export interface ModeRunOptions {
@@ -28,8 +29,8 @@ export interface Runner {
 /** Creates a runner for `mode`; invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
 export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   const resolved = resolveRunnerOptions(options);
-  if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm));
   const debugging = resolved.swarm.protocol === 'debug';
+  if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm), debugging);
   if (debugging && mode === 'single') throw new InvalidConfigError('a single pass is defined for question answering; the debugging workload compares delm with the orchestrator');
   const run = mode === 'single' ? runSinglePass : debugging ? runDebugOrchestrator : runOrchestrator;
   return { mode, run: (task, o = {}) => run(task, resolved, o), close: async () => {} };
@@ -37,7 +38,10 @@ export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
 
 class SwarmRunner implements Runner {
   readonly mode = 'delm' as const;
-  constructor(readonly swarm: Swarm) {}
+  constructor(
+    readonly swarm: Swarm,
+    private readonly debugging: boolean,
+  ) {}
 
   async run(task: RunTask, options: ModeRunOptions = {}): Promise<ModeResult> {
     const calls: UsageEvent[] = [];
@@ -48,9 +52,12 @@ class SwarmRunner implements Runner {
         options.onEvent?.(e);
       },
     });
+    // A debugging run stopped before its final round still answers with the patches it verified.
+    const stopped = result.stopReason === 'wall-time' || result.stopReason === 'budget';
+    const answer = result.answer ?? (this.debugging && stopped ? await answerFromLedger(result.entries).catch(() => undefined) : undefined);
     return {
       mode: 'delm',
-      answer: result.answer,
+      answer,
       stopReason: result.stopReason,
       error: result.error,
       usage: result.usage,

@@ -2,7 +2,7 @@
  * The records of a `delm run` or `delm bench` in an output folder, as the published system keeps
  * them: `events.jsonl` (one line per model call), `results.csv` (one row per item and mode),
  * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
- * `delm inspect`), and `summary.json`. Rows are appended as items finish, so an interrupted run
+ * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), and `summary.json`. Rows are appended as items finish, so an interrupted run
  * keeps what it did and `--resume` skips it.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +18,9 @@ export const RESULT_COLUMNS = [
   'mode',
   'correct',
   'predicted',
+  'fixed',
+  'regressed',
+  'still_failing',
   'stop_reason',
   'input_tokens',
   'output_tokens',
@@ -44,6 +47,10 @@ export interface ItemRecord {
   predicted: string;
   /** Every event of the run, in order. */
   events: readonly SwarmEvent[];
+  /** Debugging items: honestly scored counts (fixed only without regressions). */
+  counts?: { fixed: number; regressed: number; stillFailing: number } | undefined;
+  /** Debugging items: the merged patch as a unified diff, kept as `patches/<mode>/<item>.diff`. */
+  patch?: string | undefined;
 }
 
 const CAPS = new Set(['budget', 'wall-time']);
@@ -94,6 +101,10 @@ export class RunRecords {
       await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
       await writeFile(path.join(this.dir, 'ledger', mode, `${name}.jsonl`), result.entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }
+    if (record.patch !== undefined) {
+      await mkdir(path.join(this.dir, 'patches', mode), { recursive: true });
+      await writeFile(path.join(this.dir, 'patches', mode, `${name}.diff`), record.patch);
+    }
     await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
     await writeFile(path.join(this.dir, 'trajectories', mode, `${name}.jsonl`), record.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const row: ResultRow = {
@@ -101,6 +112,9 @@ export class RunRecords {
       mode,
       correct: record.correct === null ? '' : String(record.correct),
       predicted: record.predicted,
+      fixed: record.counts ? String(record.counts.fixed) : '',
+      regressed: record.counts ? String(record.counts.regressed) : '',
+      still_failing: record.counts ? String(record.counts.stillFailing) : '',
       stop_reason: result.stopReason,
       input_tokens: String(result.usage.inputTokens),
       output_tokens: String(result.usage.outputTokens),

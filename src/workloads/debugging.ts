@@ -4,7 +4,8 @@
  */
 export { loadWorkspace, copyWorkspace, withWorkspaceCopy, listFiles, type Workspace, type WorkspaceCopy } from './debugging/workspace.js';
 export { applyPatch, parsePatch, resolveInside, patchSchema, patchEditSchema, type Patch, type PatchEdit } from './debugging/patch.js';
-export { runTests, parseReporterOutput, testId, type TestRun, type TestResult, type TestStatus, type RunTestsOptions } from './debugging/test-runner.js';
+export { detectTestPlan, type TestPlan, type RunnerKind } from './debugging/runners/detect.js';
+export { runTests, testId, type TestRun, type TestResult, type TestStatus, type RunTestsOptions } from './debugging/test-runner.js';
 export {
   listFailingTests,
   verifyPatch,

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mode, RunTask } from '../types.js';
-import { fixedCounts } from './debugging/report.js';
+import { diffFromAnswer, fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
 import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
@@ -16,6 +16,10 @@ export interface ItemScore {
   readonly correct: boolean | null;
   /** What the answer said, in short (a choice letter, "5/6 fixed"). */
   readonly predicted: string;
+  /** Debugging: fixed (only without regressions), regressed and still-failing counts. */
+  readonly counts?: { readonly fixed: number; readonly regressed: number; readonly stillFailing: number };
+  /** Debugging: the merged patch as a unified diff ('' when nothing was merged). */
+  readonly patch?: string;
 }
 
 /** One item of a workload. */
@@ -40,13 +44,18 @@ export interface Workload {
   readonly items: readonly WorkloadItem[];
 }
 
+/** Options of a debugging workload's task (`--test-timeout`, `--test-command`). */
+export interface DebugWorkloadOptions {
+  readonly debug?: { readonly testTimeoutMs?: number; readonly testCommand?: string };
+}
+
 /** Loads the workload at `file` (see the module comment); errors name the file, item and field. */
-export async function loadWorkload(file: string, options: ItemTaskOptions = {}): Promise<Workload> {
+export async function loadWorkload(file: string, options: ItemTaskOptions & DebugWorkloadOptions = {}): Promise<Workload> {
   const abs = path.resolve(file);
   const info = await stat(abs).catch(() => undefined);
   if (!info) throw new WorkloadFileError(abs, 'no such file or folder (expected a LongBench-v2 .json/.jsonl file or a workspace folder)', {}, { code: 'NOT_FOUND' });
   if (info.isDirectory()) {
-    const ws = await loadWorkspace(abs);
+    const ws = await loadWorkspace(abs, { testCommand: options.debug?.testCommand });
     return {
       kind: 'debugging',
       source: abs,
@@ -55,10 +64,16 @@ export async function loadWorkload(file: string, options: ItemTaskOptions = {}):
       items: [
         {
           id: ws.name,
-          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir } },
+          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir, ...(options.debug ? { debug: options.debug } : {}) } },
           score(answer) {
             const counts = answer ? fixedCounts(answer) : undefined;
-            return { correct: counts ? counts.total > 0 && counts.fixed === counts.total : false, predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-' };
+            const patch = answer ? diffFromAnswer(answer) : undefined;
+            return {
+              correct: counts ? counts.total > 0 && counts.fixed === counts.total && counts.regressed === 0 : false,
+              predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-',
+              ...(counts ? { counts: { fixed: counts.fixed, regressed: counts.regressed, stillFailing: counts.stillFailing } } : {}),
+              ...(patch !== undefined ? { patch } : {}),
+            };
           },
         },
       ],

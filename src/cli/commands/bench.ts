@@ -60,7 +60,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}` : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder');
     const options = resolveWorkloadOptions(values, 'bench', io.cwd);
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), options.chunkTokens ? { chunkTokens: options.chunkTokens } : {});
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), { ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}), ...(options.debug ? { debug: options.debug } : {}) });
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);

@@ -40,7 +40,7 @@ Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input
     const mode = (values.mode ?? 'delm') as Mode;
     if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), options.chunkTokens ? { chunkTokens: options.chunkTokens } : {});
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), { ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}), ...(options.debug ? { debug: options.debug } : {}) });
     if (!workload.modes.includes(mode)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);
     const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });

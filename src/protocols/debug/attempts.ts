@@ -45,6 +45,8 @@ export interface AttemptOptions {
   readonly context?: string;
   readonly attempts: number;
   readonly testTimeoutMs: number;
+  /** A shell command printing TAP, instead of the detected runner. */
+  readonly testCommand?: string | undefined;
   readonly callContext: { role: string; taskId?: number };
   /** Turns an attempt into the line later prompts show for it. */
   readonly describe: (attempt: Attempt) => string;
@@ -73,7 +75,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<{ attempts:
     }
     const outcome = proposal.edits.some((e) => TEST_PATH.test(e.file))
       ? { passes: false, detail: 'edits a test file; fix the code, not the test' }
-      : await screen(options.workspace, proposal.edits, options.failure, options.testTimeoutMs);
+      : await screen(options.workspace, proposal.edits, options.failure, options.testTimeoutMs, options.testCommand);
     const attempt = { proposal, ...outcome };
     attempts.push(attempt);
     if (attempt.passes) break;
@@ -83,7 +85,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<{ attempts:
 }
 
 /** Applies a patch to a private copy and runs the target's test file only. */
-async function screen(workspace: string, patch: Patch, failure: FailingTest, timeoutMs: number): Promise<{ passes: boolean; detail: string }> {
+async function screen(workspace: string, patch: Patch, failure: FailingTest, timeoutMs: number, testCommand: string | undefined): Promise<{ passes: boolean; detail: string }> {
   return withWorkspaceCopy(workspace, async (copy) => {
     try {
       await applyPatch(copy, parsePatch(patch));
@@ -91,7 +93,7 @@ async function screen(workspace: string, patch: Patch, failure: FailingTest, tim
       if (error instanceof PatchError) return { passes: false, detail: `does not apply: ${error.message}` };
       throw error;
     }
-    const run = await runTests(copy, { files: [failure.testFile], timeoutMs });
+    const run = await runTests(copy, { files: [failure.testFile], timeoutMs, ...(testCommand ? { testCommand } : {}) });
     const target = run.results.find((r) => r.id === failure.testId);
     return { passes: target?.status === 'pass', detail: target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}` };
   });

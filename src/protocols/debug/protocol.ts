@@ -26,7 +26,7 @@ import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
 import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
-import { loadWorkspace } from '../../workloads/debugging/workspace.js';
+import { installDependencies, loadWorkspace } from '../../workloads/debugging/workspace.js';
 
 /** What a debugging run takes in `RunTask.meta`. */
 export const DebugTaskMetaSchema = z.object({
@@ -38,13 +38,18 @@ export const DebugTaskMetaSchema = z.object({
       attemptsPerStep: z.number().int().min(1).max(50).default(6),
       /** Patches tried per failing test in the whole run. */
       maxAttempts: z.number().int().min(1).max(1_000).default(80),
-      /** One test run's time limit. */
+      /** One test file's time limit: its process group is killed then, and the test it was in fails with reason `timeout`. */
       testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+      /** A shell command printing TAP, instead of the detected test runner. */
+      testCommand: z.string().min(1).optional(),
     })
     .strict()
     .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
 });
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
+
+/** The test-run options a run's settings ask for. */
+export const runOptions = (settings: DebugSettings) => ({ timeoutMs: settings.testTimeoutMs, ...(settings.testCommand ? { testCommand: settings.testCommand } : {}) });
 
 /** A failing test as the plan stores it (a raw entry labelled `fail:N`). */
 const FailureMetaSchema = z.object({ label: z.string(), testId: z.string(), testFile: z.string(), relatedFiles: z.array(z.string()) });
@@ -102,7 +107,8 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
   const deadline = Date.now() + timeoutMs;
   while (!io.signal.aborted && Date.now() < deadline) {
     const seen = io.ledger.sequence;
-    if (attemptsOn(viewOf(io.ledger), testId).length >= count) return;
+    const view = viewOf(io.ledger);
+    if (attemptsOn(view, testId).length >= count || fixOf(view, testId)) return;
     await io.ledger.waitForChangeAsync(seen, Math.min(250, deadline - Date.now()));
   }
 }
@@ -110,8 +116,12 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
 /** The unpatched suite's results as `plan` stored them. */
 const BaselineSchema = z.array(z.object({ id: z.string(), file: z.string(), name: z.string(), status: z.enum(['pass', 'fail', 'skip']), fileLevel: z.boolean() }));
 
+const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => z.array(z.string()).parse(io.ledger.get(0).meta?.flaky ?? []);
+
+/** The baseline without its flaky tests, so a flaky test never counts as a regression. */
 function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
-  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []);
+  const flaky = new Set(flakyOf(io));
+  const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []).filter((r) => !flaky.has(r.id));
   const count = (s: string) => results.filter((r) => r.status === s).length;
   return { results, passed: count('pass'), failed: count('fail'), skipped: count('skip'), timedOut: false, exitCode: null, durationMs: 0, output: '' };
 }
@@ -124,11 +134,12 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   async plan(task, { ledger }) {
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
     if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    const ws = await loadWorkspace(parsed.data.workspace);
-    const { tasks, run } = await listFailingTests(ws.dir, { timeoutMs: parsed.data.debug.testTimeoutMs });
+    const ws = await loadWorkspace(parsed.data.workspace, { testCommand: parsed.data.debug.testCommand });
+    await installDependencies(ws.dir);
+    const { tasks, run, flaky } = await listFailingTests(ws.dir, runOptions(parsed.data.debug));
     // The unpatched suite's results travel with the task, so the verifier need not run it again.
     const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
-    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline } });
+    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky } });
     for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
       const text = await readFile(`${ws.dir}/${file}`, 'utf8');
       ledger.append({ kind: 'raw', level: 2, text, tokenCount: countTokens(text), meta: { label: file } });
@@ -172,6 +183,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       context: input.digest.text,
       attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
       testTimeoutMs: info.settings.testTimeoutMs,
+      testCommand: info.settings.testCommand,
       callContext: { role: 'agent', taskId: input.task.taskId },
       describe: (a) => `[FAIL] ${a.proposal.idea}`,
     });
@@ -188,7 +200,11 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
           }
         : { kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars), testId: failure.testId, idea: a.proposal.idea },
     );
-    if (attempts.at(-1)?.passes) return { type: 'propose', proposals };
+    // The verifier may refuse the patch (it regressed another test): a continuation keeps searching then, its refusal as evidence.
+    if (attempts.at(-1)?.passes) {
+      const spent = attemptsOn(view, failure.testId).length + attempts.length;
+      return { type: 'propose', proposals, followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent) }] : [] };
+    }
     // The verifier drops exact repeats, so the continuation waits for the distinct notes only.
     const recorded = new Set([...attemptsOn(view, failure.testId).map((e) => e.text), ...attempts.map((a) => proposalText({ kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars) }))]);
     tried.push(...attempts.map((a) => a.proposal.idea));
@@ -222,7 +238,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       const idea = head.success && typeof head.data.idea === 'string' ? head.data.idea : '';
       if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
       if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
-      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), timeoutMs: info.settings.testTimeoutMs });
+      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), ...runOptions(info.settings) });
       testResults = new Map([[testId, verification.verified]]);
       output = clip(verification.output, 1_000);
       if (!verification.verified) {
@@ -254,7 +270,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const merge = await mergePatches(
       info.workspace,
       fixes.map((e) => ({ id: `#${e.id}`, patch: parsePatch(e.meta?.patch) })),
-      { timeoutMs: info.settings.testTimeoutMs },
+      runOptions(info.settings),
     );
     const failing = new Set(merge.run.results.filter((r) => r.status === 'fail').map((r) => r.id));
     const targets = [...info.failures.values()];
@@ -263,8 +279,9 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     if (input.mayEnqueue && retry.length > 0 && !merge.allPass) {
       return { type: 'enqueue', tasks: retry.map((f) => ({ payload: subTaskFor(f, attemptsOn(view, f.testId).length) })) };
     }
-    const answer = debugAnswer(
+    const { answer } = debugAnswer(
       merge,
+      { results: baselineOf(io).results, flaky: flakyOf(io) },
       targets.map((f) => f.testId),
       fixes.map((e) => ({ testId: String(e.meta?.testId), summary: e.text })),
     );

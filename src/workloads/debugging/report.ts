@@ -1,38 +1,53 @@
-/** The answer of a debugging run, in every mode: what was fixed, the suite after merging, and the merged patch. */
-import { patchSchema, type Patch } from './patch.js';
+/** The answer of a debugging run, in every mode: honest counts, what was merged, and the merged patch as a unified diff. */
+import { scoreMerge, type Baseline, type DebugScore } from './scoring.js';
 import type { MergeResult } from './verify.js';
 
-/** Writes the answer for a merge of verified patches over `targets` (the tests that failed at the start). */
-export function debugAnswer(merge: MergeResult, targets: readonly string[], fixes: ReadonlyArray<{ testId: string; summary: string }>): string {
-  const failing = new Set(merge.run.results.filter((r) => r.status === 'fail').map((r) => r.id));
-  const open = targets.filter((t) => failing.has(t));
-  return [
-    `Fixed ${targets.length - open.length} of ${targets.length} failing tests. Merged ${merge.applied.length} verified patch${merge.applied.length === 1 ? '' : 'es'}; the whole suite: ${merge.run.passed} passed, ${merge.run.failed} failed.`,
-    ...fixes.map((f) => `- ${f.testId}: ${f.summary}`),
+/** The counts a debugging answer states, for results.csv. */
+export interface DebugCounts {
+  readonly fixed: number;
+  readonly total: number;
+  readonly regressed: number;
+  readonly stillFailing: number;
+}
+
+const list = (label: string, ids: readonly string[]) => ids.map((id) => `- ${label}: ${id}`);
+
+/**
+ * Writes the answer for a merge over `targets` (the tests that failed at the start), scored with
+ * {@link scoreMerge}: a target counts as fixed only when nothing that passed before regressed.
+ */
+export function debugAnswer(merge: MergeResult, baseline: Baseline, targets: readonly string[], fixes: ReadonlyArray<{ testId: string; summary: string }>): { answer: string; score: DebugScore } {
+  const score = scoreMerge(baseline, merge.run.results, targets);
+  const answer = [
+    `Fixed ${score.fixed.length} of ${targets.length} failing tests; regressed ${score.regressed.length}; still failing ${score.stillFailing.length}.`,
+    `Merged ${merge.applied.length} patch${merge.applied.length === 1 ? '' : 'es'}; the whole suite after the merge: ${merge.run.passed} passed, ${merge.run.failed} failed${merge.run.timedOut ? ' (the run was stopped at its time limit)' : ''}.`,
+    ...fixes.map((f) => `- patch for ${f.testId}: ${f.summary}`),
     ...merge.skipped.map((s) => `- skipped ${s.id}: ${s.reason}`),
-    ...open.map((t) => `- still failing: ${t}`),
+    ...list('regressed', score.regressed),
+    ...list('passes but not counted (the merge regressed other tests)', score.passingWithRegressions),
+    ...list('still failing', score.stillFailing),
+    ...list('flaky (outcome changed between two unpatched runs; not scored)', score.flaky),
     '',
-    'Merged patch (search/replace edits):',
-    '```json',
-    JSON.stringify(merge.combined, null, 2),
+    'Merged patch (unified diff, applies with `git apply` in the workspace):',
+    '```diff',
+    merge.diff.replace(/\n$/, ''),
     '```',
   ].join('\n');
+  return { answer, score };
 }
 
-/** The merged patch in a debugging answer, or undefined when there is none. */
-export function patchFromAnswer(answer: string): Patch | undefined {
-  const json = /```json\n([\s\S]*?)\n```/.exec(answer)?.[1];
-  if (!json) return undefined;
-  try {
-    const parsed = patchSchema.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** The merged unified diff in a debugging answer ('' when it holds an empty one), or undefined when there is none. */
+export function diffFromAnswer(answer: string): string | undefined {
+  // The block closes the answer, so a fence inside the diff (a changed Markdown file) cannot end it early.
+  const open = answer.indexOf('```diff\n');
+  const close = answer.lastIndexOf('```');
+  if (open === -1 || close <= open) return undefined;
+  const body = answer.slice(open + 8, close).replace(/\n$/, '');
+  return body ? `${body}\n` : '';
 }
 
-/** "Fixed N of M": the counts in a debugging answer. */
-export function fixedCounts(answer: string): { fixed: number; total: number } | undefined {
-  const m = /^Fixed (\d+) of (\d+) failing tests/.exec(answer);
-  return m ? { fixed: Number(m[1]), total: Number(m[2]) } : undefined;
+/** The counts in a debugging answer. */
+export function fixedCounts(answer: string): DebugCounts | undefined {
+  const m = /^Fixed (\d+) of (\d+) failing tests; regressed (\d+); still failing (\d+)\./m.exec(answer);
+  return m ? { fixed: Number(m[1]), total: Number(m[2]), regressed: Number(m[3]), stillFailing: Number(m[4]) } : undefined;
 }

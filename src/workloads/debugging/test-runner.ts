@@ -1,30 +1,44 @@
-import { spawn } from 'node:child_process';
+/**
+ * Runs a workspace's tests with its own runner (node:test, mocha, jest, vitest, tape, or a
+ * `--test-command` printing TAP), one bounded process per test file so a hang or a blow-up in one
+ * file hides nothing in the others, and reads per-test outcomes from machine-readable output.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import { runBounded, type BoundedOutcome } from './runners/bounded-process.js';
+import { detectTestPlan, type TestPlan } from './runners/detect.js';
+import { parseJestJson } from './runners/json-report.js';
+import { mochaArgs, mochaReporterPath, parseMochaOutput } from './runners/mocha.js';
+import { nodeTestArgs, parseNodeTestOutput, readMarks, type RawResult } from './runners/node-test.js';
+import { parseTap } from './runners/tap.js';
 
 /** Outcome of one test in a run. */
 export type TestStatus = 'pass' | 'fail' | 'skip';
 
 /** One test's result; `name` joins nested suite names with " > ". */
 export interface TestResult {
-  /** Workspace-relative test file, `/`-separated. */
+  /** Workspace-relative test file, `/`-separated (`(command)` for a `--test-command`). */
   readonly file: string;
   readonly name: string;
   /** `file > name`: stable across copies of the workspace. */
   readonly id: string;
   readonly status: TestStatus;
-  /** True when the whole file failed outside any test (syntax error, failed import, crash). */
+  /** True when the whole file failed outside any test (syntax error, failed import, crash, hang before any test). */
   readonly fileLevel: boolean;
+  /** `timeout`: the test (or its file) ran past its time limit and was failed for it. */
+  readonly reason?: 'timeout';
   /** The failure message, truncated. */
   readonly error?: string;
 }
 
-/** A whole `node --test` run. */
+/** A whole run over every test file. */
 export interface TestRun {
   readonly results: readonly TestResult[];
   readonly passed: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Some file's process was killed at its time limit. */
   readonly timedOut: boolean;
   readonly exitCode: number | null;
   readonly durationMs: number;
@@ -34,14 +48,23 @@ export interface TestRun {
 
 /** Options of {@link runTests}. */
 export interface RunTestsOptions {
-  /** Run only these workspace-relative test files (default: let `node --test` discover them). */
+  /** Run only these workspace-relative test files (default: every file the runner would run). */
   readonly files?: readonly string[];
-  /** Kill the whole run after this long (default 30 s). */
+  /** Kill one test file's process after this long (default 30 s). */
   readonly timeoutMs?: number;
-  /** Per-test timeout passed to `node --test` (default 10 s). */
+  /** The runner's own per-test timeout (default: a third of `timeoutMs`, at most 10 s). */
   readonly testTimeoutMs?: number;
+  /** V8 heap cap of every test process, MiB (default 512). */
+  readonly memoryMb?: number;
+  /** A shell command whose stdout is TAP, instead of the detected runner. */
+  readonly testCommand?: string;
+  /** A plan detected before (saves reading the project again). */
+  readonly plan?: TestPlan;
+  /** Test files run at once (default 2). */
+  readonly concurrency?: number;
   /** Cap on `output` (default 8,000 characters). */
   readonly maxOutputChars?: number;
+  readonly signal?: AbortSignal;
 }
 
 /** The stable id of a test: `file > name`. */
@@ -49,145 +72,126 @@ export function testId(file: string, name: string): string {
   return `${file} > ${name}`;
 }
 
-// A node:test reporter that prints one JSON line per test start/pass/fail, marked so stray output can't be mistaken for it.
-const REPORTER_SOURCE = `
-export default async function* delmReporter(source) {
-  for await (const event of source) {
-    if (event.type !== 'test:start' && event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    const d = event.data;
-    let err;
-    if (event.type === 'test:fail') {
-      const e = d.details && d.details.error;
-      const inner = e && e.cause && typeof e.cause === 'object' ? e.cause : e;
-      err = String((inner && (inner.stack || inner.message)) || (e && e.message) || 'failed').slice(0, 2000);
-    }
-    yield '@@delm ' + JSON.stringify({
-      t: event.type.slice(5), f: d.file ?? null, n: d.name, l: d.nesting,
-      s: Boolean(d.skip || d.todo), suite: Boolean(d.details && d.details.type === 'suite'), e: err,
-    }) + '\\n';
-  }
-}`;
-const REPORTER_URL = `data:text/javascript;base64,${Buffer.from(REPORTER_SOURCE).toString('base64')}`;
-
-const eventSchema = z.object({
-  t: z.enum(['start', 'pass', 'fail']),
-  f: z.string().nullable(),
-  n: z.string(),
-  l: z.number().int().nonnegative(),
-  s: z.boolean(),
-  suite: z.boolean(),
-  e: z.string().optional(),
-});
-
-/** Environment for test subprocesses: enough to run node, and none of the parent's secrets or test-runner state. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT']) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
-  }
-  env['NODE_ENV'] = 'test';
-  return env;
-}
-
-/** Runs a workspace's tests with `node --test` in a child process group, bounded by `timeoutMs`, and reports each test. */
+/** Runs the tests (see the module comment). */
 export async function runTests(dir: string, options: RunTestsOptions = {}): Promise<TestRun> {
   const root = path.resolve(dir);
+  const plan = options.plan ?? (await detectTestPlan(root, { testCommand: options.testCommand }));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const args = [
-    '--test',
-    `--test-reporter=${REPORTER_URL}`,
-    `--test-timeout=${options.testTimeoutMs ?? 10_000}`,
-    ...(options.files ?? []),
-  ];
+  const settings = { timeoutMs, testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))), memoryMb: options.memoryMb ?? 512, ...(options.signal ? { signal: options.signal } : {}) };
   const started = Date.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    if (stderr.length < 64_000) stderr += chunk;
-  });
-
-  let timedOut = false;
-  const killGroup = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
+  const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
+  const outcomes: FileOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      outcomes[i] = await runFile(root, plan, files[i]!, settings);
     }
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, timeoutMs);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, files.length)) }, worker));
 
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('error', (err) => {
-      stderr += `\n${err.message}`;
-      resolve(null);
-    });
-    child.on('close', (code) => resolve(code));
-  });
-  clearTimeout(timer);
-
-  const results = parseReporterOutput(stdout, root);
+  const results = outcomes.flatMap((o) => o.results);
   const count = (s: TestStatus) => results.filter((r) => r.status === s).length;
+  const timedOut = outcomes.some((o) => o.timedOut);
+  const stderr = outcomes.filter((o) => o.stderr.trim()).map((o) => `[${o.file}] ${o.stderr.trim()}`).join('\n');
   return {
     results,
     passed: count('pass'),
     failed: count('fail'),
     skipped: count('skip'),
     timedOut,
-    exitCode,
+    exitCode: outcomes.reduce<number | null>((code, o) => (o.exitCode === 0 ? code : o.exitCode), 0),
     durationMs: Date.now() - started,
     output: digest(results, stderr, timedOut, timeoutMs, options.maxOutputChars ?? 8_000),
   };
 }
 
-/** Turns the reporter's JSON lines into per-test results (leaf tests and file-level failures; suites are dropped). */
-export function parseReporterOutput(stdout: string, root: string): TestResult[] {
-  const stacks = new Map<string, string[]>();
-  const results: TestResult[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('@@delm ')) continue;
-    let parsed;
-    try {
-      parsed = eventSchema.safeParse(JSON.parse(line.slice(7)));
-    } catch {
-      continue;
+interface FileOutcome {
+  readonly file: string;
+  readonly results: TestResult[];
+  readonly timedOut: boolean;
+  readonly exitCode: number | null;
+  readonly stderr: string;
+}
+
+interface Settings {
+  readonly timeoutMs: number;
+  readonly testTimeoutMs: number;
+  readonly memoryMb: number;
+  readonly signal?: AbortSignal;
+}
+
+const bin = (root: string, name: string) => path.join(root, 'node_modules', '.bin', name);
+
+async function runFile(root: string, plan: TestPlan, file: string, s: Settings): Promise<FileOutcome> {
+  const bounded = { cwd: root, timeoutMs: s.timeoutMs, memoryMb: s.memoryMb, ...(s.signal ? { signal: s.signal } : {}) };
+  let raw: RawResult[] = [];
+  let unfinished: string[] = [];
+  let fileError: string | undefined;
+  let out: BoundedOutcome;
+  switch (plan.kind) {
+    case 'node-test': {
+      out = await runBounded(process.execPath, nodeTestArgs(file, s.testTimeoutMs), bounded);
+      raw = parseNodeTestOutput(out.stdout);
+      if (out.timedOut || raw.length === 0) {
+        // The reporter never ran again after a test blocked the loop: the preload's marks say what happened.
+        const marks = readMarks(out.marks);
+        const known = new Set(raw.map((r) => r.name));
+        raw = [...raw, ...marks.ended.filter((r) => !known.has(r.name))];
+        unfinished = marks.unfinished;
+      }
+      break;
     }
-    if (!parsed.success) continue;
-    const ev = parsed.data;
-    const absFile = ev.f ?? '';
-    const file = absFile ? path.relative(root, absFile).split(path.sep).join('/') : '(unknown)';
-    const stack = stacks.get(file) ?? [];
-    stacks.set(file, stack);
-    if (ev.t === 'start') {
-      stack.length = ev.l;
-      stack.push(ev.n);
-      continue;
+    case 'mocha': {
+      out = await runBounded(bin(root, 'mocha'), mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs), bounded);
+      const parsed = parseMochaOutput(out.stdout);
+      raw = parsed.results;
+      unfinished = parsed.unfinished;
+      break;
     }
-    if (ev.suite) continue;
-    const fileLevel = ev.l === 0 && absFile !== '' && ev.n === absFile;
-    const name = fileLevel ? file : [...stack.slice(0, ev.l), ev.n].join(' > ');
-    const status: TestStatus = ev.s ? 'skip' : ev.t === 'pass' ? 'pass' : 'fail';
-    results.push({
-      file,
-      name,
-      id: testId(file, name),
-      status,
-      fileLevel,
-      ...(ev.e !== undefined ? { error: ev.e } : {}),
-    });
+    case 'jest':
+    case 'vitest': {
+      const tmp = await mkdtemp(path.join(tmpdir(), 'delm-report-'));
+      try {
+        const report = path.join(tmp, 'report.json');
+        const args =
+          plan.kind === 'jest'
+            ? ['--ci', '--json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, '--runTestsByPath', file]
+            : ['run', '--reporter=json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, file];
+        out = await runBounded(bin(root, plan.kind), args, bounded);
+        const parsed = parseJestJson(await readFile(report, 'utf8').catch(() => ''));
+        raw = parsed.results;
+        fileError = parsed.fileError;
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+      break;
+    }
+    case 'tape':
+      out = await runBounded(process.execPath, [file], bounded);
+      raw = parseTap(out.stdout);
+      break;
+    case 'command':
+      out = await runBounded(plan.command ?? 'false', [], { ...bounded, shell: true });
+      raw = parseTap(out.stdout);
+      break;
   }
-  return results;
+  const results: TestResult[] = raw.filter((r) => !unfinished.includes(r.name)).map((r) => ({ file, name: r.name, id: testId(file, r.name), status: r.status, fileLevel: false, ...(r.reason ? { reason: r.reason } : {}), ...(r.error !== undefined ? { error: r.error } : {}) }));
+  const stderrTail = out.stderr.trim().split('\n').slice(-20).join('\n');
+  if (out.timedOut) {
+    // A hang is a failure of the test that hung; if no test was running, of the file.
+    const stuck = unfinished.length ? unfinished : [file];
+    for (const name of stuck) results.push({ file, name, id: testId(file, name), status: 'fail', fileLevel: !unfinished.length, reason: 'timeout', error: `timeout: still running after ${s.timeoutMs} ms; the process group was killed` });
+  } else if (out.exitCode !== 0 && !results.some((r) => r.status === 'fail')) {
+    // The file failed outside any test (does not load, crashed, ran out of memory): keep the cause.
+    results.push({ file, name: file, id: testId(file, file), status: 'fail', fileLevel: true, error: (fileError ?? (stderrTail || `exited with code ${out.exitCode}`)).slice(0, 2000) });
+  }
+  return { file, results, timedOut: out.timedOut, exitCode: out.exitCode, stderr: out.exitCode === 0 ? '' : stderrTail };
 }
 
 function digest(results: readonly TestResult[], stderr: string, timedOut: boolean, timeoutMs: number, max: number): string {
   const lines: string[] = [];
-  if (timedOut) lines.push(`test run killed after ${timeoutMs} ms`);
+  if (timedOut) lines.push(`a test file was killed after ${timeoutMs} ms`);
   const failures = results.filter((r) => r.status === 'fail');
   lines.push(`${results.filter((r) => r.status === 'pass').length} passed, ${failures.length} failed`);
   for (const f of failures) lines.push(`✗ ${f.id}\n  ${(f.error ?? '').split('\n').slice(0, 8).join('\n  ')}`);

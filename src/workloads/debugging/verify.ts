@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PatchError } from '../errors.js';
-import { applyPatch, parsePatch, type Patch } from './patch.js';
+import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
+import { flakyTests } from './scoring.js';
 import { runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
+import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
 
 /** One debugging sub-task: make this failing test pass without breaking the others. */
@@ -50,6 +52,8 @@ export interface MergeResult {
   readonly run: TestRun;
   /** Every test passed on the merged copy. */
   readonly allPass: boolean;
+  /** The merged state as a unified diff against the workspace (`git apply`-able there); '' when nothing was applied. */
+  readonly diff: string;
 }
 
 /** Options shared by the verifying functions. */
@@ -62,13 +66,18 @@ function refId(ref: TestRef): string {
   return typeof ref === 'string' ? ref : testId(ref.testFile, ref.testName);
 }
 
-/** Runs the workspace's suite once and returns one sub-task per failing test. */
-export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun }> {
-  const ws = await loadWorkspace(dir);
-  const run = await runTests(ws.dir, options);
+/**
+ * Runs the workspace's suite twice and returns one sub-task per test that failed both times; tests
+ * whose outcome differed between the runs are `flaky` and are neither targets nor regressions later.
+ */
+export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun; flaky: string[] }> {
+  const ws = await loadWorkspace(dir, { testCommand: options.testCommand });
+  const run = await runTests(ws.dir, { ...options, plan: ws.plan });
+  const again = await runTests(ws.dir, { ...options, plan: ws.plan });
+  const flaky = flakyTests(run.results, again.results);
   const tasks: DebugSubTask[] = [];
   for (const r of run.results) {
-    if (r.status !== 'fail') continue;
+    if (r.status !== 'fail' || flaky.includes(r.id)) continue;
     tasks.push({
       id: r.id,
       testFile: r.file,
@@ -77,16 +86,43 @@ export async function listFailingTests(dir: string, options: RunTestsOptions = {
       relatedFiles: await importedFiles(ws.dir, r.file, ws.sourceFiles),
     });
   }
-  return { tasks, run };
+  return { tasks, run, flaky };
 }
 
-/** Workspace-relative files that `testFile` imports with a relative specifier. */
-async function importedFiles(root: string, testFile: string, known: readonly string[]): Promise<string[]> {
-  const text = await readFile(path.join(root, testFile), 'utf8').catch(() => '');
+const SPECIFIER = /(?:from\s+|import\s*\(\s*|import\s+|require\s*\(\s*)['"](\.{1,2}(?:\/[^'"]*)?)['"]/g;
+
+/** The workspace file a relative specifier names, as node would resolve it (extension, index file, package main). */
+async function resolveSpecifier(root: string, from: string, spec: string, known: ReadonlySet<string>): Promise<string | undefined> {
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  const candidates = [base, `${base}.js`, `${base}.cjs`, `${base}.mjs`, `${base}/index.js`, `${base}/index.cjs`, `${base}/index.mjs`];
+  const main = await readFile(path.join(root, base === '.' ? '' : base, 'package.json'), 'utf8')
+    .then((t) => (JSON.parse(t) as { main?: unknown }).main)
+    .catch(() => undefined);
+  if (typeof main === 'string') {
+    const m = path.posix.normalize(path.posix.join(base, main));
+    candidates.unshift(m, `${m}.js`, `${m}/index.js`);
+  }
+  return candidates.map((c) => c.replace(/^\.\//, '')).find((c) => known.has(c));
+}
+
+/** Workspace source files that `testFile` imports or requires with a relative specifier, followed two levels deep. */
+async function importedFiles(root: string, testFile: string, sources: readonly string[]): Promise<string[]> {
+  const known = new Set(sources);
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
-    const rel = path.posix.normalize(path.posix.join(path.posix.dirname(testFile), m[1] ?? ''));
-    if (known.includes(rel)) out.add(rel);
+  let frontier = [testFile];
+  for (let depth = 0; depth < 2 && frontier.length; depth++) {
+    const next: string[] = [];
+    for (const file of frontier) {
+      const text = await readFile(path.join(root, file), 'utf8').catch(() => '');
+      for (const m of text.matchAll(SPECIFIER)) {
+        const hit = await resolveSpecifier(root, file, m[1] ?? '', known);
+        if (hit && !out.has(hit)) {
+          out.add(hit);
+          next.push(hit);
+        }
+      }
+    }
+    frontier = next;
   }
   return [...out].sort();
 }
@@ -96,8 +132,8 @@ async function importedFiles(root: string, testFile: string, known: readonly str
  * is verified when the target test passes and no test that passed before fails (or vanishes) after.
  */
 export async function verifyPatch(workspace: string, patch: Patch, target: TestRef, options: VerifyOptions = {}): Promise<PatchVerification> {
-  const ws = await loadWorkspace(workspace);
-  const baseline = options.baseline ?? (await runTests(ws.dir, options));
+  const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
+  const baseline = options.baseline ?? (await runTests(ws.dir, { ...options, plan: ws.plan }));
   const targetId = refId(target);
   return withWorkspaceCopy(ws.dir, async (copy) => {
     try {
@@ -106,7 +142,7 @@ export async function verifyPatch(workspace: string, patch: Patch, target: TestR
       if (!(err instanceof PatchError)) throw err;
       return { applied: false, rejection: err.message, targetPasses: false, regressions: [], verified: false, output: `patch rejected: ${err.message}` };
     }
-    const run = await runTests(copy, options);
+    const run = await runTests(copy, { ...options, plan: ws.plan });
     const after = new Map(run.results.map((r) => [r.id, r.status]));
     const targetPasses = after.get(targetId) === 'pass';
     const regressions = baseline.results.filter((r) => r.status === 'pass' && after.get(r.id) !== 'pass').map((r) => r.id);
@@ -127,7 +163,7 @@ export async function verifyPatch(workspace: string, patch: Patch, target: TestR
  * The real workspace is not touched; `combined` is the merged patch.
  */
 export async function mergePatches(workspace: string, candidates: readonly MergeCandidate[], options: RunTestsOptions = {}): Promise<MergeResult> {
-  const ws = await loadWorkspace(workspace);
+  const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
   return withWorkspaceCopy(ws.dir, async (copy) => {
     const applied: string[] = [];
     const skipped: { id: string; reason: string }[] = [];
@@ -150,7 +186,11 @@ export async function mergePatches(workspace: string, candidates: readonly Merge
       applied.push(candidate.id);
       combined.push(...candidate.patch);
     }
-    const run = await runTests(copy, options);
-    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0 };
+    const run = await runTests(copy, { ...options, plan: ws.plan });
+    const files = [...new Set(combined.map((e) => e.file.replace(/\\/g, '/')))];
+    const changes = await Promise.all(
+      files.map(async (file) => ({ file, before: await readFile(resolveInside(ws.dir, file), 'utf8'), after: await readFile(resolveInside(copy, file), 'utf8') })),
+    );
+    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0, diff: unifiedDiff(changes) };
   });
 }

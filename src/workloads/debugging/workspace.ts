@@ -1,10 +1,12 @@
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { WorkloadFileError } from '../errors.js';
+import { detectTestPlan, type TestPlan } from './runners/detect.js';
 
-/** A validated debugging workspace: a JavaScript project with its own `node --test` tests. */
+/** A validated debugging workspace: a JavaScript project with its own tests (node:test, mocha, jest, vitest, tape, or a TAP command). */
 export interface Workspace {
   /** Absolute path of the workspace folder. */
   readonly dir: string;
@@ -14,6 +16,14 @@ export interface Workspace {
   readonly testFiles: readonly string[];
   /** Other JavaScript/TypeScript source files, workspace-relative, sorted. */
   readonly sourceFiles: readonly string[];
+  /** How its tests run. */
+  readonly plan: TestPlan;
+}
+
+/** Options of {@link loadWorkspace}. */
+export interface LoadWorkspaceOptions {
+  /** A shell command printing TAP, instead of the detected runner. */
+  readonly testCommand?: string | undefined;
 }
 
 /** An isolated, disposable copy of a workspace under the OS temp folder. */
@@ -29,13 +39,12 @@ const packageJsonSchema = z.looseObject({
   scripts: z.record(z.string(), z.string()).optional(),
 });
 
-const TEST_FILE = /\.test\.[cm]?js$/;
 const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts)$/;
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 5_000;
 
-/** Checks that `dir` is a usable workspace (package.json, at least one `*.test.js`) and describes it. */
-export async function loadWorkspace(dir: string): Promise<Workspace> {
+/** Checks that `dir` is a usable workspace (package.json, a runner with at least one test file) and describes it. */
+export async function loadWorkspace(dir: string, options: LoadWorkspaceOptions = {}): Promise<Workspace> {
   const abs = path.resolve(dir);
   const info = await stat(abs).catch(() => undefined);
   if (!info) throw new WorkloadFileError(abs, 'workspace folder does not exist', {}, { code: 'NOT_FOUND' });
@@ -57,12 +66,13 @@ export async function loadWorkspace(dir: string): Promise<Workspace> {
   }
 
   const files = await listFiles(abs);
-  const testFiles = files.filter((f) => TEST_FILE.test(f));
-  if (testFiles.length === 0) {
-    throw new WorkloadFileError(abs, 'workspace has no test files (expected files named *.test.js)');
+  const plan = await detectTestPlan(abs, { testCommand: options.testCommand });
+  if (plan.kind !== 'command' && plan.files.length === 0) {
+    throw new WorkloadFileError(abs, `workspace has no test files: its runner (${plan.kind}) would run none; pass --test-command for another layout`);
   }
-  const sourceFiles = files.filter((f) => SOURCE_FILE.test(f) && !TEST_FILE.test(f));
-  return { dir: abs, name: pkg.data.name ?? path.basename(abs), testFiles, sourceFiles };
+  const tests = new Set(plan.files);
+  const sourceFiles = files.filter((f) => SOURCE_FILE.test(f) && !tests.has(f));
+  return { dir: abs, name: pkg.data.name ?? path.basename(abs), testFiles: plan.files, sourceFiles, plan };
 }
 
 /** Workspace-relative paths (with `/`) of every file under `dir`, skipping node_modules and .git. */
@@ -84,16 +94,18 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Copies a workspace into a fresh temp folder (without node_modules' symlinks being followed). */
+/** Copies a workspace into a fresh temp folder; its installed node_modules is shared (linked), never copied. */
 export async function copyWorkspace(dir: string): Promise<WorkspaceCopy> {
   const src = path.resolve(dir);
   const dest = await mkdtemp(path.join(tmpdir(), 'delm-ws-'));
+  const modules = path.join(src, 'node_modules');
   try {
     await cp(src, dest, {
       recursive: true,
       verbatimSymlinks: true,
-      filter: (from) => path.basename(from) !== '.git',
+      filter: (from) => path.basename(from) !== '.git' && from !== modules,
     });
+    if (await stat(modules).catch(() => undefined)) await symlink(modules, path.join(dest, 'node_modules'), 'dir');
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
     throw new WorkloadFileError(src, `could not copy the workspace (${(err as Error).message})`, {}, { cause: err });
@@ -117,4 +129,24 @@ export async function withWorkspaceCopy<T>(dir: string, fn: (copyDir: string) =>
   } finally {
     await copy.remove();
   }
+}
+
+/**
+ * Installs a workspace's dependencies once (`npm ci --ignore-scripts`, or `npm install` without a lock)
+ * when it declares some and has no node_modules yet; every working copy then links to them.
+ */
+export async function installDependencies(dir: string, options: { timeoutMs?: number } = {}): Promise<'installed' | 'present' | 'none'> {
+  const abs = path.resolve(dir);
+  const pkg = JSON.parse(await readFile(path.join(abs, 'package.json'), 'utf8')) as { dependencies?: object; devDependencies?: object };
+  if (!Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length) return 'none';
+  if (await stat(path.join(abs, 'node_modules')).catch(() => undefined)) return 'present';
+  const lock = await stat(path.join(abs, 'package-lock.json')).catch(() => undefined);
+  const args = [lock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'];
+  await new Promise<void>((resolve, reject) => {
+    execFile('npm', args, { cwd: abs, timeout: options.timeoutMs ?? 300_000, maxBuffer: 16 << 20 }, (err, _out, stderr) => {
+      if (err) reject(new WorkloadFileError(abs, `could not install its dependencies (npm ${args[0]}): ${String(stderr).trim().split('\n').slice(-3).join(' ')}`, {}, { cause: err }));
+      else resolve();
+    });
+  });
+  return 'installed';
 }

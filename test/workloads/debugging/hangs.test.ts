@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunner } from '../../../src/modes/runner.js';
+import type { Mode } from '../../../src/modes/result.js';
+import { fixedCounts } from '../../../src/workloads/debugging/report.js';
+import { runTests } from '../../../src/workloads/debugging/test-runner.js';
+
+// The bug loops forever (and allocates) for odd n: every candidate that keeps it hangs its test file.
+const name = `hangfix-${randomUUID().slice(0, 8)}`;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'delm-hangs-'));
+  await mkdir(path.join(dir, 'lib'));
+  await mkdir(path.join(dir, 'test'));
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, scripts: { test: 'node --test test/' } }));
+  await writeFile(path.join(dir, 'lib/steps.js'), 'function stepsTo(n) {\n  const seen = [];\n  let i = 0;\n  while (i !== n) {\n    i += 2;\n    seen.push(new Array(1000).fill(i));\n  }\n  return seen.length;\n}\nmodule.exports = { stepsTo };\n');
+  await writeFile(path.join(dir, 'index.js'), "module.exports = require('./lib/steps');\n");
+  await writeFile(path.join(dir, 'test/steps.test.js'), "const { test } = require('node:test');\nconst assert = require('node:assert');\nconst { stepsTo } = require('..');\ntest('even', () => assert.equal(stepsTo(4), 2));\ntest('odd', () => assert.equal(stepsTo(3), 2));\n");
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Scratch copies of this fixture still in the temp folder. */
+async function leftoverCopies(): Promise<number> {
+  let n = 0;
+  for (const entry of await readdir(tmpdir())) {
+    if (!entry.startsWith('delm-ws-')) continue;
+    const pkg = await readFile(path.join(tmpdir(), entry, 'package.json'), 'utf8').catch(() => '');
+    if (pkg.includes(name)) n++;
+  }
+  return n;
+}
+
+const task = () => ({ prompt: 'fix it', meta: { workspace: dir, debug: { attemptsPerStep: 2, maxAttempts: 2, testTimeoutMs: 2_000 } } });
+
+describe('a workspace whose bug hangs its test', () => {
+  it('fails the hanging test with reason timeout and keeps the other test of its file', async () => {
+    const run = await runTests(dir, { timeoutMs: 2_000 });
+    expect(run.results.map((r) => [r.id, r.status, r.reason])).toEqual([
+      ['test/steps.test.js > even', 'pass', undefined],
+      ['test/steps.test.js > odd', 'fail', 'timeout'],
+    ]);
+  }, 30_000);
+
+  it.each<Mode>(['delm', 'orchestrator'])('%s: answers before its wall time, the hanging test still failing, no scratch copy left', async (mode) => {
+    const runner = createRunner(mode, { agents: 1, protocol: 'debug', maxRounds: 1, budgets: { wallTimeMs: 240_000 } });
+    try {
+      const result = await runner.run(task());
+      expect(result.stopReason).toBe('answered');
+      expect(result.answer).toContain('still failing: test/steps.test.js > odd');
+      expect(fixedCounts(result.answer ?? '')).toMatchObject({ total: 1, regressed: 0 });
+    } finally {
+      await runner.close();
+    }
+    expect(await leftoverCopies()).toBe(0);
+  }, 240_000);
+
+  it('delm stopped by its wall time still answers with what was verified, and leaves no scratch copy', async () => {
+    const runner = createRunner('delm', { agents: 1, protocol: 'debug', budgets: { wallTimeMs: 4_000 } });
+    try {
+      const result = await runner.run({ ...task(), meta: { ...task().meta, debug: { attemptsPerStep: 50, maxAttempts: 500, testTimeoutMs: 2_000 } } });
+      expect(result.stopReason).toBe('wall-time');
+      expect(result.answer).toMatch(/stopped before its final round/);
+      expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 0, total: 1, regressed: 0, stillFailing: 1 });
+    } finally {
+      await runner.close();
+    }
+    expect(await leftoverCopies()).toBe(0);
+  }, 120_000);
+});

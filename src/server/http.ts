@@ -33,7 +33,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (!isJsonType(req.headers['content-type'])) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `request body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
   }
-  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`, { headers: { connection: 'close' } });
+  // No `Connection: close`: node:http would then close at once, and the body still arriving would reset the connection (see discardBody).
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   // Listeners rather than `for await`: leaving a for-await loop destroys the socket, and the 413 with it.

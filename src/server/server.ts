@@ -15,6 +15,7 @@ import type { RequestContext, ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { answerClientError, discardBody, discardLimits } from './client-errors.js';
 import { sendError, sendJson } from './http.js';
+import { protocolTaskChecker } from './task-check.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { RunRegistry } from './registry.js';
 import { cancelRun, createRun, getRun, streamRunEvents } from './runs-api.js';
@@ -85,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     registry,
     runOptions: (kind) => (options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {}),
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
+    checkTask: protocolTaskChecker(pool.options.swarm.protocol),
   };
   const authorized = bearerAuthorizer(resolved.token);
   let closing: Promise<void> | undefined;

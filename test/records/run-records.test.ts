@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModeResult } from '../../src/modes/result.js';
-import { summarize } from '../../src/modes/summary.js';
+import { summarize } from '../../src/evaluation/summary.js';
 import { parseCsv } from '../../src/records/csv.js';
 import { RESULT_COLUMNS, RunRecords } from '../../src/records/run-records.js';
 

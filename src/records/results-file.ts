@@ -88,14 +88,15 @@ function describeParseError(error: unknown): string {
 /** Parses the record starting at `lines[i]`, joining following complete lines while a quoted value stays open. */
 function recordAt(lines: readonly string[], i: number, complete: number): Parsed {
   let text = lines[i]!;
-  for (let j = i; ; ) {
+  for (let j = i; ;) {
     try {
-      const records = parse(text, { relax_column_count: true }) as string[][];
+      const records: string[][] = parse(text, { relax_column_count: true });
       if (records.length !== 1) return { error: `expected one row, got ${records.length}`, next: i + 1 };
       return { fields: records[0]!, next: j + 1 };
     } catch (error) {
       const open = (error as { code?: unknown }).code === 'CSV_QUOTE_NOT_CLOSED';
-      if (!open || j + 1 >= complete || j + 1 - i >= MAX_LINES_PER_ROW) return { error: describeParseError(error), next: i + 1 };
+      if (!open || j + 1 >= complete || j + 1 - i >= MAX_LINES_PER_ROW)
+        return { error: describeParseError(error), next: i + 1 };
       j++;
       text += `\n${lines[j]!}`;
     }
@@ -128,7 +129,7 @@ export function scanResults(text: string): ResultsScan {
   const duplicateLines: number[] = [];
   let damage: ResultsDamage | undefined;
   let validRowsAfterDamage = false;
-  for (let i = 1; i < complete; ) {
+  for (let i = 1; i < complete;) {
     if (lines[i] === '') {
       i++;
       continue;
@@ -149,12 +150,17 @@ export function scanResults(text: string): ResultsScan {
     const fields = JSON.stringify(row);
     const earlier = seen.get(key);
     if (earlier?.fields === fields) duplicateLines.push(line);
-    else if (earlier) damage = { line, reason: `item ${JSON.stringify(row.item_id.slice(0, 80))} (${row.mode}) already has a different row on line ${earlier.line}` };
+    else if (earlier)
+      damage = {
+        line,
+        reason: `item ${JSON.stringify(row.item_id.slice(0, 80))} (${row.mode}) already has a different row on line ${earlier.line}`,
+      };
     else {
       seen.set(key, { line, fields });
       rows.push(row);
     }
   }
-  if (!damage && tail !== '') damage = { line: complete + 1, reason: 'it does not end with a line break: the write was cut off' };
+  if (!damage && tail !== '')
+    damage = { line: complete + 1, reason: 'it does not end with a line break: the write was cut off' };
   return { rows, duplicateLines, ...(damage ? { damage } : {}), validRowsAfterDamage };
 }

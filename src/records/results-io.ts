@@ -42,11 +42,13 @@ async function checkFolder(dir: string): Promise<void> {
     throw usage(`cannot create the records folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   for (const name of ['results.csv', 'events.jsonl', 'summary.json']) {
-    if ((await statOf(path.join(dir, name)))?.isDirectory()) throw usage(`${path.join(dir, name)} is a folder, not a file: move it away or choose another --out folder`);
+    if ((await statOf(path.join(dir, name)))?.isDirectory())
+      throw usage(`${path.join(dir, name)} is a folder, not a file: move it away or choose another --out folder`);
   }
   for (const name of ['ledger', 'trajectories']) {
     const s = await statOf(path.join(dir, name));
-    if (s && !s.isDirectory()) throw usage(`${path.join(dir, name)} is a file, not a folder: move it away or choose another --out folder`);
+    if (s && !s.isDirectory())
+      throw usage(`${path.join(dir, name)} is a file, not a folder: move it away or choose another --out folder`);
   }
 }
 
@@ -65,21 +67,33 @@ async function resumeFrom(file: string, text: string, onNotice: (line: string) =
     await replaceFile(file, `${HEADER}\n`); // only the header was being written
     return [];
   }
-  if (header !== HEADER) throw usage(`${file} has unexpected columns on line 1; it was not written by this version of delm`);
+  if (header !== HEADER)
+    throw usage(`${file} has unexpected columns on line 1; it was not written by this version of delm`);
   const scan = scanResults(text);
   const { damage } = scan;
   if (damage && scan.validRowsAfterDamage) {
-    throw usage(`${file} line ${damage.line} is damaged (${damage.reason}) and complete rows follow it, so delm cannot tell which rows to keep: fix or delete line ${damage.line}, or move ${path.basename(file)} away to start over`);
+    throw usage(
+      `${file} line ${damage.line} is damaged (${damage.reason}) and complete rows follow it, so delm cannot tell which rows to keep: fix or delete line ${damage.line}, or move ${path.basename(file)} away to start over`,
+    );
   }
   if (!damage && scan.duplicateLines.length === 0) return scan.rows;
   const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   await copyFile(file, aside, constants.COPYFILE_EXCL);
-  await replaceFile(file, [HEADER, ...scan.rows.map((r) => csvLine(RESULT_COLUMNS.map((c) => r[c])))].map((l) => `${l}\n`).join(''));
+  await replaceFile(
+    file,
+    [HEADER, ...scan.rows.map((r) => csvLine(RESULT_COLUMNS.map((c) => r[c])))].map((l) => `${l}\n`).join(''),
+  );
   const what = [
     ...(damage ? [`line ${damage.line} and after dropped (${damage.reason})`] : []),
-    ...(scan.duplicateLines.length ? [`duplicate row${scan.duplicateLines.length === 1 ? '' : 's'} on line ${scan.duplicateLines.join(', ')} dropped`] : []),
+    ...(scan.duplicateLines.length
+      ? [
+          `duplicate row${scan.duplicateLines.length === 1 ? '' : 's'} on line ${scan.duplicateLines.join(', ')} dropped`,
+        ]
+      : []),
   ];
-  onNotice(`delm: repaired ${file}: ${what.join('; ')}; kept ${scan.rows.length} complete row${scan.rows.length === 1 ? '' : 's'}; the damaged file is saved as ${aside}`);
+  onNotice(
+    `delm: repaired ${file}: ${what.join('; ')}; kept ${scan.rows.length} complete row${scan.rows.length === 1 ? '' : 's'}; the damaged file is saved as ${aside}`,
+  );
   return scan.rows;
 }
 
@@ -87,14 +101,18 @@ async function resumeFrom(file: string, text: string, onNotice: (line: string) =
  * Prepares `dir` (absolute) for records and returns the rows already done there. Without `resume`, an
  * existing results.csv is refused; every problem is a DelmError `INVALID_ARGUMENT` naming the path.
  */
-export async function openResultsFile(dir: string, options: { resume: boolean; onNotice: (line: string) => void }): Promise<ResultRow[]> {
+export async function openResultsFile(
+  dir: string,
+  options: { resume: boolean; onNotice: (line: string) => void },
+): Promise<ResultRow[]> {
   await checkFolder(dir);
   const file = path.join(dir, 'results.csv');
   const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw usage(`cannot read ${file}: ${error.code ?? String(error)}`);
   });
-  if (existing !== undefined && !options.resume) throw usage(`${dir} already holds results.csv; pass --resume to continue that run, or choose another --out folder`);
+  if (existing !== undefined && !options.resume)
+    throw usage(`${dir} already holds results.csv; pass --resume to continue that run, or choose another --out folder`);
   if (existing !== undefined && existing !== '') return resumeFrom(file, existing, options.onNotice);
   await writeFile(file, `${HEADER}\n`);
   return [];
@@ -106,7 +124,7 @@ export async function appendResultRow(dir: string, row: ResultRow): Promise<void
   const handle = await open(path.join(dir, 'results.csv'), 'a');
   try {
     // One write for a row; the loop only matters if the OS writes part of it (a full disk).
-    for (let offset = 0; offset < bytes.length; ) offset += (await handle.write(bytes, offset)).bytesWritten;
+    for (let offset = 0; offset < bytes.length;) offset += (await handle.write(bytes, offset)).bytesWritten;
     await handle.datasync();
   } finally {
     await handle.close();

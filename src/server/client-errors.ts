@@ -22,10 +22,16 @@ const CLOSE_GRACE_MS = 2_000;
 
 /** The error a parser failure is answered with. */
 function parserError(error: Error & { code?: string; reason?: string }): HttpError {
-  if (error.code === 'HPE_HEADER_OVERFLOW') return new HttpError(431, 'HEADERS_TOO_LARGE', 'the request headers are too large');
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new HttpError(408, 'REQUEST_TIMEOUT', 'the request did not arrive in full in time');
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return new HttpError(431, 'HEADERS_TOO_LARGE', 'the request headers are too large');
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new HttpError(408, 'REQUEST_TIMEOUT', 'the request did not arrive in full in time');
   const what = error.reason ?? error.message.replace(/^Parse Error:\s*/, '');
-  return new HttpError(400, 'INVALID_ARGUMENT', `malformed HTTP request: ${what.slice(0, 200)}${error.code ? ` (${error.code})` : ''}`);
+  return new HttpError(
+    400,
+    'INVALID_ARGUMENT',
+    `malformed HTTP request: ${what.slice(0, 200)}${error.code ? ` (${error.code})` : ''}`,
+  );
 }
 
 /** Ends `socket` from our side and destroys it once the client closes too (or after a grace period). */

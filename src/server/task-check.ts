@@ -20,7 +20,7 @@ export function illFormedTextPath(value: unknown): string | undefined {
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: join(path, i) });
     } else if (v !== null && typeof v === 'object') {
-      const entries = Object.entries(v);
+      const entries: Array<[string, unknown]> = Object.entries(v as Record<string, unknown>);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, item] = entries[i]!;
         if (!key.isWellFormed()) return join(path, key.toWellFormed());
@@ -36,18 +36,29 @@ export function assertWellFormedText(body: unknown): void {
   const path = illFormedTextPath(body);
   if (path === undefined) return;
   const message = `${path}: the text is not valid Unicode (it holds a lone UTF-16 surrogate)`;
-  throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${message}`, { issues: [message], ...(path !== '(body)' ? { param: path } : {}) });
+  throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${message}`, {
+    issues: [message],
+    ...(path !== '(body)' ? { param: path } : {}),
+  });
 }
 
 /** Checks tasks with the protocol the server's swarms run; the protocol module is loaded once. */
-export function protocolTaskChecker(protocol: ResolvedSwarmOptions['protocol']): (task: RunTask, fieldPrefix?: string) => Promise<void> {
-  const ref: ProtocolRef = typeof protocol === 'string' ? { builtIn: protocol } : { module: protocol.module, export: protocol.export ?? 'protocol' };
+export function protocolTaskChecker(
+  protocol: ResolvedSwarmOptions['protocol'],
+): (task: RunTask, fieldPrefix?: string) => Promise<void> {
+  const ref: ProtocolRef =
+    typeof protocol === 'string'
+      ? { builtIn: protocol }
+      : { module: protocol.module, export: protocol.export ?? 'protocol' };
   let loaded: Promise<SwarmProtocol> | undefined;
   return async (task, fieldPrefix = '') => {
     const problems = (await (loaded ??= loadProtocol(ref))).checkTask?.(task) ?? [];
     if (!problems.length) return;
     const issues = problems.map((p) => `${fieldPrefix}${p}`);
     const param = /^([^:\s]+):/.exec(issues[0]!)?.[1];
-    throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${issues.join('; ')}`, { issues, ...(param ? { param } : {}) });
+    throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${issues.join('; ')}`, {
+      issues,
+      ...(param ? { param } : {}),
+    });
   };
 }

@@ -26,14 +26,22 @@ function result(overrides: Partial<ModeResult> = {}): ModeResult {
     maxPromptTokens: 400,
     calls: [],
     ...overrides,
-  } as ModeResult;
+  };
 }
 
 /** Writes items i1..i5 (i1, i2, i3 correct: 60 %) to a fresh folder and returns it. */
 async function fiveItems(): Promise<string> {
   const dir = freshDir();
   const records = await RunRecords.open(dir);
-  for (let i = 1; i <= 5; i++) await records.write({ itemId: `i${i}`, mode: 'delm', result: result(), correct: i <= 3, predicted: i <= 3 ? 'A' : 'B', events: [] });
+  for (let i = 1; i <= 5; i++)
+    await records.write({
+      itemId: `i${i}`,
+      mode: 'delm',
+      result: result(),
+      correct: i <= 3,
+      predicted: i <= 3 ? 'A' : 'B',
+      events: [],
+    });
   return dir;
 }
 
@@ -60,7 +68,15 @@ function fileRows(dir: string): string[][] {
 /** Resumes a repaired file, finishes the missing items, and checks each item is in the file and the summary once. */
 async function finishAndCheck(dir: string, records: RunRecords): Promise<void> {
   for (let i = 1; i <= 6; i++) {
-    if (!records.isDone('delm', `i${i}`)) await records.write({ itemId: `i${i}`, mode: 'delm', result: result(), correct: i <= 3 || i === 6, predicted: 'A', events: [] });
+    if (!records.isDone('delm', `i${i}`))
+      await records.write({
+        itemId: `i${i}`,
+        mode: 'delm',
+        result: result(),
+        correct: i <= 3 || i === 6,
+        predicted: 'A',
+        events: [],
+      });
   }
   const ids = fileRows(dir).map((r) => r[0]);
   expect([...ids].sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
@@ -141,7 +157,12 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     const dir = await fiveItems();
     const [header, ...rest] = lines(dir);
     writeFileSync(csvPath(dir), [header, rest[0], `i\u0000\u00002${rest[1]!.slice(2)}`, ...rest.slice(2)].join('\n'));
-    await expect(resume(dir)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/results\.csv line 3 is damaged \(it holds NUL bytes\) and complete rows follow it/) });
+    await expect(resume(dir)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(
+        /results\.csv line 3 is damaged \(it holds NUL bytes\) and complete rows follow it/,
+      ),
+    });
   });
 
   it('drops a trailing row with a non-numeric token count instead of summarizing it as null', async () => {
@@ -152,7 +173,9 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     const damaged = [header, ...rest.slice(0, 4), fields.join(','), ''].join('\n');
     writeFileSync(csvPath(dir), damaged);
     const { records, notices } = await resume(dir);
-    expect(notices.join('\n')).toMatch(/line 6 and after dropped \(column input_tokens: expected a whole number, got "many"\)/);
+    expect(notices.join('\n')).toMatch(
+      /line 6 and after dropped \(column input_tokens: expected a whole number, got "many"\)/,
+    );
     expect(summarize(records.rows, ['delm'])[0]!.tokensPerItem).toBe(1_100);
     await finishAndCheck(dir, records);
   });
@@ -164,7 +187,9 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     fields[6] = '12abc';
     const damaged = [header, rest[0], fields.join(','), ...rest.slice(2)].join('\n');
     writeFileSync(csvPath(dir), damaged);
-    await expect(resume(dir)).rejects.toThrow(/line 3 is damaged \(column output_tokens: expected a whole number, got "12abc"\)/);
+    await expect(resume(dir)).rejects.toThrow(
+      /line 3 is damaged \(column output_tokens: expected a whole number, got "12abc"\)/,
+    );
     expect(readFileSync(csvPath(dir), 'utf8')).toBe(damaged);
   });
 
@@ -182,7 +207,9 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     writeFileSync(csvPath(dir), [header, ...rest.slice(0, 5), rest[1]!.replace(',1234,', ',999,'), ''].join('\n'));
     // At the end it is the damaged tail: dropped, and the first row kept.
     const { records, notices } = await resume(dir);
-    expect(notices.join('\n')).toMatch(/line 7 and after dropped \(item "i2" \(delm\) already has a different row on line 3\)/);
+    expect(notices.join('\n')).toMatch(
+      /line 7 and after dropped \(item "i2" \(delm\) already has a different row on line 3\)/,
+    );
     expect(records.rows.find((r) => r.item_id === 'i2')!.wall_ms).toBe('1234');
   });
 });
@@ -191,7 +218,14 @@ describe('RunRecords writing rows', () => {
   it('keeps every row on one line: line breaks, quotes and NUL bytes in values do not split or corrupt it', async () => {
     const dir = freshDir();
     const records = await RunRecords.open(dir);
-    await records.write({ itemId: 'odd\u0000id', mode: 'delm', result: result({ stopReason: 'error', error: 'line one\nline "two",\r\nthree' }), correct: null, predicted: 'x,y', events: [] });
+    await records.write({
+      itemId: 'odd\u0000id',
+      mode: 'delm',
+      result: result({ stopReason: 'error', error: 'line one\nline "two",\r\nthree' }),
+      correct: null,
+      predicted: 'x,y',
+      events: [],
+    });
     const text = readFileSync(csvPath(dir), 'utf8');
     expect(text.split('\n')).toHaveLength(3);
     expect(fileRows(dir)[0]).toEqual(expect.arrayContaining(['oddid', 'line one line "two", three', 'x,y']));
@@ -205,7 +239,10 @@ describe('RunRecords writing rows', () => {
     const [header, ...rest] = lines(dir);
     const fields = parseCsv(rest[0]!)[0]!;
     fields[15] = 'first\nsecond';
-    writeFileSync(csvPath(dir), [header, `${fields.slice(0, 15).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'));
+    writeFileSync(
+      csvPath(dir),
+      [header, `${fields.slice(0, 15).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'),
+    );
     const { records, notices } = await resume(dir);
     expect(notices).toEqual([]);
     expect(records.rows).toHaveLength(5);
@@ -217,15 +254,24 @@ describe('RunRecords output folder', () => {
   it('refuses an --out that names a file, with a sentence naming the path', async () => {
     const file = join(tmp, 'a-file.txt');
     writeFileSync(file, 'x');
-    await expect(RunRecords.open(file)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: `--out ${file} is a file, not a folder: name a folder for the records` });
-    await expect(RunRecords.open(join(file, 'sub'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${file} is a file, not a folder`) });
+    await expect(RunRecords.open(file)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `--out ${file} is a file, not a folder: name a folder for the records`,
+    });
+    await expect(RunRecords.open(join(file, 'sub'))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`${file} is a file, not a folder`),
+    });
   });
 
   it('refuses a results.csv that is a folder, naming it', async () => {
     const dir = freshDir();
     mkdirSync(join(dir, 'results.csv'), { recursive: true });
     for (const resume of [false, true]) {
-      await expect(RunRecords.open(dir, { resume })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${join(dir, 'results.csv')} is a folder, not a file`) });
+      await expect(RunRecords.open(dir, { resume })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`${join(dir, 'results.csv')} is a folder, not a file`),
+      });
     }
     expect(existsSync(join(dir, 'results.csv', 'x'))).toBe(false);
   });

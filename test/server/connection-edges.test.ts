@@ -6,7 +6,11 @@ import { readSse, startTestServer } from './helpers.js';
 const TOKEN = 'test-token-0123456789abcdef';
 const LIMIT = 64 * 1024;
 let server: DelmServer;
-const api = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) } });
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) },
+  });
 
 beforeAll(async () => {
   server = await startTestServer({ token: TOKEN, maxBodyBytes: LIMIT });
@@ -26,9 +30,17 @@ function rawConnection(): { socket: Socket; received: () => string; ended: Promi
 }
 
 /** Status and parsed JSON body of the first response in `raw`. */
-function parseResponse(raw: string): { status: number; headers: string; body: { error: { code: string; type: string; message: string } } } {
+function parseResponse(raw: string): {
+  status: number;
+  headers: string;
+  body: { error: { code: string; type: string; message: string } };
+} {
   const [head, ...rest] = raw.split('\r\n\r\n');
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head!)?.[1]), headers: head!, body: JSON.parse(rest.join('\r\n\r\n')) };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head!)?.[1]),
+    headers: head!,
+    body: JSON.parse(rest.join('\r\n\r\n')),
+  };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -37,7 +49,14 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** Sends `head` raw and returns the response once the server closes the connection. */
-async function rawRequest(head: string): Promise<{ status: number; headers: string; body: { error: { code: string; type: string; message: string } }; error: string | undefined }> {
+async function rawRequest(
+  head: string,
+): Promise<{
+  status: number;
+  headers: string;
+  body: { error: { code: string; type: string; message: string } };
+  error: string | undefined;
+}> {
   const c = rawConnection();
   c.socket.once('end', () => c.socket.end());
   c.socket.write(head);
@@ -55,7 +74,11 @@ describe('requests node:http rejects', () => {
       const r = await rawRequest(head);
       expect(r.status, head).toBe(400);
       expect(r.headers).toMatch(/content-type: application\/json/i);
-      expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_argument', message: expect.stringMatching(/^malformed HTTP request: /) });
+      expect(r.body.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_argument',
+        message: expect.stringMatching(/^malformed HTTP request: /),
+      });
       expect(r.error).toBeUndefined();
     }
   });
@@ -70,12 +93,15 @@ describe('requests node:http rejects', () => {
 describe('oversized bodies', () => {
   it('answers 413, reads and drops the rest of the body, and serves the next request on the same connection', async () => {
     const c = rawConnection();
-    c.socket.write(`POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${1 << 20}\r\n\r\n`);
+    c.socket.write(
+      `POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${1 << 20}\r\n\r\n`,
+    );
     c.socket.write(Buffer.alloc(256 * 1024, 0x20));
     await until(() => c.received().includes('payload_too_large'), 'the 413');
     expect(parseResponse(c.received()).status).toBe(413);
     // The client, like fetch without Expect: 100-continue, goes on sending its body after the answer.
-    for (let i = 0; i < 12; i++) await new Promise<void>((resolve) => c.socket.write(Buffer.alloc(64 * 1024, 0x20), () => resolve()));
+    for (let i = 0; i < 12; i++)
+      await new Promise<void>((resolve) => c.socket.write(Buffer.alloc(64 * 1024, 0x20), () => resolve()));
     c.socket.write(`GET /v1/models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
     await until(() => c.received().includes('"object":"list"'), 'the second answer');
     expect(c.received()).toMatch(/HTTP\/1\.1 200 OK/);
@@ -85,11 +111,14 @@ describe('oversized bodies', () => {
 
   it('closes our side first, without a reset, once a body goes past what it will read and drop', async () => {
     const c = rawConnection();
-    c.socket.write(`POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${32 << 20}\r\n\r\n`);
+    c.socket.write(
+      `POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${32 << 20}\r\n\r\n`,
+    );
     let serverClosed = false;
     c.socket.once('end', () => (serverClosed = true));
     const chunk = Buffer.alloc(256 * 1024, 0x20);
-    for (let sent = 0; sent < 16 << 20 && !serverClosed && !c.socket.destroyed; sent += chunk.length) await new Promise<void>((resolve) => c.socket.write(chunk, () => resolve()));
+    for (let sent = 0; sent < 16 << 20 && !serverClosed && !c.socket.destroyed; sent += chunk.length)
+      await new Promise<void>((resolve) => c.socket.write(chunk, () => resolve()));
     await until(() => serverClosed, 'the server to close its side');
     expect(parseResponse(c.received()).status).toBe(413);
     c.socket.end();
@@ -105,10 +134,19 @@ describe('oversized bodies', () => {
         },
       });
     for (let i = 0; i < 3; i++) {
-      const sized = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc((1 + i) << 20, 0x20) });
+      const sized = await api('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.alloc((1 + i) << 20, 0x20),
+      });
       expect(sized.status).toBe(413);
       expect(((await sized.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
-      const chunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream(16 + i * 16), duplex: 'half' } as RequestInit);
+      const chunked = await api('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: stream(16 + i * 16),
+        duplex: 'half',
+      });
       expect(chunked.status).toBe(413);
       await chunked.text();
     }
@@ -124,7 +162,13 @@ describe('HEAD and Last-Event-ID', () => {
     expect(health.headers.get('content-type')).toMatch(/application\/json/);
     expect(await health.text()).toBe('');
     expect((await api('/v1/models', { method: 'HEAD' })).status).toBe(200);
-    const created = (await (await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'q', subTasks: [{ payload: 'a' }] }) })).json()) as { id: string };
+    const created = (await (
+      await api('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'q', subTasks: [{ payload: 'a' }] }),
+      })
+    ).json()) as { id: string };
     expect((await api(`/v1/runs/${created.id}`, { method: 'HEAD' })).status).toBe(200);
     const events = await api(`/v1/runs/${created.id}/events`, { method: 'HEAD' });
     expect(events.status).toBe(200);
@@ -136,12 +180,21 @@ describe('HEAD and Last-Event-ID', () => {
   });
 
   it('treats an empty Last-Event-ID as absent and replays from event 0', async () => {
-    const created = (await (await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'q', subTasks: [{ payload: 'a' }] }) })).json()) as { id: string };
+    const created = (await (
+      await api('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'q', subTasks: [{ payload: 'a' }] }),
+      })
+    ).json()) as { id: string };
     const all = await readSse(await api(`/v1/runs/${created.id}/events`));
     expect(all[0]!.id).toBe('0');
     for (const value of ['', ' ', 'abc']) {
       const again = await readSse(await api(`/v1/runs/${created.id}/events`, { headers: { 'last-event-id': value } }));
-      expect(again.map((m) => m.id), JSON.stringify(value)).toEqual(all.map((m) => m.id));
+      expect(
+        again.map((m) => m.id),
+        JSON.stringify(value),
+      ).toEqual(all.map((m) => m.id));
     }
     const after = await readSse(await api(`/v1/runs/${created.id}/events`, { headers: { 'last-event-id': '0' } }));
     expect(after[0]!.id).toBe('1');

@@ -38,7 +38,7 @@ function cutAt(text: string, from: number, max: number): number {
 /** Splits `text` into verbatim slices of at most `max` characters that join back into it. */
 export function sliceText(text: string, max: number): string[] {
   const out: string[] = [];
-  for (let from = 0; from < text.length; ) {
+  for (let from = 0; from < text.length;) {
     const to = cutAt(text, from, max);
     out.push(text.slice(from, to));
     from = to;
@@ -61,7 +61,11 @@ export function promptAsSources(prompt: string, takenLabels: readonly string[] =
   if (prompt.length <= LONG_PROMPT_CHARS) return undefined;
   const prefix = freePrefix(takenLabels);
   const slices = sliceText(prompt, PROMPT_CHUNK_CHARS);
-  const sources = slices.map((text, i) => ({ label: `${prefix}.${i + 1}`, title: `the task, part ${i + 1} of ${slices.length}`, text }));
+  const sources = slices.map((text, i) => ({
+    label: `${prefix}.${i + 1}`,
+    title: `the task, part ${i + 1} of ${slices.length}`,
+    text,
+  }));
   const head = prompt.slice(0, cutAt(prompt, 0, HEAD_CHARS)).trimEnd();
   let tailStart = prompt.length - TAIL_CHARS;
   const space = prompt.slice(tailStart).search(/\s/);
@@ -70,5 +74,8 @@ export function promptAsSources(prompt: string, takenLabels: readonly string[] =
   const tail = prompt.slice(tailStart).trimStart();
   const range = sources.length === 1 ? sources[0]!.label : `${sources[0]!.label} to ${sources.at(-1)!.label}`;
   const omitted = prompt.length - head.length - tail.length;
-  return { question: `${head}\n[… ${omitted} more characters of the task: its full text is in sources ${range} …]\n${tail}`, sources };
+  return {
+    question: `${head}\n[… ${omitted} more characters of the task: its full text is in sources ${range} …]\n${tail}`,
+    sources,
+  };
 }

@@ -18,20 +18,24 @@ describe('promptAsSources', () => {
     expect(long.question).toContain(`sources task.1 to task.${long.sources.length}`);
   });
 
-  it('picks labels the task\'s own sources do not use', () => {
+  it("picks labels the task's own sources do not use", () => {
     expect(promptAsSources('y '.repeat(3_000), ['task.1', 'D1'])!.sources[0]!.label).toBe('task_prompt.1');
   });
 
   it('slices any text into pieces that join back into it, within the size, never splitting a surrogate pair', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '.', '\n', '😀', 'é'), maxLength: 3_000 }), fc.integer({ min: 2, max: 200 }), (text, max) => {
-        const pieces = sliceText(text, max);
-        expect(pieces.join('')).toBe(text);
-        for (const p of pieces) {
-          expect(p.length).toBeLessThanOrEqual(max);
-          expect(p.isWellFormed()).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', ' ', '.', '\n', '😀', 'é'), maxLength: 3_000 }),
+        fc.integer({ min: 2, max: 200 }),
+        (text, max) => {
+          const pieces = sliceText(text, max);
+          expect(pieces.join('')).toBe(text);
+          for (const p of pieces) {
+            expect(p.length).toBeLessThanOrEqual(max);
+            expect(p.isWellFormed()).toBe(true);
+          }
+        },
+      ),
     );
   });
 

@@ -211,7 +211,7 @@ describe('the runs API', () => {
         controller.close();
       },
     });
-    const bigChunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    const bigChunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' });
     expect(bigChunked.status).toBe(413);
 
     const text = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'prompt' });

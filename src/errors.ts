@@ -35,7 +35,11 @@ export type DelmErrorCode =
   /** A request body was not of a supported media type (JSON). */
   | 'UNSUPPORTED_MEDIA_TYPE'
   /** A run ended with an error and no answer (served runs report it this way). */
-  | 'RUN_FAILED';
+  | 'RUN_FAILED'
+  /** An HTTP request's headers exceeded the server's limit. */
+  | 'HEADERS_TOO_LARGE'
+  /** An HTTP request did not arrive in full within the server's time limit. */
+  | 'REQUEST_TIMEOUT';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

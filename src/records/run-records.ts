@@ -5,38 +5,15 @@
  * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), and `summary.json`. Rows are appended as items finish, so an interrupted run
  * keeps what it did and `--resume` skips it.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DelmError } from '../errors.js';
 import type { ModeResult, Mode } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
-import { csvLine, parseCsv } from './csv.js';
+import { csvText } from './csv.js';
+import { appendResultRow, openResultsFile } from './results-io.js';
+import { rowKey, type ResultRow } from './results-file.js';
 
-/** Columns of results.csv, in order. */
-export const RESULT_COLUMNS = [
-  'item_id',
-  'mode',
-  'correct',
-  'predicted',
-  'fixed',
-  'regressed',
-  'still_failing',
-  'stop_reason',
-  'input_tokens',
-  'output_tokens',
-  'cached_tokens',
-  'model_calls',
-  'cost_usd',
-  'wall_ms',
-  'sub_tasks',
-  'waiting_share',
-  'max_prompt_tokens',
-  'hit_cap',
-  'error',
-] as const;
-
-/** One row of results.csv. */
-export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>;
+export { RESULT_COLUMNS, type ResultRow } from './results-file.js';
 
 /** What one finished item contributes to the records. */
 export interface ItemRecord {
@@ -66,29 +43,19 @@ export class RunRecords {
 
   /**
    * Opens `dir` for writing. Without `resume`, a folder that already holds results is refused (nothing
-   * is overwritten); with it, the rows there count as done.
+   * is overwritten); with it, the rows there count as done. A results.csv damaged at its end (a row cut
+   * off, garbage, NUL bytes, an exact duplicate) is repaired to its valid rows, the damaged file kept
+   * beside it and `onNotice` told; one damaged before valid rows is refused, naming the line.
    */
-  static async open(dir: string, options: { resume?: boolean } = {}): Promise<RunRecords> {
+  static async open(dir: string, options: { resume?: boolean; onNotice?: (line: string) => void } = {}): Promise<RunRecords> {
     const abs = path.resolve(dir);
-    await mkdir(abs, { recursive: true });
-    const existing = await readFile(path.join(abs, 'results.csv'), 'utf8').catch(() => undefined);
-    if (existing !== undefined && !options.resume) {
-      throw new DelmError('INVALID_ARGUMENT', `${abs} already holds results.csv; pass --resume to continue that run, or choose another --out folder`);
-    }
-    const rows: ResultRow[] = [];
-    if (existing) {
-      const [header, ...lines] = parseCsv(existing);
-      if (header?.join(',') !== RESULT_COLUMNS.join(',')) throw new DelmError('INVALID_ARGUMENT', `${path.join(abs, 'results.csv')} has unexpected columns; it was not written by this version of delm`);
-      for (const line of lines) if (line.length === RESULT_COLUMNS.length) rows.push(Object.fromEntries(RESULT_COLUMNS.map((c, i) => [c, line[i]!])) as ResultRow);
-    } else {
-      await writeFile(path.join(abs, 'results.csv'), `${csvLine(RESULT_COLUMNS)}\n`);
-    }
-    return new RunRecords(abs, new Set(rows.map((r) => `${r.mode}\u0000${r.item_id}`)), rows);
+    const rows = await openResultsFile(abs, { resume: Boolean(options.resume), onNotice: options.onNotice ?? (() => {}) });
+    return new RunRecords(abs, new Set(rows.map((r) => rowKey(r.mode, r.item_id))), rows);
   }
 
   /** Whether `itemId` already has a result in `mode` (from a run being resumed). */
   isDone(mode: Mode, itemId: string): boolean {
-    return this.done.has(`${mode}\u0000${itemId}`);
+    return this.done.has(rowKey(mode, csvText(itemId)));
   }
 
   /** Writes one finished item: its calls, ledger and trajectory first, its results row last. */
@@ -128,10 +95,14 @@ export class RunRecords {
       hit_cap: String(CAPS.has(result.stopReason)),
       error: result.error ?? '',
     };
-    await appendFile(path.join(this.dir, 'results.csv'), `${csvLine(RESULT_COLUMNS.map((c) => row[c]))}\n`);
-    this.rows.push(row);
-    this.done.add(`${mode}\u0000${itemId}`);
-    return row;
+    // The row as the file holds it, so what a resume reads back is what this run counted.
+    const stored = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, csvText(v)])) as ResultRow;
+    const key = rowKey(mode, stored.item_id);
+    if (this.done.has(key)) return stored; // one row per item: a second result for it is not recorded
+    await appendResultRow(this.dir, stored);
+    this.rows.push(stored);
+    this.done.add(key);
+    return stored;
   }
 
   /** Writes `summary.json`. */

@@ -1,8 +1,9 @@
 /**
  * `POST /v1/chat/completions`, OpenAI-compatible, so any OpenAI client can use a delm swarm as its
  * model. The last user message is the prompt; earlier system, developer and user turns are given as
- * context (assistant and tool turns are not). An extra body field `delm: { sources?, subTasks? }`
- * attaches documents and sub-tasks. Non-streaming answers are a `chat.completion`; with
+ * context (assistant and tool turns are not). An extra body field `delm: { sources?, subTasks?, meta? }`
+ * attaches documents, sub-tasks and task meta. Bad input is a 4xx before any run starts, and a stream
+ * opens only once the run has planned its work, so a run that fails that early is an HTTP error too. Non-streaming answers are a `chat.completion`; with
  * `stream: true`, `chat.completion.chunk` events then `data: [DONE]` (a usage chunk first when
  * `stream_options.include_usage`). A client that disconnects aborts its run.
  */
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult, StopReason } from '../runtime/run.js';
 import { startRun, type RequestContext } from './context.js';
+import type { RunRecord } from './registry.js';
 import { HttpError, toErrorResponse } from './errors.js';
 import { parseBody, readJsonBody, sendError, sendJson } from './http.js';
 import { SourcesSchema, SubTasksSchema } from './runs-api.js';
@@ -49,8 +51,8 @@ export const ChatCompletionRequestSchema = z
       .refine((n) => n === 1, 'only n = 1 is supported')
       .nullable()
       .optional(),
-    /** delm's extension: documents and sub-tasks for the swarm. */
-    delm: z.object({ sources: SourcesSchema.optional(), subTasks: SubTasksSchema.optional() }).strict().optional(),
+    /** delm's extension: documents, sub-tasks and task meta (`choices`, `delm` settings) for the swarm. */
+    delm: z.object({ sources: SourcesSchema.optional(), subTasks: SubTasksSchema.optional(), meta: z.record(z.string(), z.unknown()).optional() }).strict().optional(),
   })
   .loose()
   .superRefine((body, ctx) => {
@@ -78,8 +80,10 @@ export function chatToTask(body: ChatCompletionRequest): RunTask {
   const withContext = context.length ? `${prompt}\n\nContext from the conversation (earlier turns):\n${context.map((t) => `[${t.role}] ${t.text}`).join('\n')}` : prompt;
   const sources = body.delm?.sources;
   const subTasks = body.delm?.subTasks;
+  const meta = body.delm?.meta;
   return {
     prompt: withContext,
+    ...(meta ? { meta } : {}),
     ...(sources ? { sources: sources.map((s) => ({ label: s.label, text: s.text, ...(s.title !== undefined ? { title: s.title } : {}) })) } : {}),
     ...(subTasks ? { subTasks: subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) } : {}),
   };
@@ -114,6 +118,19 @@ function failure(result: RunResult): HttpError | undefined {
   return new HttpError(500, 'RUN_FAILED', `the run failed: ${result.error ?? 'unknown error'}`);
 }
 
+/** Resolves true once `record`'s run has started (planned its sub-tasks); never rejects. */
+function started(record: RunRecord): Promise<true> {
+  if (record.events.some((e) => e.type === 'run.started')) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const listener = (event: { type: string } | undefined) => {
+      if (event?.type !== 'run.started') return;
+      record.listeners.delete(listener);
+      resolve(true);
+    };
+    record.listeners.add(listener);
+  });
+}
+
 /** Splits an answer into stream deltas, one line each (newlines kept). */
 function deltas(answer: string): string[] {
   return answer.match(/[^\n]*\n|[^\n]+/g) ?? [];
@@ -123,7 +140,9 @@ function deltas(answer: string): string[] {
 export async function chatCompletions(ctx: RequestContext): Promise<void> {
   const { req, res, server } = ctx;
   const body = parseBody(ChatCompletionRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
-  const { run } = startRun(server, 'chat', chatToTask(body));
+  const task = chatToTask(body);
+  await server.checkTask(task, 'delm.');
+  const { run, record } = startRun(server, 'chat', task);
   res.once('close', () => {
     if (!res.writableFinished) run.abort(); // the client went away: stop its run
   });
@@ -158,6 +177,16 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
     return;
   }
 
+  // Headers wait for the run to start (its plan made): a run that fails before then gets an HTTP error, not a 200 and an error chunk.
+  const early = await Promise.race([started(record), run.result.then((r) => r, () => undefined)]);
+  if (res.destroyed) return;
+  if (early !== true) {
+    const failed = early ? failure(early) : new HttpError(500, 'RUN_FAILED', 'the run failed before it started');
+    if (failed) {
+      sendError(res, failed);
+      return;
+    }
+  }
   const includeUsage = body.stream_options?.include_usage === true;
   const sse = openSse(res, server.options.heartbeatMs, headers);
   const chunk = (delta: Record<string, unknown>, finish: 'stop' | 'length' | null, extra: Record<string, unknown> = {}) => ({

@@ -17,6 +17,8 @@ export interface ServerContext {
   runOptions(kind: RunRecord['kind']): RunOptions;
   /** Seconds a client turned away with 429 should wait (about one recent run's wall time). */
   retryAfterSeconds(): number;
+  /** Throws a 400 naming the field when the swarms' protocol refuses `task` (its `meta`); `fieldPrefix` places `meta` in the body. */
+  checkTask(task: RunTask, fieldPrefix?: string): Promise<void>;
 }
 
 /** One request, with its route's captured path segments. */

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { HttpError, toErrorResponse } from './errors.js';
+import { assertWellFormedText } from './task-check.js';
 
 /** Writes `body` as JSON with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -27,13 +28,15 @@ const isJsonType = (type: string | undefined) => {
 
 /**
  * Reads and parses a JSON body: 415 unless the content type is JSON, 413 past `maxBytes` (from
- * `Content-Length` before reading, or while reading a chunked body), 400 for malformed JSON.
+ * `Content-Length` before reading, or while reading a chunked body), 400 for malformed JSON or text
+ * that is not valid Unicode (a lone surrogate escaped as `\ud800`).
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   if (!isJsonType(req.headers['content-type'])) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `request body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
   }
-  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`, { headers: { connection: 'close' } });
+  // No `Connection: close`: node:http would then close at once, and the body still arriving would reset the connection (see discardBody).
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   // Listeners rather than `for await`: leaving a for-await loop destroys the socket, and the 413 with it.
@@ -57,11 +60,14 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     const onClose = () => settle(() => reject(new HttpError(400, 'INVALID_ARGUMENT', 'the request body ended early (client disconnected)')));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'INVALID_ARGUMENT', 'request body is not valid JSON');
   }
+  assertWellFormedText(body);
+  return body;
 }
 
 /** Validates `value` with `schema`, or throws a 400 naming every problem as `path: problem`. */

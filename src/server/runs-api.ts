@@ -63,7 +63,9 @@ const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}
 /** `POST /v1/runs`. */
 export async function createRun({ req, res, server }: RequestContext): Promise<void> {
   const body = parseBody(RunRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
-  const { run, record } = startRun(server, 'run', toRunTask(body));
+  const task = toRunTask(body);
+  await server.checkTask(task);
+  const { run, record } = startRun(server, 'run', task);
   sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
 }
 
@@ -114,8 +116,9 @@ export async function cancelRun(ctx: RequestContext): Promise<void> {
 export async function streamRunEvents(ctx: RequestContext): Promise<void> {
   const record = recordOf(ctx);
   const { res, req } = ctx;
-  const lastId = Number(req.headers['last-event-id']);
-  const from = Number.isInteger(lastId) && lastId >= 0 ? lastId + 1 : 0;
+  // An empty or non-numeric Last-Event-ID is absent: replay from event 0.
+  const lastId = /^\s*(\d{1,15})\s*$/.exec(String(req.headers['last-event-id'] ?? ''))?.[1];
+  const from = lastId === undefined ? 0 : Number(lastId) + 1;
   const sse = openSse(res, ctx.server.options.heartbeatMs);
   const send = (event: { type: string }, seq: number) => sse.send(event, { id: seq, event: event.type });
   // Stored events carry their sequence number as their index, except past the cap (only run.finished is stored there).

@@ -13,7 +13,9 @@ import { bearerAuthorizer, hostHeaderIsLoopback } from '../internal/loopback.js'
 import { chatCompletions } from './chat.js';
 import type { RequestContext, ServerContext } from './context.js';
 import { HttpError } from './errors.js';
+import { answerClientError, discardBody, discardLimits } from './client-errors.js';
 import { sendError, sendJson } from './http.js';
+import { protocolTaskChecker } from './task-check.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { RunRegistry } from './registry.js';
 import { cancelRun, createRun, getRun, streamRunEvents } from './runs-api.js';
@@ -84,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     registry,
     runOptions: (kind) => (options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {}),
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
+    checkTask: protocolTaskChecker(pool.options.swarm.protocol),
   };
   const authorized = bearerAuthorizer(resolved.token);
   let closing: Promise<void> | undefined;
@@ -125,9 +128,10 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     }
     if (!route) throw new HttpError(404, 'NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname.slice(0, 200)}`);
     const method = req.method ?? 'GET';
-    const handler = Object.hasOwn(route.methods, method) ? route.methods[method] : undefined;
+    // HEAD is GET without the body (node:http drops it); SSE routes end at once (see openSse).
+    const handler = Object.hasOwn(route.methods, method) ? route.methods[method] : method === 'HEAD' ? route.methods.GET : undefined;
     if (!handler) {
-      const allow = Object.keys(route.methods).join(', ');
+      const allow = [...Object.keys(route.methods), ...(route.methods.GET ? ['HEAD'] : [])].join(', ');
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; allowed: ${allow}`, { headers: { allow } });
     }
     if (closing && !route.public) throw new HttpError(503, 'CLOSED', 'the server is shutting down');
@@ -135,14 +139,16 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     await handler({ req, res, url, params, server: context });
   }
 
+  const discard = discardLimits(resolved.maxBodyBytes);
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!(error instanceof HttpError)) log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`);
       sendError(res, error);
-      // A body left unread (413, 415, early 4xx) would otherwise stall a keep-alive connection.
-      if (!req.complete) res.once('finish', () => req.destroy());
+      if (!req.complete) discardBody(req, res, discard);
     });
   });
+  // Requests node:http's parser rejects (bad request line or headers, headers too large) get the same JSON error body.
+  httpServer.on('clientError', (error, socket) => answerClientError(error, socket));
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = 60_000; // receiving a request (headers and body); responses may stream longer
   httpServer.keepAliveTimeout = 5_000;

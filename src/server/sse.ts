@@ -14,6 +14,10 @@ export interface SseStream {
 /** Starts an SSE response with a keep-alive comment every `heartbeatMs` until the response closes. */
 export function openSse(res: ServerResponse, heartbeatMs: number, headers: Record<string, string> = {}): SseStream {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', ...headers });
+  if (res.req.method === 'HEAD') {
+    res.end(); // the headers are the whole answer to HEAD
+    return { send: () => {}, comment: () => {}, end: () => {} };
+  }
   res.flushHeaders();
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), heartbeatMs);
   heartbeat.unref();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,33 @@ describe('delm run', () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already holds results\.csv; pass --resume/);
   });
+
+  it('exits 2 with a sentence naming the path when --out is a file or results.csv is a folder', async () => {
+    const file = join(tmp, 'out-is-a-file');
+    writeFileSync(file, 'not a folder');
+    const onFile = await cli('run', DATA, '--out', file, '--limit', '1');
+    expect(onFile.code).toBe(2);
+    expect(onFile.err).toContain(`--out ${file} is a file, not a folder`);
+    const dir = join(tmp, 'csv-is-a-folder');
+    mkdirSync(join(dir, 'results.csv'), { recursive: true });
+    for (const extra of [[], ['--resume']]) {
+      const r = await cli('run', DATA, '--out', dir, '--limit', '1', ...extra);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${join(dir, 'results.csv')} is a folder, not a file`);
+    }
+  });
+
+  it('--resume repairs a results.csv whose last row was cut off, says so on stderr, and reruns that item once', async () => {
+    const out = join(tmp, 'torn');
+    expect((await cli('run', DATA, '--out', out, '--limit', '2', '--agents', '2')).code).toBe(0);
+    const text = readFileSync(join(out, 'results.csv'), 'utf8');
+    writeFileSync(join(out, 'results.csv'), text.slice(0, -15));
+    const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/repaired .*results\.csv: line 3 and after dropped .*kept 1 complete row; the damaged file is saved as .*results\.csv\.damaged-/);
+    expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ items: 3 });
+  }, 120_000);
 
   it('names a missing API key and exits 2 before running anything', async () => {
     const saved = process.env.OPENAI_API_KEY;

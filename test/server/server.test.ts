@@ -198,7 +198,7 @@ describe('the runs API', () => {
     expect(getChat.headers.get('allow')).toBe('POST');
     const putRun = await api('/v1/runs/00000000-0000-4000-8000-000000000000', { method: 'PUT' });
     expect(putRun.status).toBe(405);
-    expect(putRun.headers.get('allow')).toBe('GET, DELETE');
+    expect(putRun.headers.get('allow')).toBe('GET, DELETE, HEAD');
 
     const big = await postJson('/v1/runs', { prompt: 'x'.repeat(70 * 1024) });
     expect(big.status).toBe(413);
@@ -211,7 +211,7 @@ describe('the runs API', () => {
         controller.close();
       },
     });
-    const bigChunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    const bigChunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' });
     expect(bigChunked.status).toBe(413);
 
     const text = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'prompt' });

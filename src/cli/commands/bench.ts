@@ -66,7 +66,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);
       if (!workload.modes.includes(m)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' and ')} modes, not ${m}`);
     }
-    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });
+    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume), onNotice: (line) => io.err(`${line}\n`) });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     const model = modelName(options.runner);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);

@@ -43,7 +43,7 @@ Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input
     const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), { ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}), ...(options.debug ? { debug: options.debug } : {}) });
     if (!workload.modes.includes(mode)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);
-    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume) });
+    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume), onNotice: (line) => io.err(`${line}\n`) });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 
     const progress = new Progress((text) => io.out(text), io.isTTY);

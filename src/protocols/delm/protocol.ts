@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DelmError } from '../../errors.js';
 import type { LedgerEntryInput } from '../../ledger/types.js';
 import { countTokens } from '../../providers/tokenizer.js';
-import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
+import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type RunTask, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
 import { buildDigest, type Digest, type DigestOptions } from '../kit/digest.js';
 import { acceptedEntry, answerWithCitations, rejectedEntry } from '../kit/entry.js';
 import { viewOf, type LedgerView } from '../kit/ledger-view.js';
@@ -22,6 +22,7 @@ import { judgePrompt } from '../kit/prompts/judge.js';
 import { ChoicesSchema, type PromptDocument, type PromptTemplate } from '../kit/prompts/template.js';
 import { CAPS, type Proposal } from '../kit/schemas.js';
 import { verifyProposal } from '../kit/verify.js';
+import { promptAsSources } from '../kit/long-prompt.js';
 
 /**
  * What a run may tune through `RunTask.meta.delm`; everything has a default. Stored with the task in
@@ -44,6 +45,14 @@ export const DelmRunSettingsSchema = z
 /** Resolved per-run settings of the DeLM protocol. */
 export type DelmRunSettings = z.output<typeof DelmRunSettingsSchema>;
 
+/** What the DeLM protocol reads of `RunTask.meta` (other keys are left to workloads). */
+export const DelmTaskMetaSchema = z.object({ choices: ChoicesSchema.optional(), delm: DelmRunSettingsSchema.optional() }).loose();
+
+/** Problems with a task's meta for this protocol, as `meta.path: problem` (empty when it is fine). */
+export function checkDelmTask(task: RunTask): string[] {
+  const parsed = DelmTaskMetaSchema.safeParse(task.meta ?? {});
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${['meta', ...i.path].join('.')}: ${i.message}`);
+}
 
 // Digest lines repeat from step to step: count each line's tokens once per thread.
 const lineTokens = new Map<string, number>();
@@ -124,34 +133,39 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   name: 'delm',
   offlineSkills: PROTOCOL_SKILLS,
 
+  checkTask: checkDelmTask,
+
   async plan(task, { ledger, model, signal }) {
-    const meta = task.meta ?? {};
-    const choices = ChoicesSchema.optional().safeParse(meta.choices);
-    if (!choices.success) throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${choices.error.issues[0]?.message ?? 'invalid'}`);
-    const settings = DelmRunSettingsSchema.safeParse(meta.delm ?? {});
-    if (!settings.success) throw new DelmError('INVALID_ARGUMENT', `task meta.delm: ${settings.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const problems = checkDelmTask(task);
+    if (problems.length) throw new DelmError('INVALID_ARGUMENT', `task ${problems.join('; ')}`);
+    const meta = DelmTaskMetaSchema.parse(task.meta ?? {});
+    const settings = DelmRunSettingsSchema.parse(meta.delm ?? {});
+    // A prompt too long to repeat in every agent's prompt is read like a source (see long-prompt.ts).
+    const long = promptAsSources(task.prompt, (task.sources ?? []).map((s) => s.label));
+    const question = long?.question ?? task.prompt;
     ledger.append({
       kind: 'raw',
       level: 2,
-      text: task.prompt,
-      tokenCount: countTokens(task.prompt),
-      meta: { role: 'task', ...(choices.data ? { choices: choices.data } : {}), delm: settings.data },
+      text: question,
+      tokenCount: countTokens(question),
+      meta: { role: 'task', ...(meta.choices ? { choices: meta.choices } : {}), delm: settings, ...(long ? { promptChars: task.prompt.length } : {}) },
     });
-    for (const source of task.sources ?? []) {
+    const allSources = [...(task.sources ?? []), ...(long?.sources ?? [])];
+    for (const source of allSources) {
       ledger.append({ kind: 'raw', level: 2, text: source.text, tokenCount: countTokens(source.text), meta: { label: source.label, ...(source.title ? { title: source.title } : {}) } });
     }
     if (task.subTasks?.length) return task.subTasks;
 
-    const sources = (task.sources ?? []).map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}), tokens: countTokens(s.text) }));
+    const sources = allSources.map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}), tokens: countTokens(s.text) }));
     const reply = await model.complete({
       system: decompositionPrompt.system,
-      messages: [{ role: 'user', content: decompositionPrompt.render({ question: task.prompt, ...(choices.data ? { choices: choices.data } : {}), sources }) }],
+      messages: [{ role: 'user', content: decompositionPrompt.render({ question, ...(meta.choices ? { choices: meta.choices } : {}), sources }) }],
       schema: decompositionPrompt.schema,
       schemaName: decompositionPrompt.schemaName,
       signal,
       context: { role: 'planner' },
     });
-    const subTasks = reply.object?.subTasks ?? [{ payload: task.prompt }];
+    const subTasks = reply.object?.subTasks ?? [{ payload: question }];
     // "Cover every source": a source no sub-task names gets its own, so nothing is silently skipped.
     const covered = new Set(subTasks.flatMap((t) => labelsMentioned(t.payload, sources.map((s) => s.label))));
     const missed = sources.filter((s) => !covered.has(s.label)).map((s) => ({ payload: `Read ${s.label} and report what bears on the question.` }));

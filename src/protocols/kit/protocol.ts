@@ -85,6 +85,8 @@ export interface SwarmProtocol<TDigest = unknown, TProposal = unknown, TEntry ex
    * them in every thread that loads the protocol, so the offline model can run it.
    */
   readonly offlineSkills?: ReadonlyArray<readonly [schemaName: string, skill: OfflineSkill]>;
+  /** Optional, main thread: what is wrong with `task` for this protocol (`meta.path: problem`), so a server can refuse it before starting a run. */
+  checkTask?(task: RunTask): string[];
   /** Main thread, before any agent starts: store the task in the ledger and return the first sub-tasks. */
   plan(task: RunTask, io: PlanIO): Promise<TaskSpec[]>;
   /** What an agent reads of the ledger before thinking about `task`. */

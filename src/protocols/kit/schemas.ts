@@ -141,9 +141,12 @@ export type Proposal = z.infer<typeof ProposalSchema>;
 /** The `kind` of a proposal. */
 export type ProposalKind = Proposal['kind'];
 
+/** Longest sub-task payload a model may write, in characters. */
+export const SUB_TASK_CHARS = 4_000;
+
 /** A sub-task to enqueue. */
 export const SubTaskSchema = z.object({
-  payload: z.string().min(1).max(4_000),
+  payload: z.string().min(1).max(SUB_TASK_CHARS),
   priority: z.number().int().min(-100).max(100).optional(),
 });
 /** A sub-task to enqueue. */

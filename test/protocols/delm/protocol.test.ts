@@ -173,7 +173,8 @@ describe('the DeLM protocol hooks', () => {
 
   it('rejects malformed or oversized run settings and choices up front', async () => {
     const l = SharedLedger.create();
-    await expect(protocol.plan({ ...task, meta: { delm: { digestTokens: -1 } } }, { ledger: l, model, signal })).rejects.toThrow(/meta.delm: digestTokens/);
+    await expect(protocol.plan({ ...task, meta: { delm: { digestTokens: -1 } } }, { ledger: l, model, signal })).rejects.toThrow(/meta\.delm\.digestTokens: /);
+    expect(protocol.checkTask!({ ...task, meta: { delm: { digestTokens: -1 }, choices: { a: 'x' } } })).toEqual([expect.stringMatching(/^meta\.choices\.a: /), expect.stringMatching(/^meta\.delm\.digestTokens: /)]);
     await expect(protocol.plan({ ...task, meta: { choices: { a: 'x' } } }, { ledger: SharedLedger.create(), model, signal })).rejects.toThrow(/choices/);
   });
 });

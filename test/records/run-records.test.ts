@@ -1,0 +1,278 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ModeResult } from '../../src/modes/result.js';
+import { summarize } from '../../src/evaluation/summary.js';
+import { parseCsv } from '../../src/records/csv.js';
+import { RESULT_COLUMNS, RunRecords } from '../../src/records/run-records.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'delm-records-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => join(tmp, `out${++dirs}`);
+
+function result(overrides: Partial<ModeResult> = {}): ModeResult {
+  return {
+    mode: 'delm',
+    answer: 'A',
+    stopReason: 'answered',
+    error: undefined,
+    usage: { inputTokens: 1_000, outputTokens: 100, cachedInputTokens: 0, modelCalls: 4 },
+    costUsd: 0.001,
+    wallTimeMs: 1_234,
+    waitingShare: 0.02,
+    subTasks: 3,
+    maxPromptTokens: 400,
+    calls: [],
+    ...overrides,
+  };
+}
+
+/** Writes items i1..i5 (i1, i2, i3 correct: 60 %) to a fresh folder and returns it. */
+async function fiveItems(): Promise<string> {
+  const dir = freshDir();
+  const records = await RunRecords.open(dir);
+  for (let i = 1; i <= 5; i++)
+    await records.write({
+      itemId: `i${i}`,
+      mode: 'delm',
+      result: result(),
+      correct: i <= 3,
+      predicted: i <= 3 ? 'A' : 'B',
+      events: [],
+    });
+  return dir;
+}
+
+const csvPath = (dir: string) => join(dir, 'results.csv');
+const lines = (dir: string) => readFileSync(csvPath(dir), 'utf8').split('\n');
+
+/** Opens `dir` with --resume, collecting notices. */
+async function resume(dir: string): Promise<{ records: RunRecords; notices: string[] }> {
+  const notices: string[] = [];
+  const records = await RunRecords.open(dir, { resume: true, onNotice: (l) => notices.push(l) });
+  return { records, notices };
+}
+
+/** The file's rows as a CSV reader sees them, after checking every line is one complete 16-field row. */
+function fileRows(dir: string): string[][] {
+  const text = readFileSync(csvPath(dir), 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const rows = parseCsv(text);
+  for (const row of rows) expect(row).toHaveLength(RESULT_COLUMNS.length);
+  expect(rows).toHaveLength(text.split('\n').length - 1);
+  return rows.slice(1);
+}
+
+/** Resumes a repaired file, finishes the missing items, and checks each item is in the file and the summary once. */
+async function finishAndCheck(dir: string, records: RunRecords): Promise<void> {
+  for (let i = 1; i <= 6; i++) {
+    if (!records.isDone('delm', `i${i}`))
+      await records.write({
+        itemId: `i${i}`,
+        mode: 'delm',
+        result: result(),
+        correct: i <= 3 || i === 6,
+        predicted: 'A',
+        events: [],
+      });
+  }
+  const ids = fileRows(dir).map((r) => r[0]);
+  expect([...ids].sort()).toEqual(['i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
+  const again = await resume(dir);
+  expect(again.notices).toEqual([]);
+  expect(summarize(again.records.rows, ['delm'])[0]).toMatchObject({ items: 6, correct: 4 });
+}
+
+function expectAside(dir: string, damaged: string): void {
+  const aside = readdirSync(dir).filter((f) => f.startsWith('results.csv.damaged-'));
+  expect(aside).toHaveLength(1);
+  expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(damaged);
+}
+
+describe('RunRecords on resume of a damaged results.csv', () => {
+  it('repairs appended garbage without gluing the next row onto it', async () => {
+    const dir = await fiveItems();
+    const damaged = `${readFileSync(csvPath(dir), 'utf8')}garbage, not a row`;
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(/line 7 and after dropped \(it does not end with a line break/);
+    expect(records.rows.map((r) => r.item_id)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+    expectAside(dir, damaged);
+    await finishAndCheck(dir, records);
+  });
+
+  it('repairs a truncated last row: the item runs again instead of being merged with the next row', async () => {
+    const dir = await fiveItems();
+    const text = readFileSync(csvPath(dir), 'utf8');
+    const damaged = text.slice(0, text.length - 20);
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(/line 6 and after dropped/);
+    expect(records.isDone('delm', 'i5')).toBe(false);
+    expect(records.rows).toHaveLength(4);
+    expectAside(dir, damaged);
+    await finishAndCheck(dir, records);
+  });
+
+  it('drops a duplicated row so the summary counts the item once (5 items, 60 %)', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    const damaged = [header, rest[0], rest[1], rest[1], ...rest.slice(2)].join('\n');
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(/duplicate row on line 4 dropped/);
+    expect(summarize(records.rows, ['delm'])[0]).toMatchObject({ items: 5, accuracy: 60 });
+    expect(fileRows(dir)).toHaveLength(5);
+    expectAside(dir, damaged);
+    await finishAndCheck(dir, records);
+  });
+
+  it('repairs an unterminated quote in the last row, so a second resume does not write rows twice', async () => {
+    const dir = await fiveItems();
+    const text = readFileSync(csvPath(dir), 'utf8');
+    const damaged = `${text}i6,delm,true,"A partial answer\n`;
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(/line 7 and after dropped \(a quoted value is never closed\)/);
+    expectAside(dir, damaged);
+    await finishAndCheck(dir, records);
+    await finishAndCheck(dir, (await resume(dir)).records);
+  });
+
+  it('repairs NUL bytes at the end of the file (a crash that left zero-filled blocks)', async () => {
+    const dir = await fiveItems();
+    const text = readFileSync(csvPath(dir), 'utf8');
+    const cut = text.lastIndexOf('\n', text.length - 2) + 1;
+    const damaged = `${text.slice(0, cut + 3)}${'\u0000'.repeat(64)}`;
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(/line 6 and after dropped/);
+    expect(records.rows.map((r) => r.item_id)).toEqual(['i1', 'i2', 'i3', 'i4']);
+    await finishAndCheck(dir, records);
+  });
+
+  it('refuses NUL bytes inside an item id followed by good rows, naming the line', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    writeFileSync(csvPath(dir), [header, rest[0], `i\u0000\u00002${rest[1]!.slice(2)}`, ...rest.slice(2)].join('\n'));
+    await expect(resume(dir)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(
+        /results\.csv line 3 is damaged \(it holds NUL bytes\) and complete rows follow it/,
+      ),
+    });
+  });
+
+  it('drops a trailing row with a non-numeric token count instead of summarizing it as null', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    const fields = parseCsv(rest[4]!)[0]!;
+    fields[5] = 'many';
+    const damaged = [header, ...rest.slice(0, 4), fields.join(','), ''].join('\n');
+    writeFileSync(csvPath(dir), damaged);
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(
+      /line 6 and after dropped \(column input_tokens: expected a whole number, got "many"\)/,
+    );
+    expect(summarize(records.rows, ['delm'])[0]!.tokensPerItem).toBe(1_100);
+    await finishAndCheck(dir, records);
+  });
+
+  it('refuses a non-numeric token count in the middle with the line and column, leaving the file as it was', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    const fields = parseCsv(rest[1]!)[0]!;
+    fields[6] = '12abc';
+    const damaged = [header, rest[0], fields.join(','), ...rest.slice(2)].join('\n');
+    writeFileSync(csvPath(dir), damaged);
+    await expect(resume(dir)).rejects.toThrow(
+      /line 3 is damaged \(column output_tokens: expected a whole number, got "12abc"\)/,
+    );
+    expect(readFileSync(csvPath(dir), 'utf8')).toBe(damaged);
+  });
+
+  it('refuses an unterminated quote in the middle (the rows after it would vanish into one value)', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    const damaged = [header, rest[0], rest[1]!.replace(',A,', ',"A,'), ...rest.slice(2)].join('\n');
+    writeFileSync(csvPath(dir), damaged);
+    await expect(resume(dir)).rejects.toThrow(/line 3 is damaged \(a quoted value is never closed\)/);
+  });
+
+  it('refuses two different rows for one item, naming both lines', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    writeFileSync(csvPath(dir), [header, ...rest.slice(0, 5), rest[1]!.replace(',1234,', ',999,'), ''].join('\n'));
+    // At the end it is the damaged tail: dropped, and the first row kept.
+    const { records, notices } = await resume(dir);
+    expect(notices.join('\n')).toMatch(
+      /line 7 and after dropped \(item "i2" \(delm\) already has a different row on line 3\)/,
+    );
+    expect(records.rows.find((r) => r.item_id === 'i2')!.wall_ms).toBe('1234');
+  });
+});
+
+describe('RunRecords writing rows', () => {
+  it('keeps every row on one line: line breaks, quotes and NUL bytes in values do not split or corrupt it', async () => {
+    const dir = freshDir();
+    const records = await RunRecords.open(dir);
+    await records.write({
+      itemId: 'odd\u0000id',
+      mode: 'delm',
+      result: result({ stopReason: 'error', error: 'line one\nline "two",\r\nthree' }),
+      correct: null,
+      predicted: 'x,y',
+      events: [],
+    });
+    const text = readFileSync(csvPath(dir), 'utf8');
+    expect(text.split('\n')).toHaveLength(3);
+    expect(fileRows(dir)[0]).toEqual(expect.arrayContaining(['oddid', 'line one line "two", three', 'x,y']));
+    const { records: resumed, notices } = await resume(dir);
+    expect(notices).toEqual([]);
+    expect(resumed.isDone('delm', 'odd\u0000id')).toBe(true);
+  });
+
+  it('reads rows with quoted line breaks written by earlier versions', async () => {
+    const dir = await fiveItems();
+    const [header, ...rest] = lines(dir);
+    const fields = parseCsv(rest[0]!)[0]!;
+    fields[15] = 'first\nsecond';
+    writeFileSync(
+      csvPath(dir),
+      [header, `${fields.slice(0, 15).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'),
+    );
+    const { records, notices } = await resume(dir);
+    expect(notices).toEqual([]);
+    expect(records.rows).toHaveLength(5);
+    expect(records.rows[0]!.error).toBe('first\nsecond');
+  });
+});
+
+describe('RunRecords output folder', () => {
+  it('refuses an --out that names a file, with a sentence naming the path', async () => {
+    const file = join(tmp, 'a-file.txt');
+    writeFileSync(file, 'x');
+    await expect(RunRecords.open(file)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `--out ${file} is a file, not a folder: name a folder for the records`,
+    });
+    await expect(RunRecords.open(join(file, 'sub'))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`${file} is a file, not a folder`),
+    });
+  });
+
+  it('refuses a results.csv that is a folder, naming it', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'results.csv'), { recursive: true });
+    for (const resume of [false, true]) {
+      await expect(RunRecords.open(dir, { resume })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`${join(dir, 'results.csv')} is a folder, not a file`),
+      });
+    }
+    expect(existsSync(join(dir, 'results.csv', 'x'))).toBe(false);
+  });
+});

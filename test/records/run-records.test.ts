@@ -169,7 +169,7 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     const dir = await fiveItems();
     const [header, ...rest] = lines(dir);
     const fields = parseCsv(rest[4]!)[0]!;
-    fields[5] = 'many';
+    fields[RESULT_COLUMNS.indexOf('input_tokens')] = 'many';
     const damaged = [header, ...rest.slice(0, 4), fields.join(','), ''].join('\n');
     writeFileSync(csvPath(dir), damaged);
     const { records, notices } = await resume(dir);
@@ -184,7 +184,7 @@ describe('RunRecords on resume of a damaged results.csv', () => {
     const dir = await fiveItems();
     const [header, ...rest] = lines(dir);
     const fields = parseCsv(rest[1]!)[0]!;
-    fields[6] = '12abc';
+    fields[RESULT_COLUMNS.indexOf('output_tokens')] = '12abc';
     const damaged = [header, rest[0], fields.join(','), ...rest.slice(2)].join('\n');
     writeFileSync(csvPath(dir), damaged);
     await expect(resume(dir)).rejects.toThrow(
@@ -238,10 +238,11 @@ describe('RunRecords writing rows', () => {
     const dir = await fiveItems();
     const [header, ...rest] = lines(dir);
     const fields = parseCsv(rest[0]!)[0]!;
-    fields[15] = 'first\nsecond';
+    const last = RESULT_COLUMNS.length - 1; // error
+    fields[last] = 'first\nsecond';
     writeFileSync(
       csvPath(dir),
-      [header, `${fields.slice(0, 15).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'),
+      [header, `${fields.slice(0, last).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'),
     );
     const { records, notices } = await resume(dir);
     expect(notices).toEqual([]);

@@ -69,6 +69,11 @@ export const SwarmOptionsSchema = z
     queue: z.object({ maxTasks: positiveInt.optional(), maxArenaBytes: positiveInt.optional() }).strict().default({}),
     /** How long agents get to stop on their own after an abort before their threads are terminated. */
     stopGraceMs: z.number().int().min(0).default(2_000),
+    /**
+     * OpenTelemetry: spans and metrics go to the SDK the application registered (none: no cost).
+     * `captureContent` puts prompt and completion text on model-call spans.
+     */
+    telemetry: z.object({ enabled: z.boolean().default(true), captureContent: z.boolean().default(false) }).strict().default({ enabled: true, captureContent: false }),
   })
   .strict()
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {

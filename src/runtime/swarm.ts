@@ -8,6 +8,8 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
 import { ownModuleUrl, resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
+import type { Context } from '@opentelemetry/api';
+import { RunTelemetry } from '../telemetry/run-telemetry.js';
 import type { SwarmEvent } from './events.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called synchronously for every event (any number of listeners can hang off it). */
   onEvent?: (event: SwarmEvent) => void;
+  /** OpenTelemetry context the run's span is a child of (default: the active context). */
+  traceContext?: Context;
 }
 
 /** A run in progress: iterate its events, await its result (or the run itself). */
@@ -81,7 +85,7 @@ export class Swarm {
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm is closed; create a new one');
     const input: RunTask = typeof task === 'string' ? { prompt: task } : task;
-    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, options.onEvent);
+    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, options.onEvent, new RunTelemetry(this.options.telemetry, options.traceContext));
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     const result = this.queue.then(async () => {

@@ -4,6 +4,7 @@
  * `maxQueued` waiting runs, `run` throws {@link PoolFullError}. Each run returns the same
  * {@link SwarmRun} as a single swarm's; `close()` aborts every run and ends every worker thread.
  */
+import { context as otelContext, type Context } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DelmError, InvalidConfigError } from '../errors.js';
@@ -77,6 +78,8 @@ interface PoolEntry {
   readonly signal: AbortSignal;
   readonly stream: EventStream<SwarmEvent>;
   readonly onEvent: ((event: SwarmEvent) => void) | undefined;
+  /** The trace context at `run()`: a queued run's span still belongs to the caller's trace. */
+  readonly traceContext: Context;
   resolve(result: RunResult): void;
   reject(error: unknown): void;
   /** Removes the abort listener of a waiting run. */
@@ -126,6 +129,7 @@ export class SwarmPool {
       signal,
       stream: new EventStream<SwarmEvent>(),
       onEvent: options.onEvent,
+      traceContext: options.traceContext ?? otelContext.active(),
       resolve,
       reject,
       unlisten: () => {},
@@ -182,7 +186,7 @@ export class SwarmPool {
     entry.unlisten();
     let inner: SwarmRun;
     try {
-      inner = swarm.run(entry.task, { signal: entry.signal, onEvent: (e) => this.emit(entry, e) });
+      inner = swarm.run(entry.task, { signal: entry.signal, onEvent: (e) => this.emit(entry, e), traceContext: entry.traceContext });
     } catch (error) {
       entry.stream.end();
       entry.reject(error);

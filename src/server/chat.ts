@@ -123,7 +123,7 @@ function deltas(answer: string): string[] {
 export async function chatCompletions(ctx: RequestContext): Promise<void> {
   const { req, res, server } = ctx;
   const body = parseBody(ChatCompletionRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
-  const { run } = startRun(server, 'chat', chatToTask(body));
+  const { run } = startRun(server, 'chat', chatToTask(body), req);
   res.once('close', () => {
     if (!res.writableFinished) run.abort(); // the client went away: stop its run
   });

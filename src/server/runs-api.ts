@@ -63,7 +63,7 @@ const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}
 /** `POST /v1/runs`. */
 export async function createRun({ req, res, server }: RequestContext): Promise<void> {
   const body = parseBody(RunRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
-  const { run, record } = startRun(server, 'run', toRunTask(body));
+  const { run, record } = startRun(server, 'run', toRunTask(body), req);
   sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
 }
 

@@ -4,6 +4,7 @@ import { DelmError } from '../errors.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { PoolFullError, type SwarmPool } from '../runtime/swarm-pool.js';
 import type { RunOptions, SwarmRun } from '../runtime/swarm.js';
+import { requestLogger } from '../logging/request-log.js';
 import { incomingTraceContext } from '../telemetry/incoming.js';
 import { HttpError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
@@ -36,7 +37,7 @@ export interface RequestContext {
 export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask, req?: IncomingMessage): { run: SwarmRun; record: RunRecord } {
   let run: SwarmRun;
   try {
-    run = server.pool.run(task, { ...server.runOptions(kind), ...(req ? { traceContext: incomingTraceContext(req.headers) } : {}) });
+    run = server.pool.run(task, { ...server.runOptions(kind), ...(req ? { traceContext: incomingTraceContext(req.headers), logger: requestLogger(req) } : {}) });
   } catch (error) {
     if (error instanceof PoolFullError) {
       throw new HttpError(429, 'POOL_FULL', `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`, {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { attachInspector } from '../inspector/attach.js';
 import { checkModelRef } from '../runtime/model-loader.js';
 import { createSwarmPool, type SwarmPool } from '../runtime/swarm-pool.js';
+import { logRequest, requestLogger } from '../logging/request-log.js';
 import { bearerAuthorizer, hostHeaderIsLoopback } from '../internal/loopback.js';
 import { chatCompletions } from './chat.js';
 import type { RequestContext, ServerContext } from './context.js';
@@ -63,7 +64,8 @@ function hostForUrl(address: string): string {
  */
 export async function startServer(options: ServerOptions = {}): Promise<DelmServer> {
   const resolved = resolveServerOptions(options);
-  const log = options.log ?? (() => {});
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
   const pool = createSwarmPool({ ...resolved.swarm, swarms: resolved.maxConcurrentRuns, maxQueued: resolved.maxQueuedRuns });
   try {
     // A missing API key or unknown provider fails here, before the server listens, not on every request.
@@ -136,8 +138,11 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   }
 
   const httpServer = createServer((req, res) => {
+    logRequest(logger, req, res);
     handle(req, res).catch((error: unknown) => {
-      if (!(error instanceof HttpError)) log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`);
+      const failure = error instanceof Error ? error.message : String(error);
+      const requestLog = requestLogger(req);
+      if (!(error instanceof HttpError)) requestLog ? requestLog.error({ error: failure }, 'unexpected error') : log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${failure}`);
       sendError(res, error);
       // A body left unread (413, 415, early 4xx) would otherwise stall a keep-alive connection.
       if (!req.complete) res.once('finish', () => req.destroy());

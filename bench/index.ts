@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   soak: () => import('./soak.bench.js'),
   modes: () => import('./modes.bench.js'),
   tokenizer: () => import('./tokenizer.bench.js'),
+  telemetry: () => import('./telemetry.bench.js'),
 };
 
 const RESULT_MARKER = 'DELM-BENCH-RESULT ';

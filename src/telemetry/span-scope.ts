@@ -3,8 +3,11 @@
  * current one and run code inside it. The backend differs: the main thread's writes OpenTelemetry
  * spans; a worker's records them for the main thread (see `worker-spans.ts`). Disabled, a scope
  * only calls the function.
+ *
+ * A scope belongs to one sequential actor (an agent's machine, the verifier's, a run's planner), so
+ * the current span is a plain field saved and restored around each span, not an AsyncLocalStorage:
+ * that would turn on promise hooks in every worker, which costs every await in the thread.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Attributes } from '@opentelemetry/api';
 
 /** An open span, whichever thread it lives on. */
@@ -29,7 +32,7 @@ const NOOP: SpanHandle = { setAttributes: () => undefined, fail: () => undefined
 export class SpanScope {
   /** A scope that records nothing and costs one function call. */
   static readonly off = new SpanScope(undefined, false);
-  private readonly current = new AsyncLocalStorage<SpanHandle>();
+  private current: SpanHandle | undefined;
   /** The parent of spans opened outside any other (a worker's agent span); the backend's root when unset. */
   private root: SpanHandle | undefined;
 
@@ -45,7 +48,7 @@ export class SpanScope {
 
   /** Opens a span under the current one (or the root) without entering it. */
   start(name: string, attributes: Attributes = {}, kind: Kind = 'internal'): SpanHandle {
-    return this.backend ? this.backend.open(name, kind, attributes, this.current.getStore() ?? this.root) : NOOP;
+    return this.backend ? this.backend.open(name, kind, attributes, this.current ?? this.root) : NOOP;
   }
 
   /** Makes `span` the parent of every span opened outside another from now on. */
@@ -57,19 +60,17 @@ export class SpanScope {
   async span<T>(name: string, attributes: Attributes, fn: (span: SpanHandle) => Promise<T>, kind: Kind = 'internal'): Promise<T> {
     if (!this.backend) return fn(NOOP);
     const span = this.start(name, attributes, kind);
+    const outer = this.current;
+    this.current = span;
     try {
-      return await this.current.run(span, () => fn(span));
+      return await fn(span);
     } catch (error) {
       const e = error as { code?: unknown; name?: unknown; message?: unknown };
       span.fail(typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error', typeof e?.message === 'string' ? e.message : String(error));
       throw error;
     } finally {
+      this.current = outer;
       span.end();
     }
-  }
-
-  /** Runs `fn` with `span` as the current span (children opened inside nest under it). */
-  within<T>(span: SpanHandle, fn: () => T): T {
-    return this.backend ? this.current.run(span, fn) : fn();
   }
 }

@@ -6,6 +6,9 @@
  */
 export * from './errors.js';
 
+// Logging
+export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions, type LogFn } from './logging/logger.js';
+
 // Swarms and pools
 export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
 export { createSwarmPool, SwarmPool, PoolFullError, type SwarmPoolOptions, type SwarmPoolStats } from './runtime/swarm-pool.js';

@@ -7,10 +7,16 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { fmt, percentile, type BenchSuite } from './harness.js';
 
-const { createSwarm } = (await import(new URL('../dist/src/index.js', import.meta.url).href)) as typeof import('../src/index.js');
+const { createSwarm } = (await import(
+  new URL('../dist/src/index.js', import.meta.url).href
+)) as typeof import('../src/index.js');
 const BLOCKS = 6;
 const PER_BLOCK = 5;
-const task = { prompt: 'count', subTasks: Array.from({ length: 8 }, (_, i) => ({ payload: `part ${i}` })), sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] };
+const task = {
+  prompt: 'count',
+  subTasks: Array.from({ length: 8 }, (_, i) => ({ payload: `part ${i}` })),
+  sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }],
+};
 
 export const suite: BenchSuite = {
   name: 'telemetry',
@@ -18,7 +24,10 @@ export const suite: BenchSuite = {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const swarm = createSwarm({ agents: 4, protocol: 'basic' });
-    const samples = { off: { wall: [] as number[], cpu: [] as number[] }, on: { wall: [] as number[], cpu: [] as number[] } };
+    const samples = {
+      off: { wall: [] as number[], cpu: [] as number[] },
+      on: { wall: [] as number[], cpu: [] as number[] },
+    };
     let spans = 0;
     try {
       for (let i = 0; i < 3; i++) await swarm.run(task); // warm-up
@@ -43,7 +52,13 @@ export const suite: BenchSuite = {
       await swarm.close();
       await provider.shutdown();
     }
-    const row = (name: string, s: { wall: number[]; cpu: number[] }) => [name, fmt(percentile(s.wall, 50)), fmt(percentile(s.wall, 90)), fmt(percentile(s.cpu, 50)), fmt(percentile(s.cpu, 90))];
+    const row = (name: string, s: { wall: number[]; cpu: number[] }) => [
+      name,
+      fmt(percentile(s.wall, 50)),
+      fmt(percentile(s.wall, 90)),
+      fmt(percentile(s.cpu, 50)),
+      fmt(percentile(s.cpu, 90)),
+    ];
     const median = (xs: number[]) => percentile(xs, 50);
     return [
       {

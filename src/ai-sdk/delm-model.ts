@@ -25,7 +25,9 @@ import { createSwarm, type Swarm } from '../runtime/swarm.js';
 /** `providerOptions.delm` of a call: what a run task carries besides the prompt. */
 export const DelmProviderOptionsSchema = z
   .object({
-    sources: z.array(z.object({ label: z.string().min(1), title: z.string().optional(), text: z.string() }).strict()).optional(),
+    sources: z
+      .array(z.object({ label: z.string().min(1), title: z.string().optional(), text: z.string() }).strict())
+      .optional(),
     subTasks: z.array(z.object({ payload: z.string(), priority: z.number().int().optional() }).strict()).optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
   })
@@ -76,13 +78,23 @@ export function createDelmModel(options: DelmModelOptions = {}): DelmLanguageMod
           try {
             const { result, warnings } = await pending;
             controller.enqueue({ type: 'stream-start', warnings });
-            controller.enqueue({ type: 'response-metadata', id: result.runId, modelId: 'swarm', timestamp: new Date() });
+            controller.enqueue({
+              type: 'response-metadata',
+              id: result.runId,
+              modelId: 'swarm',
+              timestamp: new Date(),
+            });
             if (result.answer !== undefined) {
               controller.enqueue({ type: 'text-start', id: 'answer' });
               controller.enqueue({ type: 'text-delta', id: 'answer', delta: result.answer });
               controller.enqueue({ type: 'text-end', id: 'answer' });
             }
-            controller.enqueue({ type: 'finish', usage: usageOf(result), finishReason: finishReason(result.stopReason), providerMetadata: { delm: metadataOf(result) } });
+            controller.enqueue({
+              type: 'finish',
+              usage: usageOf(result),
+              finishReason: finishReason(result.stopReason),
+              providerMetadata: { delm: metadataOf(result) },
+            });
             controller.close();
           } catch (error) {
             controller.enqueue({ type: 'error', error });
@@ -113,32 +125,84 @@ export function promptToTask(prompt: LanguageModelV3Prompt, delm: unknown): RunT
     .filter((t) => t.text.length > 0);
   const extra = delm === undefined ? {} : parseConfig(DelmProviderOptionsSchema, delm, 'invalid providerOptions.delm');
   return {
-    prompt: context.length ? `${text}\n\nContext from the conversation (earlier turns):\n${context.map((t) => `[${t.role}] ${t.text}`).join('\n')}` : text,
-    ...(extra.sources ? { sources: extra.sources.map((s) => ({ label: s.label, text: s.text, ...(s.title !== undefined ? { title: s.title } : {}) })) } : {}),
-    ...(extra.subTasks ? { subTasks: extra.subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) } : {}),
+    prompt: context.length
+      ? `${text}\n\nContext from the conversation (earlier turns):\n${context.map((t) => `[${t.role}] ${t.text}`).join('\n')}`
+      : text,
+    ...(extra.sources
+      ? {
+          sources: extra.sources.map((s) => ({
+            label: s.label,
+            text: s.text,
+            ...(s.title !== undefined ? { title: s.title } : {}),
+          })),
+        }
+      : {}),
+    ...(extra.subTasks
+      ? {
+          subTasks: extra.subTasks.map((t) => ({
+            payload: t.payload,
+            ...(t.priority !== undefined ? { priority: t.priority } : {}),
+          })),
+        }
+      : {}),
     ...(extra.meta ? { meta: extra.meta } : {}),
   };
 }
 
 function finishReason(stop: StopReason): LanguageModelV3FinishReason {
-  const unified = stop === 'answered' ? 'stop' : stop === 'budget' || stop === 'wall-time' ? 'length' : stop === 'error' ? 'error' : 'other';
+  const unified =
+    stop === 'answered'
+      ? 'stop'
+      : stop === 'budget' || stop === 'wall-time'
+        ? 'length'
+        : stop === 'error'
+          ? 'error'
+          : 'other';
   return { unified, raw: stop };
 }
 
 function usageOf(result: RunResult): LanguageModelV3Usage {
   const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
   return {
-    inputTokens: { total: inputTokens, noCache: inputTokens - cachedInputTokens, cacheRead: cachedInputTokens, cacheWrite: undefined },
+    inputTokens: {
+      total: inputTokens,
+      noCache: inputTokens - cachedInputTokens,
+      cacheRead: cachedInputTokens,
+      cacheWrite: undefined,
+    },
     outputTokens: { total: outputTokens, text: outputTokens, reasoning: undefined },
   };
 }
 
 function metadataOf(result: RunResult): Record<string, string | number> {
-  return { runId: result.runId, stopReason: result.stopReason, costUsd: result.costUsd, modelCalls: result.usage.modelCalls, entries: result.entries.length, wallTimeMs: result.wallTimeMs, ...(result.error ? { error: result.error } : {}) };
+  return {
+    runId: result.runId,
+    stopReason: result.stopReason,
+    costUsd: result.costUsd,
+    modelCalls: result.usage.modelCalls,
+    entries: result.entries.length,
+    wallTimeMs: result.wallTimeMs,
+    ...(result.error ? { error: result.error } : {}),
+  };
 }
 
 /** Call settings a swarm does not use, reported as the AI SDK's warnings instead of silently dropped. */
 function unsupported(call: LanguageModelV3CallOptions): SharedV3Warning[] {
-  const names = ['tools', 'responseFormat', 'temperature', 'topP', 'topK', 'maxOutputTokens', 'stopSequences', 'seed'] as const;
-  return names.filter((n) => call[n] !== undefined && !(n === 'responseFormat' && call.responseFormat?.type === 'text')).map((feature) => ({ type: 'unsupported', feature, details: 'a delm swarm answers with its own agents and budgets' }));
+  const names = [
+    'tools',
+    'responseFormat',
+    'temperature',
+    'topP',
+    'topK',
+    'maxOutputTokens',
+    'stopSequences',
+    'seed',
+  ] as const;
+  return names
+    .filter((n) => call[n] !== undefined && !(n === 'responseFormat' && call.responseFormat?.type === 'text'))
+    .map((feature) => ({
+      type: 'unsupported',
+      feature,
+      details: 'a delm swarm answers with its own agents and budgets',
+    }));
 }

@@ -10,11 +10,17 @@ export const LOG_USAGE = `  --log <json|pretty>         log format (default: JSO
   --log-level <level>         trace, debug, info (default), warn, error, silent; or DELM_LOG_LEVEL`;
 
 /** A logger writing to the CLI's stderr; `secrets` (a token) never appear in it. */
-export function cliLogger(io: CliIO, values: { log?: string | undefined; 'log-level'?: string | undefined }, secrets: ReadonlyArray<string | undefined> = []): Logger {
+export function cliLogger(
+  io: CliIO,
+  values: { log?: string | undefined; 'log-level'?: string | undefined },
+  secrets: ReadonlyArray<string | undefined> = [],
+): Logger {
   const format = values.log ?? (io.env.DELM_LOG || undefined);
   const level = values['log-level'] ?? (io.env.DELM_LOG_LEVEL || 'info');
-  if (format !== undefined && format !== 'json' && format !== 'pretty') throw new UsageError(`--log must be json or pretty, got "${format.slice(0, 40)}"`);
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level.slice(0, 40)}"`);
+  if (format !== undefined && format !== 'json' && format !== 'pretty')
+    throw new UsageError(`--log must be json or pretty, got "${format.slice(0, 40)}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level.slice(0, 40)}"`);
   return createLogger({
     format: format ?? 'auto',
     level: level as (typeof LOG_LEVELS)[number],

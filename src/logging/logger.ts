@@ -23,13 +23,23 @@ export interface Logger {
 }
 
 /** Keys whose values never reach a log line, at the top level, one level down, and in request headers. */
-export const REDACT_PATHS: readonly string[] = ['token', 'apiKey', 'api_key', 'authorization', 'password', 'secret', 'cookie'].flatMap((key) => [
-  key,
-  `*.${key}`,
-  `headers.${key}`,
-  `req.headers.${key}`,
-  `*.headers.${key}`,
-]).concat(['headers["x-api-key"]', 'req.headers["x-api-key"]', '*.headers["x-api-key"]', 'headers["proxy-authorization"]', 'req.headers["proxy-authorization"]']);
+export const REDACT_PATHS: readonly string[] = [
+  'token',
+  'apiKey',
+  'api_key',
+  'authorization',
+  'password',
+  'secret',
+  'cookie',
+]
+  .flatMap((key) => [key, `*.${key}`, `headers.${key}`, `req.headers.${key}`, `*.headers.${key}`])
+  .concat([
+    'headers["x-api-key"]',
+    'req.headers["x-api-key"]',
+    '*.headers["x-api-key"]',
+    'headers["proxy-authorization"]',
+    'req.headers["proxy-authorization"]',
+  ]);
 
 /** Log levels, least to most severe, plus `silent`. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -56,7 +66,13 @@ const require = createRequire(import.meta.url);
 function prettyStream(destination: DestinationStream | undefined): DestinationStream | undefined {
   try {
     const factory = require('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
-    return factory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', ...(destination ? { destination } : { destination: 2 }), sync: true });
+    return factory({
+      colorize: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      ...(destination ? { destination } : { destination: 2 }),
+      sync: true,
+    });
   } catch {
     return undefined;
   }
@@ -77,7 +93,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (format === 'pretty' || (format === 'auto' && options.isTTY)) {
     const pretty = prettyStream(destination);
     if (pretty) destination = pretty;
-    else if (format === 'pretty') options.onFallback?.('pino-pretty is not installed; logging JSON lines (npm install pino-pretty for --log pretty)');
+    else if (format === 'pretty')
+      options.onFallback?.(
+        'pino-pretty is not installed; logging JSON lines (npm install pino-pretty for --log pretty)',
+      );
   }
   const secrets = options.secrets ?? [];
   return pino(

@@ -21,7 +21,13 @@ export function logRequest(logger: Logger | undefined, req: IncomingMessage, res
   const path = (req.url ?? '').split('?')[0]!.slice(0, 200);
   log.debug({ method: req.method, path }, 'request received');
   res.once('close', () => {
-    const line = { method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started), ...(res.writableFinished ? {} : { aborted: true }) };
+    const line = {
+      method: req.method,
+      path,
+      status: res.statusCode,
+      ms: Math.round(performance.now() - started),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    };
     if (res.statusCode >= 500) log.error(line, 'request failed');
     else log.info(line, 'request completed');
   });

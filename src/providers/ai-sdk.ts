@@ -4,7 +4,13 @@
  * own. The call goes through `resilientModel`, so retries, timeouts, repair and cost are delm's.
  * Only types are imported from `@ai-sdk/provider`: delm does not load the AI SDK itself.
  */
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Content, LanguageModelV3Prompt, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Content,
+  LanguageModelV3Prompt,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import { InvalidConfigError } from '../errors.js';
 import type { PriceTable } from './pricing.js';
 import { resilientModel, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
@@ -38,14 +44,19 @@ export function isAiSdkModel(value: unknown): value is LanguageModelV3 {
 export function asDelmModel(value: unknown, where: string): LanguageModel {
   if (isAiSdkModel(value)) return fromAiSdk(value);
   const v = value as { specificationVersion?: unknown; complete?: unknown } | null;
-  if (v?.specificationVersion === 'v2') throw new InvalidConfigError(`${where} returned an AI SDK 5 model (LanguageModelV2); delm takes AI SDK 6 models (LanguageModelV3): upgrade the provider package`);
-  if (typeof v?.complete !== 'function') throw new InvalidConfigError(`${where} did not return a LanguageModel or an AI SDK language model`);
+  if (v?.specificationVersion === 'v2')
+    throw new InvalidConfigError(
+      `${where} returned an AI SDK 5 model (LanguageModelV2); delm takes AI SDK 6 models (LanguageModelV3): upgrade the provider package`,
+    );
+  if (typeof v?.complete !== 'function')
+    throw new InvalidConfigError(`${where} did not return a LanguageModel or an AI SDK language model`);
   return value as LanguageModel;
 }
 
 /** Wraps an AI SDK language model as a delm {@link LanguageModel}. */
 export function fromAiSdk(model: LanguageModelV3, options: AiSdkModelOptions = {}): LanguageModel {
-  if (!isAiSdkModel(model)) throw new InvalidConfigError('fromAiSdk expects an AI SDK 6 language model (specificationVersion "v3")');
+  if (!isAiSdkModel(model))
+    throw new InvalidConfigError('fromAiSdk expects an AI SDK 6 language model (specificationVersion "v3")');
   const provider = model.provider.split('.')[0] || model.provider;
   const id = options.id ?? `${provider}:${model.modelId}`;
   const mode = options.structuredOutput ?? 'json';
@@ -68,7 +79,11 @@ export function toAiSdkPrompt(request: Pick<RawRequest, 'system' | 'messages'>):
 
 /** AI SDK usage as delm's (missing counts are 0; cached tokens are the cache reads). */
 export function fromAiSdkUsage(usage: LanguageModelV3Usage): Usage {
-  return { inputTokens: usage.inputTokens.total ?? 0, outputTokens: usage.outputTokens.total ?? 0, cachedInputTokens: usage.inputTokens.cacheRead ?? 0 };
+  return {
+    inputTokens: usage.inputTokens.total ?? 0,
+    outputTokens: usage.outputTokens.total ?? 0,
+    cachedInputTokens: usage.inputTokens.cacheRead ?? 0,
+  };
 }
 
 async function callAiSdk(
@@ -85,9 +100,17 @@ async function callAiSdk(
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(providerOptions ? { providerOptions } : {}),
   };
-  if (structured && mode === 'json') callOptions.responseFormat = { type: 'json', schema: structured.schema as never, name: structured.name };
+  if (structured && mode === 'json')
+    callOptions.responseFormat = { type: 'json', schema: structured.schema, name: structured.name };
   if (structured && mode === 'tool') {
-    callOptions.tools = [{ type: 'function', name: structured.name, description: `Reply with the ${structured.name} object.`, inputSchema: structured.schema as never }];
+    callOptions.tools = [
+      {
+        type: 'function',
+        name: structured.name,
+        description: `Reply with the ${structured.name} object.`,
+        inputSchema: structured.schema,
+      },
+    ];
     callOptions.toolChoice = { type: 'tool', toolName: structured.name };
   }
   let result;
@@ -96,7 +119,10 @@ async function callAiSdk(
   } catch (error) {
     throw asStatusError(error);
   }
-  return { text: replyText(result.content, structured && mode === 'tool' ? structured.name : undefined), usage: fromAiSdkUsage(result.usage) };
+  return {
+    text: replyText(result.content, structured && mode === 'tool' ? structured.name : undefined),
+    usage: fromAiSdkUsage(result.usage),
+  };
 }
 
 /** The reply's text, or, when a tool call was forced, that call's input (the JSON object). */

@@ -29,10 +29,16 @@ export function runLogListener(log: Logger, next?: (event: SwarmEvent) => void):
         log.warn({ resource: event.resource, used: event.used, limit: event.limit }, 'budget nearly spent');
         break;
       case 'commit':
-        log.debug({ entryId: event.entryId, kind: event.kind, agentId: event.authorId, taskId: event.taskId }, 'entry committed');
+        log.debug(
+          { entryId: event.entryId, kind: event.kind, agentId: event.authorId, taskId: event.taskId },
+          'entry committed',
+        );
         break;
       case 'reject':
-        log.debug({ verdict: event.verdict, reason: event.reason, agentId: event.authorId, taskId: event.taskId }, 'proposal rejected');
+        log.debug(
+          { verdict: event.verdict, reason: event.reason, agentId: event.authorId, taskId: event.taskId },
+          'proposal rejected',
+        );
         break;
       case 'final.decision':
         log.info({ agentId: event.agentId, round: event.round, decision: event.decision }, 'final decision');
@@ -40,6 +46,8 @@ export function runLogListener(log: Logger, next?: (event: SwarmEvent) => void):
       case 'run.finished':
         log.info({ stopReason: event.stopReason, ms: event.at, ...totals }, 'run finished');
         break;
+      default:
+        break; // the rest (states, claims, snapshots) is for the inspector and records, not the log
     }
     next?.(event);
   };

@@ -125,7 +125,7 @@ export class RunSupervisor {
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
-    const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
+    const stamped = { ...event, at: Date.now() - this.started };
     if (stamped.type === 'usage') {
       this.usage.inputTokens += stamped.inputTokens;
       this.usage.outputTokens += stamped.outputTokens;

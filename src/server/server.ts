@@ -142,7 +142,10 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     handle(req, res).catch((error: unknown) => {
       const failure = error instanceof Error ? error.message : String(error);
       const requestLog = requestLogger(req);
-      if (!(error instanceof HttpError)) requestLog ? requestLog.error({ error: failure }, 'unexpected error') : log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${failure}`);
+      if (error instanceof HttpError) {
+        /* an answer, not a failure: sent below */
+      } else if (requestLog) requestLog.error({ error: failure }, 'unexpected error');
+      else log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${failure}`);
       sendError(res, error);
       // A body left unread (413, 415, early 4xx) would otherwise stall a keep-alive connection.
       if (!req.complete) res.once('finish', () => req.destroy());

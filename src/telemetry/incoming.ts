@@ -13,7 +13,10 @@ const first = (value: string | string[] | undefined): string | undefined => (Arr
 export function incomingTraceContext(headers: IncomingHttpHeaders): Context {
   const active = context.active();
   if (trace.getSpanContext(active)) return active;
-  const extracted = propagation.extract(ROOT_CONTEXT, headers, { get: (h, key) => h[key], keys: (h) => Object.keys(h) });
+  const extracted = propagation.extract(ROOT_CONTEXT, headers, {
+    get: (h, key) => h[key],
+    keys: (h) => Object.keys(h),
+  });
   if (trace.getSpanContext(extracted)) return extracted;
   const remote = parseTraceparent(first(headers.traceparent));
   return remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;

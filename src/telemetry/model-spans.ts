@@ -56,8 +56,11 @@ export function traceModel(model: LanguageModel, scope: SpanScope): LanguageMode
         ...(request.context?.taskId !== undefined ? { [DELM.TASK_ID]: request.context.taskId } : {}),
       };
       if (scope.captureContent) {
-        if (request.system) attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify([{ type: 'text', content: request.system }]);
-        attributes[ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(request.messages.map((m) => ({ role: m.role, parts: [{ type: 'text', content: m.content }] })));
+        if (request.system)
+          attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify([{ type: 'text', content: request.system }]);
+        attributes[ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(
+          request.messages.map((m) => ({ role: m.role, parts: [{ type: 'text', content: m.content }] })),
+        );
       }
       return scope.span(
         `${GEN_AI_OPERATION_NAME_VALUE_CHAT} ${name}`,
@@ -70,7 +73,13 @@ export function traceModel(model: LanguageModel, scope: SpanScope): LanguageMode
             [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: result.usage.outputTokens,
             [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: result.usage.cachedInputTokens,
             [DELM.COST_USD]: result.costUsd,
-            ...(scope.captureContent ? { [ATTR_GEN_AI_OUTPUT_MESSAGES]: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: result.text }], finish_reason: 'stop' }]) } : {}),
+            ...(scope.captureContent
+              ? {
+                  [ATTR_GEN_AI_OUTPUT_MESSAGES]: JSON.stringify([
+                    { role: 'assistant', parts: [{ type: 'text', content: result.text }], finish_reason: 'stop' },
+                  ]),
+                }
+              : {}),
           });
           return result;
         },

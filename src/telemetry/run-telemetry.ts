@@ -50,12 +50,22 @@ export class RunTelemetry {
   begin(runId: string, attributes: { agents: number; protocol: string }): void {
     if (!this.settings.enabled) return;
     const tracer = trace.getTracer('delm');
-    const span = tracer.startSpan(SPAN.RUN, { attributes: { [DELM.RUN_ID]: runId, [DELM.AGENTS]: attributes.agents, [DELM.PROTOCOL]: attributes.protocol } }, this.parent);
+    const span = tracer.startSpan(
+      SPAN.RUN,
+      { attributes: { [DELM.RUN_ID]: runId, [DELM.AGENTS]: attributes.agents, [DELM.PROTOCOL]: attributes.protocol } },
+      this.parent,
+    );
     if (!span.isRecording()) return; // no SDK (or not sampled): nothing below records either
     this.span = span;
     this.replay = new SpanReplay(tracer);
-    this.scope = new SpanScope(new TracerBackend(tracer, trace.setSpan(this.parent, span)), this.settings.captureContent);
-    this.traceInit = { traceparent: formatTraceparent(span.spanContext()), captureContent: this.settings.captureContent };
+    this.scope = new SpanScope(
+      new TracerBackend(tracer, trace.setSpan(this.parent, span)),
+      this.settings.captureContent,
+    );
+    this.traceInit = {
+      traceparent: formatTraceparent(span.spanContext()),
+      captureContent: this.settings.captureContent,
+    };
   }
 
   /** What a worker is started with: the run span's context as a `traceparent`, or nothing when untraced. */

@@ -4,7 +4,16 @@
  * registered. A worker that ends with spans still open (a crash, a termination) has them ended as
  * failed.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from './attributes.js';
 import type { SpanBatch } from './span-wire.js';
 import { parseTraceparent } from './traceparent.js';
@@ -22,7 +31,15 @@ export class SpanReplay {
     for (const op of batch.spans) {
       const key = `${source}:${op.id}`;
       if (op.op === 'start') {
-        const span = this.tracer.startSpan(op.name, { kind: op.kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: op.attributes, startTime: op.time }, this.parent(source, op.parent));
+        const span = this.tracer.startSpan(
+          op.name,
+          {
+            kind: op.kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL,
+            attributes: op.attributes,
+            startTime: op.time,
+          },
+          this.parent(source, op.parent),
+        );
         this.open.set(key, span);
         this.contexts.set(key, span.spanContext());
       } else {

@@ -57,7 +57,12 @@ export class SpanScope {
   }
 
   /** Runs `fn` inside a new span; a thrown error marks the span failed and is rethrown. */
-  async span<T>(name: string, attributes: Attributes, fn: (span: SpanHandle) => Promise<T>, kind: Kind = 'internal'): Promise<T> {
+  async span<T>(
+    name: string,
+    attributes: Attributes,
+    fn: (span: SpanHandle) => Promise<T>,
+    kind: Kind = 'internal',
+  ): Promise<T> {
     if (!this.backend) return fn(NOOP);
     const span = this.start(name, attributes, kind);
     const outer = this.current;
@@ -66,7 +71,10 @@ export class SpanScope {
       return await fn(span);
     } catch (error) {
       const e = error as { code?: unknown; name?: unknown; message?: unknown };
-      span.fail(typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error', typeof e?.message === 'string' ? e.message : String(error));
+      span.fail(
+        typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error',
+        typeof e?.message === 'string' ? e.message : String(error),
+      );
       throw error;
     } finally {
       this.current = outer;

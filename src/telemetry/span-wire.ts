@@ -10,7 +10,13 @@ import type { Kind } from './span-scope.js';
 export type SpanOp =
   /** `parent`: the id of a span of the same worker, or the `traceparent` of the run's span. */
   | { op: 'start'; id: number; parent: number | string; name: string; kind: Kind; attributes: Attributes; time: number }
-  | { op: 'end'; id: number; attributes: Attributes; error: { type: string; message: string } | undefined; time: number };
+  | {
+      op: 'end';
+      id: number;
+      attributes: Attributes;
+      error: { type: string; message: string } | undefined;
+      time: number;
+    };
 
 /** What a worker posts on its events port for spans (event batches are arrays; this is not). */
 export interface SpanBatch {

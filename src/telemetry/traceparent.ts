@@ -16,6 +16,11 @@ export function formatTraceparent(context: SpanContext): string {
 export function parseTraceparent(value: string | undefined): SpanContext | undefined {
   const m = value === undefined ? null : TRACEPARENT.exec(value.trim());
   if (!m) return undefined;
-  const context: SpanContext = { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16) & TraceFlags.SAMPLED, isRemote: true };
+  const context: SpanContext = {
+    traceId: m[1]!,
+    spanId: m[2]!,
+    traceFlags: parseInt(m[3]!, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
   return isSpanContextValid(context) ? context : undefined;
 }

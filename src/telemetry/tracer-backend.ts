@@ -27,6 +27,12 @@ export class TracerBackend implements SpanBackend {
   ) {}
   open(name: string, kind: Kind, attributes: Attributes, parent: SpanHandle | undefined): SpanHandle {
     const context = parent instanceof OtelSpan ? trace.setSpan(this.root, parent.span) : this.root;
-    return new OtelSpan(this.tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, context));
+    return new OtelSpan(
+      this.tracer.startSpan(
+        name,
+        { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes },
+        context,
+      ),
+    );
   }
 }

@@ -43,7 +43,15 @@ export class SpanRecorder implements SpanBackend {
 
   open(name: string, kind: Kind, attributes: Attributes, parent: SpanHandle | undefined): SpanHandle {
     const id = ++this.next;
-    this.push({ op: 'start', id, parent: parent instanceof RecordedSpan ? parent.id : this.root, name, kind, attributes, time: now() });
+    this.push({
+      op: 'start',
+      id,
+      parent: parent instanceof RecordedSpan ? parent.id : this.root,
+      name,
+      kind,
+      attributes,
+      time: now(),
+    });
     return new RecordedSpan(id, (op) => this.push(op));
   }
 
@@ -61,7 +69,10 @@ export class SpanRecorder implements SpanBackend {
 }
 
 /** The span scope of a worker: recording when its run is traced, off otherwise. */
-export function workerScope(init: WorkerTraceInit | undefined, post: (batch: SpanBatch) => void): { scope: SpanScope; flush: () => void } {
+export function workerScope(
+  init: WorkerTraceInit | undefined,
+  post: (batch: SpanBatch) => void,
+): { scope: SpanScope; flush: () => void } {
   // The run's span context, rebuilt from the traceparent it was sent as; malformed means untraced.
   const parent = parseTraceparent(init?.traceparent);
   if (!init || !parent) return { scope: SpanScope.off, flush: () => undefined };

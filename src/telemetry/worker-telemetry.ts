@@ -4,7 +4,13 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { LanguageModel } from '../providers/types.js';
-import { ATTR_GEN_AI_AGENT_ID, ATTR_GEN_AI_OPERATION_NAME, DELM, GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT, SPAN } from './attributes.js';
+import {
+  ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  DELM,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+  SPAN,
+} from './attributes.js';
 import { traceModel } from './model-spans.js';
 import type { SpanHandle, SpanScope } from './span-scope.js';
 import type { WorkerTraceInit } from './span-wire.js';
@@ -21,11 +27,21 @@ export interface WorkerTelemetry {
 }
 
 /** Starts a worker's telemetry; untraced runs get a scope that records nothing. */
-export function attachTelemetry(init: WorkerTraceInit | undefined, role: 'agent' | 'verifier', agentId: number, port: MessagePort): WorkerTelemetry {
+export function attachTelemetry(
+  init: WorkerTraceInit | undefined,
+  role: 'agent' | 'verifier',
+  agentId: number,
+  port: MessagePort,
+): WorkerTelemetry {
   const { scope, flush } = workerScope(init, (batch) => port.postMessage(batch));
   const root = scope.start(role === 'agent' ? SPAN.AGENT : SPAN.VERIFIER, {
     [DELM.AGENT_ID]: agentId,
-    ...(role === 'agent' ? { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT, [ATTR_GEN_AI_AGENT_ID]: String(agentId) } : {}),
+    ...(role === 'agent'
+      ? {
+          [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+          [ATTR_GEN_AI_AGENT_ID]: String(agentId),
+        }
+      : {}),
   });
   scope.setRoot(root);
   return {

@@ -7,7 +7,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 describe('examples/otel.ts', () => {
   it('prints a run’s span tree: the run, four agents, the verifier, steps with their model calls, the final decision', async () => {
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'examples/otel.ts'], { cwd: root, timeout: 90_000 }, (error, stdout) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }));
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'examples/otel.ts'],
+        { cwd: root, timeout: 90_000 },
+        (error, stdout) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
+      );
     });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^delm\.run .*stop_reason=answered/m);

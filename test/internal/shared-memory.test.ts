@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ensureByteLength, growableBuffer, HAS_GROWABLE_SAB, HAS_WAIT_ASYNC, maxBytesOf, pollingWaitAsync } from '../../src/internal/shared-memory.js';
+import {
+  ensureByteLength,
+  growableBuffer,
+  HAS_GROWABLE_SAB,
+  HAS_WAIT_ASYNC,
+  maxBytesOf,
+  pollingWaitAsync,
+} from '../../src/internal/shared-memory.js';
 import { Worker } from 'node:worker_threads';
 
 describe('shared-memory features, detected rather than assumed from the Node version', () => {
@@ -25,11 +32,13 @@ describe('shared-memory features, detected rather than assumed from the Node ver
     const view = new Int32Array(new SharedArrayBuffer(8));
     expect(await pollingWaitAsync(view, 0, 1, 50)).toBe('not-equal');
     expect(await pollingWaitAsync(view, 0, 0, 20)).toBe('timed-out');
-    const worker = new Worker("const { workerData } = require('node:worker_threads'); setTimeout(() => { Atomics.store(workerData, 0, 7); Atomics.notify(workerData, 0); }, 30);", { eval: true, workerData: view });
+    const worker = new Worker(
+      "const { workerData } = require('node:worker_threads'); setTimeout(() => { Atomics.store(workerData, 0, 7); Atomics.notify(workerData, 0); }, 30);",
+      { eval: true, workerData: view },
+    );
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     expect(await pollingWaitAsync(view, 0, 0, 60_000)).toBe('ok');
     expect(Atomics.load(view, 0)).toBe(7);
     await exited;
   });
-
 });

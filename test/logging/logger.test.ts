@@ -11,8 +11,23 @@ describe('createLogger', () => {
     const { out, destination } = lines();
     const secret = 'serve-token-0123456789abcdef';
     const log = createLogger({ destination, level: 'debug', secrets: [secret] });
-    log.info({ token: secret, apiKey: 'sk-proj-abcdef0123456789', headers: { authorization: `Bearer ${secret}`, 'x-api-key': 'k-1', accept: 'json' } }, 'request');
-    log.child({ reqId: 'r1' }).warn({ req: { headers: { authorization: 'Basic Zm9vOmJhcg==' } }, detail: `upstream said ${secret} and sk-ant-api03-xyzxyzxyz` }, `message with ${secret}`);
+    log.info(
+      {
+        token: secret,
+        apiKey: 'sk-proj-abcdef0123456789',
+        headers: { authorization: `Bearer ${secret}`, 'x-api-key': 'k-1', accept: 'json' },
+      },
+      'request',
+    );
+    log
+      .child({ reqId: 'r1' })
+      .warn(
+        {
+          req: { headers: { authorization: 'Basic Zm9vOmJhcg==' } },
+          detail: `upstream said ${secret} and sk-ant-api03-xyzxyzxyz`,
+        },
+        `message with ${secret}`,
+      );
     log.debug(`plain ${secret}`);
     const text = out.join('');
     expect(text).not.toContain(secret);
@@ -22,7 +37,12 @@ describe('createLogger', () => {
     expect(text).not.toContain('"k-1"');
     const parsed = out.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed).toHaveLength(3);
-    expect(parsed[0]).toMatchObject({ level: 30, msg: 'request', token: '[redacted]', headers: { authorization: '[redacted]', accept: 'json' } });
+    expect(parsed[0]).toMatchObject({
+      level: 30,
+      msg: 'request',
+      token: '[redacted]',
+      headers: { authorization: '[redacted]', accept: 'json' },
+    });
     expect(parsed[1]).toMatchObject({ reqId: 'r1', msg: 'message with [redacted]' });
   });
 

@@ -1,7 +1,18 @@
 // The OpenTelemetry SDK as an application would register it, with in-memory exporters for tests.
 import { metrics, trace } from '@opentelemetry/api';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 
 export interface TestSdk {
   spans: InMemorySpanExporter;
@@ -13,7 +24,10 @@ export interface TestSdk {
 export function registerTestSdk(): TestSdk {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
@@ -30,12 +44,19 @@ export function registerTestSdk(): TestSdk {
 }
 
 /** Sum of a counter or of a histogram's values, over every attribute set. */
-export function metricSum(resource: ResourceMetrics, name: string, filter: (attributes: Record<string, unknown>) => boolean = () => true): number {
+export function metricSum(
+  resource: ResourceMetrics,
+  name: string,
+  filter: (attributes: Record<string, unknown>) => boolean = () => true,
+): number {
   let total = 0;
   for (const scope of resource.scopeMetrics) {
     for (const metric of scope.metrics) {
       if (metric.descriptor.name !== name) continue;
-      for (const point of metric.dataPoints as Array<{ attributes: Record<string, unknown>; value: number | { sum?: number } }>) {
+      for (const point of metric.dataPoints as Array<{
+        attributes: Record<string, unknown>;
+        value: number | { sum?: number };
+      }>) {
         if (!filter(point.attributes)) continue;
         total += typeof point.value === 'number' ? point.value : (point.value.sum ?? 0);
       }

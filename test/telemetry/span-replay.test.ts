@@ -22,7 +22,9 @@ describe('worker spans replayed on the main thread', () => {
     const scope = new SpanScope(recorder, false);
     await scope.span('outer', { a: 1 }, async () => {
       await scope.span('inner', {}, async (span) => span.setAttributes({ b: 2 }));
-      await scope.span('failing', {}, async () => Promise.reject(Object.assign(new Error('nope'), { code: 'LEASE_LOST' }))).catch(() => undefined);
+      await scope
+        .span('failing', {}, async () => Promise.reject(Object.assign(new Error('nope'), { code: 'LEASE_LOST' })))
+        .catch(() => undefined);
     });
     recorder.flush();
     for (const b of batches) replay.apply('w1', b);
@@ -38,9 +40,16 @@ describe('worker spans replayed on the main thread', () => {
 
   it('ends a dead worker’s open spans as failed', () => {
     const { exporter, replay } = setup();
-    replay.apply('w2', { spans: [{ op: 'start', id: 1, parent: ROOT, name: 'delm.agent', kind: 'internal', attributes: {}, time: Date.now() }] });
+    replay.apply('w2', {
+      spans: [
+        { op: 'start', id: 1, parent: ROOT, name: 'delm.agent', kind: 'internal', attributes: {}, time: Date.now() },
+      ],
+    });
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     replay.closeSource('w2', 'worker crashed');
-    expect(exporter.getFinishedSpans()[0]).toMatchObject({ name: 'delm.agent', status: { code: SpanStatusCode.ERROR, message: 'worker crashed' } });
+    expect(exporter.getFinishedSpans()[0]).toMatchObject({
+      name: 'delm.agent',
+      status: { code: SpanStatusCode.ERROR, message: 'worker crashed' },
+    });
   });
 });

@@ -32,7 +32,10 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
   it('nests every agent’s steps, model calls, the verifier’s judgements and the final decision under the caller’s span', async () => {
     sdk.spans.reset();
     const request = trace.getTracer('test').startSpan('incoming request');
-    const result = await swarm.run({ prompt: 'count', subTasks }, { traceContext: trace.setSpan(ROOT_CONTEXT, request) });
+    const result = await swarm.run(
+      { prompt: 'count', subTasks },
+      { traceContext: trace.setSpan(ROOT_CONTEXT, request) },
+    );
     request.end();
     expect(result.stopReason).toBe('answered');
 
@@ -47,7 +50,12 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
     const [run] = named('delm.run');
     expect(named('delm.run')).toHaveLength(1);
     expect(parentOf(run!)).toBe(request.spanContext().spanId);
-    expect(run!.attributes).toMatchObject({ 'delm.run.id': result.runId, 'delm.run.agents': 4, 'delm.run.stop_reason': 'answered', 'delm.run.model_calls': result.usage.modelCalls });
+    expect(run!.attributes).toMatchObject({
+      'delm.run.id': result.runId,
+      'delm.run.agents': 4,
+      'delm.run.stop_reason': 'answered',
+      'delm.run.model_calls': result.usage.modelCalls,
+    });
 
     const agents = named('delm.agent');
     expect(agents).toHaveLength(4);
@@ -80,11 +88,17 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
     // Model calls: GenAI client spans, one per metered call, under a step or the decision.
     const calls = spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
     expect(calls).toHaveLength(result.usage.modelCalls);
-    expect(calls.map(parentName).sort()).toEqual([...Array(subTasks.length).fill('delm.agent.step'), 'delm.final.decision'].sort());
+    expect(calls.map(parentName).sort()).toEqual(
+      [...Array(subTasks.length).fill('delm.agent.step'), 'delm.final.decision'].sort(),
+    );
     for (const c of calls) {
       expect(c.name).toBe('chat scripted');
       expect(c.kind).toBe(2); // CLIENT
-      expect(c.attributes).toMatchObject({ 'gen_ai.provider.name': 'scripted', 'gen_ai.request.model': 'scripted', 'gen_ai.output.type': 'json' });
+      expect(c.attributes).toMatchObject({
+        'gen_ai.provider.name': 'scripted',
+        'gen_ai.request.model': 'scripted',
+        'gen_ai.output.type': 'json',
+      });
       expect(c.attributes['gen_ai.input.messages']).toBeUndefined(); // content only on opt-in
     }
     const sum = (key: string) => calls.reduce((n, c) => n + Number(c.attributes[key]), 0);
@@ -102,21 +116,33 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
 
     const metrics = await sdk.collect();
     expect(metricSum(metrics, 'delm.model.calls')).toBe(result.usage.modelCalls);
-    expect(metricSum(metrics, 'gen_ai.client.token.usage', (a) => a['gen_ai.token.type'] === 'input')).toBe(result.usage.inputTokens);
-    expect(metricSum(metrics, 'gen_ai.client.token.usage', (a) => a['gen_ai.token.type'] === 'output')).toBe(result.usage.outputTokens);
+    expect(metricSum(metrics, 'gen_ai.client.token.usage', (a) => a['gen_ai.token.type'] === 'input')).toBe(
+      result.usage.inputTokens,
+    );
+    expect(metricSum(metrics, 'gen_ai.client.token.usage', (a) => a['gen_ai.token.type'] === 'output')).toBe(
+      result.usage.outputTokens,
+    );
     expect(metricSum(metrics, 'delm.ledger.commits', (a) => a['delm.entry.kind'] !== 'answer')).toBe(subTasks.length);
     expect(metricSum(metrics, 'delm.runs', (a) => a['delm.run.stop_reason'] === 'answered')).toBe(1);
   }, 60_000);
 
   it('puts prompt and completion text on model-call spans only when captureContent is set', async () => {
-    const capturing = createSwarm({ agents: 2, protocol: 'basic', model: { module: modelModule }, telemetry: { captureContent: true } });
+    const capturing = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: { module: modelModule },
+      telemetry: { captureContent: true },
+    });
     try {
       sdk.spans.reset();
       await capturing.run({ prompt: 'count', subTasks: subTasks.slice(0, 2) });
       const calls = sdk.spans.getFinishedSpans().filter((s) => s.attributes['gen_ai.operation.name'] === 'chat');
       expect(calls.length).toBeGreaterThan(0);
       for (const c of calls) {
-        const input = JSON.parse(String(c.attributes['gen_ai.input.messages'])) as Array<{ role: string; parts: Array<{ content: string }> }>;
+        const input = JSON.parse(String(c.attributes['gen_ai.input.messages'])) as Array<{
+          role: string;
+          parts: Array<{ content: string }>;
+        }>;
         expect(input[0]!.role).toBe('user');
         expect(String(c.attributes['gen_ai.output.messages'])).toMatch(/finding about|findings/);
       }
@@ -126,7 +152,12 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
   }, 60_000);
 
   it('records nothing when telemetry is disabled in the options, SDK or not', async () => {
-    const quiet = createSwarm({ agents: 2, protocol: 'basic', model: { module: modelModule }, telemetry: { enabled: false } });
+    const quiet = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: { module: modelModule },
+      telemetry: { enabled: false },
+    });
     try {
       sdk.spans.reset();
       await quiet.run({ prompt: 'count', subTasks: subTasks.slice(0, 2) });

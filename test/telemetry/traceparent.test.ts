@@ -23,7 +23,15 @@ describe('traceparent', () => {
   });
 
   it('refuses malformed and all-zero values', () => {
-    for (const bad of [undefined, '', 'garbage', `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`, `00-${'1'.repeat(32)}-${'0'.repeat(16)}-01`, `01-${'1'.repeat(32)}-${'1'.repeat(16)}-01`, `00-${'A'.repeat(32)}-${'1'.repeat(16)}-01`]) {
+    for (const bad of [
+      undefined,
+      '',
+      'garbage',
+      `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`,
+      `00-${'1'.repeat(32)}-${'0'.repeat(16)}-01`,
+      `01-${'1'.repeat(32)}-${'1'.repeat(16)}-01`,
+      `00-${'A'.repeat(32)}-${'1'.repeat(16)}-01`,
+    ]) {
       expect(parseTraceparent(bad)).toBeUndefined();
     }
   });

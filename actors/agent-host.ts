@@ -15,6 +15,7 @@ import type { Lease } from '../src/queue/types.js';
 import type { AgentIO } from '../src/protocols/kit/protocol.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
+import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
 
 /** Control surface of an agent worker (served over comlink). */
 export interface AgentControl {
@@ -24,7 +25,7 @@ export interface AgentControl {
 /** Runs one agent to completion; resolves with the machine's output. */
 export async function runAgent(init: WorkerInit, controlPort: MessagePort, eventsPort: MessagePort): Promise<AgentOutput> {
   const run = await attachRun(init, eventsPort);
-  const { agentId, emit, queue, ledger, control, protocol, model, options } = run;
+  const { agentId, emit, queue, ledger, control, protocol, model, options, telemetry } = run;
   const stopper = new AbortController();
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
@@ -48,7 +49,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
         return protocol.finalDigest(io(signal), input.round);
       }),
       decide: fromPromise(async ({ input, signal }) => {
-        const decision = await protocol.decide(io(signal), input);
+        const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(io(signal), input));
         emit({ type: 'final.decision', agentId, round: input.round, decision: decision.type, ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}) });
         return decision;
       }),
@@ -76,8 +77,8 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
         return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
       }),
       readDigest: fromPromise(({ input, signal }) => protocol.readDigest(io(signal), input.task)),
-      callModel: fromPromise(({ input, signal }) => protocol.step(io(signal), input)),
-      unfold: fromPromise(({ input, signal }) => protocol.unfold(io(signal), input.task, input.labels)),
+      callModel: fromPromise(({ input, signal }) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input))),
+      unfold: fromPromise(({ input, signal }) => unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () => protocol.unfold(io(signal), input.task, input.labels))),
       propose: fromPromise(async ({ input, signal }) => {
         for (const body of input.proposals) {
           await sendProposal(run, { agentId, taskId: input.task.taskId, body }, signal);
@@ -146,7 +147,7 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
     }
   }
   controlPort.close();
-  run.close();
+  run.close(output.status);
   return output;
 }
 

@@ -8,6 +8,8 @@ import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
+import type { WorkerTraceInit } from '../src/telemetry/span-wire.js';
+import { attachTelemetry, type WorkerTelemetry } from '../src/telemetry/worker-telemetry.js';
 
 /** The piscina task that starts a worker host. Handles and settings only: never task data. */
 export interface WorkerInit {
@@ -19,6 +21,8 @@ export interface WorkerInit {
   protocol: ProtocolRef;
   /** The model this worker calls (the judge model for the verifier, if any). */
   model: ModelRef | undefined;
+  /** The run span's context when the run is traced. */
+  telemetry?: WorkerTraceInit | undefined;
 }
 
 /** A worker's view of its run. */
@@ -28,7 +32,9 @@ export interface AttachedRun extends AttachedSubstrate {
   protocol: SwarmProtocol;
   model: LanguageModel;
   emit: (event: WorkerEvent) => void;
-  close: () => void;
+  telemetry: WorkerTelemetry;
+  /** Ends the worker's span (with its final status) and posts its last events. */
+  close: (status?: string) => void;
 }
 
 const noModel: LanguageModel = {
@@ -53,7 +59,8 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   };
   const protocol = await loadProtocol(init.protocol);
   const raw = init.model === undefined ? noModel : await loadModel(init.model, init.options.prices);
-  const model = meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit });
+  const telemetry = attachTelemetry(init.telemetry, init.role, init.agentId, eventsPort);
+  const model = telemetry.traceModel(meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit }));
   return {
     ...substrate,
     agentId: init.agentId,
@@ -61,7 +68,9 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     protocol,
     model,
     emit,
-    close: () => {
+    telemetry,
+    close: (status) => {
+      telemetry.close(status);
       flush();
       eventsPort.close();
     },

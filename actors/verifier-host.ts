@@ -14,6 +14,7 @@ import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
+import { verifySpan } from '../src/telemetry/host-spans.js';
 
 /** Control surface of the verifier worker. */
 export interface VerifierControl {
@@ -76,7 +77,7 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
           checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
           return { verdict: 'accept', reason: 'final answer' };
         }
-        const verdict = await protocol.check({ ledger, model: judge, signal }, envelope);
+        const verdict = await verifySpan(run.telemetry.scope, envelope, () => protocol.check({ ledger, model: judge, signal }, envelope));
         if (verdict.verdict === 'duplicate') {
           emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'duplicate', reason: verdict.reason });
           control.proposalProcessed();
@@ -122,6 +123,6 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
     actor.start();
   });
   controlPort.close();
-  run.close();
+  run.close(output.status);
   return output;
 }

@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   modes: () => import('./modes.bench.js'),
   tokenizer: () => import('./tokenizer.bench.js'),
   'real-bugs': () => import('./real-bugs.bench.js'),
+  telemetry: () => import('./telemetry.bench.js'),
 };
 
 const RESULT_MARKER = 'DELM-BENCH-RESULT ';

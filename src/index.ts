@@ -6,6 +6,9 @@
  */
 export * from './errors.js';
 
+// Logging
+export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions, type LogFn } from './logging/logger.js';
+
 // Swarms and pools
 export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
 export { createSwarmPool, SwarmPool, PoolFullError, type SwarmPoolOptions, type SwarmPoolStats } from './runtime/swarm-pool.js';
@@ -17,6 +20,8 @@ export type { RunTask, SourceDocument } from './types.js';
 
 // Models
 export type { LanguageModel, CompletionRequest, CompletionResult, ChatMessage, CallContext, Usage } from './providers/types.js';
+export { fromAiSdk, isAiSdkModel, type AiSdkModelOptions } from './providers/ai-sdk.js';
+export { createDelmModel, promptToTask, DelmProviderOptionsSchema, type DelmLanguageModel, type DelmModelOptions } from './ai-sdk/delm-model.js';
 
 // Modes: delm, the orchestrator baseline and a single pass, side by side
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';

@@ -1,9 +1,36 @@
-/** Small helpers for growable SharedArrayBuffers and Atomics, shared by the substrate modules. */
+/**
+ * Small helpers for growable SharedArrayBuffers and Atomics, shared by the substrate modules.
+ * Features that differ between runtimes are detected, never inferred from the Node version: without
+ * growable SharedArrayBuffers a buffer is allocated at its maximum size (the OS commits pages only
+ * when touched), and without `Atomics.waitAsync` the main thread polls.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread } from 'node:worker_threads';
 
-/** Creates a growable SharedArrayBuffer of `initial` bytes that may grow to `max`. */
-export function growableBuffer(initial: number, max: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(Math.min(initial, max), { maxByteLength: max });
+/** Whether this runtime has growable SharedArrayBuffers (`maxByteLength`, `grow`). */
+export const HAS_GROWABLE_SAB: boolean = (() => {
+  try {
+    const probe = new SharedArrayBuffer(1, { maxByteLength: 2 });
+    return probe.growable === true && typeof probe.grow === 'function';
+  } catch {
+    return false;
+  }
+})();
+
+/** Whether this runtime has `Atomics.waitAsync`. */
+export const HAS_WAIT_ASYNC: boolean = typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function';
+
+/**
+ * Creates a SharedArrayBuffer of `initial` bytes that may grow to `max`; where growable buffers are
+ * missing (`growable` false), a fixed one of `max` bytes.
+ */
+export function growableBuffer(initial: number, max: number, growable = HAS_GROWABLE_SAB): SharedArrayBuffer {
+  return growable ? new SharedArrayBuffer(Math.min(initial, max), { maxByteLength: max }) : new SharedArrayBuffer(max);
+}
+
+/** The most bytes `sab` can ever hold (its length, for a fixed buffer). */
+export function maxBytesOf(sab: SharedArrayBuffer): number {
+  return sab.growable ? sab.maxByteLength : sab.byteLength;
 }
 
 /**
@@ -13,7 +40,7 @@ export function growableBuffer(initial: number, max: number): SharedArrayBuffer 
  */
 export function ensureByteLength(sab: SharedArrayBuffer, needed: number): boolean {
   if (sab.byteLength >= needed) return true;
-  if (needed > sab.maxByteLength) return false;
+  if (!sab.growable || needed > sab.maxByteLength) return false;
   const target = Math.min(sab.maxByteLength, Math.max(needed, sab.byteLength * 2));
   try {
     sab.grow(target);
@@ -65,6 +92,7 @@ export const canBlock = !isMainThread;
  * `Atomics.waitAsync`, keeps the event loop alive for the duration (a pending waitAsync does not).
  */
 export async function waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+  if (!HAS_WAIT_ASYNC) return pollingWaitAsync(view, index, expected, timeoutMs);
   const result = Atomics.waitAsync(view, index, expected, timeoutMs);
   if (!result.async) return result.value;
   const keepAlive = setTimeout(() => {}, Math.max(1, Math.min(timeoutMs, 2 ** 31 - 1)));
@@ -72,5 +100,21 @@ export async function waitAsync(view: Int32Array, index: number, expected: numbe
     return await result.value;
   } finally {
     clearTimeout(keepAlive);
+  }
+}
+
+/**
+ * `waitAsync` for runtimes without `Atomics.waitAsync`: polls with pauses growing from 1 to 16 ms.
+ * A change of the word reads as `ok`; a notify that leaves the word as it was is only seen at the
+ * timeout, which every caller bounds.
+ */
+export async function pollingWaitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+  if (Atomics.load(view, index) !== expected) return 'not-equal';
+  const deadline = performance.now() + timeoutMs;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {
+    const left = deadline - performance.now();
+    if (left <= 0) return 'timed-out';
+    await sleep(Math.min(pause, left));
+    if (Atomics.load(view, index) !== expected) return 'ok';
   }
 }

@@ -14,6 +14,7 @@ export { countTokens, shareTokenizer } from './tokenizer.js';
 export { resilientModel, extractJson, DEFAULT_RETRY, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
 export { createOfflineModel, registerOfflineSkill, type OfflineSkill } from './offline.js';
 export { createScriptedModel, type Script, type ScriptStep } from './scripted.js';
+export { fromAiSdk, isAiSdkModel, toAiSdkPrompt, fromAiSdkUsage, type AiSdkModelOptions } from './ai-sdk.js';
 export { withLatency, type LatencyOptions } from './latency.js';
 export type * from './types.js';
 

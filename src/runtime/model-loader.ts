@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { InvalidConfigError } from '../errors.js';
 import type { Budget, RateLimiter } from '../budget/types.js';
 import { checkModelCredentials, createModel, DEFAULT_PRICES, parseModelSpec, type PriceTable } from '../providers/index.js';
+import { asDelmModel } from '../providers/ai-sdk.js';
 import { withLatency } from '../providers/latency.js';
 import { createOfflineModel } from '../providers/offline.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
@@ -28,10 +29,8 @@ export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<Lan
   const mod = (await import(url)) as Record<string, unknown>;
   const factory = mod[ref.export ?? 'createModel'];
   if (typeof factory !== 'function') throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
-  // A module's factory is untyped by nature: what it returns is checked below.
-  const model = (await (factory as (options: unknown) => unknown)(ref.options)) as LanguageModel;
-  if (typeof model?.complete !== 'function') throw new InvalidConfigError(`model factory of ${ref.module} did not return a LanguageModel`);
-  return model;
+  // A module's factory is untyped by nature: what it returns is checked (and an AI SDK model wrapped, inside this worker).
+  return asDelmModel(await (factory as (options: unknown) => unknown)(ref.options), `model factory of ${ref.module}`);
 }
 
 /** Checks up front (before any worker starts) that a model ref can be used: a known provider and its key present. */

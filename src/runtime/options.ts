@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
+import type { Logger } from '../logging/logger.js';
 
 const latencyMs = z.number().min(0).max(600_000);
 
@@ -69,6 +70,11 @@ export const SwarmOptionsSchema = z
     queue: z.object({ maxTasks: positiveInt.optional(), maxArenaBytes: positiveInt.optional() }).strict().default({}),
     /** How long agents get to stop on their own after an abort before their threads are terminated. */
     stopGraceMs: z.number().int().min(0).default(2_000),
+    /**
+     * OpenTelemetry: spans and metrics go to the SDK the application registered (none: no cost).
+     * `captureContent` puts prompt and completion text on model-call spans.
+     */
+    telemetry: z.object({ enabled: z.boolean().default(true), captureContent: z.boolean().default(false) }).strict().default({ enabled: true, captureContent: false }),
   })
   .strict()
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {
@@ -76,12 +82,19 @@ export const SwarmOptionsSchema = z
     message: 'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
   });
 
-/** Options of `createSwarm` as callers write them. */
-export type SwarmOptions = z.input<typeof SwarmOptionsSchema>;
+/** Options of `createSwarm` as callers write them; `logger` (pino-compatible) gets the runs' log lines. */
+export type SwarmOptions = z.input<typeof SwarmOptionsSchema> & { logger?: Logger | undefined };
+
+/** `options` without its `logger`, which stays on the main thread (options are sent to workers). */
+export function withoutLogger(options: unknown): unknown {
+  if (typeof options !== 'object' || options === null || !('logger' in options)) return options;
+  const { logger: _logger, ...rest } = options as Record<string, unknown>;
+  return rest;
+}
 /** Options after validation, every default filled in. */
 export type ResolvedSwarmOptions = z.output<typeof SwarmOptionsSchema>;
 
 /** Validates options, throwing InvalidConfigError that lists every problem with its path. */
 export function resolveSwarmOptions(options: unknown): ResolvedSwarmOptions {
-  return parseConfig(SwarmOptionsSchema, options ?? {}, 'invalid swarm options');
+  return parseConfig(SwarmOptionsSchema, withoutLogger(options) ?? {}, 'invalid swarm options');
 }

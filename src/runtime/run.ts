@@ -20,6 +20,7 @@ import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline, type TimelineSpan } from './timeline.js';
+import { RunTelemetry } from '../telemetry/run-telemetry.js';
 
 /** Why a run ended. */
 export type StopReason = 'answered' | 'no-answer' | 'aborted' | 'budget' | 'wall-time' | 'error';
@@ -118,12 +119,13 @@ export class RunSupervisor {
     private readonly protocolRef: ProtocolRef,
     private readonly rateLimiter: SharedRateLimiter,
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
+    private readonly telemetry: RunTelemetry = new RunTelemetry(options.telemetry),
   ) {}
 
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
-    const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
+    const stamped = { ...event, at: Date.now() - this.started };
     if (stamped.type === 'usage') {
       this.usage.inputTokens += stamped.inputTokens;
       this.usage.outputTokens += stamped.outputTokens;
@@ -141,6 +143,7 @@ export class RunSupervisor {
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     }
     this.events.push(stamped);
+    this.telemetry.onEvent(stamped);
     this.onEvent?.(stamped);
   }
 
@@ -149,19 +152,20 @@ export class RunSupervisor {
     const onAbort = () => this.stop('aborted');
     let wallTimer: NodeJS.Timeout | undefined;
     try {
+      this.telemetry.begin(this.id, { agents: this.options.agents, protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module });
       const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
       const protocol = await loadProtocol(this.protocolRef);
-      const model = meterModel(await loadModel(this.options.model, this.options.prices), {
+      const model = this.telemetry.traceModel(meterModel(await loadModel(this.options.model, this.options.prices), {
         agentId: 0,
         role: 'planner',
         budget: substrate.budget,
         rateLimiter: this.rateLimiter,
         emit: (e) => this.emit(e),
-      });
+      }));
       const subTasks = await protocol.plan(task, { ledger: substrate.ledger, model, signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal });
       substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
       for (const t of subTasks) substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
@@ -209,7 +213,7 @@ export class RunSupervisor {
     this.events.end();
     const substrate = this.substrate;
     const spans = this.timeline.close(wallTimeMs);
-    return {
+    const result: RunResult = {
       runId: this.id,
       answer: this.answer,
       stopReason,
@@ -225,6 +229,8 @@ export class RunSupervisor {
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
     };
+    this.telemetry.end(result);
+    return result;
   }
 
   /**
@@ -297,7 +303,8 @@ export class RunSupervisor {
     const substrate = this.substrate!;
     const controlChannel = new MessageChannel();
     const eventsChannel = new MessageChannel();
-    eventsChannel.port1.on('message', (events: WorkerEvent[]) => events.forEach((e) => this.emit(e)));
+    const source = `${role}-${agentId}`;
+    eventsChannel.port1.on('message', (message: WorkerEvent[]) => this.telemetry.receive(source, message) || message.forEach((e) => this.emit(e)));
     const kill = new AbortController();
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
     // The worker closes its end of the events port after its last batch; the port's 'close' comes after
@@ -307,7 +314,7 @@ export class RunSupervisor {
     const done = (
       this.pool.run(
         {
-          init: { role, agentId, handles: substrate.handles, options: this.options, protocol: this.protocolRef, model },
+          init: { role, agentId, handles: substrate.handles, options: this.options, protocol: this.protocolRef, model, telemetry: this.telemetry.workerInit() },
           controlPort: controlChannel.port2,
           eventsPort: eventsChannel.port2,
         },
@@ -317,6 +324,7 @@ export class RunSupervisor {
       controlChannel.port1.close();
       await drained();
       eventsChannel.port1.close();
+      this.telemetry.workerEnded(source);
     });
     return { id: agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
   }

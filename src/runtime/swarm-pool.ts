@@ -4,6 +4,8 @@
  * `maxQueued` waiting runs, `run` throws {@link PoolFullError}. Each run returns the same
  * {@link SwarmRun} as a single swarm's; `close()` aborts every run and ends every worker thread.
  */
+import { context as otelContext, type Context } from '@opentelemetry/api';
+import type { Logger } from '../logging/logger.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DelmError, InvalidConfigError } from '../errors.js';
@@ -11,7 +13,7 @@ import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
 import { emptyUsage } from './empty-usage.js';
 import { EventStream } from './event-stream.js';
-import { SwarmOptionsSchema, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
+import { SwarmOptionsSchema, withoutLogger, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult } from './run.js';
 import { Swarm, type RunOptions, type SwarmRun } from './swarm.js';
@@ -63,7 +65,7 @@ export function resolveSwarmPoolOptions(options: unknown): ResolvedSwarmPoolOpti
   if (typeof input !== 'object' || Array.isArray(input)) throw new InvalidConfigError('invalid swarm pool options', ['(root): expected an object']);
   const { swarms, maxQueued, ...swarmOptions } = input as Record<string, unknown>;
   const pool = SwarmPoolFieldsSchema.safeParse({ ...(swarms !== undefined ? { swarms } : {}), ...(maxQueued !== undefined ? { maxQueued } : {}) });
-  const swarm = SwarmOptionsSchema.safeParse(swarmOptions);
+  const swarm = SwarmOptionsSchema.safeParse(withoutLogger(swarmOptions));
   const issues = [...(pool.success ? [] : describeIssues(pool.error)), ...(swarm.success ? [] : describeIssues(swarm.error))];
   if (!pool.success || !swarm.success) throw new InvalidConfigError('invalid swarm pool options', issues);
   return { ...pool.data, swarm: swarm.data };
@@ -77,6 +79,9 @@ interface PoolEntry {
   readonly signal: AbortSignal;
   readonly stream: EventStream<SwarmEvent>;
   readonly onEvent: ((event: SwarmEvent) => void) | undefined;
+  /** The trace context at `run()`: a queued run's span still belongs to the caller's trace. */
+  readonly traceContext: Context;
+  readonly logger: Logger | undefined;
   resolve(result: RunResult): void;
   reject(error: unknown): void;
   /** Removes the abort listener of a waiting run. */
@@ -94,8 +99,11 @@ export class SwarmPool {
   private closed = false;
   private closing: Promise<void> | undefined;
 
+  private readonly logger: Logger | undefined;
+
   constructor(options: SwarmPoolOptions = {}) {
     this.options = resolveSwarmPoolOptions(options);
+    this.logger = options.logger;
     this.swarms = [];
     try {
       for (let i = 0; i < this.options.swarms; i++) this.swarms.push(new Swarm(this.options.swarm));
@@ -126,6 +134,8 @@ export class SwarmPool {
       signal,
       stream: new EventStream<SwarmEvent>(),
       onEvent: options.onEvent,
+      traceContext: options.traceContext ?? otelContext.active(),
+      logger: options.logger,
       resolve,
       reject,
       unlisten: () => {},
@@ -182,7 +192,7 @@ export class SwarmPool {
     entry.unlisten();
     let inner: SwarmRun;
     try {
-      inner = swarm.run(entry.task, { signal: entry.signal, onEvent: (e) => this.emit(entry, e) });
+      inner = swarm.run(entry.task, { signal: entry.signal, onEvent: (e) => this.emit(entry, e), traceContext: entry.traceContext, logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }) });
     } catch (error) {
       entry.stream.end();
       entry.reject(error);

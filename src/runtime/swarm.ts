@@ -8,7 +8,11 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
 import { ownModuleUrl, resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
+import type { Context } from '@opentelemetry/api';
+import { RunTelemetry } from '../telemetry/run-telemetry.js';
+import type { Logger } from '../logging/logger.js';
 import type { SwarmEvent } from './events.js';
+import { runLogListener } from './run-log.js';
 import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { ProtocolRef } from '../protocols/registry.js';
@@ -24,6 +28,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called synchronously for every event (any number of listeners can hang off it). */
   onEvent?: (event: SwarmEvent) => void;
+  /** OpenTelemetry context the run's span is a child of (default: the active context). */
+  traceContext?: Context;
+  /** Logger for this run's lines, used as given (default: the swarm's `logger`, bound to the run id). */
+  logger?: Logger | undefined;
 }
 
 /** A run in progress: iterate its events, await its result (or the run itself). */
@@ -48,8 +56,11 @@ export class Swarm {
   /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
   private spare: RunSubstrate | undefined;
 
+  private readonly logger: Logger | undefined;
+
   constructor(options: SwarmOptions = {}) {
     this.options = resolveSwarmOptions(options);
+    this.logger = options.logger;
     const entry = resolveWorkerEntry(workerModule);
     const threads = this.options.agents + 1;
     // Before the workers start, so they attach this thread's token rank table instead of each building one.
@@ -81,7 +92,11 @@ export class Swarm {
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm is closed; create a new one');
     const input: RunTask = typeof task === 'string' ? { prompt: task } : task;
-    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, options.onEvent);
+    const telemetry = new RunTelemetry(this.options.telemetry, options.traceContext);
+    let onEvent = options.onEvent;
+    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, (event) => onEvent?.(event), telemetry);
+    const log = options.logger ?? this.logger?.child({ runId: supervisor.id });
+    if (log) onEvent = runLogListener(log, options.onEvent);
     const abort = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
     const result = this.queue.then(async () => {

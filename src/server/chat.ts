@@ -142,7 +142,7 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
   const body = parseBody(ChatCompletionRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
   const task = chatToTask(body);
   await server.checkTask(task, 'delm.');
-  const { run, record } = startRun(server, 'chat', task);
+  const { run, record } = startRun(server, 'chat', task, req);
   res.once('close', () => {
     if (!res.writableFinished) run.abort(); // the client went away: stop its run
   });

@@ -4,6 +4,8 @@ import { DelmError } from '../errors.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { PoolFullError, type SwarmPool } from '../runtime/swarm-pool.js';
 import type { RunOptions, SwarmRun } from '../runtime/swarm.js';
+import { requestLogger } from '../logging/request-log.js';
+import { incomingTraceContext } from '../telemetry/incoming.js';
 import { HttpError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RunRecord, RunRegistry } from './registry.js';
@@ -30,11 +32,14 @@ export interface RequestContext {
   readonly server: ServerContext;
 }
 
-/** Starts `task` on the pool and tracks it: 429 (with Retry-After) when the pool is full, 503 when closed. */
-export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask): { run: SwarmRun; record: RunRecord } {
+/**
+ * Starts `task` on the pool and tracks it: 429 (with Retry-After) when the pool is full, 503 when closed.
+ * The run's span continues the request's trace (`traceparent`).
+ */
+export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask, req?: IncomingMessage): { run: SwarmRun; record: RunRecord } {
   let run: SwarmRun;
   try {
-    run = server.pool.run(task, server.runOptions(kind));
+    run = server.pool.run(task, { ...server.runOptions(kind), ...(req ? { traceContext: incomingTraceContext(req.headers), logger: requestLogger(req) } : {}) });
   } catch (error) {
     if (error instanceof PoolFullError) {
       throw new HttpError(429, 'POOL_FULL', `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`, {

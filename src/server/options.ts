@@ -1,4 +1,5 @@
 /** Options of `startServer` (and so of `delm serve`), validated with zod; defaults filled in. */
+import type { Logger } from '../logging/logger.js';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import type { RunObserver } from '../inspector/hub.js';
@@ -51,6 +52,8 @@ export type ServerOptions = Omit<z.input<typeof ServerOptionsSchema>, 'swarm'> &
   swarm?: SwarmOptions;
   /** Where the server writes one-line notices (start, stop, unexpected errors); never the token. */
   log?: (line: string) => void;
+  /** pino-compatible logger: one line per request (with its request id) and the runs' lines. */
+  logger?: Logger | undefined;
   /** Shows every run live in this inspector (`startInspector()`; `delm serve --inspect`). */
   inspector?: RunObserver;
 };
@@ -60,6 +63,6 @@ export type ResolvedServerOptions = z.output<typeof ServerOptionsSchema>;
 
 /** Validates server options, throwing InvalidConfigError that lists every problem (never the token's value). */
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
-  const { log: _log, inspector: _inspector, ...rest } = options;
+  const { log: _log, inspector: _inspector, logger: _logger, ...rest } = options;
   return parseConfig(ServerOptionsSchema, rest, 'invalid server options');
 }

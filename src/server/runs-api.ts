@@ -65,7 +65,7 @@ export async function createRun({ req, res, server }: RequestContext): Promise<v
   const body = parseBody(RunRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
   const task = toRunTask(body);
   await server.checkTask(task);
-  const { run, record } = startRun(server, 'run', task);
+  const { run, record } = startRun(server, 'run', task, req);
   sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
 }
 

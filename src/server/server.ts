@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { attachInspector } from '../inspector/attach.js';
 import { checkModelRef } from '../runtime/model-loader.js';
 import { createSwarmPool, type SwarmPool } from '../runtime/swarm-pool.js';
+import { logRequest, requestLogger } from '../logging/request-log.js';
 import { bearerAuthorizer, hostHeaderIsLoopback } from '../internal/loopback.js';
 import { chatCompletions } from './chat.js';
 import type { RequestContext, ServerContext } from './context.js';
@@ -65,7 +66,8 @@ function hostForUrl(address: string): string {
  */
 export async function startServer(options: ServerOptions = {}): Promise<DelmServer> {
   const resolved = resolveServerOptions(options);
-  const log = options.log ?? (() => {});
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
   const pool = createSwarmPool({ ...resolved.swarm, swarms: resolved.maxConcurrentRuns, maxQueued: resolved.maxQueuedRuns });
   try {
     // A missing API key or unknown provider fails here, before the server listens, not on every request.
@@ -141,8 +143,14 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
 
   const discard = discardLimits(resolved.maxBodyBytes);
   const httpServer = createServer((req, res) => {
+    logRequest(logger, req, res);
     handle(req, res).catch((error: unknown) => {
-      if (!(error instanceof HttpError)) log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`);
+      const failure = error instanceof Error ? error.message : String(error);
+      const requestLog = requestLogger(req);
+      if (error instanceof HttpError) {
+        /* an answer, not a failure: sent below */
+      } else if (requestLog) requestLog.error({ error: failure }, 'unexpected error');
+      else log(`delm serve: ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}: ${failure}`);
       sendError(res, error);
       if (!req.complete) discardBody(req, res, discard);
     });

@@ -14,6 +14,7 @@
  *   table    open addressing, linear probing: rank + 1, or 0 for an empty slot
  *   arena    the tokens' bytes (u8), then the split pattern as UTF-8
  */
+import { growableBuffer, maxBytesOf } from '../internal/shared-memory.js';
 import { DelmError } from '../errors.js';
 import { contentHash } from '../internal/hash.js';
 
@@ -89,7 +90,7 @@ export class SharedRanks {
     const bytes = HEADER_WORDS * 4 + (size + 1) * 4 + slots * 4 + arenaBytes + pattern.length;
     const buffer = into ?? new SharedArrayBuffer(bytes);
     if (buffer.byteLength < bytes) {
-      if (!buffer.growable || buffer.maxByteLength < bytes) throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
+      if (maxBytesOf(buffer) < bytes) throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
       buffer.grow(bytes);
     }
     const header = new Int32Array(buffer, 0, HEADER_WORDS);
@@ -117,7 +118,7 @@ export class SharedRanks {
 
   /** An empty slot for a table built later by {@link SharedRanks.open}; it commits no memory until then. */
   static emptySlot(): SharedArrayBuffer {
-    return new SharedArrayBuffer(HEADER_WORDS * 4, { maxByteLength: SLOT_MAX_BYTES });
+    return growableBuffer(HEADER_WORDS * 4, SLOT_MAX_BYTES);
   }
 
   /**

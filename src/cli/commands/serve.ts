@@ -3,6 +3,7 @@ import { InvalidConfigError } from '../../errors.js';
 import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
 import { startLiveInspector } from '../live-inspector.js';
+import { cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type Command } from '../command.js';
 
 /** The `serve` command. */
@@ -36,6 +37,7 @@ Options:
   --max-queued-runs <n>       runs that may wait for a swarm before 429 (default 0)
   --max-body-bytes <n>        request body limit (default 1048576; larger gets 413)
   --inspect                   also serve the live inspector (on 127.0.0.1) showing every run
+${LOG_USAGE}
   -h, --help                  show this help`,
   async run(args, io) {
     const { values } = parseCommandArgs(
@@ -51,6 +53,7 @@ Options:
         'max-queued-runs': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         inspect: { type: 'boolean' },
+        ...LOG_FLAGS,
       },
       false,
     );
@@ -62,6 +65,7 @@ Options:
     const queued = values['max-queued-runs'];
     if (queued !== undefined && !/^\d+$/.test(queued)) throw new UsageError(`--max-queued-runs must be a non-negative integer, got "${queued}"`);
     const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
+    const logger = cliLogger(io, values, [token]);
     const agents = positiveIntArg('agents', values.agents);
     const swarm: SwarmOptions = {
       ...(agents !== undefined ? { agents } : {}),
@@ -83,7 +87,7 @@ Options:
         ...(maxConcurrentRuns !== undefined ? { maxConcurrentRuns } : {}),
         ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-        log: (line) => io.err(`${line}\n`),
+        logger,
         ...(inspector ? { inspector } : {}),
       });
     } catch (error) {
@@ -95,7 +99,7 @@ Options:
     const { options } = server;
     io.out(`delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`);
     await untilAborted(io.signal);
-    io.err('delm serve: stopping…\n');
+    logger.info('delm serve: stopping');
     await server.close();
     await inspector?.close();
     return EXIT.ok;

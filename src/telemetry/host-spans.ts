@@ -1,0 +1,86 @@
+/**
+ * Spans around what the worker hosts do: an agent's step, an unfold (a tool call in GenAI terms),
+ * the final decision, and the verifier's judgement of a proposal. One call each from the hosts.
+ * Parameters are typed by the fields read, so this folder imports nothing from the runtime above it.
+ */
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  DELM,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  SPAN,
+} from './attributes.js';
+import type { SpanScope } from './span-scope.js';
+
+/** One model step of an agent on a claimed task. */
+export function stepSpan<R extends { type: string; proposals?: readonly unknown[] }>(
+  scope: SpanScope,
+  input: { agentId: number; task: { taskId: number; attempt: number } },
+  fn: () => Promise<R>,
+): Promise<R> {
+  return scope.span(
+    SPAN.STEP,
+    { [DELM.AGENT_ID]: input.agentId, [DELM.TASK_ID]: input.task.taskId, [DELM.TASK_ATTEMPT]: input.task.attempt },
+    async (span) => {
+      const result = await fn();
+      span.setAttributes({
+        [DELM.STEP_OUTCOME]: result.type,
+        ...(result.proposals ? { [DELM.PROPOSALS]: result.proposals.length } : {}),
+      });
+      return result;
+    },
+  );
+}
+
+/** An agent unfolding gist labels into their detail: a tool call (`execute_tool unfold`). */
+export function unfoldSpan<R>(
+  scope: SpanScope,
+  taskId: number,
+  labels: readonly string[],
+  fn: () => Promise<R>,
+): Promise<R> {
+  const attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+    [ATTR_GEN_AI_TOOL_NAME]: 'unfold',
+    [DELM.TASK_ID]: taskId,
+    [DELM.UNFOLD_LABELS]: [...labels],
+  };
+  return scope.span(`${GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL} unfold`, attributes, fn);
+}
+
+/** The elected final agent's decision: more work or the answer. */
+export function decisionSpan<R extends { type: string; tasks?: readonly unknown[] }>(
+  scope: SpanScope,
+  input: { agentId: number; round: number },
+  fn: () => Promise<R>,
+): Promise<R> {
+  return scope.span(SPAN.DECISION, { [DELM.AGENT_ID]: input.agentId, [DELM.ROUND]: input.round }, async (span) => {
+    const decision = await fn();
+    span.setAttributes({
+      [DELM.DECISION]: decision.type,
+      ...(decision.tasks ? { [DELM.DECISION_TASKS]: decision.tasks.length } : {}),
+    });
+    return decision;
+  });
+}
+
+/** The verifier judging one proposal: admitted, rejected or a duplicate, and why. */
+export function verifySpan<R extends { verdict: string; reason: string }>(
+  scope: SpanScope,
+  envelope: { agentId: number; taskId: number },
+  fn: () => Promise<R>,
+): Promise<R> {
+  return scope.span(
+    SPAN.VERIFY,
+    { [DELM.AGENT_ID]: envelope.agentId, [DELM.TASK_ID]: envelope.taskId },
+    async (span) => {
+      const verdict = await fn();
+      span.setAttributes({
+        [DELM.VERDICT]:
+          verdict.verdict === 'accept' ? 'admitted' : verdict.verdict === 'reject' ? 'rejected' : 'duplicate',
+        [DELM.VERDICT_REASON]: verdict.reason.slice(0, 500),
+      });
+      return verdict;
+    },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Run metrics from the main thread's view of a run's events: tokens and call duration (the GenAI
+ * client metrics), cost, calls, commits and rejections, queue depth, runs by stop reason. Through
+ * `@opentelemetry/api`'s meter: with no SDK registered every instrument is a no-op.
+ */
+import { metrics, type Counter, type Gauge, type Histogram, type Meter } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  DELM,
+  GEN_AI_OPERATION_NAME_VALUE_CHAT,
+  GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+  GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+} from './attributes.js';
+import { splitModelId } from './model-spans.js';
+
+/** The fields of run events that metrics read (the runtime's events carry more). */
+export type MetricEvent =
+  | {
+      type: 'usage';
+      role: string;
+      model: string;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number;
+      latencyMs: number;
+    }
+  | { type: 'commit'; kind: string }
+  | { type: 'reject'; verdict: string }
+  | { type: 'queue.snapshot'; stats: { pending: number; claimed: number } }
+  | { type: 'run.finished'; stopReason: string }
+  | { type: string };
+
+interface Instruments {
+  tokens: Histogram;
+  duration: Histogram;
+  calls: Counter;
+  cost: Counter;
+  commits: Counter;
+  rejections: Counter;
+  queueDepth: Gauge;
+  runs: Counter;
+}
+
+// One set of instruments per meter (a meter provider registered later gets its own).
+const byMeter = new WeakMap<Meter, Instruments>();
+
+function instruments(meter: Meter): Instruments {
+  let found = byMeter.get(meter);
+  if (!found) {
+    found = {
+      tokens: meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
+        unit: '{token}',
+        description: 'Tokens per model call, by token type',
+      }),
+      duration: meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
+        unit: 's',
+        description: 'Duration of model calls',
+      }),
+      calls: meter.createCounter('delm.model.calls', { unit: '{call}', description: 'Model calls' }),
+      cost: meter.createCounter('delm.cost', { unit: 'USD', description: 'Cost of model calls' }),
+      commits: meter.createCounter('delm.ledger.commits', {
+        unit: '{entry}',
+        description: 'Entries the verifier admitted to the ledger',
+      }),
+      rejections: meter.createCounter('delm.ledger.rejections', {
+        unit: '{proposal}',
+        description: 'Proposals the verifier rejected or dropped as duplicates',
+      }),
+      queueDepth: meter.createGauge('delm.queue.depth', {
+        unit: '{task}',
+        description: 'Tasks waiting in the queue (pending, not claimed)',
+      }),
+      runs: meter.createCounter('delm.runs', { unit: '{run}', description: 'Finished runs, by stop reason' }),
+    };
+    byMeter.set(meter, found);
+  }
+  return found;
+}
+
+/** Records one run event. */
+export function recordMetrics(event: MetricEvent, meter: Meter = metrics.getMeter('delm')): void {
+  switch (event.type) {
+    case 'usage': {
+      const e = event as Extract<MetricEvent, { type: 'usage' }>;
+      const m = instruments(meter);
+      const { provider, model } = splitModelId(e.model);
+      const base = {
+        [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
+        [ATTR_GEN_AI_PROVIDER_NAME]: provider,
+        [ATTR_GEN_AI_REQUEST_MODEL]: model,
+        [DELM.ROLE]: e.role,
+      };
+      m.tokens.record(e.inputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
+      m.tokens.record(e.outputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+      m.duration.record(e.latencyMs / 1000, base);
+      m.calls.add(1, base);
+      m.cost.add(e.costUsd, base);
+      return;
+    }
+    case 'commit':
+      instruments(meter).commits.add(1, {
+        'delm.entry.kind': (event as Extract<MetricEvent, { type: 'commit' }>).kind,
+      });
+      return;
+    case 'reject':
+      instruments(meter).rejections.add(1, {
+        [DELM.VERDICT]:
+          (event as Extract<MetricEvent, { type: 'reject' }>).verdict === 'duplicate' ? 'duplicate' : 'rejected',
+      });
+      return;
+    case 'queue.snapshot':
+      instruments(meter).queueDepth.record((event as Extract<MetricEvent, { type: 'queue.snapshot' }>).stats.pending);
+      return;
+    case 'run.finished':
+      instruments(meter).runs.add(1, {
+        [DELM.STOP_REASON]: (event as Extract<MetricEvent, { type: 'run.finished' }>).stopReason,
+      });
+      return;
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ensureByteLength,
+  growableBuffer,
+  HAS_GROWABLE_SAB,
+  HAS_WAIT_ASYNC,
+  maxBytesOf,
+  pollingWaitAsync,
+} from '../../src/internal/shared-memory.js';
+import { Worker } from 'node:worker_threads';
+
+describe('shared-memory features, detected rather than assumed from the Node version', () => {
+  it('detects growable SharedArrayBuffers and Atomics.waitAsync on this runtime', () => {
+    expect(HAS_GROWABLE_SAB).toBe(true);
+    expect(HAS_WAIT_ASYNC).toBe(true);
+  });
+
+  it('falls back to a fixed buffer of the maximum size where buffers cannot grow', () => {
+    const fixed = growableBuffer(64, 4096, false);
+    expect(fixed.growable).toBe(false);
+    expect(fixed.byteLength).toBe(4096);
+    expect(maxBytesOf(fixed)).toBe(4096);
+    expect(ensureByteLength(fixed, 4096)).toBe(true);
+    expect(ensureByteLength(fixed, 4097)).toBe(false);
+    const growing = growableBuffer(64, 4096, true);
+    expect(growing.byteLength).toBe(64);
+    expect(ensureByteLength(growing, 1000)).toBe(true);
+    expect(maxBytesOf(growing)).toBe(4096);
+  });
+
+  it('polls in place of Atomics.waitAsync: not-equal, timed-out, and woken by another thread’s store', async () => {
+    const view = new Int32Array(new SharedArrayBuffer(8));
+    expect(await pollingWaitAsync(view, 0, 1, 50)).toBe('not-equal');
+    expect(await pollingWaitAsync(view, 0, 0, 20)).toBe('timed-out');
+    const worker = new Worker(
+      "const { workerData } = require('node:worker_threads'); setTimeout(() => { Atomics.store(workerData, 0, 7); Atomics.notify(workerData, 0); }, 30);",
+      { eval: true, workerData: view },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    expect(await pollingWaitAsync(view, 0, 0, 60_000)).toBe('ok');
+    expect(Atomics.load(view, 0)).toBe(7);
+    await exited;
+  });
+});

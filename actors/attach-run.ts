@@ -1,7 +1,8 @@
 /** What every worker host does first: attach the run's shared memory, load its model and protocol. */
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidConfigError } from '../src/errors.js';
-import { loadModel, meterModel } from '../src/runtime/model-loader.js';
+import { loadModel } from '../src/runtime/model-loader.js';
+import { meterModel } from '../src/runtime/meter.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';

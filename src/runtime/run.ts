@@ -4,87 +4,30 @@
  * The main thread never relays task data: agents find work in the queue and knowledge in the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { AgentOutput, VerifierOutput } from '../../machines/types.js';
 import type { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, DelmError, WorkerCrashedError } from '../errors.js';
-import { releaseProxy, wrapPort, type Remote } from '../internal/comlink.js';
-import type { LedgerEntry } from '../ledger/types.js';
-import type { QueueStats } from '../queue/types.js';
-import { briefEntry, clipText, type SwarmEvent, type TaskBrief, type WorkerEvent } from './events.js';
+import { releaseProxy } from '../internal/comlink.js';
+import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
-import { loadModel, meterModel } from './model-loader.js';
+import { meterModel } from './meter.js';
+import { loadModel } from './model-loader.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
+import { QueueTelemetry } from './queue-telemetry.js';
+import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
-import { Timeline, type TimelineSpan } from './timeline.js';
+import { Timeline } from './timeline.js';
+import { UsageTally } from './usage.js';
+import { startWorker, type StartedWorker } from './worker-start.js';
 
-/** Why a run ended. */
-export type StopReason = 'answered' | 'no-answer' | 'aborted' | 'budget' | 'wall-time' | 'error';
+export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
-/** Token usage summed over a run. */
-export interface RunUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  modelCalls: number;
-}
-
-/** What one agent did in a run. */
-export interface AgentSummary {
-  agentId: number;
-  status: 'done' | 'stopped' | 'failed' | 'crashed';
-  reason: string | undefined;
-  tasksCompleted: number;
-  tasksFailed: number;
-  /** Model calls, tokens and cost of this agent's calls. */
-  usage: RunUsage;
-  costUsd: number;
-}
-
-/** The outcome of a run. Whatever was verified is returned even when the run stopped early. */
-export interface RunResult {
-  runId: string;
-  answer: string | undefined;
-  stopReason: StopReason;
-  /** Detail for `error` stops (a worker failure, a full ledger, …). */
-  error: string | undefined;
-  entries: LedgerEntry[];
-  usage: RunUsage;
-  costUsd: number;
-  wallTimeMs: number;
-  tasks: QueueStats;
-  agents: AgentSummary[];
-  /** Each agent's states over time (ms since start), for the waiting share and the inspector. */
-  timeline: TimelineSpan[];
-  /** Share of agent time spent waiting on coordination (claiming, electing), 0..1. */
-  waitingShare: number;
-}
-
-/** Longest wait for a finished worker's last events (its port normally closes within a turn). */
-const EVENTS_DRAIN_MS = 1_000;
-/** Queue snapshots: how often at most, how many tasks, how much of a payload. */
-const SNAPSHOT_MS = 1_000;
-const SNAPSHOT_TASKS = 300;
-const SNAPSHOT_PAYLOAD_CHARS = 160;
 /** Seeded ledger entries: how many, how much of each text. */
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
-
-/** Control handle of a worker, as the main thread holds it. */
-interface WorkerControl {
-  stop(reason?: string): void;
-}
-
-/** A started worker: its control, its completion, and the means to terminate it. */
-interface Started<T> {
-  id: number;
-  control: Remote<WorkerControl>;
-  done: Promise<T>;
-  kill: AbortController;
-}
 
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
@@ -92,11 +35,10 @@ export class RunSupervisor {
   readonly events = new EventStream<SwarmEvent>();
   private readonly started = Date.now();
   private readonly timeline = new Timeline();
-  private readonly usage: RunUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
-  private costUsd = 0;
-  private readonly perAgent = new Map<number, { usage: RunUsage; costUsd: number }>();
+  private readonly usage = new UsageTally();
   private substrate: RunSubstrate | undefined;
-  private readonly live = new Map<number, Started<AgentOutput>>();
+  private telemetry: QueueTelemetry | undefined;
+  private readonly live = new Map<number, StartedWorker<AgentOutput>>();
   private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
@@ -105,12 +47,9 @@ export class RunSupervisor {
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
   private allAgentsDone: (() => void) | undefined;
-  private snapshotTimer: NodeJS.Timeout | undefined;
   private finished = false;
   /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
   private tainted = false;
-  private lastSnapshot = '';
-  private readonly payloadSent = new Set<number>();
 
   constructor(
     private readonly pool: Piscina,
@@ -124,22 +63,8 @@ export class RunSupervisor {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
-    if (stamped.type === 'usage') {
-      this.usage.inputTokens += stamped.inputTokens;
-      this.usage.outputTokens += stamped.outputTokens;
-      this.usage.cachedInputTokens += stamped.cachedInputTokens;
-      this.usage.modelCalls += 1;
-      this.costUsd += stamped.costUsd;
-      let mine = this.perAgent.get(stamped.agentId);
-      if (!mine) this.perAgent.set(stamped.agentId, (mine = { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }));
-      mine.usage.inputTokens += stamped.inputTokens;
-      mine.usage.outputTokens += stamped.outputTokens;
-      mine.usage.cachedInputTokens += stamped.cachedInputTokens;
-      mine.usage.modelCalls += 1;
-      mine.costUsd += stamped.costUsd;
-    } else if (stamped.type === 'agent.state' && stamped.agentId > 0) {
-      this.timeline.record(stamped.agentId, stamped.state, stamped.at);
-    }
+    if (stamped.type === 'usage') this.usage.record(stamped);
+    else if (stamped.type === 'agent.state' && stamped.agentId > 0) this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
     this.onEvent?.(stamped);
   }
@@ -168,9 +93,8 @@ export class RunSupervisor {
       this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({ type: 'ledger.seeded', entries: seeded.map((e) => briefEntry(e, SEEDED_TEXT_CHARS)), omitted: substrate.ledger.count - seeded.length });
-      this.snapshotQueue();
-      this.snapshotTimer = setInterval(() => this.snapshotQueue(), SNAPSHOT_MS);
-      this.snapshotTimer.unref();
+      this.telemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
+      this.telemetry.start();
 
       const verifier = this.startWorker<VerifierOutput>('verifier', 0);
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
@@ -195,7 +119,7 @@ export class RunSupervisor {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(wallTimer);
       clearTimeout(this.graceTimer);
-      clearInterval(this.snapshotTimer);
+      this.telemetry?.stop();
     }
     return this.result();
   }
@@ -203,25 +127,24 @@ export class RunSupervisor {
   private result(): RunResult {
     const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
-    this.snapshotQueue();
+    this.telemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;
     this.events.end();
     const substrate = this.substrate;
     const spans = this.timeline.close(wallTimeMs);
+    const total = this.usage.run();
     return {
       runId: this.id,
       answer: this.answer,
       stopReason,
       error: this.error,
       entries: substrate ? substrate.ledger.slice() : [],
-      usage: { ...this.usage },
-      costUsd: this.costUsd,
+      usage: total.usage,
+      costUsd: total.costUsd,
       wallTimeMs,
-      tasks: substrate ? substrate.queue.stats() : { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 },
-      agents: this.summaries
-        .map((a) => ({ ...a, ...(this.perAgent.get(a.agentId) ?? { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }) }))
-        .sort((a, b) => a.agentId - b.agentId),
+      tasks: substrate ? substrate.queue.stats() : { ...NO_TASKS },
+      agents: this.summaries.map((a) => ({ ...a, ...this.usage.agent(a.agentId) })).sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
     };
@@ -236,25 +159,6 @@ export class RunSupervisor {
     const substrate = this.substrate;
     this.substrate = undefined;
     return substrate;
-  }
-
-  /** Emits a `queue.snapshot` when the queue changed since the last one (payloads only on first sight). */
-  private snapshotQueue(): void {
-    const queue = this.substrate?.queue;
-    if (!queue) return;
-    const stats = queue.stats();
-    const shown = Math.min(stats.total, SNAPSHOT_TASKS);
-    const seen = Array.from({ length: shown }, (_, id) => queue.get(id));
-    const tasks: TaskBrief[] = seen.map((t, id) => ({ id, state: t.state, attempts: t.attempts, parentId: t.parentId }));
-    const signature = JSON.stringify([stats, tasks]);
-    if (signature === this.lastSnapshot) return;
-    this.lastSnapshot = signature;
-    for (const task of tasks) {
-      if (this.payloadSent.has(task.id)) continue;
-      this.payloadSent.add(task.id);
-      task.payload = clipText(seen[task.id]!.payload, SNAPSHOT_PAYLOAD_CHARS);
-    }
-    this.emit({ type: 'queue.snapshot', stats, tasks, omitted: stats.total - shown });
   }
 
   private startAgent(replaces?: number): void {
@@ -293,32 +197,10 @@ export class RunSupervisor {
     if (this.live.size === 0) this.allAgentsDone?.();
   }
 
-  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): Started<T> {
-    const substrate = this.substrate!;
-    const controlChannel = new MessageChannel();
-    const eventsChannel = new MessageChannel();
-    eventsChannel.port1.on('message', (events: WorkerEvent[]) => events.forEach((e) => this.emit(e)));
-    const kill = new AbortController();
+  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): StartedWorker<T> {
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
-    // The worker closes its end of the events port after its last batch; the port's 'close' comes after
-    // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
-    const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
-    const drained = () => Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
-    const done = (
-      this.pool.run(
-        {
-          init: { role, agentId, handles: substrate.handles, options: this.options, protocol: this.protocolRef, model },
-          controlPort: controlChannel.port2,
-          eventsPort: eventsChannel.port2,
-        },
-        { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
-      ) as Promise<T>
-    ).finally(async () => {
-      controlChannel.port1.close();
-      await drained();
-      eventsChannel.port1.close();
-    });
-    return { id: agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
+    const spec = { role, agentId, handles: this.substrate!.handles, options: this.options, protocol: this.protocolRef, model };
+    return startWorker<T>(this.pool, spec, (e) => this.emit(e));
   }
 
   /** Stops the run: agents get `stopGraceMs` to stop on their own, then their threads are terminated. */

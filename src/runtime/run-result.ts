@@ -3,8 +3,11 @@ import type { LedgerEntry } from '../ledger/types.js';
 import type { QueueStats } from '../queue/types.js';
 import type { TimelineSpan } from './timeline.js';
 
-/** Why a run ended. */
-export type StopReason = 'answered' | 'no-answer' | 'aborted' | 'budget' | 'wall-time' | 'error';
+/**
+ * Why a run ended. `tasks-failed`: the run would have ended normally, but every one of its sub-tasks
+ * failed, so whatever answer it has rests on nothing.
+ */
+export type StopReason = 'answered' | 'no-answer' | 'tasks-failed' | 'aborted' | 'budget' | 'wall-time' | 'error';
 
 /** Token usage summed over a run. */
 export interface RunUsage {
@@ -17,7 +20,8 @@ export interface RunUsage {
 /** What one agent did in a run. */
 export interface AgentSummary {
   agentId: number;
-  status: 'done' | 'stopped' | 'failed' | 'crashed';
+  /** `not-started`: the run ended before the agent's thread was ready to work. */
+  status: 'done' | 'stopped' | 'failed' | 'crashed' | 'not-started';
   reason: string | undefined;
   tasksCompleted: number;
   tasksFailed: number;

@@ -11,8 +11,7 @@ import { AbortedError, DelmError, WorkerCrashedError } from '../errors.js';
 import { releaseProxy } from '../internal/comlink.js';
 import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
-import { meterModel } from './meter.js';
-import { loadModel } from './model-loader.js';
+import { HEARTBEAT_MS, HeartbeatWatch } from './heartbeat.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
@@ -20,7 +19,8 @@ import { QueueTelemetry } from './queue-telemetry.js';
 import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline } from './timeline.js';
-import { UsageTally } from './usage.js';
+import { loadRunModel } from './run-model.js';
+import { zeroUsage } from './usage.js';
 import { startWorker, type StartedWorker } from './worker-start.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
@@ -33,9 +33,8 @@ const SEEDED_TEXT_CHARS = 400;
 export class RunSupervisor {
   readonly id = randomUUID();
   readonly events = new EventStream<SwarmEvent>();
-  private readonly started = Date.now();
+  private started = Date.now();
   private readonly timeline = new Timeline();
-  private readonly usage = new UsageTally();
   private substrate: RunSubstrate | undefined;
   private telemetry: QueueTelemetry | undefined;
   private readonly live = new Map<number, StartedWorker<AgentOutput>>();
@@ -46,6 +45,13 @@ export class RunSupervisor {
   private nextAgentId = 1;
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private verifier: StartedWorker<VerifierOutput> | undefined;
+  private verifierEnded = false;
+  /** Why the supervisor terminated a worker, by agent id (its rejection only says "aborted"). */
+  private readonly killed = new Map<number, string>();
+  /** Workers terminated before they were ready to work. */
+  private readonly notStarted = new Set<number>();
   private allAgentsDone: (() => void) | undefined;
   private finished = false;
   /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
@@ -63,8 +69,7 @@ export class RunSupervisor {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     const stamped = { ...event, at: Date.now() - this.started } as SwarmEvent;
-    if (stamped.type === 'usage') this.usage.record(stamped);
-    else if (stamped.type === 'agent.state' && stamped.agentId > 0) this.timeline.record(stamped.agentId, stamped.state, stamped.at);
+    if (stamped.type === 'agent.state' && stamped.agentId > 0) this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
     this.onEvent?.(stamped);
   }
@@ -73,6 +78,8 @@ export class RunSupervisor {
   async execute(task: RunTask, signal: AbortSignal | undefined, spare?: RunSubstrate): Promise<RunResult> {
     const onAbort = () => this.stop('aborted');
     let wallTimer: NodeJS.Timeout | undefined;
+    // Wall time counts from here: a run queued behind another starts when it starts, worker start-up included.
+    this.started = Date.now();
     try {
       const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
@@ -80,12 +87,13 @@ export class RunSupervisor {
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
       const protocol = await loadProtocol(this.protocolRef);
-      const model = meterModel(await loadModel(this.options.model, this.options.prices), {
+      const model = await loadRunModel(this.options.model, this.options.prices, {
         agentId: 0,
         role: 'planner',
         budget: substrate.budget,
         rateLimiter: this.rateLimiter,
         emit: (e) => this.emit(e),
+        usage: substrate.usage,
       });
       const subTasks = await protocol.plan(task, { ledger: substrate.ledger, model, signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal });
       substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
@@ -96,22 +104,27 @@ export class RunSupervisor {
       this.telemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
       this.telemetry.start();
 
-      const verifier = this.startWorker<VerifierOutput>('verifier', 0);
+      const verifier = (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
       verifier.done.then(
-        (v) => v.status === 'failed' && this.fail(`verifier failed: ${v.reason ?? 'unknown'}`),
+        (v) => {
+          this.verifierEnded = true;
+          if (v.status === 'failed' && !this.notStarted.has(0)) this.fail(`verifier failed: ${v.reason ?? 'unknown'}`);
+        },
         (e: unknown) => {
+          this.verifierEnded = true;
           this.tainted = true;
-          this.fail(`verifier failed: ${e instanceof Error ? e.message : String(e)}`);
+          if (!this.notStarted.has(0)) this.fail(`verifier failed: ${this.killed.get(0) ?? (e instanceof Error ? e.message : String(e))}`);
         },
       );
+      this.watch(substrate);
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
       // Every agent has ended: let the verifier drain what is left, then close it.
       substrate.proposals.close();
-      const verdicts = await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
-      if (verdicts.status === 'failed') this.fail(`verifier failed: ${verdicts.reason ?? 'unknown'}`);
+      const verdicts = this.notStarted.has(0) ? undefined : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
+      if (verdicts?.status === 'failed') this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
       if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
       else this.fail(error instanceof Error ? error.message : String(error));
@@ -119,21 +132,25 @@ export class RunSupervisor {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(wallTimer);
       clearTimeout(this.graceTimer);
+      clearInterval(this.watchTimer);
       this.telemetry?.stop();
     }
     return this.result();
   }
 
   private result(): RunResult {
-    const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
+    const substrate = this.substrate;
+    const tasks = substrate ? substrate.queue.stats() : { ...NO_TASKS };
+    const allFailed = tasks.total > 0 && tasks.failed === tasks.total;
+    const stopReason: StopReason = this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
     this.telemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;
     this.events.end();
-    const substrate = this.substrate;
     const spans = this.timeline.close(wallTimeMs);
-    const total = this.usage.run();
+    // Usage from the shared counters, which every thread updated as its calls happened (events can be lost with a thread).
+    const total = substrate ? substrate.usage.total() : { usage: zeroUsage(), costUsd: 0 };
     return {
       runId: this.id,
       answer: this.answer,
@@ -143,8 +160,10 @@ export class RunSupervisor {
       usage: total.usage,
       costUsd: total.costUsd,
       wallTimeMs,
-      tasks: substrate ? substrate.queue.stats() : { ...NO_TASKS },
-      agents: this.summaries.map((a) => ({ ...a, ...this.usage.agent(a.agentId) })).sort((a, b) => a.agentId - b.agentId),
+      tasks,
+      agents: this.summaries
+        .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: zeroUsage(), costUsd: 0 }) }))
+        .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
     };
@@ -168,16 +187,23 @@ export class RunSupervisor {
     this.emit({ type: 'agent.started', agentId, ...(replaces !== undefined ? { replaces } : {}) });
     started.done.then(
       (output) => {
+        if (this.notStarted.has(agentId)) return;
         this.summaries.push({ agentId, status: output.status, reason: output.reason, tasksCompleted: output.tasksCompleted, tasksFailed: output.tasksFailed });
         this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
-        if (output.answer !== undefined) this.answer = output.answer;
+        if (output.answer !== undefined) {
+          this.answer = output.answer;
+          // The answer exists: agents still running get the grace period to see it, then their threads end.
+          this.abandonUnstarted();
+          this.armGrace();
+        }
         if (output.status === 'stopped' && output.reason === 'budget') this.stop('budget');
         if (output.status === 'failed') this.fail(`agent ${agentId} failed: ${output.reason ?? 'unknown'}`);
         this.retire(agentId);
       },
       (error: unknown) => {
         this.tainted = true;
-        const { message } = new WorkerCrashedError(agentId, error);
+        if (this.notStarted.has(agentId)) return;
+        const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
         this.substrate?.control.releaseFinalizer(agentId);
@@ -211,13 +237,61 @@ export class RunSupervisor {
     if (!substrate) return;
     substrate.control.stop(reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted');
     substrate.queue.close();
+    this.abandonUnstarted();
     for (const agent of this.live.values()) {
       agent.control.stop(reason).catch(() => undefined);
       agent.control[releaseProxy]();
     }
+    this.armGrace();
+  }
+
+  /** Stops waiting for every worker that has not started yet (see {@link abandon}). */
+  private abandonUnstarted(): void {
+    const beats = this.substrate?.heartbeats;
+    if (!beats) return;
+    for (const agent of [...this.live.values()]) if (!beats.read(agent.id)) this.abandon(agent.id);
+    if (this.verifier && !this.verifierEnded && !beats.read(0)) this.abandon(0);
+  }
+
+  /**
+   * A worker that has not started yet (its thread still starting up) has nothing to finish: the run
+   * stops waiting for it. When it starts it finds the run stopped and ends at once; its thread stays
+   * in the pool, warm. The run's memory is not reused, since that late worker still attaches it.
+   */
+  private abandon(agentId: number): void {
+    this.notStarted.add(agentId);
+    this.tainted = true;
+    if (agentId === 0) return;
+    this.summaries.push({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
+    this.emit({ type: 'agent.stopped', agentId, status: 'not-started', reason: this.stopReason });
+    this.retire(agentId);
+  }
+
+  /** After `stopGraceMs`, terminates every agent thread still running. */
+  private armGrace(): void {
+    if (this.graceTimer) return;
     this.graceTimer = setTimeout(() => {
-      for (const agent of this.live.values()) agent.kill.abort(new DelmError('ABORTED', `agent did not stop within ${this.options.stopGraceMs} ms`));
+      for (const agent of this.live.values()) this.kill(agent, `agent did not stop within ${this.options.stopGraceMs} ms`);
     }, this.options.stopGraceMs);
+  }
+
+  /** Terminates a worker's thread, remembering why. */
+  private kill(worker: StartedWorker<unknown>, why: string): void {
+    if (!this.killed.has(worker.id)) this.killed.set(worker.id, why);
+    worker.kill.abort(new DelmError('WORKER_CRASHED', why));
+  }
+
+  /** Terminates (and so replaces) any worker whose heartbeat stopped moving: its thread is blocked. */
+  private watch(substrate: RunSubstrate): void {
+    const limit = this.options.heartbeatTimeoutMs;
+    const watch = new HeartbeatWatch(substrate.heartbeats, limit);
+    this.watchTimer = setInterval(() => {
+      const workers: Array<StartedWorker<unknown>> = [...this.live.values(), ...(this.verifier && !this.verifierEnded ? [this.verifier] : [])];
+      for (const worker of workers) {
+        if (!this.killed.has(worker.id) && watch.stalled(worker.id)) this.kill(worker, `${worker.id === 0 ? 'the verifier' : `agent ${worker.id}`} stopped responding (no heartbeat for ${limit} ms)`);
+      }
+    }, HEARTBEAT_MS);
+    this.watchTimer.unref();
   }
 
   private fail(message: string): void {

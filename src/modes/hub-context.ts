@@ -72,7 +72,7 @@ export class HubContext {
     const key = `${agentId}:${role}`;
     let model = this.models.get(key);
     if (!model) {
-      model = meterModel(this.base, { agentId, role, budget: this.budget, rateLimiter: this.rateLimiter, emit: (e) => this.emit(e) });
+      model = meterModel(this.base, { agentId, role, budget: this.budget, rateLimiter: this.rateLimiter, emit: (e) => this.emit(e), prices: this.options.prices });
       this.models.set(key, model);
     }
     return model;

@@ -3,6 +3,7 @@
  * model and shown fixed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SwarmEvent } from '../../src/runtime/events.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmOptions } from '../../src/runtime/options.js';
 import { COUNT, FAULT, type FaultName } from '../chaos/fixtures/chaos-model.js';
@@ -42,13 +43,15 @@ function swarmWith(faults: FaultName[], options: Partial<SwarmOptions> = {}, del
 
 describe('liveness (issue 13.1)', () => {
   it('resolves soon after its answer when a model busy-loops its worker thread, terminating and replacing that thread', async () => {
-    const { swarm } = swarmWith(['busyLoop'], { budgets: { wallTimeMs: 60_000 } });
-    const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) });
+    const { swarm } = swarmWith(['busyLoop'], { budgets: { wallTimeMs: 120_000 } });
+    const events: SwarmEvent[] = [];
+    const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) }, { onEvent: (e) => events.push(e) });
     expect(result.stopReason).toBe('answered');
     expect(result.answer).toBe('4 findings');
     expect(result.agents.find((a) => a.status === 'crashed')?.reason).toMatch(/stopped responding/);
-    // Far from the 60 s wall time: the blocked thread was found by its heartbeat.
-    expect(result.wallTimeMs).toBeLessThan(30_000);
+    // Resolved soon after the answer (the stop grace plus thread exits), not at the wall time.
+    const answeredAt = events.find((e) => e.type === 'final.decision')!.at;
+    expect(result.wallTimeMs - answeredAt).toBeLessThan(500 + 3_000);
   });
 
   it('gives custom models a per-call timeout: a call that hangs is abandoned and retried', async () => {
@@ -97,7 +100,7 @@ describe('wall time on a cold swarm (issue 13.7)', () => {
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(30) });
     expect(result.stopReason).toBe('wall-time');
     // The stop grace (500 ms) and thread exits, not a second wall time.
-    expect(result.wallTimeMs).toBeLessThan(1_000 + 2_500);
+    expect(result.wallTimeMs).toBeLessThan(1_000 + 500 + 3_000);
     expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
     for (const a of result.agents.filter((x) => x.status === 'not-started')) expect(a.usage.modelCalls).toBe(0);
   });
@@ -107,7 +110,7 @@ describe('model errors (issue 13.11)', () => {
   it('retries a sub-task whose model call threw a plain Error, within maxAttempts', async () => {
     const { swarm } = swarmWith(Array<FaultName>(3).fill('throw'), { maxAttempts: 3, retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 } });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(3) });
-    expect(result.tasks).toMatchObject({ done: 3, failed: 0 });
+    expect(result.tasks, JSON.stringify({ error: result.error, agents: result.agents })).toMatchObject({ done: 3, failed: 0 });
     expect(result.stopReason).toBe('answered');
   });
 

@@ -34,6 +34,8 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
         };
         model.complete({ ...request, signal }).then(
           (r) => (settle(), resolve(r)),
+          // The model's own rejection, passed through as it is.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           (e: unknown) => (settle(), reject(e)),
         );
       });

@@ -72,7 +72,7 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
-      const bound = reservationFor(model.id, request as CompletionRequest<unknown>, prices);
+      const bound = reservationFor(model.id, request, prices);
       const reservation = options.budget?.reserve(bound);
       let result: CompletionResult<T>;
       try {

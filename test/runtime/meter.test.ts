@@ -14,7 +14,7 @@ function model(calls: { n: number }, usage = { inputTokens: 10, outputTokens: 5,
     async complete() {
       calls.n++;
       if (fail) throw new Error('boom');
-      return { text: 'ok', object: undefined, usage, costUsd: (usage.inputTokens * 2 + usage.outputTokens * 10) / 1e6, latencyMs: 1, model: 'm' } as never;
+      return { text: 'ok', object: undefined, usage, costUsd: (usage.inputTokens * 2 + usage.outputTokens * 10) / 1e6, latencyMs: 1, model: 'm' };
     },
   };
 }

@@ -96,8 +96,9 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
       failTask: fromPromise(async ({ input }) => {
         const lease = leaseOf(input.task);
         leases.delete(input.task.taskId);
-        queue.fail(lease, input.reason);
-        emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
+        // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
+        queue.fail(lease, input.reason, { retry: input.transient });
+        if (queue.get(input.task.taskId).state === 'failed') emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
         return undefined;
       }),
       extendLease: fromPromise(async ({ input }) => {

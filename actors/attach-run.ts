@@ -1,7 +1,9 @@
 /** What every worker host does first: attach the run's shared memory, load its model and protocol. */
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidConfigError } from '../src/errors.js';
-import { loadModel, meterModel } from '../src/runtime/model-loader.js';
+import { countTokens } from '../src/providers/tokenizer.js';
+import { meterModel } from '../src/runtime/meter.js';
+import { loadRunModel } from '../src/runtime/run-model.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
@@ -37,6 +39,9 @@ export interface AttachedRun extends AttachedSubstrate {
   close: (status?: string) => void;
 }
 
+/** Events posted as soon as they are emitted rather than batched per turn. */
+const URGENT = new Set<WorkerEvent['type']>(['usage', 'task.completed', 'task.failed']);
+
 const noModel: LanguageModel = {
   id: 'none',
   complete: () => Promise.reject(new InvalidConfigError('no model is configured for this worker (the verifier has none unless judgeModel is set)')),
@@ -55,12 +60,20 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     eventsPort.postMessage(events);
   };
   const emit = (event: WorkerEvent) => {
-    if (batch.push(event) === 1) setImmediate(flush);
+    const first = batch.push(event) === 1;
+    // What bills and task outcomes rest on goes out at once: a thread that dies next keeps it.
+    if (URGENT.has(event.type)) flush();
+    else if (first) setImmediate(flush);
   };
   const protocol = await loadProtocol(init.protocol);
-  const raw = init.model === undefined ? noModel : await loadModel(init.model, init.options.prices);
   const telemetry = attachTelemetry(init.telemetry, init.role, init.agentId, eventsPort);
-  const model = telemetry.traceModel(meterModel(raw, { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit }));
+  const meter = { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit, usage: substrate.usage };
+  const model = telemetry.traceModel(init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter));
+  // Metering counts every prompt: open the shared token table now (the first thread builds it, the
+  // others block until it is ready), as part of start-up rather than inside the first call.
+  countTokens('delm');
+  // From here on the supervisor watches this thread's heartbeat (start-up above may block it).
+  const stopBeating = substrate.heartbeats.start(init.agentId);
   return {
     ...substrate,
     agentId: init.agentId,
@@ -70,6 +83,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     emit,
     telemetry,
     close: (status) => {
+      stopBeating();
       telemetry.close(status);
       flush();
       eventsPort.close();

@@ -14,7 +14,7 @@
  */
 import { assign, setup } from 'xstate';
 import { resolveAgentConfig } from './config.js';
-import { backoffDelay, classifyError, errorOf, notProvided, outputOf, toErrorInfo } from './errors.js';
+import { backoffDelay, classifyError, errorOf, isTransient, notProvided, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import { finalizerMachine } from './finalizer.js';
 import type {
@@ -110,6 +110,7 @@ export const agentMachine = setup({
       stepRetries: 0,
       step: null,
       failReason: null,
+      failTransient: false,
     })),
     setDigest: assign((_, params: { digest: Digest }) => ({ digest: params.digest, stepRetries: 0 })),
     setStep: assign((_, params: { step: StepResult }) => ({ step: params.step })),
@@ -121,8 +122,8 @@ export const agentMachine = setup({
     })),
     countLeaseExtension: assign(({ context }) => ({ leaseExtensions: context.leaseExtensions + 1 })),
     countFollowUps: assign(({ context }, params: { taskIds: readonly number[] }) => ({ followUpsEnqueued: context.followUpsEnqueued + params.taskIds.length })),
-    failTaskWithError: assign(({ event }) => ({ failReason: toErrorInfo(errorOf(event)).message })),
-    failTaskWith: assign((_, params: { reason: string }) => ({ failReason: params.reason })),
+    failTaskWithError: assign(({ event }) => ({ failReason: toErrorInfo(errorOf(event)).message, failTransient: isTransient(errorOf(event)) })),
+    failTaskWith: assign((_, params: { reason: string }) => ({ failReason: params.reason, failTransient: false })),
     taskCompleted: assign(({ context }) => ({ task: null, tasksCompleted: context.tasksCompleted + 1 })),
     taskFailed: assign(({ context }) => ({ task: null, tasksFailed: context.tasksFailed + 1 })),
     abandonTask: assign(({ context }) => ({ task: null, tasksAbandoned: context.tasksAbandoned + (context.task ? 1 : 0) })),
@@ -151,6 +152,7 @@ export const agentMachine = setup({
     stepRetries: 0,
     step: null,
     failReason: null,
+    failTransient: false,
     tasksCompleted: 0,
     tasksFailed: 0,
     tasksAbandoned: 0,
@@ -366,7 +368,7 @@ export const agentMachine = setup({
       invoke: {
         id: 'failTask',
         src: 'failTask',
-        input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context), reason: context.failReason ?? 'unknown failure' }),
+        input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context), reason: context.failReason ?? 'unknown failure', transient: context.failTransient }),
         onDone: { target: 'claiming', actions: 'taskFailed' },
         onError: reportErrors,
       },

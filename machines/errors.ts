@@ -40,6 +40,15 @@ export function classifyError(error: unknown): ErrorKind {
   return 'other';
 }
 
+/**
+ * Whether a task that failed with `error` may pass on another attempt: a retryable error, or a plain
+ * error with no code (a model or a network library throwing `Error`), which is taken as transient.
+ */
+export function isTransient(error: unknown): boolean {
+  const kind = classifyError(error);
+  return kind === 'retryable' || (kind === 'other' && toErrorInfo(error).code === undefined);
+}
+
 /** The error a placeholder actor throws until the host provides the real one. */
 export class ActorNotProvidedError extends Error {
   readonly code = 'NOT_PROVIDED';

@@ -139,6 +139,8 @@ export interface FailTaskInput {
   readonly agentId: number;
   readonly task: ClaimedTask;
   readonly reason: string;
+  /** The failure may pass on another try: the host puts the task back while it has attempts left. */
+  readonly transient: boolean;
 }
 
 /** Input of `electFinalizer`, invoked when `claimTask` reports the queue drained. */
@@ -166,6 +168,8 @@ export interface AgentContext {
   readonly step: StepResult | null;
   /** Why the current task is being failed (set before `failingTask`). */
   readonly failReason: string | null;
+  /** Whether that failure may pass on another try (a plain or retryable error). */
+  readonly failTransient: boolean;
   readonly tasksCompleted: number;
   readonly tasksFailed: number;
   /** Tasks dropped because their lease was lost (another agent owns them now). */

@@ -8,7 +8,8 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, BudgetExhaustedError, DelmError } from '../errors.js';
 import type { LanguageModel } from '../providers/types.js';
 import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
-import { checkModelRef, loadModel, meterModel } from '../runtime/model-loader.js';
+import { meterModel } from '../runtime/meter.js';
+import { checkModelRef, loadModel } from '../runtime/model-loader.js';
 import type { ResolvedSwarmOptions } from '../runtime/options.js';
 import type { StopReason } from '../runtime/run.js';
 
@@ -71,7 +72,7 @@ export class HubContext {
     const key = `${agentId}:${role}`;
     let model = this.models.get(key);
     if (!model) {
-      model = meterModel(this.base, { agentId, role, budget: this.budget, rateLimiter: this.rateLimiter, emit: (e) => this.emit(e) });
+      model = meterModel(this.base, { agentId, role, budget: this.budget, rateLimiter: this.rateLimiter, emit: (e) => this.emit(e), prices: this.options.prices });
       this.models.set(key, model);
     }
     return model;

@@ -14,7 +14,15 @@ const latencyMs = z.number().min(0).max(600_000);
 export const ModelRefSchema = z.union([
   z.string().min(1),
   z.object({ provider: z.literal('offline'), latency: z.object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() }).strict().optional() }).strict(),
-  z.object({ module: z.string().min(1), export: z.string().optional(), options: z.unknown().optional() }).strict(),
+  z
+    .object({
+      module: z.string().min(1),
+      export: z.string().optional(),
+      options: z.unknown().optional(),
+      /** Per-call timeout, ms (default: the built-in providers' 120 s per attempt). */
+      timeoutMs: z.number().int().positive().optional(),
+    })
+    .strict(),
 ]);
 /** See {@link ModelRefSchema}. */
 export type ModelRef = z.infer<typeof ModelRefSchema>;
@@ -75,6 +83,13 @@ export const SwarmOptionsSchema = z
      * `captureContent` puts prompt and completion text on model-call spans.
      */
     telemetry: z.object({ enabled: z.boolean().default(true), captureContent: z.boolean().default(false) }).strict().default({ enabled: true, captureContent: false }),
+    /** A worker thread whose heartbeat has not moved for this long (a blocked event loop) is terminated and replaced. */
+    heartbeatTimeoutMs: z.number().int().min(100).default(10_000),
+    /** V8 heap limits of every worker thread (piscina `resourceLimits`); a worker past them dies and is replaced. */
+    workerResourceLimits: z
+      .object({ maxOldGenerationSizeMb: positiveInt.optional(), maxYoungGenerationSizeMb: positiveInt.optional(), stackSizeMb: positiveInt.optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {

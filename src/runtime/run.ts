@@ -4,100 +4,41 @@
  * The main thread never relays task data: agents find work in the queue and knowledge in the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { AgentOutput, VerifierOutput } from '../../machines/types.js';
 import type { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, DelmError, WorkerCrashedError } from '../errors.js';
-import { releaseProxy, wrapPort, type Remote } from '../internal/comlink.js';
-import type { LedgerEntry } from '../ledger/types.js';
-import type { QueueStats } from '../queue/types.js';
-import { briefEntry, clipText, type SwarmEvent, type TaskBrief, type WorkerEvent } from './events.js';
+import { releaseProxy } from '../internal/comlink.js';
+import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
-import { loadModel, meterModel } from './model-loader.js';
+import { HEARTBEAT_MS, HeartbeatWatch } from './heartbeat.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
+import { QueueTelemetry } from './queue-telemetry.js';
+import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
-import { Timeline, type TimelineSpan } from './timeline.js';
+import { Timeline } from './timeline.js';
 import { RunTelemetry } from '../telemetry/run-telemetry.js';
+import { loadRunModel } from './run-model.js';
+import { zeroUsage } from './usage.js';
+import { startWorker, type StartedWorker } from './worker-start.js';
 
-/** Why a run ended. */
-export type StopReason = 'answered' | 'no-answer' | 'aborted' | 'budget' | 'wall-time' | 'error';
+export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
-/** Token usage summed over a run. */
-export interface RunUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  modelCalls: number;
-}
-
-/** What one agent did in a run. */
-export interface AgentSummary {
-  agentId: number;
-  status: 'done' | 'stopped' | 'failed' | 'crashed';
-  reason: string | undefined;
-  tasksCompleted: number;
-  tasksFailed: number;
-  /** Model calls, tokens and cost of this agent's calls. */
-  usage: RunUsage;
-  costUsd: number;
-}
-
-/** The outcome of a run. Whatever was verified is returned even when the run stopped early. */
-export interface RunResult {
-  runId: string;
-  answer: string | undefined;
-  stopReason: StopReason;
-  /** Detail for `error` stops (a worker failure, a full ledger, …). */
-  error: string | undefined;
-  entries: LedgerEntry[];
-  usage: RunUsage;
-  costUsd: number;
-  wallTimeMs: number;
-  tasks: QueueStats;
-  agents: AgentSummary[];
-  /** Each agent's states over time (ms since start), for the waiting share and the inspector. */
-  timeline: TimelineSpan[];
-  /** Share of agent time spent waiting on coordination (claiming, electing), 0..1. */
-  waitingShare: number;
-}
-
-/** Longest wait for a finished worker's last events (its port normally closes within a turn). */
-const EVENTS_DRAIN_MS = 1_000;
-/** Queue snapshots: how often at most, how many tasks, how much of a payload. */
-const SNAPSHOT_MS = 1_000;
-const SNAPSHOT_TASKS = 300;
-const SNAPSHOT_PAYLOAD_CHARS = 160;
 /** Seeded ledger entries: how many, how much of each text. */
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
-
-/** Control handle of a worker, as the main thread holds it. */
-interface WorkerControl {
-  stop(reason?: string): void;
-}
-
-/** A started worker: its control, its completion, and the means to terminate it. */
-interface Started<T> {
-  id: number;
-  control: Remote<WorkerControl>;
-  done: Promise<T>;
-  kill: AbortController;
-}
 
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
   readonly id = randomUUID();
   readonly events = new EventStream<SwarmEvent>();
-  private readonly started = Date.now();
+  private started = Date.now();
   private readonly timeline = new Timeline();
-  private readonly usage: RunUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 };
-  private costUsd = 0;
-  private readonly perAgent = new Map<number, { usage: RunUsage; costUsd: number }>();
   private substrate: RunSubstrate | undefined;
-  private readonly live = new Map<number, Started<AgentOutput>>();
+  private queueTelemetry: QueueTelemetry | undefined;
+  private readonly live = new Map<number, StartedWorker<AgentOutput>>();
   private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
@@ -105,13 +46,17 @@ export class RunSupervisor {
   private nextAgentId = 1;
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private verifier: StartedWorker<VerifierOutput> | undefined;
+  private verifierEnded = false;
+  /** Why the supervisor terminated a worker, by agent id (its rejection only says "aborted"). */
+  private readonly killed = new Map<number, string>();
+  /** Workers terminated before they were ready to work. */
+  private readonly notStarted = new Set<number>();
   private allAgentsDone: (() => void) | undefined;
-  private snapshotTimer: NodeJS.Timeout | undefined;
   private finished = false;
   /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
   private tainted = false;
-  private lastSnapshot = '';
-  private readonly payloadSent = new Set<number>();
 
   constructor(
     private readonly pool: Piscina,
@@ -126,22 +71,7 @@ export class RunSupervisor {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     const stamped = { ...event, at: Date.now() - this.started };
-    if (stamped.type === 'usage') {
-      this.usage.inputTokens += stamped.inputTokens;
-      this.usage.outputTokens += stamped.outputTokens;
-      this.usage.cachedInputTokens += stamped.cachedInputTokens;
-      this.usage.modelCalls += 1;
-      this.costUsd += stamped.costUsd;
-      let mine = this.perAgent.get(stamped.agentId);
-      if (!mine) this.perAgent.set(stamped.agentId, (mine = { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }));
-      mine.usage.inputTokens += stamped.inputTokens;
-      mine.usage.outputTokens += stamped.outputTokens;
-      mine.usage.cachedInputTokens += stamped.cachedInputTokens;
-      mine.usage.modelCalls += 1;
-      mine.costUsd += stamped.costUsd;
-    } else if (stamped.type === 'agent.state' && stamped.agentId > 0) {
-      this.timeline.record(stamped.agentId, stamped.state, stamped.at);
-    }
+    if (stamped.type === 'agent.state' && stamped.agentId > 0) this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
     this.telemetry.onEvent(stamped);
     this.onEvent?.(stamped);
@@ -151,6 +81,8 @@ export class RunSupervisor {
   async execute(task: RunTask, signal: AbortSignal | undefined, spare?: RunSubstrate): Promise<RunResult> {
     const onAbort = () => this.stop('aborted');
     let wallTimer: NodeJS.Timeout | undefined;
+    // Wall time counts from here: a run queued behind another starts when it starts, worker start-up included.
+    this.started = Date.now();
     try {
       this.telemetry.begin(this.id, { agents: this.options.agents, protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module });
       const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
@@ -159,12 +91,13 @@ export class RunSupervisor {
       if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
       const protocol = await loadProtocol(this.protocolRef);
-      const model = this.telemetry.traceModel(meterModel(await loadModel(this.options.model, this.options.prices), {
+      const model = this.telemetry.traceModel(await loadRunModel(this.options.model, this.options.prices, {
         agentId: 0,
         role: 'planner',
         budget: substrate.budget,
         rateLimiter: this.rateLimiter,
         emit: (e) => this.emit(e),
+        usage: substrate.usage,
       }));
       const subTasks = await protocol.plan(task, { ledger: substrate.ledger, model, signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal });
       substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
@@ -172,26 +105,30 @@ export class RunSupervisor {
       this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({ type: 'ledger.seeded', entries: seeded.map((e) => briefEntry(e, SEEDED_TEXT_CHARS)), omitted: substrate.ledger.count - seeded.length });
-      this.snapshotQueue();
-      this.snapshotTimer = setInterval(() => this.snapshotQueue(), SNAPSHOT_MS);
-      this.snapshotTimer.unref();
+      this.queueTelemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
+      this.queueTelemetry.start();
 
-      const verifier = this.startWorker<VerifierOutput>('verifier', 0);
+      const verifier = (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
       verifier.done.then(
-        (v) => v.status === 'failed' && this.fail(`verifier failed: ${v.reason ?? 'unknown'}`),
+        (v) => {
+          this.verifierEnded = true;
+          if (v.status === 'failed' && !this.notStarted.has(0)) this.fail(`verifier failed: ${v.reason ?? 'unknown'}`);
+        },
         (e: unknown) => {
+          this.verifierEnded = true;
           this.tainted = true;
-          this.fail(`verifier failed: ${e instanceof Error ? e.message : String(e)}`);
+          if (!this.notStarted.has(0)) this.fail(`verifier failed: ${this.killed.get(0) ?? (e instanceof Error ? e.message : String(e))}`);
         },
       );
+      this.watch(substrate);
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
       // Every agent has ended: let the verifier drain what is left, then close it.
       substrate.proposals.close();
-      const verdicts = await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
-      if (verdicts.status === 'failed') this.fail(`verifier failed: ${verdicts.reason ?? 'unknown'}`);
+      const verdicts = this.notStarted.has(0) ? undefined : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
+      if (verdicts?.status === 'failed') this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
       if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
       else this.fail(error instanceof Error ? error.message : String(error));
@@ -199,32 +136,37 @@ export class RunSupervisor {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(wallTimer);
       clearTimeout(this.graceTimer);
-      clearInterval(this.snapshotTimer);
+      clearInterval(this.watchTimer);
+      this.queueTelemetry?.stop();
     }
     return this.result();
   }
 
   private result(): RunResult {
-    const stopReason: StopReason = this.stopReason ?? (this.answer !== undefined ? 'answered' : 'no-answer');
+    const substrate = this.substrate;
+    const tasks = substrate ? substrate.queue.stats() : { ...NO_TASKS };
+    const allFailed = tasks.total > 0 && tasks.failed === tasks.total;
+    const stopReason: StopReason = this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
-    this.snapshotQueue();
+    this.queueTelemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;
     this.events.end();
-    const substrate = this.substrate;
     const spans = this.timeline.close(wallTimeMs);
+    // Usage from the shared counters, which every thread updated as its calls happened (events can be lost with a thread).
+    const total = substrate ? substrate.usage.total() : { usage: zeroUsage(), costUsd: 0 };
     const result: RunResult = {
       runId: this.id,
       answer: this.answer,
       stopReason,
       error: this.error,
       entries: substrate ? substrate.ledger.slice() : [],
-      usage: { ...this.usage },
-      costUsd: this.costUsd,
+      usage: total.usage,
+      costUsd: total.costUsd,
       wallTimeMs,
-      tasks: substrate ? substrate.queue.stats() : { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 },
+      tasks,
       agents: this.summaries
-        .map((a) => ({ ...a, ...(this.perAgent.get(a.agentId) ?? { usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, modelCalls: 0 }, costUsd: 0 }) }))
+        .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: zeroUsage(), costUsd: 0 }) }))
         .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
@@ -244,25 +186,6 @@ export class RunSupervisor {
     return substrate;
   }
 
-  /** Emits a `queue.snapshot` when the queue changed since the last one (payloads only on first sight). */
-  private snapshotQueue(): void {
-    const queue = this.substrate?.queue;
-    if (!queue) return;
-    const stats = queue.stats();
-    const shown = Math.min(stats.total, SNAPSHOT_TASKS);
-    const seen = Array.from({ length: shown }, (_, id) => queue.get(id));
-    const tasks: TaskBrief[] = seen.map((t, id) => ({ id, state: t.state, attempts: t.attempts, parentId: t.parentId }));
-    const signature = JSON.stringify([stats, tasks]);
-    if (signature === this.lastSnapshot) return;
-    this.lastSnapshot = signature;
-    for (const task of tasks) {
-      if (this.payloadSent.has(task.id)) continue;
-      this.payloadSent.add(task.id);
-      task.payload = clipText(seen[task.id]!.payload, SNAPSHOT_PAYLOAD_CHARS);
-    }
-    this.emit({ type: 'queue.snapshot', stats, tasks, omitted: stats.total - shown });
-  }
-
   private startAgent(replaces?: number): void {
     const agentId = this.nextAgentId++;
     const started = this.startWorker<AgentOutput>('agent', agentId);
@@ -270,16 +193,23 @@ export class RunSupervisor {
     this.emit({ type: 'agent.started', agentId, ...(replaces !== undefined ? { replaces } : {}) });
     started.done.then(
       (output) => {
+        if (this.notStarted.has(agentId)) return;
         this.summaries.push({ agentId, status: output.status, reason: output.reason, tasksCompleted: output.tasksCompleted, tasksFailed: output.tasksFailed });
         this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
-        if (output.answer !== undefined) this.answer = output.answer;
+        if (output.answer !== undefined) {
+          this.answer = output.answer;
+          // The answer exists: agents still running get the grace period to see it, then their threads end.
+          this.abandonUnstarted();
+          this.armGrace();
+        }
         if (output.status === 'stopped' && output.reason === 'budget') this.stop('budget');
         if (output.status === 'failed') this.fail(`agent ${agentId} failed: ${output.reason ?? 'unknown'}`);
         this.retire(agentId);
       },
       (error: unknown) => {
         this.tainted = true;
-        const { message } = new WorkerCrashedError(agentId, error);
+        if (this.notStarted.has(agentId)) return;
+        const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
         this.substrate?.control.releaseFinalizer(agentId);
@@ -299,34 +229,14 @@ export class RunSupervisor {
     if (this.live.size === 0) this.allAgentsDone?.();
   }
 
-  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): Started<T> {
-    const substrate = this.substrate!;
-    const controlChannel = new MessageChannel();
-    const eventsChannel = new MessageChannel();
-    const source = `${role}-${agentId}`;
-    eventsChannel.port1.on('message', (message: WorkerEvent[]) => this.telemetry.receive(source, message) || message.forEach((e) => this.emit(e)));
-    const kill = new AbortController();
+  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): StartedWorker<T> {
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
-    // The worker closes its end of the events port after its last batch; the port's 'close' comes after
-    // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
-    const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
-    const drained = () => Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
-    const done = (
-      this.pool.run(
-        {
-          init: { role, agentId, handles: substrate.handles, options: this.options, protocol: this.protocolRef, model, telemetry: this.telemetry.workerInit() },
-          controlPort: controlChannel.port2,
-          eventsPort: eventsChannel.port2,
-        },
-        { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
-      ) as Promise<T>
-    ).finally(async () => {
-      controlChannel.port1.close();
-      await drained();
-      eventsChannel.port1.close();
-      this.telemetry.workerEnded(source);
+    const spec = { role, agentId, handles: this.substrate!.handles, options: this.options, protocol: this.protocolRef, model, telemetry: this.telemetry.workerInit() };
+    const source = `${role}-${agentId}`;
+    return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
+      intercept: (events) => this.telemetry.receive(source, events),
+      ended: () => this.telemetry.workerEnded(source),
     });
-    return { id: agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
   }
 
   /** Stops the run: agents get `stopGraceMs` to stop on their own, then their threads are terminated. */
@@ -337,13 +247,61 @@ export class RunSupervisor {
     if (!substrate) return;
     substrate.control.stop(reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted');
     substrate.queue.close();
+    this.abandonUnstarted();
     for (const agent of this.live.values()) {
       agent.control.stop(reason).catch(() => undefined);
       agent.control[releaseProxy]();
     }
+    this.armGrace();
+  }
+
+  /** Stops waiting for every worker that has not started yet (see {@link abandon}). */
+  private abandonUnstarted(): void {
+    const beats = this.substrate?.heartbeats;
+    if (!beats) return;
+    for (const agent of [...this.live.values()]) if (!beats.read(agent.id)) this.abandon(agent.id);
+    if (this.verifier && !this.verifierEnded && !beats.read(0)) this.abandon(0);
+  }
+
+  /**
+   * A worker that has not started yet (its thread still starting up) has nothing to finish: the run
+   * stops waiting for it. When it starts it finds the run stopped and ends at once; its thread stays
+   * in the pool, warm. The run's memory is not reused, since that late worker still attaches it.
+   */
+  private abandon(agentId: number): void {
+    this.notStarted.add(agentId);
+    this.tainted = true;
+    if (agentId === 0) return;
+    this.summaries.push({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
+    this.emit({ type: 'agent.stopped', agentId, status: 'not-started', reason: this.stopReason });
+    this.retire(agentId);
+  }
+
+  /** After `stopGraceMs`, terminates every agent thread still running. */
+  private armGrace(): void {
+    if (this.graceTimer) return;
     this.graceTimer = setTimeout(() => {
-      for (const agent of this.live.values()) agent.kill.abort(new DelmError('ABORTED', `agent did not stop within ${this.options.stopGraceMs} ms`));
+      for (const agent of this.live.values()) this.kill(agent, `agent did not stop within ${this.options.stopGraceMs} ms`);
     }, this.options.stopGraceMs);
+  }
+
+  /** Terminates a worker's thread, remembering why. */
+  private kill(worker: StartedWorker<unknown>, why: string): void {
+    if (!this.killed.has(worker.id)) this.killed.set(worker.id, why);
+    worker.kill.abort(new DelmError('WORKER_CRASHED', why));
+  }
+
+  /** Terminates (and so replaces) any worker whose heartbeat stopped moving: its thread is blocked. */
+  private watch(substrate: RunSubstrate): void {
+    const limit = this.options.heartbeatTimeoutMs;
+    const watch = new HeartbeatWatch(substrate.heartbeats, limit);
+    this.watchTimer = setInterval(() => {
+      const workers: Array<StartedWorker<unknown>> = [...this.live.values(), ...(this.verifier && !this.verifierEnded ? [this.verifier] : [])];
+      for (const worker of workers) {
+        if (!this.killed.has(worker.id) && watch.stalled(worker.id)) this.kill(worker, `${worker.id === 0 ? 'the verifier' : `agent ${worker.id}`} stopped responding (no heartbeat for ${limit} ms)`);
+      }
+    }, HEARTBEAT_MS);
+    this.watchTimer.unref();
   }
 
   private fail(message: string): void {

@@ -9,7 +9,9 @@ import { SharedLedger, type LedgerHandle } from '../ledger/shared-ledger.js';
 import { SharedTaskQueue, type QueueHandle } from '../queue/shared-queue.js';
 import type { Budget, RateLimiter } from '../budget/types.js';
 import type { ContextLedger, LedgerWriter } from '../ledger/types.js';
+import { Heartbeats } from './heartbeat.js';
 import { RunControl } from './run-control.js';
+import { SharedUsage, type SharedUsageHandle } from './shared-usage.js';
 import type { ResolvedSwarmOptions } from './options.js';
 
 /** Structured-cloneable handles of a run's shared memory. */
@@ -20,6 +22,8 @@ export interface RunHandles {
   budget: BudgetHandle;
   rateLimiter: RateLimiterHandle;
   control: SharedArrayBuffer;
+  usage: SharedUsageHandle;
+  heartbeats: SharedArrayBuffer;
 }
 
 /** A run's shared memory as the main thread holds it. */
@@ -31,7 +35,12 @@ export interface RunSubstrate {
   proposals: SharedChannel;
   budget: Budget;
   control: RunControl;
+  usage: SharedUsage;
+  heartbeats: Heartbeats;
 }
+
+/** Agent ids a run can use: 0 (planner, verifier), the agents, and up to four replacements each. */
+export const agentSlots = (agents: number): number => 1 + agents * 5 + 1;
 
 /**
  * The shared memory of a new run; the rate limiter is the swarm's, shared by all its runs. With
@@ -44,11 +53,15 @@ export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: S
   let queue: SharedTaskQueue;
   let ledger: SharedLedger;
   let proposals: SharedChannel;
+  let usage: SharedUsage;
+  let heartbeats: Heartbeats;
   if (previous) {
-    ({ queue, ledger, proposals } = previous);
+    ({ queue, ledger, proposals, usage, heartbeats } = previous);
     queue.reset();
     ledger.reset();
     proposals.reset();
+    usage.reset();
+    heartbeats.reset();
   } else {
     queue = SharedTaskQueue.create({
       leaseMs: options.leaseMs,
@@ -61,6 +74,8 @@ export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: S
       ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
     });
     proposals = SharedChannel.create({});
+    usage = SharedUsage.create(agentSlots(options.agents));
+    heartbeats = new Heartbeats(agentSlots(options.agents));
   }
   const { tokens, costUsd, modelCalls } = options.budgets;
   const budget = SharedBudget.create({
@@ -70,12 +85,14 @@ export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: S
   });
   const control = new RunControl();
   return {
-    handles: { queue: queue.handle, ledger: ledger.handle, proposals: proposals.handle, budget: budget.handle, rateLimiter: rateLimiter.handle, control: control.buffer },
+    handles: { queue: queue.handle, ledger: ledger.handle, proposals: proposals.handle, budget: budget.handle, rateLimiter: rateLimiter.handle, control: control.buffer, usage: usage.handle, heartbeats: heartbeats.buffer },
     queue,
     ledger,
     proposals,
     budget,
     control,
+    usage,
+    heartbeats,
   };
 }
 
@@ -88,6 +105,8 @@ export interface AttachedSubstrate {
   budget: Budget;
   rateLimiter: RateLimiter;
   control: RunControl;
+  usage: SharedUsage;
+  heartbeats: Heartbeats;
 }
 
 /** Attaches a run's shared memory inside a worker. */
@@ -101,5 +120,7 @@ export function attachRunSubstrate(handles: RunHandles, role: 'agent' | 'verifie
     budget: SharedBudget.attach(handles.budget),
     rateLimiter: SharedRateLimiter.attach(handles.rateLimiter),
     control: new RunControl(handles.control),
+    usage: SharedUsage.attach(handles.usage),
+    heartbeats: new Heartbeats(handles.heartbeats),
   };
 }

@@ -73,7 +73,7 @@ export class Swarm {
       atomics: 'disabled',
       execArgv: workerExecArgv(),
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      resourceLimits: { maxYoungGenerationSizeMb: 4, ...this.options.workerResourceLimits },
     });
     const { requestsPerMinute, tokensPerMinute, burstWindowMs } = this.options.rateLimits;
     this.rateLimiter = SharedRateLimiter.create({

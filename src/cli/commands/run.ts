@@ -28,7 +28,7 @@ ${WORKLOAD_OPTIONS_HELP}
 
 Records (in --out): events.jsonl (one line per model call), results.csv (one row per item),
 ledger/<mode>/<item>.jsonl, trajectories/<mode>/<item>.jsonl (replay with delm inspect), summary.json.
-Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input, 130 interrupted.`,
+Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task failed, 2 bad arguments or input, 130 interrupted.`,
 
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { ...WORKLOAD_OPTIONS, mode: { type: 'string' } });
@@ -77,6 +77,6 @@ Exit codes: 0 every item ran, 1 an item ended in error, 2 bad arguments or input
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
     io.out(`\nrecords: ${records.dir}\n`);
     if (io.signal.aborted) return EXIT.interrupted;
-    return records.rows.some((r) => r.mode === mode && r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
+    return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed')) ? EXIT.failure : EXIT.ok;
   },
 };

@@ -1,0 +1,111 @@
+/**
+ * Metering of every model call a run makes. Before a call, an upper bound of what it can cost is
+ * reserved from the run's shared budget: its prompt counted with the tokenizer (plus message framing
+ * and the structured-output schema), `maxTokens` of output, priced with the price table. A call whose
+ * bound does not fit is refused (BUDGET_EXHAUSTED) and never reaches the model. After the call the
+ * reservation is settled with what the model reported. The call is counted in the run's shared usage
+ * counters as it is handed to the model, and its tokens as they come back, so usage survives a worker
+ * that dies right after. The shared rate limiter is honoured and a usage event is emitted.
+ *
+ * Overspend bound: a budget is exceeded only by calls that report more than their reservation (a
+ * provider whose tokenizer counts the prompt higher than o200k_base does, a structured-output repair
+ * round inside a provider, a custom model that reports a cost above its price-table entry or is not in
+ * the table), and only by that excess; a model that reports within its reservation never overspends.
+ */
+import { z } from 'zod';
+import type { Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
+import { DEFAULT_PRICES, type PriceTable } from '../providers/pricing.js';
+import { countTokens } from '../providers/tokenizer.js';
+import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
+import type { UsageEvent } from './events.js';
+import type { SharedUsage } from './shared-usage.js';
+
+/** What metering needs from its host. */
+export interface MeterOptions {
+  agentId: number;
+  role: string;
+  budget: Budget | undefined;
+  rateLimiter: RateLimiter | undefined;
+  emit: (event: Omit<UsageEvent, 'at'>) => void;
+  /** Prices the reservation is priced with, merged over the default table. */
+  prices?: PriceTable | undefined;
+  /** The run's shared usage counters; each call is counted there under `agentId`. */
+  usage?: SharedUsage | undefined;
+}
+
+/** Output tokens reserved when a request sets no `maxTokens` (the providers' default). */
+export const DEFAULT_MAX_TOKENS = 1_024;
+/** Tokens a chat API adds per message (role, separators) and once to prime the reply. */
+const FRAMING_TOKENS = 4;
+
+const schemaTokens = new WeakMap<object, number>();
+function schemaCost(schema: z.ZodType<unknown> | undefined): number {
+  if (!schema) return 0;
+  let n = schemaTokens.get(schema);
+  if (n === undefined) {
+    try {
+      n = countTokens(JSON.stringify(z.toJSONSchema(schema, { io: 'input' })));
+    } catch {
+      n = 0; // a schema with no JSON form is not sent to the model either
+    }
+    schemaTokens.set(schema, n);
+  }
+  return n;
+}
+
+/** The upper bound reserved for one call of model `modelId` (see the module comment). */
+export function reservationFor(modelId: string, request: CompletionRequest<unknown>, prices: PriceTable): Required<BudgetAmount> {
+  const input =
+    countTokens(request.system ?? '') +
+    request.messages.reduce((n, m) => n + countTokens(m.content) + FRAMING_TOKENS, FRAMING_TOKENS) +
+    schemaCost(request.schema);
+  const output = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const price = prices[modelId];
+  // USD per million tokens × tokens = micro-dollars. An unpriced model reserves 1 µ$, so a spent cost budget still refuses it.
+  const costMicroUsd = price ? Math.ceil(input * price.input + output * price.output) : 1;
+  return { tokens: input + output, costMicroUsd, modelCalls: 1 };
+}
+
+/** Wraps a model so every call is budgeted, rate limited, counted and reported. */
+export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
+  const prices = options.prices ? { ...DEFAULT_PRICES, ...options.prices } : DEFAULT_PRICES;
+  return {
+    id: model.id,
+    async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
+      const bound = reservationFor(model.id, request, prices);
+      const reservation = options.budget?.reserve(bound);
+      let result: CompletionResult<T>;
+      try {
+        await options.rateLimiter?.acquire(bound.tokens, request.signal);
+      } catch (error) {
+        if (reservation) options.budget!.cancel(reservation);
+        throw error;
+      }
+      try {
+        options.usage?.callStarted(options.agentId);
+        result = await model.complete(request);
+      } catch (error) {
+        if (reservation) options.budget!.settle(reservation, { modelCalls: 1 });
+        throw error;
+      }
+      const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
+      options.usage?.addUsage(options.agentId, result.usage, result.costUsd);
+      if (reservation) {
+        options.budget!.settle(reservation, { tokens: inputTokens + outputTokens, modelCalls: 1, costMicroUsd: Math.round(result.costUsd * 1e6) });
+      }
+      options.emit({
+        type: 'usage',
+        agentId: options.agentId,
+        role: request.context?.role ?? options.role,
+        model: result.model,
+        taskId: request.context?.taskId,
+        inputTokens,
+        outputTokens,
+        cachedInputTokens,
+        costUsd: result.costUsd,
+        latencyMs: result.latencyMs,
+      });
+      return result;
+    },
+  };
+}

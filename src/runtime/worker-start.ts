@@ -1,0 +1,74 @@
+/**
+ * Starting one swarm worker (an agent or the verifier) as a piscina task, with its comlink control
+ * port and its events port. Main-thread side only.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import { wrapPort, type Remote } from '../internal/comlink.js';
+import type { WorkerEvent } from './events.js';
+import type { ProtocolRef } from '../protocols/registry.js';
+import type { ModelRef, ResolvedSwarmOptions } from './options.js';
+import type { RunHandles } from './substrate.js';
+import type { WorkerTraceInit } from '../telemetry/span-wire.js';
+
+/** Longest wait for a finished worker's last events (its port normally closes within a turn). */
+const EVENTS_DRAIN_MS = 1_000;
+
+/** Control handle of a worker, as the main thread holds it. */
+export interface WorkerControl {
+  stop(reason?: string): void;
+}
+
+/** A started worker: its control, its completion, and the means to terminate it. */
+export interface StartedWorker<T> {
+  id: number;
+  control: Remote<WorkerControl>;
+  /** Settles once the worker's task ended and its last events were delivered (or {@link EVENTS_DRAIN_MS} passed). */
+  done: Promise<T>;
+  /** Aborting terminates the worker's thread. */
+  kill: AbortController;
+}
+
+/** What a worker is started with. */
+export interface WorkerSpec {
+  role: 'agent' | 'verifier';
+  agentId: number;
+  handles: RunHandles;
+  options: ResolvedSwarmOptions;
+  protocol: ProtocolRef;
+  model: ModelRef | undefined;
+  /** Trace context for the worker's spans (absent when tracing is off). */
+  telemetry?: WorkerTraceInit | undefined;
+}
+
+/** Optional hooks on a worker's event stream. */
+export interface WorkerHooks {
+  /** Sees every batch first; returning true consumes it (telemetry's span records). */
+  intercept?: (events: WorkerEvent[]) => boolean;
+  /** Called once the worker ended and its last events were delivered. */
+  ended?: () => void;
+}
+
+/** Starts `spec` on `pool`; every event the worker sends goes to `emit`. */
+export function startWorker<T>(pool: Piscina, spec: WorkerSpec, emit: (event: WorkerEvent) => void, hooks: WorkerHooks = {}): StartedWorker<T> {
+  const controlChannel = new MessageChannel();
+  const eventsChannel = new MessageChannel();
+  eventsChannel.port1.on('message', (events: WorkerEvent[]) => hooks.intercept?.(events) || events.forEach(emit));
+  const kill = new AbortController();
+  // The worker closes its end of the events port after its last batch; the port's 'close' comes after
+  // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
+  const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
+  const drained = () => Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
+  const done = (
+    pool.run(
+      { init: spec, controlPort: controlChannel.port2, eventsPort: eventsChannel.port2 },
+      { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
+    ) as Promise<T>
+  ).finally(async () => {
+    controlChannel.port1.close();
+    await drained();
+    eventsChannel.port1.close();
+    hooks.ended?.();
+  });
+  return { id: spec.agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { Heartbeats, HeartbeatWatch } from '../../src/runtime/heartbeat.js';
+import { withCallTimeout } from '../../src/runtime/call-timeout.js';
+import type { LanguageModel } from '../../src/providers/types.js';
+
+describe('HeartbeatWatch', () => {
+  it('finds a worker whose beat stopped moving for longer than the timeout, and never one that has not started', () => {
+    const beats = new Heartbeats(3);
+    let now = 0;
+    const watch = new HeartbeatWatch(beats, 1_000, () => now);
+    expect(watch.started(1)).toBe(false);
+    expect(watch.stalled(1)).toBe(false);
+    const stop = beats.start(1); // beats once at once
+    stop();
+    expect(watch.started(1)).toBe(true);
+    expect(watch.stalled(1)).toBe(false);
+    now = 1_000;
+    expect(watch.stalled(1)).toBe(false);
+    now = 1_001;
+    expect(watch.stalled(1)).toBe(true);
+    // A beat resets the clock.
+    beats.start(1)();
+    expect(watch.stalled(1)).toBe(false);
+    expect(watch.stalled(2)).toBe(false);
+  });
+});
+
+describe('withCallTimeout', () => {
+  const hanging: LanguageModel = { id: 'h', complete: () => new Promise(() => undefined) };
+
+  it('rejects a call that never answers with a retryable PROVIDER_TIMEOUT', async () => {
+    await expect(withCallTimeout(hanging, 20).complete({ messages: [] })).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: true });
+  });
+
+  it('rejects at once when its caller aborts, even if the model ignores the signal', async () => {
+    const controller = new AbortController();
+    const call = withCallTimeout(hanging, 60_000).complete({ messages: [], signal: controller.signal });
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});

@@ -44,8 +44,9 @@ type NamedThing = string | { type?: unknown; params?: unknown; guards?: unknown 
 
 function paramsLabel(params: unknown): string {
   if (params === undefined || typeof params === 'function') return '';
-  if (typeof params !== 'object' || params === null) return `(${String(params)})`;
-  return `(${Object.values(params).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')})`;
+  if (typeof params === 'string' || typeof params === 'number' || typeof params === 'boolean' || typeof params === 'bigint') return `(${String(params)})`;
+  if (typeof params !== 'object' || params === null) return '';
+  return `(${Object.values(params).map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v))).join(', ')})`;
 }
 
 /** Name of a guard or action reference, including combinators like `and`. */
@@ -114,7 +115,7 @@ export function describeMachine(machine: AnyStateMachine): MachineGraph {
     if (node.always) defs.push([{ kind: 'always' }, node.always]);
     for (const [trigger, list] of defs) {
       for (const t of list ?? []) {
-        const guard = t.guard === undefined ? null : nameOf(t.guard as NamedThing);
+        const guard = t.guard === undefined ? null : nameOf(t.guard);
         transitions.push({
           source: node.id,
           targets: (t.target ?? []).map((n: AnyStateNode) => n.id),

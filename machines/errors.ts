@@ -21,7 +21,7 @@ export function toErrorInfo(error: unknown): ErrorInfo {
     const e = error as { code?: unknown; message?: unknown; retryable?: unknown };
     return {
       code: typeof e.code === 'string' ? e.code : undefined,
-      message: typeof e.message === 'string' ? e.message : String(error),
+      message: typeof e.message === 'string' ? e.message : (JSON.stringify(error) ?? 'unknown error'),
       retryable: typeof e.retryable === 'boolean' ? e.retryable : undefined,
     };
   }

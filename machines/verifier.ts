@@ -44,6 +44,7 @@ const writeErrors = [stopOn('budget'), stopOn('aborted'), { target: '#verifier.f
 /** The verifier machine; provide `receiveProposal`, `checkProposal`, `commit` and `recordFailure`. */
 export const verifierMachine = setup({
   types: {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState reads the input type from this cast
     input: {} as VerifierInput,
     context: {} as VerifierContext,
     events: {} as HostEvent,

@@ -38,7 +38,7 @@ function packageVersion(): string {
 }
 
 /** Options of {@link main}; the defaults are the process's own streams, environment and signals. */
-export interface MainOptions extends Partial<CliIO> {}
+export type MainOptions = Partial<CliIO>;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {

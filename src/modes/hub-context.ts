@@ -62,7 +62,7 @@ export class HubContext {
 
   /** Emits an event stamped with the run time. */
   emit(event: SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never): void {
-    const stamped = { ...event, at: this.now() } as SwarmEvent;
+    const stamped = { ...event, at: this.now() };
     if (stamped.type === 'usage') this.calls.push(stamped);
     this.onEvent?.(stamped);
   }

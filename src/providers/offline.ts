@@ -110,7 +110,7 @@ export function createOfflineModel(): LanguageModel {
       let object: T | undefined;
       if (request.schema) {
         if (!skill) throw new ProviderError(`the offline model (not an LLM) has no skill for "${request.schemaName ?? 'unnamed'}" output; use a real model for it`, 'offline', undefined, false);
-        const parsed = request.schema.safeParse(skill(prompt, request as CompletionRequest<unknown>));
+        const parsed = request.schema.safeParse(skill(prompt, request));
         if (!parsed.success) throw new MalformedOutputError(`the offline model's "${request.schemaName}" output does not match the schema: ${describeIssues(parsed.error).join('; ')}`, '');
         object = parsed.data;
         text = JSON.stringify(object);

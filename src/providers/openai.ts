@@ -35,7 +35,7 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
       { signal: request.signal },
     );
     const text = response.choices[0]?.message?.content ?? '';
-    const prompt = messages.map((m) => String(m.content)).join('\n');
+    const prompt = messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
     return {
       text,
       usage: {

@@ -25,7 +25,7 @@ export function createScriptedModel(script: Script, id = 'scripted'): LanguageMo
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const started = performance.now();
       const call = calls++;
-      let step = typeof script === 'function' ? script(request as CompletionRequest<unknown>, call) : script[Math.min(call, script.length - 1)]!;
+      let step = typeof script === 'function' ? script(request, call) : script[Math.min(call, script.length - 1)]!;
       while (typeof step === 'object' && 'delayMs' in step) {
         try {
           await sleep(step.delayMs, undefined, request.signal ? { signal: request.signal } : {});

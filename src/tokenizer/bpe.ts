@@ -89,7 +89,7 @@ function mergedCount(ranks: SharedRanks, n: number): number {
     if (pairRank[start] !== (key - start) / SHIFT || next[start]! > n) continue;
     const gone = next[start]!;
     next[start] = next[gone]!;
-    if (next[start]! < n) prev[next[start]!] = start;
+    if (next[start] < n) prev[next[start]] = start;
     next[gone] = n + 1; // marks `gone` as no longer a part
     pairRank[gone] = -1;
     parts--;

@@ -28,7 +28,7 @@ class ModelBudget {
     for (const r of BUDGET_RESOURCES) this.reserved[r] -= held[r];
   }
   exhausted(): BudgetResource | undefined {
-    return BUDGET_RESOURCES.find((r) => this.limits[r] !== undefined && this.used[r] >= this.limits[r]!);
+    return BUDGET_RESOURCES.find((r) => this.limits[r] !== undefined && this.used[r] >= this.limits[r]);
   }
 }
 

@@ -123,11 +123,11 @@ describe('delm inspect', () => {
     const done = cli(['inspect', file, '--speed', '50'], controller.signal, (s) => {
       const m = /inspector: (\S+)/.exec(s);
       if (m) url = m[1]!;
-      if (s.includes('replay finished')) setTimeout(async () => {
+      if (s.includes('replay finished')) setTimeout(() => void (async () => {
         const runs = (await (await fetch(new URL('api/runs', url))).json()) as Array<{ id: string; status: string }>;
         expect(runs).toEqual([expect.objectContaining({ id: 'abc', status: 'finished' })]);
         controller.abort();
-      }, 80);
+      })(), 80);
     });
     const result = await done;
     expect(result.err).toBe('');

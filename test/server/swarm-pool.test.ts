@@ -74,9 +74,9 @@ describe('createSwarmPool', () => {
   });
 
   it('rejects invalid options, listing pool and swarm problems together', () => {
-    expect(() => createSwarmPool({ swarms: 0, agents: 0 } as never)).toThrow(InvalidConfigError);
+    expect(() => createSwarmPool({ swarms: 0, agents: 0 })).toThrow(InvalidConfigError);
     try {
-      createSwarmPool({ swarms: 0, maxQueued: -1, agents: 0 } as never);
+      createSwarmPool({ swarms: 0, maxQueued: -1, agents: 0 });
     } catch (error) {
       const issues = (error as InvalidConfigError).issues.join('\n');
       expect(issues).toMatch(/^swarms:/m);

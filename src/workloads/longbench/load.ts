@@ -68,7 +68,7 @@ function validateItem(value: unknown, index: number, file: string): LongBenchIte
   }
   const issue = parsed.error.issues[0];
   const field = issue?.path.map(String).join('.') ?? '';
-  const present = issue !== undefined && issue.path.length > 0 && (issue.path[0] as string) in (value as object);
+  const present = issue !== undefined && issue.path.length > 0 && (issue.path[0] as string) in (value);
   const problem = present ? (issue?.message ?? 'invalid value') : 'is missing';
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
   return fail(file, `${problem}${more}`, index, itemId, field || undefined);

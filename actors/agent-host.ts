@@ -23,21 +23,36 @@ export interface AgentControl {
 }
 
 /** Runs one agent to completion; resolves with the machine's output. */
-export async function runAgent(init: WorkerInit, controlPort: MessagePort, eventsPort: MessagePort): Promise<AgentOutput> {
+export async function runAgent(
+  init: WorkerInit,
+  controlPort: MessagePort,
+  eventsPort: MessagePort,
+): Promise<AgentOutput> {
   const run = await attachRun(init, eventsPort);
   const { agentId, emit, queue, ledger, control, protocol, model, options, telemetry } = run;
   const stopper = new AbortController();
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
-  const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal: linkSignals(signal, stopper.signal) });
+  const io = (signal: AbortSignal): AgentIO => ({
+    agentId,
+    ledger,
+    model,
+    signal: linkSignals(signal, stopper.signal),
+  });
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
     if (!lease) throw new LeaseLostError(task.taskId, 'this agent holds no lease on it');
     return lease;
   };
   const enqueue = (tasks: readonly TaskSpec[], parentTaskId: number): number[] => {
-    const ids = tasks.map((t) => queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}), parentId: parentTaskId }));
+    const ids = tasks.map((t) =>
+      queue.enqueue({
+        payload: t.payload,
+        ...(t.priority !== undefined ? { priority: t.priority } : {}),
+        parentId: parentTaskId,
+      }),
+    );
     emit({ type: 'task.enqueued', agentId, taskIds: ids, parentTaskId });
     return ids;
   };
@@ -50,7 +65,13 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
       }),
       decide: fromPromise(async ({ input, signal }) => {
         const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(io(signal), input));
-        emit({ type: 'final.decision', agentId, round: input.round, decision: decision.type, ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}) });
+        emit({
+          type: 'final.decision',
+          agentId,
+          round: input.round,
+          decision: decision.type,
+          ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}),
+        });
         return decision;
       }),
       enqueueTasks: fromPromise(async ({ input }) => {
@@ -70,15 +91,32 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
   const machine = agentMachine.provide({
     actors: {
       claimTask: fromPromise(async ({ signal }) => {
-        const lease = await queue.claimAsync(agentId, { timeoutMs: 2 ** 31 - 1, leaseMs: options.leaseMs, spinMicros, signal: linkSignals(signal, stopper.signal) });
+        const lease = await queue.claimAsync(agentId, {
+          timeoutMs: 2 ** 31 - 1,
+          leaseMs: options.leaseMs,
+          spinMicros,
+          signal: linkSignals(signal, stopper.signal),
+        });
         if (!lease) return null;
         leases.set(lease.taskId, lease);
-        emit({ type: 'task.claimed', agentId, taskId: lease.taskId, attempt: lease.attempt, leaseMs: Math.max(0, lease.deadline - Date.now()) });
+        emit({
+          type: 'task.claimed',
+          agentId,
+          taskId: lease.taskId,
+          attempt: lease.attempt,
+          leaseMs: Math.max(0, lease.deadline - Date.now()),
+        });
         return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
       }),
       readDigest: fromPromise(({ input, signal }) => protocol.readDigest(io(signal), input.task)),
-      callModel: fromPromise(({ input, signal }) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input))),
-      unfold: fromPromise(({ input, signal }) => unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () => protocol.unfold(io(signal), input.task, input.labels))),
+      callModel: fromPromise(({ input, signal }) =>
+        stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
+      ),
+      unfold: fromPromise(({ input, signal }) =>
+        unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
+          protocol.unfold(io(signal), input.task, input.labels),
+        ),
+      ),
       propose: fromPromise(async ({ input, signal }) => {
         for (const body of input.proposals) {
           await sendProposal(run, { agentId, taskId: input.task.taskId, body }, signal);
@@ -98,13 +136,19 @@ export async function runAgent(init: WorkerInit, controlPort: MessagePort, event
         leases.delete(input.task.taskId);
         // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
         queue.fail(lease, input.reason, { retry: input.transient });
-        if (queue.get(input.task.taskId).state === 'failed') emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
+        if (queue.get(input.task.taskId).state === 'failed')
+          emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
         return undefined;
       }),
       extendLease: fromPromise(async ({ input }) => {
         const lease = queue.extend(leaseOf(input.task), options.leaseMs);
         leases.set(input.task.taskId, lease);
-        emit({ type: 'task.extended', agentId, taskId: input.task.taskId, leaseMs: Math.max(0, lease.deadline - Date.now()) });
+        emit({
+          type: 'task.extended',
+          agentId,
+          taskId: input.task.taskId,
+          leaseMs: Math.max(0, lease.deadline - Date.now()),
+        });
         return undefined;
       }),
       electFinalizer: fromPromise(({ signal }) => control.elect(agentId, queue, linkSignals(signal, stopper.signal))),

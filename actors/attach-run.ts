@@ -44,7 +44,10 @@ const URGENT = new Set<WorkerEvent['type']>(['usage', 'task.completed', 'task.fa
 
 const noModel: LanguageModel = {
   id: 'none',
-  complete: () => Promise.reject(new InvalidConfigError('no model is configured for this worker (the verifier has none unless judgeModel is set)')),
+  complete: () =>
+    Promise.reject(
+      new InvalidConfigError('no model is configured for this worker (the verifier has none unless judgeModel is set)'),
+    ),
 };
 
 /** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */
@@ -67,8 +70,17 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   };
   const protocol = await loadProtocol(init.protocol);
   const telemetry = attachTelemetry(init.telemetry, init.role, init.agentId, eventsPort);
-  const meter = { agentId: init.agentId, role: init.role, budget: substrate.budget, rateLimiter: substrate.rateLimiter, emit, usage: substrate.usage };
-  const model = telemetry.traceModel(init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter));
+  const meter = {
+    agentId: init.agentId,
+    role: init.role,
+    budget: substrate.budget,
+    rateLimiter: substrate.rateLimiter,
+    emit,
+    usage: substrate.usage,
+  };
+  const model = telemetry.traceModel(
+    init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),
+  );
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.
   countTokens('delm');

@@ -16,5 +16,7 @@ export interface SwarmWorkerTask {
 
 /** Piscina handler. Resolves with the machine's output when the agent or verifier ends. */
 export default async function swarmWorker(task: SwarmWorkerTask): Promise<unknown> {
-  return task.init.role === 'verifier' ? runVerifier(task.init, task.controlPort, task.eventsPort) : runAgent(task.init, task.controlPort, task.eventsPort);
+  return task.init.role === 'verifier'
+    ? runVerifier(task.init, task.controlPort, task.eventsPort)
+    : runAgent(task.init, task.controlPort, task.eventsPort);
 }

@@ -33,14 +33,20 @@ const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undef
 function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
   try {
     const parsed = EnvelopeSchema.safeParse(JSON.parse(String(message)));
-    return parsed.success ? { agentId: parsed.data.agentId, taskId: parsed.data.taskId, body: parsed.data.body } : undefined;
+    return parsed.success
+      ? { agentId: parsed.data.agentId, taskId: parsed.data.taskId, body: parsed.data.body }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Runs the verifier until the proposal channel is closed and drained, or it is stopped. */
-export async function runVerifier(init: WorkerInit, controlPort: MessagePort, eventsPort: MessagePort): Promise<VerifierOutput> {
+export async function runVerifier(
+  init: WorkerInit,
+  controlPort: MessagePort,
+  eventsPort: MessagePort,
+): Promise<VerifierOutput> {
   const run = await attachRun(init, eventsPort);
   const { ledger, proposals, control, protocol, emit } = run;
   const writer = run.writer;
@@ -77,9 +83,17 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
           checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
           return { verdict: 'accept', reason: 'final answer' };
         }
-        const verdict = await verifySpan(run.telemetry.scope, envelope, () => protocol.check({ ledger, model: judge, signal }, envelope));
+        const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
+          protocol.check({ ledger, model: judge, signal }, envelope),
+        );
         if (verdict.verdict === 'duplicate') {
-          emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'duplicate', reason: verdict.reason });
+          emit({
+            type: 'reject',
+            authorId: envelope.agentId,
+            taskId: envelope.taskId,
+            verdict: 'duplicate',
+            reason: verdict.reason,
+          });
           control.proposalProcessed();
         }
         checked = { envelope, entry: verdict.entry };
@@ -90,22 +104,50 @@ export async function runVerifier(init: WorkerInit, controlPort: MessagePort, ev
         const written = commitEntry(envelope, entry);
         if (written) {
           const { level, parentId, text, chars, labels } = briefEntry(written);
-          emit({ type: 'commit', entryId: written.id, kind: written.kind, authorId: envelope.agentId, taskId: envelope.taskId, level, parentId, text, chars, labels });
+          emit({
+            type: 'commit',
+            entryId: written.id,
+            kind: written.kind,
+            authorId: envelope.agentId,
+            taskId: envelope.taskId,
+            level,
+            parentId,
+            text,
+            chars,
+            labels,
+          });
         }
         control.proposalProcessed();
         return undefined;
       }),
       recordFailure: fromPromise(async ({ input }) => {
         const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
-        const written = commitEntry(envelope, checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` });
-        emit({ type: 'reject', authorId: envelope.agentId, taskId: envelope.taskId, verdict: 'reject', reason: input.verdict.reason, ...(written ? { entryId: written.id } : {}) });
+        const written = commitEntry(
+          envelope,
+          checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
+        );
+        emit({
+          type: 'reject',
+          authorId: envelope.agentId,
+          taskId: envelope.taskId,
+          verdict: 'reject',
+          reason: input.verdict.reason,
+          ...(written ? { entryId: written.id } : {}),
+        });
         control.proposalProcessed();
         return undefined;
       }),
     },
   });
 
-  const actor = createActor(machine, { input: { verifierId: 0, baseDelayMs: init.options.retry.baseDelayMs, maxDelayMs: init.options.retry.maxDelayMs, maxRetries: init.options.retry.maxRetries } });
+  const actor = createActor(machine, {
+    input: {
+      verifierId: 0,
+      baseDelayMs: init.options.retry.baseDelayMs,
+      maxDelayMs: init.options.retry.maxDelayMs,
+      maxRetries: init.options.retry.maxRetries,
+    },
+  });
   const api: VerifierControl = {
     stop(reason) {
       stopper.abort(reason);

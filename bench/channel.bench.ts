@@ -44,11 +44,20 @@ function produce(d: ProducerData): void {
 
 /** Messages per second from `producers` threads sending `bytes`-byte messages to the main thread. */
 async function throughput(mode: 'sab' | 'post', producers: number, bytes: number): Promise<number> {
-  const channel = mode === 'sab' ? SharedChannel.create({ slots: 1024, maxMessageBytes: Math.max(256, bytes * 2) }) : undefined;
+  const channel =
+    mode === 'sab' ? SharedChannel.create({ slots: 1024, maxMessageBytes: Math.max(256, bytes * 2) }) : undefined;
   const control = new SharedArrayBuffer(4);
   const count = Math.floor(TOTAL / producers);
   const workers: Worker[] = Array.from({ length: producers }, (_, id) =>
-    startWorker(new URL(import.meta.url), { role: ROLE, mode, control, id, count, bytes, ...(channel ? { channel: channel.handle } : {}) }),
+    startWorker(new URL(import.meta.url), {
+      role: ROLE,
+      mode,
+      control,
+      id,
+      count,
+      bytes,
+      ...(channel ? { channel: channel.handle } : {}),
+    }),
   );
   try {
     await Promise.all(workers.map((w) => once(w, 'message')));
@@ -95,20 +104,38 @@ export const suite: BenchSuite = {
       const post = await throughput('post', 2, bytes);
       rows.push([2, bytes, Math.round(sab), Math.round(post), (sab / post).toFixed(2)]);
     }
-    const budget = SharedBudget.create({ tokens: Number.MAX_SAFE_INTEGER, costMicroUsd: Number.MAX_SAFE_INTEGER, modelCalls: Number.MAX_SAFE_INTEGER });
+    const budget = SharedBudget.create({
+      tokens: Number.MAX_SAFE_INTEGER,
+      costMicroUsd: Number.MAX_SAFE_INTEGER,
+      modelCalls: Number.MAX_SAFE_INTEGER,
+    });
     const limiter = SharedRateLimiter.create({ requestsPerMinute: 1e12, tokensPerMinute: 1e12 });
     return [
       {
         title: 'Proposal channel: N producer threads → main-thread consumer (messages/s)',
         columns: ['producers', 'bytes/msg', 'SAB ring', 'postMessage', 'ratio'],
         rows,
-        notes: [`${TOTAL.toLocaleString('en-US')} messages per run; ring of 1024 slots; blocking receive on the main thread`, 'machine: 2 cores shared, so > 1 producer oversubscribes the CPU'],
+        notes: [
+          `${TOTAL.toLocaleString('en-US')} messages per run; ring of 1024 slots; blocking receive on the main thread`,
+          'machine: 2 cores shared, so > 1 producer oversubscribes the CPU',
+        ],
       },
       {
         title: 'Budget and rate limiter, one thread (ops/s)',
         columns: ['operation', 'ops/s'],
         rows: [
-          ['budget reserve + settle (3 resources)', Math.round(opsPerSecond(200_000, () => budget.settle(budget.reserve({ tokens: 100, costMicroUsd: 50, modelCalls: 1 }), { tokens: 90, costMicroUsd: 45, modelCalls: 1 })))],
+          [
+            'budget reserve + settle (3 resources)',
+            Math.round(
+              opsPerSecond(200_000, () =>
+                budget.settle(budget.reserve({ tokens: 100, costMicroUsd: 50, modelCalls: 1 }), {
+                  tokens: 90,
+                  costMicroUsd: 45,
+                  modelCalls: 1,
+                }),
+              ),
+            ),
+          ],
           ['rate limiter tryAcquire (2 rates)', Math.round(opsPerSecond(200_000, () => limiter.tryAcquire(100)))],
         ],
       },

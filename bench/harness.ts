@@ -38,7 +38,12 @@ export function renderTable(table: BenchTable): string {
   const cells = [table.columns, ...table.rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
   const line = (r: Array<string | number>) => r.map((c, i) => String(c ?? '').padEnd(widths[i]!)).join('  ');
-  const out = [`## ${table.title}`, line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)];
+  const out = [
+    `## ${table.title}`,
+    line(cells[0]!),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ];
   for (const n of table.notes ?? []) out.push(`  note: ${n}`);
   return out.join('\n');
 }

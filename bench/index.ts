@@ -39,7 +39,11 @@ if (unknown.length) {
 const results: Record<string, BenchTable[]> = {};
 for (const name of names) {
   const started = Date.now();
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
   const line = out.split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (!line) throw new Error(`suite ${name} printed no result`);
   const tables = JSON.parse(line.slice(RESULT_MARKER.length)) as BenchTable[];
@@ -49,7 +53,12 @@ for (const name of names) {
 }
 const record = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
   results,
 };
 const dir = new URL('./results/', import.meta.url);
@@ -64,6 +73,7 @@ try {
   /* first run */
 }
 const suitesLatest = latest.suites ?? {};
-for (const [name, tables] of Object.entries(results)) suitesLatest[name] = { date: record.date, machine: record.machine, tables };
+for (const [name, tables] of Object.entries(results))
+  suitesLatest[name] = { date: record.date, machine: record.machine, tables };
 writeFileSync(latestFile, JSON.stringify({ suites: suitesLatest }, null, 2));
 console.log(`\nsaved bench/results/latest.json`);

@@ -9,7 +9,12 @@ const RECORD = 'x'.repeat(1000) + 'αβγ🧪'; // ~1 KB of UTF-8
 const follower = new URL('./workers/ledger-follower.ts', import.meta.url);
 
 function singleThread(): { appendPerSec: number; readPerSec: number } {
-  const ledger = SharedLedger.create({ maxBytes: 2 ** 31 - 1, maxEntries: RECORDS, initialBytes: RECORDS * 1024, initialEntries: RECORDS });
+  const ledger = SharedLedger.create({
+    maxBytes: 2 ** 31 - 1,
+    maxEntries: RECORDS,
+    initialBytes: RECORDS * 1024,
+    initialEntries: RECORDS,
+  });
   let t = performance.now();
   for (let i = 0; i < RECORDS; i++) ledger.append({ kind: 'gist', text: RECORD, taskId: i });
   const appendMs = performance.now() - t;
@@ -22,7 +27,12 @@ function singleThread(): { appendPerSec: number; readPerSec: number } {
 }
 
 async function withFollower(): Promise<number> {
-  const ledger = SharedLedger.create({ maxBytes: 2 ** 31 - 1, maxEntries: RECORDS, initialBytes: 1 << 20, initialEntries: 1024 });
+  const ledger = SharedLedger.create({
+    maxBytes: 2 ** 31 - 1,
+    maxEntries: RECORDS,
+    initialBytes: 1 << 20,
+    initialEntries: 1024,
+  });
   const worker = startWorker(follower, { handle: ledger.handle, total: RECORDS });
   await once(worker, 'message'); // ready
   const t = performance.now();

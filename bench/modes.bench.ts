@@ -24,7 +24,16 @@ function table(title: string, summaries: readonly ModeSummary[], notes: string[]
   return {
     title,
     columns: ['mode', 'items', 'accuracy %', 'tokens/item', 'wall s/item', 'waiting %', 'max prompt', 'growth k'],
-    rows: summaries.map((s) => [s.mode, s.items, s.accuracy ?? '-', Math.round(s.tokensPerItem), s.wallMsPerItem / 1_000, 100 * s.waitingShare, s.maxPromptTokens, s.growth ? s.growth.exponent : '-']),
+    rows: summaries.map((s) => [
+      s.mode,
+      s.items,
+      s.accuracy ?? '-',
+      Math.round(s.tokensPerItem),
+      s.wallMsPerItem / 1_000,
+      100 * s.waitingShare,
+      s.maxPromptTokens,
+      s.growth ? s.growth.exponent : '-',
+    ]),
     notes,
   };
 }
@@ -45,13 +54,22 @@ async function bench(path: string, modes: readonly Mode[], scaling: boolean): Pr
   }
 }
 
-const ratio = (a: ModeSummary | undefined, b: ModeSummary | undefined, key: 'tokensPerItem' | 'wallMsPerItem') => (a && b && b[key] > 0 ? (a[key] / b[key]).toFixed(2) : '-');
+const ratio = (a: ModeSummary | undefined, b: ModeSummary | undefined, key: 'tokensPerItem' | 'wallMsPerItem') =>
+  a && b && b[key] > 0 ? (a[key] / b[key]).toFixed(2) : '-';
 
 export const suite: BenchSuite = {
   name: 'modes',
   async run() {
-    const qa = await bench(new URL('../examples/multidoc/data.json', import.meta.url).pathname, ['delm', 'orchestrator', 'single'], true);
-    const debug = await bench(new URL('../examples/debug-workspace', import.meta.url).pathname, ['delm', 'orchestrator'], false);
+    const qa = await bench(
+      new URL('../examples/multidoc/data.json', import.meta.url).pathname,
+      ['delm', 'orchestrator', 'single'],
+      true,
+    );
+    const debug = await bench(
+      new URL('../examples/debug-workspace', import.meta.url).pathname,
+      ['delm', 'orchestrator'],
+      false,
+    );
     const common = `offline model (not an LLM) with ${LATENCY_MS} ms per call, ${AGENTS} agents/workers; delm warmed up before measuring`;
     const [dq, oq] = [qa.find((s) => s.mode === 'delm'), qa.find((s) => s.mode === 'orchestrator')];
     const [dd, od] = [debug.find((s) => s.mode === 'delm'), debug.find((s) => s.mode === 'orchestrator')];

@@ -22,7 +22,13 @@ interface Run {
   counters: Int32Array;
 }
 
-async function start(mode: 'sab' | 'broker', job: 'latency' | 'throughput', threads: number, n: number, queue?: SharedTaskQueue): Promise<Run> {
+async function start(
+  mode: 'sab' | 'broker',
+  job: 'latency' | 'throughput',
+  threads: number,
+  n: number,
+  queue?: SharedTaskQueue,
+): Promise<Run> {
   const samples = new SharedArrayBuffer(n * 8);
   const counters = new SharedArrayBuffer(16);
   const workers = Array.from({ length: threads }, (_, i) =>
@@ -45,7 +51,8 @@ function broker(workers: Worker[], tasks: () => { id: number; payload: string } 
 }
 
 async function waitCount(counters: Int32Array, target: number): Promise<void> {
-  for (let seen = Atomics.load(counters, 0); seen < target; seen = Atomics.load(counters, 0)) await waitAsync(counters, 0, seen, 1000);
+  for (let seen = Atomics.load(counters, 0); seen < target; seen = Atomics.load(counters, 0))
+    await waitAsync(counters, 0, seen, 1000);
 }
 
 /**
@@ -93,7 +100,14 @@ async function throughput(mode: 'sab' | 'broker', threads: number): Promise<numb
   const t0 = nowUs();
   if (mode === 'broker') broker(run.workers, () => (started < total ? { id: started++, payload: '' } : undefined));
   for (const w of run.workers) w.postMessage('go');
-  await Promise.all(run.workers.map((w) => new Promise((resolve) => w.on('message', (m) => (typeof m === 'object' && m !== null && 'n' in m ? resolve(m) : undefined)))));
+  await Promise.all(
+    run.workers.map(
+      (w) =>
+        new Promise((resolve) =>
+          w.on('message', (m) => (typeof m === 'object' && m !== null && 'n' in m ? resolve(m) : undefined)),
+        ),
+    ),
+  );
   const seconds = (nowUs() - t0) / 1e6;
   await Promise.all(run.workers.map((w) => w.terminate()));
   return total / seconds;
@@ -123,7 +137,15 @@ export const suite: BenchSuite = {
     return [
       {
         title: 'Task queue: shared memory vs postMessage broker',
-        columns: ['queue', 'consumers', 'back-to-back p50 µs', 'p99 µs', 'after sleep p50 µs', 'p99 µs', 'claim+complete /s'],
+        columns: [
+          'queue',
+          'consumers',
+          'back-to-back p50 µs',
+          'p99 µs',
+          'after sleep p50 µs',
+          'p99 µs',
+          'claim+complete /s',
+        ],
         rows,
         notes: [
           `hand-off p50 SAB/broker, back-to-back: 1 thread ${ratio(1, 2)}, 2 threads ${ratio(2, 2)} (target ≤ 0.1); after sleep: ${ratio(1, 4)}, ${ratio(2, 4)}`,

@@ -29,12 +29,21 @@ interface Instance {
 
 /** node_modules with the instance's devDependencies, installed once per distinct set. */
 function dependencies(pkg: { devDependencies?: Record<string, string> }): string {
-  const key = Object.entries(pkg.devDependencies ?? {}).map(([n, v]) => `${n}@${v}`).sort().join('+');
+  const key = Object.entries(pkg.devDependencies ?? {})
+    .map(([n, v]) => `${n}@${v}`)
+    .sort()
+    .join('+');
   const dir = join(tmpdir(), 'delm-real-bugs-deps', key.replace(/[^\w.@+-]/g, '_'));
   if (!existsSync(join(dir, 'node_modules'))) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, devDependencies: pkg.devDependencies ?? {} }));
-    execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'ignore' });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ private: true, devDependencies: pkg.devDependencies ?? {} }),
+    );
+    execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
   }
   return join(dir, 'node_modules');
 }
@@ -53,12 +62,25 @@ export const suite: BenchSuite = {
         const records = await RunRecords.open(join(work, 'records', instance.id));
         const dir = join(work, instance.id);
         cpSync(join(HERE, 'instances', instance.id), dir, { recursive: true });
-        symlinkSync(dependencies(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }), join(dir, 'node_modules'), 'dir');
+        symlinkSync(
+          dependencies(
+            JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> },
+          ),
+          join(dir, 'node_modules'),
+          'dir',
+        );
         const workload = await loadWorkload(dir);
         for (const mode of MODES) {
-          const [row] = await runWorkload(workload, mode, { agents: AGENTS, budgets: { wallTimeMs: WALL_S * 1_000 } }, { records });
+          const [row] = await runWorkload(
+            workload,
+            mode,
+            { agents: AGENTS, budgets: { wallTimeMs: WALL_S * 1_000 } },
+            { records },
+          );
           if (row) rows.push({ instance, mode, row });
-          process.stderr.write(`${instance.id} ${mode}: ${row?.predicted ?? '-'} regressed ${row?.regressed ?? '-'} (${row?.stop_reason}, ${row ? Math.round(Number(row.wall_ms) / 1000) : '-'} s)\n`);
+          process.stderr.write(
+            `${instance.id} ${mode}: ${row?.predicted ?? '-'} regressed ${row?.regressed ?? '-'} (${row?.stop_reason}, ${row ? Math.round(Number(row.wall_ms) / 1000) : '-'} s)\n`,
+          );
         }
       }
     } finally {
@@ -68,7 +90,16 @@ export const suite: BenchSuite = {
     const bugs = instances.reduce((n, i) => n + i.targets.length, 0);
     const summary: BenchTable = {
       title: `Real bugs (bench/real-bugs: ${instances.length} workspaces, ${bugs} failing tests from real fix commits): delm vs orchestrator, offline model, honest scoring`,
-      columns: ['mode', 'workspaces solved', 'tests fixed', 'regressed', 'still failing', 'tokens', 'wall s', 'stopped at wall time'],
+      columns: [
+        'mode',
+        'workspaces solved',
+        'tests fixed',
+        'regressed',
+        'still failing',
+        'tokens',
+        'wall s',
+        'stopped at wall time',
+      ],
       rows: MODES.map((mode) => {
         const mine = rows.filter((r) => r.mode === mode).map((r) => r.row);
         return [
@@ -84,7 +115,10 @@ export const suite: BenchSuite = {
       }),
       notes: [
         `${AGENTS} agents/workers, offline model (not an LLM), ${WALL_S} s wall time per run; a test counts as fixed only when the merged patch regresses no test that passed before`,
-        ...instances.map((i) => `${i.id} (${i.runner}): ${MODES.map((m) => `${m} ${rows.find((r) => r.instance === i && r.mode === m)?.row.predicted ?? '-'}, regressed ${rows.find((r) => r.instance === i && r.mode === m)?.row.regressed ?? '-'}`).join('; ')}`),
+        ...instances.map(
+          (i) =>
+            `${i.id} (${i.runner}): ${MODES.map((m) => `${m} ${rows.find((r) => r.instance === i && r.mode === m)?.row.predicted ?? '-'}, regressed ${rows.find((r) => r.instance === i && r.mode === m)?.row.regressed ?? '-'}`).join('; ')}`,
+        ),
       ],
     };
     return [summary];

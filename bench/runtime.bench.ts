@@ -12,7 +12,9 @@ const TASKS_PER_AGENT = 8;
 const modelModule = new URL('./workers/sleep-model.mjs', import.meta.url).href;
 // Measured on the compiled build, as the package runs (`npm run bench` builds first); sources otherwise.
 const compiled = new URL('../dist/src/runtime/swarm.js', import.meta.url);
-const { createSwarm } = (await import(existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js')) as typeof import('../src/runtime/swarm.js');
+const { createSwarm } = (await import(
+  existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
+)) as typeof import('../src/runtime/swarm.js');
 const build = existsSync(compiled) ? 'compiled JavaScript' : 'TypeScript sources via tsx';
 
 async function measure(agents: number): Promise<Array<string | number>> {
@@ -20,20 +22,41 @@ async function measure(agents: number): Promise<Array<string | number>> {
   const gaps = new SharedArrayBuffer(tasks * 8 * 2);
   const cursor = new SharedArrayBuffer(4);
   const rssBefore = process.memoryUsage().rss;
-  const swarm = createSwarm({ agents, protocol: 'basic', model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } }, leaseMs: 10_000 });
+  const swarm = createSwarm({
+    agents,
+    protocol: 'basic',
+    model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } },
+    leaseMs: 10_000,
+  });
   try {
     // Warm-up: worker threads start and load their modules.
     await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: agents }, (_, i) => ({ payload: `w${i}` })) });
     Atomics.store(new Int32Array(cursor), 0, 0);
     const started = performance.now();
-    const result = await swarm.run({ prompt: 'bench', subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })) });
+    const result = await swarm.run({
+      prompt: 'bench',
+      subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })),
+    });
     const wall = performance.now() - started;
     const ideal = Math.ceil(tasks / agents) * LATENCY_MS + LATENCY_MS; // sub-task rounds + the final decision
     const n = Math.min(Atomics.load(new Int32Array(cursor), 0), tasks * 2);
     const samples = new Float64Array(gaps).subarray(0, n);
     const rssMiB = process.memoryUsage().rss / 2 ** 20;
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
-    return [agents, tasks, Math.round(wall), ideal, (wall / ideal).toFixed(2), (result.waitingShare * 100).toFixed(1), (Timeline.share(result.timeline, /^claiming/) * 100).toFixed(1), (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1), Math.round(percentile(samples, 50)), Math.round(percentile(samples, 99)), Math.round(rssMiB), Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20)];
+    return [
+      agents,
+      tasks,
+      Math.round(wall),
+      ideal,
+      (wall / ideal).toFixed(2),
+      (result.waitingShare * 100).toFixed(1),
+      (Timeline.share(result.timeline, /^claiming/) * 100).toFixed(1),
+      (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1),
+      Math.round(percentile(samples, 50)),
+      Math.round(percentile(samples, 99)),
+      Math.round(rssMiB),
+      Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+    ];
   } finally {
     await swarm.close();
   }
@@ -50,7 +73,20 @@ export const suite: BenchSuite = {
     return [
       {
         title: `Swarm runtime with a sleep-only model (${LATENCY_MS} ms per call, ${TASKS_PER_AGENT} sub-tasks per agent)`,
-        columns: ['agents', 'sub-tasks', 'wall ms', 'ideal ms', 'wall/ideal', 'waiting %', 'of which claiming %', 'awaiting final %', 'overhead p50 µs', 'overhead p99 µs', 'RSS MiB', 'swarm RSS MiB'],
+        columns: [
+          'agents',
+          'sub-tasks',
+          'wall ms',
+          'ideal ms',
+          'wall/ideal',
+          'waiting %',
+          'of which claiming %',
+          'awaiting final %',
+          'overhead p50 µs',
+          'overhead p99 µs',
+          'RSS MiB',
+          'swarm RSS MiB',
+        ],
         rows,
         notes: [
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent claiming or in the finalizer election; the election part is the queue-drained tail, where every agent but the finalizer waits for its one decision call',

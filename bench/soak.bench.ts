@@ -58,10 +58,23 @@ export const suite: BenchSuite = {
     const measure = (run: number, times: number[]): Sample => {
       gc?.();
       const m = process.memoryUsage();
-      return { run, rss: m.rss / MiB, heapUsed: m.heapUsed / MiB, external: m.external / MiB, arrayBuffers: m.arrayBuffers / MiB, p50: times.length ? percentile(times, 50) : Number.NaN, p99: times.length ? percentile(times, 99) : Number.NaN };
+      return {
+        run,
+        rss: m.rss / MiB,
+        heapUsed: m.heapUsed / MiB,
+        external: m.external / MiB,
+        arrayBuffers: m.arrayBuffers / MiB,
+        p50: times.length ? percentile(times, 50) : Number.NaN,
+        p99: times.length ? percentile(times, 99) : Number.NaN,
+      };
     };
     const handlesBefore = resourceCounts();
-    const swarm = createSwarm({ agents: AGENTS, protocol: 'basic', model: { module: modelModule, options: {} }, leaseMs: 10_000 });
+    const swarm = createSwarm({
+      agents: AGENTS,
+      protocol: 'basic',
+      model: { module: modelModule, options: {} },
+      leaseMs: 10_000,
+    });
     const samples: Sample[] = [];
     const stopReasons: Record<string, number> = {};
     let handlesBeforeClose: Record<string, number> = {};
@@ -69,12 +82,18 @@ export const suite: BenchSuite = {
     const started = performance.now();
     try {
       // Warm-up: the worker threads start and load their modules.
-      await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: SUB_TASKS }, (_, i) => ({ payload: `w${i}` })) });
+      await swarm.run({
+        prompt: 'warm-up',
+        subTasks: Array.from({ length: SUB_TASKS }, (_, i) => ({ payload: `w${i}` })),
+      });
       samples.push(measure(0, []));
       let times: number[] = [];
       for (let run = 1; run <= RUNS; run++) {
         const t0 = performance.now();
-        const result = await swarm.run({ prompt: `soak ${run}`, subTasks: Array.from({ length: SUB_TASKS }, (_, i) => ({ payload: `run ${run} task ${i}` })) });
+        const result = await swarm.run({
+          prompt: `soak ${run}`,
+          subTasks: Array.from({ length: SUB_TASKS }, (_, i) => ({ payload: `run ${run} task ${i}` })),
+        });
         times.push(performance.now() - t0);
         stopReasons[result.stopReason] = (stopReasons[result.stopReason] ?? 0) + 1;
         completed = run;
@@ -97,14 +116,38 @@ export const suite: BenchSuite = {
     const from = at(100);
     const to = samples.at(-1)!;
     const growth: Array<Array<string | number>> = from
-      ? (['rss', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k) => [k, fmt(from[k]), fmt(to[k]), fmt(to[k] - from[k]), fmt(((to[k] - from[k]) * 1024) / Math.max(1, to.run - from.run))])
+      ? (['rss', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k) => [
+          k,
+          fmt(from[k]),
+          fmt(to[k]),
+          fmt(to[k] - from[k]),
+          fmt(((to[k] - from[k]) * 1024) / Math.max(1, to.run - from.run)),
+        ])
       : [];
-    const types = [...new Set([...Object.keys(handlesBefore), ...Object.keys(handlesBeforeClose), ...Object.keys(handlesAfter)])].sort();
+    const types = [
+      ...new Set([...Object.keys(handlesBefore), ...Object.keys(handlesBeforeClose), ...Object.keys(handlesAfter)]),
+    ].sort();
     return [
       {
         title: `Soak: ${completed} runs through one swarm (${AGENTS} agents, ${SUB_TASKS} sub-tasks each, scripted model, basic protocol) — memory every ${EVERY} runs`,
-        columns: ['after run', 'RSS MiB', 'heapUsed MiB', 'external MiB', 'arrayBuffers MiB', `run ms p50 (last ${EVERY})`, 'run ms p99'],
-        rows: samples.map((s) => [s.run, fmt(s.rss), fmt(s.heapUsed), fmt(s.external), fmt(s.arrayBuffers), Number.isNaN(s.p50) ? '-' : fmt(s.p50), Number.isNaN(s.p99) ? '-' : fmt(s.p99)]),
+        columns: [
+          'after run',
+          'RSS MiB',
+          'heapUsed MiB',
+          'external MiB',
+          'arrayBuffers MiB',
+          `run ms p50 (last ${EVERY})`,
+          'run ms p99',
+        ],
+        rows: samples.map((s) => [
+          s.run,
+          fmt(s.rss),
+          fmt(s.heapUsed),
+          fmt(s.external),
+          fmt(s.arrayBuffers),
+          Number.isNaN(s.p50) ? '-' : fmt(s.p50),
+          Number.isNaN(s.p99) ? '-' : fmt(s.p99),
+        ]),
         notes: [
           `forced GC before each sample: ${how}; heapUsed/external/arrayBuffers are the main thread's, RSS the whole process (main + ${AGENTS + 1} worker threads)`,
           `row 0 is after one warm-up run; stop reasons: ${JSON.stringify(stopReasons)}; wall ${wallS.toFixed(1)} s${completed < RUNS ? ` (stopped at the ${TIME_CAP_MS / 1000} s cap)` : ''}`,
@@ -119,7 +162,10 @@ export const suite: BenchSuite = {
       {
         title: 'Soak: active handles (process.getActiveResourcesInfo())',
         columns: ['resource', 'before the swarm', 'before close', 'after close'],
-        rows: [...types.map((t) => [t, handlesBefore[t] ?? 0, handlesBeforeClose[t] ?? 0, handlesAfter[t] ?? 0]), ['total', sum(handlesBefore), sum(handlesBeforeClose), sum(handlesAfter)]],
+        rows: [
+          ...types.map((t) => [t, handlesBefore[t] ?? 0, handlesBeforeClose[t] ?? 0, handlesAfter[t] ?? 0]),
+          ['total', sum(handlesBefore), sum(handlesBeforeClose), sum(handlesAfter)],
+        ],
         notes: ['after close should equal before the swarm: every worker, port and timer is gone'],
       },
     ];

@@ -16,7 +16,11 @@ const counter = new URL('./workers/token-counter.mjs', import.meta.url);
 const require = createRequire(import.meta.url);
 const corpus = [
   readFileSync(new URL('../README.md', import.meta.url), 'utf8'),
-  ...(JSON.parse(readFileSync(new URL('../examples/multidoc/data.json', import.meta.url), 'utf8')) as Array<{ context: string }>).map((i) => i.context),
+  ...(
+    JSON.parse(readFileSync(new URL('../examples/multidoc/data.json', import.meta.url), 'utf8')) as Array<{
+      context: string;
+    }>
+  ).map((i) => i.context),
 ].join('\n\n');
 
 function speed(count: (text: string) => number): { mbPerSec: number; tokensPerSec: number; tokens: number } {
@@ -26,7 +30,11 @@ function speed(count: (text: string) => number): { mbPerSec: number; tokensPerSe
   let tokens = 0;
   for (let i = 0; i < rounds; i++) tokens = count(corpus);
   const seconds = (performance.now() - t) / 1000;
-  return { mbPerSec: (rounds * Buffer.byteLength(corpus)) / 2 ** 20 / seconds, tokensPerSec: (rounds * tokens) / seconds, tokens };
+  return {
+    mbPerSec: (rounds * Buffer.byteLength(corpus)) / 2 ** 20 / seconds,
+    tokensPerSec: (rounds * tokens) / seconds,
+    tokens,
+  };
 }
 
 /** RSS the process gains per worker when WORKERS workers each count one text. */
@@ -34,11 +42,20 @@ async function memoryPerWorker(kind: 'delm' | 'js-tiktoken'): Promise<number> {
   const data =
     kind === 'delm'
       ? { kind, module: compiled.href }
-      : { kind, module: pathToFileURL(require.resolve('js-tiktoken/lite')).href, ranks: pathToFileURL(require.resolve('js-tiktoken/ranks/o200k_base')).href };
+      : {
+          kind,
+          module: pathToFileURL(require.resolve('js-tiktoken/lite')).href,
+          ranks: pathToFileURL(require.resolve('js-tiktoken/ranks/o200k_base')).href,
+        };
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
-  const workers = Array.from({ length: WORKERS }, () => new Worker(counter, { workerData: { ...data, text: corpus.slice(0, 10_000) } }));
-  await Promise.all(workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))));
+  const workers = Array.from(
+    { length: WORKERS },
+    () => new Worker(counter, { workerData: { ...data, text: corpus.slice(0, 10_000) } }),
+  );
+  await Promise.all(
+    workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))),
+  );
   await new Promise((resolve) => setTimeout(resolve, 200));
   const added = (process.memoryUsage().rss - before) / WORKERS / 2 ** 20;
   await Promise.all(workers.map((w) => w.terminate()));
@@ -48,11 +65,14 @@ async function memoryPerWorker(kind: 'delm' | 'js-tiktoken'): Promise<number> {
 export const suite: BenchSuite = {
   name: 'tokenizer',
   async run(): Promise<BenchTable[]> {
-    const { countTokens, shareTokenizer } = (await import(compiled.href)) as typeof import('../src/providers/tokenizer.js');
+    const { countTokens, shareTokenizer } = (await import(
+      compiled.href
+    )) as typeof import('../src/providers/tokenizer.js');
     const reference = new Tiktoken(o200k);
     const ours = speed(countTokens);
     const theirs = speed((text) => reference.encode(text, [], []).length);
-    if (ours.tokens !== theirs.tokens) throw new Error(`token counts differ: delm ${ours.tokens}, js-tiktoken ${theirs.tokens}`);
+    if (ours.tokens !== theirs.tokens)
+      throw new Error(`token counts differ: delm ${ours.tokens}, js-tiktoken ${theirs.tokens}`);
     const tiktokenMemory = await memoryPerWorker('js-tiktoken');
     const ownTable = await memoryPerWorker('delm');
     shareTokenizer();

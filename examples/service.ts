@@ -12,9 +12,18 @@ import { createSwarmPool, isDelmError, type RunTask, type SwarmEvent } from '../
 
 const licence = (label: string, text: string) => ({ label, text });
 const SOURCES = [
-  licence('MIT', 'Permission is hereby granted, free of charge, to any person obtaining a copy of this software. The software is provided as is, without warranty of any kind.'),
-  licence('BSD', 'Redistribution and use in source and binary forms, with or without modification, are permitted provided that the copyright notice is retained. Neither the name of the copyright holder may be used to endorse products.'),
-  licence('Apache', 'Each contributor grants you a perpetual, worldwide, royalty-free patent license to make and use the work. You must give recipients a copy of this license.'),
+  licence(
+    'MIT',
+    'Permission is hereby granted, free of charge, to any person obtaining a copy of this software. The software is provided as is, without warranty of any kind.',
+  ),
+  licence(
+    'BSD',
+    'Redistribution and use in source and binary forms, with or without modification, are permitted provided that the copyright notice is retained. Neither the name of the copyright holder may be used to endorse products.',
+  ),
+  licence(
+    'Apache',
+    'Each contributor grants you a perpetual, worldwide, royalty-free patent license to make and use the work. You must give recipients a copy of this license.',
+  ),
 ];
 const ask = (prompt: string): RunTask => ({ prompt, sources: SOURCES });
 
@@ -29,16 +38,27 @@ process.once('SIGTERM', shutdown);
 try {
   // 1. Several requests at the same time: two run, the third waits for a free swarm.
   const started = Date.now();
-  const concurrent = await Promise.all(['Which licence grants a patent license?', 'Is the software provided with a warranty?', 'May the copyright holder name endorse products?'].map((q) => pool.run(ask(q))));
-  console.log(`concurrent: ${concurrent.length} runs, stop reasons ${concurrent.map((r) => r.stopReason).join(', ')}, ${Date.now() - started} ms`);
-  for (const r of concurrent) console.log(`  answer: ${(r.answer ?? '(none)').split('\n').slice(1, 2).join(' ').slice(0, 110)}`);
+  const concurrent = await Promise.all(
+    [
+      'Which licence grants a patent license?',
+      'Is the software provided with a warranty?',
+      'May the copyright holder name endorse products?',
+    ].map((q) => pool.run(ask(q))),
+  );
+  console.log(
+    `concurrent: ${concurrent.length} runs, stop reasons ${concurrent.map((r) => r.stopReason).join(', ')}, ${Date.now() - started} ms`,
+  );
+  for (const r of concurrent)
+    console.log(`  answer: ${(r.answer ?? '(none)').split('\n').slice(1, 2).join(' ').slice(0, 110)}`);
 
   // 2. Stream one run's events as they happen (a progress display, a log, an SSE feed).
   const streamed = pool.run(ask('What must recipients be given?'));
   const seen: SwarmEvent['type'][] = [];
   for await (const event of streamed.events) seen.push(event.type);
   const result = await streamed;
-  console.log(`streamed: ${seen.length} events (${seen.filter((t) => t === 'commit').length} commits), first ${seen[0]}, last ${seen.at(-1)}; ${result.usage.inputTokens + result.usage.outputTokens} tokens`);
+  console.log(
+    `streamed: ${seen.length} events (${seen.filter((t) => t === 'commit').length} commits), first ${seen[0]}, last ${seen.at(-1)}; ${result.usage.inputTokens + result.usage.outputTokens} tokens`,
+  );
 
   // 3. Requests one after another reuse the same warm worker threads.
   for (const q of ['Is use free of charge?', 'Is redistribution permitted?']) {
@@ -68,7 +88,9 @@ try {
     }
   }
   const burstResults = await Promise.all(burst);
-  console.log(`load shedding: ${burstResults.length} accepted and answered (${burstResults.filter((r) => r.stopReason === 'answered').length}), ${shed} rejected with POOL_FULL`);
+  console.log(
+    `load shedding: ${burstResults.length} accepted and answered (${burstResults.filter((r) => r.stopReason === 'answered').length}), ${shed} rejected with POOL_FULL`,
+  );
 } finally {
   // 6. Close: every worker thread ends and the process can exit on its own.
   await pool.close();

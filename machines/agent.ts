@@ -41,15 +41,42 @@ import type {
 } from './types.js';
 
 const stopOn = (kind: 'budget' | 'aborted') =>
-  ({ guard: { type: 'errorIs', params: { kind } }, target: '#agent.stopped', actions: ['recordError', { type: 'stop', params: { reason: kind } }] }) as const;
-const fatalOn = { guard: { type: 'errorIs', params: { kind: 'fatal' } }, target: '#agent.failed', actions: ['recordError', 'failWithError'] } as const;
-const abandonOnLeaseLost = { guard: { type: 'errorIs', params: { kind: 'leaseLost' } }, target: '#agent.claiming', actions: ['recordError', 'abandonTask'] } as const;
+  ({
+    guard: { type: 'errorIs', params: { kind } },
+    target: '#agent.stopped',
+    actions: ['recordError', { type: 'stop', params: { reason: kind } }],
+  }) as const;
+const fatalOn = {
+  guard: { type: 'errorIs', params: { kind: 'fatal' } },
+  target: '#agent.failed',
+  actions: ['recordError', 'failWithError'],
+} as const;
+const abandonOnLeaseLost = {
+  guard: { type: 'errorIs', params: { kind: 'leaseLost' } },
+  target: '#agent.claiming',
+  actions: ['recordError', 'abandonTask'],
+} as const;
 /** Errors of claiming and electing: anything but budget or abort is fatal (the queue is broken). */
-const claimErrors = [stopOn('budget'), stopOn('aborted'), { target: '#agent.failed', actions: ['recordError', 'failWithError'] }] as const;
+const claimErrors = [
+  stopOn('budget'),
+  stopOn('aborted'),
+  { target: '#agent.failed', actions: ['recordError', 'failWithError'] },
+] as const;
 /** Errors of reporting a task back: a lost lease means another agent owns it now; anything else is fatal. */
-const reportErrors = [stopOn('budget'), stopOn('aborted'), abandonOnLeaseLost, { target: '#agent.failed', actions: ['recordError', 'failWithError'] }] as const;
+const reportErrors = [
+  stopOn('budget'),
+  stopOn('aborted'),
+  abandonOnLeaseLost,
+  { target: '#agent.failed', actions: ['recordError', 'failWithError'] },
+] as const;
 /** Errors of task-level actors: the task fails, the agent carries on. */
-const taskErrors = [stopOn('budget'), stopOn('aborted'), fatalOn, abandonOnLeaseLost, { target: '#agent.failingTask', actions: ['recordError', 'failTaskWithError'] }] as const;
+const taskErrors = [
+  stopOn('budget'),
+  stopOn('aborted'),
+  fatalOn,
+  abandonOnLeaseLost,
+  { target: '#agent.failingTask', actions: ['recordError', 'failTaskWithError'] },
+] as const;
 
 const unfoldsLeft = (c: AgentContext): number => Math.max(0, c.config.maxUnfoldRounds - c.unfoldRounds);
 const requireTask = (c: AgentContext): ClaimedTask => {
@@ -82,10 +109,12 @@ export const agentMachine = setup({
   },
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
-    shouldRetry: ({ context, event }) => classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.config.maxRetries,
+    shouldRetry: ({ context, event }) =>
+      classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.config.maxRetries,
     queueDrained: ({ event }) => outputOf<ClaimedTask | null>(event) === null,
     roleIs: ({ event }, params: { role: Election['role'] }) => outputOf<Election>(event).role === params.role,
-    outcomeIs: ({ event }, params: { type: FinalizerOutput['type'] }) => outputOf<FinalizerOutput>(event).type === params.type,
+    outcomeIs: ({ event }, params: { type: FinalizerOutput['type'] }) =>
+      outputOf<FinalizerOutput>(event).type === params.type,
     stepIs: ({ event }, params: { type: StepResult['type'] }) => outputOf<StepResult>(event).type === params.type,
     canUnfold: ({ context, event }) => {
       const step = outputOf<StepResult>(event);
@@ -121,12 +150,20 @@ export const agentMachine = setup({
       stepRetries: 0,
     })),
     countLeaseExtension: assign(({ context }) => ({ leaseExtensions: context.leaseExtensions + 1 })),
-    countFollowUps: assign(({ context }, params: { taskIds: readonly number[] }) => ({ followUpsEnqueued: context.followUpsEnqueued + params.taskIds.length })),
-    failTaskWithError: assign(({ event }) => ({ failReason: toErrorInfo(errorOf(event)).message, failTransient: isTransient(errorOf(event)) })),
+    countFollowUps: assign(({ context }, params: { taskIds: readonly number[] }) => ({
+      followUpsEnqueued: context.followUpsEnqueued + params.taskIds.length,
+    })),
+    failTaskWithError: assign(({ event }) => ({
+      failReason: toErrorInfo(errorOf(event)).message,
+      failTransient: isTransient(errorOf(event)),
+    })),
     failTaskWith: assign((_, params: { reason: string }) => ({ failReason: params.reason, failTransient: false })),
     taskCompleted: assign(({ context }) => ({ task: null, tasksCompleted: context.tasksCompleted + 1 })),
     taskFailed: assign(({ context }) => ({ task: null, tasksFailed: context.tasksFailed + 1 })),
-    abandonTask: assign(({ context }) => ({ task: null, tasksAbandoned: context.tasksAbandoned + (context.task ? 1 : 0) })),
+    abandonTask: assign(({ context }) => ({
+      task: null,
+      tasksAbandoned: context.tasksAbandoned + (context.task ? 1 : 0),
+    })),
     setRound: assign((_, params: { round: number }) => ({ round: params.round })),
     takeOutcome: assign((_, params: { outcome: FinalizerOutput }) => {
       const o = params.outcome;
@@ -195,7 +232,10 @@ export const agentMachine = setup({
           {
             guard: { type: 'roleIs', params: { role: 'finalize' } },
             target: 'finalizing',
-            actions: { type: 'setRound', params: ({ event }) => ({ round: event.output.role === 'finalize' ? event.output.round : 0 }) },
+            actions: {
+              type: 'setRound',
+              params: ({ event }) => ({ round: event.output.role === 'finalize' ? event.output.round : 0 }),
+            },
           },
           { guard: { type: 'roleIs', params: { role: 'claim' } }, target: 'claiming' },
           { target: 'done' },
@@ -237,7 +277,10 @@ export const agentMachine = setup({
         id: 'readDigest',
         src: 'readDigest',
         input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context) }),
-        onDone: { target: 'thinking', actions: { type: 'setDigest', params: ({ event }) => ({ digest: event.output }) } },
+        onDone: {
+          target: 'thinking',
+          actions: { type: 'setDigest', params: ({ event }) => ({ digest: event.output }) },
+        },
         onError: taskErrors,
       },
     },
@@ -268,14 +311,20 @@ export const agentMachine = setup({
                   {
                     guard: { type: 'stepIs', params: { type: 'unfold' } },
                     target: '#agent.failingTask',
-                    actions: { type: 'failTaskWith', params: { reason: 'model asked to unfold with no unfold rounds left (or no labels)' } },
+                    actions: {
+                      type: 'failTaskWith',
+                      params: { reason: 'model asked to unfold with no unfold rounds left (or no labels)' },
+                    },
                   },
                   {
                     guard: 'hasProposals',
                     target: '#agent.proposing',
                     actions: { type: 'setStep', params: ({ event }) => ({ step: event.output }) },
                   },
-                  { target: '#agent.wrappingUp', actions: { type: 'setStep', params: ({ event }) => ({ step: event.output }) } },
+                  {
+                    target: '#agent.wrappingUp',
+                    actions: { type: 'setStep', params: ({ event }) => ({ step: event.output }) },
+                  },
                 ],
                 onError: [
                   stopOn('budget'),
@@ -305,7 +354,13 @@ export const agentMachine = setup({
                 input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context) }),
                 onDone: { target: 'holding', actions: 'countLeaseExtension' },
                 // A failed extension that is not a lost lease is retried at the next interval.
-                onError: [stopOn('budget'), stopOn('aborted'), fatalOn, abandonOnLeaseLost, { target: 'holding', actions: 'recordError' }],
+                onError: [
+                  stopOn('budget'),
+                  stopOn('aborted'),
+                  fatalOn,
+                  abandonOnLeaseLost,
+                  { target: 'holding', actions: 'recordError' },
+                ],
               },
             },
           },
@@ -321,7 +376,10 @@ export const agentMachine = setup({
           task: requireTask(context),
           labels: context.step?.type === 'unfold' ? context.step.labels.slice(0, context.config.maxUnfoldPerStep) : [],
         }),
-        onDone: { target: 'thinking', actions: { type: 'addUnfolded', params: ({ event }) => ({ details: event.output }) } },
+        onDone: {
+          target: 'thinking',
+          actions: { type: 'addUnfolded', params: ({ event }) => ({ details: event.output }) },
+        },
         onError: taskErrors,
       },
     },
@@ -346,8 +404,15 @@ export const agentMachine = setup({
       invoke: {
         id: 'enqueueTasks',
         src: 'enqueueTasks',
-        input: ({ context }) => ({ agentId: context.agentId, parentTaskId: requireTask(context).taskId, tasks: followUpsOf(context.step) }),
-        onDone: { target: 'completing', actions: { type: 'countFollowUps', params: ({ event }) => ({ taskIds: event.output }) } },
+        input: ({ context }) => ({
+          agentId: context.agentId,
+          parentTaskId: requireTask(context).taskId,
+          tasks: followUpsOf(context.step),
+        }),
+        onDone: {
+          target: 'completing',
+          actions: { type: 'countFollowUps', params: ({ event }) => ({ taskIds: event.output }) },
+        },
         onError: taskErrors,
       },
     },
@@ -368,7 +433,12 @@ export const agentMachine = setup({
       invoke: {
         id: 'failTask',
         src: 'failTask',
-        input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context), reason: context.failReason ?? 'unknown failure', transient: context.failTransient }),
+        input: ({ context }) => ({
+          agentId: context.agentId,
+          task: requireTask(context),
+          reason: context.failReason ?? 'unknown failure',
+          transient: context.failTransient,
+        }),
         onDone: { target: 'claiming', actions: 'taskFailed' },
         onError: reportErrors,
       },

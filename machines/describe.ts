@@ -44,9 +44,17 @@ type NamedThing = string | { type?: unknown; params?: unknown; guards?: unknown 
 
 function paramsLabel(params: unknown): string {
   if (params === undefined || typeof params === 'function') return '';
-  if (typeof params === 'string' || typeof params === 'number' || typeof params === 'boolean' || typeof params === 'bigint') return `(${String(params)})`;
+  if (
+    typeof params === 'string' ||
+    typeof params === 'number' ||
+    typeof params === 'boolean' ||
+    typeof params === 'bigint'
+  )
+    return `(${String(params)})`;
   if (typeof params !== 'object' || params === null) return '';
-  return `(${Object.values(params).map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v))).join(', ')})`;
+  return `(${Object.values(params)
+    .map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v)))
+    .join(', ')})`;
 }
 
 /** Name of a guard or action reference, including combinators like `and`. */
@@ -72,8 +80,10 @@ function triggerOf(node: AnyStateNode, eventType: string): GraphTransition['trig
     const def = node.invoke.find((i) => i.id === id);
     return def === undefined ? id : typeof def.src === 'string' ? def.src : id;
   };
-  if (eventType.startsWith('xstate.done.actor.')) return { kind: 'done', actor: srcOf(eventType.slice('xstate.done.actor.'.length)) };
-  if (eventType.startsWith('xstate.error.actor.')) return { kind: 'error', actor: srcOf(eventType.slice('xstate.error.actor.'.length)) };
+  if (eventType.startsWith('xstate.done.actor.'))
+    return { kind: 'done', actor: srcOf(eventType.slice('xstate.done.actor.'.length)) };
+  if (eventType.startsWith('xstate.error.actor.'))
+    return { kind: 'error', actor: srcOf(eventType.slice('xstate.error.actor.'.length)) };
   if (eventType.startsWith('xstate.after.')) {
     const delayed = node.after.find((t) => t.eventType === eventType);
     const delay = delayed === undefined ? '?' : typeof delayed.delay === 'function' ? 'expr' : String(delayed.delay);
@@ -133,7 +143,11 @@ export function describeMachine(machine: AnyStateMachine): MachineGraph {
 }
 
 const mermaidId = (id: string): string => id.replace(/[^A-Za-z0-9_]/g, '_');
-const mermaidLabel = (label: string): string => label.replace(/[:;{}]/g, ' ').replace(/\s+/g, ' ').trim();
+const mermaidLabel = (label: string): string =>
+  label
+    .replace(/[:;{}]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /**
  * Render a {@link MachineGraph} as a Mermaid `stateDiagram-v2`. Mermaid cannot draw an edge between
@@ -147,7 +161,8 @@ export function toMermaid(graph: MachineGraph): string {
   for (const s of graph.states) if (s.parent !== null) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
   const ancestry = (id: string): string[] => {
     const out: string[] = [];
-    for (let cur = byId.get(id); cur !== undefined; cur = cur.parent === null ? undefined : byId.get(cur.parent)) out.unshift(cur.id);
+    for (let cur = byId.get(id); cur !== undefined; cur = cur.parent === null ? undefined : byId.get(cur.parent))
+      out.unshift(cur.id);
     return out;
   };
 
@@ -182,7 +197,11 @@ export function toMermaid(graph: MachineGraph): string {
     const isRoot = state.id === graph.id;
     const inner = isRoot ? indent : `${indent}  `;
     if (!isRoot) {
-      lines.push(kids.length === 0 ? `${indent}state "${state.key}" as ${mermaidId(state.id)}` : `${indent}state "${state.key}" as ${mermaidId(state.id)} {`);
+      lines.push(
+        kids.length === 0
+          ? `${indent}state "${state.key}" as ${mermaidId(state.id)}`
+          : `${indent}state "${state.key}" as ${mermaidId(state.id)} {`,
+      );
     }
     if (kids.length > 0) {
       if (state.type === 'parallel') {
@@ -201,7 +220,8 @@ export function toMermaid(graph: MachineGraph): string {
   };
   const root = byId.get(graph.id);
   if (root !== undefined) render(root, '  ');
-  for (const [target, labels] of notes) lines.push(`  note left of ${mermaidId(target)} : from any state on ${mermaidLabel(labels.join(', '))}`);
+  for (const [target, labels] of notes)
+    lines.push(`  note left of ${mermaidId(target)} : from any state on ${mermaidLabel(labels.join(', '))}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -51,7 +51,11 @@ export interface FinalizerContext {
 }
 
 const stopOn = (kind: 'budget' | 'aborted') =>
-  ({ guard: { type: 'errorIs', params: { kind } }, target: '#finalizer.stopped', actions: ['recordError', { type: 'stop', params: { reason: kind === 'budget' ? 'budget' : 'aborted' } }] }) as const;
+  ({
+    guard: { type: 'errorIs', params: { kind } },
+    target: '#finalizer.stopped',
+    actions: ['recordError', { type: 'stop', params: { reason: kind === 'budget' ? 'budget' : 'aborted' } }],
+  }) as const;
 
 const failOnError = { target: '#finalizer.failed', actions: ['recordError', 'failWithError'] } as const;
 
@@ -71,7 +75,8 @@ export const finalizerMachine = setup({
   },
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
-    shouldRetry: ({ context, event }) => classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.maxRetries,
+    shouldRetry: ({ context, event }) =>
+      classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.maxRetries,
     isAnswer: ({ event }) => outputOf<Decision>(event).type === 'answer',
     mayEnqueue: ({ context, event }) => {
       const decision = outputOf<Decision>(event);
@@ -83,15 +88,27 @@ export const finalizerMachine = setup({
   },
   actions: {
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
-    stop: assign((_, params: { reason: StopReason }) => ({ outcome: { type: 'stopped', reason: params.reason } as const })),
-    failWithError: assign(({ event }) => ({ outcome: { type: 'failed', reason: toErrorInfo(errorOf(event)).message } as const })),
-    failWith: assign((_, params: { reason: string }) => ({ outcome: { type: 'failed', reason: params.reason } as const })),
+    stop: assign((_, params: { reason: StopReason }) => ({
+      outcome: { type: 'stopped', reason: params.reason } as const,
+    })),
+    failWithError: assign(({ event }) => ({
+      outcome: { type: 'failed', reason: toErrorInfo(errorOf(event)).message } as const,
+    })),
+    failWith: assign((_, params: { reason: string }) => ({
+      outcome: { type: 'failed', reason: params.reason } as const,
+    })),
     setDigest: assign((_, params: { digest: Digest }) => ({ digest: params.digest, stepRetries: 0 })),
     countRetry: assign(({ context }) => ({ stepRetries: context.stepRetries + 1 })),
     refuseEnqueue: assign({ mayEnqueue: false, refused: true, stepRetries: 0 }),
-    setTasks: assign((_, params: { decision: Decision }) => ({ tasks: params.decision.type === 'enqueue' ? params.decision.tasks : [] })),
-    setAnswer: assign((_, params: { decision: Decision }) => ({ answer: params.decision.type === 'answer' ? params.decision.answer : null })),
-    markEnqueued: assign((_, params: { taskIds: readonly number[] }) => ({ outcome: { type: 'enqueued', taskIds: params.taskIds } as const })),
+    setTasks: assign((_, params: { decision: Decision }) => ({
+      tasks: params.decision.type === 'enqueue' ? params.decision.tasks : [],
+    })),
+    setAnswer: assign((_, params: { decision: Decision }) => ({
+      answer: params.decision.type === 'answer' ? params.decision.answer : null,
+    })),
+    markEnqueued: assign((_, params: { taskIds: readonly number[] }) => ({
+      outcome: { type: 'enqueued', taskIds: params.taskIds } as const,
+    })),
     markAnswered: assign(({ context }) => ({ outcome: { type: 'answer', answer: context.answer ?? '' } as const })),
   },
   delays: {
@@ -126,7 +143,10 @@ export const finalizerMachine = setup({
         id: 'readLedger',
         src: 'readLedger',
         input: ({ context }) => ({ agentId: context.agentId, round: context.round }),
-        onDone: { target: 'deciding', actions: { type: 'setDigest', params: ({ event }) => ({ digest: event.output }) } },
+        onDone: {
+          target: 'deciding',
+          actions: { type: 'setDigest', params: ({ event }) => ({ digest: event.output }) },
+        },
         onError: [stopOn('budget'), stopOn('aborted'), failOnError],
       },
     },
@@ -156,7 +176,10 @@ export const finalizerMachine = setup({
           { guard: 'notRefusedYet', target: 'deciding', reenter: true, actions: 'refuseEnqueue' },
           {
             target: 'failed',
-            actions: { type: 'failWith', params: { reason: 'finalizer model asked for more work past the round or budget limit' } },
+            actions: {
+              type: 'failWith',
+              params: { reason: 'finalizer model asked for more work past the round or budget limit' },
+            },
           },
         ],
         onError: [
@@ -175,7 +198,10 @@ export const finalizerMachine = setup({
         id: 'enqueueTasks',
         src: 'enqueueTasks',
         input: ({ context }) => ({ agentId: context.agentId, parentTaskId: -1, tasks: context.tasks }),
-        onDone: { target: 'enqueued', actions: { type: 'markEnqueued', params: ({ event }) => ({ taskIds: event.output }) } },
+        onDone: {
+          target: 'enqueued',
+          actions: { type: 'markEnqueued', params: ({ event }) => ({ taskIds: event.output }) },
+        },
         onError: [stopOn('budget'), stopOn('aborted'), failOnError],
       },
     },

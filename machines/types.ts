@@ -36,7 +36,12 @@ export interface UnfoldedDetail {
 
 /** What one model call of an agent decided. */
 export type StepResult =
-  | { readonly type: 'propose'; readonly proposals: readonly Proposal[]; readonly followUps?: readonly TaskSpec[]; readonly result?: string }
+  | {
+      readonly type: 'propose';
+      readonly proposals: readonly Proposal[];
+      readonly followUps?: readonly TaskSpec[];
+      readonly result?: string;
+    }
   | { readonly type: 'unfold'; readonly labels: readonly string[] }
   | { readonly type: 'done'; readonly result?: string };
 
@@ -153,7 +158,8 @@ export interface ElectFinalizerInput {
  * number, 1-based); the others are held by the host until that finalizer decides, then told to
  * `claim` (it enqueued more work) or `exit` (it answered, or the run ended).
  */
-export type Election = { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
+export type Election =
+  { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
 
 /** Counters and current state of an agent, kept for the inspector and the timeline. */
 export interface AgentContext {
@@ -229,7 +235,9 @@ export interface DecideInput {
 }
 
 /** Output of `decide`: more work, or the answer. */
-export type Decision = { readonly type: 'enqueue'; readonly tasks: readonly TaskSpec[] } | { readonly type: 'answer'; readonly answer: string };
+export type Decision =
+  | { readonly type: 'enqueue'; readonly tasks: readonly TaskSpec[] }
+  | { readonly type: 'answer'; readonly answer: string };
 
 /** Input of `publishAnswer`. */
 export interface PublishAnswerInput {

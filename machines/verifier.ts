@@ -16,7 +16,19 @@ import { assign, setup } from 'xstate';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
 import { backoffDelay, classifyError, errorOf, notProvided, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
-import type { CheckInput, ErrorInfo, HostEvent, Proposal, ReceiveInput, Received, StopReason, Verdict, VerdictInput, VerifierInput, VerifierOutput } from './types.js';
+import type {
+  CheckInput,
+  ErrorInfo,
+  HostEvent,
+  Proposal,
+  ReceiveInput,
+  Received,
+  StopReason,
+  Verdict,
+  VerdictInput,
+  VerifierInput,
+  VerifierOutput,
+} from './types.js';
 
 /** Context of the verifier machine: the proposal in hand and counters for the inspector. */
 export interface VerifierContext {
@@ -38,8 +50,16 @@ export interface VerifierContext {
 }
 
 const stopOn = (kind: 'budget' | 'aborted') =>
-  ({ guard: { type: 'errorIs', params: { kind } }, target: '#verifier.stopped', actions: ['recordError', { type: 'stop', params: { reason: kind } }] }) as const;
-const writeErrors = [stopOn('budget'), stopOn('aborted'), { target: '#verifier.failed', actions: ['recordError', 'failWithError'] }] as const;
+  ({
+    guard: { type: 'errorIs', params: { kind } },
+    target: '#verifier.stopped',
+    actions: ['recordError', { type: 'stop', params: { reason: kind } }],
+  }) as const;
+const writeErrors = [
+  stopOn('budget'),
+  stopOn('aborted'),
+  { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
+] as const;
 
 /** The verifier machine; provide `receiveProposal`, `checkProposal`, `commit` and `recordFailure`. */
 export const verifierMachine = setup({
@@ -58,9 +78,11 @@ export const verifierMachine = setup({
   },
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
-    shouldRetry: ({ context, event }) => classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.maxRetries,
+    shouldRetry: ({ context, event }) =>
+      classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.maxRetries,
     channelClosed: ({ event }) => outputOf<Received>(event).type === 'closed',
-    verdictIs: ({ event }, params: { verdict: Verdict['verdict'] }) => outputOf<Verdict>(event).verdict === params.verdict,
+    verdictIs: ({ event }, params: { verdict: Verdict['verdict'] }) =>
+      outputOf<Verdict>(event).verdict === params.verdict,
   },
   actions: {
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
@@ -73,7 +95,9 @@ export const verifierMachine = setup({
       received: context.received + 1,
     })),
     setVerdict: assign((_, params: { verdict: Verdict }) => ({ verdict: params.verdict })),
-    rejectWithError: assign(({ event }) => ({ verdict: { verdict: 'reject', reason: `check failed: ${toErrorInfo(errorOf(event)).message}` } as const })),
+    rejectWithError: assign(({ event }) => ({
+      verdict: { verdict: 'reject', reason: `check failed: ${toErrorInfo(errorOf(event)).message}` } as const,
+    })),
     countRetry: assign(({ context }) => ({ stepRetries: context.stepRetries + 1, retries: context.retries + 1 })),
     countAccepted: assign(({ context }) => ({ accepted: context.accepted + 1 })),
     countRejected: assign(({ context }) => ({ rejected: context.rejected + 1 })),
@@ -114,7 +138,10 @@ export const verifierMachine = setup({
         input: ({ context }) => ({ verifierId: context.verifierId }),
         onDone: [
           { guard: 'channelClosed', target: 'closed' },
-          { target: 'checking', actions: { type: 'takeProposal', params: ({ event }) => ({ received: event.output }) } },
+          {
+            target: 'checking',
+            actions: { type: 'takeProposal', params: ({ event }) => ({ received: event.output }) },
+          },
         ],
         onError: writeErrors,
       },
@@ -130,13 +157,21 @@ export const verifierMachine = setup({
             target: 'committing',
             actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) },
           },
-          { guard: { type: 'verdictIs', params: { verdict: 'duplicate' } }, target: 'waiting', actions: 'countDuplicate' },
+          {
+            guard: { type: 'verdictIs', params: { verdict: 'duplicate' } },
+            target: 'waiting',
+            actions: 'countDuplicate',
+          },
           { target: 'rejecting', actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) } },
         ],
         onError: [
           stopOn('budget'),
           stopOn('aborted'),
-          { guard: { type: 'errorIs', params: { kind: 'fatal' } }, target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
+          {
+            guard: { type: 'errorIs', params: { kind: 'fatal' } },
+            target: '#verifier.failed',
+            actions: ['recordError', 'failWithError'],
+          },
           { guard: 'shouldRetry', target: 'backingOff', actions: ['recordError', 'countRetry'] },
           { target: 'rejecting', actions: ['recordError', 'rejectWithError'] },
         ],
@@ -149,7 +184,10 @@ export const verifierMachine = setup({
       invoke: {
         id: 'commit',
         src: 'commit',
-        input: ({ context }) => ({ proposal: context.proposal, verdict: context.verdict ?? { verdict: 'accept', reason: '' } }),
+        input: ({ context }) => ({
+          proposal: context.proposal,
+          verdict: context.verdict ?? { verdict: 'accept', reason: '' },
+        }),
         onDone: { target: 'waiting', actions: 'countAccepted' },
         onError: writeErrors,
       },
@@ -158,7 +196,10 @@ export const verifierMachine = setup({
       invoke: {
         id: 'recordFailure',
         src: 'recordFailure',
-        input: ({ context }) => ({ proposal: context.proposal, verdict: context.verdict ?? { verdict: 'reject', reason: 'unknown' } }),
+        input: ({ context }) => ({
+          proposal: context.proposal,
+          verdict: context.verdict ?? { verdict: 'reject', reason: 'unknown' },
+        }),
         onDone: { target: 'waiting', actions: 'countRejected' },
         onError: writeErrors,
       },

@@ -64,7 +64,11 @@ export class WorkerCrashedError extends DelmError {
     readonly agentId: number,
     cause: unknown,
   ) {
-    super('WORKER_CRASHED', `the worker of agent ${agentId} crashed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      'WORKER_CRASHED',
+      `the worker of agent ${agentId} crashed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -171,5 +175,7 @@ export class AbortedError extends DelmError {
 export function isDelmError(value: unknown, code?: DelmErrorCode): value is DelmError {
   if (typeof value !== 'object' || value === null) return false;
   const c = (value as { code?: unknown }).code;
-  return typeof c === 'string' && (value instanceof DelmError || 'message' in value) && (code === undefined || c === code);
+  return (
+    typeof c === 'string' && (value instanceof DelmError || 'message' in value) && (code === undefined || c === code)
+  );
 }

@@ -11,7 +11,13 @@ export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions, type LogFn
 
 // Swarms and pools
 export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
-export { createSwarmPool, SwarmPool, PoolFullError, type SwarmPoolOptions, type SwarmPoolStats } from './runtime/swarm-pool.js';
+export {
+  createSwarmPool,
+  SwarmPool,
+  PoolFullError,
+  type SwarmPoolOptions,
+  type SwarmPoolStats,
+} from './runtime/swarm-pool.js';
 export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/options.js';
 export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
 export type { SwarmEvent, UsageEvent } from './runtime/events.js';
@@ -19,13 +25,34 @@ export type { TimelineSpan } from './runtime/timeline.js';
 export type { RunTask, SourceDocument } from './types.js';
 
 // Models
-export type { LanguageModel, CompletionRequest, CompletionResult, ChatMessage, CallContext, Usage } from './providers/types.js';
+export type {
+  LanguageModel,
+  CompletionRequest,
+  CompletionResult,
+  ChatMessage,
+  CallContext,
+  Usage,
+} from './providers/types.js';
 export { fromAiSdk, isAiSdkModel, type AiSdkModelOptions } from './providers/ai-sdk.js';
-export { createDelmModel, promptToTask, DelmProviderOptionsSchema, type DelmLanguageModel, type DelmModelOptions } from './ai-sdk/delm-model.js';
+export {
+  createDelmModel,
+  promptToTask,
+  DelmProviderOptionsSchema,
+  type DelmLanguageModel,
+  type DelmModelOptions,
+} from './ai-sdk/delm-model.js';
 
 // Modes: delm, the orchestrator baseline and a single pass, side by side
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';
 export { MODES, type Mode, type ModeResult } from './modes/result.js';
 
 // Serving: delm's HTTP API (runs with live events, OpenAI-compatible chat completions)
-export { startServer, HttpError, type DelmServer, type ServerOptions, type ErrorBody, type RunRecord, type RunStatus } from './server/index.js';
+export {
+  startServer,
+  HttpError,
+  type DelmServer,
+  type ServerOptions,
+  type ErrorBody,
+  type RunRecord,
+  type RunStatus,
+} from './server/index.js';

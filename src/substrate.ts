@@ -4,7 +4,14 @@
  * Each is created on one thread and attached in others from its structured-cloneable handle.
  * @packageDocumentation
  */
-export type { EntryKind, EntryLevel, LedgerEntryInput, LedgerEntry, ContextLedger, LedgerWriter } from './ledger/types.js';
+export type {
+  EntryKind,
+  EntryLevel,
+  LedgerEntryInput,
+  LedgerEntry,
+  ContextLedger,
+  LedgerWriter,
+} from './ledger/types.js';
 export { ENTRY_KINDS } from './ledger/types.js';
 export { SharedLedger, type LedgerHandle, type LedgerOptions } from './ledger/shared-ledger.js';
 export { dumpJsonl, loadJsonl, ledgerLines } from './ledger/jsonl.js';
@@ -13,7 +20,16 @@ export { SharedTaskQueue, type QueueHandle, type QueueOptions } from './queue/sh
 export type { MessageChannelLike } from './channel/types.js';
 export { SharedChannel, type ChannelHandle } from './channel/shared-channel.js';
 export { JsonChannel } from './channel/json-channel.js';
-export type { BudgetResource, BudgetAmount, BudgetLimits, Reservation, BudgetSnapshot, Budget, RateLimiter, RateLimits } from './budget/types.js';
+export type {
+  BudgetResource,
+  BudgetAmount,
+  BudgetLimits,
+  Reservation,
+  BudgetSnapshot,
+  Budget,
+  RateLimiter,
+  RateLimits,
+} from './budget/types.js';
 export { SharedBudget, type BudgetHandle } from './budget/shared-budget.js';
 export { SharedRateLimiter, unlimitedRateLimiter, type RateLimiterHandle } from './budget/rate-limiter.js';
 export { shareTokenizer } from './providers/tokenizer.js';

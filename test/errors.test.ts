@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { SharedBudget } from '../src/budget/shared-budget.js';
 import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
 import { SharedChannel } from '../src/channel/shared-channel.js';
-import { DelmError, InvalidConfigError, LedgerFullError, MissingApiKeyError, QueueFullError, WorkerCrashedError, isDelmError } from '../src/errors.js';
+import {
+  DelmError,
+  InvalidConfigError,
+  LedgerFullError,
+  MissingApiKeyError,
+  QueueFullError,
+  WorkerCrashedError,
+  isDelmError,
+} from '../src/errors.js';
 import { SharedLedger } from '../src/ledger/shared-ledger.js';
 import { SharedTaskQueue } from '../src/queue/shared-queue.js';
 

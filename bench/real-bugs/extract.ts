@@ -53,31 +53,46 @@ const manifest: unknown[] = [];
 
 for (const spec of SPECS) {
   const gitDir = path.join(mirrors, spec.repo.replace('/', '+'), 'repo');
-  const git = (...a: string[]) => execFileSync('git', ['--git-dir', gitDir, ...a], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['--git-dir', gitDir, ...a], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const fix = spec.fixes.at(-1)!;
   const full = git('rev-parse', fix).trim();
   const work = mkdtempSync(path.join(tmpdir(), 'delm-extract-'));
   try {
     execFileSync('sh', ['-c', `git --git-dir='${gitDir}' archive ${full} | tar -x -C '${work}'`]);
-    const keep = (f: string) => SOURCE.test(f) || f.startsWith('test/') || f === 'package.json' || /^LICEN[SC]E/i.test(f);
+    const keep = (f: string) =>
+      SOURCE.test(f) || f.startsWith('test/') || f === 'package.json' || /^LICEN[SC]E/i.test(f);
     const files = git('ls-tree', '-r', '--name-only', full).trim().split('\n').filter(keep);
     const changes = spec.fixes.map((c) => {
       const changed = git('diff', '--name-only', `${c}^`, c).trim().split('\n');
-      return { commit: git('rev-parse', c).trim(), subject: git('log', '-1', '--format=%s', c).trim(), source: changed.filter((f) => SOURCE.test(f)), tests: changed.filter((f) => f.startsWith('test/')) };
+      return {
+        commit: git('rev-parse', c).trim(),
+        subject: git('log', '-1', '--format=%s', c).trim(),
+        source: changed.filter((f) => SOURCE.test(f)),
+        tests: changed.filter((f) => f.startsWith('test/')),
+      };
     });
     // Run after (the fix commit), then revert every fix's source change and run before.
     symlinkSync(deps[spec.runner]!, path.join(work, 'node_modules'), 'dir');
     const after = await runTests(work, { timeoutMs: 20_000 });
     for (const change of [...changes].reverse()) {
       const diff = git('diff', `${change.commit}^`, change.commit, '--', ...change.source);
-      execFileSync('git', ['apply', '-R', '--whitespace=nowarn', '-'], { cwd: work, input: diff, stdio: ['pipe', 'ignore', 'pipe'] });
+      execFileSync('git', ['apply', '-R', '--whitespace=nowarn', '-'], {
+        cwd: work,
+        input: diff,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
     }
     const before = await runTests(work, { timeoutMs: 20_000 });
     const was = new Map(before.results.map((r) => [r.id, r.status]));
     const targets = after.results.filter((r) => r.status === 'pass' && was.get(r.id) === 'fail').map((r) => r.id);
-    const broken = before.results.filter((r) => r.status === 'pass' && !after.results.some((a) => a.id === r.id && a.status === 'pass'));
+    const broken = before.results.filter(
+      (r) => r.status === 'pass' && !after.results.some((a) => a.id === r.id && a.status === 'pass'),
+    );
     if (after.failed > 0 || targets.length === 0 || broken.length) {
-      console.error(`${spec.id}: not kept (after: ${after.failed} failing, ${targets.length} targets, ${broken.length} broken)`);
+      console.error(
+        `${spec.id}: not kept (after: ${after.failed} failing, ${targets.length} targets, ${broken.length} broken)`,
+      );
       continue;
     }
     const out = path.join(HERE, 'instances', spec.id);
@@ -87,7 +102,14 @@ for (const spec of SPECS) {
       cpSync(path.join(work, f), path.join(out, f));
     }
     const pkg = JSON.parse(readFileSync(path.join(work, 'package.json'), 'utf8')) as Record<string, unknown>;
-    const trimmed = { name: pkg['name'], version: pkg['version'], license: pkg['license'], private: true, scripts: { test: spec.runner === 'mocha' ? 'mocha --reporter spec --check-leaks test/' : "tape 'test/**/*.js'" }, devDependencies: { [spec.runner]: RUNNER_VERSION[spec.runner] } };
+    const trimmed = {
+      name: pkg['name'],
+      version: pkg['version'],
+      license: pkg['license'],
+      private: true,
+      scripts: { test: spec.runner === 'mocha' ? 'mocha --reporter spec --check-leaks test/' : "tape 'test/**/*.js'" },
+      devDependencies: { [spec.runner]: RUNNER_VERSION[spec.runner] },
+    };
     writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(trimmed, null, 2)}\n`);
     const licence = files.find((f) => /^LICEN[SC]E/i.test(f));
     manifest.push({
@@ -96,7 +118,12 @@ for (const spec of SPECS) {
       licence: { spdx: pkg['license'], file: licence },
       runner: spec.runner,
       fixCommit: full,
-      fixes: changes.map((c) => ({ commit: c.commit, subject: c.subject, revertedSource: c.source, keptTests: c.tests })),
+      fixes: changes.map((c) => ({
+        commit: c.commit,
+        subject: c.subject,
+        revertedSource: c.source,
+        keptTests: c.tests,
+      })),
       targets,
       testsPassingAfter: after.passed,
     });
@@ -107,4 +134,7 @@ for (const spec of SPECS) {
     rmSync(work, { recursive: true, force: true });
   }
 }
-writeFileSync(path.join(HERE, 'manifest.json'), `${JSON.stringify({ note: 'Each instance: the library at its fix commit with the fixes\' source changes reverted; tests, package name and licence kept; devDependencies cut to the test runner (at a version that runs on Node 20).', instances: manifest }, null, 2)}\n`);
+writeFileSync(
+  path.join(HERE, 'manifest.json'),
+  `${JSON.stringify({ note: "Each instance: the library at its fix commit with the fixes' source changes reverted; tests, package name and licence kept; devDependencies cut to the test runner (at a version that runs on Node 20).", instances: manifest }, null, 2)}\n`,
+);

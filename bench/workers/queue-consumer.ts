@@ -45,7 +45,7 @@ if (data.mode === 'sab') {
   // Broker protocol: ask for a task ('want'), receive { id, payload } or null (no more), report 'done'.
   let n = 0;
   port.on('message', (task: { id: number; payload: string } | null) => {
-    if (task === 'go' as never) {
+    if (task === ('go' as never)) {
       port.postMessage('want');
       return;
     }

@@ -22,7 +22,11 @@ export function createModel(options) {
       await sleep(options.latencyMs, undefined, req.signal ? { signal: req.signal } : {});
       const subTask = /Your sub-task: (.*)/.exec(req.messages[0]?.content ?? '')?.[1] ?? '';
       const reply =
-        req.schemaName === 'final_decision' ? { decision: 'answer', answer: 'done' } : req.schemaName === 'agent_step' ? { findings: [{ text: `finding ${subTask}` }] } : { subTasks: ['x'] };
+        req.schemaName === 'final_decision'
+          ? { decision: 'answer', answer: 'done' }
+          : req.schemaName === 'agent_step'
+            ? { findings: [{ text: `finding ${subTask}` }] }
+            : { subTasks: ['x'] };
       lastEnd = nowUs();
       return {
         text: JSON.stringify(reply),

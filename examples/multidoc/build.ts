@@ -47,7 +47,8 @@ const SPECS: Spec[] = [
     id: 'delm-lic-01',
     difficulty: 'hard',
     docs: ['GPL-2', 'Apache-2.0', 'LGPL-2.1', 'GPL-3'],
-    question: 'Which of these licences contain an express grant of a patent licence from the contributors to the recipients?',
+    question:
+      'Which of these licences contain an express grant of a patent licence from the contributors to the recipients?',
     choices: [
       'All four licences',
       'The GPL version 2 and the GPL version 3 only',
@@ -56,8 +57,16 @@ const SPECS: Spec[] = [
     ],
     answer: 'C',
     evidence: [
-      { source: 'Apache-2.0', quote: 'Grant of Patent License. Subject to the terms and conditions of this License, each Contributor hereby grants to You a perpetual, worldwide, non-exclusive, no-charge, royalty-free, irrevocable (except as stated in this section) patent license' },
-      { source: 'GPL-3', quote: "Each contributor grants you a non-exclusive, worldwide, royalty-free patent license under the contributor's essential patent claims" },
+      {
+        source: 'Apache-2.0',
+        quote:
+          'Grant of Patent License. Subject to the terms and conditions of this License, each Contributor hereby grants to You a perpetual, worldwide, non-exclusive, no-charge, royalty-free, irrevocable (except as stated in this section) patent license',
+      },
+      {
+        source: 'GPL-3',
+        quote:
+          "Each contributor grants you a non-exclusive, worldwide, royalty-free patent license under the contributor's essential patent claims",
+      },
     ],
     rationale: 'GPL-2 and LGPL-2.1 discuss patents (section 7 / 11) but grant no patent licence.',
   },
@@ -65,7 +74,8 @@ const SPECS: Spec[] = [
     id: 'delm-lic-02',
     difficulty: 'hard',
     docs: ['MPL-2.0', 'GPL-2', 'Apache-2.0', 'GPL-3'],
-    question: "Which of these licences provide that a licensee's rights, terminated because the licensee violated the licence, can be reinstated once the licensee comes back into compliance?",
+    question:
+      "Which of these licences provide that a licensee's rights, terminated because the licensee violated the licence, can be reinstated once the licensee comes back into compliance?",
     choices: [
       'The GPL version 2 and the GPL version 3 only',
       'All four licences',
@@ -74,17 +84,31 @@ const SPECS: Spec[] = [
     ],
     answer: 'D',
     evidence: [
-      { source: 'GPL-3', quote: 'However, if you cease all violation of this License, then your license from a particular copyright holder is reinstated (a) provisionally' },
-      { source: 'MPL-2.0', quote: 'However, if You become compliant, then the rights granted under this License from a particular Contributor are reinstated (a) provisionally' },
-      { source: 'GPL-2', quote: 'is void, and will automatically terminate your rights under this License. However, parties who have received copies, or rights, from you under this License will not have their licenses terminated' },
+      {
+        source: 'GPL-3',
+        quote:
+          'However, if you cease all violation of this License, then your license from a particular copyright holder is reinstated (a) provisionally',
+      },
+      {
+        source: 'MPL-2.0',
+        quote:
+          'However, if You become compliant, then the rights granted under this License from a particular Contributor are reinstated (a) provisionally',
+      },
+      {
+        source: 'GPL-2',
+        quote:
+          'is void, and will automatically terminate your rights under this License. However, parties who have received copies, or rights, from you under this License will not have their licenses terminated',
+      },
     ],
-    rationale: 'GPL-2 terminates without reinstatement (only third parties keep their licences); Apache-2.0 has no termination for breach, only for patent litigation.',
+    rationale:
+      'GPL-2 terminates without reinstatement (only third parties keep their licences); Apache-2.0 has no termination for breach, only for patent litigation.',
   },
   {
     id: 'delm-lic-03',
     difficulty: 'hard',
     docs: ['GFDL-1.3', 'GPL-3', 'GFDL-1.2', 'MPL-2.0'],
-    question: 'The GPL version 3, the Mozilla Public License 2.0 and the GNU Free Documentation License 1.3 each let rights come back after a violation. Which time limits do all three share?',
+    question:
+      'The GPL version 3, the Mozilla Public License 2.0 and the GNU Free Documentation License 1.3 each let rights come back after a violation. Which time limits do all three share?',
     choices: [
       'A 60-day window after the violation stops for the rights holder to give notice, and a 30-day cure period after a first notice of violation',
       'A 30-day window after the violation stops for the rights holder to give notice, and a 60-day cure period after a first notice of violation',
@@ -93,11 +117,21 @@ const SPECS: Spec[] = [
     ],
     answer: 'A',
     evidence: [
-      { source: 'GPL-3', quote: 'fails to notify you of the violation by some reasonable means prior to 60 days after the cessation' },
+      {
+        source: 'GPL-3',
+        quote: 'fails to notify you of the violation by some reasonable means prior to 60 days after the cessation',
+      },
       { source: 'GPL-3', quote: 'you cure the violation prior to 30 days after your receipt of the notice' },
-      { source: 'MPL-2.0', quote: 'fails to notify You of the non-compliance by some reasonable means prior to 60 days after You have come back into compliance' },
+      {
+        source: 'MPL-2.0',
+        quote:
+          'fails to notify You of the non-compliance by some reasonable means prior to 60 days after You have come back into compliance',
+      },
       { source: 'MPL-2.0', quote: 'You become compliant prior to 30 days after Your receipt of the notice' },
-      { source: 'GFDL-1.3', quote: 'fails to notify you of the violation by some reasonable means prior to 60 days after the cessation' },
+      {
+        source: 'GFDL-1.3',
+        quote: 'fails to notify you of the violation by some reasonable means prior to 60 days after the cessation',
+      },
       { source: 'GFDL-1.3', quote: 'you cure the violation prior to 30 days after your receipt of the notice' },
     ],
     rationale: 'All three texts are needed; GFDL-1.2 (a distractor) has no reinstatement at all.',
@@ -106,7 +140,8 @@ const SPECS: Spec[] = [
     id: 'delm-lic-04',
     difficulty: 'hard',
     docs: ['BSD', 'GPL-3', 'MPL-2.0', 'Apache-2.0'],
-    question: 'Which of these licence texts themselves state that the licence does not grant rights or permission in trademarks?',
+    question:
+      'Which of these licence texts themselves state that the licence does not grant rights or permission in trademarks?',
     choices: [
       'All four licences',
       'The Apache License 2.0 and the Mozilla Public License 2.0 only',
@@ -115,17 +150,30 @@ const SPECS: Spec[] = [
     ],
     answer: 'B',
     evidence: [
-      { source: 'Apache-2.0', quote: 'Trademarks. This License does not grant permission to use the trade names, trademarks, service marks, or product names of the Licensor' },
-      { source: 'MPL-2.0', quote: 'This License does not grant any rights in the trademarks, service marks, or logos of any Contributor' },
-      { source: 'GPL-3', quote: 'Declining to grant rights under trademark law for use of some trade names, trademarks, or service marks' },
+      {
+        source: 'Apache-2.0',
+        quote:
+          'Trademarks. This License does not grant permission to use the trade names, trademarks, service marks, or product names of the Licensor',
+      },
+      {
+        source: 'MPL-2.0',
+        quote: 'This License does not grant any rights in the trademarks, service marks, or logos of any Contributor',
+      },
+      {
+        source: 'GPL-3',
+        quote:
+          'Declining to grant rights under trademark law for use of some trade names, trademarks, or service marks',
+      },
     ],
-    rationale: 'GPL-3 only allows a licensor to add such a term (section 7e); the BSD text restricts using names for endorsement, not trademarks as such.',
+    rationale:
+      'GPL-3 only allows a licensor to add such a term (section 7e); the BSD text restricts using names for endorsement, not trademarks as such.',
   },
   {
     id: 'delm-lic-05',
     difficulty: 'easy',
     docs: ['GPL-2', 'LGPL-3', 'GPL-3', 'LGPL-2.1'],
-    question: 'How do the GNU Lesser General Public License versions 2.1 and 3 relate to the ordinary GNU General Public License?',
+    question:
+      'How do the GNU Lesser General Public License versions 2.1 and 3 relate to the ordinary GNU General Public License?',
     choices: [
       'Both incorporate the GPL version 3 by reference and only add permissions',
       'Version 3 incorporates the terms of the GPL version 3 plus additional permissions; version 2.1 is self-contained but lets you switch a given copy to the ordinary GPL (version 2 or newer), irreversibly for that copy',
@@ -134,8 +182,16 @@ const SPECS: Spec[] = [
     ],
     answer: 'B',
     evidence: [
-      { source: 'LGPL-3', quote: 'This version of the GNU Lesser General Public License incorporates the terms and conditions of version 3 of the GNU General Public License, supplemented by the additional permissions listed below.' },
-      { source: 'LGPL-2.1', quote: 'You may opt to apply the terms of the ordinary GNU General Public License instead of this License to a given copy of the Library.' },
+      {
+        source: 'LGPL-3',
+        quote:
+          'This version of the GNU Lesser General Public License incorporates the terms and conditions of version 3 of the GNU General Public License, supplemented by the additional permissions listed below.',
+      },
+      {
+        source: 'LGPL-2.1',
+        quote:
+          'You may opt to apply the terms of the ordinary GNU General Public License instead of this License to a given copy of the Library.',
+      },
       { source: 'LGPL-2.1', quote: 'Once this change is made in a given copy, it is irreversible for that copy' },
     ],
     rationale: 'One fact from each LGPL text.',
@@ -144,18 +200,26 @@ const SPECS: Spec[] = [
     id: 'delm-lic-06',
     difficulty: 'easy',
     docs: ['Apache-2.0', 'MPL-1.1', 'GPL-3', 'MPL-2.0'],
-    question: 'How does the Mozilla Public License version 1.1 differ from version 2.0 on governing law and where disputes are heard?',
+    question:
+      'How does the Mozilla Public License version 1.1 differ from version 2.0 on governing law and where disputes are heard?',
     choices: [
       'Both versions name California law and the courts of Santa Clara County',
       'Version 1.1 sends litigation to the courts where the defendant has its principal place of business, while version 2.0 names California law',
       'Neither version addresses governing law; of these texts only the Apache License does',
-      'Version 1.1 names California law (with the federal courts of the Northern District of California for US parties), while version 2.0 sends litigation to the courts where the defendant has its principal place of business, under that jurisdiction\'s law',
+      "Version 1.1 names California law (with the federal courts of the Northern District of California for US parties), while version 2.0 sends litigation to the courts where the defendant has its principal place of business, under that jurisdiction's law",
     ],
     answer: 'D',
     evidence: [
       { source: 'MPL-1.1', quote: 'This License shall be governed by California law provisions' },
-      { source: 'MPL-1.1', quote: 'subject to the jurisdiction of the Federal Courts of the Northern District of California' },
-      { source: 'MPL-2.0', quote: 'Any litigation relating to this License may be brought only in the courts of a jurisdiction where the defendant maintains its principal place of business and such litigation shall be governed by laws of that jurisdiction' },
+      {
+        source: 'MPL-1.1',
+        quote: 'subject to the jurisdiction of the Federal Courts of the Northern District of California',
+      },
+      {
+        source: 'MPL-2.0',
+        quote:
+          'Any litigation relating to this License may be brought only in the courts of a jurisdiction where the defendant maintains its principal place of business and such litigation shall be governed by laws of that jurisdiction',
+      },
     ],
     rationale: 'Needs both MPL texts; Apache-2.0 and GPL-3 name no governing law.',
   },
@@ -183,7 +247,8 @@ const SPECS: Spec[] = [
     id: 'delm-lic-08',
     difficulty: 'hard',
     docs: ['CC0-1.0', 'GFDL-1.2', 'GPL-3', 'GFDL-1.3'],
-    question: 'What may the operator of a "Massive Multiauthor Collaboration Site" do under the GNU Free Documentation License 1.3 that the version 1.2 text does not provide for?',
+    question:
+      'What may the operator of a "Massive Multiauthor Collaboration Site" do under the GNU Free Documentation License 1.3 that the version 1.2 text does not provide for?',
     choices: [
       'Relicense the collaboration under the GPL version 3 at any time',
       'Republish an eligible collaboration under CC0 1.0 before November 1, 2008',
@@ -193,16 +258,22 @@ const SPECS: Spec[] = [
     answer: 'D',
     evidence: [
       { source: 'GFDL-1.3', quote: '"CC-BY-SA" means the Creative Commons Attribution-Share Alike 3.0 license' },
-      { source: 'GFDL-1.3', quote: 'The operator of an MMC Site may republish an MMC contained in the site under CC-BY-SA on the same site at any time before August 1, 2009, provided the MMC is eligible for relicensing.' },
+      {
+        source: 'GFDL-1.3',
+        quote:
+          'The operator of an MMC Site may republish an MMC contained in the site under CC-BY-SA on the same site at any time before August 1, 2009, provided the MMC is eligible for relicensing.',
+      },
       { source: 'GFDL-1.2', quote: 'GNU Free Documentation License Version 1.2, November 2002' },
     ],
-    rationale: 'Section 11 (RELICENSING) exists only in 1.3; November 1, 2008 is the incorporation cut-off, not the republication deadline.',
+    rationale:
+      'Section 11 (RELICENSING) exists only in 1.3; November 1, 2008 is the incorporation cut-off, not the republication deadline.',
   },
   {
     id: 'delm-lic-09',
     difficulty: 'easy',
     docs: ['Artistic', 'CC0-1.0', 'BSD', 'Apache-2.0'],
-    question: 'Which of these texts require that copies or derivatives a recipient distributes keep the original copyright notices?',
+    question:
+      'Which of these texts require that copies or derivatives a recipient distributes keep the original copyright notices?',
     choices: [
       'The BSD licence, the Apache License 2.0 and the Artistic License, but not CC0 1.0',
       'All four texts, CC0 1.0 included',
@@ -212,8 +283,15 @@ const SPECS: Spec[] = [
     answer: 'A',
     evidence: [
       { source: 'BSD', quote: 'Redistributions of source code must retain the above copyright notice' },
-      { source: 'Apache-2.0', quote: 'You must retain, in the Source form of any Derivative Works that You distribute, all copyright, patent, trademark, and attribution notices' },
-      { source: 'Artistic', quote: 'provided that you duplicate all of the original copyright notices and associated disclaimers' },
+      {
+        source: 'Apache-2.0',
+        quote:
+          'You must retain, in the Source form of any Derivative Works that You distribute, all copyright, patent, trademark, and attribution notices',
+      },
+      {
+        source: 'Artistic',
+        quote: 'provided that you duplicate all of the original copyright notices and associated disclaimers',
+      },
     ],
     rationale: 'CC0 waives rights and imposes no notice requirement.',
   },
@@ -221,7 +299,8 @@ const SPECS: Spec[] = [
     id: 'delm-lic-10',
     difficulty: 'hard',
     docs: ['GPL-3', 'MPL-2.0', 'LGPL-3', 'Apache-2.0', 'GFDL-1.3'],
-    question: 'A work\'s licence notice names one specific version of its licence and says nothing about later versions. Under which of these licences may a recipient still distribute the work under a later version published by the licence steward?',
+    question:
+      "A work's licence notice names one specific version of its licence and says nothing about later versions. Under which of these licences may a recipient still distribute the work under a later version published by the licence steward?",
     choices: [
       'The GPL version 3 and the Free Documentation License 1.3 only',
       'The Mozilla Public License 2.0 only',
@@ -230,17 +309,48 @@ const SPECS: Spec[] = [
     ],
     answer: 'B',
     evidence: [
-      { source: 'MPL-2.0', quote: 'You may distribute the Covered Software under the terms of the version of the License under which You originally received the Covered Software, or under the terms of any subsequent version published by the license steward.' },
-      { source: 'GPL-3', quote: 'If the Program specifies that a certain numbered version of the GNU General Public License "or any later version" applies to it, you have the option' },
-      { source: 'GFDL-1.3', quote: 'If the Document specifies that a particular numbered version of this License "or any later version" applies to it, you have the option' },
-      { source: 'LGPL-3', quote: 'of the GNU Lesser General Public License "or any later version" applies to it, you have the option' },
+      {
+        source: 'MPL-2.0',
+        quote:
+          'You may distribute the Covered Software under the terms of the version of the License under which You originally received the Covered Software, or under the terms of any subsequent version published by the license steward.',
+      },
+      {
+        source: 'GPL-3',
+        quote:
+          'If the Program specifies that a certain numbered version of the GNU General Public License "or any later version" applies to it, you have the option',
+      },
+      {
+        source: 'GFDL-1.3',
+        quote:
+          'If the Document specifies that a particular numbered version of this License "or any later version" applies to it, you have the option',
+      },
+      {
+        source: 'LGPL-3',
+        quote: 'of the GNU Lesser General Public License "or any later version" applies to it, you have the option',
+      },
     ],
-    rationale: 'The GNU texts give the option only for "or any later version" (or when no version is named); Apache-2.0 says nothing about later versions.',
+    rationale:
+      'The GNU texts give the option only for "or any later version" (or when no version is named); Apache-2.0 says nothing about later versions.',
   },
   {
     id: 'delm-lic-11',
     difficulty: 'hard',
-    docs: ['GPL-2', 'Artistic', 'LGPL-2.1', 'MPL-2.0', 'GFDL-1.3', 'BSD', 'GPL-1', 'CC0-1.0', 'LGPL-3', 'Apache-2.0', 'GFDL-1.2', 'MPL-1.1', 'LGPL-2', 'GPL-3'],
+    docs: [
+      'GPL-2',
+      'Artistic',
+      'LGPL-2.1',
+      'MPL-2.0',
+      'GFDL-1.3',
+      'BSD',
+      'GPL-1',
+      'CC0-1.0',
+      'LGPL-3',
+      'Apache-2.0',
+      'GFDL-1.2',
+      'MPL-1.1',
+      'LGPL-2',
+      'GPL-3',
+    ],
     question: 'Which pairing of a provision with the licence text that contains it is correct?',
     choices: [
       'A "Public License Fallback" if the waiver is invalid: the Artistic License; governing law of California: the Mozilla Public License 2.0',
@@ -250,16 +360,22 @@ const SPECS: Spec[] = [
     ],
     answer: 'B',
     evidence: [
-      { source: 'CC0-1.0', quote: 'Public License Fallback. Should any part of the Waiver for any reason be judged legally invalid or ineffective under applicable law' },
+      {
+        source: 'CC0-1.0',
+        quote:
+          'Public License Fallback. Should any part of the Waiver for any reason be judged legally invalid or ineffective under applicable law',
+      },
       { source: 'MPL-1.1', quote: 'This License shall be governed by California law provisions' },
     ],
-    rationale: 'All fourteen texts; BSD mentions California only in its copyright line and GFDL-1.3 only in the address of Creative Commons.',
+    rationale:
+      'All fourteen texts; BSD mentions California only in its copyright line and GFDL-1.3 only in the address of Creative Commons.',
   },
   {
     id: 'delm-lic-12',
     difficulty: 'hard',
     docs: ['MPL-2.0', 'BSD', 'Apache-2.0', 'GPL-2'],
-    question: 'The Apache License 2.0 and the Mozilla Public License 2.0 both end patent rights of a licensee who brings patent litigation over the software. How do they treat counter-claims and cross-claims?',
+    question:
+      'The Apache License 2.0 and the Mozilla Public License 2.0 both end patent rights of a licensee who brings patent litigation over the software. How do they treat counter-claims and cross-claims?',
     choices: [
       'Both count a counter-claim or cross-claim as such litigation',
       'Both exclude counter-claims and cross-claims',
@@ -268,8 +384,16 @@ const SPECS: Spec[] = [
     ],
     answer: 'C',
     evidence: [
-      { source: 'Apache-2.0', quote: 'If You institute patent litigation against any entity (including a cross-claim or counterclaim in a lawsuit)' },
-      { source: 'MPL-2.0', quote: 'If You initiate litigation against any entity by asserting a patent infringement claim (excluding declaratory judgment actions, counter-claims, and cross-claims)' },
+      {
+        source: 'Apache-2.0',
+        quote:
+          'If You institute patent litigation against any entity (including a cross-claim or counterclaim in a lawsuit)',
+      },
+      {
+        source: 'MPL-2.0',
+        quote:
+          'If You initiate litigation against any entity by asserting a patent infringement claim (excluding declaratory judgment actions, counter-claims, and cross-claims)',
+      },
     ],
     rationale: 'One clause from each; GPL-2 and BSD have no such clause.',
   },
@@ -293,10 +417,13 @@ function main(): void {
     });
     const context = parts.join('\n\n');
     for (const ev of spec.evidence) {
-      if (!spec.docs.includes(ev.source)) throw new Error(`${spec.id}: evidence from ${ev.source}, which is not in the context`);
-      if (!normalize(texts.get(ev.source) ?? '').includes(normalize(ev.quote))) throw new Error(`${spec.id}: quote not found in ${ev.source}: ${ev.quote}`);
+      if (!spec.docs.includes(ev.source))
+        throw new Error(`${spec.id}: evidence from ${ev.source}, which is not in the context`);
+      if (!normalize(texts.get(ev.source) ?? '').includes(normalize(ev.quote)))
+        throw new Error(`${spec.id}: quote not found in ${ev.source}: ${ev.quote}`);
     }
-    if (new Set(spec.evidence.map((e) => e.source)).size < 2) throw new Error(`${spec.id}: evidence must come from at least two documents`);
+    if (new Set(spec.evidence.map((e) => e.source)).size < 2)
+      throw new Error(`${spec.id}: evidence must come from at least two documents`);
     const words = context.split(/\s+/).filter(Boolean).length;
     items.push({
       _id: spec.id,

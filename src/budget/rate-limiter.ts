@@ -99,7 +99,9 @@ export class SharedRateLimiter implements RateLimiter {
       w[base(i) + W.RATE] = BigInt(r ?? 0);
       w[base(i) + W.TAU_US] = tau;
     }
-    return new SharedRateLimiter(o.clock ? { kind: 'delm.rate-limiter', buffer, clock: o.clock.handle } : { kind: 'delm.rate-limiter', buffer });
+    return new SharedRateLimiter(
+      o.clock ? { kind: 'delm.rate-limiter', buffer, clock: o.clock.handle } : { kind: 'delm.rate-limiter', buffer },
+    );
   }
 
   /** Opens a limiter created elsewhere (another thread) from its handle. */
@@ -113,7 +115,8 @@ export class SharedRateLimiter implements RateLimiter {
   }
 
   tryAcquire(tokens: number): number {
-    if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) throw new DelmError('INVALID_ARGUMENT', `tokens must be a finite number ≥ 0, got ${String(tokens)}`);
+    if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0)
+      throw new DelmError('INVALID_ARGUMENT', `tokens must be a finite number ≥ 0, got ${String(tokens)}`);
     const now = this.nowUs();
     const waitRequests = this.admit(REQUESTS, 1n, now);
     if (waitRequests > 0n) return toMs(waitRequests);

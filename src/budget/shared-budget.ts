@@ -49,7 +49,8 @@ class SharedReservation implements Reservation {
 function toUnits(amount: BudgetAmount | undefined, what: string): bigint[] {
   return BUDGET_RESOURCES.map((r) => {
     const v = amount?.[r] ?? 0;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new DelmError('INVALID_ARGUMENT', `${what}.${r} must be a finite number ≥ 0, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new DelmError('INVALID_ARGUMENT', `${what}.${r} must be a finite number ≥ 0, got ${String(v)}`);
     return BigInt(Math.ceil(v));
   });
 }
@@ -100,7 +101,13 @@ export class SharedBudget implements Budget {
         throw failure;
       }
     }
-    const reservation = new SharedReservation(this.id, Object.freeze(Object.fromEntries(BUDGET_RESOURCES.map((r, i) => [r, Number(units[i])])) as Required<BudgetAmount>), units);
+    const reservation = new SharedReservation(
+      this.id,
+      Object.freeze(
+        Object.fromEntries(BUDGET_RESOURCES.map((r, i) => [r, Number(units[i])])) as Required<BudgetAmount>,
+      ),
+      units,
+    );
     open.add(reservation);
     return reservation;
   }
@@ -137,7 +144,10 @@ export class SharedBudget implements Budget {
   /** Marks a reservation of this budget settled; throws INVALID_ARGUMENT if it was not open here. */
   private close(reservation: Reservation): readonly bigint[] {
     if (!(reservation instanceof SharedReservation) || reservation.budgetId !== this.id || !open.delete(reservation)) {
-      throw new DelmError('INVALID_ARGUMENT', 'reservation was already settled or cancelled, or was not made by this budget');
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'reservation was already settled or cancelled, or was not made by this budget',
+      );
     }
     return reservation.units;
   }
@@ -150,7 +160,11 @@ export class SharedBudget implements Budget {
       const committed = Atomics.load(this.w, at + W.COMMITTED);
       const cap = this.w[at + W.LIMIT]!;
       // Settle moves COMMITTED and USED in two steps; a reader in between may see them off by that call.
-      out[r] = { used: Number(used), reserved: Math.max(0, Number(committed - used)), limit: cap < 0n ? undefined : Number(cap) };
+      out[r] = {
+        used: Number(used),
+        reserved: Math.max(0, Number(committed - used)),
+        limit: cap < 0n ? undefined : Number(cap),
+      };
     });
     return out;
   }

@@ -7,7 +7,10 @@ export class MessageTooLargeError extends DelmError {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super('MESSAGE_TOO_LARGE', `message is ${bytes} UTF-8 bytes but the channel's limit is ${limit}; raise maxMessageBytes or send large detail by reference`);
+    super(
+      'MESSAGE_TOO_LARGE',
+      `message is ${bytes} UTF-8 bytes but the channel's limit is ${limit}; raise maxMessageBytes or send large detail by reference`,
+    );
   }
 }
 
@@ -17,7 +20,10 @@ export class ChannelFullError extends DelmError {
     readonly capacity: number,
     readonly waitedMs: number,
   ) {
-    super('CHANNEL_FULL', `channel stayed full (${capacity} slots) for ${waitedMs} ms: the consumer is not keeping up; raise slots or the send timeout`);
+    super(
+      'CHANNEL_FULL',
+      `channel stayed full (${capacity} slots) for ${waitedMs} ms: the consumer is not keeping up; raise slots or the send timeout`,
+    );
   }
 }
 

@@ -8,13 +8,28 @@ import { ManualClockSchema } from '../internal/clock.js';
 export const ChannelOptionsSchema = z
   .object({
     /** Ring slots; rounded up to a power of two. */
-    slots: z.number().int().min(2).max(1 << 20).default(256),
+    slots: z
+      .number()
+      .int()
+      .min(2)
+      .max(1 << 20)
+      .default(256),
     /** Largest message in UTF-8 bytes; a bigger one throws MESSAGE_TOO_LARGE. */
-    maxMessageBytes: z.number().int().min(1).max(64 << 20).default(64 << 10),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 << 20)
+      .default(64 << 10),
     /** How long the consumer waits on a slot that was reserved but never published before skipping it. */
     abandonMs: z.number().int().min(1).max(3_600_000).default(2_000),
     /** Default wait of `send` for room before CHANNEL_FULL. */
-    sendTimeoutMs: z.number().int().min(0).max(2 ** 31 - 1).default(30_000),
+    sendTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(30_000),
     /** Time for abandonment and timeouts in every attached thread; default: the real clock. */
     clock: ManualClockSchema.optional(),
   })

@@ -23,7 +23,19 @@ import { AbortedError, DelmError } from '../errors.js';
 import { MANUAL_POLL_MS, msClock, type ClockHandle } from '../internal/clock.js';
 import { waitAsync } from '../internal/shared-memory.js';
 import { ChannelFullError, MessageTooLargeError, channelClosedError } from './errors.js';
-import { C, CELL_WORDS, CHANNEL_MAGIC, CHANNEL_VERSION, CONTROL_WORDS, H, P, checksum, initCells, nextPowerOfTwo, stateWord } from './layout.js';
+import {
+  C,
+  CELL_WORDS,
+  CHANNEL_MAGIC,
+  CHANNEL_VERSION,
+  CONTROL_WORDS,
+  H,
+  P,
+  checksum,
+  initCells,
+  nextPowerOfTwo,
+  stateWord,
+} from './layout.js';
 import { parseChannelOptions, type ChannelOptions } from './options.js';
 import type { MessageChannelLike } from './types.js';
 
@@ -124,7 +136,11 @@ export class SharedChannel implements MessageChannelLike {
     const cells = new SharedArrayBuffer(capacity * CELL_WORDS * 4);
     initCells(new Int32Array(cells), capacity, 0);
     const data = new SharedArrayBuffer(capacity * slotBytes);
-    return new SharedChannel(o.clock ? { kind: 'delm.channel', control, cells, data, clock: o.clock.handle } : { kind: 'delm.channel', control, cells, data });
+    return new SharedChannel(
+      o.clock
+        ? { kind: 'delm.channel', control, cells, data, clock: o.clock.handle }
+        : { kind: 'delm.channel', control, cells, data },
+    );
   }
 
   /**
@@ -132,7 +148,19 @@ export class SharedChannel implements MessageChannelLike {
    * its channels once). Only safe when no other thread uses it any more.
    */
   reset(): void {
-    for (const word of [H.CLOSED, H.TAIL, H.HEAD, H.DATA_SEQ, H.CONSUMER_SLEEPERS, H.SPACE_SEQ, H.PRODUCER_SLEEPERS, H.ABANDONED, H.CORRUPTED, H.RESENT]) Atomics.store(this.ctl, word, 0);
+    for (const word of [
+      H.CLOSED,
+      H.TAIL,
+      H.HEAD,
+      H.DATA_SEQ,
+      H.CONSUMER_SLEEPERS,
+      H.SPACE_SEQ,
+      H.PRODUCER_SLEEPERS,
+      H.ABANDONED,
+      H.CORRUPTED,
+      H.RESENT,
+    ])
+      Atomics.store(this.ctl, word, 0);
     initCells(this.cells, this.capacity, 0);
     this.#stuckTicket = 0;
     this.#stuckSeen = Number.NaN;
@@ -191,7 +219,11 @@ export class SharedChannel implements MessageChannelLike {
   }
 
   /** Like `send`, but waits for room without blocking the thread (for the main thread). Abort → AbortedError. */
-  async sendAsync(message: string, timeoutMs: number = this.ctl[H.SEND_TIMEOUT_MS]!, signal?: AbortSignal): Promise<void> {
+  async sendAsync(
+    message: string,
+    timeoutMs: number = this.ctl[H.SEND_TIMEOUT_MS]!,
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.checkSize(message);
     const started = this.now();
     const wake = () => this.bump(H.SPACE_SEQ);
@@ -215,7 +247,12 @@ export class SharedChannel implements MessageChannelLike {
   }
 
   /** One round of a waiting send: spin, then send, throw, or register as a sleeper on SPACE_SEQ. */
-  private sendRound(message: string, started: number, timeoutMs: number, signal: AbortSignal | undefined): true | Sleep {
+  private sendRound(
+    message: string,
+    started: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): true | Sleep {
     const spinUntil = performance.now() + SPIN_MICROS / 1000;
     for (let i = 0; ; i++) {
       if (signal?.aborted) throw new AbortedError('send aborted');
@@ -345,7 +382,8 @@ export class SharedChannel implements MessageChannelLike {
     Atomics.store(this.cells, base + C.SEQ, stateWord(ticket + this.capacity, P.FREE));
     // Wake sleeping producers in batches (a quarter of the ring free), not one futex call per slot;
     // a producer that sleeps through a smaller gap re-checks after at most SPACE_POLL_MS.
-    if (Atomics.load(this.ctl, H.PRODUCER_SLEEPERS) > 0 && this.capacity - this.size >= this.wakeBatch) this.bump(H.SPACE_SEQ);
+    if (Atomics.load(this.ctl, H.PRODUCER_SLEEPERS) > 0 && this.capacity - this.size >= this.wakeBatch)
+      this.bump(H.SPACE_SEQ);
   }
 
   /** Blocks (Atomics.wait) until a message arrives, the timeout (default: none) passes or the channel closes. Workers only. */

@@ -46,10 +46,16 @@ export class UsageError extends DelmError {
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** What {@link parseCommandArgs} returns: typed option values (plus `help`) and positionals. */
-export type ParsedCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T & typeof HELP; strict: true; allowPositionals: true }>>;
+export type ParsedCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T & typeof HELP; strict: true; allowPositionals: true }>
+>;
 
 /** `parseArgs` with errors turned into {@link UsageError}s. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = true): ParsedCommandArgs<T> {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  allowPositionals = true,
+): ParsedCommandArgs<T> {
   try {
     return parseArgs({ args, options: { ...options, ...HELP }, strict: true, allowPositionals });
   } catch (error) {
@@ -69,11 +75,14 @@ export function positiveIntArg(name: string, value: string | undefined): number 
 export function portArg(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
   return n;
 }
 
 /** Resolves when `signal` aborts (at once if it already has): a long-running command's main wait. */
 export function untilAborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return signal.aborted
+    ? Promise.resolve()
+    : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -73,7 +73,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     };
     signal = controller.signal;
   }
-  const io: CliIO = { out, err, env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), signal, isTTY: options.isTTY ?? Boolean(process.stdout.isTTY) };
+  const io: CliIO = {
+    out,
+    err,
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    signal,
+    isTTY: options.isTTY ?? Boolean(process.stdout.isTTY),
+  };
   try {
     const code = await command.run(rest, io);
     return signal.aborted && code !== EXIT.ok ? EXIT.interrupted : code;
@@ -88,7 +95,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     }
     const code = error instanceof DelmError ? ` [${error.code}]` : '';
     err(`delm ${name}: ${error instanceof Error ? error.message : String(error)}${code}\n`);
-    return error instanceof DelmError && ['INVALID_CONFIG', 'INVALID_ARGUMENT', 'MISSING_API_KEY', 'NOT_FOUND'].includes(error.code) ? EXIT.usage : EXIT.failure;
+    return error instanceof DelmError &&
+      ['INVALID_CONFIG', 'INVALID_ARGUMENT', 'MISSING_API_KEY', 'NOT_FOUND'].includes(error.code)
+      ? EXIT.usage
+      : EXIT.failure;
   } finally {
     detach();
   }

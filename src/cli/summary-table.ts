@@ -2,12 +2,24 @@
 import type { ModeSummary } from '../evaluation/summary.js';
 import type { Table } from './table.js';
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** One row per mode: accuracy, tokens, cost and wall time per item, waiting share, largest prompt, growth exponent. */
 export function summaryTable(summaries: readonly ModeSummary[]): Table {
   return {
-    header: ['mode', 'items', 'accuracy', 'tokens/item', 'cost/item', 'wall/item', 'waiting', 'max prompt', 'growth k', 'errors'],
+    header: [
+      'mode',
+      'items',
+      'accuracy',
+      'tokens/item',
+      'cost/item',
+      'wall/item',
+      'waiting',
+      'max prompt',
+      'growth k',
+      'errors',
+    ],
     rows: summaries.map((s) => [
       s.mode,
       String(s.items),

@@ -6,7 +6,8 @@ import { positiveIntArg, UsageError } from './command.js';
 function nonNegativeArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of milliseconds ≥ 0, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--${name} must be a number of milliseconds ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -56,26 +57,53 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner`;
 
 /** Values of the shared options as parseArgs returns them. */
-export type WorkloadOptionValues = { [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type WorkloadOptionValues = {
+  [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 /** The runner options, item limit, chunk size and output folder the flags ask for. */
-export function resolveWorkloadOptions(values: WorkloadOptionValues, command: string, cwd: string): { runner: RunnerOptions; limit: number | undefined; chunkTokens: number | undefined; debug: { testTimeoutMs?: number; testCommand?: string } | undefined; out: string } {
+export function resolveWorkloadOptions(
+  values: WorkloadOptionValues,
+  command: string,
+  cwd: string,
+): {
+  runner: RunnerOptions;
+  limit: number | undefined;
+  chunkTokens: number | undefined;
+  debug: { testTimeoutMs?: number; testCommand?: string } | undefined;
+  out: string;
+} {
   const cost = values['budget-cost'];
-  if (cost !== undefined && !(Number(cost) > 0)) throw new UsageError(`--budget-cost must be a positive number of US dollars, got "${cost}"`);
+  if (cost !== undefined && !(Number(cost) > 0))
+    throw new UsageError(`--budget-cost must be a positive number of US dollars, got "${cost}"`);
   const tokens = positiveIntArg('budget-tokens', values['budget-tokens']);
   const calls = positiveIntArg('budget-calls', values['budget-calls']);
   const wall = positiveIntArg('wall-time', values['wall-time']);
   const agents = positiveIntArg('agents', values.agents);
   const maxRounds = positiveIntArg('max-rounds', values['max-rounds']);
   const testTimeout = positiveIntArg('test-timeout', values['test-timeout']);
-  if (values['test-command'] !== undefined && !values['test-command'].trim()) throw new UsageError('--test-command must be a shell command that prints TAP');
-  if (values.resume && !values.out) throw new UsageError('--resume needs --out <dir>: the folder of the run to continue');
+  if (values['test-command'] !== undefined && !values['test-command'].trim())
+    throw new UsageError('--test-command must be a shell command that prints TAP');
+  if (values.resume && !values.out)
+    throw new UsageError('--resume needs --out <dir>: the folder of the run to continue');
   const perCallMs = nonNegativeArg('latency', values.latency);
   const perOutputTokenMs = nonNegativeArg('token-latency', values['token-latency']);
   const simulated = perCallMs !== undefined || perOutputTokenMs !== undefined;
-  if (simulated && values.model && values.model !== 'offline') throw new UsageError('--latency and --token-latency simulate a model on the offline model only; a real model has its own latency');
+  if (simulated && values.model && values.model !== 'offline')
+    throw new UsageError(
+      '--latency and --token-latency simulate a model on the offline model only; a real model has its own latency',
+    );
   const runner: RunnerOptions = {
-    ...(simulated ? { model: { provider: 'offline', latency: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 } } } : values.model ? { model: values.model } : {}),
+    ...(simulated
+      ? {
+          model: {
+            provider: 'offline',
+            latency: { perCallMs: perCallMs ?? 0, perOutputTokenMs: perOutputTokenMs ?? 0 },
+          },
+        }
+      : values.model
+        ? { model: values.model }
+        : {}),
     ...(agents ? { agents } : {}),
     ...(maxRounds ? { maxRounds } : {}),
     budgets: {
@@ -92,7 +120,10 @@ export function resolveWorkloadOptions(values: WorkloadOptionValues, command: st
     chunkTokens: positiveIntArg('chunk-tokens', values['chunk-tokens']),
     debug:
       testTimeout || values['test-command']
-        ? { ...(testTimeout ? { testTimeoutMs: testTimeout * 1_000 } : {}), ...(values['test-command'] ? { testCommand: values['test-command'] } : {}) }
+        ? {
+            ...(testTimeout ? { testTimeoutMs: testTimeout * 1_000 } : {}),
+            ...(values['test-command'] ? { testCommand: values['test-command'] } : {}),
+          }
         : undefined,
     out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
   };

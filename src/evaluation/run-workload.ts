@@ -24,14 +24,20 @@ export interface RunWorkloadOptions {
 }
 
 /** Runs the workload's items in `mode`; resolves to the rows written (items already done are skipped). */
-export async function runWorkload(workload: Workload, mode: Mode, options: RunnerOptions, run: RunWorkloadOptions): Promise<ResultRow[]> {
+export async function runWorkload(
+  workload: Workload,
+  mode: Mode,
+  options: RunnerOptions,
+  run: RunWorkloadOptions,
+): Promise<ResultRow[]> {
   const items = workload.items.slice(0, run.limit ?? workload.items.length);
   const todo = items.filter((item) => !run.records.isDone(mode, item.id));
   const rows: ResultRow[] = [];
   if (todo.length === 0) return rows;
   const runner = createRunner(mode, { ...options, protocol: workload.protocol });
   try {
-    if (run.warmUp && mode === 'delm' && items[0]) await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});
+    if (run.warmUp && mode === 'delm' && items[0])
+      await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});
     for (const [index, item] of todo.entries()) {
       if (run.signal?.aborted) break;
       run.onItemStart?.(item, index, todo.length);
@@ -45,7 +51,16 @@ export async function runWorkload(workload: Workload, mode: Mode, options: Runne
       });
       if (result.stopReason === 'aborted' && run.signal?.aborted) break;
       const score = item.score(result.answer);
-      const row = await run.records.write({ itemId: item.id, mode, result, correct: score.correct, predicted: score.predicted, counts: score.counts, patch: score.patch, events });
+      const row = await run.records.write({
+        itemId: item.id,
+        mode,
+        result,
+        correct: score.correct,
+        predicted: score.predicted,
+        counts: score.counts,
+        patch: score.patch,
+        events,
+      });
       rows.push(row);
       run.onItemDone?.(item, row);
     }

@@ -36,7 +36,12 @@ export function seriesSizes(n: number): number[] {
 }
 
 /** Runs the series in every mode (one runner per mode; delm warmed up first). */
-export async function runScaling(workload: Workload, modes: readonly Mode[], options: RunnerOptions, run: { signal?: AbortSignal; onPoint?: (p: ScalingPoint) => void } = {}): Promise<ScalingPoint[]> {
+export async function runScaling(
+  workload: Workload,
+  modes: readonly Mode[],
+  options: RunnerOptions,
+  run: { signal?: AbortSignal; onPoint?: (p: ScalingPoint) => void } = {},
+): Promise<ScalingPoint[]> {
   const item = [...workload.items].sort((a, b) => (b.task.subTasks?.length ?? 0) - (a.task.subTasks?.length ?? 0))[0];
   if (!item?.task.subTasks?.length) return [];
   const points: ScalingPoint[] = [];
@@ -47,7 +52,14 @@ export async function runScaling(workload: Workload, modes: readonly Mode[], opt
       for (const m of seriesSizes(item.task.subTasks.length)) {
         if (run.signal?.aborted) return points;
         const r = await runner.run(cutTask(item.task, m), run.signal ? { signal: run.signal } : {});
-        const point = { mode, subTasks: m, tokens: r.usage.inputTokens + r.usage.outputTokens, maxPromptTokens: r.maxPromptTokens, wallTimeMs: r.wallTimeMs, stopReason: r.stopReason };
+        const point = {
+          mode,
+          subTasks: m,
+          tokens: r.usage.inputTokens + r.usage.outputTokens,
+          maxPromptTokens: r.maxPromptTokens,
+          wallTimeMs: r.wallTimeMs,
+          stopReason: r.stopReason,
+        };
         points.push(point);
         run.onPoint?.(point);
       }

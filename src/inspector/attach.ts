@@ -28,12 +28,20 @@ export interface AttachInfo {
  * const run = swarm.run(task, attachInspector(inspector, { signal }, { label: 'item 3' }));
  * ```
  */
-export function attachInspector<T extends object>(inspector: RunObserver, options: T, info: AttachInfo = {}): T & WithOnEvent {
+export function attachInspector<T extends object>(
+  inspector: RunObserver,
+  options: T,
+  info: AttachInfo = {},
+): T & WithOnEvent {
   const previous = (options as WithOnEvent).onEvent;
   let observe: ((event: SwarmEvent) => void) | undefined;
   let held: SwarmEvent[] = [];
   const start = (runId: string, agents: number) => {
-    observe = inspector.track({ runId: info.runId ?? runId, agents: info.agents ?? agents, ...(info.label !== undefined ? { label: info.label } : {}) });
+    observe = inspector.track({
+      runId: info.runId ?? runId,
+      agents: info.agents ?? agents,
+      ...(info.label !== undefined ? { label: info.label } : {}),
+    });
     for (const e of held) observe(e);
     held = [];
   };

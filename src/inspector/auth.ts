@@ -11,7 +11,10 @@ export { MIN_TOKEN_LENGTH } from '../internal/loopback.js';
 /** Checks the bind options: a non-loopback host needs a token; a token must be long enough. */
 export function checkBindOptions(host: string, token: string | undefined): void {
   const problems: string[] = [];
-  if (!isLoopbackHost(host) && token === undefined) problems.push(`host "${host}" is not a loopback address: set a token (--token or DELM_INSPECTOR_TOKEN) so only you can read the run`);
+  if (!isLoopbackHost(host) && token === undefined)
+    problems.push(
+      `host "${host}" is not a loopback address: set a token (--token or DELM_INSPECTOR_TOKEN) so only you can read the run`,
+    );
   if (token !== undefined) problems.push(...(TokenSchema.safeParse(token).error?.issues.map((i) => i.message) ?? []));
   if (problems.length) throw new InvalidConfigError('invalid inspector options', problems);
 }

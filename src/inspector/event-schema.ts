@@ -37,7 +37,14 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.started'), at, agentId: id, replaces: id.optional() }),
   z.object({ type: z.literal('agent.stopped'), at, agentId: id, status: z.string().max(100), reason: text.optional() }),
   z.object({ type: z.literal('agent.crashed'), at, agentId: id, error: text, heldTaskId: id.optional() }),
-  z.object({ type: z.literal('task.claimed'), at, agentId: id, taskId: id, attempt: id, leaseMs: z.number().nonnegative().optional() }),
+  z.object({
+    type: z.literal('task.claimed'),
+    at,
+    agentId: id,
+    taskId: id,
+    attempt: id,
+    leaseMs: z.number().nonnegative().optional(),
+  }),
   z.object({ type: z.literal('task.extended'), at, agentId: id, taskId: id, leaseMs: z.number().nonnegative() }),
   z.object({ type: z.literal('task.completed'), at, agentId: id, taskId: id }),
   z.object({ type: z.literal('task.failed'), at, agentId: id, taskId: id, reason: text }),
@@ -56,7 +63,15 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
     chars: z.number().int().nonnegative().optional(),
     labels: z.array(z.string().max(200)).max(100).optional(),
   }),
-  z.object({ type: z.literal('reject'), at, authorId: id, taskId: id, verdict: z.enum(['reject', 'duplicate']), reason: text, entryId: id.optional() }),
+  z.object({
+    type: z.literal('reject'),
+    at,
+    authorId: id,
+    taskId: id,
+    verdict: z.enum(['reject', 'duplicate']),
+    reason: text,
+    entryId: id.optional(),
+  }),
   z.object({
     type: z.literal('usage'),
     at,
@@ -70,15 +85,41 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
     costUsd: z.number().nonnegative(),
     latencyMs: z.number().nonnegative(),
   }),
-  z.object({ type: z.literal('budget.warning'), at, resource: z.string().max(100), used: z.number(), limit: z.number() }),
-  z.object({ type: z.literal('final.decision'), at, agentId: id, round: id, decision: z.enum(['answer', 'enqueue']), tasks: id.optional() }),
-  z.object({ type: z.literal('ledger.seeded'), at, entries: z.array(entryBrief).max(10_000), omitted: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('queue.snapshot'), at, stats, tasks: z.array(taskBrief).max(100_000), omitted: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('budget.warning'),
+    at,
+    resource: z.string().max(100),
+    used: z.number(),
+    limit: z.number(),
+  }),
+  z.object({
+    type: z.literal('final.decision'),
+    at,
+    agentId: id,
+    round: id,
+    decision: z.enum(['answer', 'enqueue']),
+    tasks: id.optional(),
+  }),
+  z.object({
+    type: z.literal('ledger.seeded'),
+    at,
+    entries: z.array(entryBrief).max(10_000),
+    omitted: z.number().int().nonnegative(),
+  }),
+  z.object({
+    type: z.literal('queue.snapshot'),
+    at,
+    stats,
+    tasks: z.array(taskBrief).max(100_000),
+    omitted: z.number().int().nonnegative(),
+  }),
   z.object({ type: z.literal('run.finished'), at, stopReason: z.string().max(100) }),
 ]);
 
 /** Parses one recorded event; `undefined` (with the problem) when it is not a valid event. */
-export function parseSwarmEvent(value: unknown): { event: SwarmEvent; problem?: undefined } | { event?: undefined; problem: string } {
+export function parseSwarmEvent(
+  value: unknown,
+): { event: SwarmEvent; problem?: undefined } | { event?: undefined; problem: string } {
   const parsed = SwarmEventSchema.safeParse(value);
   if (parsed.success) return { event: parsed.data as SwarmEvent };
   const issue = parsed.error.issues[0];

@@ -74,7 +74,11 @@ export class InspectorHub {
   private readonly limits: Required<HubLimits>;
 
   constructor(limits: HubLimits = {}) {
-    this.limits = { runsWithEvents: limits.runsWithEvents ?? 20, eventsPerRun: limits.eventsPerRun ?? 200_000, batchMs: limits.batchMs ?? 40 };
+    this.limits = {
+      runsWithEvents: limits.runsWithEvents ?? 20,
+      eventsPerRun: limits.eventsPerRun ?? 200_000,
+      batchMs: limits.batchMs ?? 40,
+    };
   }
 
   /** Starts tracking a run; returns the listener to pass as its `onEvent`. */

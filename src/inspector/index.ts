@@ -10,7 +10,14 @@
 export { startInspector, layoutCharts, type Inspector, type InspectorOptions, type InspectorCharts } from './server.js';
 export type { TrackInfo, RunObserver, RunSummary, HubLimits, HubMessage } from './hub.js';
 export { attachInspector, type AttachInfo, type WithOnEvent } from './attach.js';
-export { readTrajectory, parseTrajectory, replayTrajectory, type Trajectory, type TrajectoryRun, type ReplayOptions } from './replay.js';
+export {
+  readTrajectory,
+  parseTrajectory,
+  replayTrajectory,
+  type Trajectory,
+  type TrajectoryRun,
+  type ReplayOptions,
+} from './replay.js';
 export { SwarmEventSchema, parseSwarmEvent } from './event-schema.js';
 export { ReplayFileError } from './errors.js';
 export { MIN_TOKEN_LENGTH } from './auth.js';

@@ -61,7 +61,8 @@ export async function layoutGraph(graph: MachineGraph, options: LayoutOptions = 
       pairs.set(id, pair);
     }
   }
-  if (!full) global.push('actor errors: budget, abort → stopped; fatal → failed; lease lost → claiming; other → failingTask');
+  if (!full)
+    global.push('actor errors: budget, abort → stopped; fatal → failed; lease lost → claiming; other → failingTask');
 
   const initialId = (parent: string) => `${parent}#initial`;
   const node = (state: GraphState): ElkNode => {
@@ -89,7 +90,9 @@ export async function layoutGraph(graph: MachineGraph, options: LayoutOptions = 
   for (const [id, pair] of pairs) {
     const text = pair.labels.join('\n');
     const width = Math.ceil(Math.max(...pair.labels.map((l) => l.length)) * LABEL_CHAR_W) + 4;
-    const labels: ElkLabel[] = full ? [{ id: `${id}#label`, text, width, height: pair.labels.length * LABEL_LINE_H }] : [];
+    const labels: ElkLabel[] = full
+      ? [{ id: `${id}#label`, text, width, height: pair.labels.length * LABEL_LINE_H }]
+      : [];
     edges.push({ id, sources: [pair.source], targets: [pair.target], labels });
   }
 
@@ -122,13 +125,26 @@ export async function layoutGraph(graph: MachineGraph, options: LayoutOptions = 
   const walk = (n: ElkNode, depth: number) => {
     boxes.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, width: n.width ?? 0, height: n.height ?? 0 });
     const s = byId.get(n.id);
-    if (s && s.id !== graph.id) states.push({ id: s.id, key: s.key, type: s.type, parent: s.parent, depth, x: n.x ?? 0, y: n.y ?? 0, width: n.width ?? 0, height: n.height ?? 0 });
+    if (s && s.id !== graph.id)
+      states.push({
+        id: s.id,
+        key: s.key,
+        type: s.type,
+        parent: s.parent,
+        depth,
+        x: n.x ?? 0,
+        y: n.y ?? 0,
+        width: n.width ?? 0,
+        height: n.height ?? 0,
+      });
     for (const c of n.children ?? []) walk(c, depth + 1);
   };
   walk(laid, 0);
 
   const polyline = (e: ElkExtendedEdge): Array<[number, number]> =>
-    (e.sections ?? []).flatMap((sec) => [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint].map((p): [number, number] => [round(p.x), round(p.y)]));
+    (e.sections ?? []).flatMap((sec) =>
+      [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint].map((p): [number, number] => [round(p.x), round(p.y)]),
+    );
   const chartEdges: ChartEdge[] = [];
   const allEdges = collectEdges(laid);
   for (const e of allEdges) {
@@ -136,7 +152,14 @@ export async function layoutGraph(graph: MachineGraph, options: LayoutOptions = 
       const parent = e.id.slice(0, -'#init-edge'.length);
       const dot = boxes.get(initialId(parent));
       const target = e.targets[0];
-      if (dot && target) initials.push({ parent, x: round(dot.x + dot.width / 2), y: round(dot.y + dot.height / 2), target, points: polyline(e) });
+      if (dot && target)
+        initials.push({
+          parent,
+          x: round(dot.x + dot.width / 2),
+          y: round(dot.y + dot.height / 2),
+          target,
+          points: polyline(e),
+        });
       continue;
     }
     const pair = pairs.get(e.id);
@@ -152,7 +175,15 @@ export async function layoutGraph(graph: MachineGraph, options: LayoutOptions = 
       label: l ? { x: round(l.x ?? 0), y: round(l.y ?? 0), width: l.width ?? 0, height: l.height ?? 0 } : null,
     });
   }
-  return { id: graph.id, width: Math.ceil(laid.width ?? 0), height: Math.ceil(laid.height ?? 0), states, edges: chartEdges, initials, global };
+  return {
+    id: graph.id,
+    width: Math.ceil(laid.width ?? 0),
+    height: Math.ceil(laid.height ?? 0),
+    states,
+    edges: chartEdges,
+    initials,
+    global,
+  };
 }
 
 function collectEdges(n: ElkNode): ElkExtendedEdge[] {

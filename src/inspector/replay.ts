@@ -72,7 +72,13 @@ export function parseTrajectory(text: string, file: string): Trajectory {
     }
     current.events.push(event);
   });
-  if (runs.length === 0) throw new ReplayFileError(file, skippedCount ? `no valid event (first problem, line ${skipped[0]?.line}: ${skipped[0]?.problem})` : 'the file is empty');
+  if (runs.length === 0)
+    throw new ReplayFileError(
+      file,
+      skippedCount
+        ? `no valid event (first problem, line ${skipped[0]?.line}: ${skipped[0]?.problem})`
+        : 'the file is empty',
+    );
   return { runs, skipped, skippedCount };
 }
 
@@ -91,11 +97,20 @@ export async function readTrajectory(file: string): Promise<Trajectory> {
  * Feeds `trajectory`'s runs into `inspector` one after another, each event at its recorded time
  * divided by `speed`. Resolves when every event is delivered, or early when `signal` aborts.
  */
-export async function replayTrajectory(inspector: RunObserver, trajectory: Trajectory, options: ReplayOptions = {}): Promise<void> {
+export async function replayTrajectory(
+  inspector: RunObserver,
+  trajectory: Trajectory,
+  options: ReplayOptions = {},
+): Promise<void> {
   const speed = options.speed !== undefined && options.speed > 0 ? options.speed : 1;
   for (const run of trajectory.runs) {
     if (options.signal?.aborted) return;
-    const observe = inspector.track({ runId: run.runId, label: options.label ? `${options.label} · ${run.runId}` : run.runId, agents: run.agents, speed });
+    const observe = inspector.track({
+      runId: run.runId,
+      label: options.label ? `${options.label} · ${run.runId}` : run.runId,
+      agents: run.agents,
+      speed,
+    });
     const start = performance.now();
     for (const event of run.events) {
       const wait = event.at / speed - (performance.now() - start);

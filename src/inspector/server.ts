@@ -45,7 +45,8 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 } as const;
 const HEARTBEAT_MS = 15_000;
 /** A page that reads slower than this much buffered output is dropped (it reconnects and reloads). */
@@ -54,7 +55,11 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Lays out the charts the page draws (ELK, a few hundred ms; loaded only when needed). */
 export async function layoutCharts(): Promise<InspectorCharts> {
   const { layoutChart } = await import('./layout.js');
-  const [agent, agentFull, verifier] = await Promise.all([layoutChart(agentMachine), layoutChart(agentMachine, { detail: 'full' }), layoutChart(verifierMachine)]);
+  const [agent, agentFull, verifier] = await Promise.all([
+    layoutChart(agentMachine),
+    layoutChart(agentMachine, { detail: 'full' }),
+    layoutChart(verifierMachine),
+  ]);
   return { agent, agentFull, verifier };
 }
 
@@ -79,16 +84,38 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   // once per process); an error surfaces on /app.js.
   await appScript().catch(() => undefined);
 
-  const send = (res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}) => {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    extra: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      ...extra,
+    });
     res.end(body);
   };
-  const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
-  const fail = (res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}) =>
-    send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: { code, message } }), extra);
+  const json = (res: ServerResponse, status: number, value: unknown) =>
+    send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+  const fail = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string> = {},
+  ) => send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: { code, message } }), extra);
 
   const openStream = (res: ServerResponse) => {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     streams.add(res);
     const write = (text: string) => {
       if (res.writableEnded || res.destroyed) return;
@@ -109,9 +136,11 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (loopback && !hostHeaderIsLoopback(req)) return fail(res, 403, 'FORBIDDEN_HOST', 'this inspector answers only to a loopback Host header');
+    if (loopback && !hostHeaderIsLoopback(req))
+      return fail(res, 403, 'FORBIDDEN_HOST', 'this inspector answers only to a loopback Host header');
     const url = new URL(req.url ?? '/', 'http://inspector.invalid');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not allowed here`, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return fail(res, 405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not allowed here`, { allow: 'GET, HEAD' });
     // The page and its assets hold no run data; everything under /api and /events needs the token.
     switch (url.pathname) {
       case '/':
@@ -133,14 +162,21 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     const query = QuerySchema.safeParse(Object.fromEntries(url.searchParams));
     if (!query.success) return fail(res, 400, 'INVALID_ARGUMENT', 'invalid query parameters');
     if (token !== undefined && !tokenMatches(presentedToken(req, query.data.token), token)) {
-      return fail(res, 401, 'UNAUTHORIZED', 'this inspector needs its token: open the page with ?token=…', { 'www-authenticate': 'Bearer' });
+      return fail(res, 401, 'UNAUTHORIZED', 'this inspector needs its token: open the page with ?token=…', {
+        'www-authenticate': 'Bearer',
+      });
     }
     if (url.pathname === '/events') return openStream(res);
     if (url.pathname === '/api/machines') {
       try {
         return json(res, 200, await charts());
       } catch (error) {
-        return fail(res, 500, 'LAYOUT_FAILED', `could not lay out the statecharts: ${error instanceof Error ? error.message : String(error)}`);
+        return fail(
+          res,
+          500,
+          'LAYOUT_FAILED',
+          `could not lay out the statecharts: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     if (url.pathname === '/api/runs') return json(res, 200, hub.list());

@@ -29,7 +29,11 @@ export class ManualClock {
   private readonly w: BigInt64Array;
 
   private constructor(handle: ClockHandle) {
-    if (handle?.kind !== 'delm.clock' || !(handle.buffer instanceof SharedArrayBuffer) || handle.buffer.byteLength < 16) {
+    if (
+      handle?.kind !== 'delm.clock' ||
+      !(handle.buffer instanceof SharedArrayBuffer) ||
+      handle.buffer.byteLength < 16
+    ) {
       throw new DelmError('INVALID_ARGUMENT', 'not a delm clock handle');
     }
     this.handle = handle;
@@ -71,7 +75,11 @@ export class ManualClock {
     const target = toUs(ms, 'ms');
     for (;;) {
       const current = Atomics.load(this.w, W.NOW_US);
-      if (target < current) throw new DelmError('INVALID_ARGUMENT', `a clock cannot go back in time (from ${Number(current) / 1000} ms to ${ms} ms)`);
+      if (target < current)
+        throw new DelmError(
+          'INVALID_ARGUMENT',
+          `a clock cannot go back in time (from ${Number(current) / 1000} ms to ${ms} ms)`,
+        );
       if (Atomics.compareExchange(this.w, W.NOW_US, current, target) === current) return;
     }
   }
@@ -81,7 +89,8 @@ export class ManualClock {
 export const ManualClockSchema = z.custom<ManualClock>((v) => v instanceof ManualClock, 'must be a ManualClock');
 
 function toUs(ms: number, name: string): bigint {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new DelmError('INVALID_ARGUMENT', `${name} must be a finite number ≥ 0, got ${String(ms)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new DelmError('INVALID_ARGUMENT', `${name} must be a finite number ≥ 0, got ${String(ms)}`);
   return BigInt(Math.round(ms * 1000));
 }
 

@@ -91,7 +91,12 @@ export const canBlock = !isMainThread;
  * Waits on `view[index]` while it equals `expected`, without blocking the thread. Unlike a bare
  * `Atomics.waitAsync`, keeps the event loop alive for the duration (a pending waitAsync does not).
  */
-export async function waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+export async function waitAsync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs: number,
+): Promise<'ok' | 'not-equal' | 'timed-out'> {
   if (!HAS_WAIT_ASYNC) return pollingWaitAsync(view, index, expected, timeoutMs);
   const result = Atomics.waitAsync(view, index, expected, timeoutMs);
   if (!result.async) return result.value;
@@ -108,7 +113,12 @@ export async function waitAsync(view: Int32Array, index: number, expected: numbe
  * A change of the word reads as `ok`; a notify that leaves the word as it was is only seen at the
  * timeout, which every caller bounds.
  */
-export async function pollingWaitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+export async function pollingWaitAsync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs: number,
+): Promise<'ok' | 'not-equal' | 'timed-out'> {
   if (Atomics.load(view, index) !== expected) return 'not-equal';
   const deadline = performance.now() + timeoutMs;
   for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {

@@ -50,7 +50,11 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
 }
 
 /** Starts a plain worker thread for `moduleUrl` (a `.ts` or `.js` module), passing `data` as workerData. */
-export function startWorker(moduleUrl: URL | string, data: Record<string, unknown> = {}, options: WorkerOptions = {}): Worker {
+export function startWorker(
+  moduleUrl: URL | string,
+  data: Record<string, unknown> = {},
+  options: WorkerOptions = {},
+): Worker {
   const entry = resolveWorkerEntry(moduleUrl, data);
   return new Worker(new URL(entry.filename), { execArgv: workerExecArgv(), ...options, workerData: entry.workerData });
 }

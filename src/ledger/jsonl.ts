@@ -55,8 +55,13 @@ export function loadJsonl(text: string, writer: LedgerWriter, source = 'ledger.j
       throw new DelmError('INVALID_ARGUMENT', `${source}:${i + 1}: field "${issue.path.join('.')}": ${issue.message}`);
     }
     const e = parsed.data;
-    if (contentHashOfText(e.text) !== e.hash) throw new DelmError('LEDGER_CORRUPT', `${source}:${i + 1}: text does not match its hash (edited by hand?)`);
-    if (e.id !== writer.count) throw new DelmError('INVALID_ARGUMENT', `${source}:${i + 1}: entry id ${e.id} out of order (expected ${writer.count})`);
+    if (contentHashOfText(e.text) !== e.hash)
+      throw new DelmError('LEDGER_CORRUPT', `${source}:${i + 1}: text does not match its hash (edited by hand?)`);
+    if (e.id !== writer.count)
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        `${source}:${i + 1}: entry id ${e.id} out of order (expected ${writer.count})`,
+      );
     const entry = writer.append({
       kind: e.kind,
       level: e.level,

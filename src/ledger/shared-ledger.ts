@@ -12,16 +12,46 @@ import { parseConfig } from '../internal/parse.js';
 import { DelmError, LedgerFullError } from '../errors.js';
 import { ensureByteLength, float64View, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
 import { contentHash } from '../internal/hash.js';
-import { ENTRY_KINDS, type ContextLedger, type EntryKind, type EntryLevel, type LedgerEntry, type LedgerEntryInput, type LedgerWriter } from './types.js';
+import {
+  ENTRY_KINDS,
+  type ContextLedger,
+  type EntryKind,
+  type EntryLevel,
+  type LedgerEntry,
+  type LedgerEntryInput,
+  type LedgerWriter,
+} from './types.js';
 
 const MAGIC = 0x44_4c_44_47; // "DLDG"
 const VERSION = 1;
 const LINE = 16;
-const H = { MAGIC: 0, VERSION: 1, MAX_ENTRIES: 2, MAX_BYTES: 3, WRITER: 4, COUNT: LINE, BYTES: LINE * 2, SEQ: LINE * 3, WAITERS: LINE * 4 } as const;
+const H = {
+  MAGIC: 0,
+  VERSION: 1,
+  MAX_ENTRIES: 2,
+  MAX_BYTES: 3,
+  WRITER: 4,
+  COUNT: LINE,
+  BYTES: LINE * 2,
+  SEQ: LINE * 3,
+  WAITERS: LINE * 4,
+} as const;
 const HEADER_BYTES = LINE * 5 * 4;
 
 /** Int32 words per index entry (64 bytes); timestamp and expiry are Float64 in words 10-11 and 12-13. */
-const E = { OFF: 0, LEN: 1, KIND: 2, LEVEL: 3, TASK: 4, AUTHOR: 5, PARENT: 6, TOKENS: 7, HASH: 8, META_OFF: 9, META_LEN: 14 } as const;
+const E = {
+  OFF: 0,
+  LEN: 1,
+  KIND: 2,
+  LEVEL: 3,
+  TASK: 4,
+  AUTHOR: 5,
+  PARENT: 6,
+  TOKENS: 7,
+  HASH: 8,
+  META_OFF: 9,
+  META_LEN: 14,
+} as const;
 const ENTRY_WORDS = 16;
 const F64_TIMESTAMP = 5;
 const F64_EXPIRES = 6;
@@ -39,8 +69,17 @@ export interface LedgerHandle {
 /** Options of a new ledger (validated). */
 export const LedgerOptionsSchema = z
   .object({
-    initialBytes: z.number().int().min(1024).default(1 << 20),
-    maxBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(512 << 20),
+    initialBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1 << 20),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 ** 31 - 1)
+      .default(512 << 20),
     initialEntries: z.number().int().min(16).default(4096),
     maxEntries: z.number().int().min(16).max(16_000_000).default(1_000_000),
   })
@@ -48,7 +87,8 @@ export const LedgerOptionsSchema = z
 /** Options of {@link SharedLedger.create}. */
 export type LedgerOptions = z.input<typeof LedgerOptionsSchema>;
 
-const noSuchEntry = (id: number, count: number) => new DelmError('NOT_FOUND', `no ledger entry ${id} (the ledger has ${count})`);
+const noSuchEntry = (id: number, count: number) =>
+  new DelmError('NOT_FOUND', `no ledger entry ${id} (the ledger has ${count})`);
 
 /** Shared-memory ledger. `create` returns the writer; `attach` a read-only view in any thread. */
 export class SharedLedger implements LedgerWriter {
@@ -63,7 +103,8 @@ export class SharedLedger implements LedgerWriter {
   private constructor(handle: LedgerHandle, token: number) {
     this.handle = handle;
     this.header = new Int32Array(handle.header);
-    if (this.header[H.MAGIC] !== MAGIC || this.header[H.VERSION] !== VERSION) throw new DelmError('INVALID_ARGUMENT', 'not a delm ledger handle (bad magic or version)');
+    if (this.header[H.MAGIC] !== MAGIC || this.header[H.VERSION] !== VERSION)
+      throw new DelmError('INVALID_ARGUMENT', 'not a delm ledger handle (bad magic or version)');
     this.index = int32View(handle.index);
     this.indexF64 = float64View(handle.index);
     this.arena = Buffer.from(handle.arena);
@@ -99,7 +140,10 @@ export class SharedLedger implements LedgerWriter {
     const header = new Int32Array(handle.header);
     const token = (Math.random() * 2 ** 30) | 2;
     if (Atomics.compareExchange(header, H.WRITER, 0, token) !== 0) {
-      throw new DelmError('INVALID_ARGUMENT', 'the ledger already has a writer: the holder must call releaseWriter() first (one writer at a time)');
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'the ledger already has a writer: the holder must call releaseWriter() first (one writer at a time)',
+      );
     }
     return new SharedLedger(handle, token);
   }
@@ -139,13 +183,21 @@ export class SharedLedger implements LedgerWriter {
 
   append(input: LedgerEntryInput): LedgerEntry {
     if (this.token === 0 || Atomics.load(this.header, H.WRITER) !== this.token) {
-      throw new DelmError('INVALID_ARGUMENT', 'this ledger view cannot append: only the single writer (the verifier) can');
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'this ledger view cannot append: only the single writer (the verifier) can',
+      );
     }
     const kind = ENTRY_KINDS.indexOf(input.kind);
     if (kind < 0) throw new DelmError('INVALID_ARGUMENT', `unknown ledger entry kind "${String(input.kind)}"`);
-    if (!input.text.isWellFormed()) throw new DelmError('INVALID_ARGUMENT', 'entry text contains a lone surrogate (not valid Unicode); it would not survive a UTF-8 round trip');
+    if (!input.text.isWellFormed())
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'entry text contains a lone surrogate (not valid Unicode); it would not survive a UTF-8 round trip',
+      );
     const count = this.count;
-    if (input.parentId !== undefined && (input.parentId < 0 || input.parentId >= count)) throw noSuchEntry(input.parentId, count);
+    if (input.parentId !== undefined && (input.parentId < 0 || input.parentId >= count))
+      throw noSuchEntry(input.parentId, count);
     const maxEntries = this.header[H.MAX_ENTRIES]!;
     if (count + 1 > maxEntries) throw new LedgerFullError(count + 1, maxEntries, 'entries');
     const meta = input.meta === undefined ? '' : JSON.stringify(input.meta);
@@ -157,9 +209,11 @@ export class SharedLedger implements LedgerWriter {
     let room = offset + input.text.length * 3 + metaBytes;
     if (room > maxBytes || !ensureByteLength(this.handle.arena, room)) {
       room = offset + Buffer.byteLength(input.text, 'utf8') + metaBytes;
-      if (room > maxBytes || !ensureByteLength(this.handle.arena, room)) throw new LedgerFullError(room, maxBytes, 'bytes');
+      if (room > maxBytes || !ensureByteLength(this.handle.arena, room))
+        throw new LedgerFullError(room, maxBytes, 'bytes');
     }
-    if (!ensureByteLength(this.handle.index, (count + 1) * ENTRY_WORDS * 4)) throw new LedgerFullError(count + 1, maxEntries, 'entries');
+    if (!ensureByteLength(this.handle.index, (count + 1) * ENTRY_WORDS * 4))
+      throw new LedgerFullError(count + 1, maxEntries, 'entries');
 
     const arena = this.arenaView(room);
     const textBytes = arena.write(input.text, offset, 'utf8');
@@ -262,7 +316,9 @@ export class SharedLedger implements LedgerWriter {
       expiresAt: this.indexF64[id * 8 + F64_EXPIRES]!,
       hash: index[base + E.HASH]! >>> 0,
       timestamp: this.indexF64[id * 8 + F64_TIMESTAMP]!,
-      meta: metaLen ? (JSON.parse(arena.toString('utf8', metaOff, metaOff + metaLen)) as Record<string, unknown>) : undefined,
+      meta: metaLen
+        ? (JSON.parse(arena.toString('utf8', metaOff, metaOff + metaLen)) as Record<string, unknown>)
+        : undefined,
     };
   }
 

@@ -33,11 +33,19 @@ import type { ModeResult } from './result.js';
 type Assignment = OrchestratorPlan['assignments'][number];
 
 /** Runs a debugging task through the orchestrator baseline. Never rejects for a stopped run. */
-export async function runDebugOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+export async function runDebugOrchestrator(
+  task: RunTask,
+  options: BaselineOptions,
+  run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {},
+): Promise<ModeResult> {
   registerProtocolSkills();
   registerDebugSkills();
   const meta = DebugTaskMetaSchema.safeParse(task.meta ?? {});
-  if (!meta.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${meta.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!meta.success)
+    throw new DelmError(
+      'INVALID_ARGUMENT',
+      `debugging task meta: ${meta.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   const settings = meta.data.debug;
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const workers = options.swarm.agents;
@@ -59,19 +67,34 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
     const failing = await listFailingTests(ws.dir, runOptions(settings));
     targets = failing.tasks;
     baseline = { results: failing.run.results, flaky: failing.flaky };
-    const files = await Promise.all(ws.sourceFiles.filter((f) => !TEST_PATH.test(f)).map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })));
+    const files = await Promise.all(
+      ws.sourceFiles
+        .filter((f) => !TEST_PATH.test(f))
+        .map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })),
+    );
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
     const planInput = {
       question: task.prompt,
       sources: [...byLabel].map(([label, t]) => ({ label, title: t.id })),
       workers,
       ...(options.managerView === 'full'
-        ? { documents: [...[...byLabel].map(([label, t]) => ({ label, text: t.error })), ...files.map((f) => ({ label: f.path, text: f.text }))] }
+        ? {
+            documents: [
+              ...[...byLabel].map(([label, t]) => ({ label, text: t.error })),
+              ...files.map((f) => ({ label: f.path, text: f.text })),
+            ],
+          }
         : {}),
     };
     // The workload supplies the sub-tasks (one per failing test), as it does for the swarm: no plan call.
-    let pending: Assignment[] = [...byLabel].map(([label, t]) => ({ instructions: `Make the failing test "${t.id}" pass without breaking any other test.`, labels: [label] }));
-    conversation.push({ role: 'user', content: managerPlanPrompt.render(planInput) }, { role: 'assistant', content: JSON.stringify({ assignments: pending }) });
+    let pending: Assignment[] = [...byLabel].map(([label, t]) => ({
+      instructions: `Make the failing test "${t.id}" pass without breaking any other test.`,
+      labels: [label],
+    }));
+    conversation.push(
+      { role: 'user', content: managerPlanPrompt.render(planInput) },
+      { role: 'assistant', content: JSON.stringify({ assignments: pending }) },
+    );
     hub.start(randomUUID(), pending.length);
 
     const work = async (assignment: Assignment, index: number): Promise<{ worker: string; text: string }> => {
@@ -92,10 +115,20 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
         describe: (a) => `[FAIL] ${a.proposal.idea} — ${a.detail}`,
       });
       const last = attempts.at(-1);
-      if (last?.passes) found.push({ testId: target.id, patch: last.proposal.edits, summary: `${[...new Set(last.proposal.edits.map((e) => e.file))].join(', ')}: ${last.proposal.idea}` });
+      if (last?.passes)
+        found.push({
+          testId: target.id,
+          patch: last.proposal.edits,
+          summary: `${[...new Set(last.proposal.edits.map((e) => e.file))].join(', ')}: ${last.proposal.idea}`,
+        });
       // The worker's full output goes back to the manager: every attempt with its edits and result.
-      const lines = attempts.map((a, i) => `Attempt ${i + 1}: ${a.proposal.idea}\nedits: ${JSON.stringify(a.proposal.edits)}\nresult: ${a.detail}`);
-      const verdict = last?.passes ? `Fixed ${target.id}.` : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : ''}.`;
+      const lines = attempts.map(
+        (a, i) =>
+          `Attempt ${i + 1}: ${a.proposal.idea}\nedits: ${JSON.stringify(a.proposal.edits)}\nresult: ${a.detail}`,
+      );
+      const verdict = last?.passes
+        ? `Fixed ${target.id}.`
+        : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : ''}.`;
       return { worker: `worker-${index + 1}`, text: [verdict, ...lines].join('\n') };
     };
 
@@ -105,9 +138,19 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
       const wave = pending.splice(0, workers);
       const reports = await Promise.all(wave.map((a, i) => work(a, delegated + i)));
       delegated += wave.length;
-      conversation.push({ role: 'user', content: managerReviewPrompt.render({ reports, pending, mayDelegate: turn < maxTurns }) });
+      conversation.push({
+        role: 'user',
+        content: managerReviewPrompt.render({ reports, pending, mayDelegate: turn < maxTurns }),
+      });
       const t0 = Date.now();
-      const reply = await manager.complete({ system: managerReviewPrompt.system, messages: [...conversation], schema: managerReviewPrompt.schema, schemaName: managerReviewPrompt.schemaName, signal: hub.signal, context: { role: 'manager' } });
+      const reply = await manager.complete({
+        system: managerReviewPrompt.system,
+        messages: [...conversation],
+        schema: managerReviewPrompt.schema,
+        schemaName: managerReviewPrompt.schemaName,
+        signal: hub.signal,
+        context: { role: 'manager' },
+      });
       managerBusyMs += Date.now() - t0;
       const review: OrchestratorReview | undefined = reply.object;
       if (!review) throw new DelmError('MALFORMED_OUTPUT', 'the manager returned no decision');
@@ -121,15 +164,32 @@ export async function runDebugOrchestrator(task: RunTask, options: BaselineOptio
       runOptions(settings),
     );
     // Scored like delm's answer: a target counts only if the merge regressed nothing (no verifier stopped a regressing patch here).
-    answer = debugAnswer(merge, baseline, targets.map((t) => t.id), found).answer;
+    answer = debugAnswer(
+      merge,
+      baseline,
+      targets.map((t) => t.id),
+      found,
+    ).answer;
     stopReason = 'answered';
   } catch (e) {
     stopReason = hub.stopReasonOf(e);
     error = e instanceof Error ? e.message : String(e);
     // Stopped by wall time or budget after planning: answer with what the workers found, scored the same way.
     if (workspace && (stopReason === 'wall-time' || stopReason === 'budget')) {
-      const merge = await mergePatches(workspace, found.map((f) => ({ id: f.testId, patch: f.patch })), runOptions(settings)).catch(() => undefined);
-      if (merge) answer = `The run was stopped before the manager answered; this answer merges the patches its workers found.\n${debugAnswer(merge, baseline, targets.map((t) => t.id), found).answer}`;
+      const merge = await mergePatches(
+        workspace,
+        found.map((f) => ({ id: f.testId, patch: f.patch })),
+        runOptions(settings),
+      ).catch(() => undefined);
+      if (merge)
+        answer = `The run was stopped before the manager answered; this answer merges the patches its workers found.\n${
+          debugAnswer(
+            merge,
+            baseline,
+            targets.map((t) => t.id),
+            found,
+          ).answer
+        }`;
     }
   }
   return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length });

@@ -14,7 +14,8 @@ export function fitPowerLaw(points: ReadonlyArray<{ readonly x: number; readonly
   const mx = logs.reduce((a, p) => a + p.x, 0) / n;
   const my = logs.reduce((a, p) => a + p.y, 0) / n;
   const sxx = logs.reduce((a, p) => a + (p.x - mx) ** 2, 0);
-  if (n < 2 || sxx === 0) throw new RangeError('fitting a growth exponent needs at least two different sub-task counts');
+  if (n < 2 || sxx === 0)
+    throw new RangeError('fitting a growth exponent needs at least two different sub-task counts');
   const sxy = logs.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0);
   const exponent = sxy / sxx;
   const intercept = my - exponent * mx;

@@ -33,11 +33,16 @@ export class HubContext {
   ) {
     this.signal = AbortSignal.any([...(signal ? [signal] : []), this.wallTime.signal, this.cancelled.signal]);
     const limit = options.budgets.wallTimeMs;
-    if (limit) this.timer = setTimeout(() => this.wallTime.abort(new DelmError('ABORTED', 'wall-time budget reached')), limit);
+    if (limit)
+      this.timer = setTimeout(() => this.wallTime.abort(new DelmError('ABORTED', 'wall-time budget reached')), limit);
   }
 
   /** Loads the model (checking its key first) and sets up the budget and rate limiter. */
-  static async create(options: ResolvedSwarmOptions, onEvent: ((event: SwarmEvent) => void) | undefined, signal: AbortSignal | undefined): Promise<HubContext> {
+  static async create(
+    options: ResolvedSwarmOptions,
+    onEvent: ((event: SwarmEvent) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<HubContext> {
     await checkModelRef(options.model);
     const base = await loadModel(options.model, options.prices);
     const { tokens, costUsd, modelCalls } = options.budgets;
@@ -72,7 +77,14 @@ export class HubContext {
     const key = `${agentId}:${role}`;
     let model = this.models.get(key);
     if (!model) {
-      model = meterModel(this.base, { agentId, role, budget: this.budget, rateLimiter: this.rateLimiter, emit: (e) => this.emit(e), prices: this.options.prices });
+      model = meterModel(this.base, {
+        agentId,
+        role,
+        budget: this.budget,
+        rateLimiter: this.rateLimiter,
+        emit: (e) => this.emit(e),
+        prices: this.options.prices,
+      });
       this.models.set(key, model);
     }
     return model;

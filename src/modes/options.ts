@@ -38,6 +38,7 @@ export function resolveRunnerOptions(options: RunnerOptions = {}): BaselineOptio
 export function taskChoices(task: RunTask): Choices | undefined {
   if (task.meta?.choices === undefined) return undefined;
   const parsed = ChoicesSchema.safeParse(task.meta.choices);
-  if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new DelmError('INVALID_ARGUMENT', `task meta.choices: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }

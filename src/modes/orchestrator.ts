@@ -25,11 +25,19 @@ import type { ModeResult } from './result.js';
 type Assignment = OrchestratorPlan['assignments'][number];
 
 /** Runs `task` through the orchestrator baseline. Never rejects for a stopped run: the reason is in the result. */
-export async function runOrchestrator(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: import('../runtime/events.js').SwarmEvent) => void } = {}): Promise<ModeResult> {
+export async function runOrchestrator(
+  task: RunTask,
+  options: BaselineOptions,
+  run: { signal?: AbortSignal; onEvent?: (e: import('../runtime/events.js').SwarmEvent) => void } = {},
+): Promise<ModeResult> {
   registerProtocolSkills();
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const workers = options.swarm.agents;
-  const sources: PromptDocument[] = (task.sources ?? []).map((s) => ({ label: s.label, text: s.text, ...(s.title ? { title: s.title } : {}) }));
+  const sources: PromptDocument[] = (task.sources ?? []).map((s) => ({
+    label: s.label,
+    text: s.text,
+    ...(s.title ? { title: s.title } : {}),
+  }));
   const byLabel = new Map(sources.map((s) => [s.label, s]));
   const choices = taskChoices(task);
   const manager = hub.model(0, 'manager');
@@ -40,12 +48,23 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
   let stopReason: StopReason;
   let error: string | undefined;
 
-  const askManager = async <T>(content: string, template: { system: string; schema: import('zod').ZodType<T>; schemaName: string }): Promise<T> => {
+  const askManager = async <T>(
+    content: string,
+    template: { system: string; schema: import('zod').ZodType<T>; schemaName: string },
+  ): Promise<T> => {
     conversation.push({ role: 'user', content });
     const t0 = Date.now();
-    const reply = await manager.complete({ system: template.system, messages: [...conversation], schema: template.schema, schemaName: template.schemaName, signal: hub.signal, context: { role: 'manager' } });
+    const reply = await manager.complete({
+      system: template.system,
+      messages: [...conversation],
+      schema: template.schema,
+      schemaName: template.schemaName,
+      signal: hub.signal,
+      context: { role: 'manager' },
+    });
     managerBusyMs += Date.now() - t0;
-    if (reply.object === undefined) throw new DelmError('MALFORMED_OUTPUT', `the manager returned no ${template.schemaName}`);
+    if (reply.object === undefined)
+      throw new DelmError('MALFORMED_OUTPUT', `the manager returned no ${template.schemaName}`);
     conversation.push({ role: 'assistant', content: JSON.stringify(reply.object) });
     return reply.object;
   };
@@ -54,7 +73,17 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
     const documents = assignment.labels.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : []));
     const reply = await hub.model(1 + (index % workers), 'worker').complete({
       system: workerPrompt.system,
-      messages: [{ role: 'user', content: workerPrompt.render({ question: task.prompt, ...(choices ? { choices } : {}), instructions: assignment.instructions, documents }) }],
+      messages: [
+        {
+          role: 'user',
+          content: workerPrompt.render({
+            question: task.prompt,
+            ...(choices ? { choices } : {}),
+            instructions: assignment.instructions,
+            documents,
+          }),
+        },
+      ],
       schema: workerPrompt.schema,
       schemaName: workerPrompt.schemaName,
       signal: hub.signal,
@@ -77,8 +106,14 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
     let pending: Assignment[];
     if (task.subTasks?.length) {
       // Supplied sub-tasks replace the plan call (the swarm skips its decomposition the same way).
-      pending = task.subTasks.map((t) => ({ instructions: t.payload, labels: labelsMentioned(t.payload, [...byLabel.keys()]) }));
-      conversation.push({ role: 'user', content: managerPlanPrompt.render(planInput) }, { role: 'assistant', content: JSON.stringify({ assignments: pending }) });
+      pending = task.subTasks.map((t) => ({
+        instructions: t.payload,
+        labels: labelsMentioned(t.payload, [...byLabel.keys()]),
+      }));
+      conversation.push(
+        { role: 'user', content: managerPlanPrompt.render(planInput) },
+        { role: 'assistant', content: JSON.stringify({ assignments: pending }) },
+      );
     } else {
       pending = (await askManager(managerPlanPrompt.render(planInput), managerPlanPrompt)).assignments;
     }
@@ -89,7 +124,10 @@ export async function runOrchestrator(task: RunTask, options: BaselineOptions, r
       const reports = await Promise.all(wave.map((a, i) => work(a, delegated + i)));
       delegated += wave.length;
       const mayDelegate = turn < maxTurns;
-      const review: OrchestratorReview = await askManager(managerReviewPrompt.render({ reports, pending, mayDelegate }), managerReviewPrompt);
+      const review: OrchestratorReview = await askManager(
+        managerReviewPrompt.render({ reports, pending, mayDelegate }),
+        managerReviewPrompt,
+      );
       if (review.decision === 'answer') {
         answer = answerWithCitations(review.answer, review.citations);
         stopReason = 'answered';

@@ -31,7 +31,10 @@ export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   const resolved = resolveRunnerOptions(options);
   const debugging = resolved.swarm.protocol === 'debug';
   if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm), debugging);
-  if (debugging && mode === 'single') throw new InvalidConfigError('a single pass is defined for question answering; the debugging workload compares delm with the orchestrator');
+  if (debugging && mode === 'single')
+    throw new InvalidConfigError(
+      'a single pass is defined for question answering; the debugging workload compares delm with the orchestrator',
+    );
   const run = mode === 'single' ? runSinglePass : debugging ? runDebugOrchestrator : runOrchestrator;
   return { mode, run: (task, o = {}) => run(task, resolved, o), close: async () => {} };
 }
@@ -54,7 +57,9 @@ class SwarmRunner implements Runner {
     });
     // A debugging run stopped before its final round still answers with the patches it verified.
     const stopped = result.stopReason === 'wall-time' || result.stopReason === 'budget';
-    const answer = result.answer ?? (this.debugging && stopped ? await answerFromLedger(result.entries).catch(() => undefined) : undefined);
+    const answer =
+      result.answer ??
+      (this.debugging && stopped ? await answerFromLedger(result.entries).catch(() => undefined) : undefined);
     return {
       mode: 'delm',
       answer,

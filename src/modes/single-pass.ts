@@ -20,16 +20,27 @@ import { countTokens } from '../providers/tokenizer.js';
 const RESERVED_TOKENS = 2_048;
 
 /** Runs `task` as one model call. Never rejects for a stopped run: the reason is in the result. */
-export async function runSinglePass(task: RunTask, options: BaselineOptions, run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {}): Promise<ModeResult> {
+export async function runSinglePass(
+  task: RunTask,
+  options: BaselineOptions,
+  run: { signal?: AbortSignal; onEvent?: (e: SwarmEvent) => void } = {},
+): Promise<ModeResult> {
   registerProtocolSkills();
   const choices = taskChoices(task);
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const model = hub.model(0, 'single');
   const window = options.contextTokens ?? contextWindowOf(model.id);
   const budget = Math.max(1_000, window - RESERVED_TOKENS - countTokens(task.prompt));
-  const sources = (task.sources ?? []).map((s) => ({ label: s.label, text: s.text, ...(s.title ? { title: s.title } : {}) }));
+  const sources = (task.sources ?? []).map((s) => ({
+    label: s.label,
+    text: s.text,
+    ...(s.title ? { title: s.title } : {}),
+  }));
   const { documents, cutTokens } = truncateMiddle(sources, budget);
-  const question = cutTokens > 0 ? `${task.prompt}\n\n(Note: ${cutTokens} tokens from the middle of the documents were cut to fit the model's ${window}-token window.)` : task.prompt;
+  const question =
+    cutTokens > 0
+      ? `${task.prompt}\n\n(Note: ${cutTokens} tokens from the middle of the documents were cut to fit the model's ${window}-token window.)`
+      : task.prompt;
   hub.start(randomUUID(), 1);
   let answer: string | undefined;
   let stopReason: StopReason = 'no-answer';
@@ -37,7 +48,9 @@ export async function runSinglePass(task: RunTask, options: BaselineOptions, run
   try {
     const reply = await model.complete({
       system: singlePassPrompt.system,
-      messages: [{ role: 'user', content: singlePassPrompt.render({ question, ...(choices ? { choices } : {}), documents }) }],
+      messages: [
+        { role: 'user', content: singlePassPrompt.render({ question, ...(choices ? { choices } : {}), documents }) },
+      ],
       schema: singlePassPrompt.schema,
       schemaName: singlePassPrompt.schemaName,
       signal: hub.signal,
@@ -52,5 +65,16 @@ export async function runSinglePass(task: RunTask, options: BaselineOptions, run
     error = e instanceof Error ? e.message : String(e);
   }
   hub.finish(stopReason);
-  return { mode: 'single', answer, stopReason, error, ...sumUsage(hub.calls), wallTimeMs: hub.now(), waitingShare: 0, subTasks: 1, calls: hub.calls, truncatedTokens: cutTokens };
+  return {
+    mode: 'single',
+    answer,
+    stopReason,
+    error,
+    ...sumUsage(hub.calls),
+    wallTimeMs: hub.now(),
+    waitingShare: 0,
+    subTasks: 1,
+    calls: hub.calls,
+    truncatedTokens: cutTokens,
+  };
 }

@@ -7,7 +7,11 @@ import type { PromptDocument } from '../protocols/kit/prompts/template.js';
 import { countTokens } from '../providers/tokenizer.js';
 
 /** The documents that fit in `budget` tokens, and how many tokens were cut. */
-export function truncateMiddle(documents: readonly PromptDocument[], budget: number, count: (text: string) => number = countTokens): { documents: PromptDocument[]; cutTokens: number } {
+export function truncateMiddle(
+  documents: readonly PromptDocument[],
+  budget: number,
+  count: (text: string) => number = countTokens,
+): { documents: PromptDocument[]; cutTokens: number } {
   const sizes = documents.map((d) => count(d.text));
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total <= budget) return { documents: [...documents], cutTokens: 0 };
@@ -23,8 +27,16 @@ export function truncateMiddle(documents: readonly PromptDocument[], budget: num
     const keepHead = Math.max(0, Math.min(end, head) - start);
     const keepTail = Math.max(0, end - Math.max(start, total - tail));
     if (keepHead >= size || keepTail >= size) out.push(doc);
-    else if (keepHead > 0) out.push({ ...doc, text: `${sliceTokens(doc.text, size, keepHead, 'head')}\n[… the rest of ${doc.label} was cut to fit the model's window …]` });
-    else if (keepTail > 0) out.push({ ...doc, text: `[… the start of ${doc.label} was cut to fit the model's window …]\n${sliceTokens(doc.text, size, keepTail, 'tail')}` });
+    else if (keepHead > 0)
+      out.push({
+        ...doc,
+        text: `${sliceTokens(doc.text, size, keepHead, 'head')}\n[… the rest of ${doc.label} was cut to fit the model's window …]`,
+      });
+    else if (keepTail > 0)
+      out.push({
+        ...doc,
+        text: `[… the start of ${doc.label} was cut to fit the model's window …]\n${sliceTokens(doc.text, size, keepTail, 'tail')}`,
+      });
   });
   return { documents: out, cutTokens: total - budget };
 }

@@ -18,10 +18,14 @@ export const BUILT_IN_PROTOCOLS = { delm, basic, debug } as const satisfies Reco
 export type BuiltInProtocolName = keyof typeof BUILT_IN_PROTOCOLS;
 
 /** Names of the built-in protocols, for option schemas. */
-export const BUILT_IN_PROTOCOL_NAMES = Object.keys(BUILT_IN_PROTOCOLS) as [BuiltInProtocolName, ...BuiltInProtocolName[]];
+export const BUILT_IN_PROTOCOL_NAMES = Object.keys(BUILT_IN_PROTOCOLS) as [
+  BuiltInProtocolName,
+  ...BuiltInProtocolName[],
+];
 
 /** How a worker finds its protocol: a built-in by name, or a module of your own and its export. */
-export type ProtocolRef = { readonly builtIn: BuiltInProtocolName } | { readonly module: string; readonly export: string };
+export type ProtocolRef =
+  { readonly builtIn: BuiltInProtocolName } | { readonly module: string; readonly export: string };
 
 /** Registers a protocol's offline skills in this thread (idempotent: a name maps to one skill). */
 function registerSkills(protocol: SwarmProtocol): SwarmProtocol {
@@ -35,7 +39,10 @@ export async function loadProtocol(ref: ProtocolRef): Promise<SwarmProtocol> {
   const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
   const mod = (await import(url)) as Record<string, unknown>;
   const value = mod[ref.export];
-  if (!isProtocol(value)) throw new InvalidConfigError(`module ${ref.module} has no protocol export "${ref.export}" (an object with name, plan, readDigest, step, unfold, check, finalDigest and decide)`);
+  if (!isProtocol(value))
+    throw new InvalidConfigError(
+      `module ${ref.module} has no protocol export "${ref.export}" (an object with name, plan, readDigest, step, unfold, check, finalDigest and decide)`,
+    );
   return registerSkills(value);
 }
 

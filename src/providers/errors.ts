@@ -21,24 +21,47 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
 }
 
 /** A ProviderError for anything an SDK call threw; `retryAfter` is set when the server said when to retry. */
-export function toProviderError(error: unknown, provider: string, secrets: ReadonlyArray<string | undefined>): ProviderError & { retryAfter?: number } {
+export function toProviderError(
+  error: unknown,
+  provider: string,
+  secrets: ReadonlyArray<string | undefined>,
+): ProviderError & { retryAfter?: number } {
   if (error instanceof ProviderError) return error;
-  const e = error as { status?: unknown; headers?: { get(name: string): string | null }; message?: unknown; name?: unknown };
+  const e = error as {
+    status?: unknown;
+    headers?: { get(name: string): string | null };
+    message?: unknown;
+    name?: unknown;
+  };
   const status = typeof e.status === 'number' ? e.status : undefined;
   const name = typeof e.name === 'string' ? e.name : '';
   const detail = redact(typeof e.message === 'string' ? e.message : String(error), secrets).slice(0, 500);
   if (status === 401 || status === 403) {
-    return new ProviderError(`${provider} rejected the API key (HTTP ${status}); check the key and its permissions`, provider, status, false);
+    return new ProviderError(
+      `${provider} rejected the API key (HTTP ${status}); check the key and its permissions`,
+      provider,
+      status,
+      false,
+    );
   }
   if (status === 429) {
-    const err = new ProviderError(`${provider} rate limit (HTTP 429): ${detail}`, provider, status, true, { code: 'RATE_LIMITED', cause: error });
+    const err = new ProviderError(`${provider} rate limit (HTTP 429): ${detail}`, provider, status, true, {
+      code: 'RATE_LIMITED',
+      cause: error,
+    });
     const after = retryAfterMs(e.headers);
     return after === undefined ? err : Object.assign(err, { retryAfter: after });
   }
-  if (/Timeout/i.test(name)) return new ProviderError(`${provider} did not answer in time`, provider, status, true, { code: 'PROVIDER_TIMEOUT', cause: error });
+  if (/Timeout/i.test(name))
+    return new ProviderError(`${provider} did not answer in time`, provider, status, true, {
+      code: 'PROVIDER_TIMEOUT',
+      cause: error,
+    });
   if (status !== undefined) {
     const retryable = status === 408 || status === 409 || status >= 500;
-    const err = new ProviderError(`${provider} error (HTTP ${status}): ${detail}`, provider, status, retryable, { cause: error });
+    const err = new ProviderError(`${provider} error (HTTP ${status}): ${detail}`, provider, status, retryable, {
+      cause: error,
+    });
     const after = retryAfterMs(e.headers);
     return after === undefined ? err : Object.assign(err, { retryAfter: after });
   }
@@ -48,5 +71,9 @@ export function toProviderError(error: unknown, provider: string, secrets: Reado
 
 /** True when the error means the caller cancelled. */
 export function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true || error instanceof AbortedError || (error as { name?: string })?.name === 'APIUserAbortError';
+  return (
+    signal?.aborted === true ||
+    error instanceof AbortedError ||
+    (error as { name?: string })?.name === 'APIUserAbortError'
+  );
 }

@@ -11,7 +11,14 @@ import type { LanguageModel } from './types.js';
 export { checkModelCredentials, modelId, parseModelSpec, type ModelSpec } from './spec.js';
 export { costOf, DEFAULT_PRICES, type ModelPrice, type PriceTable } from './pricing.js';
 export { countTokens, shareTokenizer } from './tokenizer.js';
-export { resilientModel, extractJson, DEFAULT_RETRY, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
+export {
+  resilientModel,
+  extractJson,
+  DEFAULT_RETRY,
+  type RawRequest,
+  type RawResponse,
+  type RetryOptions,
+} from './resilient.js';
 export { createOfflineModel, registerOfflineSkill, type OfflineSkill } from './offline.js';
 export { createScriptedModel, type Script, type ScriptStep } from './scripted.js';
 export { fromAiSdk, isAiSdkModel, toAiSdkPrompt, fromAiSdkUsage, type AiSdkModelOptions } from './ai-sdk.js';
@@ -30,7 +37,12 @@ export function createModel(spec: ModelSpec | string, options: CreateModelOption
   const env = options.env ?? process.env;
   const s = typeof spec === 'string' ? parseModelSpec(spec, env) : spec;
   checkModelCredentials(s, env);
-  const common = { id: modelId(s), provider: s.provider, ...(options.retry ? { retry: options.retry } : {}), ...(options.prices ? { prices: options.prices } : {}) };
+  const common = {
+    id: modelId(s),
+    provider: s.provider,
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.prices ? { prices: options.prices } : {}),
+  };
   switch (s.provider) {
     case 'offline':
       return createOfflineModel();
@@ -38,11 +50,24 @@ export function createModel(spec: ModelSpec | string, options: CreateModelOption
     case 'openai-compatible': {
       // Local servers usually need no key; the SDK insists on one, so send a placeholder.
       const apiKey = env.OPENAI_API_KEY || (s.provider === 'openai-compatible' ? 'not-needed' : '');
-      return resilientModel({ ...common, secrets: [apiKey], call: openaiCall({ model: s.model, apiKey, baseURL: s.baseURL, compatible: s.provider === 'openai-compatible' }) });
+      return resilientModel({
+        ...common,
+        secrets: [apiKey],
+        call: openaiCall({
+          model: s.model,
+          apiKey,
+          baseURL: s.baseURL,
+          compatible: s.provider === 'openai-compatible',
+        }),
+      });
     }
     case 'anthropic': {
       const apiKey = env.ANTHROPIC_API_KEY ?? '';
-      return resilientModel({ ...common, secrets: [apiKey], call: anthropicCall({ model: s.model, apiKey, baseURL: s.baseURL }) });
+      return resilientModel({
+        ...common,
+        secrets: [apiKey],
+        call: anthropicCall({ model: s.model, apiKey, baseURL: s.baseURL }),
+      });
     }
     default:
       throw new InvalidConfigError(`unknown provider in ${JSON.stringify(s)}`);

@@ -10,7 +10,10 @@ export interface LatencyOptions {
 }
 
 /** Wraps `model` so each call takes at least `perCallMs + outputTokens × perOutputTokenMs`; abortable. */
-export function withLatency(model: LanguageModel, { perCallMs = 0, perOutputTokenMs = 0 }: LatencyOptions): LanguageModel {
+export function withLatency(
+  model: LanguageModel,
+  { perCallMs = 0, perOutputTokenMs = 0 }: LatencyOptions,
+): LanguageModel {
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {

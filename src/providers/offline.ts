@@ -22,12 +22,16 @@ export function registerOfflineSkill(schemaName: string, skill: OfflineSkill): v
 }
 
 const STOPWORDS = new Set(
-  'a an and are as at be by can do does for from has have how in is it its may must not of on or that the their them then there these this those to under was were what when which who will with without would you your'.split(' '),
+  'a an and are as at be by can do does for from has have how in is it its may must not of on or that the their them then there these this those to under was were what when which who will with without would you your'.split(
+    ' ',
+  ),
 );
 
 /** Lower-cased content words, crudely stemmed (plural and -ing/-ed endings). */
 export function terms(text: string): string[] {
-  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 2 && !STOPWORDS.has(w)).map((w) => w.replace(/(ing|ed|es|s)$/, ''));
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((w) => w.length > 2 && !STOPWORDS.has(w))
+    .map((w) => w.replace(/(ing|ed|es|s)$/, ''));
 }
 
 /** Sentences of `text`, verbatim (so they can be quoted). */
@@ -43,7 +47,8 @@ function score(passage: string, query: Set<string>): number {
   return s / Math.sqrt(seen.size + 4);
 }
 
-const section = (prompt: string, heading: string): string | undefined => new RegExp(`${heading}:\\s*([^\\n]*)`).exec(prompt)?.[1]?.trim();
+const section = (prompt: string, heading: string): string | undefined =>
+  new RegExp(`${heading}:\\s*([^\\n]*)`).exec(prompt)?.[1]?.trim();
 
 /** Choices written as lines `A) …` / `(A) …` / `A. …`. */
 function choicesOf(text: string): Array<{ letter: string; text: string }> {
@@ -51,7 +56,10 @@ function choicesOf(text: string): Array<{ letter: string; text: string }> {
 }
 
 registerOfflineSkill('plan', (prompt) => {
-  const parts = prompt.split(/\n+|(?<=[.?!])\s+/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = prompt
+    .split(/\n+|(?<=[.?!])\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return { subTasks: parts.length ? parts.slice(0, 16) : [prompt] };
 });
 
@@ -75,10 +83,14 @@ registerOfflineSkill('agent_step', (prompt) => {
       .sort((a, b) => b.v - a.v)
       .slice(0, 2);
     if (ranked.length === 0) {
-      findings.push({ text: `${label} has no sentence sharing terms with the task (searched all ${sentences(text!).length} sentences).`, quotes: [] });
+      findings.push({
+        text: `${label} has no sentence sharing terms with the task (searched all ${sentences(text!).length} sentences).`,
+        quotes: [],
+      });
       continue;
     }
-    for (const { s } of ranked) findings.push({ text: `${label}: "${s.slice(0, 400)}"`, quotes: [{ source: label!, text: s }] });
+    for (const { s } of ranked)
+      findings.push({ text: `${label}: "${s.slice(0, 400)}"`, quotes: [{ source: label!, text: s }] });
   }
   return { findings, followUps: [], unfold: [] };
 });
@@ -91,10 +103,18 @@ registerOfflineSkill('final_decision', (prompt) => {
     const evidence = new Set(terms(findings));
     const ranked = choices.map((c) => ({ c, v: score(c.text, evidence) })).sort((a, b) => b.v - a.v);
     const best = ranked[0]!.c;
-    return { decision: 'answer', answer: `The correct answer is (${best.letter}). Offline model (not an LLM): "${best.text}" shares the most terms with the verified findings.` };
+    return {
+      decision: 'answer',
+      answer: `The correct answer is (${best.letter}). Offline model (not an LLM): "${best.text}" shares the most terms with the verified findings.`,
+    };
   }
   const lines = findings.split('\n').filter(Boolean).slice(0, 5);
-  return { decision: 'answer', answer: lines.length ? `Offline model (not an LLM), from the verified findings:\n${lines.join('\n')}` : 'Offline model (not an LLM): no verified findings to answer from.' };
+  return {
+    decision: 'answer',
+    answer: lines.length
+      ? `Offline model (not an LLM), from the verified findings:\n${lines.join('\n')}`
+      : 'Offline model (not an LLM): no verified findings to answer from.',
+  };
 });
 
 /** Creates the offline model. */
@@ -103,15 +123,26 @@ export function createOfflineModel(): LanguageModel {
     id: 'offline',
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const started = performance.now();
-      if (request.signal?.aborted) throw new ProviderError('offline call aborted', 'offline', undefined, false, { code: 'PROVIDER_ERROR' });
+      if (request.signal?.aborted)
+        throw new ProviderError('offline call aborted', 'offline', undefined, false, { code: 'PROVIDER_ERROR' });
       const prompt = request.messages.map((m) => m.content).join('\n\n');
       const skill = skills.get(request.schemaName ?? '');
       let text: string;
       let object: T | undefined;
       if (request.schema) {
-        if (!skill) throw new ProviderError(`the offline model (not an LLM) has no skill for "${request.schemaName ?? 'unnamed'}" output; use a real model for it`, 'offline', undefined, false);
+        if (!skill)
+          throw new ProviderError(
+            `the offline model (not an LLM) has no skill for "${request.schemaName ?? 'unnamed'}" output; use a real model for it`,
+            'offline',
+            undefined,
+            false,
+          );
         const parsed = request.schema.safeParse(skill(prompt, request));
-        if (!parsed.success) throw new MalformedOutputError(`the offline model's "${request.schemaName}" output does not match the schema: ${describeIssues(parsed.error).join('; ')}`, '');
+        if (!parsed.success)
+          throw new MalformedOutputError(
+            `the offline model's "${request.schemaName}" output does not match the schema: ${describeIssues(parsed.error).join('; ')}`,
+            '',
+          );
         object = parsed.data;
         text = JSON.stringify(object);
       } else {
@@ -122,7 +153,11 @@ export function createOfflineModel(): LanguageModel {
       return {
         text,
         object,
-        usage: { inputTokens: countTokens(`${request.system ?? ''}\n${prompt}`), outputTokens: countTokens(text), cachedInputTokens: 0 },
+        usage: {
+          inputTokens: countTokens(`${request.system ?? ''}\n${prompt}`),
+          outputTokens: countTokens(text),
+          cachedInputTokens: 0,
+        },
         costUsd: 0,
         latencyMs: performance.now() - started,
         model: 'offline',

@@ -35,6 +35,7 @@ export function costOf(
   const price = prices[modelId];
   if (!price) return { costUsd: 0, priced: false };
   const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens);
-  const costUsd = (uncached * price.input + usage.cachedInputTokens * price.cachedInput + usage.outputTokens * price.output) / 1e6;
+  const costUsd =
+    (uncached * price.input + usage.cachedInputTokens * price.cachedInput + usage.outputTokens * price.output) / 1e6;
   return { costUsd, priced: true };
 }

@@ -74,14 +74,19 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const secrets = options.secrets ?? [];
 
-  async function callWithRetries(request: Omit<RawRequest, 'signal'>, signal: AbortSignal | undefined): Promise<RawResponse> {
+  async function callWithRetries(
+    request: Omit<RawRequest, 'signal'>,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       const timeout = AbortSignal.timeout(retry.timeoutMs);
       try {
         return await options.call({ ...request, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       } catch (error) {
         if (isAbort(error, signal)) throw new AbortedError(`${options.provider} call aborted`);
-        const mapped = timeout.aborted ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets) : toProviderError(error, options.provider, secrets);
+        const mapped = timeout.aborted
+          ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets)
+          : toProviderError(error, options.provider, secrets);
         if (!mapped.retryable || attempt >= retry.maxRetries) throw mapped;
         const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
         // A server's retry-after wins over our backoff (within reason: at most five minutes).
@@ -100,7 +105,12 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
     id: options.id,
     async complete<T>(req: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const started = performance.now();
-      const structured = req.schema ? { name: req.schemaName ?? 'output', schema: z.toJSONSchema(req.schema, { io: 'input' }) as Record<string, unknown> } : undefined;
+      const structured = req.schema
+        ? {
+            name: req.schemaName ?? 'output',
+            schema: z.toJSONSchema(req.schema, { io: 'input' }) as Record<string, unknown>,
+          }
+        : undefined;
       let messages = [...req.messages];
       let usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
       const finish = (text: string, object: T | undefined): CompletionResult<T> => ({
@@ -113,7 +123,10 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       });
       // One repair attempt: the validation error goes back to the model once, then it is a recorded failure.
       for (let round = 0; ; round++) {
-        const raw = await callWithRetries({ system: req.system, messages, maxTokens: req.maxTokens ?? 1_024, temperature: req.temperature, structured }, req.signal);
+        const raw = await callWithRetries(
+          { system: req.system, messages, maxTokens: req.maxTokens ?? 1_024, temperature: req.temperature, structured },
+          req.signal,
+        );
         usage = addUsage(usage, raw.usage);
         if (!req.schema) return finish(raw.text, undefined);
         let problem: string;
@@ -124,8 +137,19 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
         } catch (error) {
           problem = (error as Error).message;
         }
-        if (round >= 1) throw new MalformedOutputError(`${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`, raw.text.slice(0, 2_000));
-        messages = [...messages, { role: 'assistant', content: raw.text }, { role: 'user', content: `That reply is not valid ${structured!.name} JSON (${problem}). Reply again with only the corrected JSON.` }];
+        if (round >= 1)
+          throw new MalformedOutputError(
+            `${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`,
+            raw.text.slice(0, 2_000),
+          );
+        messages = [
+          ...messages,
+          { role: 'assistant', content: raw.text },
+          {
+            role: 'user',
+            content: `That reply is not valid ${structured!.name} JSON (${problem}). Reply again with only the corrected JSON.`,
+          },
+        ];
       }
     },
   };

@@ -36,9 +36,18 @@ export function createScriptedModel(script: Script, id = 'scripted'): LanguageMo
       }
       if (typeof step === 'object' && 'error' in step) throw step.error;
       const text = typeof step === 'string' ? step : JSON.stringify(step.json);
-      const object = request.schema ? request.schema.parse(typeof step === 'string' ? JSON.parse(step) : step.json) : undefined;
+      const object = request.schema
+        ? request.schema.parse(typeof step === 'string' ? JSON.parse(step) : step.json)
+        : undefined;
       const prompt = `${request.system ?? ''}\n${request.messages.map((m) => m.content).join('\n')}`;
-      return { text, object, usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text), cachedInputTokens: 0 }, costUsd: 0, latencyMs: performance.now() - started, model: id };
+      return {
+        text,
+        object,
+        usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text), cachedInputTokens: 0 },
+        costUsd: 0,
+        latencyMs: performance.now() - started,
+        model: id,
+      };
     },
   };
 }

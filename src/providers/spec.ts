@@ -12,7 +12,10 @@ export type ModelSpec =
   | { provider: 'anthropic'; model: string; baseURL: string | undefined }
   | { provider: 'openai-compatible'; model: string; baseURL: string };
 
-const modelName = z.string().min(1).regex(/^[\w.:\-/]+$/, 'a model name: letters, digits and . _ : - /');
+const modelName = z
+  .string()
+  .min(1)
+  .regex(/^[\w.:\-/]+$/, 'a model name: letters, digits and . _ : - /');
 
 /** Parses a model string; the error lists the accepted forms. */
 export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.env): ModelSpec {
@@ -23,7 +26,8 @@ export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.en
   const rest = colon < 0 ? '' : spec.slice(colon + 1);
   const name = (value: string) => {
     const parsed = modelName.safeParse(value);
-    if (!parsed.success) throw new InvalidConfigError(`invalid model "${spec}": ${parsed.error.issues[0]!.message}; ${forms}`);
+    if (!parsed.success)
+      throw new InvalidConfigError(`invalid model "${spec}": ${parsed.error.issues[0]!.message}; ${forms}`);
     return parsed.data;
   };
   switch (provider) {
@@ -33,9 +37,11 @@ export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.en
       return { provider, model: name(rest), baseURL: env.ANTHROPIC_BASE_URL || undefined };
     case 'openai-compatible': {
       const at = rest.lastIndexOf('@');
-      if (at < 0) throw new InvalidConfigError(`invalid model "${spec}": give the server as openai-compatible:<model>@<baseURL>`);
+      if (at < 0)
+        throw new InvalidConfigError(`invalid model "${spec}": give the server as openai-compatible:<model>@<baseURL>`);
       const baseURL = rest.slice(at + 1);
-      if (!z.url().safeParse(baseURL).success) throw new InvalidConfigError(`invalid model "${spec}": "${baseURL}" is not a URL`);
+      if (!z.url().safeParse(baseURL).success)
+        throw new InvalidConfigError(`invalid model "${spec}": "${baseURL}" is not a URL`);
       return { provider, model: name(rest.slice(0, at)), baseURL };
     }
     default:
@@ -46,7 +52,8 @@ export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.en
 /** Throws MissingApiKeyError (naming the variable) when the spec needs a key the environment lacks. */
 export function checkModelCredentials(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env): void {
   if (spec.provider === 'openai' && !env.OPENAI_API_KEY) throw new MissingApiKeyError('openai', 'OPENAI_API_KEY');
-  if (spec.provider === 'anthropic' && !env.ANTHROPIC_API_KEY) throw new MissingApiKeyError('anthropic', 'ANTHROPIC_API_KEY');
+  if (spec.provider === 'anthropic' && !env.ANTHROPIC_API_KEY)
+    throw new MissingApiKeyError('anthropic', 'ANTHROPIC_API_KEY');
 }
 
 /** The id a model reports: the model string without any base URL or key. */

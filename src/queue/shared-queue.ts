@@ -7,8 +7,27 @@ import { z } from 'zod';
 import { MANUAL_POLL_MS, ManualClockSchema, msClock, type ClockHandle } from '../internal/clock.js';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LeaseLostError, QueueFullError } from '../errors.js';
-import { atomicMax, atomicMin, ensureByteLength, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
-import { BANDS, CONTROL_BYTES, H, QUEUE_MAGIC, QUEUE_VERSION, S, SLOT_WORDS, ST, generationOf, stateOf, word } from './layout.js';
+import {
+  atomicMax,
+  atomicMin,
+  ensureByteLength,
+  growableBuffer,
+  int32View,
+  waitAsync,
+} from '../internal/shared-memory.js';
+import {
+  BANDS,
+  CONTROL_BYTES,
+  H,
+  QUEUE_MAGIC,
+  QUEUE_VERSION,
+  S,
+  SLOT_WORDS,
+  ST,
+  generationOf,
+  stateOf,
+  word,
+} from './layout.js';
 import type { ClaimOptions, Lease, QueueStats, TaskInput, TaskQueue, TaskRecord, TaskState } from './types.js';
 
 /** Structured-cloneable handle: send it to a worker and `SharedTaskQueue.attach` it there. */
@@ -27,8 +46,17 @@ export const QueueOptionsSchema = z
   .object({
     initialTasks: z.number().int().min(1).default(1024),
     maxTasks: z.number().int().min(1).max(16_000_000).default(1_000_000),
-    initialArenaBytes: z.number().int().min(64).default(1 << 20),
-    maxArenaBytes: z.number().int().min(64).max(2 ** 31 - 1).default(256 << 20),
+    initialArenaBytes: z
+      .number()
+      .int()
+      .min(64)
+      .default(1 << 20),
+    maxArenaBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(2 ** 31 - 1)
+      .default(256 << 20),
     /** Default lease length in ms. */
     leaseMs: z.number().int().min(1).max(86_400_000).default(30_000),
     /** Claims allowed per task before an expired lease fails it. */
@@ -224,7 +252,8 @@ export class SharedTaskQueue implements TaskQueue {
     const input = typeof task === 'string' ? { payload: task } : task;
     const priority = Math.max(0, Math.min(BANDS - 1, Math.trunc(input.priority ?? 1)));
     const maxAttempts = input.maxAttempts ?? this.ctl[H.DEFAULT_MAX_ATTEMPTS]!;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new DelmError('INVALID_ARGUMENT', `maxAttempts must be a positive integer, got ${maxAttempts}`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw new DelmError('INVALID_ARGUMENT', `maxAttempts must be a positive integer, got ${maxAttempts}`);
     // Payload first: if the arena is full nothing else has been reserved.
     const [payloadOff, payloadLen] = this.writeText(input.payload);
     const maxTasks = this.ctl[H.MAX_TASKS]!;
@@ -234,7 +263,8 @@ export class SharedTaskQueue implements TaskQueue {
       if (id >= maxTasks) throw new QueueFullError(id + 1, maxTasks, 'tasks');
       if (Atomics.compareExchange(this.ctl, H.TAIL, id, id + 1) === id) break;
     }
-    if (!ensureByteLength(this.handle.slots, (id + 1) * SLOT_WORDS * 4)) throw new QueueFullError(id + 1, maxTasks, 'tasks');
+    if (!ensureByteLength(this.handle.slots, (id + 1) * SLOT_WORDS * 4))
+      throw new QueueFullError(id + 1, maxTasks, 'tasks');
     const slots = this.slotView(id);
     const base = id * SLOT_WORDS;
     slots[base + S.PRIORITY] = priority;
@@ -306,14 +336,27 @@ export class SharedTaskQueue implements TaskQueue {
     // The CAS made this thread the only writer of the slot until its next state change publishes these.
     const attempt = (slots[base + S.ATTEMPTS] = slots[base + S.ATTEMPTS]! + 1);
     slots[base + S.AGENT] = agentId;
-    return new SharedLease(this, id, generation, this.toWallClock(deadline), attempt, agentId, slots[base + S.PRIORITY]!, slots[base + S.PARENT]! - 1);
+    return new SharedLease(
+      this,
+      id,
+      generation,
+      this.toWallClock(deadline),
+      attempt,
+      agentId,
+      slots[base + S.PRIORITY]!,
+      slots[base + S.PARENT]! - 1,
+    );
   }
 
   /**
    * Sweeps each band's unfinished window for claims whose lease expired: claims one, or fails it if it
    * used up its attempts. Also advances the bands' low-water marks. Returns the nearest live deadline.
    */
-  private claimExpired(agentId: number, leaseMs: number, take = true): { lease: Lease | undefined; nextDeadline: number } {
+  private claimExpired(
+    agentId: number,
+    leaseMs: number,
+    take = true,
+  ): { lease: Lease | undefined; nextDeadline: number } {
     const now = this.now();
     let nextDeadline = Number.POSITIVE_INFINITY;
     for (let band = BANDS - 1; band >= 0; band--) {
@@ -380,7 +423,12 @@ export class SharedTaskQueue implements TaskQueue {
     atomicMax(slots, base + S.DEADLINE, this.now() + this.ctl[H.DEFAULT_LEASE_MS]!);
     if (Atomics.compareExchange(slots, base + S.STATE, w, word(generation, ST.FINISHING)) !== w) return;
     const attempts = Atomics.load(slots, base + S.ATTEMPTS);
-    this.finish(id, generation, ST.FAILED, `lease expired on each of ${attempts} attempt(s); the agent holding it crashed or stalled`);
+    this.finish(
+      id,
+      generation,
+      ST.FAILED,
+      `lease expired on each of ${attempts} attempt(s); the agent holding it crashed or stalled`,
+    );
   }
 
   /** Writes the result/reason of a task this thread holds in FINISHING, then publishes the final state. */
@@ -397,7 +445,10 @@ export class SharedTaskQueue implements TaskQueue {
     }
     slots[base + S.RESULT_OFF] = offset;
     slots[base + S.RESULT_LEN] = length;
-    if (Atomics.compareExchange(slots, base + S.STATE, word(generation, ST.FINISHING), word(generation, final)) !== word(generation, ST.FINISHING)) {
+    if (
+      Atomics.compareExchange(slots, base + S.STATE, word(generation, ST.FINISHING), word(generation, final)) !==
+      word(generation, ST.FINISHING)
+    ) {
       throw new LeaseLostError(id, 'the lease expired while the result was being written');
     }
     this.wakeIfDrained(Atomics.sub(this.ctl, H.OPEN, 1) - 1);
@@ -407,7 +458,12 @@ export class SharedTaskQueue implements TaskQueue {
   private enterFinishing(lease: Lease): void {
     const slots = this.slotView(lease.taskId);
     const expected = word(lease.generation, ST.CLAIMED);
-    const seen = Atomics.compareExchange(slots, lease.taskId * SLOT_WORDS + S.STATE, expected, word(lease.generation, ST.FINISHING));
+    const seen = Atomics.compareExchange(
+      slots,
+      lease.taskId * SLOT_WORDS + S.STATE,
+      expected,
+      word(lease.generation, ST.FINISHING),
+    );
     if (seen !== expected) throw new LeaseLostError(lease.taskId, describeLoss(seen, lease.generation));
   }
 
@@ -447,7 +503,12 @@ export class SharedTaskQueue implements TaskQueue {
    * aborted, timed out) or register as a sleeper and say how long to sleep on SEQ. The caller sleeps and
    * then unregisters.
    */
-  private attemptClaim(agentId: number, leaseMs: number, until: number, options: ClaimOptions): Lease | undefined | Sleep {
+  private attemptClaim(
+    agentId: number,
+    leaseMs: number,
+    until: number,
+    options: ClaimOptions,
+  ): Lease | undefined | Sleep {
     const { signal } = options;
     const drained = () => options.stopWhenDrained !== false && this.isDrained();
     const spinUntil = performance.now() + (options.spinMicros ?? DEFAULT_SPIN_MICROS) / 1000;
@@ -487,7 +548,16 @@ export class SharedTaskQueue implements TaskQueue {
     // Re-check: a taker that saw the old deadline expired may have won in between.
     seen = Atomics.load(slots, base + S.STATE);
     if (seen !== expected) throw new LeaseLostError(lease.taskId, describeLoss(seen, lease.generation));
-    return new SharedLease(this, lease.taskId, lease.generation, this.toWallClock(deadline), lease.attempt, lease.agentId, lease.priority, lease.parentId);
+    return new SharedLease(
+      this,
+      lease.taskId,
+      lease.generation,
+      this.toWallClock(deadline),
+      lease.attempt,
+      lease.agentId,
+      lease.priority,
+      lease.parentId,
+    );
   }
 
   complete(lease: Lease, result = ''): void {
@@ -524,7 +594,8 @@ export class SharedTaskQueue implements TaskQueue {
     const slots = this.slotView(lease.taskId);
     const base = lease.taskId * SLOT_WORDS;
     const expected = word(lease.generation, ST.CLAIMED);
-    if (Atomics.load(slots, base + S.STATE) !== expected) throw new LeaseLostError(lease.taskId, describeLoss(Atomics.load(slots, base + S.STATE), lease.generation));
+    if (Atomics.load(slots, base + S.STATE) !== expected)
+      throw new LeaseLostError(lease.taskId, describeLoss(Atomics.load(slots, base + S.STATE), lease.generation));
     const attempts = slots[base + S.ATTEMPTS]!;
     if (refundAttempt) slots[base + S.ATTEMPTS] = attempts - 1;
     const seen = Atomics.compareExchange(slots, base + S.STATE, expected, word(lease.generation, ST.PENDING));
@@ -544,7 +615,8 @@ export class SharedTaskQueue implements TaskQueue {
   }
 
   get(id: number): TaskRecord {
-    if (!Number.isInteger(id) || id < 0 || id >= Atomics.load(this.ctl, H.TAIL)) throw new DelmError('NOT_FOUND', `no task with id ${id}`);
+    if (!Number.isInteger(id) || id < 0 || id >= Atomics.load(this.ctl, H.TAIL))
+      throw new DelmError('NOT_FOUND', `no task with id ${id}`);
     const slots = this.slotView(id);
     const base = id * SLOT_WORDS;
     const w = Atomics.load(slots, base + S.STATE);

@@ -47,9 +47,15 @@ export class RunRecords {
    * off, garbage, NUL bytes, an exact duplicate) is repaired to its valid rows, the damaged file kept
    * beside it and `onNotice` told; one damaged before valid rows is refused, naming the line.
    */
-  static async open(dir: string, options: { resume?: boolean; onNotice?: (line: string) => void } = {}): Promise<RunRecords> {
+  static async open(
+    dir: string,
+    options: { resume?: boolean; onNotice?: (line: string) => void } = {},
+  ): Promise<RunRecords> {
     const abs = path.resolve(dir);
-    const rows = await openResultsFile(abs, { resume: Boolean(options.resume), onNotice: options.onNotice ?? (() => {}) });
+    const rows = await openResultsFile(abs, {
+      resume: Boolean(options.resume),
+      onNotice: options.onNotice ?? (() => {}),
+    });
     return new RunRecords(abs, new Set(rows.map((r) => rowKey(r.mode, r.item_id))), rows);
   }
 
@@ -66,14 +72,20 @@ export class RunRecords {
     if (calls.length) await appendFile(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
     if (result.entries) {
       await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
-      await writeFile(path.join(this.dir, 'ledger', mode, `${name}.jsonl`), result.entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      await writeFile(
+        path.join(this.dir, 'ledger', mode, `${name}.jsonl`),
+        result.entries.map((e) => `${JSON.stringify(e)}\n`).join(''),
+      );
     }
     if (record.patch !== undefined) {
       await mkdir(path.join(this.dir, 'patches', mode), { recursive: true });
       await writeFile(path.join(this.dir, 'patches', mode, `${name}.diff`), record.patch);
     }
     await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
-    await writeFile(path.join(this.dir, 'trajectories', mode, `${name}.jsonl`), record.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    await writeFile(
+      path.join(this.dir, 'trajectories', mode, `${name}.jsonl`),
+      record.events.map((e) => `${JSON.stringify(e)}\n`).join(''),
+    );
     const row: ResultRow = {
       item_id: itemId,
       mode,

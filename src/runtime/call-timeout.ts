@@ -22,7 +22,13 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
       const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
       return new Promise<CompletionResult<T>>((resolve, reject) => {
         const timer = setTimeout(() => {
-          const error = new ProviderError(`${model.id} did not answer within ${timeoutMs} ms`, model.id, undefined, true, { code: 'PROVIDER_TIMEOUT' });
+          const error = new ProviderError(
+            `${model.id} did not answer within ${timeoutMs} ms`,
+            model.id,
+            undefined,
+            true,
+            { code: 'PROVIDER_TIMEOUT' },
+          );
           own.abort(error);
           reject(error);
         }, timeoutMs);

@@ -28,7 +28,8 @@ export class EventStream<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.iterated) throw new Error('a run’s events can be iterated once; use the `onEvent` option for more listeners');
+    if (this.iterated)
+      throw new Error('a run’s events can be iterated once; use the `onEvent` option for more listeners');
     this.iterated = true;
     return {
       next: () => {

@@ -103,16 +103,33 @@ export type SwarmEvent =
   | { type: 'task.enqueued'; at: number; agentId: number; taskIds: number[]; parentTaskId: number }
   | { type: 'proposal'; at: number; agentId: number; taskId: number }
   /** The optional fields are the committed entry's {@link EntryBrief} (absent in older records). */
-  | ({ type: 'commit'; at: number; entryId: number; kind: string; authorId: number; taskId: number } & Partial<Pick<EntryBrief, 'level' | 'parentId' | 'text' | 'chars' | 'labels'>>)
+  | ({ type: 'commit'; at: number; entryId: number; kind: string; authorId: number; taskId: number } & Partial<
+      Pick<EntryBrief, 'level' | 'parentId' | 'text' | 'chars' | 'labels'>
+    >)
   /** `entryId`: the failure entry recorded for a rejection (none for duplicates). */
-  | { type: 'reject'; at: number; authorId: number; taskId: number; verdict: 'reject' | 'duplicate'; reason: string; entryId?: number }
+  | {
+      type: 'reject';
+      at: number;
+      authorId: number;
+      taskId: number;
+      verdict: 'reject' | 'duplicate';
+      reason: string;
+      entryId?: number;
+    }
   /** What the planner wrote to the ledger before any agent started (the task, the sources), clipped. */
   | { type: 'ledger.seeded'; at: number; entries: EntryBrief[]; omitted: number }
   /** The queue as the main thread sees it: after planning, then at most once a second when it changed. */
   | { type: 'queue.snapshot'; at: number; stats: QueueStats; tasks: TaskBrief[]; omitted: number }
   | UsageEvent
   | { type: 'budget.warning'; at: number; resource: string; used: number; limit: number }
-  | { type: 'final.decision'; at: number; agentId: number; round: number; decision: 'answer' | 'enqueue'; tasks?: number }
+  | {
+      type: 'final.decision';
+      at: number;
+      agentId: number;
+      round: number;
+      decision: 'answer' | 'enqueue';
+      tasks?: number;
+    }
   | { type: 'run.finished'; at: number; stopReason: string };
 
 /** Events as they cross from a worker, before the main thread stamps the run time. */

@@ -54,7 +54,11 @@ function schemaCost(schema: z.ZodType<unknown> | undefined): number {
 }
 
 /** The upper bound reserved for one call of model `modelId` (see the module comment). */
-export function reservationFor(modelId: string, request: CompletionRequest<unknown>, prices: PriceTable): Required<BudgetAmount> {
+export function reservationFor(
+  modelId: string,
+  request: CompletionRequest<unknown>,
+  prices: PriceTable,
+): Required<BudgetAmount> {
   const input =
     countTokens(request.system ?? '') +
     request.messages.reduce((n, m) => n + countTokens(m.content) + FRAMING_TOKENS, FRAMING_TOKENS) +
@@ -91,7 +95,11 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
       const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
       options.usage?.addUsage(options.agentId, result.usage, result.costUsd);
       if (reservation) {
-        options.budget!.settle(reservation, { tokens: inputTokens + outputTokens, modelCalls: 1, costMicroUsd: Math.round(result.costUsd * 1e6) });
+        options.budget!.settle(reservation, {
+          tokens: inputTokens + outputTokens,
+          modelCalls: 1,
+          costMicroUsd: Math.round(result.costUsd * 1e6),
+        });
       }
       options.emit({
         type: 'usage',

@@ -3,7 +3,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { InvalidConfigError } from '../errors.js';
-import { checkModelCredentials, createModel, DEFAULT_PRICES, parseModelSpec, type PriceTable } from '../providers/index.js';
+import {
+  checkModelCredentials,
+  createModel,
+  DEFAULT_PRICES,
+  parseModelSpec,
+  type PriceTable,
+} from '../providers/index.js';
 import { asDelmModel } from '../providers/ai-sdk.js';
 import { withLatency } from '../providers/latency.js';
 import { createOfflineModel } from '../providers/offline.js';
@@ -16,15 +22,20 @@ import type { ModelRef } from './options.js';
  * call); module refs call the module's factory export with `options`.
  */
 export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<LanguageModel> {
-  if (typeof ref === 'string') return createModel(parseModelSpec(ref), prices ? { prices: { ...DEFAULT_PRICES, ...prices } } : {});
+  if (typeof ref === 'string')
+    return createModel(parseModelSpec(ref), prices ? { prices: { ...DEFAULT_PRICES, ...prices } } : {});
   if ('provider' in ref) {
     const { perCallMs, perOutputTokenMs } = ref.latency ?? {};
-    return withLatency(createOfflineModel(), { ...(perCallMs !== undefined ? { perCallMs } : {}), ...(perOutputTokenMs !== undefined ? { perOutputTokenMs } : {}) });
+    return withLatency(createOfflineModel(), {
+      ...(perCallMs !== undefined ? { perCallMs } : {}),
+      ...(perOutputTokenMs !== undefined ? { perOutputTokenMs } : {}),
+    });
   }
   const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
   const mod = (await import(url)) as Record<string, unknown>;
   const factory = mod[ref.export ?? 'createModel'];
-  if (typeof factory !== 'function') throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
+  if (typeof factory !== 'function')
+    throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);
   // A module's factory is untyped by nature: what it returns is checked (and an AI SDK model wrapped, inside this worker).
   return asDelmModel(await (factory as (options: unknown) => unknown)(ref.options), `model factory of ${ref.module}`);
 }

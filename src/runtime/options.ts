@@ -13,7 +13,15 @@ const latencyMs = z.number().min(0).max(600_000);
  */
 export const ModelRefSchema = z.union([
   z.string().min(1),
-  z.object({ provider: z.literal('offline'), latency: z.object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() }).strict().optional() }).strict(),
+  z
+    .object({
+      provider: z.literal('offline'),
+      latency: z
+        .object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
   z
     .object({
       module: z.string().min(1),
@@ -36,7 +44,12 @@ export const SwarmOptionsSchema = z
     agents: z.number().int().min(1).max(256).default(4),
     model: ModelRefSchema.default('offline'),
     /** Price overrides, USD per million tokens, keyed by model id (`openai:gpt-4.1-mini`). */
-    prices: z.record(z.string(), z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict()).optional(),
+    prices: z
+      .record(
+        z.string(),
+        z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) }).strict(),
+      )
+      .optional(),
     /** Model of the verifier's judge; no judge when absent (deterministic checks only). */
     judgeModel: ModelRefSchema.optional(),
     /**
@@ -44,7 +57,12 @@ export const SwarmOptionsSchema = z
      * (the smallest complete protocol, which the scripted test models speak), `'debug'` (simultaneous
      * debugging of a workspace's failing tests), or a module of your own.
      */
-    protocol: z.union([z.enum(BUILT_IN_PROTOCOL_NAMES), z.object({ module: z.string().min(1), export: z.string().optional() }).strict()]).default('delm'),
+    protocol: z
+      .union([
+        z.enum(BUILT_IN_PROTOCOL_NAMES),
+        z.object({ module: z.string().min(1), export: z.string().optional() }).strict(),
+      ])
+      .default('delm'),
     budgets: z
       .object({
         tokens: positiveInt.optional(),
@@ -68,13 +86,28 @@ export const SwarmOptionsSchema = z
     leaseExtendMs: positiveInt.optional(),
     maxRounds: positiveInt.max(100).default(3),
     retry: z
-      .object({ baseDelayMs: z.number().int().min(0).default(500), maxDelayMs: positiveInt.default(30_000), maxRetries: z.number().int().min(0).max(20).default(3) })
+      .object({
+        baseDelayMs: z.number().int().min(0).default(500),
+        maxDelayMs: positiveInt.default(30_000),
+        maxRetries: z.number().int().min(0).max(20).default(3),
+      })
       .strict()
       .default({ baseDelayMs: 500, maxDelayMs: 30_000, maxRetries: 3 }),
     /** Attempts per sub-task before it is failed (a crashed agent's expired lease counts). */
     maxAttempts: positiveInt.max(100).default(3),
     /** Ledger limits: at the limit the run ends with reason `error` (LEDGER_FULL) and keeps what was committed. */
-    ledger: z.object({ maxBytes: z.number().int().min(1024).max(2 ** 31 - 1).optional(), maxEntries: z.number().int().min(16).max(16_000_000).optional() }).strict().default({}),
+    ledger: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(2 ** 31 - 1)
+          .optional(),
+        maxEntries: z.number().int().min(16).max(16_000_000).optional(),
+      })
+      .strict()
+      .default({}),
     queue: z.object({ maxTasks: positiveInt.optional(), maxArenaBytes: positiveInt.optional() }).strict().default({}),
     /** How long agents get to stop on their own after an abort before their threads are terminated. */
     stopGraceMs: z.number().int().min(0).default(2_000),
@@ -82,19 +115,27 @@ export const SwarmOptionsSchema = z
      * OpenTelemetry: spans and metrics go to the SDK the application registered (none: no cost).
      * `captureContent` puts prompt and completion text on model-call spans.
      */
-    telemetry: z.object({ enabled: z.boolean().default(true), captureContent: z.boolean().default(false) }).strict().default({ enabled: true, captureContent: false }),
+    telemetry: z
+      .object({ enabled: z.boolean().default(true), captureContent: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: true, captureContent: false }),
     /** A worker thread whose heartbeat has not moved for this long (a blocked event loop) is terminated and replaced. */
     heartbeatTimeoutMs: z.number().int().min(100).default(10_000),
     /** V8 heap limits of every worker thread (piscina `resourceLimits`); a worker past them dies and is replaced. */
     workerResourceLimits: z
-      .object({ maxOldGenerationSizeMb: positiveInt.optional(), maxYoungGenerationSizeMb: positiveInt.optional(), stackSizeMb: positiveInt.optional() })
+      .object({
+        maxOldGenerationSizeMb: positiveInt.optional(),
+        maxYoungGenerationSizeMb: positiveInt.optional(),
+        stackSizeMb: positiveInt.optional(),
+      })
       .strict()
       .optional(),
   })
   .strict()
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {
     path: ['judgeModel'],
-    message: 'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
+    message:
+      'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
   });
 
 /** Options of `createSwarm` as callers write them; `logger` (pino-compatible) gets the runs' log lines. */

@@ -39,7 +39,12 @@ export class QueueTelemetry {
     const stats = queue.stats();
     const shown = Math.min(stats.total, SNAPSHOT_TASKS);
     const seen = Array.from({ length: shown }, (_, id) => queue.get(id));
-    const tasks: TaskBrief[] = seen.map((t, id) => ({ id, state: t.state, attempts: t.attempts, parentId: t.parentId }));
+    const tasks: TaskBrief[] = seen.map((t, id) => ({
+      id,
+      state: t.state,
+      attempts: t.attempts,
+      parentId: t.parentId,
+    }));
     const signature = JSON.stringify([stats, tasks]);
     if (signature === this.last) return;
     this.last = signature;

@@ -6,7 +6,11 @@ import { loadModel } from './model-loader.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 
 /** Loads `ref` for a run thread; custom models get the per-call timeout the built-in providers have. */
-export async function loadRunModel(ref: ModelRef, prices: ResolvedSwarmOptions['prices'], meter: Omit<MeterOptions, 'prices'>): Promise<LanguageModel> {
+export async function loadRunModel(
+  ref: ModelRef,
+  prices: ResolvedSwarmOptions['prices'],
+  meter: Omit<MeterOptions, 'prices'>,
+): Promise<LanguageModel> {
   const raw = await loadModel(ref, prices);
   const timed = typeof ref === 'object' && 'module' in ref ? withCallTimeout(raw, ref.timeoutMs) : raw;
   return meterModel(timed, { ...meter, prices });

@@ -71,7 +71,8 @@ export class RunSupervisor {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     const stamped = { ...event, at: Date.now() - this.started };
-    if (stamped.type === 'agent.state' && stamped.agentId > 0) this.timeline.record(stamped.agentId, stamped.state, stamped.at);
+    if (stamped.type === 'agent.state' && stamped.agentId > 0)
+      this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
     this.telemetry.onEvent(stamped);
     this.onEvent?.(stamped);
@@ -84,27 +85,42 @@ export class RunSupervisor {
     // Wall time counts from here: a run queued behind another starts when it starts, worker start-up included.
     this.started = Date.now();
     try {
-      this.telemetry.begin(this.id, { agents: this.options.agents, protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module });
+      this.telemetry.begin(this.id, {
+        agents: this.options.agents,
+        protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module,
+      });
       const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.options.budgets.wallTimeMs) wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
+      if (this.options.budgets.wallTimeMs)
+        wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
       const planner = new AbortController();
       const protocol = await loadProtocol(this.protocolRef);
-      const model = this.telemetry.traceModel(await loadRunModel(this.options.model, this.options.prices, {
-        agentId: 0,
-        role: 'planner',
-        budget: substrate.budget,
-        rateLimiter: this.rateLimiter,
-        emit: (e) => this.emit(e),
-        usage: substrate.usage,
-      }));
-      const subTasks = await protocol.plan(task, { ledger: substrate.ledger, model, signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal });
+      const model = this.telemetry.traceModel(
+        await loadRunModel(this.options.model, this.options.prices, {
+          agentId: 0,
+          role: 'planner',
+          budget: substrate.budget,
+          rateLimiter: this.rateLimiter,
+          emit: (e) => this.emit(e),
+          usage: substrate.usage,
+        }),
+      );
+      const subTasks = await protocol.plan(task, {
+        ledger: substrate.ledger,
+        model,
+        signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal,
+      });
       substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
-      for (const t of subTasks) substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
+      for (const t of subTasks)
+        substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
       this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
-      this.emit({ type: 'ledger.seeded', entries: seeded.map((e) => briefEntry(e, SEEDED_TEXT_CHARS)), omitted: substrate.ledger.count - seeded.length });
+      this.emit({
+        type: 'ledger.seeded',
+        entries: seeded.map((e) => briefEntry(e, SEEDED_TEXT_CHARS)),
+        omitted: substrate.ledger.count - seeded.length,
+      });
       this.queueTelemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
       this.queueTelemetry.start();
 
@@ -118,7 +134,8 @@ export class RunSupervisor {
         (e: unknown) => {
           this.verifierEnded = true;
           this.tainted = true;
-          if (!this.notStarted.has(0)) this.fail(`verifier failed: ${this.killed.get(0) ?? (e instanceof Error ? e.message : String(e))}`);
+          if (!this.notStarted.has(0))
+            this.fail(`verifier failed: ${this.killed.get(0) ?? (e instanceof Error ? e.message : String(e))}`);
         },
       );
       this.watch(substrate);
@@ -127,8 +144,11 @@ export class RunSupervisor {
       await agentsDone;
       // Every agent has ended: let the verifier drain what is left, then close it.
       substrate.proposals.close();
-      const verdicts = this.notStarted.has(0) ? undefined : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
-      if (verdicts?.status === 'failed') this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
+      const verdicts = this.notStarted.has(0)
+        ? undefined
+        : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
+      if (verdicts?.status === 'failed')
+        this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
       if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
       else this.fail(error instanceof Error ? error.message : String(error));
@@ -146,7 +166,8 @@ export class RunSupervisor {
     const substrate = this.substrate;
     const tasks = substrate ? substrate.queue.stats() : { ...NO_TASKS };
     const allFailed = tasks.total > 0 && tasks.failed === tasks.total;
-    const stopReason: StopReason = this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
+    const stopReason: StopReason =
+      this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
     this.queueTelemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
@@ -194,7 +215,13 @@ export class RunSupervisor {
     started.done.then(
       (output) => {
         if (this.notStarted.has(agentId)) return;
-        this.summaries.push({ agentId, status: output.status, reason: output.reason, tasksCompleted: output.tasksCompleted, tasksFailed: output.tasksFailed });
+        this.summaries.push({
+          agentId,
+          status: output.status,
+          reason: output.reason,
+          tasksCompleted: output.tasksCompleted,
+          tasksFailed: output.tasksFailed,
+        });
         this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
         if (output.answer !== undefined) {
           this.answer = output.answer;
@@ -231,7 +258,15 @@ export class RunSupervisor {
 
   private startWorker<T>(role: 'agent' | 'verifier', agentId: number): StartedWorker<T> {
     const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
-    const spec = { role, agentId, handles: this.substrate!.handles, options: this.options, protocol: this.protocolRef, model, telemetry: this.telemetry.workerInit() };
+    const spec = {
+      role,
+      agentId,
+      handles: this.substrate!.handles,
+      options: this.options,
+      protocol: this.protocolRef,
+      model,
+      telemetry: this.telemetry.workerInit(),
+    };
     const source = `${role}-${agentId}`;
     return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
       intercept: (events) => this.telemetry.receive(source, events),
@@ -245,7 +280,9 @@ export class RunSupervisor {
     this.stopReason = reason;
     const substrate = this.substrate;
     if (!substrate) return;
-    substrate.control.stop(reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted');
+    substrate.control.stop(
+      reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted',
+    );
     substrate.queue.close();
     this.abandonUnstarted();
     for (const agent of this.live.values()) {
@@ -281,7 +318,8 @@ export class RunSupervisor {
   private armGrace(): void {
     if (this.graceTimer) return;
     this.graceTimer = setTimeout(() => {
-      for (const agent of this.live.values()) this.kill(agent, `agent did not stop within ${this.options.stopGraceMs} ms`);
+      for (const agent of this.live.values())
+        this.kill(agent, `agent did not stop within ${this.options.stopGraceMs} ms`);
     }, this.options.stopGraceMs);
   }
 
@@ -296,9 +334,16 @@ export class RunSupervisor {
     const limit = this.options.heartbeatTimeoutMs;
     const watch = new HeartbeatWatch(substrate.heartbeats, limit);
     this.watchTimer = setInterval(() => {
-      const workers: Array<StartedWorker<unknown>> = [...this.live.values(), ...(this.verifier && !this.verifierEnded ? [this.verifier] : [])];
+      const workers: Array<StartedWorker<unknown>> = [
+        ...this.live.values(),
+        ...(this.verifier && !this.verifierEnded ? [this.verifier] : []),
+      ];
       for (const worker of workers) {
-        if (!this.killed.has(worker.id) && watch.stalled(worker.id)) this.kill(worker, `${worker.id === 0 ? 'the verifier' : `agent ${worker.id}`} stopped responding (no heartbeat for ${limit} ms)`);
+        if (!this.killed.has(worker.id) && watch.stalled(worker.id))
+          this.kill(
+            worker,
+            `${worker.id === 0 ? 'the verifier' : `agent ${worker.id}`} stopped responding (no heartbeat for ${limit} ms)`,
+          );
       }
     }, HEARTBEAT_MS);
     this.watchTimer.unref();

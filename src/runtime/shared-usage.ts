@@ -44,7 +44,8 @@ export class SharedUsage {
   }
 
   private at(agentId: number): number {
-    if (!Number.isInteger(agentId) || agentId < 0 || agentId >= this.slots) throw new DelmError('INVALID_ARGUMENT', `agent id ${agentId} has no usage slot (0..${this.slots - 1})`);
+    if (!Number.isInteger(agentId) || agentId < 0 || agentId >= this.slots)
+      throw new DelmError('INVALID_ARGUMENT', `agent id ${agentId} has no usage slot (0..${this.slots - 1})`);
     return agentId * SLOT;
   }
 
@@ -54,7 +55,11 @@ export class SharedUsage {
   }
 
   /** Adds what a call used. */
-  addUsage(agentId: number, usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number }, costUsd: number): void {
+  addUsage(
+    agentId: number,
+    usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
+    costUsd: number,
+  ): void {
     const at = this.at(agentId);
     Atomics.add(this.w, at + F.INPUT, BigInt(Math.max(0, Math.round(usage.inputTokens))));
     Atomics.add(this.w, at + F.OUTPUT, BigInt(Math.max(0, Math.round(usage.outputTokens))));
@@ -68,7 +73,12 @@ export class SharedUsage {
     const at = agentId * SLOT;
     const read = (f: number) => Number(Atomics.load(this.w, at + f));
     return {
-      usage: { inputTokens: read(F.INPUT), outputTokens: read(F.OUTPUT), cachedInputTokens: read(F.CACHED), modelCalls: read(F.CALLS) },
+      usage: {
+        inputTokens: read(F.INPUT),
+        outputTokens: read(F.OUTPUT),
+        cachedInputTokens: read(F.CACHED),
+        modelCalls: read(F.CALLS),
+      },
       costUsd: read(F.COST_NANO_USD) / 1e9,
     };
   }

@@ -49,7 +49,11 @@ export const agentSlots = (agents: number): number => 1 + agents * 5 + 1;
  * would otherwise churn through megabytes of shared memory per run, which the C allocator may never
  * return to the system.
  */
-export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: SharedRateLimiter, previous?: RunSubstrate): RunSubstrate {
+export function createRunSubstrate(
+  options: ResolvedSwarmOptions,
+  rateLimiter: SharedRateLimiter,
+  previous?: RunSubstrate,
+): RunSubstrate {
   let queue: SharedTaskQueue;
   let ledger: SharedLedger;
   let proposals: SharedChannel;
@@ -85,7 +89,16 @@ export function createRunSubstrate(options: ResolvedSwarmOptions, rateLimiter: S
   });
   const control = new RunControl();
   return {
-    handles: { queue: queue.handle, ledger: ledger.handle, proposals: proposals.handle, budget: budget.handle, rateLimiter: rateLimiter.handle, control: control.buffer, usage: usage.handle, heartbeats: heartbeats.buffer },
+    handles: {
+      queue: queue.handle,
+      ledger: ledger.handle,
+      proposals: proposals.handle,
+      budget: budget.handle,
+      rateLimiter: rateLimiter.handle,
+      control: control.buffer,
+      usage: usage.handle,
+      heartbeats: heartbeats.buffer,
+    },
     queue,
     ledger,
     proposals,

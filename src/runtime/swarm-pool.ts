@@ -55,18 +55,28 @@ export class PoolFullError extends DelmError {
     readonly running: number,
     readonly queued: number,
   ) {
-    super('POOL_FULL', `all ${running} swarm(s) are busy and ${queued} run(s) are already waiting; retry later or raise swarms / maxQueued`);
+    super(
+      'POOL_FULL',
+      `all ${running} swarm(s) are busy and ${queued} run(s) are already waiting; retry later or raise swarms / maxQueued`,
+    );
   }
 }
 
 /** Validates pool options, throwing InvalidConfigError that lists every problem with its path. */
 export function resolveSwarmPoolOptions(options: unknown): ResolvedSwarmPoolOptions {
   const input = options ?? {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new InvalidConfigError('invalid swarm pool options', ['(root): expected an object']);
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw new InvalidConfigError('invalid swarm pool options', ['(root): expected an object']);
   const { swarms, maxQueued, ...swarmOptions } = input as Record<string, unknown>;
-  const pool = SwarmPoolFieldsSchema.safeParse({ ...(swarms !== undefined ? { swarms } : {}), ...(maxQueued !== undefined ? { maxQueued } : {}) });
+  const pool = SwarmPoolFieldsSchema.safeParse({
+    ...(swarms !== undefined ? { swarms } : {}),
+    ...(maxQueued !== undefined ? { maxQueued } : {}),
+  });
   const swarm = SwarmOptionsSchema.safeParse(withoutLogger(swarmOptions));
-  const issues = [...(pool.success ? [] : describeIssues(pool.error)), ...(swarm.success ? [] : describeIssues(swarm.error))];
+  const issues = [
+    ...(pool.success ? [] : describeIssues(pool.error)),
+    ...(swarm.success ? [] : describeIssues(swarm.error)),
+  ];
   if (!pool.success || !swarm.success) throw new InvalidConfigError('invalid swarm pool options', issues);
   return { ...pool.data, swarm: swarm.data };
 }
@@ -121,7 +131,8 @@ export class SwarmPool {
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm pool is closed; create a new one');
-    if (this.idle.length === 0 && this.waiting.length >= this.options.maxQueued) throw new PoolFullError(this.running.size, this.waiting.length);
+    if (this.idle.length === 0 && this.waiting.length >= this.options.maxQueued)
+      throw new PoolFullError(this.running.size, this.waiting.length);
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     let resolve!: (r: RunResult) => void;
@@ -166,7 +177,13 @@ export class SwarmPool {
 
   /** How many runs execute and wait now. */
   stats(): SwarmPoolStats {
-    return { swarms: this.swarms.length, running: this.running.size, queued: this.waiting.length, maxQueued: this.options.maxQueued, closed: this.closed };
+    return {
+      swarms: this.swarms.length,
+      running: this.running.size,
+      queued: this.waiting.length,
+      maxQueued: this.options.maxQueued,
+      closed: this.closed,
+    };
   }
 
   /** Aborts every waiting and running run (their results resolve with `aborted`) and ends every worker thread. */
@@ -192,7 +209,12 @@ export class SwarmPool {
     entry.unlisten();
     let inner: SwarmRun;
     try {
-      inner = swarm.run(entry.task, { signal: entry.signal, onEvent: (e) => this.emit(entry, e), traceContext: entry.traceContext, logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }) });
+      inner = swarm.run(entry.task, {
+        signal: entry.signal,
+        onEvent: (e) => this.emit(entry, e),
+        traceContext: entry.traceContext,
+        logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }),
+      });
     } catch (error) {
       entry.stream.end();
       entry.reject(error);

@@ -68,7 +68,10 @@ export class Swarm {
     this.pool = new Piscina({
       filename: entry.filename,
       workerData: entry.workerData,
-      minThreads: threads, maxThreads: threads, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
       // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
       atomics: 'disabled',
       execArgv: workerExecArgv(),
@@ -82,7 +85,10 @@ export class Swarm {
       ...(burstWindowMs ? { burstWindowMs } : {}),
     });
     const protocol = this.options.protocol;
-    this.protocolRef = typeof protocol === 'string' ? { builtIn: protocol } : { module: protocol.module, export: protocol.export ?? 'protocol' };
+    this.protocolRef =
+      typeof protocol === 'string'
+        ? { builtIn: protocol }
+        : { module: protocol.module, export: protocol.export ?? 'protocol' };
   }
 
   /**
@@ -94,7 +100,14 @@ export class Swarm {
     const input: RunTask = typeof task === 'string' ? { prompt: task } : task;
     const telemetry = new RunTelemetry(this.options.telemetry, options.traceContext);
     let onEvent = options.onEvent;
-    const supervisor = new RunSupervisor(this.pool, this.options, this.protocolRef, this.rateLimiter, (event) => onEvent?.(event), telemetry);
+    const supervisor = new RunSupervisor(
+      this.pool,
+      this.options,
+      this.protocolRef,
+      this.rateLimiter,
+      (event) => onEvent?.(event),
+      telemetry,
+    );
     const log = options.logger ?? this.logger?.child({ runId: supervisor.id });
     if (log) onEvent = runLogListener(log, options.onEvent);
     const abort = new AbortController();

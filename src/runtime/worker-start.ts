@@ -50,7 +50,12 @@ export interface WorkerHooks {
 }
 
 /** Starts `spec` on `pool`; every event the worker sends goes to `emit`. */
-export function startWorker<T>(pool: Piscina, spec: WorkerSpec, emit: (event: WorkerEvent) => void, hooks: WorkerHooks = {}): StartedWorker<T> {
+export function startWorker<T>(
+  pool: Piscina,
+  spec: WorkerSpec,
+  emit: (event: WorkerEvent) => void,
+  hooks: WorkerHooks = {},
+): StartedWorker<T> {
   const controlChannel = new MessageChannel();
   const eventsChannel = new MessageChannel();
   eventsChannel.port1.on('message', (events: WorkerEvent[]) => hooks.intercept?.(events) || events.forEach(emit));
@@ -58,7 +63,8 @@ export function startWorker<T>(pool: Piscina, spec: WorkerSpec, emit: (event: Wo
   // The worker closes its end of the events port after its last batch; the port's 'close' comes after
   // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
   const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
-  const drained = () => Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
+  const drained = () =>
+    Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
   const done = (
     pool.run(
       { init: spec, controlPort: controlChannel.port2, eventsPort: eventsChannel.port2 },

@@ -21,8 +21,14 @@ const ContentPartSchema = z
   .object({ type: z.string(), text: z.string().optional() })
   .loose()
   .superRefine((part, ctx) => {
-    if (part.type !== 'text') ctx.addIssue({ code: 'custom', path: ['type'], message: `only text content parts are supported, got "${part.type.slice(0, 40)}"` });
-    else if (part.text === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text part needs its text' });
+    if (part.type !== 'text')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `only text content parts are supported, got "${part.type.slice(0, 40)}"`,
+      });
+    else if (part.text === undefined)
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text part needs its text' });
   });
 
 /** Message content: a string, or text parts (a string is read as one text part). */
@@ -52,13 +58,26 @@ export const ChatCompletionRequestSchema = z
       .nullable()
       .optional(),
     /** delm's extension: documents, sub-tasks and task meta (`choices`, `delm` settings) for the swarm. */
-    delm: z.object({ sources: SourcesSchema.optional(), subTasks: SubTasksSchema.optional(), meta: z.record(z.string(), z.unknown()).optional() }).strict().optional(),
+    delm: z
+      .object({
+        sources: SourcesSchema.optional(),
+        subTasks: SubTasksSchema.optional(),
+        meta: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .loose()
   .superRefine((body, ctx) => {
     const last = body.messages.findLastIndex((m) => m.role === 'user');
-    if (last < 0) ctx.addIssue({ code: 'custom', path: ['messages'], message: 'at least one user message is required: the last one is the prompt' });
-    else if (!textOf(body.messages[last]!.content).trim()) ctx.addIssue({ code: 'custom', path: ['messages', last, 'content'], message: 'the last user message is empty' });
+    if (last < 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['messages'],
+        message: 'at least one user message is required: the last one is the prompt',
+      });
+    else if (!textOf(body.messages[last]!.content).trim())
+      ctx.addIssue({ code: 'custom', path: ['messages', last, 'content'], message: 'the last user message is empty' });
   });
 
 /** A validated chat completion request. */
@@ -77,22 +96,49 @@ export function chatToTask(body: ChatCompletionRequest): RunTask {
     .filter((m) => m.role === 'system' || m.role === 'developer' || m.role === 'user')
     .map((m) => ({ role: m.role, text: textOf(m.content).trim() }))
     .filter((t) => t.text.length > 0);
-  const withContext = context.length ? `${prompt}\n\nContext from the conversation (earlier turns):\n${context.map((t) => `[${t.role}] ${t.text}`).join('\n')}` : prompt;
+  const withContext = context.length
+    ? `${prompt}\n\nContext from the conversation (earlier turns):\n${context.map((t) => `[${t.role}] ${t.text}`).join('\n')}`
+    : prompt;
   const sources = body.delm?.sources;
   const subTasks = body.delm?.subTasks;
   const meta = body.delm?.meta;
   return {
     prompt: withContext,
     ...(meta ? { meta } : {}),
-    ...(sources ? { sources: sources.map((s) => ({ label: s.label, text: s.text, ...(s.title !== undefined ? { title: s.title } : {}) })) } : {}),
-    ...(subTasks ? { subTasks: subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) } : {}),
+    ...(sources
+      ? {
+          sources: sources.map((s) => ({
+            label: s.label,
+            text: s.text,
+            ...(s.title !== undefined ? { title: s.title } : {}),
+          })),
+        }
+      : {}),
+    ...(subTasks
+      ? {
+          subTasks: subTasks.map((t) => ({
+            payload: t.payload,
+            ...(t.priority !== undefined ? { priority: t.priority } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
 /** OpenAI usage of a run. */
-export function usageOf(result: RunResult): { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number } } {
+export function usageOf(result: RunResult): {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+} {
   const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
-  return { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens, prompt_tokens_details: { cached_tokens: cachedInputTokens } };
+  return {
+    prompt_tokens: inputTokens,
+    completion_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+    prompt_tokens_details: { cached_tokens: cachedInputTokens },
+  };
 }
 
 /** OpenAI finish reason of a run: a budget or wall-time stop is `length`, everything else `stop`. */
@@ -168,7 +214,14 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
         created,
         model,
         system_fingerprint: null,
-        choices: [{ index: 0, message: { role: 'assistant', content: result.answer ?? '', refusal: null }, logprobs: null, finish_reason: finishReason(result.stopReason) }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: result.answer ?? '', refusal: null },
+            logprobs: null,
+            finish_reason: finishReason(result.stopReason),
+          },
+        ],
         usage: usageOf(result),
         delm: delmInfo(result),
       },
@@ -178,7 +231,13 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
   }
 
   // Headers wait for the run to start (its plan made): a run that fails before then gets an HTTP error, not a 200 and an error chunk.
-  const early = await Promise.race([started(record), run.result.then((r) => r, () => undefined)]);
+  const early = await Promise.race([
+    started(record),
+    run.result.then(
+      (r) => r,
+      () => undefined,
+    ),
+  ]);
   if (res.destroyed) return;
   if (early !== true) {
     const failed = early ? failure(early) : new HttpError(500, 'RUN_FAILED', 'the run failed before it started');
@@ -189,7 +248,11 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
   }
   const includeUsage = body.stream_options?.include_usage === true;
   const sse = openSse(res, server.options.heartbeatMs, headers);
-  const chunk = (delta: Record<string, unknown>, finish: 'stop' | 'length' | null, extra: Record<string, unknown> = {}) => ({
+  const chunk = (
+    delta: Record<string, unknown>,
+    finish: 'stop' | 'length' | null,
+    extra: Record<string, unknown> = {},
+  ) => ({
     id,
     object: 'chat.completion.chunk',
     created,
@@ -217,7 +280,16 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
   }
   for (const content of deltas(result.answer ?? '')) sse.send(chunk({ content }, null));
   sse.send(chunk({}, finishReason(result.stopReason), { delm: delmInfo(result) }));
-  if (includeUsage) sse.send({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: null, choices: [], usage: usageOf(result) });
+  if (includeUsage)
+    sse.send({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: null,
+      choices: [],
+      usage: usageOf(result),
+    });
   sse.send('[DONE]');
   sse.end();
 }

@@ -36,17 +36,31 @@ export interface RequestContext {
  * Starts `task` on the pool and tracks it: 429 (with Retry-After) when the pool is full, 503 when closed.
  * The run's span continues the request's trace (`traceparent`).
  */
-export function startRun(server: ServerContext, kind: RunRecord['kind'], task: RunTask, req?: IncomingMessage): { run: SwarmRun; record: RunRecord } {
+export function startRun(
+  server: ServerContext,
+  kind: RunRecord['kind'],
+  task: RunTask,
+  req?: IncomingMessage,
+): { run: SwarmRun; record: RunRecord } {
   let run: SwarmRun;
   try {
-    run = server.pool.run(task, { ...server.runOptions(kind), ...(req ? { traceContext: incomingTraceContext(req.headers), logger: requestLogger(req) } : {}) });
+    run = server.pool.run(task, {
+      ...server.runOptions(kind),
+      ...(req ? { traceContext: incomingTraceContext(req.headers), logger: requestLogger(req) } : {}),
+    });
   } catch (error) {
     if (error instanceof PoolFullError) {
-      throw new HttpError(429, 'POOL_FULL', `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`, {
-        headers: { 'retry-after': String(server.retryAfterSeconds()) },
-      });
+      throw new HttpError(
+        429,
+        'POOL_FULL',
+        `too many concurrent runs (${error.running} running, ${error.queued} waiting); retry later`,
+        {
+          headers: { 'retry-after': String(server.retryAfterSeconds()) },
+        },
+      );
     }
-    if (error instanceof DelmError && error.code === 'CLOSED') throw new HttpError(503, 'CLOSED', 'the server is shutting down');
+    if (error instanceof DelmError && error.code === 'CLOSED')
+      throw new HttpError(503, 'CLOSED', 'the server is shutting down');
     throw error;
   }
   return { run, record: server.registry.track(kind, run) };

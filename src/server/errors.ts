@@ -63,6 +63,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       },
     };
   }
-  if (error instanceof DelmError) return { status: 500, headers: {}, body: { error: { message: error.message, type: 'server_error', code: error.code.toLowerCase(), param: null } } };
-  return { status: 500, headers: {}, body: { error: { message: 'internal server error', type: 'server_error', code: 'internal_error', param: null } } };
+  if (error instanceof DelmError)
+    return {
+      status: 500,
+      headers: {},
+      body: { error: { message: error.message, type: 'server_error', code: error.code.toLowerCase(), param: null } },
+    };
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { message: 'internal server error', type: 'server_error', code: 'internal_error', param: null } },
+  };
 }

@@ -5,9 +5,19 @@ import { HttpError, toErrorResponse } from './errors.js';
 import { assertWellFormedText } from './task-check.js';
 
 /** Writes `body` as JSON with `status`. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -33,7 +43,11 @@ const isJsonType = (type: string | undefined) => {
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   if (!isJsonType(req.headers['content-type'])) {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `request body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `request body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`,
+    );
   }
   // No `Connection: close`: node:http would then close at once, and the body still arriving would reset the connection (see discardBody).
   const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`);
@@ -57,7 +71,10 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     };
     const onEnd = () => settle(() => resolve(Buffer.concat(chunks).toString('utf8')));
     const onError = (error: Error) => settle(() => reject(error));
-    const onClose = () => settle(() => reject(new HttpError(400, 'INVALID_ARGUMENT', 'the request body ended early (client disconnected)')));
+    const onClose = () =>
+      settle(() =>
+        reject(new HttpError(400, 'INVALID_ARGUMENT', 'the request body ended early (client disconnected)')),
+      );
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
   let body: unknown;

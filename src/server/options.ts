@@ -25,11 +25,21 @@ export const ServerOptionsSchema = z
     /** Runs that may wait for a free swarm before new ones get 429. */
     maxQueuedRuns: z.number().int().min(0).max(10_000).default(0),
     /** Largest request body accepted; larger ones get 413. */
-    maxBodyBytes: z.number().int().min(1).max(64 << 20).default(DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 << 20)
+      .default(DEFAULT_MAX_BODY_BYTES),
     /** Finished runs kept for `GET /v1/runs/:id`: at most this many… */
     retainRuns: z.number().int().min(1).max(100_000).default(256),
     /** …and each for at most this long after it finished. */
-    retainMs: z.number().int().min(1).max(7 * 24 * 3_600_000).default(15 * 60_000),
+    retainMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3_600_000)
+      .default(15 * 60_000),
     /** Events kept per run for replay (`run.finished` is always kept). */
     maxEventsPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Interval of SSE keep-alive comments. */

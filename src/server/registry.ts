@@ -73,7 +73,8 @@ export class RunRegistry {
       let seq = 0;
       for await (const event of run.events) {
         if (record.status === 'queued') record.status = 'running';
-        if (record.events.length < this.limits.maxEventsPerRun || event.type === 'run.finished') record.events.push(event);
+        if (record.events.length < this.limits.maxEventsPerRun || event.type === 'run.finished')
+          record.events.push(event);
         else record.eventsDropped++;
         for (const listener of record.listeners) listener(event, seq);
         seq++;

@@ -14,7 +14,11 @@ import { openSse } from './sse.js';
 /** A source document in a request body. */
 export const SourceSchema = z
   .object({
-    label: z.string().min(1).max(64).regex(/^[\w.:-]+$/, 'labels are letters, digits, _ . : -'),
+    label: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.:-]+$/, 'labels are letters, digits, _ . : -'),
     title: z.string().max(1_000).optional(),
     text: z.string().min(1),
   })
@@ -27,14 +31,19 @@ export const SourcesSchema = z
   .superRefine((sources, ctx) => {
     const seen = new Set<string>();
     sources.forEach((s, i) => {
-      if (seen.has(s.label)) ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `duplicate label "${s.label}"` });
+      if (seen.has(s.label))
+        ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `duplicate label "${s.label}"` });
       seen.add(s.label);
     });
   });
 
 /** Sub-tasks supplied by the client. */
 export const SubTasksSchema = z
-  .array(z.object({ payload: z.string().min(1).max(100_000), priority: z.number().int().min(-1_000).max(1_000).optional() }).strict())
+  .array(
+    z
+      .object({ payload: z.string().min(1).max(100_000), priority: z.number().int().min(-1_000).max(1_000).optional() })
+      .strict(),
+  )
   .min(1)
   .max(10_000);
 
@@ -52,8 +61,23 @@ export const RunRequestSchema = z
 export function toRunTask(body: z.output<typeof RunRequestSchema>): RunTask {
   return {
     prompt: body.prompt,
-    ...(body.sources ? { sources: body.sources.map((s) => ({ label: s.label, text: s.text, ...(s.title !== undefined ? { title: s.title } : {}) })) } : {}),
-    ...(body.subTasks ? { subTasks: body.subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) } : {}),
+    ...(body.sources
+      ? {
+          sources: body.sources.map((s) => ({
+            label: s.label,
+            text: s.text,
+            ...(s.title !== undefined ? { title: s.title } : {}),
+          })),
+        }
+      : {}),
+    ...(body.subTasks
+      ? {
+          subTasks: body.subTasks.map((t) => ({
+            payload: t.payload,
+            ...(t.priority !== undefined ? { priority: t.priority } : {}),
+          })),
+        }
+      : {}),
     ...(body.meta ? { meta: body.meta } : {}),
   };
 }
@@ -72,7 +96,12 @@ export async function createRun({ req, res, server }: RequestContext): Promise<v
 function recordOf({ params, server }: RequestContext): RunRecord {
   const id = params[0] ?? '';
   const record = server.registry.get(id);
-  if (!record) throw new HttpError(404, 'NOT_FOUND', `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`);
+  if (!record)
+    throw new HttpError(
+      404,
+      'NOT_FOUND',
+      `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`,
+    );
   return record;
 }
 
@@ -130,7 +159,9 @@ export async function streamRunEvents(ctx: RequestContext): Promise<void> {
     finished ||= last;
   });
   // A run that failed before it began (a missing API key, …) has no run.finished: say why instead.
-  const failed = () => record.error !== undefined && sse.send({ error: { message: record.error, type: 'server_error', code: 'run_failed' } }, { event: 'error' });
+  const failed = () =>
+    record.error !== undefined &&
+    sse.send({ error: { message: record.error, type: 'server_error', code: 'run_failed' } }, { event: 'error' });
   if (finished) {
     failed();
     sse.end();

@@ -68,7 +68,11 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   const resolved = resolveServerOptions(options);
   const logger = options.logger;
   const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
-  const pool = createSwarmPool({ ...resolved.swarm, swarms: resolved.maxConcurrentRuns, maxQueued: resolved.maxQueuedRuns });
+  const pool = createSwarmPool({
+    ...resolved.swarm,
+    swarms: resolved.maxConcurrentRuns,
+    maxQueued: resolved.maxQueuedRuns,
+  });
   try {
     // A missing API key or unknown provider fails here, before the server listens, not on every request.
     await checkModelRef(pool.options.swarm.model);
@@ -79,14 +83,18 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   }
   let recentRunMs = 5_000;
   let observed = 0;
-  const registry = new RunRegistry({ maxRuns: resolved.retainRuns, ttlMs: resolved.retainMs, maxEventsPerRun: resolved.maxEventsPerRun }, (record) => {
-    if (record.result) recentRunMs = 0.7 * recentRunMs + 0.3 * record.result.wallTimeMs;
-  });
+  const registry = new RunRegistry(
+    { maxRuns: resolved.retainRuns, ttlMs: resolved.retainMs, maxEventsPerRun: resolved.maxEventsPerRun },
+    (record) => {
+      if (record.result) recentRunMs = 0.7 * recentRunMs + 0.3 * record.result.wallTimeMs;
+    },
+  );
   const context: ServerContext = {
     options: resolved,
     pool,
     registry,
-    runOptions: (kind) => (options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {}),
+    runOptions: (kind) =>
+      options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {},
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
     checkTask: protocolTaskChecker(pool.options.swarm.protocol),
   };
@@ -101,7 +109,10 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
       methods: {
         GET: async ({ res }) => {
           const { running, queued } = pool.stats();
-          sendJson(res, closing ? 503 : 200, { status: closing ? 'closing' : 'ok', runs: { running, queued, retained: registry.counts().retained } });
+          sendJson(res, closing ? 503 : 200, {
+            status: closing ? 'closing' : 'ok',
+            runs: { running, queued, retained: registry.counts().retained },
+          });
         },
       },
     },
@@ -111,7 +122,10 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     { pattern: /^\/v1\/chat\/completions$/, methods: { POST: chatCompletions } },
     {
       pattern: /^\/v1\/models$/,
-      methods: { GET: async ({ res }) => sendJson(res, 200, { object: 'list', data: [{ id: 'delm', object: 'model', created: 0, owned_by: 'delm' }] }) },
+      methods: {
+        GET: async ({ res }) =>
+          sendJson(res, 200, { object: 'list', data: [{ id: 'delm', object: 'model', created: 0, owned_by: 'delm' }] }),
+      },
     },
   ];
 
@@ -123,18 +137,30 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     // Without a token, only loopback names may address the server: a web page that rebinds its own
     // DNS name to 127.0.0.1 sends its own Host header, and is refused here.
     if (resolved.token === undefined && !hostHeaderIsLoopback(req)) {
-      throw new HttpError(403, 'UNAUTHORIZED', 'this server has no token and answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1])');
+      throw new HttpError(
+        403,
+        'UNAUTHORIZED',
+        'this server has no token and answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1])',
+      );
     }
     if (!route?.public && !authorized(req)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'missing or invalid bearer token (Authorization: Bearer <token>)', { headers: { 'www-authenticate': 'Bearer realm="delm"' } });
+      throw new HttpError(401, 'UNAUTHORIZED', 'missing or invalid bearer token (Authorization: Bearer <token>)', {
+        headers: { 'www-authenticate': 'Bearer realm="delm"' },
+      });
     }
     if (!route) throw new HttpError(404, 'NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname.slice(0, 200)}`);
     const method = req.method ?? 'GET';
     // HEAD is GET without the body (node:http drops it); SSE routes end at once (see openSse).
-    const handler = Object.hasOwn(route.methods, method) ? route.methods[method] : method === 'HEAD' ? route.methods.GET : undefined;
+    const handler = Object.hasOwn(route.methods, method)
+      ? route.methods[method]
+      : method === 'HEAD'
+        ? route.methods.GET
+        : undefined;
     if (!handler) {
       const allow = [...Object.keys(route.methods), ...(route.methods.GET ? ['HEAD'] : [])].join(', ');
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; allowed: ${allow}`, { headers: { allow } });
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; allowed: ${allow}`, {
+        headers: { allow },
+      });
     }
     if (closing && !route.public) throw new HttpError(503, 'CLOSED', 'the server is shutting down');
     const params = route.pattern.exec(url.pathname)!.slice(1);
@@ -182,7 +208,12 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     // Aborting the runs finishes their responses and event streams.
     await pool.close();
     await Promise.all(registry.unfinished());
-    const flushed = [...open].map((res) => new Promise<void>((resolve) => (res.writableEnded || res.destroyed ? resolve() : res.once('close', () => resolve()))));
+    const flushed = [...open].map(
+      (res) =>
+        new Promise<void>((resolve) =>
+          res.writableEnded || res.destroyed ? resolve() : res.once('close', () => resolve()),
+        ),
+    );
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(flushed), new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
     clearTimeout(timer);

@@ -13,7 +13,13 @@ export interface SseStream {
 
 /** Starts an SSE response with a keep-alive comment every `heartbeatMs` until the response closes. */
 export function openSse(res: ServerResponse, heartbeatMs: number, headers: Record<string, string> = {}): SseStream {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', ...headers });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...headers,
+  });
   if (res.req.method === 'HEAD') {
     res.end(); // the headers are the whole answer to HEAD
     return { send: () => {}, comment: () => {}, end: () => {} };
@@ -29,7 +35,12 @@ export function openSse(res: ServerResponse, heartbeatMs: number, headers: Recor
     send(data, fields = {}) {
       const body = typeof data === 'string' ? data : JSON.stringify(data);
       const head = `${fields.id !== undefined ? `id: ${fields.id}\n` : ''}${fields.event ? `event: ${fields.event}\n` : ''}`;
-      write(`${head}${body.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+      write(
+        `${head}${body
+          .split('\n')
+          .map((line) => `data: ${line}`)
+          .join('\n')}\n\n`,
+      );
     },
     comment(text) {
       write(`: ${text.replace(/\n/g, ' ')}\n\n`);

@@ -90,7 +90,8 @@ export class SharedRanks {
     const bytes = HEADER_WORDS * 4 + (size + 1) * 4 + slots * 4 + arenaBytes + pattern.length;
     const buffer = into ?? new SharedArrayBuffer(bytes);
     if (buffer.byteLength < bytes) {
-      if (maxBytesOf(buffer) < bytes) throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
+      if (maxBytesOf(buffer) < bytes)
+        throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
       buffer.grow(bytes);
     }
     const header = new Int32Array(buffer, 0, HEADER_WORDS);
@@ -145,7 +146,8 @@ export class SharedRanks {
       }
       // Atomics.wait is allowed on Node's main thread too; a build takes ~0.1 s.
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(header, H.STATE, STATE.BUILDING, left) === 'timed-out') return SharedRanks.build(load());
+      if (left <= 0 || Atomics.wait(header, H.STATE, STATE.BUILDING, left) === 'timed-out')
+        return SharedRanks.build(load());
     }
   }
 

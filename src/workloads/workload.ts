@@ -50,10 +50,19 @@ export interface DebugWorkloadOptions {
 }
 
 /** Loads the workload at `file` (see the module comment); errors name the file, item and field. */
-export async function loadWorkload(file: string, options: ItemTaskOptions & DebugWorkloadOptions = {}): Promise<Workload> {
+export async function loadWorkload(
+  file: string,
+  options: ItemTaskOptions & DebugWorkloadOptions = {},
+): Promise<Workload> {
   const abs = path.resolve(file);
   const info = await stat(abs).catch(() => undefined);
-  if (!info) throw new WorkloadFileError(abs, 'no such file or folder (expected a LongBench-v2 .json/.jsonl file or a workspace folder)', {}, { code: 'NOT_FOUND' });
+  if (!info)
+    throw new WorkloadFileError(
+      abs,
+      'no such file or folder (expected a LongBench-v2 .json/.jsonl file or a workspace folder)',
+      {},
+      { code: 'NOT_FOUND' },
+    );
   if (info.isDirectory()) {
     const ws = await loadWorkspace(abs, { testCommand: options.debug?.testCommand });
     return {
@@ -64,14 +73,19 @@ export async function loadWorkload(file: string, options: ItemTaskOptions & Debu
       items: [
         {
           id: ws.name,
-          task: { prompt: `Make every failing test of ${ws.name} pass without breaking the others.`, meta: { workspace: ws.dir, ...(options.debug ? { debug: options.debug } : {}) } },
+          task: {
+            prompt: `Make every failing test of ${ws.name} pass without breaking the others.`,
+            meta: { workspace: ws.dir, ...(options.debug ? { debug: options.debug } : {}) },
+          },
           score(answer) {
             const counts = answer ? fixedCounts(answer) : undefined;
             const patch = answer ? diffFromAnswer(answer) : undefined;
             return {
               correct: counts ? counts.total > 0 && counts.fixed === counts.total && counts.regressed === 0 : false,
               predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-',
-              ...(counts ? { counts: { fixed: counts.fixed, regressed: counts.regressed, stillFailing: counts.stillFailing } } : {}),
+              ...(counts
+                ? { counts: { fixed: counts.fixed, regressed: counts.regressed, stillFailing: counts.stillFailing } }
+                : {}),
               ...(patch !== undefined ? { patch } : {}),
             };
           },
@@ -80,7 +94,13 @@ export async function loadWorkload(file: string, options: ItemTaskOptions & Debu
     };
   }
   const items = await loadLongBenchFile(abs);
-  return { kind: 'multidoc', source: abs, protocol: 'delm', modes: ['delm', 'orchestrator', 'single'], items: items.map((item) => longBenchItem(item, options)) };
+  return {
+    kind: 'multidoc',
+    source: abs,
+    protocol: 'delm',
+    modes: ['delm', 'orchestrator', 'single'],
+    items: items.map((item) => longBenchItem(item, options)),
+  };
 }
 
 function longBenchItem(item: LongBenchItem, options: ItemTaskOptions): WorkloadItem {

@@ -32,13 +32,19 @@ class ModelBudget {
   }
 }
 
-const amount = fc.record({ tokens: fc.nat(400), costMicroUsd: fc.nat(3_000_000_000), modelCalls: fc.nat(2) }, { requiredKeys: [] });
+const amount = fc.record(
+  { tokens: fc.nat(400), costMicroUsd: fc.nat(3_000_000_000), modelCalls: fc.nat(2) },
+  { requiredKeys: [] },
+);
 const op = fc.oneof(
   fc.record({ kind: fc.constant('reserve' as const), amount }),
   fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), actual: amount }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
 );
-const limits = fc.record({ tokens: fc.nat(2_000), costMicroUsd: fc.nat(10_000_000_000), modelCalls: fc.nat(8) }, { requiredKeys: [] });
+const limits = fc.record(
+  { tokens: fc.nat(2_000), costMicroUsd: fc.nat(10_000_000_000), modelCalls: fc.nat(8) },
+  { requiredKeys: [] },
+);
 
 describe('SharedBudget against a reference model', () => {
   it('matches the model on any single-threaded sequence of reserve, settle and cancel', () => {
@@ -69,7 +75,8 @@ describe('SharedBudget against a reference model', () => {
             }
           }
           const snap = budget.snapshot();
-          for (const r of BUDGET_RESOURCES) expect(snap[r]).toEqual({ used: model.used[r], reserved: model.reserved[r], limit: l[r] });
+          for (const r of BUDGET_RESOURCES)
+            expect(snap[r]).toEqual({ used: model.used[r], reserved: model.reserved[r], limit: l[r] });
           expect(budget.exhausted()).toBe(model.exhausted());
         }
       }),

@@ -17,7 +17,12 @@ describe('SharedRateLimiter across real worker threads', () => {
     const MAX_TOKENS = 20; // per request (1..20)
     // 1 request and 10 tokens per ms, buckets of 100 requests and 1 000 tokens.
     const clock = ManualClock.create();
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 60_000, tokensPerMinute: 600_000, burstWindowMs: 100, clock });
+    const limiter = SharedRateLimiter.create({
+      requestsPerMinute: 60_000,
+      tokensPerMinute: 600_000,
+      burstWindowMs: 100,
+      clock,
+    });
     const control = new SharedArrayBuffer(32);
     const ctl = new Int32Array(control);
     const records = new SharedArrayBuffer(2 * 8 * 20_000);

@@ -38,7 +38,12 @@ describe('SharedRateLimiter', () => {
 
   it('admits both rates or neither: a refused token request uses no request slot', () => {
     const clock = ManualClock.create();
-    const limiter = SharedRateLimiter.create({ requestsPerMinute: 600, tokensPerMinute: 60_000, burstWindowMs: 1_000, clock });
+    const limiter = SharedRateLimiter.create({
+      requestsPerMinute: 600,
+      tokensPerMinute: 60_000,
+      burstWindowMs: 1_000,
+      clock,
+    });
     // Bucket: 10 requests, 1 000 tokens.
     expect(limiter.tryAcquire(1_000)).toBe(0);
     for (let i = 0; i < 5; i++) expect(limiter.tryAcquire(500)).toBe(500);
@@ -135,6 +140,8 @@ describe('SharedRateLimiter', () => {
     const limiter = SharedRateLimiter.create({ tokensPerMinute: 100 });
     expect(() => limiter.tryAcquire(-1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => limiter.tryAcquire(Number.NaN)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => SharedRateLimiter.attach({ kind: 'delm.rate-limiter', buffer: new SharedArrayBuffer(64) })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => SharedRateLimiter.attach({ kind: 'delm.rate-limiter', buffer: new SharedArrayBuffer(64) })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -103,7 +103,9 @@ describe('SharedBudget', () => {
     expect(() => budget.reserve({ tokens: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => budget.reserve({ tokens: Number.NaN })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     const r = budget.reserve({ costMicroUsd: 1 });
-    expect(() => budget.settle(r, { costMicroUsd: Number.POSITIVE_INFINITY })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => budget.settle(r, { costMicroUsd: Number.POSITIVE_INFINITY })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     budget.settle(r, { costMicroUsd: 1 }); // still open after the rejected settle
   });
 
@@ -111,6 +113,8 @@ describe('SharedBudget', () => {
     expect(() => SharedBudget.create({ tokens: -1 })).toThrow(InvalidConfigError);
     expect(() => SharedBudget.create({ tokens: 1.5 })).toThrow(InvalidConfigError);
     expect(() => SharedBudget.create({ dollars: 1 } as never)).toThrow(InvalidConfigError);
-    expect(() => SharedBudget.attach({ kind: 'delm.budget', buffer: new SharedArrayBuffer(256) })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => SharedBudget.attach({ kind: 'delm.budget', buffer: new SharedArrayBuffer(256) })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });

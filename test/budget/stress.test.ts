@@ -18,12 +18,18 @@ interface Report {
 
 const report = (worker: Worker) => firstMessage<Report>(worker);
 
-
 const AGENTS = 4;
 const LIMITS = { tokens: 100_000, costMicroUsd: 3_000_000_000, modelCalls: 3_000 };
 const MAX_AMOUNT = { tokens: 50, costMicroUsd: 2_000_000, modelCalls: 1 };
 
-async function run(mode: 'hold' | 'mixed', iterations: number): Promise<{ budget: SharedBudget; reports: Report[]; sum: (k: keyof Report & ('reserved' | 'held' | 'used'), r: BudgetResource) => number }> {
+async function run(
+  mode: 'hold' | 'mixed',
+  iterations: number,
+): Promise<{
+  budget: SharedBudget;
+  reports: Report[];
+  sum: (k: keyof Report & ('reserved' | 'held' | 'used'), r: BudgetResource) => number;
+}> {
   const budget = SharedBudget.create(LIMITS);
   const control = new SharedArrayBuffer(8);
   const ctl = new Int32Array(control);
@@ -49,7 +55,10 @@ describe('SharedBudget across real worker threads', () => {
       expect(snap[r]).toEqual({ used: 0, reserved: sum('reserved', r), limit: LIMITS[r] });
     }
     // The budget was really filled: some resource has no room left for the largest amount.
-    expect(BUDGET_RESOURCES.filter((r) => sum('reserved', r) > LIMITS[r] - MAX_AMOUNT[r]).length, JSON.stringify(snap)).toBeGreaterThan(0);
+    expect(
+      BUDGET_RESOURCES.filter((r) => sum('reserved', r) > LIMITS[r] - MAX_AMOUNT[r]).length,
+      JSON.stringify(snap),
+    ).toBeGreaterThan(0);
     expect(reports.map((rep) => rep.failures >= 100)).toEqual(reports.map(() => true));
     expect(reports.reduce((s, rep) => s + rep.successes, 0)).toBeGreaterThan(1_000);
   });

@@ -20,7 +20,9 @@ describe('JsonChannel', () => {
   it('skips and counts messages that are not JSON or fail the schema, without throwing', async () => {
     const raw = SharedChannel.create({ slots: 8, maxMessageBytes: 256 });
     const seen: string[] = [];
-    const json = new JsonChannel<Proposal>(raw, Proposal, { onMalformed: (text, reason) => seen.push(`${text} → ${reason}`) });
+    const json = new JsonChannel<Proposal>(raw, Proposal, {
+      onMalformed: (text, reason) => seen.push(`${text} → ${reason}`),
+    });
     raw.trySend('not json {');
     raw.trySend(JSON.stringify({ taskId: 'x', gist: 'wrong type' }));
     json.send({ taskId: 3, gist: 'ok' });

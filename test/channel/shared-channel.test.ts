@@ -17,7 +17,8 @@ function reserveAndDie(channel: SharedChannel, phase: 'reserved' | 'writing'): n
   const ctl = new Int32Array(channel.handle.control);
   const cells = new Int32Array(channel.handle.cells);
   const ticket = Atomics.add(ctl, H.TAIL, 1);
-  if (phase === 'writing') Atomics.store(cells, (ticket & (channel.capacity - 1)) * CELL_WORDS + C.SEQ, stateWord(ticket, P.WRITING));
+  if (phase === 'writing')
+    Atomics.store(cells, (ticket & (channel.capacity - 1)) * CELL_WORDS + C.SEQ, stateWord(ticket, P.WRITING));
   return ticket;
 }
 
@@ -92,7 +93,9 @@ describe('SharedChannel', () => {
     const channel = SharedChannel.create({ slots: 2, maxMessageBytes: 8 });
     expect(channel.trySend('😀😀')).toBe(true); // 8 bytes
     expect(() => channel.trySend('😀😀a')).toThrow(MessageTooLargeError);
-    expect(() => channel.send('123456789')).toThrow(expect.objectContaining({ code: 'MESSAGE_TOO_LARGE', bytes: 9, limit: 8 }));
+    expect(() => channel.send('123456789')).toThrow(
+      expect.objectContaining({ code: 'MESSAGE_TOO_LARGE', bytes: 9, limit: 8 }),
+    );
     expect(drain(channel)).toEqual(['😀😀']);
   });
 
@@ -159,27 +162,30 @@ describe('SharedChannel', () => {
     expect(drain(channel)).toEqual(['a', 'b']);
   });
 
-  it.each(['reserved', 'writing'] as const)('skips a slot left %s by a dead producer after abandonMs, and delivers what follows', async (phase) => {
-    const clock = ManualClock.create();
-    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 60, clock });
-    channel.trySend('before');
-    reserveAndDie(channel, phase);
-    channel.trySend('after');
-    expect(channel.tryReceive()).toBe('before');
-    expect(channel.tryReceive()).toBeUndefined(); // the dead slot blocks the head until abandonMs
-    clock.advance(59);
-    expect(channel.tryReceive()).toBeUndefined();
-    expect(channel.stats().abandoned).toBe(0);
-    const next = channel.receiveAsync(2_000);
-    expect(await pending(next)).toBe(true);
-    clock.advance(1);
-    expect(await next).toBe('after');
-    expect(channel.stats()).toMatchObject({ abandoned: 1, corrupted: 0, size: 0 });
-    // Every slot, the abandoned one included, is usable again: the ring holds a full lap.
-    for (let i = 0; i < 4; i++) expect(channel.trySend(`n${i}`)).toBe(true);
-    expect(channel.trySend('n4')).toBe(false);
-    expect(drain(channel)).toEqual(['n0', 'n1', 'n2', 'n3']);
-  });
+  it.each(['reserved', 'writing'] as const)(
+    'skips a slot left %s by a dead producer after abandonMs, and delivers what follows',
+    async (phase) => {
+      const clock = ManualClock.create();
+      const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16, abandonMs: 60, clock });
+      channel.trySend('before');
+      reserveAndDie(channel, phase);
+      channel.trySend('after');
+      expect(channel.tryReceive()).toBe('before');
+      expect(channel.tryReceive()).toBeUndefined(); // the dead slot blocks the head until abandonMs
+      clock.advance(59);
+      expect(channel.tryReceive()).toBeUndefined();
+      expect(channel.stats().abandoned).toBe(0);
+      const next = channel.receiveAsync(2_000);
+      expect(await pending(next)).toBe(true);
+      clock.advance(1);
+      expect(await next).toBe('after');
+      expect(channel.stats()).toMatchObject({ abandoned: 1, corrupted: 0, size: 0 });
+      // Every slot, the abandoned one included, is usable again: the ring holds a full lap.
+      for (let i = 0; i < 4; i++) expect(channel.trySend(`n${i}`)).toBe(true);
+      expect(channel.trySend('n4')).toBe(false);
+      expect(drain(channel)).toEqual(['n0', 'n1', 'n2', 'n3']);
+    },
+  );
 
   it('times abandonment from when the consumer first saw the slot stuck, on the clock every attached thread reads', () => {
     const clock = ManualClock.create();
@@ -203,7 +209,9 @@ describe('SharedChannel', () => {
     clock.advance(20);
     expect(channel.tryReceive()).toBeUndefined(); // abandons the slot, nothing else to deliver
     expect(channel.stats().abandoned).toBe(1);
-    const publish = (channel as unknown as { publish(t: number, base: number, m: string): boolean }).publish.bind(channel);
+    const publish = (channel as unknown as { publish(t: number, base: number, m: string): boolean }).publish.bind(
+      channel,
+    );
     expect(publish(ticket, (ticket & 3) * CELL_WORDS, 'late')).toBe(false);
     expect(channel.tryReceive()).toBeUndefined();
     channel.trySend('again');

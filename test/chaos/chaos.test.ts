@@ -7,7 +7,16 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
-import { chaosSwarm, expectServes, runChecked, warmUp, type BudgetKind, type ChaosSwarm, type RunReport, type Scenario } from './harness.js';
+import {
+  chaosSwarm,
+  expectServes,
+  runChecked,
+  warmUp,
+  type BudgetKind,
+  type ChaosSwarm,
+  type RunReport,
+  type Scenario,
+} from './harness.js';
 import type { FaultName } from './fixtures/chaos-model.js';
 
 const LONG = Number(process.env.DELM_CHAOS_RUNS ?? 0);
@@ -17,7 +26,10 @@ const seed = Number(process.env.DELM_CHAOS_SEED ?? Date.now() % 2 ** 31);
 
 const fault: fc.Arbitrary<FaultName> = fc.oneof(
   { arbitrary: fc.constant('ok' as const), weight: 10 },
-  { arbitrary: fc.constantFrom<FaultName>('throw', 'malformed', 'hang', 'busyLoop', 'exit', 'uncaught', 'oom'), weight: 3 },
+  {
+    arbitrary: fc.constantFrom<FaultName>('throw', 'malformed', 'hang', 'busyLoop', 'exit', 'uncaught', 'oom'),
+    weight: 3,
+  },
 );
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   subTasks: fc.integer({ min: 2, max: 6 }),
@@ -29,9 +41,14 @@ const survived: RunReport[] = [];
 afterAll(() => {
   const faults = survived.reduce((n, r) => n + r.faults, 0);
   const calls = survived.reduce((n, r) => n + r.calls, 0);
-  const reasons = survived.reduce<Record<string, number>>((m, r) => ({ ...m, [r.stopReason]: (m[r.stopReason] ?? 0) + 1 }), {});
+  const reasons = survived.reduce<Record<string, number>>(
+    (m, r) => ({ ...m, [r.stopReason]: (m[r.stopReason] ?? 0) + 1 }),
+    {},
+  );
   const slowest = Math.max(0, ...survived.map((r) => r.elapsedMs));
-  console.log(`chaos (seed ${seed}): ${survived.length} runs, ${calls} model calls, ${faults} injected faults, slowest run ${slowest} ms, stop reasons ${JSON.stringify(reasons)}`);
+  console.log(
+    `chaos (seed ${seed}): ${survived.length} runs, ${calls} model calls, ${faults} injected faults, slowest run ${slowest} ms, stop reasons ${JSON.stringify(reasons)}`,
+  );
 });
 
 describe.each(KINDS)('a swarm tight on %s under random faults', (kind) => {

@@ -58,7 +58,11 @@ export function chaosSwarm(kind: BudgetKind): ChaosSwarm {
   const swarm = createSwarm({
     agents: CHAOS.agents,
     protocol: 'basic',
-    model: { module: modelModule, options: { counters, schedule, delayMs: 5, prices: CHAOS_PRICES }, timeoutMs: CHAOS.callTimeoutMs },
+    model: {
+      module: modelModule,
+      options: { counters, schedule, delayMs: 5, prices: CHAOS_PRICES },
+      timeoutMs: CHAOS.callTimeoutMs,
+    },
     prices: CHAOS_PRICES,
     budgets: { ...BUDGETS[kind], wallTimeMs: CHAOS.wallTimeMs },
     leaseMs: CHAOS.leaseMs,
@@ -110,18 +114,31 @@ export async function runChecked(chaos: ChaosSwarm, scenario: Scenario): Promise
 
   const events: SwarmEvent[] = [];
   const started = Date.now();
-  const run = swarm.run({ prompt: 'chaos', subTasks: Array.from({ length: scenario.subTasks }, (_, i) => ({ payload: `task ${i}` })) }, { onEvent: (e) => events.push(e) });
+  const run = swarm.run(
+    { prompt: 'chaos', subTasks: Array.from({ length: scenario.subTasks }, (_, i) => ({ payload: `task ${i}` })) },
+    { onEvent: (e) => events.push(e) },
+  );
   const timer = scenario.abortAfterMs === undefined ? undefined : setTimeout(() => run.abort(), scenario.abortAfterMs);
   const result = await run;
   clearTimeout(timer);
   const elapsedMs = Date.now() - started;
-  const context = JSON.stringify({ kind: chaos.kind, scenario, stopReason: result.stopReason, error: result.error, tasks: result.tasks, usage: result.usage, costUsd: result.costUsd, wallTimeMs: result.wallTimeMs });
+  const context = JSON.stringify({
+    kind: chaos.kind,
+    scenario,
+    stopReason: result.stopReason,
+    error: result.error,
+    tasks: result.tasks,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    wallTimeMs: result.wallTimeMs,
+  });
 
   // 1. It resolves within its wall time plus the stated grace.
   expect(result.wallTimeMs, context).toBeLessThanOrEqual(CHAOS.wallTimeMs + CHAOS.graceMs);
   // 2. Every sub-task ends done or failed at most once, and exactly once when the run was not cut short.
   const ended = new Map<number, number>();
-  for (const e of events) if (e.type === 'task.completed' || e.type === 'task.failed') ended.set(e.taskId, (ended.get(e.taskId) ?? 0) + 1);
+  for (const e of events)
+    if (e.type === 'task.completed' || e.type === 'task.failed') ended.set(e.taskId, (ended.get(e.taskId) ?? 0) + 1);
   for (const [taskId, n] of ended) expect(n, `task ${taskId} ended ${n} times; ${context}`).toBe(1);
   if (['answered', 'no-answer', 'tasks-failed'].includes(result.stopReason)) {
     expect(result.tasks.pending + result.tasks.claimed, context).toBe(0);
@@ -139,14 +156,25 @@ export async function runChecked(chaos: ChaosSwarm, scenario: Scenario): Promise
   if (b.modelCalls) expect(result.usage.modelCalls, context).toBeLessThanOrEqual(b.modelCalls);
   if (b.costUsd) expect(result.costUsd, context).toBeLessThanOrEqual(b.costUsd + 1e-9);
   // No agent that never started is reported as crashed.
-  for (const a of result.agents) if (a.status === 'crashed') expect(a.reason, context).not.toMatch(/task has been aborted/i);
-  return { stopReason: result.stopReason, faults: Number(counters[COUNT.FAULTS]), calls: Number(counters[COUNT.CALLS]), elapsedMs };
+  for (const a of result.agents)
+    if (a.status === 'crashed') expect(a.reason, context).not.toMatch(/task has been aborted/i);
+  return {
+    stopReason: result.stopReason,
+    faults: Number(counters[COUNT.FAULTS]),
+    calls: Number(counters[COUNT.CALLS]),
+    elapsedMs,
+  };
 }
 
 /** 5. The swarm serves the next run: a fault-free run answers with every finding. */
 export async function expectServes(chaos: ChaosSwarm): Promise<void> {
   await warmUp(chaos); // threads replaced during the chaos have started
-  const result = await chaos.swarm.run({ prompt: 'after chaos', subTasks: [{ payload: 'task 0' }, { payload: 'task 1' }] });
-  expect(result.stopReason, JSON.stringify({ kind: chaos.kind, error: result.error })).toMatch(chaos.kind === 'none' ? /^answered$/ : /^(answered|budget)$/);
+  const result = await chaos.swarm.run({
+    prompt: 'after chaos',
+    subTasks: [{ payload: 'task 0' }, { payload: 'task 1' }],
+  });
+  expect(result.stopReason, JSON.stringify({ kind: chaos.kind, error: result.error })).toMatch(
+    chaos.kind === 'none' ? /^answered$/ : /^(answered|budget)$/,
+  );
   if (chaos.kind === 'none') expect(result.answer).toBe('2 findings');
 }

@@ -13,7 +13,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), signal: new AbortController().signal, isTTY: false, cwd: tmp });
+  const code = await main(argv, {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    signal: new AbortController().signal,
+    isTTY: false,
+    cwd: tmp,
+  });
   return { code, out, err };
 }
 const rows = (dir: string) => {
@@ -32,14 +38,33 @@ describe('delm run', () => {
       ['delm-lic-01', 'delm', 'answered'],
       ['delm-lic-02', 'delm', 'answered'],
     ]);
-    const calls = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const calls = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(calls.length).toBe(rows(out).reduce((n, r) => n + Number(r.model_calls), 0));
-    for (const c of calls) expect(c).toMatchObject({ mode: 'delm', model: 'offline', inputTokens: expect.any(Number), role: expect.any(String), latencyMs: expect.any(Number) });
-    const ledger = readFileSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const c of calls)
+      expect(c).toMatchObject({
+        mode: 'delm',
+        model: 'offline',
+        inputTokens: expect.any(Number),
+        role: expect.any(String),
+        latencyMs: expect.any(Number),
+      });
+    const ledger = readFileSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ledger.some((e) => e.kind === 'gist')).toBe(true);
-    const trajectory = readFileSync(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trajectory = readFileSync(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(trajectory.at(-1)).toMatchObject({ type: 'run.finished' });
-    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ mode: 'delm', items: 2 });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({
+      mode: 'delm',
+      items: 2,
+    });
 
     const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
     expect(resumed.code).toBe(0);
@@ -56,7 +81,24 @@ describe('delm run', () => {
 
   it('refuses bad arguments and input with exit code 2 and a message naming the problem', async () => {
     const bad = join(tmp, 'bad.json');
-    writeFileSync(bad, JSON.stringify([{ _id: 'x', domain: 'd', sub_domain: 's', difficulty: 'easy', length: 'short', question: 'q', choice_A: 'a', choice_B: 'b', choice_C: 'c', answer: 'A', context: 'ctx' }]));
+    writeFileSync(
+      bad,
+      JSON.stringify([
+        {
+          _id: 'x',
+          domain: 'd',
+          sub_domain: 's',
+          difficulty: 'easy',
+          length: 'short',
+          question: 'q',
+          choice_A: 'a',
+          choice_B: 'b',
+          choice_C: 'c',
+          answer: 'A',
+          context: 'ctx',
+        },
+      ]),
+    );
     const cases: Array<[string[], RegExp]> = [
       [['run'], /missing <workload>/],
       [['run', DATA, '--mode', 'hub'], /unknown --mode "hub"/],
@@ -103,7 +145,9 @@ describe('delm run', () => {
     writeFileSync(join(out, 'results.csv'), text.slice(0, -15));
     const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
     expect(resumed.code).toBe(0);
-    expect(resumed.err).toMatch(/repaired .*results\.csv: line 3 and after dropped .*kept 1 complete row; the damaged file is saved as .*results\.csv\.damaged-/);
+    expect(resumed.err).toMatch(
+      /repaired .*results\.csv: line 3 and after dropped .*kept 1 complete row; the damaged file is saved as .*results\.csv\.damaged-/,
+    );
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ items: 3 });
   }, 120_000);
@@ -112,7 +156,18 @@ describe('delm run', () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     try {
-      const r = await cli('run', DATA, '--limit', '1', '--mode', 'single', '--model', 'openai:gpt-4.1-mini', '--out', join(tmp, 'nokey'));
+      const r = await cli(
+        'run',
+        DATA,
+        '--limit',
+        '1',
+        '--mode',
+        'single',
+        '--model',
+        'openai:gpt-4.1-mini',
+        '--out',
+        join(tmp, 'nokey'),
+      );
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/set the OPENAI_API_KEY environment variable/);
       expect(r.err).toMatch(/\[MISSING_API_KEY\]/);
@@ -135,7 +190,9 @@ describe('delm bench', () => {
     expect(md).toMatch(/\| mode \| items \| accuracy \|/);
     const svg = readFileSync(join(out, 'tokens-vs-subtasks.svg'), 'utf8');
     expect(svg).toMatch(/^<svg[\s\S]*<circle[\s\S]*delm \(k = [\d.]+\)[\s\S]*<\/svg>\n$/);
-    expect(readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n')[0]).toBe('mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason');
+    expect(readFileSync(join(out, 'scaling.csv'), 'utf8').split('\n')[0]).toBe(
+      'mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason',
+    );
     expect(new Set(rows(out).map((x) => x.mode))).toEqual(new Set(['delm', 'orchestrator', 'single']));
     expect(existsSync(join(out, 'trajectories', 'orchestrator'))).toBe(true);
     expect(readdirSync(join(out, 'ledger'))).toEqual(['delm']);

@@ -11,12 +11,18 @@ describe('examples/service.ts', () => {
   it('runs concurrent, streamed, sequential and cancelled runs, sheds load, and exits 0 after closing', async () => {
     const ac = new AbortController();
     onTestFinished(() => ac.abort());
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', 'examples/service.ts'], { cwd: root, signal: ac.signal }, (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-      );
-      child.stdin?.end();
-    });
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', 'examples/service.ts'],
+          { cwd: root, signal: ac.signal },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end();
+      },
+    );
     expect(stderr).not.toMatch(/error/i);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^concurrent: 3 runs, stop reasons answered, answered, answered/m);

@@ -25,14 +25,29 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: the inspector's browser test needs it. Install it (apt-get install -y --no-install-recommends chromium) or set DELM_SKIP_BROWSER=1 to skip this test.`);
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}: the inspector's browser test needs it. Install it (apt-get install -y --no-install-recommends chromium) or set DELM_SKIP_BROWSER=1 to skip this test.`,
+      );
     }
     inspector = await startInspector();
-    swarm = createSwarm({ agents: 2, protocol: 'basic', model: { module: modelModule, options: { delayMs: 300 } }, leaseMs: 5_000 });
+    swarm = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 300 } },
+      leaseMs: 5_000,
+    });
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1500, height: 1100 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -66,12 +81,23 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     // Start the run, then open the page while it is going.
     let started!: () => void;
     const isStarted = new Promise<void>((resolve) => (started = resolve));
-    const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(13) }, attachInspector(inspector, { onEvent: (e: SwarmEvent) => e.type === 'run.started' && started() }, { label: 'browser test' }));
+    const run = swarm.run(
+      { prompt: 'count the findings', subTasks: subTasks(13) },
+      attachInspector(
+        inspector,
+        { onEvent: (e: SwarmEvent) => e.type === 'run.started' && started() },
+        { label: 'browser test' },
+      ),
+    );
     await isStarted;
     await page.goto(inspector.url);
 
-    const shown = () => page.evaluate<Array<{ state: string | null; leaf: string }>>(`window.__states.filter((s) => s.leaf !== '')`);
-    const counts = () => page.evaluate<{ pending: number; claimed: number; done: number; failed: number }>(`Object.fromEntries(['pending', 'claimed', 'done', 'failed'].map((k) => [k, Number(document.getElementById('q-' + k).textContent)]))`);
+    const shown = () =>
+      page.evaluate<Array<{ state: string | null; leaf: string }>>(`window.__states.filter((s) => s.leaf !== '')`);
+    const counts = () =>
+      page.evaluate<{ pending: number; claimed: number; done: number; failed: number }>(
+        `Object.fromEntries(['pending', 'claimed', 'done', 'failed'].map((k) => [k, Number(document.getElementById('q-' + k).textContent)]))`,
+      );
     let sawQueue = false;
     let sawEntry = false;
     let shot = false;
@@ -92,7 +118,9 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     const result = await run;
     expect(result.stopReason).toBe('answered');
     // The highlighted state of agent 1 changed at least twice while we watched (ending in done).
-    await expect.poll(async () => (await shown()).at(-1), { timeout: 5_000 }).toEqual({ state: 'done', leaf: 'agent.done' });
+    await expect
+      .poll(async () => (await shown()).at(-1), { timeout: 5_000 })
+      .toEqual({ state: 'done', leaf: 'agent.done' });
     const states = await shown();
     expect(states.length, JSON.stringify(states)).toBeGreaterThanOrEqual(3);
     expect(states.map((s) => s.leaf)).toContain('agent.thinking.lease.holding|agent.thinking.model.calling');
@@ -117,10 +145,46 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     const observe = inspector.track({ runId: `xss ${evil}`, label: `label ${evil}`, agents: 1 });
     const events = [
       { type: 'run.started', at: 1, runId: 'xss', agents: 1, tasks: 1 },
-      { type: 'ledger.seeded', at: 1, entries: [{ entryId: 0, kind: 'raw', level: 2, parentId: -1, taskId: 0, authorId: 0, text: `source ${evil}`, chars: 60, labels: [evil], tokenCount: 9 }], omitted: 0 },
-      { type: 'queue.snapshot', at: 1, stats: { total: 1, pending: 1, claimed: 0, done: 0, failed: 0, open: 1 }, tasks: [{ id: 0, state: 'pending', attempts: 0, parentId: -1, payload: `payload ${evil}` }], omitted: 0 },
+      {
+        type: 'ledger.seeded',
+        at: 1,
+        entries: [
+          {
+            entryId: 0,
+            kind: 'raw',
+            level: 2,
+            parentId: -1,
+            taskId: 0,
+            authorId: 0,
+            text: `source ${evil}`,
+            chars: 60,
+            labels: [evil],
+            tokenCount: 9,
+          },
+        ],
+        omitted: 0,
+      },
+      {
+        type: 'queue.snapshot',
+        at: 1,
+        stats: { total: 1, pending: 1, claimed: 0, done: 0, failed: 0, open: 1 },
+        tasks: [{ id: 0, state: 'pending', attempts: 0, parentId: -1, payload: `payload ${evil}` }],
+        omitted: 0,
+      },
       { type: 'agent.state', at: 2, agentId: 1, state: `claiming${evil}` },
-      { type: 'commit', at: 3, entryId: 1, kind: 'gist', authorId: 1, taskId: 0, level: 0, parentId: 0, text: `gist ${evil}`, chars: 70, labels: [evil] },
+      {
+        type: 'commit',
+        at: 3,
+        entryId: 1,
+        kind: 'gist',
+        authorId: 1,
+        taskId: 0,
+        level: 0,
+        parentId: 0,
+        text: `gist ${evil}`,
+        chars: 70,
+        labels: [evil],
+      },
       { type: 'reject', at: 4, authorId: 1, taskId: 0, verdict: 'reject', reason: `reason ${evil}`, entryId: 2 },
       { type: 'task.failed', at: 5, agentId: 1, taskId: 0, reason: `failed ${evil}` },
       { type: 'commit', at: 6, entryId: 3, kind: 'answer', authorId: 1, taskId: -1, text: `answer ${evil}` },

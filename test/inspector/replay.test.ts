@@ -14,7 +14,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const lines = (...events: object[]) => events.map((e) => JSON.stringify(e)).join('\n');
 const RUN = [
-  { type: 'usage', at: 0, agentId: 0, role: 'planner', model: 'offline', inputTokens: 10, outputTokens: 2, cachedInputTokens: 0, costUsd: 0, latencyMs: 1 },
+  {
+    type: 'usage',
+    at: 0,
+    agentId: 0,
+    role: 'planner',
+    model: 'offline',
+    inputTokens: 10,
+    outputTokens: 2,
+    cachedInputTokens: 0,
+    costUsd: 0,
+    latencyMs: 1,
+  },
   { type: 'run.started', at: 1, runId: 'abc', agents: 2, tasks: 1 },
   { type: 'agent.state', at: 2, agentId: 1, state: 'claiming', extra: 'dropped' },
   { type: 'run.finished', at: 3, stopReason: 'answered' },
@@ -34,7 +45,12 @@ function recorder() {
 
 describe('trajectory replay', () => {
   it('parses JSON lines with zod: planner events belong to the run, a new run.started starts the next run', () => {
-    const text = lines(...RUN, { type: 'nonsense', at: 1 }, { type: 'agent.state', at: -1, agentId: 1, state: 'x' }, ...RUN.slice(1).map((e) => ({ ...e, runId: 'def' })));
+    const text = lines(
+      ...RUN,
+      { type: 'nonsense', at: 1 },
+      { type: 'agent.state', at: -1, agentId: 1, state: 'x' },
+      ...RUN.slice(1).map((e) => ({ ...e, runId: 'def' })),
+    );
     const t = parseTrajectory(`${text}\n\n`, '/x/item-1.jsonl');
     expect(t.runs.map((r) => [r.runId, r.agents, r.events.length])).toEqual([
       ['abc', 2, 4],
@@ -68,7 +84,11 @@ describe('trajectory replay', () => {
   it('attachInspector holds events until run.started, then tracks under its id, keeping the original listener', () => {
     const rec = recorder();
     const seen: string[] = [];
-    const options = attachInspector(rec, { onEvent: (e: SwarmEvent) => void seen.push(e.type), other: 1 }, { label: 'item 1' });
+    const options = attachInspector(
+      rec,
+      { onEvent: (e: SwarmEvent) => void seen.push(e.type), other: 1 },
+      { label: 'item 1' },
+    );
     expect(options.other).toBe(1);
     for (const e of RUN) options.onEvent(e as SwarmEvent);
     expect(seen).toHaveLength(4);
@@ -102,7 +122,17 @@ describe('delm inspect', () => {
   async function cli(argv: string[], signal = new AbortController().signal, onOut?: (s: string) => void) {
     let out = '';
     let err = '';
-    const code = await main(argv, { out: (s) => { out += s; onOut?.(s); }, err: (s) => void (err += s), signal, isTTY: false, cwd: tmp, env: {} });
+    const code = await main(argv, {
+      out: (s) => {
+        out += s;
+        onOut?.(s);
+      },
+      err: (s) => void (err += s),
+      signal,
+      isTTY: false,
+      cwd: tmp,
+      env: {},
+    });
     return { code, out, err };
   }
 
@@ -123,11 +153,19 @@ describe('delm inspect', () => {
     const done = cli(['inspect', file, '--speed', '50'], controller.signal, (s) => {
       const m = /inspector: (\S+)/.exec(s);
       if (m) url = m[1]!;
-      if (s.includes('replay finished')) setTimeout(() => void (async () => {
-        const runs = (await (await fetch(new URL('api/runs', url))).json()) as Array<{ id: string; status: string }>;
-        expect(runs).toEqual([expect.objectContaining({ id: 'abc', status: 'finished' })]);
-        controller.abort();
-      })(), 80);
+      if (s.includes('replay finished'))
+        setTimeout(
+          () =>
+            void (async () => {
+              const runs = (await (await fetch(new URL('api/runs', url))).json()) as Array<{
+                id: string;
+                status: string;
+              }>;
+              expect(runs).toEqual([expect.objectContaining({ id: 'abc', status: 'finished' })]);
+              controller.abort();
+            })(),
+          80,
+        );
     });
     const result = await done;
     expect(result.err).toBe('');

@@ -20,7 +20,11 @@ async function open(options: Parameters<typeof startInspector>[0] = {}): Promise
 }
 
 /** A GET with full control of the headers (fetch forbids setting Host). */
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       let body = '';
@@ -34,7 +38,11 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
 }
 
 /** Reads SSE messages from `/events` until `until` says stop; returns them parsed. `onFirst` runs when the first one arrived (the stream is subscribed). */
-function readSse(url: string, until: (messages: Array<{ event: string; data: unknown }>) => boolean, onFirst?: () => void): Promise<Array<{ event: string; data: unknown }>> {
+function readSse(
+  url: string,
+  until: (messages: Array<{ event: string; data: unknown }>) => boolean,
+  onFirst?: () => void,
+): Promise<Array<{ event: string; data: unknown }>> {
   return new Promise((resolve, reject) => {
     const messages: Array<{ event: string; data: unknown }> = [];
     const req = request(url, (res) => {
@@ -98,7 +106,18 @@ describe('inspector server', () => {
   it('ships a page script that parses and never writes HTML from data', async () => {
     const script = await appScript();
     expect(() => new Script(script)).not.toThrow();
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc', 'process.env']) expect(script).not.toContain(sink);
+    for (const sink of [
+      'innerHTML',
+      'outerHTML',
+      'insertAdjacentHTML',
+      'document.write',
+      'eval(',
+      'new Function',
+      "setAttribute('style'",
+      'srcdoc',
+      'process.env',
+    ])
+      expect(script).not.toContain(sink);
     expect(PAGE_HTML).not.toContain('http://');
   });
 
@@ -115,7 +134,9 @@ describe('inspector server', () => {
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
     const rebound = await get(new URL('api/runs', inspector.url).href, { host: 'evil.example:80' });
     expect(rebound.status).toBe(403);
-    expect((await get(new URL('api/runs', inspector.url).href, { host: `localhost:${new URL(inspector.url).port}` })).status).toBe(200);
+    expect(
+      (await get(new URL('api/runs', inspector.url).href, { host: `localhost:${new URL(inspector.url).port}` })).status,
+    ).toBe(200);
   });
 
   it('streams runs and their events over SSE, and serves a run’s events so far', async () => {
@@ -123,7 +144,11 @@ describe('inspector server', () => {
     const connected = firstMessage();
     const reading = readSse(new URL('events', inspector.url).href, (m) => {
       if (m.length) connected.arrived();
-      return m.some((x) => x.event === 'events' && (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished'));
+      return m.some(
+        (x) =>
+          x.event === 'events' &&
+          (x.data as { events: unknown[] }).events.some((e) => (e as { type: string }).type === 'run.finished'),
+      );
     });
     await connected.promise;
     const observe = inspector.track({ runId: 'r1', label: 'first run', agents: 2 });
@@ -131,13 +156,33 @@ describe('inspector server', () => {
     observe(ev({ type: 'agent.state', at: 2, agentId: 1, state: 'claiming' }));
     observe(ev({ type: 'task.claimed', at: 3, agentId: 1, taskId: 0, attempt: 1, leaseMs: 30_000 }));
     await new Promise((r) => setTimeout(r, 30));
-    observe(ev({ type: 'commit', at: 4, entryId: 5, kind: 'gist', authorId: 1, taskId: 0, level: 0, parentId: 2, text: '<b>x</b>', chars: 8, labels: ['D1'] }));
+    observe(
+      ev({
+        type: 'commit',
+        at: 4,
+        entryId: 5,
+        kind: 'gist',
+        authorId: 1,
+        taskId: 0,
+        level: 0,
+        parentId: 2,
+        text: '<b>x</b>',
+        chars: 8,
+        labels: ['D1'],
+      }),
+    );
     observe(ev({ type: 'run.finished', at: 5, stopReason: 'answered' }));
     const messages = await reading;
     expect(messages[0]).toMatchObject({ event: 'runs', data: { kind: 'runs', runs: [] } });
-    const runs = messages.filter((m) => m.event === 'runs').at(-1)!.data as { runs: Array<{ id: string; label: string; status: string; stopReason?: string }> };
-    expect(runs.runs).toEqual([expect.objectContaining({ id: 'r1', label: 'first run', status: 'finished', stopReason: 'answered' })]);
-    const batches = messages.filter((m) => m.event === 'events').map((m) => m.data as { runId: string; from: number; events: SwarmEvent[]; clock: number });
+    const runs = messages.filter((m) => m.event === 'runs').at(-1)!.data as {
+      runs: Array<{ id: string; label: string; status: string; stopReason?: string }>;
+    };
+    expect(runs.runs).toEqual([
+      expect.objectContaining({ id: 'r1', label: 'first run', status: 'finished', stopReason: 'answered' }),
+    ]);
+    const batches = messages
+      .filter((m) => m.event === 'events')
+      .map((m) => m.data as { runId: string; from: number; events: SwarmEvent[]; clock: number });
     expect(batches.length).toBeGreaterThanOrEqual(2);
     // Batches tile the run's events in order.
     let next = 0;
@@ -147,12 +192,24 @@ describe('inspector server', () => {
       next += b.events.length;
     }
     expect(next).toBe(5);
-    expect(batches.flatMap((b) => b.events).find((e) => e.type === 'commit')).toMatchObject({ text: '<b>x</b>', labels: ['D1'] });
+    expect(batches.flatMap((b) => b.events).find((e) => e.type === 'commit')).toMatchObject({
+      text: '<b>x</b>',
+      labels: ['D1'],
+    });
     expect(batches.at(-1)!.clock).toBe(5);
 
-    const snapshot = JSON.parse((await get(new URL('api/runs/r1/events', inspector.url).href)).body) as { events: SwarmEvent[]; run: { id: string } };
+    const snapshot = JSON.parse((await get(new URL('api/runs/r1/events', inspector.url).href)).body) as {
+      events: SwarmEvent[];
+      run: { id: string };
+    };
     expect(snapshot.run.id).toBe('r1');
-    expect(snapshot.events.map((e) => e.type)).toEqual(['run.started', 'agent.state', 'task.claimed', 'commit', 'run.finished']);
+    expect(snapshot.events.map((e) => e.type)).toEqual([
+      'run.started',
+      'agent.state',
+      'task.claimed',
+      'commit',
+      'run.finished',
+    ]);
     // A second run under the same id is kept apart.
     inspector.track({ runId: 'r1', agents: 1 });
     const list = JSON.parse((await get(new URL('api/runs', inspector.url).href)).body) as Array<{ id: string }>;
@@ -180,11 +237,16 @@ describe('inspector server', () => {
     expect(inspector.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/$/);
     const port = new URL(inspector.url).port;
     expect((await get(`http://127.0.0.1:${port}/api/runs`, { host: `example.test:${port}` })).status).toBe(401);
-    expect((await get(`http://127.0.0.1:${port}/api/runs?token=a-long-enough-token-1234`, { host: `example.test:${port}` })).status).toBe(200);
+    expect(
+      (await get(`http://127.0.0.1:${port}/api/runs?token=a-long-enough-token-1234`, { host: `example.test:${port}` }))
+        .status,
+    ).toBe(200);
   });
 
   it('closes its streams and its server, leaving nothing behind', async () => {
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
     const inspector = await startInspector();
     const connected = firstMessage();
     const stream = readSse(new URL('events', inspector.url).href, (m) => {
@@ -198,16 +260,27 @@ describe('inspector server', () => {
     observe(ev({ type: 'agent.state', at: 1, agentId: 1, state: 'claiming' })); // a no-op now
     await expect(get(inspector.url)).rejects.toThrow(/ECONNREFUSED/);
     // Closed sockets leave the resource list a tick or a few later (later still on a busy machine).
-    const open = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
+    const open = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
     await expect.poll(open, { timeout: 30_000, interval: 10 }).toBeLessThanOrEqual(before);
   });
 
   it('serves the statecharts laid out: every state boxed, transitions routed', async () => {
     const inspector = await open();
-    const charts = JSON.parse((await get(new URL('api/machines', inspector.url).href)).body) as Record<string, Awaited<ReturnType<typeof layoutChart>>>;
+    const charts = JSON.parse((await get(new URL('api/machines', inspector.url).href)).body) as Record<
+      string,
+      Awaited<ReturnType<typeof layoutChart>>
+    >;
     expect(Object.keys(charts).sort()).toEqual(['agent', 'agentFull', 'verifier']);
     const agent = charts.agent!;
-    expect(agent.states.map((s) => s.id)).toEqual(expect.arrayContaining(['agent.claiming', 'agent.thinking.model.calling', 'agent.thinking.lease.holding', 'agent.done']));
+    expect(agent.states.map((s) => s.id)).toEqual(
+      expect.arrayContaining([
+        'agent.claiming',
+        'agent.thinking.model.calling',
+        'agent.thinking.lease.holding',
+        'agent.done',
+      ]),
+    );
     for (const s of agent.states) expect(s.width * s.height).toBeGreaterThan(0);
     for (const e of agent.edges) expect(e.points.length).toBeGreaterThanOrEqual(2);
     // Children sit inside their parents.

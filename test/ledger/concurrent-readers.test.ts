@@ -15,7 +15,9 @@ describe('SharedLedger read by worker threads while the writer appends', () => {
     const TOTAL = 6_000;
     const ledger = SharedLedger.create({ initialBytes: 4096, initialEntries: 16 });
     const ready = new SharedArrayBuffer(4);
-    const readers = Array.from({ length: 4 }, (_, i) => startWorker(reader, { handle: ledger.handle, total: TOTAL, spin: i % 2 === 0, ready }));
+    const readers = Array.from({ length: 4 }, (_, i) =>
+      startWorker(reader, { handle: ledger.handle, total: TOTAL, spin: i % 2 === 0, ready }),
+    );
     workers.push(...readers);
     const reports = readers.map(report);
     // Start writing only once every reader is following.

@@ -9,10 +9,25 @@ describe('SharedLedger', () => {
   it('appends and reads entries with every field', () => {
     const ledger = SharedLedger.create();
     const raw = ledger.append({ kind: 'raw', text: 'The licence grants rights.', meta: { label: 'D1' } });
-    const summary = ledger.append({ kind: 'summary', text: 'Grants rights.', parentId: raw.id, taskId: 3, authorId: 2, tokenCount: 4 });
+    const summary = ledger.append({
+      kind: 'summary',
+      text: 'Grants rights.',
+      parentId: raw.id,
+      taskId: 3,
+      authorId: 2,
+      tokenCount: 4,
+    });
     const gist = ledger.append({ kind: 'gist', text: 'D1 grants rights [D1].', parentId: summary.id });
     expect(raw).toMatchObject({ id: 0, level: 2, parentId: -1, meta: { label: 'D1' } });
-    expect(summary).toMatchObject({ id: 1, kind: 'summary', level: 1, taskId: 3, authorId: 2, tokenCount: 4, parentId: 0 });
+    expect(summary).toMatchObject({
+      id: 1,
+      kind: 'summary',
+      level: 1,
+      taskId: 3,
+      authorId: 2,
+      tokenCount: 4,
+      parentId: 0,
+    });
     expect(gist.hash).toBe(contentHashOfText('D1 grants rights [D1].'));
     expect(gist.timestamp).toBeGreaterThan(Date.now() - 5_000);
     expect(ledger.count).toBe(3);
@@ -34,7 +49,8 @@ describe('SharedLedger', () => {
     const ledger = SharedLedger.create();
     const expiresAt = Date.now() + 60_000;
     expect(ledger.append({ kind: 'CLAIM', text: 'working on test_dates', expiresAt }).expiresAt).toBe(expiresAt);
-    for (const kind of ['FACT', 'TRIED', 'OBSERVED', 'FAIL', 'PATCH_SUMMARY'] as const) expect(ledger.append({ kind, text: kind }).kind).toBe(kind);
+    for (const kind of ['FACT', 'TRIED', 'OBSERVED', 'FAIL', 'PATCH_SUMMARY'] as const)
+      expect(ledger.append({ kind, text: kind }).kind).toBe(kind);
   });
 
   it('round-trips text of any Unicode, and rejects lone surrogates', () => {
@@ -59,7 +75,9 @@ describe('SharedLedger', () => {
     expect(ledger.get(3).text).toBe(chunk);
     const many = SharedLedger.create({ maxEntries: 16 });
     for (let i = 0; i < 16; i++) many.append({ kind: 'gist', text: `${i}` });
-    expect(() => many.append({ kind: 'gist', text: 'one more' })).toThrow(expect.objectContaining({ code: 'LEDGER_FULL' }));
+    expect(() => many.append({ kind: 'gist', text: 'one more' })).toThrow(
+      expect.objectContaining({ code: 'LEDGER_FULL' }),
+    );
   });
 
   it('has one writer at a time; readers cannot append', () => {
@@ -78,9 +96,13 @@ describe('SharedLedger', () => {
     const ledger = SharedLedger.create();
     expect(() => ledger.get(0)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
     expect(() => ledger.append({ kind: 'bogus' as never, text: 'x' })).toThrow(/unknown ledger entry kind/);
-    expect(() => ledger.append({ kind: 'gist', text: 'x', parentId: 9 })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => ledger.append({ kind: 'gist', text: 'x', parentId: 9 })).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
     expect(() => SharedLedger.create({ maxBytes: 10 })).toThrow(InvalidConfigError);
-    expect(() => SharedLedger.attach({ ...ledger.handle, header: new SharedArrayBuffer(320) })).toThrow(/not a delm ledger/);
+    expect(() => SharedLedger.attach({ ...ledger.handle, header: new SharedArrayBuffer(320) })).toThrow(
+      /not a delm ledger/,
+    );
   });
 
   it('wakes an async waiter when an entry is published', async () => {
@@ -94,7 +116,15 @@ describe('SharedLedger', () => {
   it('dumps to JSON lines and loads them back with every field and link', () => {
     const ledger = SharedLedger.create();
     const raw = ledger.append({ kind: 'raw', text: 'source ✓', meta: { label: 'D1' } });
-    ledger.append({ kind: 'gist', text: 'gist', parentId: raw.id, taskId: 5, authorId: 2, tokenCount: 1, meta: { quotes: [{ source: 'D1', text: 'source' }] } });
+    ledger.append({
+      kind: 'gist',
+      text: 'gist',
+      parentId: raw.id,
+      taskId: 5,
+      authorId: 2,
+      tokenCount: 1,
+      meta: { quotes: [{ source: 'D1', text: 'source' }] },
+    });
     ledger.append({ kind: 'CLAIM', text: 'claim', expiresAt: 123 });
     const dump = dumpJsonl(ledger);
     expect(dump.trim().split('\n')).toHaveLength(3);
@@ -104,10 +134,24 @@ describe('SharedLedger', () => {
   });
 
   it('names the line and field of a bad dump', () => {
-    const good = JSON.stringify({ id: 0, kind: 'gist', level: 0, text: 'a', taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: contentHashOfText('a'), timestamp: 1 });
+    const good = JSON.stringify({
+      id: 0,
+      kind: 'gist',
+      level: 0,
+      text: 'a',
+      taskId: 0,
+      authorId: 0,
+      parentId: -1,
+      tokenCount: 0,
+      expiresAt: 0,
+      hash: contentHashOfText('a'),
+      timestamp: 1,
+    });
     expect(() => loadJsonl(`${good}\n{not json`, SharedLedger.create())).toThrow(/ledger.jsonl:2: not valid JSON/);
     expect(() => loadJsonl(good.replace('"gist"', '"nope"'), SharedLedger.create())).toThrow(/:1: field "kind"/);
-    expect(() => loadJsonl(good.replace('"text":"a"', '"text":"b"'), SharedLedger.create())).toThrow(/does not match its hash/);
+    expect(() => loadJsonl(good.replace('"text":"a"', '"text":"b"'), SharedLedger.create())).toThrow(
+      /does not match its hash/,
+    );
     expect(() => loadJsonl(good.replace('"id":0', '"id":4'), SharedLedger.create())).toThrow(/out of order/);
   });
 
@@ -117,7 +161,10 @@ describe('SharedLedger', () => {
       text: fc.string({ unit: 'grapheme', maxLength: 200 }),
       taskId: fc.nat(1000),
       authorId: fc.nat(64),
-      meta: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 20 }), fc.integer())), { nil: undefined }),
+      meta: fc.option(
+        fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 20 }), fc.integer())),
+        { nil: undefined },
+      ),
     });
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 40 }), (inputs) => {

@@ -19,15 +19,13 @@ describe('createLogger', () => {
       },
       'request',
     );
-    log
-      .child({ reqId: 'r1' })
-      .warn(
-        {
-          req: { headers: { authorization: 'Basic Zm9vOmJhcg==' } },
-          detail: `upstream said ${secret} and sk-ant-api03-xyzxyzxyz`,
-        },
-        `message with ${secret}`,
-      );
+    log.child({ reqId: 'r1' }).warn(
+      {
+        req: { headers: { authorization: 'Basic Zm9vOmJhcg==' } },
+        detail: `upstream said ${secret} and sk-ant-api03-xyzxyzxyz`,
+      },
+      `message with ${secret}`,
+    );
     log.debug(`plain ${secret}`);
     const text = out.join('');
     expect(text).not.toContain(secret);

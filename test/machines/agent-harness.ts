@@ -45,15 +45,27 @@ export interface AgentScripts {
 }
 
 /** Build the scripted actors and start an agent with them on simulated time (it is sent START). */
-export function runAgent(scripts: AgentScripts, config: Partial<AgentConfig> = {}, budgetAllows: () => boolean = () => true) {
+export function runAgent(
+  scripts: AgentScripts,
+  config: Partial<AgentConfig> = {},
+  budgetAllows: () => boolean = () => true,
+) {
   const clock = new TestClock();
   const s = {
     claimTask: scripted(scripts.claimTask ?? [{ ok: task(1) }, { ok: null }], clock),
     readDigest: scripted(scripts.readDigest ?? [{ ok: 'digest' }], clock),
     callModel: scripted(scripts.callModel ?? [{ ok: { type: 'done', result: 'ok' } }], clock),
-    unfold: scripted(scripts.unfold ?? [{ run: (i: UnfoldInput) => i.labels.map((label) => ({ label, detail: `detail of ${label}` })) }], clock),
+    unfold: scripted(
+      scripts.unfold ?? [
+        { run: (i: UnfoldInput) => i.labels.map((label) => ({ label, detail: `detail of ${label}` })) },
+      ],
+      clock,
+    ),
     propose: scripted(scripts.propose ?? [{ ok: true }], clock),
-    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => 100 + k) }], clock),
+    enqueueTasks: scripted(
+      scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => 100 + k) }],
+      clock,
+    ),
     completeTask: scripted(scripts.completeTask ?? [{ ok: undefined }], clock),
     failTask: scripted(scripts.failTask ?? [{ ok: undefined }], clock),
     extendLease: scripted(scripts.extendLease ?? [{ ok: undefined }], clock),
@@ -63,7 +75,12 @@ export function runAgent(scripts: AgentScripts, config: Partial<AgentConfig> = {
     publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }], clock),
   };
   const finalizer = finalizerMachine.provide({
-    actors: { readLedger: s.readLedger.logic, decide: s.decide.logic, enqueueTasks: s.enqueueTasks.logic, publishAnswer: s.publishAnswer.logic },
+    actors: {
+      readLedger: s.readLedger.logic,
+      decide: s.decide.logic,
+      enqueueTasks: s.enqueueTasks.logic,
+      publishAnswer: s.publishAnswer.logic,
+    },
     guards: { budgetAllows },
   });
   const machine = agentMachine.provide({

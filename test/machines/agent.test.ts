@@ -7,7 +7,9 @@ import { coded, hang, settle, start, until, untaken } from './scripted.js';
 import type { TestClock } from './scripted.js';
 
 /** A model step that answers `done` after `ms` of simulated time. */
-const doneAfter = (ms: number) => ({ run: (_i: unknown, _s: AbortSignal, clock: TestClock) => clock.sleep(ms).then(() => ({ type: 'done' as const })) });
+const doneAfter = (ms: number) => ({
+  run: (_i: unknown, _s: AbortSignal, clock: TestClock) => clock.sleep(ms).then(() => ({ type: 'done' as const })),
+});
 
 describe('agent machine: task loop', () => {
   it('waits in idle until START, then claims', async () => {
@@ -21,29 +23,75 @@ describe('agent machine: task loop', () => {
 
   it('claims, reads, thinks, proposes, enqueues follow-ups, completes, then exits when the queue drains', async () => {
     const { states, output, s } = runAgent({
-      callModel: [{ ok: { type: 'propose', proposals: ['p1', 'p2'], followUps: [{ payload: 'sub a' }, { payload: 'sub b', priority: 2 }], result: 'r1' } }],
+      callModel: [
+        {
+          ok: {
+            type: 'propose',
+            proposals: ['p1', 'p2'],
+            followUps: [{ payload: 'sub a' }, { payload: 'sub b', priority: 2 }],
+            result: 'r1',
+          },
+        },
+      ],
     });
     const out = await output;
-    expect(states).toEqual(['idle', 'claiming', 'reading', 'thinking.calling', 'proposing', 'enqueueing', 'completing', 'claiming', 'electing', 'done']);
+    expect(states).toEqual([
+      'idle',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'proposing',
+      'enqueueing',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
+    ]);
     expect(s.claimTask.calls).toEqual([{ agentId: 7 }, { agentId: 7 }]);
     expect(s.readDigest.calls).toEqual([{ agentId: 7, task: task(1) }]);
-    expect(s.callModel.calls).toEqual([{ agentId: 7, task: task(1), digest: 'digest', unfolded: [], attempt: 1, unfoldsLeft: 3 }]);
+    expect(s.callModel.calls).toEqual([
+      { agentId: 7, task: task(1), digest: 'digest', unfolded: [], attempt: 1, unfoldsLeft: 3 },
+    ]);
     expect(s.propose.calls).toEqual([{ agentId: 7, task: task(1), proposals: ['p1', 'p2'] }]);
-    expect(s.enqueueTasks.calls).toEqual([{ agentId: 7, parentTaskId: 1, tasks: [{ payload: 'sub a' }, { payload: 'sub b', priority: 2 }] }]);
+    expect(s.enqueueTasks.calls).toEqual([
+      { agentId: 7, parentTaskId: 1, tasks: [{ payload: 'sub a' }, { payload: 'sub b', priority: 2 }] },
+    ]);
     expect(s.completeTask.calls).toEqual([{ agentId: 7, task: task(1), result: 'r1' }]);
-    expect(out).toEqual({ status: 'done', reason: undefined, answer: undefined, heldTaskId: undefined, tasksCompleted: 1, tasksFailed: 0, retries: 0 });
+    expect(out).toEqual({
+      status: 'done',
+      reason: undefined,
+      answer: undefined,
+      heldTaskId: undefined,
+      tasksCompleted: 1,
+      tasksFailed: 0,
+      retries: 0,
+    });
   });
 
   it('skips enqueueing when a proposal step has no follow-ups, and proposing when it has no proposals', async () => {
     const { states, output, s } = runAgent({
       claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: null }],
-      callModel: [{ ok: { type: 'propose', proposals: ['p'] } }, { ok: { type: 'propose', proposals: [], followUps: [{ payload: 'x' }] } }],
+      callModel: [
+        { ok: { type: 'propose', proposals: ['p'] } },
+        { ok: { type: 'propose', proposals: [], followUps: [{ payload: 'x' }] } },
+      ],
     });
     await output;
     expect(states).toEqual([
-      'idle', 'claiming', 'reading', 'thinking.calling', 'proposing', 'completing',
-      'claiming', 'reading', 'thinking.calling', 'enqueueing', 'completing',
-      'claiming', 'electing', 'done',
+      'idle',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'proposing',
+      'completing',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'enqueueing',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
     ]);
     expect(s.propose.calls).toHaveLength(1);
     expect(s.enqueueTasks.calls.map((c) => c.parentTaskId)).toEqual([2]);
@@ -52,7 +100,16 @@ describe('agent machine: task loop', () => {
   it('goes straight to completing on a done step and passes its result', async () => {
     const { states, output, s } = runAgent({ callModel: [{ ok: { type: 'done', result: 'nothing to add' } }] });
     expect((await output).tasksCompleted).toBe(1);
-    expect(states).toEqual(['idle', 'claiming', 'reading', 'thinking.calling', 'completing', 'claiming', 'electing', 'done']);
+    expect(states).toEqual([
+      'idle',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
+    ]);
     expect(s.completeTask.calls[0]?.result).toBe('nothing to add');
     expect(s.propose.calls).toHaveLength(0);
   });
@@ -61,14 +118,29 @@ describe('agent machine: task loop', () => {
 describe('agent machine: model errors', () => {
   it('retries a retryable model error with exponential backoff, then proceeds', async () => {
     const { states, output, s } = runAgent(
-      { callModel: [{ err: coded('RATE_LIMITED') }, { err: { code: 'PROVIDER_ERROR', message: '503', retryable: true } }, { ok: { type: 'done' } }] },
+      {
+        callModel: [
+          { err: coded('RATE_LIMITED') },
+          { err: { code: 'PROVIDER_ERROR', message: '503', retryable: true } },
+          { ok: { type: 'done' } },
+        ],
+      },
       { baseDelayMs: 20, maxRetries: 3 },
     );
     const out = await output;
     expect(states).toEqual([
-      'idle', 'claiming', 'reading',
-      'thinking.calling', 'thinking.backingOff', 'thinking.calling', 'thinking.backingOff', 'thinking.calling',
-      'completing', 'claiming', 'electing', 'done',
+      'idle',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'thinking.backingOff',
+      'thinking.calling',
+      'thinking.backingOff',
+      'thinking.calling',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
     ]);
     expect(s.callModel.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(s.callModel.at).toEqual([0, 20, 60]); // 20 ms, then 40 ms of simulated time
@@ -80,7 +152,12 @@ describe('agent machine: model errors', () => {
     const { states, output, s } = runAgent(
       {
         claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: null }],
-        callModel: [{ err: coded('PROVIDER_TIMEOUT', 'timed out') }, { err: coded('PROVIDER_TIMEOUT', 'timed out') }, { err: coded('PROVIDER_TIMEOUT', 'timed out again') }, { ok: { type: 'done' } }],
+        callModel: [
+          { err: coded('PROVIDER_TIMEOUT', 'timed out') },
+          { err: coded('PROVIDER_TIMEOUT', 'timed out') },
+          { err: coded('PROVIDER_TIMEOUT', 'timed out again') },
+          { ok: { type: 'done' } },
+        ],
       },
       { maxRetries: 2, baseDelayMs: 1 },
     );
@@ -125,14 +202,20 @@ describe('agent machine: model errors', () => {
       enqueueTasks: [{ err: coded('QUEUE_FULL', 'queue full') }],
     });
     const out = await output;
-    expect(s.failTask.calls.map((c) => [c.task.taskId, c.reason])).toEqual([[1, 'channel full'], [2, 'queue full']]);
+    expect(s.failTask.calls.map((c) => [c.task.taskId, c.reason])).toEqual([
+      [1, 'channel full'],
+      [2, 'queue full'],
+    ]);
     expect(out.tasksFailed).toBe(2);
   });
 });
 
 describe('agent machine: stopping', () => {
   it('stops with reason budget when the model reports BUDGET_EXHAUSTED, reporting the task it held', async () => {
-    const { states, output, s } = runAgent({ claimTask: [{ ok: task(3) }], callModel: [{ err: coded('BUDGET_EXHAUSTED', 'budget exhausted: tokens') }] });
+    const { states, output, s } = runAgent({
+      claimTask: [{ ok: task(3) }],
+      callModel: [{ err: coded('BUDGET_EXHAUSTED', 'budget exhausted: tokens') }],
+    });
     const out = await output;
     expect(states).toEqual(['idle', 'claiming', 'reading', 'thinking.calling', 'stopped']);
     expect(out).toMatchObject({ status: 'stopped', reason: 'budget', heldTaskId: 3 });
@@ -188,9 +271,22 @@ describe('agent machine: stopping', () => {
 describe('agent machine: unfolding', () => {
   it('caps the labels of one unfold at maxUnfoldPerStep and feeds the details back to the model', async () => {
     const labels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
-    const { states, output, s } = runAgent({ callModel: [{ ok: { type: 'unfold', labels } }, { ok: { type: 'done' } }] });
+    const { states, output, s } = runAgent({
+      callModel: [{ ok: { type: 'unfold', labels } }, { ok: { type: 'done' } }],
+    });
     await output;
-    expect(states).toEqual(['idle', 'claiming', 'reading', 'thinking.calling', 'unfolding', 'thinking.calling', 'completing', 'claiming', 'electing', 'done']);
+    expect(states).toEqual([
+      'idle',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'unfolding',
+      'thinking.calling',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
+    ]);
     expect(s.unfold.calls).toEqual([{ agentId: 7, task: task(1), labels: ['a', 'b', 'c', 'd', 'e'] }]);
     expect(s.callModel.calls[1]?.unfolded.map((d) => d.label)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(s.callModel.calls.map((c) => c.unfoldsLeft)).toEqual([3, 2]);
@@ -231,7 +327,11 @@ describe('agent machine: lease', () => {
 
   it('drops the task when the lease is lost: the model call is cancelled and the agent claims again', async () => {
     const { actor, output, s } = runAgent(
-      { claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: null }], callModel: [hang(), { ok: { type: 'done' } }], extendLease: [{ err: coded('LEASE_LOST') }] },
+      {
+        claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: null }],
+        callModel: [hang(), { ok: { type: 'done' } }],
+        extendLease: [{ err: coded('LEASE_LOST') }],
+      },
       { leaseExtendMs: 10 },
     );
     const out = await output;
@@ -266,7 +366,15 @@ describe('agent + finalizer: the run-wide loop', () => {
     const { states, output, s } = runAgent(
       {
         // Each finalizer round enqueues one task; the agent claims it, then finds the queue drained again.
-        claimTask: [{ ok: task(1) }, { ok: null }, { ok: task(2) }, { ok: null }, { ok: task(3) }, { ok: null }, { ok: task(99) }],
+        claimTask: [
+          { ok: task(1) },
+          { ok: null },
+          { ok: task(2) },
+          { ok: null },
+          { ok: task(3) },
+          { ok: null },
+          { ok: task(99) },
+        ],
         electFinalizer: [{ run: () => ({ role: 'finalize', round: ++round }) }],
         // A greedy model: always wants more work when allowed.
         decide: [{ run: (i) => (i.mayEnqueue ? more : { type: 'answer', answer: `answer after round ${i.round}` }) }],
@@ -275,7 +383,11 @@ describe('agent + finalizer: the run-wide loop', () => {
     );
     const out = await output;
     expect(out).toMatchObject({ status: 'done', answer: 'answer after round 3', tasksCompleted: 3 });
-    expect(s.decide.calls.map((c) => [c.round, c.mayEnqueue])).toEqual([[1, true], [2, true], [3, false]]);
+    expect(s.decide.calls.map((c) => [c.round, c.mayEnqueue])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+    ]);
     expect(s.enqueueTasks.calls).toHaveLength(2);
     expect(s.publishAnswer.calls).toEqual([{ agentId: 7, answer: 'answer after round 3' }]);
     expect(states.filter((x) => x === 'finalizing')).toHaveLength(3);
@@ -288,20 +400,43 @@ describe('agent + finalizer: the run-wide loop', () => {
       electFinalizer: [{ ok: { role: 'claim' } }, { ok: { role: 'exit' } }],
     });
     const out = await output;
-    expect(states).toEqual(['idle', 'claiming', 'electing', 'claiming', 'reading', 'thinking.calling', 'completing', 'claiming', 'electing', 'done']);
+    expect(states).toEqual([
+      'idle',
+      'claiming',
+      'electing',
+      'claiming',
+      'reading',
+      'thinking.calling',
+      'completing',
+      'claiming',
+      'electing',
+      'done',
+    ]);
     expect(out).toMatchObject({ status: 'done', answer: undefined, tasksCompleted: 1 });
     expect(s.decide.calls).toHaveLength(0);
   });
 
   it('carries a finalizer stop or failure up to the agent', async () => {
-    const a = runAgent({ claimTask: [{ ok: null }], electFinalizer: [{ ok: { role: 'finalize', round: 1 } }], decide: [{ err: coded('BUDGET_EXHAUSTED') }] });
+    const a = runAgent({
+      claimTask: [{ ok: null }],
+      electFinalizer: [{ ok: { role: 'finalize', round: 1 } }],
+      decide: [{ err: coded('BUDGET_EXHAUSTED') }],
+    });
     expect(await a.output).toMatchObject({ status: 'stopped', reason: 'budget' });
-    const b = runAgent({ claimTask: [{ ok: null }], electFinalizer: [{ ok: { role: 'finalize', round: 1 } }], readLedger: [{ err: new Error('boom') }] });
+    const b = runAgent({
+      claimTask: [{ ok: null }],
+      electFinalizer: [{ ok: { role: 'finalize', round: 1 } }],
+      readLedger: [{ err: new Error('boom') }],
+    });
     expect(await b.output).toMatchObject({ status: 'failed', reason: 'finalizer failed: boom' });
   });
 
   it('stops the finalizer child when the agent is stopped', async () => {
-    const { actor, output, s } = runAgent({ claimTask: [{ ok: null }], electFinalizer: [{ ok: { role: 'finalize', round: 1 } }], decide: [hang()] });
+    const { actor, output, s } = runAgent({
+      claimTask: [{ ok: null }],
+      electFinalizer: [{ ok: { role: 'finalize', round: 1 } }],
+      decide: [hang()],
+    });
     await waitFor(actor, (snap) => snap.matches('finalizing'));
     await until(() => s.decide.calls.length === 1);
     actor.send({ type: 'STOP' });
@@ -309,7 +444,6 @@ describe('agent + finalizer: the run-wide loop', () => {
     expect(s.decide.signals[0]?.aborted).toBe(true);
   });
 });
-
 
 describe('agent machine: what each actor error leads to', () => {
   const errors = {
@@ -328,12 +462,28 @@ describe('agent machine: what each actor error leads to', () => {
     electFinalizer: (e) => ({ claimTask: [{ ok: null }], electFinalizer: [{ err: e }] }),
     readDigest: (e) => ({ ...two, readDigest: [{ err: e }, { ok: 'd' }] }),
     callModel: (e) => ({ ...two, callModel: [{ err: e }, { ok: { type: 'done' } }] }),
-    unfold: (e) => ({ ...two, callModel: [{ ok: { type: 'unfold', labels: ['a'] } }, { ok: { type: 'done' } }], unfold: [{ err: e }, { ok: [] }] }),
-    propose: (e) => ({ ...two, callModel: [{ ok: { type: 'propose', proposals: ['p'] } }], propose: [{ err: e }, { ok: true }] }),
-    enqueueTasks: (e) => ({ ...two, callModel: [{ ok: { type: 'propose', proposals: [], followUps: [{ payload: 'f' }] } }], enqueueTasks: [{ err: e }, { ok: [9] }] }),
+    unfold: (e) => ({
+      ...two,
+      callModel: [{ ok: { type: 'unfold', labels: ['a'] } }, { ok: { type: 'done' } }],
+      unfold: [{ err: e }, { ok: [] }],
+    }),
+    propose: (e) => ({
+      ...two,
+      callModel: [{ ok: { type: 'propose', proposals: ['p'] } }],
+      propose: [{ err: e }, { ok: true }],
+    }),
+    enqueueTasks: (e) => ({
+      ...two,
+      callModel: [{ ok: { type: 'propose', proposals: [], followUps: [{ payload: 'f' }] } }],
+      enqueueTasks: [{ err: e }, { ok: [9] }],
+    }),
     extendLease: (e) => ({ ...two, callModel: [slowDone], extendLease: [{ err: e }, { ok: undefined }] }),
     completeTask: (e) => ({ ...two, completeTask: [{ err: e }, { ok: undefined }] }),
-    failTask: (e) => ({ ...two, callModel: [{ err: coded('MALFORMED_OUTPUT') }, { ok: { type: 'done' } }], failTask: [{ err: e }, { ok: undefined }] }),
+    failTask: (e) => ({
+      ...two,
+      callModel: [{ err: coded('MALFORMED_OUTPUT') }, { ok: { type: 'done' } }],
+      failTask: [{ err: e }, { ok: undefined }],
+    }),
   };
   type Expect = { status: string; reason?: string; completed?: number; failed?: number; abandoned?: number };
   const stopsAndFatal: Record<'budget' | 'aborted' | 'fatal', Expect> = {
@@ -342,16 +492,50 @@ describe('agent machine: what each actor error leads to', () => {
     fatal: { status: 'failed', reason: 'crash' },
   };
   const groups: Array<[string[], Record<Kind, Expect>]> = [
-    [['claimTask', 'electFinalizer'], { ...stopsAndFatal, leaseLost: { status: 'failed', reason: 'lease gone' }, other: { status: 'failed', reason: 'oops' } }],
+    [
+      ['claimTask', 'electFinalizer'],
+      {
+        ...stopsAndFatal,
+        leaseLost: { status: 'failed', reason: 'lease gone' },
+        other: { status: 'failed', reason: 'oops' },
+      },
+    ],
     [
       ['readDigest', 'callModel', 'unfold', 'propose', 'enqueueTasks'],
-      { ...stopsAndFatal, leaseLost: { status: 'done', completed: 1, failed: 0, abandoned: 1 }, other: { status: 'done', completed: 1, failed: 1, abandoned: 0 } },
+      {
+        ...stopsAndFatal,
+        leaseLost: { status: 'done', completed: 1, failed: 0, abandoned: 1 },
+        other: { status: 'done', completed: 1, failed: 1, abandoned: 0 },
+      },
     ],
-    [['extendLease'], { ...stopsAndFatal, leaseLost: { status: 'done', completed: 1, abandoned: 1 }, other: { status: 'done', completed: 2, failed: 0 } }],
-    [['completeTask'], { ...stopsAndFatal, leaseLost: { status: 'done', completed: 1, abandoned: 1 }, other: { status: 'failed', reason: 'oops' } }],
-    [['failTask'], { ...stopsAndFatal, leaseLost: { status: 'done', completed: 1, failed: 0, abandoned: 1 }, other: { status: 'failed', reason: 'oops' } }],
+    [
+      ['extendLease'],
+      {
+        ...stopsAndFatal,
+        leaseLost: { status: 'done', completed: 1, abandoned: 1 },
+        other: { status: 'done', completed: 2, failed: 0 },
+      },
+    ],
+    [
+      ['completeTask'],
+      {
+        ...stopsAndFatal,
+        leaseLost: { status: 'done', completed: 1, abandoned: 1 },
+        other: { status: 'failed', reason: 'oops' },
+      },
+    ],
+    [
+      ['failTask'],
+      {
+        ...stopsAndFatal,
+        leaseLost: { status: 'done', completed: 1, failed: 0, abandoned: 1 },
+        other: { status: 'failed', reason: 'oops' },
+      },
+    ],
   ];
-  const cases = groups.flatMap(([actors, table]) => actors.flatMap((actor) => (Object.keys(errors) as Kind[]).map((kind) => [actor, kind, table[kind]] as const)));
+  const cases = groups.flatMap(([actors, table]) =>
+    actors.flatMap((actor) => (Object.keys(errors) as Kind[]).map((kind) => [actor, kind, table[kind]] as const)),
+  );
 
   it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {
     const { actor: agent, output } = runAgent(reach[actor]!(errors[kind]), { leaseExtendMs: 5 });

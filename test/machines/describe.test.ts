@@ -33,10 +33,25 @@ describe('describeMachine', () => {
       actions: ['recordError', 'countRetry'],
       label: 'error callModel [shouldRetry]',
     });
-    expect(g.transitions).toContainEqual(expect.objectContaining({ source: 'agent.thinking.model.backingOff', trigger: { kind: 'after', delay: 'backoff' } }));
-    expect(g.transitions).toContainEqual(expect.objectContaining({ source: 'agent.wrappingUp', trigger: { kind: 'always' }, guard: 'hasFollowUps' }));
-    expect(g.transitions).toContainEqual(expect.objectContaining({ source: 'agent', trigger: { kind: 'event', event: 'STOP' }, targets: ['agent.stopped'] }));
-    expect(describeMachine(finalizerMachine).transitions).toContainEqual(expect.objectContaining({ guard: 'mayEnqueue && budgetAllows', targets: ['finalizer.enqueueing'] }));
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({
+        source: 'agent.thinking.model.backingOff',
+        trigger: { kind: 'after', delay: 'backoff' },
+      }),
+    );
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({ source: 'agent.wrappingUp', trigger: { kind: 'always' }, guard: 'hasFollowUps' }),
+    );
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({
+        source: 'agent',
+        trigger: { kind: 'event', event: 'STOP' },
+        targets: ['agent.stopped'],
+      }),
+    );
+    expect(describeMachine(finalizerMachine).transitions).toContainEqual(
+      expect.objectContaining({ guard: 'mayEnqueue && budgetAllows', targets: ['finalizer.enqueueing'] }),
+    );
   });
 
   it('is plain JSON', () => {
@@ -52,7 +67,9 @@ describe('toMermaid', () => {
   it('draws a stateDiagram-v2 with every state declared once', () => {
     expect(lines[0]).toBe('stateDiagram-v2');
     for (const s of describeMachine(agentMachine).states.filter((x) => x.parent !== null)) {
-      expect(lines.filter((l) => l.trim().startsWith(`state "${s.key}" as ${s.id.replace(/\./g, '_')}`))).toHaveLength(1);
+      expect(lines.filter((l) => l.trim().startsWith(`state "${s.key}" as ${s.id.replace(/\./g, '_')}`))).toHaveLength(
+        1,
+      );
     }
   });
 
@@ -62,13 +79,18 @@ describe('toMermaid', () => {
     expect(lines.some((l) => l.trim() === '--')).toBe(true);
     // An edge from deep inside the parallel state is drawn from the state at the right level.
     expect(lines).toContain('  agent_thinking --> agent_unfolding : done callModel [canUnfold]');
-    expect(lines).toContain('      agent_thinking_model_calling --> agent_thinking_model_backingOff : error callModel [shouldRetry]');
+    expect(lines).toContain(
+      '      agent_thinking_model_calling --> agent_thinking_model_backingOff : error callModel [shouldRetry]',
+    );
     expect(lines).toContain('  note left of agent_stopped : from any state on STOP, BUDGET_EXHAUSTED');
   });
 
   it('balances its braces and keeps labels free of characters Mermaid would split on', () => {
     expect((text.match(/\{/g) ?? []).length).toBe((text.match(/\}/g) ?? []).length);
-    for (const l of lines.filter((x) => x.includes(' --> ') && x.includes(' : '))) expect(l.split(' : ')[1]).not.toMatch(/[:;{}]/);
-    expect(toMermaid(describeMachine(finalizerMachine))).toContain('finalizer_deciding --> finalizer_deciding : done decide [notRefusedYet]');
+    for (const l of lines.filter((x) => x.includes(' --> ') && x.includes(' : ')))
+      expect(l.split(' : ')[1]).not.toMatch(/[:;{}]/);
+    expect(toMermaid(describeMachine(finalizerMachine))).toContain(
+      'finalizer_deciding --> finalizer_deciding : done decide [notRefusedYet]',
+    );
   });
 });

@@ -20,7 +20,11 @@ describe('machine error classification', () => {
   });
 
   it('keeps errors as plain data', () => {
-    expect(toErrorInfo(coded('RATE_LIMITED', 'slow down', { retryable: true }))).toEqual({ code: 'RATE_LIMITED', message: 'slow down', retryable: true });
+    expect(toErrorInfo(coded('RATE_LIMITED', 'slow down', { retryable: true }))).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'slow down',
+      retryable: true,
+    });
     expect(toErrorInfo(42)).toEqual({ code: undefined, message: '42', retryable: undefined });
   });
 

@@ -1,24 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { finalizerMachine } from '../../machines/finalizer.js';
-import type { Decision, DecideInput, EnqueueTasksInput, FinalizerInput, PublishAnswerInput, ReadLedgerInput } from '../../machines/types.js';
+import type {
+  Decision,
+  DecideInput,
+  EnqueueTasksInput,
+  FinalizerInput,
+  PublishAnswerInput,
+  ReadLedgerInput,
+} from '../../machines/types.js';
 import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
 function runFinalizer(
   input: Partial<FinalizerInput>,
-  scripts: { readLedger?: Step<unknown, ReadLedgerInput>[]; decide?: Step<Decision, DecideInput>[]; enqueueTasks?: Step<readonly number[], EnqueueTasksInput>[]; publishAnswer?: Step<unknown, PublishAnswerInput>[] },
+  scripts: {
+    readLedger?: Step<unknown, ReadLedgerInput>[];
+    decide?: Step<Decision, DecideInput>[];
+    enqueueTasks?: Step<readonly number[], EnqueueTasksInput>[];
+    publishAnswer?: Step<unknown, PublishAnswerInput>[];
+  },
   budgetAllows = true,
 ) {
   const clock = new TestClock();
   const s = {
     readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }], clock),
     decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }], clock),
-    enqueueTasks: scripted(scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => k) }], clock),
+    enqueueTasks: scripted(
+      scripts.enqueueTasks ?? [{ run: (i: EnqueueTasksInput) => i.tasks.map((_, k) => k) }],
+      clock,
+    ),
     publishAnswer: scripted(scripts.publishAnswer ?? [{ ok: undefined }], clock),
   };
   const machine = finalizerMachine.provide({
-    actors: { readLedger: s.readLedger.logic, decide: s.decide.logic, enqueueTasks: s.enqueueTasks.logic, publishAnswer: s.publishAnswer.logic },
+    actors: {
+      readLedger: s.readLedger.logic,
+      decide: s.decide.logic,
+      enqueueTasks: s.enqueueTasks.logic,
+      publishAnswer: s.publishAnswer.logic,
+    },
     guards: { budgetAllows: () => budgetAllows },
   });
   return { ...start(machine, { agentId: 3, round: 1, maxRounds: 3, baseDelayMs: 2, ...input }, clock), s };
@@ -32,7 +52,9 @@ describe('finalizer machine', () => {
     expect(await output).toEqual({ type: 'answer', answer: '42' });
     expect(states).toEqual(['reading', 'deciding', 'answering', 'answered']);
     expect(s.readLedger.calls).toEqual([{ agentId: 3, round: 1 }]);
-    expect(s.decide.calls).toEqual([{ agentId: 3, digest: 'ledger', round: 1, maxRounds: 3, mayEnqueue: true, attempt: 1 }]);
+    expect(s.decide.calls).toEqual([
+      { agentId: 3, digest: 'ledger', round: 1, maxRounds: 3, mayEnqueue: true, attempt: 1 },
+    ]);
     expect(s.publishAnswer.calls).toEqual([{ agentId: 3, answer: '42' }]);
   });
 
@@ -44,7 +66,10 @@ describe('finalizer machine', () => {
   });
 
   it('on the last round tells decide it may not enqueue, and re-asks once if it tries anyway', async () => {
-    const { states, output, s } = runFinalizer({ round: 3 }, { decide: [{ ok: more }, { ok: { type: 'answer', answer: 'final' } }] });
+    const { states, output, s } = runFinalizer(
+      { round: 3 },
+      { decide: [{ ok: more }, { ok: { type: 'answer', answer: 'final' } }] },
+    );
     expect(await output).toEqual({ type: 'answer', answer: 'final' });
     expect(s.decide.calls.map((c) => c.mayEnqueue)).toEqual([false, false]);
     expect(s.enqueueTasks.calls).toHaveLength(0);
@@ -59,19 +84,29 @@ describe('finalizer machine', () => {
   });
 
   it('refuses to enqueue when the budgetAllows guard says no', async () => {
-    const { output, s } = runFinalizer({ round: 1 }, { decide: [{ ok: more }, { ok: { type: 'answer', answer: 'within budget' } }] }, false);
+    const { output, s } = runFinalizer(
+      { round: 1 },
+      { decide: [{ ok: more }, { ok: { type: 'answer', answer: 'within budget' } }] },
+      false,
+    );
     expect(await output).toEqual({ type: 'answer', answer: 'within budget' });
     expect(s.decide.calls.map((c) => c.mayEnqueue)).toEqual([true, false]);
   });
 
   it('treats an empty enqueue as a refusal', async () => {
-    const { output, s } = runFinalizer({}, { decide: [{ ok: { type: 'enqueue', tasks: [] } }, { ok: { type: 'answer', answer: 'a' } }] });
+    const { output, s } = runFinalizer(
+      {},
+      { decide: [{ ok: { type: 'enqueue', tasks: [] } }, { ok: { type: 'answer', answer: 'a' } }] },
+    );
     expect(await output).toEqual({ type: 'answer', answer: 'a' });
     expect(s.enqueueTasks.calls).toHaveLength(0);
   });
 
   it('retries a retryable decide error with backoff', async () => {
-    const { states, output, s } = runFinalizer({}, { decide: [{ err: coded('RATE_LIMITED') }, { ok: { type: 'answer', answer: 'b' } }] });
+    const { states, output, s } = runFinalizer(
+      {},
+      { decide: [{ err: coded('RATE_LIMITED') }, { ok: { type: 'answer', answer: 'b' } }] },
+    );
     expect(await output).toEqual({ type: 'answer', answer: 'b' });
     expect(states).toEqual(['reading', 'deciding', 'backingOff', 'deciding', 'answering', 'answered']);
     expect(s.decide.calls.map((c) => c.attempt)).toEqual([1, 2]);
@@ -105,12 +140,25 @@ describe('finalizer machine', () => {
 
 describe('finalizer machine: what each actor error leads to', () => {
   const errors = { budget: coded('BUDGET_EXHAUSTED'), aborted: coded('ABORTED'), other: new Error('oops') } as const;
-  const expected = { budget: { type: 'stopped', reason: 'budget' }, aborted: { type: 'stopped', reason: 'aborted' }, other: { type: 'failed', reason: 'oops' } };
+  const expected = {
+    budget: { type: 'stopped', reason: 'budget' },
+    aborted: { type: 'stopped', reason: 'aborted' },
+    other: { type: 'failed', reason: 'oops' },
+  };
   const cases = (['readLedger', 'decide', 'enqueueTasks', 'publishAnswer'] as const).flatMap((actor) =>
     (Object.keys(errors) as Array<keyof typeof errors>).map((kind) => [actor, kind] as const),
   );
   it.each(cases)('%s throwing a %s error', async (actor, kind) => {
-    const { output } = runFinalizer({}, { decide: actor === 'decide' ? [{ err: errors[kind] }] : [{ ok: actor === 'enqueueTasks' ? more : { type: 'answer', answer: 'a' } }], [actor]: [{ err: errors[kind] }] });
+    const { output } = runFinalizer(
+      {},
+      {
+        decide:
+          actor === 'decide'
+            ? [{ err: errors[kind] }]
+            : [{ ok: actor === 'enqueueTasks' ? more : { type: 'answer', answer: 'a' } }],
+        [actor]: [{ err: errors[kind] }],
+      },
+    );
     expect(await output).toEqual(expected[kind]);
   });
 

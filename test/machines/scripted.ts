@@ -52,7 +52,8 @@ async function drive(clock: TestClock, actor: AnyActorRef): Promise<void> {
 }
 
 /** One scripted reply: a value, a thrown error, or a function of the input, abort signal and the simulated clock. */
-export type Step<O, I> = { ok: O } | { err: unknown } | { run: (input: I, signal: AbortSignal, clock: TestClock) => O | Promise<O> };
+export type Step<O, I> =
+  { ok: O } | { err: unknown } | { run: (input: I, signal: AbortSignal, clock: TestClock) => O | Promise<O> };
 
 /** A promise actor that replies with `steps` in order (the last one repeats) and records its inputs and when (simulated ms) it was called. */
 export function scripted<O, I>(steps: ReadonlyArray<Step<O, I>>, clock: TestClock = new TestClock()) {
@@ -80,7 +81,10 @@ export function coded(code: string, message: string = code, extra: Record<string
 
 /** A step that never settles until its actor is stopped (the signal aborts). */
 export function hang<O, I>(): Step<O, I> {
-  return { run: (_input, signal) => new Promise<O>((_, reject) => signal.addEventListener('abort', () => reject(coded('ABORTED')))) };
+  return {
+    run: (_input, signal) =>
+      new Promise<O>((_, reject) => signal.addEventListener('abort', () => reject(coded('ABORTED')))),
+  };
 }
 
 /** State value as one string; parallel regions named in `skip` are left out (`thinking.calling`). */
@@ -97,7 +101,12 @@ export function stateName(value: StateValue, skip: readonly string[] = ['lease']
 }
 
 /** Start a machine on `clock` (driven through simulated time until it stops), recording each distinct state (consecutive repeats dropped). */
-export function start<M extends AnyStateMachine>(machine: M, input: unknown, clock: TestClock = new TestClock(), skip?: readonly string[]) {
+export function start<M extends AnyStateMachine>(
+  machine: M,
+  input: unknown,
+  clock: TestClock = new TestClock(),
+  skip?: readonly string[],
+) {
   const actor = createActor(machine as AnyStateMachine, {
     input,
     clock,

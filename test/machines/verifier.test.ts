@@ -22,7 +22,12 @@ function runVerifier(scripts: {
     recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }], clock),
   };
   const machine = verifierMachine.provide({
-    actors: { receiveProposal: s.receiveProposal.logic, checkProposal: s.checkProposal.logic, commit: s.commit.logic, recordFailure: s.recordFailure.logic },
+    actors: {
+      receiveProposal: s.receiveProposal.logic,
+      checkProposal: s.checkProposal.logic,
+      commit: s.commit.logic,
+      recordFailure: s.recordFailure.logic,
+    },
   });
   return { ...start(machine, { verifierId: 1, baseDelayMs: 2, maxRetries: 2 }, clock), s };
 }
@@ -38,8 +43,26 @@ describe('verifier machine', () => {
       receiveProposal: [proposal('good'), proposal('bad'), proposal('again'), closed],
       checkProposal: [{ run: (i) => verdicts[i.proposal as string]! }],
     });
-    expect(await output).toEqual({ status: 'closed', reason: undefined, received: 3, accepted: 1, rejected: 1, duplicates: 1 });
-    expect(states).toEqual(['waiting', 'checking', 'committing', 'waiting', 'checking', 'rejecting', 'waiting', 'checking', 'waiting', 'closed']);
+    expect(await output).toEqual({
+      status: 'closed',
+      reason: undefined,
+      received: 3,
+      accepted: 1,
+      rejected: 1,
+      duplicates: 1,
+    });
+    expect(states).toEqual([
+      'waiting',
+      'checking',
+      'committing',
+      'waiting',
+      'checking',
+      'rejecting',
+      'waiting',
+      'checking',
+      'waiting',
+      'closed',
+    ]);
     expect(s.commit.calls).toEqual([{ proposal: 'good', verdict: verdicts['good'] }]);
     expect(s.recordFailure.calls).toEqual([{ proposal: 'bad', verdict: verdicts['bad'] }]);
     expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 1, 1]);
@@ -59,7 +82,12 @@ describe('verifier machine', () => {
   it('rejects with the error as reason when a check keeps failing or fails for good', async () => {
     const { output, s } = runVerifier({
       receiveProposal: [proposal('p'), proposal('q'), closed],
-      checkProposal: [{ err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: coded('PROVIDER_TIMEOUT', 'judge slow') }, { err: new Error('judge said nonsense') }],
+      checkProposal: [
+        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
+        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
+        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
+        { err: new Error('judge said nonsense') },
+      ],
     });
     expect(await output).toMatchObject({ status: 'closed', received: 2, rejected: 2, accepted: 0 });
     expect(s.checkProposal.calls).toHaveLength(4); // 1 + 2 retries for p, 1 for q
@@ -71,8 +99,16 @@ describe('verifier machine', () => {
   });
 
   it('fails when the ledger refuses a commit', async () => {
-    const { states, output } = runVerifier({ receiveProposal: [proposal('p')], commit: [{ err: coded('LEDGER_FULL', 'context ledger is full') }] });
-    expect(await output).toMatchObject({ status: 'failed', reason: 'context ledger is full', received: 1, accepted: 0 });
+    const { states, output } = runVerifier({
+      receiveProposal: [proposal('p')],
+      commit: [{ err: coded('LEDGER_FULL', 'context ledger is full') }],
+    });
+    expect(await output).toMatchObject({
+      status: 'failed',
+      reason: 'context ledger is full',
+      received: 1,
+      accepted: 0,
+    });
     expect(states.at(-1)).toBe('failed');
   });
 
@@ -85,18 +121,34 @@ describe('verifier machine', () => {
   });
 
   it('stops with reason budget when a check hits the budget', async () => {
-    const { output } = runVerifier({ receiveProposal: [proposal('p')], checkProposal: [{ err: coded('BUDGET_EXHAUSTED') }] });
+    const { output } = runVerifier({
+      receiveProposal: [proposal('p')],
+      checkProposal: [{ err: coded('BUDGET_EXHAUSTED') }],
+    });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
   });
 });
 
 describe('verifier machine: what each actor error leads to', () => {
-  const errors = { budget: coded('BUDGET_EXHAUSTED'), aborted: coded('ABORTED'), fatal: coded('LEDGER_CORRUPT', 'corrupt'), other: new Error('oops') } as const;
+  const errors = {
+    budget: coded('BUDGET_EXHAUSTED'),
+    aborted: coded('ABORTED'),
+    fatal: coded('LEDGER_CORRUPT', 'corrupt'),
+    other: new Error('oops'),
+  } as const;
   type Kind = keyof typeof errors;
-  const stop = { budget: { status: 'stopped', reason: 'budget' }, aborted: { status: 'stopped', reason: 'aborted' }, fatal: { status: 'failed', reason: 'corrupt' } };
+  const stop = {
+    budget: { status: 'stopped', reason: 'budget' },
+    aborted: { status: 'stopped', reason: 'aborted' },
+    fatal: { status: 'failed', reason: 'corrupt' },
+  };
   const cases: Array<[string, Kind, Record<string, unknown>]> = [
     ...(['receiveProposal', 'commit', 'recordFailure'] as const).flatMap((actor) =>
-      (Object.keys(errors) as Kind[]).map((kind): [string, Kind, Record<string, unknown>] => [actor, kind, kind === 'other' ? { status: 'failed', reason: 'oops' } : stop[kind]]),
+      (Object.keys(errors) as Kind[]).map((kind): [string, Kind, Record<string, unknown>] => [
+        actor,
+        kind,
+        kind === 'other' ? { status: 'failed', reason: 'oops' } : stop[kind],
+      ]),
     ),
     ['checkProposal', 'aborted', stop.aborted],
     ['checkProposal', 'fatal', stop.fatal],

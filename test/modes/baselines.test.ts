@@ -8,7 +8,10 @@ import type { RunTask } from '../../src/protocols/kit/protocol.js';
 
 const doc = (i: number, sentences = 30) => ({
   label: `D${i}`,
-  text: Array.from({ length: sentences }, (_, j) => `Sentence ${j + 1} of document ${i} says licence ${i} grants a patent license to recipients.`).join(' '),
+  text: Array.from(
+    { length: sentences },
+    (_, j) => `Sentence ${j + 1} of document ${i} says licence ${i} grants a patent license to recipients.`,
+  ).join(' '),
 });
 const task = (k: number): RunTask => ({
   prompt: 'Which licences grant a patent license to recipients?',
@@ -20,13 +23,21 @@ const task = (k: number): RunTask => ({
 describe('the single-pass baseline', () => {
   it('answers in one call over every document when they fit', async () => {
     const r = await runSinglePass(task(3), resolveRunnerOptions({}));
-    expect(r).toMatchObject({ mode: 'single', stopReason: 'answered', subTasks: 1, truncatedTokens: 0, usage: { modelCalls: 1 } });
+    expect(r).toMatchObject({
+      mode: 'single',
+      stopReason: 'answered',
+      subTasks: 1,
+      truncatedTokens: 0,
+      usage: { modelCalls: 1 },
+    });
     expect(r.answer).toMatch(/^The correct answer is \([A-D]\)/);
   });
 
   it("cuts the middle of a context longer than the model's window, and says so", async () => {
     const prompts: number[] = [];
-    const r = await runSinglePass(task(8), resolveRunnerOptions({ contextTokens: 4_000 }), { onEvent: (e) => e.type === 'usage' && prompts.push(e.inputTokens) });
+    const r = await runSinglePass(task(8), resolveRunnerOptions({ contextTokens: 4_000 }), {
+      onEvent: (e) => e.type === 'usage' && prompts.push(e.inputTokens),
+    });
     expect(r.truncatedTokens).toBeGreaterThan(0);
     expect(r.stopReason).toBe('answered');
     expect(prompts[0]).toBeLessThan(4_000);
@@ -36,7 +47,9 @@ describe('the single-pass baseline', () => {
     const saved = process.env.ANTHROPIC_API_KEY;
     delete process.env.ANTHROPIC_API_KEY;
     try {
-      await expect(runSinglePass(task(1), resolveRunnerOptions({ model: 'anthropic:claude-haiku-4-5' }))).rejects.toBeInstanceOf(MissingApiKeyError);
+      await expect(
+        runSinglePass(task(1), resolveRunnerOptions({ model: 'anthropic:claude-haiku-4-5' })),
+      ).rejects.toBeInstanceOf(MissingApiKeyError);
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }
@@ -59,7 +72,9 @@ describe('truncateMiddle', () => {
 describe('the orchestrator baseline', () => {
   it('delegates in waves of `agents` workers and answers from their full reports', async () => {
     const roles: string[] = [];
-    const r = await runOrchestrator(task(6), resolveRunnerOptions({ agents: 4 }), { onEvent: (e) => e.type === 'usage' && roles.push(e.role) });
+    const r = await runOrchestrator(task(6), resolveRunnerOptions({ agents: 4 }), {
+      onEvent: (e) => e.type === 'usage' && roles.push(e.role),
+    });
     expect(r).toMatchObject({ mode: 'orchestrator', stopReason: 'answered', subTasks: 6 });
     // Supplied sub-tasks: no plan call; two waves (4 + 2 workers), each followed by a manager turn.
     expect(roles).toEqual(['worker', 'worker', 'worker', 'worker', 'manager', 'worker', 'worker', 'manager']);
@@ -70,7 +85,9 @@ describe('the orchestrator baseline', () => {
   it('plans with a model call when the workload supplies no sub-tasks', async () => {
     const { subTasks: _none, ...unplanned } = task(3);
     const roles: string[] = [];
-    const r = await runOrchestrator(unplanned, resolveRunnerOptions({ agents: 2 }), { onEvent: (e) => e.type === 'usage' && roles.push(e.role) });
+    const r = await runOrchestrator(unplanned, resolveRunnerOptions({ agents: 2 }), {
+      onEvent: (e) => e.type === 'usage' && roles.push(e.role),
+    });
     expect(r.stopReason).toBe('answered');
     expect(roles[0]).toBe('manager');
     expect(roles.filter((x) => x === 'worker').length).toBeGreaterThanOrEqual(2);
@@ -79,7 +96,8 @@ describe('the orchestrator baseline', () => {
   it('holds only the outline of the task in the manager conversation when asked, so its prompts shrink', async () => {
     const full = await runOrchestrator(task(4), resolveRunnerOptions({ agents: 4 }));
     const outline = await runOrchestrator(task(4), resolveRunnerOptions({ agents: 4, managerView: 'outline' }));
-    const manager = (r: typeof full) => r.calls.filter((c) => c.role === 'manager').reduce((n, c) => n + c.inputTokens, 0);
+    const manager = (r: typeof full) =>
+      r.calls.filter((c) => c.role === 'manager').reduce((n, c) => n + c.inputTokens, 0);
     expect(manager(outline)).toBeLessThan(manager(full) / 2);
   });
 

@@ -12,7 +12,11 @@ function scaledTask(k: number): RunTask {
     text: [
       `Module ${i + 1} of the library is distributed under its own licence.`,
       `The licence of module ${i + 1} grants each recipient a royalty-free patent license for the module.`,
-      ...Array.from({ length: 50 }, (_, j) => `Paragraph ${j + 1} of module ${i + 1} describes configuration options, file formats and build steps in ordinary detail.`),
+      ...Array.from(
+        { length: 50 },
+        (_, j) =>
+          `Paragraph ${j + 1} of module ${i + 1} describes configuration options, file formats and build steps in ordinary detail.`,
+      ),
     ].join(' '),
   }));
   return {
@@ -44,10 +48,14 @@ describe('token growth with the number of sub-tasks (offline model, measured tok
   }, 300_000);
 
   it("keeps every delm agent's prompt bounded by its sub-task and the digest budget, whatever the number of sub-tasks", () => {
-    const agentMax = results.delm.map((r) => Math.max(...r.calls.filter((c) => c.role === 'agent').map((c) => c.inputTokens)));
+    const agentMax = results.delm.map((r) =>
+      Math.max(...r.calls.filter((c) => c.role === 'agent').map((c) => c.inputTokens)),
+    );
     // From 8 to 64 sub-tasks the ledger grows eightfold; an agent's prompt grows by at most the digest
     // budget and the list of labels it may unfold, which is capped at 24 (the rest are counted).
-    const labelList = countTokens(`${Array.from({ length: 24 }, (_, i) => `D${i + 40}`).join(', ')}, (and 40 more sources)`);
+    const labelList = countTokens(
+      `${Array.from({ length: 24 }, (_, i) => `D${i + 40}`).join(', ')}, (and 40 more sources)`,
+    );
     expect(agentMax.at(-1)! - agentMax[0]!).toBeLessThanOrEqual(DIGEST_TOKENS + labelList);
     expect(agentMax.at(-1)!).toBeLessThan(2_500);
   });
@@ -67,7 +75,8 @@ describe('token growth with the number of sub-tasks (offline model, measured tok
     // step costs a little more than the one before; once it is full, a step's cost is constant. How
     // soon it fills depends on which gists are committed before a claim, so the budget is kept small
     // enough to fill early whatever the scheduling (at 600 tokens the fit wavered around 1.08-1.11).
-    const fit = (rs: ModeResult[]) => fitPowerLaw(rs.map((r, i) => ({ x: SIZES[i]!, y: r.usage.inputTokens + r.usage.outputTokens })).slice(1));
+    const fit = (rs: ModeResult[]) =>
+      fitPowerLaw(rs.map((r, i) => ({ x: SIZES[i]!, y: r.usage.inputTokens + r.usage.outputTokens })).slice(1));
     const delm = fit(results.delm);
     const orchestrator = fit(results.orchestrator);
     expect(delm.exponent).toBeLessThanOrEqual(1.1);

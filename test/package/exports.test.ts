@@ -25,7 +25,11 @@ export function documentedEntryPoints(readme: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const line of section.split(/\n(?=- \*\*)/)) {
     const m = /^- \*\*`(delm(?:\/[a-z]+)?)`\*\*[^:]*:([\s\S]*)$/.exec(line.trim());
-    if (m) out.set(m[1]!, [...m[2]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((n) => n[1]!));
+    if (m)
+      out.set(
+        m[1]!,
+        [...m[2]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((n) => n[1]!),
+      );
   }
   return out;
 }
@@ -34,27 +38,55 @@ describe('the published entry points', () => {
   const documented = documentedEntryPoints(readFileSync(path.join(root, 'README.md'), 'utf8'));
 
   it('lists every subpath of package.json exports in the README', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'delm' : `delm/${k.slice(2)}`));
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    const subpaths = Object.keys(pkg.exports)
+      .filter((k) => k !== './package.json')
+      .map((k) => (k === '.' ? 'delm' : `delm/${k.slice(2)}`));
     expect([...documented.keys()].sort()).toEqual(subpaths.sort());
   });
 
   it('exports exactly the names the README documents, from the built package', async () => {
     rmSync(pkgDir, { recursive: true, force: true });
     mkdirSync(pkgDir, { recursive: true });
-    await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(pkgDir, 'dist'), '--sourceMap', 'false'], { cwd: root });
+    await run(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        path.join(pkgDir, 'dist'),
+        '--sourceMap',
+        'false',
+      ],
+      { cwd: root },
+    );
     copyFileSync(path.join(root, 'package.json'), path.join(pkgDir, 'package.json'));
     copyFileSync(path.join(root, 'actors/worker-entry.mjs'), path.join(pkgDir, 'dist/actors/worker-entry.mjs'));
 
     // One file per subpath: `export type { … }` names values and types alike, and fails on a missing one.
     const files = [...documented].map(([subpath, names], i) => {
       const file = path.join(pkgDir, `check-${i}.ts`);
-      writeFileSync(file, `export type { ${names.join(', ')} } from '${subpath}';\nimport * as entry from '${subpath}';\nexport { entry };\n`);
+      writeFileSync(
+        file,
+        `export type { ${names.join(', ')} } from '${subpath}';\nimport * as entry from '${subpath}';\nexport { entry };\n`,
+      );
       return { subpath, names, file };
     });
     const program = ts.createProgram(
       files.map((f) => f.file),
-      { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2023, strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')] },
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        target: ts.ScriptTarget.ES2023,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [path.join(root, 'node_modules/@types')],
+      },
     );
     const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(problems).toEqual([]);
@@ -74,7 +106,12 @@ describe('the published entry points', () => {
       const out = {};
       for (const subpath of ${JSON.stringify([...documented.keys()])}) out[subpath] = Object.keys(await import(subpath));
       console.log(JSON.stringify(out));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgDir, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: pkgDir,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const values = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string[]>;
     for (const [subpath, names] of documented) {
       expect(values[subpath]?.length).toBeGreaterThan(0);

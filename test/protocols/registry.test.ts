@@ -8,7 +8,12 @@ import { resolveSwarmOptions } from '../../src/runtime/options.js';
 const fixture = new URL('./fixtures/custom-protocol.ts', import.meta.url).href;
 const decompose = () =>
   createOfflineModel().complete({
-    messages: [{ role: 'user', content: decompositionPrompt.render({ question: 'Which licence?', sources: [{ label: 'D1', tokens: 10 }] }) }],
+    messages: [
+      {
+        role: 'user',
+        content: decompositionPrompt.render({ question: 'Which licence?', sources: [{ label: 'D1', tokens: 10 }] }),
+      },
+    ],
     schema: decompositionPrompt.schema,
     schemaName: decompositionPrompt.schemaName,
   });

@@ -6,18 +6,32 @@ import { anthropicReply, useWireServer } from './servers/wire-server.js';
 const KEY = 'sk-ant-test-secret-0987654321';
 const wire = useWireServer();
 
-const model = (retry = {}) => createModel('anthropic:claude-haiku-4-5', { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: wire.current.url }, retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry } });
+const model = (retry = {}) =>
+  createModel('anthropic:claude-haiku-4-5', {
+    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: wire.current.url },
+    retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry },
+  });
 
 describe('Anthropic provider through the real SDK', () => {
   it('completes text with usage that counts cache reads as input', async () => {
     wire.current.script(anthropicReply({ text: 'Bonjour' }));
-    const r = await model().complete({ system: 'French only', messages: [{ role: 'user', content: 'hello' }], maxTokens: 64 });
-    expect(r).toMatchObject({ text: 'Bonjour', model: 'anthropic:claude-haiku-4-5', usage: { inputTokens: 13, outputTokens: 6, cachedInputTokens: 3 } });
+    const r = await model().complete({
+      system: 'French only',
+      messages: [{ role: 'user', content: 'hello' }],
+      maxTokens: 64,
+    });
+    expect(r).toMatchObject({
+      text: 'Bonjour',
+      model: 'anthropic:claude-haiku-4-5',
+      usage: { inputTokens: 13, outputTokens: 6, cachedInputTokens: 3 },
+    });
     expect(r.costUsd).toBeCloseTo((10 * 1 + 3 * 0.1 + 6 * 5) / 1e6, 12);
     const req = wire.current.requests[0]!;
     expect(req.url).toBe('/v1/messages');
     // SDK versions authenticate with x-api-key or a bearer token; either carries the key.
-    expect([req.headers['x-api-key'], req.headers.authorization]).toContain(req.headers['x-api-key'] ?? `Bearer ${KEY}`);
+    expect([req.headers['x-api-key'], req.headers.authorization]).toContain(
+      req.headers['x-api-key'] ?? `Bearer ${KEY}`,
+    );
     expect(req.headers['x-api-key'] ?? req.headers.authorization).toContain(KEY);
     expect(req.body).toMatchObject({ model: 'claude-haiku-4-5', max_tokens: 64, system: 'French only' });
   });
@@ -25,14 +39,25 @@ describe('Anthropic provider through the real SDK', () => {
   it('gets structured output through a forced tool call', async () => {
     const Verdict = z.object({ verdict: z.enum(['accept', 'reject']), reason: z.string() });
     wire.current.script(anthropicReply({ tool: 'verdict', input: { verdict: 'reject', reason: 'quote not found' } }));
-    const r = await model().complete({ messages: [{ role: 'user', content: 'judge' }], schema: Verdict, schemaName: 'verdict' });
+    const r = await model().complete({
+      messages: [{ role: 'user', content: 'judge' }],
+      schema: Verdict,
+      schemaName: 'verdict',
+    });
     expect(r.object).toEqual({ verdict: 'reject', reason: 'quote not found' });
-    expect(wire.current.requests[0]!.body).toMatchObject({ tool_choice: { type: 'tool', name: 'verdict' }, tools: [{ name: 'verdict', input_schema: { type: 'object' } }] });
+    expect(wire.current.requests[0]!.body).toMatchObject({
+      tool_choice: { type: 'tool', name: 'verdict' },
+      tools: [{ name: 'verdict', input_schema: { type: 'object' } }],
+    });
   });
 
   it('retries 429 (retry-after in seconds) and 529-style overload, then succeeds', async () => {
     wire.current.script(
-      { status: 429, headers: { 'retry-after': '0.1' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow' } } },
+      {
+        status: 429,
+        headers: { 'retry-after': '0.1' },
+        body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow' } },
+      },
       { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } } },
       anthropicReply({ text: 'ok' }),
     );
@@ -42,8 +67,13 @@ describe('Anthropic provider through the real SDK', () => {
   });
 
   it('reports a bad key without retrying or echoing it', async () => {
-    wire.current.script({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${KEY}` } } });
-    const error = (await model().complete({ messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as Error;
+    wire.current.script({
+      status: 401,
+      body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${KEY}` } },
+    });
+    const error = (await model()
+      .complete({ messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', status: 401, retryable: false });
     expect(`${error.message} ${String(error.stack)}`).not.toContain(KEY);
   });

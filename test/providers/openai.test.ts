@@ -6,32 +6,62 @@ import { openaiReply, useWireServer } from './servers/wire-server.js';
 const KEY = 'sk-test-secret-key-1234567890';
 const wire = useWireServer();
 
-const model = (retry = {}) => createModel('openai:gpt-4.1-mini', { env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${wire.current.url}/v1` }, retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry } });
+const model = (retry = {}) =>
+  createModel('openai:gpt-4.1-mini', {
+    env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${wire.current.url}/v1` },
+    retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry },
+  });
 const Answer = z.object({ answer: z.string(), confidence: z.number() });
 
 describe('OpenAI provider through the real SDK', () => {
   it('completes text and reports usage, cost and latency', async () => {
     wire.current.script(openaiReply('Hello there'));
-    const r = await model().complete({ system: 'be brief', messages: [{ role: 'user', content: 'hi' }], maxTokens: 50 });
-    expect(r).toMatchObject({ text: 'Hello there', model: 'openai:gpt-4.1-mini', usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 4 } });
+    const r = await model().complete({
+      system: 'be brief',
+      messages: [{ role: 'user', content: 'hi' }],
+      maxTokens: 50,
+    });
+    expect(r).toMatchObject({
+      text: 'Hello there',
+      model: 'openai:gpt-4.1-mini',
+      usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 4 },
+    });
     expect(r.costUsd).toBeCloseTo((8 * 0.4 + 4 * 0.1 + 5 * 1.6) / 1e6, 12);
     const req = wire.current.requests[0]!;
     expect(req.url).toBe('/v1/chat/completions');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(req.body).toMatchObject({ model: 'gpt-4.1-mini', max_completion_tokens: 50, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] });
+    expect(req.body).toMatchObject({
+      model: 'gpt-4.1-mini',
+      max_completion_tokens: 50,
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
   });
 
   it('asks for structured output with a JSON schema and validates the object', async () => {
     wire.current.script(openaiReply('{"answer":"B","confidence":0.8}'));
-    const r = await model().complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer, schemaName: 'answer' });
+    const r = await model().complete({
+      messages: [{ role: 'user', content: 'q' }],
+      schema: Answer,
+      schemaName: 'answer',
+    });
     expect(r.object).toEqual({ answer: 'B', confidence: 0.8 });
     const format = wire.current.requests[0]!.body.response_format;
-    expect(format).toMatchObject({ type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', required: ['answer', 'confidence'] } } });
+    expect(format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema: { type: 'object', required: ['answer', 'confidence'] } },
+    });
   });
 
   it('repairs malformed output once by sending the validation error back', async () => {
     wire.current.script(openaiReply('{"answer": "B"'), openaiReply('{"answer":"B","confidence":1}'));
-    const r = await model().complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer, schemaName: 'answer' });
+    const r = await model().complete({
+      messages: [{ role: 'user', content: 'q' }],
+      schema: Answer,
+      schemaName: 'answer',
+    });
     expect(r.object).toEqual({ answer: 'B', confidence: 1 });
     expect(r.usage.inputTokens).toBe(24); // both calls are counted
     const repair = wire.current.requests[1]!.body.messages.at(-1);
@@ -40,12 +70,21 @@ describe('OpenAI provider through the real SDK', () => {
 
   it('records malformed output as a MalformedOutputError after the one repair, never a crash', async () => {
     wire.current.script(openaiReply('not json'), openaiReply('{"answer": 3}'));
-    await expect(model().complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer })).rejects.toMatchObject({ code: 'MALFORMED_OUTPUT', raw: '{"answer": 3}' });
+    await expect(
+      model().complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer }),
+    ).rejects.toMatchObject({ code: 'MALFORMED_OUTPUT', raw: '{"answer": 3}' });
     expect(wire.current.requests).toHaveLength(2);
   });
 
   it('retries a 429 after the server’s retry-after, then succeeds', async () => {
-    wire.current.script({ status: 429, headers: { 'retry-after-ms': '120' }, body: { error: { message: 'slow down', type: 'rate_limit' } } }, openaiReply('ok'));
+    wire.current.script(
+      {
+        status: 429,
+        headers: { 'retry-after-ms': '120' },
+        body: { error: { message: 'slow down', type: 'rate_limit' } },
+      },
+      openaiReply('ok'),
+    );
     const started = Date.now();
     const r = await model().complete({ messages: [{ role: 'user', content: 'hi' }] });
     expect(r.text).toBe('ok');
@@ -55,19 +94,28 @@ describe('OpenAI provider through the real SDK', () => {
 
   it('retries a 500 with backoff and gives up with a retryable ProviderError', async () => {
     wire.current.script(...Array.from({ length: 3 }, () => ({ status: 500, body: { error: { message: 'boom' } } })));
-    await expect(model({ maxRetries: 2 }).complete({ messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
+    await expect(
+      model({ maxRetries: 2 }).complete({ messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
     expect(wire.current.requests).toHaveLength(3);
   });
 
   it('times out a hung response and says so', async () => {
     wire.current.script({ hang: true }, { hang: true });
-    await expect(model({ timeoutMs: 150, maxRetries: 1 }).complete({ messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    await expect(
+      model({ timeoutMs: 150, maxRetries: 1 }).complete({ messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
     expect(wire.current.requests).toHaveLength(2);
   });
 
   it('does not retry a rejected key, and never echoes the key', async () => {
-    wire.current.script({ status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error' } } });
-    const error = (await model().complete({ messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as Error;
+    wire.current.script({
+      status: 401,
+      body: { error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error' } },
+    });
+    const error = (await model()
+      .complete({ messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ status: 401, retryable: false });
     expect(error.message).toMatch(/rejected the API key/);
     expect(JSON.stringify({ ...error, text: error.message, stack: error.stack })).not.toContain(KEY);
@@ -75,7 +123,9 @@ describe('OpenAI provider through the real SDK', () => {
   });
 
   it('reaches any OpenAI-compatible server by base URL, without a key', async () => {
-    wire.current.script(openaiReply('local', { prompt_tokens: 3, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } }));
+    wire.current.script(
+      openaiReply('local', { prompt_tokens: 3, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } }),
+    );
     const local = createModel(`openai-compatible:llama-3.1-8b@${wire.current.url}/v1`, { env: {} });
     const r = await local.complete({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 9 });
     expect(r).toMatchObject({ text: 'local', model: 'openai-compatible:llama-3.1-8b', costUsd: 0 });
@@ -87,7 +137,9 @@ describe('OpenAI provider through the real SDK', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     const started = Date.now();
-    await expect(model().complete({ messages: [{ role: 'user', content: 'hi' }], signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(
+      model().complete({ messages: [{ role: 'user', content: 'hi' }], signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

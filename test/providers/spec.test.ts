@@ -6,9 +6,20 @@ import { costOf } from '../../src/providers/pricing.js';
 describe('model strings', () => {
   it('parse every provider form', () => {
     expect(parseModelSpec('offline', {})).toEqual({ provider: 'offline', model: 'offline' });
-    expect(parseModelSpec('openai:gpt-4.1-mini', { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' })).toEqual({ provider: 'openai', model: 'gpt-4.1-mini', baseURL: 'http://127.0.0.1:1/v1' });
-    expect(parseModelSpec('anthropic:claude-haiku-4-5', {})).toMatchObject({ provider: 'anthropic', model: 'claude-haiku-4-5' });
-    expect(parseModelSpec('openai-compatible:qwen2.5:7b@http://localhost:11434/v1', {})).toEqual({ provider: 'openai-compatible', model: 'qwen2.5:7b', baseURL: 'http://localhost:11434/v1' });
+    expect(parseModelSpec('openai:gpt-4.1-mini', { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' })).toEqual({
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      baseURL: 'http://127.0.0.1:1/v1',
+    });
+    expect(parseModelSpec('anthropic:claude-haiku-4-5', {})).toMatchObject({
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+    });
+    expect(parseModelSpec('openai-compatible:qwen2.5:7b@http://localhost:11434/v1', {})).toEqual({
+      provider: 'openai-compatible',
+      model: 'qwen2.5:7b',
+      baseURL: 'http://localhost:11434/v1',
+    });
   });
 
   it('reject what they cannot parse, listing the accepted forms', () => {
@@ -26,8 +37,19 @@ describe('model strings', () => {
   });
 
   it('price calls from the table, counting cached input at its own rate, and flag unknown models', () => {
-    expect(costOf('openai:gpt-4.1', { inputTokens: 1_000_000, cachedInputTokens: 500_000, outputTokens: 1_000_000 })).toEqual({ costUsd: 0.5 * 2 + 0.5 * 0.5 + 8, priced: true });
-    expect(costOf('openai:some-future-model', { inputTokens: 10, cachedInputTokens: 0, outputTokens: 10 })).toEqual({ costUsd: 0, priced: false });
-    expect(costOf('x:y', { inputTokens: 1e6, cachedInputTokens: 0, outputTokens: 0 }, { 'x:y': { input: 1, cachedInput: 0, output: 0 } }).costUsd).toBe(1);
+    expect(
+      costOf('openai:gpt-4.1', { inputTokens: 1_000_000, cachedInputTokens: 500_000, outputTokens: 1_000_000 }),
+    ).toEqual({ costUsd: 0.5 * 2 + 0.5 * 0.5 + 8, priced: true });
+    expect(costOf('openai:some-future-model', { inputTokens: 10, cachedInputTokens: 0, outputTokens: 10 })).toEqual({
+      costUsd: 0,
+      priced: false,
+    });
+    expect(
+      costOf(
+        'x:y',
+        { inputTokens: 1e6, cachedInputTokens: 0, outputTokens: 0 },
+        { 'x:y': { input: 1, cachedInput: 0, output: 0 } },
+      ).costUsd,
+    ).toBe(1);
   });
 });

@@ -33,7 +33,10 @@ const holds = (w: World, i: number) => {
 type Cmd = fc.Command<World, World>;
 
 class Enqueue implements Cmd {
-  constructor(readonly payload: string, readonly priority: number) {}
+  constructor(
+    readonly payload: string,
+    readonly priority: number,
+  ) {}
   check = () => true;
   run(_: World, w: World) {
     const id = w.queue.enqueue({ payload: this.payload, priority: this.priority });
@@ -62,7 +65,11 @@ class Claim implements Cmd {
 }
 
 class Finish implements Cmd {
-  constructor(readonly pick: number, readonly how: 'complete' | 'fail' | 'retry' | 'release', readonly text: string) {}
+  constructor(
+    readonly pick: number,
+    readonly how: 'complete' | 'fail' | 'retry' | 'release',
+    readonly text: string,
+  ) {}
   check = (w: World) => w.leases.length > 0;
   run(_: World, w: World) {
     const { held, task, live } = holds(w, this.pick);
@@ -120,7 +127,11 @@ describe('SharedTaskQueue against a reference model', () => {
     ];
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 80 }), (cmds) => {
-        const world: World = { queue: SharedTaskQueue.create({ initialTasks: 4, maxAttempts: MAX_ATTEMPTS }), ref: [], leases: [] };
+        const world: World = {
+          queue: SharedTaskQueue.create({ initialTasks: 4, maxAttempts: MAX_ATTEMPTS }),
+          ref: [],
+          leases: [],
+        };
         fc.modelRun(() => ({ model: world, real: world }), cmds);
         new Observe().run(world, world);
       }),

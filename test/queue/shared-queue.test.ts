@@ -154,7 +154,9 @@ describe('SharedTaskQueue', () => {
     const q = SharedTaskQueue.create();
     expect(() => q.enqueue({ payload: 'x', maxAttempts: 0 })).toThrow(DelmError);
     expect(() => q.get(5)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => SharedTaskQueue.attach({ ...q.handle, control: new SharedArrayBuffer(1024) })).toThrow(/not a delm task queue/);
+    expect(() => SharedTaskQueue.attach({ ...q.handle, control: new SharedArrayBuffer(1024) })).toThrow(
+      /not a delm task queue/,
+    );
   });
 
   it('wakes an async claimer when a task arrives, and returns undefined once drained', async () => {

@@ -40,7 +40,7 @@ describe('SharedTaskQueue across real worker threads', () => {
 
     // Terminate each victim while it holds a lease, and replace it with a healthy agent.
     const victims = workers.slice(0, VICTIMS);
-    for (let killed = 0; killed < VICTIMS; ) {
+    for (let killed = 0; killed < VICTIMS;) {
       if (Atomics.load(ctl, 0) > killed) {
         await victims[killed]!.terminate();
         finished.push(result(spawn(100 + killed, -1)));

@@ -10,7 +10,17 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('the compiled package', () => {
   it('runs a swarm whose workers load compiled JavaScript, with no tsx anywhere', () => {
-    execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)),
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        outDir,
+      ],
+      { cwd: root, stdio: 'pipe' },
+    );
     const model = new URL('./fixtures/scripted-model.mjs', import.meta.url).href;
     const script = `
       const { createSwarm } = await import(${JSON.stringify(new URL('src/index.js', `file://${outDir}`).href)});
@@ -20,8 +30,17 @@ describe('the compiled package', () => {
       console.log(JSON.stringify({ answer: result.answer, stopReason: result.stopReason, loaders: process.execArgv }));`;
     // A clean child: no tsx loader in its arguments or environment.
     const env = { ...process.env, NODE_OPTIONS: '' };
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
-    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { answer: string; stopReason: string; loaders: string[] };
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      answer: string;
+      stopReason: string;
+      loaders: string[];
+    };
     expect(result).toMatchObject({ answer: '3 findings', stopReason: 'answered' });
     expect(result.loaders.join(' ')).not.toMatch(/tsx/);
   }, 300_000);

@@ -29,7 +29,10 @@ describe('withCallTimeout', () => {
   const hanging: LanguageModel = { id: 'h', complete: () => new Promise(() => undefined) };
 
   it('rejects a call that never answers with a retryable PROVIDER_TIMEOUT', async () => {
-    await expect(withCallTimeout(hanging, 20).complete({ messages: [] })).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: true });
+    await expect(withCallTimeout(hanging, 20).complete({ messages: [] })).rejects.toMatchObject({
+      code: 'PROVIDER_TIMEOUT',
+      retryable: true,
+    });
   });
 
   it('rejects at once when its caller aborts, even if the model ignores the signal', async () => {

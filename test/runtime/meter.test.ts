@@ -6,15 +6,30 @@ import { DEFAULT_MAX_TOKENS, meterModel, reservationFor } from '../../src/runtim
 import { SharedUsage } from '../../src/runtime/shared-usage.js';
 
 const prices = { m: { input: 2, cachedInput: 1, output: 10 } };
-const request: CompletionRequest<unknown> = { system: 'be brief', messages: [{ role: 'user', content: 'what is the answer to everything?' }], maxTokens: 100 };
+const request: CompletionRequest<unknown> = {
+  system: 'be brief',
+  messages: [{ role: 'user', content: 'what is the answer to everything?' }],
+  maxTokens: 100,
+};
 
-function model(calls: { n: number }, usage = { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0 }, fail = false): LanguageModel {
+function model(
+  calls: { n: number },
+  usage = { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0 },
+  fail = false,
+): LanguageModel {
   return {
     id: 'm',
     async complete() {
       calls.n++;
       if (fail) throw new Error('boom');
-      return { text: 'ok', object: undefined, usage, costUsd: (usage.inputTokens * 2 + usage.outputTokens * 10) / 1e6, latencyMs: 1, model: 'm' };
+      return {
+        text: 'ok',
+        object: undefined,
+        usage,
+        costUsd: (usage.inputTokens * 2 + usage.outputTokens * 10) / 1e6,
+        latencyMs: 1,
+        model: 'm',
+      };
     },
   };
 }
@@ -22,7 +37,11 @@ function model(calls: { n: number }, usage = { inputTokens: 10, outputTokens: 5,
 describe('meterModel', () => {
   it('reserves the prompt as the tokenizer counts it, with framing, plus maxTokens of output, priced', () => {
     const input = countTokens('be brief') + countTokens('what is the answer to everything?') + 8;
-    expect(reservationFor('m', request, prices)).toEqual({ tokens: input + 100, costMicroUsd: Math.ceil(input * 2 + 100 * 10), modelCalls: 1 });
+    expect(reservationFor('m', request, prices)).toEqual({
+      tokens: input + 100,
+      costMicroUsd: Math.ceil(input * 2 + 100 * 10),
+      modelCalls: 1,
+    });
     expect(reservationFor('m', { messages: [] }, prices).tokens).toBe(4 + DEFAULT_MAX_TOKENS);
     // An unpriced model reserves 1 µ$, so a spent cost budget still refuses it.
     expect(reservationFor('unknown', request, prices).costMicroUsd).toBe(1);
@@ -31,7 +50,14 @@ describe('meterModel', () => {
   it('refuses a call whose reservation does not fit, before the model sees it', async () => {
     const calls = { n: 0 };
     const budget = SharedBudget.create({ tokens: 100 });
-    const metered = meterModel(model(calls), { agentId: 1, role: 'agent', budget, rateLimiter: undefined, emit: () => undefined, prices });
+    const metered = meterModel(model(calls), {
+      agentId: 1,
+      role: 'agent',
+      budget,
+      rateLimiter: undefined,
+      emit: () => undefined,
+      prices,
+    });
     await expect(metered.complete(request)).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
     expect(calls.n).toBe(0);
     expect(budget.snapshot().tokens).toMatchObject({ used: 0, reserved: 0 });
@@ -42,12 +68,31 @@ describe('meterModel', () => {
     const budget = SharedBudget.create({ costMicroUsd: 1_000_000 });
     const usage = SharedUsage.create(4);
     const events: unknown[] = [];
-    const ok = meterModel(model(calls), { agentId: 2, role: 'agent', budget, rateLimiter: undefined, emit: (e) => events.push(e), prices, usage });
-    const failing = meterModel(model(calls, undefined, true), { agentId: 3, role: 'agent', budget, rateLimiter: undefined, emit: (e) => events.push(e), prices, usage });
+    const ok = meterModel(model(calls), {
+      agentId: 2,
+      role: 'agent',
+      budget,
+      rateLimiter: undefined,
+      emit: (e) => events.push(e),
+      prices,
+      usage,
+    });
+    const failing = meterModel(model(calls, undefined, true), {
+      agentId: 3,
+      role: 'agent',
+      budget,
+      rateLimiter: undefined,
+      emit: (e) => events.push(e),
+      prices,
+      usage,
+    });
     await ok.complete(request);
     await expect(failing.complete(request)).rejects.toThrow('boom');
     expect(budget.snapshot().costMicroUsd).toMatchObject({ used: 70, reserved: 0 });
-    expect(usage.agent(2)).toEqual({ usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, modelCalls: 1 }, costUsd: 0.00007 });
+    expect(usage.agent(2)).toEqual({
+      usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, modelCalls: 1 },
+      costUsd: 0.00007,
+    });
     expect(usage.agent(3).usage.modelCalls).toBe(1);
     expect(usage.total().usage.modelCalls).toBe(calls.n);
     expect(events).toHaveLength(1);

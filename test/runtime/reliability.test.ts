@@ -30,7 +30,11 @@ function swarmWith(faults: FaultName[], options: Partial<SwarmOptions> = {}, del
     agents: 3,
     protocol: 'basic',
     // A short per-call timeout only where a call hangs on purpose: on a busy machine a healthy call can take a while.
-    model: { module: modelModule, options: { counters: counters.buffer, schedule: schedule.buffer, delayMs, prices: CHAOS_PRICES }, timeoutMs: faults.includes('hang') ? 1_000 : 30_000 },
+    model: {
+      module: modelModule,
+      options: { counters: counters.buffer, schedule: schedule.buffer, delayMs, prices: CHAOS_PRICES },
+      timeoutMs: faults.includes('hang') ? 1_000 : 30_000,
+    },
     prices: CHAOS_PRICES,
     leaseMs: 1_500,
     retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 1 },
@@ -83,7 +87,7 @@ describe('budgets (issue 13.4)', () => {
 });
 
 describe('a dying worker (issue 13.5)', () => {
-  it("keeps the usage of a call made just before its worker died", async () => {
+  it('keeps the usage of a call made just before its worker died', async () => {
     // Every agent step's worker dies (an uncaught error) right after its call returned.
     const { swarm, counters } = swarmWith(Array<FaultName>(4).fill('uncaught'), { budgets: { wallTimeMs: 60_000 } });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) });
@@ -108,15 +112,24 @@ describe('wall time on a cold swarm (issue 13.7)', () => {
 
 describe('model errors (issue 13.11)', () => {
   it('retries a sub-task whose model call threw a plain Error, within maxAttempts', async () => {
-    const { swarm } = swarmWith(Array<FaultName>(3).fill('throw'), { maxAttempts: 3, retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 } });
+    const { swarm } = swarmWith(Array<FaultName>(3).fill('throw'), {
+      maxAttempts: 3,
+      retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 },
+    });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(3) });
-    expect(result.tasks, JSON.stringify({ error: result.error, agents: result.agents })).toMatchObject({ done: 3, failed: 0 });
+    expect(result.tasks, JSON.stringify({ error: result.error, agents: result.agents })).toMatchObject({
+      done: 3,
+      failed: 0,
+    });
     expect(result.stopReason).toBe('answered');
   });
 
   it('says so in its stop reason when every sub-task failed', async () => {
     // Every step call throws; the final decision (the 10th call on) answers.
-    const { swarm } = swarmWith(Array<FaultName>(9).fill('throw'), { maxAttempts: 3, retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 } });
+    const { swarm } = swarmWith(Array<FaultName>(9).fill('throw'), {
+      maxAttempts: 3,
+      retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 },
+    });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(3) });
     expect(result.tasks).toMatchObject({ done: 0, failed: 3 });
     expect(result.stopReason).toBe('tasks-failed');

@@ -33,7 +33,11 @@ describe('reusing shared memory across runs', () => {
     expect(ledger.sequence).toBeGreaterThan(seq);
     expect(() => verifier.append({ kind: 'gist', text: 'stale writer' })).toThrow(/only the single writer/);
     expect(ledger.append({ kind: 'raw', text: 'next task' })).toMatchObject({ id: 0, text: 'next task' });
-    expect(SharedLedger.attach(ledger.handle).slice().map((e) => e.text)).toEqual(['next task']);
+    expect(
+      SharedLedger.attach(ledger.handle)
+        .slice()
+        .map((e) => e.text),
+    ).toEqual(['next task']);
   });
 
   it('a reset channel is empty and open, and delivers in order again', () => {

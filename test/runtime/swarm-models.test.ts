@@ -20,7 +20,9 @@ describe('swarms and their models', () => {
       const gists = result.entries.filter((e) => e.kind === 'gist');
       expect(gists.length).toBeGreaterThanOrEqual(docs.length / 2);
       const byLabel = new Map(docs.map((d) => [d.label, d.text.replace(/\s+/g, ' ')]));
-      for (const g of gists) for (const q of (g.meta?.quotes ?? []) as Array<{ source: string; text: string }>) expect(byLabel.get(q.source)).toContain(q.text.replace(/\s+/g, ' '));
+      for (const g of gists)
+        for (const q of (g.meta?.quotes ?? []) as Array<{ source: string; text: string }>)
+          expect(byLabel.get(q.source)).toContain(q.text.replace(/\s+/g, ' '));
       expect(result.usage.inputTokens).toBeGreaterThan(0);
       expect(result.costUsd).toBe(0);
     } finally {
@@ -34,7 +36,9 @@ describe('swarms and their models', () => {
     const swarm = createSwarm({ agents: 2, model: 'openai:gpt-4.1-mini' });
     try {
       const events: string[] = [];
-      await expect(swarm.run('anything', { onEvent: (e) => events.push(e.type) }).result).rejects.toThrow(/OPENAI_API_KEY/);
+      await expect(swarm.run('anything', { onEvent: (e) => events.push(e.type) }).result).rejects.toThrow(
+        /OPENAI_API_KEY/,
+      );
       expect(events).not.toContain('agent.started');
     } finally {
       await swarm.close();
@@ -44,12 +48,20 @@ describe('swarms and their models', () => {
 
   it('holds every worker to the shared rate limit and reports usage per agent', async () => {
     // 20 requests/s with room for a burst of 2: 13 calls (12 steps + 1 decision) need at least ~0.5 s.
-    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: { module: modelModule }, rateLimits: { requestsPerMinute: 1_200, burstWindowMs: 100 } });
+    const swarm = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      model: { module: modelModule },
+      rateLimits: { requestsPerMinute: 1_200, burstWindowMs: 100 },
+    });
     try {
       await swarm.run({ prompt: 'warm-up', subTasks: [{ payload: 'w' }] });
       await new Promise((r) => setTimeout(r, 150)); // let the bucket refill
       const started = Date.now();
-      const result = await swarm.run({ prompt: 'x', subTasks: Array.from({ length: 12 }, (_, i) => ({ payload: `t${i}` })) });
+      const result = await swarm.run({
+        prompt: 'x',
+        subTasks: Array.from({ length: 12 }, (_, i) => ({ payload: `t${i}` })),
+      });
       const wall = Date.now() - started;
       expect(result.usage.modelCalls).toBe(13);
       expect(wall).toBeGreaterThanOrEqual(450);
@@ -66,14 +78,34 @@ describe('swarms and their models', () => {
     // Replies follow the structured output each request asks for.
     const reply = (req: { body: { response_format?: { json_schema?: { name?: string } } } }) =>
       req.body.response_format?.json_schema?.name === 'final_decision'
-        ? openaiReply('{"decision":"answer","answer":"done"}', { prompt_tokens: 1_000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 0 } })
-        : openaiReply(`{"findings":[{"text":"finding ${Math.random()}"}]}`, { prompt_tokens: 1_000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 0 } });
+        ? openaiReply('{"decision":"answer","answer":"done"}', {
+            prompt_tokens: 1_000,
+            completion_tokens: 100,
+            prompt_tokens_details: { cached_tokens: 0 },
+          })
+        : openaiReply(`{"findings":[{"text":"finding ${Math.random()}"}]}`, {
+            prompt_tokens: 1_000,
+            completion_tokens: 100,
+            prompt_tokens_details: { cached_tokens: 0 },
+          });
     server.script(...Array.from({ length: 7 }, () => reply));
-    const swarm = createSwarm({ agents: 3, protocol: 'basic', model: `openai-compatible:tiny@${server.url}/v1`, prices: { 'openai-compatible:tiny': { input: 1, cachedInput: 0, output: 10 } } });
+    const swarm = createSwarm({
+      agents: 3,
+      protocol: 'basic',
+      model: `openai-compatible:tiny@${server.url}/v1`,
+      prices: { 'openai-compatible:tiny': { input: 1, cachedInput: 0, output: 10 } },
+    });
     try {
-      const result = await swarm.run({ prompt: 'x', subTasks: Array.from({ length: 6 }, (_, i) => ({ payload: `t${i}` })) });
-      expect(result).toMatchObject({ stopReason: 'answered', answer: 'done', usage: { modelCalls: 7, inputTokens: 7_000, outputTokens: 700 } });
-      expect(result.costUsd).toBeCloseTo(7 * (1_000 * 1 + 100 * 10) / 1e6, 10);
+      const result = await swarm.run({
+        prompt: 'x',
+        subTasks: Array.from({ length: 6 }, (_, i) => ({ payload: `t${i}` })),
+      });
+      expect(result).toMatchObject({
+        stopReason: 'answered',
+        answer: 'done',
+        usage: { modelCalls: 7, inputTokens: 7_000, outputTokens: 700 },
+      });
+      expect(result.costUsd).toBeCloseTo((7 * (1_000 * 1 + 100 * 10)) / 1e6, 10);
       expect(server.requests).toHaveLength(7);
     } finally {
       await swarm.close();

@@ -15,7 +15,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('createSwarm', () => {
   let swarm: Swarm;
   beforeAll(() => {
-    swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 10 }), leaseMs: 1_000, retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 } });
+    swarm = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      model: scripted({ delayMs: 10 }),
+      leaseMs: 1_000,
+      retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 },
+    });
   });
   afterAll(() => swarm.close());
 
@@ -31,7 +37,9 @@ describe('createSwarm', () => {
     expect(new Set(gists.map((g) => g.text)).size).toBe(32);
     expect(result.entries.filter((e) => e.kind === 'answer').map((e) => e.text)).toEqual(['32 findings']);
     // Work was spread over several agents, each a different worker thread.
-    const claimers = new Set(events.filter((e) => e.type === 'task.claimed').map((e) => (e as { agentId: number }).agentId));
+    const claimers = new Set(
+      events.filter((e) => e.type === 'task.claimed').map((e) => (e as { agentId: number }).agentId),
+    );
     expect(claimers.size).toBeGreaterThan(1);
     expect(events.filter((e) => e.type === 'commit')).toHaveLength(33);
     expect(events.filter((e) => e.type === 'final.decision')).toHaveLength(1);
@@ -51,7 +59,12 @@ describe('createSwarm', () => {
   });
 
   it('loops back to the agents when the finalizer asks for more work', async () => {
-    const looping = createSwarm({ agents: 2, protocol: 'basic', model: scripted({ moreInFirstRound: 3 }), maxRounds: 3 });
+    const looping = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: scripted({ moreInFirstRound: 3 }),
+      maxRounds: 3,
+    });
     try {
       const result = await looping.run({ prompt: 'x', subTasks: subTasks(2) });
       expect(result.stopReason).toBe('answered');
@@ -65,7 +78,12 @@ describe('createSwarm', () => {
 
 describe('swarm resilience', () => {
   it('recovers when a worker crashes mid-task: the task is claimed again by a replacement', async () => {
-    const swarm = createSwarm({ agents: 4, protocol: 'basic', leaseMs: 300, model: scripted({ crashOn: 'task 7', crashMarker: join(tmp, 'crash-marker') }) });
+    const swarm = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      leaseMs: 300,
+      model: scripted({ crashOn: 'task 7', crashMarker: join(tmp, 'crash-marker') }),
+    });
     try {
       const events: SwarmEvent[] = [];
       const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) }, { onEvent: (e) => events.push(e) });
@@ -88,13 +106,21 @@ describe('swarm resilience', () => {
     // terminated (status crashed); the bound is the work left undone, not the machine's speed.
     const stopGraceMs = 60_000;
     const slowMarker = join(tmp, 'slow-marker');
-    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 200, slowOn: 'slow', slowDelayMs: 600_000, slowMarker }), stopGraceMs });
+    const swarm = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      model: scripted({ delayMs: 200, slowOn: 'slow', slowDelayMs: 600_000, slowMarker }),
+      stopGraceMs,
+    });
     try {
       const ac = new AbortController();
       let abortedAt = 0;
       let committed = false;
       const tasks = subTasks(64).map((t, i) => (i < 4 ? t : { payload: `slow ${t.payload}` }));
-      const run = swarm.run({ prompt: 'x', subTasks: tasks }, { signal: ac.signal, onEvent: (e) => void (committed ||= e.type === 'commit' && e.kind === 'gist') });
+      const run = swarm.run(
+        { prompt: 'x', subTasks: tasks },
+        { signal: ac.signal, onEvent: (e) => void (committed ||= e.type === 'commit' && e.kind === 'gist') },
+      );
       // Abort mid-run: once a finding is committed and a 10-minute call is in flight.
       while (!committed || !existsSync(slowMarker)) await new Promise((r) => setTimeout(r, 10));
       abortedAt = Date.now();
@@ -118,7 +144,12 @@ describe('swarm resilience', () => {
   });
 
   it('stops with reason budget when the run-wide model-call budget is spent', async () => {
-    const swarm = createSwarm({ agents: 4, protocol: 'basic', model: scripted({ delayMs: 5 }), budgets: { modelCalls: 10 } });
+    const swarm = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      model: scripted({ delayMs: 5 }),
+      budgets: { modelCalls: 10 },
+    });
     try {
       const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) });
       expect(result.stopReason).toBe('budget');
@@ -134,7 +165,9 @@ describe('swarm resilience', () => {
     try {
       const result = await swarm.run({ prompt: 'x', subTasks: subTasks(32) });
       expect(result.stopReason).toBe('error');
-      expect(result.error).toMatch(/context ledger is full: needs 17 entries but the limit is 16; raise ledger.maxEntries/);
+      expect(result.error).toMatch(
+        /context ledger is full: needs 17 entries but the limit is 16; raise ledger.maxEntries/,
+      );
       expect(result.entries).toHaveLength(16); // the task entry and fifteen findings, nothing overwritten
       expect(new Set(result.entries.slice(1).map((e) => e.text)).size).toBe(15);
     } finally {

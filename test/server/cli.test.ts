@@ -12,8 +12,18 @@ const TOKEN = 'cli-token-0123456789abcdef';
 function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
   const ac = new AbortController();
   const io = { out: '', err: '' };
-  const exit = main(['serve', ...args], { signal: ac.signal, env, out: (s) => void (io.out += s), err: (s) => void (io.err += s), isTTY: false });
-  const url = () => eventually(async () => /listening on (http:\/\/\S+)/.exec(io.out)?.[1] ?? (io.err ? Promise.reject(new Error(io.err)) : undefined));
+  const exit = main(['serve', ...args], {
+    signal: ac.signal,
+    env,
+    out: (s) => void (io.out += s),
+    err: (s) => void (io.err += s),
+    isTTY: false,
+  });
+  const url = () =>
+    eventually(
+      async () =>
+        /listening on (http:\/\/\S+)/.exec(io.out)?.[1] ?? (io.err ? Promise.reject(new Error(io.err)) : undefined),
+    );
   return { io, exit, url, stop: () => (ac.abort(), exit) };
 }
 
@@ -29,7 +39,11 @@ describe('delm serve', () => {
     const completion = await http(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'delm', messages: [{ role: 'user', content: 'Is there a warranty?' }], delm: { sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] } }),
+      body: JSON.stringify({
+        model: 'delm',
+        messages: [{ role: 'user', content: 'Is there a warranty?' }],
+        delm: { sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] },
+      }),
     });
     const body = completion.json<{ choices: Array<{ message: { content: string } }> }>();
     expect(body.choices[0]!.message.content).toContain('without warranty of any kind');
@@ -37,7 +51,9 @@ describe('delm serve', () => {
     const rebound = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
       get(`${url}/v1/models`, { headers: { host: 'attacker.example:8787' } }, (res) => {
         let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString())).on('end', () => resolve({ status: res.statusCode, body }));
+        res
+          .on('data', (c: Buffer) => (body += c.toString()))
+          .on('end', () => resolve({ status: res.statusCode, body }));
       }).on('error', reject);
     });
     expect(rebound.status).toBe(403);
@@ -55,11 +71,16 @@ describe('delm serve', () => {
     const started = await http(`${url}/v1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'Is there a warranty?', sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }] }),
+      body: JSON.stringify({
+        prompt: 'Is there a warranty?',
+        sources: [{ label: 'D1', text: 'The software is provided as is, without warranty of any kind.' }],
+      }),
     });
     const { id } = started.json<{ id: string }>();
     const shown = await eventually(async () => {
-      const runs = (await http(new URL('api/runs', inspector))).json<Array<{ id: string; label: string; status: string }>>();
+      const runs = (await http(new URL('api/runs', inspector))).json<
+        Array<{ id: string; label: string; status: string }>
+      >();
       return runs.find((r) => r.id === id && r.status === 'finished');
     });
     expect(shown.label).toBe('run 1');
@@ -68,7 +89,9 @@ describe('delm serve', () => {
   });
 
   it('takes the bearer token from DELM_SERVE_TOKEN and never prints it', async () => {
-    const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--max-concurrent-runs', '1'], { DELM_SERVE_TOKEN: TOKEN });
+    const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--max-concurrent-runs', '1'], {
+      DELM_SERVE_TOKEN: TOKEN,
+    });
     const url = await cli.url();
     expect((await http(`${url}/v1/models`)).status).toBe(401);
     expect((await http(`${url}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
@@ -88,15 +111,24 @@ describe('delm serve', () => {
     expect(short.io.err).not.toContain('tinysecret');
   });
 
-  it.skipIf(process.env.OPENAI_API_KEY)('fails before listening when the model needs a key that is not set', async () => {
-    const cli = serve(['--port', '0', '--model', 'openai:gpt-4.1-mini']);
-    expect(await cli.exit).toBe(2);
-    expect(cli.io.err).toMatch(/OPENAI_API_KEY/);
-    expect(cli.io.out).toBe('');
-  });
+  it.skipIf(process.env.OPENAI_API_KEY)(
+    'fails before listening when the model needs a key that is not set',
+    async () => {
+      const cli = serve(['--port', '0', '--model', 'openai:gpt-4.1-mini']);
+      expect(await cli.exit).toBe(2);
+      expect(cli.io.err).toMatch(/OPENAI_API_KEY/);
+      expect(cli.io.out).toBe('');
+    },
+  );
 
   it('rejects bad flags with exit 2 and prints its help', async () => {
-    for (const args of [['--port', '70000'], ['--protocol', 'nope'], ['--agents', '0'], ['--max-queued-runs', '-1'], ['--bogus']]) {
+    for (const args of [
+      ['--port', '70000'],
+      ['--protocol', 'nope'],
+      ['--agents', '0'],
+      ['--max-queued-runs', '-1'],
+      ['--bogus'],
+    ]) {
       const cli = serve(args);
       expect(await cli.exit).toBe(2);
       expect(cli.io.err).toContain('Usage: delm serve');
@@ -110,7 +142,12 @@ describe('delm serve', () => {
 describe('startServer options', () => {
   it('requires a token off loopback and lists every bad option', async () => {
     await expect(startServer({ host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(InvalidConfigError);
-    const error = (await startServer({ host: '192.168.1.10', port: 0, maxBodyBytes: 0 }).catch((e: unknown) => e)) as InvalidConfigError;
-    expect(error.issues).toEqual([expect.stringMatching(/^maxBodyBytes: /), expect.stringMatching(/^token: a bearer token is required to listen on 192\.168\.1\.10/)]);
+    const error = (await startServer({ host: '192.168.1.10', port: 0, maxBodyBytes: 0 }).catch(
+      (e: unknown) => e,
+    )) as InvalidConfigError;
+    expect(error.issues).toEqual([
+      expect.stringMatching(/^maxBodyBytes: /),
+      expect.stringMatching(/^token: a bearer token is required to listen on 192\.168\.1\.10/),
+    ]);
   });
 });

@@ -49,9 +49,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** Sends `head` raw and returns the response once the server closes the connection. */
-async function rawRequest(
-  head: string,
-): Promise<{
+async function rawRequest(head: string): Promise<{
   status: number;
   headers: string;
   body: { error: { code: string; type: string; message: string } };

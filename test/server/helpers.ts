@@ -3,11 +3,21 @@ import { startServer, type DelmServer } from '../../src/server/index.js';
 import type { ServerOptions } from '../../src/server/options.js';
 
 /** The scripted model fixture (speaks the basic protocol): one finding per sub-task, answers "N findings". */
-export const scriptedModel = (options: Record<string, unknown> = {}) => ({ module: new URL('../runtime/fixtures/scripted-swarm-model.ts', import.meta.url).href, options });
+export const scriptedModel = (options: Record<string, unknown> = {}) => ({
+  module: new URL('../runtime/fixtures/scripted-swarm-model.ts', import.meta.url).href,
+  options,
+});
 
 /** Starts a server on a free loopback port with the scripted model and one agent per swarm. */
-export function startTestServer(options: ServerOptions = {}, model: Record<string, unknown> = { delayMs: 10 }): Promise<DelmServer> {
-  return startServer({ port: 0, swarm: { agents: 1, protocol: 'basic', model: scriptedModel(model), stopGraceMs: 500 }, ...options });
+export function startTestServer(
+  options: ServerOptions = {},
+  model: Record<string, unknown> = { delayMs: 10 },
+): Promise<DelmServer> {
+  return startServer({
+    port: 0,
+    swarm: { agents: 1, protocol: 'basic', model: scriptedModel(model), stopGraceMs: 500 },
+    ...options,
+  });
 }
 
 /** One Server-Sent Event as read off the wire. */
@@ -34,7 +44,10 @@ export async function readSse(response: Response): Promise<SseMessage[]> {
  * Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. By default it polls
  * until the test's own timeout: a shorter wall-clock deadline only fails on a busy machine.
  */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = Number.POSITIVE_INFINITY): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -13,7 +13,12 @@ function fakeRun(id: string) {
   const run: SwarmRun = { id, events, result, abort: () => {}, then: (a, b) => result.then(a, b) };
   return {
     run,
-    push: (type: 'commit' | 'proposal') => events.push(type === 'commit' ? { type, at: 0, entryId: 1, kind: 'gist', authorId: 1, taskId: 0 } : { type, at: 0, agentId: 1, taskId: 0 }),
+    push: (type: 'commit' | 'proposal') =>
+      events.push(
+        type === 'commit'
+          ? { type, at: 0, entryId: 1, kind: 'gist', authorId: 1, taskId: 0 }
+          : { type, at: 0, agentId: 1, taskId: 0 },
+      ),
     finish: async () => {
       events.push({ type: 'run.finished', at: 1, stopReason: 'answered' });
       events.end();

@@ -8,7 +8,9 @@ const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: 
 const resources = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
 
 /** A delm extension field on an OpenAI request body. */
-type WithDelm<T> = T & { delm: { sources?: Array<{ label: string; text: string }>; subTasks?: Array<{ payload: string }> } };
+type WithDelm<T> = T & {
+  delm: { sources?: Array<{ label: string; text: string }>; subTasks?: Array<{ payload: string }> };
+};
 
 interface RunView {
   id: string;
@@ -16,15 +18,27 @@ interface RunView {
   status: string;
   stopReason: string | null;
   answer: string | null;
-  result: { usage: { inputTokens: number; outputTokens: number }; tasks: { done: number }; entries: Array<{ text: string }> } | null;
+  result: {
+    usage: { inputTokens: number; outputTokens: number };
+    tasks: { done: number };
+    entries: Array<{ text: string }>;
+  } | null;
 }
 
 let server: DelmServer;
 let client: OpenAI;
 let resourcesBefore = 0;
-const api = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) } });
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) },
+  });
 const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  api(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const finished = (id: string) =>
   eventually(async () => {
     const run = (await (await api(`/v1/runs/${id}`)).json()) as RunView;
@@ -54,7 +68,11 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     expect(completion).toMatchObject({ object: 'chat.completion', model: 'delm-swarm' });
     expect(completion.id).toMatch(/^chatcmpl-/);
     expect(completion.choices).toHaveLength(1);
-    expect(completion.choices[0]).toMatchObject({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '3 findings' } });
+    expect(completion.choices[0]).toMatchObject({
+      index: 0,
+      finish_reason: 'stop',
+      message: { role: 'assistant', content: '3 findings' },
+    });
     const usage = completion.usage!;
     expect(usage.prompt_tokens).toBeGreaterThan(0);
     expect(usage.completion_tokens).toBeGreaterThan(0);
@@ -63,7 +81,10 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     // The same run through the runs API: its usage, and a prompt built from the last user turn plus context.
     const run = (await (await api(`/v1/runs/${completion.id.slice('chatcmpl-'.length)}`)).json()) as RunView;
     expect(run).toMatchObject({ kind: 'chat', status: 'finished', stopReason: 'answered', answer: '3 findings' });
-    expect(run.result!.usage).toMatchObject({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens });
+    expect(run.result!.usage).toMatchObject({
+      inputTokens: usage.prompt_tokens,
+      outputTokens: usage.completion_tokens,
+    });
     const task = run.result!.entries[0]!.text;
     expect(task).toMatch(/^How many findings are there\?/);
     expect(task).toContain('[system] Answer briefly.');
@@ -77,7 +98,12 @@ describe('POST /v1/chat/completions with the official openai client', () => {
       stream: true,
       stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'Count the findings in the sources.' }],
-      delm: { sources: [{ label: 'D1', text: 'First document.' }, { label: 'D2', text: 'Second document.' }] },
+      delm: {
+        sources: [
+          { label: 'D1', text: 'First document.' },
+          { label: 'D2', text: 'Second document.' },
+        ],
+      },
     };
     const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
     for await (const chunk of await client.chat.completions.create(body)) chunks.push(chunk);
@@ -96,7 +122,11 @@ describe('POST /v1/chat/completions with the official openai client', () => {
   });
 
   it('streams without a usage chunk unless include_usage is set, and ends the raw stream with data: [DONE]', async () => {
-    const response = await postJson('/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const response = await postJson('/v1/chat/completions', {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const messages = await readSse(response);
     expect(messages.at(-1)!.data).toBe('[DONE]');
@@ -107,7 +137,12 @@ describe('POST /v1/chat/completions with the official openai client', () => {
 
   it('aborts the run when the client disconnects', async () => {
     const ac = new AbortController();
-    const body: WithDelm<OpenAI.Chat.ChatCompletionCreateParamsStreaming> = { model: 'm', stream: true, messages: [{ role: 'user', content: 'long' }], delm: { subTasks: subTasks(80) } };
+    const body: WithDelm<OpenAI.Chat.ChatCompletionCreateParamsStreaming> = {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'long' }],
+      delm: { subTasks: subTasks(80) },
+    };
     const { response } = await client.chat.completions.create(body, { signal: ac.signal }).withResponse();
     const runId = response.headers.get('x-delm-run-id')!;
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
@@ -118,7 +153,10 @@ describe('POST /v1/chat/completions with the official openai client', () => {
   });
 
   it('rejects bad requests with OpenAI-style 400 errors naming the field', async () => {
-    const noUser = client.chat.completions.create({ model: 'm', messages: [{ role: 'assistant', content: 'only me' }] });
+    const noUser = client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'assistant', content: 'only me' }],
+    });
     await expect(noUser).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     const error = (await noUser.catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
     expect(error.status).toBe(400);
@@ -127,13 +165,21 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     expect(error.param).toBe('messages');
     expect(error.message).toMatch(/messages: at least one user message is required/);
 
-    const twoChoices = (await client.chat.completions.create({ model: 'm', n: 2, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    const twoChoices = (await client.chat.completions
+      .create({ model: 'm', n: 2, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
     expect(twoChoices.param).toBe('n');
     expect(twoChoices.message).toMatch(/n: only n = 1 is supported/);
 
-    const image = await postJson('/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] });
+    const image = await postJson('/v1/chat/completions', {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
+    });
     expect(image.status).toBe(400);
-    expect(((await image.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: 'messages.0.content.0.type', message: expect.stringMatching(/only text content parts/) });
+    expect(((await image.json()) as { error: { param: string; message: string } }).error).toMatchObject({
+      param: 'messages.0.content.0.type',
+      message: expect.stringMatching(/only text content parts/),
+    });
   });
 });
 
@@ -176,14 +222,28 @@ describe('the runs API', () => {
   });
 
   it('validates run bodies: 400 with every problem as path: message', async () => {
-    const missing = await postJson('/v1/runs', { sources: [{ label: 'D1', text: 'a' }, { label: 'D1', text: 'b' }], extra: 1 });
+    const missing = await postJson('/v1/runs', {
+      sources: [
+        { label: 'D1', text: 'a' },
+        { label: 'D1', text: 'b' },
+      ],
+      extra: 1,
+    });
     expect(missing.status).toBe(400);
     const { error } = (await missing.json()) as { error: { code: string; param: string; issues: string[] } };
     expect(error.code).toBe('invalid_argument');
-    expect(error.issues).toEqual(expect.arrayContaining([expect.stringMatching(/^prompt: /), 'sources.1.label: duplicate label "D1"', expect.stringMatching(/^\(body\): Unrecognized key.*extra/)]));
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^prompt: /),
+        'sources.1.label: duplicate label "D1"',
+        expect.stringMatching(/^\(body\): Unrecognized key.*extra/),
+      ]),
+    );
     const notJson = await postJson('/v1/runs', '{"prompt": ');
     expect(notJson.status).toBe(400);
-    expect(((await notJson.json()) as { error: { message: string } }).error.message).toBe('request body is not valid JSON');
+    expect(((await notJson.json()) as { error: { message: string } }).error.message).toBe(
+      'request body is not valid JSON',
+    );
   });
 
   it('answers 404 for unknown runs and routes, 405 for wrong methods, 413 past the body limit, 415 for non-JSON', async () => {
@@ -191,7 +251,10 @@ describe('the runs API', () => {
     expect((await api('/v1/runs/00000000-0000-4000-8000-000000000000/events')).status).toBe(404);
     const unknown = await api('/v2/nothing');
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'not_found', type: 'not_found_error' });
+    expect(((await unknown.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'not_found',
+      type: 'not_found_error',
+    });
 
     const getChat = await api('/v1/chat/completions');
     expect(getChat.status).toBe(405);
@@ -211,7 +274,12 @@ describe('the runs API', () => {
         controller.close();
       },
     });
-    const bigChunked = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' });
+    const bigChunked = await api('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunked,
+      duplex: 'half',
+    });
     expect(bigChunked.status).toBe(413);
 
     const text = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'prompt' });
@@ -223,12 +291,20 @@ describe('the runs API', () => {
 
   it('answers 429 with Retry-After when every swarm is busy', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push(((await (await postJson('/v1/runs', { prompt: 'busy', subTasks: subTasks(300) })).json()) as { id: string }).id);
+    for (let i = 0; i < 2; i++)
+      ids.push(
+        ((await (await postJson('/v1/runs', { prompt: 'busy', subTasks: subTasks(300) })).json()) as { id: string }).id,
+      );
     const refused = await postJson('/v1/runs', { prompt: 'one more' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(((await refused.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'pool_full', type: 'rate_limit_error' });
-    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    expect(((await refused.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'pool_full',
+      type: 'rate_limit_error',
+    });
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     for (const id of ids) await api(`/v1/runs/${id}`, { method: 'DELETE' });
     for (const id of ids) expect((await finished(id)).stopReason).toBe('aborted');
   });
@@ -239,7 +315,12 @@ describe('authentication', () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok' });
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789abcdef' },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: `Bearer ${TOKEN}x` },
+    ]) {
       const res = await fetch(`${server.url}/v1/models`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -250,16 +331,22 @@ describe('authentication', () => {
     // Unknown routes say 401, not 404, to a client without the token.
     expect((await fetch(`${server.url}/v2/nothing`)).status).toBe(401);
     const wrong = new OpenAI({ apiKey: 'nope', baseURL: `${server.url}/v1`, maxRetries: 0 });
-    await expect(wrong.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(
+      wrong.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(['delm']);
   });
 });
 
 describe('close', () => {
   it('ends live event streams and runs, closes the swarms and the listener, and leaves nothing behind', async () => {
-    const { id } = (await (await postJson('/v1/runs', { prompt: 'long', subTasks: subTasks(300) })).json()) as { id: string };
+    const { id } = (await (await postJson('/v1/runs', { prompt: 'long', subTasks: subTasks(300) })).json()) as {
+      id: string;
+    };
     const stream = api(`/v1/runs/${id}/events`).then(readSse);
-    await eventually(async () => (((await (await api(`/v1/runs/${id}`)).json()) as RunView).status === 'running' ? true : undefined));
+    await eventually(async () =>
+      ((await (await api(`/v1/runs/${id}`)).json()) as RunView).status === 'running' ? true : undefined,
+    );
     await server.close();
     const events = (await stream).map((m) => JSON.parse(m.data) as { type: string; stopReason?: string });
     expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'run.finished', stopReason: 'aborted' }));

@@ -9,16 +9,28 @@ const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: 
 describe('createSwarmPool', () => {
   let pool: SwarmPool;
   beforeAll(() => {
-    pool = createSwarmPool({ swarms: 2, maxQueued: 1, agents: 1, protocol: 'basic', model: { module: modelModule, options: { delayMs: 25 } } });
+    pool = createSwarmPool({
+      swarms: 2,
+      maxQueued: 1,
+      agents: 1,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 25 } },
+    });
   });
   afterAll(() => pool.close());
 
   it('runs up to `swarms` runs at the same time, queues one more, and refuses the next with POOL_FULL', async () => {
     // Warm both swarms so timing below measures runs, not thread start-up.
-    await Promise.all([pool.run({ prompt: 'w', subTasks: subTasks(1) }), pool.run({ prompt: 'w', subTasks: subTasks(1) })]);
+    await Promise.all([
+      pool.run({ prompt: 'w', subTasks: subTasks(1) }),
+      pool.run({ prompt: 'w', subTasks: subTasks(1) }),
+    ]);
     const spans: Array<{ id: string; start: number; end: number }> = [];
     const timed = (n: number) => {
-      const run = pool.run({ prompt: 'x', subTasks: subTasks(n) }, { onEvent: (e) => e.type === 'run.started' && spans.push({ id: run.id, start: Date.now(), end: 0 }) });
+      const run = pool.run(
+        { prompt: 'x', subTasks: subTasks(n) },
+        { onEvent: (e) => e.type === 'run.started' && spans.push({ id: run.id, start: Date.now(), end: 0 }) },
+      );
       void run.result.then(() => (spans.find((s) => s.id === run.id)!.end = Date.now()));
       return run;
     };
@@ -56,18 +68,29 @@ describe('createSwarmPool', () => {
     const b = pool.run({ prompt: 'x', subTasks: subTasks(4) });
     const ac = new AbortController();
     const events: SwarmEvent[] = [];
-    const waiting = pool.run({ prompt: 'x', subTasks: subTasks(4) }, { signal: ac.signal, onEvent: (e) => events.push(e) });
+    const waiting = pool.run(
+      { prompt: 'x', subTasks: subTasks(4) },
+      { signal: ac.signal, onEvent: (e) => events.push(e) },
+    );
     expect(pool.stats().queued).toBe(1);
     ac.abort();
     const result = await waiting;
     expect(pool.stats().queued).toBe(0);
-    expect(result).toMatchObject({ runId: waiting.id, stopReason: 'aborted', answer: undefined, usage: { modelCalls: 0 } });
+    expect(result).toMatchObject({
+      runId: waiting.id,
+      stopReason: 'aborted',
+      answer: undefined,
+      usage: { modelCalls: 0 },
+    });
     expect(events.map((e) => e.type)).toEqual(['run.finished']);
     await Promise.all([a, b]);
   });
 
   it('aborts a running run through run.abort()', async () => {
-    const run = pool.run({ prompt: 'x', subTasks: subTasks(40) }, { onEvent: (e) => e.type === 'commit' && run.abort() });
+    const run = pool.run(
+      { prompt: 'x', subTasks: subTasks(40) },
+      { onEvent: (e) => e.type === 'commit' && run.abort() },
+    );
     const result = await run;
     expect(result.stopReason).toBe('aborted');
     expect(result.tasks.done).toBeLessThan(40);
@@ -89,9 +112,19 @@ describe('createSwarmPool', () => {
 describe('SwarmPool.close', () => {
   it('aborts running and waiting runs, then refuses new ones; nothing is left behind', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
-    const pool = createSwarmPool({ swarms: 1, maxQueued: 2, agents: 1, protocol: 'basic', model: { module: modelModule, options: { delayMs: 50 } }, stopGraceMs: 500 });
+    const pool = createSwarmPool({
+      swarms: 1,
+      maxQueued: 2,
+      agents: 1,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 50 } },
+      stopGraceMs: 500,
+    });
     let started!: () => void;
-    const running = pool.run({ prompt: 'x', subTasks: subTasks(50) }, { onEvent: (e) => e.type === 'commit' && started() });
+    const running = pool.run(
+      { prompt: 'x', subTasks: subTasks(50) },
+      { onEvent: (e) => e.type === 'commit' && started() },
+    );
     const waiting = pool.run({ prompt: 'y', subTasks: subTasks(2) });
     await new Promise<void>((resolve) => (started = resolve));
     await pool.close();

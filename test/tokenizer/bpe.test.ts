@@ -30,13 +30,40 @@ describe('countTokens (o200k_base over a shared rank table)', () => {
   });
 
   it('agrees with js-tiktoken on arbitrary text (property)', () => {
-    const fragment = fc.constantFrom(' ', '  ', '\n', '\r\n', "'s", "'LL", '123', '4567', 'the', 'The', 'THE', 'ünï', '漢字', '🧪', '👩‍👧', '—', '...', '<|', '|>', 'aaaa', '\t', '$', 'x');
+    const fragment = fc.constantFrom(
+      ' ',
+      '  ',
+      '\n',
+      '\r\n',
+      "'s",
+      "'LL",
+      '123',
+      '4567',
+      'the',
+      'The',
+      'THE',
+      'ünï',
+      '漢字',
+      '🧪',
+      '👩‍👧',
+      '—',
+      '...',
+      '<|',
+      '|>',
+      'aaaa',
+      '\t',
+      '$',
+      'x',
+    );
     const texts = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 80 }),
       fc.string({ unit: 'binary', maxLength: 80 }),
       fc.array(fragment, { maxLength: 40 }).map((parts) => parts.join('')),
     );
-    fc.assert(fc.property(texts, (text) => countTokens(text) === referenceCount(text)), { numRuns: 1_500 });
+    fc.assert(
+      fc.property(texts, (text) => countTokens(text) === referenceCount(text)),
+      { numRuns: 1_500 },
+    );
   });
 
   it('counts special-token text as plain text instead of failing on it', () => {
@@ -67,10 +94,14 @@ describe('SharedRanks', () => {
   });
 
   it('refuses memory that is not a rank table, and rank data with gaps', () => {
-    expect(() => SharedRanks.attach(new SharedArrayBuffer(64))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => SharedRanks.attach(new SharedArrayBuffer(64))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     const gap = { pat_str: '\\S+', bpe_ranks: '! 0 YQ== Yg==\n! 3 Yw==' };
     expect(() => SharedRanks.build(gap)).toThrow(/consecutive ranks/);
-    expect(() => SharedRanks.build({ pat_str: '', bpe_ranks: '' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => SharedRanks.build({ pat_str: '', bpe_ranks: '' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -90,7 +121,11 @@ describe('SharedRanks.open (a table built by the first thread that needs it)', (
 
   it('lets the next thread build after a failed build, and builds privately when a builder never finishes', () => {
     const slot = SharedRanks.emptySlot();
-    expect(() => SharedRanks.open(slot, () => { throw new Error('no data'); })).toThrow('no data');
+    expect(() =>
+      SharedRanks.open(slot, () => {
+        throw new Error('no data');
+      }),
+    ).toThrow('no data');
     expect(SharedRanks.open(slot, () => o200k).buffer).toBe(slot);
     const stuck = SharedRanks.emptySlot();
     Atomics.store(new Int32Array(stuck, 0, 8), 6, 1); // BUILDING, by a thread that died
@@ -103,7 +138,9 @@ describe('SharedRanks.open (a table built by the first thread that needs it)', (
     const slot = SharedRanks.emptySlot();
     const loads = new SharedArrayBuffer(4);
     const go = new SharedArrayBuffer(8);
-    const started = Array.from({ length: 8 }, () => startWorker(new URL('./fixtures/slot-opener.ts', import.meta.url), { slot, loads, go }));
+    const started = Array.from({ length: 8 }, () =>
+      startWorker(new URL('./fixtures/slot-opener.ts', import.meta.url), { slot, loads, go }),
+    );
     workers.push(...started);
     const reports = started.map((w) => firstMessage<{ shared: boolean; rank: number }>(w));
     const ready = new Int32Array(go);

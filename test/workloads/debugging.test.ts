@@ -38,7 +38,13 @@ describe('the shipped debug workspace', () => {
   it('is a valid workspace with one test file per module', async () => {
     const ws = await loadWorkspace(WORKSPACE);
     expect(ws.name).toBe('tinykit');
-    expect(ws.testFiles).toEqual(['test/arrays.test.js', 'test/dates.test.js', 'test/money.test.js', 'test/query.test.js', 'test/strings.test.js']);
+    expect(ws.testFiles).toEqual([
+      'test/arrays.test.js',
+      'test/dates.test.js',
+      'test/money.test.js',
+      'test/query.test.js',
+      'test/strings.test.js',
+    ]);
     expect(ws.sourceFiles).toEqual(['src/arrays.js', 'src/dates.js', 'src/money.js', 'src/query.js', 'src/strings.js']);
   });
 
@@ -65,7 +71,11 @@ describe('the shipped debug workspace', () => {
 
   it('merging all reference fixes passes the whole suite; the real workspace is untouched', async () => {
     const before = await readFile(path.join(WORKSPACE, 'src/money.js'), 'utf8');
-    const merged = await mergePatches(WORKSPACE, fixes.map((f, i) => ({ id: `fix${i}`, patch: f.patch })), BOUND);
+    const merged = await mergePatches(
+      WORKSPACE,
+      fixes.map((f, i) => ({ id: `fix${i}`, patch: f.patch })),
+      BOUND,
+    );
     expect(merged.skipped).toEqual([]);
     expect(merged.applied).toHaveLength(fixes.length);
     expect(merged.allPass).toBe(true);
@@ -82,7 +92,7 @@ describe('verifyPatch', () => {
     if (!truncateFix) throw new Error('fixture missing');
     const patch: Patch = [
       ...truncateFix.patch,
-      { file: 'src/strings.js', search: "return text[0].toUpperCase() + text.slice(1);", replace: 'return text;' },
+      { file: 'src/strings.js', search: 'return text[0].toUpperCase() + text.slice(1);', replace: 'return text;' },
     ];
     const v = await verifyPatch(WORKSPACE, patch, truncateFix, { ...BOUND, baseline });
     expect(v.targetPasses).toBe(true);
@@ -91,7 +101,12 @@ describe('verifyPatch', () => {
   });
 
   it('counts every test of a file that no longer loads as a regression', async () => {
-    const v = await verifyPatch(WORKSPACE, [{ file: 'src/arrays.js', search: 'export function unique', replace: 'export function unique(((' }], 'test/arrays.test.js > sortBy sorts ascending by key without mutating the input', { ...BOUND, baseline });
+    const v = await verifyPatch(
+      WORKSPACE,
+      [{ file: 'src/arrays.js', search: 'export function unique', replace: 'export function unique(((' }],
+      'test/arrays.test.js > sortBy sorts ascending by key without mutating the input',
+      { ...BOUND, baseline },
+    );
     expect(v.applied).toBe(true);
     expect(v.targetPasses).toBe(false);
     expect(v.regressions).toHaveLength(3);
@@ -99,7 +114,10 @@ describe('verifyPatch', () => {
   });
 
   it('returns a rejection instead of running anything when the patch does not apply', async () => {
-    const v = await verifyPatch(WORKSPACE, [{ file: '../outside.js', search: 'a', replace: 'b' }], 'x > y', { ...BOUND, baseline });
+    const v = await verifyPatch(WORKSPACE, [{ file: '../outside.js', search: 'a', replace: 'b' }], 'x > y', {
+      ...BOUND,
+      baseline,
+    });
     expect(v).toMatchObject({ applied: false, verified: false, targetPasses: false });
     expect(v.rejection).toMatch(/\.\./);
   });
@@ -130,7 +148,9 @@ describe('applyPatch', () => {
   it('rejects paths that leave the workspace: "..", absolute, and symlinks pointing out', async () => {
     expect(await reason([{ file: '../x.js', search: 'a', replace: 'b' }])).toBe('outside-workspace');
     expect(await reason([{ file: 'src/../../x.js', search: 'a', replace: 'b' }])).toBe('outside-workspace');
-    expect(await reason([{ file: path.join(outside, 'secret.js'), search: 'x', replace: 'z' }])).toBe('outside-workspace');
+    expect(await reason([{ file: path.join(outside, 'secret.js'), search: 'x', replace: 'z' }])).toBe(
+      'outside-workspace',
+    );
     expect(await reason([{ file: 'src/link.js', search: 'x = 1', replace: 'x = 2' }])).toBe('outside-workspace');
     expect(await readFile(path.join(outside, 'secret.js'), 'utf8')).toBe('const x = 1;\n');
   });
@@ -145,7 +165,12 @@ describe('applyPatch', () => {
   });
 
   it('writes nothing when any edit of the patch fails', async () => {
-    expect(await reason([{ file: 'src/a.js', search: 'const x = 1;', replace: 'const x = 5;' }, { file: 'src/a.js', search: 'nope', replace: '' }])).toBe('no-match');
+    expect(
+      await reason([
+        { file: 'src/a.js', search: 'const x = 1;', replace: 'const x = 5;' },
+        { file: 'src/a.js', search: 'nope', replace: '' },
+      ]),
+    ).toBe('no-match');
     expect(await readFile(path.join(dir, 'src/a.js'), 'utf8')).toBe('const x = 1;\nconst y = 1;\n');
   });
 
@@ -162,12 +187,18 @@ describe('mergePatches', () => {
   it('skips a patch that conflicts with one applied before it, and a duplicate, and says why', async () => {
     const [first] = fixes;
     if (!first) throw new Error('fixture missing');
-    const rival: Patch = [{ file: first.patch[0]?.file ?? '', search: first.patch[0]?.search ?? '', replace: 'return text;' }];
-    const merged = await mergePatches(WORKSPACE, [
-      { id: 'a', patch: first.patch },
-      { id: 'b', patch: rival },
-      { id: 'c', patch: first.patch },
-    ], BOUND);
+    const rival: Patch = [
+      { file: first.patch[0]?.file ?? '', search: first.patch[0]?.search ?? '', replace: 'return text;' },
+    ];
+    const merged = await mergePatches(
+      WORKSPACE,
+      [
+        { id: 'a', patch: first.patch },
+        { id: 'b', patch: rival },
+        { id: 'c', patch: first.patch },
+      ],
+      BOUND,
+    );
     expect(merged.applied).toEqual(['a']);
     expect(merged.skipped.map((s) => s.id)).toEqual(['b', 'c']);
     expect(merged.skipped[0]?.reason).toMatch(/conflicts/);
@@ -209,7 +240,10 @@ describe('workspace handling', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'delm-hang-'));
     try {
       await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
-      await writeFile(path.join(dir, 'hang.test.js'), "import { test } from 'node:test';\ntest('spins', () => { for (;;) {} });\n");
+      await writeFile(
+        path.join(dir, 'hang.test.js'),
+        "import { test } from 'node:test';\ntest('spins', () => { for (;;) {} });\n",
+      );
       const started = Date.now();
       const run = await runTests(dir, { timeoutMs: 1_500, testTimeoutMs: 60_000 });
       expect(run.timedOut).toBe(true);
@@ -250,7 +284,10 @@ describe('workspace handling', () => {
     process.env['DELM_TEST_SECRET_KEY'] = 'sk-should-not-leak';
     try {
       await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
-      await writeFile(path.join(dir, 'env.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\ntest('no secret', () => { assert.equal(process.env.DELM_TEST_SECRET_KEY, undefined); });\n");
+      await writeFile(
+        path.join(dir, 'env.test.js'),
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\ntest('no secret', () => { assert.equal(process.env.DELM_TEST_SECRET_KEY, undefined); });\n",
+      );
       const run = await runTests(dir, BOUND);
       expect(run.results.map((r) => [r.id, r.status])).toEqual([['env.test.js > no secret', 'pass']]);
     } finally {

@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LONGBENCH_FIELDS, WorkloadFileError, loadLongBenchFile, parseLongBenchText } from '../../src/workloads/longbench.js';
+import {
+  LONGBENCH_FIELDS,
+  WorkloadFileError,
+  loadLongBenchFile,
+  parseLongBenchText,
+} from '../../src/workloads/longbench.js';
 
 const SAMPLE = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
 
@@ -90,7 +95,9 @@ describe('loadLongBenchFile', () => {
   it('names the line of a broken JSON-lines file and rejects non-object items and duplicate ids', () => {
     const lines = catchError(() => parseLongBenchText(`${JSON.stringify(item())}\n{oops`, 'l.jsonl'));
     expect(lines.message).toMatch(/l\.jsonl: item 1: line 2 is not valid JSON/);
-    expect(catchError(() => parseLongBenchText('[1]', 'n.json')).message).toBe('n.json: item 0: item must be a JSON object');
+    expect(catchError(() => parseLongBenchText('[1]', 'n.json')).message).toBe(
+      'n.json: item 0: item must be a JSON object',
+    );
     const dup = catchError(() => parseLongBenchText(JSON.stringify([item(), item()]), 'd.json'));
     expect(dup.message).toContain('duplicate _id (also item 0)');
     expect(catchError(() => parseLongBenchText('  ', 'e.json')).message).toContain('is empty');

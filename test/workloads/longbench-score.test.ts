@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { extractAnswer, formatQuestion, lengthClass, scoreItems, type ItemResult } from '../../src/workloads/longbench.js';
+import {
+  extractAnswer,
+  formatQuestion,
+  lengthClass,
+  scoreItems,
+  type ItemResult,
+} from '../../src/workloads/longbench.js';
 
 describe('extractAnswer (LongBench-v2 rule)', () => {
   it.each([
@@ -14,22 +20,36 @@ describe('extractAnswer (LongBench-v2 rule)', () => {
     expect(extractAnswer(text)).toBe(letter);
   });
 
-  it.each(['The answer is (B)', 'the correct answer is (B)', 'The correct answer is (E)', 'The correct answer is (b)', 'B', ''])(
-    'returns null for %j',
-    (text) => {
-      expect(extractAnswer(text)).toBeNull();
-    },
-  );
+  it.each([
+    'The answer is (B)',
+    'the correct answer is (B)',
+    'The correct answer is (E)',
+    'The correct answer is (b)',
+    'B',
+    '',
+  ])('returns null for %j', (text) => {
+    expect(extractAnswer(text)).toBeNull();
+  });
 });
 
 describe('scoreItems', () => {
-  const r = (answer: 'A' | 'B', predicted: 'A' | 'B' | null, difficulty: 'easy' | 'hard', length: 'short' | 'medium' | 'long'): ItemResult => ({
+  const r = (
+    answer: 'A' | 'B',
+    predicted: 'A' | 'B' | null,
+    difficulty: 'easy' | 'hard',
+    length: 'short' | 'medium' | 'long',
+  ): ItemResult => ({
     item: { _id: `${answer}${predicted}${difficulty}${length}`, answer, difficulty, length },
     predicted,
   });
 
   it('gives accuracy overall, by difficulty and by length, counting no answer as wrong', () => {
-    const s = scoreItems([r('A', 'A', 'easy', 'short'), r('B', 'A', 'hard', 'short'), r('A', null, 'hard', 'long'), r('B', 'B', 'hard', 'long')]);
+    const s = scoreItems([
+      r('A', 'A', 'easy', 'short'),
+      r('B', 'A', 'hard', 'short'),
+      r('A', null, 'hard', 'long'),
+      r('B', 'B', 'hard', 'long'),
+    ]);
     expect(s.overall).toEqual({ correct: 2, total: 4, accuracy: 50 });
     expect(s.byDifficulty.easy).toEqual({ correct: 1, total: 1, accuracy: 100 });
     expect(s.byDifficulty.hard.correct).toBe(1);
@@ -53,6 +73,11 @@ describe('formatQuestion and lengthClass', () => {
   });
 
   it('uses LongBench-v2 word-count bounds', () => {
-    expect([lengthClass(31_999), lengthClass(32_000), lengthClass(127_999), lengthClass(128_000)]).toEqual(['short', 'medium', 'medium', 'long']);
+    expect([lengthClass(31_999), lengthClass(32_000), lengthClass(127_999), lengthClass(128_000)]).toEqual([
+      'short',
+      'medium',
+      'medium',
+      'long',
+    ]);
   });
 });

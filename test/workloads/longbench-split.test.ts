@@ -24,7 +24,10 @@ describe('splitIntoDocuments', () => {
     for (const item of items) {
       const docs = splitIntoDocuments(item.context);
       const expected = evidence[item._id]?.documents ?? [];
-      expect(docs.map((d) => d.label), item._id).toEqual(expected.map((d) => d.label));
+      expect(
+        docs.map((d) => d.label),
+        item._id,
+      ).toEqual(expected.map((d) => d.label));
       expect(docs.map((d) => d.title)).toEqual(expected.map((d) => d.title));
       for (const d of docs) expect(item.context.slice(d.start, d.end)).toBe(d.text);
     }
@@ -40,7 +43,8 @@ describe('splitIntoDocuments', () => {
   });
 
   it('recognises "Passage N:" headers and ignores "document 2" in running text', () => {
-    const ctx = 'Passage 1: Alpha\nAlpha text that mentions\ndocument 2 in passing.\n\nPassage 2: Beta\nBeta text.\nPassage 3:\nGamma.';
+    const ctx =
+      'Passage 1: Alpha\nAlpha text that mentions\ndocument 2 in passing.\n\nPassage 2: Beta\nBeta text.\nPassage 3:\nGamma.';
     const docs = splitIntoDocuments(ctx);
     expect(detectDocumentSeparator(ctx)).toBe('numbered-header');
     expect(docs.map((d) => d.title ?? null)).toEqual(['Alpha', 'Beta', null]);
@@ -89,7 +93,13 @@ describe('splitIntoDocuments', () => {
 });
 
 describe('chunkDocument', () => {
-  const doc = (text: string, start = 0): SourceDocument => ({ index: 2, label: 'D2', text, start, end: start + text.length });
+  const doc = (text: string, start = 0): SourceDocument => ({
+    index: 2,
+    label: 'D2',
+    text,
+    start,
+    end: start + text.length,
+  });
 
   it('labels chunks D<doc>.c<n>, keeps offsets into the original context, and stays under maxTokens', () => {
     const item = items.find((i) => i._id === 'delm-lic-03');
@@ -136,7 +146,9 @@ describe('chunkDocument', () => {
   it('covers every non-space character of any document and each chunk is the exact slice (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('alpha', 'beta.', 'gamma!', '\n\n', ' ', '\n', 'x'.repeat(90), 'Delta? '), { maxLength: 60 }),
+        fc.array(fc.constantFrom('alpha', 'beta.', 'gamma!', '\n\n', ' ', '\n', 'x'.repeat(90), 'Delta? '), {
+          maxLength: 60,
+        }),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 0, max: 20 }),
         (parts, maxTokens, overlap) => {

@@ -25,7 +25,9 @@ function comparison(summaries: readonly ModeSummary[]): string[] {
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
   return [
     `delm uses ${ratio(delm.tokensPerItem, orchestrator.tokensPerItem)} the orchestrator's tokens per item, ${ratio(delm.costPerItemUsd, orchestrator.costPerItemUsd)} its cost and ${ratio(delm.wallMsPerItem, orchestrator.wallMsPerItem)} its wall time.`,
-    ...(delm.accuracy !== null && orchestrator.accuracy !== null ? [`Accuracy: delm ${delm.accuracy.toFixed(1)}%, orchestrator ${orchestrator.accuracy.toFixed(1)}%.`] : []),
+    ...(delm.accuracy !== null && orchestrator.accuracy !== null
+      ? [`Accuracy: delm ${delm.accuracy.toFixed(1)}%, orchestrator ${orchestrator.accuracy.toFixed(1)}%.`]
+      : []),
   ];
 }
 
@@ -53,24 +55,42 @@ delm's worker threads are warmed up with one unrecorded item first, so start-up 
 Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 interrupted.`,
 
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...WORKLOAD_OPTIONS, modes: { type: 'string' }, scaling: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(args, {
+      ...WORKLOAD_OPTIONS,
+      modes: { type: 'string' },
+      scaling: { type: 'boolean' },
+    });
     if (values.help) {
       io.out(`${this.usage}\n`);
       return EXIT.ok;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}` : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length
+          ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}`
+          : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder',
+      );
     const options = resolveWorkloadOptions(values, 'bench', io.cwd);
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), { ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}), ...(options.debug ? { debug: options.debug } : {}) });
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
+      ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
+      ...(options.debug ? { debug: options.debug } : {}),
+    });
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);
-      if (!workload.modes.includes(m)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' and ')} modes, not ${m}`);
+      if (!workload.modes.includes(m))
+        throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' and ')} modes, not ${m}`);
     }
-    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume), onNotice: (line) => io.err(`${line}\n`) });
+    const records = await RunRecords.open(options.out, {
+      resume: Boolean(values.resume),
+      onNotice: (line) => io.err(`${line}\n`),
+    });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     const model = modelName(options.runner);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
-    io.out(`delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`);
+    io.out(
+      `delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`,
+    );
 
     const progress = new Progress((text) => io.out(text), io.isTTY);
     try {
@@ -85,7 +105,11 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
           ...(options.limit ? { limit: options.limit } : {}),
           onItemStart: (item, index, count) => {
             progress.start(`[${index + 1}/${count}] ${mode} · ${item.id}`);
-            observe = inspector?.track({ runId: `${mode}:${item.id}`, label: `${mode} · ${item.id}`, agents: options.runner.agents ?? 4 });
+            observe = inspector?.track({
+              runId: `${mode}:${item.id}`,
+              label: `${mode} · ${item.id}`,
+              agents: options.runner.agents ?? 4,
+            });
           },
           onEvent: (_item, e) => {
             progress.onEvent(e);
@@ -94,7 +118,9 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
           onItemDone: (item, row) => {
             const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
             const tokens = Number(row.input_tokens) + Number(row.output_tokens);
-            progress.finish(`  ${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`);
+            progress.finish(
+              `  ${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`,
+            );
           },
         });
       }
@@ -105,11 +131,22 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     let scaling: ScalingPoint[] = [];
     if (values.scaling && workload.kind === 'multidoc' && !io.signal.aborted) {
       io.out('\nscaling series\n');
-      scaling = await runScaling(workload, requested, options.runner, { signal: io.signal, onPoint: (p) => io.out(`  ${p.mode.padEnd(12)} ${String(p.subTasks).padStart(3)} sub-tasks  ${p.tokens.toLocaleString('en-US').padStart(10)} tokens  ${p.stopReason}\n`) });
-      await writeFile(path.join(records.dir, 'scaling.csv'), `mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason\n${scaling.map((p) => [p.mode, p.subTasks, p.tokens, p.maxPromptTokens, p.wallTimeMs, p.stopReason].join(',')).join('\n')}\n`);
+      scaling = await runScaling(workload, requested, options.runner, {
+        signal: io.signal,
+        onPoint: (p) =>
+          io.out(
+            `  ${p.mode.padEnd(12)} ${String(p.subTasks).padStart(3)} sub-tasks  ${p.tokens.toLocaleString('en-US').padStart(10)} tokens  ${p.stopReason}\n`,
+          ),
+      });
+      await writeFile(
+        path.join(records.dir, 'scaling.csv'),
+        `mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason\n${scaling.map((p) => [p.mode, p.subTasks, p.tokens, p.maxPromptTokens, p.wallTimeMs, p.stopReason].join(',')).join('\n')}\n`,
+      );
     }
     const summaries = summarize(records.rows, requested).map((s) => {
-      const points = scaling.filter((p) => p.mode === s.mode && p.stopReason === 'answered').map((p) => ({ x: p.subTasks, y: p.tokens }));
+      const points = scaling
+        .filter((p) => p.mode === s.mode && p.stopReason === 'answered')
+        .map((p) => ({ x: p.subTasks, y: p.tokens }));
       if (points.length < 2) return s;
       try {
         return { ...s, growth: fitPowerLaw(points) };
@@ -124,7 +161,9 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       label: s.mode,
       points: scaling.length
         ? scaling.filter((p) => p.mode === s.mode).map((p) => ({ x: p.subTasks, y: p.tokens }))
-        : records.rows.filter((r) => r.mode === s.mode).map((r) => ({ x: Number(r.sub_tasks), y: Number(r.input_tokens) + Number(r.output_tokens) })),
+        : records.rows
+            .filter((r) => r.mode === s.mode)
+            .map((r) => ({ x: Number(r.sub_tasks), y: Number(r.input_tokens) + Number(r.output_tokens) })),
       fit: s.growth,
     }));
     const title = `Tokens against sub-tasks${scaling.length ? ' (scaling series)' : ' (per item)'} — ${path.basename(workload.source)}, ${model}`;

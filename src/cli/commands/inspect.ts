@@ -10,7 +10,16 @@ import { readTrajectory, replayTrajectory } from '../../inspector/replay.js';
 import { startInspector, type Inspector } from '../../inspector/server.js';
 import { createSwarm } from '../../runtime/swarm.js';
 import { itemToTask, loadLongBenchFile } from '../../workloads/longbench.js';
-import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type CliIO, type Command } from '../command.js';
+import {
+  EXIT,
+  parseCommandArgs,
+  portArg,
+  positiveIntArg,
+  untilAborted,
+  UsageError,
+  type CliIO,
+  type Command,
+} from '../command.js';
 
 /** Simulated model latency of the demo, so agents' states can be followed by eye. */
 const DEMO_LATENCY = { perCallMs: 700, perOutputTokenMs: 2 };
@@ -21,19 +30,28 @@ function sampleFile(): string {
     const file = fileURLToPath(new URL(up, import.meta.url));
     if (existsSync(file)) return file;
   }
-  throw new UsageError('the multi-document sample (examples/multidoc/data.json) is not installed with this copy of delm');
+  throw new UsageError(
+    'the multi-document sample (examples/multidoc/data.json) is not installed with this copy of delm',
+  );
 }
 
 async function runDemo(inspector: Inspector, agents: number, io: CliIO): Promise<void> {
   const file = sampleFile();
   const items = await loadLongBenchFile(file);
   const swarm = createSwarm({ agents, model: { provider: 'offline', latency: DEMO_LATENCY } });
-  io.out(`demo: ${items.length} questions from ${path.relative(io.cwd, file) || file}, ${agents} agents, offline model (not an LLM) with ${DEMO_LATENCY.perCallMs} ms simulated latency\n`);
+  io.out(
+    `demo: ${items.length} questions from ${path.relative(io.cwd, file) || file}, ${agents} agents, offline model (not an LLM) with ${DEMO_LATENCY.perCallMs} ms simulated latency\n`,
+  );
   try {
     for (const [index, item] of items.entries()) {
       if (io.signal.aborted) break;
-      const result = await swarm.run(itemToTask(item), attachInspector(inspector, { signal: io.signal }, { label: `demo ${index + 1}/${items.length} · ${item._id}` }));
-      io.out(`  ${item._id}: ${result.stopReason}, ${result.entries.filter((e) => e.kind === 'gist').length} gists, ${result.wallTimeMs} ms\n`);
+      const result = await swarm.run(
+        itemToTask(item),
+        attachInspector(inspector, { signal: io.signal }, { label: `demo ${index + 1}/${items.length} · ${item._id}` }),
+      );
+      io.out(
+        `  ${item._id}: ${result.stopReason}, ${result.entries.filter((e) => e.kind === 'gist').length} gists, ${result.wallTimeMs} ms\n`,
+      );
     }
   } finally {
     await swarm.close();
@@ -77,19 +95,34 @@ states, and token and cost meters. It stays up until Ctrl-C.
       return EXIT.ok;
     }
     if (values.demo && positionals.length) throw new UsageError('give either --demo or a trajectory file, not both');
-    if (!values.demo && positionals.length !== 1) throw new UsageError(positionals.length ? `expected one trajectory file, got ${positionals.length}` : 'give --demo, or a trajectory file (.jsonl) to replay');
+    if (!values.demo && positionals.length !== 1)
+      throw new UsageError(
+        positionals.length
+          ? `expected one trajectory file, got ${positionals.length}`
+          : 'give --demo, or a trajectory file (.jsonl) to replay',
+      );
     if (values.demo && values.speed !== undefined) throw new UsageError('--speed applies to replays, not to --demo');
     const speed = values.speed === undefined ? 1 : Number(values.speed);
-    if (!(speed > 0) || !Number.isFinite(speed)) throw new UsageError(`--speed must be a positive number, got "${values.speed}"`);
+    if (!(speed > 0) || !Number.isFinite(speed))
+      throw new UsageError(`--speed must be a positive number, got "${values.speed}"`);
     const agents = positiveIntArg('agents', values.agents) ?? 4;
     const port = portArg(values.port) ?? 0;
     const token = values.token ?? (io.env.DELM_INSPECTOR_TOKEN || undefined);
     // Read the trajectory before binding anything: a bad file is a usage error.
-    const trajectory = positionals[0] !== undefined ? await readTrajectory(path.resolve(io.cwd, positionals[0])).catch((e: Error) => Promise.reject(new UsageError(e.message))) : undefined;
+    const trajectory =
+      positionals[0] !== undefined
+        ? await readTrajectory(path.resolve(io.cwd, positionals[0])).catch((e: Error) =>
+            Promise.reject(new UsageError(e.message)),
+          )
+        : undefined;
 
     let inspector: Inspector;
     try {
-      inspector = await startInspector({ ...(values.host !== undefined ? { host: values.host } : {}), port, ...(token !== undefined ? { token } : {}) });
+      inspector = await startInspector({
+        ...(values.host !== undefined ? { host: values.host } : {}),
+        port,
+        ...(token !== undefined ? { token } : {}),
+      });
     } catch (error) {
       if ((error as { code?: string }).code === 'INVALID_CONFIG') throw new UsageError((error as Error).message);
       throw error;
@@ -97,10 +130,17 @@ states, and token and cost meters. It stays up until Ctrl-C.
     io.out(`inspector: ${inspector.url}${token !== undefined ? ' (add ?token=<your token>)' : ''}\n`);
     try {
       if (trajectory) {
-        if (trajectory.skippedCount) io.err(`inspect: skipped ${trajectory.skippedCount} line(s) that are not valid events (first: line ${trajectory.skipped[0]?.line}: ${trajectory.skipped[0]?.problem})\n`);
+        if (trajectory.skippedCount)
+          io.err(
+            `inspect: skipped ${trajectory.skippedCount} line(s) that are not valid events (first: line ${trajectory.skipped[0]?.line}: ${trajectory.skipped[0]?.problem})\n`,
+          );
         const count = trajectory.runs.reduce((n, r) => n + r.events.length, 0);
         io.out(`replaying ${count} events of ${trajectory.runs.length} run(s)${speed !== 1 ? ` at ${speed}×` : ''}\n`);
-        await replayTrajectory(inspector, trajectory, { speed, signal: io.signal, label: path.basename(positionals[0]!) });
+        await replayTrajectory(inspector, trajectory, {
+          speed,
+          signal: io.signal,
+          label: path.basename(positionals[0]!),
+        });
         if (!io.signal.aborted) io.out('replay finished; Ctrl-C to stop\n');
       } else {
         await runDemo(inspector, agents, io);

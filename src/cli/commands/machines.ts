@@ -1,5 +1,11 @@
 /** `delm machines`: print the agent, verifier and finalizer statecharts as Mermaid or JSON. */
-import { agentMachine, describeMachine, finalizerMachine, toMermaid, verifierMachine } from '../../../machines/index.js';
+import {
+  agentMachine,
+  describeMachine,
+  finalizerMachine,
+  toMermaid,
+  verifierMachine,
+} from '../../../machines/index.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 
 /** The `machines` command. */

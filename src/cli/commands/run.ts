@@ -36,19 +36,33 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       io.out(`${this.usage}\n`);
       return EXIT.ok;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}` : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length
+          ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}`
+          : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder',
+      );
     const mode = (values.mode ?? 'delm') as Mode;
     if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), { ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}), ...(options.debug ? { debug: options.debug } : {}) });
-    if (!workload.modes.includes(mode)) throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
+    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
+      ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
+      ...(options.debug ? { debug: options.debug } : {}),
+    });
+    if (!workload.modes.includes(mode))
+      throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);
-    const records = await RunRecords.open(options.out, { resume: Boolean(values.resume), onNotice: (line) => io.err(`${line}\n`) });
+    const records = await RunRecords.open(options.out, {
+      resume: Boolean(values.resume),
+      onNotice: (line) => io.err(`${line}\n`),
+    });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 
     const progress = new Progress((text) => io.out(text), io.isTTY);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
-    io.out(`delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`);
+    io.out(
+      `delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`,
+    );
     let observe: ((e: import('../../runtime/events.js').SwarmEvent) => void) | undefined;
     try {
       await runWorkload(workload, mode, options.runner, {
@@ -57,7 +71,11 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
         ...(options.limit ? { limit: options.limit } : {}),
         onItemStart: (item, index, count) => {
           progress.start(`[${index + 1}/${count}] ${item.id}`);
-          observe = inspector?.track({ runId: `${mode}:${item.id}`, label: `${mode} · ${item.id}`, agents: options.runner.agents ?? 4 });
+          observe = inspector?.track({
+            runId: `${mode}:${item.id}`,
+            label: `${mode} · ${item.id}`,
+            agents: options.runner.agents ?? 4,
+          });
         },
         onEvent: (_item, e) => {
           progress.onEvent(e);
@@ -66,7 +84,9 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
         onItemDone: (item, row) => {
           const tokens = Number(row.input_tokens) + Number(row.output_tokens);
           const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
-          progress.finish(`${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`);
+          progress.finish(
+            `${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`,
+          );
         },
       });
     } finally {
@@ -77,6 +97,8 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
     io.out(`\nrecords: ${records.dir}\n`);
     if (io.signal.aborted) return EXIT.interrupted;
-    return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed')) ? EXIT.failure : EXIT.ok;
+    return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed'))
+      ? EXIT.failure
+      : EXIT.ok;
   },
 };

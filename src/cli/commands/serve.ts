@@ -61,9 +61,11 @@ ${LOG_USAGE}
       io.out(`${this.usage}\n`);
       return EXIT.ok;
     }
-    if (values.protocol !== undefined && values.protocol !== 'delm' && values.protocol !== 'basic') throw new UsageError(`unknown --protocol "${values.protocol}" (expected delm or basic)`);
+    if (values.protocol !== undefined && values.protocol !== 'delm' && values.protocol !== 'basic')
+      throw new UsageError(`unknown --protocol "${values.protocol}" (expected delm or basic)`);
     const queued = values['max-queued-runs'];
-    if (queued !== undefined && !/^\d+$/.test(queued)) throw new UsageError(`--max-queued-runs must be a non-negative integer, got "${queued}"`);
+    if (queued !== undefined && !/^\d+$/.test(queued))
+      throw new UsageError(`--max-queued-runs must be a non-negative integer, got "${queued}"`);
     const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
     const logger = cliLogger(io, values, [token]);
     const agents = positiveIntArg('agents', values.agents);
@@ -97,7 +99,9 @@ ${LOG_USAGE}
       throw error;
     }
     const { options } = server;
-    io.out(`delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`);
+    io.out(
+      `delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`,
+    );
     await untilAborted(io.signal);
     logger.info('delm serve: stopping');
     await server.close();

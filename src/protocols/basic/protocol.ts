@@ -8,12 +8,22 @@
 import { z } from 'zod';
 import { DelmError } from '../../errors.js';
 import type { ContextLedger, LedgerEntry } from '../../ledger/types.js';
-import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
+import {
+  defineProtocol,
+  type AgentIO,
+  type Decision,
+  type ProtocolVerdict,
+  type StepResult,
+  type UnfoldedDetail,
+} from '../kit/protocol.js';
 
 /** A finding as the basic protocol's model proposes it. */
 export const BasicProposalSchema = z.object({
   text: z.string().min(1).max(600),
-  quotes: z.array(z.object({ source: z.string(), text: z.string().min(1) })).max(5).default([]),
+  quotes: z
+    .array(z.object({ source: z.string(), text: z.string().min(1) }))
+    .max(5)
+    .default([]),
 });
 
 /** A finding after parsing (quotes defaulted). */
@@ -58,7 +68,8 @@ class LedgerIndex {
   update(ledger: ContextLedger): this {
     const count = ledger.count;
     for (const e of ledger.slice(this.upTo, count)) {
-      if (e.id === 0) this.task = e.text; // `plan` writes the task first
+      if (e.id === 0)
+        this.task = e.text; // `plan` writes the task first
       else if (e.kind === 'raw' && typeof e.meta?.label === 'string') this.sources.set(e.meta.label, e);
       else if (FINDING_KINDS.has(e.kind)) {
         this.findings.push(e);
@@ -93,11 +104,17 @@ export const protocol = defineProtocol<string, BasicProposal>({
   async plan(task, { ledger, model, signal }) {
     ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task' } });
     for (const source of task.sources ?? []) {
-      ledger.append({ kind: 'raw', level: 2, text: source.text, meta: { label: source.label, ...(source.title ? { title: source.title } : {}) } });
+      ledger.append({
+        kind: 'raw',
+        level: 2,
+        text: source.text,
+        meta: { label: source.label, ...(source.title ? { title: source.title } : {}) },
+      });
     }
     if (task.subTasks?.length) return task.subTasks;
     const labels = (task.sources ?? []).map((s) => s.label);
-    if (labels.length) return labels.map((label) => ({ payload: `Read source ${label} and report what bears on the task.` }));
+    if (labels.length)
+      return labels.map((label) => ({ payload: `Read source ${label} and report what bears on the task.` }));
     const plan = await model.complete({
       system: 'Split the task into independent sub-tasks that different agents can work on in parallel.',
       messages: [{ role: 'user', content: task.prompt }],
@@ -137,7 +154,8 @@ export const protocol = defineProtocol<string, BasicProposal>({
     });
     const step = reply.object!;
     if (step.unfold.length > 0 && step.findings.length === 0) return { type: 'unfold', labels: step.unfold };
-    if (step.findings.length === 0 && step.followUps.length === 0) return { type: 'done', ...(step.result ? { result: step.result } : {}) };
+    if (step.findings.length === 0 && step.followUps.length === 0)
+      return { type: 'done', ...(step.result ? { result: step.result } : {}) };
     return {
       type: 'propose',
       proposals: step.findings,
@@ -152,7 +170,8 @@ export const protocol = defineProtocol<string, BasicProposal>({
       const source = index.sources.get(label);
       if (source) return { label, detail: source.text };
       const id = Number(label.replace(/^#/, ''));
-      if (Number.isInteger(id) && id >= 0 && id < io.ledger.count) return { label, detail: (io.ledger.unfold(id) ?? io.ledger.get(id)).text };
+      if (Number.isInteger(id) && id >= 0 && id < io.ledger.count)
+        return { label, detail: (io.ledger.unfold(id) ?? io.ledger.get(id)).text };
       return { label, detail: `(no source or entry labelled ${label})` };
     });
   },
@@ -170,7 +189,11 @@ export const protocol = defineProtocol<string, BasicProposal>({
       const source = index.sources.get(quote.source);
       if (!source || !normalise(source.text).includes(normalise(quote.text))) {
         const reason = `quote not found in ${quote.source}: "${quote.text.slice(0, 80)}"`;
-        return { verdict: 'reject', reason, entry: { ...base, kind: 'failure', text: `${finding.text.slice(0, 200)} — rejected: ${reason}` } };
+        return {
+          verdict: 'reject',
+          reason,
+          entry: { ...base, kind: 'failure', text: `${finding.text.slice(0, 200)} — rejected: ${reason}` },
+        };
       }
     }
     const text = normalise(finding.text);
@@ -181,7 +204,14 @@ export const protocol = defineProtocol<string, BasicProposal>({
     return {
       verdict: 'accept',
       reason: finding.quotes.length ? 'quotes verified' : 'no quotes to verify',
-      entry: { ...base, kind: 'gist', level: 0, text: finding.text, ...(parent ? { parentId: parent.id } : {}), meta: { quotes: finding.quotes } },
+      entry: {
+        ...base,
+        kind: 'gist',
+        level: 0,
+        text: finding.text,
+        ...(parent ? { parentId: parent.id } : {}),
+        meta: { quotes: finding.quotes },
+      },
     };
   },
 
@@ -194,7 +224,12 @@ export const protocol = defineProtocol<string, BasicProposal>({
       system: input.mayEnqueue
         ? 'You are the final agent. Answer the task from the verified findings, or ask for more sub-tasks if they are not enough.'
         : 'You are the final agent. Answer the task from the verified findings now.',
-      messages: [{ role: 'user', content: `Task: ${indexOf(io.ledger).task}\n\nVerified findings:\n${input.digest || '(none)'}` }],
+      messages: [
+        {
+          role: 'user',
+          content: `Task: ${indexOf(io.ledger).task}\n\nVerified findings:\n${input.digest || '(none)'}`,
+        },
+      ],
       schema: BasicDecisionSchema,
       schemaName: 'final_decision',
       signal: io.signal,
@@ -202,7 +237,9 @@ export const protocol = defineProtocol<string, BasicProposal>({
     });
     const decision = reply.object;
     if (!decision) throw new DelmError('MALFORMED_OUTPUT', 'final decision missing');
-    return decision.decision === 'answer' ? { type: 'answer', answer: decision.answer } : { type: 'enqueue', tasks: decision.subTasks.map((payload) => ({ payload })) };
+    return decision.decision === 'answer'
+      ? { type: 'answer', answer: decision.answer }
+      : { type: 'enqueue', tasks: decision.subTasks.map((payload) => ({ payload })) };
   },
 });
 

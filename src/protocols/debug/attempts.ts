@@ -53,7 +53,9 @@ export interface AttemptOptions {
 }
 
 /** Tries up to `attempts` patches; `exhausted` when the model has nothing left to propose (the offline search ran out). */
-export async function attemptFixes(options: AttemptOptions): Promise<{ attempts: Attempt[]; exhausted: string | undefined }> {
+export async function attemptFixes(
+  options: AttemptOptions,
+): Promise<{ attempts: Attempt[]; exhausted: string | undefined }> {
   const tried = [...options.tried];
   const attempts: Attempt[] = [];
   for (let i = 0; i < options.attempts; i++) {
@@ -61,7 +63,17 @@ export async function attemptFixes(options: AttemptOptions): Promise<{ attempts:
     try {
       const reply = await options.model.complete({
         system: patchPrompt.system,
-        messages: [{ role: 'user', content: patchPrompt.render({ failingTest: options.failure.testId, output: options.failure.output, files: options.files, digest: [options.context ?? '', ...tried].filter(Boolean).join('\n') }) }],
+        messages: [
+          {
+            role: 'user',
+            content: patchPrompt.render({
+              failingTest: options.failure.testId,
+              output: options.failure.output,
+              files: options.files,
+              digest: [options.context ?? '', ...tried].filter(Boolean).join('\n'),
+            }),
+          },
+        ],
         schema: patchPrompt.schema,
         schemaName: patchPrompt.schemaName,
         signal: options.signal,
@@ -85,7 +97,13 @@ export async function attemptFixes(options: AttemptOptions): Promise<{ attempts:
 }
 
 /** Applies a patch to a private copy and runs the target's test file only. */
-async function screen(workspace: string, patch: Patch, failure: FailingTest, timeoutMs: number, testCommand: string | undefined): Promise<{ passes: boolean; detail: string }> {
+async function screen(
+  workspace: string,
+  patch: Patch,
+  failure: FailingTest,
+  timeoutMs: number,
+  testCommand: string | undefined,
+): Promise<{ passes: boolean; detail: string }> {
   return withWorkspaceCopy(workspace, async (copy) => {
     try {
       await applyPatch(copy, parsePatch(patch));
@@ -95,6 +113,10 @@ async function screen(workspace: string, patch: Patch, failure: FailingTest, tim
     }
     const run = await runTests(copy, { files: [failure.testFile], timeoutMs, ...(testCommand ? { testCommand } : {}) });
     const target = run.results.find((r) => r.id === failure.testId);
-    return { passes: target?.status === 'pass', detail: target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}` };
+    return {
+      passes: target?.status === 'pass',
+      detail:
+        target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}`,
+    };
   });
 }

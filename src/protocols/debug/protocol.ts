@@ -20,7 +20,14 @@ import { CAPS } from '../kit/schemas.js';
 import { clip } from '../kit/text.js';
 import { verifyProposal } from '../kit/verify.js';
 import { countTokens } from '../../providers/tokenizer.js';
-import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
+import {
+  defineProtocol,
+  type AgentIO,
+  type Decision,
+  type ProtocolVerdict,
+  type StepResult,
+  type UnfoldedDetail,
+} from '../kit/protocol.js';
 import { attemptFixes, TEST_PATH } from './attempts.js';
 import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
@@ -49,14 +56,26 @@ export const DebugTaskMetaSchema = z.object({
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
 
 /** The test-run options a run's settings ask for. */
-export const runOptions = (settings: DebugSettings) => ({ timeoutMs: settings.testTimeoutMs, ...(settings.testCommand ? { testCommand: settings.testCommand } : {}) });
+export const runOptions = (settings: DebugSettings) => ({
+  timeoutMs: settings.testTimeoutMs,
+  ...(settings.testCommand ? { testCommand: settings.testCommand } : {}),
+});
 
 /** A failing test as the plan stores it (a raw entry labelled `fail:N`). */
-const FailureMetaSchema = z.object({ label: z.string(), testId: z.string(), testFile: z.string(), relatedFiles: z.array(z.string()) });
+const FailureMetaSchema = z.object({
+  label: z.string(),
+  testId: z.string(),
+  testFile: z.string(),
+  relatedFiles: z.array(z.string()),
+});
 type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
 /** What travels beside a proposal: the test it is for and, for a PATCH_SUMMARY, the patch itself. */
-const DebugBodySchema = z.object({ testId: z.string().min(1), patch: patchSchema.optional(), idea: z.string().max(2_000).optional() });
+const DebugBodySchema = z.object({
+  testId: z.string().min(1),
+  patch: patchSchema.optional(),
+  idea: z.string().max(2_000).optional(),
+});
 
 /** The fields `check` reads before knowing which kind of note a body is. */
 const BodyHeadSchema = z.looseObject({ kind: z.unknown(), idea: z.unknown() });
@@ -88,14 +107,20 @@ function infoOf(io: { ledger: AgentIO['ledger'] }): { view: LedgerView; info: Ru
 }
 
 /** Entries that record an attempt on `testId` (FAIL notes and rejected patches), oldest first. */
-const attemptsOn = (view: LedgerView, testId: string): LedgerEntry[] => view.level0.filter((e) => (e.kind === 'FAIL' || e.kind === 'failure') && e.meta?.testId === testId);
-const fixOf = (view: LedgerView, testId: string): LedgerEntry | undefined => view.level0.find((e) => e.kind === 'PATCH_SUMMARY' && e.meta?.testId === testId);
+const attemptsOn = (view: LedgerView, testId: string): LedgerEntry[] =>
+  view.level0.filter((e) => (e.kind === 'FAIL' || e.kind === 'failure') && e.meta?.testId === testId);
+const fixOf = (view: LedgerView, testId: string): LedgerEntry | undefined =>
+  view.level0.find((e) => e.kind === 'PATCH_SUMMARY' && e.meta?.testId === testId);
 
 /** The failing test a sub-task names (`fail:N`). */
 function failureOf(info: RunInfo, payload: string) {
   const label = /\bfail:\d+\b/.exec(payload)?.[0];
   const failure = label ? info.failures.get(label) : undefined;
-  if (!failure) throw new DelmError('INVALID_ARGUMENT', `debugging sub-task names no known failing test (fail:N): ${clip(payload, 120)}`);
+  if (!failure)
+    throw new DelmError(
+      'INVALID_ARGUMENT',
+      `debugging sub-task names no known failing test (fail:N): ${clip(payload, 120)}`,
+    );
   return failure;
 }
 
@@ -114,16 +139,34 @@ async function awaitAttempts(io: AgentIO, testId: string, count: number, timeout
 }
 
 /** The unpatched suite's results as `plan` stored them. */
-const BaselineSchema = z.array(z.object({ id: z.string(), file: z.string(), name: z.string(), status: z.enum(['pass', 'fail', 'skip']), fileLevel: z.boolean() }));
+const BaselineSchema = z.array(
+  z.object({
+    id: z.string(),
+    file: z.string(),
+    name: z.string(),
+    status: z.enum(['pass', 'fail', 'skip']),
+    fileLevel: z.boolean(),
+  }),
+);
 
-const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => z.array(z.string()).parse(io.ledger.get(0).meta?.flaky ?? []);
+const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] =>
+  z.array(z.string()).parse(io.ledger.get(0).meta?.flaky ?? []);
 
 /** The baseline without its flaky tests, so a flaky test never counts as a regression. */
 function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
   const flaky = new Set(flakyOf(io));
   const results = BaselineSchema.parse(io.ledger.get(0).meta?.baseline ?? []).filter((r) => !flaky.has(r.id));
   const count = (s: string) => results.filter((r) => r.status === s).length;
-  return { results, passed: count('pass'), failed: count('fail'), skipped: count('skip'), timedOut: false, exitCode: null, durationMs: 0, output: '' };
+  return {
+    results,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+    timedOut: false,
+    exitCode: null,
+    durationMs: 0,
+    output: '',
+  };
 }
 
 /** The debugging protocol (see the module comment). */
@@ -133,20 +176,40 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
 
   async plan(task, { ledger }) {
     const parsed = DebugTaskMetaSchema.safeParse(task.meta ?? {});
-    if (!parsed.success) throw new DelmError('INVALID_ARGUMENT', `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        `debugging task meta: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     const ws = await loadWorkspace(parsed.data.workspace, { testCommand: parsed.data.debug.testCommand });
     await installDependencies(ws.dir);
     const { tasks, run, flaky } = await listFailingTests(ws.dir, runOptions(parsed.data.debug));
     // The unpatched suite's results travel with the task, so the verifier need not run it again.
-    const baseline = run.results.map((r) => ({ id: r.id, file: r.file, name: r.name, status: r.status, fileLevel: r.fileLevel }));
-    ledger.append({ kind: 'raw', level: 2, text: task.prompt, meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky } });
+    const baseline = run.results.map((r) => ({
+      id: r.id,
+      file: r.file,
+      name: r.name,
+      status: r.status,
+      fileLevel: r.fileLevel,
+    }));
+    ledger.append({
+      kind: 'raw',
+      level: 2,
+      text: task.prompt,
+      meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky },
+    });
     for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
       const text = await readFile(`${ws.dir}/${file}`, 'utf8');
       ledger.append({ kind: 'raw', level: 2, text, tokenCount: countTokens(text), meta: { label: file } });
     }
     return tasks.map((t, i) => {
       const label = `fail:${i + 1}`;
-      ledger.append({ kind: 'raw', level: 2, text: t.error || '(no failure message)', meta: { label, testId: t.id, testFile: t.testFile, relatedFiles: [...t.relatedFiles] } });
+      ledger.append({
+        kind: 'raw',
+        level: 2,
+        text: t.error || '(no failure message)',
+        meta: { label, testId: t.id, testFile: t.testFile, relatedFiles: [...t.relatedFiles] },
+      });
       return { payload: subTaskFor({ label, testId: t.id }, 0) };
     });
   },
@@ -166,13 +229,17 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const fixed = fixOf(view, failure.testId);
     if (fixed) return { type: 'done', result: `already fixed by #${fixed.id}` };
 
-    const related = failure.relatedFiles.length ? failure.relatedFiles : [...view.sources.keys()].filter((l) => !l.startsWith('fail:') && !TEST_PATH.test(l));
+    const related = failure.relatedFiles.length
+      ? failure.relatedFiles
+      : [...view.sources.keys()].filter((l) => !l.startsWith('fail:') && !TEST_PATH.test(l));
     const files = related.flatMap((path) => {
       const text = view.source(path);
       return text === undefined ? [] : [{ path, text }];
     });
     // Each attempt's full idea (a note's text is clipped), so the model can tell what not to repeat.
-    const tried = attemptsOn(view, failure.testId).map((e) => `[#${e.id} FAIL] ${typeof e.meta?.idea === 'string' ? e.meta.idea : e.text.replace(/\s*\n\s*/g, ' ')}`);
+    const tried = attemptsOn(view, failure.testId).map(
+      (e) => `[#${e.id} FAIL] ${typeof e.meta?.idea === 'string' ? e.meta.idea : e.text.replace(/\s*\n\s*/g, ' ')}`,
+    );
     const { attempts, exhausted } = await attemptFixes({
       model: io.model,
       signal: io.signal,
@@ -198,25 +265,49 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
             testId: failure.testId,
             patch: a.proposal.edits,
           }
-        : { kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars), testId: failure.testId, idea: a.proposal.idea },
+        : {
+            kind: 'FAIL',
+            text: failNote(failure.label, a.proposal.idea),
+            reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars),
+            testId: failure.testId,
+            idea: a.proposal.idea,
+          },
     );
     // The verifier may refuse the patch (it regressed another test): a continuation keeps searching then, its refusal as evidence.
     if (attempts.at(-1)?.passes) {
       const spent = attemptsOn(view, failure.testId).length + attempts.length;
-      return { type: 'propose', proposals, followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent) }] : [] };
+      return {
+        type: 'propose',
+        proposals,
+        followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent) }] : [],
+      };
     }
     // The verifier drops exact repeats, so the continuation waits for the distinct notes only.
-    const recorded = new Set([...attemptsOn(view, failure.testId).map((e) => e.text), ...attempts.map((a) => proposalText({ kind: 'FAIL', text: failNote(failure.label, a.proposal.idea), reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars) }))]);
+    const recorded = new Set([
+      ...attemptsOn(view, failure.testId).map((e) => e.text),
+      ...attempts.map((a) =>
+        proposalText({
+          kind: 'FAIL',
+          text: failNote(failure.label, a.proposal.idea),
+          reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars),
+        }),
+      ),
+    ]);
     tried.push(...attempts.map((a) => a.proposal.idea));
-    if (exhausted) return proposals.length ? { type: 'propose', proposals, result: exhausted } : { type: 'done', result: exhausted };
+    if (exhausted)
+      return proposals.length ? { type: 'propose', proposals, result: exhausted } : { type: 'done', result: exhausted };
     const followUps = tried.length < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, recorded.size) }] : [];
     const result = `${tried.length} patches tried for ${failure.testId}`;
-    return proposals.length || followUps.length ? { type: 'propose', proposals, followUps, result } : { type: 'done', result };
+    return proposals.length || followUps.length
+      ? { type: 'propose', proposals, followUps, result }
+      : { type: 'done', result };
   },
 
   async unfold(io, _task, labels): Promise<UnfoldedDetail[]> {
     const { view } = infoOf(io);
-    return labels.slice(0, CAPS.unfoldPerStep).map((label) => ({ label, detail: view.source(label) ?? `(no file or failure labelled ${label})` }));
+    return labels
+      .slice(0, CAPS.unfoldPerStep)
+      .map((label) => ({ label, detail: view.source(label) ?? `(no file or failure labelled ${label})` }));
   },
 
   async check(io, envelope): Promise<ProtocolVerdict> {
@@ -227,7 +318,13 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const reject = (reasons: string[], idea: string): ProtocolVerdict => ({
       verdict: 'reject',
       reason: reasons.join('; '),
-      entry: { ...ctx, kind: 'failure', level: 0, text: `rejected patch for ${testId ?? 'an unnamed test'}: ${reasons[0]}\n${clip(idea, 200)}`, meta: { reasons, ...(testId ? { testId } : {}), idea } },
+      entry: {
+        ...ctx,
+        kind: 'failure',
+        level: 0,
+        text: `rejected patch for ${testId ?? 'an unnamed test'}: ${reasons[0]}\n${clip(idea, 200)}`,
+        meta: { reasons, ...(testId ? { testId } : {}), idea },
+      },
     });
 
     const head = BodyHeadSchema.safeParse(envelope.body);
@@ -236,19 +333,39 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     let output = '';
     if (kind === 'PATCH_SUMMARY') {
       const idea = head.success && typeof head.data.idea === 'string' ? head.data.idea : '';
-      if (!body.success || !testId || !body.data.patch) return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
-      if (body.data.patch.some((e) => TEST_PATH.test(e.file))) return reject(['the patch edits a test file; fix the code, not the test'], idea);
-      const verification = await verifyPatch(info.workspace, body.data.patch, testId, { baseline: baselineOf(io), ...runOptions(info.settings) });
+      if (!body.success || !testId || !body.data.patch)
+        return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
+      if (body.data.patch.some((e) => TEST_PATH.test(e.file)))
+        return reject(['the patch edits a test file; fix the code, not the test'], idea);
+      const verification = await verifyPatch(info.workspace, body.data.patch, testId, {
+        baseline: baselineOf(io),
+        ...runOptions(info.settings),
+      });
       testResults = new Map([[testId, verification.verified]]);
       output = clip(verification.output, 1_000);
       if (!verification.verified) {
-        const why = !verification.applied ? `patch does not apply: ${verification.rejection}` : !verification.targetPasses ? 'the target test still fails on the whole suite' : `regresses ${verification.regressions.join(', ')}`;
+        const why = !verification.applied
+          ? `patch does not apply: ${verification.rejection}`
+          : !verification.targetPasses
+            ? 'the target test still fails on the whole suite'
+            : `regresses ${verification.regressions.join(', ')}`;
         return reject([why], idea);
       }
     }
-    const result = await verifyProposal(envelope.body, { source: (label) => view.source(label), entries: view.level0, ...(testResults ? { testResults } : {}) });
-    if (result.verdict === 'redundant') return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
-    if (result.verdict === 'reject') return reject(result.reasons, result.proposal && 'idea' in result.proposal ? result.proposal.idea : JSON.stringify(envelope.body).slice(0, 200));
+    const result = await verifyProposal(envelope.body, {
+      source: (label) => view.source(label),
+      entries: view.level0,
+      ...(testResults ? { testResults } : {}),
+    });
+    if (result.verdict === 'redundant')
+      return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
+    if (result.verdict === 'reject')
+      return reject(
+        result.reasons,
+        result.proposal && 'idea' in result.proposal
+          ? result.proposal.idea
+          : JSON.stringify(envelope.body).slice(0, 200),
+      );
     const entry: LedgerEntryInput = acceptedEntry(result.proposal!, ctx);
     const meta = {
       ...entry.meta,
@@ -256,12 +373,21 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       ...(body.success && body.data.idea ? { idea: body.data.idea } : {}),
       ...(kind === 'PATCH_SUMMARY' && body.success ? { patch: body.data.patch, output } : {}),
     };
-    return { verdict: 'accept', reason: kind === 'PATCH_SUMMARY' ? 'target passes and nothing regressed on the whole suite' : 'note admitted', entry: { ...entry, meta } };
+    return {
+      verdict: 'accept',
+      reason: kind === 'PATCH_SUMMARY' ? 'target passes and nothing regressed on the whole suite' : 'note admitted',
+      entry: { ...entry, meta },
+    };
   },
 
   async finalDigest(io) {
     const { view } = infoOf(io);
-    return buildDigest(view.level0, { kinds: ['PATCH_SUMMARY'], perKind: { PATCH_SUMMARY: 1_000 }, maxEntries: 1_000, tokenBudget: 100_000 });
+    return buildDigest(view.level0, {
+      kinds: ['PATCH_SUMMARY'],
+      perKind: { PATCH_SUMMARY: 1_000 },
+      maxEntries: 1_000,
+      tokenBudget: 100_000,
+    });
   },
 
   async decide(io, input): Promise<Decision> {
@@ -277,7 +403,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const open = targets.filter((f) => failing.has(f.testId));
     const retry = open.filter((f) => attemptsOn(view, f.testId).length < info.settings.maxAttempts);
     if (input.mayEnqueue && retry.length > 0 && !merge.allPass) {
-      return { type: 'enqueue', tasks: retry.map((f) => ({ payload: subTaskFor(f, attemptsOn(view, f.testId).length) })) };
+      return {
+        type: 'enqueue',
+        tasks: retry.map((f) => ({ payload: subTaskFor(f, attemptsOn(view, f.testId).length) })),
+      };
     }
     const { answer } = debugAnswer(
       merge,

@@ -9,7 +9,15 @@ import { z } from 'zod';
 import { DelmError } from '../../errors.js';
 import type { LedgerEntryInput } from '../../ledger/types.js';
 import { countTokens } from '../../providers/tokenizer.js';
-import { defineProtocol, type AgentIO, type Decision, type ProtocolVerdict, type RunTask, type StepResult, type UnfoldedDetail } from '../kit/protocol.js';
+import {
+  defineProtocol,
+  type AgentIO,
+  type Decision,
+  type ProtocolVerdict,
+  type RunTask,
+  type StepResult,
+  type UnfoldedDetail,
+} from '../kit/protocol.js';
 import { buildDigest, type Digest, type DigestOptions } from '../kit/digest.js';
 import { acceptedEntry, answerWithCitations, rejectedEntry } from '../kit/entry.js';
 import { viewOf, type LedgerView } from '../kit/ledger-view.js';
@@ -46,7 +54,9 @@ export const DelmRunSettingsSchema = z
 export type DelmRunSettings = z.output<typeof DelmRunSettingsSchema>;
 
 /** What the DeLM protocol reads of `RunTask.meta` (other keys are left to workloads). */
-export const DelmTaskMetaSchema = z.object({ choices: ChoicesSchema.optional(), delm: DelmRunSettingsSchema.optional() }).loose();
+export const DelmTaskMetaSchema = z
+  .object({ choices: ChoicesSchema.optional(), delm: DelmRunSettingsSchema.optional() })
+  .loose();
 
 /** Problems with a task's meta for this protocol, as `meta.path: problem` (empty when it is fine). */
 export function checkDelmTask(task: RunTask): string[] {
@@ -82,7 +92,12 @@ function digestOf(view: LedgerView, options: DigestOptions): Digest {
 }
 
 /** Asks `template` and returns its validated object. */
-async function ask<I, O>(io: AgentIO, template: PromptTemplate<I, O>, input: I, context: { role: string; taskId?: number }): Promise<O> {
+async function ask<I, O>(
+  io: AgentIO,
+  template: PromptTemplate<I, O>,
+  input: I,
+  context: { role: string; taskId?: number },
+): Promise<O> {
   const reply = await io.model.complete({
     system: template.system,
     messages: [{ role: 'user', content: template.render(input) }],
@@ -91,7 +106,8 @@ async function ask<I, O>(io: AgentIO, template: PromptTemplate<I, O>, input: I, 
     signal: io.signal,
     context: { ...context, agentId: io.agentId },
   });
-  if (reply.object === undefined) throw new DelmError('MALFORMED_OUTPUT', `${template.id} returned no structured output`);
+  if (reply.object === undefined)
+    throw new DelmError('MALFORMED_OUTPUT', `${template.id} returned no structured output`);
   return reply.object;
 }
 
@@ -141,25 +157,52 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const meta = DelmTaskMetaSchema.parse(task.meta ?? {});
     const settings = DelmRunSettingsSchema.parse(meta.delm ?? {});
     // A prompt too long to repeat in every agent's prompt is read like a source (see long-prompt.ts).
-    const long = promptAsSources(task.prompt, (task.sources ?? []).map((s) => s.label));
+    const long = promptAsSources(
+      task.prompt,
+      (task.sources ?? []).map((s) => s.label),
+    );
     const question = long?.question ?? task.prompt;
     ledger.append({
       kind: 'raw',
       level: 2,
       text: question,
       tokenCount: countTokens(question),
-      meta: { role: 'task', ...(meta.choices ? { choices: meta.choices } : {}), delm: settings, ...(long ? { promptChars: task.prompt.length } : {}) },
+      meta: {
+        role: 'task',
+        ...(meta.choices ? { choices: meta.choices } : {}),
+        delm: settings,
+        ...(long ? { promptChars: task.prompt.length } : {}),
+      },
     });
     const allSources = [...(task.sources ?? []), ...(long?.sources ?? [])];
     for (const source of allSources) {
-      ledger.append({ kind: 'raw', level: 2, text: source.text, tokenCount: countTokens(source.text), meta: { label: source.label, ...(source.title ? { title: source.title } : {}) } });
+      ledger.append({
+        kind: 'raw',
+        level: 2,
+        text: source.text,
+        tokenCount: countTokens(source.text),
+        meta: { label: source.label, ...(source.title ? { title: source.title } : {}) },
+      });
     }
     if (task.subTasks?.length) return task.subTasks;
 
-    const sources = allSources.map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}), tokens: countTokens(s.text) }));
+    const sources = allSources.map((s) => ({
+      label: s.label,
+      ...(s.title ? { title: s.title } : {}),
+      tokens: countTokens(s.text),
+    }));
     const reply = await model.complete({
       system: decompositionPrompt.system,
-      messages: [{ role: 'user', content: decompositionPrompt.render({ question, ...(meta.choices ? { choices: meta.choices } : {}), sources }) }],
+      messages: [
+        {
+          role: 'user',
+          content: decompositionPrompt.render({
+            question,
+            ...(meta.choices ? { choices: meta.choices } : {}),
+            sources,
+          }),
+        },
+      ],
       schema: decompositionPrompt.schema,
       schemaName: decompositionPrompt.schemaName,
       signal,
@@ -167,8 +210,17 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     });
     const subTasks = reply.object?.subTasks ?? [{ payload: question }];
     // "Cover every source": a source no sub-task names gets its own, so nothing is silently skipped.
-    const covered = new Set(subTasks.flatMap((t) => labelsMentioned(t.payload, sources.map((s) => s.label))));
-    const missed = sources.filter((s) => !covered.has(s.label)).map((s) => ({ payload: `Read ${s.label} and report what bears on the question.` }));
+    const covered = new Set(
+      subTasks.flatMap((t) =>
+        labelsMentioned(
+          t.payload,
+          sources.map((s) => s.label),
+        ),
+      ),
+    );
+    const missed = sources
+      .filter((s) => !covered.has(s.label))
+      .map((s) => ({ payload: `Read ${s.label} and report what bears on the question.` }));
     return [...subTasks, ...missed];
   },
 
@@ -203,11 +255,24 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       { role: 'agent', taskId: input.task.taskId },
     );
     if (out.proposals.length > 0 || out.followUps.length > 0) {
-      return { type: 'propose', proposals: out.proposals, followUps: out.followUps.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) };
+      return {
+        type: 'propose',
+        proposals: out.proposals,
+        followUps: out.followUps.map((t) => ({
+          payload: t.payload,
+          ...(t.priority !== undefined ? { priority: t.priority } : {}),
+        })),
+      };
     }
     const wanted = out.unfold.filter((l) => !shown.has(l));
-    if (!out.done && wanted.length > 0 && input.unfoldsLeft > 0) return { type: 'unfold', labels: wanted.slice(0, CAPS.unfoldPerStep) };
-    return { type: 'done', result: documents.length ? `read ${documents.map((d) => d.label).join(', ')}; nothing to propose` : 'nothing to read for this sub-task' };
+    if (!out.done && wanted.length > 0 && input.unfoldsLeft > 0)
+      return { type: 'unfold', labels: wanted.slice(0, CAPS.unfoldPerStep) };
+    return {
+      type: 'done',
+      result: documents.length
+        ? `read ${documents.map((d) => d.label).join(', ')}; nothing to propose`
+        : 'nothing to read for this sub-task',
+    };
   },
 
   async unfold(io, _task, labels): Promise<UnfoldedDetail[]> {
@@ -241,8 +306,13 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
           }
         : {}),
     });
-    const ctx = { taskId: proposal.taskId, authorId: proposal.agentId, parentOf: (label: string) => (view.summaries.get(label) ?? view.sources.get(label))?.id };
-    if (result.verdict === 'redundant') return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
+    const ctx = {
+      taskId: proposal.taskId,
+      authorId: proposal.agentId,
+      parentOf: (label: string) => (view.summaries.get(label) ?? view.sources.get(label))?.id,
+    };
+    if (result.verdict === 'redundant')
+      return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
     if (result.verdict === 'reject') {
       const reason = result.reasons.join('; ');
       return { verdict: 'reject', reason, entry: rejectedEntry(proposal.body, result.reasons, ctx) };
@@ -256,7 +326,15 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     return digestOf(view, {
       tokenBudget: settings.finalDigestTokens,
       maxEntries: settings.finalDigestEntries,
-      perKind: { gist: settings.finalDigestEntries, partial: 64, FACT: 64, OBSERVED: 64, PATCH_SUMMARY: 64, failure: 16, FAIL: 16 },
+      perKind: {
+        gist: settings.finalDigestEntries,
+        partial: 64,
+        FACT: 64,
+        OBSERVED: 64,
+        PATCH_SUMMARY: 64,
+        failure: 16,
+        FAIL: 16,
+      },
     });
   },
 
@@ -276,8 +354,16 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       },
       { role: 'finalizer' },
     );
-    if (out.decision === 'more' && input.mayEnqueue) return { type: 'enqueue', tasks: out.subTasks.map((t) => ({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) })) };
-    if (out.decision === 'more') throw new DelmError('MALFORMED_OUTPUT', 'the final agent asked for more work on its last round; it must answer');
+    if (out.decision === 'more' && input.mayEnqueue)
+      return {
+        type: 'enqueue',
+        tasks: out.subTasks.map((t) => ({
+          payload: t.payload,
+          ...(t.priority !== undefined ? { priority: t.priority } : {}),
+        })),
+      };
+    if (out.decision === 'more')
+      throw new DelmError('MALFORMED_OUTPUT', 'the final agent asked for more work on its last round; it must answer');
     return { type: 'answer', answer: answerWithCitations(out.answer, out.citations) };
   },
 });

@@ -12,11 +12,14 @@ export interface SourceLookup {
   source(label: string): string | undefined;
 }
 
-const PLACEHOLDER = /^(?:\.{2,}|…+|todo|tbd|tba|fixme|xxx|n\/?a|none|null|undefined|etc\.?|see (?:above|below|earlier|previous|the (?:source|document|text|file))|same as (?:above|before)|as above|\[\.{3}\]|<\.{3}>|\(\.{3}\)|placeholder|lorem ipsum.*|\?+|-+)$/i;
+const PLACEHOLDER =
+  /^(?:\.{2,}|…+|todo|tbd|tba|fixme|xxx|n\/?a|none|null|undefined|etc\.?|see (?:above|below|earlier|previous|the (?:source|document|text|file))|same as (?:above|before)|as above|\[\.{3}\]|<\.{3}>|\(\.{3}\)|placeholder|lorem ipsum.*|\?+|-+)$/i;
 
 /** Whether `text` is empty or a placeholder ("...", "TODO", "see above", …) rather than evidence. */
 export function isPlaceholder(text: string): boolean {
-  const t = normaliseForMatch(text).replace(/^["'`]+|["'`]+$/g, '').trim();
+  const t = normaliseForMatch(text)
+    .replace(/^["'`]+|["'`]+$/g, '')
+    .trim();
   return t.length === 0 || PLACEHOLDER.test(t) || /^(?:todo|tbd|fixme)\b/i.test(t);
 }
 
@@ -42,12 +45,18 @@ export const MIN_QUOTE_CHARS = 8;
 /** Checks one quote: known source, real text, verbatim occurrence, not an instruction. */
 export function checkQuote(quote: { source: string; text: string }, sources: SourceLookup): string[] {
   const where = `quote from ${quote.source}`;
-  if (isPlaceholder(quote.text)) return [`${where} is a placeholder, not evidence: ${JSON.stringify(quote.text.slice(0, 40))}`];
+  if (isPlaceholder(quote.text))
+    return [`${where} is a placeholder, not evidence: ${JSON.stringify(quote.text.slice(0, 40))}`];
   const raw = sources.source(quote.source);
   if (raw === undefined) return [`${where} cites an unknown source`];
-  if (normaliseForMatch(quote.text).length < MIN_QUOTE_CHARS) return [`${where} is too short to check (under ${MIN_QUOTE_CHARS} characters)`];
-  if (!occursVerbatim(quote.text, raw)) return [`${where} does not occur verbatim in it: ${JSON.stringify(quote.text.slice(0, 80))}`];
-  if (looksLikeInstruction(quote.text)) return [`${where} is an instruction addressed to the reader, not evidence: ${JSON.stringify(quote.text.slice(0, 80))}`];
+  if (normaliseForMatch(quote.text).length < MIN_QUOTE_CHARS)
+    return [`${where} is too short to check (under ${MIN_QUOTE_CHARS} characters)`];
+  if (!occursVerbatim(quote.text, raw))
+    return [`${where} does not occur verbatim in it: ${JSON.stringify(quote.text.slice(0, 80))}`];
+  if (looksLikeInstruction(quote.text))
+    return [
+      `${where} is an instruction addressed to the reader, not evidence: ${JSON.stringify(quote.text.slice(0, 80))}`,
+    ];
   return [];
 }
 
@@ -86,18 +95,56 @@ export function checkSupport(text: string, quotes: readonly { text: string }[], 
   const share = supported.length / claimed.length;
   if (share >= threshold) return [];
   const unsupported = claimed.filter((t) => !quoted.has(t)).slice(0, 8);
-  return [`unsupported by its quotes: only ${supported.length} of ${claimed.length} content terms occur in them (missing: ${unsupported.join(', ')})`];
+  return [
+    `unsupported by its quotes: only ${supported.length} of ${claimed.length} content terms occur in them (missing: ${unsupported.join(', ')})`,
+  ];
 }
 
-const STRONG_HEDGES = ['might', 'possibly', 'likely', 'unlikely', 'probably', 'perhaps', 'suggests', 'suggest', 'appears', 'approximately', 'roughly', 'estimated', 'reportedly', 'allegedly', 'unclear', 'uncertain'];
-const HEDGE_WORDS = new Set([...STRONG_HEDGES, 'may', 'could', 'about', 'around', 'some', 'often', 'generally', 'typically', 'nearly', 'almost', 'seems', 'seem', 'believed', 'thought', 'claims', 'claimed']);
+const STRONG_HEDGES = [
+  'might',
+  'possibly',
+  'likely',
+  'unlikely',
+  'probably',
+  'perhaps',
+  'suggests',
+  'suggest',
+  'appears',
+  'approximately',
+  'roughly',
+  'estimated',
+  'reportedly',
+  'allegedly',
+  'unclear',
+  'uncertain',
+];
+const HEDGE_WORDS = new Set([
+  ...STRONG_HEDGES,
+  'may',
+  'could',
+  'about',
+  'around',
+  'some',
+  'often',
+  'generally',
+  'typically',
+  'nearly',
+  'almost',
+  'seems',
+  'seem',
+  'believed',
+  'thought',
+  'claims',
+  'claimed',
+]);
 
 /** Checks qualifier drift: declared hedges are real, and a strongly hedged quote is not restated as certain. */
 export function checkHedges(text: string, hedges: readonly string[], quotes: readonly { text: string }[]): string[] {
   const reasons: string[] = [];
   const lower = normaliseForMatch(text).toLowerCase();
   const quoted = normaliseForMatch(quotes.map((q) => q.text).join(' ')).toLowerCase();
-  const has = (hay: string, w: string) => new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(hay);
+  const has = (hay: string, w: string) =>
+    new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(hay);
   for (const h of hedges) {
     if (!has(lower, h)) reasons.push(`declares hedge "${h}" but its text does not keep it`);
     else if (!has(quoted, h)) reasons.push(`declares hedge "${h}", which none of its quotes contains`);
@@ -110,7 +157,10 @@ export function checkHedges(text: string, hedges: readonly string[], quotes: rea
 }
 
 /** Checks an absence finding: every searched label exists and no searched source contains any listed term. */
-export function checkAbsence(absence: { searched: readonly string[]; terms: readonly string[] }, sources: SourceLookup): string[] {
+export function checkAbsence(
+  absence: { searched: readonly string[]; terms: readonly string[] },
+  sources: SourceLookup,
+): string[] {
   const reasons = checkLabels(absence.searched, sources);
   for (const label of absence.searched) {
     const raw = sources.source(label);
@@ -135,16 +185,21 @@ export function checkAnchors(point: { head: string; tail: string }, raw: string,
   const head = normaliseForMatch(point.head);
   const tail = normaliseForMatch(point.tail);
   const at = source.indexOf(head);
-  if (at === -1) return [`${where}'s head does not occur verbatim in the source: ${JSON.stringify(point.head.slice(0, 60))}`];
+  if (at === -1)
+    return [`${where}'s head does not occur verbatim in the source: ${JSON.stringify(point.head.slice(0, 60))}`];
   // The tail may overlap the head (a one-sentence span) but must not start before it.
   if (source.indexOf(tail, at) === -1) {
-    return source.includes(tail) ? [`${where}'s tail occurs only before its head`] : [`${where}'s tail does not occur verbatim in the source: ${JSON.stringify(point.tail.slice(0, 60))}`];
+    return source.includes(tail)
+      ? [`${where}'s tail occurs only before its head`]
+      : [`${where}'s tail does not occur verbatim in the source: ${JSON.stringify(point.tail.slice(0, 60))}`];
   }
   return [];
 }
 
-const ROUTINE = /^(?:i\s+)?(?:read|re-?read|opened|open|looked(?:\s+at)?|look(?:ed)?\s+(?:at|into|through)|viewed|view|listed|list|cat|ls|grep(?:ped)?|searched|search|browsed|checked|inspected|scanned|skimmed|went through|reviewed)\b/i;
-const OUTCOME = /(?:→|->|=>|:|\bfound\b|\bshows?\b|\breturn(?:s|ed)?\b|\bfail(?:s|ed)?\b|\bpass(?:es|ed)?\b|\berror\b|\bthrows?\b|\bresult(?:s|ed)?\b|\bbecause\b|\bso\b|\d)/i;
+const ROUTINE =
+  /^(?:i\s+)?(?:read|re-?read|opened|open|looked(?:\s+at)?|look(?:ed)?\s+(?:at|into|through)|viewed|view|listed|list|cat|ls|grep(?:ped)?|searched|search|browsed|checked|inspected|scanned|skimmed|went through|reviewed)\b/i;
+const OUTCOME =
+  /(?:→|->|=>|:|\bfound\b|\bshows?\b|\breturn(?:s|ed)?\b|\bfail(?:s|ed)?\b|\bpass(?:es|ed)?\b|\berror\b|\bthrows?\b|\bresult(?:s|ed)?\b|\bbecause\b|\bso\b|\d)/i;
 
 /** Whether a TRIED note is a routine look-up (reading or listing something) that records no outcome. */
 export function isRoutineLookup(text: string): boolean {

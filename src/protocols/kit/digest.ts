@@ -33,7 +33,17 @@ export interface Digest {
 }
 
 /** The level-0 kinds a digest shows by default. */
-export const DIGEST_KINDS: readonly EntryKind[] = ['gist', 'partial', 'FACT', 'OBSERVED', 'PATCH_SUMMARY', 'TRIED', 'FAIL', 'failure', 'CLAIM'];
+export const DIGEST_KINDS: readonly EntryKind[] = [
+  'gist',
+  'partial',
+  'FACT',
+  'OBSERVED',
+  'PATCH_SUMMARY',
+  'TRIED',
+  'FAIL',
+  'failure',
+  'CLAIM',
+];
 
 /** Default per-kind caps. */
 export const DEFAULT_PER_KIND: Readonly<Partial<Record<EntryKind, number>>> = {
@@ -56,7 +66,12 @@ export function isConcrete(entry: LedgerEntry): boolean {
   const quotes = meta.quotes;
   if (Array.isArray(quotes) && quotes.length > 0) return true;
   const evidence = meta.evidence as { quotes?: unknown; tests?: unknown } | undefined;
-  if (evidence && ((Array.isArray(evidence.quotes) && evidence.quotes.length > 0) || (Array.isArray(evidence.tests) && evidence.tests.length > 0))) return true;
+  if (
+    evidence &&
+    ((Array.isArray(evidence.quotes) && evidence.quotes.length > 0) ||
+      (Array.isArray(evidence.tests) && evidence.tests.length > 0))
+  )
+    return true;
   return numbersIn(entry.text).length > 0;
 }
 
@@ -69,7 +84,9 @@ export function isExpiredClaim(entry: LedgerEntry, now: number): boolean {
 export function labelsOf(entry: LedgerEntry): string[] {
   const meta = entry.meta ?? {};
   const labels = Array.isArray(meta.labels) ? meta.labels.filter((l): l is string => typeof l === 'string') : [];
-  const quoted = Array.isArray(meta.quotes) ? meta.quotes.map((q) => (q as { source?: unknown }).source).filter((s): s is string => typeof s === 'string') : [];
+  const quoted = Array.isArray(meta.quotes)
+    ? meta.quotes.map((q) => (q as { source?: unknown }).source).filter((s): s is string => typeof s === 'string')
+    : [];
   return [...new Set([...labels, ...quoted])];
 }
 
@@ -77,7 +94,9 @@ export function labelsOf(entry: LedgerEntry): string[] {
 export function renderDigestLine(entry: LedgerEntry, failureChars = 120): string {
   const labels = labelsOf(entry);
   const head = `[#${entry.id} ${entry.kind}${labels.length ? ` ${labels.join(',')}` : ''}]`;
-  const body = FAILURE_KINDS.has(entry.kind) ? clip(entry.text.split('\n')[0] ?? '', failureChars) : entry.text.replace(/\s*\n\s*/g, ' ').trim();
+  const body = FAILURE_KINDS.has(entry.kind)
+    ? clip(entry.text.split('\n')[0] ?? '', failureChars)
+    : entry.text.replace(/\s*\n\s*/g, ' ').trim();
   return `${head} ${body}`;
 }
 

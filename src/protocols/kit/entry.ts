@@ -38,7 +38,13 @@ export function patchSummaryLine(p: { files: readonly string[]; idea: string; ri
 export function proposalLabels(proposal: Proposal): string[] {
   switch (proposal.kind) {
     case 'gist':
-      return [...new Set([...proposal.labels, ...proposal.quotes.map((q) => q.source), ...(proposal.absence?.searched ?? [])])];
+      return [
+        ...new Set([
+          ...proposal.labels,
+          ...proposal.quotes.map((q) => q.source),
+          ...(proposal.absence?.searched ?? []),
+        ]),
+      ];
     case 'summary':
       return [proposal.source];
     case 'FACT':
@@ -66,10 +72,22 @@ export function acceptedEntry(proposal: Proposal, ctx: EntryContext = {}): Ledge
   const labels = proposalLabels(proposal);
   const parent = labels.length === 1 || proposal.kind === 'summary' ? ctx.parentOf?.(labels[0]!) : undefined;
   const meta: Record<string, unknown> = { labels };
-  if (proposal.kind === 'gist') Object.assign(meta, { quotes: proposal.quotes, hedges: proposal.hedges, ...(proposal.absence ? { absence: proposal.absence } : {}) });
+  if (proposal.kind === 'gist')
+    Object.assign(meta, {
+      quotes: proposal.quotes,
+      hedges: proposal.hedges,
+      ...(proposal.absence ? { absence: proposal.absence } : {}),
+    });
   if (proposal.kind === 'summary') Object.assign(meta, { points: proposal.points });
-  if (proposal.kind === 'FACT' || proposal.kind === 'TRIED' || proposal.kind === 'OBSERVED') Object.assign(meta, { evidence: proposal.evidence });
-  if (proposal.kind === 'PATCH_SUMMARY') Object.assign(meta, { files: proposal.files, idea: proposal.idea, risk: proposal.risk, evidence: proposal.evidence });
+  if (proposal.kind === 'FACT' || proposal.kind === 'TRIED' || proposal.kind === 'OBSERVED')
+    Object.assign(meta, { evidence: proposal.evidence });
+  if (proposal.kind === 'PATCH_SUMMARY')
+    Object.assign(meta, {
+      files: proposal.files,
+      idea: proposal.idea,
+      risk: proposal.risk,
+      evidence: proposal.evidence,
+    });
   if (proposal.kind === 'FAIL') Object.assign(meta, { reason: proposal.reason });
   return {
     kind: entryKindOf(proposal),
@@ -85,8 +103,12 @@ export function acceptedEntry(proposal: Proposal, ctx: EntryContext = {}): Ledge
 
 /** The failure entry a rejected proposal leaves, so nobody walks into the same dead end: what it was, one-line reason first. */
 export function rejectedEntry(proposal: unknown, reasons: readonly string[], ctx: EntryContext = {}): LedgerEntryInput {
-  const what = typeof proposal === 'object' && proposal !== null && 'kind' in proposal ? String((proposal).kind) : 'proposal';
-  const text = typeof proposal === 'object' && proposal !== null && 'text' in proposal ? String((proposal).text) : JSON.stringify(proposal) ?? '';
+  const what =
+    typeof proposal === 'object' && proposal !== null && 'kind' in proposal ? String(proposal.kind) : 'proposal';
+  const text =
+    typeof proposal === 'object' && proposal !== null && 'text' in proposal
+      ? String(proposal.text)
+      : (JSON.stringify(proposal) ?? '');
   return {
     kind: 'failure',
     level: 0,

@@ -13,7 +13,17 @@ export const TaskMetaSchema = z.object({
 });
 
 /** Level-0 kinds the digest and the redundancy check consider. */
-const LEVEL0_KINDS = new Set(['gist', 'partial', 'FACT', 'OBSERVED', 'TRIED', 'FAIL', 'failure', 'CLAIM', 'PATCH_SUMMARY']);
+const LEVEL0_KINDS = new Set([
+  'gist',
+  'partial',
+  'FACT',
+  'OBSERVED',
+  'TRIED',
+  'FAIL',
+  'failure',
+  'CLAIM',
+  'PATCH_SUMMARY',
+]);
 
 /** The protocol's view of one ledger. */
 export class LedgerView {

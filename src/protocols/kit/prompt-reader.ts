@@ -17,7 +17,10 @@ export function readPrompt(prompt: string): ParsedPrompt {
   const question = sectionBody(sections, 'question') ?? '';
   const fromSection = parseChoices(sectionBody(sections, 'choices'));
   const choices = fromSection.length ? fromSection : parseChoices(question);
-  const documents = sectionsNamed(sections, 'document').map((s, i) => ({ label: s.label ?? `D${i + 1}`, text: s.body }));
+  const documents = sectionsNamed(sections, 'document').map((s, i) => ({
+    label: s.label ?? `D${i + 1}`,
+    text: s.body,
+  }));
   return { sections, question, choices, documents, body: (name) => sectionBody(sections, name) };
 }
 
@@ -31,5 +34,7 @@ export function questionStem(question: string): string {
 
 /** Labels the offline model finds in free text: those of `known` that occur as whole tokens. */
 export function labelsMentioned(text: string, known: readonly string[]): string[] {
-  return known.filter((label) => new RegExp(`(?:^|[^\\w.])${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w]|\\.\\w)`).test(text));
+  return known.filter((label) =>
+    new RegExp(`(?:^|[^\\w.])${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w]|\\.\\w)`).test(text),
+  );
 }

@@ -52,7 +52,12 @@ export type DecideInput<TDigest = unknown> = Omit<MachineDecideInput, 'digest'> 
 
 /** What one model step of an agent decided: propose findings (and follow-up sub-tasks), unfold labels, or finish. */
 export type StepResult<TProposal = unknown> =
-  | { readonly type: 'propose'; readonly proposals: readonly TProposal[]; readonly followUps?: readonly TaskSpec[]; readonly result?: string }
+  | {
+      readonly type: 'propose';
+      readonly proposals: readonly TProposal[];
+      readonly followUps?: readonly TaskSpec[];
+      readonly result?: string;
+    }
   | { readonly type: 'unfold'; readonly labels: readonly string[] }
   | { readonly type: 'done'; readonly result?: string };
 
@@ -78,7 +83,11 @@ export interface ProtocolVerdict<TEntry extends LedgerEntryInput = LedgerEntryIn
  * The hooks of a protocol, typed by what its agents read (`TDigest`), what they propose (`TProposal`)
  * and what its verifier writes (`TEntry`). Everything but `plan` runs inside worker threads.
  */
-export interface SwarmProtocol<TDigest = unknown, TProposal = unknown, TEntry extends LedgerEntryInput = LedgerEntryInput> {
+export interface SwarmProtocol<
+  TDigest = unknown,
+  TProposal = unknown,
+  TEntry extends LedgerEntryInput = LedgerEntryInput,
+> {
   readonly name: string;
   /**
    * The offline model's answers to this protocol's prompts, by schema name. The runtime registers

@@ -50,13 +50,19 @@ export function findRedundant(
     if (family(entry.kind) !== family(probe.kind) || isExpiredClaim(entry, now)) continue;
     if (!paraphrasable) {
       // Operators are the whole difference between two patch notes ("<" → "<=" vs "<" → ">"): compare them verbatim.
-      if (normaliseForMatch(entry.text) === verbatim) return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
+      if (normaliseForMatch(entry.text) === verbatim)
+        return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
       continue;
     }
-    if (normaliseForComparison(entry.text) === text) return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
+    if (normaliseForComparison(entry.text) === text)
+      return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
     if (!sameSet(labelsOf(entry), probe.labels)) continue;
     const similarity = jaccard(tokens, termSet(entry.text));
-    if (similarity >= threshold) return { id: entry.id, reason: `repeats ledger entry #${entry.id} on the same sources (term overlap ${similarity.toFixed(2)})` };
+    if (similarity >= threshold)
+      return {
+        id: entry.id,
+        reason: `repeats ledger entry #${entry.id} on the same sources (term overlap ${similarity.toFixed(2)})`,
+      };
   }
   return undefined;
 }

@@ -89,15 +89,31 @@ export type Evidence = z.infer<typeof EvidenceSchema>;
 const noteText = shortText(1_000);
 
 /** FACT: an objective discovery. */
-export const FactNoteSchema = z.object({ kind: z.literal('FACT'), text: noteText, evidence: EvidenceSchema.default({ quotes: [], tests: [] }) });
+export const FactNoteSchema = z.object({
+  kind: z.literal('FACT'),
+  text: noteText,
+  evidence: EvidenceSchema.default({ quotes: [], tests: [] }),
+});
 /** TRIED: an action taken and what came of it (routine look-ups are not admitted). */
-export const TriedNoteSchema = z.object({ kind: z.literal('TRIED'), text: noteText, evidence: EvidenceSchema.default({ quotes: [], tests: [] }) });
+export const TriedNoteSchema = z.object({
+  kind: z.literal('TRIED'),
+  text: noteText,
+  evidence: EvidenceSchema.default({ quotes: [], tests: [] }),
+});
 /** OBSERVED: an empirical result. */
-export const ObservedNoteSchema = z.object({ kind: z.literal('OBSERVED'), text: noteText, evidence: EvidenceSchema.default({ quotes: [], tests: [] }) });
+export const ObservedNoteSchema = z.object({
+  kind: z.literal('OBSERVED'),
+  text: noteText,
+  evidence: EvidenceSchema.default({ quotes: [], tests: [] }),
+});
 /** FAIL: a failed attempt and why, so nobody repeats it. */
 export const FailNoteSchema = z.object({ kind: z.literal('FAIL'), text: noteText, reason: shortText(1_000) });
 /** CLAIM: what an agent is working on now; void after `ttlMs`. */
-export const ClaimNoteSchema = z.object({ kind: z.literal('CLAIM'), text: noteText, ttlMs: z.number().int().positive() });
+export const ClaimNoteSchema = z.object({
+  kind: z.literal('CLAIM'),
+  text: noteText,
+  ttlMs: z.number().int().positive(),
+});
 /** PATCH_SUMMARY: files, idea, evidence, risk — admitted only with a test that passed in the verifier's run. */
 export const PatchSummaryNoteSchema = z.object({
   kind: z.literal('PATCH_SUMMARY'),
@@ -121,7 +137,14 @@ export type ClaimNote = z.infer<typeof ClaimNoteSchema>;
 export type PatchSummaryNote = z.infer<typeof PatchSummaryNoteSchema>;
 
 /** Any typed note. */
-export const TypedNoteSchema = z.discriminatedUnion('kind', [FactNoteSchema, TriedNoteSchema, ObservedNoteSchema, FailNoteSchema, ClaimNoteSchema, PatchSummaryNoteSchema]);
+export const TypedNoteSchema = z.discriminatedUnion('kind', [
+  FactNoteSchema,
+  TriedNoteSchema,
+  ObservedNoteSchema,
+  FailNoteSchema,
+  ClaimNoteSchema,
+  PatchSummaryNoteSchema,
+]);
 /** Any typed note. */
 export type TypedNote = z.infer<typeof TypedNoteSchema>;
 
@@ -205,14 +228,20 @@ export const JUDGE_CHECKS = ['citation', 'coherence', 'arithmetic', 'qualifiers'
 /** A model judge's verdict on one proposal. */
 export const JudgeVerdictSchema = z.object({
   verdict: z.enum(['accept', 'reject']),
-  problems: z.array(z.object({ check: z.enum(JUDGE_CHECKS), detail: z.string().max(400) })).max(10).default([]),
+  problems: z
+    .array(z.object({ check: z.enum(JUDGE_CHECKS), detail: z.string().max(400) }))
+    .max(10)
+    .default([]),
 });
 /** A model judge's verdict. */
 export type JudgeVerdict = z.infer<typeof JudgeVerdictSchema>;
 
 /** The orchestrator baseline's plan: which worker reads what. */
 export const OrchestratorPlanSchema = z.object({
-  assignments: z.array(z.object({ instructions: z.string().min(1).max(4_000), labels: z.array(label).max(40).default([]) })).min(1).max(64),
+  assignments: z
+    .array(z.object({ instructions: z.string().min(1).max(4_000), labels: z.array(label).max(40).default([]) }))
+    .min(1)
+    .max(64),
 });
 /** An orchestrator plan. */
 export type OrchestratorPlan = z.infer<typeof OrchestratorPlanSchema>;
@@ -220,7 +249,11 @@ export type OrchestratorPlan = z.infer<typeof OrchestratorPlanSchema>;
 /** The manager's decision after a wave of reports: delegate more work, or answer. */
 export const OrchestratorReviewSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('delegate'), assignments: OrchestratorPlanSchema.shape.assignments }),
-  z.object({ decision: z.literal('answer'), answer: z.string().min(1).max(8_000), citations: z.array(label).max(40).default([]) }),
+  z.object({
+    decision: z.literal('answer'),
+    answer: z.string().min(1).max(8_000),
+    citations: z.array(label).max(40).default([]),
+  }),
 ]);
 /** An orchestrator review decision. */
 export type OrchestratorReview = z.infer<typeof OrchestratorReviewSchema>;

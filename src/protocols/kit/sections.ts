@@ -42,11 +42,21 @@ export function unescapeBody(body: string): string {
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '&#10;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, '&#10;');
 }
 
 function unescapeAttr(value: string): string {
-  return value.replace(/&#10;/g, '\n').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return value
+    .replace(/&#10;/g, '\n')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 /** Renders one section. Throws INVALID_ARGUMENT for a section or attribute name outside `[a-z][a-z0-9_-]*`. */
@@ -57,8 +67,11 @@ export function renderSection(section: Section): string {
     if (key === 'name' || key === 'label') continue;
     attrs.push([key, value]);
   }
-  for (const [key] of attrs) if (!NAME.test(key)) throw new DelmError('INVALID_ARGUMENT', `section attribute name ${JSON.stringify(key)} is not [a-z][a-z0-9_-]*`);
-  if (!NAME.test(section.name)) throw new DelmError('INVALID_ARGUMENT', `section name ${JSON.stringify(section.name)} is not [a-z][a-z0-9_-]*`);
+  for (const [key] of attrs)
+    if (!NAME.test(key))
+      throw new DelmError('INVALID_ARGUMENT', `section attribute name ${JSON.stringify(key)} is not [a-z][a-z0-9_-]*`);
+  if (!NAME.test(section.name))
+    throw new DelmError('INVALID_ARGUMENT', `section name ${JSON.stringify(section.name)} is not [a-z][a-z0-9_-]*`);
   const head = attrs.map(([k, v]) => `${k}="${escapeAttr(v)}"`).join(' ');
   return `<section ${head}>\n${escapeBody(section.body)}\n</section>`;
 }

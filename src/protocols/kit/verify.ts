@@ -53,7 +53,8 @@ export function deterministicChecks(proposal: Proposal, ctx: VerifyContext): str
   const reasons: string[] = [];
   const noteCap = (text: string) => {
     if (isPlaceholder(text)) reasons.push(`${proposal.kind} text is empty or a placeholder`);
-    if (text.length > CAPS.noteChars) reasons.push(`${proposal.kind} note is ${text.length} characters; the cap is ${CAPS.noteChars}`);
+    if (text.length > CAPS.noteChars)
+      reasons.push(`${proposal.kind} note is ${text.length} characters; the cap is ${CAPS.noteChars}`);
   };
 
   switch (proposal.kind) {
@@ -66,7 +67,9 @@ export function deterministicChecks(proposal: Proposal, ctx: VerifyContext): str
       if (proposal.absence) {
         reasons.push(...checkAbsence(proposal.absence, ctx));
       } else if (proposal.quotes.length === 0) {
-        reasons.push('no checkable source: a gist needs verbatim quotes (or an absence finding saying what was searched)');
+        reasons.push(
+          'no checkable source: a gist needs verbatim quotes (or an absence finding saying what was searched)',
+        );
       } else if (reasons.length === 0) {
         reasons.push(...checkSupport(proposal.text, proposal.quotes, threshold));
       }
@@ -93,35 +96,42 @@ export function deterministicChecks(proposal: Proposal, ctx: VerifyContext): str
     case 'OBSERVED': {
       noteCap(proposal.text);
       reasons.push(...checkEvidence(proposal.evidence, ctx, proposal.kind === 'FACT' ? 'passed' : 'ran'));
-      if (proposal.evidence.quotes.length) reasons.push(...checkNumbers(proposal.text, proposalLabels(proposal), ctx, proposal.kind));
+      if (proposal.evidence.quotes.length)
+        reasons.push(...checkNumbers(proposal.text, proposalLabels(proposal), ctx, proposal.kind));
       break;
     }
     case 'TRIED': {
       noteCap(proposal.text);
-      if (isRoutineLookup(proposal.text)) reasons.push('TRIED records a routine look-up with no outcome; only actions with a result are admitted');
+      if (isRoutineLookup(proposal.text))
+        reasons.push('TRIED records a routine look-up with no outcome; only actions with a result are admitted');
       for (const q of proposal.evidence.quotes) reasons.push(...checkQuote(q, ctx));
       break;
     }
     case 'FAIL': {
       noteCap(proposal.text);
       if (isPlaceholder(proposal.reason)) reasons.push('FAIL needs a reason, not a placeholder');
-      else if (proposal.reason.length > 2 * CAPS.noteChars) reasons.push(`FAIL reason is ${proposal.reason.length} characters; the cap is ${2 * CAPS.noteChars}`);
+      else if (proposal.reason.length > 2 * CAPS.noteChars)
+        reasons.push(`FAIL reason is ${proposal.reason.length} characters; the cap is ${2 * CAPS.noteChars}`);
       break;
     }
     case 'CLAIM': {
       noteCap(proposal.text);
-      if (proposal.ttlMs > CAPS.claimTtlMs) reasons.push(`CLAIM time-to-live ${proposal.ttlMs} ms exceeds the cap of ${CAPS.claimTtlMs} ms`);
+      if (proposal.ttlMs > CAPS.claimTtlMs)
+        reasons.push(`CLAIM time-to-live ${proposal.ttlMs} ms exceeds the cap of ${CAPS.claimTtlMs} ms`);
       break;
     }
     case 'PATCH_SUMMARY': {
       const line = patchSummaryLine(proposal);
-      if (line.length > CAPS.patchSummaryChars) reasons.push(`PATCH_SUMMARY is ${line.length} characters; the cap is ${CAPS.patchSummaryChars}`);
+      if (line.length > CAPS.patchSummaryChars)
+        reasons.push(`PATCH_SUMMARY is ${line.length} characters; the cap is ${CAPS.patchSummaryChars}`);
       if (isPlaceholder(proposal.idea)) reasons.push('PATCH_SUMMARY idea is empty or a placeholder');
       if (isPlaceholder(proposal.risk)) reasons.push('PATCH_SUMMARY risk is empty or a placeholder');
       const passed = proposal.evidence.tests.filter((t) => ctx.testResults?.get(t) === true);
-      if (passed.length === 0) reasons.push("PATCH_SUMMARY needs concrete evidence: a test that passed in the verifier's own run");
+      if (passed.length === 0)
+        reasons.push("PATCH_SUMMARY needs concrete evidence: a test that passed in the verifier's own run");
       const notPassed = proposal.evidence.tests.filter((t) => ctx.testResults?.get(t) !== true);
-      if (passed.length && notPassed.length) reasons.push(`PATCH_SUMMARY cites tests that did not pass in the verifier's run: ${notPassed.join(', ')}`);
+      if (passed.length && notPassed.length)
+        reasons.push(`PATCH_SUMMARY cites tests that did not pass in the verifier's run: ${notPassed.join(', ')}`);
       for (const q of proposal.evidence.quotes) reasons.push(...checkQuote(q, ctx));
       break;
     }
@@ -132,10 +142,18 @@ export function deterministicChecks(proposal: Proposal, ctx: VerifyContext): str
 /** Evidence of a FACT (tests must have passed) or OBSERVED note (tests must have run): quotes or tests, all checkable. */
 function checkEvidence(evidence: Evidence, ctx: VerifyContext, tests: 'passed' | 'ran'): string[] {
   const reasons = evidence.quotes.flatMap((q) => checkQuote(q, ctx));
-  const known = evidence.tests.filter((t) => (tests === 'passed' ? ctx.testResults?.get(t) === true : ctx.testResults?.has(t)));
-  for (const t of evidence.tests) if (!known.includes(t)) reasons.push(`test ${t} ${tests === 'passed' ? "did not pass in the verifier's run" : "was not in the verifier's run"}`);
+  const known = evidence.tests.filter((t) =>
+    tests === 'passed' ? ctx.testResults?.get(t) === true : ctx.testResults?.has(t),
+  );
+  for (const t of evidence.tests)
+    if (!known.includes(t))
+      reasons.push(
+        `test ${t} ${tests === 'passed' ? "did not pass in the verifier's run" : "was not in the verifier's run"}`,
+      );
   if (evidence.quotes.length === 0 && evidence.tests.length === 0) {
-    reasons.push(`no checkable source: ${evidence.output && !isPlaceholder(evidence.output) ? 'command output alone cannot be checked; ' : ''}cite verbatim quotes or a test id`);
+    reasons.push(
+      `no checkable source: ${evidence.output && !isPlaceholder(evidence.output) ? 'command output alone cannot be checked; ' : ''}cite verbatim quotes or a test id`,
+    );
   }
   return reasons;
 }
@@ -145,7 +163,12 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
   const parsed = ProposalSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { verdict: 'reject', reasons: [`malformed proposal${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`] };
+    return {
+      verdict: 'reject',
+      reasons: [
+        `malformed proposal${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`,
+      ],
+    };
   }
   const proposal = parsed.data;
   const reasons = deterministicChecks(proposal, ctx);
@@ -162,17 +185,31 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
       verdict = await ctx.judge(proposal, sources);
     } catch (err) {
       // A proposal the judge could not rule on is not admitted; the agent may propose it again.
-      return { verdict: 'reject', reasons: [`judge failed: ${err instanceof Error ? err.message : String(err)}`], proposal };
+      return {
+        verdict: 'reject',
+        reasons: [`judge failed: ${err instanceof Error ? err.message : String(err)}`],
+        proposal,
+      };
     }
     if (verdict.verdict === 'reject') {
-      return { verdict: 'reject', reasons: verdict.problems.length ? verdict.problems.map((p) => `judge (${p.check}): ${p.detail}`) : ['judge rejected it'], proposal };
+      return {
+        verdict: 'reject',
+        reasons: verdict.problems.length
+          ? verdict.problems.map((p) => `judge (${p.check}): ${p.detail}`)
+          : ['judge rejected it'],
+        proposal,
+      };
     }
   }
 
-  const repeat = findRedundant({ kind: proposal.kind, text: proposalText(proposal), labels: proposalLabels(proposal) }, ctx.entries ?? [], {
-    ...(ctx.redundancyThreshold !== undefined ? { threshold: ctx.redundancyThreshold } : {}),
-    ...(ctx.now !== undefined ? { now: ctx.now } : {}),
-  });
+  const repeat = findRedundant(
+    { kind: proposal.kind, text: proposalText(proposal), labels: proposalLabels(proposal) },
+    ctx.entries ?? [],
+    {
+      ...(ctx.redundancyThreshold !== undefined ? { threshold: ctx.redundancyThreshold } : {}),
+      ...(ctx.now !== undefined ? { now: ctx.now } : {}),
+    },
+  );
   if (repeat) return { verdict: 'redundant', reasons: [repeat.reason], proposal };
   return { verdict: 'accept', reasons: [], proposal };
 }

@@ -20,13 +20,20 @@ export async function answerFromLedger(entries: readonly LedgerEntry[]): Promise
   const meta = taskMetaSchema.safeParse(entries.find((e) => e.meta?.['role'] === 'task')?.meta);
   if (!meta.success) return undefined;
   const { workspace, debug, baseline, flaky } = meta.data;
-  const targets = entries.filter((e) => typeof e.meta?.['label'] === 'string' && String(e.meta['label']).startsWith('fail:')).map((e) => String(e.meta?.['testId']));
+  const targets = entries
+    .filter((e) => typeof e.meta?.['label'] === 'string' && String(e.meta['label']).startsWith('fail:'))
+    .map((e) => String(e.meta?.['testId']));
   const fixes = entries.filter((e) => e.kind === 'PATCH_SUMMARY' && e.meta?.['patch'] !== undefined);
   const merge = await mergePatches(
     workspace,
     fixes.map((e) => ({ id: `#${e.id}`, patch: parsePatch(e.meta?.['patch']) })),
     { timeoutMs: debug.testTimeoutMs, ...(debug.testCommand ? { testCommand: debug.testCommand } : {}) },
   );
-  const { answer } = debugAnswer(merge, { results: baseline, flaky }, targets, fixes.map((e) => ({ testId: String(e.meta?.['testId']), summary: e.text })));
+  const { answer } = debugAnswer(
+    merge,
+    { results: baseline, flaky },
+    targets,
+    fixes.map((e) => ({ testId: String(e.meta?.['testId']), summary: e.text })),
+  );
   return `The run was stopped before its final round; this answer merges the patches verified so far.\n${answer}`;
 }

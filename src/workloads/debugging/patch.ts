@@ -26,7 +26,11 @@ export function parsePatch(value: unknown): Patch {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new PatchError('invalid', '', `invalid patch${where}: ${issue?.message ?? 'does not match the patch format'}`);
+    throw new PatchError(
+      'invalid',
+      '',
+      `invalid patch${where}: ${issue?.message ?? 'does not match the patch format'}`,
+    );
   }
   return parsed.data;
 }
@@ -38,10 +42,18 @@ export function parsePatch(value: unknown): Patch {
 export function resolveInside(root: string, file: string): string {
   const normalized = file.replace(/\\/g, '/');
   if (path.isAbsolute(file) || path.posix.isAbsolute(normalized) || /^[a-zA-Z]:/.test(normalized)) {
-    throw new PatchError('outside-workspace', file, `patch path ${JSON.stringify(file)} is absolute; use a path relative to the workspace`);
+    throw new PatchError(
+      'outside-workspace',
+      file,
+      `patch path ${JSON.stringify(file)} is absolute; use a path relative to the workspace`,
+    );
   }
   if (normalized.split('/').some((seg) => seg === '..')) {
-    throw new PatchError('outside-workspace', file, `patch path ${JSON.stringify(file)} contains ".." and could leave the workspace`);
+    throw new PatchError(
+      'outside-workspace',
+      file,
+      `patch path ${JSON.stringify(file)} contains ".." and could leave the workspace`,
+    );
   }
   const abs = path.resolve(root, normalized);
   const rel = path.relative(root, abs);
@@ -68,17 +80,32 @@ export async function applyPatch(dir: string, patch: Patch): Promise<{ files: st
     let entry = contents.get(abs);
     if (!entry) {
       const real = await realpath(abs).catch(() => undefined);
-      if (real === undefined) throw new PatchError('missing-file', edit.file, `patch edits ${JSON.stringify(edit.file)}, which does not exist in the workspace`);
+      if (real === undefined)
+        throw new PatchError(
+          'missing-file',
+          edit.file,
+          `patch edits ${JSON.stringify(edit.file)}, which does not exist in the workspace`,
+        );
       const relReal = path.relative(root, real);
       if (relReal.startsWith('..') || path.isAbsolute(relReal)) {
-        throw new PatchError('outside-workspace', edit.file, `patch path ${JSON.stringify(edit.file)} is a link leading outside the workspace`);
+        throw new PatchError(
+          'outside-workspace',
+          edit.file,
+          `patch path ${JSON.stringify(edit.file)} is a link leading outside the workspace`,
+        );
       }
       entry = { abs: real, text: await readFile(real, 'utf8') };
       contents.set(abs, entry);
     }
     const n = countOccurrences(entry.text, edit.search);
-    if (n === 0) throw new PatchError('no-match', edit.file, `search text not found in ${edit.file}: ${preview(edit.search)}`);
-    if (n > 1) throw new PatchError('ambiguous-match', edit.file, `search text occurs ${n} times in ${edit.file} (must be exactly once): ${preview(edit.search)}`);
+    if (n === 0)
+      throw new PatchError('no-match', edit.file, `search text not found in ${edit.file}: ${preview(edit.search)}`);
+    if (n > 1)
+      throw new PatchError(
+        'ambiguous-match',
+        edit.file,
+        `search text occurs ${n} times in ${edit.file} (must be exactly once): ${preview(edit.search)}`,
+      );
     const at = entry.text.indexOf(edit.search);
     entry.text = entry.text.slice(0, at) + edit.replace + entry.text.slice(at + edit.search.length);
   }

@@ -16,7 +16,12 @@ const list = (label: string, ids: readonly string[]) => ids.map((id) => `- ${lab
  * Writes the answer for a merge over `targets` (the tests that failed at the start), scored with
  * {@link scoreMerge}: a target counts as fixed only when nothing that passed before regressed.
  */
-export function debugAnswer(merge: MergeResult, baseline: Baseline, targets: readonly string[], fixes: ReadonlyArray<{ testId: string; summary: string }>): { answer: string; score: DebugScore } {
+export function debugAnswer(
+  merge: MergeResult,
+  baseline: Baseline,
+  targets: readonly string[],
+  fixes: ReadonlyArray<{ testId: string; summary: string }>,
+): { answer: string; score: DebugScore } {
   const score = scoreMerge(baseline, merge.run.results, targets);
   const answer = [
     `Fixed ${score.fixed.length} of ${targets.length} failing tests; regressed ${score.regressed.length}; still failing ${score.stillFailing.length}.`,
@@ -49,5 +54,7 @@ export function diffFromAnswer(answer: string): string | undefined {
 /** The counts in a debugging answer. */
 export function fixedCounts(answer: string): DebugCounts | undefined {
   const m = /^Fixed (\d+) of (\d+) failing tests; regressed (\d+); still failing (\d+)\./m.exec(answer);
-  return m ? { fixed: Number(m[1]), total: Number(m[2]), regressed: Number(m[3]), stillFailing: Number(m[4]) } : undefined;
+  return m
+    ? { fixed: Number(m[1]), total: Number(m[2]), regressed: Number(m[3]), stillFailing: Number(m[4]) }
+    : undefined;
 }

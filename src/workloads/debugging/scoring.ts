@@ -27,17 +27,26 @@ export interface DebugScore {
 }
 
 /** Ids whose status differs between two runs of the same suite (present in one and not the other counts as differing). */
-export function flakyTests(first: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>, second: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>): string[] {
+export function flakyTests(
+  first: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>,
+  second: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>,
+): string[] {
   const a = new Map(first.map((r) => [r.id, r.status]));
   const b = new Map(second.map((r) => [r.id, r.status]));
   return [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id)).sort();
 }
 
 /** Scores `after` (the suite on the merged patch) against the baseline for `targets` (the tests that failed at the start). */
-export function scoreMerge(baseline: Baseline, after: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>, targets: readonly string[]): DebugScore {
+export function scoreMerge(
+  baseline: Baseline,
+  after: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>,
+  targets: readonly string[],
+): DebugScore {
   const flaky = new Set(baseline.flaky);
   const now = new Map(after.map((r) => [r.id, r.status]));
-  const regressed = baseline.results.filter((r) => r.status === 'pass' && !flaky.has(r.id) && now.get(r.id) !== 'pass').map((r) => r.id);
+  const regressed = baseline.results
+    .filter((r) => r.status === 'pass' && !flaky.has(r.id) && now.get(r.id) !== 'pass')
+    .map((r) => r.id);
   const passing = targets.filter((t) => now.get(t) === 'pass');
   return {
     fixed: regressed.length === 0 ? passing : [],

@@ -77,7 +77,12 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
   const root = path.resolve(dir);
   const plan = options.plan ?? (await detectTestPlan(root, { testCommand: options.testCommand }));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const settings = { timeoutMs, testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))), memoryMb: options.memoryMb ?? 512, ...(options.signal ? { signal: options.signal } : {}) };
+  const settings = {
+    timeoutMs,
+    testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))),
+    memoryMb: options.memoryMb ?? 512,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   const started = Date.now();
   const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
   const outcomes: FileOutcome[] = [];
@@ -93,7 +98,10 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
   const results = outcomes.flatMap((o) => o.results);
   const count = (s: TestStatus) => results.filter((r) => r.status === s).length;
   const timedOut = outcomes.some((o) => o.timedOut);
-  const stderr = outcomes.filter((o) => o.stderr.trim()).map((o) => `[${o.file}] ${o.stderr.trim()}`).join('\n');
+  const stderr = outcomes
+    .filter((o) => o.stderr.trim())
+    .map((o) => `[${o.file}] ${o.stderr.trim()}`)
+    .join('\n');
   return {
     results,
     passed: count('pass'),
@@ -124,7 +132,12 @@ interface Settings {
 const bin = (root: string, name: string) => path.join(root, 'node_modules', '.bin', name);
 
 async function runFile(root: string, plan: TestPlan, file: string, s: Settings): Promise<FileOutcome> {
-  const bounded = { cwd: root, timeoutMs: s.timeoutMs, memoryMb: s.memoryMb, ...(s.signal ? { signal: s.signal } : {}) };
+  const bounded = {
+    cwd: root,
+    timeoutMs: s.timeoutMs,
+    memoryMb: s.memoryMb,
+    ...(s.signal ? { signal: s.signal } : {}),
+  };
   let raw: RawResult[] = [];
   let unfinished: string[] = [];
   let fileError: string | undefined;
@@ -143,7 +156,11 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
       break;
     }
     case 'mocha': {
-      out = await runBounded(bin(root, 'mocha'), mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs), bounded);
+      out = await runBounded(
+        bin(root, 'mocha'),
+        mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs),
+        bounded,
+      );
       const parsed = parseMochaOutput(out.stdout);
       raw = parsed.results;
       unfinished = parsed.unfinished;
@@ -176,20 +193,58 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
       raw = parseTap(out.stdout);
       break;
   }
-  const results: TestResult[] = raw.filter((r) => !unfinished.includes(r.name)).map((r) => ({ file, name: r.name, id: testId(file, r.name), status: r.status, fileLevel: false, ...(r.reason ? { reason: r.reason } : {}), ...(r.error !== undefined ? { error: r.error } : {}) }));
+  const results: TestResult[] = raw
+    .filter((r) => !unfinished.includes(r.name))
+    .map((r) => ({
+      file,
+      name: r.name,
+      id: testId(file, r.name),
+      status: r.status,
+      fileLevel: false,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.error !== undefined ? { error: r.error } : {}),
+    }));
   const stderrTail = out.stderr.trim().split('\n').slice(-20).join('\n');
   if (out.timedOut) {
     // A hang is a failure of the test that hung; if no test was running, of the file.
     const stuck = unfinished.length ? unfinished : [file];
-    for (const name of stuck) results.push({ file, name, id: testId(file, name), status: 'fail', fileLevel: !unfinished.length, reason: 'timeout', error: `timeout: still running after ${s.timeoutMs} ms; the process group was killed` });
+    for (const name of stuck)
+      results.push({
+        file,
+        name,
+        id: testId(file, name),
+        status: 'fail',
+        fileLevel: !unfinished.length,
+        reason: 'timeout',
+        error: `timeout: still running after ${s.timeoutMs} ms; the process group was killed`,
+      });
   } else if (out.exitCode !== 0 && !results.some((r) => r.status === 'fail')) {
     // The file failed outside any test (does not load, crashed, ran out of memory): keep the cause.
-    results.push({ file, name: file, id: testId(file, file), status: 'fail', fileLevel: true, error: (fileError ?? (stderrTail || `exited with code ${out.exitCode}`)).slice(0, 2000) });
+    results.push({
+      file,
+      name: file,
+      id: testId(file, file),
+      status: 'fail',
+      fileLevel: true,
+      error: (fileError ?? (stderrTail || `exited with code ${out.exitCode}`)).slice(0, 2000),
+    });
   }
-  return { file, results, timedOut: out.timedOut, exitCode: out.exitCode, stderr: out.exitCode === 0 ? '' : stderrTail };
+  return {
+    file,
+    results,
+    timedOut: out.timedOut,
+    exitCode: out.exitCode,
+    stderr: out.exitCode === 0 ? '' : stderrTail,
+  };
 }
 
-function digest(results: readonly TestResult[], stderr: string, timedOut: boolean, timeoutMs: number, max: number): string {
+function digest(
+  results: readonly TestResult[],
+  stderr: string,
+  timedOut: boolean,
+  timeoutMs: number,
+  max: number,
+): string {
   const lines: string[] = [];
   if (timedOut) lines.push(`a test file was killed after ${timeoutMs} ms`);
   const failures = results.filter((r) => r.status === 'fail');

@@ -70,7 +70,10 @@ function refId(ref: TestRef): string {
  * Runs the workspace's suite twice and returns one sub-task per test that failed both times; tests
  * whose outcome differed between the runs are `flaky` and are neither targets nor regressions later.
  */
-export async function listFailingTests(dir: string, options: RunTestsOptions = {}): Promise<{ tasks: DebugSubTask[]; run: TestRun; flaky: string[] }> {
+export async function listFailingTests(
+  dir: string,
+  options: RunTestsOptions = {},
+): Promise<{ tasks: DebugSubTask[]; run: TestRun; flaky: string[] }> {
   const ws = await loadWorkspace(dir, { testCommand: options.testCommand });
   const run = await runTests(ws.dir, { ...options, plan: ws.plan });
   const again = await runTests(ws.dir, { ...options, plan: ws.plan });
@@ -92,9 +95,22 @@ export async function listFailingTests(dir: string, options: RunTestsOptions = {
 const SPECIFIER = /(?:from\s+|import\s*\(\s*|import\s+|require\s*\(\s*)['"](\.{1,2}(?:\/[^'"]*)?)['"]/g;
 
 /** The workspace file a relative specifier names, as node would resolve it (extension, index file, package main). */
-async function resolveSpecifier(root: string, from: string, spec: string, known: ReadonlySet<string>): Promise<string | undefined> {
+async function resolveSpecifier(
+  root: string,
+  from: string,
+  spec: string,
+  known: ReadonlySet<string>,
+): Promise<string | undefined> {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-  const candidates = [base, `${base}.js`, `${base}.cjs`, `${base}.mjs`, `${base}/index.js`, `${base}/index.cjs`, `${base}/index.mjs`];
+  const candidates = [
+    base,
+    `${base}.js`,
+    `${base}.cjs`,
+    `${base}.mjs`,
+    `${base}/index.js`,
+    `${base}/index.cjs`,
+    `${base}/index.mjs`,
+  ];
   const main = await readFile(path.join(root, base === '.' ? '' : base, 'package.json'), 'utf8')
     .then((t) => (JSON.parse(t) as { main?: unknown }).main)
     .catch(() => undefined);
@@ -131,7 +147,12 @@ async function importedFiles(root: string, testFile: string, sources: readonly s
  * Applies `patch` to an isolated copy of the workspace and runs the whole suite there. The patch
  * is verified when the target test passes and no test that passed before fails (or vanishes) after.
  */
-export async function verifyPatch(workspace: string, patch: Patch, target: TestRef, options: VerifyOptions = {}): Promise<PatchVerification> {
+export async function verifyPatch(
+  workspace: string,
+  patch: Patch,
+  target: TestRef,
+  options: VerifyOptions = {},
+): Promise<PatchVerification> {
   const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
   const baseline = options.baseline ?? (await runTests(ws.dir, { ...options, plan: ws.plan }));
   const targetId = refId(target);
@@ -140,12 +161,21 @@ export async function verifyPatch(workspace: string, patch: Patch, target: TestR
       await applyPatch(copy, parsePatch(patch));
     } catch (err) {
       if (!(err instanceof PatchError)) throw err;
-      return { applied: false, rejection: err.message, targetPasses: false, regressions: [], verified: false, output: `patch rejected: ${err.message}` };
+      return {
+        applied: false,
+        rejection: err.message,
+        targetPasses: false,
+        regressions: [],
+        verified: false,
+        output: `patch rejected: ${err.message}`,
+      };
     }
     const run = await runTests(copy, { ...options, plan: ws.plan });
     const after = new Map(run.results.map((r) => [r.id, r.status]));
     const targetPasses = after.get(targetId) === 'pass';
-    const regressions = baseline.results.filter((r) => r.status === 'pass' && after.get(r.id) !== 'pass').map((r) => r.id);
+    const regressions = baseline.results
+      .filter((r) => r.status === 'pass' && after.get(r.id) !== 'pass')
+      .map((r) => r.id);
     return {
       applied: true,
       targetPasses,
@@ -162,7 +192,11 @@ export async function verifyPatch(workspace: string, patch: Patch, target: TestR
  * after the earlier ones (a conflict) or that duplicate an applied one, then runs the whole suite.
  * The real workspace is not touched; `combined` is the merged patch.
  */
-export async function mergePatches(workspace: string, candidates: readonly MergeCandidate[], options: RunTestsOptions = {}): Promise<MergeResult> {
+export async function mergePatches(
+  workspace: string,
+  candidates: readonly MergeCandidate[],
+  options: RunTestsOptions = {},
+): Promise<MergeResult> {
   const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
   return withWorkspaceCopy(ws.dir, async (copy) => {
     const applied: string[] = [];
@@ -189,8 +223,19 @@ export async function mergePatches(workspace: string, candidates: readonly Merge
     const run = await runTests(copy, { ...options, plan: ws.plan });
     const files = [...new Set(combined.map((e) => e.file.replace(/\\/g, '/')))];
     const changes = await Promise.all(
-      files.map(async (file) => ({ file, before: await readFile(resolveInside(ws.dir, file), 'utf8'), after: await readFile(resolveInside(copy, file), 'utf8') })),
+      files.map(async (file) => ({
+        file,
+        before: await readFile(resolveInside(ws.dir, file), 'utf8'),
+        after: await readFile(resolveInside(copy, file), 'utf8'),
+      })),
     );
-    return { applied, skipped, combined, run, allPass: run.failed === 0 && !run.timedOut && run.passed > 0, diff: unifiedDiff(changes) };
+    return {
+      applied,
+      skipped,
+      combined,
+      run,
+      allPass: run.failed === 0 && !run.timedOut && run.passed > 0,
+      diff: unifiedDiff(changes),
+    };
   });
 }

@@ -52,7 +52,8 @@ export async function loadWorkspace(dir: string, options: LoadWorkspaceOptions =
 
   const pkgPath = path.join(abs, 'package.json');
   const raw = await readFile(pkgPath, 'utf8').catch(() => undefined);
-  if (raw === undefined) throw new WorkloadFileError(pkgPath, 'workspace has no package.json', {}, { code: 'NOT_FOUND' });
+  if (raw === undefined)
+    throw new WorkloadFileError(pkgPath, 'workspace has no package.json', {}, { code: 'NOT_FOUND' });
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -62,13 +63,18 @@ export async function loadWorkspace(dir: string, options: LoadWorkspaceOptions =
   const pkg = packageJsonSchema.safeParse(json);
   if (!pkg.success) {
     const issue = pkg.error.issues[0];
-    throw new WorkloadFileError(pkgPath, issue?.message ?? 'invalid package.json', { field: issue?.path.join('.') || '(root)' });
+    throw new WorkloadFileError(pkgPath, issue?.message ?? 'invalid package.json', {
+      field: issue?.path.join('.') || '(root)',
+    });
   }
 
   const files = await listFiles(abs);
   const plan = await detectTestPlan(abs, { testCommand: options.testCommand });
   if (plan.kind !== 'command' && plan.files.length === 0) {
-    throw new WorkloadFileError(abs, `workspace has no test files: its runner (${plan.kind}) would run none; pass --test-command for another layout`);
+    throw new WorkloadFileError(
+      abs,
+      `workspace has no test files: its runner (${plan.kind}) would run none; pass --test-command for another layout`,
+    );
   }
   const tests = new Set(plan.files);
   const sourceFiles = files.filter((f) => SOURCE_FILE.test(f) && !tests.has(f));
@@ -135,18 +141,37 @@ export async function withWorkspaceCopy<T>(dir: string, fn: (copyDir: string) =>
  * Installs a workspace's dependencies once (`npm ci --ignore-scripts`, or `npm install` without a lock)
  * when it declares some and has no node_modules yet; every working copy then links to them.
  */
-export async function installDependencies(dir: string, options: { timeoutMs?: number } = {}): Promise<'installed' | 'present' | 'none'> {
+export async function installDependencies(
+  dir: string,
+  options: { timeoutMs?: number } = {},
+): Promise<'installed' | 'present' | 'none'> {
   const abs = path.resolve(dir);
-  const pkg = JSON.parse(await readFile(path.join(abs, 'package.json'), 'utf8')) as { dependencies?: object; devDependencies?: object };
+  const pkg = JSON.parse(await readFile(path.join(abs, 'package.json'), 'utf8')) as {
+    dependencies?: object;
+    devDependencies?: object;
+  };
   if (!Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length) return 'none';
   if (await stat(path.join(abs, 'node_modules')).catch(() => undefined)) return 'present';
   const lock = await stat(path.join(abs, 'package-lock.json')).catch(() => undefined);
   const args = [lock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'];
   await new Promise<void>((resolve, reject) => {
-    execFile('npm', args, { cwd: abs, timeout: options.timeoutMs ?? 300_000, maxBuffer: 16 << 20 }, (err, _out, stderr) => {
-      if (err) reject(new WorkloadFileError(abs, `could not install its dependencies (npm ${args[0]}): ${String(stderr).trim().split('\n').slice(-3).join(' ')}`, {}, { cause: err }));
-      else resolve();
-    });
+    execFile(
+      'npm',
+      args,
+      { cwd: abs, timeout: options.timeoutMs ?? 300_000, maxBuffer: 16 << 20 },
+      (err, _out, stderr) => {
+        if (err)
+          reject(
+            new WorkloadFileError(
+              abs,
+              `could not install its dependencies (npm ${args[0]}): ${String(stderr).trim().split('\n').slice(-3).join(' ')}`,
+              {},
+              { cause: err },
+            ),
+          );
+        else resolve();
+      },
+    );
   });
   return 'installed';
 }

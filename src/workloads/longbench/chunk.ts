@@ -61,7 +61,15 @@ export function chunkDocument(doc: SourceDocument, options: ChunkOptions = {}): 
     const start = doc.start + first.start;
     const end = doc.start + last.end;
     const index = chunks.length + 1;
-    chunks.push({ label: `${doc.label}.c${index}`, docIndex: doc.index, index, text: doc.text.slice(first.start, last.end), start, end, tokens });
+    chunks.push({
+      label: `${doc.label}.c${index}`,
+      docIndex: doc.index,
+      index,
+      text: doc.text.slice(first.start, last.end),
+      start,
+      end,
+      tokens,
+    });
     if (j + 1 >= units.length) break;
     // Step back over whole units for the overlap, but always move forward.
     let next = j + 1;
@@ -117,7 +125,13 @@ function spans(text: string, separator: RegExp, from = 0, to = text.length): { s
   return out;
 }
 
-function hardSplit(text: string, span: { start: number; end: number }, tokens: number, maxTokens: number, count: (t: string) => number): Unit[] {
+function hardSplit(
+  text: string,
+  span: { start: number; end: number },
+  tokens: number,
+  maxTokens: number,
+  count: (t: string) => number,
+): Unit[] {
   const out: Unit[] = [];
   const width = Math.max(1, Math.floor(((span.end - span.start) * maxTokens) / tokens));
   let s = span.start;

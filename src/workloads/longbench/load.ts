@@ -12,7 +12,13 @@ export async function loadLongBenchFile(file: string): Promise<LongBenchItem[]> 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new WorkloadFileError(abs, 'file not found', {}, { code: 'NOT_FOUND', cause: err });
-    if (code === 'EISDIR') throw new WorkloadFileError(abs, 'is a folder; expected a .json or .jsonl file of LongBench-v2 items', {}, { cause: err });
+    if (code === 'EISDIR')
+      throw new WorkloadFileError(
+        abs,
+        'is a folder; expected a .json or .jsonl file of LongBench-v2 items',
+        {},
+        { cause: err },
+      );
     throw new WorkloadFileError(abs, `cannot be read (${code ?? (err as Error).message})`, {}, { cause: err });
   }
   return parseLongBenchText(text, abs);
@@ -21,14 +27,20 @@ export async function loadLongBenchFile(file: string): Promise<LongBenchItem[]> 
 /** Parses LongBench-v2 items from text; `file` only labels errors. */
 export function parseLongBenchText(text: string, file: string): LongBenchItem[] {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new WorkloadFileError(file, 'is empty; expected a JSON array or JSON lines of LongBench-v2 items');
+  if (trimmed === '')
+    throw new WorkloadFileError(file, 'is empty; expected a JSON array or JSON lines of LongBench-v2 items');
   const raw = trimmed.startsWith('[') ? parseArray(trimmed, file) : parseJsonLines(trimmed, file);
   if (raw.length === 0) throw new WorkloadFileError(file, 'holds no items');
   const items = raw.map((value, index) => validateItem(value, index, file));
   const seen = new Map<string, number>();
   items.forEach((item, index) => {
     const first = seen.get(item._id);
-    if (first !== undefined) throw new WorkloadFileError(file, `duplicate _id (also item ${first})`, { item: index, itemId: item._id, field: '_id' });
+    if (first !== undefined)
+      throw new WorkloadFileError(file, `duplicate _id (also item ${first})`, {
+        item: index,
+        itemId: item._id,
+        field: '_id',
+      });
     seen.set(item._id, index);
   });
   return items;
@@ -52,7 +64,12 @@ function parseJsonLines(text: string, file: string): unknown[] {
     try {
       out.push(JSON.parse(line));
     } catch (err) {
-      throw new WorkloadFileError(file, `line ${i + 1} is not valid JSON (${(err as Error).message}); expected a JSON array or one item per line`, { item: out.length }, { cause: err });
+      throw new WorkloadFileError(
+        file,
+        `line ${i + 1} is not valid JSON (${(err as Error).message}); expected a JSON array or one item per line`,
+        { item: out.length },
+        { cause: err },
+      );
     }
   });
   return out;
@@ -68,13 +85,22 @@ function validateItem(value: unknown, index: number, file: string): LongBenchIte
   }
   const issue = parsed.error.issues[0];
   const field = issue?.path.map(String).join('.') ?? '';
-  const present = issue !== undefined && issue.path.length > 0 && (issue.path[0] as string) in (value);
+  const present = issue !== undefined && issue.path.length > 0 && (issue.path[0] as string) in value;
   const problem = present ? (issue?.message ?? 'invalid value') : 'is missing';
-  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    parsed.error.issues.length > 1
+      ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length > 2 ? 's' : ''})`
+      : '';
   return fail(file, `${problem}${more}`, index, itemId, field || undefined);
 }
 
-function fail(file: string, problem: string, item: number, itemId: string | undefined, field: string | undefined): never {
+function fail(
+  file: string,
+  problem: string,
+  item: number,
+  itemId: string | undefined,
+  field: string | undefined,
+): never {
   throw new WorkloadFileError(file, problem, {
     item,
     ...(itemId !== undefined ? { itemId } : {}),

@@ -55,7 +55,9 @@ export function scoreItems(results: readonly ItemResult[]): LongBenchScore {
 }
 
 /** The question with its four choices and the answer-format instruction of LongBench-v2's zero-shot prompt. */
-export function formatQuestion(item: Pick<LongBenchItem, 'question' | 'choice_A' | 'choice_B' | 'choice_C' | 'choice_D'>): string {
+export function formatQuestion(
+  item: Pick<LongBenchItem, 'question' | 'choice_A' | 'choice_B' | 'choice_C' | 'choice_D'>,
+): string {
   return [
     `What is the correct answer to this question: ${item.question.trim()}`,
     'Choices:',

@@ -29,7 +29,8 @@ interface Marker {
 }
 
 // "Passage 1:", "Document 2 - Title", "[Doc 3]", "### Article 4", "=== Paper 5 ===", "Text #6."
-const NUMBERED = /^[ \t]*(?:#{1,6}[ \t]*|\[|<|=+[ \t]*)?(passage|document|doc|article|paper|text|source|report)[ \t]*#?[ \t]*(\d{1,4})\b[ \t]*(?:\]|>|=+)?[ \t]*([:.)\-–—]?)[ \t]*(.*)$/gim;
+const NUMBERED =
+  /^[ \t]*(?:#{1,6}[ \t]*|\[|<|=+[ \t]*)?(passage|document|doc|article|paper|text|source|report)[ \t]*#?[ \t]*(\d{1,4})\b[ \t]*(?:\]|>|=+)?[ \t]*([:.)\-–—]?)[ \t]*(.*)$/gim;
 const XML_OPEN = /^[ \t]*<(?:document|doc|passage)\b[^>]*>[ \t]*(?:\r?\n)?/gim;
 // A rule only separates documents after a blank line; directly under text it is a heading underline.
 const RULE = /(^|\n[ \t]*\n)([ \t]*(?:-{3,}|\*{3,}|={3,}|_{3,})[ \t]*)(?=\r?\n|$)/g;
@@ -50,7 +51,14 @@ export function splitIntoDocuments(context: string, options: SplitOptions = {}):
     const next = pieces[i + 1];
     const end = trimEnd(context, m.stop ?? (next ? next.at : context.length), m.at);
     const index = docs.length + 1;
-    docs.push({ index, label: `D${index}`, ...(m.title ? { title: m.title } : {}), text: context.slice(m.at, end), start: m.at, end });
+    docs.push({
+      index,
+      label: `D${index}`,
+      ...(m.title ? { title: m.title } : {}),
+      text: context.slice(m.at, end),
+      start: m.at,
+      end,
+    });
   });
   return docs;
 }
@@ -65,7 +73,10 @@ function findMarkers(context: string): { kind: SeparatorKind; markers: Marker[] 
   if (numbered.length >= 2) return { kind: 'numbered-header', markers: numbered };
   const tags = [...context.matchAll(XML_OPEN)].map((m) => ({ at: m.index }));
   if (tags.length >= 2) return { kind: 'xml-tag', markers: tags };
-  const rules = [...context.matchAll(RULE)].map((m) => ({ at: m.index + (m[1] ?? '').length, len: (m[2] ?? '').length }));
+  const rules = [...context.matchAll(RULE)].map((m) => ({
+    at: m.index + (m[1] ?? '').length,
+    len: (m[2] ?? '').length,
+  }));
   if (rules.length >= 1) {
     const markers: Marker[] = [];
     let from = 0;

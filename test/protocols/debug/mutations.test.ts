@@ -43,14 +43,19 @@ describe('singlePointMutations', () => {
   });
 
   it('swaps two call arguments and toggles negation', () => {
-    const muts = singlePointMutations('f.js', 'function f(a, b) { return !ok(a) && cmp(b, a); }\n').map((m) => m.description.replace(/^(f\.js:\d+):\d+ /, '$1 '));
+    const muts = singlePointMutations('f.js', 'function f(a, b) { return !ok(a) && cmp(b, a); }\n').map((m) =>
+      m.description.replace(/^(f\.js:\d+):\d+ /, '$1 '),
+    );
     expect(muts).toContain('f.js:1 swap arguments of cmp()');
     expect(muts).toContain('f.js:1 drop "!"');
     expect(muts).toContain('f.js:1 "&&" → "||"');
   });
 
   it('names every mutation uniquely, even the same token twice on one line', () => {
-    const muts = singlePointMutations('d.js', 'const leap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;\n').map((m) => m.description);
+    const muts = singlePointMutations(
+      'd.js',
+      'const leap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;\n',
+    ).map((m) => m.description);
     expect(new Set(muts).size).toBe(muts.length);
     expect(muts.filter((d) => / 0 → 1$/.test(d)).length).toBe(3);
   });
@@ -64,7 +69,12 @@ describe('searchMutationFix', () => {
     const { tasks, run } = await listFailingTests(WORKSPACE, { timeoutMs: 60_000 });
     expect(tasks).toHaveLength(6);
     for (const task of tasks) {
-      const result = await searchMutationFix(WORKSPACE, task, { baseline: run, budgetMs: Number.POSITIVE_INFINITY, maxCandidates: 12, timeoutMs: 60_000 });
+      const result = await searchMutationFix(WORKSPACE, task, {
+        baseline: run,
+        budgetMs: Number.POSITIVE_INFINITY,
+        maxCandidates: 12,
+        timeoutMs: 60_000,
+      });
       expect(result.stoppedBy, task.testName).toBe('found');
       expect(result.tried).toBeLessThanOrEqual(12);
       expect(result.verification).toMatchObject({ verified: true, regressions: [] });

@@ -44,7 +44,9 @@ function apply(source: string, edits: ReadonlyArray<{ search: string; replace: s
 
 function sumToOf(source: string): (n: number) => number {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluates the patched workspace source under test
-  const module = new Function(`${source.replace(/export /g, '')}; return { sumTo };`) as () => { sumTo: (n: number) => number };
+  const module = new Function(`${source.replace(/export /g, '')}; return { sumTo };`) as () => {
+    sumTo: (n: number) => number;
+  };
   return module().sumTo;
 }
 
@@ -77,7 +79,11 @@ describe('offline patch skill (mutation search)', () => {
     const tried: string[] = [];
     for (let step = 0; step < 10; step++) {
       const digest = tried.map((d, i) => `[#${i} FAIL] ${d} — test still fails`).join('\n');
-      const reply = await model.complete({ messages: [{ role: 'user', content: patchPrompt.render({ ...failure, digest }) }], schema: patchPrompt.schema, schemaName: patchPrompt.schemaName });
+      const reply = await model.complete({
+        messages: [{ role: 'user', content: patchPrompt.render({ ...failure, digest }) }],
+        schema: patchPrompt.schema,
+        schemaName: patchPrompt.schemaName,
+      });
       const proposal = reply.object!;
       expect(tried).not.toContain(proposal.idea);
       if (sumToOf(apply(MATH, proposal.edits))(4) === 10) return;
@@ -87,8 +93,14 @@ describe('offline patch skill (mutation search)', () => {
   });
 
   it('says so when every candidate was tried', () => {
-    const tiny = { failingTest: 't > x', output: '', files: [{ path: 'a.js', text: 'export const f = (a) => a < 1;\n' }] };
-    const all = rankMutations(tiny).map((m) => m.description).join('\n');
+    const tiny = {
+      failingTest: 't > x',
+      output: '',
+      files: [{ path: 'a.js', text: 'export const f = (a) => a < 1;\n' }],
+    };
+    const all = rankMutations(tiny)
+      .map((m) => m.description)
+      .join('\n');
     expect(() => patchSkill(patchPrompt.render({ ...tiny, digest: all }))).toThrow(/exhausted/);
   });
 });

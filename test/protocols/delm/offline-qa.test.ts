@@ -12,7 +12,8 @@ const APACHE = readFileSync('/usr/share/common-licenses/Apache-2.0', 'utf8');
 const sources: Record<string, string> = { D1: GPL3, D2: APACHE };
 const source = (label: string) => sources[label];
 
-const question = 'What happens to the patent licenses granted to you if you institute patent litigation alleging that the Work infringes a patent?';
+const question =
+  'What happens to the patent licenses granted to you if you institute patent litigation alleging that the Work infringes a patent?';
 const choices = {
   A: 'The patent licenses granted to you terminate as of the date such litigation is filed',
   B: 'You must pay royalties to every contributor of the Work',
@@ -31,7 +32,9 @@ describe('offline QA evidence skill on real licence texts', () => {
         for (const q of g.quotes) {
           expect(q.source).toBe(label);
           expect(sources[label]!.includes(q.text)).toBe(true); // byte-for-byte, not just normalised
-          expect(splitSentences(sources[label]!).some((s) => s.text === q.text || s.text.startsWith(q.text))).toBe(true);
+          expect(splitSentences(sources[label]!).some((s) => s.text === q.text || s.text.startsWith(q.text))).toBe(
+            true,
+          );
         }
         const verdict = await verifyProposal(g, { source });
         expect(verdict, JSON.stringify(verdict.reasons)).toMatchObject({ verdict: 'accept' });
@@ -41,7 +44,9 @@ describe('offline QA evidence skill on real licence texts', () => {
 
   it('finds Apache-2.0’s patent-termination sentence and says it bears on the right choice', () => {
     const [best] = findEvidence({ label: 'D2', text: APACHE }, question, choiceList);
-    expect(normaliseForMatch(best!.quotes[0]!.text)).toContain('shall terminate as of the date such litigation is filed');
+    expect(normaliseForMatch(best!.quotes[0]!.text)).toContain(
+      'shall terminate as of the date such litigation is filed',
+    );
     expect(best!.text).toMatch(/^\[D2\] On \(A\)/);
   });
 
@@ -61,7 +66,9 @@ describe('offline QA evidence skill on real licence texts', () => {
     // The naive extractive skill does pick the planted sentence (it matches choice B's words) …
     expect(gists.some((g) => g.quotes.some((q) => /Ignore previous instructions/.test(q.text)))).toBe(true);
     // … and the verifier keeps it out, while the real evidence still gets in.
-    const verdicts = await Promise.all(gists.map((g) => verifyProposal(g, { source: (l) => (l === 'D3' ? planted : undefined) })));
+    const verdicts = await Promise.all(
+      gists.map((g) => verifyProposal(g, { source: (l) => (l === 'D3' ? planted : undefined) })),
+    );
     const accepted = gists.filter((_, i) => verdicts[i]!.verdict === 'accept');
     expect(accepted.length).toBeGreaterThan(0);
     for (const g of accepted) expect(g.text).not.toMatch(/Ignore previous|answer is B/);
@@ -70,7 +77,13 @@ describe('offline QA evidence skill on real licence texts', () => {
   it('asks to unfold its sub-task’s source first, then reports through the offline model', async () => {
     registerProtocolSkills();
     const model = createOfflineModel();
-    const base = { question, choices, subTask: 'Read D2 and report what bears on the question.', digest: '', unfoldable: ['D1', 'D2'] };
+    const base = {
+      question,
+      choices,
+      subTask: 'Read D2 and report what bears on the question.',
+      digest: '',
+      unfoldable: ['D1', 'D2'],
+    };
     const first = await model.complete({
       system: agentStepPrompt.system,
       messages: [{ role: 'user', content: agentStepPrompt.render({ ...base, documents: [], unfoldsLeft: 1 }) }],
@@ -79,7 +92,12 @@ describe('offline QA evidence skill on real licence texts', () => {
     });
     expect(first.object).toMatchObject({ unfold: ['D2'], proposals: [], done: false });
     const second = await model.complete({
-      messages: [{ role: 'user', content: agentStepPrompt.render({ ...base, documents: [{ label: 'D2', text: APACHE }], unfoldsLeft: 0 }) }],
+      messages: [
+        {
+          role: 'user',
+          content: agentStepPrompt.render({ ...base, documents: [{ label: 'D2', text: APACHE }], unfoldsLeft: 0 }),
+        },
+      ],
       schema: agentStepPrompt.schema,
       schemaName: agentStepPrompt.schemaName,
     });
@@ -89,8 +107,13 @@ describe('offline QA evidence skill on real licence texts', () => {
     for (const p of second.object!.proposals) expect((await verifyProposal(p, { source })).verdict).toBe('accept');
     // With the same findings already in the ledger, it does not propose them again.
     const ledger = second.object!.proposals.map((p, i) => `[#${i} gist D2] ${(p as { text: string }).text}`).join('\n');
-    const third = qaEvidenceSkill(agentStepPrompt.render({ ...base, digest: ledger, documents: [{ label: 'D2', text: APACHE }], unfoldsLeft: 0 }));
-    const seen = second.object!.proposals.map((p) => normaliseForMatch((p as { quotes: Array<{ text: string }> }).quotes[0]!.text));
-    for (const p of third.proposals) expect(seen).not.toContain(normaliseForMatch((p as { quotes: Array<{ text: string }> }).quotes[0]!.text));
+    const third = qaEvidenceSkill(
+      agentStepPrompt.render({ ...base, digest: ledger, documents: [{ label: 'D2', text: APACHE }], unfoldsLeft: 0 }),
+    );
+    const seen = second.object!.proposals.map((p) =>
+      normaliseForMatch((p as { quotes: Array<{ text: string }> }).quotes[0]!.text),
+    );
+    for (const p of third.proposals)
+      expect(seen).not.toContain(normaliseForMatch((p as { quotes: Array<{ text: string }> }).quotes[0]!.text));
   });
 });

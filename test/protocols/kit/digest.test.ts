@@ -4,13 +4,34 @@ import { countTokens } from '../../../src/providers/tokenizer.js';
 import { buildDigest } from '../../../src/protocols/kit/digest.js';
 
 function make(id: number, kind: EntryKind, text: string, extra: Partial<LedgerEntry> = {}): LedgerEntry {
-  return { id, kind, level: 0, text, taskId: 0, authorId: 0, parentId: -1, tokenCount: 0, expiresAt: 0, hash: 0, timestamp: id, meta: undefined, ...extra };
+  return {
+    id,
+    kind,
+    level: 0,
+    text,
+    taskId: 0,
+    authorId: 0,
+    parentId: -1,
+    tokenCount: 0,
+    expiresAt: 0,
+    hash: 0,
+    timestamp: id,
+    meta: undefined,
+    ...extra,
+  };
 }
-const quoted = (id: number, text: string) => make(id, 'gist', text, { meta: { labels: ['D1'], quotes: [{ source: 'D1', text: 'a quote' }] } });
+const quoted = (id: number, text: string) =>
+  make(id, 'gist', text, { meta: { labels: ['D1'], quotes: [{ source: 'D1', text: 'a quote' }] } });
 
 describe('buildDigest', () => {
   it('puts concrete entries first and, among them, the newest', () => {
-    const entries = [quoted(0, 'old quoted gist'), make(1, 'gist', 'vague newer gist'), quoted(2, 'new quoted gist'), make(3, 'FACT', 'the loop runs 10 times'), make(4, 'TRIED', 'restarted the server and it still fails')];
+    const entries = [
+      quoted(0, 'old quoted gist'),
+      make(1, 'gist', 'vague newer gist'),
+      quoted(2, 'new quoted gist'),
+      make(3, 'FACT', 'the loop runs 10 times'),
+      make(4, 'TRIED', 'restarted the server and it still fails'),
+    ];
     const d = buildDigest(entries, { now: 0 });
     // 3 has a number (concrete), 2 and 0 have quotes; 4 and 1 are neither.
     expect(d.ids).toEqual([3, 2, 0, 4, 1]);
@@ -29,7 +50,12 @@ describe('buildDigest', () => {
   });
 
   it('stays within the token budget, counted on the rendered text', () => {
-    const entries = Array.from({ length: 60 }, (_, i) => quoted(i, `Gist ${i}: the licence grants a worldwide, royalty-free patent license to make, use and sell the work.`));
+    const entries = Array.from({ length: 60 }, (_, i) =>
+      quoted(
+        i,
+        `Gist ${i}: the licence grants a worldwide, royalty-free patent license to make, use and sell the work.`,
+      ),
+    );
     for (const budget of [50, 200, 777]) {
       const d = buildDigest(entries, { now: 0, tokenBudget: budget, maxEntries: 100, perKind: { gist: 100 } });
       expect(d.tokens).toBe(countTokens(d.text));

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LONG_PROMPT_CHARS, PROMPT_CHUNK_CHARS, promptAsSources, sliceText } from '../../../src/protocols/kit/long-prompt.js';
+import {
+  LONG_PROMPT_CHARS,
+  PROMPT_CHUNK_CHARS,
+  promptAsSources,
+  sliceText,
+} from '../../../src/protocols/kit/long-prompt.js';
 
 describe('promptAsSources', () => {
   it('leaves prompts up to the limit alone', () => {

@@ -6,7 +6,12 @@ describe('prompt sections', () => {
   it('round-trips names, labels, attributes and bodies', () => {
     const sections = [
       { name: 'question', body: 'Which licence?' },
-      { name: 'document', label: 'D2.c3', attrs: { title: 'A "quoted" <title> & more' }, body: 'line one\n\nline three\n' },
+      {
+        name: 'document',
+        label: 'D2.c3',
+        attrs: { title: 'A "quoted" <title> & more' },
+        body: 'line one\n\nline three\n',
+      },
       { name: 'ledger', body: '' },
     ];
     expect(parseSections(renderSections(sections))).toEqual(sections);
@@ -39,14 +44,31 @@ describe('prompt sections', () => {
   });
 
   it('escaping is reversible for any text (property)', () => {
-    const piece = fc.constantFrom('<section', '</section>', '< /Section', '&lt;', '&amp;', '&', '<', '/', 'section', ' ', '\n', 'x', '"', '>');
+    const piece = fc.constantFrom(
+      '<section',
+      '</section>',
+      '< /Section',
+      '&lt;',
+      '&amp;',
+      '&',
+      '<',
+      '/',
+      'section',
+      ' ',
+      '\n',
+      'x',
+      '"',
+      '>',
+    );
     fc.assert(
       fc.property(fc.array(fc.oneof(piece, fc.string()), { maxLength: 30 }), (parts) => {
         const body = parts.join('');
         const escaped = escapeBody(body);
         expect(unescapeBody(escaped)).toBe(body);
         expect(/<\s*\/?\s*section/i.test(escaped)).toBe(false);
-        expect(parseSections(renderSections([{ name: 'document', label: 'D1', body }]))).toEqual([{ name: 'document', label: 'D1', body }]);
+        expect(parseSections(renderSections([{ name: 'document', label: 'D1', body }]))).toEqual([
+          { name: 'document', label: 'D1', body },
+        ]);
       }),
       { numRuns: 500 },
     );

@@ -40,7 +40,12 @@ export async function startWireServer(): Promise<WireServer> {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
-      const recorded: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: data ? JSON.parse(data) : undefined };
+      const recorded: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: data ? JSON.parse(data) : undefined,
+      };
       requests.push(recorded);
       const next = queue.shift() ?? { status: 500, body: { error: { message: 'no scripted reply left' } } };
       const reply = typeof next === 'function' ? next(recorded) : next;
@@ -66,7 +71,10 @@ export async function startWireServer(): Promise<WireServer> {
 }
 
 /** An OpenAI Chat Completions reply. */
-export function openaiReply(content: string, usage = { prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } }): Reply {
+export function openaiReply(
+  content: string,
+  usage = { prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } },
+): Reply {
   return {
     body: {
       id: 'chatcmpl-1',
@@ -80,10 +88,25 @@ export function openaiReply(content: string, usage = { prompt_tokens: 12, comple
 }
 
 /** An Anthropic Messages reply, with text or a tool call. */
-export function anthropicReply(content: { text: string } | { tool: string; input: unknown }, usage = { input_tokens: 10, output_tokens: 6, cache_read_input_tokens: 3 }): Reply {
-  const block = 'text' in content ? { type: 'text', text: content.text } : { type: 'tool_use', id: 'toolu_1', name: content.tool, input: content.input };
+export function anthropicReply(
+  content: { text: string } | { tool: string; input: unknown },
+  usage = { input_tokens: 10, output_tokens: 6, cache_read_input_tokens: 3 },
+): Reply {
+  const block =
+    'text' in content
+      ? { type: 'text', text: content.text }
+      : { type: 'tool_use', id: 'toolu_1', name: content.tool, input: content.input };
   return {
-    body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [block], stop_reason: 'text' in content ? 'end_turn' : 'tool_use', stop_sequence: null, usage },
+    body: {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-haiku-4-5',
+      content: [block],
+      stop_reason: 'text' in content ? 'end_turn' : 'tool_use',
+      stop_sequence: null,
+      usage,
+    },
   };
 }
 

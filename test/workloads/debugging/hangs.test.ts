@@ -16,9 +16,15 @@ beforeAll(async () => {
   await mkdir(path.join(dir, 'lib'));
   await mkdir(path.join(dir, 'test'));
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, scripts: { test: 'node --test test/' } }));
-  await writeFile(path.join(dir, 'lib/steps.js'), 'function stepsTo(n) {\n  const seen = [];\n  let i = 0;\n  while (i !== n) {\n    i += 2;\n    seen.push(new Array(1000).fill(i));\n  }\n  return seen.length;\n}\nmodule.exports = { stepsTo };\n');
+  await writeFile(
+    path.join(dir, 'lib/steps.js'),
+    'function stepsTo(n) {\n  const seen = [];\n  let i = 0;\n  while (i !== n) {\n    i += 2;\n    seen.push(new Array(1000).fill(i));\n  }\n  return seen.length;\n}\nmodule.exports = { stepsTo };\n',
+  );
   await writeFile(path.join(dir, 'index.js'), "module.exports = require('./lib/steps');\n");
-  await writeFile(path.join(dir, 'test/steps.test.js'), "const { test } = require('node:test');\nconst assert = require('node:assert');\nconst { stepsTo } = require('..');\ntest('even', () => assert.equal(stepsTo(4), 2));\ntest('odd', () => assert.equal(stepsTo(3), 2));\n");
+  await writeFile(
+    path.join(dir, 'test/steps.test.js'),
+    "const { test } = require('node:test');\nconst assert = require('node:assert');\nconst { stepsTo } = require('..');\ntest('even', () => assert.equal(stepsTo(4), 2));\ntest('odd', () => assert.equal(stepsTo(3), 2));\n",
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -35,7 +41,10 @@ async function leftoverCopies(): Promise<number> {
   return n;
 }
 
-const task = () => ({ prompt: 'fix it', meta: { workspace: dir, debug: { attemptsPerStep: 2, maxAttempts: 2, testTimeoutMs: 2_000 } } });
+const task = () => ({
+  prompt: 'fix it',
+  meta: { workspace: dir, debug: { attemptsPerStep: 2, maxAttempts: 2, testTimeoutMs: 2_000 } },
+});
 
 describe('a workspace whose bug hangs its test', () => {
   it('fails the hanging test with reason timeout and keeps the other test of its file', async () => {
@@ -46,23 +55,35 @@ describe('a workspace whose bug hangs its test', () => {
     ]);
   }, 30_000);
 
-  it.each<Mode>(['delm', 'orchestrator'])('%s: answers before its wall time, the hanging test still failing, no scratch copy left', async (mode) => {
-    const runner = createRunner(mode, { agents: 1, protocol: 'debug', maxRounds: 1, budgets: { wallTimeMs: 240_000 } });
-    try {
-      const result = await runner.run(task());
-      expect(result.stopReason).toBe('answered');
-      expect(result.answer).toContain('still failing: test/steps.test.js > odd');
-      expect(fixedCounts(result.answer ?? '')).toMatchObject({ total: 1, regressed: 0 });
-    } finally {
-      await runner.close();
-    }
-    expect(await leftoverCopies()).toBe(0);
-  }, 240_000);
+  it.each<Mode>(['delm', 'orchestrator'])(
+    '%s: answers before its wall time, the hanging test still failing, no scratch copy left',
+    async (mode) => {
+      const runner = createRunner(mode, {
+        agents: 1,
+        protocol: 'debug',
+        maxRounds: 1,
+        budgets: { wallTimeMs: 240_000 },
+      });
+      try {
+        const result = await runner.run(task());
+        expect(result.stopReason).toBe('answered');
+        expect(result.answer).toContain('still failing: test/steps.test.js > odd');
+        expect(fixedCounts(result.answer ?? '')).toMatchObject({ total: 1, regressed: 0 });
+      } finally {
+        await runner.close();
+      }
+      expect(await leftoverCopies()).toBe(0);
+    },
+    240_000,
+  );
 
   it('delm stopped by its wall time still answers with what was verified, and leaves no scratch copy', async () => {
     const runner = createRunner('delm', { agents: 1, protocol: 'debug', budgets: { wallTimeMs: 4_000 } });
     try {
-      const result = await runner.run({ ...task(), meta: { ...task().meta, debug: { attemptsPerStep: 50, maxAttempts: 500, testTimeoutMs: 2_000 } } });
+      const result = await runner.run({
+        ...task(),
+        meta: { ...task().meta, debug: { attemptsPerStep: 50, maxAttempts: 500, testTimeoutMs: 2_000 } },
+      });
       expect(result.stopReason).toBe('wall-time');
       expect(result.answer).toMatch(/stopped before its final round/);
       expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 0, total: 1, regressed: 0, stillFailing: 1 });

@@ -12,7 +12,8 @@ import { unifiedDiff } from '../../../src/workloads/debugging/unified-diff.js';
 import { loadWorkload } from '../../../src/workloads/workload.js';
 
 const model = { module: new URL('../fixtures/regressing-patch-model.ts', import.meta.url).href, options: {} };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
 
 describe('scoreMerge', () => {
   const baseline = {
@@ -25,18 +26,58 @@ describe('scoreMerge', () => {
   };
 
   it('counts a target as fixed only when nothing that passed before fails', () => {
-    expect(scoreMerge(baseline, [{ id: 'a', status: 'pass' }, { id: 'b', status: 'pass' }], ['a'])).toMatchObject({ fixed: ['a'], regressed: [], stillFailing: [] });
-    expect(scoreMerge(baseline, [{ id: 'a', status: 'pass' }, { id: 'b', status: 'fail' }], ['a'])).toMatchObject({ fixed: [], regressed: ['b'], passingWithRegressions: ['a'] });
+    expect(
+      scoreMerge(
+        baseline,
+        [
+          { id: 'a', status: 'pass' },
+          { id: 'b', status: 'pass' },
+        ],
+        ['a'],
+      ),
+    ).toMatchObject({ fixed: ['a'], regressed: [], stillFailing: [] });
+    expect(
+      scoreMerge(
+        baseline,
+        [
+          { id: 'a', status: 'pass' },
+          { id: 'b', status: 'fail' },
+        ],
+        ['a'],
+      ),
+    ).toMatchObject({ fixed: [], regressed: ['b'], passingWithRegressions: ['a'] });
     // A test that vanished from the run (its file no longer loads) regressed too.
     expect(scoreMerge(baseline, [{ id: 'a', status: 'pass' }], ['a']).regressed).toEqual(['b']);
   });
 
   it('never counts a flaky test as a regression', () => {
-    expect(scoreMerge(baseline, [{ id: 'a', status: 'fail' }, { id: 'b', status: 'pass' }, { id: 'c', status: 'fail' }], ['a'])).toMatchObject({ fixed: [], regressed: [], stillFailing: ['a'], flaky: ['c'] });
+    expect(
+      scoreMerge(
+        baseline,
+        [
+          { id: 'a', status: 'fail' },
+          { id: 'b', status: 'pass' },
+          { id: 'c', status: 'fail' },
+        ],
+        ['a'],
+      ),
+    ).toMatchObject({ fixed: [], regressed: [], stillFailing: ['a'], flaky: ['c'] });
   });
 
   it('calls flaky every test whose outcome differs between two runs', () => {
-    expect(flakyTests([{ id: 'x', status: 'pass' }, { id: 'y', status: 'fail' }, { id: 'z', status: 'pass' }], [{ id: 'x', status: 'fail' }, { id: 'y', status: 'fail' }])).toEqual(['x', 'z']);
+    expect(
+      flakyTests(
+        [
+          { id: 'x', status: 'pass' },
+          { id: 'y', status: 'fail' },
+          { id: 'z', status: 'pass' },
+        ],
+        [
+          { id: 'x', status: 'fail' },
+          { id: 'y', status: 'fail' },
+        ],
+      ),
+    ).toEqual(['x', 'z']);
   });
 });
 
@@ -73,9 +114,18 @@ describe('a patch that fixes its target but regresses another test', () => {
     await mkdir(path.join(dir, 'src'));
     await mkdir(path.join(dir, 'test'));
     await writeFile(path.join(dir, 'package.json'), '{"name":"calc","type":"module"}');
-    await writeFile(path.join(dir, 'src/calc.js'), 'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n');
-    await writeFile(path.join(dir, 'test/add.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n");
-    await writeFile(path.join(dir, 'test/sub.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n");
+    await writeFile(
+      path.join(dir, 'src/calc.js'),
+      'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n',
+    );
+    await writeFile(
+      path.join(dir, 'test/add.test.js'),
+      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
+    );
+    await writeFile(
+      path.join(dir, 'test/sub.test.js'),
+      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n",
+    );
     git(dir, 'init', '-q');
     git(dir, 'add', '.');
     git(dir, 'commit', '-qm', 'fixture');
@@ -112,10 +162,24 @@ describe('a delm agent whose patch the verifier refuses', () => {
       await mkdir(path.join(dir, 'src'));
       await mkdir(path.join(dir, 'test'));
       await writeFile(path.join(dir, 'package.json'), '{"name":"calc","type":"module"}');
-      await writeFile(path.join(dir, 'src/calc.js'), 'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n');
-      await writeFile(path.join(dir, 'test/add.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n");
-      await writeFile(path.join(dir, 'test/sub.test.js'), "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n");
-      const runner = createRunner('delm', { agents: 1, protocol: 'debug', maxRounds: 1, model: { ...model, options: { thenFix: true } } });
+      await writeFile(
+        path.join(dir, 'src/calc.js'),
+        'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n',
+      );
+      await writeFile(
+        path.join(dir, 'test/add.test.js'),
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
+      );
+      await writeFile(
+        path.join(dir, 'test/sub.test.js'),
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n",
+      );
+      const runner = createRunner('delm', {
+        agents: 1,
+        protocol: 'debug',
+        maxRounds: 1,
+        model: { ...model, options: { thenFix: true } },
+      });
       try {
         const result = await runner.run({ prompt: 'fix', meta: { workspace: dir } });
         expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 1, regressed: 0, stillFailing: 0 });
@@ -131,7 +195,8 @@ describe('a delm agent whose patch the verifier refuses', () => {
 
 describe('debug answers', () => {
   it('round-trip their counts and their diff', () => {
-    const answer = 'Fixed 1 of 3 failing tests; regressed 2; still failing 1.\nMerged …\n\n```diff\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n```';
+    const answer =
+      'Fixed 1 of 3 failing tests; regressed 2; still failing 1.\nMerged …\n\n```diff\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n```';
     expect(fixedCounts(answer)).toEqual({ fixed: 1, total: 3, regressed: 2, stillFailing: 1 });
     expect(diffFromAnswer(answer)).toBe('diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n');
     expect(diffFromAnswer('no diff here')).toBeUndefined();

@@ -26,7 +26,8 @@ async function project(files: Record<string, string>, modules = false): Promise<
   if (modules) await symlink(OWN_MODULES, path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
-const statuses = (run: { results: readonly { id: string; status: string; reason?: string }[] }) => Object.fromEntries(run.results.map((r) => [r.id, r.reason ? `${r.status}:${r.reason}` : r.status]));
+const statuses = (run: { results: readonly { id: string; status: string; reason?: string }[] }) =>
+  Object.fromEntries(run.results.map((r) => [r.id, r.reason ? `${r.status}:${r.reason}` : r.status]));
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -45,7 +46,11 @@ describe('node:test projects', () => {
       'test/ok.test.js': "import { test } from 'node:test';\ntest('fine', () => {});\n",
     });
     const run = await runTests(dir, { timeoutMs: 4_000 });
-    expect(statuses(run)).toEqual({ 'test/hang.test.js > before': 'pass', 'test/hang.test.js > spins': 'fail:timeout', 'test/ok.test.js > fine': 'pass' });
+    expect(statuses(run)).toEqual({
+      'test/hang.test.js > before': 'pass',
+      'test/hang.test.js > spins': 'fail:timeout',
+      'test/ok.test.js > fine': 'pass',
+    });
     expect(run.timedOut).toBe(true);
     expect(alive(Number(await readFile(path.join(dir, 'pid'), 'utf8')))).toBe(false);
   }, 60_000);
@@ -53,7 +58,8 @@ describe('node:test projects', () => {
   it('fails a file whose test exhausts the memory cap, keeping the cause', async () => {
     const dir = await project({
       'package.json': '{"type":"module"}',
-      'grow.test.js': "import { test } from 'node:test';\ntest('grows', () => { const a = []; for (;;) a.push(new Array(1e5).fill(a.length)); });\n",
+      'grow.test.js':
+        "import { test } from 'node:test';\ntest('grows', () => { const a = []; for (;;) a.push(new Array(1e5).fill(a.length)); });\n",
     });
     const run = await runTests(dir, { timeoutMs: 20_000, memoryMb: 48 });
     expect(run.timedOut).toBe(false);
@@ -95,7 +101,12 @@ describe('mocha projects, unchanged', () => {
     const plan = await detectTestPlan(dir);
     expect(plan).toMatchObject({ kind: 'mocha', files: ['test/a.js'], ui: 'bdd' });
     const run = await runTests(dir, { timeoutMs: 20_000, testTimeoutMs: 1_000 });
-    expect(statuses(run)).toEqual({ 'test/a.js > math > adds': 'pass', 'test/a.js > math > fails': 'fail', 'test/a.js > math > waits forever': 'fail:timeout', 'test/a.js > math > later': 'skip' });
+    expect(statuses(run)).toEqual({
+      'test/a.js > math > adds': 'pass',
+      'test/a.js > math > fails': 'fail',
+      'test/a.js > math > waits forever': 'fail:timeout',
+      'test/a.js > math > later': 'skip',
+    });
     expect(run.results.find((r) => r.name === 'math > fails')?.error).toMatch(/3/);
   }, 60_000);
 
@@ -104,7 +115,8 @@ describe('mocha projects, unchanged', () => {
       {
         'package.json': '{"scripts":{"test":"mocha"},"devDependencies":{"mocha":"*"}}',
         '.mocharc.json': '{"ui":"tdd","spec":"test/**/*.js"}',
-        'test/unit/t.js': "const assert = require('assert');\nsuite('s', function () { test('ok', function () { assert.ok(true); }); });\n",
+        'test/unit/t.js':
+          "const assert = require('assert');\nsuite('s', function () { test('ok', function () { assert.ok(true); }); });\n",
       },
       true,
     );
@@ -118,7 +130,8 @@ describe('vitest projects, unchanged', () => {
     const dir = await project(
       {
         'package.json': '{"type":"module","scripts":{"test":"vitest run"},"devDependencies":{"vitest":"*"}}',
-        'src/sum.spec.js': "import { describe, expect, it } from 'vitest';\ndescribe('sum', () => { it('adds', () => expect(1 + 1).toBe(2)); it('fails', () => expect(1 + 1).toBe(3)); });\n",
+        'src/sum.spec.js':
+          "import { describe, expect, it } from 'vitest';\ndescribe('sum', () => { it('adds', () => expect(1 + 1).toBe(2)); it('fails', () => expect(1 + 1).toBe(3)); });\n",
       },
       true,
     );
@@ -130,7 +143,8 @@ describe('vitest projects, unchanged', () => {
 
 describe('TAP, jest reports and --test-command', () => {
   it('groups tape assertions under their test names', () => {
-    const tap = 'TAP version 13\n# adds\nok 1 should be equal\n# subtracts\nok 2 should be equal\nnot ok 3 should be equal\n  ---\n    operator: equal\n    expected: 2\n    actual:   8\n  ...\n# skipped\nok 4 later # SKIP\n\n1..4\n# tests 4\n# pass  3\n# fail  1\n';
+    const tap =
+      'TAP version 13\n# adds\nok 1 should be equal\n# subtracts\nok 2 should be equal\nnot ok 3 should be equal\n  ---\n    operator: equal\n    expected: 2\n    actual:   8\n  ...\n# skipped\nok 4 later # SKIP\n\n1..4\n# tests 4\n# pass  3\n# fail  1\n';
     expect(parseTap(tap).map((r) => [r.name, r.status])).toEqual([
       ['adds', 'pass'],
       ['subtracts', 'fail'],
@@ -140,23 +154,43 @@ describe('TAP, jest reports and --test-command', () => {
   });
 
   it('reads test points without comments, ignoring indented subtests', () => {
-    expect(parseTap('TAP version 14\n    ok 1 - inner\nok 1 - outer\nnot ok 2 - broken # TODO later\n1..2\n').map((r) => [r.name, r.status])).toEqual([
+    expect(
+      parseTap('TAP version 14\n    ok 1 - inner\nok 1 - outer\nnot ok 2 - broken # TODO later\n1..2\n').map((r) => [
+        r.name,
+        r.status,
+      ]),
+    ).toEqual([
       ['outer', 'pass'],
       ['broken', 'skip'],
     ]);
   });
 
   it('reads a jest --json report, and a file that did not run', () => {
-    const report = { testResults: [{ assertionResults: [{ ancestorTitles: ['a'], title: 'b', status: 'failed', failureMessages: ['Exceeded timeout of 5000 ms'] }, { ancestorTitles: [], title: 'c', status: 'passed', failureMessages: [] }] }] };
+    const report = {
+      testResults: [
+        {
+          assertionResults: [
+            { ancestorTitles: ['a'], title: 'b', status: 'failed', failureMessages: ['Exceeded timeout of 5000 ms'] },
+            { ancestorTitles: [], title: 'c', status: 'passed', failureMessages: [] },
+          ],
+        },
+      ],
+    };
     expect(parseJestJson(JSON.stringify(report)).results).toEqual([
       { name: 'a > b', status: 'fail', error: 'Exceeded timeout of 5000 ms', reason: 'timeout' },
       { name: 'c', status: 'pass' },
     ]);
-    expect(parseJestJson(JSON.stringify({ testResults: [{ message: 'Cannot find module', assertionResults: [] }] })).fileError).toBe('Cannot find module');
+    expect(
+      parseJestJson(JSON.stringify({ testResults: [{ message: 'Cannot find module', assertionResults: [] }] }))
+        .fileError,
+    ).toBe('Cannot find module');
   });
 
   it('runs a --test-command and reads its TAP', async () => {
-    const dir = await project({ 'package.json': '{}', 'check.sh': "echo 'TAP version 13'; echo 'ok 1 - one'; echo 'not ok 2 - two'; echo '1..2'\n" });
+    const dir = await project({
+      'package.json': '{}',
+      'check.sh': "echo 'TAP version 13'; echo 'ok 1 - one'; echo 'not ok 2 - two'; echo '1..2'\n",
+    });
     const run = await runTests(dir, { testCommand: 'sh check.sh', timeoutMs: 10_000 });
     expect(statuses(run)).toEqual({ '(command) > one': 'pass', '(command) > two': 'fail' });
   }, 30_000);
@@ -166,7 +200,9 @@ describe('working copies', () => {
   it('share the installed node_modules by a link and are removed', async () => {
     const dir = await project({ 'package.json': '{}', 'a.test.js': '' }, true);
     const copy = await copyWorkspace(dir);
-    expect(await readFile(path.join(copy.dir, 'node_modules', 'vitest', 'package.json'), 'utf8')).toContain('"name": "vitest"');
+    expect(await readFile(path.join(copy.dir, 'node_modules', 'vitest', 'package.json'), 'utf8')).toContain(
+      '"name": "vitest"',
+    );
     await copy.remove();
     expect(existsSync(copy.dir)).toBe(false);
     expect(existsSync(path.join(OWN_MODULES, 'vitest'))).toBe(true);

@@ -41,8 +41,62 @@ interface Token {
   readonly end: number;
 }
 
-const OPS = ['===', '!==', '>>>', '<=', '>=', '==', '!=', '&&', '||', '??', '+=', '-=', '*=', '/=', '=>', '++', '--', '**', '?.', '<', '>', '+', '-', '*', '/', '%', '!', '=', '&', '|', '^', '~', '?', ':'];
-const REGEX_AFTER = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '&&', '||', '??', 'return', 'typeof', '=>']);
+const OPS = [
+  '===',
+  '!==',
+  '>>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '&&',
+  '||',
+  '??',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '=>',
+  '++',
+  '--',
+  '**',
+  '?.',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '!',
+  '=',
+  '&',
+  '|',
+  '^',
+  '~',
+  '?',
+  ':',
+];
+const REGEX_AFTER = new Set([
+  '(',
+  ',',
+  '=',
+  ':',
+  '[',
+  '!',
+  '&',
+  '|',
+  '?',
+  '{',
+  '}',
+  ';',
+  '&&',
+  '||',
+  '??',
+  'return',
+  'typeof',
+  '=>',
+]);
 
 /** Tokens of JavaScript source outside strings, template literals, comments and regex literals. */
 function tokenize(src: string): Token[] {
@@ -125,16 +179,30 @@ export function singlePointMutations(file: string, source: string, options: Muta
   tokens.forEach((t, k) => {
     const before = tokens[k - 1];
     if (t.kind === 'op') {
-      const unaryMinus = (t.text === '-' || t.text === '+') && (!before || before.kind === 'op' || ['(', ',', '[', '{', ';'].includes(before.text) || before.text === 'return');
-      if (!unaryMinus) for (const alt of OPERATOR_SWAPS[t.text] ?? []) add(t.start, t.end, alt, `"${t.text}" → "${alt}"`);
+      const unaryMinus =
+        (t.text === '-' || t.text === '+') &&
+        (!before ||
+          before.kind === 'op' ||
+          ['(', ',', '[', '{', ';'].includes(before.text) ||
+          before.text === 'return');
+      if (!unaryMinus)
+        for (const alt of OPERATOR_SWAPS[t.text] ?? []) add(t.start, t.end, alt, `"${t.text}" → "${alt}"`);
       if (t.text === '!' && tokens[k + 1]?.text !== '=') add(t.start, t.end, '', 'drop "!"');
     } else if (t.kind === 'num' && /^[0-9]+$/.test(t.text)) {
       const n = Number(t.text);
       for (const alt of new Set([n + 1, n - 1, n === 0 ? 1 : n === 1 ? 0 : n])) {
         if (alt >= 0 && alt !== n) add(t.start, t.end, String(alt), `${n} → ${alt}`);
       }
-    } else if (t.kind === 'ident' && before && (before.text === 'return' || before.text === '(' || before.text === '&&' || before.text === '||') && tokens[k + 1]?.text !== '=>') {
-      if (!['function', 'const', 'let', 'new', 'typeof', 'await', 'true', 'false', 'null', 'undefined'].includes(t.text)) add(t.start, t.start, '!', `add "!" before ${t.text}`);
+    } else if (
+      t.kind === 'ident' &&
+      before &&
+      (before.text === 'return' || before.text === '(' || before.text === '&&' || before.text === '||') &&
+      tokens[k + 1]?.text !== '=>'
+    ) {
+      if (
+        !['function', 'const', 'let', 'new', 'typeof', 'await', 'true', 'false', 'null', 'undefined'].includes(t.text)
+      )
+        add(t.start, t.start, '!', `add "!" before ${t.text}`);
     }
     if (t.text === '(' && before?.kind === 'ident') {
       const args = twoArgs(tokens, k);
@@ -142,7 +210,8 @@ export function singlePointMutations(file: string, source: string, options: Muta
         const [a, b] = args;
         const textA = source.slice(a.start, a.end);
         const textB = source.slice(b.start, b.end);
-        if (textA !== textB) add(a.start, b.end, `${textB}${source.slice(a.end, b.start)}${textA}`, `swap arguments of ${before.text}()`);
+        if (textA !== textB)
+          add(a.start, b.end, `${textB}${source.slice(a.end, b.start)}${textA}`, `swap arguments of ${before.text}()`);
       }
     }
   });
@@ -150,7 +219,10 @@ export function singlePointMutations(file: string, source: string, options: Muta
 }
 
 /** The two top-level argument spans of the call opening at tokens[open], when it has exactly two. */
-function twoArgs(tokens: readonly Token[], open: number): [{ start: number; end: number }, { start: number; end: number }] | undefined {
+function twoArgs(
+  tokens: readonly Token[],
+  open: number,
+): [{ start: number; end: number }, { start: number; end: number }] | undefined {
   let depth = 0;
   const spans: { start: number; end: number }[] = [];
   let argStart = -1;
@@ -174,7 +246,12 @@ function twoArgs(tokens: readonly Token[], open: number): [{ start: number; end:
 }
 
 /** A search/replace pair for replacing source[start, end): the changed line(s), widened until unique. */
-function uniqueEdit(source: string, start: number, end: number, replacement: string): { search: string; replace: string } | undefined {
+function uniqueEdit(
+  source: string,
+  start: number,
+  end: number,
+  replacement: string,
+): { search: string; replace: string } | undefined {
   let from = source.lastIndexOf('\n', start - 1) + 1;
   let to = source.indexOf('\n', end);
   if (to === -1) to = source.length;

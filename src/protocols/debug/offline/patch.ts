@@ -36,10 +36,14 @@ export function identifiersIn(text: string): Set<string> {
 
 /** `file:line` locations in a stack trace, per file path suffix. */
 function stackLines(output: string): Array<{ file: string; line: number }> {
-  return [...output.matchAll(/([^\s()'"]+\.(?:m?js|cjs|ts|mts|cts|jsx|tsx)):(\d+)(?::\d+)?/g)].map((m) => ({ file: m[1]!.replace(/^file:\/\//, ''), line: Number(m[2]) }));
+  return [...output.matchAll(/([^\s()'"]+\.(?:m?js|cjs|ts|mts|cts|jsx|tsx)):(\d+)(?::\d+)?/g)].map((m) => ({
+    file: m[1]!.replace(/^file:\/\//, ''),
+    line: Number(m[2]),
+  }));
 }
 
-const FUNCTION_HEAD = /\bfunction\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)|^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{/;
+const FUNCTION_HEAD =
+  /\bfunction\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)|^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*\{/;
 
 /** Name of the function whose definition most closely precedes line `line` (1-based). */
 function enclosingFunction(lines: readonly string[], line: number): string | undefined {
@@ -58,7 +62,9 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
   const ranked: RankedMutation[] = [];
   for (const file of input.files) {
     const lines = file.text.split('\n');
-    const here = stack.filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`)).map((s) => s.line);
+    const here = stack
+      .filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`))
+      .map((s) => s.line);
     for (const m of singlePointMutations(file.path, file.text, { max: 2_000 })) {
       // A `!` in a parameter list is a syntax error, not a repair.
       if (m.description.includes('add "!"') && FUNCTION_HEAD.test(lines[m.line - 1] ?? '')) continue;
@@ -71,7 +77,10 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
       ranked.push({ ...m, score });
     }
   }
-  return ranked.map((m, i) => ({ m, i })).sort((a, b) => b.m.score - a.m.score || a.i - b.i).map((x) => x.m);
+  return ranked
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => b.m.score - a.m.score || a.i - b.i)
+    .map((x) => x.m);
 }
 
 /** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates). */
@@ -88,6 +97,14 @@ export function patchSkill(prompt: string): PatchProposal {
     files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
   };
   const next = nextCandidate(input, p.body('ledger') ?? '');
-  if (!next) throw new DelmError('NOT_FOUND', 'offline patch search exhausted: every single-point mutation of the given files was tried (the offline model is not an LLM)');
-  return { edits: [...next.patch], idea: next.description, risk: 'single-point mutation found by search (offline model, not an LLM); verified only by the tests' };
+  if (!next)
+    throw new DelmError(
+      'NOT_FOUND',
+      'offline patch search exhausted: every single-point mutation of the given files was tried (the offline model is not an LLM)',
+    );
+  return {
+    edits: [...next.patch],
+    idea: next.description,
+    risk: 'single-point mutation found by search (offline model, not an LLM); verified only by the tests',
+  };
 }

@@ -31,7 +31,11 @@ export interface MutationSearchResult {
  * screen first (the target's own test file, on one scratch copy), then confirms a candidate that
  * makes the target pass with {@link verifyPatch} on the whole suite. No model involved.
  */
-export async function searchMutationFix(workspace: string, task: DebugSubTask, options: MutationSearchOptions = {}): Promise<MutationSearchResult> {
+export async function searchMutationFix(
+  workspace: string,
+  task: DebugSubTask,
+  options: MutationSearchOptions = {},
+): Promise<MutationSearchResult> {
   const deadline = Date.now() + (options.budgetMs ?? 60_000);
   const max = options.maxCandidates ?? 300;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -57,7 +61,10 @@ export async function searchMutationFix(workspace: string, task: DebugSubTask, o
       } finally {
         await writeFile(path.join(scratch, edited), original, 'utf8');
       }
-      const verification = await verifyPatch(root, candidate.patch, task, { timeoutMs, ...(options.baseline ? { baseline: options.baseline } : {}) });
+      const verification = await verifyPatch(root, candidate.patch, task, {
+        timeoutMs,
+        ...(options.baseline ? { baseline: options.baseline } : {}),
+      });
       if (verification.verified) return { fix: candidate, verification, tried, stoppedBy: 'found' };
     }
     return { fix: null, verification: null, tried, stoppedBy: tried >= candidates.length ? 'exhausted' : 'budget' };
@@ -69,7 +76,10 @@ function rankByTestName(mutations: Mutation[], source: string, testName: string)
   const lines = source.split('\n');
   const ranges: { name: string; from: number; to: number }[] = [];
   lines.forEach((text, i) => {
-    const m = /^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?const\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\(/.exec(text);
+    const m =
+      /^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)|^\s*(?:export\s+)?const\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\(/.exec(
+        text,
+      );
     const name = m?.[1] ?? m?.[2];
     if (!name) return;
     const last = ranges[ranges.length - 1];
@@ -79,5 +89,8 @@ function rankByTestName(mutations: Mutation[], source: string, testName: string)
   const words = new Set(testName.split(/[^A-Za-z0-9_$]+/));
   const named = ranges.filter((r) => words.has(r.name));
   const score = (m: Mutation) => (named.some((r) => m.line >= r.from && m.line <= r.to) ? 0 : 1);
-  return mutations.map((m, i) => ({ m, i })).sort((a, b) => score(a.m) - score(b.m) || a.i - b.i).map(({ m }) => m);
+  return mutations
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => score(a.m) - score(b.m) || a.i - b.i)
+    .map(({ m }) => m);
 }

@@ -34,9 +34,17 @@ export function evidenceFromDigest(digest: string): EvidenceLine[] {
 }
 
 /** Answers a question from evidence lines: the best-supported choice, or the top lines for an open question. */
-export function answerFromEvidence(question: string, choices: ReadonlyArray<{ letter: string; text: string }>, evidence: readonly EvidenceLine[]): Answer {
+export function answerFromEvidence(
+  question: string,
+  choices: ReadonlyArray<{ letter: string; text: string }>,
+  evidence: readonly EvidenceLine[],
+): Answer {
   if (choices.length >= 2) {
-    const weights = weighChoices(question, choices, evidence.map((e) => e.text));
+    const weights = weighChoices(
+      question,
+      choices,
+      evidence.map((e) => e.text),
+    );
     const best = bestChoice(weights)!;
     const choice = choices.find((c) => c.letter === best.letter)!;
     const all = [...new Set(best.support.flatMap((i) => evidence[i]?.labels ?? []).filter((l) => !l.startsWith('#')))];
@@ -50,9 +58,17 @@ export function answerFromEvidence(question: string, choices: ReadonlyArray<{ le
   }
   if (evidence.length === 0) return { answer: `${NOT_AN_LLM}: no verified evidence to answer from.`, citations: [] };
   const query = buildQuery(question, []);
-  const ranked = bm25(evidence.map((e) => e.text), query).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, 5);
+  const ranked = bm25(
+    evidence.map((e) => e.text),
+    query,
+  )
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, 5);
   const lines = ranked.map((r) => evidence[r.index]!);
-  return { answer: `${NOT_AN_LLM}, from the verified evidence:\n${lines.map((l) => `- ${l.text}`).join('\n')}`, citations: [...new Set(lines.flatMap((l) => l.labels))].slice(0, MAX_CITATIONS) };
+  return {
+    answer: `${NOT_AN_LLM}, from the verified evidence:\n${lines.map((l) => `- ${l.text}`).join('\n')}`,
+    citations: [...new Set(lines.flatMap((l) => l.labels))].slice(0, MAX_CITATIONS),
+  };
 }
 
 /** The offline finalizer (schema `delm_final_decision`). */
@@ -64,7 +80,12 @@ export function finalDecisionSkill(prompt: string): FinalDecision {
   const sources = (p.body('sources') ?? '').split(/\s+/).filter((l) => l && l !== '(none)');
   const hasFindings = /^\[#\d+ (?:gist|partial|FACT|OBSERVED)\b/m.test(digest);
   if (!hasFindings && limits?.attrs?.more === 'allowed' && sources.length) {
-    return { decision: 'more', subTasks: sources.slice(0, 32).map((label) => ({ payload: `Read ${label} and report what bears on the question.` })) };
+    return {
+      decision: 'more',
+      subTasks: sources
+        .slice(0, 32)
+        .map((label) => ({ payload: `Read ${label} and report what bears on the question.` })),
+    };
   }
   const { answer, citations } = answerFromEvidence(questionStem(p.question), p.choices, evidence);
   return { decision: 'answer', answer, citations };
@@ -81,7 +102,8 @@ export function reviewSkill(prompt: string): OrchestratorReview {
     /* "(none)" */
   }
   const pending = OrchestratorPlanSchema.shape.assignments.safeParse(listed);
-  if (limits?.attrs?.delegate === 'allowed' && pending.success && pending.data.length > 0) return { decision: 'delegate', assignments: pending.data };
+  if (limits?.attrs?.delegate === 'allowed' && pending.success && pending.data.length > 0)
+    return { decision: 'delegate', assignments: pending.data };
   return { decision: 'answer', ...synthesisSkill(prompt) };
 }
 

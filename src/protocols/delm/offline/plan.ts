@@ -16,9 +16,16 @@ export function decompositionSkill(prompt: string): Decomposition {
   const p = readPrompt(prompt);
   const labels = listedSources(p.body('sources'));
   const fromDocs = labels.length ? labels : p.documents.map((d) => d.label);
-  if (fromDocs.length) return { subTasks: fromDocs.slice(0, 64).map((label) => ({ payload: `Read ${label} and report what bears on the question.` })) };
+  if (fromDocs.length)
+    return {
+      subTasks: fromDocs
+        .slice(0, 64)
+        .map((label) => ({ payload: `Read ${label} and report what bears on the question.` })),
+    };
   const parts = splitSentences(p.question, 1).map((s) => s.text);
-  return { subTasks: (parts.length ? parts : [p.question || 'Answer the task.']).slice(0, 64).map((payload) => ({ payload })) };
+  return {
+    subTasks: (parts.length ? parts : [p.question || 'Answer the task.']).slice(0, 64).map((payload) => ({ payload })),
+  };
 }
 
 /** The manager's plan (schema `orchestrator_plan`): sources dealt round-robin to the workers. */
@@ -30,7 +37,9 @@ export function managerPlanSkill(prompt: string): OrchestratorPlan {
   labels.forEach((label, i) => groups[i % workers]!.push(label));
   return {
     assignments: groups.map((group) => ({
-      instructions: group.length ? `Read ${group.join(', ')} and report everything relevant to the question, quoting the sentences you rely on.` : 'Answer the question.',
+      instructions: group.length
+        ? `Read ${group.join(', ')} and report everything relevant to the question, quoting the sentences you rely on.`
+        : 'Answer the question.',
       labels: group,
     })),
   };

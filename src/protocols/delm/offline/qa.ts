@@ -21,7 +21,21 @@ export interface EvidenceOptions {
   readonly ledger?: string;
 }
 
-const STRONG_HEDGES = ['might', 'possibly', 'likely', 'unlikely', 'probably', 'perhaps', 'suggests', 'appears', 'approximately', 'roughly', 'estimated', 'reportedly', 'allegedly'];
+const STRONG_HEDGES = [
+  'might',
+  'possibly',
+  'likely',
+  'unlikely',
+  'probably',
+  'perhaps',
+  'suggests',
+  'appears',
+  'approximately',
+  'roughly',
+  'estimated',
+  'reportedly',
+  'allegedly',
+];
 
 /** Gists (with quotes, or an absence finding) for one document against a question and its choices. */
 export function findEvidence(
@@ -40,7 +54,9 @@ export function findEvidence(
     query,
   );
   const minMatched = query.size <= 2 ? 1 : 2;
-  const ranked = scored.filter((s) => s.score > 0 && s.matched.length >= minMatched).sort((a, b) => b.score - a.score || a.index - b.index);
+  const ranked = scored
+    .filter((s) => s.score > 0 && s.matched.length >= minMatched)
+    .sort((a, b) => b.score - a.score || a.index - b.index);
 
   if (ranked.length === 0) {
     const absence = absentTerms(doc.text, question, choices);
@@ -67,7 +83,12 @@ export function findEvidence(
     const sentenceTerms = termSet(quote);
     // Which choices it bears on: those whose own (not shared, not question) terms it contains.
     const bearing = choices
-      .map((c) => ({ c, n: [...new Set(terms(c.text))].filter((t) => !questionTerms.has(t) && (df.get(t) ?? 0) < choices.length && sentenceTerms.has(t)).length }))
+      .map((c) => ({
+        c,
+        n: [...new Set(terms(c.text))].filter(
+          (t) => !questionTerms.has(t) && (df.get(t) ?? 0) < choices.length && sentenceTerms.has(t),
+        ).length,
+      }))
       .filter((x) => x.n > 0)
       .sort((a, b) => b.n - a.n)
       .map((x) => `(${x.c.letter})`);
@@ -103,7 +124,9 @@ function prefixOfWords(text: string, max: number): string {
 function absentTerms(text: string, question: string, choices: ReadonlyArray<{ text: string }>): string[] {
   const lower = normaliseForMatch(text).toLowerCase();
   const present = termSet(text);
-  const candidates = [...new Set(words(`${question} ${choices.map((c) => c.text).join(' ')}`))].filter((w) => w.length > 3 && !isStopword(w) && !/\d/.test(w));
+  const candidates = [...new Set(words(`${question} ${choices.map((c) => c.text).join(' ')}`))].filter(
+    (w) => w.length > 3 && !isStopword(w) && !/\d/.test(w),
+  );
   return candidates.filter((w) => !lower.includes(w) && !terms(w).every((t) => present.has(t))).slice(0, 6);
 }
 

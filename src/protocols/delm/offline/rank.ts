@@ -55,7 +55,22 @@ export function bm25(passages: readonly string[], query: WeightedQuery, k1 = 1.2
   });
 }
 
-const NEGATIONS = new Set(['not', 'no', 'never', 'neither', 'nor', 'without', 'none', 'cannot', 'nothing', 'false', 'fails', 'lacks', 'excluding', 'except']);
+const NEGATIONS = new Set([
+  'not',
+  'no',
+  'never',
+  'neither',
+  'nor',
+  'without',
+  'none',
+  'cannot',
+  'nothing',
+  'false',
+  'fails',
+  'lacks',
+  'excluding',
+  'except',
+]);
 
 /**
  * Terms of `text` as stems, each with its polarity: -1 when a negation occurs within the three
@@ -91,7 +106,11 @@ export interface ChoiceWeight {
  * among the choices, halved when the question already has them) that the evidence states
  * positively, minus what it states negated. Ties keep the choice order.
  */
-export function weighChoices(question: string, choices: ReadonlyArray<{ letter: string; text: string }>, evidence: readonly string[]): ChoiceWeight[] {
+export function weighChoices(
+  question: string,
+  choices: ReadonlyArray<{ letter: string; text: string }>,
+  evidence: readonly string[],
+): ChoiceWeight[] {
   const df = choiceFrequency(choices);
   const questionTerms = new Set(terms(question));
   const polar = evidence.map(polarTerms);

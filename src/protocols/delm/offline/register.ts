@@ -7,7 +7,12 @@ import type { OfflineSkill } from '../../kit/protocol.js';
 import { agentStepPrompt } from '../../kit/prompts/agent-step.js';
 import { decompositionPrompt } from '../../kit/prompts/decomposition.js';
 import { finalDecisionPrompt } from '../../kit/prompts/final-decision.js';
-import { managerPlanPrompt, managerReviewPrompt, synthesisPrompt, workerPrompt } from '../../kit/prompts/orchestrator.js';
+import {
+  managerPlanPrompt,
+  managerReviewPrompt,
+  synthesisPrompt,
+  workerPrompt,
+} from '../../kit/prompts/orchestrator.js';
 import { singlePassPrompt } from '../../kit/prompts/single-pass.js';
 import { finalDecisionSkill, reviewSkill, singlePassSkill, synthesisSkill } from './answer.js';
 import { decompositionSkill, managerPlanSkill } from './plan.js';

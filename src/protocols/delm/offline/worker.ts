@@ -7,8 +7,14 @@ import { questionStem, readPrompt } from '../../kit/prompt-reader.js';
 export function workerSkill(prompt: string): WorkerReport {
   const p = readPrompt(prompt);
   const question = questionStem(p.question);
-  const gists = p.documents.flatMap((d) => findEvidence(d, question, p.choices, { perDocument: 3, maxQuoteChars: 2_000 }));
+  const gists = p.documents.flatMap((d) =>
+    findEvidence(d, question, p.choices, { perDocument: 3, maxQuoteChars: 2_000 }),
+  );
   const quotes = gists.flatMap((g) => g.quotes).slice(0, 20);
-  const lines = gists.map((g) => (g.quotes[0] ? `[${g.quotes[0].source}] ${g.text.replace(/^\[[^\]]+\]\s*/, '').replace(/: ".*$/s, '')}: "${g.quotes[0].text.replace(/\s+/g, ' ')}"` : g.text));
+  const lines = gists.map((g) =>
+    g.quotes[0]
+      ? `[${g.quotes[0].source}] ${g.text.replace(/^\[[^\]]+\]\s*/, '').replace(/: ".*$/s, '')}: "${g.quotes[0].text.replace(/\s+/g, ' ')}"`
+      : g.text,
+  );
   return { report: lines.join('\n') || 'Offline model (not an LLM): nothing relevant in my documents.', quotes };
 }

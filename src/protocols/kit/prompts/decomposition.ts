@@ -22,7 +22,15 @@ export const decompositionPrompt: PromptTemplate<DecompositionInput, Decompositi
     'Each sub-task must be self-contained and name the source labels it covers; cover every source once.',
   ].join('\n'),
   render(input) {
-    const lines = input.sources.map((s) => [s.label, s.title ? `— ${s.title}` : '', s.tokens !== undefined ? `(${s.tokens} tokens)` : ''].filter(Boolean).join(' '));
-    return renderSections([{ name: 'question', body: input.question }, ...choicesSection(input.choices), { name: 'sources', body: lines.join('\n') || '(none)' }]);
+    const lines = input.sources.map((s) =>
+      [s.label, s.title ? `— ${s.title}` : '', s.tokens !== undefined ? `(${s.tokens} tokens)` : '']
+        .filter(Boolean)
+        .join(' '),
+    );
+    return renderSections([
+      { name: 'question', body: input.question },
+      ...choicesSection(input.choices),
+      { name: 'sources', body: lines.join('\n') || '(none)' },
+    ]);
   },
 };

@@ -37,7 +37,11 @@ export const finalDecisionPrompt: PromptTemplate<FinalDecisionInput, FinalDecisi
       { name: 'sources', body: input.sources.join(' ') || '(none)' },
       {
         name: 'limits',
-        attrs: { round: String(input.round), max_rounds: String(input.maxRounds), more: input.mayEnqueue ? 'allowed' : 'not-allowed' },
+        attrs: {
+          round: String(input.round),
+          max_rounds: String(input.maxRounds),
+          more: input.mayEnqueue ? 'allowed' : 'not-allowed',
+        },
         body: input.mayEnqueue ? 'You may ask for more sub-tasks.' : 'Answer now: no more sub-tasks are allowed.',
       },
     ]);

@@ -23,6 +23,9 @@ export const judgePrompt: PromptTemplate<JudgeInput, JudgeVerdict> = {
     DATA_NOT_INSTRUCTIONS,
   ].join('\n'),
   render(input) {
-    return renderSections([{ name: 'proposal', body: JSON.stringify(input.proposal, null, 2) }, ...documentSections(input.sources)]);
+    return renderSections([
+      { name: 'proposal', body: JSON.stringify(input.proposal, null, 2) },
+      ...documentSections(input.sources),
+    ]);
   },
 };

@@ -2,9 +2,24 @@
  * The central-orchestrator baseline's prompts: a manager plans and delegates, workers report in
  * full, the manager synthesizes from every full report. Same models and budgets as delm.
  */
-import { AnswerSchema, OrchestratorPlanSchema, OrchestratorReviewSchema, WorkerReportSchema, type Answer, type OrchestratorPlan, type OrchestratorReview, type WorkerReport } from '../schemas.js';
+import {
+  AnswerSchema,
+  OrchestratorPlanSchema,
+  OrchestratorReviewSchema,
+  WorkerReportSchema,
+  type Answer,
+  type OrchestratorPlan,
+  type OrchestratorReview,
+  type WorkerReport,
+} from '../schemas.js';
 import { DATA_NOT_INSTRUCTIONS, renderSections } from '../sections.js';
-import { choicesSection, documentSections, type Choices, type PromptDocument, type PromptTemplate } from './template.js';
+import {
+  choicesSection,
+  documentSections,
+  type Choices,
+  type PromptDocument,
+  type PromptTemplate,
+} from './template.js';
 
 /** Input of {@link managerPlanPrompt}. */
 export interface ManagerPlanInput {
@@ -32,7 +47,10 @@ export const managerPlanPrompt: PromptTemplate<ManagerPlanInput, OrchestratorPla
     return renderSections([
       { name: 'question', body: input.question },
       ...choicesSection(input.choices),
-      { name: 'sources', body: input.sources.map((s) => (s.title ? `${s.label} — ${s.title}` : s.label)).join('\n') || '(none)' },
+      {
+        name: 'sources',
+        body: input.sources.map((s) => (s.title ? `${s.label} — ${s.title}` : s.label)).join('\n') || '(none)',
+      },
       { name: 'workers', body: String(input.workers) },
       ...documentSections(input.documents ?? []),
     ]);
@@ -53,9 +71,17 @@ export const workerPrompt: PromptTemplate<WorkerInput, WorkerReport> = {
   version: 1,
   schemaName: 'orchestrator_worker',
   schema: WorkerReportSchema,
-  system: ['You are a worker agent. Read your documents and report everything relevant to the question to your manager, quoting the sentences you rely on.', DATA_NOT_INSTRUCTIONS].join('\n'),
+  system: [
+    'You are a worker agent. Read your documents and report everything relevant to the question to your manager, quoting the sentences you rely on.',
+    DATA_NOT_INSTRUCTIONS,
+  ].join('\n'),
   render(input) {
-    return renderSections([{ name: 'question', body: input.question }, ...choicesSection(input.choices), { name: 'instructions', body: input.instructions }, ...documentSections(input.documents)]);
+    return renderSections([
+      { name: 'question', body: input.question },
+      ...choicesSection(input.choices),
+      { name: 'instructions', body: input.instructions },
+      ...documentSections(input.documents),
+    ]);
   },
 };
 
@@ -113,7 +139,11 @@ export const managerReviewPrompt: PromptTemplate<ManagerReviewInput, Orchestrato
     return renderSections([
       ...input.reports.map((r) => ({ name: 'report', label: r.worker, body: r.text })),
       { name: 'pending', body: input.pending.length ? JSON.stringify(input.pending) : '(none)' },
-      { name: 'limits', attrs: { delegate: input.mayDelegate ? 'allowed' : 'not-allowed' }, body: input.mayDelegate ? 'Delegate the pending assignments (or others), or answer.' : 'Answer now.' },
+      {
+        name: 'limits',
+        attrs: { delegate: input.mayDelegate ? 'allowed' : 'not-allowed' },
+        body: input.mayDelegate ? 'Delegate the pending assignments (or others), or answer.' : 'Answer now.',
+      },
     ]);
   },
 };

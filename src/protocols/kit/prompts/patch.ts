@@ -29,7 +29,10 @@ export const patchPrompt: PromptTemplate<PatchInput, PatchProposal> = {
     return renderSections([
       { name: 'failing-test', body: input.failingTest },
       { name: 'test-output', body: input.output },
-      ...documentSections(input.files.map((f) => ({ label: f.path, text: f.text })), 'file'),
+      ...documentSections(
+        input.files.map((f) => ({ label: f.path, text: f.text })),
+        'file',
+      ),
       { name: 'ledger', body: input.digest || '(empty)' },
     ]);
   },

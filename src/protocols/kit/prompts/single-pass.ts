@@ -1,7 +1,13 @@
 /** The single-pass baseline: one model call over the whole context. */
 import { AnswerSchema, type Answer } from '../schemas.js';
 import { DATA_NOT_INSTRUCTIONS, renderSections } from '../sections.js';
-import { choicesSection, documentSections, type Choices, type PromptDocument, type PromptTemplate } from './template.js';
+import {
+  choicesSection,
+  documentSections,
+  type Choices,
+  type PromptDocument,
+  type PromptTemplate,
+} from './template.js';
 
 /** Input of {@link singlePassPrompt}. */
 export interface SinglePassInput {
@@ -22,6 +28,10 @@ export const singlePassPrompt: PromptTemplate<SinglePassInput, Answer> = {
     DATA_NOT_INSTRUCTIONS,
   ].join('\n'),
   render(input) {
-    return renderSections([{ name: 'question', body: input.question }, ...choicesSection(input.choices), ...documentSections(input.documents)]);
+    return renderSections([
+      { name: 'question', body: input.question },
+      ...choicesSection(input.choices),
+      ...documentSections(input.documents),
+    ]);
   },
 };

@@ -31,17 +31,27 @@ export interface PromptDocument {
 export type Choices = Readonly<Record<string, string>>;
 
 /** A task's `meta.choices` as it must be: single capital letters, each with a non-empty text. */
-export const ChoicesSchema = z.record(z.string().regex(/^[A-Z]$/, 'choice keys are single capital letters'), z.string().min(1));
+export const ChoicesSchema = z.record(
+  z.string().regex(/^[A-Z]$/, 'choice keys are single capital letters'),
+  z.string().min(1),
+);
 
 /** The `choices` section, one `(X) text` line per option; nothing when there are none. */
 export function choicesSection(choices: Choices | undefined): Section[] {
   const entries = Object.entries(choices ?? {});
-  return entries.length ? [{ name: 'choices', body: entries.map(([letter, text]) => `(${letter}) ${text}`).join('\n') }] : [];
+  return entries.length
+    ? [{ name: 'choices', body: entries.map(([letter, text]) => `(${letter}) ${text}`).join('\n') }]
+    : [];
 }
 
 /** One `document` section per source. */
 export function documentSections(documents: readonly PromptDocument[], name = 'document'): Section[] {
-  return documents.map((d) => ({ name, label: d.label, ...(d.title ? { attrs: { title: d.title } } : {}), body: d.text }));
+  return documents.map((d) => ({
+    name,
+    label: d.label,
+    ...(d.title ? { attrs: { title: d.title } } : {}),
+    body: d.text,
+  }));
 }
 
 /** Parses a `choices` section body back into letters and texts. */

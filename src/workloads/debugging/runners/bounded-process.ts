@@ -43,11 +43,25 @@ export function childEnv(memoryMb: number): NodeJS.ProcessEnv {
 }
 
 /** Runs `command args` detached and kills its whole group (`process.kill(-pid)`) at the time limit or on abort. */
-export async function runBounded(command: string, args: readonly string[], options: BoundedOptions): Promise<BoundedOutcome> {
+export async function runBounded(
+  command: string,
+  args: readonly string[],
+  options: BoundedOptions,
+): Promise<BoundedOutcome> {
   const started = Date.now();
   const child = options.shell
-    ? spawn('sh', ['-c', command], { cwd: options.cwd, env: childEnv(options.memoryMb), stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true })
-    : spawn(command, [...args], { cwd: options.cwd, env: childEnv(options.memoryMb), stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    ? spawn('sh', ['-c', command], {
+        cwd: options.cwd,
+        env: childEnv(options.memoryMb),
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(command, [...args], {
+        cwd: options.cwd,
+        env: childEnv(options.memoryMb),
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
   let stdout = '';
   let stderr = '';
   let marks = '';
@@ -58,7 +72,8 @@ export async function runBounded(command: string, args: readonly string[], optio
     if (stderr.length < MAX_STDERR) stderr += chunk;
   });
   const fd3 = child.stdio[3];
-  if (fd3 && 'setEncoding' in fd3) (fd3 as NodeJS.ReadableStream).setEncoding('utf8').on('data', (chunk: string) => (marks += chunk));
+  if (fd3 && 'setEncoding' in fd3)
+    (fd3 as NodeJS.ReadableStream).setEncoding('utf8').on('data', (chunk: string) => (marks += chunk));
 
   let timedOut = false;
   const killGroup = () => {

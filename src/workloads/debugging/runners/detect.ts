@@ -32,7 +32,14 @@ const packageSchema = z.looseObject({
 
 const IGNORE = ['**/node_modules/**', '**/.git/**'];
 // node --test's own default patterns (Node 20).
-const NODE_TEST_DEFAULT = ['**/*.test.{js,cjs,mjs}', '**/*-test.{js,cjs,mjs}', '**/*_test.{js,cjs,mjs}', '**/test-*.{js,cjs,mjs}', '**/test.{js,cjs,mjs}', '**/test/**/*.{js,cjs,mjs}'];
+const NODE_TEST_DEFAULT = [
+  '**/*.test.{js,cjs,mjs}',
+  '**/*-test.{js,cjs,mjs}',
+  '**/*_test.{js,cjs,mjs}',
+  '**/test-*.{js,cjs,mjs}',
+  '**/test.{js,cjs,mjs}',
+  '**/test/**/*.{js,cjs,mjs}',
+];
 const JEST_DEFAULT = ['**/__tests__/**/*.{js,jsx,ts,tsx,mjs,cjs}', '**/*.{test,spec}.{js,jsx,ts,tsx,mjs,cjs}'];
 const VITEST_DEFAULT = ['**/*.{test,spec}.?(c|m)[jt]s?(x)'];
 
@@ -50,10 +57,15 @@ export function shellSegments(script: string): string[][] {
 function expandScript(scripts: Record<string, string>, name: string, depth = 0): string | undefined {
   const text = scripts[name];
   if (text === undefined || depth > 4) return text;
-  return text.replace(/\bnpm\s+(?:run(?:-script)?\s+([\w:.-]+)|(test))\b/g, (whole, script: string | undefined, test: string | undefined) => {
-    const target = script ?? test ?? '';
-    return target !== name && scripts[target] !== undefined ? (expandScript(scripts, target, depth + 1) ?? whole) : whole;
-  });
+  return text.replace(
+    /\bnpm\s+(?:run(?:-script)?\s+([\w:.-]+)|(test))\b/g,
+    (whole, script: string | undefined, test: string | undefined) => {
+      const target = script ?? test ?? '';
+      return target !== name && scripts[target] !== undefined
+        ? (expandScript(scripts, target, depth + 1) ?? whole)
+        : whole;
+    },
+  );
 }
 
 /** The words after the runner's name in the test script's segment that calls it. */
@@ -92,11 +104,13 @@ const optionValue = (words: readonly string[], names: readonly string[]): string
 };
 
 async function expand(root: string, patterns: readonly string[], recursiveDirs = true): Promise<string[]> {
-  const globs = patterns.map((p) => p.replace(/^\.\//, '')).flatMap((p) => {
-    if (/[*?{[]/.test(p) || /\.[cm]?[jt]sx?$/.test(p)) return [p];
-    // A folder: what runners do with a folder argument.
-    return recursiveDirs ? [`${p.replace(/\/$/, '')}/**/*.{js,cjs,mjs}`] : [`${p.replace(/\/$/, '')}/*.{js,cjs,mjs}`];
-  });
+  const globs = patterns
+    .map((p) => p.replace(/^\.\//, ''))
+    .flatMap((p) => {
+      if (/[*?{[]/.test(p) || /\.[cm]?[jt]sx?$/.test(p)) return [p];
+      // A folder: what runners do with a folder argument.
+      return recursiveDirs ? [`${p.replace(/\/$/, '')}/**/*.{js,cjs,mjs}`] : [`${p.replace(/\/$/, '')}/*.{js,cjs,mjs}`];
+    });
   const files = await glob(globs, { cwd: root, ignore: IGNORE, onlyFiles: true, dot: false, expandDirectories: false });
   return [...new Set(files.map((f) => f.split(path.sep).join('/')))].sort();
 }
@@ -111,11 +125,19 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-const mochaRcSchema = z.looseObject({ spec: z.union([z.string(), z.array(z.string())]).optional(), ui: z.string().optional(), require: z.union([z.string(), z.array(z.string())]).optional(), recursive: z.boolean().optional() });
+const mochaRcSchema = z.looseObject({
+  spec: z.union([z.string(), z.array(z.string())]).optional(),
+  ui: z.string().optional(),
+  require: z.union([z.string(), z.array(z.string())]).optional(),
+  recursive: z.boolean().optional(),
+});
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Detects the runner and its test files (see the module comment). */
-export async function detectTestPlan(root: string, options: { testCommand?: string | undefined } = {}): Promise<TestPlan> {
+export async function detectTestPlan(
+  root: string,
+  options: { testCommand?: string | undefined } = {},
+): Promise<TestPlan> {
   const base = { ui: 'bdd', requires: [] as string[] };
   if (options.testCommand) return { kind: 'command', files: [], command: options.testCommand, ...base };
   const pkg = packageSchema.safeParse((await readJson(path.join(root, 'package.json'))) ?? {});
@@ -124,30 +146,70 @@ export async function detectTestPlan(root: string, options: { testCommand?: stri
   const deps = new Set([...Object.keys(data.dependencies ?? {}), ...Object.keys(data.devDependencies ?? {})]);
 
   const vitest = scriptArgs(script, /^vitest$/);
-  if (vitest || (deps.has('vitest') && !script)) return { kind: 'vitest', files: await expand(root, VITEST_DEFAULT), ...base };
+  if (vitest || (deps.has('vitest') && !script))
+    return { kind: 'vitest', files: await expand(root, VITEST_DEFAULT), ...base };
   const jest = scriptArgs(script, /^jest$/);
   if (jest || (deps.has('jest') && !script)) return { kind: 'jest', files: await expand(root, JEST_DEFAULT), ...base };
 
   const mocha = scriptArgs(script, /^(?:_?mocha)$/);
   if (mocha || (deps.has('mocha') && !script)) {
     const words = mocha ?? [];
-    const rcRaw = (await readJson(path.join(root, '.mocharc.json'))) ?? (await readJson(path.join(root, '.mocharc.jsonc'))) ?? data.mocha;
+    const rcRaw =
+      (await readJson(path.join(root, '.mocharc.json'))) ??
+      (await readJson(path.join(root, '.mocharc.jsonc'))) ??
+      data.mocha;
     const rc = mochaRcSchema.safeParse(rcRaw ?? {});
     const rcData = rc.success ? rc.data : {};
-    const valued = new Set(['--ui', '-u', '--reporter', '-R', '--timeout', '-t', '--require', '-r', '--slow', '-s', '--grep', '-g', '--file', '--config', '--package', '--extension', '--spec']);
+    const valued = new Set([
+      '--ui',
+      '-u',
+      '--reporter',
+      '-R',
+      '--timeout',
+      '-t',
+      '--require',
+      '-r',
+      '--slow',
+      '-s',
+      '--grep',
+      '-g',
+      '--file',
+      '--config',
+      '--package',
+      '--extension',
+      '--spec',
+    ]);
     const specs = [...positionals(words, valued), ...list(optionValue(words, ['--spec']))];
     const recursive = words.includes('--recursive') || rcData.recursive === true;
     const patterns = specs.length ? specs : list(rcData.spec).length ? list(rcData.spec) : ['./test'];
-    const requires = [...list(rcData.require), ...words.flatMap((w, i) => (w === '--require' || w === '-r' ? [words[i + 1] ?? ''] : []))].filter(Boolean);
-    return { kind: 'mocha', files: await expand(root, patterns, recursive), ui: optionValue(words, ['--ui', '-u']) ?? rcData.ui ?? 'bdd', requires };
+    const requires = [
+      ...list(rcData.require),
+      ...words.flatMap((w, i) => (w === '--require' || w === '-r' ? [words[i + 1] ?? ''] : [])),
+    ].filter(Boolean);
+    return {
+      kind: 'mocha',
+      files: await expand(root, patterns, recursive),
+      ui: optionValue(words, ['--ui', '-u']) ?? rcData.ui ?? 'bdd',
+      requires,
+    };
   }
 
   const tape = scriptArgs(script, /^(?:tape|tap|tap-spec|faucet)$/);
-  if (tape) return { kind: 'tape', files: await expand(root, positionals(tape, new Set(['-r', '--require']))), ...base };
+  if (tape)
+    return { kind: 'tape', files: await expand(root, positionals(tape, new Set(['-r', '--require']))), ...base };
 
   const node = scriptArgs(script, /^node$/);
   if (node?.includes('--test')) {
-    const valued = new Set(['--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-concurrency', '--import', '--require', '-r', '--loader']);
+    const valued = new Set([
+      '--test-reporter',
+      '--test-reporter-destination',
+      '--test-name-pattern',
+      '--test-concurrency',
+      '--import',
+      '--require',
+      '-r',
+      '--loader',
+    ]);
     const given = positionals(node, valued);
     return { kind: 'node-test', files: await expand(root, given.length ? given : NODE_TEST_DEFAULT), ...base };
   }

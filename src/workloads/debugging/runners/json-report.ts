@@ -7,7 +7,16 @@ const reportSchema = z.looseObject({
     z.looseObject({
       message: z.string().optional(),
       status: z.string().optional(),
-      assertionResults: z.array(z.looseObject({ ancestorTitles: z.array(z.string()).default([]), title: z.string(), status: z.string(), failureMessages: z.array(z.string()).nullish() })).default([]),
+      assertionResults: z
+        .array(
+          z.looseObject({
+            ancestorTitles: z.array(z.string()).default([]),
+            title: z.string(),
+            status: z.string(),
+            failureMessages: z.array(z.string()).nullish(),
+          }),
+        )
+        .default([]),
     }),
   ),
 });
@@ -28,7 +37,12 @@ export function parseJestJson(text: string): { results: RawResult[]; fileError?:
     for (const a of file.assertionResults) {
       const status = a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : 'skip';
       const error = (a.failureMessages ?? []).join('\n').slice(0, 2000);
-      results.push({ name: [...a.ancestorTitles, a.title].join(' > '), status, ...(error ? { error } : {}), ...(/Exceeded timeout|timed out in/i.test(error) ? { reason: 'timeout' as const } : {}) });
+      results.push({
+        name: [...a.ancestorTitles, a.title].join(' > '),
+        status,
+        ...(error ? { error } : {}),
+        ...(/Exceeded timeout|timed out in/i.test(error) ? { reason: 'timeout' as const } : {}),
+      });
     }
     if (file.assertionResults.length === 0 && file.message) fileError = file.message.slice(0, 2000);
   }

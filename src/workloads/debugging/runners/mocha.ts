@@ -26,7 +26,10 @@ let reporterPath: Promise<string> | undefined;
 /** The reporter module on disk (mocha loads reporters by path), written once per content under the temp folder. */
 export function mochaReporterPath(): Promise<string> {
   reporterPath ??= (async () => {
-    const file = path.join(tmpdir(), `delm-mocha-reporter-${createHash('sha256').update(REPORTER_SOURCE).digest('hex').slice(0, 12)}.cjs`);
+    const file = path.join(
+      tmpdir(),
+      `delm-mocha-reporter-${createHash('sha256').update(REPORTER_SOURCE).digest('hex').slice(0, 12)}.cjs`,
+    );
     await writeFile(file, REPORTER_SOURCE);
     return file;
   })();
@@ -41,10 +44,28 @@ export interface MochaSettings {
 
 /** mocha arguments for one file: the project's config is not read again (its spec list would run every file). */
 export function mochaArgs(file: string, reporter: string, settings: MochaSettings, testTimeoutMs: number): string[] {
-  return ['--no-config', '--no-package', '--reporter', reporter, '--ui', settings.ui, '--timeout', String(testTimeoutMs), '--exit', ...settings.requires.flatMap((r) => ['--require', r]), file];
+  return [
+    '--no-config',
+    '--no-package',
+    '--reporter',
+    reporter,
+    '--ui',
+    settings.ui,
+    '--timeout',
+    String(testTimeoutMs),
+    '--exit',
+    ...settings.requires.flatMap((r) => ['--require', r]),
+    file,
+  ];
 }
 
-const eventSchema = z.object({ t: z.enum(['start', 'pass', 'fail', 'skip']), n: z.string(), hook: z.boolean().optional(), e: z.string().optional(), timeout: z.boolean().optional() });
+const eventSchema = z.object({
+  t: z.enum(['start', 'pass', 'fail', 'skip']),
+  n: z.string(),
+  hook: z.boolean().optional(),
+  e: z.string().optional(),
+  timeout: z.boolean().optional(),
+});
 
 /** Per-test outcomes, and the tests that started and never ended (in order). */
 export function parseMochaOutput(stdout: string): { results: RawResult[]; unfinished: string[] } {
@@ -68,7 +89,12 @@ export function parseMochaOutput(stdout: string): { results: RawResult[]; unfini
     if (at !== -1) open.splice(at, 1);
     // mocha reports a test that timed out and then failed again (done called twice) twice; the first word counts.
     if (results.some((r) => r.name === ev.n)) continue;
-    results.push({ name: ev.n, status: ev.t === 'fail' ? 'fail' : ev.t, ...(ev.e !== undefined ? { error: ev.e } : {}), ...(ev.timeout ? { reason: 'timeout' as const } : {}) });
+    results.push({
+      name: ev.n,
+      status: ev.t === 'fail' ? 'fail' : ev.t,
+      ...(ev.e !== undefined ? { error: ev.e } : {}),
+      ...(ev.timeout ? { reason: 'timeout' as const } : {}),
+    });
   }
   return { results, unfinished: open };
 }

@@ -79,10 +79,23 @@ syncBuiltinESMExports();
 
 /** Node arguments that run one node:test file in-process with the marks and the JSON-lines reporter. */
 export function nodeTestArgs(file: string, testTimeoutMs: number): string[] {
-  return [`--import=${dataUrl(PRELOAD_SOURCE)}`, `--test-reporter=${dataUrl(REPORTER_SOURCE)}`, '--test-reporter-destination=stdout', `--test-timeout=${testTimeoutMs}`, file];
+  return [
+    `--import=${dataUrl(PRELOAD_SOURCE)}`,
+    `--test-reporter=${dataUrl(REPORTER_SOURCE)}`,
+    '--test-reporter-destination=stdout',
+    `--test-timeout=${testTimeoutMs}`,
+    file,
+  ];
 }
 
-const eventSchema = z.object({ t: z.enum(['start', 'pass', 'fail']), n: z.string(), l: z.number().int().nonnegative(), s: z.boolean(), suite: z.boolean(), e: z.string().optional() });
+const eventSchema = z.object({
+  t: z.enum(['start', 'pass', 'fail']),
+  n: z.string(),
+  l: z.number().int().nonnegative(),
+  s: z.boolean(),
+  suite: z.boolean(),
+  e: z.string().optional(),
+});
 
 /** A test as one runner reported it, before the file is attached. */
 export interface RawResult {
@@ -114,7 +127,12 @@ export function parseNodeTestOutput(stdout: string): RawResult[] {
     if (ev.suite) continue;
     const name = [...stack.slice(0, ev.l), ev.n].join(' > ');
     const timeout = ev.e?.startsWith('timeout: ');
-    out.push({ name, status: ev.s ? 'skip' : ev.t === 'pass' ? 'pass' : 'fail', ...(ev.e !== undefined ? { error: ev.e } : {}), ...(timeout ? { reason: 'timeout' as const } : {}) });
+    out.push({
+      name,
+      status: ev.s ? 'skip' : ev.t === 'pass' ? 'pass' : 'fail',
+      ...(ev.e !== undefined ? { error: ev.e } : {}),
+      ...(timeout ? { reason: 'timeout' as const } : {}),
+    });
   }
   return out;
 }

@@ -42,5 +42,12 @@ export function parseTap(stdout: string): RawResult[] {
       points.push({ name: m[4] || `test ${m[3] ?? points.length + 1}`, status, ...(error ? { error } : {}) });
     }
   }
-  return [...[...grouped].map(([name, g]) => ({ name, status: g.status, ...(g.errors.length ? { error: g.errors.join('\n').slice(0, 2000) } : {}) })), ...points];
+  return [
+    ...[...grouped].map(([name, g]) => ({
+      name,
+      status: g.status,
+      ...(g.errors.length ? { error: g.errors.join('\n').slice(0, 2000) } : {}),
+    })),
+    ...points,
+  ];
 }

@@ -112,7 +112,9 @@ describe('wall time on a cold swarm (issue 13.7)', () => {
 
 describe('model errors (issue 13.11)', () => {
   it('retries a sub-task whose model call threw a plain Error, within maxAttempts', async () => {
-    const { swarm } = swarmWith(Array<FaultName>(3).fill('throw'), {
+    // The schedule repeats, so pad it: the first two calls throw (possibly the same sub-task twice, still
+    // within its three attempts), the rest (the retries among them) succeed.
+    const { swarm } = swarmWith([...Array<FaultName>(2).fill('throw'), ...Array<FaultName>(30).fill('ok')], {
       maxAttempts: 3,
       retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetries: 0 },
     });

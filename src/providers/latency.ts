@@ -19,10 +19,12 @@ export function withLatency(
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const started = performance.now();
       const result = await model.complete(request);
-      const wait = perCallMs + result.usage.outputTokens * perOutputTokenMs - (performance.now() - started);
-      if (wait > 0) {
+      const total = perCallMs + result.usage.outputTokens * perOutputTokenMs;
+      // Timers run on libuv's whole-millisecond clock and can fire just under the wait by
+      // performance.now(): sleep again for what is left, so a call never takes less than promised.
+      for (let wait = total - (performance.now() - started); wait > 0; wait = total - (performance.now() - started)) {
         try {
-          await sleep(wait, undefined, request.signal ? { signal: request.signal } : {});
+          await sleep(Math.ceil(wait), undefined, request.signal ? { signal: request.signal } : {});
         } catch {
           throw new AbortedError('call aborted during simulated latency');
         }

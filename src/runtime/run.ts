@@ -21,7 +21,7 @@ import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline } from './timeline.js';
 import { RunTelemetry } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
-import { zeroUsage } from './usage.js';
+import { emptyUsage } from './empty-usage.js';
 import { startWorker, type StartedWorker } from './worker-start.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
@@ -175,7 +175,7 @@ export class RunSupervisor {
     this.events.end();
     const spans = this.timeline.close(wallTimeMs);
     // Usage from the shared counters, which every thread updated as its calls happened (events can be lost with a thread).
-    const total = substrate ? substrate.usage.total() : { usage: zeroUsage(), costUsd: 0 };
+    const total = substrate ? substrate.usage.total() : { usage: emptyUsage(), costUsd: 0 };
     const result: RunResult = {
       runId: this.id,
       answer: this.answer,
@@ -187,7 +187,7 @@ export class RunSupervisor {
       wallTimeMs,
       tasks,
       agents: this.summaries
-        .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: zeroUsage(), costUsd: 0 }) }))
+        .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: emptyUsage(), costUsd: 0 }) }))
         .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),

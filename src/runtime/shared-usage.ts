@@ -7,7 +7,8 @@
  * counts it); its tokens and cost when the model returns them.
  */
 import { DelmError } from '../errors.js';
-import { zeroUsage, type UsageTotal } from './usage.js';
+import { emptyUsage } from './empty-usage.js';
+import type { UsageTotal } from './usage.js';
 
 const F = { CALLS: 0, INPUT: 1, OUTPUT: 2, CACHED: 3, COST_NANO_USD: 4 } as const;
 /** Words per slot: the five fields, padded to a 64-byte line so agents do not share one. */
@@ -69,7 +70,7 @@ export class SharedUsage {
 
   /** One agent's usage (ids without a slot have none). */
   agent(agentId: number): UsageTotal {
-    if (!Number.isInteger(agentId) || agentId < 0 || agentId >= this.slots) return { usage: zeroUsage(), costUsd: 0 };
+    if (!Number.isInteger(agentId) || agentId < 0 || agentId >= this.slots) return { usage: emptyUsage(), costUsd: 0 };
     const at = agentId * SLOT;
     const read = (f: number) => Number(Atomics.load(this.w, at + f));
     return {
@@ -85,7 +86,7 @@ export class SharedUsage {
 
   /** The sum over every slot. */
   total(): UsageTotal {
-    const sum: UsageTotal = { usage: zeroUsage(), costUsd: 0 };
+    const sum: UsageTotal = { usage: emptyUsage(), costUsd: 0 };
     let nano = 0;
     for (let id = 0; id < this.slots; id++) {
       const a = this.agent(id);

@@ -267,7 +267,7 @@ export class RunSupervisor {
       model,
       telemetry: this.telemetry.workerInit(),
     };
-    const source = `${role}-${agentId}`;
+    const source = `${role}-${agentId}`; // as in abandon()
     return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
       intercept: (events) => this.telemetry.receive(source, events),
       ended: () => this.telemetry.workerEnded(source),
@@ -308,6 +308,8 @@ export class RunSupervisor {
   private abandon(agentId: number): void {
     this.notStarted.add(agentId);
     this.tainted = true;
+    const role = agentId === 0 ? 'verifier' : 'agent';
+    this.telemetry.workerNotStarted(`${role}-${agentId}`, role, agentId);
     if (agentId === 0) return;
     this.summaries.push({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
     this.emit({ type: 'agent.stopped', agentId, status: 'not-started', reason: this.stopReason });

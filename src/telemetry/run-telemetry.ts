@@ -37,6 +37,8 @@ export class RunTelemetry {
   private span: Span | undefined;
   private replay: SpanReplay | undefined;
   private traceInit: WorkerTraceInit | undefined;
+  /** Workers the run stopped waiting for before they started (see {@link workerNotStarted}). */
+  private readonly abandoned = new Set<string>();
   /** Spans opened on the main thread (the planner's model calls). */
   scope: SpanScope = SpanScope.off;
 
@@ -81,8 +83,23 @@ export class RunTelemetry {
   /** Handles a message from worker `source`'s events port; false when it is not telemetry. */
   receive(source: string, message: unknown): boolean {
     if (!isSpanBatch(message)) return false;
-    this.replay?.apply(source, message);
+    if (!this.abandoned.has(source)) this.replay?.apply(source, message);
     return true;
+  }
+
+  /**
+   * The run stopped waiting for a worker that had not started: its span is recorded here, ended at
+   * once with status `not-started`, and whatever the worker ships if it starts later is dropped, so
+   * the tree has one span per agent whatever the start-up order.
+   */
+  workerNotStarted(source: string, role: 'agent' | 'verifier', agentId: number): void {
+    if (!this.span || this.abandoned.has(source)) return;
+    this.abandoned.add(source);
+    const handle = this.scope.start(role === 'agent' ? SPAN.AGENT : SPAN.VERIFIER, {
+      [DELM.AGENT_ID]: agentId,
+      [DELM.AGENT_STATUS]: 'not-started',
+    });
+    handle.end();
   }
 
   /** Worker `source` has ended: spans it left open are ended as failed. */

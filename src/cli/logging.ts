@@ -14,9 +14,12 @@ export function cliLogger(
   io: CliIO,
   values: { log?: string | undefined; 'log-level'?: string | undefined },
   secrets: ReadonlyArray<string | undefined> = [],
+  /** The level when no flag or variable names a level or format; `run` and `bench` keep quiet (warn) unless asked. */
+  defaultLevel: (typeof LOG_LEVELS)[number] = 'info',
 ): Logger {
   const format = values.log ?? (io.env.DELM_LOG || undefined);
-  const level = values['log-level'] ?? (io.env.DELM_LOG_LEVEL || 'info');
+  // Asking for a format asks for the logs: info, unless a level is given.
+  const level = values['log-level'] ?? (io.env.DELM_LOG_LEVEL || (format === undefined ? defaultLevel : 'info'));
   if (format !== undefined && format !== 'json' && format !== 'pretty')
     throw new UsageError(`--log must be json or pretty, got "${format.slice(0, 40)}"`);
   if (!(LOG_LEVELS as readonly string[]).includes(level))
@@ -29,4 +32,11 @@ export function cliLogger(
     secrets,
     onFallback: (reason) => io.err(`delm: ${reason}\n`),
   });
+}
+
+/** The provider keys in the environment: values no log line may show. */
+export function apiKeys(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => value && /(^|_)(API_KEY|TOKEN)$/.test(name))
+    .map(([, value]) => value!);
 }

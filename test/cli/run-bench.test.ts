@@ -152,6 +152,51 @@ describe('delm run', () => {
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ items: 3 });
   }, 120_000);
 
+  it('logs through pino on stderr when asked (--log json): one line per item, keys in the environment never shown', async () => {
+    const out = join(tmp, 'logged');
+    const key = 'sk-test-not-a-real-key-0123456789';
+    const saved = process.env.ANTHROPIC_API_KEY;
+    process.env.ANTHROPIC_API_KEY = key;
+    try {
+      const r = await cli('run', DATA, '--out', out, '--limit', '2', '--agents', '2', '--log', 'json');
+      expect(r.code).toBe(0);
+      const lines = r.err
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).toMatchObject({ level: 30, msg: 'run started', mode: 'delm', items: 2, out });
+      const items = lines.filter((l) => l.msg === 'item done');
+      expect(items.map((l) => [l.item, l.stopReason])).toEqual([
+        ['delm-lic-01', 'answered'],
+        ['delm-lic-02', 'answered'],
+      ]);
+      expect(items[0]).toMatchObject({
+        tokens: expect.any(Number),
+        modelCalls: expect.any(Number),
+        wallMs: expect.any(Number),
+      });
+      expect(r.err).not.toContain(key);
+      // The progress display stays on stdout; a level above info silences the item lines.
+      const quiet = await cli(
+        'run',
+        DATA,
+        '--out',
+        out,
+        '--limit',
+        '3',
+        '--resume',
+        '--log',
+        'json',
+        '--log-level',
+        'warn',
+      );
+      expect(quiet.err).toBe('');
+    } finally {
+      if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
+      else process.env.ANTHROPIC_API_KEY = saved;
+    }
+  }, 120_000);
+
   it('names a missing API key and exits 2 before running anything', async () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;

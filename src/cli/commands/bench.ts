@@ -5,11 +5,12 @@ import { MODES, type Mode } from '../../modes/result.js';
 import { runWorkload } from '../../evaluation/run-workload.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
-import type { SwarmEvent } from '../../runtime/events.js';
 import { loadWorkload } from '../../workloads/workload.js';
 import { tokensChart } from '../chart.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { startLiveInspector } from '../live-inspector.js';
+import { itemDisplay } from '../item-display.js';
+import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
@@ -49,6 +50,7 @@ Options:
                          first 2, 4, 8, … chunks, in every mode; the growth exponent and the chart
                          then come from it (one variable changes: the number of sub-tasks)
 ${WORKLOAD_OPTIONS_HELP}
+${LOG_USAGE} (default warn: only problems)
   -h, --help             show this help
 
 delm's worker threads are warmed up with one unrecorded item first, so start-up is not measured.
@@ -57,6 +59,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...WORKLOAD_OPTIONS,
+      ...LOG_FLAGS,
       modes: { type: 'string' },
       scaling: { type: 'boolean' },
     });
@@ -70,6 +73,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
           ? `expected one workload, got ${positionals.length}: ${positionals.join(' ')}`
           : 'missing <workload>: a LongBench-v2 .json/.jsonl file or a workspace folder',
       );
+    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'bench', io.cwd);
     const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
       ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
@@ -83,7 +87,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     }
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
-      onNotice: (line) => io.err(`${line}\n`),
+      onNotice: (line) => logger.warn(line),
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     const model = modelName(options.runner);
@@ -92,36 +96,29 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       `delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`,
     );
 
+    logger.info(
+      { workload: workload.source, kind: workload.kind, modes: requested, model, items: total, out: records.dir },
+      'bench started',
+    );
     const progress = new Progress((text) => io.out(text), io.isTTY);
     try {
       for (const mode of requested) {
         if (io.signal.aborted) break;
         io.out(`\n${mode}\n`);
-        let observe: ((e: SwarmEvent) => void) | undefined;
         await runWorkload(workload, mode, options.runner, {
           records,
           signal: io.signal,
           warmUp: true,
           ...(options.limit ? { limit: options.limit } : {}),
-          onItemStart: (item, index, count) => {
-            progress.start(`[${index + 1}/${count}] ${mode} · ${item.id}`);
-            observe = inspector?.track({
-              runId: `${mode}:${item.id}`,
-              label: `${mode} · ${item.id}`,
-              agents: options.runner.agents ?? 4,
-            });
-          },
-          onEvent: (_item, e) => {
-            progress.onEvent(e);
-            observe?.(e);
-          },
-          onItemDone: (item, row) => {
-            const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
-            const tokens = Number(row.input_tokens) + Number(row.output_tokens);
-            progress.finish(
-              `  ${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`,
-            );
-          },
+          ...itemDisplay({
+            mode,
+            progress,
+            inspector,
+            logger,
+            agents: options.runner.agents ?? 4,
+            label: (id) => `${mode} · ${id}`,
+            indent: '  ',
+          }),
         });
       }
     } finally {

@@ -11,6 +11,8 @@ import { summaryTable } from '../summary-table.js';
 import { renderTable } from '../table.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
+import { itemDisplay } from '../item-display.js';
+import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 
 /** The `run` command. */
 export const command: Command = {
@@ -24,6 +26,7 @@ answer, context, …) or a folder holding a JavaScript project whose failing tes
 Options:
   --mode <mode>          delm (default), orchestrator or single
 ${WORKLOAD_OPTIONS_HELP}
+${LOG_USAGE} (default warn: only problems)
   -h, --help             show this help
 
 Records (in --out): events.jsonl (one line per model call), results.csv (one row per item),
@@ -31,7 +34,11 @@ ledger/<mode>/<item>.jsonl, trajectories/<mode>/<item>.jsonl (replay with delm i
 Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task failed, 2 bad arguments or input, 130 interrupted.`,
 
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...WORKLOAD_OPTIONS, mode: { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(args, {
+      ...WORKLOAD_OPTIONS,
+      ...LOG_FLAGS,
+      mode: { type: 'string' },
+    });
     if (values.help) {
       io.out(`${this.usage}\n`);
       return EXIT.ok;
@@ -44,6 +51,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       );
     const mode = (values.mode ?? 'delm') as Mode;
     if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
+    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
     const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
       ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
@@ -54,7 +62,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const model = modelName(options.runner);
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
-      onNotice: (line) => io.err(`${line}\n`),
+      onNotice: (line) => logger.warn(line),
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 
@@ -63,31 +71,24 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     io.out(
       `delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`,
     );
-    let observe: ((e: import('../../runtime/events.js').SwarmEvent) => void) | undefined;
+    logger.info(
+      { workload: workload.source, kind: workload.kind, mode, model, items: total, out: records.dir },
+      'run started',
+    );
     try {
       await runWorkload(workload, mode, options.runner, {
         records,
         signal: io.signal,
         ...(options.limit ? { limit: options.limit } : {}),
-        onItemStart: (item, index, count) => {
-          progress.start(`[${index + 1}/${count}] ${item.id}`);
-          observe = inspector?.track({
-            runId: `${mode}:${item.id}`,
-            label: `${mode} · ${item.id}`,
-            agents: options.runner.agents ?? 4,
-          });
-        },
-        onEvent: (_item, e) => {
-          progress.onEvent(e);
-          observe?.(e);
-        },
-        onItemDone: (item, row) => {
-          const tokens = Number(row.input_tokens) + Number(row.output_tokens);
-          const mark = row.correct === 'true' ? '✓' : row.correct === 'false' ? '✗' : ' ';
-          progress.finish(
-            `${mark} ${item.id.padEnd(16)} ${row.predicted.padEnd(10)} ${tokens.toLocaleString('en-US').padStart(9)} tokens  ${(Number(row.wall_ms) / 1_000).toFixed(2).padStart(6)} s  ${row.stop_reason}${row.error ? ` (${row.error})` : ''}`,
-          );
-        },
+        ...itemDisplay({
+          mode,
+          progress,
+          inspector,
+          logger,
+          agents: options.runner.agents ?? 4,
+          label: (id) => id,
+          indent: '',
+        }),
       });
     } finally {
       await inspector?.close();

@@ -11,7 +11,7 @@ import { recordMetrics, type MetricEvent } from './metrics.js';
 import { traceModel } from './model-spans.js';
 import { SpanReplay } from './span-replay.js';
 import { SpanScope } from './span-scope.js';
-import { isSpanBatch, type WorkerTraceInit } from './span-wire.js';
+import { clockAnchor, isSpanBatch, type WorkerTraceInit } from './span-wire.js';
 import { formatTraceparent } from './traceparent.js';
 import { TracerBackend } from './tracer-backend.js';
 
@@ -67,6 +67,7 @@ export class RunTelemetry {
     this.traceInit = {
       traceparent: formatTraceparent(span.spanContext()),
       captureContent: this.settings.captureContent,
+      clock: clockAnchor(),
     };
   }
 

@@ -32,4 +32,27 @@ export function isSpanBatch(message: unknown): message is SpanBatch {
 export interface WorkerTraceInit {
   traceparent: string;
   captureContent: boolean;
+  /**
+   * The main thread's clock at one instant, read both ways: epoch ms (as the OpenTelemetry SDK reads
+   * it there) and the process-wide monotonic clock. A worker stamps spans from this anchor, so its
+   * times and the run span's are on one clock; each thread's own `performance.timeOrigin` is taken
+   * at its start and can be off by a millisecond or more, enough for a child to end after its parent.
+   */
+  clock: ClockAnchor;
+}
+
+/** See {@link WorkerTraceInit.clock}. */
+export interface ClockAnchor {
+  epochMs: number;
+  hrtime: bigint;
+}
+
+/** The current thread's clock as an anchor. */
+export function clockAnchor(): ClockAnchor {
+  return { epochMs: performance.timeOrigin + performance.now(), hrtime: process.hrtime.bigint() };
+}
+
+/** Epoch milliseconds on the anchoring thread's clock. */
+export function anchoredNow(anchor: ClockAnchor): () => number {
+  return () => anchor.epochMs + Number(process.hrtime.bigint() - anchor.hrtime) / 1e6;
 }

@@ -6,9 +6,9 @@
 import type { Attributes } from '@opentelemetry/api';
 import { parseTraceparent, formatTraceparent } from './traceparent.js';
 import { SpanScope, type Kind, type SpanBackend, type SpanHandle } from './span-scope.js';
-import type { SpanBatch, SpanOp, WorkerTraceInit } from './span-wire.js';
+import { anchoredNow, type SpanBatch, type SpanOp, type WorkerTraceInit } from './span-wire.js';
 
-const now = () => performance.timeOrigin + performance.now();
+const threadNow = () => performance.timeOrigin + performance.now();
 
 class RecordedSpan implements SpanHandle {
   private attributes: Attributes = {};
@@ -17,6 +17,7 @@ class RecordedSpan implements SpanHandle {
   constructor(
     readonly id: number,
     private readonly push: (op: SpanOp) => void,
+    private readonly now: () => number,
   ) {}
   setAttributes(attributes: Attributes): void {
     Object.assign(this.attributes, attributes);
@@ -27,7 +28,7 @@ class RecordedSpan implements SpanHandle {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.push({ op: 'end', id: this.id, attributes: this.attributes, error: this.error, time: now() });
+    this.push({ op: 'end', id: this.id, attributes: this.attributes, error: this.error, time: this.now() });
   }
 }
 
@@ -39,6 +40,8 @@ export class SpanRecorder implements SpanBackend {
   constructor(
     private readonly root: string,
     private readonly post: (batch: SpanBatch) => void,
+    /** Epoch ms; the main thread's clock through its anchor in a real run. */
+    private readonly now: () => number = threadNow,
   ) {}
 
   open(name: string, kind: Kind, attributes: Attributes, parent: SpanHandle | undefined): SpanHandle {
@@ -50,9 +53,9 @@ export class SpanRecorder implements SpanBackend {
       name,
       kind,
       attributes,
-      time: now(),
+      time: this.now(),
     });
-    return new RecordedSpan(id, (op) => this.push(op));
+    return new RecordedSpan(id, (op) => this.push(op), this.now);
   }
 
   private push(op: SpanOp): void {
@@ -76,6 +79,6 @@ export function workerScope(
   // The run's span context, rebuilt from the traceparent it was sent as; malformed means untraced.
   const parent = parseTraceparent(init?.traceparent);
   if (!init || !parent) return { scope: SpanScope.off, flush: () => undefined };
-  const recorder = new SpanRecorder(formatTraceparent(parent), post);
+  const recorder = new SpanRecorder(formatTraceparent(parent), post, anchoredNow(init.clock));
   return { scope: new SpanScope(recorder, init.captureContent), flush: () => recorder.flush() };
 }

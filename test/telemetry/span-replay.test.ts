@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SpanScope } from '../../src/telemetry/span-scope.js';
 import type { SpanBatch } from '../../src/telemetry/span-wire.js';
 import { SpanReplay } from '../../src/telemetry/span-replay.js';
-import { SpanRecorder } from '../../src/telemetry/worker-spans.js';
+import { SpanRecorder, workerScope } from '../../src/telemetry/worker-spans.js';
 
 const ROOT = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
 
@@ -51,5 +51,21 @@ describe('worker spans replayed on the main thread', () => {
       name: 'delm.agent',
       status: { code: SpanStatusCode.ERROR, message: 'worker crashed' },
     });
+  });
+});
+
+describe('worker span times', () => {
+  it('are read on the anchoring thread’s clock, not the worker’s own time origin', async () => {
+    const batches: SpanBatch[] = [];
+    const anchor = { epochMs: 1_000, hrtime: process.hrtime.bigint() };
+    const { scope, flush } = workerScope({ traceparent: ROOT, captureContent: false, clock: anchor }, (b) =>
+      batches.push(b),
+    );
+    await scope.span('step', {}, () => new Promise((resolve) => setTimeout(resolve, 20)));
+    flush();
+    const [start, end] = batches.flatMap((b) => b.spans).map((op) => op.time);
+    expect(start).toBeGreaterThanOrEqual(1_000);
+    expect(start).toBeLessThan(1_000 + 5_000);
+    expect(end! - start!).toBeGreaterThanOrEqual(19);
   });
 });

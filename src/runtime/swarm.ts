@@ -78,6 +78,15 @@ export class Swarm {
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
       resourceLimits: { maxYoungGenerationSizeMb: 4, ...this.options.workerResourceLimits },
     });
+    // A worker that dies while it runs no task (an uncaught error in a timer its model left behind,
+    // after the agent's run ended) is reported by piscina as a pool 'error' event; unheard, that
+    // event would throw in this thread and take the host process down. Piscina replaces the thread.
+    this.pool.on('error', (error: unknown) =>
+      this.logger?.warn(
+        { err: error instanceof Error ? { message: error.message, name: error.name } : String(error) },
+        'a worker thread failed between runs and was replaced',
+      ),
+    );
     const { requestsPerMinute, tokensPerMinute, burstWindowMs } = this.options.rateLimits;
     this.rateLimiter = SharedRateLimiter.create({
       ...(requestsPerMinute ? { requestsPerMinute } : {}),

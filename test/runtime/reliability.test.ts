@@ -100,6 +100,26 @@ describe('a dying worker (issue 13.5)', () => {
   });
 });
 
+describe('a worker that dies between runs', () => {
+  it('does not take the host process down: the thread is replaced and the swarm serves the next run', async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtExceptionMonitor', record);
+    try {
+      // One sub-task: call 0 is its step, call 1 the final decision, whose worker throws 300 ms after the run.
+      const { swarm } = swarmWith(['ok', 'uncaughtLater', 'ok', 'ok', 'ok', 'ok'], { agents: 1 });
+      expect((await swarm.run({ prompt: 'p', subTasks: subTasks(1) })).stopReason).toBe('answered');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(uncaught).toEqual([]);
+      const next = await swarm.run({ prompt: 'p', subTasks: subTasks(2) });
+      expect(next.stopReason).toBe('answered');
+      expect(next.answer).toBe('2 findings');
+    } finally {
+      process.off('uncaughtExceptionMonitor', record);
+    }
+  });
+});
+
 describe('wall time on a cold swarm (issue 13.7)', () => {
   it('resolves near its wall time, counting worker start-up, and reports agents that never started as not started', async () => {
     const { swarm } = swarmWith([], { agents: 6, budgets: { wallTimeMs: 1_000 } }, 400);

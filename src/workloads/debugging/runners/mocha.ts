@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { RawResult } from './node-test.js';
+import { reporterEvents, type RawResult } from './node-test.js';
 
 const REPORTER_SOURCE = `'use strict';
 const { writeSync } = require('fs');
@@ -71,16 +71,7 @@ const eventSchema = z.object({
 export function parseMochaOutput(stdout: string): { results: RawResult[]; unfinished: string[] } {
   const results: RawResult[] = [];
   const open: string[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('@@delm ')) continue;
-    let parsed;
-    try {
-      parsed = eventSchema.safeParse(JSON.parse(line.slice(7)));
-    } catch {
-      continue;
-    }
-    if (!parsed.success) continue;
-    const ev = parsed.data;
+  for (const ev of reporterEvents(stdout, eventSchema)) {
     if (ev.t === 'start') {
       open.push(ev.n);
       continue;

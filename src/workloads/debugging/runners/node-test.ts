@@ -105,20 +105,26 @@ export interface RawResult {
   readonly reason?: 'timeout';
 }
 
+/** The valid events among a delm reporter's `@@delm <json>` lines (a test's own output is skipped). */
+export function* reporterEvents<T>(stdout: string, schema: z.ZodType<T>): Generator<T> {
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('@@delm ')) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line.slice(7));
+    } catch {
+      continue;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) yield parsed.data;
+  }
+}
+
 /** Leaf tests from the reporter's JSON lines (suites dropped; nested names joined with " > "). */
 export function parseNodeTestOutput(stdout: string): RawResult[] {
   const stack: string[] = [];
   const out: RawResult[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('@@delm ')) continue;
-    let parsed;
-    try {
-      parsed = eventSchema.safeParse(JSON.parse(line.slice(7)));
-    } catch {
-      continue;
-    }
-    if (!parsed.success) continue;
-    const ev = parsed.data;
+  for (const ev of reporterEvents(stdout, eventSchema)) {
     if (ev.t === 'start') {
       stack.length = ev.l;
       stack.push(ev.n);

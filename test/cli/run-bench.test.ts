@@ -150,7 +150,7 @@ describe('delm run', () => {
     );
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({ items: 3 });
-  }, 120_000);
+  }, 300_000);
 
   it('logs through pino on stderr when asked (--log json): one line per item, keys in the environment never shown', async () => {
     const out = join(tmp, 'logged');
@@ -195,7 +195,7 @@ describe('delm run', () => {
       if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
       else process.env.ANTHROPIC_API_KEY = saved;
     }
-  }, 120_000);
+  }, 300_000);
 
   it('names a missing API key and exits 2 before running anything', async () => {
     const saved = process.env.OPENAI_API_KEY;

@@ -31,6 +31,8 @@ export interface CompletionRequest<T = unknown> {
   context?: CallContext;
   /** Tools the model may call instead of answering; the provider maps them to its native tool calling. */
   tools?: readonly ToolSpec[];
+  /** `'none'`: the model must answer now, without calling a tool (its tool-call limit is reached). */
+  toolChoice?: 'auto' | 'none';
   /** Tool calls the model made earlier in this step and their results, in order, after `messages`. */
   toolTurns?: readonly ToolTurn[];
 }

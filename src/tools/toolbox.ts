@@ -85,6 +85,11 @@ export class Toolbox {
     return this.byName.size;
   }
 
+  /** USD a call of `name` costs (0 for an unknown tool). */
+  costOf(name: string): number {
+    return this.byName.get(name)?.costUsd ?? 0;
+  }
+
   /** The tools as the model is offered them. */
   specs(): ToolSpec[] {
     return this.specCache;

@@ -15,6 +15,7 @@ import type {
 } from '../../../machines/types.js';
 import type { ContextLedger, LedgerEntryInput, LedgerWriter } from '../../ledger/types.js';
 import type { LanguageModel } from '../../providers/types.js';
+import type { ToolEvidence } from '../../tools/evidence.js';
 import type { RunTask, SourceDocument } from '../../types.js';
 
 export type { ClaimedTask, Decision, TaskSpec, UnfoldedDetail, RunTask, SourceDocument };
@@ -69,6 +70,11 @@ export interface ProposalEnvelope {
   agentId: number;
   taskId: number;
   body: unknown;
+  /**
+   * Tool results the agent's host recorded in this task's steps and the body cites, verbatim with
+   * their hashes: quotes may cite them by label. The model cannot add to them.
+   */
+  toolResults?: ToolEvidence[];
 }
 
 /** The verifier's judgement, with the entry to write (accepted) or the failure to record (rejected). */

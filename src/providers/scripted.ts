@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError } from '../errors.js';
 import { countTokens } from './tokenizer.js';
+import { toolTurnText } from './tool-text.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from './types.js';
 
 /** One scripted step: a reply (text, or a value sent as JSON), tool calls, or an error to throw. */
@@ -68,14 +69,4 @@ export function createScriptedModel(script: Script, id = 'scripted'): LanguageMo
       };
     },
   };
-}
-
-/** The text of a request's tool turns (calls and results), as a model would read it after its messages. */
-export function toolTurnText(request: CompletionRequest<unknown>): string {
-  return (request.toolTurns ?? [])
-    .map(
-      (t) =>
-        `\n${t.text}\n${t.calls.map((c) => `${c.name} ${JSON.stringify(c.input)}`).join('\n')}\n${t.results.map((r) => r.content).join('\n')}`,
-    )
-    .join('');
 }

@@ -90,7 +90,9 @@ export function toolStepSkill(prompt: string, request: CompletionRequest<unknown
   }
   const documents = turns
     .flatMap((t) => t.results.filter((r, i) => !r.isError && t.calls[i]?.name === 'read_file'))
-    .flatMap((r) => resultDocument(r.content) ?? []);
+    .flatMap((r) => resultDocument(r.content) ?? [])
+    // read_file's first line says which lines these are: quote the file's text, not the header.
+    .map((d) => ({ label: d.label, text: d.text.slice(d.text.indexOf('\n') + 1) }));
   const ledger = p.body('ledger') ?? '';
   const proposals = documents.flatMap((d) => findEvidence(d, question, p.choices, { ledger, perDocument: 1 }));
   return { proposals: proposals.slice(0, 8), unfold: [], followUps: [], done: true };

@@ -74,7 +74,7 @@ export async function loadWorkload(
       kind: 'tool-search',
       source: abs,
       protocol: 'delm',
-      modes: ['delm'],
+      modes: ['delm', 'orchestrator'],
       tools: search.tools,
       items: search.questions.map((q) => ({
         id: q._id,

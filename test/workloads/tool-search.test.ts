@@ -68,4 +68,24 @@ describe('the licence-search workload', () => {
         expect(docs.some((d) => d.includes(q.text.replace(/\s+/g, ' ')))).toBe(true);
       }
   }, 60_000);
+
+  it('gives the orchestrator baseline workers the same tools', async () => {
+    const out = join(tmp, 'orchestrator');
+    let text = '';
+    const code = await main(['run', EXAMPLE, '--mode', 'orchestrator', '--out', out, '--limit', '1', '--agents', '2'], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code, text).toBe(0);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tools = events.filter((e) => e.type === 'tool.result');
+    expect(tools.length).toBeGreaterThanOrEqual(4);
+    expect(tools.every((t) => t.mode === 'orchestrator' && t.agentId !== 0)).toBe(true); // workers, not the manager
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ import { singlePassPrompt } from '../../kit/prompts/single-pass.js';
 import { finalDecisionSkill, reviewSkill, singlePassSkill, synthesisSkill } from './answer.js';
 import { decompositionSkill, managerPlanSkill } from './plan.js';
 import { qaEvidenceSkill } from './qa.js';
-import { toolStepSkill } from './tool-policy.js';
+import { toolStepSkill, toolWorkerSkill } from './tool-policy.js';
 import { workerSkill } from './worker.js';
 
 /** Schema name → skill, for every protocol prompt the offline model can answer. */
@@ -29,7 +29,10 @@ export const PROTOCOL_SKILLS: ReadonlyArray<readonly [string, OfflineSkill]> = [
   [decompositionPrompt.schemaName, decompositionSkill],
   [finalDecisionPrompt.schemaName, finalDecisionSkill],
   [managerPlanPrompt.schemaName, managerPlanSkill],
-  [workerPrompt.schemaName, workerSkill],
+  [
+    workerPrompt.schemaName,
+    (prompt, request) => (request?.tools?.length ? toolWorkerSkill(prompt, request) : workerSkill(prompt)),
+  ],
   [synthesisPrompt.schemaName, synthesisSkill],
   [managerReviewPrompt.schemaName, reviewSkill],
   [singlePassPrompt.schemaName, (prompt) => singlePassSkill(prompt)],

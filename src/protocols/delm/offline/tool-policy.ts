@@ -6,11 +6,12 @@
  */
 import { callTools, type OfflineToolCalls } from '../../../providers/offline.js';
 import type { CompletionRequest, ToolTurn } from '../../../providers/types.js';
-import type { AgentStepOutput } from '../../kit/schemas.js';
+import type { AgentStepOutput, WorkerReport } from '../../kit/schemas.js';
 import { termSet } from '../../kit/text.js';
 import { questionStem, readPrompt } from '../../kit/prompt-reader.js';
 import { findEvidence } from './qa.js';
 import { buildQuery } from './rank.js';
+import { workerSkill } from './worker.js';
 
 /** Terms in the grep pattern. */
 const PATTERN_TERMS = 10;
@@ -56,20 +57,17 @@ function bestHits(grepOutput: string, query: ReadonlyMap<string, number>): Hit[]
 }
 
 /**
- * The agent step with tools: a `grep` call first, then `read_file` calls around the best hits, then
- * the evidence skill on what was read. Without tools (or once it may call none) it answers from the
- * results it has.
+ * The policy's next tool calls for a prompt: a `grep` first, then `read_file` calls around the best
+ * hits; undefined once it has read (or may call no tool), when it answers from what it read.
  */
-export function toolStepSkill(prompt: string, request: CompletionRequest<unknown>): AgentStepOutput | OfflineToolCalls {
+export function nextToolCalls(prompt: string, request: CompletionRequest<unknown>): OfflineToolCalls | undefined {
   const p = readPrompt(prompt);
-  const question = questionStem(p.question);
-  const query = buildQuery(question, p.choices);
+  const query = buildQuery(questionStem(p.question), p.choices);
   const offered = new Set((request.tools ?? []).map((t) => t.name));
   const turns: readonly ToolTurn[] = request.toolTurns ?? [];
-  const mayCall = request.toolChoice !== 'none';
-  const file = namedFile(p.body('subtask') ?? '');
-
-  if (mayCall && turns.length === 0 && offered.has('grep')) {
+  if (request.toolChoice === 'none') return undefined;
+  const file = namedFile(p.body('subtask') ?? p.body('instructions') ?? '');
+  if (turns.length === 0 && offered.has('grep')) {
     const top = [...query.entries()]
       .sort((a, b) => b[1] - a[1] || b[0].length - a[0].length)
       .slice(0, PATTERN_TERMS)
@@ -78,7 +76,7 @@ export function toolStepSkill(prompt: string, request: CompletionRequest<unknown
       return callTools([{ name: 'grep', input: { pattern: top.join('|'), ...(file ? { path: file } : {}) } }]);
   }
   const grep = turns[0]?.calls[0]?.name === 'grep' ? turns[0].results[0] : undefined;
-  if (mayCall && turns.length === 1 && grep && !grep.isError && offered.has('read_file')) {
+  if (turns.length === 1 && grep && !grep.isError && offered.has('read_file')) {
     const hits = bestHits(resultDocument(grep.content)?.text ?? '', query);
     if (hits.length)
       return callTools(
@@ -88,12 +86,34 @@ export function toolStepSkill(prompt: string, request: CompletionRequest<unknown
         })),
       );
   }
-  const documents = turns
-    .flatMap((t) => t.results.filter((r, i) => !r.isError && t.calls[i]?.name === 'read_file'))
-    .flatMap((r) => resultDocument(r.content) ?? [])
-    // read_file's first line says which lines these are: quote the file's text, not the header.
-    .map((d) => ({ label: d.label, text: d.text.slice(d.text.indexOf('\n') + 1) }));
+  return undefined;
+}
+
+/** What the step's `read_file` calls returned, as documents labelled by their results' labels (header line dropped). */
+export function documentsRead(request: CompletionRequest<unknown>): Array<{ label: string; text: string }> {
+  return (
+    (request.toolTurns ?? [])
+      .flatMap((t) => t.results.filter((r, i) => !r.isError && t.calls[i]?.name === 'read_file'))
+      .flatMap((r) => resultDocument(r.content) ?? [])
+      // read_file's first line says which lines these are: quote the file's text, not the header.
+      .map((d) => ({ label: d.label, text: d.text.slice(d.text.indexOf('\n') + 1) }))
+  );
+}
+
+/** The agent step with tools: {@link nextToolCalls}, then the evidence skill on {@link documentsRead}. */
+export function toolStepSkill(prompt: string, request: CompletionRequest<unknown>): AgentStepOutput | OfflineToolCalls {
+  const calls = nextToolCalls(prompt, request);
+  if (calls) return calls;
+  const p = readPrompt(prompt);
+  const question = questionStem(p.question);
   const ledger = p.body('ledger') ?? '';
-  const proposals = documents.flatMap((d) => findEvidence(d, question, p.choices, { ledger, perDocument: 1 }));
+  const proposals = documentsRead(request).flatMap((d) =>
+    findEvidence(d, question, p.choices, { ledger, perDocument: 1 }),
+  );
   return { proposals: proposals.slice(0, 8), unfold: [], followUps: [], done: true };
+}
+
+/** The orchestrator's worker with tools: {@link nextToolCalls}, then the worker's report on what it read. */
+export function toolWorkerSkill(prompt: string, request: CompletionRequest<unknown>): WorkerReport | OfflineToolCalls {
+  return nextToolCalls(prompt, request) ?? workerSkill(prompt, documentsRead(request));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createScriptedModel } from '../../src/providers/scripted.js';
 import type { CompletionRequest } from '../../src/providers/types.js';
 import { createToolbox } from '../../src/tools/loader.js';
-import { withToolLoop } from '../../src/tools/loop.js';
+import { TOOL_USE_NOTE, withToolLoop } from '../../src/tools/loop.js';
 import type { ToolRecord } from '../../src/tools/toolbox.js';
 import { defineTool } from '../../src/tools/types.js';
 
@@ -48,6 +48,7 @@ describe('the tool loop of a step', () => {
     const last = seen[2]!.toolTurns!.at(-1)!;
     expect(last.results[1]).toMatchObject({ isError: true, content: expect.stringMatching(/limit of 3 tool calls/) });
     expect(seen[0]!.tools!.map((t) => t.name)).toEqual(['count']);
+    expect(seen[0]!.system).toBe(TOOL_USE_NOTE);
   });
 
   it('leaves calls of other roles (the finalizer) untouched', async () => {

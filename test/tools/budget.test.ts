@@ -26,7 +26,7 @@ describe('tool calls in a swarm', () => {
     } finally {
       await swarm.close();
     }
-  }, 30_000);
+  });
 
   it('stop each step at maxToolCalls, then the model answers', async () => {
     const swarm = createSwarm({ agents: 1, model, tools: { use: [echo], maxToolCalls: 3 } });
@@ -43,5 +43,5 @@ describe('tool calls in a swarm', () => {
     } finally {
       await swarm.close();
     }
-  }, 30_000);
+  });
 });

@@ -61,5 +61,5 @@ describe('tool results as evidence', () => {
     } finally {
       await swarm.close();
     }
-  }, 30_000);
+  });
 });

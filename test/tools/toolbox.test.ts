@@ -22,7 +22,7 @@ describe('Toolbox', () => {
     const started = Date.now();
     const r = await box.call({ id: '1', name: 'slow', input: {} }, signal);
     expect(r.error?.code).toBe('TOOL_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(1_500); // the tool would answer at 2 s
   });
 
   it('caps output on a character boundary and records the verbatim text with its hash', async () => {

@@ -16,6 +16,10 @@ import type { AgentIO } from '../src/protocols/kit/protocol.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
+import { evidenceFor } from '../src/tools/evidence.js';
+import { withToolLoop } from '../src/tools/loop.js';
+import type { ToolRecord } from '../src/tools/toolbox.js';
+import { toolHooks } from './tool-hooks.js';
 
 /** Control surface of an agent worker (served over comlink). */
 export interface AgentControl {
@@ -29,8 +33,11 @@ export async function runAgent(
   eventsPort: MessagePort,
 ): Promise<AgentOutput> {
   const run = await attachRun(init, eventsPort);
-  const { agentId, emit, queue, ledger, control, protocol, model, options, telemetry } = run;
+  const { agentId, emit, queue, ledger, control, protocol, options, telemetry } = run;
   const stopper = new AbortController();
+  // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
+  const toolRecords = new Map<number, ToolRecord[]>();
+  const model = run.toolbox ? withToolLoop(run.model, run.toolbox, { hooks: toolHooks(run, toolRecords) }) : run.model;
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
@@ -99,6 +106,7 @@ export async function runAgent(
         });
         if (!lease) return null;
         leases.set(lease.taskId, lease);
+        toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
         emit({
           type: 'task.claimed',
           agentId,
@@ -118,8 +126,14 @@ export async function runAgent(
         ),
       ),
       propose: fromPromise(async ({ input, signal }) => {
+        const records = toolRecords.get(input.task.taskId) ?? [];
         for (const body of input.proposals) {
-          await sendProposal(run, { agentId, taskId: input.task.taskId, body }, signal);
+          const toolResults = records.length ? evidenceFor(body, records) : [];
+          await sendProposal(
+            run,
+            { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) },
+            signal,
+          );
           emit({ type: 'proposal', agentId, taskId: input.task.taskId });
         }
         return undefined;
@@ -128,12 +142,14 @@ export async function runAgent(
       completeTask: fromPromise(async ({ input }) => {
         queue.complete(leaseOf(input.task), input.result ?? '');
         leases.delete(input.task.taskId);
+        toolRecords.delete(input.task.taskId);
         emit({ type: 'task.completed', agentId, taskId: input.task.taskId });
         return undefined;
       }),
       failTask: fromPromise(async ({ input }) => {
         const lease = leaseOf(input.task);
         leases.delete(input.task.taskId);
+        toolRecords.delete(input.task.taskId);
         // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
         queue.fail(lease, input.reason, { retry: input.transient });
         if (queue.get(input.task.taskId).state === 'failed')

@@ -10,6 +10,8 @@ import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
+import { loadToolbox } from '../src/tools/loader.js';
+import type { Toolbox } from '../src/tools/toolbox.js';
 import type { WorkerTraceInit } from '../src/telemetry/span-wire.js';
 import { attachTelemetry, type WorkerTelemetry } from '../src/telemetry/worker-telemetry.js';
 
@@ -35,6 +37,8 @@ export interface AttachedRun extends AttachedSubstrate {
   model: LanguageModel;
   emit: (event: WorkerEvent) => void;
   telemetry: WorkerTelemetry;
+  /** The agent's tools (agents of a run with `tools` only). */
+  toolbox: Toolbox | undefined;
   /** Ends the worker's span (with its final status) and posts its last events. */
   close: (status?: string) => void;
 }
@@ -81,6 +85,8 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   const model = telemetry.traceModel(
     init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),
   );
+  const toolbox =
+    init.role === 'agent' && init.options.tools ? await loadToolbox(init.options.tools, init.agentId) : undefined;
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.
   countTokens('delm');
@@ -94,6 +100,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     model,
     emit,
     telemetry,
+    toolbox,
     close: (status) => {
       stopBeating();
       telemetry.close(status);

@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise } from 'xstate';
 import { z } from 'zod';
+import { ToolEvidenceSchema } from '../src/tools/evidence.js';
 import { verifierMachine } from '../machines/verifier.js';
 import type { Verdict, VerdictInput, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
@@ -24,7 +25,12 @@ export interface VerifierControl {
 const POLL_MS = 200;
 
 /** A proposal as it arrives off the channel: JSON text of an envelope whose body the protocol parses. */
-const EnvelopeSchema = z.object({ agentId: z.number().int(), taskId: z.number().int(), body: z.unknown() });
+const EnvelopeSchema = z.object({
+  agentId: z.number().int(),
+  taskId: z.number().int(),
+  body: z.unknown(),
+  toolResults: z.array(ToolEvidenceSchema).optional(),
+});
 /** The finalizer's answer, sent as a proposal with task id -1. */
 const FinalAnswerSchema = z.object({ answer: z.string() });
 /** Who a failure is attributed to when the proposal could not be read. */
@@ -34,7 +40,12 @@ function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
   try {
     const parsed = EnvelopeSchema.safeParse(JSON.parse(String(message)));
     return parsed.success
-      ? { agentId: parsed.data.agentId, taskId: parsed.data.taskId, body: parsed.data.body }
+      ? {
+          agentId: parsed.data.agentId,
+          taskId: parsed.data.taskId,
+          body: parsed.data.body,
+          ...(parsed.data.toolResults ? { toolResults: parsed.data.toolResults } : {}),
+        }
       : undefined;
   } catch {
     return undefined;

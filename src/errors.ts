@@ -39,7 +39,17 @@ export type DelmErrorCode =
   /** An HTTP request's headers exceeded the server's limit. */
   | 'HEADERS_TOO_LARGE'
   /** An HTTP request did not arrive in full within the server's time limit. */
-  | 'REQUEST_TIMEOUT';
+  | 'REQUEST_TIMEOUT'
+  /** A tool call named no tool the agent was given. */
+  | 'TOOL_NOT_FOUND'
+  /** A tool call's input did not match the tool's schema. */
+  | 'TOOL_INPUT_INVALID'
+  /** A tool call ran past its time limit. */
+  | 'TOOL_TIMEOUT'
+  /** A tool failed while running. */
+  | 'TOOL_FAILED'
+  /** A tool was asked for a path outside its workspace (`..`, an absolute path, a symlink out). */
+  | 'WORKSPACE_ESCAPE';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

@@ -20,7 +20,7 @@ export {
 } from './runtime/swarm-pool.js';
 export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/options.js';
 export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
-export type { SwarmEvent, UsageEvent } from './runtime/events.js';
+export type { SwarmEvent, UsageEvent, ToolCalledEvent, ToolResultEvent } from './runtime/events.js';
 export type { TimelineSpan } from './runtime/timeline.js';
 export type { RunTask, SourceDocument } from './types.js';
 
@@ -32,7 +32,17 @@ export type {
   ChatMessage,
   CallContext,
   Usage,
+  ToolSpec,
+  ToolCall,
+  ToolCallResult,
+  ToolTurn,
 } from './providers/types.js';
+
+// Tools agents may call inside their step
+export { defineTool, type Tool, type AnyTool, type ToolContext, type JsonValue } from './tools/types.js';
+export { ToolError, WorkspaceEscapeError, type ToolErrorCode } from './tools/errors.js';
+export { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from './tools/builtins/index.js';
+export type { ToolRef, ToolsOptions } from './tools/options.js';
 export { fromAiSdk, isAiSdkModel, type AiSdkModelOptions } from './providers/ai-sdk.js';
 export {
   createDelmModel,

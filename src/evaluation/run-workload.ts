@@ -34,7 +34,11 @@ export async function runWorkload(
   const todo = items.filter((item) => !run.records.isDone(mode, item.id));
   const rows: ResultRow[] = [];
   if (todo.length === 0) return rows;
-  const runner = createRunner(mode, { ...options, protocol: workload.protocol });
+  const runner = createRunner(mode, {
+    ...options,
+    protocol: workload.protocol,
+    ...(workload.tools && !options.tools ? { tools: workload.tools } : {}),
+  });
   try {
     if (run.warmUp && mode === 'delm' && items[0])
       await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});

@@ -7,7 +7,9 @@ import { SharedBudget } from '../budget/shared-budget.js';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, BudgetExhaustedError, DelmError } from '../errors.js';
 import type { LanguageModel } from '../providers/types.js';
-import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
+import { clipText, type SwarmEvent, type ToolResultEvent, type UsageEvent } from '../runtime/events.js';
+import { loadToolbox } from '../tools/loader.js';
+import { withToolLoop } from '../tools/loop.js';
 import { meterModel } from '../runtime/meter.js';
 import { checkModelRef, loadModel } from '../runtime/model-loader.js';
 import type { ResolvedSwarmOptions } from '../runtime/options.js';
@@ -17,6 +19,8 @@ import type { StopReason } from '../runtime/run.js';
 export class HubContext {
   readonly started = Date.now();
   readonly calls: UsageEvent[] = [];
+  /** Every tool call's result event, in order (runs with tools only). */
+  readonly toolCalls: ToolResultEvent[] = [];
   readonly signal: AbortSignal;
   private readonly wallTime: AbortController = new AbortController();
   private readonly cancelled: AbortController = new AbortController();
@@ -69,6 +73,7 @@ export class HubContext {
   emit(event: SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never): void {
     const stamped = { ...event, at: this.now() };
     if (stamped.type === 'usage') this.calls.push(stamped);
+    else if (stamped.type === 'tool.result') this.toolCalls.push(stamped);
     this.onEvent?.(stamped);
   }
 
@@ -88,6 +93,57 @@ export class HubContext {
       this.models.set(key, model);
     }
     return model;
+  }
+
+  /**
+   * Worker `agentId`'s model with the run's tools (its own toolbox, results labelled `R<agentId>.t<n>`)
+   * when the options name tools, else the plain metered model; tool costs are charged to the budget.
+   */
+  async toolModel(agentId: number, role: string): Promise<LanguageModel> {
+    const model = this.model(agentId, role);
+    const tools = this.options.tools;
+    if (!tools) return model;
+    const key = `${agentId}:${role}:tools`;
+    let looped = this.models.get(key);
+    if (!looped) {
+      const toolbox = await loadToolbox(tools, agentId);
+      looped = withToolLoop(model, toolbox, {
+        roles: [role],
+        hooks: {
+          beforeCall: (call, costUsd, request) => {
+            if (costUsd > 0) {
+              const costMicroUsd = Math.round(costUsd * 1e6);
+              this.budget.settle(this.budget.reserve({ costMicroUsd }), { costMicroUsd });
+            }
+            this.emit({
+              type: 'tool.called',
+              agentId,
+              taskId: request.context?.taskId,
+              tool: call.name,
+              callId: call.id,
+              input: clipText(JSON.stringify(call.input) ?? 'null', 500),
+            });
+          },
+          afterCall: (r, request) =>
+            this.emit({
+              type: 'tool.result',
+              agentId,
+              taskId: request.context?.taskId,
+              tool: r.tool,
+              callId: r.callId,
+              label: r.label,
+              hash: r.hash,
+              bytes: r.bytes,
+              truncated: r.truncated,
+              latencyMs: r.latencyMs,
+              costUsd: r.costUsd,
+              ...(r.error ? { error: r.error } : {}),
+            }),
+        },
+      });
+      this.models.set(key, looped);
+    }
+    return looped;
   }
 
   /** Why a baseline run ended, from the error that ended it. */

@@ -28,5 +28,6 @@ export function orchestratedResult(hub: HubContext, outcome: OrchestratedOutcome
     waitingShare: wallTimeMs > 0 ? Math.max(0, 1 - outcome.managerBusyMs / wallTimeMs) : 0,
     subTasks: outcome.subTasks,
     calls: hub.calls,
+    ...(hub.toolCalls.length ? { toolCalls: hub.toolCalls } : {}),
   };
 }

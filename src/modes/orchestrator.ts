@@ -71,7 +71,8 @@ export async function runOrchestrator(
 
   const work = async (assignment: Assignment, index: number): Promise<{ worker: string; text: string }> => {
     const documents = assignment.labels.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : []));
-    const reply = await hub.model(1 + (index % workers), 'worker').complete({
+    const model = await hub.toolModel(1 + (index % workers), 'worker');
+    const reply = await model.complete({
       system: workerPrompt.system,
       messages: [
         {

@@ -1,6 +1,6 @@
 /** What every mode (delm, the orchestrator baseline, a single pass) reports for one task, in one shape. */
 import type { LedgerEntry } from '../ledger/types.js';
-import type { UsageEvent } from '../runtime/events.js';
+import type { ToolResultEvent, UsageEvent } from '../runtime/events.js';
 import type { RunResult, RunUsage, StopReason } from '../runtime/run.js';
 import type { Mode } from '../types.js';
 import { emptyUsage } from '../runtime/empty-usage.js';
@@ -28,6 +28,8 @@ export interface ModeResult {
   maxPromptTokens: number;
   /** One record per model call, in order. */
   calls: UsageEvent[];
+  /** One record per tool call, in order (runs with tools only). */
+  toolCalls?: ToolResultEvent[];
   /** delm: the ledger at the end of the run. */
   entries?: LedgerEntry[];
   /** delm: the swarm's full result (agents, timeline, queue stats). */

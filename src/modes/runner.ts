@@ -2,7 +2,7 @@
  * One interface over the three ways to run a task — delm's swarm, the orchestrator baseline and a
  * single pass — so benchmarks and the CLI put them side by side on the same model and budgets.
  */
-import type { SwarmEvent, UsageEvent } from '../runtime/events.js';
+import type { SwarmEvent, ToolResultEvent, UsageEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
 import { InvalidConfigError } from '../errors.js';
@@ -48,10 +48,12 @@ class SwarmRunner implements Runner {
 
   async run(task: RunTask, options: ModeRunOptions = {}): Promise<ModeResult> {
     const calls: UsageEvent[] = [];
+    const toolCalls: ToolResultEvent[] = [];
     const result = await this.swarm.run(task, {
       ...(options.signal ? { signal: options.signal } : {}),
       onEvent: (e) => {
         if (e.type === 'usage') calls.push(e);
+        else if (e.type === 'tool.result') toolCalls.push(e);
         options.onEvent?.(e);
       },
     });
@@ -72,6 +74,7 @@ class SwarmRunner implements Runner {
       subTasks: result.tasks.total,
       maxPromptTokens: calls.reduce((m, c) => Math.max(m, c.inputTokens), 0),
       calls,
+      ...(toolCalls.length ? { toolCalls } : {}),
       entries: result.entries,
       run: result,
     };

@@ -29,7 +29,8 @@ export type ProtocolRef =
 
 /** Registers a protocol's offline skills in this thread (idempotent: a name maps to one skill). */
 function registerSkills(protocol: SwarmProtocol): SwarmProtocol {
-  for (const [name, skill] of protocol.offlineSkills ?? []) registerOfflineSkill(name, (prompt) => skill(prompt));
+  for (const [name, skill] of protocol.offlineSkills ?? [])
+    registerOfflineSkill(name, (prompt, request) => skill(prompt, request));
   return protocol;
 }
 

@@ -1,6 +1,7 @@
-/** Anthropic Messages through the official SDK; structured output as a forced tool call. */
+/** Anthropic Messages through the official SDK; structured output as a forced tool call, agent tools as `tool_use` / `tool_result`. */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { RawRequest, RawResponse } from './resilient.js';
+import type { ToolTurn } from './types.js';
 
 /** How to reach Anthropic. */
 export interface AnthropicEndpoint {
@@ -20,6 +21,32 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
     ));
   return async (request) => {
     const structured = request.structured;
+    const offered = request.tools ?? [];
+    const answerTool = structured
+      ? [
+          {
+            name: structured.name,
+            description: `Reply with the ${structured.name}.`,
+            input_schema: { type: 'object' as const, ...structured.schema },
+          },
+        ]
+      : [];
+    const userTools = offered.map((t) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: { type: 'object' as const, ...t.inputSchema },
+    }));
+    // With tools and a structured answer, the model must call something: a tool, or the answer tool;
+    // once it may call no more tools, only the answer tool. Without a structured answer, it may also reply in text.
+    const mayCall = offered.length > 0 && request.toolChoice !== 'none';
+    const toolChoice = structured
+      ? mayCall
+        ? { type: 'any' as const }
+        : { type: 'tool' as const, name: structured.name }
+      : offered.length
+        ? { type: mayCall ? ('auto' as const) : ('none' as const) }
+        : undefined;
+    const tools = [...(offered.length ? userTools : []), ...answerTool];
     const response = await (
       await connect()
     ).messages.create(
@@ -27,32 +54,32 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
         model: endpoint.model,
         max_tokens: request.maxTokens,
         ...(request.system ? { system: request.system } : {}),
-        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+        messages: [
+          ...request.messages.map((m) => ({ role: m.role, content: m.content })),
+          ...toolTurnMessages(request.toolTurns ?? []),
+          ...(request.after ?? []).map((m) => ({ role: m.role, content: m.content })),
+        ],
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(structured
-          ? {
-              tools: [
-                {
-                  name: structured.name,
-                  description: `Reply with the ${structured.name}.`,
-                  input_schema: { type: 'object' as const, ...structured.schema },
-                },
-              ],
-              tool_choice: { type: 'tool' as const, name: structured.name },
-            }
-          : {}),
+        ...(tools.length ? { tools } : {}),
+        ...(toolChoice ? { tool_choice: toolChoice } : {}),
       },
       { signal: request.signal },
     );
-    const toolUse = response.content.find((block) => block.type === 'tool_use');
+    const toolUse = response.content.find((block) => block.type === 'tool_use' && block.name === structured?.name);
+    const toolCalls = response.content.flatMap((b) =>
+      b.type === 'tool_use' && b.name !== structured?.name && offered.some((t) => t.name === b.name)
+        ? [{ id: b.id, name: b.name, input: b.input }]
+        : [],
+    );
     const text =
-      structured && toolUse
+      structured && toolUse && toolUse.type === 'tool_use'
         ? JSON.stringify(toolUse.input)
         : response.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     const u = response.usage;
     const cacheRead = u.cache_read_input_tokens ?? 0;
     return {
       text,
+      ...(toolCalls.length ? { toolCalls } : {}),
       // Anthropic's input_tokens excludes cache reads and writes; delm's inputTokens counts every input token.
       usage: {
         inputTokens: u.input_tokens + cacheRead + (u.cache_creation_input_tokens ?? 0),
@@ -61,4 +88,26 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
       },
     };
   };
+}
+
+/** Earlier tool rounds as Messages turns: the assistant's `tool_use` blocks, then a user turn of `tool_result` blocks. */
+function toolTurnMessages(turns: readonly ToolTurn[]): Anthropic.MessageParam[] {
+  return turns.flatMap((turn): Anthropic.MessageParam[] => [
+    {
+      role: 'assistant',
+      content: [
+        ...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []),
+        ...turn.calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input ?? {} })),
+      ],
+    },
+    {
+      role: 'user',
+      content: turn.results.map((r) => ({
+        type: 'tool_result' as const,
+        tool_use_id: r.callId,
+        content: r.content,
+        ...(r.isError ? { is_error: true } : {}),
+      })),
+    },
+  ]);
 }

@@ -9,12 +9,31 @@
 import { MalformedOutputError, ProviderError } from '../errors.js';
 import { describeIssues } from '../internal/parse.js';
 import { countTokens } from './tokenizer.js';
+import { toolTurnText } from './tool-text.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from './types.js';
 
 /** A skill: what the offline model replies to one kind of request (a JSON value for structured output). */
 export type OfflineSkill = (prompt: string, request: CompletionRequest<unknown>) => unknown;
 
 const skills = new Map<string, OfflineSkill>();
+
+const TOOL_CALLS = Symbol.for('delm.offline.toolCalls');
+
+/** What a skill returns to call tools instead of answering (see {@link callTools}). */
+export interface OfflineToolCalls {
+  readonly [TOOL_CALLS]: ReadonlyArray<{ readonly name: string; readonly input: unknown }>;
+}
+
+/** A skill's reply that calls `calls` (honoured only when the request offers tools and allows calling them). */
+export function callTools(calls: ReadonlyArray<{ name: string; input: unknown }>): OfflineToolCalls {
+  return { [TOOL_CALLS]: calls };
+}
+
+function toolCallsOf(value: unknown): OfflineToolCalls[typeof TOOL_CALLS] | undefined {
+  return typeof value === 'object' && value !== null && TOOL_CALLS in value
+    ? (value as OfflineToolCalls)[TOOL_CALLS]
+    : undefined;
+}
 
 /** Adds or replaces the skill used for requests with `schemaName`. */
 export function registerOfflineSkill(schemaName: string, skill: OfflineSkill): void {
@@ -129,7 +148,21 @@ export function createOfflineModel(): LanguageModel {
       const skill = skills.get(request.schemaName ?? '');
       let text: string;
       let object: T | undefined;
-      if (request.schema) {
+      let toolCalls: Array<{ id: string; name: string; input: unknown }> | undefined;
+      const reply = request.schema && skill ? skill(prompt, request) : undefined;
+      const calls = toolCallsOf(reply);
+      if (calls) {
+        if (!request.tools?.length || request.toolChoice === 'none')
+          throw new ProviderError(
+            `the offline model's "${request.schemaName}" skill called tools the request does not allow`,
+            'offline',
+            undefined,
+            false,
+          );
+        const turn = request.toolTurns?.length ?? 0;
+        toolCalls = calls.map((c, i) => ({ id: `offline_${turn}_${i}`, name: c.name, input: c.input }));
+        text = '';
+      } else if (request.schema) {
         if (!skill)
           throw new ProviderError(
             `the offline model (not an LLM) has no skill for "${request.schemaName ?? 'unnamed'}" output; use a real model for it`,
@@ -137,7 +170,7 @@ export function createOfflineModel(): LanguageModel {
             undefined,
             false,
           );
-        const parsed = request.schema.safeParse(skill(prompt, request));
+        const parsed = request.schema.safeParse(reply);
         if (!parsed.success)
           throw new MalformedOutputError(
             `the offline model's "${request.schemaName}" output does not match the schema: ${describeIssues(parsed.error).join('; ')}`,
@@ -153,9 +186,10 @@ export function createOfflineModel(): LanguageModel {
       return {
         text,
         object,
+        ...(toolCalls ? { toolCalls } : {}),
         usage: {
-          inputTokens: countTokens(`${request.system ?? ''}\n${prompt}`),
-          outputTokens: countTokens(text),
+          inputTokens: countTokens(`${request.system ?? ''}\n${prompt}${toolTurnText(request)}`),
+          outputTokens: countTokens(toolCalls ? JSON.stringify(toolCalls) : text),
           cachedInputTokens: 0,
         },
         costUsd: 0,

@@ -2,6 +2,7 @@
 import type OpenAI from 'openai';
 import { countTokens } from './tokenizer.js';
 import type { RawRequest, RawResponse } from './resilient.js';
+import type { ToolTurn } from './types.js';
 
 /** How to reach an OpenAI(-compatible) endpoint. */
 export interface OpenAIEndpoint {
@@ -25,7 +26,18 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),
       ...request.messages.map((m) => ({ role: m.role, content: m.content })),
+      ...toolTurnMessages(request.toolTurns ?? []),
+      ...(request.after ?? []).map((m) => ({ role: m.role, content: m.content })),
     ];
+    const tools = request.tools?.length
+      ? {
+          tools: request.tools.map((t) => ({
+            type: 'function' as const,
+            function: { name: t.name, description: t.description, parameters: t.inputSchema },
+          })),
+          tool_choice: request.toolChoice ?? ('auto' as const),
+        }
+      : {};
     const response = await (
       await connect()
     ).chat.completions.create(
@@ -34,6 +46,7 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
         messages,
         ...(endpoint.compatible ? { max_tokens: request.maxTokens } : { max_completion_tokens: request.maxTokens }),
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...tools,
         ...(request.structured
           ? {
               response_format: {
@@ -45,12 +58,17 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
       },
       { signal: request.signal },
     );
-    const text = response.choices[0]?.message?.content ?? '';
+    const message = response.choices[0]?.message;
+    const text = message?.content ?? '';
+    const toolCalls = (message?.tool_calls ?? []).flatMap((c) =>
+      c.type === 'function' ? [{ id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }] : [],
+    );
     const prompt = messages
       .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
       .join('\n');
     return {
       text,
+      ...(toolCalls.length ? { toolCalls } : {}),
       usage: {
         // Servers that report no usage (some local ones) are counted with the tokenizer.
         inputTokens: response.usage?.prompt_tokens ?? countTokens(prompt),
@@ -59,4 +77,29 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
       },
     };
   };
+}
+
+/** A tool call's arguments: the JSON object the model wrote, or the raw text when it is not JSON (the tool's schema then refuses it). */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Earlier tool rounds as Chat Completions messages: the assistant's `tool_calls`, then one `tool` message per result. */
+function toolTurnMessages(turns: readonly ToolTurn[]): OpenAI.Chat.ChatCompletionMessageParam[] {
+  return turns.flatMap((turn): OpenAI.Chat.ChatCompletionMessageParam[] => [
+    {
+      role: 'assistant',
+      content: turn.text || null,
+      tool_calls: turn.calls.map((c) => ({
+        id: c.id,
+        type: 'function' as const,
+        function: { name: c.name, arguments: JSON.stringify(c.input ?? {}) },
+      })),
+    },
+    ...turn.results.map((r) => ({ role: 'tool' as const, tool_call_id: r.callId, content: r.content })),
+  ]);
 }

@@ -7,7 +7,16 @@ import { z } from 'zod';
 import { AbortedError, MalformedOutputError } from '../errors.js';
 import { isAbort, toProviderError } from './errors.js';
 import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
-import type { ChatMessage, CompletionRequest, CompletionResult, LanguageModel, Usage } from './types.js';
+import type {
+  ChatMessage,
+  CompletionRequest,
+  CompletionResult,
+  LanguageModel,
+  ToolCall,
+  ToolSpec,
+  ToolTurn,
+  Usage,
+} from './types.js';
 
 /** What a provider adapter is asked to do for one HTTP call. */
 export interface RawRequest {
@@ -17,6 +26,12 @@ export interface RawRequest {
   temperature: number | undefined;
   /** JSON schema of the structured output, with its name. */
   structured: { name: string; schema: Record<string, unknown> } | undefined;
+  /** Tools offered, the step's earlier tool turns (after `messages`), and whether calling is allowed. */
+  tools?: readonly ToolSpec[] | undefined;
+  toolTurns?: readonly ToolTurn[] | undefined;
+  toolChoice?: 'auto' | 'none' | undefined;
+  /** Messages after the tool turns (a structured-output repair request). */
+  after?: ChatMessage[] | undefined;
   signal: AbortSignal;
 }
 
@@ -24,6 +39,8 @@ export interface RawRequest {
 export interface RawResponse {
   text: string;
   usage: Usage;
+  /** Tools the model called (only when the request offered tools). */
+  toolCalls?: ToolCall[];
 }
 
 /** Retry and timeout policy. */
@@ -112,10 +129,18 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
           }
         : undefined;
       let messages = [...req.messages];
+      // A repair request follows the tool turns when there are any (else it simply extends the messages,
+      // as calls that know nothing of tools expect).
+      let after: ChatMessage[] = [];
+      const hasTurns = Boolean(req.tools?.length && req.toolTurns?.length);
+      const tools = req.tools?.length
+        ? { tools: req.tools, toolTurns: req.toolTurns ?? [], toolChoice: req.toolChoice ?? 'auto' }
+        : {};
       let usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-      const finish = (text: string, object: T | undefined): CompletionResult<T> => ({
+      const finish = (text: string, object: T | undefined, toolCalls?: ToolCall[]): CompletionResult<T> => ({
         text,
         object,
+        ...(toolCalls?.length ? { toolCalls } : {}),
         usage,
         costUsd: costOf(options.id, usage, options.prices ?? DEFAULT_PRICES).costUsd,
         latencyMs: performance.now() - started,
@@ -124,10 +149,20 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       // One repair attempt: the validation error goes back to the model once, then it is a recorded failure.
       for (let round = 0; ; round++) {
         const raw = await callWithRetries(
-          { system: req.system, messages, maxTokens: req.maxTokens ?? 1_024, temperature: req.temperature, structured },
+          {
+            system: req.system,
+            messages,
+            maxTokens: req.maxTokens ?? 1_024,
+            temperature: req.temperature,
+            structured,
+            ...tools,
+            ...(after.length ? { after } : {}),
+          },
           req.signal,
         );
         usage = addUsage(usage, raw.usage);
+        if (raw.toolCalls?.length && req.tools?.length && req.toolChoice !== 'none')
+          return finish(raw.text, undefined, raw.toolCalls);
         if (!req.schema) return finish(raw.text, undefined);
         let problem: string;
         try {
@@ -142,14 +177,15 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
             `${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`,
             raw.text.slice(0, 2_000),
           );
-        messages = [
-          ...messages,
+        const repair: ChatMessage[] = [
           { role: 'assistant', content: raw.text },
           {
             role: 'user',
             content: `That reply is not valid ${structured!.name} JSON (${problem}). Reply again with only the corrected JSON.`,
           },
         ];
+        if (hasTurns) after = [...after, ...repair];
+        else messages = [...messages, ...repair];
       }
     },
   };

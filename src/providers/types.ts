@@ -29,6 +29,43 @@ export interface CompletionRequest<T = unknown> {
   schemaName?: string;
   signal?: AbortSignal;
   context?: CallContext;
+  /** Tools the model may call instead of answering; the provider maps them to its native tool calling. */
+  tools?: readonly ToolSpec[];
+  /** `'none'`: the model must answer now, without calling a tool (its tool-call limit is reached). */
+  toolChoice?: 'auto' | 'none';
+  /** Tool calls the model made earlier in this step and their results, in order, after `messages`. */
+  toolTurns?: readonly ToolTurn[];
+}
+
+/** A tool as a model is offered it: name, description and the JSON Schema of its input. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema (draft 2020-12) of the input object. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** One tool call a model asked for. `id` pairs it with its result. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** The result of one tool call as the model is shown it. `isError` marks a failed call (its text says why). */
+export interface ToolCallResult {
+  callId: string;
+  name: string;
+  content: string;
+  isError?: boolean;
+}
+
+/** One round of tool use: the calls one model reply asked for, with their results. */
+export interface ToolTurn {
+  /** What the model wrote alongside its calls (often empty). */
+  text: string;
+  calls: readonly ToolCall[];
+  results: readonly ToolCallResult[];
 }
 
 /** Token usage of one call. `cachedInputTokens` is a subset of `inputTokens`. */
@@ -41,8 +78,10 @@ export interface Usage {
 /** Outcome of one call. */
 export interface CompletionResult<T = unknown> {
   text: string;
-  /** Present iff the request had a schema. */
+  /** Present iff the request had a schema and the model answered rather than calling tools. */
   object: T | undefined;
+  /** Tools the model asked to call (only when the request offered `tools`); it answers after their results. */
+  toolCalls?: readonly ToolCall[];
   usage: Usage;
   costUsd: number;
   latencyMs: number;

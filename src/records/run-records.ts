@@ -1,6 +1,6 @@
 /**
  * The records of a `delm run` or `delm bench` in an output folder, as the published system keeps
- * them: `events.jsonl` (one line per model call), `results.csv` (one row per item and mode),
+ * them: `events.jsonl` (one line per model call, then one `tool.result` line per tool call), `results.csv` (one row per item and mode),
  * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
  * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), and `summary.json`. Rows are appended as items finish, so an interrupted run
  * keeps what it did and `--resume` skips it.
@@ -68,7 +68,10 @@ export class RunRecords {
   async write(record: ItemRecord): Promise<ResultRow> {
     const { result, mode, itemId } = record;
     const name = safeName(itemId);
-    const calls = result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c }));
+    const calls = [
+      ...result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c })),
+      ...(result.toolCalls ?? []).map((t) => JSON.stringify({ mode, item: itemId, ...t })),
+    ];
     if (calls.length) await appendFile(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
     if (result.entries) {
       await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });

@@ -130,7 +130,37 @@ export type SwarmEvent =
       decision: 'answer' | 'enqueue';
       tasks?: number;
     }
+  | ToolCalledEvent
+  | ToolResultEvent
   | { type: 'run.finished'; at: number; stopReason: string };
+
+/** An agent's model asked for a tool call; the host is about to run it. `input` is clipped JSON. */
+export interface ToolCalledEvent {
+  type: 'tool.called';
+  at: number;
+  agentId: number;
+  taskId: number | undefined;
+  tool: string;
+  callId: string;
+  input: string;
+}
+
+/** A tool call ended: the result's label and hash (the host's record), its size, time and error, if any. */
+export interface ToolResultEvent {
+  type: 'tool.result';
+  at: number;
+  agentId: number;
+  taskId: number | undefined;
+  tool: string;
+  callId: string;
+  label: string;
+  hash: string;
+  bytes: number;
+  truncated: boolean;
+  latencyMs: number;
+  costUsd: number;
+  error?: { code: string; message: string };
+}
 
 /** Events as they cross from a worker, before the main thread stamps the run time. */
 export type WorkerEvent = SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never;

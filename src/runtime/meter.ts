@@ -53,6 +53,17 @@ function schemaCost(schema: z.ZodType<unknown> | undefined): number {
   return n;
 }
 
+/** Prompt tokens of the tools offered and of the step's earlier tool calls and results. */
+function toolTokens(request: CompletionRequest<unknown>): number {
+  let n = request.tools?.length ? countTokens(JSON.stringify(request.tools)) : 0;
+  for (const turn of request.toolTurns ?? []) {
+    n += countTokens(turn.text) + FRAMING_TOKENS;
+    for (const c of turn.calls) n += countTokens(`${c.name} ${JSON.stringify(c.input) ?? ''}`) + FRAMING_TOKENS;
+    for (const r of turn.results) n += countTokens(r.content) + FRAMING_TOKENS;
+  }
+  return n;
+}
+
 /** The upper bound reserved for one call of model `modelId` (see the module comment). */
 export function reservationFor(
   modelId: string,
@@ -62,7 +73,8 @@ export function reservationFor(
   const input =
     countTokens(request.system ?? '') +
     request.messages.reduce((n, m) => n + countTokens(m.content) + FRAMING_TOKENS, FRAMING_TOKENS) +
-    schemaCost(request.schema);
+    schemaCost(request.schema) +
+    toolTokens(request);
   const output = request.maxTokens ?? DEFAULT_MAX_TOKENS;
   const price = prices[modelId];
   // USD per million tokens × tokens = micro-dollars. An unpriced model reserves 1 µ$, so a spent cost budget still refuses it.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
 import type { Logger } from '../logging/logger.js';
+import { ToolsOptionsSchema } from '../tools/options.js';
 
 const latencyMs = z.number().min(0).max(600_000);
 
@@ -81,6 +82,11 @@ export const SwarmOptionsSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Tools every agent may call inside its step (built-ins by name, or modules every worker imports),
+     * the workspace folder they are confined to, and the step's limits. No tools when absent.
+     */
+    tools: ToolsOptionsSchema.optional(),
     leaseMs: positiveInt.default(30_000),
     /** Lease extension interval while thinking; a third of the lease when absent. */
     leaseExtendMs: positiveInt.optional(),

@@ -1,6 +1,6 @@
 /**
  * A workload as the CLI and benchmarks see it: items to run, each a task with a way to score its
- * answer. A folder with a package.json is a debugging workspace (one item: make its failing tests
+ * answer. A folder with a `workload.json` is a tool-search workload (see tool-search.ts); a folder with a package.json is a debugging workspace (one item: make its failing tests
  * pass); a .json or .jsonl file holds LongBench-v2 multi-document QA items.
  */
 import { stat } from 'node:fs/promises';
@@ -9,6 +9,8 @@ import type { Mode, RunTask } from '../types.js';
 import { diffFromAnswer, fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
+import { loadToolSearch, questionToTask, scoreQuestion } from './tool-search.js';
+import type { ToolsOptions } from '../tools/options.js';
 import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
 
 /** How an answer scored. `correct` is null when it cannot be told (no expected answer). */
@@ -34,7 +36,7 @@ export interface WorkloadItem {
 
 /** A loaded workload. */
 export interface Workload {
-  readonly kind: 'multidoc' | 'debugging';
+  readonly kind: 'multidoc' | 'debugging' | 'tool-search';
   /** The file or folder it came from (absolute). */
   readonly source: string;
   /** The swarm protocol that runs it. */
@@ -42,6 +44,8 @@ export interface Workload {
   /** The modes it can be run in. */
   readonly modes: readonly Mode[];
   readonly items: readonly WorkloadItem[];
+  /** The tools its runs need (a tool-search workload's built-ins and workspace). */
+  readonly tools?: ToolsOptions;
 }
 
 /** Options of a debugging workload's task (`--test-timeout`, `--test-command`). */
@@ -63,6 +67,24 @@ export async function loadWorkload(
       {},
       { code: 'NOT_FOUND' },
     );
+  const manifest = info.isDirectory() ? path.join(abs, 'workload.json') : undefined;
+  if (manifest && (await stat(manifest).catch(() => undefined))?.isFile()) {
+    const search = await loadToolSearch(manifest);
+    return {
+      kind: 'tool-search',
+      source: abs,
+      protocol: 'delm',
+      modes: ['delm', 'orchestrator'],
+      tools: search.tools,
+      items: search.questions.map((q) => ({
+        id: q._id,
+        task: questionToTask(q),
+        ...(q.difficulty ? { difficulty: q.difficulty } : {}),
+        ...(q.length ? { length: q.length } : {}),
+        score: (answer) => scoreQuestion(q, answer),
+      })),
+    };
+  }
   if (info.isDirectory()) {
     const ws = await loadWorkspace(abs, { testCommand: options.debug?.testCommand });
     return {

@@ -21,7 +21,9 @@ export const command: Command = {
   usage: `Usage: delm run <workload> [options]
 
 <workload> is a LongBench-v2 file (.json array or .jsonl of items: _id, question, choice_A..D,
-answer, context, …) or a folder holding a JavaScript project whose failing tests delm should fix.
+answer, context, …), a folder holding a JavaScript project whose failing tests delm should fix, or
+a folder with a workload.json whose questions the agents answer by searching files with tools
+(examples/licence-search).
 
 Options:
   --mode <mode>          delm (default), orchestrator or single
@@ -29,7 +31,7 @@ ${WORKLOAD_OPTIONS_HELP}
 ${LOG_USAGE} (default warn: only problems)
   -h, --help             show this help
 
-Records (in --out): events.jsonl (one line per model call), results.csv (one row per item),
+Records (in --out): events.jsonl (one line per model call and per tool call), results.csv (one row per item),
 ledger/<mode>/<item>.jsonl, trajectories/<mode>/<item>.jsonl (replay with delm inspect), summary.json.
 Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task failed, 2 bad arguments or input, 130 interrupted.`,
 

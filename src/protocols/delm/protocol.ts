@@ -31,6 +31,7 @@ import { ChoicesSchema, type PromptDocument, type PromptTemplate } from '../kit/
 import { CAPS, type Proposal } from '../kit/schemas.js';
 import { verifyProposal } from '../kit/verify.js';
 import { promptAsSources } from '../kit/long-prompt.js';
+import { evidenceLookup } from '../../tools/evidence.js';
 
 /**
  * What a run may tune through `RunTask.meta.delm`; everything has a default. Stored with the task in
@@ -283,8 +284,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   async check(io, proposal): Promise<ProtocolVerdict> {
     const { view, settings } = setup(io);
     const judgeModel = io.model;
+    // Tool results count as sources only as the agent's host recorded them (text matching its hash).
+    const toolResults = evidenceLookup(proposal.toolResults);
     const result = await verifyProposal(proposal.body, {
-      source: (label) => view.source(label),
+      source: (label) => view.source(label) ?? toolResults.get(label),
       entries: view.level0,
       supportThreshold: settings.supportThreshold,
       redundancyThreshold: settings.redundancyThreshold,

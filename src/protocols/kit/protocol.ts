@@ -14,13 +14,17 @@ import type {
   UnfoldedDetail,
 } from '../../../machines/types.js';
 import type { ContextLedger, LedgerEntryInput, LedgerWriter } from '../../ledger/types.js';
-import type { LanguageModel } from '../../providers/types.js';
+import type { CompletionRequest, LanguageModel } from '../../providers/types.js';
+import type { ToolEvidence } from '../../tools/evidence.js';
 import type { RunTask, SourceDocument } from '../../types.js';
 
 export type { ClaimedTask, Decision, TaskSpec, UnfoldedDetail, RunTask, SourceDocument };
 
-/** A skill of the offline model: answers the prompts of one schema name without an LLM. */
-export type OfflineSkill = (prompt: string) => unknown;
+/**
+ * A skill of the offline model: answers the prompts of one schema name without an LLM. It gets the
+ * request too (its tools and earlier tool turns) and may reply with `callTools(…)` from the providers.
+ */
+export type OfflineSkill = (prompt: string, request?: CompletionRequest<unknown>) => unknown;
 
 /** What `plan` may use, on the main thread before any agent starts. */
 export interface PlanIO {
@@ -69,6 +73,11 @@ export interface ProposalEnvelope {
   agentId: number;
   taskId: number;
   body: unknown;
+  /**
+   * Tool results the agent's host recorded in this task's steps and the body cites, verbatim with
+   * their hashes: quotes may cite them by label. The model cannot add to them.
+   */
+  toolResults?: ToolEvidence[];
 }
 
 /** The verifier's judgement, with the entry to write (accepted) or the failure to record (rejected). */

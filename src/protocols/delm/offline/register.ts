@@ -17,18 +17,25 @@ import { singlePassPrompt } from '../../kit/prompts/single-pass.js';
 import { finalDecisionSkill, reviewSkill, singlePassSkill, synthesisSkill } from './answer.js';
 import { decompositionSkill, managerPlanSkill } from './plan.js';
 import { qaEvidenceSkill } from './qa.js';
+import { toolStepSkill, toolWorkerSkill } from './tool-policy.js';
 import { workerSkill } from './worker.js';
 
 /** Schema name → skill, for every protocol prompt the offline model can answer. */
 export const PROTOCOL_SKILLS: ReadonlyArray<readonly [string, OfflineSkill]> = [
-  [agentStepPrompt.schemaName, qaEvidenceSkill],
+  [
+    agentStepPrompt.schemaName,
+    (prompt, request) => (request?.tools?.length ? toolStepSkill(prompt, request) : qaEvidenceSkill(prompt)),
+  ],
   [decompositionPrompt.schemaName, decompositionSkill],
   [finalDecisionPrompt.schemaName, finalDecisionSkill],
   [managerPlanPrompt.schemaName, managerPlanSkill],
-  [workerPrompt.schemaName, workerSkill],
+  [
+    workerPrompt.schemaName,
+    (prompt, request) => (request?.tools?.length ? toolWorkerSkill(prompt, request) : workerSkill(prompt)),
+  ],
   [synthesisPrompt.schemaName, synthesisSkill],
   [managerReviewPrompt.schemaName, reviewSkill],
-  [singlePassPrompt.schemaName, singlePassSkill],
+  [singlePassPrompt.schemaName, (prompt) => singlePassSkill(prompt)],
 ];
 
 let registered = false;
@@ -36,6 +43,6 @@ let registered = false;
 /** Registers every skill in {@link PROTOCOL_SKILLS} with the offline model (once per thread). */
 export function registerProtocolSkills(): void {
   if (registered) return;
-  for (const [name, skill] of PROTOCOL_SKILLS) registerOfflineSkill(name, (prompt) => skill(prompt));
+  for (const [name, skill] of PROTOCOL_SKILLS) registerOfflineSkill(name, (prompt, request) => skill(prompt, request));
   registered = true;
 }

@@ -3,11 +3,14 @@ import type { WorkerReport } from '../../kit/schemas.js';
 import { findEvidence } from './qa.js';
 import { questionStem, readPrompt } from '../../kit/prompt-reader.js';
 
-/** Reports, for each of its documents, the best sentences quoted in full (the baseline passes full outputs up). */
-export function workerSkill(prompt: string): WorkerReport {
+/**
+ * Reports, for each of its documents (and any `extra` ones, e.g. what its tools read), the best
+ * sentences quoted in full (the baseline passes full outputs up).
+ */
+export function workerSkill(prompt: string, extra: ReadonlyArray<{ label: string; text: string }> = []): WorkerReport {
   const p = readPrompt(prompt);
   const question = questionStem(p.question);
-  const gists = p.documents.flatMap((d) =>
+  const gists = [...p.documents, ...extra].flatMap((d) =>
     findEvidence(d, question, p.choices, { perDocument: 3, maxQuoteChars: 2_000 }),
   );
   const quotes = gists.flatMap((g) => g.quotes).slice(0, 20);

@@ -1,0 +1,58 @@
+/**
+ * What an agent host does around each tool call: charge the tool's cost to the run's budget and
+ * usage, emit `tool.called` / `tool.result`, and keep the result it recorded under the task.
+ */
+import type { ToolLoopHooks } from '../src/tools/loop.js';
+import type { ToolRecord } from '../src/tools/toolbox.js';
+import { clipText } from '../src/runtime/events.js';
+import type { AttachedRun } from './attach-run.js';
+
+/** Characters of a call's input (as JSON) a `tool.called` event carries. */
+const INPUT_CHARS = 500;
+const NO_TOKENS = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+
+/** The hooks of an agent's tool loop; records land in `records` under the call's task id. */
+export function toolHooks(run: AttachedRun, records: Map<number, ToolRecord[]>): ToolLoopHooks {
+  const { agentId, emit } = run;
+  return {
+    beforeCall(call, costUsd, request) {
+      if (costUsd > 0) {
+        // Reserved before the tool runs, so a spent cost budget refuses it (BUDGET_EXHAUSTED ends the step).
+        const costMicroUsd = Math.round(costUsd * 1e6);
+        const reservation = run.budget.reserve({ costMicroUsd });
+        run.budget.settle(reservation, { costMicroUsd });
+        run.usage.addUsage(agentId, NO_TOKENS, costUsd);
+      }
+      emit({
+        type: 'tool.called',
+        agentId,
+        taskId: request.context?.taskId,
+        tool: call.name,
+        callId: call.id,
+        input: clipText(JSON.stringify(call.input) ?? 'null', INPUT_CHARS),
+      });
+    },
+    afterCall(record, request) {
+      const taskId = request.context?.taskId;
+      if (taskId !== undefined) {
+        const list = records.get(taskId) ?? [];
+        list.push(record);
+        records.set(taskId, list);
+      }
+      emit({
+        type: 'tool.result',
+        agentId,
+        taskId,
+        tool: record.tool,
+        callId: record.callId,
+        label: record.label,
+        hash: record.hash,
+        bytes: record.bytes,
+        truncated: record.truncated,
+        latencyMs: record.latencyMs,
+        costUsd: record.costUsd,
+        ...(record.error ? { error: record.error } : {}),
+      });
+    },
+  };
+}

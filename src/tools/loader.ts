@@ -1,0 +1,51 @@
+/** Loads the tools a {@link ToolsOptions} names, inside any thread (module tools are imported there). */
+import { pathToFileURL } from 'node:url';
+import { InvalidConfigError } from '../errors.js';
+import { BUILT_IN_TOOLS } from './builtins/index.js';
+import type { ToolRef, ToolsOptions } from './options.js';
+import { Toolbox } from './toolbox.js';
+import type { AnyTool } from './types.js';
+import { Workspace } from './workspace.js';
+
+function isTool(value: unknown): value is AnyTool {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Partial<AnyTool>;
+  return (
+    typeof t.name === 'string' &&
+    typeof t.description === 'string' &&
+    typeof t.execute === 'function' &&
+    typeof t.input?.safeParse === 'function'
+  );
+}
+
+async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
+  if (typeof ref === 'string') return [BUILT_IN_TOOLS[ref]];
+  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
+  const name = ref.export ?? 'tools';
+  let value = ((await import(url)) as Record<string, unknown>)[name];
+  if (typeof value === 'function') value = await (value as (options: unknown) => unknown)(ref.options);
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (list.length === 0 || !list.every(isTool))
+    throw new InvalidConfigError(
+      `tool module ${ref.module}: export "${name}" is not a tool, an array of tools, or a factory returning them (a tool has name, description, input (zod) and execute)`,
+    );
+  return list;
+}
+
+/** The toolbox of agent `agentId`: every tool `options` names, its workspace opened, its limits set. */
+export async function loadToolbox(options: ToolsOptions, agentId: number): Promise<Toolbox> {
+  const tools = (await Promise.all(options.use.map(loadRef))).flat();
+  const workspace = options.workspace ? await Workspace.open(options.workspace) : undefined;
+  const { maxToolCalls, timeoutMs, maxOutputBytes } = options;
+  return new Toolbox(tools, workspace, { maxToolCalls, timeoutMs, maxOutputBytes }, `R${agentId}`);
+}
+
+/** A toolbox of plain tool objects, for a swarm-less caller on this thread (tests, the orchestrator). */
+export async function createToolbox(
+  tools: readonly AnyTool[],
+  options: { workspace?: string; limits?: Partial<ToolsOptions>; labelPrefix?: string } = {},
+): Promise<Toolbox> {
+  const workspace = options.workspace ? await Workspace.open(options.workspace) : undefined;
+  const { maxToolCalls = 8, timeoutMs = 10_000, maxOutputBytes = 16_384 } = options.limits ?? {};
+  return new Toolbox(tools, workspace, { maxToolCalls, timeoutMs, maxOutputBytes }, options.labelPrefix ?? 'R0');
+}

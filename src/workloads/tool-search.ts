@@ -1,0 +1,108 @@
+/**
+ * A question-answering workload the agents must work with tools: a folder with `workload.json`
+ * naming a questions file (LongBench-v2 items without `context`, each listing the `files` it is
+ * about), the folder the documents sit in, and the tools. Nothing of the documents is put in the
+ * prompt: one sub-task per file says which file to search. `examples/licence-search` is one.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ToolRefSchema, type ToolsOptions } from '../tools/options.js';
+import type { RunTask } from '../types.js';
+import { WorkloadFileError } from './errors.js';
+import { CHOICE_LETTERS } from './longbench/schema.js';
+import { extractAnswer } from './longbench.js';
+
+/** `workload.json` of a tool-search workload. */
+export const ToolSearchManifestSchema = z
+  .object({
+    kind: z.literal('tool-search'),
+    /** Questions file, relative to the folder. */
+    questions: z.string().min(1),
+    /** Folder the tools are confined to, relative to the folder. */
+    workspace: z.string().min(1),
+    tools: z.array(ToolRefSchema).min(1),
+    maxToolCalls: z.number().int().min(1).max(100).optional(),
+  })
+  .strict();
+
+const QuestionSchema = z.object({
+  _id: z.string().min(1),
+  question: z.string().min(1),
+  choice_A: z.string(),
+  choice_B: z.string(),
+  choice_C: z.string(),
+  choice_D: z.string(),
+  answer: z.enum(CHOICE_LETTERS),
+  difficulty: z.string().optional(),
+  length: z.string().optional(),
+  files: z.array(z.object({ file: z.string().min(1), title: z.string().optional() })).min(1),
+});
+/** One question of a tool-search workload. */
+export type ToolSearchQuestion = z.infer<typeof QuestionSchema>;
+
+/** A loaded tool-search workload: its questions as tasks and the tools option its runs need. */
+export interface ToolSearchWorkload {
+  readonly questions: ToolSearchQuestion[];
+  readonly tools: ToolsOptions;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new WorkloadFileError(file, `cannot be read as JSON (${(err as Error).message})`, {}, { cause: err });
+  }
+}
+
+/** Loads the tool-search workload described by `manifestFile` (a `workload.json`). */
+export async function loadToolSearch(manifestFile: string): Promise<ToolSearchWorkload> {
+  const dir = path.dirname(manifestFile);
+  const manifest = ToolSearchManifestSchema.safeParse(await readJson(manifestFile));
+  if (!manifest.success)
+    throw new WorkloadFileError(
+      manifestFile,
+      manifest.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  const questionsFile = path.resolve(dir, manifest.data.questions);
+  const raw = await readJson(questionsFile);
+  const parsed = z.array(QuestionSchema).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const item = typeof issue.path[0] === 'number' ? issue.path[0] : undefined;
+    throw new WorkloadFileError(questionsFile, issue.message, {
+      ...(item !== undefined ? { item } : {}),
+      field: issue.path.slice(1).join('.'),
+    });
+  }
+  return {
+    questions: parsed.data,
+    tools: {
+      use: manifest.data.tools,
+      workspace: path.resolve(dir, manifest.data.workspace),
+      maxToolCalls: manifest.data.maxToolCalls ?? 8,
+      timeoutMs: 10_000,
+      maxOutputBytes: 16_384,
+    },
+  };
+}
+
+/** The run task of a question: the question, one sub-task per file it is about (naming the file), no document text. */
+export function questionToTask(q: ToolSearchQuestion): RunTask {
+  return {
+    prompt: q.question,
+    subTasks: q.files.map((f) => ({
+      payload: `Search ${f.file}${f.title ? ` (${f.title})` : ''} with the tools and report what bears on the question.`,
+    })),
+    meta: { choices: Object.fromEntries(CHOICE_LETTERS.map((l) => [l, q[`choice_${l}`]])), itemId: q._id },
+  };
+}
+
+/** Scores an answer to `q` by LongBench-v2's rule (the choice letter). */
+export function scoreQuestion(
+  q: ToolSearchQuestion,
+  answer: string | undefined,
+): { correct: boolean; predicted: string } {
+  const predicted = extractAnswer(answer ?? '');
+  return { correct: predicted === q.answer, predicted: predicted ?? '-' };
+}

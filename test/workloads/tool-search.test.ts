@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseCsv } from '../../src/records/csv.js';
+import { loadWorkload } from '../../src/workloads/workload.js';
+
+const EXAMPLE = new URL('../../examples/licence-search', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'delm-search-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('the licence-search workload', () => {
+  it('puts no document text in its tasks: only the question, the choices and the file names', async () => {
+    const workload = await loadWorkload(EXAMPLE);
+    expect(workload.kind).toBe('tool-search');
+    expect(workload.items).toHaveLength(12);
+    expect(workload.tools).toMatchObject({
+      use: ['list_files', 'grep', 'read_file'],
+      workspace: join(EXAMPLE, 'docs'),
+    });
+    const task = JSON.stringify(workload.items.map((i) => i.task));
+    expect(task).not.toMatch(/TERMS AND CONDITIONS|Everyone is permitted to copy/);
+    expect(workload.items[0]!.task.sources).toBeUndefined();
+    expect(workload.items[0]!.task.subTasks?.[0]?.payload).toMatch(/Search GPL-2\.txt/);
+  });
+
+  it('runs offline through delm run: answers, records its tool calls, and admits only quotes the tools returned', async () => {
+    const out = join(tmp, 'run');
+    let text = '';
+    const code = await main(['run', EXAMPLE, '--out', out, '--limit', '2', '--agents', '2'], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code, text).toBe(0);
+    const [header, ...lines] = parseCsv(readFileSync(join(out, 'results.csv'), 'utf8'));
+    const rows = lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));
+    expect(rows.map((r) => [r.item_id, r.stop_reason])).toEqual([
+      ['delm-lic-01', 'answered'],
+      ['delm-lic-02', 'answered'],
+    ]);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tools = events.filter((e) => e.type === 'tool.result');
+    expect(tools.length).toBeGreaterThanOrEqual(8); // a grep and reads per file
+    expect(new Set(tools.map((t) => t.tool))).toEqual(new Set(['grep', 'read_file']));
+    expect(tools.every((t) => t.error === undefined && typeof t.hash === 'string')).toBe(true);
+    const trajectory = readFileSync(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'), 'utf8');
+    expect(trajectory).toContain('"tool.called"');
+
+    const docs = readdirSync(join(EXAMPLE, 'docs')).map((f) =>
+      readFileSync(join(EXAMPLE, 'docs', f), 'utf8').replace(/\s+/g, ' '),
+    );
+    const ledger = readFileSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; meta?: { quotes?: Array<{ source: string; text: string }> } });
+    const gists = ledger.filter((e) => e.kind === 'gist');
+    expect(gists.length).toBeGreaterThan(0);
+    for (const g of gists)
+      for (const q of g.meta?.quotes ?? []) {
+        expect(q.source).toMatch(/^R\d+\.t\d+$/);
+        expect(docs.some((d) => d.includes(q.text.replace(/\s+/g, ' ')))).toBe(true);
+      }
+  });
+
+  it('gives the orchestrator baseline workers the same tools', async () => {
+    const out = join(tmp, 'orchestrator');
+    let text = '';
+    const code = await main(['run', EXAMPLE, '--mode', 'orchestrator', '--out', out, '--limit', '1', '--agents', '2'], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code, text).toBe(0);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tools = events.filter((e) => e.type === 'tool.result');
+    expect(tools.length).toBeGreaterThanOrEqual(4);
+    expect(tools.every((t) => t.mode === 'orchestrator' && t.agentId !== 0)).toBe(true); // workers, not the manager
+  });
+});

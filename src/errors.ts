@@ -39,7 +39,11 @@ export type DelmErrorCode =
   /** An HTTP request's headers exceeded the server's limit. */
   | 'HEADERS_TOO_LARGE'
   /** An HTTP request did not arrive in full within the server's time limit. */
-  | 'REQUEST_TIMEOUT';
+  | 'REQUEST_TIMEOUT'
+  /** A writer whose epoch was superseded (another process took the ledger's writer lease) tried to write. */
+  | 'FENCED'
+  /** The ledger already holds an entry with the same content; nothing was written. */
+  | 'DUPLICATE';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {
@@ -116,6 +120,20 @@ export class LeaseLostError extends DelmError {
     detail: string,
   ) {
     super('LEASE_LOST', `lease on task ${taskId} is no longer held: ${detail}`);
+  }
+}
+
+/** The writer's epoch is no longer current: another process took over the writer lease. Nothing was written. */
+export class FencedError extends DelmError {
+  constructor(detail: string) {
+    super('FENCED', `this writer was deposed: ${detail}`);
+  }
+}
+
+/** The ledger already holds an entry with this content (`existingId`); nothing was written. */
+export class DuplicateEntryError extends DelmError {
+  constructor(readonly existingId: number) {
+    super('DUPLICATE', `the ledger already holds this entry as ${existingId}; nothing was written`);
   }
 }
 

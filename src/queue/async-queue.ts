@@ -7,7 +7,6 @@ import type { AsyncTaskQueue, ClaimOptions, Lease, TaskInput, TaskQueue } from '
 /** Adapts a synchronous queue: every call runs at once and resolves with its result. */
 export function asyncQueue(queue: TaskQueue): AsyncTaskQueue {
   // An async function turns a synchronous throw into a rejection, as a network backend would report it.
-  // eslint-disable-next-line @typescript-eslint/require-await
   const run = async <T>(fn: () => T): Promise<T> => fn();
   return {
     enqueue: (task: TaskInput | string) => run(() => queue.enqueue(task)),

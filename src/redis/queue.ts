@@ -288,24 +288,3 @@ export class RedisTaskQueue implements AsyncTaskQueue {
 }
 
 const leaseArg = (leaseMs: number | undefined) => (leaseMs === undefined ? '' : String(leaseMs));
-
-/** The manual clock of a run opened with `clock: 'manual'` (tests): moves only when told to. */
-export class RedisManualClock {
-  constructor(
-    private readonly client: RedisClient,
-    private readonly prefix: string,
-  ) {}
-
-  /** The clock of the run behind `queue`. */
-  static of(queue: RedisTaskQueue, client: RedisClient): RedisManualClock {
-    return new RedisManualClock(client, queue.prefix);
-  }
-
-  async now(): Promise<number> {
-    return Number(await this.client.get(`${this.prefix}clock`));
-  }
-
-  async advance(ms: number): Promise<void> {
-    await this.client.incrBy(`${this.prefix}clock`, ms);
-  }
-}

@@ -1,7 +1,8 @@
 // The task queue's contract against the Redis backend, on a private redis-server (see helpers/redis-server.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { RedisManualClock, RedisTaskQueue } from '../../src/redis/queue.js';
+import { RedisManualClock } from '../../src/redis/manual-clock.js';
+import { RedisTaskQueue } from '../../src/redis/queue.js';
 import { LIBRARY_FINGERPRINT, FN } from '../../src/redis/library.js';
 import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 import { queueContract } from '../queue/contract.js';

@@ -25,14 +25,29 @@ export function runPrefix(runId: string): string {
   return `delm:{${runId}}:`;
 }
 
+/** How long a connected client keeps trying to reconnect after Redis went away, and how often. */
+const RECONNECT_FOR_MS = 30_000;
+const RECONNECT_STEP_MS = 100;
+
 /** Opens a connection; `owned` says whether the caller must close it. */
 export async function connect(target: RedisTarget): Promise<{ client: RedisClient; owned: boolean }> {
   if ('client' in target) return { client: target.client, owned: false };
-  const client = createClient({ url: target.url, socket: { reconnectStrategy: false, connectTimeout: 5_000 } });
+  // Fail at once when Redis is not there at the start; once connected, ride out a restart (commands
+  // wait in node-redis's offline queue) for up to RECONNECT_FOR_MS before giving up.
+  let connectedAt = 0;
+  const client = createClient({
+    url: target.url,
+    socket: {
+      connectTimeout: 5_000,
+      reconnectStrategy: (retries: number) =>
+        connectedAt > 0 && retries * RECONNECT_STEP_MS < RECONNECT_FOR_MS ? RECONNECT_STEP_MS : false,
+    },
+  });
   // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
   client.on('error', () => undefined);
   try {
     await client.connect();
+    connectedAt = Date.now();
   } catch (error) {
     throw new DelmError('INVALID_CONFIG', `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)}`, {
       cause: error,

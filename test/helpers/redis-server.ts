@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,9 +69,14 @@ async function waitReady(port: number, child: ChildProcess, ms: number): Promise
 }
 
 /** Starts a private redis-server; throws {@link INSTALL_HINT} when it is not installed. */
-export async function startRedisServer(options: { extraArgs?: string[] } = {}): Promise<RedisServer> {
-  const binary = redisServerPath();
-  if (!binary) throw new Error(INSTALL_HINT);
+export async function startRedisServer(
+  options: {
+    extraArgs?: string[];
+    /** Path of the binary; default: found on PATH or at Debian's path. */ binary?: string;
+  } = {},
+): Promise<RedisServer> {
+  const binary = options.binary ?? redisServerPath();
+  if (!binary || !existsSync(binary)) throw new Error(INSTALL_HINT);
   const dir = mkdtempSync(join(tmpdir(), 'delm-redis-'));
   let port = 0;
   let child: ChildProcess | undefined;

@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { RedisManualClock } from '../../src/redis/manual-clock.js';
 import { RedisTaskQueue } from '../../src/redis/queue.js';
 import { LIBRARY_FINGERPRINT, FN } from '../../src/redis/library.js';
-import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
+import { INSTALL_HINT, privateRedisServer, startRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 import { queueContract } from '../queue/contract.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
@@ -99,5 +99,10 @@ describe('RedisTaskQueue', () => {
       /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/,
     );
     await expect(RedisTaskQueue.open({ url: server().url }, { runId: 'bad id}' })).rejects.toThrow(/run id must be/);
+  });
+
+  it('fails (never skips) with how to install Redis when redis-server is missing', async () => {
+    await expect(startRedisServer({ binary: '/nonexistent/redis-server' })).rejects.toThrow(INSTALL_HINT);
+    expect(INSTALL_HINT).toMatch(/apt-get install -y --no-install-recommends redis-server/);
   });
 });

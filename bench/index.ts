@@ -19,6 +19,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   tokenizer: () => import('./tokenizer.bench.js'),
   'real-bugs': () => import('./real-bugs.bench.js'),
   telemetry: () => import('./telemetry.bench.js'),
+  redis: () => import('./redis.bench.js'),
 };
 
 const RESULT_MARKER = 'DELM-BENCH-RESULT ';

@@ -61,7 +61,11 @@ async function waitCount(counters: Int32Array, target: number): Promise<void> {
  * the agent has gone to sleep, so both queues pay for an OS thread wake-up. The SAB producer notices
  * completion through shared memory; the broker's main thread has to go through its event loop.
  */
-async function latency(mode: 'sab' | 'broker', threads: number, gapMs: number): Promise<{ p50: number; p99: number }> {
+export async function latency(
+  mode: 'sab' | 'broker',
+  threads: number,
+  gapMs: number,
+): Promise<{ p50: number; p99: number }> {
   const queue = mode === 'sab' ? SharedTaskQueue.create({ maxTasks: LATENCY_SAMPLES + 10 }) : undefined;
   const run = await start(mode, 'latency', threads, LATENCY_SAMPLES, queue);
   const backlog: Array<{ id: number; payload: string }> = [];
@@ -88,7 +92,7 @@ async function latency(mode: 'sab' | 'broker', threads: number, gapMs: number): 
   return { p50: percentile(run.samples, 50), p99: percentile(run.samples, 99) };
 }
 
-async function throughput(mode: 'sab' | 'broker', threads: number): Promise<number> {
+export async function throughput(mode: 'sab' | 'broker', threads: number): Promise<number> {
   const total = mode === 'sab' ? THROUGHPUT_TASKS : BROKER_TASKS;
   let started = 0;
   let queue: SharedTaskQueue | undefined;

@@ -49,7 +49,11 @@ export type DelmErrorCode =
   /** A tool failed while running. */
   | 'TOOL_FAILED'
   /** A tool was asked for a path outside its workspace (`..`, an absolute path, a symlink out). */
-  | 'WORKSPACE_ESCAPE';
+  | 'WORKSPACE_ESCAPE'
+  /** A writer whose epoch was superseded (another process took the ledger's writer lease) tried to write. */
+  | 'FENCED'
+  /** The ledger already holds an entry with the same content; nothing was written. */
+  | 'DUPLICATE';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {
@@ -126,6 +130,20 @@ export class LeaseLostError extends DelmError {
     detail: string,
   ) {
     super('LEASE_LOST', `lease on task ${taskId} is no longer held: ${detail}`);
+  }
+}
+
+/** The writer's epoch is no longer current: another process took over the writer lease. Nothing was written. */
+export class FencedError extends DelmError {
+  constructor(detail: string) {
+    super('FENCED', `this writer was deposed: ${detail}`);
+  }
+}
+
+/** The ledger already holds an entry with this content (`existingId`); nothing was written. */
+export class DuplicateEntryError extends DelmError {
+  constructor(readonly existingId: number) {
+    super('DUPLICATE', `the ledger already holds this entry as ${existingId}; nothing was written`);
   }
 }
 

@@ -15,7 +15,17 @@ export type {
 export { ENTRY_KINDS } from './ledger/types.js';
 export { SharedLedger, type LedgerHandle, type LedgerOptions } from './ledger/shared-ledger.js';
 export { dumpJsonl, loadJsonl, ledgerLines } from './ledger/jsonl.js';
-export type { TaskState, TaskInput, Lease, TaskRecord, QueueStats, ClaimOptions, TaskQueue } from './queue/types.js';
+export type {
+  TaskState,
+  TaskInput,
+  Lease,
+  TaskRecord,
+  QueueStats,
+  ClaimOptions,
+  TaskQueue,
+  AsyncTaskQueue,
+} from './queue/types.js';
+export { asyncQueue } from './queue/async-queue.js';
 export { SharedTaskQueue, type QueueHandle, type QueueOptions } from './queue/shared-queue.js';
 export type { MessageChannelLike } from './channel/types.js';
 export { SharedChannel, type ChannelHandle } from './channel/shared-channel.js';
@@ -27,6 +37,7 @@ export type {
   Reservation,
   BudgetSnapshot,
   Budget,
+  AsyncBudget,
   RateLimiter,
   RateLimits,
 } from './budget/types.js';

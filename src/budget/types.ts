@@ -46,3 +46,16 @@ export interface RateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
 }
+
+/** The {@link Budget} contract as promises, for backends across processes (the Redis budget). */
+export interface AsyncBudget {
+  /** Reserve `amount` of every resource at once or nothing; rejects with BudgetExhaustedError naming the first resource that would overflow. */
+  reserve(amount: BudgetAmount): Promise<Reservation>;
+  /** Replace the reservation with the actual amount used (which may be more or less). */
+  settle(reservation: Reservation, actual: BudgetAmount): Promise<void>;
+  /** Return a reservation unused (the call did not happen). */
+  cancel(reservation: Reservation): Promise<void>;
+  snapshot(): Promise<BudgetSnapshot>;
+  /** The first resource whose used amount reached its limit, if any. */
+  exhausted(): Promise<BudgetResource | undefined>;
+}

@@ -96,3 +96,33 @@ export interface TaskQueue {
   close(): void;
   readonly closed: boolean;
 }
+
+/**
+ * The task queue contract every backend can meet, in-process or over the network: the
+ * {@link TaskQueue} operations as promises (no thread-blocking claim), plus complete-and-claim-next
+ * in one step. `asyncQueue` adapts a {@link TaskQueue}; the Redis queue implements it directly.
+ */
+export interface AsyncTaskQueue {
+  enqueue(task: TaskInput | string): Promise<number>;
+  /** Claim without waiting; undefined when nothing is claimable now. */
+  tryClaim(agentId: number, leaseMs?: number): Promise<Lease | undefined>;
+  /** Claim, waiting until a task is claimable, the queue drains (see `stopWhenDrained`) or closes, or the timeout. */
+  claim(agentId: number, options?: ClaimOptions): Promise<Lease | undefined>;
+  /** Push the deadline out; rejects with LeaseLostError if the lease is no longer held. */
+  extend(lease: Lease, leaseMs?: number): Promise<Lease>;
+  /** Mark done with an optional result; rejects with LeaseLostError if the lease is no longer held. */
+  complete(lease: Lease, result?: string): Promise<void>;
+  /** Complete `lease`, then claim the next task for `agentId` without waiting (one round trip where the backend can). */
+  completeAndClaim(lease: Lease, result: string, agentId: number, leaseMs?: number): Promise<Lease | undefined>;
+  /** Mark failed with a reason (or, with `retry` and attempts left, back to pending). */
+  fail(lease: Lease, reason: string, options?: { retry?: boolean }): Promise<void>;
+  /** Give the task back to pending without counting it as a failure. */
+  release(lease: Lease): Promise<void>;
+  get(id: number): Promise<TaskRecord>;
+  stats(): Promise<QueueStats>;
+  /** True when nothing is pending and nothing is claimed, read atomically. */
+  isDrained(): Promise<boolean>;
+  /** Wake every waiter and make further claims return undefined. */
+  close(): Promise<void>;
+  isClosed(): Promise<boolean>;
+}

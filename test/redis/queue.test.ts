@@ -1,0 +1,108 @@
+// The task queue's contract against the Redis backend, on a private redis-server (see helpers/redis-server.ts).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { RedisManualClock } from '../../src/redis/manual-clock.js';
+import { RedisTaskQueue } from '../../src/redis/queue.js';
+import { LIBRARY_FINGERPRINT, FN } from '../../src/redis/library.js';
+import { INSTALL_HINT, privateRedisServer, startRedisServer, uniqueRunId } from '../helpers/redis-server.js';
+import { queueContract } from '../queue/contract.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+const opened: RedisTaskQueue[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((q) => q.disconnect()));
+});
+
+async function open(options: Omit<Parameters<typeof RedisTaskQueue.open>[1], 'runId'> & { runId?: string }) {
+  const queue = await RedisTaskQueue.open({ url: server().url }, { runId: uniqueRunId('q'), ...options });
+  opened.push(queue);
+  return queue;
+}
+
+queueContract('RedisTaskQueue', async ({ leaseMs, maxAttempts, realClock }) => {
+  const queue = await open({
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    clock: realClock ? 'server' : 'manual',
+  });
+  const client = createClient({ url: server().url });
+  await client.connect();
+  opened.push({ disconnect: () => client.close() } as unknown as RedisTaskQueue);
+  const clock = new RedisManualClock(client, queue.prefix);
+  return {
+    queue,
+    advance: (ms: number) => (realClock ? Promise.resolve() : clock.advance(ms)),
+    now: () => (realClock ? Promise.resolve(Date.now()) : clock.now()),
+  };
+});
+
+describe('RedisTaskQueue', () => {
+  it('keeps every key of a run in one hash slot under delm:{runId}:', async () => {
+    const runId = uniqueRunId('keys');
+    const q = await open({ runId });
+    await q.enqueue('x');
+    await q.tryClaim(1);
+    const client = createClient({ url: server().url });
+    await client.connect();
+    const keys = await client.keys('*');
+    await client.close();
+    const mine = keys.filter((k) => k.includes(runId));
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    for (const k of mine) expect(k.startsWith(`delm:{${runId}}:`)).toBe(true);
+  });
+
+  it('shares one queue between two openers of the same run, with the first opener’s settings', async () => {
+    const runId = uniqueRunId('shared');
+    const a = await open({ runId, leaseMs: 1234 });
+    const b = await open({ runId, leaseMs: 99 });
+    expect(b.settings.leaseMs).toBe(1234);
+    const id = await a.enqueue('from a');
+    const lease = (await b.tryClaim(7))!;
+    expect(lease).toMatchObject({ taskId: id, payload: 'from a', agentId: 7 });
+    await b.complete(lease, 'by b');
+    expect(await a.get(id)).toMatchObject({ state: 'done', result: 'by b' });
+  });
+
+  it('loads its functions library once, and replaces a library of the same version with another text', async () => {
+    const client = createClient({ url: server().url });
+    await client.connect();
+    try {
+      await open({});
+      expect(await client.sendCommand(['FCALL_RO', `${FN}fingerprint`, '0'])).toBe(LIBRARY_FINGERPRINT);
+      // An older build of the same version: its fingerprint differs, and the next opener replaces it.
+      await client.sendCommand([
+        'FUNCTION',
+        'LOAD',
+        'REPLACE',
+        `#!lua name=delm_v1\nredis.register_function{function_name='${FN}fingerprint', callback=function() return 'old' end, flags={'no-writes'}}`,
+      ]);
+      const q = await RedisTaskQueue.open({ client }, { runId: uniqueRunId('reload') });
+      expect(await client.sendCommand(['FCALL_RO', `${FN}fingerprint`, '0'])).toBe(LIBRARY_FINGERPRINT);
+      await q.enqueue('works');
+      expect((await q.tryClaim(1))?.payload).toBe('works');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses more tasks than maxTasks and payloads over maxPayloadBytes with QUEUE_FULL', async () => {
+    const q = await open({ maxTasks: 2, maxPayloadBytes: 8 });
+    await expect(q.enqueue('123456789')).rejects.toThrow(expect.objectContaining({ code: 'QUEUE_FULL' }));
+    await q.enqueue('a');
+    await q.enqueue('b');
+    await expect(q.enqueue('c')).rejects.toThrow(/task queue is full: needs 3 tasks but the limit is 2/);
+    expect((await q.stats()).total).toBe(2);
+  });
+
+  it('fails clearly on a wrong URL and an invalid run id', async () => {
+    await expect(RedisTaskQueue.open({ url: 'redis://127.0.0.1:1' }, { runId: 'x' })).rejects.toThrow(
+      /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/,
+    );
+    await expect(RedisTaskQueue.open({ url: server().url }, { runId: 'bad id}' })).rejects.toThrow(/run id must be/);
+  });
+
+  it('fails (never skips) with how to install Redis when redis-server is missing', async () => {
+    await expect(startRedisServer({ binary: '/nonexistent/redis-server' })).rejects.toThrow(INSTALL_HINT);
+    expect(INSTALL_HINT).toMatch(/apt-get install -y --no-install-recommends redis-server/);
+  });
+});

@@ -12,6 +12,7 @@ import { assertionValues, literalsIn } from './assertion.js';
 import { parseProgram } from './ast.js';
 import { singlePointMutations, type Mutation } from './mutations.js';
 import { templateCandidates } from './templates/index.js';
+import { EVIDENCE_BONUS } from './templates/types.js';
 import type { PatchProposal } from '../../kit/schemas.js';
 import { readPrompt } from '../../kit/prompt-reader.js';
 
@@ -62,10 +63,15 @@ function enclosingFunction(lines: readonly string[], line: number): string | und
   return undefined;
 }
 
+// The smaller edit first at equal evidence: a template's edit ranks with the single-token changes at
+// its place only when it uses the failing assertion's own values (EVIDENCE_BONUS), after them otherwise.
+const TEMPLATE_COST = EVIDENCE_BONUS;
+
 /** Every candidate edit (mutations and fix templates), best first; ties keep the generators' order, so the search is deterministic. */
 export function rankMutations(input: RepairInput): RankedMutation[] {
+  // The test's code gives its literals only: its identifiers (assert, the fixtures) drown the clues of the name and output.
   const testCode = input.testCode ?? '';
-  const clues = identifiersIn(`${input.failingTest}\n${input.output}\n${testCode}`);
+  const clues = identifiersIn(`${input.failingTest}\n${input.output}`);
   const stack = stackLines(input.output);
   const templateClues = { expected: assertionValues(input.output).expected, testLiterals: literalsIn(testCode) };
   const ranked: RankedMutation[] = [];
@@ -76,7 +82,10 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
       .map((s) => s.line);
     const candidates = [
       ...singlePointMutations(file.path, file.text, { max: 2_000 }),
-      ...templateCandidates(file.path, file.text, templateClues),
+      ...templateCandidates(file.path, file.text, templateClues).map((m) => ({
+        ...m,
+        bonus: (m.bonus ?? 0) - TEMPLATE_COST,
+      })),
     ];
     for (const m of candidates) {
       // A `!` in a parameter list is a syntax error, not a repair.

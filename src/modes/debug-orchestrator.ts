@@ -101,11 +101,16 @@ export async function runDebugOrchestrator(
       const target = byLabel.get(assignment.labels[0] ?? '');
       if (!target) return { worker: `worker-${index + 1}`, text: 'No failing test was named in my assignment.' };
       const related = target.relatedFiles.length ? files.filter((f) => target.relatedFiles.includes(f.path)) : files;
-      const { attempts, exhausted } = await attemptFixes({
+      const { attempts, exhausted, unparsed } = await attemptFixes({
         model: hub.model(1 + (index % workers), 'worker'),
         signal: hub.signal,
         workspace: ws.dir,
-        failure: { testId: target.id, testFile: target.testFile, output: target.error },
+        failure: {
+          testId: target.id,
+          testFile: target.testFile,
+          output: target.error,
+          testSource: await readFile(`${ws.dir}/${target.testFile}`, 'utf8').catch(() => undefined),
+        },
         files: related,
         tried: [],
         attempts: settings.maxAttempts,
@@ -129,7 +134,8 @@ export async function runDebugOrchestrator(
       const verdict = last?.passes
         ? `Fixed ${target.id}.`
         : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : ''}.`;
-      return { worker: `worker-${index + 1}`, text: [verdict, ...lines].join('\n') };
+      const refused = unparsed ? [`${unparsed} of ${attempts.length} attempts did not parse and were never run.`] : [];
+      return { worker: `worker-${index + 1}`, text: [verdict, ...refused, ...lines].join('\n') };
     };
 
     let delegated = 0;

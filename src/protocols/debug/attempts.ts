@@ -9,7 +9,9 @@ import type { PatchProposal } from '../kit/schemas.js';
 import { clip } from '../kit/text.js';
 import type { LanguageModel } from '../../providers/types.js';
 import { PatchError } from '../../workloads/errors.js';
-import { applyPatch, parsePatch, type Patch } from '../../workloads/debugging/patch.js';
+import { applyPatch, parsePatch, patchFiles, type Patch } from '../../workloads/debugging/patch.js';
+import { testExcerpt } from './test-excerpt.js';
+import { syntaxError } from '../../workloads/debugging/syntax.js';
 import { runTests } from '../../workloads/debugging/test-runner.js';
 import { withWorkspaceCopy } from '../../workloads/debugging/workspace.js';
 
@@ -22,6 +24,8 @@ export interface FailingTest {
   readonly testFile: string;
   /** The failure message and stack trace. */
   readonly output: string;
+  /** The test file's text, to show the model the failing assertion. */
+  readonly testSource?: string | undefined;
 }
 
 /** One screened attempt. */
@@ -30,6 +34,8 @@ export interface Attempt {
   readonly passes: boolean;
   /** "target passes", or why not. */
   readonly detail: string;
+  /** False when the patched file no longer parsed: refused before any test ran. */
+  readonly parses: boolean;
 }
 
 /** Options of {@link attemptFixes}. */
@@ -52,12 +58,21 @@ export interface AttemptOptions {
   readonly describe: (attempt: Attempt) => string;
 }
 
-/** Tries up to `attempts` patches; `exhausted` when the model has nothing left to propose (the offline search ran out). */
-export async function attemptFixes(
-  options: AttemptOptions,
-): Promise<{ attempts: Attempt[]; exhausted: string | undefined }> {
+/** What {@link attemptFixes} did: its attempts, and why it stopped early if it did. */
+export interface AttemptsOutcome {
+  readonly attempts: Attempt[];
+  /** Set when the model has nothing left to propose (the offline search ran out). */
+  readonly exhausted: string | undefined;
+  /** How many of the attempts were refused unparsed, without a test run. */
+  readonly unparsed: number;
+}
+
+/** Tries up to `attempts` patches, stopping at the first whose target test passes. */
+export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOutcome> {
   const tried = [...options.tried];
   const attempts: Attempt[] = [];
+  const { testFile, testSource, output, testId } = options.failure;
+  const testCode = testSource === undefined ? undefined : testExcerpt(testFile, testSource, output, testId);
   for (let i = 0; i < options.attempts; i++) {
     let proposal: PatchProposal;
     try {
@@ -69,6 +84,7 @@ export async function attemptFixes(
             content: patchPrompt.render({
               failingTest: options.failure.testId,
               output: options.failure.output,
+              testCode,
               files: options.files,
               digest: [options.context ?? '', ...tried].filter(Boolean).join('\n'),
             }),
@@ -82,39 +98,49 @@ export async function attemptFixes(
       if (!reply.object) throw new DelmError('MALFORMED_OUTPUT', 'the patch step returned no patch');
       proposal = reply.object;
     } catch (error) {
-      if (error instanceof DelmError && error.code === 'NOT_FOUND') return { attempts, exhausted: error.message };
+      if (error instanceof DelmError && error.code === 'NOT_FOUND')
+        return { attempts, exhausted: error.message, unparsed: unparsedIn(attempts) };
       throw error;
     }
     const outcome = proposal.edits.some((e) => TEST_PATH.test(e.file))
-      ? { passes: false, detail: 'edits a test file; fix the code, not the test' }
+      ? { passes: false, parses: true, detail: 'edits a test file; fix the code, not the test' }
       : await screen(options.workspace, proposal.edits, options.failure, options.testTimeoutMs, options.testCommand);
     const attempt = { proposal, ...outcome };
     attempts.push(attempt);
     if (attempt.passes) break;
     tried.push(options.describe(attempt));
   }
-  return { attempts, exhausted: undefined };
+  return { attempts, exhausted: undefined, unparsed: unparsedIn(attempts) };
 }
 
-/** Applies a patch to a private copy and runs the target's test file only. */
+const unparsedIn = (attempts: readonly Attempt[]) => attempts.filter((a) => !a.parses).length;
+
+/**
+ * Screens a patch cheaply first — it must apply, and every JavaScript file it edits must still
+ * parse — then applies it to a private copy and runs the target's test file only.
+ */
 async function screen(
   workspace: string,
   patch: Patch,
   failure: FailingTest,
   timeoutMs: number,
   testCommand: string | undefined,
-): Promise<{ passes: boolean; detail: string }> {
+): Promise<Omit<Attempt, 'proposal'>> {
+  try {
+    const edited = await patchFiles(workspace, parsePatch(patch));
+    const broken = edited.map((f) => syntaxError(f.file, f.before, f.after)).find(Boolean);
+    if (broken) return { passes: false, parses: false, detail: `does not parse, not run: ${broken}` };
+  } catch (error) {
+    if (error instanceof PatchError) return { passes: false, parses: true, detail: `does not apply: ${error.message}` };
+    throw error;
+  }
   return withWorkspaceCopy(workspace, async (copy) => {
-    try {
-      await applyPatch(copy, parsePatch(patch));
-    } catch (error) {
-      if (error instanceof PatchError) return { passes: false, detail: `does not apply: ${error.message}` };
-      throw error;
-    }
+    await applyPatch(copy, parsePatch(patch));
     const run = await runTests(copy, { files: [failure.testFile], timeoutMs, ...(testCommand ? { testCommand } : {}) });
     const target = run.results.find((r) => r.id === failure.testId);
     return {
       passes: target?.status === 'pass',
+      parses: true,
       detail:
         target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}`,
     };

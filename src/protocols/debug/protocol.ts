@@ -240,11 +240,16 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const tried = attemptsOn(view, failure.testId).map(
       (e) => `[#${e.id} FAIL] ${typeof e.meta?.idea === 'string' ? e.meta.idea : e.text.replace(/\s*\n\s*/g, ' ')}`,
     );
-    const { attempts, exhausted } = await attemptFixes({
+    const { attempts, exhausted, unparsed } = await attemptFixes({
       model: io.model,
       signal: io.signal,
       workspace: info.workspace,
-      failure: { testId: failure.testId, testFile: failure.testFile, output: failure.output },
+      failure: {
+        testId: failure.testId,
+        testFile: failure.testFile,
+        output: failure.output,
+        testSource: view.source(failure.testFile),
+      },
       files,
       tried,
       context: input.digest.text,
@@ -297,7 +302,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     if (exhausted)
       return proposals.length ? { type: 'propose', proposals, result: exhausted } : { type: 'done', result: exhausted };
     const followUps = tried.length < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, recorded.size) }] : [];
-    const result = `${tried.length} patches tried for ${failure.testId}`;
+    const result = `${tried.length} patches tried for ${failure.testId}${unparsed ? ` (${unparsed} this step refused unparsed, never run)` : ''}`;
     return proposals.length || followUps.length
       ? { type: 'propose', proposals, followUps, result }
       : { type: 'done', result };

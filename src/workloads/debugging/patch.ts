@@ -69,11 +69,22 @@ function countOccurrences(text: string, search: string): number {
   return count;
 }
 
-/** Applies `patch` to the workspace at `dir`: every edit must match exactly once, or nothing is written. */
-export async function applyPatch(dir: string, patch: Patch): Promise<{ files: string[] }> {
+/** One file a patch edits: its workspace path, real absolute path, and text before and after. */
+export interface PatchedFile {
+  readonly file: string;
+  readonly abs: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+/**
+ * What `patch` would make of the files it edits in the workspace at `dir`, without writing
+ * anything: every edit must match exactly once, or it throws a {@link PatchError}.
+ */
+export async function patchFiles(dir: string, patch: Patch): Promise<PatchedFile[]> {
   const edits = parsePatch(patch);
   const root = await realpath(path.resolve(dir));
-  const contents = new Map<string, { abs: string; text: string }>();
+  const contents = new Map<string, { file: string; abs: string; before: string; text: string }>();
 
   for (const edit of edits) {
     const abs = resolveInside(root, edit.file);
@@ -94,7 +105,8 @@ export async function applyPatch(dir: string, patch: Patch): Promise<{ files: st
           `patch path ${JSON.stringify(edit.file)} is a link leading outside the workspace`,
         );
       }
-      entry = { abs: real, text: await readFile(real, 'utf8') };
+      const text = await readFile(real, 'utf8');
+      entry = { file: edit.file.replace(/\\/g, '/'), abs: real, before: text, text };
       contents.set(abs, entry);
     }
     const n = countOccurrences(entry.text, edit.search);
@@ -110,8 +122,14 @@ export async function applyPatch(dir: string, patch: Patch): Promise<{ files: st
     entry.text = entry.text.slice(0, at) + edit.replace + entry.text.slice(at + edit.search.length);
   }
 
-  for (const { abs, text } of contents.values()) await writeFile(abs, text, 'utf8');
-  return { files: [...new Set(edits.map((e) => e.file.replace(/\\/g, '/')))] };
+  return [...contents.values()].map(({ file, abs, before, text }) => ({ file, abs, before, after: text }));
+}
+
+/** Applies `patch` to the workspace at `dir`: every edit must match exactly once, or nothing is written. */
+export async function applyPatch(dir: string, patch: Patch): Promise<{ files: string[] }> {
+  const files = await patchFiles(dir, patch);
+  for (const { abs, after } of files) await writeFile(abs, after, 'utf8');
+  return { files: [...new Set(parsePatch(patch).map((e) => e.file.replace(/\\/g, '/')))] };
 }
 
 function preview(text: string): string {

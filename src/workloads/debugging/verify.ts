@@ -101,7 +101,8 @@ async function resolveSpecifier(
   spec: string,
   known: ReadonlySet<string>,
 ): Promise<string | undefined> {
-  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  // `require('../')` names the folder: drop the trailing slash normalize leaves (`./` → `.`).
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)).replace(/(.)\/+$/, '$1');
   const candidates = [
     base,
     `${base}.js`,

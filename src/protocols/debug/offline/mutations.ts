@@ -6,6 +6,8 @@ export interface Mutation {
   readonly description: string;
   readonly line: number;
   readonly patch: Patch;
+  /** Rank added for evidence beyond the location (a fix template's, e.g. it uses the expected value). */
+  readonly bonus?: number;
 }
 
 /** Options of {@link singlePointMutations}. */
@@ -245,8 +247,8 @@ function twoArgs(
   return undefined;
 }
 
-/** A search/replace pair for replacing source[start, end): the changed line(s), widened until unique. */
-function uniqueEdit(
+/** A search/replace pair for replacing source[start, end) with `replacement`: the changed line(s), widened until unique. */
+export function uniqueEdit(
   source: string,
   start: number,
   end: number,

@@ -1,12 +1,18 @@
 /**
- * The offline patch skill (schema `delm_patch_proposal`): program repair by mutation search. Every
+ * The offline patch skill (schema `delm_patch_proposal`): program repair by search. Every
  * single-point mutation of the source files (operator swaps, ±1 constants, `!` added or dropped,
- * swapped call arguments) is ranked by how close it is to the failure — the stack trace's lines in
- * that file, identifiers the failing test and its output mention, the function it sits in — and each
- * step proposes the best candidate the ledger does not already record as tried. The tests decide.
+ * swapped call arguments) and every fix-template edit (guards with early returns, `case` labels,
+ * extended conditions, validity checks, wrapping calls, literals from the expected value) is ranked
+ * by how close it is to the failure — the stack trace's lines in that file, identifiers the failing
+ * test, its code and its output mention, the function it sits in — and each step proposes the best
+ * candidate the ledger does not already record as tried and whose file still parses. The tests decide.
  */
 import { DelmError } from '../../../errors.js';
+import { assertionValues, literalsIn } from './assertion.js';
+import { parseProgram } from './ast.js';
 import { singlePointMutations, type Mutation } from './mutations.js';
+import { templateCandidates } from './templates/index.js';
+import { EVIDENCE_BONUS } from './templates/types.js';
 import type { PatchProposal } from '../../kit/schemas.js';
 import { readPrompt } from '../../kit/prompt-reader.js';
 
@@ -15,6 +21,8 @@ export interface RepairInput {
   readonly failingTest: string;
   /** The failure message and stack trace. */
   readonly output: string;
+  /** The failing test's code around the failing assertion, when known. */
+  readonly testCode?: string | undefined;
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
 }
 
@@ -55,21 +63,35 @@ function enclosingFunction(lines: readonly string[], line: number): string | und
   return undefined;
 }
 
-/** Every candidate mutation, best first; ties keep the generator's order, so the search is deterministic. */
+// The smaller edit first at equal evidence: a template's edit ranks with the single-token changes at
+// its place only when it uses the failing assertion's own values (EVIDENCE_BONUS), after them otherwise.
+const TEMPLATE_COST = EVIDENCE_BONUS;
+
+/** Every candidate edit (mutations and fix templates), best first; ties keep the generators' order, so the search is deterministic. */
 export function rankMutations(input: RepairInput): RankedMutation[] {
+  // The test's code gives its literals only: its identifiers (assert, the fixtures) drown the clues of the name and output.
+  const testCode = input.testCode ?? '';
   const clues = identifiersIn(`${input.failingTest}\n${input.output}`);
   const stack = stackLines(input.output);
+  const templateClues = { expected: assertionValues(input.output).expected, testLiterals: literalsIn(testCode) };
   const ranked: RankedMutation[] = [];
   for (const file of input.files) {
     const lines = file.text.split('\n');
     const here = stack
       .filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`))
       .map((s) => s.line);
-    for (const m of singlePointMutations(file.path, file.text, { max: 2_000 })) {
+    const candidates = [
+      ...singlePointMutations(file.path, file.text, { max: 2_000 }),
+      ...templateCandidates(file.path, file.text, templateClues).map((m) => ({
+        ...m,
+        bonus: (m.bonus ?? 0) - TEMPLATE_COST,
+      })),
+    ];
+    for (const m of candidates) {
       // A `!` in a parameter list is a syntax error, not a repair.
       if (m.description.includes('add "!"') && FUNCTION_HEAD.test(lines[m.line - 1] ?? '')) continue;
       const lineIds = identifiersIn(lines[m.line - 1] ?? '');
-      let score = 0;
+      let score = m.bonus ?? 0;
       for (const id of lineIds) if (clues.has(id)) score += 1;
       const fn = enclosingFunction(lines, m.line);
       if (fn && clues.has(fn.toLowerCase())) score += 3;
@@ -83,9 +105,21 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
     .map((x) => x.m);
 }
 
-/** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates). */
+/** Whether the files `m` edits still parse after it; `parsedBefore` holds the files that parsed unedited (the others are not judged). */
+function stillParses(input: RepairInput, m: Mutation, parsedBefore: ReadonlySet<string>): boolean {
+  return m.patch.every((edit) => {
+    const text = input.files.find((f) => f.path === edit.file)?.text;
+    if (text === undefined || !parsedBefore.has(edit.file) || !text.includes(edit.search)) return true;
+    return parseProgram(text.replace(edit.search, () => edit.replace)) !== undefined;
+  });
+}
+
+/** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates) and whose file still parses. */
 export function nextCandidate(input: RepairInput, tried: string): RankedMutation | undefined {
-  return rankMutations(input).find((m) => !tried.includes(m.description));
+  const parsedBefore = new Set(
+    input.files.filter((f) => /\.(?:m|c)?js$/.test(f.path) && parseProgram(f.text)).map((f) => f.path),
+  );
+  return rankMutations(input).find((m) => !tried.includes(m.description) && stillParses(input, m, parsedBefore));
 }
 
 /** The offline patch step: read the prompt's sections and propose the next untried candidate. */
@@ -94,17 +128,18 @@ export function patchSkill(prompt: string): PatchProposal {
   const input: RepairInput = {
     failingTest: p.body('failing-test') ?? '',
     output: p.body('test-output') ?? '',
+    testCode: p.body('failing-test-code'),
     files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
   };
   const next = nextCandidate(input, p.body('ledger') ?? '');
   if (!next)
     throw new DelmError(
       'NOT_FOUND',
-      'offline patch search exhausted: every single-point mutation of the given files was tried (the offline model is not an LLM)',
+      'offline patch search exhausted: every single-point mutation and fix-template edit of the given files was tried (the offline model is not an LLM)',
     );
   return {
     edits: [...next.patch],
     idea: next.description,
-    risk: 'single-point mutation found by search (offline model, not an LLM); verified only by the tests',
+    risk: 'candidate edit found by search (offline model, not an LLM); verified only by the tests',
   };
 }

@@ -10,6 +10,8 @@ export interface PatchInput {
   /** The failure message and stack trace. */
   readonly output: string;
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
+  /** The failing test's code around the failing assertion, when known. */
+  readonly testCode?: string | undefined;
   /** The ledger digest: FAIL notes of patches already tried, FACTs, CLAIMs. */
   readonly digest: string;
 }
@@ -17,7 +19,7 @@ export interface PatchInput {
 /** The patch prompt (schema `delm_patch_proposal`). */
 export const patchPrompt: PromptTemplate<PatchInput, PatchProposal> = {
   id: 'delm.patch',
-  version: 1,
+  version: 2,
   schemaName: 'delm_patch_proposal',
   schema: PatchProposalSchema,
   system: [
@@ -29,6 +31,7 @@ export const patchPrompt: PromptTemplate<PatchInput, PatchProposal> = {
     return renderSections([
       { name: 'failing-test', body: input.failingTest },
       { name: 'test-output', body: input.output },
+      ...(input.testCode ? [{ name: 'failing-test-code', body: input.testCode }] : []),
       ...documentSections(
         input.files.map((f) => ({ label: f.path, text: f.text })),
         'file',

@@ -1,0 +1,89 @@
+/**
+ * Fix templates, as automated program repair applies them beyond single mutations (TBar's
+ * templates, PraPR's and GenProg's insertions): guards with early returns, `case` labels, extended
+ * conditions and validity checks, wrapping calls, and literals from the expected value. Each works
+ * on the acorn AST and comes back as a text splice, so the file's formatting stays; every candidate
+ * is a {@link Mutation} the repair search ranks with the single-point mutations.
+ */
+import { functionsOf, parseProgram } from '../ast.js';
+import { uniqueEdit, type Mutation } from '../mutations.js';
+import { addCase } from './add-case.js';
+import { expectedLiteral } from './expected-literal.js';
+import { extendCondition } from './extend-condition.js';
+import { insertGuard } from './insert-guard.js';
+import type { FixTemplate, TemplateContext } from './types.js';
+import { wrapCall } from './wrap-call.js';
+
+export type { FixTemplate, TemplateContext, TemplateEdit } from './types.js';
+
+/** Every template, by name. */
+export const FIX_TEMPLATES: Readonly<Record<string, FixTemplate>> = {
+  'insert-guard': insertGuard,
+  'add-case': addCase,
+  'extend-condition': extendCondition,
+  'wrap-call': wrapCall,
+  'expected-literal': expectedLiteral,
+};
+
+/** What the templates learn from the failing test. */
+export interface TemplateClues {
+  /** Literals of the failing assertion's expected value. */
+  readonly expected: readonly string[];
+  /** Literals of the failing test's code near the failure. */
+  readonly testLiterals: readonly string[];
+}
+
+/** Options of {@link templateCandidates}. */
+export interface TemplateOptions {
+  /** Candidates at most, over all templates (default 3,000). */
+  readonly max?: number;
+}
+
+/**
+ * Every fix-template edit of `source` (the file `file`), each as a patch whose search text is
+ * unique in the file; none when the file does not parse. Descriptions read
+ * `file:line:column template: what`.
+ */
+export function templateCandidates(
+  file: string,
+  source: string,
+  clues: TemplateClues,
+  options: TemplateOptions = {},
+): Mutation[] {
+  const program = parseProgram(source);
+  if (!program) return [];
+  const context: TemplateContext = {
+    source,
+    program,
+    functions: functionsOf(program),
+    expected: clues.expected,
+    testLiterals: clues.testLiterals,
+  };
+  const max = options.max ?? 3_000;
+  const out: Mutation[] = [];
+  const seen = new Set<string>();
+  // Each template gets an equal share, so one prolific template cannot crowd out the others.
+  const share = Math.ceil(max / Object.keys(FIX_TEMPLATES).length);
+  for (const [name, template] of Object.entries(FIX_TEMPLATES)) {
+    let taken = 0;
+    for (const edit of template(context)) {
+      if (taken >= share) break;
+      const after = source.slice(0, edit.start) + edit.text + source.slice(edit.end);
+      if (after === source || seen.has(after)) continue;
+      seen.add(after);
+      const patch = uniqueEdit(source, edit.start, edit.end, edit.text);
+      if (!patch) continue;
+      const before = source.slice(0, edit.start);
+      const line = before.split('\n').length;
+      const column = edit.start - before.lastIndexOf('\n');
+      out.push({
+        description: `${file}:${line}:${column} ${name}: ${edit.what}`.slice(0, 280),
+        line,
+        patch: [{ file, ...patch }],
+        bonus: edit.bonus,
+      });
+      taken++;
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ToolRefSchema, type ToolsOptions } from '../tools/options.js';
 import type { RunTask } from '../types.js';
 import { WorkloadFileError } from './errors.js';
-import { CHOICE_LETTERS } from './longbench/schema.js';
+import { choicesOf, multipleChoiceFields } from './longbench/schema.js';
 import { extractAnswer } from './longbench.js';
 
 /** `workload.json` of a tool-search workload. */
@@ -27,13 +27,7 @@ export const ToolSearchManifestSchema = z
   .strict();
 
 const QuestionSchema = z.object({
-  _id: z.string().min(1),
-  question: z.string().min(1),
-  choice_A: z.string(),
-  choice_B: z.string(),
-  choice_C: z.string(),
-  choice_D: z.string(),
-  answer: z.enum(CHOICE_LETTERS),
+  ...multipleChoiceFields,
   difficulty: z.string().optional(),
   length: z.string().optional(),
   files: z.array(z.object({ file: z.string().min(1), title: z.string().optional() })).min(1),
@@ -94,7 +88,7 @@ export function questionToTask(q: ToolSearchQuestion): RunTask {
     subTasks: q.files.map((f) => ({
       payload: `Search ${f.file}${f.title ? ` (${f.title})` : ''} with the tools and report what bears on the question.`,
     })),
-    meta: { choices: Object.fromEntries(CHOICE_LETTERS.map((l) => [l, q[`choice_${l}`]])), itemId: q._id },
+    meta: { choices: choicesOf(q), itemId: q._id },
   };
 }
 

@@ -5,19 +5,29 @@ export const CHOICE_LETTERS = ['A', 'B', 'C', 'D'] as const;
 /** One of A-D. */
 export type ChoiceLetter = (typeof CHOICE_LETTERS)[number];
 
-/** One LongBench-v2 item, exactly as the benchmark's data files hold it (extra fields are kept). */
-export const longBenchItemSchema = z.looseObject({
+/** The fields of a four-choice question, as LongBench-v2 names them (shared by the tool-search workload). */
+export const multipleChoiceFields = {
   _id: z.string().min(1),
-  domain: z.string(),
-  sub_domain: z.string(),
-  difficulty: z.enum(['easy', 'hard']),
-  length: z.enum(['short', 'medium', 'long']),
   question: z.string().min(1),
   choice_A: z.string(),
   choice_B: z.string(),
   choice_C: z.string(),
   choice_D: z.string(),
   answer: z.enum(CHOICE_LETTERS),
+};
+
+/** A question's choices keyed by letter, as a task's `meta.choices`. */
+export function choicesOf(q: Record<`choice_${ChoiceLetter}`, string>): Record<ChoiceLetter, string> {
+  return { A: q.choice_A, B: q.choice_B, C: q.choice_C, D: q.choice_D };
+}
+
+/** One LongBench-v2 item, exactly as the benchmark's data files hold it (extra fields are kept). */
+export const longBenchItemSchema = z.looseObject({
+  ...multipleChoiceFields,
+  domain: z.string(),
+  sub_domain: z.string(),
+  difficulty: z.enum(['easy', 'hard']),
+  length: z.enum(['short', 'medium', 'long']),
   context: z.string().min(1),
 });
 

@@ -2,7 +2,7 @@
 import { countTokens } from '../../providers/tokenizer.js';
 import type { RunTask } from '../../types.js';
 import { chunkDocuments } from './chunk.js';
-import { CHOICE_LETTERS, type LongBenchItem } from './schema.js';
+import { choicesOf, type LongBenchItem } from './schema.js';
 import { splitIntoDocuments } from './split.js';
 
 /** Options of {@link itemToTask}. */
@@ -23,6 +23,6 @@ export function itemToTask(item: LongBenchItem, options: ItemTaskOptions = {}): 
       return { label: c.label, text: c.text, ...(title ? { title } : {}) };
     }),
     subTasks: chunks.map((c) => ({ payload: `Read ${c.label} and report what bears on the question.` })),
-    meta: { choices: Object.fromEntries(CHOICE_LETTERS.map((l) => [l, item[`choice_${l}`]])), itemId: item._id },
+    meta: { choices: choicesOf(item), itemId: item._id },
   };
 }

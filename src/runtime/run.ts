@@ -19,7 +19,7 @@ import { QueueTelemetry } from './queue-telemetry.js';
 import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
 import { Timeline } from './timeline.js';
-import { RunTelemetry } from '../telemetry/run-telemetry.js';
+import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
 import { emptyUsage } from './empty-usage.js';
 import { startWorker, type StartedWorker } from './worker-start.js';
@@ -267,7 +267,7 @@ export class RunSupervisor {
       model,
       telemetry: this.telemetry.workerInit(),
     };
-    const source = `${role}-${agentId}`; // as in abandon()
+    const source = workerSource(role, agentId);
     return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
       intercept: (events) => this.telemetry.receive(source, events),
       ended: () => this.telemetry.workerEnded(source),
@@ -309,7 +309,7 @@ export class RunSupervisor {
     this.notStarted.add(agentId);
     this.tainted = true;
     const role = agentId === 0 ? 'verifier' : 'agent';
-    this.telemetry.workerNotStarted(`${role}-${agentId}`, role, agentId);
+    this.telemetry.workerNotStarted(role, agentId);
     if (agentId === 0) return;
     this.summaries.push({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
     this.emit({ type: 'agent.stopped', agentId, status: 'not-started', reason: this.stopReason });

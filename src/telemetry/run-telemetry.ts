@@ -32,6 +32,11 @@ export interface RunOutcome {
   entries: readonly unknown[];
 }
 
+/** The name under which a worker's span batches are replayed (and dropped, once it is abandoned). */
+export function workerSource(role: 'agent' | 'verifier', agentId: number): string {
+  return `${role}-${agentId}`;
+}
+
 /** Telemetry of one run, main side. */
 export class RunTelemetry {
   private span: Span | undefined;
@@ -93,7 +98,8 @@ export class RunTelemetry {
    * once with status `not-started`, and whatever the worker ships if it starts later is dropped, so
    * the tree has one span per agent whatever the start-up order.
    */
-  workerNotStarted(source: string, role: 'agent' | 'verifier', agentId: number): void {
+  workerNotStarted(role: 'agent' | 'verifier', agentId: number): void {
+    const source = workerSource(role, agentId);
     if (!this.span || this.abandoned.has(source)) return;
     this.abandoned.add(source);
     const handle = this.scope.start(role === 'agent' ? SPAN.AGENT : SPAN.VERIFIER, {

@@ -11,8 +11,8 @@ describe('a worker the run stopped waiting for before it started', () => {
     const telemetry = new RunTelemetry({ enabled: true, captureContent: false });
     telemetry.begin('run-1', { agents: 2, protocol: 'basic' });
     const traceparent = telemetry.workerInit()!.traceparent;
-    telemetry.workerNotStarted('agent-2', 'agent', 2);
-    telemetry.workerNotStarted('agent-2', 'agent', 2); // a second stop path changes nothing
+    telemetry.workerNotStarted('agent', 2);
+    telemetry.workerNotStarted('agent', 2); // a second stop path changes nothing
     // The late worker starts after all and ships its own agent span.
     const late = {
       op: 'start' as const,

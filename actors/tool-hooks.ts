@@ -1,10 +1,12 @@
 /**
  * What an agent host does around each tool call: charge the tool's cost to the run's budget and
- * usage, emit `tool.called` / `tool.result`, and keep the result it recorded under the task.
+ * usage, emit `tool.called` / `tool.result`, trace it as an `execute_tool` span, and keep the
+ * result it recorded under the task.
  */
 import type { ToolLoopHooks } from '../src/tools/loop.js';
 import type { ToolRecord } from '../src/tools/toolbox.js';
 import { clipText } from '../src/runtime/events.js';
+import { toolSpan } from '../src/telemetry/host-spans.js';
 import type { AttachedRun } from './attach-run.js';
 
 /** Characters of a call's input (as JSON) a `tool.called` event carries. */
@@ -32,6 +34,7 @@ export function toolHooks(run: AttachedRun, records: Map<number, ToolRecord[]>):
         input: clipText(JSON.stringify(call.input) ?? 'null', INPUT_CHARS),
       });
     },
+    aroundCall: (call, request, execute) => toolSpan(run.telemetry.scope, call, request.context?.taskId, execute),
     afterCall(record, request) {
       const taskId = request.context?.taskId;
       if (taskId !== undefined) {

@@ -1,10 +1,11 @@
 /**
- * Spans around what the worker hosts do: an agent's step, an unfold (a tool call in GenAI terms),
- * the final decision, and the verifier's judgement of a proposal. One call each from the hosts.
+ * Spans around what the worker hosts do: an agent's step, an unfold and each tool call (GenAI
+ * `execute_tool` spans), the final decision, and the verifier's judgement of a proposal. One call each from the hosts.
  * Parameters are typed by the fields read, so this folder imports nothing from the runtime above it.
  */
 import {
   ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   DELM,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
@@ -46,6 +47,28 @@ export function unfoldSpan<R>(
     [DELM.UNFOLD_LABELS]: [...labels],
   };
   return scope.span(`${GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL} unfold`, attributes, fn);
+}
+
+/** One tool call of an agent's step (`execute_tool <name>`): its output size, and the error when it failed. */
+export function toolSpan<R extends { bytes: number; truncated: boolean; error?: { code: string; message: string } }>(
+  scope: SpanScope,
+  call: { id: string; name: string },
+  taskId: number | undefined,
+  fn: () => Promise<R>,
+): Promise<R> {
+  const attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+    [ATTR_GEN_AI_TOOL_NAME]: call.name,
+    [ATTR_GEN_AI_TOOL_CALL_ID]: call.id,
+    ...(taskId !== undefined ? { [DELM.TASK_ID]: taskId } : {}),
+  };
+  return scope.span(`${GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL} ${call.name}`, attributes, async (span) => {
+    const record = await fn();
+    span.setAttributes({ [DELM.TOOL_BYTES]: record.bytes, [DELM.TOOL_TRUNCATED]: record.truncated });
+    // A failed call is a result the model sees, not a thrown error: mark the span failed all the same.
+    if (record.error) span.fail(record.error.code, record.error.message);
+    return record;
+  });
 }
 
 /** The elected final agent's decision: more work or the answer. */

@@ -17,6 +17,8 @@ export interface ToolLoopHooks {
   beforeCall?(call: ToolCall, costUsd: number, request: CompletionRequest<unknown>): void;
   /** After a call ran, with the host's record of it. */
   afterCall?(record: ToolRecord, request: CompletionRequest<unknown>): void;
+  /** Runs the call itself (`run`), e.g. inside a trace span; by default just `run()`. */
+  aroundCall?(call: ToolCall, request: CompletionRequest<unknown>, run: () => Promise<ToolRecord>): Promise<ToolRecord>;
 }
 
 /** Options of {@link withToolLoop}. */
@@ -75,7 +77,8 @@ export async function runToolLoop<T>(
       }
       used++;
       hooks.beforeCall?.(call, toolbox.costOf(call.name), request);
-      const record = await toolbox.call(call, signal);
+      const execute = () => toolbox.call(call, signal);
+      const record = await (hooks.aroundCall ? hooks.aroundCall(call, request, execute) : execute());
       hooks.afterCall?.(record, request);
       results.push({
         callId: call.id,

@@ -1,6 +1,10 @@
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SwarmEvent } from '../../src/runtime/events.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
 import { RunTelemetry } from '../../src/telemetry/run-telemetry.js';
 import { metricSum, parentOf, registerTestSdk, type TestSdk } from './otel-sdk.js';
@@ -148,6 +152,43 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
       }
     } finally {
       await capturing.close();
+    }
+  }, 60_000);
+
+  it('traces every tool call as an execute_tool span under its step, a failed call marked as an error', async () => {
+    const workspace = await mkdtemp(path.join(tmpdir(), 'delm-tool-spans-'));
+    await writeFile(path.join(workspace, 'licence.txt'), 'The software is provided as is.');
+    const model = {
+      module: new URL('../tools/fixtures/tool-script-model.ts', import.meta.url).href,
+      export: 'createTwoReadsModel',
+    };
+    const tooled = createSwarm({ agents: 1, model, tools: { use: ['read_file'], workspace } });
+    try {
+      sdk.spans.reset();
+      const events: SwarmEvent[] = [];
+      await tooled.run(
+        { prompt: 'Is there a warranty?', subTasks: [{ payload: 'Read the licence.' }] },
+        { onEvent: (e) => events.push(e) },
+      );
+      const spans = sdk.spans.getFinishedSpans();
+      const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+      const tools = spans.filter((s) => s.attributes['gen_ai.operation.name'] === 'execute_tool');
+      const results = events.flatMap((e) => (e.type === 'tool.result' ? [e] : []));
+      expect(results).toHaveLength(2);
+      expect(tools.map((s) => s.attributes['gen_ai.tool.call.id']).sort()).toEqual(results.map((r) => r.callId).sort());
+      for (const span of tools) {
+        expect(span.name).toBe('execute_tool read_file');
+        expect(byId.get(parentOf(span))?.name).toBe('delm.agent.step');
+        expect(span.attributes['delm.task.id']).toBe(results[0]!.taskId);
+      }
+      const [ok, failed] = [...tools].sort((a, b) => a.status.code - b.status.code);
+      expect(ok!.status.code).toBe(SpanStatusCode.UNSET);
+      expect(ok!.attributes['delm.tool.bytes']).toBe(results.find((r) => !r.error)!.bytes);
+      expect(failed!.status.code).toBe(SpanStatusCode.ERROR);
+      expect(failed!.attributes['error.type']).toBe(results.find((r) => r.error)!.error!.code);
+    } finally {
+      await tooled.close();
+      await rm(workspace, { recursive: true, force: true });
     }
   }, 60_000);
 

@@ -100,6 +100,18 @@ describe('delm serve', () => {
     expect(cli.io.out + cli.io.err).not.toContain(TOKEN);
   });
 
+  it('keeps provider keys in its environment out of its log lines', async () => {
+    // Not shaped like a known provider's key, so only the environment can say it is one.
+    const key = 'local-gateway-credential-4d7f2a9c';
+    const cli = serve(['--port', '0', '--log', 'json'], { GATEWAY_API_KEY: key });
+    const url = await cli.url();
+    // A request whose path holds the key: the access line logs the path.
+    expect((await http(`${url}/v1/${key}`)).status).toBe(404);
+    expect(await cli.stop()).toBe(0);
+    expect(cli.io.err).toMatch(/"path":"\/v1\/[^"]+","status":404/);
+    expect(cli.io.err).not.toContain(key);
+  });
+
   it('refuses a non-loopback host without a token (exit 2), and never echoes a rejected token', async () => {
     const noToken = serve(['--host', '0.0.0.0', '--port', '0']);
     expect(await noToken.exit).toBe(2);

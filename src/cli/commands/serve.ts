@@ -3,7 +3,7 @@ import { InvalidConfigError } from '../../errors.js';
 import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
 import { startLiveInspector } from '../live-inspector.js';
-import { cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type Command } from '../command.js';
 
 /** The `serve` command. */
@@ -67,7 +67,7 @@ ${LOG_USAGE}
     if (queued !== undefined && !/^\d+$/.test(queued))
       throw new UsageError(`--max-queued-runs must be a non-negative integer, got "${queued}"`);
     const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
-    const logger = cliLogger(io, values, [token]);
+    const logger = cliLogger(io, values, [token, ...apiKeys(io.env)]);
     const agents = positiveIntArg('agents', values.agents);
     const swarm: SwarmOptions = {
       ...(agents !== undefined ? { agents } : {}),

@@ -86,7 +86,9 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),
   );
   const toolbox =
-    init.role === 'agent' && init.options.tools ? await loadToolbox(init.options.tools, init.agentId) : undefined;
+    init.role === 'agent' && init.options.tools
+      ? await loadToolbox(init.options.tools, init.agentId, protocol.runTools?.(substrate.ledger))
+      : undefined;
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.
   countTokens('delm');

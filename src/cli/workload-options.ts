@@ -1,7 +1,20 @@
 /** The options `delm run` and `delm bench` share: model, agents, budgets, chunking, output folder. */
 import path from 'node:path';
 import type { RunnerOptions } from '../modes/runner.js';
+import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../tools/builtins/index.js';
 import { positiveIntArg, UsageError } from './command.js';
+
+/** `--tools a,b`: built-in tool names, each checked. */
+function toolsArg(value: string | undefined): BuiltInToolName[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(BUILT_IN_TOOL_NAMES as readonly string[]).includes(n));
+  if (unknown.length || names.length === 0)
+    throw new UsageError(
+      `--tools takes built-in tool names separated by commas (${BUILT_IN_TOOL_NAMES.join(', ')}), got "${value.slice(0, 80)}"`,
+    );
+  return names as BuiltInToolName[];
+}
 
 function nonNegativeArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -35,6 +48,7 @@ export const WORKLOAD_OPTIONS = {
   'max-rounds': { type: 'string' },
   'test-timeout': { type: 'string' },
   'test-command': { type: 'string' },
+  tools: { type: 'string' },
 } as const;
 
 /** Help text of the shared options. */
@@ -54,7 +68,9 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --inspect              serve the live inspector while running
   --max-rounds <n>       finalization rounds that may enqueue more work (default 3)
   --test-timeout <s>     debugging: one test file's time limit, in seconds (default 30)
-  --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner`;
+  --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner
+  --tools <names>        built-in tools the agents (and orchestrator workers) may call, comma-separated:
+                         ${BUILT_IN_TOOL_NAMES.join(', ')}; a debugging run adds run_tests`;
 
 /** Values of the shared options as parseArgs returns them. */
 export type WorkloadOptionValues = {
@@ -93,6 +109,7 @@ export function resolveWorkloadOptions(
     throw new UsageError(
       '--latency and --token-latency simulate a model on the offline model only; a real model has its own latency',
     );
+  const tools = toolsArg(values.tools);
   const runner: RunnerOptions = {
     ...(simulated
       ? {
@@ -106,6 +123,7 @@ export function resolveWorkloadOptions(
         : {}),
     ...(agents ? { agents } : {}),
     ...(maxRounds ? { maxRounds } : {}),
+    ...(tools ? { tools: { use: [...new Set(tools)] } } : {}),
     budgets: {
       ...(tokens ? { tokens } : {}),
       ...(cost ? { costUsd: Number(cost) } : {}),

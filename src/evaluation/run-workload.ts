@@ -37,7 +37,8 @@ export async function runWorkload(
   const runner = createRunner(mode, {
     ...options,
     protocol: workload.protocol,
-    ...(workload.tools && !options.tools ? { tools: workload.tools } : {}),
+    // Tools the caller names replace the workload's list; the workload's folder stays theirs.
+    ...(workload.tools ? { tools: { ...workload.tools, ...options.tools } } : {}),
   });
   try {
     if (run.warmUp && mode === 'delm' && items[0])

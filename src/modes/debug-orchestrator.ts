@@ -19,6 +19,7 @@ import type { SwarmEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { attemptFixes, TEST_PATH } from '../protocols/debug/attempts.js';
+import { runTestsTool } from '../protocols/debug/run-tests-tool.js';
 import type { Patch } from '../workloads/debugging/patch.js';
 import { DebugTaskMetaSchema, runOptions } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
@@ -73,6 +74,8 @@ export async function runDebugOrchestrator(
         .map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })),
     );
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
+    // With tools, workers get the same as delm's agents: the workspace tools over it and run_tests.
+    const runTools = { workspace: ws.dir, tools: [runTestsTool(settings)] };
     const planInput = {
       question: task.prompt,
       sources: [...byLabel].map(([label, t]) => ({ label, title: t.id })),
@@ -102,7 +105,7 @@ export async function runDebugOrchestrator(
       if (!target) return { worker: `worker-${index + 1}`, text: 'No failing test was named in my assignment.' };
       const related = target.relatedFiles.length ? files.filter((f) => target.relatedFiles.includes(f.path)) : files;
       const { attempts, exhausted, unparsed } = await attemptFixes({
-        model: hub.model(1 + (index % workers), 'worker'),
+        model: await hub.toolModel(1 + (index % workers), 'worker', runTools),
         signal: hub.signal,
         workspace: ws.dir,
         failure: {

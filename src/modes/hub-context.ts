@@ -8,7 +8,7 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, BudgetExhaustedError, DelmError } from '../errors.js';
 import type { LanguageModel } from '../providers/types.js';
 import { clipText, type SwarmEvent, type ToolResultEvent, type UsageEvent } from '../runtime/events.js';
-import { loadToolbox } from '../tools/loader.js';
+import { loadToolbox, type RunTools } from '../tools/loader.js';
 import { withToolLoop } from '../tools/loop.js';
 import { meterModel } from '../runtime/meter.js';
 import { checkModelRef, loadModel } from '../runtime/model-loader.js';
@@ -97,16 +97,17 @@ export class HubContext {
 
   /**
    * Worker `agentId`'s model with the run's tools (its own toolbox, results labelled `R<agentId>.t<n>`)
-   * when the options name tools, else the plain metered model; tool costs are charged to the budget.
+   * when the options name tools (plus what the run adds, as a protocol's `runTools` does), else the
+   * plain metered model; tool costs are charged to the budget.
    */
-  async toolModel(agentId: number, role: string): Promise<LanguageModel> {
+  async toolModel(agentId: number, role: string, run?: RunTools): Promise<LanguageModel> {
     const model = this.model(agentId, role);
     const tools = this.options.tools;
     if (!tools) return model;
     const key = `${agentId}:${role}:tools`;
     let looped = this.models.get(key);
     if (!looped) {
-      const toolbox = await loadToolbox(tools, agentId);
+      const toolbox = await loadToolbox(tools, agentId, run);
       looped = withToolLoop(model, toolbox, {
         roles: [role],
         hooks: {

@@ -32,10 +32,19 @@ async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
   return list;
 }
 
-/** The toolbox of agent `agentId`: every tool `options` names, its workspace opened, its limits set. */
-export async function loadToolbox(options: ToolsOptions, agentId: number): Promise<Toolbox> {
-  const tools = (await Promise.all(options.use.map(loadRef))).flat();
-  const workspace = options.workspace ? await Workspace.open(options.workspace) : undefined;
+/** What a run adds to the tools its options name (see `SwarmProtocol.runTools`). */
+export interface RunTools {
+  /** The folder the workspace tools work in when the options name none. */
+  readonly workspace?: string | undefined;
+  /** Tools of the run's own, offered beside the named ones. */
+  readonly tools?: readonly AnyTool[] | undefined;
+}
+
+/** The toolbox of agent `agentId`: every tool `options` names (and `run` adds), its workspace opened, its limits set. */
+export async function loadToolbox(options: ToolsOptions, agentId: number, run: RunTools = {}): Promise<Toolbox> {
+  const tools = [...(await Promise.all(options.use.map(loadRef))).flat(), ...(run.tools ?? [])];
+  const folder = options.workspace ?? run.workspace;
+  const workspace = folder ? await Workspace.open(folder) : undefined;
   const { maxToolCalls, timeoutMs, maxOutputBytes } = options;
   return new Toolbox(tools, workspace, { maxToolCalls, timeoutMs, maxOutputBytes }, `R${agentId}`);
 }

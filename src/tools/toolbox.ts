@@ -151,17 +151,14 @@ export class Toolbox {
     const timer = new AbortController();
     const signal = AbortSignal.any([outer, timer.signal]);
     let handle: NodeJS.Timeout | undefined;
+    const limitMs = tool.timeoutMs ?? this.limits.timeoutMs;
     // A tool that ignores its signal still loses the race: its late result is dropped.
     const timeout = new Promise<never>((_, reject) => {
       handle = setTimeout(() => {
-        const err = new ToolError(
-          'TOOL_TIMEOUT',
-          tool.name,
-          `${tool.name} ran past its ${this.limits.timeoutMs} ms limit`,
-        );
+        const err = new ToolError('TOOL_TIMEOUT', tool.name, `${tool.name} ran past its ${limitMs} ms limit`);
         timer.abort(err);
         reject(err);
-      }, this.limits.timeoutMs);
+      }, limitMs);
     });
     try {
       return await Promise.race([

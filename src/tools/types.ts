@@ -27,6 +27,8 @@ export interface Tool<I = unknown> {
   execute(input: I, context: ToolContext): Promise<string | JsonValue> | string | JsonValue;
   /** USD charged to the run's cost budget per call (default 0). */
   readonly costUsd?: number;
+  /** This tool's own time limit per call, ms, instead of the toolbox's (e.g. a test run). */
+  readonly timeoutMs?: number;
 }
 
 /** Identity function that infers a tool's input type from its schema. */

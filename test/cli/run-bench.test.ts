@@ -111,6 +111,7 @@ describe('delm run', () => {
       [['run', DATA, '--frobnicate'], /Unknown option '--frobnicate'/],
       [['bench', DATA, '--modes', 'delm,hub'], /unknown mode "hub"/],
       [['run', DATA, '--model', 'anthropic:claude-haiku-4-5', '--latency', '5'], /offline model only/],
+      [['run', WORKSPACE, '--tools', 'read_file,rm_rf'], /--tools takes built-in tool names .*"read_file,rm_rf"/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(...argv);

@@ -6,7 +6,8 @@
  * admits a PATCH_SUMMARY only after applying the patch to an isolated copy and running the whole
  * suite itself: the target must pass and nothing that passed may regress. The final agent merges the
  * admitted patches, runs the whole suite, and either answers with the merged patch or enqueues the
- * tests still failing. The real workspace is never modified.
+ * tests still failing. The real workspace is never modified. A run with `tools` gets the workspace
+ * tools over the run's workspace and `run_tests` (see `run-tests-tool.ts`) in its patch steps.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -29,6 +30,7 @@ import {
   type UnfoldedDetail,
 } from '../kit/protocol.js';
 import { attemptFixes, TEST_PATH } from './attempts.js';
+import { runTestsTool } from './run-tests-tool.js';
 import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
@@ -212,6 +214,11 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       });
       return { payload: subTaskFor({ label, testId: t.id }, 0) };
     });
+  },
+
+  runTools(ledger) {
+    const { info } = infoOf({ ledger });
+    return { workspace: info.workspace, tools: [runTestsTool(info.settings)] };
   },
 
   async readDigest(io, task) {

@@ -16,6 +16,7 @@ import type {
 import type { ContextLedger, LedgerEntryInput, LedgerWriter } from '../../ledger/types.js';
 import type { CompletionRequest, LanguageModel } from '../../providers/types.js';
 import type { ToolEvidence } from '../../tools/evidence.js';
+import type { RunTools } from '../../tools/loader.js';
 import type { RunTask, SourceDocument } from '../../types.js';
 
 export type { ClaimedTask, Decision, TaskSpec, UnfoldedDetail, RunTask, SourceDocument };
@@ -107,6 +108,12 @@ export interface SwarmProtocol<
   checkTask?(task: RunTask): string[];
   /** Main thread, before any agent starts: store the task in the ledger and return the first sub-tasks. */
   plan(task: RunTask, io: PlanIO): Promise<TaskSpec[]>;
+  /**
+   * Optional, each agent thread of a run with `tools`, after `plan`: what the run adds to them — the
+   * folder the workspace tools work in when `tools.workspace` is unset, and tools of the protocol's
+   * own (the debugging protocol's `run_tests`).
+   */
+  runTools?(ledger: ContextLedger): RunTools;
   /** What an agent reads of the ledger before thinking about `task`. */
   readDigest(io: AgentIO, task: ClaimedTask): Promise<TDigest>;
   /** One model step of an agent. */

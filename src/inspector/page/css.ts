@@ -55,6 +55,7 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 420px; gap: 16px; pa
 .global { color: var(--muted); font-size: 11px; margin: 4px 2px 0; }
 .legend { display: flex; gap: 10px; flex-wrap: wrap; font-size: 11px; color: var(--muted); }
 .legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+.legend .sw.tool { height: 3px; vertical-align: 2px; background: #f5f7fa; }
 .sw.wait { background: var(--wait); } .sw.read { background: var(--read); } .sw.think { background: var(--think); } .sw.back { background: var(--back); }
 .sw.act { background: var(--act); } .sw.fail { background: var(--fail); } .sw.final { background: var(--final); } .sw.idle { background: var(--idle); }
 .timeline-wrap { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 6px; }

@@ -150,6 +150,9 @@ for (const [category, text] of CATEGORIES) {
   item.append(el('span', `sw ${category}`), document.createTextNode(text));
   legend.appendChild(item);
 }
+const toolKey = el('span');
+toolKey.append(el('span', 'sw tool'), document.createTextNode('tool call (mark under the row; red: failed)'));
+legend.appendChild(toolKey);
 runSelect.addEventListener('change', () => {
   followBox.checked = false;
   select(runSelect.value);

@@ -64,6 +64,16 @@ export interface Span {
   readonly end: number;
 }
 
+/** One tool call of an agent: from `tool.called` to its `tool.result` (`end` null while it runs). */
+export interface ToolCallView {
+  readonly agent: number;
+  readonly tool: string;
+  readonly start: number;
+  readonly end: number | null;
+  /** The error code of a failed call. */
+  readonly error: string | null;
+}
+
 /** A proposal the verifier turned down. */
 export interface RejectView {
   readonly authorId: number;
@@ -110,6 +120,8 @@ export interface RunModel {
   readonly agents: ReadonlyMap<number, AgentView>;
   /** Finished stretches, in the order they ended. */
   readonly spans: readonly Span[];
+  /** Tool calls, in the order they started. */
+  readonly tools: readonly ToolCallView[];
   readonly tasks: ReadonlyMap<number, TaskView>;
   readonly entries: ReadonlyMap<number, EntryView>;
   readonly rejects: readonly RejectView[];
@@ -135,11 +147,17 @@ export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A {@link RunModel} as the reducer writes it. */
 export interface MutableRun extends Writable<
-  Omit<RunModel, 'revision' | 'agents' | 'spans' | 'tasks' | 'entries' | 'rejects' | 'usage' | 'warnings' | 'decisions'>
+  Omit<
+    RunModel,
+    'revision' | 'agents' | 'spans' | 'tools' | 'tasks' | 'entries' | 'rejects' | 'usage' | 'warnings' | 'decisions'
+  >
 > {
   revision: Revisions;
   agents: Map<number, Writable<AgentView>>;
   spans: Span[];
+  tools: Array<Writable<ToolCallView>>;
+  /** Calls still running, by `<agent>:<callId>`: their index in `tools`. */
+  openTools: Map<string, number>;
   tasks: Map<number, Writable<TaskView>>;
   entries: Map<number, EntryView>;
   rejects: RejectView[];
@@ -156,6 +174,8 @@ export function emptyRun(): MutableRun {
     finishedAt: null,
     agents: new Map(),
     spans: [],
+    tools: [],
+    openTools: new Map(),
     tasks: new Map(),
     entries: new Map(),
     rejects: [],

@@ -203,6 +203,21 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
           at,
         });
       break;
+    case 'tool.called':
+      run.openTools.set(`${e.agentId}:${e.callId}`, run.tools.length);
+      run.tools.push({ agent: e.agentId, tool: e.tool, start: at, end: null, error: null });
+      break;
+    case 'tool.result': {
+      const key = `${e.agentId}:${e.callId}`;
+      const open = run.openTools.get(key);
+      run.openTools.delete(key);
+      const call = open === undefined ? undefined : run.tools[open];
+      // A result without its call (a record cut short) is drawn back from its latency.
+      if (call) call.end = at;
+      else run.tools.push({ agent: e.agentId, tool: e.tool, start: at - e.latencyMs, end: at, error: null });
+      run.tools[open ?? run.tools.length - 1]!.error = e.error?.code ?? null;
+      break;
+    }
     case 'usage':
       run.usage.input += e.inputTokens;
       run.usage.output += e.outputTokens;

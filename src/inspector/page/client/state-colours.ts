@@ -30,6 +30,9 @@ export const COLOURS: Readonly<Record<Category, string>> = {
   idle: '#6b7683',
 };
 
+/** Tool-call marks: a call that returned, and one that failed. */
+export const TOOL_COLOURS = { ok: '#f5f7fa', failed: '#ef5350' } as const;
+
 /** States in which an agent waits on coordination (the "waiting on coordination" meter). */
 export const WAITING_STATE = /^(claiming|electing)/;
 

@@ -1,9 +1,9 @@
 /**
  * The timeline's layout: one row per agent, a bar per stretch of time in a state, coloured by its
- * category, and a time axis. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
+ * category, a thin mark under it per tool call (red when the call failed), and a time axis. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
  */
 import { isLive, type RunModel } from './model.js';
-import { COLOURS, WAITING_STATE, categoryOf } from './state-colours.js';
+import { COLOURS, TOOL_COLOURS, WAITING_STATE, categoryOf } from './state-colours.js';
 
 const ROW_H = 16;
 const LABEL_W = 70;
@@ -38,6 +38,8 @@ export interface TimelineLayout {
   /** Row names (`verifier`, `agent 1`, …). */
   rows: Label[];
   bars: Bar[];
+  /** One per tool call, along the bottom of its agent's row. */
+  tools: Bar[];
   /** Axis tick marks and their labels. */
   ticks: Array<{ mark: Rect; label: Label }>;
 }
@@ -71,6 +73,19 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
   };
   for (const s of run.spans) bar(s.agent, s.state, s.start, s.end);
   if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) bar(a.id, a.state, a.since, now);
+  const tools: Bar[] = [];
+  for (const t of run.tools) {
+    const r = row.get(t.agent);
+    if (r === undefined) continue;
+    const end = t.end ?? run.finishedAt ?? now;
+    tools.push({
+      x: LABEL_W + t.start * scale,
+      y: TOP + r * ROW_H + ROW_H - 5,
+      w: Math.max(2, (end - t.start) * scale),
+      h: 3,
+      colour: t.error === null ? TOOL_COLOURS.ok : TOOL_COLOURS.failed,
+    });
+  }
   const axisY = TOP + ids.length * ROW_H;
   const step = niceStep(span / 8);
   const ticks: TimelineLayout['ticks'] = [];
@@ -81,7 +96,7 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
       label: { text: `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`, x: x + 2, y: axisY + 13 },
     });
   }
-  return { width, height, rows, bars, ticks };
+  return { width, height, rows, bars, tools, ticks };
 }
 
 /** Share of the agents' (not the verifier's) time spent waiting on coordination, or null before any. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
-import { COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
+import { COLOURS, TOOL_COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
 import {
   layoutTimeline,
   niceStep,
@@ -65,9 +65,45 @@ describe('timeline layout', () => {
     expect([niceStep(0), niceStep(51), niceStep(12_000), niceStep(10_000_000)]).toEqual([50, 100, 15_000, 1_800_000]);
   });
 
+  it('marks each tool call along the bottom of its agent’s row, a failed one in red, a running one up to now', () => {
+    const result = { label: 'R1.t1', hash: 'h', bytes: 10, truncated: false, costUsd: 0, taskId: 0 } as const;
+    const called = (at: number, callId: string) =>
+      ({ type: 'tool.called', at, agentId: 1, taskId: 0, tool: 'grep', callId, input: '{}' }) as const;
+    const run = runOf([
+      ...RUN.slice(0, -1),
+      called(100, 'a'),
+      { type: 'tool.result', at: 150, agentId: 1, tool: 'grep', callId: 'a', latencyMs: 50, ...result },
+      called(200, 'b'),
+      {
+        type: 'tool.result',
+        at: 210,
+        agentId: 1,
+        tool: 'grep',
+        callId: 'b',
+        latencyMs: 10,
+        ...result,
+        error: { code: 'TOOL_TIMEOUT', message: 'late' },
+      },
+      called(300, 'c'),
+    ]);
+    expect(run.tools.map((t) => [t.start, t.end, t.error])).toEqual([
+      [100, 150, null],
+      [200, 210, 'TOOL_TIMEOUT'],
+      [300, null, null],
+    ]);
+    // Agent 1's row starts at y 20; the marks sit in its last 5 px. 500 px for 500 ms.
+    expect(layoutTimeline(run, 400, 578).tools).toEqual(
+      [
+        { x: 170, y: 31, w: 50, h: 3, colour: TOOL_COLOURS.ok },
+        { x: 270, y: 31, w: 10, h: 3, colour: TOOL_COLOURS.failed },
+        { x: 370, y: 31, w: 100, h: 3, colour: TOOL_COLOURS.ok },
+      ].map((b) => ({ ...b, x: 70 + (b.x - 70) * (500 / 400), w: b.w * (500 / 400) })),
+    );
+  });
+
   it('draws nothing but the axis before any agent started', () => {
     const layout = layoutTimeline(emptyRun(), 0, 600);
-    expect(layout).toMatchObject({ rows: [], bars: [], height: 20 });
+    expect(layout).toMatchObject({ rows: [], bars: [], tools: [], height: 20 });
     expect(layout.ticks.map((t) => t.label.text)).toEqual(['0.0 s']);
   });
 });

@@ -20,7 +20,7 @@ export function paintTimeline(canvas: HTMLCanvasElement, layout: TimelineLayout)
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = MUTED;
   for (const r of layout.rows) ctx.fillText(r.text, r.x, r.y);
-  for (const b of layout.bars) {
+  for (const b of [...layout.bars, ...layout.tools]) {
     ctx.fillStyle = b.colour;
     ctx.fillRect(b.x, b.y, b.w, b.h);
   }

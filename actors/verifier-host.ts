@@ -10,7 +10,7 @@ import { verifierMachine } from '../machines/verifier.js';
 import type { Verdict, VerdictInput, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
-import type { LedgerEntryInput } from '../src/ledger/types.js';
+import type { LedgerEntry, LedgerEntryInput } from '../src/ledger/types.js';
 import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
@@ -67,12 +67,48 @@ export async function runVerifier(
 
   // The verifier judges one proposal at a time (receive → check → commit or record), so what the
   // last check parsed and decided is kept here for the commit that follows it.
-  let checked: { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined } | undefined;
+  let checked:
+    | { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined; sources?: LedgerEntryInput[] | undefined }
+    | undefined;
 
   const commitEntry = (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
     if (!entry) return;
     const written = writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
     return written;
+  };
+  const emitCommit = (envelope: ProposalEnvelope, written: LedgerEntry) => {
+    const { level, parentId, text, chars, labels } = briefEntry(written);
+    emit({
+      type: 'commit',
+      entryId: written.id,
+      kind: written.kind,
+      authorId: envelope.agentId,
+      taskId: envelope.taskId,
+      level,
+      parentId,
+      text,
+      chars,
+      labels,
+    });
+  };
+  /** Appends an accepted proposal's sources, then its entry, which unfolds into the source its one label names. */
+  const commitAccepted = (
+    envelope: ProposalEnvelope,
+    entry: LedgerEntryInput | undefined,
+    sources: LedgerEntryInput[],
+  ) => {
+    if (!entry) return;
+    const byLabel = new Map<unknown, number>();
+    for (const source of sources) {
+      const written = commitEntry(envelope, source)!;
+      byLabel.set(source.meta?.label, written.id);
+      emitCommit(envelope, written);
+    }
+    const labels = entry.meta?.labels;
+    const parentId =
+      entry.parentId ?? (Array.isArray(labels) && labels.length === 1 ? byLabel.get(labels[0]) : undefined);
+    const written = commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId });
+    if (written) emitCommit(envelope, written);
   };
 
   const machine = verifierMachine.provide({
@@ -107,27 +143,12 @@ export async function runVerifier(
           });
           control.proposalProcessed();
         }
-        checked = { envelope, entry: verdict.entry };
+        checked = { envelope, entry: verdict.entry, sources: verdict.sources };
         return { verdict: verdict.verdict, reason: verdict.reason };
       }),
       commit: fromPromise<unknown, VerdictInput>(async () => {
-        const { envelope, entry } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-        const written = commitEntry(envelope, entry);
-        if (written) {
-          const { level, parentId, text, chars, labels } = briefEntry(written);
-          emit({
-            type: 'commit',
-            entryId: written.id,
-            kind: written.kind,
-            authorId: envelope.agentId,
-            taskId: envelope.taskId,
-            level,
-            parentId,
-            text,
-            chars,
-            labels,
-          });
-        }
+        const { envelope, entry, sources } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
+        commitAccepted(envelope, entry, sources ?? []);
         control.proposalProcessed();
         return undefined;
       }),

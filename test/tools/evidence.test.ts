@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,38 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+async function run(workspace: string) {
+  const swarm = createSwarm({
+    agents: 1,
+    model: { module: new URL('./fixtures/tool-script-model.ts', import.meta.url).href },
+    tools: { use: ['read_file'], workspace },
+  });
+  try {
+    return await swarm.run({
+      prompt: 'Is there a warranty?',
+      subTasks: [{ payload: 'Search the licence for a warranty.' }],
+    });
+  } finally {
+    await swarm.close();
+  }
+}
+
 describe('tool results as evidence', () => {
+  it('keeps a quoted tool result once as a raw (level-2) source the admitted gist unfolds into', async () => {
+    const clean = path.join(dir, 'clean');
+    await mkdir(clean);
+    const text = LICENCE.split('\n').slice(0, 2).join('\n');
+    await writeFile(path.join(clean, 'licence.txt'), text);
+    const result = await run(clean);
+    const gists = result.entries.filter((e) => e.kind === 'gist');
+    expect(gists.map((g) => g.text)).toEqual([expect.stringContaining('provided as is, without warranty')]);
+    const kept = result.entries.filter((e) => e.meta?.toolResult === true);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ kind: 'raw', level: 2, meta: { label: 'R1.t1', tool: 'read_file' } });
+    expect(kept[0]!.text).toBe(`licence.txt lines 1-2 of 2\n${text}`);
+    expect(gists[0]!.parentId).toBe(kept[0]!.id);
+  });
+
   it('admits a quote from a result the host recorded and rejects forged quotes, planted instructions and unknown labels', async () => {
     const swarm = createSwarm({
       agents: 1,
@@ -45,6 +76,9 @@ describe('tool results as evidence', () => {
       expect(reasons.join('\n')).toMatch(/does not occur verbatim/);
       expect(reasons.join('\n')).toMatch(/instruction addressed to the reader/);
       expect(reasons.join('\n')).toMatch(/R9\.t99 cites an unknown source/);
+
+      // The result carries a planted instruction: it is not kept in the ledger as a source.
+      expect(result.entries.filter((e) => e.meta?.toolResult === true)).toEqual([]);
 
       const called = events.filter((e) => e.type === 'tool.called');
       const results = events.filter((e) => e.type === 'tool.result');

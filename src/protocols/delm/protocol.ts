@@ -19,7 +19,8 @@ import {
   type UnfoldedDetail,
 } from '../kit/protocol.js';
 import { buildDigest, type Digest, type DigestOptions } from '../kit/digest.js';
-import { acceptedEntry, answerWithCitations, rejectedEntry } from '../kit/entry.js';
+import { acceptedEntry, answerWithCitations, proposalLabels, rejectedEntry } from '../kit/entry.js';
+import { looksLikeInstruction } from '../kit/checks.js';
 import { viewOf, type LedgerView } from '../kit/ledger-view.js';
 import { PROTOCOL_SKILLS } from './offline/register.js';
 import { labelsMentioned } from '../kit/prompt-reader.js';
@@ -321,7 +322,20 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       return { verdict: 'reject', reason, entry: rejectedEntry(proposal.body, result.reasons, ctx) };
     }
     const entry: LedgerEntryInput = acceptedEntry(result.proposal!, ctx);
-    return { verdict: 'accept', reason: 'evidence verified', entry: { ...entry, tokenCount: cachedCount(entry.text) } };
+    // The tool results it rests on are kept as raw sources (once each), so the gist unfolds into them;
+    // one that carries planted instructions is not (it stays in the trajectory, out of the ledger).
+    const sources = proposalLabels(result.proposal!).flatMap((label): LedgerEntryInput[] => {
+      const text = view.sources.has(label) ? undefined : toolResults.get(label);
+      if (text === undefined || looksLikeInstruction(text)) return [];
+      const tool = proposal.toolResults?.find((r) => r.label === label)?.tool;
+      return [{ kind: 'raw', level: 2, text, tokenCount: cachedCount(text), meta: { label, tool, toolResult: true } }];
+    });
+    return {
+      verdict: 'accept',
+      reason: 'evidence verified',
+      entry: { ...entry, tokenCount: cachedCount(entry.text) },
+      ...(sources.length ? { sources } : {}),
+    };
   },
 
   async finalDigest(io) {

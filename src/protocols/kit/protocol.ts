@@ -87,6 +87,11 @@ export interface ProtocolVerdict<TEntry extends LedgerEntryInput = LedgerEntryIn
   reason: string;
   /** Entry to commit when accepted; entry describing the failure when rejected (kind `failure`). */
   entry?: TEntry;
+  /**
+   * Accepted only: raw (level-2) entries committed before `entry`, such as the tool results it quotes.
+   * An entry with one label and no parent unfolds into the source whose `meta.label` is that label.
+   */
+  sources?: LedgerEntryInput[];
 }
 
 /**

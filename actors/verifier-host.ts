@@ -69,19 +69,23 @@ export async function runVerifier(
   // last check parsed and decided is kept here for the commit that follows it.
   let checked: { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined } | undefined;
 
-  const commitEntry = (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
-    if (!entry) return;
-    const written = writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
-    return written;
+  const commitEntry = async (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
+    if (!entry) return undefined;
+    return writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
+  };
+  // Done with the proposal received last: acknowledged on the channel (Redis), then counted.
+  const processed = async () => {
+    await proposals.processed();
+    await control.proposalProcessed();
   };
 
   const machine = verifierMachine.provide({
     actors: {
       receiveProposal: fromPromise(async ({ signal }) => {
         for (;;) {
-          const message = await proposals.receiveAsync(POLL_MS, signal);
+          const message = await proposals.receive(POLL_MS, signal);
           if (message !== undefined) return { type: 'proposal' as const, proposal: message };
-          if (proposals.closed && proposals.size === 0) return { type: 'closed' as const };
+          if (await proposals.ended()) return { type: 'closed' as const };
           if (signal.aborted) throw new AbortedError('verifier stopped');
         }
       }),
@@ -105,14 +109,14 @@ export async function runVerifier(
             verdict: 'duplicate',
             reason: verdict.reason,
           });
-          control.proposalProcessed();
+          await processed();
         }
         checked = { envelope, entry: verdict.entry };
         return { verdict: verdict.verdict, reason: verdict.reason };
       }),
       commit: fromPromise<unknown, VerdictInput>(async () => {
         const { envelope, entry } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-        const written = commitEntry(envelope, entry);
+        const written = await commitEntry(envelope, entry);
         if (written) {
           const { level, parentId, text, chars, labels } = briefEntry(written);
           emit({
@@ -128,12 +132,12 @@ export async function runVerifier(
             labels,
           });
         }
-        control.proposalProcessed();
+        await processed();
         return undefined;
       }),
       recordFailure: fromPromise(async ({ input }) => {
         const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
-        const written = commitEntry(
+        const written = await commitEntry(
           envelope,
           checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
         );
@@ -145,7 +149,7 @@ export async function runVerifier(
           reason: input.verdict.reason,
           ...(written ? { entryId: written.id } : {}),
         });
-        control.proposalProcessed();
+        await processed();
         return undefined;
       }),
     },
@@ -176,6 +180,6 @@ export async function runVerifier(
     actor.start();
   });
   controlPort.close();
-  run.close(output.status);
+  await run.close(output.status);
   return output;
 }

@@ -44,6 +44,23 @@ export class RedisRunControl {
     this.meta = `${prefix}r:meta`;
   }
 
+  /** Ids of the runs in this Redis that are still going (running or finalizing), oldest key order not guaranteed. */
+  static async openRuns(target: RedisTarget): Promise<string[]> {
+    const { client, owned } = await connect(target);
+    try {
+      const ids: string[] = [];
+      for await (const keys of client.scanIterator({ MATCH: 'delm:{*}:r:meta', COUNT: 1000 })) {
+        for (const key of keys) {
+          const phase = await client.hGet(key, 'phase');
+          if (phase === '0' || phase === '1') ids.push(key.slice('delm:{'.length, key.indexOf('}:')));
+        }
+      }
+      return ids;
+    } finally {
+      if (owned) await client.close();
+    }
+  }
+
   /** Opens the coordination of run `runId` (created by {@link init}). */
   static async open(target: RedisTarget, runId: string): Promise<RedisRunControl> {
     const prefix = runPrefix(runId);

@@ -89,6 +89,6 @@ export function loadRunConfig(
   return {
     task: parsed.task,
     agents: parsed.agents,
-    options: resolveSwarmOptions({ ...parsed.options, ...local }),
+    options: resolveSwarmOptions({ ...parsed.options, agents: parsed.agents, ...local }),
   };
 }

@@ -52,14 +52,16 @@ export async function runAgent(
     if (!lease) throw new LeaseLostError(task.taskId, 'this agent holds no lease on it');
     return lease;
   };
-  const enqueue = (tasks: readonly TaskSpec[], parentTaskId: number): number[] => {
-    const ids = tasks.map((t) =>
-      queue.enqueue({
-        payload: t.payload,
-        ...(t.priority !== undefined ? { priority: t.priority } : {}),
-        parentId: parentTaskId,
-      }),
-    );
+  const enqueue = async (tasks: readonly TaskSpec[], parentTaskId: number): Promise<number[]> => {
+    const ids: number[] = [];
+    for (const t of tasks)
+      ids.push(
+        await queue.enqueue({
+          payload: t.payload,
+          ...(t.priority !== undefined ? { priority: t.priority } : {}),
+          parentId: parentTaskId,
+        }),
+      );
     emit({ type: 'task.enqueued', agentId, taskIds: ids, parentTaskId });
     return ids;
   };
@@ -82,14 +84,14 @@ export async function runAgent(
         return decision;
       }),
       enqueueTasks: fromPromise(async ({ input }) => {
-        const ids = enqueue(input.tasks, input.parentTaskId);
-        control.resume();
+        const ids = await enqueue(input.tasks, input.parentTaskId);
+        await control.resume();
         return ids;
       }),
       publishAnswer: fromPromise(async ({ input, signal }) => {
         await sendProposal(run, { agentId, taskId: -1, body: { answer: input.answer } }, signal);
         await control.settled(signal);
-        control.finish();
+        await control.finish();
         return undefined;
       }),
     },
@@ -98,7 +100,7 @@ export async function runAgent(
   const machine = agentMachine.provide({
     actors: {
       claimTask: fromPromise(async ({ signal }) => {
-        const lease = await queue.claimAsync(agentId, {
+        const lease = await queue.claim(agentId, {
           timeoutMs: 2 ** 31 - 1,
           leaseMs: options.leaseMs,
           spinMicros,
@@ -140,7 +142,7 @@ export async function runAgent(
       }),
       enqueueTasks: fromPromise(async ({ input }) => enqueue(input.tasks, input.parentTaskId)),
       completeTask: fromPromise(async ({ input }) => {
-        queue.complete(leaseOf(input.task), input.result ?? '');
+        await queue.complete(leaseOf(input.task), input.result ?? '');
         leases.delete(input.task.taskId);
         toolRecords.delete(input.task.taskId);
         emit({ type: 'task.completed', agentId, taskId: input.task.taskId });
@@ -151,13 +153,13 @@ export async function runAgent(
         leases.delete(input.task.taskId);
         toolRecords.delete(input.task.taskId);
         // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
-        queue.fail(lease, input.reason, { retry: input.transient });
-        if (queue.get(input.task.taskId).state === 'failed')
+        await queue.fail(lease, input.reason, { retry: input.transient });
+        if ((await queue.get(input.task.taskId)).state === 'failed')
           emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
         return undefined;
       }),
       extendLease: fromPromise(async ({ input }) => {
-        const lease = queue.extend(leaseOf(input.task), options.leaseMs);
+        const lease = await queue.extend(leaseOf(input.task), options.leaseMs);
         leases.set(input.task.taskId, lease);
         emit({
           type: 'task.extended',
@@ -167,7 +169,7 @@ export async function runAgent(
         });
         return undefined;
       }),
-      electFinalizer: fromPromise(({ signal }) => control.elect(agentId, queue, linkSignals(signal, stopper.signal))),
+      electFinalizer: fromPromise(({ signal }) => control.elect(agentId, linkSignals(signal, stopper.signal))),
       finalizer,
     },
   });
@@ -202,13 +204,13 @@ export async function runAgent(
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
   for (const lease of leases.values()) {
     try {
-      queue.release(lease);
+      await queue.release(lease);
     } catch {
       /* it expired or finished meanwhile */
     }
   }
   controlPort.close();
-  run.close(output.status);
+  await run.close(output.status);
   return output;
 }
 

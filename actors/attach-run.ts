@@ -8,7 +8,8 @@ import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
-import { attachRunSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
+import { attachSharedSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
+import { attachRedisSubstrate } from '../src/runtime/redis-substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
 import { loadToolbox } from '../src/tools/loader.js';
 import type { Toolbox } from '../src/tools/toolbox.js';
@@ -39,8 +40,8 @@ export interface AttachedRun extends AttachedSubstrate {
   telemetry: WorkerTelemetry;
   /** The agent's tools (agents of a run with `tools` only). */
   toolbox: Toolbox | undefined;
-  /** Ends the worker's span (with its final status) and posts its last events. */
-  close: (status?: string) => void;
+  /** Ends the worker's span (with its final status), posts its last events and closes its connections. */
+  close: (status?: string) => Promise<void>;
 }
 
 /** Events posted as soon as they are emitted rather than batched per turn. */
@@ -56,7 +57,11 @@ const noModel: LanguageModel = {
 
 /** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */
 export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Promise<AttachedRun> {
-  const substrate = attachRunSubstrate(init.handles, init.role);
+  const backend = init.handles.backend;
+  const substrate =
+    backend.kind === 'redis'
+      ? await attachRedisSubstrate(init.handles, backend, init.options, init.role)
+      : attachSharedSubstrate(init.handles, backend, init.role);
   // Events are telemetry: batch them per turn of the event loop, since postMessage costs tens of µs
   // per call on a busy machine and an agent step emits a dozen of them.
   let batch: WorkerEvent[] = [];
@@ -103,11 +108,12 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     emit,
     telemetry,
     toolbox,
-    close: (status) => {
+    close: async (status) => {
       stopBeating();
       telemetry.close(status);
       flush();
       eventsPort.close();
+      await substrate.detach();
     },
   };
 }

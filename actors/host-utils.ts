@@ -1,6 +1,4 @@
 /** Small helpers shared by the worker hosts. */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortedError } from '../src/errors.js';
 import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import type { AttachedRun } from './attach-run.js';
 
@@ -18,15 +16,11 @@ export function linkSignals(...signals: AbortSignal[]): AbortSignal {
 }
 
 /**
- * Sends a proposal to the verifier without blocking the worker's event loop: a full channel is
- * retried with a growing pause. Counted as sent first, so the verifier's processed count can never
- * run ahead of it.
+ * Sends a proposal to the verifier without blocking the worker's event loop. Counted as sent first,
+ * so the verifier's processed count can never run ahead of it.
  */
 export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope, signal: AbortSignal): Promise<void> {
   const message = JSON.stringify(envelope);
-  run.control.proposalSent();
-  for (let pause = 1; !run.proposals.trySend(message); pause = Math.min(pause * 2, 100)) {
-    if (signal.aborted || run.proposals.closed) throw new AbortedError('stopped while the proposal channel was full');
-    await sleep(pause);
-  }
+  await run.control.proposalSent();
+  await run.proposals.send(message, signal);
 }

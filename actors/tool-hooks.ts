@@ -8,6 +8,7 @@ import type { ToolRecord } from '../src/tools/toolbox.js';
 import { clipText } from '../src/runtime/events.js';
 import { toolSpan } from '../src/telemetry/host-spans.js';
 import type { AttachedRun } from './attach-run.js';
+import { charge } from '../src/runtime/coordination.js';
 
 /** Characters of a call's input (as JSON) a `tool.called` event carries. */
 const INPUT_CHARS = 500;
@@ -21,8 +22,9 @@ export function toolHooks(run: AttachedRun, records: Map<number, ToolRecord[]>):
       if (costUsd > 0) {
         // Reserved before the tool runs, so a spent cost budget refuses it (BUDGET_EXHAUSTED ends the step).
         const costMicroUsd = Math.round(costUsd * 1e6);
-        const reservation = run.budget.reserve({ costMicroUsd });
-        run.budget.settle(reservation, { costMicroUsd });
+        // On Redis the charge completes asynchronously (the hook is synchronous): a refusal there is not seen by this call.
+        const charged = charge(run.budget, { costMicroUsd });
+        if (charged) charged.catch(() => undefined);
         run.usage.addUsage(agentId, NO_TOKENS, costUsd);
       }
       emit({

@@ -71,10 +71,14 @@ export async function runVerifier(
     | { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined; sources?: LedgerEntryInput[] | undefined }
     | undefined;
 
-  const commitEntry = (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
-    if (!entry) return;
-    const written = writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
-    return written;
+  const commitEntry = async (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
+    if (!entry) return undefined;
+    return writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
+  };
+  // Done with the proposal received last: acknowledged on the channel (Redis), then counted.
+  const processed = async () => {
+    await proposals.processed();
+    await control.proposalProcessed();
   };
   const emitCommit = (envelope: ProposalEnvelope, written: LedgerEntry) => {
     const { level, parentId, text, chars, labels } = briefEntry(written);
@@ -92,7 +96,7 @@ export async function runVerifier(
     });
   };
   /** Appends an accepted proposal's sources, then its entry, which unfolds into the source its one label names. */
-  const commitAccepted = (
+  const commitAccepted = async (
     envelope: ProposalEnvelope,
     entry: LedgerEntryInput | undefined,
     sources: LedgerEntryInput[],
@@ -100,14 +104,14 @@ export async function runVerifier(
     if (!entry) return;
     const byLabel = new Map<unknown, number>();
     for (const source of sources) {
-      const written = commitEntry(envelope, source)!;
+      const written = (await commitEntry(envelope, source))!;
       byLabel.set(source.meta?.label, written.id);
       emitCommit(envelope, written);
     }
     const labels = entry.meta?.labels;
     const parentId =
       entry.parentId ?? (Array.isArray(labels) && labels.length === 1 ? byLabel.get(labels[0]) : undefined);
-    const written = commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId });
+    const written = await commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId });
     if (written) emitCommit(envelope, written);
   };
 
@@ -115,9 +119,9 @@ export async function runVerifier(
     actors: {
       receiveProposal: fromPromise(async ({ signal }) => {
         for (;;) {
-          const message = await proposals.receiveAsync(POLL_MS, signal);
+          const message = await proposals.receive(POLL_MS, signal);
           if (message !== undefined) return { type: 'proposal' as const, proposal: message };
-          if (proposals.closed && proposals.size === 0) return { type: 'closed' as const };
+          if (await proposals.ended()) return { type: 'closed' as const };
           if (signal.aborted) throw new AbortedError('verifier stopped');
         }
       }),
@@ -141,20 +145,20 @@ export async function runVerifier(
             verdict: 'duplicate',
             reason: verdict.reason,
           });
-          control.proposalProcessed();
+          await processed();
         }
         checked = { envelope, entry: verdict.entry, sources: verdict.sources };
         return { verdict: verdict.verdict, reason: verdict.reason };
       }),
       commit: fromPromise<unknown, VerdictInput>(async () => {
         const { envelope, entry, sources } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-        commitAccepted(envelope, entry, sources ?? []);
-        control.proposalProcessed();
+        await commitAccepted(envelope, entry, sources ?? []);
+        await processed();
         return undefined;
       }),
       recordFailure: fromPromise(async ({ input }) => {
         const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
-        const written = commitEntry(
+        const written = await commitEntry(
           envelope,
           checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
         );
@@ -166,7 +170,7 @@ export async function runVerifier(
           reason: input.verdict.reason,
           ...(written ? { entryId: written.id } : {}),
         });
-        control.proposalProcessed();
+        await processed();
         return undefined;
       }),
     },
@@ -197,6 +201,6 @@ export async function runVerifier(
     actor.start();
   });
   controlPort.close();
-  run.close(output.status);
+  await run.close(output.status);
   return output;
 }

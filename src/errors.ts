@@ -53,7 +53,11 @@ export type DelmErrorCode =
   /** A writer whose epoch was superseded (another process took the ledger's writer lease) tried to write. */
   | 'FENCED'
   /** The ledger already holds an entry with the same content; nothing was written. */
-  | 'DUPLICATE';
+  | 'DUPLICATE'
+  /** Redis could not be reached at the URL given (nothing listens there, or it refused the connection). */
+  | 'REDIS_UNAVAILABLE'
+  /** No run with that id exists in Redis (never created, or its keys are gone). */
+  | 'RUN_NOT_FOUND';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

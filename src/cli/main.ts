@@ -96,7 +96,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     const code = error instanceof DelmError ? ` [${error.code}]` : '';
     err(`delm ${name}: ${error instanceof Error ? error.message : String(error)}${code}\n`);
     return error instanceof DelmError &&
-      ['INVALID_CONFIG', 'INVALID_ARGUMENT', 'MISSING_API_KEY', 'NOT_FOUND'].includes(error.code)
+      ['INVALID_CONFIG', 'INVALID_ARGUMENT', 'MISSING_API_KEY', 'NOT_FOUND', 'RUN_NOT_FOUND'].includes(error.code)
       ? EXIT.usage
       : EXIT.failure;
   } finally {

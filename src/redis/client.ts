@@ -32,6 +32,7 @@ const RECONNECT_STEP_MS = 100;
 /** Opens a connection; `owned` says whether the caller must close it. */
 export async function connect(target: RedisTarget): Promise<{ client: RedisClient; owned: boolean }> {
   if ('client' in target) return { client: target.client, owned: false };
+  checkUrl(target.url);
   // Fail at once when Redis is not there at the start; once connected, ride out a restart (commands
   // wait in node-redis's offline queue) for up to RECONNECT_FOR_MS before giving up.
   let connectedAt = 0;
@@ -49,11 +50,29 @@ export async function connect(target: RedisTarget): Promise<{ client: RedisClien
     await client.connect();
     connectedAt = Date.now();
   } catch (error) {
-    throw new DelmError('INVALID_CONFIG', `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)}`, {
-      cause: error,
-    });
+    client.destroy();
+    throw new DelmError(
+      'REDIS_UNAVAILABLE',
+      `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)} (is redis-server running there?)`,
+      { cause: error },
+    );
   }
   return { client, owned: true };
+}
+
+/** Refuses what is not a Redis URL (INVALID_CONFIG), before any connection is tried. */
+export function checkUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname)
+    throw new DelmError(
+      'INVALID_CONFIG',
+      `not a Redis URL: "${parsed ? redactUrl(url) : url.replace(/:[^:@/]*@/, ':***@')}" (expected redis://host:port or rediss://…)`,
+    );
 }
 
 /** The URL without its password, for messages. */

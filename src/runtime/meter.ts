@@ -13,7 +13,7 @@
  * the table), and only by that excess; a model that reports within its reservation never overspends.
  */
 import { z } from 'zod';
-import type { Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
+import type { AsyncBudget, Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
 import { DEFAULT_PRICES, type PriceTable } from '../providers/pricing.js';
 import { countTokens } from '../providers/tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
@@ -24,8 +24,9 @@ import type { SharedUsage } from './shared-usage.js';
 export interface MeterOptions {
   agentId: number;
   role: string;
-  budget: Budget | undefined;
-  rateLimiter: RateLimiter | undefined;
+  /** The run's budget: in shared memory, or across processes (Redis), where each step is a round trip. */
+  budget: Budget | AsyncBudget | undefined;
+  rateLimiter: Pick<RateLimiter, 'acquire'> | undefined;
   emit: (event: Omit<UsageEvent, 'at'>) => void;
   /** Prices the reservation is priced with, merged over the default table. */
   prices?: PriceTable | undefined;
@@ -89,25 +90,28 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const bound = reservationFor(model.id, request, prices);
-      const reservation = options.budget?.reserve(bound);
+      const budget = options.budget;
+      // A shared-memory budget answers at once; only a budget across processes is awaited.
+      const reserved = options.budget?.reserve(bound);
+      const reservation = reserved instanceof Promise ? await reserved : reserved;
       let result: CompletionResult<T>;
       try {
         await options.rateLimiter?.acquire(bound.tokens, request.signal);
       } catch (error) {
-        if (reservation) options.budget!.cancel(reservation);
+        if (reservation) await budget!.cancel(reservation);
         throw error;
       }
       try {
         options.usage?.callStarted(options.agentId);
         result = await model.complete(request);
       } catch (error) {
-        if (reservation) options.budget!.settle(reservation, { modelCalls: 1 });
+        if (reservation) await budget!.settle(reservation, { modelCalls: 1 });
         throw error;
       }
       const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
       options.usage?.addUsage(options.agentId, result.usage, result.costUsd);
       if (reservation) {
-        options.budget!.settle(reservation, {
+        await budget!.settle(reservation, {
           tokens: inputTokens + outputTokens,
           modelCalls: 1,
           costMicroUsd: Math.round(result.costUsd * 1e6),

@@ -127,6 +127,20 @@ export const SwarmOptionsSchema = z
       .default({ enabled: true, captureContent: false }),
     /** A worker thread whose heartbeat has not moved for this long (a blocked event loop) is terminated and replaced. */
     heartbeatTimeoutMs: z.number().int().min(100).default(10_000),
+    /**
+     * Where the run's queue, ledger, proposals, budget and rate limiter live: shared memory (the
+     * default, one process) or Redis (`{ redis: { url } }`), so `delm worker` processes on any machine
+     * can join the run and `delm resume` can pick it up after this process died.
+     */
+    substrate: z
+      .object({
+        redis: z
+          .object({ url: z.string().min(1) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** V8 heap limits of every worker thread (piscina `resourceLimits`); a worker past them dies and is replaced. */
     workerResourceLimits: z
       .object({

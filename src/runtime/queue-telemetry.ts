@@ -2,7 +2,7 @@
  * `queue.snapshot` telemetry of a run: the queue as the main thread sees it, emitted after planning
  * and then at most once a second when it changed. Payloads travel only the first time a task appears.
  */
-import type { TaskQueue } from '../queue/types.js';
+import type { AsyncTaskQueue } from '../queue/types.js';
 import { clipText, type TaskBrief, type WorkerEvent } from './events.js';
 
 /** How often at most, how many tasks, how much of a payload. */
@@ -17,14 +17,17 @@ export class QueueTelemetry {
   private readonly payloadSent = new Set<number>();
 
   constructor(
-    private readonly queue: TaskQueue,
+    private readonly queue: AsyncTaskQueue,
     private readonly emit: (event: WorkerEvent) => void,
   ) {}
 
   /** Emits one snapshot now (if the queue changed) and then periodically until {@link stop}. */
+  /** The snapshot being taken, so that two never overlap (a Redis queue answers in round trips). */
+  private taking: Promise<void> | undefined;
+
   start(): void {
-    this.snapshot();
-    this.timer = setInterval(() => this.snapshot(), SNAPSHOT_MS);
+    void this.snapshot();
+    this.timer = setInterval(() => void this.snapshot(), SNAPSHOT_MS);
     this.timer.unref();
   }
 
@@ -34,11 +37,18 @@ export class QueueTelemetry {
   }
 
   /** Emits a `queue.snapshot` when the queue changed since the last one. */
-  snapshot(): void {
+  async snapshot(): Promise<void> {
+    while (this.taking) await this.taking;
+    this.taking = this.take().catch(() => undefined);
+    await this.taking;
+    this.taking = undefined;
+  }
+
+  private async take(): Promise<void> {
     const queue = this.queue;
-    const stats = queue.stats();
+    const stats = await queue.stats();
     const shown = Math.min(stats.total, SNAPSHOT_TASKS);
-    const seen = Array.from({ length: shown }, (_, id) => queue.get(id));
+    const seen = await Promise.all(Array.from({ length: shown }, (_, id) => queue.get(id)));
     const tasks: TaskBrief[] = seen.map((t, id) => ({
       id,
       state: t.state,

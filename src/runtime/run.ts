@@ -18,6 +18,8 @@ import type { RunTask } from '../types.js';
 import { QueueTelemetry } from './queue-telemetry.js';
 import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
+import { createRedisRunSubstrate } from './redis-substrate.js';
+import { storeRunConfig } from './run-config.js';
 import { Timeline } from './timeline.js';
 import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
@@ -30,9 +32,16 @@ export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
 
+/**
+ * How a run starts: a new run (planned here), or, on Redis, joining a run another process
+ * coordinates (agents only: no planning, no verifier, and leaving does not stop the run), or picking
+ * up a run whose coordinator died (agents and the verifier, no planning).
+ */
+export type RunStart = { kind: 'new' } | { kind: 'join'; runId: string } | { kind: 'resume'; runId: string };
+
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly events = new EventStream<SwarmEvent>();
   private started = Date.now();
   private readonly timeline = new Timeline();
@@ -65,7 +74,25 @@ export class RunSupervisor {
     private readonly rateLimiter: SharedRateLimiter,
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
     private readonly telemetry: RunTelemetry = new RunTelemetry(options.telemetry),
-  ) {}
+    private readonly start: RunStart = { kind: 'new' },
+  ) {
+    this.id = start.kind === 'new' ? randomUUID() : start.runId;
+  }
+
+  /** Creates this run's substrate: in shared memory, or under the run's keys in Redis. */
+  private async createSubstrate(task: RunTask, spare: RunSubstrate | undefined): Promise<RunSubstrate> {
+    const url = this.options.substrate?.redis?.url;
+    if (!url) {
+      if (this.start.kind !== 'new')
+        throw new DelmError(
+          'INVALID_CONFIG',
+          'joining or resuming a run needs the Redis substrate (substrate.redis.url)',
+        );
+      return createRunSubstrate(this.options, this.rateLimiter, spare);
+    }
+    const mode = this.start.kind === 'new' ? 'create' : this.start.kind;
+    return createRedisRunSubstrate(this.options, url, this.id, mode, storeRunConfig(this.options, task));
+  }
 
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
@@ -89,32 +116,41 @@ export class RunSupervisor {
         agents: this.options.agents,
         protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module,
       });
-      const substrate = (this.substrate = createRunSubstrate(this.options, this.rateLimiter, spare));
+      const substrate = (this.substrate = await this.createSubstrate(task, spare));
+      this.nextAgentId = substrate.firstAgentId;
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.options.budgets.wallTimeMs)
+      // A process that joins a run leaves the run's wall time to its coordinator.
+      if (this.options.budgets.wallTimeMs && this.start.kind !== 'join')
         wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
-      const planner = new AbortController();
-      const protocol = await loadProtocol(this.protocolRef);
-      const model = this.telemetry.traceModel(
-        await loadRunModel(this.options.model, this.options.prices, {
-          agentId: 0,
-          role: 'planner',
-          budget: substrate.budget,
-          rateLimiter: this.rateLimiter,
-          emit: (e) => this.emit(e),
-          usage: substrate.usage,
-        }),
-      );
-      const subTasks = await protocol.plan(task, {
-        ledger: substrate.ledger,
-        model,
-        signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal,
-      });
-      substrate.ledger.releaseWriter(); // the verifier is the single writer from here on
-      for (const t of subTasks)
-        substrate.queue.enqueue({ payload: t.payload, ...(t.priority !== undefined ? { priority: t.priority } : {}) });
-      this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks: subTasks.length });
+      let tasks: number;
+      if (this.start.kind === 'new') {
+        const planner = new AbortController();
+        const protocol = await loadProtocol(this.protocolRef);
+        const model = this.telemetry.traceModel(
+          await loadRunModel(this.options.model, this.options.prices, {
+            agentId: 0,
+            role: 'planner',
+            budget: substrate.budget,
+            rateLimiter: substrate.rateLimiter,
+            emit: (e) => this.emit(e),
+            usage: substrate.usage,
+          }),
+        );
+        const subTasks = await protocol.plan(task, {
+          ledger: substrate.ledger,
+          model,
+          signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal,
+        });
+        await substrate.afterPlan(); // the verifier is the single writer from here on
+        for (const t of subTasks)
+          await substrate.queue.enqueue({
+            payload: t.payload,
+            ...(t.priority !== undefined ? { priority: t.priority } : {}),
+          });
+        tasks = subTasks.length;
+      } else tasks = (await substrate.queue.stats()).total;
+      this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({
         type: 'ledger.seeded',
@@ -124,9 +160,11 @@ export class RunSupervisor {
       this.queueTelemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
       this.queueTelemetry.start();
 
-      const verifier = (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
+      // A process that joins a run brings agents only: the run's verifier is its coordinator's.
+      const verifier =
+        this.start.kind === 'join' ? undefined : (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
-      verifier.done.then(
+      verifier?.done.then(
         (v) => {
           this.verifierEnded = true;
           if (v.status === 'failed' && !this.notStarted.has(0)) this.fail(`verifier failed: ${v.reason ?? 'unknown'}`);
@@ -143,10 +181,11 @@ export class RunSupervisor {
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
       // Every agent has ended: let the verifier drain what is left, then close it.
-      substrate.proposals.close();
-      const verdicts = this.notStarted.has(0)
-        ? undefined
-        : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
+      if (verifier) await substrate.proposals.close();
+      const verdicts =
+        !verifier || this.notStarted.has(0)
+          ? undefined
+          : await verifier.done.catch((e: unknown) => ({ status: 'failed', reason: String(e) }) as VerifierOutput);
       if (verdicts?.status === 'failed')
         this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
@@ -159,17 +198,22 @@ export class RunSupervisor {
       clearInterval(this.watchTimer);
       this.queueTelemetry?.stop();
     }
-    return this.result();
+    const result = await this.result();
+    await this.substrate?.dispose().catch(() => undefined);
+    return result;
   }
 
-  private result(): RunResult {
+  private async result(): Promise<RunResult> {
     const substrate = this.substrate;
-    const tasks = substrate ? substrate.queue.stats() : { ...NO_TASKS };
+    const tasks = substrate ? await substrate.queue.stats().catch(() => ({ ...NO_TASKS })) : { ...NO_TASKS };
+    // On Redis the finalizer may have been another process's agent: the answer is in the ledger.
+    if (this.answer === undefined && substrate && !substrate.reusable)
+      this.answer = substrate.ledger.slice().findLast((e) => e.kind === 'answer')?.text;
     const allFailed = tasks.total > 0 && tasks.failed === tasks.total;
     const stopReason: StopReason =
       this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
     const wallTimeMs = Date.now() - this.started;
-    this.queueTelemetry?.snapshot();
+    await this.queueTelemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;
     this.events.end();
@@ -201,7 +245,7 @@ export class RunSupervisor {
    * when it must not be reused (the run has not finished, or one of its workers was terminated).
    */
   releaseSubstrate(): RunSubstrate | undefined {
-    if (!this.finished || this.tainted) return undefined;
+    if (!this.finished || this.tainted || !this.substrate?.reusable) return undefined;
     const substrate = this.substrate;
     this.substrate = undefined;
     return substrate;
@@ -239,7 +283,7 @@ export class RunSupervisor {
         const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
-        this.substrate?.control.releaseFinalizer(agentId);
+        void this.substrate?.control.releaseFinalizer(agentId).catch(() => undefined);
         this.live.delete(agentId);
         if (this.stopReason === undefined) {
           // The crashed agent's lease expires and its task is claimed again; a fresh agent takes its place.
@@ -280,10 +324,21 @@ export class RunSupervisor {
     this.stopReason = reason;
     const substrate = this.substrate;
     if (!substrate) return;
-    substrate.control.stop(
-      reason === 'wall-time' ? 'wall-time' : reason === 'budget' ? 'budget' : reason === 'error' ? 'error' : 'aborted',
-    );
-    substrate.queue.close();
+    // A process that joined a run leaves it alone: only its own agents stop (and give their leases back).
+    if (this.start.kind !== 'join') {
+      void substrate.control
+        .stop(
+          reason === 'wall-time'
+            ? 'wall-time'
+            : reason === 'budget'
+              ? 'budget'
+              : reason === 'error'
+                ? 'error'
+                : 'aborted',
+        )
+        .catch(() => undefined);
+      void substrate.queue.close().catch(() => undefined);
+    }
     this.abandonUnstarted();
     for (const agent of this.live.values()) {
       agent.control.stop(reason).catch(() => undefined);

@@ -1,46 +1,100 @@
 /**
- * The shared memory of one run, created on the main thread and attached in every worker. This is the
- * only runtime module that names the shared-memory implementations; everything else sees interfaces.
+ * The substrate of one run, created on the main thread and attached in every worker: in shared
+ * memory (the default, one machine), or in Redis (see redis-substrate.ts) when the run is shared by
+ * processes. This is the only runtime module that names the shared-memory implementations; above it,
+ * everything sees contracts (AsyncTaskQueue, RunCoordination, ProposalPort, EntryWriter).
  */
 import { SharedChannel, type ChannelHandle } from '../channel/shared-channel.js';
 import { SharedBudget, type BudgetHandle } from '../budget/shared-budget.js';
 import { SharedRateLimiter, type RateLimiterHandle } from '../budget/rate-limiter.js';
 import { SharedLedger, type LedgerHandle } from '../ledger/shared-ledger.js';
 import { SharedTaskQueue, type QueueHandle } from '../queue/shared-queue.js';
-import type { Budget, RateLimiter } from '../budget/types.js';
-import type { ContextLedger, LedgerWriter } from '../ledger/types.js';
+import { asyncQueue } from '../queue/async-queue.js';
+import type { RateLimiter } from '../budget/types.js';
+import type { ContextLedger } from '../ledger/types.js';
+import type { AsyncTaskQueue } from '../queue/types.js';
+import {
+  sharedCoordination,
+  sharedProposals,
+  sharedWriter,
+  type AnyBudget,
+  type EntryWriter,
+  type ProposalPort,
+  type RunCoordination,
+} from './coordination.js';
 import { Heartbeats } from './heartbeat.js';
 import { RunControl } from './run-control.js';
 import { SharedUsage, type SharedUsageHandle } from './shared-usage.js';
 import type { ResolvedSwarmOptions } from './options.js';
 
-/** Structured-cloneable handles of a run's shared memory. */
-export interface RunHandles {
+/** Handles of the structures that live in shared memory only on the one-machine backend. */
+export interface SharedBackendHandles {
+  kind: 'shared';
   queue: QueueHandle;
-  ledger: LedgerHandle;
   proposals: ChannelHandle;
   budget: BudgetHandle;
   rateLimiter: RateLimiterHandle;
   control: SharedArrayBuffer;
-  usage: SharedUsageHandle;
-  heartbeats: SharedArrayBuffer;
 }
 
-/** A run's shared memory as the main thread holds it. */
+/** Where a worker finds a run kept in Redis (never credentials beyond what the URL holds). */
+export interface RedisBackendHandle {
+  kind: 'redis';
+  url: string;
+  runId: string;
+  /** Lease of the ledger's writer (the verifier renews it while it lives). */
+  writerLeaseMs: number;
+}
+
+/** Structured-cloneable handles of a run's substrate. The ledger is this process's copy on Redis. */
+export interface RunHandles {
+  ledger: LedgerHandle;
+  usage: SharedUsageHandle;
+  heartbeats: SharedArrayBuffer;
+  backend: SharedBackendHandles | RedisBackendHandle;
+}
+
+/** A run's substrate as the main thread holds it. */
 export interface RunSubstrate {
   handles: RunHandles;
+  queue: AsyncTaskQueue;
+  /** The planner writes here; {@link afterPlan} hands the write side over. On Redis: this process's copy. */
+  ledger: SharedLedger;
+  budget: AnyBudget;
+  rateLimiter: Pick<RateLimiter, 'acquire'>;
+  control: RunCoordination;
+  proposals: ProposalPort;
+  usage: SharedUsage;
+  heartbeats: Heartbeats;
+  /** The first agent id this process may use (ids are unique across the processes of a run). */
+  firstAgentId: number;
+  /** Planning is over: the verifier becomes the ledger's single writer. */
+  afterPlan(): Promise<void>;
+  /** Closes what this process opened (Redis connections); the run itself lives on there. */
+  dispose(): Promise<void>;
+  /** The shared-memory parts a later run of the same swarm may empty and reuse. */
+  readonly reusable?: SharedParts | undefined;
+}
+
+/** Shared-memory structures kept between the runs of one swarm. */
+export interface SharedParts {
   queue: SharedTaskQueue;
-  /** The main thread writes only while planning, then releases the write side to the verifier. */
   ledger: SharedLedger;
   proposals: SharedChannel;
-  budget: Budget;
-  control: RunControl;
   usage: SharedUsage;
   heartbeats: Heartbeats;
 }
 
 /** Agent ids a run can use: 0 (planner, verifier), the agents, and up to four replacements each. */
 export const agentSlots = (agents: number): number => 1 + agents * 5 + 1;
+
+/** A new, empty ledger with the run's limits. */
+export function createLedger(options: ResolvedSwarmOptions): SharedLedger {
+  return SharedLedger.create({
+    ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+    ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+  });
+}
 
 /**
  * The shared memory of a new run; the rate limiter is the swarm's, shared by all its runs. With
@@ -54,33 +108,29 @@ export function createRunSubstrate(
   rateLimiter: SharedRateLimiter,
   previous?: RunSubstrate,
 ): RunSubstrate {
-  let queue: SharedTaskQueue;
-  let ledger: SharedLedger;
-  let proposals: SharedChannel;
-  let usage: SharedUsage;
-  let heartbeats: Heartbeats;
-  if (previous) {
-    ({ queue, ledger, proposals, usage, heartbeats } = previous);
-    queue.reset();
-    ledger.reset();
-    proposals.reset();
-    usage.reset();
-    heartbeats.reset();
+  let parts: SharedParts;
+  if (previous?.reusable) {
+    parts = previous.reusable;
+    parts.queue.reset();
+    parts.ledger.reset();
+    parts.proposals.reset();
+    parts.usage.reset();
+    parts.heartbeats.reset();
   } else {
-    queue = SharedTaskQueue.create({
-      leaseMs: options.leaseMs,
-      maxAttempts: options.maxAttempts,
-      ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
-      ...(options.queue.maxArenaBytes ? { maxArenaBytes: options.queue.maxArenaBytes } : {}),
-    });
-    ledger = SharedLedger.create({
-      ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
-      ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
-    });
-    proposals = SharedChannel.create({});
-    usage = SharedUsage.create(agentSlots(options.agents));
-    heartbeats = new Heartbeats(agentSlots(options.agents));
+    parts = {
+      queue: SharedTaskQueue.create({
+        leaseMs: options.leaseMs,
+        maxAttempts: options.maxAttempts,
+        ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+        ...(options.queue.maxArenaBytes ? { maxArenaBytes: options.queue.maxArenaBytes } : {}),
+      }),
+      ledger: createLedger(options),
+      proposals: SharedChannel.create({}),
+      usage: SharedUsage.create(agentSlots(options.agents)),
+      heartbeats: new Heartbeats(agentSlots(options.agents)),
+    };
   }
+  const { queue, ledger, proposals, usage, heartbeats } = parts;
   const { tokens, costUsd, modelCalls } = options.budgets;
   const budget = SharedBudget.create({
     ...(tokens ? { tokens } : {}),
@@ -90,50 +140,66 @@ export function createRunSubstrate(
   const control = new RunControl();
   return {
     handles: {
-      queue: queue.handle,
       ledger: ledger.handle,
-      proposals: proposals.handle,
-      budget: budget.handle,
-      rateLimiter: rateLimiter.handle,
-      control: control.buffer,
       usage: usage.handle,
       heartbeats: heartbeats.buffer,
+      backend: {
+        kind: 'shared',
+        queue: queue.handle,
+        proposals: proposals.handle,
+        budget: budget.handle,
+        rateLimiter: rateLimiter.handle,
+        control: control.buffer,
+      },
     },
-    queue,
+    queue: asyncQueue(queue),
     ledger,
-    proposals,
     budget,
-    control,
+    rateLimiter,
+    control: sharedCoordination(control, queue),
+    proposals: sharedProposals(proposals),
     usage,
     heartbeats,
+    firstAgentId: 1,
+    afterPlan: async () => ledger.releaseWriter(),
+    dispose: async () => undefined,
+    reusable: parts,
   };
 }
 
-/** The run's shared memory as a worker sees it. Only the verifier gets the ledger's write side. */
+/** The run's substrate as a worker sees it. Only the verifier gets the ledger's write side. */
 export interface AttachedSubstrate {
-  queue: SharedTaskQueue;
+  queue: AsyncTaskQueue;
   ledger: ContextLedger;
-  writer: LedgerWriter | undefined;
-  proposals: SharedChannel;
-  budget: Budget;
-  rateLimiter: RateLimiter;
-  control: RunControl;
+  writer: EntryWriter | undefined;
+  proposals: ProposalPort;
+  budget: AnyBudget;
+  rateLimiter: Pick<RateLimiter, 'acquire'>;
+  control: RunCoordination;
   usage: SharedUsage;
   heartbeats: Heartbeats;
+  /** Closes what the worker opened (Redis connections). */
+  detach(): Promise<void>;
 }
 
-/** Attaches a run's shared memory inside a worker. */
-export function attachRunSubstrate(handles: RunHandles, role: 'agent' | 'verifier'): AttachedSubstrate {
+/** Attaches a run's shared memory inside a worker (the shared-memory backend). */
+export function attachSharedSubstrate(
+  handles: RunHandles,
+  backend: SharedBackendHandles,
+  role: 'agent' | 'verifier',
+): AttachedSubstrate {
   const writer = role === 'verifier' ? SharedLedger.attachWriter(handles.ledger) : undefined;
+  const queue = SharedTaskQueue.attach(backend.queue);
   return {
-    queue: SharedTaskQueue.attach(handles.queue),
+    queue: asyncQueue(queue),
     ledger: writer ?? SharedLedger.attach(handles.ledger),
-    writer,
-    proposals: SharedChannel.attach(handles.proposals),
-    budget: SharedBudget.attach(handles.budget),
-    rateLimiter: SharedRateLimiter.attach(handles.rateLimiter),
-    control: new RunControl(handles.control),
+    writer: writer ? sharedWriter(writer) : undefined,
+    proposals: sharedProposals(SharedChannel.attach(backend.proposals)),
+    budget: SharedBudget.attach(backend.budget),
+    rateLimiter: SharedRateLimiter.attach(backend.rateLimiter),
+    control: sharedCoordination(new RunControl(backend.control), queue),
     usage: SharedUsage.attach(handles.usage),
     heartbeats: new Heartbeats(handles.heartbeats),
+    detach: async () => undefined,
   };
 }

@@ -17,7 +17,7 @@ import { checkModelRef } from './model-loader.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
-import { RunSupervisor, type RunResult } from './run.js';
+import { RunSupervisor, type RunResult, type RunStart } from './run.js';
 import type { RunSubstrate } from './substrate.js';
 
 // The one module given to piscina by URL: the entry of every agent and verifier thread.
@@ -105,8 +105,29 @@ export class Swarm {
    * a run started while another is going waits for it.
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
+    return this.begin(typeof task === 'string' ? { prompt: task } : task, options, { kind: 'new' });
+  }
+
+  /**
+   * Joins run `runId`, which another process coordinates, with this swarm's agents (Redis substrate
+   * only): they replay its ledger and claim its tasks until the run ends. Aborting takes this swarm's
+   * agents out (their leases go back) without stopping the run. Rejects RUN_NOT_FOUND for an unknown id.
+   */
+  join(runId: string, options: RunOptions = {}): SwarmRun {
+    return this.begin({ prompt: '' }, options, { kind: 'join', runId });
+  }
+
+  /**
+   * Picks up run `runId` after the process that coordinated it died (Redis substrate only): its
+   * ledger, queue and budget are kept, leases of dead holders return when they expire, and this swarm
+   * becomes the run's coordinator (verifier and agents) and finishes it.
+   */
+  resume(runId: string, options: RunOptions = {}): SwarmRun {
+    return this.begin({ prompt: '' }, options, { kind: 'resume', runId });
+  }
+
+  private begin(input: RunTask, options: RunOptions, start: RunStart): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm is closed; create a new one');
-    const input: RunTask = typeof task === 'string' ? { prompt: task } : task;
     const telemetry = new RunTelemetry(this.options.telemetry, options.traceContext);
     let onEvent = options.onEvent;
     const supervisor = new RunSupervisor(
@@ -116,6 +137,7 @@ export class Swarm {
       this.rateLimiter,
       (event) => onEvent?.(event),
       telemetry,
+      start,
     );
     const log = options.logger ?? this.logger?.child({ runId: supervisor.id });
     if (log) onEvent = runLogListener(log, options.onEvent);

@@ -7,6 +7,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).command,
   machines: async () => (await import('./machines.js')).command,
   serve: async () => (await import('./serve.js')).command,
+  worker: async () => (await import('./worker.js')).command,
+  resume: async () => (await import('./resume.js')).command,
   inspect: async () => (await import('./inspect.js')).command,
 };
 
@@ -16,5 +18,7 @@ export const SUMMARIES: Record<string, string> = {
   bench: 'Run a workload through delm, the orchestrator and a single pass, side by side.',
   machines: 'Print the agent, verifier and finalizer state machines (Mermaid or JSON).',
   serve: 'Serve an HTTP API: runs with live events, and OpenAI-compatible chat completions.',
+  worker: 'Join runs kept in Redis with this process’s agents (from any machine).',
+  resume: 'Finish a run kept in Redis after the process that coordinated it died.',
   inspect: 'Serve the live inspector: the multi-document demo through a swarm, or a recorded trajectory.',
 };

@@ -13,6 +13,7 @@ import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_H
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { checkRedis } from '../redis-check.js';
 
 /** The `run` command. */
 export const command: Command = {
@@ -27,6 +28,8 @@ a folder with a workload.json whose questions the agents answer by searching fil
 
 Options:
   --mode <mode>          delm (default), orchestrator or single
+  --redis <url>          keep each item's run in Redis (redis://host:port): \`delm worker\` processes on any
+                         machine can join it and \`delm resume\` can finish it if this process dies
 ${WORKLOAD_OPTIONS_HELP}
 ${LOG_USAGE} (default warn: only problems)
   -h, --help             show this help
@@ -40,6 +43,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       ...WORKLOAD_OPTIONS,
       ...LOG_FLAGS,
       mode: { type: 'string' },
+      redis: { type: 'string' },
     });
     if (values.help) {
       io.out(`${this.usage}\n`);
@@ -55,6 +59,13 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
     const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
+    const redis = values.redis;
+    if (redis !== undefined) {
+      if (mode !== 'delm') throw new UsageError(`--redis keeps a swarm's run in Redis: mode delm only, not ${mode}`);
+      // A wrong URL or a Redis that is not there fails here, before anything runs.
+      await checkRedis(redis);
+      options.runner.substrate = { redis: { url: redis } };
+    }
     const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
       ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
       ...(options.debug ? { debug: options.debug } : {}),
@@ -77,20 +88,26 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       { workload: workload.source, kind: workload.kind, mode, model, items: total, out: records.dir },
       'run started',
     );
+    const display = itemDisplay({
+      mode,
+      progress,
+      inspector,
+      logger,
+      agents: options.runner.agents ?? 4,
+      label: (id) => id,
+      indent: '',
+    });
     try {
       await runWorkload(workload, mode, options.runner, {
         records,
         signal: io.signal,
         ...(options.limit ? { limit: options.limit } : {}),
-        ...itemDisplay({
-          mode,
-          progress,
-          inspector,
-          logger,
-          agents: options.runner.agents ?? 4,
-          label: (id) => id,
-          indent: '',
-        }),
+        ...display,
+        onEvent: (item, e) => {
+          // The run id is what `delm worker --run` and `delm resume --run` take.
+          if (redis !== undefined && e.type === 'run.started') io.out(`item ${item.id}: run ${e.runId} in Redis\n`);
+          display.onEvent?.(item, e);
+        },
       });
     } finally {
       await inspector?.close();

@@ -1,0 +1,64 @@
+/** `delm resume --redis URL --run ID`: finish a run kept in Redis after its coordinator died. */
+import { createSwarm } from '../../runtime/swarm.js';
+import { checkModelRef } from '../../runtime/model-loader.js';
+import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
+import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { checkRedis } from '../redis-check.js';
+import { agentLines, outcomeLine, readStoredRun } from '../redis-run.js';
+
+/** The `resume` command. */
+export const command: Command = {
+  name: 'resume',
+  summary: 'Finish a run kept in Redis after the process that coordinated it died.',
+  usage: `Usage: delm resume --redis <url> --run <id> [--agents <n>]
+
+Picks up a run whose coordinating process (delm run --redis, or a swarm with substrate.redis) died:
+the entries already admitted to its ledger are kept, tasks whose holders died go back to the queue
+when their leases expire, proposals the dead verifier had not finished are judged again, and nothing
+done is done twice. This process becomes the run's coordinator (verifier and agents) and finishes it;
+\`delm worker\` processes that joined the run keep working. Settings come from Redis; API keys from
+this machine's environment.
+
+Options:
+  --redis <url>          the Redis the run lives in (redis://host:port)
+  --run <id>             the run to finish
+  --agents <n>           agent threads (default: as many as the run's coordinator had)
+${LOG_USAGE}
+  -h, --help             show this help
+
+Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,
+
+  async run(args, io) {
+    const { values } = parseCommandArgs(
+      args,
+      { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
+      false,
+    );
+    if (values.help) {
+      io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    const url = values.redis;
+    if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
+    if (!values.run) throw new UsageError('--run <id> is required: the run to finish (delm run --redis prints it)');
+    const agents = positiveIntArg('agents', values.agents);
+    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
+    await checkRedis(url);
+    const stored = await readStoredRun(url, values.run, agents);
+    if (stored.state.phase === 'finished') {
+      io.out(`run ${values.run} has already finished\n`);
+      return EXIT.ok;
+    }
+    await checkModelRef(stored.options.model);
+    const swarm = createSwarm({ ...stored.options, logger });
+    try {
+      io.out(`delm resume: run ${values.run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
+      const result = await swarm.resume(values.run, { signal: io.signal, onEvent: agentLines((text) => io.out(text)) });
+      io.out(outcomeLine(result));
+      if (io.signal.aborted) return EXIT.interrupted;
+      return result.stopReason === 'error' || result.stopReason === 'tasks-failed' ? EXIT.failure : EXIT.ok;
+    } finally {
+      await swarm.close();
+    }
+  },
+};

@@ -1,0 +1,92 @@
+/** `delm worker --redis URL [--run ID] --agents N`: this process's agents join runs kept in Redis. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisRunControl } from '../../redis/run-control.js';
+import { createSwarm } from '../../runtime/swarm.js';
+import { checkModelRef } from '../../runtime/model-loader.js';
+import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
+import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { checkRedis } from '../redis-check.js';
+import { agentLines, outcomeLine, readStoredRun } from '../redis-run.js';
+
+/** How often a worker without --run looks for a run to join. */
+const LOOK_MS = 1_000;
+
+/** The `worker` command. */
+export const command: Command = {
+  name: 'worker',
+  summary: 'Join runs kept in Redis with this process’s agents (from any machine).',
+  usage: `Usage: delm worker --redis <url> [--run <id>] [--agents <n>]
+
+Joins a run that \`delm run --redis\` (or createSwarm with substrate.redis) coordinates: reads the
+run's settings from Redis (protocol, model, budgets, task — API keys come from this machine's
+environment), replays its ledger, starts the agents and claims tasks until the run ends. Without
+--run it joins every run that is going, one after another, and waits for more. SIGINT/SIGTERM
+leave cleanly: the agents stop and give their leases back; the run goes on without them.
+
+Options:
+  --redis <url>          the Redis the run lives in (redis://host:port)
+  --run <id>             the run to join (delm run --redis prints it); default: every run going
+  --agents <n>           agent threads of this process (default 4)
+${LOG_USAGE}
+  -h, --help             show this help
+
+Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,
+
+  async run(args, io) {
+    const { values } = parseCommandArgs(
+      args,
+      { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
+      false,
+    );
+    if (values.help) {
+      io.out(`${this.usage}\n`);
+      return EXIT.ok;
+    }
+    const url = values.redis;
+    if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
+    const agents = positiveIntArg('agents', values.agents) ?? 4;
+    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
+    await checkRedis(url);
+    const joined = new Set<string>();
+    for (;;) {
+      const runId =
+        values.run ??
+        (await nextRun(url, joined, io.signal, () => io.out('delm worker: waiting for a run in Redis\n')));
+      if (runId === undefined) return EXIT.interrupted;
+      joined.add(runId);
+      const stored = await readStoredRun(url, runId, agents);
+      if (stored.state.phase === 'finished' || stored.state.phase === 'stopped') {
+        io.out(`run ${runId} has already ${stored.state.phase === 'finished' ? 'finished' : 'stopped'}\n`);
+        if (values.run) return EXIT.ok;
+        continue;
+      }
+      await checkModelRef(stored.options.model);
+      const swarm = createSwarm({ ...stored.options, logger });
+      try {
+        io.out(`delm worker: joining run ${runId} with ${agents} agent(s)\n`);
+        const result = await swarm.join(runId, { signal: io.signal, onEvent: agentLines((text) => io.out(text)) });
+        io.out(outcomeLine(result));
+        if (io.signal.aborted) return EXIT.interrupted;
+        if (values.run) return result.stopReason === 'error' ? EXIT.failure : EXIT.ok;
+      } finally {
+        await swarm.close();
+      }
+    }
+  },
+};
+
+/** The next run going that this worker has not joined yet, looking again every second; undefined once interrupted. */
+async function nextRun(
+  url: string,
+  joined: Set<string>,
+  signal: AbortSignal,
+  onWait: () => void,
+): Promise<string | undefined> {
+  for (let first = true; !signal.aborted; first = false) {
+    const open = (await RedisRunControl.openRuns({ url })).filter((id) => !joined.has(id));
+    if (open[0] !== undefined) return open[0];
+    if (first) onWait();
+    await sleep(LOOK_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
+}

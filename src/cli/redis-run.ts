@@ -1,0 +1,50 @@
+/**
+ * What `delm worker` and `delm resume` share: reading a run kept in Redis (its stored settings and
+ * state), building a swarm from those settings with this process's own agent count, and printing the
+ * outcome. API keys come from this machine's environment, never from Redis.
+ */
+import { connect } from '../redis/client.js';
+import { RedisRunControl, type RedisRunState } from '../redis/run-control.js';
+import { RunNotFoundError } from '../runtime/redis-substrate.js';
+import { loadRunConfig } from '../runtime/run-config.js';
+import type { ResolvedSwarmOptions } from '../runtime/options.js';
+import type { RunResult } from '../runtime/run.js';
+import type { SwarmEvent } from '../runtime/events.js';
+
+/** A run as stored in Redis, with the options this process runs it with. */
+export interface StoredRun {
+  runId: string;
+  state: RedisRunState;
+  options: ResolvedSwarmOptions;
+  prompt: string;
+}
+
+/** Reads run `runId`: RUN_NOT_FOUND when Redis has no such run, REDIS_UNAVAILABLE when Redis does not answer. */
+export async function readStoredRun(url: string, runId: string, agents: number | undefined): Promise<StoredRun> {
+  const { client } = await connect({ url });
+  try {
+    const control = await RedisRunControl.open({ client }, runId);
+    const json = await control.config();
+    if (json === undefined) throw new RunNotFoundError(runId);
+    const state = await control.state();
+    const loaded = loadRunConfig(json, { substrate: { redis: { url } }, ...(agents ? { agents } : {}) });
+    return { runId, state, options: loaded.options, prompt: loaded.task.prompt };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Prints what a worker or a resumed coordinator needs to follow: its agents, as they start. */
+export function agentLines(out: (text: string) => void): (event: SwarmEvent) => void {
+  return (event) => {
+    if (event.type === 'agent.started') out(`agent ${event.agentId} started\n`);
+  };
+}
+
+/** One line on how a run ended for this process. */
+export function outcomeLine(result: RunResult): string {
+  const completed = result.agents.reduce((n, a) => n + a.tasksCompleted, 0);
+  const answer = result.answer === undefined ? '' : `; answer: ${result.answer}`;
+  const error = result.error ? ` (${result.error})` : '';
+  return `run ${result.runId}: ${result.stopReason}${error}; this process's agents completed ${completed} task(s); queue ${result.tasks.done}/${result.tasks.total} done, ${result.tasks.failed} failed${answer}\n`;
+}

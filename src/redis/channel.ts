@@ -1,0 +1,153 @@
+/**
+ * The proposal channel of a run on Redis: agents in any process add proposals to a stream; the
+ * verifier reads them through a consumer group and acknowledges (and deletes) each once it has
+ * committed or rejected it, so a verifier that picks the run up after a crash first gets what its
+ * predecessor read but never finished.
+ */
+import { connect, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+
+const GROUP = 'verifier';
+const CONSUMER = 'verifier';
+/** Longest single XREADGROUP BLOCK, so a closed channel is noticed soon. */
+const MAX_BLOCK_MS = 100;
+
+/** Messages of a raw XREADGROUP reply on one stream: `[id, message]` pairs (deleted entries skipped). */
+function messages(reply: unknown): Array<[string, string]> {
+  if (reply === null || reply === undefined) return [];
+  const streams: unknown[] =
+    reply instanceof Map
+      ? [...reply.values()]
+      : Array.isArray(reply)
+        ? reply.map((s: [string, unknown]) => s[1])
+        : Object.values(reply as Record<string, unknown>);
+  const out: Array<[string, string]> = [];
+  for (const entries of streams)
+    for (const [id, flat] of entries as Array<[string, string[] | null]>)
+      if (flat) out.push([id, flat[flat.indexOf('m') + 1] ?? '']);
+  return out;
+}
+
+/** Proposals of one run on Redis. */
+export class RedisChannel {
+  private readonly stream: string;
+  private readonly meta: string;
+  private reader: RedisClient | undefined;
+  private readerId = 0;
+  /** Stream id of the message received last and not yet processed. */
+  private current: string | undefined;
+  /** Whether this verifier still has to re-read what a predecessor read and never acknowledged. */
+  private backlog = true;
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly owned: boolean,
+    /** The run's key prefix, `delm:{<runId>}:`. */
+    readonly prefix: string,
+  ) {
+    this.stream = `${prefix}p:stream`;
+    this.meta = `${prefix}r:meta`;
+  }
+
+  /** Opens (creating if need be) the proposal channel of run `runId`. */
+  static async open(target: RedisTarget, runId: string): Promise<RedisChannel> {
+    const prefix = runPrefix(runId);
+    const { client, owned } = await connect(target);
+    try {
+      await client
+        .sendCommand(['XGROUP', 'CREATE', `${prefix}p:stream`, GROUP, '0', 'MKSTREAM'])
+        .catch((e: unknown) => {
+          if (!String(e).includes('BUSYGROUP')) throw e;
+        });
+      return new RedisChannel(client, owned, prefix);
+    } catch (error) {
+      if (owned) client.destroy();
+      throw error;
+    }
+  }
+
+  /** Adds a proposal. */
+  async send(message: string): Promise<void> {
+    await this.client.sendCommand(['XADD', this.stream, '*', 'm', message]);
+  }
+
+  /** The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none came. */
+  async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    if (this.backlog) {
+      const [first] = messages(
+        await this.client.sendCommand([
+          'XREADGROUP',
+          'GROUP',
+          GROUP,
+          CONSUMER,
+          'COUNT',
+          '1',
+          'STREAMS',
+          this.stream,
+          '0',
+        ]),
+      );
+      if (first) return this.deliver(first);
+      this.backlog = false;
+    }
+    if (!this.reader) {
+      const reader = this.client.duplicate();
+      reader.on('error', () => undefined);
+      await reader.connect();
+      this.readerId = Number(await reader.sendCommand(['CLIENT', 'ID']));
+      this.reader = reader;
+    }
+    const unblock = () =>
+      void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(this.readerId)]).catch(() => undefined);
+    signal?.addEventListener('abort', unblock, { once: true });
+    try {
+      const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
+      const reply = await this.reader.sendCommand([
+        'XREADGROUP',
+        'GROUP',
+        GROUP,
+        CONSUMER,
+        'COUNT',
+        '1',
+        'BLOCK',
+        String(block),
+        'STREAMS',
+        this.stream,
+        '>',
+      ]);
+      const [first] = messages(reply);
+      return first ? this.deliver(first) : undefined;
+    } finally {
+      signal?.removeEventListener('abort', unblock);
+    }
+  }
+
+  private deliver([id, message]: [string, string]): string {
+    this.current = id;
+    return message;
+  }
+
+  /** The proposal received last is done with: acknowledged and deleted. */
+  async processed(): Promise<void> {
+    const id = this.current;
+    if (id === undefined) return;
+    this.current = undefined;
+    await this.client.multi().xAck(this.stream, GROUP, id).xDel(this.stream, id).exec();
+  }
+
+  /** No further proposals: the verifier ends once the stream is empty. */
+  async close(): Promise<void> {
+    await this.client.hSet(this.meta, 'pclosed', '1');
+  }
+
+  /** Closed, and every proposal processed. */
+  async ended(): Promise<boolean> {
+    const [closed, length] = await this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec();
+    return (closed as unknown) === '1' && Number(length) === 0;
+  }
+
+  /** Closes this process's connections (the channel lives on in Redis). */
+  async disconnect(): Promise<void> {
+    this.reader?.destroy();
+    if (this.owned) await this.client.close();
+  }
+}

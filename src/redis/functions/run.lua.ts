@@ -1,0 +1,88 @@
+/**
+ * A run's coordination on Redis (Lua): the finalizer election, the run's phase and stop reason, and
+ * the proposal counters the finalizer waits on — what `RunControl` keeps in shared memory on one
+ * machine. Keys under the run prefix `p`: `r:meta` (hash: `phase` 0 running, 1 finalizing, 2 finished,
+ * 3 stopped; `round`; `finalizer` agent id or 0; `stop` reason or ''; `sent`, `processed`; `agents`
+ * the last agent id handed out) and `r:config` (the run's settings as JSON, written once).
+ */
+export const RUN_LUA = String.raw`
+local function rmeta(p) return p .. 'r:meta' end
+
+local function rget(m, field) return tonumber(redis.call('HGET', m, field) or '0') end
+
+-- ARGV config JSON (written only when the run has none) → 'OK'
+local function r_init(keys, args)
+  local p = keys[1]
+  redis.call('SET', p .. 'r:config', args[1], 'NX')
+  redis.call('HSETNX', rmeta(p), 'phase', 0)
+  return 'OK'
+end
+
+-- ARGV agentId → { 'exit' } | { 'claim' } | { 'wait' } | { 'finalize', round }. The drain check and
+-- the election are one step, so exactly one agent finalizes each drain (the queue's open count is 0).
+local function r_elect(keys, args)
+  local p = keys[1]
+  local m = rmeta(p)
+  local phase = rget(m, 'phase')
+  if phase == 2 or phase == 3 then return { 'exit' } end
+  if phase == 1 then return { 'wait' } end
+  if tonumber(redis.call('HGET', p .. 'q:meta', 'open') or '0') > 0 then return { 'claim' } end
+  redis.call('HSET', m, 'phase', 1, 'finalizer', args[1])
+  return { 'finalize', redis.call('HINCRBY', m, 'round', 1) }
+end
+
+-- ARGV to, from: moves the phase only from 'from'; finishing or resuming clears the finalizer.
+local function r_phase(keys, args)
+  local m = rmeta(keys[1])
+  if rget(m, 'phase') ~= tonumber(args[2]) then return 0 end
+  redis.call('HSET', m, 'phase', args[1], 'finalizer', 0)
+  return 1
+end
+
+-- ARGV reason: the first reason wins; a finished run stays finished.
+local function r_stop(keys, args)
+  local m = rmeta(keys[1])
+  if (redis.call('HGET', m, 'stop') or '') == '' then redis.call('HSET', m, 'stop', args[1]) end
+  if rget(m, 'phase') ~= 2 then redis.call('HSET', m, 'phase', 3) end
+  return 'OK'
+end
+
+-- ARGV agentId ('' = whoever): reopens the election if that agent died while finalizing → 1 or 0
+local function r_release(keys, args)
+  local m = rmeta(keys[1])
+  if rget(m, 'phase') ~= 1 then return 0 end
+  if args[1] ~= '' and redis.call('HGET', m, 'finalizer') ~= args[1] then return 0 end
+  redis.call('HSET', m, 'phase', 0, 'finalizer', 0)
+  return 1
+end
+
+-- → phase, round, finalizer, stop, sent, processed, agents
+local function r_state(keys, _)
+  local r = redis.call('HMGET', rmeta(keys[1]), 'phase', 'round', 'finalizer', 'stop', 'sent', 'processed', 'agents')
+  return { tonumber(r[1] or '0'), tonumber(r[2] or '0'), tonumber(r[3] or '0'), r[4] or '',
+    tonumber(r[5] or '0'), tonumber(r[6] or '0'), tonumber(r[7] or '0') }
+end
+
+-- ARGV n → the first of n fresh agent ids (ids are unique across every process of the run)
+local function r_agents(keys, args)
+  return redis.call('HINCRBY', rmeta(keys[1]), 'agents', args[1]) - tonumber(args[1]) + 1
+end
+
+-- A process that picks a run up counts every proposal still in the stream as sent and not processed
+-- (a process that died between counting a proposal and adding it would otherwise be waited for).
+local function r_recount(keys, _)
+  local p = keys[1]
+  local m = rmeta(p)
+  redis.call('HSET', m, 'sent', rget(m, 'processed') + redis.call('XLEN', p .. 'p:stream'))
+  return 'OK'
+end
+
+redis.register_function(F .. 'r_init', r_init)
+redis.register_function(F .. 'r_elect', r_elect)
+redis.register_function(F .. 'r_phase', r_phase)
+redis.register_function(F .. 'r_stop', r_stop)
+redis.register_function(F .. 'r_release', r_release)
+redis.register_function{function_name = F .. 'r_state', callback = r_state, flags = { 'no-writes' }}
+redis.register_function(F .. 'r_agents', r_agents)
+redis.register_function(F .. 'r_recount', r_recount)
+`;

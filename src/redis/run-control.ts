@@ -1,0 +1,177 @@
+/**
+ * A run's coordination on Redis, shared by every process of the run: the finalizer election (one
+ * agent finalizes each drain of the queue), the run's phase and stop reason, the proposal counters the
+ * finalizer waits on, agent ids unique across processes, and the run's stored settings. Each state
+ * change is one call of the delm library (functions/run.lua.ts).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { FN, ensureLibrary } from './library.js';
+
+/** Outcome of an election, as the agent machine expects it. */
+export type RedisElection = { role: 'finalize'; round: number } | { role: 'claim' } | { role: 'exit' };
+
+/** Why a run stopped early. */
+export type RedisStopReason = 'aborted' | 'budget' | 'wall-time' | 'error';
+
+/** A run's coordination state. */
+export interface RedisRunState {
+  phase: 'running' | 'finalizing' | 'finished' | 'stopped';
+  round: number;
+  finalizer: number;
+  stopReason: RedisStopReason | undefined;
+  sent: number;
+  processed: number;
+  /** The last agent id handed out. */
+  agents: number;
+}
+
+const PHASES = ['running', 'finalizing', 'finished', 'stopped'] as const;
+const PHASE = { RUNNING: 0, FINALIZING: 1, FINISHED: 2 } as const;
+/** How often an agent waiting for the finalizer, or a finalizer waiting for the verifier, looks again. */
+const POLL_MS = 20;
+
+/** Coordination of one run on Redis. */
+export class RedisRunControl {
+  private readonly meta: string;
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly owned: boolean,
+    /** The run's key prefix, `delm:{<runId>}:`. */
+    readonly prefix: string,
+  ) {
+    this.meta = `${prefix}r:meta`;
+  }
+
+  /** Ids of the runs in this Redis that are still going (running or finalizing), oldest key order not guaranteed. */
+  static async openRuns(target: RedisTarget): Promise<string[]> {
+    const { client, owned } = await connect(target);
+    try {
+      const ids: string[] = [];
+      for await (const keys of client.scanIterator({ MATCH: 'delm:{*}:r:meta', COUNT: 1000 })) {
+        for (const key of keys) {
+          const phase = await client.hGet(key, 'phase');
+          if (phase === '0' || phase === '1') ids.push(key.slice('delm:{'.length, key.indexOf('}:')));
+        }
+      }
+      return ids;
+    } finally {
+      if (owned) await client.close();
+    }
+  }
+
+  /** Opens the coordination of run `runId` (created by {@link init}). */
+  static async open(target: RedisTarget, runId: string): Promise<RedisRunControl> {
+    const prefix = runPrefix(runId);
+    const { client, owned } = await connect(target);
+    try {
+      await ensureLibrary(client);
+      return new RedisRunControl(client, owned, prefix);
+    } catch (error) {
+      if (owned) client.destroy();
+      throw error;
+    }
+  }
+
+  private call(fn: string, args: readonly string[] = []): Promise<unknown> {
+    return fcall(this.client, FN + fn, this.prefix, args);
+  }
+
+  /** Creates the run with its settings (JSON; kept as first written). */
+  async init(config: string): Promise<void> {
+    await this.call('r_init', [config]);
+  }
+
+  /** The run's settings as written by {@link init}, or undefined when no such run exists. */
+  async config(): Promise<string | undefined> {
+    return (await this.client.get(`${this.prefix}r:config`)) ?? undefined;
+  }
+
+  /** Claim, finalize or exit; while another agent finalizes, waits for its decision. */
+  async elect(agentId: number, signal?: AbortSignal): Promise<RedisElection> {
+    for (;;) {
+      if (signal?.aborted) return { role: 'exit' };
+      const [role, round] = (await this.call('r_elect', [String(agentId)])) as [string, number?];
+      if (role === 'finalize') return { role, round: round! };
+      if (role === 'claim' || role === 'exit') return { role };
+      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /** The finalizer enqueued more work: everyone goes back to claiming. */
+  async resume(): Promise<void> {
+    await this.call('r_phase', [String(PHASE.RUNNING), String(PHASE.FINALIZING)]);
+  }
+
+  /** The finalizer answered: every agent exits. */
+  async finish(): Promise<void> {
+    await this.call('r_phase', [String(PHASE.FINISHED), String(PHASE.FINALIZING)]);
+  }
+
+  /** Stops the run for `reason` (the first reason wins). */
+  async stop(reason: RedisStopReason): Promise<void> {
+    await this.call('r_stop', [reason]);
+  }
+
+  /** Reopens the election if `agentId` (any finalizer when absent) died while finalizing. */
+  async releaseFinalizer(agentId?: number): Promise<boolean> {
+    return (await this.call('r_release', [agentId === undefined ? '' : String(agentId)])) === 1;
+  }
+
+  /** An agent sent a proposal to the verifier. */
+  async proposalSent(): Promise<void> {
+    await this.client.hIncrBy(this.meta, 'sent', 1);
+  }
+
+  /** The verifier finished with a proposal (committed or rejected). */
+  async proposalProcessed(): Promise<void> {
+    await this.client.hIncrBy(this.meta, 'processed', 1);
+  }
+
+  /** Resolves once the verifier has processed every proposal sent so far (or the run stops). */
+  async settled(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const s = await this.state();
+      if (s.processed >= s.sent || s.phase === 'stopped' || signal?.aborted) return;
+      await sleep(POLL_MS / 4, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /** The run's coordination state. */
+  async state(): Promise<RedisRunState> {
+    const [phase, round, finalizer, stop, sent, processed, agents] = (await this.call('r_state')) as [
+      number,
+      number,
+      number,
+      string,
+      number,
+      number,
+      number,
+    ];
+    return {
+      phase: PHASES[phase] ?? 'stopped',
+      round,
+      finalizer,
+      stopReason: stop === '' ? undefined : (stop as RedisStopReason),
+      sent,
+      processed,
+      agents,
+    };
+  }
+
+  /** Hands out `n` agent ids no other process of the run uses; resolves the first. */
+  async allocateAgents(n: number): Promise<number> {
+    return (await this.call('r_agents', [String(n)])) as number;
+  }
+
+  /** Counts every proposal still waiting in the stream as sent (a process picking the run up). */
+  async recount(): Promise<void> {
+    await this.call('r_recount');
+  }
+
+  /** Closes this process's connection (the run lives on in Redis). */
+  async disconnect(): Promise<void> {
+    if (this.owned) await this.client.close();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * What agents and the verifier coordinate through besides the queue and the ledger, as contracts
+ * both backends meet: the run's control (finalizer election, phase, proposal counters), the proposal
+ * channel, and the ledger's write side. On one machine they are shared memory (adapted here); across
+ * processes, Redis (src/redis). Every operation is a promise, so nothing above them knows which.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Budget, AsyncBudget, BudgetAmount } from '../budget/types.js';
+import type { SharedChannel } from '../channel/shared-channel.js';
+import { AbortedError } from '../errors.js';
+import type { LedgerEntry, LedgerEntryInput, LedgerWriter } from '../ledger/types.js';
+import type { TaskQueue } from '../queue/types.js';
+import type { ElectionResult, RunControl, StopCode } from './run-control.js';
+
+/** The run's control, as agents, the verifier and the supervisor use it. */
+export interface RunCoordination {
+  /** Claim, finalize or exit (see `RunControl.elect`). */
+  elect(agentId: number, signal?: AbortSignal): Promise<ElectionResult>;
+  /** The finalizer enqueued more work: everyone goes back to claiming. */
+  resume(): Promise<void>;
+  /** The finalizer answered: every agent exits. */
+  finish(): Promise<void>;
+  /** Stops the run for `reason` (the first reason wins). */
+  stop(reason: Exclude<StopCode, 'none'>): Promise<void>;
+  /** Reopens the election if `agentId` died while finalizing. */
+  releaseFinalizer(agentId: number): Promise<boolean>;
+  proposalSent(): Promise<void>;
+  proposalProcessed(): Promise<void>;
+  /** Resolves once the verifier processed every proposal sent so far (or the run stops). */
+  settled(signal?: AbortSignal): Promise<void>;
+}
+
+/** The proposal channel from agents to the verifier. */
+export interface ProposalPort {
+  /** Sends one proposal; rejects with ABORTED when stopped while the channel is full or closed. */
+  send(message: string, signal: AbortSignal): Promise<void>;
+  /** The next proposal, waiting up to `timeoutMs`; undefined when none came. */
+  receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined>;
+  /** The verifier is done with the proposal it received last (Redis: acknowledged). */
+  processed(): Promise<void>;
+  /** Closed, and nothing left to receive. */
+  ended(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The ledger's write side as the verifier uses it. */
+export interface EntryWriter {
+  append(entry: LedgerEntryInput): Promise<LedgerEntry>;
+}
+
+/** A budget of either backend. */
+export type AnyBudget = Budget | AsyncBudget;
+
+/** Charges `amount` at once (reserve and settle), refusing with BUDGET_EXHAUSTED when it does not fit. */
+export function charge(budget: AnyBudget, amount: BudgetAmount): void | Promise<void> {
+  const reservation = budget.reserve(amount);
+  if (reservation instanceof Promise) return reservation.then((r) => (budget as AsyncBudget).settle(r, amount));
+  (budget as Budget).settle(reservation, amount);
+}
+
+/** The shared-memory control seen through {@link RunCoordination}. */
+export function sharedCoordination(control: RunControl, queue: TaskQueue): RunCoordination {
+  return {
+    elect: (agentId, signal) => control.elect(agentId, queue, signal),
+    resume: async () => control.resume(),
+    finish: async () => control.finish(),
+    stop: async (reason) => control.stop(reason),
+    releaseFinalizer: async (agentId) => control.releaseFinalizer(agentId),
+    proposalSent: async () => control.proposalSent(),
+    proposalProcessed: async () => control.proposalProcessed(),
+    settled: (signal) => control.settled(signal),
+  };
+}
+
+/**
+ * The shared-memory channel seen through {@link ProposalPort}. A full channel is retried with a
+ * growing pause rather than blocking the worker's event loop.
+ */
+export function sharedProposals(channel: SharedChannel): ProposalPort {
+  return {
+    async send(message, signal) {
+      for (let pause = 1; !channel.trySend(message); pause = Math.min(pause * 2, 100)) {
+        if (signal.aborted || channel.closed) throw new AbortedError('stopped while the proposal channel was full');
+        await sleep(pause);
+      }
+    },
+    receive: (timeoutMs, signal) => channel.receiveAsync(timeoutMs, signal),
+    processed: async () => undefined,
+    ended: async () => channel.closed && channel.size === 0,
+    close: async () => channel.close(),
+  };
+}
+
+/** The shared-memory ledger's write side seen through {@link EntryWriter}. */
+export function sharedWriter(writer: LedgerWriter): EntryWriter {
+  return { append: async (entry) => writer.append(entry) };
+}

@@ -1,0 +1,261 @@
+/**
+ * A run's substrate in Redis (`substrate: { redis: { url } }`): the queue, the ledger, the proposals,
+ * the budget, the rate limiter and the run's coordination live under the run's keys, so processes on
+ * any machine share the run. Each process keeps a local copy of the ledger (see ledger-mirror.ts) that
+ * its agent threads read; usage counters and heartbeats stay per process. Every worker thread opens
+ * connections of its own.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DelmError, DuplicateEntryError } from '../errors.js';
+import { SharedLedger } from '../ledger/shared-ledger.js';
+import type { ContextLedger, LedgerEntry } from '../ledger/types.js';
+import { RedisBudget } from '../redis/budget.js';
+import { RedisChannel } from '../redis/channel.js';
+import { connect, type RedisClient } from '../redis/client.js';
+import { RedisLedger, type RedisLedgerWriter } from '../redis/ledger.js';
+import { RedisTaskQueue } from '../redis/queue.js';
+import { RedisRateLimiter } from '../redis/rate-limiter.js';
+import { RedisRunControl } from '../redis/run-control.js';
+import type { EntryWriter } from './coordination.js';
+import { Heartbeats } from './heartbeat.js';
+import { LedgerMirror } from './ledger-mirror.js';
+import type { ResolvedSwarmOptions } from './options.js';
+import { SharedUsage } from './shared-usage.js';
+import {
+  agentSlots,
+  createLedger,
+  type AttachedSubstrate,
+  type RedisBackendHandle,
+  type RunHandles,
+  type RunSubstrate,
+} from './substrate.js';
+
+/** How this process takes part in the run: it creates it, joins it, or picks it up after its coordinator died. */
+export type RedisRunMode = 'create' | 'join' | 'resume';
+
+/** Lease of the ledger's writer; the verifier renews it three times per lease. */
+export const WRITER_LEASE_MS = 5_000;
+
+/** The run does not exist in Redis (never created, or its keys are gone). */
+export class RunNotFoundError extends DelmError {
+  constructor(readonly runId: string) {
+    super('RUN_NOT_FOUND', `no run "${runId}" in Redis: check the run id (delm run --redis prints it)`);
+  }
+}
+
+/** Opens everything of a run on one connection. */
+async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId: string) {
+  const target = { client };
+  const queue = await RedisTaskQueue.open(target, {
+    runId,
+    leaseMs: options.leaseMs,
+    maxAttempts: options.maxAttempts,
+    ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+  });
+  const ledger = await RedisLedger.open(target, {
+    runId,
+    ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+    ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+  });
+  const { tokens, costUsd, modelCalls } = options.budgets;
+  const budget = await RedisBudget.open(target, {
+    runId,
+    ...(tokens ? { tokens } : {}),
+    ...(costUsd ? { costMicroUsd: Math.round(costUsd * 1e6) } : {}),
+    ...(modelCalls ? { modelCalls } : {}),
+  });
+  const { requestsPerMinute, tokensPerMinute, burstWindowMs } = options.rateLimits;
+  const rateLimiter = await RedisRateLimiter.open(target, {
+    runId,
+    ...(requestsPerMinute ? { requestsPerMinute } : {}),
+    ...(tokensPerMinute ? { tokensPerMinute } : {}),
+    ...(burstWindowMs ? { burstWindowMs } : {}),
+  });
+  const proposals = await RedisChannel.open(target, runId);
+  const control = await RedisRunControl.open(target, runId);
+  return { queue, ledger, budget, rateLimiter, proposals, control };
+}
+
+/**
+ * The substrate of run `runId` in Redis at `url`, as this process's main thread holds it. `create`
+ * stores `config` with the run; `join` and `resume` require the run to exist (RUN_NOT_FOUND) and
+ * replay its ledger first; `resume` also reopens an election whose finalizer died and recounts the
+ * proposals its verifier left.
+ */
+export async function createRedisRunSubstrate(
+  options: ResolvedSwarmOptions,
+  url: string,
+  runId: string,
+  mode: RedisRunMode,
+  config?: string,
+): Promise<RunSubstrate> {
+  const { client } = await connect({ url });
+  const opened: { disconnect(): Promise<void> }[] = [];
+  let mirror: LedgerMirror | undefined;
+  try {
+    const control = await RedisRunControl.open({ client }, runId);
+    if (mode === 'create') await control.init(config ?? '{}');
+    else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
+    const run = await openRun(client, options, runId);
+    opened.push(run.queue, run.ledger, run.proposals, run.budget, run.rateLimiter, run.control, control);
+    const slots = agentSlots(options.agents);
+    const firstAgentId = await control.allocateAgents(slots - 1);
+    const local = createLedger(options);
+    mirror = new LedgerMirror(run.ledger, local);
+    if (mode !== 'create') await mirror.start();
+    if (mode === 'resume') {
+      await control.releaseFinalizer();
+      await control.recount();
+    }
+    const started = mirror;
+    const backend: RedisBackendHandle = { kind: 'redis', url, runId, writerLeaseMs: WRITER_LEASE_MS };
+    const size = firstAgentId + slots;
+    const usage = SharedUsage.create(size);
+    const heartbeats = new Heartbeats(size);
+    return {
+      handles: { ledger: local.handle, usage: usage.handle, heartbeats: heartbeats.buffer, backend },
+      queue: run.queue,
+      ledger: local,
+      budget: run.budget,
+      rateLimiter: run.rateLimiter,
+      control: run.control,
+      proposals: run.proposals,
+      usage,
+      heartbeats,
+      firstAgentId,
+      afterPlan: async () => {
+        if (mode !== 'create') return;
+        await publishPlan(run.ledger, local, runId);
+        await started.start();
+      },
+      dispose: async () => {
+        await started.stop();
+        for (const o of opened) await o.disconnect().catch(() => undefined);
+        await client.close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await mirror?.stop();
+    for (const o of opened) await o.disconnect().catch(() => undefined);
+    client.destroy();
+    throw error;
+  }
+}
+
+/** Appends what the planner wrote to the local ledger to the run's ledger in Redis, in order. */
+async function publishPlan(ledger: RedisLedger, local: SharedLedger, runId: string): Promise<void> {
+  const entries = local.slice();
+  if (entries.length === 0) return;
+  const writer = await ledger.acquireWriter(`planner:${runId}`, WRITER_LEASE_MS);
+  if (!writer) throw new DelmError('FENCED', 'another process holds the ledger of this new run');
+  try {
+    for (const e of entries) {
+      const { id: _id, hash: _hash, meta, ...rest } = e;
+      await writer.append({ ...rest, ...(meta !== undefined ? { meta } : {}) });
+    }
+  } finally {
+    await writer.resign();
+  }
+}
+
+/** Resolves once `ledger` (this process's copy) holds entry `id`. */
+async function reach(ledger: ContextLedger, id: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = ledger.sequence;
+    if (ledger.count > id) return;
+    if (Date.now() > until)
+      throw new DelmError('LEDGER_CORRUPT', `entry ${id} was written to Redis but did not reach this process's copy`);
+    await ledger.waitForChangeAsync(seen, 50);
+  }
+}
+
+/**
+ * The verifier's write side: appends through the fenced Redis writer, then waits until the entry is in
+ * this process's copy, so what the verifier checks next sees what it just wrote. An entry the ledger
+ * already holds (same kind and text) is not written twice: the existing one is returned.
+ */
+function redisWriter(writer: RedisLedgerWriter, local: ContextLedger): EntryWriter {
+  return {
+    async append(input): Promise<LedgerEntry> {
+      let id: number;
+      try {
+        id = (await writer.append(input)).id;
+      } catch (error) {
+        if (!(error instanceof DuplicateEntryError)) throw error;
+        id = error.existingId;
+      }
+      await reach(local, id);
+      return local.get(id);
+    },
+  };
+}
+
+/** Takes the ledger's writer lease, waiting while a previous holder's lease is live (a verifier that died). */
+async function takeWriter(ledger: RedisLedger, leaseMs: number): Promise<RedisLedgerWriter> {
+  const holder = `verifier:${process.pid}:${Math.random().toString(36).slice(2)}`;
+  const until = Date.now() + leaseMs * 3;
+  for (;;) {
+    const writer = await ledger.acquireWriter(holder, leaseMs);
+    if (writer) return writer;
+    if (Date.now() > until)
+      throw new DelmError('FENCED', 'another verifier holds the ledger of this run and renews it');
+    await sleep(100);
+  }
+}
+
+/** Attaches a run kept in Redis inside a worker thread, on connections of its own. */
+export async function attachRedisSubstrate(
+  handles: RunHandles,
+  backend: RedisBackendHandle,
+  options: ResolvedSwarmOptions,
+  role: 'agent' | 'verifier',
+): Promise<AttachedSubstrate> {
+  const { client } = await connect({ url: backend.url });
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    const run = await openRun(client, options, backend.runId);
+    closers.push(
+      () => run.queue.disconnect(),
+      () => run.proposals.disconnect(),
+      () => run.ledger.disconnect(),
+      () => run.budget.disconnect(),
+      () => run.rateLimiter.disconnect(),
+      () => run.control.disconnect(),
+    );
+    const ledger = SharedLedger.attach(handles.ledger);
+    let writer: EntryWriter | undefined;
+    if (role === 'verifier') {
+      const held = await takeWriter(run.ledger, backend.writerLeaseMs);
+      const renew = setInterval(
+        () => void held.renew().catch(() => undefined),
+        Math.max(100, Math.floor(backend.writerLeaseMs / 3)),
+      );
+      renew.unref();
+      closers.unshift(async () => {
+        clearInterval(renew);
+        await held.resign();
+      });
+      writer = redisWriter(held, ledger);
+    }
+    return {
+      queue: run.queue,
+      ledger,
+      writer,
+      proposals: run.proposals,
+      budget: run.budget,
+      rateLimiter: run.rateLimiter,
+      control: run.control,
+      usage: SharedUsage.attach(handles.usage),
+      heartbeats: new Heartbeats(handles.heartbeats),
+      detach: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+        await client.close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    client.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,113 @@
+// `delm worker` with real OS processes: two worker processes join a run that a third coordinates;
+// one is SIGKILLed while it holds a task, the other leaves on SIGINT at the end. Every sub-task ends
+// done exactly once and the answer counts each finding once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { privateRedisServer } from '../helpers/redis-server.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
+const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** A child process whose stdout lines are kept and can be waited for. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: string[] = [];
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = async (test: (line: string) => boolean, ms: number): Promise<string> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = lines.find(test);
+      if (found !== undefined) return found;
+      if (Date.now() > until || child.exitCode !== null)
+        throw new Error(
+          `no such line from ${args.join(' ')} (exit ${child.exitCode}):\n${lines.join('\n')}\n${stderr}`,
+        );
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  return { child, lines, waitFor, exited, stderr: () => stderr };
+}
+
+const agentIds = (lines: string[]) =>
+  lines.map((l) => /^agent (\d+) started$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+
+describe('delm worker (real processes)', () => {
+  it('two workers join a run; one is SIGKILLed holding a task: every sub-task ends done exactly once', async () => {
+    const url = server().url;
+    const TASKS = 30;
+    const workerArgs = [bin, 'worker', '--redis', url, '--agents', '2'];
+    const a = start(workerArgs);
+    const b = start(workerArgs);
+    await a.waitFor((l) => l.includes('waiting for a run'), 60_000);
+    await b.waitFor((l) => l.includes('waiting for a run'), 60_000);
+
+    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500']);
+    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
+    await a.waitFor((l) => l.includes(`joining run ${runId}`), 30_000);
+
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      const prefix = `delm:{${runId}}:`;
+      // Kill worker A while one of its agents holds a lease.
+      let held: number | undefined;
+      for (const until = Date.now() + 60_000; held === undefined && Date.now() < until;) {
+        const mine = new Set(agentIds(a.lines));
+        for (let id = 0; id < TASKS && held === undefined; id++) {
+          const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);
+          if (state === 'claimed' && agent && mine.has(agent)) held = id;
+        }
+        if (held === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(held, 'worker A never held a task').toBeDefined();
+      a.child.kill('SIGKILL');
+
+      const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
+        result: { answer: string; stopReason: string; tasks: Record<string, number> };
+      };
+      expect(result.stopReason).toBe('answered');
+      expect(result.tasks).toMatchObject({ total: TASKS, done: TASKS, failed: 0, open: 0 });
+      expect(result.answer).toBe(`${TASKS} findings`);
+
+      // The task A held was taken over (a second attempt) and is done; every task is done once.
+      expect(await client.hGet(`${prefix}q:t:${held}`, 'state')).toBe('done');
+      expect(Number(await client.hGet(`${prefix}q:t:${held}`, 'attempts'))).toBeGreaterThanOrEqual(2);
+      const entries = await client.sendCommand<Array<[string, string[]]>>(['XRANGE', `${prefix}l:stream`, '-', '+']);
+      const gistTasks = entries
+        .map(([, f]) => ({ kind: f[f.indexOf('k') + 1], task: f[f.indexOf('t') + 1] }))
+        .filter((e) => e.kind === 'gist')
+        .map((e) => e.task);
+      expect(gistTasks).toHaveLength(TASKS);
+      expect(new Set(gistTasks).size).toBe(TASKS);
+
+      // B worked on the run, then SIGINT takes it out cleanly.
+      const done = await b.waitFor((l) => l.startsWith(`run ${runId}: answered`), 30_000);
+      expect(Number(/completed (\d+) task/.exec(done)?.[1])).toBeGreaterThan(0);
+      b.child.kill('SIGINT');
+      expect(await b.exited).toBe(130);
+      expect(await lead.exited).toBe(0);
+    } finally {
+      await client.close();
+    }
+  }, 300_000);
+});

@@ -1,0 +1,66 @@
+// A swarm whose run lives in Redis: the same records as on shared memory, the run's settings stored
+// under its keys (no API key among them), and the run's keys readable after it ended.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import type { SwarmEvent } from '../../src/runtime/events.js';
+import { privateRedisServer } from '../helpers/redis-server.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
+const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
+
+describe('createSwarm on the Redis substrate', () => {
+  let swarm: Swarm;
+  beforeAll(() => {
+    swarm = createSwarm({
+      agents: 3,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 5, apiKey: 'sk-not-stored' } },
+      leaseMs: 2_000,
+      retry: { baseDelayMs: 10, maxDelayMs: 100, maxRetries: 2 },
+      substrate: { redis: { url: server().url } },
+    });
+  });
+  afterAll(() => swarm.close());
+
+  it('commits every sub-task through the verifier and returns one answer, as on shared memory', async () => {
+    const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(12) });
+    const events: SwarmEvent[] = [];
+    for await (const e of run.events) events.push(e);
+    const result = await run;
+    expect(result.error).toBeUndefined();
+    expect(result.stopReason).toBe('answered');
+    expect(result.answer).toBe('12 findings');
+    expect(result.tasks).toMatchObject({ total: 12, done: 12, failed: 0, open: 0 });
+    expect(result.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'count the findings' });
+    expect(new Set(result.entries.filter((e) => e.kind === 'gist').map((g) => g.text)).size).toBe(12);
+    expect(result.entries.map((e) => e.id)).toEqual(result.entries.map((_, i) => i));
+    expect(events.filter((e) => e.type === 'commit')).toHaveLength(13);
+    expect(result.usage.modelCalls).toBe(13);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
+
+    // The run's state is in Redis under its keys: the ledger, the queue, the stored settings.
+    const client = createClient({ url: server().url });
+    await client.connect();
+    try {
+      const prefix = `delm:{${result.runId}}:`;
+      expect(Number(await client.xLen(`${prefix}l:stream`))).toBe(result.entries.length);
+      expect(await client.hGet(`${prefix}q:meta`, 'done')).toBe('12');
+      expect(await client.hGet(`${prefix}r:meta`, 'phase')).toBe('2');
+      const config = JSON.parse((await client.get(`${prefix}r:config`))!) as Record<string, unknown>;
+      expect(config).toMatchObject({ task: { prompt: 'count the findings' }, options: { protocol: 'basic' } });
+      expect(JSON.stringify(config)).not.toContain('sk-not-stored');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('runs a second task on the same workers in a run of its own', async () => {
+    const first = await swarm.run({ prompt: 'a', subTasks: subTasks(2) });
+    const second = await swarm.run({ prompt: 'b', subTasks: subTasks(3) });
+    expect([first.answer, second.answer]).toEqual(['2 findings', '3 findings']);
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'b' });
+  });
+});

@@ -53,7 +53,13 @@ export type DelmErrorCode =
   /** A writer whose epoch was superseded (another process took the ledger's writer lease) tried to write. */
   | 'FENCED'
   /** The ledger already holds an entry with the same content; nothing was written. */
-  | 'DUPLICATE';
+  | 'DUPLICATE'
+  /** An MCP server could not be started, connected to, or listed. */
+  | 'MCP_SERVER_FAILED'
+  /** A tool call was cut off (its MCP server crashed or disconnected while it ran); calling again may succeed. */
+  | 'TOOL_INTERRUPTED'
+  /** A tool was asked to run something it is not allowed to (`run_command` outside its allow-list). */
+  | 'TOOL_NOT_ALLOWED';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

@@ -32,9 +32,19 @@ async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
   return list;
 }
 
-/** The toolbox of agent `agentId`: every tool `options` names, its workspace opened, its limits set. */
+/**
+ * The toolbox of agent `agentId`: every tool `options` names (and every tool of its MCP servers, whose
+ * clients start now if this thread has none yet), its workspace opened, its limits set.
+ */
 export async function loadToolbox(options: ToolsOptions, agentId: number): Promise<Toolbox> {
   const tools = (await Promise.all(options.use.map(loadRef))).flat();
+  // MCP tools after the others, named around them; this thread's client of each server is shared.
+  const taken = new Set(tools.map((t) => t.name));
+  if (options.mcpServers?.length) {
+    // Imported only when used: the MCP SDK is large, and most threads never need it.
+    const [{ mcpConnection }, { mcpTools }] = await Promise.all([import('./mcp/clients.js'), import('./mcp/tools.js')]);
+    for (const server of options.mcpServers) tools.push(...(await mcpTools(mcpConnection(server), taken)));
+  }
   const workspace = options.workspace ? await Workspace.open(options.workspace) : undefined;
   const { maxToolCalls, timeoutMs, maxOutputBytes } = options;
   return new Toolbox(tools, workspace, { maxToolCalls, timeoutMs, maxOutputBytes }, `R${agentId}`);

@@ -27,6 +27,11 @@ export interface Tool<I = unknown> {
   execute(input: I, context: ToolContext): Promise<string | JsonValue> | string | JsonValue;
   /** USD charged to the run's cost budget per call (default 0). */
   readonly costUsd?: number;
+  /**
+   * JSON Schema the model is offered instead of the one derived from `input` (an MCP server's own
+   * schema, whose input the server checks); `input` still parses every call.
+   */
+  readonly inputJsonSchema?: Record<string, unknown>;
 }
 
 /** Identity function that infers a tool's input type from its schema. */

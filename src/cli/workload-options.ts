@@ -1,7 +1,9 @@
 /** The options `delm run` and `delm bench` share: model, agents, budgets, chunking, output folder. */
 import path from 'node:path';
 import type { RunnerOptions } from '../modes/runner.js';
+import type { McpServerConfig } from '../tools/mcp/options.js';
 import { positiveIntArg, UsageError } from './command.js';
+import { mcpServersArg } from './mcp-option.js';
 
 function nonNegativeArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -35,6 +37,7 @@ export const WORKLOAD_OPTIONS = {
   'max-rounds': { type: 'string' },
   'test-timeout': { type: 'string' },
   'test-command': { type: 'string' },
+  mcp: { type: 'string', multiple: true },
 } as const;
 
 /** Help text of the shared options. */
@@ -54,11 +57,18 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --inspect              serve the live inspector while running
   --max-rounds <n>       finalization rounds that may enqueue more work (default 3)
   --test-timeout <s>     debugging: one test file's time limit, in seconds (default 30)
-  --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner`;
+  --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner
+  --mcp <server>         tool search: an MCP server whose tools replace the workload's built-ins
+                         (a .js/.mjs file run with node, a command, or an http(s):// URL; repeatable),
+                         e.g. --mcp examples/mcp/docs-server.mjs`;
 
 /** Values of the shared options as parseArgs returns them. */
 export type WorkloadOptionValues = {
-  [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+  [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean'
+      ? boolean
+      : string;
 };
 
 /** The runner options, item limit, chunk size and output folder the flags ask for. */
@@ -72,6 +82,8 @@ export function resolveWorkloadOptions(
   chunkTokens: number | undefined;
   debug: { testTimeoutMs?: number; testCommand?: string } | undefined;
   out: string;
+  /** `--mcp` servers (apply them to the workload with withMcpServers). */
+  mcpServers: McpServerConfig[] | undefined;
 } {
   const cost = values['budget-cost'];
   if (cost !== undefined && !(Number(cost) > 0))
@@ -126,5 +138,6 @@ export function resolveWorkloadOptions(
           }
         : undefined,
     out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
+    mcpServers: mcpServersArg(values.mcp, cwd),
   };
 }

@@ -9,7 +9,7 @@ import { McpServerSchema, type McpServerConfig } from '../tools/mcp/options.js';
 import type { Workload } from '../workloads/workload.js';
 import { UsageError } from './command.js';
 
-/** The server name `--mcp` gives a spec: its file's or command's base name, `-server` dropped, made a valid name. */
+/** The server name `--mcp` gives a spec: its file's, command's or host's base name, `-server` dropped (else `mcp<n>`). */
 function nameOf(spec: string, index: number): string {
   const base = path
     .basename(spec.replace(/\/+$/, ''))
@@ -18,7 +18,7 @@ function nameOf(spec: string, index: number): string {
     .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/_{2,}/g, '_')
     .slice(0, 24);
-  return /^[A-Za-z]/.test(base) ? base : `mcp${index + 1}${base ? `-${base}` : ''}`.slice(0, 32);
+  return /^[A-Za-z]/.test(base) ? base : `mcp${index + 1}`;
 }
 
 /** The MCP servers the `--mcp` values name (see the module comment); `cwd` resolves relative files. */
@@ -36,7 +36,7 @@ export function mcpServersArg(values: readonly string[] | undefined, cwd: string
       } catch {
         throw new UsageError(`--mcp ${spec}: not a valid URL`);
       }
-      server = { name: nameOf(url.hostname, index), url: spec };
+      server = { name: nameOf(url.hostname.split('.')[0]!, index), url: spec };
     } else if (/\.(m|c)?js$/i.test(spec.split(/\s+/)[0]!)) {
       const [file, ...args] = spec.split(/\s+/);
       server = { name: nameOf(file!, index), command: process.execPath, args: [path.resolve(cwd, file!), ...args] };

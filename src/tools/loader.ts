@@ -2,6 +2,7 @@
 import { pathToFileURL } from 'node:url';
 import { InvalidConfigError } from '../errors.js';
 import { BUILT_IN_TOOLS } from './builtins/index.js';
+import { runCommandTool } from './builtins/run-command.js';
 import type { ToolRef, ToolsOptions } from './options.js';
 import { Toolbox } from './toolbox.js';
 import type { AnyTool } from './types.js';
@@ -18,7 +19,12 @@ function isTool(value: unknown): value is AnyTool {
   );
 }
 
-async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
+async function loadRef(ref: ToolRef, options: ToolsOptions): Promise<AnyTool[]> {
+  if (ref === 'run_command') {
+    if (!options.runCommand)
+      throw new InvalidConfigError('run_command needs tools.runCommand.allow: the programs it may run');
+    return [runCommandTool(options.runCommand)];
+  }
   if (typeof ref === 'string') return [BUILT_IN_TOOLS[ref]];
   const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
   const name = ref.export ?? 'tools';
@@ -37,7 +43,7 @@ async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
  * clients start now if this thread has none yet), its workspace opened, its limits set.
  */
 export async function loadToolbox(options: ToolsOptions, agentId: number): Promise<Toolbox> {
-  const tools = (await Promise.all(options.use.map(loadRef))).flat();
+  const tools = (await Promise.all(options.use.map((ref) => loadRef(ref, options)))).flat();
   // MCP tools after the others, named around them; this thread's client of each server is shared.
   const taken = new Set(tools.map((t) => t.name));
   if (options.mcpServers?.length) {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { BUILT_IN_TOOL_NAMES } from './builtins/index.js';
 import { McpServersSchema } from './mcp/options.js';
+import { RunCommandOptionsSchema } from './builtins/run-command.js';
 import { DEFAULT_TOOL_LIMITS } from './toolbox.js';
 
 /**
@@ -22,6 +23,8 @@ export const ToolsOptionsSchema = z
     use: z.array(ToolRefSchema).default([]),
     /** MCP servers whose tools agents get, as `server__tool`: `{ name, command, args?, env?, cwd? }` or `{ name, url }`. */
     mcpServers: McpServersSchema.optional(),
+    /** What the `run_command` built-in may run (required when `use` names it): `{ allow, timeoutMs?, maxOutputBytes?, maxCopyBytes? }`. */
+    runCommand: RunCommandOptionsSchema.optional(),
     /** Folder the built-in tools are confined to (required by them). */
     workspace: z.string().min(1).optional(),
     /** Most tool calls in one agent step; past it the model must answer. */
@@ -35,6 +38,15 @@ export const ToolsOptionsSchema = z
   .refine((t) => t.use.length > 0 || (t.mcpServers?.length ?? 0) > 0, {
     message: 'tools needs at least one tool: name built-ins or modules in use, or give mcpServers',
     path: ['use'],
+  })
+  .refine((t) => !t.use.includes('run_command') || t.runCommand !== undefined, {
+    message:
+      'run_command is off unless tools.runCommand.allow lists the programs it may run (e.g. { allow: ["node"] })',
+    path: ['runCommand'],
+  })
+  .refine((t) => !t.use.includes('run_command') || t.workspace !== undefined, {
+    message: 'run_command runs in a copy of tools.workspace: give a workspace',
+    path: ['workspace'],
   });
 /** Resolved `tools` option. */
 export type ToolsOptions = z.output<typeof ToolsOptionsSchema>;

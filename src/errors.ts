@@ -57,7 +57,13 @@ export type DelmErrorCode =
   /** Redis could not be reached at the URL given (nothing listens there, or it refused the connection). */
   | 'REDIS_UNAVAILABLE'
   /** No run with that id exists in Redis (never created, or its keys are gone). */
-  | 'RUN_NOT_FOUND';
+  | 'RUN_NOT_FOUND'
+  /** An MCP server could not be started, connected to, or listed. */
+  | 'MCP_SERVER_FAILED'
+  /** A tool call was cut off (its MCP server crashed or disconnected while it ran); calling again may succeed. */
+  | 'TOOL_INTERRUPTED'
+  /** A tool was asked to run something it is not allowed to (`run_command` outside its allow-list). */
+  | 'TOOL_NOT_ALLOWED';
 
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {

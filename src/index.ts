@@ -40,7 +40,8 @@ export type {
 
 // Tools agents may call inside their step
 export { defineTool, type Tool, type AnyTool, type ToolContext, type JsonValue } from './tools/types.js';
-export { ToolError, WorkspaceEscapeError, type ToolErrorCode } from './tools/errors.js';
+export { ToolError, WorkspaceEscapeError, McpServerError, type ToolErrorCode } from './tools/errors.js';
+export type { McpServerConfig } from './tools/mcp/options.js';
 export { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from './tools/builtins/index.js';
 export type { ToolRef, ToolsOptions } from './tools/options.js';
 export { fromAiSdk, isAiSdkModel, type AiSdkModelOptions } from './providers/ai-sdk.js';

@@ -2,7 +2,9 @@
 import path from 'node:path';
 import type { RunnerOptions } from '../modes/runner.js';
 import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../tools/builtins/index.js';
+import type { McpServerConfig } from '../tools/mcp/options.js';
 import { positiveIntArg, UsageError } from './command.js';
+import { mcpServersArg } from './mcp-option.js';
 
 /** `--tools a,b`: built-in tool names, each checked. */
 function toolsArg(value: string | undefined): BuiltInToolName[] | undefined {
@@ -49,6 +51,7 @@ export const WORKLOAD_OPTIONS = {
   'test-timeout': { type: 'string' },
   'test-command': { type: 'string' },
   tools: { type: 'string' },
+  mcp: { type: 'string', multiple: true },
 } as const;
 
 /** Help text of the shared options. */
@@ -70,11 +73,18 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --test-timeout <s>     debugging: one test file's time limit, in seconds (default 30)
   --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner
   --tools <names>        built-in tools the agents (and orchestrator workers) may call, comma-separated:
-                         ${BUILT_IN_TOOL_NAMES.join(', ')}; a debugging run adds run_tests`;
+                         ${BUILT_IN_TOOL_NAMES.join(', ')}; a debugging run adds run_tests
+  --mcp <server>         tool search: an MCP server whose tools replace the workload's built-ins
+                         (a .js/.mjs file run with node, a command, or an http(s):// URL; repeatable),
+                         e.g. --mcp examples/mcp/docs-server.mjs`;
 
 /** Values of the shared options as parseArgs returns them. */
 export type WorkloadOptionValues = {
-  [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+  [K in keyof typeof WORKLOAD_OPTIONS]?: (typeof WORKLOAD_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof WORKLOAD_OPTIONS)[K]['type'] extends 'boolean'
+      ? boolean
+      : string;
 };
 
 /** The runner options, item limit, chunk size and output folder the flags ask for. */
@@ -88,6 +98,8 @@ export function resolveWorkloadOptions(
   chunkTokens: number | undefined;
   debug: { testTimeoutMs?: number; testCommand?: string } | undefined;
   out: string;
+  /** `--mcp` servers (apply them to the workload with withMcpServers). */
+  mcpServers: McpServerConfig[] | undefined;
 } {
   const cost = values['budget-cost'];
   if (cost !== undefined && !(Number(cost) > 0))
@@ -144,5 +156,6 @@ export function resolveWorkloadOptions(
           }
         : undefined,
     out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
+    mcpServers: mcpServersArg(values.mcp, cwd),
   };
 }

@@ -36,7 +36,15 @@ export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
       'a single pass is defined for question answering; the debugging workload compares delm with the orchestrator',
     );
   const run = mode === 'single' ? runSinglePass : debugging ? runDebugOrchestrator : runOrchestrator;
-  return { mode, run: (task, o = {}) => run(task, resolved, o), close: async () => {} };
+  // The baselines' workers run on this thread: their MCP clients (started on first use) close with the runner.
+  const mcp = (resolved.swarm.tools?.mcpServers?.length ?? 0) > 0;
+  return {
+    mode,
+    run: (task, o = {}) => run(task, resolved, o),
+    close: async () => {
+      if (mcp) await (await import('../tools/mcp/clients.js')).closeMcpClients();
+    },
+  };
 }
 
 class SwarmRunner implements Runner {

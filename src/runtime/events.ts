@@ -159,7 +159,7 @@ export interface ToolResultEvent {
   truncated: boolean;
   latencyMs: number;
   costUsd: number;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; retryable?: boolean };
 }
 
 /** Events as they cross from a worker, before the main thread stamps the run time. */

@@ -2,6 +2,7 @@
 import { pathToFileURL } from 'node:url';
 import { InvalidConfigError } from '../errors.js';
 import { BUILT_IN_TOOLS } from './builtins/index.js';
+import { runCommandTool } from './builtins/run-command.js';
 import type { ToolRef, ToolsOptions } from './options.js';
 import { Toolbox } from './toolbox.js';
 import type { AnyTool } from './types.js';
@@ -18,7 +19,12 @@ function isTool(value: unknown): value is AnyTool {
   );
 }
 
-async function loadRef(ref: ToolRef): Promise<AnyTool[]> {
+async function loadRef(ref: ToolRef, options: ToolsOptions): Promise<AnyTool[]> {
+  if (ref === 'run_command') {
+    if (!options.runCommand)
+      throw new InvalidConfigError('run_command needs tools.runCommand.allow: the programs it may run');
+    return [runCommandTool(options.runCommand)];
+  }
   if (typeof ref === 'string') return [BUILT_IN_TOOLS[ref]];
   const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
   const name = ref.export ?? 'tools';
@@ -40,9 +46,19 @@ export interface RunTools {
   readonly tools?: readonly AnyTool[] | undefined;
 }
 
-/** The toolbox of agent `agentId`: every tool `options` names (and `run` adds), its workspace opened, its limits set. */
+/**
+ * The toolbox of agent `agentId`: every tool `options` names and `run` adds (and every tool of its MCP
+ * servers, whose clients start now if this thread has none yet), its workspace opened, its limits set.
+ */
 export async function loadToolbox(options: ToolsOptions, agentId: number, run: RunTools = {}): Promise<Toolbox> {
-  const tools = [...(await Promise.all(options.use.map(loadRef))).flat(), ...(run.tools ?? [])];
+  const tools = [...(await Promise.all(options.use.map((ref) => loadRef(ref, options)))).flat(), ...(run.tools ?? [])];
+  // MCP tools after the others, named around them; this thread's client of each server is shared.
+  const taken = new Set(tools.map((t) => t.name));
+  if (options.mcpServers?.length) {
+    // Imported only when used: the MCP SDK is large, and most threads never need it.
+    const [{ mcpConnection }, { mcpTools }] = await Promise.all([import('./mcp/clients.js'), import('./mcp/tools.js')]);
+    for (const server of options.mcpServers) tools.push(...(await mcpTools(mcpConnection(server), taken)));
+  }
   const folder = options.workspace ?? run.workspace;
   const workspace = folder ? await Workspace.open(folder) : undefined;
   const { maxToolCalls, timeoutMs, maxOutputBytes } = options;

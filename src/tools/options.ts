@@ -1,6 +1,8 @@
 /** The `tools` swarm option: which tools agents get, where they work, and the limits of a step. */
 import { z } from 'zod';
 import { BUILT_IN_TOOL_NAMES } from './builtins/index.js';
+import { McpServersSchema } from './mcp/options.js';
+import { RunCommandOptionsSchema } from './builtins/run-command.js';
 import { DEFAULT_TOOL_LIMITS } from './toolbox.js';
 
 /**
@@ -17,7 +19,12 @@ export type ToolRef = z.infer<typeof ToolRefSchema>;
 /** `tools` of the swarm options. */
 export const ToolsOptionsSchema = z
   .object({
-    use: z.array(ToolRefSchema).min(1),
+    /** Built-ins by name and tool modules (may be empty when `mcpServers` gives the tools). */
+    use: z.array(ToolRefSchema).default([]),
+    /** MCP servers whose tools agents get, as `server__tool`: `{ name, command, args?, env?, cwd? }` or `{ name, url }`. */
+    mcpServers: McpServersSchema.optional(),
+    /** What the `run_command` built-in may run (required when `use` names it): `{ allow, timeoutMs?, maxOutputBytes?, maxCopyBytes? }`. */
+    runCommand: RunCommandOptionsSchema.optional(),
     /** Folder the built-in tools are confined to (required by them). */
     workspace: z.string().min(1).optional(),
     /** Most tool calls in one agent step; past it the model must answer. */
@@ -27,6 +34,19 @@ export const ToolsOptionsSchema = z
     /** Most bytes of one call's output the model is shown. */
     maxOutputBytes: z.number().int().min(256).max(1_048_576).default(DEFAULT_TOOL_LIMITS.maxOutputBytes),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.use.length > 0 || (t.mcpServers?.length ?? 0) > 0, {
+    message: 'tools needs at least one tool: name built-ins or modules in use, or give mcpServers',
+    path: ['use'],
+  })
+  .refine((t) => !t.use.includes('run_command') || t.runCommand !== undefined, {
+    message:
+      'run_command is off unless tools.runCommand.allow lists the programs it may run (e.g. { allow: ["node"] })',
+    path: ['runCommand'],
+  })
+  .refine((t) => !t.use.includes('run_command') || t.workspace !== undefined, {
+    message: 'run_command runs in a copy of tools.workspace: give a workspace',
+    path: ['workspace'],
+  });
 /** Resolved `tools` option. */
 export type ToolsOptions = z.output<typeof ToolsOptionsSchema>;

@@ -29,6 +29,11 @@ export interface Tool<I = unknown> {
   readonly costUsd?: number;
   /** This tool's own time limit per call, ms, instead of the toolbox's (e.g. a test run). */
   readonly timeoutMs?: number;
+  /**
+   * JSON Schema the model is offered instead of the one derived from `input` (an MCP server's own
+   * schema, whose input the server checks); `input` still parses every call.
+   */
+  readonly inputJsonSchema?: Record<string, unknown>;
 }
 
 /** Identity function that infers a tool's input type from its schema. */

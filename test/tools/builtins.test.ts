@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_TOOLS } from '../../src/tools/builtins/index.js';
-import { GREP_MAX_MATCHES } from '../../src/tools/builtins/grep.js';
+import { compilePattern, GREP_MAX_MATCHES } from '../../src/tools/builtins/grep.js';
 import { createToolbox } from '../../src/tools/loader.js';
 import type { Toolbox } from '../../src/tools/toolbox.js';
 
@@ -67,6 +67,24 @@ describe('built-in workspace tools', () => {
     expect(many).toHaveLength(GREP_MAX_MATCHES + 1);
     expect(many.at(-1)).toBe(`(and ${300 - GREP_MAX_MATCHES} more matching lines)`);
     expect((await call('grep', { pattern: '(' })).error?.code).toBe('TOOL_INPUT_INVALID');
+  });
+
+  it('grep runs in linear time: catastrophic patterns finish at once, backreferences and lookaround are refused', async () => {
+    // On a backtracking engine each of these takes exponential or high-polynomial time on such a line.
+    const evil = compilePattern('(a+)+$', true);
+    const poly = compilePattern('a*a*a*a*a*b', true);
+    const line = `${'a'.repeat(20_000)}!`;
+    const started = performance.now();
+    expect(evil.test(line)).toBe(false);
+    expect(poly.test(line)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const r = await call('grep', { pattern: '(\\w+)\\1' });
+    expect(r.error?.code).toBe('TOOL_INPUT_INVALID');
+    expect(r.error?.message).toMatch(/RE2 syntax/);
+    expect((await call('grep', { pattern: 'alpha(?=x)' })).error?.code).toBe('TOOL_INPUT_INVALID');
+    expect((await call('grep', { pattern: '\\bgamma\\b|DELTA' })).text).toBe(
+      'docs/a.txt:3: gamma three\ndocs/a.txt:4: delta four',
+    );
   });
 
   it('reject input that does not match the schema, and unknown tools', async () => {

@@ -7,6 +7,8 @@ import { parseCsv } from '../../src/records/csv.js';
 import { loadWorkload } from '../../src/workloads/workload.js';
 
 const EXAMPLE = new URL('../../examples/licence-search', import.meta.url).pathname;
+const DOCS_SERVER = new URL('../../examples/mcp/docs-server.mjs', import.meta.url).pathname;
+const MULTIDOC = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'delm-search-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -87,5 +89,61 @@ describe('the licence-search workload', () => {
     const tools = events.filter((e) => e.type === 'tool.result');
     expect(tools.length).toBeGreaterThanOrEqual(4);
     expect(tools.every((t) => t.mode === 'orchestrator' && t.agentId !== 0)).toBe(true); // workers, not the manager
+  });
+
+  it('runs through the example MCP server with --mcp in delm bench: delm and the orchestrator search and read with docs__search and docs__read', async () => {
+    const out = join(tmp, 'mcp-bench');
+    let text = '';
+    const code = await main(['bench', EXAMPLE, '--mcp', DOCS_SERVER, '--out', out, '--limit', '1', '--agents', '2'], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code, text).toBe(0);
+    const [header, ...lines] = parseCsv(readFileSync(join(out, 'results.csv'), 'utf8'));
+    const rows = lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));
+    expect(rows.map((r) => [r.mode, r.item_id, r.stop_reason])).toEqual([
+      ['delm', 'delm-lic-01', 'answered'],
+      ['orchestrator', 'delm-lic-01', 'answered'],
+    ]);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const mode of ['delm', 'orchestrator']) {
+      const tools = events.filter((e) => e.type === 'tool.result' && e.mode === mode);
+      expect(tools.length, mode).toBeGreaterThanOrEqual(4); // a search and reads per file
+      expect(new Set(tools.map((t) => t.tool))).toEqual(new Set(['docs__search', 'docs__read']));
+      expect(tools.every((t) => t.error === undefined && typeof t.hash === 'string')).toBe(true);
+    }
+    const docs = readdirSync(join(EXAMPLE, 'docs')).map((f) =>
+      readFileSync(join(EXAMPLE, 'docs', f), 'utf8').replace(/\s+/g, ' '),
+    );
+    const quotes = readFileSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; meta?: { quotes?: Array<{ source: string; text: string }> } })
+      .filter((e) => e.kind === 'gist')
+      .flatMap((g) => g.meta?.quotes ?? []);
+    expect(quotes.length).toBeGreaterThan(0);
+    for (const q of quotes) {
+      expect(q.source).toMatch(/^R\d+\.t\d+$/);
+      expect(docs.some((d) => d.includes(q.text.replace(/\s+/g, ' ')))).toBe(true);
+    }
+  });
+
+  it('refuses --mcp for a workload that uses no tools', async () => {
+    let text = '';
+    const code = await main(['run', MULTIDOC, '--mcp', DOCS_SERVER, '--out', join(tmp, 'mcp-multidoc')], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code).toBe(2);
+    expect(text).toMatch(/--mcp gives agents tools for a tool-search workload/);
   });
 });

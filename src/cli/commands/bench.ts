@@ -14,6 +14,7 @@ import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
+import { withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
 import { fitPowerLaw } from '../../modes/growth.js';
@@ -75,10 +76,13 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       );
     const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'bench', io.cwd);
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
-      ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
-      ...(options.debug ? { debug: options.debug } : {}),
-    });
+    const workload = withMcpServers(
+      await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
+        ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
+        ...(options.debug ? { debug: options.debug } : {}),
+      }),
+      options.mcpServers,
+    );
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);

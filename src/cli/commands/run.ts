@@ -9,6 +9,7 @@ import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js'
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderTable } from '../table.js';
+import { withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
@@ -66,10 +67,13 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       await checkRedis(redis);
       options.runner.substrate = { redis: { url: redis } };
     }
-    const workload = await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
-      ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
-      ...(options.debug ? { debug: options.debug } : {}),
-    });
+    const workload = withMcpServers(
+      await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
+        ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
+        ...(options.debug ? { debug: options.debug } : {}),
+      }),
+      options.mcpServers,
+    );
     if (!workload.modes.includes(mode))
       throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);

@@ -1,6 +1,12 @@
-/** Built-in tool `grep`: lines of workspace files matching a regular expression, capped. */
+/**
+ * Built-in tool `grep`: lines of workspace files matching a regular expression, capped. The pattern
+ * runs on RE2 (re2js, a pure-JavaScript port): matching takes time linear in the text, so a pattern
+ * like `(a+)+$` cannot stall the agent's thread (ReDoS). RE2 has no backreferences or lookaround;
+ * such a pattern is refused as TOOL_INPUT_INVALID.
+ */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { ToolError } from '../errors.js';
 import { defineTool, type Tool } from '../types.js';
@@ -46,13 +52,26 @@ async function filesUnder(
   }
 }
 
+/** `pattern` compiled for RE2; a syntax it lacks (backreferences, lookaround) or a bad pattern is TOOL_INPUT_INVALID. */
+export function compilePattern(pattern: string, ignoreCase: boolean): RE2JS {
+  try {
+    return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (err) {
+    throw new ToolError(
+      'TOOL_INPUT_INVALID',
+      'grep',
+      `grep: invalid regular expression (RE2 syntax: no backreferences or lookaround): ${(err as Error).message}`,
+    );
+  }
+}
+
 /**
- * `grep`: every line matching `pattern` (a JavaScript regular expression) in the files under `path`,
+ * `grep`: every line matching `pattern` (a regular expression, RE2 syntax) in the files under `path`,
  * as `file:line: text`, at most {@link GREP_MAX_MATCHES}; files over {@link GREP_MAX_FILE_BYTES} are skipped.
  */
 export const grepTool: Tool<GrepInput> = defineTool({
   name: 'grep',
-  description: `Searches the workspace's text files for lines matching a JavaScript regular expression; prints "file:line: text" for each (at most ${GREP_MAX_MATCHES} lines, long lines cut).`,
+  description: `Searches the workspace's text files for lines matching a regular expression (RE2 syntax: like JavaScript's without backreferences or lookaround); prints "file:line: text" for each (at most ${GREP_MAX_MATCHES} lines, long lines cut).`,
   input: z
     .object({
       pattern: z.string().min(1).max(GREP_MAX_PATTERN).describe('regular expression, e.g. "warrant(y|ies)"'),
@@ -62,12 +81,7 @@ export const grepTool: Tool<GrepInput> = defineTool({
     .strict(),
   async execute(input, { workspace, signal }) {
     const ws = needWorkspace(workspace, 'grep');
-    let re: RegExp;
-    try {
-      re = new RegExp(input.pattern, input.ignoreCase === false ? 'u' : 'iu');
-    } catch (err) {
-      throw new ToolError('TOOL_INPUT_INVALID', 'grep', `grep: invalid regular expression: ${(err as Error).message}`);
-    }
+    const re = compilePattern(input.pattern, input.ignoreCase !== false);
     const start = await ws.resolve(input.path ?? '.', 'grep');
     const files: Array<{ real: string; rel: string }> = [];
     await filesUnder(ws, start.real, start.relative, files, new Set());

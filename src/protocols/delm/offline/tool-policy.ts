@@ -5,7 +5,7 @@
  * results by the labels the host gave them. Not an LLM.
  */
 import { callTools, type OfflineToolCalls } from '../../../providers/offline.js';
-import type { CompletionRequest, ToolTurn } from '../../../providers/types.js';
+import type { CompletionRequest, ToolSpec, ToolTurn } from '../../../providers/types.js';
 import type { AgentStepOutput, WorkerReport } from '../../kit/schemas.js';
 import { termSet } from '../../kit/text.js';
 import { questionStem, readPrompt } from '../../kit/prompt-reader.js';
@@ -25,6 +25,39 @@ function namedFile(subTask: string): string | undefined {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The offered tool that searches and the one that reads, with the names of their inputs: the
+ * built-in `grep` / `read_file`, or an MCP server's `search` / `read` (`docs__search`, …) taking
+ * `query` or `pattern`, `file` or `path`. Their output has the built-ins' shapes.
+ */
+interface ToolRoles {
+  search?: { name: string; pattern: string; file: string };
+  read?: { name: string; file: string };
+}
+
+function keysOf(spec: ToolSpec): Set<string> {
+  const props = spec.inputSchema.properties;
+  return new Set(typeof props === 'object' && props !== null ? Object.keys(props) : []);
+}
+
+function toolRoles(tools: readonly ToolSpec[]): ToolRoles {
+  const roles: ToolRoles = {};
+  const named = (spec: ToolSpec, builtIn: string, ...mcp: string[]) =>
+    spec.name === builtIn || mcp.some((m) => spec.name.endsWith(`__${m}`));
+  for (const spec of tools) {
+    const keys = keysOf(spec);
+    const file = keys.has('path') || !keys.has('file') ? 'path' : 'file';
+    if (!roles.search && named(spec, 'grep', 'search', 'grep'))
+      roles.search = {
+        name: spec.name,
+        pattern: keys.has('pattern') || !keys.has('query') ? 'pattern' : 'query',
+        file,
+      };
+    else if (!roles.read && named(spec, 'read_file', 'read', 'read_file')) roles.read = { name: spec.name, file };
+  }
+  return roles;
+}
 
 /** The label and verbatim text of a tool result as the host showed it (see toolbox.resultContent). */
 export function resultDocument(content: string): { label: string; text: string } | undefined {
@@ -57,43 +90,51 @@ function bestHits(grepOutput: string, query: ReadonlyMap<string, number>): Hit[]
 }
 
 /**
- * The policy's next tool calls for a prompt: a `grep` first, then `read_file` calls around the best
- * hits; undefined once it has read (or may call no tool), when it answers from what it read.
+ * The policy's next tool calls for a prompt: a search (`grep`, or an MCP server's `search`) first,
+ * then reads (`read_file`, or the server's `read`) around the best hits; undefined once it has read
+ * (or may call no tool), when it answers from what it read.
  */
 export function nextToolCalls(prompt: string, request: CompletionRequest<unknown>): OfflineToolCalls | undefined {
   const p = readPrompt(prompt);
   const query = buildQuery(questionStem(p.question), p.choices);
-  const offered = new Set((request.tools ?? []).map((t) => t.name));
+  const { search, read } = toolRoles(request.tools ?? []);
   const turns: readonly ToolTurn[] = request.toolTurns ?? [];
   if (request.toolChoice === 'none') return undefined;
   const file = namedFile(p.body('subtask') ?? p.body('instructions') ?? '');
-  if (turns.length === 0 && offered.has('grep')) {
+  if (turns.length === 0 && search) {
     const top = [...query.entries()]
       .sort((a, b) => b[1] - a[1] || b[0].length - a[0].length)
       .slice(0, PATTERN_TERMS)
       .map(([t]) => `\\b${escape(t)}`);
     if (top.length)
-      return callTools([{ name: 'grep', input: { pattern: top.join('|'), ...(file ? { path: file } : {}) } }]);
+      return callTools([
+        { name: search.name, input: { [search.pattern]: top.join('|'), ...(file ? { [search.file]: file } : {}) } },
+      ]);
   }
-  const grep = turns[0]?.calls[0]?.name === 'grep' ? turns[0].results[0] : undefined;
-  if (turns.length === 1 && grep && !grep.isError && offered.has('read_file')) {
+  const grep = search && turns[0]?.calls[0]?.name === search.name ? turns[0].results[0] : undefined;
+  if (turns.length === 1 && grep && !grep.isError && read) {
     const hits = bestHits(resultDocument(grep.content)?.text ?? '', query);
     if (hits.length)
       return callTools(
         hits.map((h) => ({
-          name: 'read_file',
-          input: { path: h.file, startLine: Math.max(1, h.line - CONTEXT_LINES), endLine: h.line + CONTEXT_LINES },
+          name: read.name,
+          input: {
+            [read.file]: h.file,
+            startLine: Math.max(1, h.line - CONTEXT_LINES),
+            endLine: h.line + CONTEXT_LINES,
+          },
         })),
       );
   }
   return undefined;
 }
 
-/** What the step's `read_file` calls returned, as documents labelled by their results' labels (header line dropped). */
+/** What the step's reads returned, as documents labelled by their results' labels (header line dropped). */
 export function documentsRead(request: CompletionRequest<unknown>): Array<{ label: string; text: string }> {
+  const reader = toolRoles(request.tools ?? []).read?.name ?? 'read_file';
   return (
     (request.toolTurns ?? [])
-      .flatMap((t) => t.results.filter((r, i) => !r.isError && t.calls[i]?.name === 'read_file'))
+      .flatMap((t) => t.results.filter((r, i) => !r.isError && t.calls[i]?.name === reader))
       .flatMap((r) => resultDocument(r.content) ?? [])
       // read_file's first line says which lines these are: quote the file's text, not the header.
       .map((d) => ({ label: d.label, text: d.text.slice(d.text.indexOf('\n') + 1) }))

@@ -3,7 +3,9 @@
  * state), building a swarm from those settings with this process's own agent count, and printing the
  * outcome. API keys come from this machine's environment, never from Redis.
  */
+import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
 import { connect } from '../redis/client.js';
+import { parseTraceparent } from '../telemetry/traceparent.js';
 import { RedisRunControl, type RedisRunState } from '../redis/run-control.js';
 import { RunNotFoundError } from '../runtime/redis-substrate.js';
 import { loadRunConfig } from '../runtime/run-config.js';
@@ -17,6 +19,8 @@ export interface StoredRun {
   state: RedisRunState;
   options: ResolvedSwarmOptions;
   prompt: string;
+  /** The coordinator's run span, for this process's run span to continue (a remote parent); absent when untraced. */
+  traceContext: Context | undefined;
 }
 
 /** Reads run `runId`: RUN_NOT_FOUND when Redis has no such run, REDIS_UNAVAILABLE when Redis does not answer. */
@@ -28,7 +32,9 @@ export async function readStoredRun(url: string, runId: string, agents: number |
     if (json === undefined) throw new RunNotFoundError(runId);
     const state = await control.state();
     const loaded = loadRunConfig(json, { substrate: { redis: { url } }, ...(agents ? { agents } : {}) });
-    return { runId, state, options: loaded.options, prompt: loaded.task.prompt };
+    const parent = parseTraceparent(loaded.traceparent);
+    const traceContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : undefined;
+    return { runId, state, options: loaded.options, prompt: loaded.task.prompt, traceContext };
   } finally {
     await client.close();
   }

@@ -48,6 +48,8 @@ export interface StoredRunConfig {
   /** The coordinator's agent count (informational: a joining process brings its own). */
   agents: number;
   options: Record<string, unknown>;
+  /** The coordinator's run span as a W3C `traceparent`, when traced: joining processes' spans are its children. */
+  traceparent?: string | undefined;
 }
 
 const StoredRunConfigSchema = z.object({
@@ -55,10 +57,11 @@ const StoredRunConfigSchema = z.object({
   task: z.object({ prompt: z.string() }).passthrough(),
   agents: z.number().int(),
   options: z.record(z.string(), z.unknown()),
+  traceparent: z.string().max(100).optional(),
 });
 
 /** The stored form of a run's settings (JSON). */
-export function storeRunConfig(options: ResolvedSwarmOptions, task: RunTask): string {
+export function storeRunConfig(options: ResolvedSwarmOptions, task: RunTask, traceparent?: string): string {
   const shared: Record<string, unknown> = {};
   for (const field of SHARED_FIELDS) if (options[field] !== undefined) shared[field] = options[field];
   for (const field of ['model', 'judgeModel'] as const) {
@@ -66,7 +69,13 @@ export function storeRunConfig(options: ResolvedSwarmOptions, task: RunTask): st
     if (typeof ref === 'object' && ref !== null && 'options' in ref)
       shared[field] = { ...ref, options: withoutSecrets(ref.options) };
   }
-  const config: StoredRunConfig = { version: 1, task, agents: options.agents, options: shared };
+  const config: StoredRunConfig = {
+    version: 1,
+    task,
+    agents: options.agents,
+    options: shared,
+    ...(traceparent ? { traceparent } : {}),
+  };
   return JSON.stringify(config);
 }
 
@@ -77,7 +86,7 @@ export function storeRunConfig(options: ResolvedSwarmOptions, task: RunTask): st
 export function loadRunConfig(
   json: string,
   local: Partial<Record<string, unknown>>,
-): { task: RunTask; options: ResolvedSwarmOptions; agents: number } {
+): { task: RunTask; options: ResolvedSwarmOptions; agents: number; traceparent: string | undefined } {
   let parsed: StoredRunConfig;
   try {
     parsed = StoredRunConfigSchema.parse(JSON.parse(json));
@@ -89,6 +98,7 @@ export function loadRunConfig(
   return {
     task: parsed.task,
     agents: parsed.agents,
+    traceparent: parsed.traceparent,
     options: resolveSwarmOptions({ ...parsed.options, agents: parsed.agents, ...local }),
   };
 }

@@ -91,7 +91,8 @@ export class RunSupervisor {
       return createRunSubstrate(this.options, this.rateLimiter, spare);
     }
     const mode = this.start.kind === 'new' ? 'create' : this.start.kind;
-    return createRedisRunSubstrate(this.options, url, this.id, mode, storeRunConfig(this.options, task));
+    const config = storeRunConfig(this.options, task, this.telemetry.traceparent);
+    return createRedisRunSubstrate(this.options, url, this.id, mode, config);
   }
 
   private emit(event: WorkerEvent): void {

@@ -76,6 +76,11 @@ export class RunTelemetry {
     };
   }
 
+  /** The run span's context as a W3C `traceparent`, once it began; undefined when untraced. */
+  get traceparent(): string | undefined {
+    return this.traceInit?.traceparent;
+  }
+
   /** What a worker is started with: the run span's context as a `traceparent`, or nothing when untraced. */
   workerInit(): WorkerTraceInit | undefined {
     return this.traceInit;

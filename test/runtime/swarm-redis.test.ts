@@ -1,10 +1,13 @@
 // A swarm whose run lives in Redis: the same records as on shared memory, the run's settings stored
 // under its keys (no API key among them), and the run's keys readable after it ended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trace } from '@opentelemetry/api';
 import { createClient } from 'redis';
+import { readStoredRun } from '../../src/cli/redis-run.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
+import { registerTestSdk } from '../telemetry/otel-sdk.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
@@ -62,5 +65,31 @@ describe('createSwarm on the Redis substrate', () => {
     expect([first.answer, second.answer]).toEqual(['2 findings', '3 findings']);
     expect(second.runId).not.toBe(first.runId);
     expect(second.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'b' });
+  });
+});
+
+describe('a traced run on Redis', () => {
+  it('stores its run span as a traceparent, which a joining process reads as its parent', async () => {
+    const sdk = registerTestSdk();
+    const swarm = createSwarm({
+      agents: 1,
+      protocol: 'basic',
+      model: { module: modelModule },
+      substrate: { redis: { url: server().url } },
+    });
+    try {
+      const result = await swarm.run({ prompt: 'traced', subTasks: subTasks(1) });
+      const [runSpan] = sdk.spans.getFinishedSpans().filter((s) => s.name === 'delm.run');
+      const stored = await readStoredRun(server().url, result.runId, 1);
+      const parent = stored.traceContext && trace.getSpanContext(stored.traceContext);
+      expect(parent).toMatchObject({
+        traceId: runSpan!.spanContext().traceId,
+        spanId: runSpan!.spanContext().spanId,
+        isRemote: true,
+      });
+    } finally {
+      await swarm.close();
+      await sdk.shutdown();
+    }
   });
 });

@@ -53,7 +53,11 @@ Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such 
     const swarm = createSwarm({ ...stored.options, logger });
     try {
       io.out(`delm resume: run ${values.run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
-      const result = await swarm.resume(values.run, { signal: io.signal, onEvent: agentLines((text) => io.out(text)) });
+      const result = await swarm.resume(values.run, {
+        signal: io.signal,
+        onEvent: agentLines((text) => io.out(text)),
+        ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
+      });
       io.out(outcomeLine(result));
       if (io.signal.aborted) return EXIT.interrupted;
       return result.stopReason === 'error' || result.stopReason === 'tasks-failed' ? EXIT.failure : EXIT.ok;

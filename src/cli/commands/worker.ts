@@ -64,7 +64,11 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
       const swarm = createSwarm({ ...stored.options, logger });
       try {
         io.out(`delm worker: joining run ${runId} with ${agents} agent(s)\n`);
-        const result = await swarm.join(runId, { signal: io.signal, onEvent: agentLines((text) => io.out(text)) });
+        const result = await swarm.join(runId, {
+          signal: io.signal,
+          onEvent: agentLines((text) => io.out(text)),
+          ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
+        });
         io.out(outcomeLine(result));
         if (io.signal.aborted) return EXIT.interrupted;
         if (values.run) return result.stopReason === 'error' ? EXIT.failure : EXIT.ok;

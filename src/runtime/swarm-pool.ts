@@ -92,6 +92,7 @@ interface PoolEntry {
   /** The trace context at `run()`: a queued run's span still belongs to the caller's trace. */
   readonly traceContext: Context;
   readonly logger: Logger | undefined;
+  readonly tools: RunOptions['tools'];
   resolve(result: RunResult): void;
   reject(error: unknown): void;
   /** Removes the abort listener of a waiting run. */
@@ -147,6 +148,7 @@ export class SwarmPool {
       onEvent: options.onEvent,
       traceContext: options.traceContext ?? otelContext.active(),
       logger: options.logger,
+      tools: options.tools,
       resolve,
       reject,
       unlisten: () => {},
@@ -214,6 +216,7 @@ export class SwarmPool {
         onEvent: (e) => this.emit(entry, e),
         traceContext: entry.traceContext,
         logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }),
+        ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
       });
     } catch (error) {
       entry.stream.end();

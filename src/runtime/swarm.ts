@@ -19,6 +19,7 @@ import type { ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
 import { RunSupervisor, type RunResult, type RunStart } from './run.js';
 import type { RunSubstrate } from './substrate.js';
+import type { ToolsOptions } from '../tools/options.js';
 
 // The one module given to piscina by URL: the entry of every agent and verifier thread.
 const workerModule = ownModuleUrl('../../actors/swarm-worker', import.meta.url);
@@ -32,6 +33,11 @@ export interface RunOptions {
   traceContext?: Context;
   /** Logger for this run's lines, used as given (default: the swarm's `logger`, bound to the run id). */
   logger?: Logger | undefined;
+  /**
+   * This run's tools instead of the swarm's (`null`: none), already validated (ToolsOptionsSchema);
+   * `delm serve` narrows its configured tools to what a request selects this way.
+   */
+  tools?: ToolsOptions | null | undefined;
 }
 
 /** A run in progress: iterate its events, await its result (or the run itself). */
@@ -130,9 +136,16 @@ export class Swarm {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm is closed; create a new one');
     const telemetry = new RunTelemetry(this.options.telemetry, options.traceContext);
     let onEvent = options.onEvent;
+    const { tools: _swarmTools, ...untooled } = this.options;
+    const runSwarmOptions: ResolvedSwarmOptions =
+      options.tools === undefined
+        ? this.options
+        : options.tools === null
+          ? untooled
+          : { ...untooled, tools: options.tools };
     const supervisor = new RunSupervisor(
       this.pool,
-      this.options,
+      runSwarmOptions,
       this.protocolRef,
       this.rateLimiter,
       (event) => onEvent?.(event),

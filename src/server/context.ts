@@ -41,11 +41,13 @@ export function startRun(
   kind: RunRecord['kind'],
   task: RunTask,
   req?: IncomingMessage,
+  tools?: RunOptions['tools'],
 ): { run: SwarmRun; record: RunRecord } {
   let run: SwarmRun;
   try {
     run = server.pool.run(task, {
       ...server.runOptions(kind),
+      ...(tools !== undefined ? { tools } : {}),
       ...(req ? { traceContext: incomingTraceContext(req.headers), logger: requestLogger(req) } : {}),
     });
   } catch (error) {

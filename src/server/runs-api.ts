@@ -10,6 +10,7 @@ import { HttpError } from './errors.js';
 import { parseBody, readJsonBody, sendJson } from './http.js';
 import type { RunRecord } from './registry.js';
 import { openSse } from './sse.js';
+import { selectTools, ToolSelectionSchema } from './tool-selection.js';
 
 /** A source document in a request body. */
 export const SourceSchema = z
@@ -47,13 +48,15 @@ export const SubTasksSchema = z
   .min(1)
   .max(10_000);
 
-/** The body of `POST /v1/runs`: a {@link RunTask}. */
+/** The body of `POST /v1/runs`: a {@link RunTask}, and optionally the tools it may use. */
 export const RunRequestSchema = z
   .object({
     prompt: z.string().min(1),
     sources: SourcesSchema.optional(),
     subTasks: SubTasksSchema.optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
+    /** Tools of this run, by name: built-ins, or MCP servers of the server's configuration ([] = none). */
+    tools: ToolSelectionSchema.optional(),
   })
   .strict();
 
@@ -88,8 +91,9 @@ const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}
 export async function createRun({ req, res, server }: RequestContext): Promise<void> {
   const body = parseBody(RunRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
   const task = toRunTask(body);
+  const tools = selectTools(body.tools, server.pool.options.swarm.tools);
   await server.checkTask(task);
-  const { run, record } = startRun(server, 'run', task, req);
+  const { run, record } = startRun(server, 'run', task, req, tools);
   sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
 }
 

@@ -47,7 +47,7 @@ export interface RunTools {
 }
 
 /**
- * The toolbox of agent `agentId`: every tool `options` names and `run` adds (and every tool of its MCP
+ * The toolbox of agent `agentId`: every tool `options` names (and `run` adds, and every tool of its MCP
  * servers, whose clients start now if this thread has none yet), its workspace opened, its limits set.
  */
 export async function loadToolbox(options: ToolsOptions, agentId: number, run: RunTools = {}): Promise<Toolbox> {

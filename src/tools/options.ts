@@ -43,10 +43,6 @@ export const ToolsOptionsSchema = z
     message:
       'run_command is off unless tools.runCommand.allow lists the programs it may run (e.g. { allow: ["node"] })',
     path: ['runCommand'],
-  })
-  .refine((t) => !t.use.includes('run_command') || t.workspace !== undefined, {
-    message: 'run_command runs in a copy of tools.workspace: give a workspace',
-    path: ['workspace'],
   });
 /** Resolved `tools` option. */
 export type ToolsOptions = z.output<typeof ToolsOptionsSchema>;

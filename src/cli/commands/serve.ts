@@ -1,10 +1,35 @@
 /** `delm serve`: delm's HTTP API (runs API and OpenAI-compatible chat completions) until SIGINT/SIGTERM. */
+import path from 'node:path';
 import { InvalidConfigError } from '../../errors.js';
+import { mcpServersArg } from '../mcp-option.js';
 import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type Command } from '../command.js';
+
+/** The swarm's `tools` from `--tools`, `--workspace` and `--mcp` (none when no flag is given). */
+function serveTools(
+  values: { tools?: string | undefined; workspace?: string | undefined; mcp?: string[] | undefined },
+  cwd: string,
+): Pick<SwarmOptions, 'tools'> {
+  const use = values.tools
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const mcpServers = mcpServersArg(values.mcp, cwd);
+  if (!use?.length && !mcpServers) {
+    if (values.workspace !== undefined) throw new UsageError('--workspace is for the tools of --tools');
+    return {};
+  }
+  return {
+    tools: {
+      use: (use ?? []) as NonNullable<SwarmOptions['tools']>['use'],
+      ...(values.workspace !== undefined ? { workspace: path.resolve(cwd, values.workspace) } : {}),
+      ...(mcpServers ? { mcpServers } : {}),
+    },
+  };
+}
 
 /** The `serve` command. */
 export const command: Command = {
@@ -36,6 +61,11 @@ Options:
   --max-concurrent-runs <n>   runs executing at once, one swarm each (default 2)
   --max-queued-runs <n>       runs that may wait for a swarm before 429 (default 0)
   --max-body-bytes <n>        request body limit (default 1048576; larger gets 413)
+  --tools <list>              built-in tools agents get, comma-separated (list_files,grep,read_file); needs --workspace
+  --workspace <dir>           folder the built-in tools are confined to
+  --mcp <server>              an MCP server agents get (a .js/.mjs file run with node, a command, or an
+                              http(s):// URL; repeatable). A run request may select tools by name
+                              ({ tools: ["grep", "docs"] }) among these, never give a server itself
   --inspect                   also serve the live inspector (on 127.0.0.1) showing every run
 ${LOG_USAGE}
   -h, --help                  show this help`,
@@ -53,6 +83,9 @@ ${LOG_USAGE}
         'max-queued-runs': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         inspect: { type: 'boolean' },
+        tools: { type: 'string' },
+        workspace: { type: 'string' },
+        mcp: { type: 'string', multiple: true },
         ...LOG_FLAGS,
       },
       false,
@@ -73,6 +106,7 @@ ${LOG_USAGE}
       ...(agents !== undefined ? { agents } : {}),
       ...(values.model !== undefined ? { model: values.model } : {}),
       ...(values.protocol !== undefined ? { protocol: values.protocol } : {}),
+      ...serveTools(values, io.cwd),
     };
     const port = portArg(values.port);
     const maxConcurrentRuns = positiveIntArg('max-concurrent-runs', values['max-concurrent-runs']);

@@ -88,6 +88,8 @@ describe('MCP over stdio (a real child process)', () => {
     const starts = conn.starts;
     process.kill(first, 'SIGKILL');
     expect(await until(() => !alive(first), 5_000)).toBe(true);
+    // A call made before the client saw its server go is a call in flight (the next test); wait for it.
+    expect(await until(() => !conn.connected, 5_000)).toBe(true);
     const again = await call(a, 'fx__pid');
     expect(again.error).toBeUndefined();
     const second = Number(again.text);

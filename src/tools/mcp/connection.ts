@@ -45,6 +45,11 @@ export class McpConnection {
 
   constructor(readonly server: McpServerConfig) {}
 
+  /** Whether a connection is open and has not seen its transport close. */
+  get connected(): boolean {
+    return this.current !== undefined && !this.current.closed;
+  }
+
   /** The pid of the running server process (stdio servers only), for tests and diagnostics. */
   async pid(): Promise<number | undefined> {
     const live = await this.connect();

@@ -6,14 +6,17 @@ import type { McpServerConfig } from '../tools/mcp/options.js';
 import { positiveIntArg, UsageError } from './command.js';
 import { mcpServersArg } from './mcp-option.js';
 
+/** Built-ins `--tools` may name: run_command needs an allow-list, which only the options can give. */
+const CLI_TOOLS = BUILT_IN_TOOL_NAMES.filter((n) => n !== 'run_command');
+
 /** `--tools a,b`: built-in tool names, each checked. */
 function toolsArg(value: string | undefined): BuiltInToolName[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((n) => n.trim());
-  const unknown = names.filter((n) => !(BUILT_IN_TOOL_NAMES as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(CLI_TOOLS as readonly string[]).includes(n));
   if (unknown.length || names.length === 0)
     throw new UsageError(
-      `--tools takes built-in tool names separated by commas (${BUILT_IN_TOOL_NAMES.join(', ')}), got "${value.slice(0, 80)}"`,
+      `--tools takes built-in tool names separated by commas (${CLI_TOOLS.join(', ')}), got "${value.slice(0, 80)}"`,
     );
   return names as BuiltInToolName[];
 }
@@ -73,7 +76,7 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
   --test-timeout <s>     debugging: one test file's time limit, in seconds (default 30)
   --test-command <cmd>   debugging: a shell command printing TAP, instead of the detected runner
   --tools <names>        built-in tools the agents (and orchestrator workers) may call, comma-separated:
-                         ${BUILT_IN_TOOL_NAMES.join(', ')}; a debugging run adds run_tests
+                         ${CLI_TOOLS.join(', ')}; a debugging run adds run_tests
   --mcp <server>         tool search: an MCP server whose tools replace the workload's built-ins
                          (a .js/.mjs file run with node, a command, or an http(s):// URL; repeatable),
                          e.g. --mcp examples/mcp/docs-server.mjs`;

@@ -69,11 +69,13 @@ local function r_agents(keys, args)
 end
 
 -- A process that picks a run up counts every proposal still in the stream as sent and not processed
--- (a process that died between counting a proposal and adding it would otherwise be waited for).
+-- (a process that died between counting a proposal and adding it would otherwise be waited for), and
+-- reopens the proposal channel its predecessor may have closed.
 local function r_recount(keys, _)
   local p = keys[1]
   local m = rmeta(p)
   redis.call('HSET', m, 'sent', rget(m, 'processed') + redis.call('XLEN', p .. 'p:stream'))
+  redis.call('HDEL', m, 'pclosed')
   return 'OK'
 end
 

@@ -113,7 +113,8 @@ describe('delm worker (real processes)', () => {
 
   it('a worker interrupted (SIGINT) while it holds a task gives the task back at once, not at lease expiry', async () => {
     const url = server().url;
-    const TASKS = 4;
+    // Ten tasks of 1.5 s for the coordinator's one agent: time for the worker to start on a loaded machine.
+    const TASKS = 10;
     // Leases of 60 s: a task that came back sooner was released, not reclaimed.
     const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '1500', '1', '60000']);
     const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
@@ -123,7 +124,10 @@ describe('delm worker (real processes)', () => {
     try {
       const prefix = `delm:{${runId}}:`;
       let held: number | undefined;
-      for (const until = Date.now() + 60_000; held === undefined && Date.now() < until;) {
+      for (
+        const until = Date.now() + 60_000;
+        held === undefined && Date.now() < until && lead.child.exitCode === null;
+      ) {
         const mine = new Set(agentIds(w.lines));
         for (let id = 0; id < TASKS && held === undefined; id++) {
           const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);

@@ -9,7 +9,6 @@ import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { attachSharedSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
-import { attachRedisSubstrate } from '../src/runtime/redis-substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
 import { loadToolbox } from '../src/tools/loader.js';
 import type { Toolbox } from '../src/tools/toolbox.js';
@@ -60,7 +59,10 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   const backend = init.handles.backend;
   const substrate =
     backend.kind === 'redis'
-      ? await attachRedisSubstrate(init.handles, backend, init.options, init.role)
+      ? // Loaded only for a run on Redis: the shared-memory path never pays for the Redis client's import.
+        await (
+          await import('../src/runtime/redis-substrate.js')
+        ).attachRedisSubstrate(init.handles, backend, init.options, init.role)
       : attachSharedSubstrate(init.handles, backend, init.role);
   // Events are telemetry: batch them per turn of the event loop, since postMessage costs tens of µs
   // per call on a busy machine and an agent step emits a dozen of them.
@@ -113,7 +115,8 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
       telemetry.close(status);
       flush();
       eventsPort.close();
-      await substrate.detach();
+      // Connections close in the background: the run does not wait for a goodbye to Redis.
+      void substrate.detach().catch(() => undefined);
     },
   };
 }

@@ -134,6 +134,7 @@ export async function runVerifier(
           checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
           return { verdict: 'accept', reason: 'final answer' };
         }
+        await writer.caughtUp(); // the check reads the ledger: it must see the last commit
         const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
           protocol.check({ ledger, model: judge, signal }, envelope),
         );

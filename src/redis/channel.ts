@@ -11,8 +11,14 @@ const CONSUMER = 'verifier';
 /** Longest single XREADGROUP BLOCK, so a closed channel is noticed soon. */
 const MAX_BLOCK_MS = 100;
 
-/** Messages of a raw XREADGROUP reply on one stream: `[id, message]` pairs (deleted entries skipped). */
-function messages(reply: unknown): Array<[string, string]> {
+/** The close marker's field: an entry that wakes a blocked reader and is never delivered as a message. */
+const CLOSE_FIELD = 'c';
+
+/** An entry of a raw XREADGROUP reply: its message, or the close marker (undefined), or gone (null: deleted while pending). */
+type Read = [id: string, message: string | undefined | null];
+
+/** Entries of a raw XREADGROUP reply on one stream. */
+function messages(reply: unknown): Read[] {
   if (reply === null || reply === undefined) return [];
   const streams: unknown[] =
     reply instanceof Map
@@ -20,10 +26,10 @@ function messages(reply: unknown): Array<[string, string]> {
       : Array.isArray(reply)
         ? reply.map((s: [string, unknown]) => s[1])
         : Object.values(reply as Record<string, unknown>);
-  const out: Array<[string, string]> = [];
+  const out: Read[] = [];
   for (const entries of streams)
     for (const [id, flat] of entries as Array<[string, string[] | null]>)
-      if (flat) out.push([id, flat[flat.indexOf('m') + 1] ?? '']);
+      out.push([id, !flat ? null : flat[0] === CLOSE_FIELD ? undefined : (flat[flat.indexOf('m') + 1] ?? '')]);
   return out;
 }
 
@@ -72,7 +78,8 @@ export class RedisChannel {
 
   /** The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none came. */
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    if (this.backlog) {
+    // What a predecessor read and never acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
+    while (this.backlog) {
       const [first] = messages(
         await this.client.sendCommand([
           'XREADGROUP',
@@ -86,8 +93,9 @@ export class RedisChannel {
           '0',
         ]),
       );
-      if (first) return this.deliver(first);
-      this.backlog = false;
+      if (!first) this.backlog = false;
+      else if (first[1] === null) await this.client.xAck(this.stream, GROUP, first[0]);
+      else return this.deliver(first);
     }
     if (!this.reader) {
       const reader = this.client.duplicate();
@@ -115,15 +123,17 @@ export class RedisChannel {
         '>',
       ]);
       const [first] = messages(reply);
-      return first ? this.deliver(first) : undefined;
+      return first && first[1] !== null ? this.deliver(first) : undefined;
     } finally {
       signal?.removeEventListener('abort', unblock);
     }
   }
 
-  private deliver([id, message]: [string, string]): string {
+  private async deliver([id, message]: Read): Promise<string | undefined> {
     this.current = id;
-    return message;
+    // The close marker only wakes the reader: it is acknowledged and removed at once.
+    if (message === undefined || message === null) await this.processed();
+    return message ?? undefined;
   }
 
   /** The proposal received last is done with: acknowledged and deleted. */
@@ -134,9 +144,13 @@ export class RedisChannel {
     await this.client.multi().xAck(this.stream, GROUP, id).xDel(this.stream, id).exec();
   }
 
-  /** No further proposals: the verifier ends once the stream is empty. */
+  /** No further proposals: the verifier ends once the stream is empty (a marker entry wakes it now). */
   async close(): Promise<void> {
-    await this.client.hSet(this.meta, 'pclosed', '1');
+    await this.client
+      .multi()
+      .hSet(this.meta, 'pclosed', '1')
+      .xAdd(this.stream, '*', { [CLOSE_FIELD]: '1' })
+      .exec();
   }
 
   /** Closed, and every proposal processed. */

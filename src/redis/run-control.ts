@@ -29,7 +29,7 @@ export interface RedisRunState {
 const PHASES = ['running', 'finalizing', 'finished', 'stopped'] as const;
 const PHASE = { RUNNING: 0, FINALIZING: 1, FINISHED: 2 } as const;
 /** How often an agent waiting for the finalizer, or a finalizer waiting for the verifier, looks again. */
-const POLL_MS = 20;
+const POLL_MS = 5;
 
 /** Coordination of one run on Redis. */
 export class RedisRunControl {
@@ -134,7 +134,7 @@ export class RedisRunControl {
     for (;;) {
       const s = await this.state();
       if (s.processed >= s.sent || s.phase === 'stopped' || signal?.aborted) return;
-      await sleep(POLL_MS / 4, undefined, { signal }).catch(() => undefined);
+      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
     }
   }
 

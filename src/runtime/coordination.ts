@@ -46,6 +46,8 @@ export interface ProposalPort {
 /** The ledger's write side as the verifier uses it. */
 export interface EntryWriter {
   append(entry: LedgerEntryInput): Promise<LedgerEntry>;
+  /** Resolves once this process's reads of the ledger see every entry appended so far. */
+  caughtUp(): Promise<void>;
 }
 
 /** A budget of either backend. */
@@ -93,5 +95,5 @@ export function sharedProposals(channel: SharedChannel): ProposalPort {
 
 /** The shared-memory ledger's write side seen through {@link EntryWriter}. */
 export function sharedWriter(writer: LedgerWriter): EntryWriter {
-  return { append: async (entry) => writer.append(entry) };
+  return { append: async (entry) => writer.append(entry), caughtUp: async () => undefined };
 }

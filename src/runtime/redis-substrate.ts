@@ -16,7 +16,10 @@ import { RedisLedger, type RedisLedgerWriter } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
 import { RedisRunControl } from '../redis/run-control.js';
-import type { EntryWriter } from './coordination.js';
+import type { EntryWriter, RunCoordination } from './coordination.js';
+import { SharedBudget } from '../budget/shared-budget.js';
+import { unlimitedRateLimiter } from '../budget/rate-limiter.js';
+import { ensureLibrary } from '../redis/library.js';
 import { Heartbeats } from './heartbeat.js';
 import { LedgerMirror } from './ledger-mirror.js';
 import type { ResolvedSwarmOptions } from './options.js';
@@ -43,37 +46,54 @@ export class RunNotFoundError extends DelmError {
   }
 }
 
-/** Opens everything of a run on one connection. */
+/**
+ * Opens everything of a run on one connection, in one burst of round trips. A run without budgets or
+ * rate limits keeps none in Redis: there is nothing to share, and every model call saves three round trips.
+ */
 async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId: string) {
   const target = { client };
-  const queue = await RedisTaskQueue.open(target, {
-    runId,
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
-  });
-  const ledger = await RedisLedger.open(target, {
-    runId,
-    ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
-    ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
-  });
+  await ensureLibrary(client);
   const { tokens, costUsd, modelCalls } = options.budgets;
-  const budget = await RedisBudget.open(target, {
-    runId,
-    ...(tokens ? { tokens } : {}),
-    ...(costUsd ? { costMicroUsd: Math.round(costUsd * 1e6) } : {}),
-    ...(modelCalls ? { modelCalls } : {}),
-  });
   const { requestsPerMinute, tokensPerMinute, burstWindowMs } = options.rateLimits;
-  const rateLimiter = await RedisRateLimiter.open(target, {
-    runId,
-    ...(requestsPerMinute ? { requestsPerMinute } : {}),
-    ...(tokensPerMinute ? { tokensPerMinute } : {}),
-    ...(burstWindowMs ? { burstWindowMs } : {}),
-  });
-  const proposals = await RedisChannel.open(target, runId);
-  const control = await RedisRunControl.open(target, runId);
-  return { queue, ledger, budget, rateLimiter, proposals, control };
+  const [queue, ledger, budget, rateLimiter, proposals, control] = await Promise.all([
+    RedisTaskQueue.open(target, {
+      runId,
+      leaseMs: options.leaseMs,
+      maxAttempts: options.maxAttempts,
+      ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+    }),
+    RedisLedger.open(target, {
+      runId,
+      ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+      ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+    }),
+    tokens || costUsd || modelCalls
+      ? RedisBudget.open(target, {
+          runId,
+          ...(tokens ? { tokens } : {}),
+          ...(costUsd ? { costMicroUsd: Math.round(costUsd * 1e6) } : {}),
+          ...(modelCalls ? { modelCalls } : {}),
+        })
+      : undefined,
+    requestsPerMinute || tokensPerMinute
+      ? RedisRateLimiter.open(target, {
+          runId,
+          ...(requestsPerMinute ? { requestsPerMinute } : {}),
+          ...(tokensPerMinute ? { tokensPerMinute } : {}),
+          ...(burstWindowMs ? { burstWindowMs } : {}),
+        })
+      : undefined,
+    RedisChannel.open(target, runId),
+    RedisRunControl.open(target, runId),
+  ]);
+  return {
+    queue,
+    ledger,
+    budget: budget ?? unlimitedBudget(),
+    rateLimiter: rateLimiter ?? unlimitedRateLimiter,
+    proposals,
+    control,
+  };
 }
 
 /**
@@ -97,7 +117,7 @@ export async function createRedisRunSubstrate(
     if (mode === 'create') await control.init(config ?? '{}');
     else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
     const run = await openRun(client, options, runId);
-    opened.push(run.queue, run.ledger, run.proposals, run.budget, run.rateLimiter, run.control, control);
+    opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const slots = agentSlots(options.agents);
     const firstAgentId = await control.allocateAgents(slots - 1);
     const local = createLedger(options);
@@ -118,7 +138,7 @@ export async function createRedisRunSubstrate(
       ledger: local,
       budget: run.budget,
       rateLimiter: run.rateLimiter,
-      control: run.control,
+      control: coordination(run.control, run.ledger, local),
       proposals: run.proposals,
       usage,
       heartbeats,
@@ -171,25 +191,48 @@ async function reach(ledger: ContextLedger, id: number, timeoutMs = 10_000): Pro
 }
 
 /**
- * The verifier's write side: appends through the fenced Redis writer, then waits until the entry is in
- * this process's copy, so what the verifier checks next sees what it just wrote. An entry the ledger
- * already holds (same kind and text) is not written twice: the existing one is returned.
+ * The verifier's write side: appends through the fenced Redis writer; {@link EntryWriter.caughtUp}
+ * waits until this process's copy holds the last entry, so what the verifier checks next sees what it
+ * wrote. An entry the ledger already holds (same kind and text) is not written twice: the existing
+ * one is returned.
  */
 function redisWriter(writer: RedisLedgerWriter, local: ContextLedger): EntryWriter {
+  let last = -1;
   return {
     async append(input): Promise<LedgerEntry> {
-      let id: number;
       try {
-        id = (await writer.append(input)).id;
+        const entry = await writer.append(input);
+        last = Math.max(last, entry.id);
+        return entry;
       } catch (error) {
         if (!(error instanceof DuplicateEntryError)) throw error;
-        id = error.existingId;
+        await reach(local, error.existingId);
+        return local.get(error.existingId);
       }
-      await reach(local, id);
-      return local.get(id);
+    },
+    caughtUp: () => reach(local, last),
+  };
+}
+
+/** The run's control; `settled` also waits until this process's copy of the ledger holds everything processed. */
+function coordination(control: RedisRunControl, ledger: RedisLedger, local: ContextLedger): RunCoordination {
+  return {
+    elect: (agentId, signal) => control.elect(agentId, signal),
+    resume: () => control.resume(),
+    finish: () => control.finish(),
+    stop: (reason) => control.stop(reason),
+    releaseFinalizer: (agentId) => control.releaseFinalizer(agentId),
+    proposalSent: () => control.proposalSent(),
+    proposalProcessed: () => control.proposalProcessed(),
+    settled: async (signal) => {
+      await control.settled(signal);
+      await reach(local, (await ledger.count()) - 1);
     },
   };
 }
+
+/** A budget with no limits: nothing to share, so no round trips. */
+const unlimitedBudget = () => SharedBudget.create({});
 
 /** Takes the ledger's writer lease, waiting while a previous holder's lease is live (a verifier that died). */
 async function takeWriter(ledger: RedisLedger, leaseMs: number): Promise<RedisLedgerWriter> {
@@ -219,8 +262,6 @@ export async function attachRedisSubstrate(
       () => run.queue.disconnect(),
       () => run.proposals.disconnect(),
       () => run.ledger.disconnect(),
-      () => run.budget.disconnect(),
-      () => run.rateLimiter.disconnect(),
       () => run.control.disconnect(),
     );
     const ledger = SharedLedger.attach(handles.ledger);
@@ -245,7 +286,7 @@ export async function attachRedisSubstrate(
       proposals: run.proposals,
       budget: run.budget,
       rateLimiter: run.rateLimiter,
-      control: run.control,
+      control: coordination(run.control, run.ledger, ledger),
       usage: SharedUsage.attach(handles.usage),
       heartbeats: new Heartbeats(handles.heartbeats),
       detach: async () => {

@@ -18,7 +18,6 @@ import type { RunTask } from '../types.js';
 import { QueueTelemetry } from './queue-telemetry.js';
 import { NO_TASKS, type AgentSummary, type RunResult, type StopReason } from './run-result.js';
 import { createRunSubstrate, type RunSubstrate } from './substrate.js';
-import { createRedisRunSubstrate } from './redis-substrate.js';
 import { storeRunConfig } from './run-config.js';
 import { Timeline } from './timeline.js';
 import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
@@ -92,6 +91,8 @@ export class RunSupervisor {
     }
     const mode = this.start.kind === 'new' ? 'create' : this.start.kind;
     const config = storeRunConfig(this.options, task, this.telemetry.traceparent);
+    // Loaded only for a run on Redis: the shared-memory path never pays for the Redis client's import.
+    const { createRedisRunSubstrate } = await import('./redis-substrate.js');
     return createRedisRunSubstrate(this.options, url, this.id, mode, config);
   }
 

@@ -117,7 +117,8 @@ export class Swarm {
   /**
    * Joins run `runId`, which another process coordinates, with this swarm's agents (Redis substrate
    * only): they replay its ledger and claim its tasks until the run ends. Aborting takes this swarm's
-   * agents out (their leases go back) without stopping the run. Rejects RUN_NOT_FOUND for an unknown id.
+   * agents out (their leases go back) without stopping the run. An unknown id ends it with stop reason
+   * `error` (no run … in Redis).
    */
   join(runId: string, options: RunOptions = {}): SwarmRun {
     return this.begin({ prompt: '' }, options, { kind: 'join', runId });

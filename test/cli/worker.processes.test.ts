@@ -110,4 +110,49 @@ describe('delm worker (real processes)', () => {
       await client.close();
     }
   }, 300_000);
+
+  it('a worker interrupted (SIGINT) while it holds a task gives the task back at once, not at lease expiry', async () => {
+    const url = server().url;
+    // Ten tasks of 1.5 s for the coordinator's one agent: time for the worker to start on a loaded machine.
+    const TASKS = 10;
+    // Leases of 60 s: a task that came back sooner was released, not reclaimed.
+    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '1500', '1', '60000']);
+    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
+    const w = start([bin, 'worker', '--redis', url, '--run', runId, '--agents', '1']);
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      const prefix = `delm:{${runId}}:`;
+      let held: number | undefined;
+      for (
+        const until = Date.now() + 60_000;
+        held === undefined && Date.now() < until && lead.child.exitCode === null;
+      ) {
+        const mine = new Set(agentIds(w.lines));
+        for (let id = 0; id < TASKS && held === undefined; id++) {
+          const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);
+          if (state === 'claimed' && agent && mine.has(agent)) held = id;
+        }
+        if (held === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(held, 'the worker never held a task').toBeDefined();
+      const holder = await client.hGet(`${prefix}q:t:${held}`, 'agent');
+      const interrupted = Date.now();
+      w.child.kill('SIGINT');
+      expect(await w.exited).toBe(130);
+      const [state, agent, attempts] = await client.hmGet(`${prefix}q:t:${held}`, ['state', 'agent', 'attempts']);
+      expect(state === 'pending' || agent !== holder, `task ${held} is still held by agent ${holder}`).toBe(true);
+      expect(Date.now() - interrupted).toBeLessThan(30_000);
+      // A released claim is not counted as an attempt.
+      if (state === 'pending') expect(attempts).toBe('0');
+
+      const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
+        result: { answer: string; tasks: Record<string, number> };
+      };
+      expect(result.tasks).toMatchObject({ total: TASKS, done: TASKS, failed: 0 });
+      expect(result.answer).toBe(`${TASKS} findings`);
+    } finally {
+      await client.close();
+    }
+  }, 300_000);
 });

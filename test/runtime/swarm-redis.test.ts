@@ -66,6 +66,20 @@ describe('createSwarm on the Redis substrate', () => {
     expect(second.runId).not.toBe(first.runId);
     expect(second.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'b' });
   });
+
+  it('ends a run with a clear error when Redis is not there, and refuses to join a run that does not exist', async () => {
+    const away = createSwarm({ agents: 1, protocol: 'basic', substrate: { redis: { url: 'redis://127.0.0.1:1' } } });
+    try {
+      const result = await away.run({ prompt: 'x', subTasks: subTasks(1) });
+      expect(result.stopReason).toBe('error');
+      expect(result.error).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
+    } finally {
+      await away.close();
+    }
+    const joined = await swarm.join('no-such-run');
+    expect(joined.stopReason).toBe('error');
+    expect(joined.error).toMatch(/no run "no-such-run" in Redis/);
+  });
 });
 
 describe('a traced run on Redis', () => {

@@ -14,7 +14,6 @@ import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_H
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
-import { checkRedis } from '../redis-check.js';
 
 /** The `run` command. */
 export const command: Command = {
@@ -64,7 +63,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     if (redis !== undefined) {
       if (mode !== 'delm') throw new UsageError(`--redis keeps a swarm's run in Redis: mode delm only, not ${mode}`);
       // A wrong URL or a Redis that is not there fails here, before anything runs.
-      await checkRedis(redis);
+      await (await import('../redis-check.js')).checkRedis(redis);
       options.runner.substrate = { redis: { url: redis } };
     }
     const workload = withMcpServers(

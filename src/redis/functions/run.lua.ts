@@ -69,11 +69,23 @@ local function r_agents(keys, args)
 end
 
 -- A process that picks a run up counts every proposal still in the stream as sent and not processed
--- (a process that died between counting a proposal and adding it would otherwise be waited for).
+-- (a process that died between counting a proposal and adding it would otherwise be waited for), and
+-- reopens the proposal channel its predecessor may have closed (removing its close marker).
 local function r_recount(keys, _)
   local p = keys[1]
   local m = rmeta(p)
-  redis.call('HSET', m, 'sent', rget(m, 'processed') + redis.call('XLEN', p .. 'p:stream'))
+  local stream = p .. 'p:stream'
+  local waiting = 0
+  for _, e in ipairs(redis.call('XRANGE', stream, '-', '+')) do
+    if e[2][1] == 'c' then
+      redis.call('XACK', stream, 'verifier', e[1])
+      redis.call('XDEL', stream, e[1])
+    else
+      waiting = waiting + 1
+    end
+  end
+  redis.call('HSET', m, 'sent', rget(m, 'processed') + waiting)
+  redis.call('HDEL', m, 'pclosed')
   return 'OK'
 end
 

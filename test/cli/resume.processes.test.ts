@@ -1,0 +1,107 @@
+// `delm resume` with a real SIGKILL: the process coordinating a run kept in Redis is killed mid-run;
+// `delm resume` finishes the run with every admitted entry kept and nothing done twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import type { RedisClient } from '../../src/redis/client.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { privateRedisServer } from '../helpers/redis-server.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
+const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const nextLine = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`ended (exit ${child.exitCode}): ${stdout}\n${stderr}`);
+    stdout += `${line.value}\n`;
+    return line.value;
+  };
+  const rest = async (): Promise<string> => {
+    for (;;) {
+      const line = await lines.next();
+      if (line.done) return stdout;
+      stdout += `${line.value}\n`;
+    }
+  };
+  return { child, nextLine, rest, exited, stderr: () => stderr };
+}
+
+type Entry = { kind: string; text: string; task: string };
+async function ledger(client: RedisClient, prefix: string): Promise<Entry[]> {
+  const raw = await client.sendCommand<Array<[string, string[]]>>(['XRANGE', `${prefix}l:stream`, '-', '+']);
+  return raw.map(([, f]) => ({
+    kind: f[f.indexOf('k') + 1]!,
+    text: f[f.indexOf('x') + 1]!,
+    task: f[f.indexOf('t') + 1]!,
+  }));
+}
+
+describe('delm resume (real processes)', () => {
+  it('finishes a run whose coordinator was SIGKILLed: admitted entries kept, nothing done twice', async () => {
+    const url = server().url;
+    const TASKS = 24;
+    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '200', '2', '1500']);
+    const { runId } = JSON.parse(await lead.nextLine()) as { runId: string };
+    const prefix = `delm:{${runId}}:`;
+    const client = createClient({ url }) as unknown as RedisClient;
+    await client.connect();
+    try {
+      // Kill it once a few tasks are done and others are held.
+      for (const until = Date.now() + 60_000; Date.now() < until;) {
+        if (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 6) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      lead.child.kill('SIGKILL');
+      await lead.exited;
+      const before = await ledger(client, prefix);
+      const doneBefore = Number(await client.hGet(`${prefix}q:meta`, 'done'));
+      expect(doneBefore).toBeGreaterThanOrEqual(6);
+      expect(doneBefore).toBeLessThan(TASKS);
+
+      const resume = start([bin, 'resume', '--redis', url, '--run', runId]);
+      const out = await resume.rest();
+      expect(await resume.exited, `${out}\n${resume.stderr()}`).toBe(0);
+      expect(out).toContain(`run ${runId}: answered`);
+      expect(out).toContain(`answer: ${TASKS} findings`);
+
+      const after = await ledger(client, prefix);
+      // Everything admitted before the crash is still there, in place.
+      expect(after.slice(0, before.length)).toEqual(before);
+      const gists = after.filter((e) => e.kind === 'gist').map((e) => e.task);
+      expect(gists).toHaveLength(TASKS);
+      expect(new Set(gists).size).toBe(TASKS);
+      expect(after.filter((e) => e.kind === 'answer').map((e) => e.text)).toEqual([`${TASKS} findings`]);
+      expect(await client.hmGet(`${prefix}q:meta`, ['done', 'failed', 'open'])).toEqual([String(TASKS), '0', '0']);
+      expect(await client.hGet(`${prefix}r:meta`, 'phase')).toBe('2');
+    } finally {
+      await client.close();
+    }
+  }, 300_000);
+
+  it('refuses a run id that does not exist, a URL that is not Redis, and a Redis that is not there', async () => {
+    const url = server().url;
+    // Three processes at once: each fails before starting any agent.
+    const missing = start([bin, 'resume', '--redis', url, '--run', 'no-such-run']);
+    const notRedis = start([bin, 'worker', '--redis', 'http://127.0.0.1:1', '--run', 'x']);
+    const down = start([bin, 'resume', '--redis', 'redis://127.0.0.1:1', '--run', 'x']);
+    expect(await Promise.all([missing.exited, notRedis.exited, down.exited])).toEqual([2, 2, 1]);
+    expect(missing.stderr()).toMatch(/no run "no-such-run" in Redis.*\[RUN_NOT_FOUND\]/);
+    expect(notRedis.stderr()).toMatch(/not a Redis URL.*\[INVALID_CONFIG\]/);
+    expect(down.stderr()).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1.*\[REDIS_UNAVAILABLE\]/);
+  }, 120_000);
+});

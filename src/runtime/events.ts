@@ -89,7 +89,15 @@ export function briefEntry(entry: LedgerEntry, maxChars = COMMIT_TEXT_CHARS): En
 
 /** Every event a run emits. */
 export type SwarmEvent =
-  | { type: 'run.started'; at: number; runId: string; agents: number; tasks: number }
+  | {
+      type: 'run.started';
+      at: number;
+      runId: string;
+      agents: number;
+      tasks: number;
+      /** Worker threads the agents share, when they share them (the `threads` option). */
+      threads?: number;
+    }
   | { type: 'agent.state'; at: number; agentId: number; state: string }
   | { type: 'agent.started'; at: number; agentId: number; replaces?: number }
   | { type: 'agent.stopped'; at: number; agentId: number; status: string; reason: string | undefined }

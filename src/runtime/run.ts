@@ -75,6 +75,8 @@ export class RunSupervisor {
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
     private readonly telemetry: RunTelemetry = new RunTelemetry(options.telemetry),
     private readonly start: RunStart = { kind: 'new' },
+    /** The verifier's pool when it is not `pool` (agents sharing threads). */
+    private readonly verifierPool: Piscina = pool,
   ) {
     this.id = start.kind === 'new' ? randomUUID() : start.runId;
   }
@@ -151,7 +153,14 @@ export class RunSupervisor {
           });
         tasks = subTasks.length;
       } else tasks = (await substrate.queue.stats()).total;
-      this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks });
+      const { agents, threads } = this.options;
+      this.emit({
+        type: 'run.started',
+        runId: this.id,
+        agents,
+        tasks,
+        ...(threads !== undefined ? { threads: Math.min(threads, agents) } : {}),
+      });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({
         type: 'ledger.seeded',
@@ -311,9 +320,10 @@ export class RunSupervisor {
       protocol: this.protocolRef,
       model,
       telemetry: this.telemetry.workerInit(),
+      runId: this.id,
     };
     const source = workerSource(role, agentId);
-    return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
+    return startWorker<T>(role === 'verifier' ? this.verifierPool : this.pool, spec, (e) => this.emit(e), {
       intercept: (events) => this.telemetry.receive(source, events),
       ended: () => this.telemetry.workerEnded(source),
     });

@@ -33,6 +33,8 @@ async function measure(
     protocol: 'basic',
     model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } },
     leaseMs: 10_000,
+    // A throughput measure, not a liveness one: on a loaded machine 65 threads can starve one for 10 s.
+    heartbeatTimeoutMs: 120_000,
   });
   try {
     // Warm-up: worker threads start and load their modules.

@@ -103,7 +103,8 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     eventsPort.postMessage(events);
   };
   const emit = (event: WorkerEvent) => {
-    const first = batch.push(event) === 1;
+    // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
+    const first = batch.push({ ...event, stampedAt: performance.timeOrigin + performance.now() }) === 1;
     // What bills and task outcomes rest on goes out at once: a thread that dies next keeps it.
     if (URGENT.has(event.type)) flush();
     else if (first) setImmediate(flush);

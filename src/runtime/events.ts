@@ -171,4 +171,14 @@ export interface ToolResultEvent {
 }
 
 /** Events as they cross from a worker, before the main thread stamps the run time. */
-export type WorkerEvent = SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never;
+export type WorkerEvent = SwarmEvent extends infer E
+  ? E extends { at: number }
+    ? Omit<E, 'at'> & {
+        /**
+         * When it happened (epoch ms, fractional), stamped by the thread where it happened: events
+         * travel in batches, so the time they reach the main thread says nothing about a state's length.
+         */
+        stampedAt?: number;
+      }
+    : never
+  : never;

@@ -100,7 +100,8 @@ export class RunSupervisor {
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
-    const stamped = { ...event, at: Date.now() - this.started };
+    const { stampedAt, ...happened } = event;
+    const stamped = { ...happened, at: Math.max(0, (stampedAt ?? Date.now()) - this.started) };
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);

@@ -2,7 +2,7 @@
  * Starting one swarm worker (an agent or the verifier) as a piscina task, with its comlink control
  * port and its events port. Main-thread side only.
  */
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { wrapPort, type Remote } from '../internal/comlink.js';
 import type { WorkerEvent } from './events.js';
@@ -15,6 +15,9 @@ import type { WorkerTraceInit } from '../telemetry/span-wire.js';
 export interface ThreadAnnouncement {
   threadId: number;
 }
+
+/** Shared threads already told to terminate. */
+const terminated = new WeakSet<Worker>();
 
 /** Longest wait for a finished worker's last events (its port normally closes within a turn). */
 const EVENTS_DRAIN_MS = 1_000;
@@ -78,7 +81,14 @@ export function startWorker<T>(
   if (shared)
     kill.signal.addEventListener(
       'abort',
-      () => void pool.threads.find((t) => t.threadId === threadId && threadId !== undefined)?.terminate(),
+      () => {
+        const thread = pool.threads.find((t) => t.threadId === threadId && threadId !== undefined);
+        // Killing a thread's agents one by one terminates it once.
+        if (thread && !terminated.has(thread)) {
+          terminated.add(thread);
+          void thread.terminate();
+        }
+      },
       { once: true },
     );
   // The worker closes its end of the events port after its last batch; the port's 'close' comes after

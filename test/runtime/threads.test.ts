@@ -67,6 +67,12 @@ describe('agents sharing worker threads', () => {
     // Every agent ran its own machine, whichever thread hosted it.
     expect(stateful.size).toBe(64);
     expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
+    // States are stamped in the worker where they change: each of the 128 model calls (20 ms) lies
+    // inside a thinking span, however the event batches were delayed on their way.
+    const thinking = result.timeline
+      .filter((s) => s.state.startsWith('thinking'))
+      .reduce((sum, s) => sum + (s.end - s.start), 0);
+    expect(thinking).toBeGreaterThanOrEqual(128 * 19);
   });
 
   it('reclaims the tasks of a thread that dies mid-run: its agents crash together and are replaced', async () => {

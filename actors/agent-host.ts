@@ -8,7 +8,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { agentMachine } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
-import type { AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
+import { fromEffects } from '../machines/effects.js';
+import type { AgentEffects, AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
 import { LeaseLostError } from '../src/errors.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
@@ -41,12 +42,9 @@ export async function runAgent(
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
-  const io = (signal: AbortSignal): AgentIO => ({
-    agentId,
-    ledger,
-    model,
-    signal: linkSignals(signal, stopper.signal),
-  });
+  // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stopper.
+  const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal });
+  const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stopper.signal));
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
     if (!lease) throw new LeaseLostError(task.taskId, 'this agent holds no lease on it');
@@ -70,10 +68,10 @@ export async function runAgent(
     actors: {
       readLedger: fromPromise(async ({ input, signal }) => {
         await control.settled(signal);
-        return protocol.finalDigest(io(signal), input.round);
+        return protocol.finalDigest(linkedIo(signal), input.round);
       }),
       decide: fromPromise(async ({ input, signal }) => {
-        const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(io(signal), input));
+        const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(linkedIo(signal), input));
         emit({
           type: 'final.decision',
           agentId,
@@ -97,78 +95,81 @@ export async function runAgent(
     },
   });
 
+  // The per-task effects: plain functions run by the machine's one effects actor. Their signal
+  // already aborts when the agent stops, so none of them links signals.
+  const effects: AgentEffects = {
+    async claimTask(_input, signal) {
+      const lease = await queue.claim(agentId, {
+        timeoutMs: 2 ** 31 - 1,
+        leaseMs: options.leaseMs,
+        spinMicros,
+        signal,
+      });
+      if (!lease) return null;
+      leases.set(lease.taskId, lease);
+      toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
+      emit({
+        type: 'task.claimed',
+        agentId,
+        taskId: lease.taskId,
+        attempt: lease.attempt,
+        leaseMs: Math.max(0, lease.deadline - Date.now()),
+      });
+      return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
+    },
+    readDigest: (input, signal) => protocol.readDigest(io(signal), input.task),
+    callModel: (input, signal) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
+    unfold: (input, signal) =>
+      unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
+        protocol.unfold(io(signal), input.task, input.labels),
+      ),
+    async propose(input, signal) {
+      const records = toolRecords.get(input.task.taskId) ?? [];
+      for (const body of input.proposals) {
+        const toolResults = records.length ? evidenceFor(body, records) : [];
+        await sendProposal(
+          run,
+          { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) },
+          signal,
+        );
+        emit({ type: 'proposal', agentId, taskId: input.task.taskId });
+      }
+      return undefined;
+    },
+    enqueueTasks: (input) => enqueue(input.tasks, input.parentTaskId),
+    async completeTask(input) {
+      await queue.complete(leaseOf(input.task), input.result ?? '');
+      leases.delete(input.task.taskId);
+      toolRecords.delete(input.task.taskId);
+      emit({ type: 'task.completed', agentId, taskId: input.task.taskId });
+      return undefined;
+    },
+    async failTask(input) {
+      const lease = leaseOf(input.task);
+      leases.delete(input.task.taskId);
+      toolRecords.delete(input.task.taskId);
+      // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
+      await queue.fail(lease, input.reason, { retry: input.transient });
+      if ((await queue.get(input.task.taskId)).state === 'failed')
+        emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
+      return undefined;
+    },
+    async extendLease(input) {
+      const lease = await queue.extend(leaseOf(input.task), options.leaseMs);
+      leases.set(input.task.taskId, lease);
+      emit({
+        type: 'task.extended',
+        agentId,
+        taskId: input.task.taskId,
+        leaseMs: Math.max(0, lease.deadline - Date.now()),
+      });
+      return undefined;
+    },
+  };
+
   const machine = agentMachine.provide({
     actors: {
-      claimTask: fromPromise(async ({ signal }) => {
-        const lease = await queue.claim(agentId, {
-          timeoutMs: 2 ** 31 - 1,
-          leaseMs: options.leaseMs,
-          spinMicros,
-          signal: linkSignals(signal, stopper.signal),
-        });
-        if (!lease) return null;
-        leases.set(lease.taskId, lease);
-        toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
-        emit({
-          type: 'task.claimed',
-          agentId,
-          taskId: lease.taskId,
-          attempt: lease.attempt,
-          leaseMs: Math.max(0, lease.deadline - Date.now()),
-        });
-        return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
-      }),
-      readDigest: fromPromise(({ input, signal }) => protocol.readDigest(io(signal), input.task)),
-      callModel: fromPromise(({ input, signal }) =>
-        stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
-      ),
-      unfold: fromPromise(({ input, signal }) =>
-        unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
-          protocol.unfold(io(signal), input.task, input.labels),
-        ),
-      ),
-      propose: fromPromise(async ({ input, signal }) => {
-        const records = toolRecords.get(input.task.taskId) ?? [];
-        for (const body of input.proposals) {
-          const toolResults = records.length ? evidenceFor(body, records) : [];
-          await sendProposal(
-            run,
-            { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) },
-            signal,
-          );
-          emit({ type: 'proposal', agentId, taskId: input.task.taskId });
-        }
-        return undefined;
-      }),
-      enqueueTasks: fromPromise(async ({ input }) => enqueue(input.tasks, input.parentTaskId)),
-      completeTask: fromPromise(async ({ input }) => {
-        await queue.complete(leaseOf(input.task), input.result ?? '');
-        leases.delete(input.task.taskId);
-        toolRecords.delete(input.task.taskId);
-        emit({ type: 'task.completed', agentId, taskId: input.task.taskId });
-        return undefined;
-      }),
-      failTask: fromPromise(async ({ input }) => {
-        const lease = leaseOf(input.task);
-        leases.delete(input.task.taskId);
-        toolRecords.delete(input.task.taskId);
-        // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
-        await queue.fail(lease, input.reason, { retry: input.transient });
-        if ((await queue.get(input.task.taskId)).state === 'failed')
-          emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
-        return undefined;
-      }),
-      extendLease: fromPromise(async ({ input }) => {
-        const lease = await queue.extend(leaseOf(input.task), options.leaseMs);
-        leases.set(input.task.taskId, lease);
-        emit({
-          type: 'task.extended',
-          agentId,
-          taskId: input.task.taskId,
-          leaseMs: Math.max(0, lease.deadline - Date.now()),
-        });
-        return undefined;
-      }),
+      effects: fromEffects(effects),
       electFinalizer: fromPromise(({ signal }) => control.elect(agentId, linkSignals(signal, stopper.signal))),
       finalizer,
     },

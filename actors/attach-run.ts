@@ -1,5 +1,6 @@
 /** What every worker host does first: attach the run's shared memory, load its model and protocol. */
-import type { MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import type { ThreadAnnouncement } from '../src/runtime/worker-start.js';
 import { InvalidConfigError } from '../src/errors.js';
 import { countTokens } from '../src/providers/tokenizer.js';
 import { meterModel } from '../src/runtime/meter.js';
@@ -27,6 +28,8 @@ export interface WorkerInit {
   model: ModelRef | undefined;
   /** The run span's context when the run is traced. */
   telemetry?: WorkerTraceInit | undefined;
+  /** The run's id: agents of one run that share a thread share its ledger view. */
+  runId?: string | undefined;
 }
 
 /** A worker's view of its run. */
@@ -43,6 +46,27 @@ export interface AttachedRun extends AttachedSubstrate {
   close: (status?: string) => Promise<void>;
 }
 
+/**
+ * Ledger views of the runs this thread hosts agents of, shared by those agents: protocols keep
+ * incremental indexes per view, so one view per thread reads each new entry once, not once per agent.
+ */
+const ledgerViews = new Map<string, { ledger: AttachedSubstrate['ledger']; users: number }>();
+
+function sharedLedgerView(
+  runId: string,
+  own: AttachedSubstrate['ledger'],
+): { ledger: typeof own; release: () => void } {
+  const view = ledgerViews.get(runId) ?? { ledger: own, users: 0 };
+  ledgerViews.set(runId, view);
+  view.users++;
+  return {
+    ledger: view.ledger,
+    release: () => {
+      if (--view.users === 0) ledgerViews.delete(runId);
+    },
+  };
+}
+
 /** Events posted as soon as they are emitted rather than batched per turn. */
 const URGENT = new Set<WorkerEvent['type']>(['usage', 'task.completed', 'task.failed']);
 
@@ -56,14 +80,21 @@ const noModel: LanguageModel = {
 
 /** Attaches everything a host needs. Events go to the main thread over `eventsPort`. */
 export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Promise<AttachedRun> {
+  // First, the thread this host runs on: agents may share it, and the supervisor kills threads, not agents.
+  eventsPort.postMessage({ threadId } satisfies ThreadAnnouncement);
   const backend = init.handles.backend;
-  const substrate =
+  const attached =
     backend.kind === 'redis'
       ? // Loaded only for a run on Redis: the shared-memory path never pays for the Redis client's import.
         await (
           await import('../src/runtime/redis-substrate.js')
         ).attachRedisSubstrate(init.handles, backend, init.options, init.role)
       : attachSharedSubstrate(init.handles, backend, init.role);
+  const view =
+    init.role === 'agent' && init.runId !== undefined && backend.kind !== 'redis'
+      ? sharedLedgerView(init.runId, attached.ledger)
+      : undefined;
+  const substrate = view ? { ...attached, ledger: view.ledger } : attached;
   // Events are telemetry: batch them per turn of the event loop, since postMessage costs tens of µs
   // per call on a busy machine and an agent step emits a dozen of them.
   let batch: WorkerEvent[] = [];
@@ -74,7 +105,8 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     eventsPort.postMessage(events);
   };
   const emit = (event: WorkerEvent) => {
-    const first = batch.push(event) === 1;
+    // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
+    const first = batch.push({ ...event, stampedAt: performance.timeOrigin + performance.now() }) === 1;
     // What bills and task outcomes rest on goes out at once: a thread that dies next keeps it.
     if (URGENT.has(event.type)) flush();
     else if (first) setImmediate(flush);
@@ -111,6 +143,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
     telemetry,
     toolbox,
     close: async (status) => {
+      view?.release();
       stopBeating();
       telemetry.close(status);
       flush();

@@ -1,7 +1,8 @@
 /**
  * The swarm runtime with a model that only sleeps: how close wall time comes to the ideal parallel
  * bound, how much of the agents' time goes to waiting on coordination, the coordination overhead
- * per sub-task, and memory, for 1, 4, 16 and 64 agents.
+ * per sub-task, and memory, for 1, 4, 16 and 64 agents with a thread each, then 64 and 1,000 agents
+ * sharing 2 threads (`threads: 2`). CPU time (every thread of the process) stands beside wall time.
  */
 import { existsSync } from 'node:fs';
 import { Timeline } from '../src/runtime/timeline.js';
@@ -17,27 +18,36 @@ const { createSwarm } = (await import(
 )) as typeof import('../src/runtime/swarm.js');
 const build = existsSync(compiled) ? 'compiled JavaScript' : 'TypeScript sources via tsx';
 
-async function measure(agents: number): Promise<Array<string | number>> {
-  const tasks = agents * TASKS_PER_AGENT;
+async function measure(
+  agents: number,
+  threads?: number,
+  tasksPerAgent = TASKS_PER_AGENT,
+): Promise<Array<string | number>> {
+  const tasks = agents * tasksPerAgent;
   const gaps = new SharedArrayBuffer(tasks * 8 * 2);
   const cursor = new SharedArrayBuffer(4);
   const rssBefore = process.memoryUsage().rss;
   const swarm = createSwarm({
     agents,
+    ...(threads !== undefined ? { threads } : {}),
     protocol: 'basic',
     model: { module: modelModule, options: { latencyMs: LATENCY_MS, gaps, cursor } },
     leaseMs: 10_000,
+    // A throughput measure, not a liveness one: on a loaded machine 65 threads can starve one for 10 s.
+    heartbeatTimeoutMs: 120_000,
   });
   try {
     // Warm-up: worker threads start and load their modules.
     await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: agents }, (_, i) => ({ payload: `w${i}` })) });
     Atomics.store(new Int32Array(cursor), 0, 0);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const result = await swarm.run({
       prompt: 'bench',
       subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })),
     });
     const wall = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const ideal = Math.ceil(tasks / agents) * LATENCY_MS + LATENCY_MS; // sub-task rounds + the final decision
     const n = Math.min(Atomics.load(new Int32Array(cursor), 0), tasks * 2);
     const samples = new Float64Array(gaps).subarray(0, n);
@@ -45,8 +55,10 @@ async function measure(agents: number): Promise<Array<string | number>> {
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
     return [
       agents,
+      threads ?? agents,
       tasks,
       Math.round(wall),
+      ((cpu.user + cpu.system) / 1e6).toFixed(2),
       ideal,
       (wall / ideal).toFixed(2),
       (result.waitingShare * 100).toFixed(1),
@@ -70,13 +82,22 @@ export const suite: BenchSuite = {
       process.stderr.write(`  runtime: ${agents} agents…\n`);
       rows.push(await measure(agents));
     }
+    for (const [agents, perAgent] of [
+      [64, TASKS_PER_AGENT],
+      [1_000, 4],
+    ] as const) {
+      process.stderr.write(`  runtime: ${agents} agents on 2 threads…\n`);
+      rows.push(await measure(agents, 2, perAgent));
+    }
     return [
       {
-        title: `Swarm runtime with a sleep-only model (${LATENCY_MS} ms per call, ${TASKS_PER_AGENT} sub-tasks per agent)`,
+        title: `Swarm runtime with a sleep-only model (${LATENCY_MS} ms per call, ${TASKS_PER_AGENT} sub-tasks per agent; 4 for 1,000 agents)`,
         columns: [
           'agents',
+          'agent threads',
           'sub-tasks',
           'wall ms',
+          'CPU s',
           'ideal ms',
           'wall/ideal',
           'waiting %',
@@ -89,6 +110,7 @@ export const suite: BenchSuite = {
         ],
         rows,
         notes: [
+          'CPU s = process CPU time (main thread, verifier and agent threads) during the measured run; agent threads = agents means one thread per agent (the default), 2 means threads: 2',
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent claiming or in the finalizer election; the election part is the queue-drained tail, where every agent but the finalizer waits for its one decision call',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',

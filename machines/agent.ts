@@ -9,34 +9,35 @@
  * `thinking` is parallel: the model call (with backoff retries) in one region, lease extension
  * every `leaseExtendMs` in the other. A task that cannot be finished is failed with its reason
  * (`failingTask`) and the agent goes back to claiming; only budget, abort or a fatal error end it.
- * STOP / BUDGET_EXHAUSTED from the host stop it from any state (invoked actors are stopped and
- * their `signal` aborted). Every side effect is a named actor the host provides.
+ * STOP / BUDGET_EXHAUSTED from the host stop it from any state (effects in flight are aborted).
+ *
+ * The per-task side effects (claimTask … failTask, extendLease) are plain functions the host provides
+ * as one long-lived `effects` actor ({@link fromEffects}): a state requests its effect on entry and
+ * moves on its `<effect>.done` / `<effect>.error` event, so a sub-task spawns no child actor. Electing
+ * and finalizing, once per round, stay invoked actors (`electFinalizer`, `finalizer`).
  */
-import { assign, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
 import { resolveAgentConfig } from './config.js';
+import { effectsNotProvided } from './effects.js';
 import { backoffDelay, classifyError, errorOf, isTransient, notProvided, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import { finalizerMachine } from './finalizer.js';
 import type {
   AgentContext,
+  AgentEffectName,
+  AgentEffects,
   AgentInput,
   AgentOutput,
-  CallModelInput,
-  ClaimTaskInput,
   ClaimedTask,
-  CompleteTaskInput,
   Digest,
+  EffectCommand,
+  EffectEvent,
   ElectFinalizerInput,
   Election,
-  EnqueueTasksInput,
-  FailTaskInput,
   FinalizerOutput,
   HostEvent,
-  ProposeInput,
   StepResult,
   StopReason,
-  TaskActorInput,
-  UnfoldInput,
   UnfoldedDetail,
 } from './types.js';
 
@@ -86,24 +87,59 @@ const requireTask = (c: AgentContext): ClaimedTask => {
 };
 const followUpsOf = (step: StepResult | null) => (step?.type === 'propose' ? (step.followUps ?? []) : []);
 
-/** The agent machine; provide its actors (and `finalizer`: the finalizer machine with its actors provided). */
+/** The input of each effect, from the machine's context when the effect is requested. */
+const effectInput: { readonly [K in AgentEffectName]: (c: AgentContext) => Parameters<AgentEffects[K]>[0] } = {
+  claimTask: (c) => ({ agentId: c.agentId }),
+  readDigest: (c) => ({ agentId: c.agentId, task: requireTask(c) }),
+  callModel: (c) => ({
+    agentId: c.agentId,
+    task: requireTask(c),
+    digest: c.digest,
+    unfolded: c.unfolded,
+    attempt: c.stepRetries + 1,
+    unfoldsLeft: unfoldsLeft(c),
+  }),
+  unfold: (c) => ({
+    agentId: c.agentId,
+    task: requireTask(c),
+    labels: c.step?.type === 'unfold' ? c.step.labels.slice(0, c.config.maxUnfoldPerStep) : [],
+  }),
+  propose: (c) => ({
+    agentId: c.agentId,
+    task: requireTask(c),
+    proposals: c.step?.type === 'propose' ? c.step.proposals : [],
+  }),
+  enqueueTasks: (c) => ({ agentId: c.agentId, parentTaskId: requireTask(c).taskId, tasks: followUpsOf(c.step) }),
+  completeTask: (c) => ({
+    agentId: c.agentId,
+    task: requireTask(c),
+    result: c.step?.type === 'unfold' ? undefined : c.step?.result,
+  }),
+  failTask: (c) => ({
+    agentId: c.agentId,
+    task: requireTask(c),
+    reason: c.failReason ?? 'unknown failure',
+    transient: c.failTransient,
+  }),
+  extendLease: (c) => ({ agentId: c.agentId, task: requireTask(c) }),
+};
+
+/** Entry action of a state that runs `effect`. */
+const request = (effect: AgentEffectName) => ({ type: 'request', params: { effect } }) as const;
+
+/**
+ * The agent machine; provide `effects` (`fromEffects(yourEffects)`), `electFinalizer` and `finalizer`
+ * (the finalizer machine with its actors provided).
+ */
 export const agentMachine = setup({
   types: {
     input: {} as AgentInput,
     context: {} as AgentContext,
-    events: {} as HostEvent | { readonly type: 'START' },
+    events: {} as HostEvent | { readonly type: 'START' } | EffectEvent,
     output: {} as AgentOutput,
   },
   actors: {
-    claimTask: notProvided<ClaimedTask | null, ClaimTaskInput>('claimTask'),
-    readDigest: notProvided<Digest, TaskActorInput>('readDigest'),
-    callModel: notProvided<StepResult, CallModelInput>('callModel'),
-    unfold: notProvided<readonly UnfoldedDetail[], UnfoldInput>('unfold'),
-    propose: notProvided<unknown, ProposeInput>('propose'),
-    enqueueTasks: notProvided<readonly number[], EnqueueTasksInput>('enqueueTasks'),
-    completeTask: notProvided<unknown, CompleteTaskInput>('completeTask'),
-    failTask: notProvided<unknown, FailTaskInput>('failTask'),
-    extendLease: notProvided<unknown, TaskActorInput>('extendLease'),
+    effects: effectsNotProvided,
     electFinalizer: notProvided<Election, ElectFinalizerInput>('electFinalizer'),
     finalizer: finalizerMachine,
   },
@@ -127,6 +163,15 @@ export const agentMachine = setup({
     hasFollowUps: ({ context }) => followUpsOf(context.step).length > 0,
   },
   actions: {
+    request: sendTo('effects', ({ context }, params: { effect: AgentEffectName }): EffectCommand => ({
+      type: 'run',
+      effect: params.effect,
+      input: effectInput[params.effect](context),
+    })),
+    cancel: sendTo('effects', (_, params: { effects: readonly AgentEffectName[] }): EffectCommand => ({
+      type: 'cancel',
+      effects: params.effects,
+    })),
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
@@ -203,6 +248,7 @@ export const agentMachine = setup({
     answer: null,
   }),
   initial: 'idle',
+  invoke: { id: 'effects', src: 'effects' },
   on: {
     STOP: { target: '.stopped', actions: { type: 'stop', params: { reason: 'aborted' } } },
     BUDGET_EXHAUSTED: { target: '.stopped', actions: { type: 'stop', params: { reason: 'budget' } } },
@@ -212,15 +258,13 @@ export const agentMachine = setup({
       on: { START: 'claiming' },
     },
     claiming: {
-      invoke: {
-        id: 'claimTask',
-        src: 'claimTask',
-        input: ({ context }) => ({ agentId: context.agentId }),
-        onDone: [
+      entry: request('claimTask'),
+      on: {
+        'claimTask.done': [
           { guard: 'queueDrained', target: 'electing' },
           { target: 'reading', actions: { type: 'takeTask', params: ({ event }) => ({ task: event.output }) } },
         ],
-        onError: claimErrors,
+        'claimTask.error': claimErrors,
       },
     },
     electing: {
@@ -273,36 +317,27 @@ export const agentMachine = setup({
       },
     },
     reading: {
-      invoke: {
-        id: 'readDigest',
-        src: 'readDigest',
-        input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context) }),
-        onDone: {
+      entry: request('readDigest'),
+      on: {
+        'readDigest.done': {
           target: 'thinking',
           actions: { type: 'setDigest', params: ({ event }) => ({ digest: event.output }) },
         },
-        onError: taskErrors,
+        'readDigest.error': taskErrors,
       },
     },
     thinking: {
       type: 'parallel',
+      // Whichever region ends it, what the other still runs is no longer wanted.
+      exit: { type: 'cancel', params: { effects: ['callModel', 'extendLease'] } },
       states: {
         model: {
           initial: 'calling',
           states: {
             calling: {
-              invoke: {
-                id: 'callModel',
-                src: 'callModel',
-                input: ({ context }) => ({
-                  agentId: context.agentId,
-                  task: requireTask(context),
-                  digest: context.digest,
-                  unfolded: context.unfolded,
-                  attempt: context.stepRetries + 1,
-                  unfoldsLeft: unfoldsLeft(context),
-                }),
-                onDone: [
+              entry: request('callModel'),
+              on: {
+                'callModel.done': [
                   {
                     guard: 'canUnfold',
                     target: '#agent.unfolding',
@@ -326,7 +361,7 @@ export const agentMachine = setup({
                     actions: { type: 'setStep', params: ({ event }) => ({ step: event.output }) },
                   },
                 ],
-                onError: [
+                'callModel.error': [
                   stopOn('budget'),
                   stopOn('aborted'),
                   fatalOn,
@@ -348,13 +383,11 @@ export const agentMachine = setup({
               after: { leaseExtend: 'extending' },
             },
             extending: {
-              invoke: {
-                id: 'extendLease',
-                src: 'extendLease',
-                input: ({ context }) => ({ agentId: context.agentId, task: requireTask(context) }),
-                onDone: { target: 'holding', actions: 'countLeaseExtension' },
+              entry: request('extendLease'),
+              on: {
+                'extendLease.done': { target: 'holding', actions: 'countLeaseExtension' },
                 // A failed extension that is not a lost lease is retried at the next interval.
-                onError: [
+                'extendLease.error': [
                   stopOn('budget'),
                   stopOn('aborted'),
                   fatalOn,
@@ -368,32 +401,20 @@ export const agentMachine = setup({
       },
     },
     unfolding: {
-      invoke: {
-        id: 'unfold',
-        src: 'unfold',
-        input: ({ context }) => ({
-          agentId: context.agentId,
-          task: requireTask(context),
-          labels: context.step?.type === 'unfold' ? context.step.labels.slice(0, context.config.maxUnfoldPerStep) : [],
-        }),
-        onDone: {
+      entry: request('unfold'),
+      on: {
+        'unfold.done': {
           target: 'thinking',
           actions: { type: 'addUnfolded', params: ({ event }) => ({ details: event.output }) },
         },
-        onError: taskErrors,
+        'unfold.error': taskErrors,
       },
     },
     proposing: {
-      invoke: {
-        id: 'propose',
-        src: 'propose',
-        input: ({ context }) => ({
-          agentId: context.agentId,
-          task: requireTask(context),
-          proposals: context.step?.type === 'propose' ? context.step.proposals : [],
-        }),
-        onDone: 'wrappingUp',
-        onError: taskErrors,
+      entry: request('propose'),
+      on: {
+        'propose.done': 'wrappingUp',
+        'propose.error': taskErrors,
       },
     },
     // Routing only: follow-ups to enqueue first, or straight to completing.
@@ -401,46 +422,27 @@ export const agentMachine = setup({
       always: [{ guard: 'hasFollowUps', target: 'enqueueing' }, { target: 'completing' }],
     },
     enqueueing: {
-      invoke: {
-        id: 'enqueueTasks',
-        src: 'enqueueTasks',
-        input: ({ context }) => ({
-          agentId: context.agentId,
-          parentTaskId: requireTask(context).taskId,
-          tasks: followUpsOf(context.step),
-        }),
-        onDone: {
+      entry: request('enqueueTasks'),
+      on: {
+        'enqueueTasks.done': {
           target: 'completing',
           actions: { type: 'countFollowUps', params: ({ event }) => ({ taskIds: event.output }) },
         },
-        onError: taskErrors,
+        'enqueueTasks.error': taskErrors,
       },
     },
     completing: {
-      invoke: {
-        id: 'completeTask',
-        src: 'completeTask',
-        input: ({ context }) => ({
-          agentId: context.agentId,
-          task: requireTask(context),
-          result: context.step?.type === 'unfold' ? undefined : context.step?.result,
-        }),
-        onDone: { target: 'claiming', actions: 'taskCompleted' },
-        onError: reportErrors,
+      entry: request('completeTask'),
+      on: {
+        'completeTask.done': { target: 'claiming', actions: 'taskCompleted' },
+        'completeTask.error': reportErrors,
       },
     },
     failingTask: {
-      invoke: {
-        id: 'failTask',
-        src: 'failTask',
-        input: ({ context }) => ({
-          agentId: context.agentId,
-          task: requireTask(context),
-          reason: context.failReason ?? 'unknown failure',
-          transient: context.failTransient,
-        }),
-        onDone: { target: 'claiming', actions: 'taskFailed' },
-        onError: reportErrors,
+      entry: request('failTask'),
+      on: {
+        'failTask.done': { target: 'claiming', actions: 'taskFailed' },
+        'failTask.error': reportErrors,
       },
     },
     done: { type: 'final' },

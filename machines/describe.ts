@@ -12,7 +12,7 @@ export interface GraphState {
   readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
   /** Initial child id, for compound states. */
   readonly initial: string | null;
-  /** Sources of the actors invoked while in this state. */
+  /** Sources of the actors invoked while in this state (and the agent effects it requests on entry). */
   readonly invokes: readonly string[];
 }
 
@@ -75,7 +75,24 @@ function childrenOf(node: AnyStateNode): AnyStateNode[] {
   return Object.values(node.states) as AnyStateNode[];
 }
 
+/**
+ * Effects a state requests on entry (the agent's `request` action): drawn as invoked actors, and
+ * their `<effect>.done` / `<effect>.error` events as the done / error of that actor.
+ */
+function requestedEffects(node: AnyStateNode): string[] {
+  const effects: string[] = [];
+  for (const action of node.entry as unknown[]) {
+    const a = action as { type?: unknown; params?: unknown };
+    const effect = (a.params as { effect?: unknown } | undefined)?.effect;
+    if (a.type === 'request' && typeof effect === 'string') effects.push(effect);
+  }
+  return effects;
+}
+
 function triggerOf(node: AnyStateNode, eventType: string): GraphTransition['trigger'] {
+  const effect = /^(.+)\.(done|error)$/.exec(eventType);
+  if (effect && requestedEffects(node).includes(effect[1]!))
+    return { kind: effect[2] as 'done' | 'error', actor: effect[1]! };
   const srcOf = (id: string): string => {
     const def = node.invoke.find((i) => i.id === id);
     return def === undefined ? id : typeof def.src === 'string' ? def.src : id;
@@ -118,7 +135,7 @@ export function describeMachine(machine: AnyStateMachine): MachineGraph {
       parent: node.parent?.id ?? null,
       type: node.type,
       initial: initialTarget?.id ?? null,
-      invokes: node.invoke.map((i) => (typeof i.src === 'string' ? i.src : i.id)),
+      invokes: [...node.invoke.map((i) => (typeof i.src === 'string' ? i.src : i.id)), ...requestedEffects(node)],
     });
     const defs: Array<[GraphTransition['trigger'], ReturnType<AnyStateNode['transitions']['get']>]> = [];
     for (const [eventType, list] of node.transitions) defs.push([triggerOf(node, eventType), list]);

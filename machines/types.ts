@@ -161,6 +161,39 @@ export interface ElectFinalizerInput {
 export type Election =
   { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
 
+/**
+ * The agent's per-task side effects as plain functions: the host implements them, and one long-lived
+ * effects actor ({@link fromEffects}) runs them when the machine requests one, so a sub-task costs
+ * events, not a child actor per step. `signal` aborts when the agent stops, and for `callModel` and
+ * `extendLease` also when the machine leaves `thinking` (a lost lease cancels the model call).
+ */
+export interface AgentEffects {
+  claimTask(input: ClaimTaskInput, signal: AbortSignal): Promise<ClaimedTask | null> | ClaimedTask | null;
+  readDigest(input: TaskActorInput, signal: AbortSignal): unknown;
+  callModel(input: CallModelInput, signal: AbortSignal): Promise<StepResult> | StepResult;
+  unfold(input: UnfoldInput, signal: AbortSignal): Promise<readonly UnfoldedDetail[]> | readonly UnfoldedDetail[];
+  propose(input: ProposeInput, signal: AbortSignal): unknown;
+  enqueueTasks(input: EnqueueTasksInput, signal: AbortSignal): Promise<readonly number[]> | readonly number[];
+  completeTask(input: CompleteTaskInput, signal: AbortSignal): unknown;
+  failTask(input: FailTaskInput, signal: AbortSignal): unknown;
+  extendLease(input: TaskActorInput, signal: AbortSignal): unknown;
+}
+
+/** Name of one agent effect. */
+export type AgentEffectName = keyof AgentEffects;
+
+/** What the effects actor sends back: `<effect>.done` with its output, or `<effect>.error` with what it threw. */
+export type EffectEvent = {
+  [K in AgentEffectName]:
+    | { readonly type: `${K}.done`; readonly output: Awaited<ReturnType<AgentEffects[K]>> }
+    | { readonly type: `${K}.error`; readonly error: unknown };
+}[AgentEffectName];
+
+/** What the agent machine sends its effects actor: run an effect, or cancel those still in flight. */
+export type EffectCommand =
+  | { readonly type: 'run'; readonly effect: AgentEffectName; readonly input: unknown }
+  | { readonly type: 'cancel'; readonly effects: readonly AgentEffectName[] };
+
 /** Counters and current state of an agent, kept for the inspector and the timeline. */
 export interface AgentContext {
   readonly agentId: number;

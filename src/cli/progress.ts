@@ -10,6 +10,8 @@ const SHOWN_AGENTS = 16;
 /** Tracks one item's run from its events and draws it. */
 export class Progress {
   private agents = new Map<number, string>();
+  /** Worker threads the agents share, when they share them. */
+  private threads: number | undefined;
   private total = 0;
   private done = 0;
   private failed = 0;
@@ -32,6 +34,7 @@ export class Progress {
   /** Starts tracking a new item. */
   start(label: string): void {
     this.agents.clear();
+    this.threads = undefined;
     this.claimed.clear();
     this.total = this.done = this.failed = this.commits = this.rejects = this.tokens = this.cost = this.calls = 0;
     this.label = label;
@@ -43,6 +46,7 @@ export class Progress {
     switch (e.type) {
       case 'run.started':
         this.total += e.tasks;
+        this.threads = e.threads;
         break;
       case 'agent.state':
         if (e.agentId > 0) this.agents.set(e.agentId, e.state);
@@ -104,18 +108,41 @@ export class Progress {
   private draw(): void {
     this.last = Date.now();
     const pending = Math.max(0, this.total - this.done - this.failed - this.claimed.size);
-    const all = [...this.agents].sort(([a], [b]) => a - b);
-    const agents = all.slice(0, SHOWN_AGENTS).map(([id, state]) => `a${id}:${state}`);
-    if (all.length > SHOWN_AGENTS) agents.push(`… ${all.length - SHOWN_AGENTS} more`);
+    const agents = agentsLine(this.agents, this.threads);
     const lines = [
       `${this.label}`,
       `  queue  ${pending} pending · ${this.claimed.size} claimed · ${this.done} done · ${this.failed} failed`,
       `  ledger ${this.commits} committed · ${this.rejects} rejected`,
       `  model  ${this.calls} calls · ${this.tokens.toLocaleString('en-US')} tokens · $${this.cost.toFixed(4)}`,
-      ...(agents.length ? [`  agents ${agents.join('  ')}`] : []),
+      ...(agents ? [`  agents ${agents}`] : []),
     ];
     this.clear();
     this.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
+}
+
+/**
+ * The agents as one line: each agent's state while they fit, then counts by state (the state's first
+ * part: `thinking`, `claiming`, …), which stay readable for a thousand agents. Says when agents
+ * share worker threads.
+ */
+export function agentsLine(agents: ReadonlyMap<number, string>, threads: number | undefined): string {
+  if (agents.size === 0) return '';
+  const sharing = threads === undefined ? '' : `${agents.size} on ${threads} thread${threads === 1 ? '' : 's'}: `;
+  if (agents.size <= SHOWN_AGENTS)
+    return (
+      sharing +
+      [...agents]
+        .sort(([a], [b]) => a - b)
+        .map(([id, state]) => `a${id}:${state}`)
+        .join('  ')
+    );
+  const counts = new Map<string, number>();
+  for (const state of agents.values()) {
+    const top = /^[^.|]*/.exec(state)![0];
+    counts.set(top, (counts.get(top) ?? 0) + 1);
+  }
+  const byCount = [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  return `${sharing || `${agents.size}: `}${byCount.map(([state, n]) => `${n} ${state}`).join(' · ')}`;
 }

@@ -39,6 +39,7 @@ export function modelName(runner: RunnerOptions): string {
 export const WORKLOAD_OPTIONS = {
   model: { type: 'string' },
   agents: { type: 'string' },
+  threads: { type: 'string' },
   'budget-tokens': { type: 'string' },
   'budget-cost': { type: 'string' },
   'budget-calls': { type: 'string' },
@@ -61,6 +62,8 @@ export const WORKLOAD_OPTIONS = {
 export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default), openai:<model>, anthropic:<model>,
                          openai-compatible:<model>@<baseURL>
   --agents <n>           agents (delm) or parallel workers (orchestrator); default 4
+  --threads <n>          delm: host the agents on n worker threads, many per thread (default: one
+                         thread per agent, up to 256 agents)
   --budget-tokens <n>    run-wide token budget per item
   --budget-cost <usd>    run-wide cost budget per item, in US dollars
   --budget-calls <n>     run-wide model-call budget per item
@@ -111,6 +114,7 @@ export function resolveWorkloadOptions(
   const calls = positiveIntArg('budget-calls', values['budget-calls']);
   const wall = positiveIntArg('wall-time', values['wall-time']);
   const agents = positiveIntArg('agents', values.agents);
+  const threads = positiveIntArg('threads', values.threads);
   const maxRounds = positiveIntArg('max-rounds', values['max-rounds']);
   const testTimeout = positiveIntArg('test-timeout', values['test-timeout']);
   if (values['test-command'] !== undefined && !values['test-command'].trim())
@@ -137,6 +141,7 @@ export function resolveWorkloadOptions(
         ? { model: values.model }
         : {}),
     ...(agents ? { agents } : {}),
+    ...(threads ? { threads } : {}),
     ...(maxRounds ? { maxRounds } : {}),
     ...(tools ? { tools: { use: [...new Set(tools)] } } : {}),
     budgets: {

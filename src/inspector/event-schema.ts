@@ -32,7 +32,14 @@ const taskBrief = z.object({
 
 /** Schema of one event as recorded (one JSON object per line of a trajectory). */
 export const SwarmEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run.started'), at, runId: z.string().max(200), agents: id, tasks: id }),
+  z.object({
+    type: z.literal('run.started'),
+    at,
+    runId: z.string().max(200),
+    agents: id,
+    tasks: id,
+    threads: id.optional(),
+  }),
   z.object({ type: z.literal('agent.state'), at, agentId: id, state: z.string().max(500) }),
   z.object({ type: z.literal('agent.started'), at, agentId: id, replaces: id.optional() }),
   z.object({ type: z.literal('agent.stopped'), at, agentId: id, status: z.string().max(100), reason: text.optional() }),

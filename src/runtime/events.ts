@@ -89,7 +89,15 @@ export function briefEntry(entry: LedgerEntry, maxChars = COMMIT_TEXT_CHARS): En
 
 /** Every event a run emits. */
 export type SwarmEvent =
-  | { type: 'run.started'; at: number; runId: string; agents: number; tasks: number }
+  | {
+      type: 'run.started';
+      at: number;
+      runId: string;
+      agents: number;
+      tasks: number;
+      /** Worker threads the agents share, when they share them (the `threads` option). */
+      threads?: number;
+    }
   | { type: 'agent.state'; at: number; agentId: number; state: string }
   | { type: 'agent.started'; at: number; agentId: number; replaces?: number }
   | { type: 'agent.stopped'; at: number; agentId: number; status: string; reason: string | undefined }
@@ -163,4 +171,14 @@ export interface ToolResultEvent {
 }
 
 /** Events as they cross from a worker, before the main thread stamps the run time. */
-export type WorkerEvent = SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never;
+export type WorkerEvent = SwarmEvent extends infer E
+  ? E extends { at: number }
+    ? Omit<E, 'at'> & {
+        /**
+         * When it happened (epoch ms, fractional), stamped by the thread where it happened: events
+         * travel in batches, so the time they reach the main thread says nothing about a state's length.
+         */
+        stampedAt?: number;
+      }
+    : never
+  : never;

@@ -38,11 +38,22 @@ export type ModelRef = z.infer<typeof ModelRefSchema>;
 
 const positiveInt = z.number().int().positive();
 
+/** Most agents a swarm runs when they share threads (`threads`). */
+export const MAX_AGENTS = 10_000;
+/** Most agents with one worker thread each (no `threads`). */
+export const MAX_AGENTS_ONE_PER_THREAD = 256;
+
 /** Everything `createSwarm` accepts. */
 export const SwarmOptionsSchema = z
   .object({
-    /** Agent worker threads. */
-    agents: z.number().int().min(1).max(256).default(4),
+    /** Agents: each an XState machine, in a worker thread of its own unless `threads` is set. */
+    agents: z.number().int().min(1).max(MAX_AGENTS).default(4),
+    /**
+     * Worker threads that host the agents, many agent machines per thread (at most `agents`; the
+     * verifier keeps a thread of its own). Absent: one thread per agent, as far as
+     * {@link MAX_AGENTS_ONE_PER_THREAD} agents.
+     */
+    threads: z.number().int().min(1).max(MAX_AGENTS_ONE_PER_THREAD).optional(),
     model: ModelRefSchema.default('offline'),
     /** Price overrides, USD per million tokens, keyed by model id (`openai:gpt-4.1-mini`). */
     prices: z
@@ -152,6 +163,10 @@ export const SwarmOptionsSchema = z
       .optional(),
   })
   .strict()
+  .refine((o) => o.threads !== undefined || o.agents <= MAX_AGENTS_ONE_PER_THREAD, {
+    path: ['agents'],
+    message: `more than ${MAX_AGENTS_ONE_PER_THREAD} agents need threads (many agents per worker thread), e.g. threads: 2`,
+  })
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {
     path: ['judgeModel'],
     message:

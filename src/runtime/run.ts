@@ -74,6 +74,8 @@ export class RunSupervisor {
     private readonly onEvent: ((event: SwarmEvent) => void) | undefined,
     private readonly telemetry: RunTelemetry = new RunTelemetry(options.telemetry),
     private readonly start: RunStart = { kind: 'new' },
+    /** The verifier's pool when it is not `pool` (agents sharing threads). */
+    private readonly verifierPool: Piscina = pool,
   ) {
     this.id = start.kind === 'new' ? randomUUID() : start.runId;
   }
@@ -99,7 +101,8 @@ export class RunSupervisor {
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
-    const stamped = { ...event, at: Date.now() - this.started };
+    const { stampedAt, ...happened } = event;
+    const stamped = { ...happened, at: Math.max(0, (stampedAt ?? Date.now()) - this.started) };
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
@@ -152,7 +155,14 @@ export class RunSupervisor {
           });
         tasks = subTasks.length;
       } else tasks = (await substrate.queue.stats()).total;
-      this.emit({ type: 'run.started', runId: this.id, agents: this.options.agents, tasks });
+      const { agents, threads } = this.options;
+      this.emit({
+        type: 'run.started',
+        runId: this.id,
+        agents,
+        tasks,
+        ...(threads !== undefined ? { threads: Math.min(threads, agents) } : {}),
+      });
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({
         type: 'ledger.seeded',
@@ -312,9 +322,10 @@ export class RunSupervisor {
       protocol: this.protocolRef,
       model,
       telemetry: this.telemetry.workerInit(),
+      runId: this.id,
     };
     const source = workerSource(role, agentId);
-    return startWorker<T>(this.pool, spec, (e) => this.emit(e), {
+    return startWorker<T>(role === 'verifier' ? this.verifierPool : this.pool, spec, (e) => this.emit(e), {
       intercept: (events) => this.telemetry.receive(source, events),
       ended: () => this.telemetry.workerEnded(source),
     });

@@ -54,6 +54,8 @@ export interface SwarmRun extends PromiseLike<RunResult> {
 export class Swarm {
   readonly options: ResolvedSwarmOptions;
   private readonly pool: Piscina;
+  /** The verifier's own thread when agents share threads; otherwise the agents' pool hosts it too. */
+  private readonly verifierPool: Piscina | undefined;
   private readonly rateLimiter: SharedRateLimiter;
   private readonly protocolRef: ProtocolRef;
   private queue: Promise<unknown> = Promise.resolve();
@@ -68,31 +70,42 @@ export class Swarm {
     this.options = resolveSwarmOptions(options);
     this.logger = options.logger;
     const entry = resolveWorkerEntry(workerModule);
-    const threads = this.options.agents + 1;
     // Before the workers start, so they attach this thread's token rank table instead of each building one.
     shareTokenizer();
-    this.pool = new Piscina({
-      filename: entry.filename,
-      workerData: entry.workerData,
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: 60_000,
-      concurrentTasksPerWorker: 1,
-      // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
-      atomics: 'disabled',
-      execArgv: workerExecArgv(),
+    const pool = (threads: number, perThread: number, limits: Piscina['options']['resourceLimits']) =>
+      new Piscina({
+        filename: entry.filename,
+        workerData: entry.workerData,
+        minThreads: threads,
+        maxThreads: threads,
+        idleTimeout: 60_000,
+        // Each agent (or the verifier) is one long-running task; with shared threads, many run in one
+        // thread at once, spread evenly by piscina's least-busy balancer.
+        concurrentTasksPerWorker: perThread,
+        // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
+        atomics: 'disabled',
+        execArgv: workerExecArgv(),
+        resourceLimits: { ...limits, ...this.options.workerResourceLimits },
+      });
+    const { agents, threads } = this.options;
+    if (threads === undefined) {
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, ...this.options.workerResourceLimits },
-    });
+      this.pool = pool(agents + 1, 1, { maxYoungGenerationSizeMb: 4 });
+    } else {
+      const shared = Math.min(threads, agents);
+      this.pool = pool(shared, Math.ceil(agents / shared), {});
+      this.verifierPool = pool(1, 1, {});
+    }
     // A worker that dies while it runs no task (an uncaught error in a timer its model left behind,
     // after the agent's run ended) is reported by piscina as a pool 'error' event; unheard, that
     // event would throw in this thread and take the host process down. Piscina replaces the thread.
-    this.pool.on('error', (error: unknown) =>
-      this.logger?.warn(
-        { err: error instanceof Error ? { message: error.message, name: error.name } : String(error) },
-        'a worker thread failed between runs and was replaced',
-      ),
-    );
+    for (const p of [this.pool, this.verifierPool])
+      p?.on('error', (error: unknown) =>
+        this.logger?.warn(
+          { err: error instanceof Error ? { message: error.message, name: error.name } : String(error) },
+          'a worker thread failed between runs and was replaced',
+        ),
+      );
     const { requestsPerMinute, tokensPerMinute, burstWindowMs } = this.options.rateLimits;
     this.rateLimiter = SharedRateLimiter.create({
       ...(requestsPerMinute ? { requestsPerMinute } : {}),
@@ -152,6 +165,7 @@ export class Swarm {
       (event) => onEvent?.(event),
       telemetry,
       start,
+      this.verifierPool,
     );
     const log = options.logger ?? this.logger?.child({ runId: supervisor.id });
     if (log) onEvent = runLogListener(log, options.onEvent);
@@ -187,7 +201,7 @@ export class Swarm {
     this.closed = true;
     for (const run of this.active) run.stop('aborted');
     await this.queue;
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.verifierPool?.destroy()]);
   }
 }
 

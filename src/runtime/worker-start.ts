@@ -2,7 +2,7 @@
  * Starting one swarm worker (an agent or the verifier) as a piscina task, with its comlink control
  * port and its events port. Main-thread side only.
  */
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { wrapPort, type Remote } from '../internal/comlink.js';
 import type { WorkerEvent } from './events.js';
@@ -10,6 +10,14 @@ import type { ProtocolRef } from '../protocols/registry.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 import type { RunHandles } from './substrate.js';
 import type { WorkerTraceInit } from '../telemetry/span-wire.js';
+
+/** The first message on a worker's events port: the thread it runs on (the rest are event batches). */
+export interface ThreadAnnouncement {
+  threadId: number;
+}
+
+/** Shared threads already told to terminate. */
+const terminated = new WeakSet<Worker>();
 
 /** Longest wait for a finished worker's last events (its port normally closes within a turn). */
 const EVENTS_DRAIN_MS = 1_000;
@@ -25,7 +33,7 @@ export interface StartedWorker<T> {
   control: Remote<WorkerControl>;
   /** Settles once the worker's task ended and its last events were delivered (or {@link EVENTS_DRAIN_MS} passed). */
   done: Promise<T>;
-  /** Aborting terminates the worker's thread. */
+  /** Aborting terminates the worker's thread (with every other agent it hosts). */
   kill: AbortController;
 }
 
@@ -39,6 +47,8 @@ export interface WorkerSpec {
   model: ModelRef | undefined;
   /** Trace context for the worker's spans (absent when tracing is off). */
   telemetry?: WorkerTraceInit | undefined;
+  /** The run's id (agents of a run that share a thread share its ledger view). */
+  runId?: string | undefined;
 }
 
 /** Optional hooks on a worker's event stream. */
@@ -58,8 +68,29 @@ export function startWorker<T>(
 ): StartedWorker<T> {
   const controlChannel = new MessageChannel();
   const eventsChannel = new MessageChannel();
-  eventsChannel.port1.on('message', (events: WorkerEvent[]) => hooks.intercept?.(events) || events.forEach(emit));
+  let threadId: number | undefined;
+  eventsChannel.port1.on('message', (message: WorkerEvent[] | ThreadAnnouncement) => {
+    if (!Array.isArray(message)) threadId = message.threadId;
+    else if (!hooks.intercept?.(message)) message.forEach(emit);
+  });
   const kill = new AbortController();
+  // Piscina runs an abortable task alone on its thread (aborting it terminates the thread). Where
+  // agents share threads, a kill terminates the thread itself: its other agents die with it, and are
+  // replaced like any crashed agent. Before the thread announced itself the agent has not started.
+  const shared = pool.options.concurrentTasksPerWorker > 1;
+  if (shared)
+    kill.signal.addEventListener(
+      'abort',
+      () => {
+        const thread = pool.threads.find((t) => t.threadId === threadId && threadId !== undefined);
+        // Killing a thread's agents one by one terminates it once.
+        if (thread && !terminated.has(thread)) {
+          terminated.add(thread);
+          void thread.terminate();
+        }
+      },
+      { once: true },
+    );
   // The worker closes its end of the events port after its last batch; the port's 'close' comes after
   // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
   const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
@@ -68,7 +99,10 @@ export function startWorker<T>(
   const done = (
     pool.run(
       { init: spec, controlPort: controlChannel.port2, eventsPort: eventsChannel.port2 },
-      { transferList: [controlChannel.port2, eventsChannel.port2] as never, signal: kill.signal },
+      {
+        transferList: [controlChannel.port2, eventsChannel.port2] as never,
+        ...(shared ? {} : { signal: kill.signal }),
+      },
     ) as Promise<T>
   ).finally(async () => {
     controlChannel.port1.close();

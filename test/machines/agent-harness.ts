@@ -1,5 +1,6 @@
 /** An agent machine wired with scripted actors: sensible defaults, any of them overridable. */
 import { agentMachine } from '../../machines/agent.js';
+import { fromEffects } from '../../machines/effects.js';
 import { finalizerMachine } from '../../machines/finalizer.js';
 import type {
   AgentConfig,
@@ -85,15 +86,17 @@ export function runAgent(
   });
   const machine = agentMachine.provide({
     actors: {
-      claimTask: s.claimTask.logic,
-      readDigest: s.readDigest.logic,
-      callModel: s.callModel.logic,
-      unfold: s.unfold.logic,
-      propose: s.propose.logic,
-      enqueueTasks: s.enqueueTasks.logic,
-      completeTask: s.completeTask.logic,
-      failTask: s.failTask.logic,
-      extendLease: s.extendLease.logic,
+      effects: fromEffects({
+        claimTask: s.claimTask.fn,
+        readDigest: s.readDigest.fn,
+        callModel: s.callModel.fn,
+        unfold: s.unfold.fn,
+        propose: s.propose.fn,
+        enqueueTasks: s.enqueueTasks.fn,
+        completeTask: s.completeTask.fn,
+        failTask: s.failTask.fn,
+        extendLease: s.extendLease.fn,
+      }),
       electFinalizer: s.electFinalizer.logic,
       finalizer,
     },

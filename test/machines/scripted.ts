@@ -55,13 +55,14 @@ async function drive(clock: TestClock, actor: AnyActorRef): Promise<void> {
 export type Step<O, I> =
   { ok: O } | { err: unknown } | { run: (input: I, signal: AbortSignal, clock: TestClock) => O | Promise<O> };
 
-/** A promise actor that replies with `steps` in order (the last one repeats) and records its inputs and when (simulated ms) it was called. */
+/** A promise actor (and the same as a plain async function, `fn`) that replies with `steps` in order (the last one repeats) and records its inputs and when (simulated ms) it was called. */
 export function scripted<O, I>(steps: ReadonlyArray<Step<O, I>>, clock: TestClock = new TestClock()) {
   const calls: I[] = [];
   const at: number[] = [];
   const signals: AbortSignal[] = [];
   let n = 0;
-  const logic = fromPromise<O, I>(async ({ input, signal }) => {
+  // The same script as a plain function (an agent effect) and as a promise actor (an invoked actor).
+  const fn = async (input: I, signal: AbortSignal): Promise<O> => {
     calls.push(input);
     at.push(clock.now());
     signals.push(signal);
@@ -70,8 +71,9 @@ export function scripted<O, I>(steps: ReadonlyArray<Step<O, I>>, clock: TestCloc
     if ('err' in step) throw step.err;
     if ('run' in step) return step.run(input, signal, clock);
     return step.ok;
-  });
-  return { logic, calls, at, signals };
+  };
+  const logic = fromPromise<O, I>(({ input, signal }) => fn(input, signal));
+  return { logic, fn, calls, at, signals };
 }
 
 /** An error carrying a delm-style `code` (and optional fields such as `retryable`). */

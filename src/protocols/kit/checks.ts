@@ -4,7 +4,7 @@
  * None of them depends on what a source *says* — a source telling the reader to record an answer
  * gets no further than any other text.
  */
-import { stem, termSet, normaliseForMatch, numbersIn, occursVerbatim, terms } from './text.js';
+import { stem, termSet, normaliseForMatch, normalisedSource, numbersIn, occursVerbatim, terms } from './text.js';
 
 /** How the checks reach the raw sources. */
 export interface SourceLookup {
@@ -165,7 +165,7 @@ export function checkAbsence(
   for (const label of absence.searched) {
     const raw = sources.source(label);
     if (raw === undefined) continue;
-    const lower = normaliseForMatch(raw).toLowerCase();
+    const lower = normalisedSource(raw).toLowerCase();
     const rawTerms = termSet(raw);
     for (const term of absence.terms) {
       const t = normaliseForMatch(term).toLowerCase();
@@ -181,7 +181,7 @@ export function checkAbsence(
 export function checkAnchors(point: { head: string; tail: string }, raw: string, index: number): string[] {
   const where = `point ${index + 1}`;
   if (isPlaceholder(point.head) || isPlaceholder(point.tail)) return [`${where} has a placeholder anchor`];
-  const source = normaliseForMatch(raw);
+  const source = normalisedSource(raw);
   const head = normaliseForMatch(point.head);
   const tail = normaliseForMatch(point.tail);
   const at = source.indexOf(head);

@@ -73,10 +73,31 @@ export function normaliseForMatch(text: string): string {
     .trim();
 }
 
+/** Sources whose normal form is kept, newest last; shorter texts are cheap to normalise again. */
+const NORMALISED_SOURCES = 32;
+const NORMALISED_MIN_CHARS = 512;
+const normalisedSources = new Map<string, string>();
+
+/**
+ * {@link normaliseForMatch} of a source, cached for the last few long ones: one source is checked
+ * against every quote of every proposal that cites it, and normalising the whole of it (NFKC and five
+ * passes) for each quote was most of the verifier's evidence checks. Sources are immutable ledger text.
+ */
+export function normalisedSource(source: string): string {
+  if (source.length < NORMALISED_MIN_CHARS) return normaliseForMatch(source);
+  let normal = normalisedSources.get(source);
+  if (normal === undefined) {
+    normal = normaliseForMatch(source);
+    if (normalisedSources.size >= NORMALISED_SOURCES) normalisedSources.delete(normalisedSources.keys().next().value!);
+    normalisedSources.set(source, normal);
+  }
+  return normal;
+}
+
 /** Whether `span` occurs verbatim (after {@link normaliseForMatch}) in `source`. */
 export function occursVerbatim(span: string, source: string): boolean {
   const s = normaliseForMatch(span);
-  return s.length > 0 && normaliseForMatch(source).includes(s);
+  return s.length > 0 && normalisedSource(source).includes(s);
 }
 
 /** A sentence of a text, verbatim, with its offsets (`text === source.slice(start, end)`). */

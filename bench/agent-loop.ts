@@ -1,0 +1,66 @@
+/**
+ * `npx tsx bench/agent-loop.ts [sub-tasks]`: the CPU one agent spends per sub-task between model
+ * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
+ * answers at once. The agent host runs in this thread on the run's real shared memory; a stand-in
+ * verifier drains the proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
+ * short run sees) and the warm p50 / p99, each as process CPU time and wall time.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
+import { loadProtocol } from '../src/protocols/registry.js';
+import { resolveSwarmOptions } from '../src/runtime/options.js';
+import { createRunSubstrate } from '../src/runtime/substrate.js';
+import { runAgent } from '../actors/agent-host.js';
+import { percentile } from './harness.js';
+
+const subTasks = Number(process.argv[2] ?? 3000);
+const model = { module: new URL('./workers/instant-model.mjs', import.meta.url).href };
+const options = resolveSwarmOptions({ agents: 1, protocol: 'basic', model, leaseMs: 60_000 });
+const substrate = createRunSubstrate(options, SharedRateLimiter.create({}));
+const protocol = await loadProtocol({ builtIn: 'basic' });
+const specs = await protocol.plan(
+  { prompt: 'loop', subTasks: Array.from({ length: subTasks }, (_, i) => ({ payload: `t${i}` })) },
+  {
+    ledger: substrate.ledger,
+    model: { id: 'none', complete: () => Promise.reject(new Error('no')) },
+    signal: new AbortController().signal,
+  },
+);
+await substrate.afterPlan();
+for (const t of specs) await substrate.queue.enqueue({ payload: t.payload });
+// The stand-in verifier: takes every proposal off the channel and counts it processed.
+let draining = true;
+const drain = (async () => {
+  while (draining)
+    if ((await substrate.proposals.receive(5)) !== undefined) await substrate.control.proposalProcessed();
+})();
+const control = new MessageChannel();
+const events = new MessageChannel();
+events.port1.on('message', () => undefined);
+const output = await runAgent(
+  { role: 'agent', agentId: 1, handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
+  control.port2,
+  events.port2,
+);
+draining = false;
+await drain;
+control.port1.close();
+events.port1.close();
+const probe = (globalThis as { __delmLoopProbe?: Array<{ cpuUs: number; wallUs: number }> }).__delmLoopProbe ?? [];
+const cpu = probe.slice(1).map((p, i) => p.cpuUs - probe[i]!.cpuUs);
+const wall = probe.slice(1).map((p, i) => p.wallUs - probe[i]!.wallUs);
+const warmFrom = Math.min(1000, Math.floor(cpu.length / 3));
+const sorted = (xs: number[]) => Float64Array.from(xs);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const f = (x: number) => x.toFixed(1);
+console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed`);
+console.log(`first 8 sub-tasks, CPU µs each: ${cpu.slice(0, 8).map(f).join(' ')} (mean ${f(mean(cpu.slice(0, 8)))})`);
+console.log(
+  `first 8 sub-tasks, wall µs each: ${wall.slice(0, 8).map(f).join(' ')} (mean ${f(mean(wall.slice(0, 8)))})`,
+);
+const warmCpu = cpu.slice(warmFrom);
+const warmWall = wall.slice(warmFrom);
+console.log(
+  `warm (${warmCpu.length} sub-tasks): CPU p50 ${f(percentile(sorted(warmCpu), 50))} µs p99 ${f(percentile(sorted(warmCpu), 99))} µs mean ${f(mean(warmCpu))} µs; ` +
+    `wall p50 ${f(percentile(sorted(warmWall), 50))} µs p99 ${f(percentile(sorted(warmWall), 99))} µs`,
+);

@@ -1,0 +1,31 @@
+// A model that answers at once and speaks the basic protocol's JSON, for measuring what an agent
+// spends between model calls. Loaded in the thread that runs the agent (bench/agent-loop.ts runs it
+// in-process): each agent step records the process CPU time and the clock into `globalThis.__delmLoopProbe`.
+const probe = (globalThis.__delmLoopProbe ??= []);
+
+export function createModel() {
+  return {
+    id: 'instant',
+    async complete(req) {
+      if (req.schemaName === 'agent_step') {
+        const cpu = process.cpuUsage();
+        probe.push({ cpuUs: cpu.user + cpu.system, wallUs: performance.now() * 1000 });
+      }
+      const subTask = /Your sub-task: (.*)/.exec(req.messages[0]?.content ?? '')?.[1] ?? '';
+      const reply =
+        req.schemaName === 'final_decision'
+          ? { decision: 'answer', answer: 'done' }
+          : req.schemaName === 'agent_step'
+            ? { findings: [{ text: `finding ${subTask}` }] }
+            : { subTasks: ['x'] };
+      return {
+        text: JSON.stringify(reply),
+        object: req.schema ? req.schema.parse(reply) : undefined,
+        usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 0 },
+        costUsd: 0,
+        latencyMs: 0,
+        model: 'instant',
+      };
+    },
+  };
+}

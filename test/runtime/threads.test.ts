@@ -1,0 +1,101 @@
+/**
+ * Many agents per worker thread (`threads`): every agent still runs its own machine and shares only
+ * the run's shared memory; a thread that dies takes its agents (and their leases) with it, and the
+ * run reclaims their tasks. Real worker threads, the chaos model.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SwarmEvent } from '../../src/runtime/events.js';
+import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import type { SwarmOptions } from '../../src/runtime/options.js';
+import { FAULT, type FaultName } from '../chaos/fixtures/chaos-model.js';
+import { CHAOS_PRICES } from '../chaos/harness.js';
+
+const modelModule = new URL('../chaos/fixtures/chaos-model.ts', import.meta.url).href;
+const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
+
+// Cold swarms of real worker threads: slow on a busy machine.
+vi.setConfig({ testTimeout: 240_000 });
+
+let open: Swarm[] = [];
+afterEach(async () => {
+  await Promise.all(open.map((s) => s.close()));
+  open = [];
+});
+
+/** A swarm over the chaos model; call `i` gets `faults[i % (faults.length + 1)]`. */
+function swarmWith(options: Partial<SwarmOptions>, faults: FaultName[] = []) {
+  const schedule = new Int32Array(new SharedArrayBuffer((faults.length + 1) * 4));
+  faults.forEach((f, i) => (schedule[i] = FAULT[f]));
+  const swarm = createSwarm({
+    protocol: 'basic',
+    model: {
+      module: modelModule,
+      options: {
+        counters: new SharedArrayBuffer(64),
+        schedule: schedule.buffer,
+        delayMs: 20,
+        prices: CHAOS_PRICES,
+      },
+    },
+    prices: CHAOS_PRICES,
+    leaseMs: 1_500,
+    stopGraceMs: 500,
+    ...options,
+  });
+  open.push(swarm);
+  return swarm;
+}
+
+/** Runs `tasks` sub-tasks, keeping every event. */
+async function runWithEvents(swarm: Swarm, tasks: number) {
+  const events: SwarmEvent[] = [];
+  const result = await swarm.run({ prompt: 'p', subTasks: subTasks(tasks) }, { onEvent: (e) => events.push(e) });
+  const completed = events.flatMap((e) => (e.type === 'task.completed' ? [e.taskId] : []));
+  const stateful = new Set(events.flatMap((e) => (e.type === 'agent.state' && e.agentId > 0 ? [e.agentId] : [])));
+  return { result, events, completed, stateful };
+}
+
+describe('agents sharing worker threads', () => {
+  it('runs 64 agents on 2 threads: every sub-task done exactly once, every agent in the events', async () => {
+    const swarm = swarmWith({ agents: 64, threads: 2 });
+    const { result, events, completed, stateful } = await runWithEvents(swarm, 128);
+    expect(result.stopReason, result.error).toBe('answered');
+    expect(result.tasks).toMatchObject({ total: 128, done: 128, failed: 0 });
+    expect(completed).toHaveLength(128);
+    expect(new Set(completed).size).toBe(128);
+    expect(events.find((e) => e.type === 'run.started')).toMatchObject({ agents: 64, threads: 2 });
+    // Every agent ran its own machine, whichever thread hosted it.
+    expect(stateful.size).toBe(64);
+    expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
+    // States are stamped in the worker where they change: each of the 128 model calls (20 ms) lies
+    // inside a thinking span, however the event batches were delayed on their way.
+    const thinking = result.timeline
+      .filter((s) => s.state.startsWith('thinking'))
+      .reduce((sum, s) => sum + (s.end - s.start), 0);
+    expect(thinking).toBeGreaterThanOrEqual(128 * 19);
+  });
+
+  it('reclaims the tasks of a thread that dies mid-run: its agents crash together and are replaced', async () => {
+    // Call 24 (a few sub-tasks in) ends its thread, and so every agent that thread hosts.
+    const faults = Array<FaultName>(24).fill('ok');
+    faults.push('exit', ...Array<FaultName>(1_000).fill('ok')); // the schedule repeats: once only
+    const swarm = swarmWith({ agents: 8, threads: 2 }, faults);
+    const { result, events, completed } = await runWithEvents(swarm, 48);
+    expect(result.stopReason, result.error).toBe('answered');
+    expect(result.tasks).toMatchObject({ total: 48, done: 48, failed: 0 });
+    expect(new Set(completed).size).toBe(48);
+    const crashed = result.agents.filter((a) => a.status === 'crashed');
+    // The four agents of the dead thread, not one.
+    expect(crashed.length).toBe(4);
+    const replaced = events.flatMap((e) =>
+      e.type === 'agent.started' && e.replaces !== undefined ? [e.replaces] : [],
+    );
+    expect(replaced.sort()).toEqual(crashed.map((a) => a.agentId).sort());
+    // A reclaimed task shows its second attempt.
+    expect(events.some((e) => e.type === 'task.claimed' && e.attempt === 2)).toBe(true);
+  });
+
+  it('needs threads for more agents than one thread each can take', () => {
+    expect(() => createSwarm({ agents: 1_000 })).toThrow(/threads/);
+  });
+});

@@ -11,10 +11,13 @@ import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 import type { RunHandles } from './substrate.js';
 import type { WorkerTraceInit } from '../telemetry/span-wire.js';
 
-/** The first message on a worker's events port: the thread it runs on (the rest are event batches). */
+/** The first message on a worker's events port: the thread it runs on (the rest are event and span batches). */
 export interface ThreadAnnouncement {
   threadId: number;
 }
+
+const isThreadAnnouncement = (message: unknown): message is ThreadAnnouncement =>
+  typeof (message as Partial<ThreadAnnouncement> | null)?.threadId === 'number';
 
 /** Shared threads already told to terminate. */
 const terminated = new WeakSet<Worker>();
@@ -53,8 +56,8 @@ export interface WorkerSpec {
 
 /** Optional hooks on a worker's event stream. */
 export interface WorkerHooks {
-  /** Sees every batch first; returning true consumes it (telemetry's span records). */
-  intercept?: (events: WorkerEvent[]) => boolean;
+  /** Sees every batch first; returning true consumes it (telemetry's span batches). */
+  intercept?: (message: unknown) => boolean;
   /** Called once the worker ended and its last events were delivered. */
   ended?: () => void;
 }
@@ -69,9 +72,10 @@ export function startWorker<T>(
   const controlChannel = new MessageChannel();
   const eventsChannel = new MessageChannel();
   let threadId: number | undefined;
-  eventsChannel.port1.on('message', (message: WorkerEvent[] | ThreadAnnouncement) => {
-    if (!Array.isArray(message)) threadId = message.threadId;
-    else if (!hooks.intercept?.(message)) message.forEach(emit);
+  // Three kinds of message: the thread's announcement, span batches (for `intercept`), event batches.
+  eventsChannel.port1.on('message', (message: unknown) => {
+    if (isThreadAnnouncement(message)) threadId = message.threadId;
+    else if (!hooks.intercept?.(message)) (message as WorkerEvent[]).forEach(emit);
   });
   const kill = new AbortController();
   // Piscina runs an abortable task alone on its thread (aborting it terminates the thread). Where

@@ -4,7 +4,10 @@
  * outcome. API keys come from this machine's environment, never from Redis.
  */
 import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import type { Logger } from '../logging/logger.js';
 import { connect } from '../redis/client.js';
+import { parseCommandArgs, positiveIntArg, UsageError, type CliIO } from './command.js';
+import { apiKeys, cliLogger, LOG_FLAGS } from './logging.js';
 import { parseTraceparent } from '../telemetry/traceparent.js';
 import { RedisRunControl, type RedisRunState } from '../redis/run-control.js';
 import { RunNotFoundError } from '../runtime/redis-substrate.js';
@@ -38,6 +41,31 @@ export async function readStoredRun(url: string, runId: string, agents: number |
   } finally {
     await client.close();
   }
+}
+
+/** The flags of `delm worker` and `delm resume`, parsed; undefined when `--help` was asked (and printed). */
+export function redisRunArgs(
+  args: string[],
+  io: CliIO,
+  usage: string,
+): { url: string; run: string | undefined; agents: number | undefined; logger: Logger } | undefined {
+  const { values } = parseCommandArgs(
+    args,
+    { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
+    false,
+  );
+  if (values.help) {
+    io.out(`${usage}\n`);
+    return undefined;
+  }
+  const url = values.redis;
+  if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
+  return {
+    url,
+    run: values.run,
+    agents: positiveIntArg('agents', values.agents),
+    logger: cliLogger(io, values, apiKeys(io.env), 'warn'),
+  };
 }
 
 /** Prints what a worker or a resumed coordinator needs to follow: its agents, as they start. */

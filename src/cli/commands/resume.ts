@@ -1,10 +1,10 @@
 /** `delm resume --redis URL --run ID`: finish a run kept in Redis after its coordinator died. */
 import { createSwarm } from '../../runtime/swarm.js';
 import { checkModelRef } from '../../runtime/model-loader.js';
-import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
-import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { EXIT, UsageError, type Command } from '../command.js';
+import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
-import { agentLines, outcomeLine, readStoredRun } from '../redis-run.js';
+import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
 /** The `resume` command. */
 export const command: Command = {
@@ -29,31 +29,22 @@ ${LOG_USAGE}
 Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,
 
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
-      false,
-    );
-    if (values.help) {
-      io.out(`${this.usage}\n`);
-      return EXIT.ok;
-    }
-    const url = values.redis;
-    if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
-    if (!values.run) throw new UsageError('--run <id> is required: the run to finish (delm run --redis prints it)');
-    const agents = positiveIntArg('agents', values.agents);
-    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
+    const parsed = redisRunArgs(args, io, this.usage);
+    if (!parsed) return EXIT.ok;
+    const { url, agents, logger } = parsed;
+    const { run } = parsed;
+    if (!run) throw new UsageError('--run <id> is required: the run to finish (delm run --redis prints it)');
     await checkRedis(url);
-    const stored = await readStoredRun(url, values.run, agents);
+    const stored = await readStoredRun(url, run, agents);
     if (stored.state.phase === 'finished') {
-      io.out(`run ${values.run} has already finished\n`);
+      io.out(`run ${run} has already finished\n`);
       return EXIT.ok;
     }
     await checkModelRef(stored.options.model);
     const swarm = createSwarm({ ...stored.options, logger });
     try {
-      io.out(`delm resume: run ${values.run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
-      const result = await swarm.resume(values.run, {
+      io.out(`delm resume: run ${run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
+      const result = await swarm.resume(run, {
         signal: io.signal,
         onEvent: agentLines((text) => io.out(text)),
         ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),

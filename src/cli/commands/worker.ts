@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisRunControl } from '../../redis/run-control.js';
 import { createSwarm } from '../../runtime/swarm.js';
 import { checkModelRef } from '../../runtime/model-loader.js';
-import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
-import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { EXIT, type Command } from '../command.js';
+import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
-import { agentLines, outcomeLine, readStoredRun } from '../redis-run.js';
+import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
 /** How often a worker without --run looks for a run to join. */
 const LOOK_MS = 1_000;
@@ -33,31 +33,22 @@ ${LOG_USAGE}
 Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,
 
   async run(args, io) {
-    const { values } = parseCommandArgs(
-      args,
-      { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
-      false,
-    );
-    if (values.help) {
-      io.out(`${this.usage}\n`);
-      return EXIT.ok;
-    }
-    const url = values.redis;
-    if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
-    const agents = positiveIntArg('agents', values.agents) ?? 4;
-    const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
+    const parsed = redisRunArgs(args, io, this.usage);
+    if (!parsed) return EXIT.ok;
+    const { url, logger } = parsed;
+    const { run } = parsed;
+    const agents = parsed.agents ?? 4;
     await checkRedis(url);
     const joined = new Set<string>();
     for (;;) {
       const runId =
-        values.run ??
-        (await nextRun(url, joined, io.signal, () => io.out('delm worker: waiting for a run in Redis\n')));
+        run ?? (await nextRun(url, joined, io.signal, () => io.out('delm worker: waiting for a run in Redis\n')));
       if (runId === undefined) return EXIT.interrupted;
       joined.add(runId);
       const stored = await readStoredRun(url, runId, agents);
       if (stored.state.phase === 'finished' || stored.state.phase === 'stopped') {
         io.out(`run ${runId} has already ${stored.state.phase === 'finished' ? 'finished' : 'stopped'}\n`);
-        if (values.run) return EXIT.ok;
+        if (run) return EXIT.ok;
         continue;
       }
       await checkModelRef(stored.options.model);
@@ -71,7 +62,7 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
         });
         io.out(outcomeLine(result));
         if (io.signal.aborted) return EXIT.interrupted;
-        if (values.run) return result.stopReason === 'error' ? EXIT.failure : EXIT.ok;
+        if (run) return result.stopReason === 'error' ? EXIT.failure : EXIT.ok;
       } finally {
         await swarm.close();
       }

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { z } from 'zod';
 import { ToolError } from '../errors.js';
 import { defineTool, type Tool } from '../types.js';
@@ -52,8 +52,13 @@ async function filesUnder(
   }
 }
 
-/** `pattern` compiled for RE2; a syntax it lacks (backreferences, lookaround) or a bad pattern is TOOL_INPUT_INVALID. */
-export function compilePattern(pattern: string, ignoreCase: boolean): RE2JS {
+/**
+ * `pattern` compiled for RE2; a syntax it lacks (backreferences, lookaround) or a bad pattern is
+ * TOOL_INPUT_INVALID. The engine is loaded on first use: every agent thread imports the built-ins,
+ * few call grep, and re2js costs about 3 MiB per thread.
+ */
+export async function compilePattern(pattern: string, ignoreCase: boolean): Promise<RE2JS> {
+  const { RE2JS } = await import('re2js');
   try {
     return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (err) {
@@ -81,7 +86,7 @@ export const grepTool: Tool<GrepInput> = defineTool({
     .strict(),
   async execute(input, { workspace, signal }) {
     const ws = needWorkspace(workspace, 'grep');
-    const re = compilePattern(input.pattern, input.ignoreCase !== false);
+    const re = await compilePattern(input.pattern, input.ignoreCase !== false);
     const start = await ws.resolve(input.path ?? '.', 'grep');
     const files: Array<{ real: string; rel: string }> = [];
     await filesUnder(ws, start.real, start.relative, files, new Set());

@@ -80,19 +80,7 @@ export class RedisChannel {
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     // What a predecessor read and never acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
     while (this.backlog) {
-      const [first] = messages(
-        await this.client.sendCommand([
-          'XREADGROUP',
-          'GROUP',
-          GROUP,
-          CONSUMER,
-          'COUNT',
-          '1',
-          'STREAMS',
-          this.stream,
-          '0',
-        ]),
-      );
+      const [first] = messages(await this.client.sendCommand(this.readOne('0')));
       if (!first) this.backlog = false;
       else if (first[1] === null) await this.client.xAck(this.stream, GROUP, first[0]);
       else return this.deliver(first);
@@ -109,24 +97,18 @@ export class RedisChannel {
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
-      const reply = await this.reader.sendCommand([
-        'XREADGROUP',
-        'GROUP',
-        GROUP,
-        CONSUMER,
-        'COUNT',
-        '1',
-        'BLOCK',
-        String(block),
-        'STREAMS',
-        this.stream,
-        '>',
-      ]);
+      const reply = await this.reader.sendCommand(this.readOne('>', block));
       const [first] = messages(reply);
       return first && first[1] !== null ? this.deliver(first) : undefined;
     } finally {
       signal?.removeEventListener('abort', unblock);
     }
+  }
+
+  /** XREADGROUP of one entry: `'0'` for this consumer's unacknowledged backlog, `'>'` for new ones (blocking `blockMs`). */
+  private readOne(from: '0' | '>', blockMs?: number): string[] {
+    const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
+    return ['XREADGROUP', 'GROUP', GROUP, CONSUMER, 'COUNT', '1', ...block, 'STREAMS', this.stream, from];
   }
 
   private async deliver([id, message]: Read): Promise<string | undefined> {

@@ -66,10 +66,8 @@ export async function runAgent(
 
   const finalizer = finalizerMachine.provide({
     actors: {
-      readLedger: fromPromise(async ({ input, signal }) => {
-        await control.settled(signal);
-        return protocol.finalDigest(linkedIo(signal), input.round);
-      }),
+      settle: fromPromise(({ signal }) => control.settled(signal)),
+      readLedger: fromPromise(({ input, signal }) => protocol.finalDigest(linkedIo(signal), input.round)),
       decide: fromPromise(async ({ input, signal }) => {
         const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(linkedIo(signal), input));
         emit({
@@ -188,9 +186,23 @@ export async function runAgent(
     },
   });
   let last = '';
+  const report = (state: string) => {
+    if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
+  };
+  // The finalizer's own states (`finalizing.settling`, `finalizing.deciding`, …) go on the timeline too,
+  // so the time the final agent waits for the verifier is told apart from its reading and deciding.
+  let finalizerSeen: unknown;
   actor.subscribe((snapshot) => {
     const state = stateName(snapshot.value);
-    if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
+    const child = state === 'finalizing' ? snapshot.children.finalizer : undefined;
+    if (!child) return report(state);
+    if (child === finalizerSeen) return;
+    finalizerSeen = child;
+    const follow = (s: { status: string }) => {
+      if (s.status === 'active' && 'value' in s) report(`finalizing.${stateName(s.value)}`);
+    };
+    child.subscribe(follow);
+    follow(child.getSnapshot());
   });
 
   const api: AgentControl = {

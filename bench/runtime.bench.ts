@@ -5,7 +5,6 @@
  * sharing 2 threads (`threads: 2`). CPU time (every thread of the process) stands beside wall time.
  */
 import { existsSync } from 'node:fs';
-import { Timeline } from '../src/runtime/timeline.js';
 import { percentile, type BenchSuite, type BenchTable } from './harness.js';
 
 const LATENCY_MS = 50;
@@ -62,8 +61,7 @@ async function measure(
       ideal,
       (wall / ideal).toFixed(2),
       (result.waitingShare * 100).toFixed(1),
-      (Timeline.share(result.timeline, /^claiming/) * 100).toFixed(1),
-      (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1),
+      ...(['claiming', 'tail', 'verifier', 'decision'] as const).map((c) => (result.waiting[c] * 100).toFixed(1)),
       Math.round(percentile(samples, 50)),
       Math.round(percentile(samples, 99)),
       Math.round(rssMiB),
@@ -101,8 +99,10 @@ export const suite: BenchSuite = {
           'ideal ms',
           'wall/ideal',
           'waiting %',
-          'of which claiming %',
-          'awaiting final %',
+          'claiming mid-round %',
+          'end-of-round tail %',
+          'verifier settling %',
+          'final decision %',
           'overhead p50 µs',
           'overhead p99 µs',
           'RSS MiB',

@@ -1,9 +1,10 @@
 /**
- * The finalizer machine: run by the one agent elected when the queue drains. It reads the ledger,
- * asks the model to decide, then either enqueues more sub-tasks (only while `round < maxRounds`
- * and the `budgetAllows` guard says so) or publishes the answer.
+ * The finalizer machine: run by the one agent elected when the queue drains. It waits until the
+ * verifier has settled every proposal of the round, reads the ledger, asks the model to decide, then
+ * either enqueues more sub-tasks (only while `round < maxRounds` and the `budgetAllows` guard says
+ * so) or publishes the answer.
  *
- *   reading → deciding ⇄ backingOff
+ *   settling → reading → deciding ⇄ backingOff
  *                ├─ answer → answering → answered
  *                └─ enqueue → enqueueing → enqueued
  *
@@ -12,7 +13,7 @@
  * `decide` is told `mayEnqueue: false`. A model that asks for more work when it may not is asked
  * once more with `mayEnqueue: false`; if it insists, the finalizer fails with that reason.
  */
-import { and, assign, setup } from 'xstate';
+import { and, assign, fromPromise, setup } from 'xstate';
 import { backoffDelay, classifyError, errorOf, notProvided, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
@@ -59,7 +60,11 @@ const stopOn = (kind: 'budget' | 'aborted') =>
 
 const failOnError = { target: '#finalizer.failed', actions: ['recordError', 'failWithError'] } as const;
 
-/** The finalizer machine; provide `readLedger`, `decide`, `enqueueTasks`, `publishAnswer` (and optionally the `budgetAllows` guard). */
+/**
+ * The finalizer machine; provide `readLedger`, `decide`, `enqueueTasks`, `publishAnswer` (and optionally
+ * `settle`, which waits for the verifier, and the `budgetAllows` guard). `settling` is its own state so the
+ * time the final agent waits for the verifier shows on the timeline apart from its reading and deciding.
+ */
 export const finalizerMachine = setup({
   types: {
     input: {} as FinalizerInput,
@@ -68,6 +73,7 @@ export const finalizerMachine = setup({
     output: {} as FinalizerOutput,
   },
   actors: {
+    settle: fromPromise<void, ReadLedgerInput>(() => Promise.resolve()),
     readLedger: notProvided<Digest, ReadLedgerInput>('readLedger'),
     decide: notProvided<Decision, DecideInput>('decide'),
     enqueueTasks: notProvided<readonly number[], EnqueueTasksInput>('enqueueTasks'),
@@ -132,12 +138,21 @@ export const finalizerMachine = setup({
     lastError: null,
     outcome: null,
   }),
-  initial: 'reading',
+  initial: 'settling',
   on: {
     STOP: { target: '.stopped', actions: { type: 'stop', params: { reason: 'aborted' } } },
     BUDGET_EXHAUSTED: { target: '.stopped', actions: { type: 'stop', params: { reason: 'budget' } } },
   },
   states: {
+    settling: {
+      invoke: {
+        id: 'settle',
+        src: 'settle',
+        input: ({ context }) => ({ agentId: context.agentId, round: context.round }),
+        onDone: 'reading',
+        onError: [stopOn('budget'), stopOn('aborted'), failOnError],
+      },
+    },
     reading: {
       invoke: {
         id: 'readLedger',

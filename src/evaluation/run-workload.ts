@@ -6,7 +6,7 @@ import type { RunRecords } from '../records/run-records.js';
 import type { ResultRow } from '../records/run-records.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
-import type { Mode } from '../modes/result.js';
+import type { Mode, ModeResult } from '../modes/result.js';
 import { createRunner, type RunnerOptions } from '../modes/runner.js';
 
 /** Options of {@link runWorkload}. */
@@ -18,7 +18,7 @@ export interface RunWorkloadOptions {
   /** Every event of every item, as it happens. */
   onEvent?: (item: WorkloadItem, event: SwarmEvent) => void;
   onItemStart?: (item: WorkloadItem, index: number, total: number) => void;
-  onItemDone?: (item: WorkloadItem, row: ResultRow) => void;
+  onItemDone?: (item: WorkloadItem, row: ResultRow, result: ModeResult) => void;
   /** Runs one unrecorded item first so a swarm's worker threads are warm before anything is measured. */
   warmUp?: boolean;
 }
@@ -67,7 +67,7 @@ export async function runWorkload(
         events,
       });
       rows.push(row);
-      run.onItemDone?.(item, row);
+      run.onItemDone?.(item, row, result);
     }
   } finally {
     await runner.close();

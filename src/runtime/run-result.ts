@@ -1,7 +1,7 @@
 /** The shape of a finished run, as {@link RunSupervisor} returns it. */
 import type { LedgerEntry } from '../ledger/types.js';
 import type { QueueStats } from '../queue/types.js';
-import type { TimelineSpan } from './timeline.js';
+import type { TimelineSpan, WaitingByCause } from './timeline.js';
 
 /**
  * Why a run ended. `tasks-failed`: the run would have ended normally, but every one of its sub-tasks
@@ -45,8 +45,10 @@ export interface RunResult {
   agents: AgentSummary[];
   /** Each agent's states over time (ms since start), for the waiting share and the inspector. */
   timeline: TimelineSpan[];
-  /** Share of agent time spent waiting on coordination (claiming, electing), 0..1. */
+  /** Share of agent time spent waiting on coordination (claiming, the election, the verifier's settling), 0..1. */
   waitingShare: number;
+  /** {@link RunResult.waitingShare} split by cause; the parts add up to it. */
+  waiting: WaitingByCause;
 }
 
 /** Queue statistics of a run that never got a queue. */

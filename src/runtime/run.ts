@@ -247,6 +247,7 @@ export class RunSupervisor {
         .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),
+      waiting: Timeline.waitingByCause(spans),
     };
     this.telemetry.end(result);
     return result;

@@ -4,6 +4,7 @@
  * `maxQueued` waiting runs, `run` throws {@link PoolFullError}. Each run returns the same
  * {@link SwarmRun} as a single swarm's; `close()` aborts every run and ends every worker thread.
  */
+import { NO_WAITING } from './timeline.js';
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger.js';
 import { randomUUID } from 'node:crypto';
@@ -268,6 +269,7 @@ export class SwarmPool {
       agents: [],
       timeline: [],
       waitingShare: 0,
+      waiting: { ...NO_WAITING },
     });
   }
 }

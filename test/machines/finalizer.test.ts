@@ -15,6 +15,7 @@ import type { Step } from './scripted.js';
 function runFinalizer(
   input: Partial<FinalizerInput>,
   scripts: {
+    settle?: Step<void, ReadLedgerInput>[];
     readLedger?: Step<unknown, ReadLedgerInput>[];
     decide?: Step<Decision, DecideInput>[];
     enqueueTasks?: Step<readonly number[], EnqueueTasksInput>[];
@@ -24,6 +25,7 @@ function runFinalizer(
 ) {
   const clock = new TestClock();
   const s = {
+    settle: scripted(scripts.settle ?? [{ ok: undefined }], clock),
     readLedger: scripted(scripts.readLedger ?? [{ ok: 'ledger' }], clock),
     decide: scripted(scripts.decide ?? [{ ok: { type: 'answer', answer: '42' } }], clock),
     enqueueTasks: scripted(
@@ -34,6 +36,7 @@ function runFinalizer(
   };
   const machine = finalizerMachine.provide({
     actors: {
+      settle: s.settle.logic,
       readLedger: s.readLedger.logic,
       decide: s.decide.logic,
       enqueueTasks: s.enqueueTasks.logic,
@@ -47,10 +50,11 @@ function runFinalizer(
 const more: Decision = { type: 'enqueue', tasks: [{ payload: 'dig deeper' }] };
 
 describe('finalizer machine', () => {
-  it('reads the ledger, decides, and publishes the answer', async () => {
+  it('waits for the verifier to settle, reads the ledger, decides, and publishes the answer', async () => {
     const { states, output, s } = runFinalizer({}, {});
     expect(await output).toEqual({ type: 'answer', answer: '42' });
-    expect(states).toEqual(['reading', 'deciding', 'answering', 'answered']);
+    expect(states).toEqual(['settling', 'reading', 'deciding', 'answering', 'answered']);
+    expect(s.settle.calls).toEqual([{ agentId: 3, round: 1 }]);
     expect(s.readLedger.calls).toEqual([{ agentId: 3, round: 1 }]);
     expect(s.decide.calls).toEqual([
       { agentId: 3, digest: 'ledger', round: 1, maxRounds: 3, mayEnqueue: true, attempt: 1 },
@@ -61,7 +65,7 @@ describe('finalizer machine', () => {
   it('enqueues more sub-tasks while rounds remain', async () => {
     const { states, output, s } = runFinalizer({ round: 2 }, { decide: [{ ok: more }] });
     expect(await output).toEqual({ type: 'enqueued', taskIds: [0] });
-    expect(states).toEqual(['reading', 'deciding', 'enqueueing', 'enqueued']);
+    expect(states).toEqual(['settling', 'reading', 'deciding', 'enqueueing', 'enqueued']);
     expect(s.enqueueTasks.calls).toEqual([{ agentId: 3, parentTaskId: -1, tasks: more.tasks }]);
   });
 
@@ -73,7 +77,7 @@ describe('finalizer machine', () => {
     expect(await output).toEqual({ type: 'answer', answer: 'final' });
     expect(s.decide.calls.map((c) => c.mayEnqueue)).toEqual([false, false]);
     expect(s.enqueueTasks.calls).toHaveLength(0);
-    expect(states).toEqual(['reading', 'deciding', 'answering', 'answered']);
+    expect(states).toEqual(['settling', 'reading', 'deciding', 'answering', 'answered']);
   });
 
   it('fails when the model insists on more work past the limit', async () => {
@@ -108,7 +112,7 @@ describe('finalizer machine', () => {
       { decide: [{ err: coded('RATE_LIMITED') }, { ok: { type: 'answer', answer: 'b' } }] },
     );
     expect(await output).toEqual({ type: 'answer', answer: 'b' });
-    expect(states).toEqual(['reading', 'deciding', 'backingOff', 'deciding', 'answering', 'answered']);
+    expect(states).toEqual(['settling', 'reading', 'deciding', 'backingOff', 'deciding', 'answering', 'answered']);
     expect(s.decide.calls.map((c) => c.attempt)).toEqual([1, 2]);
     expect(s.decide.at).toEqual([0, 2]); // baseDelayMs of simulated time
   });
@@ -145,7 +149,7 @@ describe('finalizer machine: what each actor error leads to', () => {
     aborted: { type: 'stopped', reason: 'aborted' },
     other: { type: 'failed', reason: 'oops' },
   };
-  const cases = (['readLedger', 'decide', 'enqueueTasks', 'publishAnswer'] as const).flatMap((actor) =>
+  const cases = (['settle', 'readLedger', 'decide', 'enqueueTasks', 'publishAnswer'] as const).flatMap((actor) =>
     (Object.keys(errors) as Array<keyof typeof errors>).map((kind) => [actor, kind] as const),
   );
   it.each(cases)('%s throwing a %s error', async (actor, kind) => {

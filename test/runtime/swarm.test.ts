@@ -47,6 +47,27 @@ describe('createSwarm', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
   });
 
+  it('reports where agents waited, by cause, from the states the agent threads stamped', async () => {
+    const result = await swarm.run({ prompt: 'count the findings', subTasks: subTasks(8) });
+    expect(result.stopReason).toBe('answered');
+    // The final agent's own states are on the timeline: waiting for the verifier is apart from deciding.
+    const finalizing = result.timeline.filter((s) => s.state.startsWith('finalizing.'));
+    expect(finalizing.map((s) => s.state)).toEqual(
+      expect.arrayContaining(['finalizing.settling', 'finalizing.reading', 'finalizing.deciding']),
+    );
+    expect(finalizing.find((s) => s.state === 'finalizing.settling')?.wait).toBe('verifier');
+    expect(finalizing.find((s) => s.state === 'finalizing.deciding')?.wait).toBeUndefined();
+    // A claim that ended in the election is the end-of-round tail; one that got a task is mid-round.
+    const claims = result.timeline.filter((s) => s.state === 'claiming');
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims) expect(['claiming', 'tail']).toContain(c.wait);
+    expect(result.timeline.filter((s) => s.state === 'electing').every((s) => s.wait === 'decision')).toBe(true);
+    const { claiming, tail, verifier, decision } = result.waiting;
+    expect(claiming + tail + verifier + decision).toBeCloseTo(result.waitingShare, 9);
+    expect(result.waitingShare).toBeGreaterThan(0);
+    expect(result.waitingShare).toBeLessThan(1);
+  });
+
   it('runs several tasks in sequence on the same workers and shared memory, each starting empty', async () => {
     const first = await swarm.run({ prompt: 'a', subTasks: subTasks(3) });
     const second = await swarm.run({ prompt: 'b', subTasks: subTasks(5) });

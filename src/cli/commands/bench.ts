@@ -10,6 +10,7 @@ import { tokensChart } from '../chart.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
+import { tallied, WaitingTally } from '../waiting-line.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
@@ -105,6 +106,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       'bench started',
     );
     const progress = new Progress((text) => io.out(text), io.isTTY);
+    const waiting = new WaitingTally();
     try {
       for (const mode of requested) {
         if (io.signal.aborted) break;
@@ -114,15 +116,18 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
           signal: io.signal,
           warmUp: true,
           ...(options.limit ? { limit: options.limit } : {}),
-          ...itemDisplay({
-            mode,
-            progress,
-            inspector,
-            logger,
-            agents: options.runner.agents ?? 4,
-            label: (id) => `${mode} · ${id}`,
-            indent: '  ',
-          }),
+          ...tallied(
+            itemDisplay({
+              mode,
+              progress,
+              inspector,
+              logger,
+              agents: options.runner.agents ?? 4,
+              label: (id) => `${mode} · ${id}`,
+              indent: '  ',
+            }),
+            waiting,
+          ),
         });
       }
     } finally {
@@ -157,6 +162,8 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     });
     const table = summaryTable(summaries);
     const notes = comparison(summaries);
+    const waitingLine = waiting.line();
+    if (waitingLine) notes.push(waitingLine);
     io.out(`\n${renderTable(table)}\n${notes.map((n) => `\n${n}`).join('')}\n`);
     const series = summaries.map((s) => ({
       label: s.mode,
@@ -181,7 +188,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       scaling.length
         ? '`growth k`: exponent of a least-squares fit of tokens against sub-tasks (log-log) over the scaling series: the item with the most chunks, cut to its first 2, 4, 8, … chunks (scaling.csv).'
         : '`growth k`: exponent of a least-squares fit of tokens per item against sub-tasks per item (log-log); items differ in more than their number of sub-tasks, so run with `--scaling` for a controlled series.',
-      '`waiting`: delm agents waiting on coordination (claiming, election); the orchestrator manager waiting on its workers.',
+      '`waiting`: delm agents waiting on coordination (claiming, the election, the verifier settling the round); the orchestrator manager waiting on its workers.',
       '',
       '![tokens against sub-tasks](tokens-vs-subtasks.svg)',
       '',

@@ -8,6 +8,7 @@ import { loadWorkload } from '../../workloads/workload.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
+import { tallied, WaitingTally } from '../waiting-line.js';
 import { renderTable } from '../table.js';
 import { withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
@@ -91,15 +92,19 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       { workload: workload.source, kind: workload.kind, mode, model, items: total, out: records.dir },
       'run started',
     );
-    const display = itemDisplay({
-      mode,
-      progress,
-      inspector,
-      logger,
-      agents: options.runner.agents ?? 4,
-      label: (id) => id,
-      indent: '',
-    });
+    const waiting = new WaitingTally();
+    const display = tallied(
+      itemDisplay({
+        mode,
+        progress,
+        inspector,
+        logger,
+        agents: options.runner.agents ?? 4,
+        label: (id) => id,
+        indent: '',
+      }),
+      waiting,
+    );
     try {
       await runWorkload(workload, mode, options.runner, {
         records,
@@ -118,6 +123,8 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const summaries = summarize(records.rows, [mode]);
     await records.summarize({ workload: workload.source, kind: workload.kind, mode, model, summaries });
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
+    const waitingLine = waiting.line();
+    if (waitingLine) io.out(`${waitingLine}\n`);
     io.out(`\nrecords: ${records.dir}\n`);
     if (io.signal.aborted) return EXIT.interrupted;
     return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed'))

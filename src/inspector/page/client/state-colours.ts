@@ -8,7 +8,7 @@ export type Category = 'wait' | 'read' | 'think' | 'back' | 'act' | 'fail' | 'fi
 
 /** The categories in legend order, with their legend text. */
 export const CATEGORIES: ReadonlyArray<readonly [Category, string]> = [
-  ['wait', 'waiting (claiming, electing)'],
+  ['wait', 'waiting (claiming, electing, verifier settling)'],
   ['read', 'reading'],
   ['think', 'model call'],
   ['back', 'backing off / unfolding'],
@@ -33,8 +33,8 @@ export const COLOURS: Readonly<Record<Category, string>> = {
 /** Tool-call marks: a call that returned, and one that failed. */
 export const TOOL_COLOURS = { ok: '#f5f7fa', failed: '#ef5350' } as const;
 
-/** States in which an agent waits on coordination (the "waiting on coordination" meter). */
-export const WAITING_STATE = /^(claiming|electing)/;
+/** States in which an agent waits on coordination (the "waiting on coordination" meter), as the run's result counts them. */
+export const WAITING_STATE = /^(claiming|electing|finalizing\.settling)/;
 
 /** The category of `state` for agent `agentId` (0 is the verifier). */
 export function categoryOf(agentId: number, state: string): Category {

@@ -17,6 +17,9 @@ describe('state colouring', () => {
       ['completing', 'act'],
       ['failingTask', 'fail'],
       ['finalizing.model.calling', 'final'],
+      ['finalizing.deciding', 'final'],
+      // The final agent waiting for the verifier waits on coordination like a claim does.
+      ['finalizing.settling', 'wait'],
       ['done', 'idle'],
       ['something new', 'idle'],
     ];

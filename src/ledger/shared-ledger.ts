@@ -10,7 +10,14 @@
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LedgerFullError } from '../errors.js';
-import { ensureByteLength, float64View, growableBuffer, int32View, waitAsync } from '../internal/shared-memory.js';
+import {
+  ensureByteLength,
+  float64View,
+  growableBuffer,
+  int32View,
+  prefault,
+  waitAsync,
+} from '../internal/shared-memory.js';
 import { contentHash } from '../internal/hash.js';
 import {
   ENTRY_KINDS,
@@ -57,6 +64,20 @@ const F64_TIMESTAMP = 5;
 const F64_EXPIRES = 6;
 
 const DEFAULT_LEVEL: Partial<Record<EntryKind, EntryLevel>> = { summary: 1, raw: 2 };
+
+/** U+FFFD in UTF-8: what a lone surrogate is written as. */
+const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/**
+ * `ensureByteLength`, then the pages the buffer grew by touched at once (see `prefault`): the writer
+ * pays for fresh memory when it grows, not on whichever later append first lands on a page.
+ */
+function ensureTouched(sab: SharedArrayBuffer, needed: number): boolean {
+  const before = sab.byteLength;
+  if (!ensureByteLength(sab, needed)) return false;
+  if (sab.byteLength > before) prefault(sab, before);
+  return true;
+}
 
 /** Structured-cloneable handle: send it to a worker and attach there. */
 export interface LedgerHandle {
@@ -121,12 +142,17 @@ export class SharedLedger implements LedgerWriter {
     h[H.MAX_ENTRIES] = o.maxEntries;
     h[H.MAX_BYTES] = o.maxBytes;
     h[H.WRITER] = 1;
+    const indexBytes = Math.min(o.initialEntries, o.maxEntries) * ENTRY_WORDS * 4;
+    const arenaBytes = Math.min(o.initialBytes, o.maxBytes);
     const handle: LedgerHandle = {
       kind: 'delm.ledger',
       header,
-      index: growableBuffer(Math.min(o.initialEntries, o.maxEntries) * ENTRY_WORDS * 4, o.maxEntries * ENTRY_WORDS * 4),
-      arena: growableBuffer(Math.min(o.initialBytes, o.maxBytes), o.maxBytes),
+      index: growableBuffer(indexBytes, o.maxEntries * ENTRY_WORDS * 4),
+      arena: growableBuffer(arenaBytes, o.maxBytes),
     };
+    // The initial size is what the caller asked to have ready: all of it, however large.
+    prefault(handle.index, 0, indexBytes, Infinity);
+    prefault(handle.arena, 0, arenaBytes, Infinity);
     return new SharedLedger(handle, 1);
   }
 
@@ -190,11 +216,6 @@ export class SharedLedger implements LedgerWriter {
     }
     const kind = ENTRY_KINDS.indexOf(input.kind);
     if (kind < 0) throw new DelmError('INVALID_ARGUMENT', `unknown ledger entry kind "${String(input.kind)}"`);
-    if (!input.text.isWellFormed())
-      throw new DelmError(
-        'INVALID_ARGUMENT',
-        'entry text contains a lone surrogate (not valid Unicode); it would not survive a UTF-8 round trip',
-      );
     const count = this.count;
     if (input.parentId !== undefined && (input.parentId < 0 || input.parentId >= count))
       throw noSuchEntry(input.parentId, count);
@@ -207,16 +228,23 @@ export class SharedLedger implements LedgerWriter {
     // Room for the worst case (3 UTF-8 bytes per UTF-16 unit) saves measuring the text twice;
     // only near the limit is the exact size worth computing.
     let room = offset + input.text.length * 3 + metaBytes;
-    if (room > maxBytes || !ensureByteLength(this.handle.arena, room)) {
+    if (room > maxBytes || !ensureTouched(this.handle.arena, room)) {
       room = offset + Buffer.byteLength(input.text, 'utf8') + metaBytes;
-      if (room > maxBytes || !ensureByteLength(this.handle.arena, room))
+      if (room > maxBytes || !ensureTouched(this.handle.arena, room))
         throw new LedgerFullError(room, maxBytes, 'bytes');
     }
-    if (!ensureByteLength(this.handle.index, (count + 1) * ENTRY_WORDS * 4))
+    if (!ensureTouched(this.handle.index, (count + 1) * ENTRY_WORDS * 4))
       throw new LedgerFullError(count + 1, maxEntries, 'entries');
 
     const arena = this.arenaView(room);
     const textBytes = arena.write(input.text, offset, 'utf8');
+    // Written past the published end, so refusing here leaves nothing behind. A lone surrogate is written
+    // as U+FFFD; only text holding those bytes needs the full scan, to tell one from a real U+FFFD.
+    if (arena.subarray(offset, offset + textBytes).indexOf(REPLACEMENT) >= 0 && !input.text.isWellFormed())
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'entry text contains a lone surrogate (not valid Unicode); it would not survive a UTF-8 round trip',
+      );
     const end = offset + textBytes + metaBytes;
     if (metaBytes) arena.write(meta, offset + textBytes, metaBytes, 'utf8');
     const index = this.indexView(count);

@@ -6,6 +6,7 @@ import {
   HAS_WAIT_ASYNC,
   maxBytesOf,
   pollingWaitAsync,
+  prefault,
 } from '../../src/internal/shared-memory.js';
 import { Worker } from 'node:worker_threads';
 
@@ -40,5 +41,32 @@ describe('shared-memory features, detected rather than assumed from the Node ver
     expect(await pollingWaitAsync(view, 0, 0, 60_000)).toBe('ok');
     expect(Atomics.load(view, 0)).toBe(7);
     await exited;
+  });
+});
+
+describe('prefault', () => {
+  const faults = () => process.resourceUsage().minorPageFault;
+
+  it('maps the pages up front, so writing them later costs no page faults', () => {
+    const sab = new SharedArrayBuffer(8 << 20);
+    const before = faults();
+    prefault(sab, 0);
+    const touched = faults() - before;
+    const bytes = new Uint8Array(sab);
+    const again = faults();
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 1;
+    expect(touched).toBeGreaterThan(1_500); // 2,048 pages, a few of them maybe mapped together
+    expect(faults() - again).toBeLessThan(100);
+  });
+
+  it('never changes a byte, and stays within the range and the buffer', () => {
+    const sab = new SharedArrayBuffer(64 << 10);
+    const bytes = new Uint8Array(sab);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+    const copy = bytes.slice();
+    prefault(sab, 5_000, 40_000);
+    prefault(sab, 60_000, 1 << 20);
+    prefault(sab, 1 << 20);
+    expect(bytes).toEqual(copy);
   });
 });

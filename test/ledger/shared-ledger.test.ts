@@ -57,7 +57,9 @@ describe('SharedLedger', () => {
     const ledger = SharedLedger.create();
     const text = 'Ünïcødé — 漢字かな — 🧪🚀👩‍👩‍👧 — \u0000 — 𝔘𝔫𝔦';
     expect(ledger.append({ kind: 'gist', text }).text).toBe(text);
+    const bytes = ledger.bytesUsed;
     expect(() => ledger.append({ kind: 'gist', text: 'bad \ud800 surrogate' })).toThrow(/lone surrogate/);
+    expect(ledger.bytesUsed).toBe(bytes);
     expect(() => ledger.append({ kind: 'gist', text: 'trailing \udfff' })).toThrow(/lone surrogate/);
     expect(ledger.count).toBe(1);
     // A real U+FFFD encodes like a replaced surrogate, and is kept.

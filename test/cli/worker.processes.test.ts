@@ -2,6 +2,9 @@
 // one is SIGKILLed while it holds a task, the other leaves on SIGINT at the end. Every sub-task ends
 // done exactly once and the answer counts each finding once.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
@@ -113,10 +116,13 @@ describe('delm worker (real processes)', () => {
 
   it('a worker interrupted (SIGINT) while it holds a task gives the task back at once, not at lease expiry', async () => {
     const url = server().url;
-    // Ten tasks of 1.5 s for the coordinator's one agent: time for the worker to start on a loaded machine.
+    // Every step waits at a gate the test opens only after the interrupt: the coordinator's one agent
+    // holds one task and the worker's agent another however long the worker takes to start, and no
+    // one can claim the released task before it is checked.
     const TASKS = 10;
+    const gate = join(mkdtempSync(join(tmpdir(), 'delm-gate-')), 'open');
     // Leases of 60 s: a task that came back sooner was released, not reclaimed.
-    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '1500', '1', '60000']);
+    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '100', '1', '60000', gate]);
     const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
     const w = start([bin, 'worker', '--redis', url, '--run', runId, '--agents', '1']);
     const client = createClient({ url });
@@ -141,10 +147,11 @@ describe('delm worker (real processes)', () => {
       w.child.kill('SIGINT');
       expect(await w.exited).toBe(130);
       const [state, agent, attempts] = await client.hmGet(`${prefix}q:t:${held}`, ['state', 'agent', 'attempts']);
-      expect(state === 'pending' || agent !== holder, `task ${held} is still held by agent ${holder}`).toBe(true);
+      expect(state, `task ${held} is still held by agent ${agent ?? holder}`).toBe('pending');
       expect(Date.now() - interrupted).toBeLessThan(30_000);
       // A released claim is not counted as an attempt.
-      if (state === 'pending') expect(attempts).toBe('0');
+      expect(attempts).toBe('0');
+      writeFileSync(gate, 'open');
 
       const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
         result: { answer: string; tasks: Record<string, number> };
@@ -153,6 +160,7 @@ describe('delm worker (real processes)', () => {
       expect(result.answer).toBe(`${TASKS} findings`);
     } finally {
       await client.close();
+      rmSync(dirname(gate), { recursive: true, force: true });
     }
   }, 300_000);
 });

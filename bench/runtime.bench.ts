@@ -3,8 +3,10 @@
  * bound, how much of the agents' time goes to waiting on coordination, the coordination overhead
  * per sub-task, and memory, for 1, 4, 16 and 64 agents with a thread each, then 64 and 1,000 agents
  * sharing 2 threads (`threads: 2`). CPU time (every thread of the process) stands beside wall time.
+ * `RUNTIME_ROWS=64,64/2,1000/2` measures only those rows (agents, or agents/threads).
  */
 import { existsSync } from 'node:fs';
+import type { SwarmEvent } from '../src/runtime/events.js';
 import { Timeline } from '../src/runtime/timeline.js';
 import { percentile, type BenchSuite, type BenchTable } from './harness.js';
 
@@ -17,6 +19,39 @@ const { createSwarm } = (await import(
   existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
 )) as typeof import('../src/runtime/swarm.js');
 const build = existsSync(compiled) ? 'compiled JavaScript' : 'TypeScript sources via tsx';
+
+/** What the verifier did during one run, from its events: proposal → decision latency, wake-ups, busy time. */
+function verifierStats(events: readonly SwarmEvent[], wallMs: number) {
+  const sentAt = new Map<string, number[]>();
+  const latencies: number[] = [];
+  let wakeUps = 0;
+  let busyMs = 0;
+  let busySince: number | undefined;
+  for (const e of events) {
+    if (e.type === 'proposal') {
+      const key = `${e.agentId}:${e.taskId}`;
+      sentAt.set(key, [...(sentAt.get(key) ?? []), e.at]);
+    } else if ((e.type === 'commit' && e.kind !== 'raw' && e.kind !== 'answer') || e.type === 'reject') {
+      const at = sentAt.get(`${e.authorId}:${e.taskId}`)?.shift();
+      if (at !== undefined) latencies.push(e.at - at);
+    } else if (e.type === 'agent.state' && e.agentId === 0) {
+      if (e.state === 'waiting') {
+        if (busySince !== undefined) busyMs += e.at - busySince;
+        busySince = undefined;
+      } else if (busySince === undefined) {
+        busySince = e.at;
+        wakeUps++;
+      }
+    }
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    decided: latencies.length,
+    wakeUps,
+    busyShare: busyMs / wallMs,
+  };
+}
 
 async function measure(
   agents: number,
@@ -42,10 +77,11 @@ async function measure(
     Atomics.store(new Int32Array(cursor), 0, 0);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await swarm.run({
-      prompt: 'bench',
-      subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })),
-    });
+    const events: SwarmEvent[] = [];
+    const result = await swarm.run(
+      { prompt: 'bench', subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })) },
+      { onEvent: (e) => events.push(e) },
+    );
     const wall = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const ideal = Math.ceil(tasks / agents) * LATENCY_MS + LATENCY_MS; // sub-task rounds + the final decision
@@ -53,6 +89,7 @@ async function measure(
     const samples = new Float64Array(gaps).subarray(0, n);
     const rssMiB = process.memoryUsage().rss / 2 ** 20;
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
+    const verifier = verifierStats(events, wall);
     return [
       agents,
       threads ?? agents,
@@ -66,6 +103,10 @@ async function measure(
       (Timeline.share(result.timeline, /^electing/) * 100).toFixed(1),
       Math.round(percentile(samples, 50)),
       Math.round(percentile(samples, 99)),
+      verifier.p50.toFixed(1),
+      verifier.p99.toFixed(1),
+      `${verifier.wakeUps}/${verifier.decided}`,
+      (verifier.busyShare * 100).toFixed(1),
       Math.round(rssMiB),
       Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
     ];
@@ -78,7 +119,10 @@ export const suite: BenchSuite = {
   name: 'runtime',
   async run(): Promise<BenchTable[]> {
     const rows: Array<Array<string | number>> = [];
+    const only = process.env['RUNTIME_ROWS']?.split(',').map((r) => r.trim());
+    const wanted = (row: string) => only === undefined || only.includes(row);
     for (const agents of [1, 4, 16, 64]) {
+      if (!wanted(String(agents))) continue;
       process.stderr.write(`  runtime: ${agents} agents…\n`);
       rows.push(await measure(agents));
     }
@@ -86,6 +130,7 @@ export const suite: BenchSuite = {
       [64, TASKS_PER_AGENT],
       [1_000, 4],
     ] as const) {
+      if (!wanted(`${agents}/2`)) continue;
       process.stderr.write(`  runtime: ${agents} agents on 2 threads…\n`);
       rows.push(await measure(agents, 2, perAgent));
     }
@@ -105,6 +150,10 @@ export const suite: BenchSuite = {
           'awaiting final %',
           'overhead p50 µs',
           'overhead p99 µs',
+          'proposal→decision p50 ms',
+          'p99 ms',
+          'verifier batches/proposals',
+          'verifier busy %',
           'RSS MiB',
           'swarm RSS MiB',
         ],
@@ -113,6 +162,7 @@ export const suite: BenchSuite = {
           'CPU s = process CPU time (main thread, verifier and agent threads) during the measured run; agent threads = agents means one thread per agent (the default), 2 means threads: 2',
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent claiming or in the finalizer election; the election part is the queue-drained tail, where every agent but the finalizer waits for its one decision call',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
+          "proposal→decision = from an agent's proposal event (after its send) to the verifier's commit or reject of it, both stamped where they happen; verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
           `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
         ],

@@ -34,6 +34,7 @@ const EnvelopeSchema = z.object({
   taskId: z.number().int(),
   body: z.unknown(),
   toolResults: z.array(ToolEvidenceSchema).optional(),
+  precheck: z.unknown().optional(),
 });
 /** The finalizer's answer, sent as a proposal with task id -1. */
 const FinalAnswerSchema = z.object({ answer: z.string() });
@@ -49,6 +50,7 @@ function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
           taskId: parsed.data.taskId,
           body: parsed.data.body,
           ...(parsed.data.toolResults ? { toolResults: parsed.data.toolResults } : {}),
+          ...(parsed.data.precheck !== undefined ? { precheck: parsed.data.precheck } : {}),
         }
       : undefined;
   } catch {

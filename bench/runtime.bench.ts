@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { SwarmEvent } from '../src/runtime/events.js';
 import { Timeline } from '../src/runtime/timeline.js';
 import { percentile, type BenchSuite, type BenchTable } from './harness.js';
+import { verifierStats } from './verifier-stats.js';
 
 const LATENCY_MS = 50;
 const TASKS_PER_AGENT = 8;
@@ -19,39 +20,6 @@ const { createSwarm } = (await import(
   existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
 )) as typeof import('../src/runtime/swarm.js');
 const build = existsSync(compiled) ? 'compiled JavaScript' : 'TypeScript sources via tsx';
-
-/** What the verifier did during one run, from its events: proposal → decision latency, wake-ups, busy time. */
-function verifierStats(events: readonly SwarmEvent[], wallMs: number) {
-  const sentAt = new Map<string, number[]>();
-  const latencies: number[] = [];
-  let wakeUps = 0;
-  let busyMs = 0;
-  let busySince: number | undefined;
-  for (const e of events) {
-    if (e.type === 'proposal') {
-      const key = `${e.agentId}:${e.taskId}`;
-      sentAt.set(key, [...(sentAt.get(key) ?? []), e.at]);
-    } else if ((e.type === 'commit' && e.kind !== 'raw' && e.kind !== 'answer') || e.type === 'reject') {
-      const at = sentAt.get(`${e.authorId}:${e.taskId}`)?.shift();
-      if (at !== undefined) latencies.push(e.at - at);
-    } else if (e.type === 'agent.state' && e.agentId === 0) {
-      if (e.state === 'waiting') {
-        if (busySince !== undefined) busyMs += e.at - busySince;
-        busySince = undefined;
-      } else if (busySince === undefined) {
-        busySince = e.at;
-        wakeUps++;
-      }
-    }
-  }
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    decided: latencies.length,
-    wakeUps,
-    busyShare: busyMs / wallMs,
-  };
-}
 
 async function measure(
   agents: number,
@@ -89,7 +57,7 @@ async function measure(
     const samples = new Float64Array(gaps).subarray(0, n);
     const rssMiB = process.memoryUsage().rss / 2 ** 20;
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
-    const verifier = verifierStats(events, wall);
+    const verifier = verifierStats(events);
     return [
       agents,
       threads ?? agents,
@@ -105,8 +73,8 @@ async function measure(
       Math.round(percentile(samples, 99)),
       verifier.p50.toFixed(1),
       verifier.p99.toFixed(1),
-      `${verifier.wakeUps}/${verifier.decided}`,
-      (verifier.busyShare * 100).toFixed(1),
+      `${verifier.batches}/${verifier.latencies.length}`,
+      ((verifier.busyMs / wall) * 100).toFixed(1),
       Math.round(rssMiB),
       Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
     ];

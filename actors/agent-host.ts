@@ -125,11 +125,10 @@ export async function runAgent(
       const records = toolRecords.get(input.task.taskId) ?? [];
       for (const body of input.proposals) {
         const toolResults = records.length ? evidenceFor(body, records) : [];
-        await sendProposal(
-          run,
-          { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) },
-          signal,
-        );
+        const envelope = { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) };
+        // The evidence checks run here, in the agent's thread; the single writer re-checks them cheaply.
+        const precheck = protocol.precheck?.(io(signal), envelope);
+        await sendProposal(run, precheck === undefined ? envelope : { ...envelope, precheck }, signal);
         emit({ type: 'proposal', agentId, taskId: input.task.taskId });
       }
       return undefined;

@@ -1,13 +1,15 @@
 /**
- * Worker side of the verifier: the ledger's single writer. Pulls proposals from the channel, judges
- * each with the protocol's check, and commits it or records the failure.
+ * Worker side of the verifier: the ledger's single writer. Takes every proposal waiting in the
+ * channel at once, judges each with the protocol's check, and commits it or records the failure, in
+ * order of arrival.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { createActor, fromPromise } from 'xstate';
+import { createActor } from 'xstate';
 import { z } from 'zod';
 import { ToolEvidenceSchema } from '../src/tools/evidence.js';
+import { fromVerifierEffects } from '../machines/effects.js';
 import { verifierMachine } from '../machines/verifier.js';
-import type { Verdict, VerdictInput, VerifierOutput } from '../machines/types.js';
+import type { Verdict, VerifierEffects, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntry, LedgerEntryInput } from '../src/ledger/types.js';
@@ -23,6 +25,8 @@ export interface VerifierControl {
 }
 
 const POLL_MS = 200;
+/** Most proposals taken in one batch (the channel's ring holds 1,024 by default). */
+const MAX_BATCH = 1_024;
 
 /** A proposal as it arrives off the channel: JSON text of an envelope whose body the protocol parses. */
 const EnvelopeSchema = z.object({
@@ -30,6 +34,7 @@ const EnvelopeSchema = z.object({
   taskId: z.number().int(),
   body: z.unknown(),
   toolResults: z.array(ToolEvidenceSchema).optional(),
+  precheck: z.unknown().optional(),
 });
 /** The finalizer's answer, sent as a proposal with task id -1. */
 const FinalAnswerSchema = z.object({ answer: z.string() });
@@ -45,6 +50,7 @@ function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
           taskId: parsed.data.taskId,
           body: parsed.data.body,
           ...(parsed.data.toolResults ? { toolResults: parsed.data.toolResults } : {}),
+          ...(parsed.data.precheck !== undefined ? { precheck: parsed.data.precheck } : {}),
         }
       : undefined;
   } catch {
@@ -65,8 +71,8 @@ export async function runVerifier(
   const judge = init.model === undefined ? undefined : run.model;
   const stopper = new AbortController();
 
-  // The verifier judges one proposal at a time (receive → check → commit or record), so what the
-  // last check parsed and decided is kept here for the commit that follows it.
+  // The verifier judges one proposal at a time (check → commit or record, through a batch in order),
+  // so what the last check parsed and decided is kept here for the commit that follows it.
   let checked:
     | { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined; sources?: LedgerEntryInput[] | undefined }
     | undefined;
@@ -75,7 +81,7 @@ export async function runVerifier(
     if (!entry) return undefined;
     return writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
   };
-  // Done with the proposal received last: acknowledged on the channel (Redis), then counted.
+  // Done with the oldest proposal received and not yet processed: acknowledged on the channel (Redis), then counted.
   const processed = async () => {
     await proposals.processed();
     await control.proposalProcessed();
@@ -115,67 +121,66 @@ export async function runVerifier(
     if (written) emitCommit(envelope, written);
   };
 
-  const machine = verifierMachine.provide({
-    actors: {
-      receiveProposal: fromPromise(async ({ signal }) => {
-        for (;;) {
-          const message = await proposals.receive(POLL_MS, signal);
-          if (message !== undefined) return { type: 'proposal' as const, proposal: message };
-          if (await proposals.ended()) return { type: 'closed' as const };
-          if (signal.aborted) throw new AbortedError('verifier stopped');
-        }
-      }),
-      checkProposal: fromPromise(async ({ input, signal }): Promise<Verdict> => {
-        checked = undefined;
-        const envelope = parseEnvelope(input.proposal);
-        if (!envelope) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
-        const answer = FinalAnswerSchema.safeParse(envelope.body);
-        if (envelope.taskId === -1 && answer.success) {
-          checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
-          return { verdict: 'accept', reason: 'final answer' };
-        }
-        await writer.caughtUp(); // the check reads the ledger: it must see the last commit
-        const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
-          protocol.check({ ledger, model: judge, signal }, envelope),
-        );
-        if (verdict.verdict === 'duplicate') {
-          emit({
-            type: 'reject',
-            authorId: envelope.agentId,
-            taskId: envelope.taskId,
-            verdict: 'duplicate',
-            reason: verdict.reason,
-          });
-          await processed();
-        }
-        checked = { envelope, entry: verdict.entry, sources: verdict.sources };
-        return { verdict: verdict.verdict, reason: verdict.reason };
-      }),
-      commit: fromPromise<unknown, VerdictInput>(async () => {
-        const { envelope, entry, sources } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-        await commitAccepted(envelope, entry, sources ?? []);
-        await processed();
-        return undefined;
-      }),
-      recordFailure: fromPromise(async ({ input }) => {
-        const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
-        const written = await commitEntry(
-          envelope,
-          checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
-        );
+  const effects: VerifierEffects = {
+    async receiveProposals(_input, signal) {
+      for (;;) {
+        const batch = await proposals.receiveBatch(MAX_BATCH, POLL_MS, signal);
+        if (batch.length > 0) return { type: 'proposals', proposals: batch };
+        if (await proposals.ended()) return { type: 'closed' };
+        if (signal.aborted) throw new AbortedError('verifier stopped');
+      }
+    },
+    async checkProposal(input, signal): Promise<Verdict> {
+      checked = undefined;
+      const envelope = parseEnvelope(input.proposal);
+      if (!envelope) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
+      const answer = FinalAnswerSchema.safeParse(envelope.body);
+      if (envelope.taskId === -1 && answer.success) {
+        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
+        return { verdict: 'accept', reason: 'final answer' };
+      }
+      await writer.caughtUp(); // the check reads the ledger: it must see the last commit
+      const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
+        protocol.check({ ledger, model: judge, signal }, envelope),
+      );
+      if (verdict.verdict === 'duplicate') {
         emit({
           type: 'reject',
           authorId: envelope.agentId,
           taskId: envelope.taskId,
-          verdict: 'reject',
-          reason: input.verdict.reason,
-          ...(written ? { entryId: written.id } : {}),
+          verdict: 'duplicate',
+          reason: verdict.reason,
         });
         await processed();
-        return undefined;
-      }),
+      }
+      checked = { envelope, entry: verdict.entry, sources: verdict.sources };
+      return { verdict: verdict.verdict, reason: verdict.reason };
     },
-  });
+    async commit() {
+      const { envelope, entry, sources } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
+      await commitAccepted(envelope, entry, sources ?? []);
+      await processed();
+      return undefined;
+    },
+    async recordFailure(input) {
+      const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
+      const written = await commitEntry(
+        envelope,
+        checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
+      );
+      emit({
+        type: 'reject',
+        authorId: envelope.agentId,
+        taskId: envelope.taskId,
+        verdict: 'reject',
+        reason: input.verdict.reason,
+        ...(written ? { entryId: written.id } : {}),
+      });
+      await processed();
+      return undefined;
+    },
+  };
+  const machine = verifierMachine.provide({ actors: { effects: fromVerifierEffects(effects) } });
 
   const actor = createActor(machine, {
     input: {

@@ -3,9 +3,12 @@
  * bound, how much of the agents' time goes to waiting on coordination, the coordination overhead
  * per sub-task, and memory, for 1, 4, 16 and 64 agents with a thread each, then 64 and 1,000 agents
  * sharing 2 threads (`threads: 2`). CPU time (every thread of the process) stands beside wall time.
+ * `RUNTIME_ROWS=64,64/2,1000/2` measures only those rows (agents, or agents/threads).
  */
 import { existsSync } from 'node:fs';
+import type { SwarmEvent } from '../src/runtime/events.js';
 import { percentile, type BenchSuite, type BenchTable } from './harness.js';
+import { verifierStats } from './verifier-stats.js';
 
 const LATENCY_MS = 50;
 const TASKS_PER_AGENT = 8;
@@ -41,10 +44,11 @@ async function measure(
     Atomics.store(new Int32Array(cursor), 0, 0);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await swarm.run({
-      prompt: 'bench',
-      subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })),
-    });
+    const events: SwarmEvent[] = [];
+    const result = await swarm.run(
+      { prompt: 'bench', subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })) },
+      { onEvent: (e) => events.push(e) },
+    );
     const wall = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const ideal = Math.ceil(tasks / agents) * LATENCY_MS + LATENCY_MS; // sub-task rounds + the final decision
@@ -52,6 +56,7 @@ async function measure(
     const samples = new Float64Array(gaps).subarray(0, n);
     const rssMiB = process.memoryUsage().rss / 2 ** 20;
     if (result.stopReason !== 'answered') throw new Error(`bench run ended with ${result.stopReason}: ${result.error}`);
+    const verifier = verifierStats(events);
     return [
       agents,
       threads ?? agents,
@@ -64,6 +69,10 @@ async function measure(
       ...(['claiming', 'tail', 'verifier', 'decision'] as const).map((c) => (result.waiting[c] * 100).toFixed(1)),
       Math.round(percentile(samples, 50)),
       Math.round(percentile(samples, 99)),
+      verifier.p50.toFixed(1),
+      verifier.p99.toFixed(1),
+      `${verifier.batches}/${verifier.latencies.length}`,
+      ((verifier.busyMs / wall) * 100).toFixed(1),
       Math.round(rssMiB),
       Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
     ];
@@ -76,7 +85,10 @@ export const suite: BenchSuite = {
   name: 'runtime',
   async run(): Promise<BenchTable[]> {
     const rows: Array<Array<string | number>> = [];
+    const only = process.env['RUNTIME_ROWS']?.split(',').map((r) => r.trim());
+    const wanted = (row: string) => only === undefined || only.includes(row);
     for (const agents of [1, 4, 16, 64]) {
+      if (!wanted(String(agents))) continue;
       process.stderr.write(`  runtime: ${agents} agents…\n`);
       rows.push(await measure(agents));
     }
@@ -84,6 +96,7 @@ export const suite: BenchSuite = {
       [64, TASKS_PER_AGENT],
       [1_000, 4],
     ] as const) {
+      if (!wanted(`${agents}/2`)) continue;
       process.stderr.write(`  runtime: ${agents} agents on 2 threads…\n`);
       rows.push(await measure(agents, 2, perAgent));
     }
@@ -105,14 +118,19 @@ export const suite: BenchSuite = {
           'final decision %',
           'overhead p50 µs',
           'overhead p99 µs',
+          'proposal→decision p50 ms',
+          'p99 ms',
+          'verifier batches/proposals',
+          'verifier busy %',
           'RSS MiB',
           'swarm RSS MiB',
         ],
         rows,
         notes: [
           'CPU s = process CPU time (main thread, verifier and agent threads) during the measured run; agent threads = agents means one thread per agent (the default), 2 means threads: 2',
-          'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent claiming or in the finalizer election; the election part is the queue-drained tail, where every agent but the finalizer waits for its one decision call',
+          'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent waiting, split by cause: a claim that got a task (mid-round), a claim that ended in the election (end-of-round tail), the final agent waiting for the verifier to settle, and the election and final decision',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
+          "proposal→decision = from an agent's proposal event (after its send) to the verifier's commit or reject of it, both stamped where they happen; verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
           `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
         ],

@@ -1,32 +1,48 @@
 /**
- * The agent's effects actor: one callback actor, invoked for the agent's whole life, that runs the
- * per-task side effects the machine requests and sends back their outcome as events. XState creates
- * a child actor (and snapshots it) for every `invoke`; a sub-task used to invoke six, which cost far
- * more than the work. Here a step is a `sendTo` and an event back, and the machine still decides
- * everything: which effect, what follows its result, retries, stop, failure.
+ * Effects actors: one callback actor, invoked for a machine's whole life, that runs the side effects
+ * the machine requests and sends back their outcome as events. XState creates a child actor (and
+ * snapshots it) for every `invoke`; an agent's sub-task used to invoke six, the verifier three per
+ * proposal, which cost far more than the work. Here a step is a `sendTo` and an event back, and the
+ * machine still decides everything: which effect, what follows its result, retries, stop, failure.
  *
- * Results of an effect the machine no longer waits for are dropped: the machine cancels the effects
- * of `thinking` when it leaves that state (aborting their signal), a newer request of the same effect
- * supersedes an older one, and stopping the actor aborts everything in flight.
+ * Results of an effect the machine no longer waits for are dropped: the machine may cancel effects
+ * (aborting their signal) when it leaves the state that needed them, a newer request of the same
+ * effect supersedes an older one, and stopping the actor aborts everything in flight.
  */
 import { fromCallback } from 'xstate';
 import { ActorNotProvidedError } from './errors.js';
-import type { AgentEffectName, AgentEffects, EffectCommand, EffectEvent } from './types.js';
+import type {
+  AgentEffectName,
+  AgentEffects,
+  EffectCommandOf,
+  EffectEventOf,
+  EffectFunctions,
+  VerifierEffects,
+} from './types.js';
 
-/** Effects whose signal also aborts when the machine cancels them (not only when the agent stops). */
-const CANCELLABLE: ReadonlySet<AgentEffectName> = new Set(['callModel', 'extendLease']);
+/** Agent effects whose signal also aborts when the machine cancels them (not only when the agent stops). */
+const AGENT_CANCELLABLE: ReadonlySet<AgentEffectName> = new Set(['callModel', 'extendLease']);
+const NONE: ReadonlySet<never> = new Set();
 
 interface InFlight {
   readonly id: number;
   readonly abort: AbortController | undefined;
 }
 
-/** The effects actor's logic for `effects`; a missing effect fails with {@link ActorNotProvidedError}. */
-export function fromEffects(effects: Partial<AgentEffects>) {
-  return fromCallback<EffectCommand, unknown, EffectEvent>(({ sendBack, receive }) => {
-    // One signal for the agent's life; only a cancellable effect gets one of its own.
+/**
+ * The logic of an effects actor running `effects` (a missing one fails with
+ * {@link ActorNotProvidedError}); effects named in `cancellable` get a signal of their own that a
+ * `cancel` command aborts, the others share the actor's signal, aborted when it stops.
+ */
+export function effectsActor<E extends EffectFunctions<E>>(
+  effects: Partial<E>,
+  cancellable: ReadonlySet<keyof E & string> = NONE,
+) {
+  type Name = keyof E & string;
+  return fromCallback<EffectCommandOf<E>, unknown, EffectEventOf<E>>(({ sendBack, receive }) => {
+    // One signal for the machine's life; only a cancellable effect gets one of its own.
     const stopper = new AbortController();
-    const inFlight = new Map<AgentEffectName, InFlight>();
+    const inFlight = new Map<Name, InFlight>();
     let next = 0;
     receive((command) => {
       if (command.type === 'cancel') {
@@ -38,9 +54,9 @@ export function fromEffects(effects: Partial<AgentEffects>) {
       }
       const { effect, input } = command;
       const id = ++next;
-      const abort = CANCELLABLE.has(effect) ? new AbortController() : undefined;
+      const abort = cancellable.has(effect) ? new AbortController() : undefined;
       inFlight.set(effect, { id, abort });
-      const reply = (event: EffectEvent) => {
+      const reply = (event: EffectEventOf<E>) => {
         if (inFlight.get(effect)?.id !== id) return; // cancelled, superseded or stopped
         inFlight.delete(effect);
         sendBack(event);
@@ -52,17 +68,30 @@ export function fromEffects(effects: Partial<AgentEffects>) {
           ? Promise.reject(new ActorNotProvidedError(effect))
           : new Promise((resolve) => resolve(fn(input, abort?.signal ?? stopper.signal)));
       outcome.then(
-        (output) => reply({ type: `${effect}.done`, output } as EffectEvent),
+        (output) => reply({ type: `${effect}.done`, output } as EffectEventOf<E>),
         (error: unknown) => reply({ type: `${effect}.error`, error }),
       );
     });
     return () => {
-      stopper.abort(new Error('agent stopped'));
-      for (const { abort } of inFlight.values()) abort?.abort(new Error('agent stopped'));
+      stopper.abort(new Error('stopped'));
+      for (const { abort } of inFlight.values()) abort?.abort(new Error('stopped'));
       inFlight.clear();
     };
   });
 }
 
-/** The default effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */
+/** The agent's effects actor for `effects`; `callModel` and `extendLease` can be cancelled. */
+export function fromEffects(effects: Partial<AgentEffects>) {
+  return effectsActor<AgentEffects>(effects, AGENT_CANCELLABLE);
+}
+
+/** The verifier's effects actor for `effects` (receiving, checking and writing proposals). */
+export function fromVerifierEffects(effects: Partial<VerifierEffects>) {
+  return effectsActor<VerifierEffects>(effects);
+}
+
+/** The default agent effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */
 export const effectsNotProvided = fromEffects({});
+
+/** The default verifier effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */
+export const verifierEffectsNotProvided = fromVerifierEffects({});

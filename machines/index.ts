@@ -3,7 +3,7 @@
  * that draws them. They import nothing but `xstate`; hosts inject side effects with `machine.provide`.
  */
 export { agentMachine } from './agent.js';
-export { fromEffects } from './effects.js';
+export { effectsActor, fromEffects, fromVerifierEffects } from './effects.js';
 export type { AgentMachine } from './agent.js';
 export { finalizerMachine } from './finalizer.js';
 export type { FinalizerContext, FinalizerMachine } from './finalizer.js';

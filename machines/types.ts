@@ -182,17 +182,26 @@ export interface AgentEffects {
 /** Name of one agent effect. */
 export type AgentEffectName = keyof AgentEffects;
 
-/** What the effects actor sends back: `<effect>.done` with its output, or `<effect>.error` with what it threw. */
-export type EffectEvent = {
-  [K in AgentEffectName]:
-    | { readonly type: `${K}.done`; readonly output: Awaited<ReturnType<AgentEffects[K]>> }
-    | { readonly type: `${K}.error`; readonly error: unknown };
-}[AgentEffectName];
+/** A record of effects as plain functions of their input and an abort signal (what an effects actor runs). */
+export type EffectFunctions<E> = { [K in keyof E]: (input: never, signal: AbortSignal) => unknown };
 
-/** What the agent machine sends its effects actor: run an effect, or cancel those still in flight. */
-export type EffectCommand =
-  | { readonly type: 'run'; readonly effect: AgentEffectName; readonly input: unknown }
-  | { readonly type: 'cancel'; readonly effects: readonly AgentEffectName[] };
+/** What an effects actor sends back: `<effect>.done` with its output, or `<effect>.error` with what it threw. */
+export type EffectEventOf<E extends EffectFunctions<E>> = {
+  [K in keyof E & string]:
+    | { readonly type: `${K}.done`; readonly output: Awaited<ReturnType<E[K]>> }
+    | { readonly type: `${K}.error`; readonly error: unknown };
+}[keyof E & string];
+
+/** What a machine sends its effects actor: run an effect, or cancel those still in flight. */
+export type EffectCommandOf<E> =
+  | { readonly type: 'run'; readonly effect: keyof E & string; readonly input: unknown }
+  | { readonly type: 'cancel'; readonly effects: ReadonlyArray<keyof E & string> };
+
+/** What the agent's effects actor sends back (see {@link EffectEventOf}). */
+export type EffectEvent = EffectEventOf<AgentEffects>;
+
+/** What the agent machine sends its effects actor (see {@link EffectCommandOf}). */
+export type EffectCommand = EffectCommandOf<AgentEffects>;
 
 /** Counters and current state of an agent, kept for the inspector and the timeline. */
 export interface AgentContext {
@@ -295,13 +304,17 @@ export interface VerifierInput {
   readonly maxRetries?: number;
 }
 
-/** Input of `receiveProposal`. */
+/** Input of `receiveProposals`. */
 export interface ReceiveInput {
   readonly verifierId: number;
 }
 
-/** Output of `receiveProposal`: the next proposal, or `closed` when the channel is closed and empty. */
-export type Received = { readonly type: 'proposal'; readonly proposal: Proposal } | { readonly type: 'closed' };
+/**
+ * Output of `receiveProposals`: every proposal waiting in the channel when the verifier looked (at
+ * least one, in order of arrival), or `closed` when the channel is closed and empty.
+ */
+export type Received =
+  { readonly type: 'proposals'; readonly proposals: readonly Proposal[] } | { readonly type: 'closed' };
 
 /** Input of `checkProposal`. */
 export interface CheckInput {
@@ -322,6 +335,21 @@ export interface VerdictInput {
   readonly verdict: Verdict;
 }
 
+/**
+ * The verifier's side effects as plain functions: the host implements them and one long-lived effects
+ * actor ({@link fromVerifierEffects}) runs them when the machine requests one, so a proposal costs
+ * events, not child actors. `signal` aborts when the verifier stops.
+ */
+export interface VerifierEffects {
+  receiveProposals(input: ReceiveInput, signal: AbortSignal): Promise<Received> | Received;
+  checkProposal(input: CheckInput, signal: AbortSignal): Promise<Verdict> | Verdict;
+  commit(input: VerdictInput, signal: AbortSignal): unknown;
+  recordFailure(input: VerdictInput, signal: AbortSignal): unknown;
+}
+
+/** Name of one verifier effect. */
+export type VerifierEffectName = keyof VerifierEffects;
+
 /** Final output of the verifier machine. */
 export interface VerifierOutput {
   readonly status: 'closed' | 'stopped' | 'failed';
@@ -330,4 +358,6 @@ export interface VerifierOutput {
   readonly accepted: number;
   readonly rejected: number;
   readonly duplicates: number;
+  /** Batches received: the verifier woke this many times to decide the `received` proposals. */
+  readonly batches: number;
 }

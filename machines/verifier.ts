@@ -1,41 +1,53 @@
 /**
- * The verifier machine: the ledger's single writer. It pulls proposals from the channel in a loop,
- * checks each, and commits it, records it as a failure entry, or drops it as a duplicate.
+ * The verifier machine: the ledger's single writer. It takes every proposal waiting in the channel
+ * at once (a batch: one wake-up however many agents proposed meanwhile) and decides them one after
+ * the other, in order of arrival: commit it, record it as a failure entry, or drop it as a duplicate.
  *
- *   waiting → checking ⇄ backingOff
- *                ├─ accept    → committing → waiting
- *                ├─ reject    → rejecting  → waiting
- *                └─ duplicate → waiting
+ *   waiting ── proposals ──▶ checking ⇄ backingOff
+ *                              ├─ accept    → committing ─┐
+ *                              ├─ reject    → rejecting  ─┼─ more in the batch → checking
+ *                              └─ duplicate ──────────────┴─ batch decided     → waiting
  *   waiting ── channel closed ──▶ closed
  *
  * A check that throws a non-retryable error (or runs out of retries) rejects the proposal with the
  * error as its reason; a commit or failure record that throws ends the machine in `failed` (the
  * ledger is full or broken: nothing more can be written).
+ *
+ * The side effects (receiveProposals, checkProposal, commit, recordFailure) are plain functions the
+ * host provides as one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its
+ * effect on entry and moves on its `<effect>.done` / `<effect>.error` event, so a proposal spawns no
+ * child actor.
  */
-import { assign, setup } from 'xstate';
+import { and, assign, sendTo, setup } from 'xstate';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
-import { backoffDelay, classifyError, errorOf, notProvided, outputOf, toErrorInfo } from './errors.js';
+import { verifierEffectsNotProvided } from './effects.js';
+import { backoffDelay, classifyError, errorOf, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import type {
-  CheckInput,
+  EffectCommandOf,
+  EffectEventOf,
   ErrorInfo,
   HostEvent,
   Proposal,
-  ReceiveInput,
   Received,
   StopReason,
   Verdict,
-  VerdictInput,
+  VerifierEffectName,
+  VerifierEffects,
   VerifierInput,
   VerifierOutput,
 } from './types.js';
 
-/** Context of the verifier machine: the proposal in hand and counters for the inspector. */
+/** Context of the verifier machine: the batch in hand, the proposal being decided, and counters for the inspector. */
 export interface VerifierContext {
   readonly verifierId: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly maxRetries: number;
+  /** The proposals received together, in order of arrival. */
+  readonly batch: readonly Proposal[];
+  /** Index in `batch` of the proposal being decided. */
+  readonly next: number;
   readonly proposal: Proposal;
   readonly verdict: Verdict | null;
   readonly stepRetries: number;
@@ -43,6 +55,7 @@ export interface VerifierContext {
   readonly accepted: number;
   readonly rejected: number;
   readonly duplicates: number;
+  readonly batches: number;
   readonly retries: number;
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
@@ -61,20 +74,37 @@ const writeErrors = [
   { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
 ] as const;
 
-/** The verifier machine; provide `receiveProposal`, `checkProposal`, `commit` and `recordFailure`. */
+/** Where a decided proposal leads: the next one of the batch, or back to waiting for more. */
+const decided = (count: 'countAccepted' | 'countRejected' | 'countDuplicate') =>
+  [
+    { guard: 'moreInBatch', target: '#verifier.checking', reenter: true, actions: [count, 'nextProposal'] },
+    { target: '#verifier.waiting', actions: count },
+  ] as const;
+
+/** The input of each effect, from the machine's context when the effect is requested. */
+const effectInput: {
+  readonly [K in VerifierEffectName]: (c: VerifierContext) => Parameters<VerifierEffects[K]>[0];
+} = {
+  receiveProposals: (c) => ({ verifierId: c.verifierId }),
+  checkProposal: (c) => ({ proposal: c.proposal, attempt: c.stepRetries + 1 }),
+  commit: (c) => ({ proposal: c.proposal, verdict: c.verdict ?? { verdict: 'accept', reason: '' } }),
+  recordFailure: (c) => ({ proposal: c.proposal, verdict: c.verdict ?? { verdict: 'reject', reason: 'unknown' } }),
+};
+
+/** Entry action of a state that runs `effect`. */
+const request = (effect: VerifierEffectName) => ({ type: 'request', params: { effect } }) as const;
+
+/** The verifier machine; provide `effects` (`fromVerifierEffects(yourEffects)`). */
 export const verifierMachine = setup({
   types: {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState reads the input type from this cast
     input: {} as VerifierInput,
     context: {} as VerifierContext,
-    events: {} as HostEvent,
+    events: {} as HostEvent | EffectEventOf<VerifierEffects>,
     output: {} as VerifierOutput,
   },
   actors: {
-    receiveProposal: notProvided<Received, ReceiveInput>('receiveProposal'),
-    checkProposal: notProvided<Verdict, CheckInput>('checkProposal'),
-    commit: notProvided<unknown, VerdictInput>('commit'),
-    recordFailure: notProvided<unknown, VerdictInput>('recordFailure'),
+    effects: verifierEffectsNotProvided,
   },
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
@@ -83,16 +113,37 @@ export const verifierMachine = setup({
     channelClosed: ({ event }) => outputOf<Received>(event).type === 'closed',
     verdictIs: ({ event }, params: { verdict: Verdict['verdict'] }) =>
       outputOf<Verdict>(event).verdict === params.verdict,
+    moreInBatch: ({ context }) => context.next + 1 < context.batch.length,
   },
   actions: {
+    request: sendTo(
+      'effects',
+      ({ context }, params: { effect: VerifierEffectName }): EffectCommandOf<VerifierEffects> => ({
+        type: 'run',
+        effect: params.effect,
+        input: effectInput[params.effect](context),
+      }),
+    ),
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
-    takeProposal: assign(({ context }, params: { received: Received }) => ({
-      proposal: params.received.type === 'proposal' ? params.received.proposal : undefined,
+    takeBatch: assign(({ context }, params: { received: Received }) => {
+      const batch = params.received.type === 'proposals' ? params.received.proposals : [];
+      return {
+        batch,
+        next: 0,
+        proposal: batch[0],
+        verdict: null,
+        stepRetries: 0,
+        received: context.received + batch.length,
+        batches: context.batches + 1,
+      };
+    }),
+    nextProposal: assign(({ context }) => ({
+      next: context.next + 1,
+      proposal: context.batch[context.next + 1],
       verdict: null,
       stepRetries: 0,
-      received: context.received + 1,
     })),
     setVerdict: assign((_, params: { verdict: Verdict }) => ({ verdict: params.verdict })),
     rejectWithError: assign(({ event }) => ({
@@ -113,6 +164,8 @@ export const verifierMachine = setup({
     baseDelayMs: input.baseDelayMs ?? DEFAULT_AGENT_CONFIG.baseDelayMs,
     maxDelayMs: input.maxDelayMs ?? DEFAULT_AGENT_CONFIG.maxDelayMs,
     maxRetries: input.maxRetries ?? DEFAULT_AGENT_CONFIG.maxRetries,
+    batch: [],
+    next: 0,
     proposal: undefined,
     verdict: null,
     stepRetries: 0,
@@ -120,11 +173,14 @@ export const verifierMachine = setup({
     accepted: 0,
     rejected: 0,
     duplicates: 0,
+    batches: 0,
     retries: 0,
     lastError: null,
     stopReason: null,
     failure: null,
   }),
+  // The effects actor lives as long as the machine: stopping the machine aborts whatever it runs.
+  invoke: { id: 'effects', src: 'effects' },
   initial: 'waiting',
   on: {
     STOP: { target: '.stopped', actions: { type: 'stop', params: { reason: 'aborted' } } },
@@ -132,30 +188,32 @@ export const verifierMachine = setup({
   },
   states: {
     waiting: {
-      invoke: {
-        id: 'receiveProposal',
-        src: 'receiveProposal',
-        input: ({ context }) => ({ verifierId: context.verifierId }),
-        onDone: [
+      entry: request('receiveProposals'),
+      on: {
+        'receiveProposals.done': [
           { guard: 'channelClosed', target: 'closed' },
           {
             target: 'checking',
-            actions: { type: 'takeProposal', params: ({ event }) => ({ received: event.output }) },
+            actions: { type: 'takeBatch', params: ({ event }) => ({ received: event.output }) },
           },
         ],
-        onError: writeErrors,
+        'receiveProposals.error': writeErrors,
       },
     },
     checking: {
-      invoke: {
-        id: 'checkProposal',
-        src: 'checkProposal',
-        input: ({ context }) => ({ proposal: context.proposal, attempt: context.stepRetries + 1 }),
-        onDone: [
+      entry: request('checkProposal'),
+      on: {
+        'checkProposal.done': [
           {
             guard: { type: 'verdictIs', params: { verdict: 'accept' } },
             target: 'committing',
             actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) },
+          },
+          {
+            guard: and([{ type: 'verdictIs', params: { verdict: 'duplicate' as const } }, 'moreInBatch']),
+            target: 'checking',
+            reenter: true,
+            actions: ['countDuplicate', 'nextProposal'],
           },
           {
             guard: { type: 'verdictIs', params: { verdict: 'duplicate' } },
@@ -164,7 +222,7 @@ export const verifierMachine = setup({
           },
           { target: 'rejecting', actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) } },
         ],
-        onError: [
+        'checkProposal.error': [
           stopOn('budget'),
           stopOn('aborted'),
           {
@@ -181,27 +239,17 @@ export const verifierMachine = setup({
       after: { backoff: 'checking' },
     },
     committing: {
-      invoke: {
-        id: 'commit',
-        src: 'commit',
-        input: ({ context }) => ({
-          proposal: context.proposal,
-          verdict: context.verdict ?? { verdict: 'accept', reason: '' },
-        }),
-        onDone: { target: 'waiting', actions: 'countAccepted' },
-        onError: writeErrors,
+      entry: request('commit'),
+      on: {
+        'commit.done': decided('countAccepted'),
+        'commit.error': writeErrors,
       },
     },
     rejecting: {
-      invoke: {
-        id: 'recordFailure',
-        src: 'recordFailure',
-        input: ({ context }) => ({
-          proposal: context.proposal,
-          verdict: context.verdict ?? { verdict: 'reject', reason: 'unknown' },
-        }),
-        onDone: { target: 'waiting', actions: 'countRejected' },
-        onError: writeErrors,
+      entry: request('recordFailure'),
+      on: {
+        'recordFailure.done': decided('countRejected'),
+        'recordFailure.error': writeErrors,
       },
     },
     closed: { type: 'final' },
@@ -215,6 +263,7 @@ export const verifierMachine = setup({
     accepted: context.accepted,
     rejected: context.rejected,
     duplicates: context.duplicates,
+    batches: context.batches,
   }),
 });
 

@@ -39,8 +39,8 @@ export class RedisChannel {
   private readonly meta: string;
   private reader: RedisClient | undefined;
   private readerId = 0;
-  /** Stream id of the message received last and not yet processed. */
-  private current: string | undefined;
+  /** Stream ids of the messages received and not yet processed, oldest first. */
+  private readonly pending: string[] = [];
   /** Whether this verifier still has to re-read what a predecessor read and never acknowledged. */
   private backlog = true;
 
@@ -78,12 +78,22 @@ export class RedisChannel {
 
   /** The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none came. */
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    return (await this.receiveBatch(1, timeoutMs, signal))[0];
+  }
+
+  /**
+   * Every proposal waiting now, up to `max`, in order of arrival: waits up to `timeoutMs` (on a
+   * connection of its own) for the first; empty when none came.
+   */
+  async receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
     // What a predecessor read and never acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
     while (this.backlog) {
-      const [first] = messages(await this.client.sendCommand(this.readOne('0')));
-      if (!first) this.backlog = false;
-      else if (first[1] === null) await this.client.xAck(this.stream, GROUP, first[0]);
-      else return this.deliver(first);
+      const entries = messages(await this.client.sendCommand(this.read('0', max)));
+      if (entries.length === 0) this.backlog = false;
+      else {
+        const batch = await this.deliver(entries);
+        if (batch.length > 0) return batch;
+      }
     }
     if (!this.reader) {
       const reader = this.client.duplicate();
@@ -97,32 +107,49 @@ export class RedisChannel {
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
-      const reply = await this.reader.sendCommand(this.readOne('>', block));
-      const [first] = messages(reply);
-      return first && first[1] !== null ? this.deliver(first) : undefined;
+      return await this.deliver(messages(await this.reader.sendCommand(this.read('>', max, block))));
     } finally {
       signal?.removeEventListener('abort', unblock);
     }
   }
 
-  /** XREADGROUP of one entry: `'0'` for this consumer's unacknowledged backlog, `'>'` for new ones (blocking `blockMs`). */
-  private readOne(from: '0' | '>', blockMs?: number): string[] {
+  /** XREADGROUP of up to `count` entries: `'0'` for this consumer's unacknowledged backlog, `'>'` for new ones (blocking `blockMs`). */
+  private read(from: '0' | '>', count: number, blockMs?: number): string[] {
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return ['XREADGROUP', 'GROUP', GROUP, CONSUMER, 'COUNT', '1', ...block, 'STREAMS', this.stream, from];
+    const n = String(Math.max(1, Math.floor(count)));
+    return ['XREADGROUP', 'GROUP', GROUP, CONSUMER, 'COUNT', n, ...block, 'STREAMS', this.stream, from];
   }
 
-  private async deliver([id, message]: Read): Promise<string | undefined> {
-    this.current = id;
-    // The close marker only wakes the reader: it is acknowledged and removed at once.
-    if (message === undefined || message === null) await this.processed();
-    return message ?? undefined;
+  /**
+   * The messages of `entries`, each now pending until {@link processed}. The close marker only wakes
+   * the reader and an entry deleted while pending is gone: both are acknowledged (and the marker
+   * removed) at once.
+   */
+  private async deliver(entries: Read[]): Promise<string[]> {
+    const batch: string[] = [];
+    const markers: string[] = [];
+    const gone: string[] = [];
+    for (const [id, message] of entries) {
+      if (message === undefined) markers.push(id);
+      else if (message === null) gone.push(id);
+      else {
+        this.pending.push(id);
+        batch.push(message);
+      }
+    }
+    if (markers.length > 0 || gone.length > 0) {
+      const multi = this.client.multi();
+      for (const id of [...markers, ...gone]) multi.xAck(this.stream, GROUP, id);
+      for (const id of markers) multi.xDel(this.stream, id);
+      await multi.exec();
+    }
+    return batch;
   }
 
-  /** The proposal received last is done with: acknowledged and deleted. */
+  /** The oldest proposal received and not yet processed is done with: acknowledged and deleted. */
   async processed(): Promise<void> {
-    const id = this.current;
+    const id = this.pending.shift();
     if (id === undefined) return;
-    this.current = undefined;
     await this.client.multi().xAck(this.stream, GROUP, id).xDel(this.stream, id).exec();
   }
 

@@ -36,7 +36,12 @@ export interface ProposalPort {
   send(message: string, signal: AbortSignal): Promise<void>;
   /** The next proposal, waiting up to `timeoutMs`; undefined when none came. */
   receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined>;
-  /** The verifier is done with the proposal it received last (Redis: acknowledged). */
+  /**
+   * Every proposal waiting now, up to `max`, in order of arrival: waits up to `timeoutMs` for the
+   * first, then takes what is already there without waiting again; empty when none came.
+   */
+  receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<string[]>;
+  /** The verifier is done with the oldest proposal it received and had not yet processed (Redis: acknowledged). */
   processed(): Promise<void>;
   /** Closed, and nothing left to receive. */
   ended(): Promise<boolean>;
@@ -87,6 +92,17 @@ export function sharedProposals(channel: SharedChannel): ProposalPort {
       }
     },
     receive: (timeoutMs, signal) => channel.receiveAsync(timeoutMs, signal),
+    async receiveBatch(max, timeoutMs, signal) {
+      const first = await channel.receiveAsync(timeoutMs, signal);
+      if (first === undefined) return [];
+      const batch = [first];
+      while (batch.length < max) {
+        const next = channel.tryReceive();
+        if (next === undefined) break;
+        batch.push(next);
+      }
+      return batch;
+    },
     processed: async () => undefined,
     ended: async () => channel.closed && channel.size === 0,
     close: async () => channel.close(),

@@ -54,6 +54,23 @@ describe('describeMachine', () => {
     );
   });
 
+  it("draws the effects the verifier requests as its states' invokes, and the batch loop back to checking", () => {
+    const g = describeMachine(verifierMachine);
+    const byId = new Map(g.states.map((s) => [s.id, s]));
+    expect(byId.get('verifier.waiting')?.invokes).toEqual(['receiveProposals']);
+    expect(byId.get('verifier.checking')?.invokes).toEqual(['checkProposal']);
+    expect(byId.get('verifier.committing')?.invokes).toEqual(['commit']);
+    expect(byId.get('verifier.rejecting')?.invokes).toEqual(['recordFailure']);
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({
+        source: 'verifier.committing',
+        targets: ['verifier.checking'],
+        trigger: { kind: 'done', actor: 'commit' },
+        guard: 'moreInBatch',
+      }),
+    );
+  });
+
   it('is plain JSON', () => {
     const g = describeMachine(verifierMachine);
     expect(JSON.parse(JSON.stringify(g))).toEqual(g);

@@ -1,32 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from 'xstate';
+import { createActor, toPromise, waitFor } from 'xstate';
+import { fromVerifierEffects } from '../../machines/effects.js';
 import { verifierMachine } from '../../machines/verifier.js';
 import type { CheckInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
 import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
-const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'proposal', proposal: p } });
+const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'proposals', proposals: [p] } });
+const batch = (...ps: unknown[]): Step<Received, ReceiveInput> => ({ ok: { type: 'proposals', proposals: ps } });
 const closed: Step<Received, ReceiveInput> = { ok: { type: 'closed' } };
 
 function runVerifier(scripts: {
-  receiveProposal: Step<Received, ReceiveInput>[];
+  receiveProposals: Step<Received, ReceiveInput>[];
   checkProposal?: Step<Verdict, CheckInput>[];
   commit?: Step<unknown, VerdictInput>[];
   recordFailure?: Step<unknown, VerdictInput>[];
 }) {
   const clock = new TestClock();
   const s = {
-    receiveProposal: scripted(scripts.receiveProposal, clock),
+    receiveProposals: scripted(scripts.receiveProposals, clock),
     checkProposal: scripted(scripts.checkProposal ?? [{ ok: { verdict: 'accept', reason: 'ok' } }], clock),
     commit: scripted(scripts.commit ?? [{ ok: 1 }], clock),
     recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }], clock),
   };
   const machine = verifierMachine.provide({
     actors: {
-      receiveProposal: s.receiveProposal.logic,
-      checkProposal: s.checkProposal.logic,
-      commit: s.commit.logic,
-      recordFailure: s.recordFailure.logic,
+      effects: fromVerifierEffects({
+        receiveProposals: s.receiveProposals.fn,
+        checkProposal: s.checkProposal.fn,
+        commit: s.commit.fn,
+        recordFailure: s.recordFailure.fn,
+      }),
     },
   });
   return { ...start(machine, { verifierId: 1, baseDelayMs: 2, maxRetries: 2 }, clock), s };
@@ -40,7 +44,7 @@ describe('verifier machine', () => {
       again: { verdict: 'duplicate', reason: 'same as entry 0' },
     };
     const { states, output, s } = runVerifier({
-      receiveProposal: [proposal('good'), proposal('bad'), proposal('again'), closed],
+      receiveProposals: [proposal('good'), proposal('bad'), proposal('again'), closed],
       checkProposal: [{ run: (i) => verdicts[i.proposal as string]! }],
     });
     expect(await output).toEqual({
@@ -50,6 +54,7 @@ describe('verifier machine', () => {
       accepted: 1,
       rejected: 1,
       duplicates: 1,
+      batches: 3,
     });
     expect(states).toEqual([
       'waiting',
@@ -70,7 +75,7 @@ describe('verifier machine', () => {
 
   it('retries a retryable check error with backoff, then judges', async () => {
     const { states, output, s } = runVerifier({
-      receiveProposal: [proposal('p'), closed],
+      receiveProposals: [proposal('p'), closed],
       checkProposal: [{ err: coded('RATE_LIMITED') }, { ok: { verdict: 'accept', reason: 'ok' } }],
     });
     expect(await output).toMatchObject({ accepted: 1 });
@@ -81,7 +86,7 @@ describe('verifier machine', () => {
 
   it('rejects with the error as reason when a check keeps failing or fails for good', async () => {
     const { output, s } = runVerifier({
-      receiveProposal: [proposal('p'), proposal('q'), closed],
+      receiveProposals: [proposal('p'), proposal('q'), closed],
       checkProposal: [
         { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
         { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
@@ -100,7 +105,7 @@ describe('verifier machine', () => {
 
   it('fails when the ledger refuses a commit', async () => {
     const { states, output } = runVerifier({
-      receiveProposal: [proposal('p')],
+      receiveProposals: [proposal('p')],
       commit: [{ err: coded('LEDGER_FULL', 'context ledger is full') }],
     });
     expect(await output).toMatchObject({
@@ -113,16 +118,16 @@ describe('verifier machine', () => {
   });
 
   it('stops on STOP while waiting for proposals, cancelling the receive', async () => {
-    const { actor, output, s } = runVerifier({ receiveProposal: [hang()] });
+    const { actor, output, s } = runVerifier({ receiveProposals: [hang()] });
     await waitFor(actor, (snap) => snap.matches('waiting'));
     actor.send({ type: 'STOP' });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'aborted' });
-    expect(s.receiveProposal.signals[0]?.aborted).toBe(true);
+    expect(s.receiveProposals.signals[0]?.aborted).toBe(true);
   });
 
   it('stops with reason budget when a check hits the budget', async () => {
     const { output } = runVerifier({
-      receiveProposal: [proposal('p')],
+      receiveProposals: [proposal('p')],
       checkProposal: [{ err: coded('BUDGET_EXHAUSTED') }],
     });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
@@ -143,7 +148,7 @@ describe('verifier machine: what each actor error leads to', () => {
     fatal: { status: 'failed', reason: 'corrupt' },
   };
   const cases: Array<[string, Kind, Record<string, unknown>]> = [
-    ...(['receiveProposal', 'commit', 'recordFailure'] as const).flatMap((actor) =>
+    ...(['receiveProposals', 'commit', 'recordFailure'] as const).flatMap((actor) =>
       (Object.keys(errors) as Kind[]).map((kind): [string, Kind, Record<string, unknown>] => [
         actor,
         kind,
@@ -156,7 +161,7 @@ describe('verifier machine: what each actor error leads to', () => {
   ];
   it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {
     const { output } = runVerifier({
-      receiveProposal: actor === 'receiveProposal' ? [{ err: errors[kind] }] : [proposal('p'), closed],
+      receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }] : [proposal('p'), closed],
       checkProposal: [{ ok: { verdict: actor === 'recordFailure' ? 'reject' : 'accept', reason: 'r' } }],
       [actor]: [{ err: errors[kind] }],
     });
@@ -164,9 +169,100 @@ describe('verifier machine: what each actor error leads to', () => {
   });
 
   it('stops on the BUDGET_EXHAUSTED event', async () => {
-    const { actor, output } = runVerifier({ receiveProposal: [hang()] });
+    const { actor, output } = runVerifier({ receiveProposals: [hang()] });
     actor.send({ type: 'BUDGET_EXHAUSTED' });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
+  });
+});
+
+describe('verifier machine: batches', () => {
+  it('decides a batch in order of arrival without going back to waiting, whatever each verdict', async () => {
+    const verdicts: Record<string, Verdict> = {
+      a: { verdict: 'accept', reason: 'ok' },
+      b: { verdict: 'reject', reason: 'no' },
+      c: { verdict: 'duplicate', reason: 'again' },
+      d: { verdict: 'accept', reason: 'ok' },
+      e: { verdict: 'duplicate', reason: 'again' },
+    };
+    const { states, output, s } = runVerifier({
+      receiveProposals: [batch('a', 'b', 'c', 'd', 'e'), batch('f'), closed],
+      checkProposal: [{ run: (i) => verdicts[i.proposal as string] ?? { verdict: 'accept', reason: 'ok' } }],
+    });
+    expect(await output).toEqual({
+      status: 'closed',
+      reason: undefined,
+      received: 6,
+      accepted: 3,
+      rejected: 1,
+      duplicates: 2,
+      batches: 2,
+    });
+    expect(s.checkProposal.calls.map((c) => c.proposal)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(s.commit.calls.map((c) => c.proposal)).toEqual(['a', 'd', 'f']);
+    expect(s.recordFailure.calls.map((c) => c.proposal)).toEqual(['b']);
+    // One receive per batch: waiting is entered once per batch, not once per proposal.
+    expect(s.receiveProposals.calls).toHaveLength(3);
+    expect(states).toEqual([
+      'waiting',
+      'checking',
+      'committing',
+      'checking',
+      'rejecting',
+      'checking', // the duplicate c: straight on to d
+      'committing',
+      'checking',
+      'waiting', // the duplicate e ends the batch
+      'checking',
+      'committing',
+      'waiting',
+      'closed',
+    ]);
+  });
+
+  it('retries a check inside a batch with backoff, then carries on with the rest of it', async () => {
+    const { output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q'), closed],
+      checkProposal: [{ err: coded('RATE_LIMITED') }, { ok: { verdict: 'accept', reason: 'ok' } }],
+    });
+    expect(await output).toMatchObject({ accepted: 2, received: 2, batches: 1 });
+    expect(s.checkProposal.calls.map((c) => [c.proposal, c.attempt])).toEqual([
+      ['p', 1],
+      ['p', 2],
+      ['q', 1],
+    ]);
+  });
+
+  it('creates no actor per proposal: a batch of 50 creates as many actors as a batch of 1', async () => {
+    const actorsFor = async (n: number) => {
+      const proposals = Array.from({ length: n }, (_, i) => i);
+      let received = false;
+      const machine = verifierMachine.provide({
+        actors: {
+          effects: fromVerifierEffects({
+            receiveProposals: () =>
+              received ? { type: 'closed' } : ((received = true), { type: 'proposals', proposals }),
+            checkProposal: ({ proposal }) => ({ verdict: (proposal as number) % 2 ? 'accept' : 'reject', reason: 'r' }),
+            commit: () => undefined,
+            recordFailure: () => undefined,
+          }),
+        },
+      });
+      let created = 0;
+      const actor = createActor(machine, {
+        input: {},
+        inspect: (e) => {
+          if (e.type === '@xstate.actor') created++;
+        },
+      });
+      const output = toPromise(actor);
+      actor.start();
+      return { output: await output, created };
+    };
+    const one = await actorsFor(1);
+    const fifty = await actorsFor(50);
+    expect(fifty.output).toMatchObject({ status: 'closed', received: 50, accepted: 25, rejected: 25, batches: 1 });
+    expect(fifty.created).toBe(one.created);
+    expect(fifty.created).toBeLessThanOrEqual(2); // the machine and its effects actor
   });
 });
 

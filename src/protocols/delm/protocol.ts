@@ -13,6 +13,7 @@ import {
   defineProtocol,
   type AgentIO,
   type Decision,
+  type ProposalEnvelope,
   type ProtocolVerdict,
   type RunTask,
   type StepResult,
@@ -29,8 +30,9 @@ import { decompositionPrompt } from '../kit/prompts/decomposition.js';
 import { finalDecisionPrompt } from '../kit/prompts/final-decision.js';
 import { judgePrompt } from '../kit/prompts/judge.js';
 import { ChoicesSchema, type PromptDocument, type PromptTemplate } from '../kit/prompts/template.js';
-import { CAPS, type Proposal } from '../kit/schemas.js';
-import { verifyProposal } from '../kit/verify.js';
+import { precheck, witnessedSources, type IdentifiedSources } from '../kit/precheck.js';
+import { CAPS, ProposalSchema, type Proposal } from '../kit/schemas.js';
+import { deterministicChecks, verifyProposal } from '../kit/verify.js';
 import { promptAsSources } from '../kit/long-prompt.js';
 import { evidenceLookup } from '../../tools/evidence.js';
 
@@ -87,6 +89,26 @@ function settingsOf(view: LedgerView, ledgerTask: () => Record<string, unknown> 
 function setup(io: { ledger: AgentIO['ledger'] }): { view: LedgerView; settings: DelmRunSettings } {
   const view = viewOf(io.ledger);
   return { view, settings: settingsOf(view, () => (io.ledger.count > 0 ? io.ledger.get(0).meta : undefined)) };
+}
+
+/**
+ * The sources a proposal's checks read: the ledger's raw sources, identified by entry id and content
+ * hash, then the tool results it carries whose text matches their hash, identified by that hash.
+ */
+function sourcesOf(
+  view: LedgerView,
+  proposal: ProposalEnvelope,
+  toolResults = evidenceLookup(proposal.toolResults),
+): IdentifiedSources {
+  const toolHash = new Map((proposal.toolResults ?? []).map((r) => [r.label, r.hash]));
+  return {
+    source: (label) => view.source(label) ?? toolResults.get(label),
+    identity(label) {
+      const entry = view.sources.get(label);
+      if (entry) return `#${entry.id}:${entry.hash}`;
+      return toolResults.has(label) ? `tool:${toolHash.get(label)}` : undefined;
+    },
+  };
 }
 
 function digestOf(view: LedgerView, options: DigestOptions): Digest {
@@ -282,13 +304,29 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     return labels.slice(0, CAPS.unfoldPerStep).map((label) => ({ label, detail: detailOf(io, view, label) }));
   },
 
+  precheck(io, proposal) {
+    const { view, settings } = setup(io);
+    const parsed = ProposalSchema.safeParse(proposal.body);
+    if (!parsed.success) return undefined;
+    return precheck(sourcesOf(view, proposal), (lookup) =>
+      deterministicChecks(parsed.data, {
+        ...lookup,
+        supportThreshold: settings.supportThreshold,
+        countTokens: cachedCount,
+      }),
+    );
+  },
+
   async check(io, proposal): Promise<ProtocolVerdict> {
     const { view, settings } = setup(io);
     const judgeModel = io.model;
     // Tool results count as sources only as the agent's host recorded them (text matching its hash).
     const toolResults = evidenceLookup(proposal.toolResults);
+    const lookup = sourcesOf(view, proposal, toolResults);
+    const witnessed = witnessedSources(proposal.precheck, lookup);
     const result = await verifyProposal(proposal.body, {
-      source: (label) => view.source(label) ?? toolResults.get(label),
+      source: (label) => lookup.source(label),
+      ...(witnessed ? { witnessed } : {}),
       entries: view.level0,
       supportThreshold: settings.supportThreshold,
       redundancyThreshold: settings.redundancyThreshold,
@@ -315,8 +353,9 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       authorId: proposal.agentId,
       parentOf: (label: string) => (view.summaries.get(label) ?? view.sources.get(label))?.id,
     };
+    const prechecked = result.prechecked === true;
     if (result.verdict === 'redundant')
-      return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger' };
+      return { verdict: 'duplicate', reason: result.reasons[0] ?? 'already in the ledger', prechecked };
     if (result.verdict === 'reject') {
       const reason = result.reasons.join('; ');
       return { verdict: 'reject', reason, entry: rejectedEntry(proposal.body, result.reasons, ctx) };
@@ -333,6 +372,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     return {
       verdict: 'accept',
       reason: 'evidence verified',
+      prechecked,
       entry: { ...entry, tokenCount: cachedCount(entry.text) },
       ...(sources.length ? { sources } : {}),
     };

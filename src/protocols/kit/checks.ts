@@ -4,12 +4,27 @@
  * None of them depends on what a source *says* — a source telling the reader to record an answer
  * gets no further than any other text.
  */
-import { stem, termSet, normaliseForMatch, normalisedSource, numbersIn, occursVerbatim, terms } from './text.js';
+import {
+  stem,
+  termSet,
+  normaliseForMatch,
+  normalisedSource,
+  numbersIn,
+  numbersInSource,
+  occursVerbatim,
+  terms,
+} from './text.js';
 
 /** How the checks reach the raw sources. */
 export interface SourceLookup {
   /** Raw text of the source with this label; undefined when there is none. */
   source(label: string): string | undefined;
+  /**
+   * Whether quote `span` occurs verbatim in `raw`, the text of source `label`. Absent: searched with
+   * `occursVerbatim`. A pre-check records where it found each quote here; the verifier then looks
+   * only there (see precheck.ts).
+   */
+  quoteOccurs?(label: string, span: string, raw: string): boolean;
 }
 
 const PLACEHOLDER =
@@ -51,8 +66,10 @@ export function checkQuote(quote: { source: string; text: string }, sources: Sou
   if (raw === undefined) return [`${where} cites an unknown source`];
   if (normaliseForMatch(quote.text).length < MIN_QUOTE_CHARS)
     return [`${where} is too short to check (under ${MIN_QUOTE_CHARS} characters)`];
-  if (!occursVerbatim(quote.text, raw))
-    return [`${where} does not occur verbatim in it: ${JSON.stringify(quote.text.slice(0, 80))}`];
+  const occurs = sources.quoteOccurs
+    ? sources.quoteOccurs(quote.source, quote.text, raw)
+    : occursVerbatim(quote.text, raw);
+  if (!occurs) return [`${where} does not occur verbatim in it: ${JSON.stringify(quote.text.slice(0, 80))}`];
   if (looksLikeInstruction(quote.text))
     return [
       `${where} is an instruction addressed to the reader, not evidence: ${JSON.stringify(quote.text.slice(0, 80))}`,
@@ -69,8 +86,8 @@ export function checkLabels(labels: readonly string[], sources: SourceLookup): s
 export function checkNumbers(text: string, cited: readonly string[], sources: SourceLookup, what = 'text'): string[] {
   const stated = numbersIn(cited.reduce((t, label) => t.split(label).join(' '), text));
   if (stated.length === 0) return [];
-  const available = new Set(cited.flatMap((l) => numbersIn(sources.source(l) ?? '')));
-  const missing = [...new Set(stated.filter((n) => !available.has(n)))];
+  const available = cited.map((l) => numbersInSource(sources.source(l) ?? ''));
+  const missing = [...new Set(stated.filter((n) => !available.some((set) => set.has(n))))];
   return missing.length ? [`${what} states ${missing.join(', ')}, which the cited source text does not contain`] : [];
 }
 

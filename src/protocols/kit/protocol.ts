@@ -79,6 +79,11 @@ export interface ProposalEnvelope {
    * their hashes: quotes may cite them by label. The model cannot add to them.
    */
   toolResults?: ToolEvidence[];
+  /**
+   * What the protocol's `precheck` found in the proposing agent's thread, if it has one. Untrusted:
+   * `check` may use it to spare work only where it can confirm it (see kit/precheck.ts).
+   */
+  precheck?: unknown;
 }
 
 /** The verifier's judgement, with the entry to write (accepted) or the failure to record (rejected). */
@@ -92,6 +97,8 @@ export interface ProtocolVerdict<TEntry extends LedgerEntryInput = LedgerEntryIn
    * An entry with one label and no parent unfolds into the source whose `meta.label` is that label.
    */
   sources?: LedgerEntryInput[];
+  /** Whether the proposing agent's pre-check held, sparing the verifier its evidence searches. */
+  prechecked?: boolean;
 }
 
 /**
@@ -125,6 +132,11 @@ export interface SwarmProtocol<
   step(io: AgentIO, input: CallModelInput<TDigest>): Promise<StepResult<TProposal>>;
   /** Fetch the detail behind gist labels. */
   unfold(io: AgentIO, task: ClaimedTask, labels: readonly string[]): Promise<UnfoldedDetail[]>;
+  /**
+   * Optional, agent thread: the deterministic evidence checks of a proposal, run before it is sent;
+   * the result travels with it as `precheck` (see kit/precheck.ts), so the single writer does less.
+   */
+  precheck?(io: AgentIO, proposal: ProposalEnvelope): unknown;
   /** Verifier: judge one proposal. */
   check(io: VerifierIO, proposal: ProposalEnvelope): Promise<ProtocolVerdict<TEntry>>;
   /** Finalizer: what it reads before deciding. */

@@ -96,8 +96,22 @@ export function normalisedSource(source: string): string {
 
 /** Whether `span` occurs verbatim (after {@link normaliseForMatch}) in `source`. */
 export function occursVerbatim(span: string, source: string): boolean {
+  return locateVerbatim(span, source) >= 0;
+}
+
+/** Where `span` first occurs verbatim in `source`, as an offset in the source's normal form; -1 when it does not. */
+export function locateVerbatim(span: string, source: string): number {
   const s = normaliseForMatch(span);
-  return s.length > 0 && normalisedSource(source).includes(s);
+  return s.length > 0 ? normalisedSource(source).indexOf(s) : -1;
+}
+
+/**
+ * Whether `span` occurs verbatim in `source` at offset `at` of the source's normal form (what
+ * {@link locateVerbatim} found): a comparison of the span's length instead of a search of the source.
+ */
+export function occursVerbatimAt(span: string, source: string, at: number): boolean {
+  const s = normaliseForMatch(span);
+  return s.length > 0 && at >= 0 && normalisedSource(source).startsWith(s, at);
 }
 
 /** A sentence of a text, verbatim, with its offsets (`text === source.slice(start, end)`). */
@@ -136,6 +150,23 @@ const LABEL_PATTERN = /#\d+|\b[A-Z]{1,3}\d+(?:\.[a-z]{1,3}\d+)*\b/g;
 export function numbersIn(text: string): string[] {
   const cleaned = normaliseForMatch(text).replace(LABEL_PATTERN, ' ');
   return (cleaned.match(/(?<![\p{L}\p{N}])\d+(?:[.,]\d+)*(?![\p{N}])/gu) ?? []).map(normaliseNumber);
+}
+
+const sourceNumberSets = new Map<string, ReadonlySet<string>>();
+
+/**
+ * {@link numbersIn} of a source as a set, cached for the last few long sources like
+ * {@link normalisedSource}: every finding that states a number is checked against its sources' numbers.
+ */
+export function numbersInSource(source: string): ReadonlySet<string> {
+  if (source.length < NORMALISED_MIN_CHARS) return new Set(numbersIn(source));
+  let numbers = sourceNumberSets.get(source);
+  if (numbers === undefined) {
+    numbers = new Set(numbersIn(normalisedSource(source)));
+    if (sourceNumberSets.size >= NORMALISED_SOURCES) sourceNumberSets.delete(sourceNumberSets.keys().next().value!);
+    sourceNumberSets.set(source, numbers);
+  }
+  return numbers;
 }
 
 function normaliseNumber(raw: string): string {

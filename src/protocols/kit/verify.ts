@@ -37,6 +37,11 @@ export interface VerifyContext extends SourceLookup {
   readonly redundancyThreshold?: number;
   readonly now?: number;
   readonly countTokens?: (text: string) => number;
+  /**
+   * The proposing agent's pre-check as a lookup (see precheck.ts `witnessedSources`): the checks run
+   * with it first, and again against this context's own sources only if they fail with it.
+   */
+  readonly witnessed?: SourceLookup;
 }
 
 /** The verifier's verdict; `proposal` is the parsed proposal whenever it parsed. */
@@ -44,6 +49,8 @@ export interface VerifyResult {
   readonly verdict: 'accept' | 'reject' | 'redundant';
   readonly reasons: string[];
   readonly proposal?: Proposal;
+  /** Whether the deterministic checks passed on the agent's pre-check, without searching the sources. */
+  readonly prechecked?: boolean;
 }
 
 /** The deterministic checks alone: every reason the proposal must be rejected (empty when none). */
@@ -171,7 +178,10 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
     };
   }
   const proposal = parsed.data;
-  const reasons = deterministicChecks(proposal, ctx);
+  // A pre-check that holds spares the source searches; one that does not is no evidence of anything.
+  const prechecked =
+    ctx.witnessed !== undefined && deterministicChecks(proposal, { ...ctx, ...ctx.witnessed }).length === 0;
+  const reasons = prechecked ? [] : deterministicChecks(proposal, ctx);
   if (reasons.length) return { verdict: 'reject', reasons, proposal };
 
   if (ctx.judge) {
@@ -210,6 +220,6 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
       ...(ctx.now !== undefined ? { now: ctx.now } : {}),
     },
   );
-  if (repeat) return { verdict: 'redundant', reasons: [repeat.reason], proposal };
-  return { verdict: 'accept', reasons: [], proposal };
+  if (repeat) return { verdict: 'redundant', reasons: [repeat.reason], proposal, prechecked };
+  return { verdict: 'accept', reasons: [], proposal, prechecked };
 }

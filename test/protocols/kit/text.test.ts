@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseForMatch, normalisedSource, occursVerbatim } from '../../../src/protocols/kit/text.js';
+import {
+  locateVerbatim,
+  normaliseForMatch,
+  normalisedSource,
+  numbersIn,
+  numbersInSource,
+  occursVerbatim,
+  occursVerbatimAt,
+} from '../../../src/protocols/kit/text.js';
 
 describe('normalised sources', () => {
   const long = (i: number) =>
@@ -16,5 +24,25 @@ describe('normalised sources', () => {
     const source = long(7);
     expect(occursVerbatim('"The Licensee" may - at its option - redistribute...', source)).toBe(true);
     expect(occursVerbatim('"The Licensee" must redistribute', source)).toBe(false);
+  });
+
+  it('locates a quote in the normal form, and confirms it at that offset only', () => {
+    const source = long(3);
+    const quote = '"The Licensee" may - at its option - redistribute...';
+    const at = locateVerbatim(quote, source);
+    expect(at).toBe(normalisedSource(source).indexOf(normaliseForMatch(quote)));
+    expect(at).toBeGreaterThan(0);
+    expect(occursVerbatimAt(quote, source, at)).toBe(true);
+    expect(occursVerbatimAt(quote, source, at + 1)).toBe(false);
+    expect(occursVerbatimAt(quote, source, -1)).toBe(false);
+    expect(locateVerbatim('not in it at all', source)).toBe(-1);
+    expect(occursVerbatimAt('', source, 0)).toBe(false);
+  });
+
+  it("keeps a source's numbers as numbersIn reads them, for short and long sources", () => {
+    const short = 'It costs 1,000.50 dollars, up 3%.';
+    const longer = `${short} ${'filler words here. '.repeat(40)} Section D2 says 42.`;
+    for (const text of [short, longer, longer])
+      expect([...numbersInSource(text)].sort()).toEqual([...new Set(numbersIn(text))].sort());
   });
 });

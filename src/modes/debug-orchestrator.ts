@@ -113,6 +113,7 @@ export async function runDebugOrchestrator(
           testFile: target.testFile,
           output: target.error,
           testSource: await readFile(`${ws.dir}/${target.testFile}`, 'utf8').catch(() => undefined),
+          executedLines: target.executedLines,
         },
         files: related,
         tried: [],

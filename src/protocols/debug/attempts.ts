@@ -26,6 +26,8 @@ export interface FailingTest {
   readonly output: string;
   /** The test file's text, to show the model the failing assertion. */
   readonly testSource?: string | undefined;
+  /** Per source file, the lines the test's file executed (`1-12,15`): edits elsewhere cannot change its outcome. */
+  readonly executedLines?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One screened attempt. */
@@ -86,6 +88,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
               output: options.failure.output,
               testCode,
               files: options.files,
+              executedLines: options.failure.executedLines,
               digest: [options.context ?? '', ...tried].filter(Boolean).join('\n'),
             }),
           },

@@ -69,6 +69,7 @@ const FailureMetaSchema = z.object({
   testId: z.string(),
   testFile: z.string(),
   relatedFiles: z.array(z.string()),
+  executedLines: z.record(z.string(), z.string()).optional(),
 });
 type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
@@ -210,7 +211,13 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         kind: 'raw',
         level: 2,
         text: t.error || '(no failure message)',
-        meta: { label, testId: t.id, testFile: t.testFile, relatedFiles: [...t.relatedFiles] },
+        meta: {
+          label,
+          testId: t.id,
+          testFile: t.testFile,
+          relatedFiles: [...t.relatedFiles],
+          ...(t.executedLines ? { executedLines: { ...t.executedLines } } : {}),
+        },
       });
       return { payload: subTaskFor({ label, testId: t.id }, 0) };
     });
@@ -256,6 +263,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         testFile: failure.testFile,
         output: failure.output,
         testSource: view.source(failure.testFile),
+        executedLines: failure.executedLines,
       },
       files,
       tried,

@@ -65,6 +65,13 @@ export interface RunTestsOptions {
   /** Cap on `output` (default 8,000 characters). */
   readonly maxOutputChars?: number;
   readonly signal?: AbortSignal;
+  /** Have V8 write each test file's block coverage into `<coverageDir>/<encoded file>/` (see {@link coverageDirOf}). */
+  readonly coverageDir?: string;
+}
+
+/** The folder a run with `coverageDir` gave `file`'s coverage. */
+export function coverageDirOf(coverageDir: string, file: string): string {
+  return path.join(coverageDir, encodeURIComponent(file));
 }
 
 /** The stable id of a test: `file > name`. */
@@ -82,6 +89,7 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
     testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))),
     memoryMb: options.memoryMb ?? 512,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.coverageDir ? { coverageDir: options.coverageDir } : {}),
   };
   const started = Date.now();
   const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
@@ -127,6 +135,7 @@ interface Settings {
   readonly testTimeoutMs: number;
   readonly memoryMb: number;
   readonly signal?: AbortSignal;
+  readonly coverageDir?: string;
 }
 
 const bin = (root: string, name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -137,6 +146,7 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
     timeoutMs: s.timeoutMs,
     memoryMb: s.memoryMb,
     ...(s.signal ? { signal: s.signal } : {}),
+    ...(s.coverageDir ? { env: { NODE_V8_COVERAGE: coverageDirOf(s.coverageDir, file) } } : {}),
   };
   let raw: RawResult[] = [];
   let unfinished: string[] = [];

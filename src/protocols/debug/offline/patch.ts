@@ -4,12 +4,14 @@
  * swapped call arguments) and every fix-template edit (guards with early returns, `case` labels,
  * extended conditions, validity checks, wrapping calls, literals from the expected value) is ranked
  * by how close it is to the failure — the stack trace's lines in that file, identifiers the failing
- * test, its code and its output mention, the function it sits in — and each step proposes the best
+ * test, its code and its output mention, the function it sits in — after dropping those on lines the
+ * failing test's file never executed (when the prompt says which it did); each step proposes the best
  * candidate the ledger does not already record as tried and whose file still parses. The tests decide.
  */
 import { DelmError } from '../../../errors.js';
 import { assertionValues, literalsIn } from './assertion.js';
 import { parseProgram } from './ast.js';
+import { parseLines } from '../../../workloads/debugging/coverage.js';
 import { singlePointMutations, type Mutation } from './mutations.js';
 import { templateCandidates } from './templates/index.js';
 import { EVIDENCE_BONUS } from './templates/types.js';
@@ -24,6 +26,8 @@ export interface RepairInput {
   /** The failing test's code around the failing assertion, when known. */
   readonly testCode?: string | undefined;
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
+  /** Per file, the lines the failing test's file executed; candidates on other lines of that file are not proposed. */
+  readonly executedLines?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
 }
 
 /** A candidate with the score it was ranked by. */
@@ -87,7 +91,10 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
         bonus: (m.bonus ?? 0) - TEMPLATE_COST,
       })),
     ];
+    const executed = input.executedLines?.get(file.path);
     for (const m of candidates) {
+      // Code the failing test never ran cannot change its outcome (spectrum-based fault localisation).
+      if (executed && !executed.has(m.line)) continue;
       // A `!` in a parameter list is a syntax error, not a repair.
       if (m.description.includes('add "!"') && FUNCTION_HEAD.test(lines[m.line - 1] ?? '')) continue;
       const lineIds = identifiersIn(lines[m.line - 1] ?? '');
@@ -130,6 +137,9 @@ export function patchSkill(prompt: string): PatchProposal {
     output: p.body('test-output') ?? '',
     testCode: p.body('failing-test-code'),
     files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
+    executedLines: new Map(
+      p.sections.filter((s) => s.name === 'executed-lines' && s.label).map((s) => [s.label!, parseLines(s.body)]),
+    ),
   };
   const next = nextCandidate(input, p.body('ledger') ?? '');
   if (!next)

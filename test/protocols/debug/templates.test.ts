@@ -119,6 +119,41 @@ describe('expected-literal', () => {
   });
 });
 
+describe('replace-callee', () => {
+  const source = [
+    'function isSet(flags, k) {',
+    '  return flags.indexOf(k) >= 0;',
+    '}',
+    'function isOn(flags, k) {',
+    "  return isSet(flags, k) || isSet(flags, 'all');",
+    '}',
+    'function width(text, flags) {',
+    '  const n = Math.floor(text.length / 2);',
+    "  return isOn(flags, 'wide') ? Math.ceil(n * 1.5) : parseInt(text, 10) + Number(text);",
+    '}',
+    '',
+  ].join('\n');
+
+  it('calls another function the file calls with as many arguments: a global one, a global object method, a top-level one', () => {
+    const out = outcomes('replace-callee', source);
+    expect(out).toContain(source.replace('Math.floor(text.length / 2)', 'Math.ceil(text.length / 2)'));
+    expect(out).toContain(source.replace("isOn(flags, 'wide')", "isSet(flags, 'wide')"));
+    expect(out).toContain(source.replace('Number(text)', 'Math.floor(text)'));
+  });
+
+  it('never changes the number of arguments, a method of a value, or a name the file does not call', () => {
+    const out = outcomes('replace-callee', source);
+    // parseInt takes two arguments here and nothing else is called with two but the file's own functions.
+    expect(out).toContain(source.replace('parseInt(text, 10)', 'isSet(text, 10)'));
+    for (const text of out) {
+      expect(text).toContain('flags.indexOf(k)');
+      expect(text).not.toMatch(/Math\.round|parseFloat/);
+      expect(parseProgram(text)).toBeDefined();
+    }
+    expect(out.some((t) => t.includes('Math.floor(text, 10)'))).toBe(false);
+  });
+});
+
 describe('templateCandidates', () => {
   const source = 'export function f(a) {\n  return a + 1;\n}\nexport function g(a) {\n  return a + 1;\n}\n';
 

@@ -123,10 +123,49 @@ function stillParses(input: RepairInput, m: Mutation, parsedBefore: ReadonlySet<
 
 /** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates) and whose file still parses. */
 export function nextCandidate(input: RepairInput, tried: string): RankedMutation | undefined {
-  const parsedBefore = new Set(
-    input.files.filter((f) => /\.(?:m|c)?js$/.test(f.path) && parseProgram(f.text)).map((f) => f.path),
-  );
-  return rankMutations(input).find((m) => !tried.includes(m.description) && stillParses(input, m, parsedBefore));
+  const search = searchOf(input);
+  return search.ranked.find((m) => {
+    if (tried.includes(m.description)) return false;
+    let parses = search.parses.get(m.description);
+    if (parses === undefined) search.parses.set(m.description, (parses = stillParses(input, m, search.parsedBefore)));
+    return parses;
+  });
+}
+
+/** One failing test's ranked candidates and the parse verdicts reached so far. */
+interface Search {
+  readonly ranked: RankedMutation[];
+  readonly parsedBefore: ReadonlySet<string>;
+  readonly parses: Map<string, boolean>;
+}
+
+// Every step of a sub-task sends the same failure and files: rank them once, not once per candidate.
+const SEARCHES = 16;
+const searches = new Map<string, Search>();
+function searchOf(input: RepairInput): Search {
+  const key = JSON.stringify([
+    input.failingTest,
+    input.output,
+    input.testCode ?? null,
+    input.files,
+    [...(input.executedLines ?? [])].map(([f, lines]) => [f, [...lines]]),
+  ]);
+  let search = searches.get(key);
+  if (search) {
+    // Most recently used last.
+    searches.delete(key);
+  } else {
+    search = {
+      ranked: rankMutations(input),
+      parsedBefore: new Set(
+        input.files.filter((f) => /\.(?:m|c)?js$/.test(f.path) && parseProgram(f.text)).map((f) => f.path),
+      ),
+      parses: new Map(),
+    };
+    if (searches.size >= SEARCHES) searches.delete(searches.keys().next().value!);
+  }
+  searches.set(key, search);
+  return search;
 }
 
 /** The offline patch step: read the prompt's sections and propose the next untried candidate. */

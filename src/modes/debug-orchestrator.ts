@@ -118,6 +118,7 @@ export async function runDebugOrchestrator(
         files: related,
         tried: [],
         attempts: settings.maxAttempts,
+        concurrency: settings.screens,
         testTimeoutMs: settings.testTimeoutMs,
         testCommand: settings.testCommand,
         callContext: { role: 'worker', taskId: index + 1 },

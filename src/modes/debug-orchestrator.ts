@@ -114,6 +114,7 @@ export async function runDebugOrchestrator(
           output: target.error,
           testSource: await readFile(`${ws.dir}/${target.testFile}`, 'utf8').catch(() => undefined),
           executedLines: target.executedLines,
+          executedByTest: target.executedByTest,
         },
         files: related,
         tried: [],

@@ -28,6 +28,8 @@ export interface FailingTest {
   readonly testSource?: string | undefined;
   /** Per source file, the lines the test's file executed (`1-12,15`): edits elsewhere cannot change its outcome. */
   readonly executedLines?: Readonly<Record<string, string>> | undefined;
+  /** Per source file, the lines the failing test run alone executed: where the fault most likely is. */
+  readonly executedByTest?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One screened attempt. */
@@ -102,6 +104,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
               testCode,
               files: options.files,
               executedLines: options.failure.executedLines,
+              executedByTest: options.failure.executedByTest,
               digest: [options.context ?? '', ...tried].filter(Boolean).join('\n'),
             }),
           },

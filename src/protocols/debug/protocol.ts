@@ -72,6 +72,7 @@ const FailureMetaSchema = z.object({
   testFile: z.string(),
   relatedFiles: z.array(z.string()),
   executedLines: z.record(z.string(), z.string()).optional(),
+  executedByTest: z.record(z.string(), z.string()).optional(),
 });
 type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
@@ -219,6 +220,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
           testFile: t.testFile,
           relatedFiles: [...t.relatedFiles],
           ...(t.executedLines ? { executedLines: { ...t.executedLines } } : {}),
+          ...(t.executedByTest ? { executedByTest: { ...t.executedByTest } } : {}),
         },
       });
       return { payload: subTaskFor({ label, testId: t.id }, 0) };
@@ -266,6 +268,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         output: failure.output,
         testSource: view.source(failure.testFile),
         executedLines: failure.executedLines,
+        executedByTest: failure.executedByTest,
       },
       files,
       tried,

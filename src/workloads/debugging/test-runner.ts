@@ -65,9 +65,22 @@ export interface RunTestsOptions {
   /** Cap on `output` (default 8,000 characters). */
   readonly maxOutputChars?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Run only the tests whose name contains this text (mocha `--fgrep`, node:test
+   * `--test-name-pattern`, jest/vitest `-t`); see {@link canRunOne}. Hooks and the file's top level
+   * still run, and a test whose name contains another's runs too.
+   */
+  readonly only?: string;
   /** Have V8 write each test file's block coverage into `<coverageDir>/<encoded file>/` (see {@link coverageDirOf}). */
   readonly coverageDir?: string;
 }
+
+/** Whether runs with the plan's runner can be narrowed to one test ({@link RunTestsOptions.only}). */
+export function canRunOne(plan: TestPlan): boolean {
+  return plan.kind === 'node-test' || plan.kind === 'mocha' || plan.kind === 'jest' || plan.kind === 'vitest';
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The folder a run with `coverageDir` gave `file`'s coverage. */
 export function coverageDirOf(coverageDir: string, file: string): string {
@@ -90,6 +103,7 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
     memoryMb: options.memoryMb ?? 512,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.coverageDir ? { coverageDir: options.coverageDir } : {}),
+    ...(options.only !== undefined && canRunOne(plan) ? { only: options.only } : {}),
   };
   const started = Date.now();
   const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
@@ -136,6 +150,7 @@ interface Settings {
   readonly memoryMb: number;
   readonly signal?: AbortSignal;
   readonly coverageDir?: string;
+  readonly only?: string;
 }
 
 const bin = (root: string, name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -154,7 +169,9 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
   let out: BoundedOutcome;
   switch (plan.kind) {
     case 'node-test': {
-      out = await runBounded(process.execPath, nodeTestArgs(file, s.testTimeoutMs), bounded);
+      const args = nodeTestArgs(file, s.testTimeoutMs);
+      if (s.only !== undefined) args.splice(-1, 0, `--test-name-pattern=${escapeRegExp(s.only)}`);
+      out = await runBounded(process.execPath, args, bounded);
       raw = parseNodeTestOutput(out.stdout);
       if (out.timedOut || raw.length === 0) {
         // The reporter never ran again after a test blocked the loop: the preload's marks say what happened.
@@ -166,11 +183,9 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
       break;
     }
     case 'mocha': {
-      out = await runBounded(
-        bin(root, 'mocha'),
-        mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs),
-        bounded,
-      );
+      const args = mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs);
+      if (s.only !== undefined) args.splice(-1, 0, '--fgrep', s.only);
+      out = await runBounded(bin(root, 'mocha'), args, bounded);
       const parsed = parseMochaOutput(out.stdout);
       raw = parsed.results;
       unfinished = parsed.unfinished;
@@ -185,6 +200,7 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
           plan.kind === 'jest'
             ? ['--ci', '--json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, '--runTestsByPath', file]
             : ['run', '--reporter=json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, file];
+        if (s.only !== undefined) args.splice(-1, 0, '-t', escapeRegExp(s.only));
         out = await runBounded(bin(root, plan.kind), args, bounded);
         const parsed = parseJestJson(await readFile(report, 'utf8').catch(() => ''));
         raw = parsed.results;

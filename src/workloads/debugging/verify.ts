@@ -5,7 +5,7 @@ import { executedByAny, formatLines, readCoverage } from './coverage.js';
 import { PatchError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
 import { flakyTests } from './scoring.js';
-import { coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
+import { canRunOne, coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
 import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
 
@@ -24,6 +24,12 @@ export interface DebugSubTask {
    * {@link formatLines}); a file missing here has no coverage (the run was killed, or it is not JavaScript).
    */
   readonly executedLines?: Readonly<Record<string, string>>;
+  /**
+   * Per related JavaScript file, the lines a run of this test alone executed (runners that can run
+   * one test, and only when it failed alone too): where the fault most likely is. Not a bound — a
+   * test before it in its file may set up state it reads.
+   */
+  readonly executedByTest?: Readonly<Record<string, string>>;
 }
 
 /** Names a test: a sub-task, or its file and name. */
@@ -76,7 +82,8 @@ function refId(ref: TestRef): string {
 /**
  * Runs the workspace's suite twice and returns one sub-task per test that failed both times; tests
  * whose outcome differed between the runs are `flaky` and are neither targets nor regressions later.
- * The second run records V8 block coverage, so each sub-task knows which lines its test file ran.
+ * The second run records V8 block coverage, so each sub-task knows which lines its test file ran;
+ * where the runner can run one test, each failing test is run once more alone, for the lines it ran itself.
  */
 export async function listFailingTests(
   dir: string,
@@ -100,6 +107,29 @@ export async function listFailingTests(
         relatedFiles,
         executedLines: await executedIn(ws.dir, coverageDirOf(coverageDir, r.file), relatedFiles),
       });
+    }
+    if (canRunOne(ws.plan)) {
+      let next = 0;
+      const own = async () => {
+        while (next < tasks.length) {
+          const i = next++;
+          const task = tasks[i]!;
+          const dir = path.join(coverageDir, 'one', String(i));
+          const alone = await runTests(ws.dir, {
+            ...options,
+            plan: ws.plan,
+            files: [task.testFile],
+            only: task.testName.split(' > ').at(-1)!,
+            coverageDir: dir,
+          });
+          if (alone.results.some((r) => r.id === task.id && r.status === 'fail'))
+            tasks[i] = {
+              ...task,
+              executedByTest: await executedIn(ws.dir, coverageDirOf(dir, task.testFile), task.relatedFiles),
+            };
+        }
+      };
+      await Promise.all([own(), own()]);
     }
     return { tasks, run, flaky };
   } finally {

@@ -28,7 +28,7 @@ function scripted(proposals: PatchProposal[]): LanguageModel & { prompts: string
       return Promise.resolve({ text: '', object, usage, costUsd: 0, latencyMs: 0, model: 'scripted' });
     },
   };
-  return model as LanguageModel & { prompts: string[] };
+  return model;
 }
 
 const options = (model: LanguageModel, concurrency?: number) => ({

@@ -67,6 +67,24 @@ describe('coverage of a failing test (spectrum-based fault localisation)', () =>
     for (const l of [7, 9]) expect(lines.has(l), `line ${l}`).toBe(false);
   }, 60_000);
 
+  it('runs a failing test alone for the lines it ran itself: fewer than its file ran', async () => {
+    const dir = await workspace();
+    await writeFile(
+      path.join(dir, 'test', 'scale.test.js'),
+      "const test = require('node:test');\nconst assert = require('node:assert');\nconst { scale } = require('..');\ntest('scales negative', () => assert.strictEqual(scale(-1, 'x'), -2));\ntest('scales kilo', () => assert.strictEqual(scale(2, 'k'), 2000));\n",
+    );
+    const { tasks } = await listFailingTests(dir, { timeoutMs: 30_000 });
+    expect(tasks.map((t) => t.id)).toEqual(['test/scale.test.js > scales kilo']);
+    const file = parseLines(tasks[0]!.executedLines?.['index.js'] ?? '');
+    const alone = parseLines(tasks[0]!.executedByTest?.['index.js'] ?? '');
+    // The passing test in the same file took the negative branch and the default case; the failing one did not.
+    for (const l of [9, 14]) {
+      expect(file.has(l), `line ${l}`).toBe(true);
+      expect(alone.has(l), `line ${l}`).toBe(false);
+    }
+    for (const l of [5, 13, 16]) expect(alone.has(l), `line ${l}`).toBe(true);
+  }, 60_000);
+
   it('line sets round-trip through their compact form', () => {
     const lines = new Set([1, 2, 3, 5, 9, 10]);
     expect(formatLines(lines)).toBe('1-3,5,9-10');
@@ -89,6 +107,12 @@ describe('coverage of a failing test (spectrum-based fault localisation)', () =>
     for (const m of pruned) expect(executed.has(m.line), m.description).toBe(true);
     // Nothing on an executed line is lost, in the same order.
     expect(pruned.map((m) => m.description)).toEqual(all.filter((m) => executed.has(m.line)).map((m) => m.description));
+    // Lines the failing test ran itself come first.
+    const byTest = new Set([12, 13, 16]);
+    const ranked = rankMutations({ ...input, executedByTest: new Map([['index.js', byTest]]) });
+    const firstOther = ranked.findIndex((m) => !byTest.has(m.line));
+    expect(firstOther).toBeGreaterThan(0);
+    expect(ranked.slice(firstOther).some((m) => byTest.has(m.line))).toBe(false);
     // A file the coverage does not mention is not pruned.
     expect(rankMutations({ ...input, executedLines: new Map([['other.js', executed]]) })).toHaveLength(all.length);
   });

@@ -28,6 +28,8 @@ export interface RepairInput {
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
   /** Per file, the lines the failing test's file executed; candidates on other lines of that file are not proposed. */
   readonly executedLines?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
+  /** Per file, the lines the failing test run alone executed; candidates there rank higher. */
+  readonly executedByTest?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
 }
 
 /** A candidate with the score it was ranked by. */
@@ -70,6 +72,8 @@ function enclosingFunction(lines: readonly string[], line: number): string | und
 // The smaller edit first at equal evidence: a template's edit ranks with the single-token changes at
 // its place only when it uses the failing assertion's own values (EVIDENCE_BONUS), after them otherwise.
 const TEMPLATE_COST = EVIDENCE_BONUS;
+// Spectrum-based fault localisation: a line the failing test ran itself weighs like being close to the trace.
+const TEST_RAN_IT = 4;
 
 /** Every candidate edit (mutations and fix templates), best first; ties keep the generators' order, so the search is deterministic. */
 export function rankMutations(input: RepairInput): RankedMutation[] {
@@ -92,6 +96,7 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
       })),
     ];
     const executed = input.executedLines?.get(file.path);
+    const byTest = input.executedByTest?.get(file.path);
     for (const m of candidates) {
       // Code the failing test never ran cannot change its outcome (spectrum-based fault localisation).
       if (executed && !executed.has(m.line)) continue;
@@ -103,6 +108,7 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
       const fn = enclosingFunction(lines, m.line);
       if (fn && clues.has(fn.toLowerCase())) score += 3;
       if (here.length) score += 4 / (1 + Math.min(...here.map((l) => Math.abs(l - m.line))));
+      if (byTest?.has(m.line)) score += TEST_RAN_IT;
       ranked.push({ ...m, score });
     }
   }
@@ -149,6 +155,7 @@ function searchOf(input: RepairInput): Search {
     input.testCode ?? null,
     input.files,
     [...(input.executedLines ?? [])].map(([f, lines]) => [f, [...lines]]),
+    [...(input.executedByTest ?? [])].map(([f, lines]) => [f, [...lines]]),
   ]);
   let search = searches.get(key);
   if (search) {
@@ -168,6 +175,9 @@ function searchOf(input: RepairInput): Search {
   return search;
 }
 
+const linesOf = (sections: ReturnType<typeof readPrompt>['sections'], name: string) =>
+  new Map(sections.filter((s) => s.name === name && s.label).map((s) => [s.label!, parseLines(s.body)]));
+
 /** The offline patch step: read the prompt's sections and propose the next untried candidate. */
 export function patchSkill(prompt: string): PatchProposal {
   const p = readPrompt(prompt);
@@ -176,9 +186,8 @@ export function patchSkill(prompt: string): PatchProposal {
     output: p.body('test-output') ?? '',
     testCode: p.body('failing-test-code'),
     files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
-    executedLines: new Map(
-      p.sections.filter((s) => s.name === 'executed-lines' && s.label).map((s) => [s.label!, parseLines(s.body)]),
-    ),
+    executedLines: linesOf(p.sections, 'executed-lines'),
+    executedByTest: linesOf(p.sections, 'test-executed-lines'),
   };
   const next = nextCandidate(input, p.body('ledger') ?? '');
   if (!next)

@@ -154,6 +154,41 @@ describe('replace-callee', () => {
   });
 });
 
+describe('use-helper', () => {
+  const source = [
+    'function make(opts) {',
+    '  const known = {};',
+    '  const synonyms = opts.synonyms || {};',
+    '  function isKnown(word) {',
+    '    return Boolean(known[word] || known[synonyms[word]]);',
+    '  }',
+    '  return function check(word, count) {',
+    '    if (known[word]) count++;',
+    '    known[word] = true;',
+    '    return [isKnown(word), count, known];',
+    '  };',
+    '}',
+    'function other(known, w) {',
+    '  return known[w];',
+    '}',
+    '',
+  ].join('\n');
+
+  it('replaces a lookup with the one-parameter helper that wraps it, where the helper is in scope', () => {
+    const out = outcomes('use-helper', source);
+    expect(out).toEqual([source.replace('if (known[word]) count++;', 'if (isKnown(word)) count++;')]);
+  });
+
+  it('leaves assignments, the helper itself and code outside its scope alone', () => {
+    for (const text of outcomes('use-helper', source)) {
+      expect(text).toContain('known[word] = true;');
+      expect(text).toContain('return Boolean(known[word] || known[synonyms[word]]);');
+      expect(text).toContain('return known[w];');
+      expect(parseProgram(text)).toBeDefined();
+    }
+  });
+});
+
 describe('templateCandidates', () => {
   const source = 'export function f(a) {\n  return a + 1;\n}\nexport function g(a) {\n  return a + 1;\n}\n';
 

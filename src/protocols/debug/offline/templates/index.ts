@@ -1,8 +1,8 @@
 /**
  * Fix templates, as automated program repair applies them beyond single mutations (TBar's
  * templates, PraPR's and GenProg's insertions): guards with early returns, `case` labels, extended
- * conditions and validity checks, wrapping calls, literals from the expected value, and calls of
- * another function than the one named. Each works
+ * conditions and validity checks, wrapping calls, literals from the expected value, calls of
+ * another function than the one named, and the file's helper instead of the lookup it wraps. Each works
  * on the acorn AST and comes back as a text splice, so the file's formatting stays; every candidate
  * is a {@link Mutation} the repair search ranks with the single-point mutations.
  */
@@ -13,6 +13,7 @@ import { expectedLiteral } from './expected-literal.js';
 import { extendCondition } from './extend-condition.js';
 import { insertGuard } from './insert-guard.js';
 import { replaceCallee } from './replace-callee.js';
+import { useHelper } from './use-helper.js';
 import type { FixTemplate, TemplateContext } from './types.js';
 import { wrapCall } from './wrap-call.js';
 
@@ -26,6 +27,7 @@ export const FIX_TEMPLATES: Readonly<Record<string, FixTemplate>> = {
   'wrap-call': wrapCall,
   'expected-literal': expectedLiteral,
   'replace-callee': replaceCallee,
+  'use-helper': useHelper,
 };
 
 /** What the templates learn from the failing test. */

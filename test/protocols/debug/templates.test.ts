@@ -82,6 +82,17 @@ describe('extend-condition', () => {
     );
   });
 
+  it('extends a boolean computed for later, and checks a number it converts for NaN', () => {
+    const src =
+      'function late(task, now) {\n  var overdue = !task.due || Number(task.due) < Math.floor(now);\n  if (overdue) task.flag = true;\n  return task.flag === true;\n}\n';
+    const out = outcomes('extend-condition', src);
+    const cond = '!task.due || Number(task.due) < Math.floor(now)';
+    expect(out).toContain(src.replace(cond, `(${cond}) || isNaN(Number(task.due))`));
+    expect(out).toContain(src.replace(cond, `(${cond}) || isNaN(Math.floor(now))`));
+    expect(out).toContain(src.replace('return task.flag === true;', 'return task.flag === true || overdue;'));
+    for (const text of out) expect(parseProgram(text)).toBeDefined();
+  });
+
   it('keeps precedence: an operand grows its own parentheses', () => {
     const src = 'function g(a, b, c) {\n  if (a && b) return 1;\n  if (c) return 2;\n}\n';
     expect(outcomes('extend-condition', src)).toContain(

@@ -91,6 +91,9 @@ describe('extend-condition', () => {
     expect(out).toContain(src.replace(cond, `(${cond}) || isNaN(Math.floor(now))`));
     expect(out).toContain(src.replace('return task.flag === true;', 'return task.flag === true || overdue;'));
     for (const text of out) expect(parseProgram(text)).toBeDefined();
+    // A default (`a || ''`) is a value, not a condition.
+    const defaults = "function g(o) {\n  var sep = (o && o.sep) || '';\n  return sep + o.x;\n}\n";
+    expect(outcomes('extend-condition', defaults)).toEqual([]);
   });
 
   it('keeps precedence: an operand grows its own parentheses', () => {

@@ -77,9 +77,11 @@ function conditionsOf(fn: TemplateContext['functions'][number]['node']): Conditi
 }
 
 const COMPARISON = /^(?:[<>]=?|[!=]==?)$/;
+// A value is a boolean when it compares, negates, or is a `&&`/`||` that ends in one (`a || ''` is a default, not a test).
 const isBoolean = (e: AnyNode): boolean =>
-  (e.type === 'LogicalExpression' && e.operator !== '??') ||
-  (e.type === 'BinaryExpression' && COMPARISON.test(e.operator));
+  (e.type === 'BinaryExpression' && COMPARISON.test(e.operator)) ||
+  (e.type === 'UnaryExpression' && e.operator === '!') ||
+  (e.type === 'LogicalExpression' && e.operator !== '??' && isBoolean(e.right));
 
 // Conversions that give NaN for what they cannot read.
 const NUMBER_CONVERSION = /^(?:Date\.parse|parseInt|parseFloat|Number|Math\.\w+)$/;

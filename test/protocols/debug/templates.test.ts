@@ -226,6 +226,15 @@ describe('templateCandidates', () => {
     ).toBeLessThanOrEqual(5);
     expect(templateCandidates('f.js', 'function (', { expected: [], testLiterals: [] })).toEqual([]);
   });
+
+  it('counts its bound only over the lines it is asked for, so later lines are not crowded out', () => {
+    const clues = { expected: [], testLiterals: [] };
+    const max = Object.keys(FIX_TEMPLATES).length;
+    expect(templateCandidates('f.js', source, clues, { max }).every((m) => m.line < 4)).toBe(true);
+    const later = templateCandidates('f.js', source, clues, { max, onLine: (line) => line >= 4 });
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((m) => m.line >= 4)).toBe(true);
+  });
 });
 
 describe('assertionValues', () => {

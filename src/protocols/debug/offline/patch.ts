@@ -88,15 +88,18 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
     const here = stack
       .filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`))
       .map((s) => s.line);
+    const executed = input.executedLines?.get(file.path);
+    const byTest = input.executedByTest?.get(file.path);
     const candidates = [
       ...singlePointMutations(file.path, file.text, { max: 2_000 }),
-      ...templateCandidates(file.path, file.text, templateClues).map((m) => ({
+      // Pruned before the templates' shares are counted, so edits the test never reaches take no one's place.
+      ...templateCandidates(file.path, file.text, templateClues, {
+        ...(executed ? { onLine: (line: number) => executed.has(line) } : {}),
+      }).map((m) => ({
         ...m,
         bonus: (m.bonus ?? 0) - TEMPLATE_COST,
       })),
     ];
-    const executed = input.executedLines?.get(file.path);
-    const byTest = input.executedByTest?.get(file.path);
     for (const m of candidates) {
       // Code the failing test never ran cannot change its outcome (spectrum-based fault localisation).
       if (executed && !executed.has(m.line)) continue;

@@ -115,6 +115,11 @@ export async function runDebugOrchestrator(
           testSource: await readFile(`${ws.dir}/${target.testFile}`, 'utf8').catch(() => undefined),
           executedLines: target.executedLines,
           executedByTest: target.executedByTest,
+          passedBefore: baseline.results
+            .filter(
+              (r) => r.id.startsWith(`${target.testFile} > `) && r.status === 'pass' && !baseline.flaky.includes(r.id),
+            )
+            .map((r) => r.id),
         },
         files: related,
         tried: [],

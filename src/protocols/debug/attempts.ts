@@ -30,6 +30,8 @@ export interface FailingTest {
   readonly executedLines?: Readonly<Record<string, string>> | undefined;
   /** Per source file, the lines the failing test run alone executed: where the fault most likely is. */
   readonly executedByTest?: Readonly<Record<string, string>> | undefined;
+  /** Tests of the same file that passed before any patch: a candidate that fails one is refused by the screen. */
+  readonly passedBefore?: readonly string[] | undefined;
 }
 
 /** One screened attempt. */
@@ -164,7 +166,8 @@ const unparsedIn = (attempts: readonly Attempt[]) => attempts.filter((a) => !a.p
 
 /**
  * Screens a patch cheaply first — it must apply, and every JavaScript file it edits must still
- * parse — then applies it to a private copy and runs the target's test file only.
+ * parse — then applies it to a private copy and runs the target's test file only: the target must
+ * pass, and so must the tests of that file that passed before.
  */
 async function screen(options: AttemptOptions, patch: Patch): Promise<Omit<Attempt, 'proposal'>> {
   const { workspace, failure, testCommand } = options;
@@ -185,11 +188,20 @@ async function screen(options: AttemptOptions, patch: Patch): Promise<Omit<Attem
       ...(testCommand ? { testCommand } : {}),
     });
     const target = run.results.find((r) => r.id === failure.testId);
-    return {
-      passes: target?.status === 'pass',
-      parses: true,
-      detail:
-        target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}`,
-    };
+    if (target?.status !== 'pass')
+      return { passes: false, parses: true, detail: `target still fails: ${clip(target?.error ?? run.output, 160)}` };
+    // The whole suite is the verifier's: what the screen ran already tells a regression in the target's own file.
+    const after = new Map(run.results.map((r) => [r.id, r.status]));
+    const regressed = (failure.passedBefore ?? []).filter((id) => after.get(id) !== 'pass');
+    return regressed.length
+      ? {
+          passes: false,
+          parses: true,
+          detail: clip(
+            `target passes but ${regressed.length} other test(s) of its file fail: ${regressed.join(', ')}`,
+            200,
+          ),
+        }
+      : { passes: true, parses: true, detail: 'target passes' };
   });
 }

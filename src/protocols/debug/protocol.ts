@@ -269,6 +269,9 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         testSource: view.source(failure.testFile),
         executedLines: failure.executedLines,
         executedByTest: failure.executedByTest,
+        passedBefore: baselineOf(io)
+          .results.filter((r) => r.file === failure.testFile && r.status === 'pass')
+          .map((r) => r.id),
       },
       files,
       tried,

@@ -45,6 +45,28 @@ const options = (model: LanguageModel, concurrency?: number) => ({
   describe: (a: { proposal: PatchProposal; detail: string }) => `[FAIL] ${a.proposal.idea}: ${a.detail}`,
 });
 
+describe('the screen', () => {
+  it('refuses a candidate that makes the target pass but fails a test of its file that passed before, without the verifier', async () => {
+    // Every label empty: the target passes, the two other label tests fail.
+    const allEmpty = edit(`  return '';\n${SEARCH}`, 'always empty');
+    const passedBefore = ['labels a byte count', 'labels half a kilobyte', 'fits within a limit'].map(
+      (n) => `test/size.test.js > ${n}`,
+    );
+    const base = options(scripted([allEmpty, FIX]));
+    const outcome = await attemptFixes({ ...base, failure: { ...base.failure, passedBefore } });
+    expect(outcome.attempts.map((a) => [a.proposal.idea, a.passes])).toEqual([
+      ['always empty', false],
+      ['guard', true],
+    ]);
+    expect(outcome.attempts[0]!.detail).toBe(
+      'target passes but 2 other test(s) of its file fail: test/size.test.js > labels a byte count, test/size.test.js > labels half a kilobyte',
+    );
+    // Without the file's passing tests the screen judges the target alone.
+    const alone = await attemptFixes(options(scripted([allEmpty])));
+    expect(alone.attempts.map((a) => a.passes)).toEqual([true]);
+  }, 60_000);
+});
+
 describe('screening candidates concurrently', () => {
   it('asks for the next candidate while one is screened, telling the model which are in flight, and ends with the one that passes', async () => {
     const model = scripted([WRONG_1, WRONG_2, FIX]);

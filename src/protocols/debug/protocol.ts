@@ -47,17 +47,27 @@ export const DebugTaskMetaSchema = z.object({
       attemptsPerStep: z.number().int().min(1).max(50).default(6),
       /** Patches tried per failing test in the whole run. */
       maxAttempts: z.number().int().min(1).max(1_000).default(80),
-      /** Candidates an agent screens at once (each on its own copy, its target's test file in its own process). */
-      screens: z.number().int().min(1).max(8).default(2),
+      /**
+       * Candidates an agent screens at once (each on its own copy, its target's test file in its own
+       * process); default {@link defaultScreens}.
+       */
+      screens: z.number().int().min(1).max(8).optional(),
       /** One test file's time limit: its process group is killed then, and the test it was in fails with reason `timeout`. */
       testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
       /** A shell command printing TAP, instead of the detected test runner. */
       testCommand: z.string().min(1).optional(),
     })
     .strict()
-    .default({ attemptsPerStep: 6, maxAttempts: 80, screens: 2, testTimeoutMs: 30_000 }),
+    .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
 });
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
+
+/**
+ * Candidates screened at once when the settings do not say: two for the offline model (a search
+ * whose next proposal costs nothing), one for an LLM (each proposal is a paid call, better made
+ * knowing how the last one ended).
+ */
+export const defaultScreens = (model: { readonly id: string }): number => (model.id === 'offline' ? 2 : 1);
 
 /** The test-run options a run's settings ask for. */
 export const runOptions = (settings: DebugSettings) => ({
@@ -277,7 +287,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       tried,
       context: input.digest.text,
       attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
-      concurrency: info.settings.screens,
+      concurrency: info.settings.screens ?? defaultScreens(io.model),
       testTimeoutMs: info.settings.testTimeoutMs,
       testCommand: info.settings.testCommand,
       callContext: { role: 'agent', taskId: input.task.taskId },

@@ -21,7 +21,7 @@ import type { StopReason } from '../runtime/run.js';
 import { attemptFixes, TEST_PATH } from '../protocols/debug/attempts.js';
 import { runTestsTool } from '../protocols/debug/run-tests-tool.js';
 import type { Patch } from '../workloads/debugging/patch.js';
-import { DebugTaskMetaSchema, runOptions } from '../protocols/debug/protocol.js';
+import { DebugTaskMetaSchema, defaultScreens, runOptions } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
 import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
@@ -104,8 +104,9 @@ export async function runDebugOrchestrator(
       const target = byLabel.get(assignment.labels[0] ?? '');
       if (!target) return { worker: `worker-${index + 1}`, text: 'No failing test was named in my assignment.' };
       const related = target.relatedFiles.length ? files.filter((f) => target.relatedFiles.includes(f.path)) : files;
+      const model = await hub.toolModel(1 + (index % workers), 'worker', runTools);
       const { attempts, exhausted, unparsed } = await attemptFixes({
-        model: await hub.toolModel(1 + (index % workers), 'worker', runTools),
+        model,
         signal: hub.signal,
         workspace: ws.dir,
         failure: {
@@ -113,10 +114,18 @@ export async function runDebugOrchestrator(
           testFile: target.testFile,
           output: target.error,
           testSource: await readFile(`${ws.dir}/${target.testFile}`, 'utf8').catch(() => undefined),
+          executedLines: target.executedLines,
+          executedByTest: target.executedByTest,
+          passedBefore: baseline.results
+            .filter(
+              (r) => r.id.startsWith(`${target.testFile} > `) && r.status === 'pass' && !baseline.flaky.includes(r.id),
+            )
+            .map((r) => r.id),
         },
         files: related,
         tried: [],
         attempts: settings.maxAttempts,
+        concurrency: settings.screens ?? defaultScreens(model),
         testTimeoutMs: settings.testTimeoutMs,
         testCommand: settings.testCommand,
         callContext: { role: 'worker', taskId: index + 1 },

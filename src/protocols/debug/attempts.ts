@@ -26,6 +26,12 @@ export interface FailingTest {
   readonly output: string;
   /** The test file's text, to show the model the failing assertion. */
   readonly testSource?: string | undefined;
+  /** Per source file, the lines the test's file executed (`1-12,15`): edits elsewhere cannot change its outcome. */
+  readonly executedLines?: Readonly<Record<string, string>> | undefined;
+  /** Per source file, the lines the failing test run alone executed: where the fault most likely is. */
+  readonly executedByTest?: Readonly<Record<string, string>> | undefined;
+  /** Tests of the same file that passed before any patch: a candidate that fails one is refused by the screen. */
+  readonly passedBefore?: readonly string[] | undefined;
 }
 
 /** One screened attempt. */
@@ -50,6 +56,8 @@ export interface AttemptOptions {
   /** What else the model should read (the ledger digest, for delm's agents). */
   readonly context?: string;
   readonly attempts: number;
+  /** Candidates screened at once (default 1). */
+  readonly concurrency?: number;
   readonly testTimeoutMs: number;
   /** A shell command printing TAP, instead of the detected runner. */
   readonly testCommand?: string | undefined;
@@ -67,14 +75,25 @@ export interface AttemptsOutcome {
   readonly unparsed: number;
 }
 
-/** Tries up to `attempts` patches, stopping at the first whose target test passes. */
+/**
+ * Tries up to `attempts` patches, stopping at the first whose target test passes. Up to
+ * `concurrency` screens run at once: while one candidate's test file runs, the model is asked for
+ * the next, told that the ones in flight are being tried. Attempts come back in the order they
+ * finished, those that pass last.
+ */
 export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOutcome> {
   const tried = [...options.tried];
-  const attempts: Attempt[] = [];
+  const done: Attempt[] = [];
   const { testFile, testSource, output, testId } = options.failure;
   const testCode = testSource === undefined ? undefined : testExcerpt(testFile, testSource, output, testId);
-  for (let i = 0; i < options.attempts; i++) {
-    let proposal: PatchProposal;
+  const limit = Math.max(1, options.concurrency ?? 1);
+  const running = new Set<Promise<void>>();
+  const errors: unknown[] = [];
+  let exhausted: string | undefined;
+  let asked = 0;
+  const passed = () => done.some((a) => a.passes);
+
+  const ask = async (): Promise<PatchProposal | undefined> => {
     try {
       const reply = await options.model.complete({
         system: patchPrompt.system,
@@ -86,6 +105,8 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
               output: options.failure.output,
               testCode,
               files: options.files,
+              executedLines: options.failure.executedLines,
+              executedByTest: options.failure.executedByTest,
               digest: [options.context ?? '', ...tried].filter(Boolean).join('\n'),
             }),
           },
@@ -96,36 +117,60 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
         context: options.callContext,
       });
       if (!reply.object) throw new DelmError('MALFORMED_OUTPUT', 'the patch step returned no patch');
-      proposal = reply.object;
+      return reply.object;
     } catch (error) {
-      if (error instanceof DelmError && error.code === 'NOT_FOUND')
-        return { attempts, exhausted: error.message, unparsed: unparsedIn(attempts) };
+      if (error instanceof DelmError && error.code === 'NOT_FOUND') {
+        exhausted = error.message;
+        return undefined;
+      }
       throw error;
     }
-    const outcome = proposal.edits.some((e) => TEST_PATH.test(e.file))
-      ? { passes: false, parses: true, detail: 'edits a test file; fix the code, not the test' }
-      : await screen(options.workspace, proposal.edits, options.failure, options.testTimeoutMs, options.testCommand);
-    const attempt = { proposal, ...outcome };
-    attempts.push(attempt);
-    if (attempt.passes) break;
-    tried.push(options.describe(attempt));
+  };
+
+  const start = (proposal: PatchProposal) => {
+    // The model sees the candidates in flight, so it proposes another.
+    const pending = `[being tried] ${proposal.idea}`;
+    tried.push(pending);
+    const job = (async () => {
+      const outcome = proposal.edits.some((e) => TEST_PATH.test(e.file))
+        ? { passes: false, parses: true, detail: 'edits a test file; fix the code, not the test' }
+        : await screen(options, proposal.edits);
+      const attempt = { proposal, ...outcome };
+      done.push(attempt);
+      tried[tried.indexOf(pending)] = options.describe(attempt);
+    })().catch((error: unknown) => void errors.push(error));
+    running.add(job);
+    void job.finally(() => running.delete(job));
+  };
+
+  try {
+    while (!passed() && !errors.length) {
+      while (running.size < limit && asked < options.attempts && exhausted === undefined && !passed()) {
+        const proposal = await ask();
+        if (!proposal) break;
+        asked++;
+        start(proposal);
+      }
+      if (!running.size) break;
+      await Promise.race(running);
+    }
+  } finally {
+    await Promise.all(running);
   }
-  return { attempts, exhausted: undefined, unparsed: unparsedIn(attempts) };
+  if (errors.length) throw errors[0];
+  const attempts = [...done.filter((a) => !a.passes), ...done.filter((a) => a.passes)];
+  return { attempts, exhausted, unparsed: unparsedIn(attempts) };
 }
 
 const unparsedIn = (attempts: readonly Attempt[]) => attempts.filter((a) => !a.parses).length;
 
 /**
  * Screens a patch cheaply first — it must apply, and every JavaScript file it edits must still
- * parse — then applies it to a private copy and runs the target's test file only.
+ * parse — then applies it to a private copy and runs the target's test file only: the target must
+ * pass, and so must the tests of that file that passed before.
  */
-async function screen(
-  workspace: string,
-  patch: Patch,
-  failure: FailingTest,
-  timeoutMs: number,
-  testCommand: string | undefined,
-): Promise<Omit<Attempt, 'proposal'>> {
+async function screen(options: AttemptOptions, patch: Patch): Promise<Omit<Attempt, 'proposal'>> {
+  const { workspace, failure, testCommand } = options;
   try {
     const edited = await patchFiles(workspace, parsePatch(patch));
     const broken = edited.map((f) => syntaxError(f.file, f.before, f.after)).find(Boolean);
@@ -136,13 +181,27 @@ async function screen(
   }
   return withWorkspaceCopy(workspace, async (copy) => {
     await applyPatch(copy, parsePatch(patch));
-    const run = await runTests(copy, { files: [failure.testFile], timeoutMs, ...(testCommand ? { testCommand } : {}) });
+    const run = await runTests(copy, {
+      files: [failure.testFile],
+      timeoutMs: options.testTimeoutMs,
+      signal: options.signal,
+      ...(testCommand ? { testCommand } : {}),
+    });
     const target = run.results.find((r) => r.id === failure.testId);
-    return {
-      passes: target?.status === 'pass',
-      parses: true,
-      detail:
-        target?.status === 'pass' ? 'target passes' : `target still fails: ${clip(target?.error ?? run.output, 160)}`,
-    };
+    if (target?.status !== 'pass')
+      return { passes: false, parses: true, detail: `target still fails: ${clip(target?.error ?? run.output, 160)}` };
+    // The whole suite is the verifier's: what the screen ran already tells a regression in the target's own file.
+    const after = new Map(run.results.map((r) => [r.id, r.status]));
+    const regressed = (failure.passedBefore ?? []).filter((id) => after.get(id) !== 'pass');
+    return regressed.length
+      ? {
+          passes: false,
+          parses: true,
+          detail: clip(
+            `target passes but ${regressed.length} other test(s) of its file fail: ${regressed.join(', ')}`,
+            200,
+          ),
+        }
+      : { passes: true, parses: true, detail: 'target passes' };
   });
 }

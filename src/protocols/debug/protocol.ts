@@ -47,6 +47,11 @@ export const DebugTaskMetaSchema = z.object({
       attemptsPerStep: z.number().int().min(1).max(50).default(6),
       /** Patches tried per failing test in the whole run. */
       maxAttempts: z.number().int().min(1).max(1_000).default(80),
+      /**
+       * Candidates an agent screens at once (each on its own copy, its target's test file in its own
+       * process); default {@link defaultScreens}.
+       */
+      screens: z.number().int().min(1).max(8).optional(),
       /** One test file's time limit: its process group is killed then, and the test it was in fails with reason `timeout`. */
       testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
       /** A shell command printing TAP, instead of the detected test runner. */
@@ -56,6 +61,13 @@ export const DebugTaskMetaSchema = z.object({
     .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
 });
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
+
+/**
+ * Candidates screened at once when the settings do not say: two for the offline model (a search
+ * whose next proposal costs nothing), one for an LLM (each proposal is a paid call, better made
+ * knowing how the last one ended).
+ */
+export const defaultScreens = (model: { readonly id: string }): number => (model.id === 'offline' ? 2 : 1);
 
 /** The test-run options a run's settings ask for. */
 export const runOptions = (settings: DebugSettings) => ({
@@ -69,6 +81,8 @@ const FailureMetaSchema = z.object({
   testId: z.string(),
   testFile: z.string(),
   relatedFiles: z.array(z.string()),
+  executedLines: z.record(z.string(), z.string()).optional(),
+  executedByTest: z.record(z.string(), z.string()).optional(),
 });
 type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
@@ -210,7 +224,14 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         kind: 'raw',
         level: 2,
         text: t.error || '(no failure message)',
-        meta: { label, testId: t.id, testFile: t.testFile, relatedFiles: [...t.relatedFiles] },
+        meta: {
+          label,
+          testId: t.id,
+          testFile: t.testFile,
+          relatedFiles: [...t.relatedFiles],
+          ...(t.executedLines ? { executedLines: { ...t.executedLines } } : {}),
+          ...(t.executedByTest ? { executedByTest: { ...t.executedByTest } } : {}),
+        },
       });
       return { payload: subTaskFor({ label, testId: t.id }, 0) };
     });
@@ -256,11 +277,17 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         testFile: failure.testFile,
         output: failure.output,
         testSource: view.source(failure.testFile),
+        executedLines: failure.executedLines,
+        executedByTest: failure.executedByTest,
+        passedBefore: baselineOf(io)
+          .results.filter((r) => r.file === failure.testFile && r.status === 'pass')
+          .map((r) => r.id),
       },
       files,
       tried,
       context: input.digest.text,
       attempts: Math.min(info.settings.attemptsPerStep, info.settings.maxAttempts - tried.length),
+      concurrency: info.settings.screens ?? defaultScreens(io.model),
       testTimeoutMs: info.settings.testTimeoutMs,
       testCommand: info.settings.testCommand,
       callContext: { role: 'agent', taskId: input.task.taskId },

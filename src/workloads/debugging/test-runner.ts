@@ -65,6 +65,26 @@ export interface RunTestsOptions {
   /** Cap on `output` (default 8,000 characters). */
   readonly maxOutputChars?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Run only the tests whose name contains this text (mocha `--fgrep`, node:test
+   * `--test-name-pattern`, jest/vitest `-t`); see {@link canRunOne}. Hooks and the file's top level
+   * still run, and a test whose name contains another's runs too.
+   */
+  readonly only?: string;
+  /** Have V8 write each test file's block coverage into `<coverageDir>/<encoded file>/` (see {@link coverageDirOf}). */
+  readonly coverageDir?: string;
+}
+
+/** Whether runs with the plan's runner can be narrowed to one test ({@link RunTestsOptions.only}). */
+export function canRunOne(plan: TestPlan): boolean {
+  return plan.kind === 'node-test' || plan.kind === 'mocha' || plan.kind === 'jest' || plan.kind === 'vitest';
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The folder a run with `coverageDir` gave `file`'s coverage. */
+export function coverageDirOf(coverageDir: string, file: string): string {
+  return path.join(coverageDir, encodeURIComponent(file));
 }
 
 /** The stable id of a test: `file > name`. */
@@ -82,6 +102,8 @@ export async function runTests(dir: string, options: RunTestsOptions = {}): Prom
     testTimeoutMs: options.testTimeoutMs ?? Math.min(10_000, Math.max(1_000, Math.floor(timeoutMs / 3))),
     memoryMb: options.memoryMb ?? 512,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.coverageDir ? { coverageDir: options.coverageDir } : {}),
+    ...(options.only !== undefined && canRunOne(plan) ? { only: options.only } : {}),
   };
   const started = Date.now();
   const files = plan.kind === 'command' ? ['(command)'] : [...(options.files ?? plan.files)];
@@ -127,6 +149,8 @@ interface Settings {
   readonly testTimeoutMs: number;
   readonly memoryMb: number;
   readonly signal?: AbortSignal;
+  readonly coverageDir?: string;
+  readonly only?: string;
 }
 
 const bin = (root: string, name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -137,6 +161,7 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
     timeoutMs: s.timeoutMs,
     memoryMb: s.memoryMb,
     ...(s.signal ? { signal: s.signal } : {}),
+    ...(s.coverageDir ? { env: { NODE_V8_COVERAGE: coverageDirOf(s.coverageDir, file) } } : {}),
   };
   let raw: RawResult[] = [];
   let unfinished: string[] = [];
@@ -144,7 +169,9 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
   let out: BoundedOutcome;
   switch (plan.kind) {
     case 'node-test': {
-      out = await runBounded(process.execPath, nodeTestArgs(file, s.testTimeoutMs), bounded);
+      const args = nodeTestArgs(file, s.testTimeoutMs);
+      if (s.only !== undefined) args.splice(-1, 0, `--test-name-pattern=${escapeRegExp(s.only)}`);
+      out = await runBounded(process.execPath, args, bounded);
       raw = parseNodeTestOutput(out.stdout);
       if (out.timedOut || raw.length === 0) {
         // The reporter never ran again after a test blocked the loop: the preload's marks say what happened.
@@ -156,11 +183,9 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
       break;
     }
     case 'mocha': {
-      out = await runBounded(
-        bin(root, 'mocha'),
-        mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs),
-        bounded,
-      );
+      const args = mochaArgs(file, await mochaReporterPath(), plan, s.testTimeoutMs);
+      if (s.only !== undefined) args.splice(-1, 0, '--fgrep', s.only);
+      out = await runBounded(bin(root, 'mocha'), args, bounded);
       const parsed = parseMochaOutput(out.stdout);
       raw = parsed.results;
       unfinished = parsed.unfinished;
@@ -175,6 +200,7 @@ async function runFile(root: string, plan: TestPlan, file: string, s: Settings):
           plan.kind === 'jest'
             ? ['--ci', '--json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, '--runTestsByPath', file]
             : ['run', '--reporter=json', `--outputFile=${report}`, `--testTimeout=${s.testTimeoutMs}`, file];
+        if (s.only !== undefined) args.splice(-1, 0, '-t', escapeRegExp(s.only));
         out = await runBounded(bin(root, plan.kind), args, bounded);
         const parsed = parseJestJson(await readFile(report, 'utf8').catch(() => ''));
         raw = parsed.results;

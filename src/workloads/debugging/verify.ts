@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { executedByAny, formatLines, readCoverage } from './coverage.js';
 import { PatchError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
 import { flakyTests } from './scoring.js';
-import { runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
+import { canRunOne, coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
 import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
 
@@ -17,6 +19,17 @@ export interface DebugSubTask {
   readonly error: string;
   /** Workspace files the test file imports directly: where the bug most likely is. */
   readonly relatedFiles: readonly string[];
+  /**
+   * Per related JavaScript file, the lines its test file's run executed (`1-12,15`, see
+   * {@link formatLines}); a file missing here has no coverage (the run was killed, or it is not JavaScript).
+   */
+  readonly executedLines?: Readonly<Record<string, string>>;
+  /**
+   * Per related JavaScript file, the lines a run of this test alone executed (runners that can run
+   * one test, and only when it failed alone too): where the fault most likely is. Not a bound — a
+   * test before it in its file may set up state it reads.
+   */
+  readonly executedByTest?: Readonly<Record<string, string>>;
 }
 
 /** Names a test: a sub-task, or its file and name. */
@@ -69,6 +82,8 @@ function refId(ref: TestRef): string {
 /**
  * Runs the workspace's suite twice and returns one sub-task per test that failed both times; tests
  * whose outcome differed between the runs are `flaky` and are neither targets nor regressions later.
+ * The second run records V8 block coverage, so each sub-task knows which lines its test file ran;
+ * where the runner can run one test, each failing test is run once more alone, for the lines it ran itself.
  */
 export async function listFailingTests(
   dir: string,
@@ -76,20 +91,63 @@ export async function listFailingTests(
 ): Promise<{ tasks: DebugSubTask[]; run: TestRun; flaky: string[] }> {
   const ws = await loadWorkspace(dir, { testCommand: options.testCommand });
   const run = await runTests(ws.dir, { ...options, plan: ws.plan });
-  const again = await runTests(ws.dir, { ...options, plan: ws.plan });
-  const flaky = flakyTests(run.results, again.results);
-  const tasks: DebugSubTask[] = [];
-  for (const r of run.results) {
-    if (r.status !== 'fail' || flaky.includes(r.id)) continue;
-    tasks.push({
-      id: r.id,
-      testFile: r.file,
-      testName: r.name,
-      error: r.error ?? '',
-      relatedFiles: await importedFiles(ws.dir, r.file, ws.sourceFiles),
-    });
+  const coverageDir = await mkdtemp(path.join(tmpdir(), 'delm-coverage-'));
+  try {
+    const again = await runTests(ws.dir, { ...options, plan: ws.plan, coverageDir });
+    const flaky = flakyTests(run.results, again.results);
+    const tasks: DebugSubTask[] = [];
+    for (const r of run.results) {
+      if (r.status !== 'fail' || flaky.includes(r.id)) continue;
+      const relatedFiles = await importedFiles(ws.dir, r.file, ws.sourceFiles);
+      tasks.push({
+        id: r.id,
+        testFile: r.file,
+        testName: r.name,
+        error: r.error ?? '',
+        relatedFiles,
+        executedLines: await executedIn(ws.dir, coverageDirOf(coverageDir, r.file), relatedFiles),
+      });
+    }
+    if (canRunOne(ws.plan)) {
+      let next = 0;
+      const own = async () => {
+        while (next < tasks.length) {
+          const i = next++;
+          const task = tasks[i]!;
+          const dir = path.join(coverageDir, 'one', String(i));
+          const alone = await runTests(ws.dir, {
+            ...options,
+            plan: ws.plan,
+            files: [task.testFile],
+            only: task.testName.split(' > ').at(-1)!,
+            coverageDir: dir,
+          });
+          if (alone.results.some((r) => r.id === task.id && r.status === 'fail'))
+            tasks[i] = {
+              ...task,
+              executedByTest: await executedIn(ws.dir, coverageDirOf(dir, task.testFile), task.relatedFiles),
+            };
+        }
+      };
+      await Promise.all([own(), own()]);
+    }
+    return { tasks, run, flaky };
+  } finally {
+    await rm(coverageDir, { recursive: true, force: true });
   }
-  return { tasks, run, flaky };
+}
+
+/** Per JavaScript file of `files` that the coverage in `dir` covers, its executed lines. */
+async function executedIn(root: string, dir: string, files: readonly string[]): Promise<Record<string, string>> {
+  const coverage = await readCoverage(dir, root);
+  const out: Record<string, string> = {};
+  for (const file of files) {
+    const loads = coverage.get(file);
+    if (!loads || !/\.[cm]?js$/.test(file)) continue;
+    const source = await readFile(path.join(root, file), 'utf8').catch(() => undefined);
+    if (source !== undefined) out[file] = formatLines(executedByAny(source, loads));
+  }
+  return out;
 }
 
 const SPECIFIER = /(?:from\s+|import\s*\(\s*|import\s+|require\s*\(\s*)['"](\.{1,2}(?:\/[^'"]*)?)['"]/g;

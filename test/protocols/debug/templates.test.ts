@@ -82,6 +82,20 @@ describe('extend-condition', () => {
     );
   });
 
+  it('extends a boolean computed for later, and checks a number it converts for NaN', () => {
+    const src =
+      'function late(task, now) {\n  var overdue = !task.due || Number(task.due) < Math.floor(now);\n  if (overdue) task.flag = true;\n  return task.flag === true;\n}\n';
+    const out = outcomes('extend-condition', src);
+    const cond = '!task.due || Number(task.due) < Math.floor(now)';
+    expect(out).toContain(src.replace(cond, `(${cond}) || isNaN(Number(task.due))`));
+    expect(out).toContain(src.replace(cond, `(${cond}) || isNaN(Math.floor(now))`));
+    expect(out).toContain(src.replace('return task.flag === true;', 'return task.flag === true || overdue;'));
+    for (const text of out) expect(parseProgram(text)).toBeDefined();
+    // A default (`a || ''`) is a value, not a condition.
+    const defaults = "function g(o) {\n  var sep = (o && o.sep) || '';\n  return sep + o.x;\n}\n";
+    expect(outcomes('extend-condition', defaults)).toEqual([]);
+  });
+
   it('keeps precedence: an operand grows its own parentheses', () => {
     const src = 'function g(a, b, c) {\n  if (a && b) return 1;\n  if (c) return 2;\n}\n';
     expect(outcomes('extend-condition', src)).toContain(
@@ -119,6 +133,76 @@ describe('expected-literal', () => {
   });
 });
 
+describe('replace-callee', () => {
+  const source = [
+    'function isSet(flags, k) {',
+    '  return flags.indexOf(k) >= 0;',
+    '}',
+    'function isOn(flags, k) {',
+    "  return isSet(flags, k) || isSet(flags, 'all');",
+    '}',
+    'function width(text, flags) {',
+    '  const n = Math.floor(text.length / 2);',
+    "  return isOn(flags, 'wide') ? Math.ceil(n * 1.5) : parseInt(text, 10) + Number(text);",
+    '}',
+    '',
+  ].join('\n');
+
+  it('calls another function the file calls with as many arguments: a global one, a global object method, a top-level one', () => {
+    const out = outcomes('replace-callee', source);
+    expect(out).toContain(source.replace('Math.floor(text.length / 2)', 'Math.ceil(text.length / 2)'));
+    expect(out).toContain(source.replace("isOn(flags, 'wide')", "isSet(flags, 'wide')"));
+    expect(out).toContain(source.replace('Number(text)', 'Math.floor(text)'));
+  });
+
+  it('never changes the number of arguments, a method of a value, or a name the file does not call', () => {
+    const out = outcomes('replace-callee', source);
+    // parseInt takes two arguments here and nothing else is called with two but the file's own functions.
+    expect(out).toContain(source.replace('parseInt(text, 10)', 'isSet(text, 10)'));
+    for (const text of out) {
+      expect(text).toContain('flags.indexOf(k)');
+      expect(text).not.toMatch(/Math\.round|parseFloat/);
+      expect(parseProgram(text)).toBeDefined();
+    }
+    expect(out.some((t) => t.includes('Math.floor(text, 10)'))).toBe(false);
+  });
+});
+
+describe('use-helper', () => {
+  const source = [
+    'function make(opts) {',
+    '  const known = {};',
+    '  const synonyms = opts.synonyms || {};',
+    '  function isKnown(word) {',
+    '    return Boolean(known[word] || known[synonyms[word]]);',
+    '  }',
+    '  return function check(word, count) {',
+    '    if (known[word]) count++;',
+    '    known[word] = true;',
+    '    return [isKnown(word), count, known];',
+    '  };',
+    '}',
+    'function other(known, w) {',
+    '  return known[w];',
+    '}',
+    '',
+  ].join('\n');
+
+  it('replaces a lookup with the one-parameter helper that wraps it, where the helper is in scope', () => {
+    const out = outcomes('use-helper', source);
+    expect(out).toEqual([source.replace('if (known[word]) count++;', 'if (isKnown(word)) count++;')]);
+  });
+
+  it('leaves assignments, the helper itself and code outside its scope alone', () => {
+    for (const text of outcomes('use-helper', source)) {
+      expect(text).toContain('known[word] = true;');
+      expect(text).toContain('return Boolean(known[word] || known[synonyms[word]]);');
+      expect(text).toContain('return known[w];');
+      expect(parseProgram(text)).toBeDefined();
+    }
+  });
+});
+
 describe('templateCandidates', () => {
   const source = 'export function f(a) {\n  return a + 1;\n}\nexport function g(a) {\n  return a + 1;\n}\n';
 
@@ -141,6 +225,15 @@ describe('templateCandidates', () => {
       templateCandidates('f.js', source, { expected: [], testLiterals: [] }, { max: 5 }).length,
     ).toBeLessThanOrEqual(5);
     expect(templateCandidates('f.js', 'function (', { expected: [], testLiterals: [] })).toEqual([]);
+  });
+
+  it('counts its bound only over the lines it is asked for, so later lines are not crowded out', () => {
+    const clues = { expected: [], testLiterals: [] };
+    const max = Object.keys(FIX_TEMPLATES).length;
+    expect(templateCandidates('f.js', source, clues, { max }).every((m) => m.line < 4)).toBe(true);
+    const later = templateCandidates('f.js', source, clues, { max, onLine: (line) => line >= 4 });
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((m) => m.line >= 4)).toBe(true);
   });
 });
 

@@ -4,12 +4,14 @@
  * swapped call arguments) and every fix-template edit (guards with early returns, `case` labels,
  * extended conditions, validity checks, wrapping calls, literals from the expected value) is ranked
  * by how close it is to the failure — the stack trace's lines in that file, identifiers the failing
- * test, its code and its output mention, the function it sits in — and each step proposes the best
+ * test, its code and its output mention, the function it sits in — after dropping those on lines the
+ * failing test's file never executed (when the prompt says which it did); each step proposes the best
  * candidate the ledger does not already record as tried and whose file still parses. The tests decide.
  */
 import { DelmError } from '../../../errors.js';
 import { assertionValues, literalsIn } from './assertion.js';
 import { parseProgram } from './ast.js';
+import { parseLines } from '../../../workloads/debugging/coverage.js';
 import { singlePointMutations, type Mutation } from './mutations.js';
 import { templateCandidates } from './templates/index.js';
 import { EVIDENCE_BONUS } from './templates/types.js';
@@ -24,6 +26,10 @@ export interface RepairInput {
   /** The failing test's code around the failing assertion, when known. */
   readonly testCode?: string | undefined;
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
+  /** Per file, the lines the failing test's file executed; candidates on other lines of that file are not proposed. */
+  readonly executedLines?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
+  /** Per file, the lines the failing test run alone executed; candidates there rank higher. */
+  readonly executedByTest?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
 }
 
 /** A candidate with the score it was ranked by. */
@@ -66,6 +72,8 @@ function enclosingFunction(lines: readonly string[], line: number): string | und
 // The smaller edit first at equal evidence: a template's edit ranks with the single-token changes at
 // its place only when it uses the failing assertion's own values (EVIDENCE_BONUS), after them otherwise.
 const TEMPLATE_COST = EVIDENCE_BONUS;
+// Spectrum-based fault localisation: a line the failing test ran itself weighs like being close to the trace.
+const TEST_RAN_IT = 4;
 
 /** Every candidate edit (mutations and fix templates), best first; ties keep the generators' order, so the search is deterministic. */
 export function rankMutations(input: RepairInput): RankedMutation[] {
@@ -80,14 +88,21 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
     const here = stack
       .filter((s) => s.file === file.path || s.file.endsWith(`/${file.path.replace(/^\.?\//, '')}`))
       .map((s) => s.line);
+    const executed = input.executedLines?.get(file.path);
+    const byTest = input.executedByTest?.get(file.path);
     const candidates = [
       ...singlePointMutations(file.path, file.text, { max: 2_000 }),
-      ...templateCandidates(file.path, file.text, templateClues).map((m) => ({
+      // Pruned before the templates' shares are counted, so edits the test never reaches take no one's place.
+      ...templateCandidates(file.path, file.text, templateClues, {
+        ...(executed ? { onLine: (line: number) => executed.has(line) } : {}),
+      }).map((m) => ({
         ...m,
         bonus: (m.bonus ?? 0) - TEMPLATE_COST,
       })),
     ];
     for (const m of candidates) {
+      // Code the failing test never ran cannot change its outcome (spectrum-based fault localisation).
+      if (executed && !executed.has(m.line)) continue;
       // A `!` in a parameter list is a syntax error, not a repair.
       if (m.description.includes('add "!"') && FUNCTION_HEAD.test(lines[m.line - 1] ?? '')) continue;
       const lineIds = identifiersIn(lines[m.line - 1] ?? '');
@@ -96,6 +111,7 @@ export function rankMutations(input: RepairInput): RankedMutation[] {
       const fn = enclosingFunction(lines, m.line);
       if (fn && clues.has(fn.toLowerCase())) score += 3;
       if (here.length) score += 4 / (1 + Math.min(...here.map((l) => Math.abs(l - m.line))));
+      if (byTest?.has(m.line)) score += TEST_RAN_IT;
       ranked.push({ ...m, score });
     }
   }
@@ -116,11 +132,54 @@ function stillParses(input: RepairInput, m: Mutation, parsedBefore: ReadonlySet<
 
 /** The next candidate whose description `tried` does not mention (the ledger's FAIL notes name tried candidates) and whose file still parses. */
 export function nextCandidate(input: RepairInput, tried: string): RankedMutation | undefined {
-  const parsedBefore = new Set(
-    input.files.filter((f) => /\.(?:m|c)?js$/.test(f.path) && parseProgram(f.text)).map((f) => f.path),
-  );
-  return rankMutations(input).find((m) => !tried.includes(m.description) && stillParses(input, m, parsedBefore));
+  const search = searchOf(input);
+  return search.ranked.find((m) => {
+    if (tried.includes(m.description)) return false;
+    let parses = search.parses.get(m.description);
+    if (parses === undefined) search.parses.set(m.description, (parses = stillParses(input, m, search.parsedBefore)));
+    return parses;
+  });
 }
+
+/** One failing test's ranked candidates and the parse verdicts reached so far. */
+interface Search {
+  readonly ranked: RankedMutation[];
+  readonly parsedBefore: ReadonlySet<string>;
+  readonly parses: Map<string, boolean>;
+}
+
+// Every step of a sub-task sends the same failure and files: rank them once, not once per candidate.
+const SEARCHES = 16;
+const searches = new Map<string, Search>();
+function searchOf(input: RepairInput): Search {
+  const key = JSON.stringify([
+    input.failingTest,
+    input.output,
+    input.testCode ?? null,
+    input.files,
+    [...(input.executedLines ?? [])].map(([f, lines]) => [f, [...lines]]),
+    [...(input.executedByTest ?? [])].map(([f, lines]) => [f, [...lines]]),
+  ]);
+  let search = searches.get(key);
+  if (search) {
+    // Most recently used last.
+    searches.delete(key);
+  } else {
+    search = {
+      ranked: rankMutations(input),
+      parsedBefore: new Set(
+        input.files.filter((f) => /\.(?:m|c)?js$/.test(f.path) && parseProgram(f.text)).map((f) => f.path),
+      ),
+      parses: new Map(),
+    };
+    if (searches.size >= SEARCHES) searches.delete(searches.keys().next().value!);
+  }
+  searches.set(key, search);
+  return search;
+}
+
+const linesOf = (sections: ReturnType<typeof readPrompt>['sections'], name: string) =>
+  new Map(sections.filter((s) => s.name === name && s.label).map((s) => [s.label!, parseLines(s.body)]));
 
 /** The offline patch step: read the prompt's sections and propose the next untried candidate. */
 export function patchSkill(prompt: string): PatchProposal {
@@ -130,6 +189,8 @@ export function patchSkill(prompt: string): PatchProposal {
     output: p.body('test-output') ?? '',
     testCode: p.body('failing-test-code'),
     files: p.sections.filter((s) => s.name === 'file' && s.label).map((s) => ({ path: s.label!, text: s.body })),
+    executedLines: linesOf(p.sections, 'executed-lines'),
+    executedByTest: linesOf(p.sections, 'test-executed-lines'),
   };
   const next = nextCandidate(input, p.body('ledger') ?? '');
   if (!next)

@@ -12,6 +12,10 @@ export interface PatchInput {
   readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
   /** The failing test's code around the failing assertion, when known. */
   readonly testCode?: string | undefined;
+  /** Per file, the lines the failing test's file executed (`1-12,15`); the bug is on one of them or needs code added there. */
+  readonly executedLines?: Readonly<Record<string, string>> | undefined;
+  /** Per file, the lines the failing test run alone executed (`3-9`): where the fault most likely is. */
+  readonly executedByTest?: Readonly<Record<string, string>> | undefined;
   /** The ledger digest: FAIL notes of patches already tried, FACTs, CLAIMs. */
   readonly digest: string;
 }
@@ -19,7 +23,7 @@ export interface PatchInput {
 /** The patch prompt (schema `delm_patch_proposal`). */
 export const patchPrompt: PromptTemplate<PatchInput, PatchProposal> = {
   id: 'delm.patch',
-  version: 2,
+  version: 3,
   schemaName: 'delm_patch_proposal',
   schema: PatchProposalSchema,
   system: [
@@ -32,6 +36,16 @@ export const patchPrompt: PromptTemplate<PatchInput, PatchProposal> = {
       { name: 'failing-test', body: input.failingTest },
       { name: 'test-output', body: input.output },
       ...(input.testCode ? [{ name: 'failing-test-code', body: input.testCode }] : []),
+      ...Object.entries(input.executedByTest ?? {}).map(([label, lines]) => ({
+        name: 'test-executed-lines',
+        label,
+        body: lines,
+      })),
+      ...Object.entries(input.executedLines ?? {}).map(([label, lines]) => ({
+        name: 'executed-lines',
+        label,
+        body: lines,
+      })),
       ...documentSections(
         input.files.map((f) => ({ label: f.path, text: f.text })),
         'file',

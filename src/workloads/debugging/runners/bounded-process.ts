@@ -11,6 +11,8 @@ export interface BoundedOptions {
   /** Run through `sh -c` (a user's `--test-command`). */
   readonly shell?: boolean;
   readonly signal?: AbortSignal;
+  /** Variables added to the child's environment (e.g. `NODE_V8_COVERAGE`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What a bounded process left behind. */
@@ -52,13 +54,13 @@ export async function runBounded(
   const child = options.shell
     ? spawn('sh', ['-c', command], {
         cwd: options.cwd,
-        env: childEnv(options.memoryMb),
+        env: { ...childEnv(options.memoryMb), ...options.env },
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         detached: true,
       })
     : spawn(command, [...args], {
         cwd: options.cwd,
-        env: childEnv(options.memoryMb),
+        env: { ...childEnv(options.memoryMb), ...options.env },
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         detached: true,
       });

@@ -1,7 +1,9 @@
 /**
  * Extend a condition (TBar's condition expression templates): add a disjunct or a conjunct taken
  * from a condition nearby in the same function (`C || D`, `C && D`, `C && !D`), or a validity check
- * of a variable the condition reads (`C || isNaN(x)`, `C || typeof x !== 'string'`, …).
+ * of a variable the condition reads (`C || isNaN(x)`, `C || typeof x !== 'string'`, …) or of a
+ * number it converts (`C || isNaN(Date.parse(s))`). Conditions are the tests of `if`s, loops and
+ * `?:`, and booleans computed for later (`var stale = A || B`, `return a > b`).
  */
 import type { AnyNode, Expression } from 'acorn';
 import { identifiersOf, textOf, walk, walkOwnBody } from '../ast.js';
@@ -52,11 +54,45 @@ function conditionsOf(fn: TemplateContext['functions'][number]['node']): Conditi
         : node.type === 'ForStatement'
           ? node.test
           : undefined;
-    if (!test) return;
-    out.push({ node: test, whole: true });
-    operands(test);
+    if (test) {
+      out.push({ node: test, whole: true });
+      operands(test);
+      return;
+    }
+    // A boolean computed for later (`var stale = A || B`, `return a > b`) is a condition too.
+    const value =
+      node.type === 'VariableDeclarator'
+        ? node.init
+        : node.type === 'AssignmentExpression' && node.operator === '='
+          ? node.right
+          : node.type === 'ReturnStatement'
+            ? node.argument
+            : undefined;
+    if (value && isBoolean(value)) {
+      out.push({ node: value, whole: true });
+      operands(value);
+    }
   });
   return out;
+}
+
+const COMPARISON = /^(?:[<>]=?|[!=]==?)$/;
+// A value is a boolean when it compares, negates, or is a `&&`/`||` that ends in one (`a || ''` is a default, not a test).
+const isBoolean = (e: AnyNode): boolean =>
+  (e.type === 'BinaryExpression' && COMPARISON.test(e.operator)) ||
+  (e.type === 'UnaryExpression' && e.operator === '!') ||
+  (e.type === 'LogicalExpression' && e.operator !== '??' && isBoolean(e.right));
+
+// Conversions that give NaN for what they cannot read.
+const NUMBER_CONVERSION = /^(?:Date\.parse|parseInt|parseFloat|Number|Math\.\w+)$/;
+
+/** The numeric conversions a condition computes (`Date.parse(s)`), whose result may be NaN. */
+function conversionsIn(source: string, node: AnyNode): string[] {
+  const out = new Set<string>();
+  walk(node, (n) => {
+    if (n.type === 'CallExpression' && NUMBER_CONVERSION.test(textOf(source, n.callee))) out.add(textOf(source, n));
+  });
+  return [...out];
 }
 
 const lineOf = (source: string, offset: number) => source.slice(0, offset).split('\n').length;
@@ -93,6 +129,10 @@ export const extendCondition: FixTemplate = (context) => {
         extend(c, '&&', negate(other, d.node), oneLine(negate(other, d.node)), 0);
       }
       if (!c.whole) continue;
+      for (const value of conversionsIn(source, c.node)) {
+        const check = `isNaN(${value})`;
+        if (!own.includes(check)) extend(c, '||', check, `check ${oneLine(check)}`, 0);
+      }
       for (const name of identifiersOf(c.node)) {
         // Globals and called functions are not values worth checking.
         if (/^(?:undefined|NaN|Infinity|Number|String|Math|Object|Array|JSON)$/.test(name)) continue;

@@ -7,10 +7,12 @@
  *                ├─ reject    → rejecting  → waiting
  *                └─ duplicate → waiting
  *   waiting ── channel closed ──▶ closed
+ *   any step ── FENCED ──▶ deposed
  *
  * A check that throws a non-retryable error (or runs out of retries) rejects the proposal with the
  * error as its reason; a commit or failure record that throws ends the machine in `failed` (the
- * ledger is full or broken: nothing more can be written).
+ * ledger is full or broken: nothing more can be written). A verifier whose writer lease another
+ * verifier took over (FENCED, on Redis) ends in `deposed`: the run goes on with its successor.
  */
 import { assign, setup } from 'xstate';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
@@ -47,6 +49,7 @@ export interface VerifierContext {
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
+  readonly deposed: boolean;
 }
 
 const stopOn = (kind: 'budget' | 'aborted') =>
@@ -55,7 +58,13 @@ const stopOn = (kind: 'budget' | 'aborted') =>
     target: '#verifier.stopped',
     actions: ['recordError', { type: 'stop', params: { reason: kind } }],
   }) as const;
+const deposed = {
+  guard: { type: 'errorIs', params: { kind: 'fenced' } },
+  target: '#verifier.deposed',
+  actions: ['recordError', 'markDeposed'],
+} as const;
 const writeErrors = [
+  deposed,
   stopOn('budget'),
   stopOn('aborted'),
   { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
@@ -88,6 +97,7 @@ export const verifierMachine = setup({
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
+    markDeposed: assign(() => ({ deposed: true })),
     takeProposal: assign(({ context }, params: { received: Received }) => ({
       proposal: params.received.type === 'proposal' ? params.received.proposal : undefined,
       verdict: null,
@@ -124,6 +134,7 @@ export const verifierMachine = setup({
     lastError: null,
     stopReason: null,
     failure: null,
+    deposed: false,
   }),
   initial: 'waiting',
   on: {
@@ -165,6 +176,7 @@ export const verifierMachine = setup({
           { target: 'rejecting', actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) } },
         ],
         onError: [
+          deposed,
           stopOn('budget'),
           stopOn('aborted'),
           {
@@ -207,10 +219,19 @@ export const verifierMachine = setup({
     closed: { type: 'final' },
     stopped: { type: 'final' },
     failed: { type: 'final' },
+    deposed: { type: 'final' },
   },
   output: ({ context }) => ({
-    status: context.failure !== null ? 'failed' : context.stopReason !== null ? 'stopped' : 'closed',
-    reason: context.failure ?? context.stopReason ?? undefined,
+    status:
+      context.failure !== null
+        ? 'failed'
+        : context.deposed
+          ? 'deposed'
+          : context.stopReason !== null
+            ? 'stopped'
+            : 'closed',
+    reason:
+      context.failure ?? (context.deposed ? context.lastError?.message : undefined) ?? context.stopReason ?? undefined,
     received: context.received,
     accepted: context.accepted,
     rejected: context.rejected,

@@ -1,15 +1,20 @@
 /**
  * The proposal channel of a run on Redis: agents in any process add proposals to a stream; the
- * verifier reads them through a consumer group and acknowledges (and deletes) each once it has
- * committed or rejected it, so a verifier that picks the run up after a crash first gets what its
- * predecessor read but never finished.
+ * verifier reads them through a consumer group (as a consumer named after it) and acknowledges (and
+ * deletes) each once it has committed or rejected it. Only the ledger's current writer reads and
+ * acknowledges: a verifier that takes the writer lease over (a standby, or `delm resume`) first claims
+ * every proposal its predecessors read and never finished (XAUTOCLAIM), and claims again now and then
+ * what a deposed verifier, thawed, read after it lost the lease.
  */
-import { connect, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { DelmError } from '../errors.js';
+import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { FN, ensureLibrary } from './library.js';
 
 const GROUP = 'verifier';
-const CONSUMER = 'verifier';
 /** Longest single XREADGROUP BLOCK, so a closed channel is noticed soon. */
 const MAX_BLOCK_MS = 100;
+/** How often the reading verifier claims what other (deposed) consumers of the group hold. */
+const RECLAIM_MS = 1_000;
 
 /** The close marker's field: an entry that wakes a blocked reader and is never delivered as a message. */
 const CLOSE_FIELD = 'c';
@@ -41,8 +46,12 @@ export class RedisChannel {
   private readerId = 0;
   /** Stream id of the message received last and not yet processed. */
   private current: string | undefined;
-  /** Whether this verifier still has to re-read what a predecessor read and never acknowledged. */
+  /** Whether this verifier still has to read what it claimed and has not acknowledged. */
   private backlog = true;
+  /** This reader's consumer name and ledger-writer epoch, set by {@link takeOver}. */
+  private consumer: string | undefined;
+  private epoch = '';
+  private claimedAt = 0;
 
   private constructor(
     private readonly client: RedisClient,
@@ -59,6 +68,7 @@ export class RedisChannel {
     const prefix = runPrefix(runId);
     const { client, owned } = await connect(target);
     try {
+      await ensureLibrary(client);
       await client
         .sendCommand(['XGROUP', 'CREATE', `${prefix}p:stream`, GROUP, '0', 'MKSTREAM'])
         .catch((e: unknown) => {
@@ -76,9 +86,50 @@ export class RedisChannel {
     await this.client.sendCommand(['XADD', this.stream, '*', 'm', message]);
   }
 
-  /** The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none came. */
+  /**
+   * Makes this channel the reader for the ledger writer of `epoch`, as consumer `consumer`: claims
+   * every proposal another consumer read and never acknowledged (their verifiers died or were
+   * deposed: a new epoch fences their commits and acknowledgements). Resolves how many it claimed.
+   */
+  async takeOver(consumer: string, epoch: number): Promise<number> {
+    this.consumer = consumer;
+    this.epoch = String(epoch);
+    return this.claim();
+  }
+
+  /** XAUTOCLAIM of everything pending in the group, to this reader; it is read first (the backlog). */
+  private async claim(): Promise<number> {
+    let claimed = 0;
+    let cursor = '0-0';
+    do {
+      const reply = await this.client.sendCommand<[string, string[]]>([
+        'XAUTOCLAIM',
+        this.stream,
+        GROUP,
+        this.consumer!,
+        '0',
+        cursor,
+        'COUNT',
+        '1000',
+        'JUSTID',
+      ]);
+      cursor = reply[0];
+      claimed += reply[1].length;
+    } while (cursor !== '0-0');
+    this.claimedAt = Date.now();
+    this.backlog = true;
+    return claimed;
+  }
+
+  /**
+   * The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none
+   * came. Only the ledger's writer reads: call {@link takeOver} first.
+   */
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    // What a predecessor read and never acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
+    if (this.consumer === undefined)
+      throw new DelmError('INVALID_ARGUMENT', 'only the ledger writer reads proposals: call takeOver first');
+    if (Date.now() - this.claimedAt >= RECLAIM_MS) await this.claim();
+    // What this reader claimed and has not acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
     while (this.backlog) {
       const [first] = messages(await this.client.sendCommand(this.readOne('0')));
       if (!first) this.backlog = false;
@@ -108,22 +159,32 @@ export class RedisChannel {
   /** XREADGROUP of one entry: `'0'` for this consumer's unacknowledged backlog, `'>'` for new ones (blocking `blockMs`). */
   private readOne(from: '0' | '>', blockMs?: number): string[] {
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return ['XREADGROUP', 'GROUP', GROUP, CONSUMER, 'COUNT', '1', ...block, 'STREAMS', this.stream, from];
+    return ['XREADGROUP', 'GROUP', GROUP, this.consumer!, 'COUNT', '1', ...block, 'STREAMS', this.stream, from];
   }
 
   private async deliver([id, message]: Read): Promise<string | undefined> {
+    // The close marker only wakes the reader: it is acknowledged and removed at once, and not counted.
+    if (message === undefined || message === null) {
+      await this.done(id, false);
+      return undefined;
+    }
     this.current = id;
-    // The close marker only wakes the reader: it is acknowledged and removed at once.
-    if (message === undefined || message === null) await this.processed();
-    return message ?? undefined;
+    return message;
   }
 
-  /** The proposal received last is done with: acknowledged and deleted. */
+  /**
+   * The proposal received last is done with: acknowledged, deleted and counted processed, in one step
+   * and only once. Rejects with FENCED when this reader's writer epoch was superseded.
+   */
   async processed(): Promise<void> {
     const id = this.current;
     if (id === undefined) return;
     this.current = undefined;
-    await this.client.multi().xAck(this.stream, GROUP, id).xDel(this.stream, id).exec();
+    await this.done(id, true);
+  }
+
+  private async done(id: string, count: boolean): Promise<void> {
+    await fcall(this.client, `${FN}p_done`, this.prefix, [this.epoch, id, count ? '1' : '0']);
   }
 
   /** No further proposals: the verifier ends once the stream is empty (a marker entry wakes it now). */
@@ -133,6 +194,11 @@ export class RedisChannel {
       .hSet(this.meta, 'pclosed', '1')
       .xAdd(this.stream, '*', { [CLOSE_FIELD]: '1' })
       .exec();
+  }
+
+  /** Whether the channel was closed (proposals may still wait in it). */
+  async closed(): Promise<boolean> {
+    return (await this.client.hGet(this.meta, 'pclosed')) === '1';
   }
 
   /** Closed, and every proposal processed. */

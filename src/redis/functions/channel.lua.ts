@@ -1,0 +1,24 @@
+/**
+ * The proposal channel's Redis Functions (Lua). Keys under the run prefix `p`: `p:stream` (proposals,
+ * read by the consumer group `verifier`), `l:meta` (the ledger's writer epoch) and `r:meta` (the
+ * `processed` counter the finalizer waits on). Only the current ledger writer may acknowledge a
+ * proposal, and a proposal is counted processed exactly once: a verifier deposed while it held a
+ * proposal (frozen, then thawed) can neither commit nor acknowledge it; its successor claims it.
+ */
+export const CHANNEL_LUA = String.raw`
+-- ARGV epoch, id, count ('1': a proposal, counted; '0': the close marker) → 1 acknowledged now, 0 already was
+local function p_done(keys, args)
+  local p = keys[1]
+  local writer = redis.call('HGET', p .. 'l:meta', 'writer')
+  if writer ~= args[1] then
+    return redis.error_reply('FENCED epoch ' .. args[1] .. ' is not the ledger writer (epoch ' .. tostring(writer) .. ' is)')
+  end
+  local stream = p .. 'p:stream'
+  local acked = redis.call('XACK', stream, 'verifier', args[2])
+  redis.call('XDEL', stream, args[2])
+  if acked == 1 and args[3] == '1' then redis.call('HINCRBY', p .. 'r:meta', 'processed', 1) end
+  return acked
+end
+
+redis.register_function(F .. 'p_done', p_done)
+`;

@@ -7,7 +7,16 @@
  * what a deposed verifier, thawed, read after it lost the lease.
  */
 import { DelmError } from '../errors.js';
-import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import {
+  connect,
+  fcall,
+  isConnectionLoss,
+  retried,
+  RedisLostError,
+  runPrefix,
+  type RedisClient,
+  type RedisTarget,
+} from './client.js';
 import { FN, ensureLibrary } from './library.js';
 
 const GROUP = 'verifier';
@@ -81,9 +90,9 @@ export class RedisChannel {
     }
   }
 
-  /** Adds a proposal. */
+  /** Adds a proposal and counts it sent (the count the finalizer waits on), in one step. */
   async send(message: string): Promise<void> {
-    await this.client.sendCommand(['XADD', this.stream, '*', 'm', message]);
+    await fcall(this.client, `${FN}p_send`, this.prefix, [message]);
   }
 
   /**
@@ -102,17 +111,20 @@ export class RedisChannel {
     let claimed = 0;
     let cursor = '0-0';
     do {
-      const reply = await this.client.sendCommand<[string, string[]]>([
-        'XAUTOCLAIM',
-        this.stream,
-        GROUP,
-        this.consumer!,
-        '0',
-        cursor,
-        'COUNT',
-        '1000',
-        'JUSTID',
-      ]);
+      const from = cursor;
+      const reply = await retried(this.client, () =>
+        this.client.sendCommand<[string, string[]]>([
+          'XAUTOCLAIM',
+          this.stream,
+          GROUP,
+          this.consumer!,
+          '0',
+          from,
+          'COUNT',
+          '1000',
+          'JUSTID',
+        ]),
+      );
       cursor = reply[0];
       claimed += reply[1].length;
     } while (cursor !== '0-0');
@@ -131,9 +143,9 @@ export class RedisChannel {
     if (Date.now() - this.claimedAt >= RECLAIM_MS) await this.claim();
     // What this reader claimed and has not acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
     while (this.backlog) {
-      const [first] = messages(await this.client.sendCommand(this.readOne('0')));
+      const [first] = messages(await retried(this.client, () => this.client.sendCommand(this.readOne('0'))));
       if (!first) this.backlog = false;
-      else if (first[1] === null) await this.client.xAck(this.stream, GROUP, first[0]);
+      else if (first[1] === null) await retried(this.client, () => this.client.xAck(this.stream, GROUP, first[0]));
       else return this.deliver(first);
     }
     if (!this.reader) {
@@ -148,7 +160,17 @@ export class RedisChannel {
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
-      const reply = await this.reader.sendCommand(this.readOne('>', block));
+      let reply: unknown;
+      try {
+        reply = await this.reader.sendCommand(this.readOne('>', block));
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error;
+        if (!this.reader.isOpen) throw new RedisLostError(error);
+        // The read may have been served as the connection dropped: the entry then waits in this
+        // consumer's pending list, which the next receive claims and reads first.
+        this.claimedAt = 0;
+        return undefined;
+      }
       const [first] = messages(reply);
       return first && first[1] !== null ? this.deliver(first) : undefined;
     } finally {
@@ -198,12 +220,14 @@ export class RedisChannel {
 
   /** Whether the channel was closed (proposals may still wait in it). */
   async closed(): Promise<boolean> {
-    return (await this.client.hGet(this.meta, 'pclosed')) === '1';
+    return (await retried(this.client, () => this.client.hGet(this.meta, 'pclosed'))) === '1';
   }
 
   /** Closed, and every proposal processed. */
   async ended(): Promise<boolean> {
-    const [closed, length] = await this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec();
+    const [closed, length] = await retried(this.client, () =>
+      this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec(),
+    );
     return (closed as unknown) === '1' && Number(length) === 0;
   }
 

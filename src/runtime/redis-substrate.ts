@@ -192,7 +192,8 @@ function coordination(control: RedisRunControl, ledger: RedisLedger, local: Cont
     finish: () => control.finish(),
     stop: (reason) => control.stop(reason),
     releaseFinalizer: (agentId) => control.releaseFinalizer(agentId),
-    proposalSent: () => control.proposalSent(),
+    // Counted by the channel as a proposal is added, in the same step (see RedisChannel.send).
+    proposalSent: async () => undefined,
     // Counted by the channel as the verifier acknowledges a proposal: in one step, and once even when a
     // deposed verifier and its successor both finish the same proposal.
     proposalProcessed: async () => undefined,

@@ -22,7 +22,10 @@ export async function reach(ledger: ContextLedger, id: number, timeoutMs = 10_00
     const seen = ledger.sequence;
     if (ledger.count > id) return;
     if (Date.now() > until)
-      throw new DelmError('LEDGER_CORRUPT', `entry ${id} was written to Redis but did not reach this process's copy`);
+      throw new DelmError(
+        'LEDGER_CORRUPT',
+        `entry ${id} was written to Redis but did not reach this process's copy within ${timeoutMs} ms (if Redis restarted, it lost acknowledged writes: run it with appendfsync always)`,
+      );
     await ledger.waitForChangeAsync(seen, 50);
   }
 }

@@ -20,5 +20,15 @@ local function p_done(keys, args)
   return acked
 end
 
+-- ARGV message → 'OK': adds a proposal and counts it sent, in one step (a repeated call adds it twice
+-- and counts it twice, so the verifier's processed count still meets the sent count).
+local function p_send(keys, args)
+  local p = keys[1]
+  redis.call('XADD', p .. 'p:stream', '*', 'm', args[1])
+  redis.call('HINCRBY', p .. 'r:meta', 'sent', 1)
+  return 'OK'
+end
+
+redis.register_function(F .. 'p_send', p_send)
 redis.register_function(F .. 'p_done', p_done)
 `;

@@ -211,11 +211,7 @@ export class RedisChannel {
 
   /** No further proposals: the verifier ends once the stream is empty (a marker entry wakes it now). */
   async close(): Promise<void> {
-    await this.client
-      .multi()
-      .hSet(this.meta, 'pclosed', '1')
-      .xAdd(this.stream, '*', { [CLOSE_FIELD]: '1' })
-      .exec();
+    await fcall(this.client, `${FN}p_close`, this.prefix, []);
   }
 
   /** Whether the channel was closed (proposals may still wait in it). */

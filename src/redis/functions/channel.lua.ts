@@ -29,6 +29,17 @@ local function p_send(keys, args)
   return 'OK'
 end
 
+-- Closes the channel: sets the flag and, the first time only, adds the marker entry that wakes a
+-- blocked verifier (a second closer's marker would outlive the verifier that drained the first).
+local function p_close(keys, _)
+  local p = keys[1]
+  if redis.call('HSETNX', p .. 'r:meta', 'pclosed', '1') == 1 then
+    redis.call('XADD', p .. 'p:stream', '*', 'c', '1')
+  end
+  return 'OK'
+end
+
+redis.register_function(F .. 'p_close', p_close)
 redis.register_function(F .. 'p_send', p_send)
 redis.register_function(F .. 'p_done', p_done)
 `;

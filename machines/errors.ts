@@ -8,7 +8,7 @@ import { fromPromise } from 'xstate';
 import type { ErrorInfo } from './types.js';
 
 /** What a machine does about an error. */
-export type ErrorKind = 'budget' | 'aborted' | 'leaseLost' | 'fatal' | 'retryable' | 'other';
+export type ErrorKind = 'budget' | 'aborted' | 'leaseLost' | 'fenced' | 'fatal' | 'retryable' | 'other';
 
 /** Codes after which nothing this worker does can succeed: the machine goes to `failed`. */
 const FATAL_CODES = new Set(['NOT_PROVIDED', 'LEDGER_CORRUPT', 'WORKER_CRASHED', 'MISSING_API_KEY', 'INVALID_CONFIG']);
@@ -34,6 +34,7 @@ export function classifyError(error: unknown): ErrorKind {
   if (code === 'BUDGET_EXHAUSTED') return 'budget';
   if (code === 'ABORTED' || code === 'CLOSED') return 'aborted';
   if (code === 'LEASE_LOST') return 'leaseLost';
+  if (code === 'FENCED') return 'fenced';
   if (code !== undefined && FATAL_CODES.has(code)) return 'fatal';
   if (retryable === true) return 'retryable';
   if (retryable === undefined && code !== undefined && RETRYABLE_CODES.has(code)) return 'retryable';

@@ -350,9 +350,12 @@ export interface VerifierEffects {
 /** Name of one verifier effect. */
 export type VerifierEffectName = keyof VerifierEffects;
 
-/** Final output of the verifier machine. */
+/**
+ * Final output of the verifier machine. `deposed`: another verifier took its writer lease over (a
+ * run on Redis whose verifier was frozen past its lease); the run goes on with that one.
+ */
 export interface VerifierOutput {
-  readonly status: 'closed' | 'stopped' | 'failed';
+  readonly status: 'closed' | 'stopped' | 'failed' | 'deposed';
   readonly reason: string | undefined;
   readonly received: number;
   readonly accepted: number;

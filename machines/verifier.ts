@@ -8,10 +8,12 @@
  *                              ├─ reject    → rejecting  ─┼─ more in the batch → checking
  *                              └─ duplicate ──────────────┴─ batch decided     → waiting
  *   waiting ── channel closed ──▶ closed
+ *   any step ── FENCED ──▶ deposed
  *
  * A check that throws a non-retryable error (or runs out of retries) rejects the proposal with the
  * error as its reason; a commit or failure record that throws ends the machine in `failed` (the
- * ledger is full or broken: nothing more can be written).
+ * ledger is full or broken: nothing more can be written). A verifier whose writer lease another
+ * verifier took over (FENCED, on Redis) ends in `deposed`: the run goes on with its successor.
  *
  * The side effects (receiveProposals, checkProposal, commit, recordFailure) are plain functions the
  * host provides as one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its
@@ -60,6 +62,7 @@ export interface VerifierContext {
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
+  readonly deposed: boolean;
 }
 
 const stopOn = (kind: 'budget' | 'aborted') =>
@@ -68,7 +71,13 @@ const stopOn = (kind: 'budget' | 'aborted') =>
     target: '#verifier.stopped',
     actions: ['recordError', { type: 'stop', params: { reason: kind } }],
   }) as const;
+const deposed = {
+  guard: { type: 'errorIs', params: { kind: 'fenced' } },
+  target: '#verifier.deposed',
+  actions: ['recordError', 'markDeposed'],
+} as const;
 const writeErrors = [
+  deposed,
   stopOn('budget'),
   stopOn('aborted'),
   { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
@@ -127,6 +136,7 @@ export const verifierMachine = setup({
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
+    markDeposed: assign(() => ({ deposed: true })),
     takeBatch: assign(({ context }, params: { received: Received }) => {
       const batch = params.received.type === 'proposals' ? params.received.proposals : [];
       return {
@@ -178,6 +188,7 @@ export const verifierMachine = setup({
     lastError: null,
     stopReason: null,
     failure: null,
+    deposed: false,
   }),
   // The effects actor lives as long as the machine: stopping the machine aborts whatever it runs.
   invoke: { id: 'effects', src: 'effects' },
@@ -223,6 +234,7 @@ export const verifierMachine = setup({
           { target: 'rejecting', actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) } },
         ],
         'checkProposal.error': [
+          deposed,
           stopOn('budget'),
           stopOn('aborted'),
           {
@@ -255,10 +267,19 @@ export const verifierMachine = setup({
     closed: { type: 'final' },
     stopped: { type: 'final' },
     failed: { type: 'final' },
+    deposed: { type: 'final' },
   },
   output: ({ context }) => ({
-    status: context.failure !== null ? 'failed' : context.stopReason !== null ? 'stopped' : 'closed',
-    reason: context.failure ?? context.stopReason ?? undefined,
+    status:
+      context.failure !== null
+        ? 'failed'
+        : context.deposed
+          ? 'deposed'
+          : context.stopReason !== null
+            ? 'stopped'
+            : 'closed',
+    reason:
+      context.failure ?? (context.deposed ? context.lastError?.message : undefined) ?? context.stopReason ?? undefined,
     received: context.received,
     accepted: context.accepted,
     rejected: context.rejected,

@@ -10,7 +10,7 @@ export * from './errors.js';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions, type LogFn } from './logging/logger.js';
 
 // Swarms and pools
-export { createSwarm, Swarm, type RunOptions, type SwarmRun } from './runtime/swarm.js';
+export { createSwarm, Swarm, type JoinOptions, type RunOptions, type SwarmRun } from './runtime/swarm.js';
 export {
   createSwarmPool,
   SwarmPool,

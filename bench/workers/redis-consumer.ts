@@ -39,7 +39,8 @@ if (job === 'latency') {
     }
     n++;
   }
-  process.stdout.write(`${JSON.stringify({ n, us: nowUs() - t0 })}\n`);
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ n, us: nowUs() - t0, cpuUs: cpu.user + cpu.system })}\n`);
 }
 await queue.disconnect();
 process.exit(0);

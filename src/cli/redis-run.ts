@@ -43,15 +43,27 @@ export async function readStoredRun(url: string, runId: string, agents: number |
   }
 }
 
-/** The flags of `delm worker` and `delm resume`, parsed; undefined when `--help` was asked (and printed). */
+/**
+ * The flags of `delm worker` and `delm resume`, parsed (`--standby-verifier` only when `standby` is
+ * allowed: the worker's); undefined when `--help` was asked (and printed).
+ */
 export function redisRunArgs(
   args: string[],
   io: CliIO,
   usage: string,
-): { url: string; run: string | undefined; agents: number | undefined; logger: Logger } | undefined {
+  standby = false,
+):
+  | { url: string; run: string | undefined; agents: number | undefined; standbyVerifier: boolean; logger: Logger }
+  | undefined {
   const { values } = parseCommandArgs(
     args,
-    { redis: { type: 'string' }, run: { type: 'string' }, agents: { type: 'string' }, ...LOG_FLAGS },
+    {
+      redis: { type: 'string' },
+      run: { type: 'string' },
+      agents: { type: 'string' },
+      ...(standby ? { 'standby-verifier': { type: 'boolean' as const } } : {}),
+      ...LOG_FLAGS,
+    },
     false,
   );
   if (values.help) {
@@ -64,6 +76,7 @@ export function redisRunArgs(
     url,
     run: values.run,
     agents: positiveIntArg('agents', values.agents),
+    standbyVerifier: (values as { 'standby-verifier'?: boolean })['standby-verifier'] === true,
     logger: cliLogger(io, values, apiKeys(io.env), 'warn'),
   };
 }

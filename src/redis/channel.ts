@@ -1,15 +1,29 @@
 /**
  * The proposal channel of a run on Redis: agents in any process add proposals to a stream; the
- * verifier reads them through a consumer group and acknowledges (and deletes) each once it has
- * committed or rejected it, so a verifier that picks the run up after a crash first gets what its
- * predecessor read but never finished.
+ * verifier reads them through a consumer group (as a consumer named after it) and acknowledges (and
+ * deletes) each once it has committed or rejected it. Only the ledger's current writer reads and
+ * acknowledges: a verifier that takes the writer lease over (a standby, or `delm resume`) first claims
+ * every proposal its predecessors read and never finished (XAUTOCLAIM), and claims again now and then
+ * what a deposed verifier, thawed, read after it lost the lease.
  */
-import { connect, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { DelmError } from '../errors.js';
+import {
+  connect,
+  fcall,
+  isConnectionLoss,
+  retried,
+  RedisLostError,
+  runPrefix,
+  type RedisClient,
+  type RedisTarget,
+} from './client.js';
+import { FN, ensureLibrary } from './library.js';
 
 const GROUP = 'verifier';
-const CONSUMER = 'verifier';
 /** Longest single XREADGROUP BLOCK, so a closed channel is noticed soon. */
 const MAX_BLOCK_MS = 100;
+/** How often the reading verifier claims what other (deposed) consumers of the group hold. */
+const RECLAIM_MS = 1_000;
 
 /** The close marker's field: an entry that wakes a blocked reader and is never delivered as a message. */
 const CLOSE_FIELD = 'c';
@@ -41,8 +55,12 @@ export class RedisChannel {
   private readerId = 0;
   /** Stream ids of the messages received and not yet processed, oldest first. */
   private readonly pending: string[] = [];
-  /** Whether this verifier still has to re-read what a predecessor read and never acknowledged. */
+  /** Whether this verifier still has to read what it claimed and has not acknowledged. */
   private backlog = true;
+  /** This reader's consumer name and ledger-writer epoch, set by {@link takeOver}. */
+  private consumer: string | undefined;
+  private epoch = '';
+  private claimedAt = 0;
 
   private constructor(
     private readonly client: RedisClient,
@@ -59,6 +77,7 @@ export class RedisChannel {
     const prefix = runPrefix(runId);
     const { client, owned } = await connect(target);
     try {
+      await ensureLibrary(client);
       await client
         .sendCommand(['XGROUP', 'CREATE', `${prefix}p:stream`, GROUP, '0', 'MKSTREAM'])
         .catch((e: unknown) => {
@@ -71,24 +90,69 @@ export class RedisChannel {
     }
   }
 
-  /** Adds a proposal. */
+  /** Adds a proposal and counts it sent (the count the finalizer waits on), in one step. */
   async send(message: string): Promise<void> {
-    await this.client.sendCommand(['XADD', this.stream, '*', 'm', message]);
+    await fcall(this.client, `${FN}p_send`, this.prefix, [message]);
   }
 
-  /** The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none came. */
+  /**
+   * Makes this channel the reader for the ledger writer of `epoch`, as consumer `consumer`: claims
+   * every proposal another consumer read and never acknowledged (their verifiers died or were
+   * deposed: a new epoch fences their commits and acknowledgements). Resolves how many it claimed.
+   */
+  async takeOver(consumer: string, epoch: number): Promise<number> {
+    this.consumer = consumer;
+    this.epoch = String(epoch);
+    return this.claim();
+  }
+
+  /** XAUTOCLAIM of everything pending in the group, to this reader; it is read first (the backlog). */
+  private async claim(): Promise<number> {
+    let claimed = 0;
+    let cursor = '0-0';
+    do {
+      const from = cursor;
+      const reply = await retried(this.client, () =>
+        this.client.sendCommand<[string, string[]]>([
+          'XAUTOCLAIM',
+          this.stream,
+          GROUP,
+          this.consumer!,
+          '0',
+          from,
+          'COUNT',
+          '1000',
+          'JUSTID',
+        ]),
+      );
+      cursor = reply[0];
+      claimed += reply[1].length;
+    } while (cursor !== '0-0');
+    this.claimedAt = Date.now();
+    this.backlog = true;
+    return claimed;
+  }
+
+  /**
+   * The next proposal, waiting up to `timeoutMs` (on a connection of its own); undefined when none
+   * came. Only the ledger's writer reads: call {@link takeOver} first.
+   */
   async receive(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     return (await this.receiveBatch(1, timeoutMs, signal))[0];
   }
 
   /**
    * Every proposal waiting now, up to `max`, in order of arrival: waits up to `timeoutMs` (on a
-   * connection of its own) for the first; empty when none came.
+   * connection of its own) for the first; empty when none came. Only the ledger's writer reads: call
+   * {@link takeOver} first.
    */
   async receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
-    // What a predecessor read and never acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
+    if (this.consumer === undefined)
+      throw new DelmError('INVALID_ARGUMENT', 'only the ledger writer reads proposals: call takeOver first');
+    if (Date.now() - this.claimedAt >= RECLAIM_MS) await this.claim();
+    // What this reader claimed and has not acknowledged comes first; an entry deleted meanwhile is acknowledged and skipped.
     while (this.backlog) {
-      const entries = messages(await this.client.sendCommand(this.read('0', max)));
+      const entries = messages(await retried(this.client, () => this.client.sendCommand(this.read('0', max))));
       if (entries.length === 0) this.backlog = false;
       else {
         const batch = await this.deliver(entries);
@@ -107,7 +171,18 @@ export class RedisChannel {
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
-      return await this.deliver(messages(await this.reader.sendCommand(this.read('>', max, block))));
+      let reply: unknown;
+      try {
+        reply = await this.reader.sendCommand(this.read('>', max, block));
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error;
+        if (!this.reader.isOpen) throw new RedisLostError(error);
+        // The read may have been served as the connection dropped: the entries then wait in this
+        // consumer's pending list, which the next receive claims and reads first.
+        this.claimedAt = 0;
+        return [];
+      }
+      return await this.deliver(messages(reply));
     } finally {
       signal?.removeEventListener('abort', unblock);
     }
@@ -117,54 +192,55 @@ export class RedisChannel {
   private read(from: '0' | '>', count: number, blockMs?: number): string[] {
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
     const n = String(Math.max(1, Math.floor(count)));
-    return ['XREADGROUP', 'GROUP', GROUP, CONSUMER, 'COUNT', n, ...block, 'STREAMS', this.stream, from];
+    return ['XREADGROUP', 'GROUP', GROUP, this.consumer!, 'COUNT', n, ...block, 'STREAMS', this.stream, from];
   }
 
   /**
    * The messages of `entries`, each now pending until {@link processed}. The close marker only wakes
    * the reader and an entry deleted while pending is gone: both are acknowledged (and the marker
-   * removed) at once.
+   * removed) at once, and not counted.
    */
   private async deliver(entries: Read[]): Promise<string[]> {
     const batch: string[] = [];
-    const markers: string[] = [];
-    const gone: string[] = [];
     for (const [id, message] of entries) {
-      if (message === undefined) markers.push(id);
-      else if (message === null) gone.push(id);
+      if (message === undefined || message === null) await this.done(id, false);
       else {
         this.pending.push(id);
         batch.push(message);
       }
     }
-    if (markers.length > 0 || gone.length > 0) {
-      const multi = this.client.multi();
-      for (const id of [...markers, ...gone]) multi.xAck(this.stream, GROUP, id);
-      for (const id of markers) multi.xDel(this.stream, id);
-      await multi.exec();
-    }
     return batch;
   }
 
-  /** The oldest proposal received and not yet processed is done with: acknowledged and deleted. */
+  /**
+   * The oldest proposal received and not yet processed is done with: acknowledged, deleted and counted
+   * processed, in one step and only once. Rejects with FENCED when this reader's writer epoch was superseded.
+   */
   async processed(): Promise<void> {
     const id = this.pending.shift();
     if (id === undefined) return;
-    await this.client.multi().xAck(this.stream, GROUP, id).xDel(this.stream, id).exec();
+    await this.done(id, true);
+  }
+
+  private async done(id: string, count: boolean): Promise<void> {
+    await fcall(this.client, `${FN}p_done`, this.prefix, [this.epoch, id, count ? '1' : '0']);
   }
 
   /** No further proposals: the verifier ends once the stream is empty (a marker entry wakes it now). */
   async close(): Promise<void> {
-    await this.client
-      .multi()
-      .hSet(this.meta, 'pclosed', '1')
-      .xAdd(this.stream, '*', { [CLOSE_FIELD]: '1' })
-      .exec();
+    await fcall(this.client, `${FN}p_close`, this.prefix, []);
+  }
+
+  /** Whether the channel was closed (proposals may still wait in it). */
+  async closed(): Promise<boolean> {
+    return (await retried(this.client, () => this.client.hGet(this.meta, 'pclosed'))) === '1';
   }
 
   /** Closed, and every proposal processed. */
   async ended(): Promise<boolean> {
-    const [closed, length] = await this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec();
+    const [closed, length] = await retried(this.client, () =>
+      this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec(),
+    );
     return (closed as unknown) === '1' && Number(length) === 0;
   }
 

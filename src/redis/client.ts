@@ -2,7 +2,15 @@
  * Connections to Redis (node-redis), and the mapping of the library's error replies to delm's
  * errors. Every key of a run sits under `delm:{<runId>}:` — the braces make it one Cluster hash slot.
  */
-import { createClient, type RedisClientType } from 'redis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ClientClosedError,
+  ConnectionTimeoutError,
+  createClient,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  type RedisClientType,
+} from 'redis';
 import {
   DelmError,
   DuplicateEntryError,
@@ -111,16 +119,77 @@ export function mapReplyError(error: unknown): unknown {
   }
 }
 
-/** Calls one of the library's functions on a run's keys, mapping its error replies. */
+const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether `error` says the connection to Redis was lost (rather than Redis refusing the command): a
+ * command on the wire when the connection dropped, which may or may not have run, or a command a
+ * restarted server refused while loading its data.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  return (
+    // A restarted server still loading its append-only file: the same as not there yet.
+    (error instanceof Error && error.message.startsWith('LOADING ')) ||
+    error instanceof SocketClosedUnexpectedlyError ||
+    error instanceof ConnectionTimeoutError ||
+    error instanceof SocketTimeoutError ||
+    (error instanceof Error && SOCKET_CODES.has((error as { code?: unknown }).code as string))
+  );
+}
+
+/** Redis went away and did not come back while the client kept reconnecting. */
+export class RedisLostError extends DelmError {
+  constructor(cause: unknown) {
+    super(
+      'REDIS_UNAVAILABLE',
+      `lost the connection to Redis and it did not come back within ${RECONNECT_FOR_MS / 1000} s (${String(cause)}); the run's state is kept in Redis as far as its append-only file has it: \`delm resume\` picks the run up once Redis is back`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Runs `op` and, when the connection to Redis drops under it, runs it again once node-redis has
+ * reconnected (the retry waits in its offline queue), for as long as the client keeps reconnecting.
+ * Only for operations that are safe to repeat: the first try may have run before the connection dropped.
+ */
+export async function retried<T>(client: RedisClient, op: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RECONNECT_FOR_MS + 5_000;
+  for (;;) {
+    try {
+      return await op();
+    } catch (error) {
+      const lost = isConnectionLoss(error);
+      // ClientClosedError: node-redis gave up reconnecting (or the client was closed) — no retry helps.
+      const closed = error instanceof ClientClosedError;
+      if (!lost && !closed) throw error;
+      if (closed || !client.isOpen || Date.now() > until) throw new RedisLostError(error);
+      await sleep(RECONNECT_STEP_MS);
+    }
+  }
+}
+
+/**
+ * Functions that must not run twice for one call: they are not repeated after a lost connection
+ * (the caller gets REDIS_UNAVAILABLE). Every other function of the library is safe to repeat: a
+ * repeated append is refused as a duplicate, a repeated acknowledgement or settlement is a no-op, a
+ * repeated claim leaves a lease that lapses, a repeated lease renewal or rate-limit take errs on the
+ * safe side.
+ */
+const NOT_REPEATED = new Set(['q_enqueue']);
+
+/** Calls one of the library's functions on a run's keys, mapping its error replies; repeated after a lost connection when safe. */
 export async function fcall(
   client: RedisClient,
   name: string,
   prefix: string,
   args: readonly string[],
 ): Promise<unknown> {
+  const call = () => client.sendCommand(['FCALL', name, '1', prefix, ...args]);
   try {
-    return await client.sendCommand(['FCALL', name, '1', prefix, ...args]);
+    return NOT_REPEATED.has(name.replace(/^delm_v\d+_/, '')) ? await call() : await retried(client, call);
   } catch (error) {
+    if (isConnectionLoss(error)) throw new RedisLostError(error);
     throw mapReplyError(error);
   }
 }

@@ -14,7 +14,17 @@ import {
   type LedgerEntry,
   type LedgerEntryInput,
 } from '../ledger/types.js';
-import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  connect,
+  fcall,
+  isConnectionLoss,
+  retried,
+  RedisLostError,
+  runPrefix,
+  type RedisClient,
+  type RedisTarget,
+} from './client.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisLedger.open} (validated); limits take effect when the run's ledger is first created. */
@@ -117,7 +127,9 @@ export class RedisLedger {
   async slice(from = 0, to = Number.MAX_SAFE_INTEGER): Promise<LedgerEntry[]> {
     if (to <= from) return [];
     const end = to === Number.MAX_SAFE_INTEGER ? '+' : `${to - 1}-1`;
-    return rangeEntries(await this.client.sendCommand(['XRANGE', this.streamKey, `${from}-1`, end]));
+    return rangeEntries(
+      await retried(this.client, () => this.client.sendCommand(['XRANGE', this.streamKey, `${from}-1`, end])),
+    );
   }
 
   /** The entry with this id; NOT_FOUND when it is not published. */
@@ -144,16 +156,25 @@ export class RedisLedger {
     try {
       let next = from;
       while (!signal?.aborted) {
-        const reply = await client.sendCommand([
-          'XREAD',
-          'COUNT',
-          '1000',
-          'BLOCK',
-          String(options.blockMs ?? 1_000),
-          'STREAMS',
-          this.streamKey,
-          before(next),
-        ]);
+        let reply: unknown;
+        try {
+          reply = await client.sendCommand([
+            'XREAD',
+            'COUNT',
+            '1000',
+            'BLOCK',
+            String(options.blockMs ?? 1_000),
+            'STREAMS',
+            this.streamKey,
+            before(next),
+          ]);
+        } catch (error) {
+          // Redis went away: read on from the same entry once the client reconnected.
+          if (!isConnectionLoss(error)) throw error;
+          if (!client.isOpen) throw new RedisLostError(error);
+          await sleep(100);
+          continue;
+        }
         const entries = readEntries(reply);
         if (entries.length === 0) continue;
         next = entries.at(-1)!.id + 1;

@@ -1,11 +1,12 @@
 /**
- * delm's one Redis Functions library: the queue's, the ledger's, the budget's, the rate limiter's and the run coordination's functions (Lua) with a shared
+ * delm's one Redis Functions library: the queue's, the ledger's, the budget's, the rate limiter's, the run coordination's and the proposal channel's functions (Lua) with a shared
  * header, versioned by name (`delm_v<N>`, every function prefixed `delm_v<N>_`, so two versions can
  * be loaded side by side during an upgrade) and fingerprinted by content: a client loads it with
  * `FUNCTION LOAD REPLACE` when the server has no library of that version or a different text.
  */
 import { createHash } from 'node:crypto';
 import { BUDGET_LUA } from './functions/budget.lua.js';
+import { CHANNEL_LUA } from './functions/channel.lua.js';
 import { LEDGER_LUA } from './functions/ledger.lua.js';
 import { QUEUE_LUA } from './functions/queue.lua.js';
 import { RUN_LUA } from './functions/run.lua.js';
@@ -29,7 +30,7 @@ local function delm_now(p)
 end
 `;
 
-const BODY = HEADER + QUEUE_LUA + LEDGER_LUA + BUDGET_LUA + RUN_LUA;
+const BODY = HEADER + QUEUE_LUA + LEDGER_LUA + BUDGET_LUA + RUN_LUA + CHANNEL_LUA;
 /** Content fingerprint of the library's body. */
 export const LIBRARY_FINGERPRINT = createHash('sha1').update(BODY).digest('hex');
 

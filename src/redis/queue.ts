@@ -17,7 +17,7 @@ import type {
   TaskRecord,
   TaskState,
 } from '../queue/types.js';
-import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { connect, fcall, isConnectionLoss, runPrefix, type RedisClient, type RedisTarget } from './client.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisTaskQueue.open} (validated). They take effect when the run's queue is first created. */
@@ -192,6 +192,13 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     client.on('error', () => undefined);
     await client.connect();
     const blocker = { client, id: Number(await client.sendCommand(['CLIENT', 'ID'])) };
+    // A reconnected client has a new id (the one CLIENT UNBLOCK names).
+    client.on('ready', () => {
+      client
+        .sendCommand(['CLIENT', 'ID'])
+        .then((id) => (blocker.id = Number(id)))
+        .catch(() => undefined);
+    });
     this.allBlockers.add(blocker);
     return blocker;
   }
@@ -203,6 +210,9 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       await blocker.client.sendCommand(['BLPOP', this.wakeKey, (ms / 1000).toFixed(3)]);
+    } catch (error) {
+      // Redis went away: wake up and claim again (which waits for the client to reconnect).
+      if (!isConnectionLoss(error)) throw error;
     } finally {
       signal?.removeEventListener('abort', unblock);
     }

@@ -5,18 +5,18 @@
  * its agent threads read; usage counters and heartbeats stay per process. Every worker thread opens
  * connections of its own.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DelmError, DuplicateEntryError } from '../errors.js';
+import { DelmError } from '../errors.js';
 import { SharedLedger } from '../ledger/shared-ledger.js';
-import type { ContextLedger, LedgerEntry } from '../ledger/types.js';
+import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
 import { RedisChannel } from '../redis/channel.js';
 import { connect, type RedisClient } from '../redis/client.js';
-import { RedisLedger, type RedisLedgerWriter } from '../redis/ledger.js';
+import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
 import { RedisRunControl } from '../redis/run-control.js';
-import type { EntryWriter, RunCoordination } from './coordination.js';
+import type { EntryWriter, ProposalPort, RunCoordination } from './coordination.js';
+import { reach, seatProposals, seatWriter, WriterSeat } from './redis-verifier.js';
 import { SharedBudget } from '../budget/shared-budget.js';
 import { unlimitedRateLimiter } from '../budget/rate-limiter.js';
 import { ensureLibrary } from '../redis/library.js';
@@ -128,7 +128,13 @@ export async function createRedisRunSubstrate(
       await control.recount();
     }
     const started = mirror;
-    const backend: RedisBackendHandle = { kind: 'redis', url, runId, writerLeaseMs: WRITER_LEASE_MS };
+    const backend: RedisBackendHandle = {
+      kind: 'redis',
+      url,
+      runId,
+      writerLeaseMs: WRITER_LEASE_MS,
+      verifier: mode === 'join' ? 'standby' : 'active',
+    };
     const size = firstAgentId + slots;
     const usage = SharedUsage.create(size);
     const heartbeats = new Heartbeats(size);
@@ -178,42 +184,6 @@ async function publishPlan(ledger: RedisLedger, local: SharedLedger, runId: stri
   }
 }
 
-/** Resolves once `ledger` (this process's copy) holds entry `id`. */
-async function reach(ledger: ContextLedger, id: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = ledger.sequence;
-    if (ledger.count > id) return;
-    if (Date.now() > until)
-      throw new DelmError('LEDGER_CORRUPT', `entry ${id} was written to Redis but did not reach this process's copy`);
-    await ledger.waitForChangeAsync(seen, 50);
-  }
-}
-
-/**
- * The verifier's write side: appends through the fenced Redis writer; {@link EntryWriter.caughtUp}
- * waits until this process's copy holds the last entry, so what the verifier checks next sees what it
- * wrote. An entry the ledger already holds (same kind and text) is not written twice: the existing
- * one is returned.
- */
-function redisWriter(writer: RedisLedgerWriter, local: ContextLedger): EntryWriter {
-  let last = -1;
-  return {
-    async append(input): Promise<LedgerEntry> {
-      try {
-        const entry = await writer.append(input);
-        last = Math.max(last, entry.id);
-        return entry;
-      } catch (error) {
-        if (!(error instanceof DuplicateEntryError)) throw error;
-        await reach(local, error.existingId);
-        return local.get(error.existingId);
-      }
-    },
-    caughtUp: () => reach(local, last),
-  };
-}
-
 /** The run's control; `settled` also waits until this process's copy of the ledger holds everything processed. */
 function coordination(control: RedisRunControl, ledger: RedisLedger, local: ContextLedger): RunCoordination {
   return {
@@ -222,8 +192,11 @@ function coordination(control: RedisRunControl, ledger: RedisLedger, local: Cont
     finish: () => control.finish(),
     stop: (reason) => control.stop(reason),
     releaseFinalizer: (agentId) => control.releaseFinalizer(agentId),
-    proposalSent: () => control.proposalSent(),
-    proposalProcessed: () => control.proposalProcessed(),
+    // Counted by the channel as a proposal is added, in the same step (see RedisChannel.send).
+    proposalSent: async () => undefined,
+    // Counted by the channel as the verifier acknowledges a proposal: in one step, and once even when a
+    // deposed verifier and its successor both finish the same proposal.
+    proposalProcessed: async () => undefined,
     settled: async (signal) => {
       await control.settled(signal);
       await reach(local, (await ledger.count()) - 1);
@@ -233,19 +206,6 @@ function coordination(control: RedisRunControl, ledger: RedisLedger, local: Cont
 
 /** A budget with no limits: nothing to share, so no round trips. */
 const unlimitedBudget = () => SharedBudget.create({});
-
-/** Takes the ledger's writer lease, waiting while a previous holder's lease is live (a verifier that died). */
-async function takeWriter(ledger: RedisLedger, leaseMs: number): Promise<RedisLedgerWriter> {
-  const holder = `verifier:${process.pid}:${Math.random().toString(36).slice(2)}`;
-  const until = Date.now() + leaseMs * 3;
-  for (;;) {
-    const writer = await ledger.acquireWriter(holder, leaseMs);
-    if (writer) return writer;
-    if (Date.now() > until)
-      throw new DelmError('FENCED', 'another verifier holds the ledger of this run and renews it');
-    await sleep(100);
-  }
-}
 
 /** Attaches a run kept in Redis inside a worker thread, on connections of its own. */
 export async function attachRedisSubstrate(
@@ -266,24 +226,22 @@ export async function attachRedisSubstrate(
     );
     const ledger = SharedLedger.attach(handles.ledger);
     let writer: EntryWriter | undefined;
+    let proposals: ProposalPort = run.proposals;
     if (role === 'verifier') {
-      const held = await takeWriter(run.ledger, backend.writerLeaseMs);
-      const renew = setInterval(
-        () => void held.renew().catch(() => undefined),
-        Math.max(100, Math.floor(backend.writerLeaseMs / 3)),
-      );
-      renew.unref();
-      closers.unshift(async () => {
-        clearInterval(renew);
-        await held.resign();
-      });
-      writer = redisWriter(held, ledger);
+      const seat = new WriterSeat(run.ledger, run.proposals, backend.writerLeaseMs);
+      // The run's own verifier takes the seat now, waiting for a dead predecessor's lease to lapse; if a
+      // live verifier (a standby that came first) holds it, this one stands by. A standby takes the seat
+      // when the holder's lease lapses.
+      if (backend.verifier === 'active') await seat.take(backend.writerLeaseMs * 3).catch(() => undefined);
+      closers.unshift(() => seat.release());
+      writer = seatWriter(seat, ledger);
+      proposals = seatProposals(seat, run.proposals);
     }
     return {
       queue: run.queue,
       ledger,
       writer,
-      proposals: run.proposals,
+      proposals,
       budget: run.budget,
       rateLimiter: run.rateLimiter,
       control: coordination(run.control, run.ledger, ledger),

@@ -33,10 +33,12 @@ const SEEDED_TEXT_CHARS = 400;
 
 /**
  * How a run starts: a new run (planned here), or, on Redis, joining a run another process
- * coordinates (agents only: no planning, no verifier, and leaving does not stop the run), or picking
- * up a run whose coordinator died (agents and the verifier, no planning).
+ * coordinates (agents only: no planning, and leaving does not stop the run; with `standbyVerifier`, a
+ * verifier that takes over when the run's verifier dies), or picking up a run whose coordinator died
+ * (agents and the verifier, no planning).
  */
-export type RunStart = { kind: 'new' } | { kind: 'join'; runId: string } | { kind: 'resume'; runId: string };
+export type RunStart =
+  { kind: 'new' } | { kind: 'join'; runId: string; standbyVerifier?: boolean } | { kind: 'resume'; runId: string };
 
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
@@ -172,10 +174,14 @@ export class RunSupervisor {
       this.queueTelemetry = new QueueTelemetry(substrate.queue, (e) => this.emit(e));
       this.queueTelemetry.start();
 
-      // A process that joins a run brings agents only: the run's verifier is its coordinator's.
+      // A process that joins a run brings agents (the run's verifier is its coordinator's), and maybe a standby verifier.
+      const standby = this.start.kind === 'join' && this.start.standbyVerifier === true;
       const verifier =
-        this.start.kind === 'join' ? undefined : (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
+        this.start.kind === 'join' && !standby
+          ? undefined
+          : (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
+      // One that was deposed (a standby took its lease over while it was frozen) leaves the run to its successor.
       verifier?.done.then(
         (v) => {
           this.verifierEnded = true;
@@ -192,8 +198,11 @@ export class RunSupervisor {
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
-      // Every agent has ended: let the verifier drain what is left, then close it.
-      if (verifier) await substrate.proposals.close();
+      // Every agent has ended: let the verifier drain what is left, then close it. A worker leaving a
+      // run that goes on stops its standby instead (giving the writer lease back if it held it).
+      if (verifier && standby && this.stopReason === 'aborted')
+        void verifier.control.stop('aborted').catch(() => undefined);
+      else if (verifier) await substrate.proposals.close();
       const verdicts =
         !verifier || this.notStarted.has(0)
           ? undefined

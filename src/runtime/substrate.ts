@@ -44,6 +44,11 @@ export interface RedisBackendHandle {
   runId: string;
   /** Lease of the ledger's writer (the verifier renews it while it lives). */
   writerLeaseMs: number;
+  /**
+   * This process's verifier, if it starts one: `active` takes the writer lease at start (the run's
+   * coordinator, `delm resume`); `standby` takes it over once the holder's lease lapses (a worker's).
+   */
+  verifier: 'active' | 'standby';
 }
 
 /** Structured-cloneable handles of a run's substrate. The ledger is this process's copy on Redis. */

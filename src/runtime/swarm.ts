@@ -40,6 +40,16 @@ export interface RunOptions {
   tools?: ToolsOptions | null | undefined;
 }
 
+/** Options of {@link Swarm.join}. */
+export interface JoinOptions extends RunOptions {
+  /**
+   * Also start a standby verifier: it takes the run's ledger writer lease over when the verifier
+   * holding it dies or is frozen past its lease (a new epoch fences the old one), claims the proposals
+   * it left unacknowledged, and goes on committing.
+   */
+  standbyVerifier?: boolean;
+}
+
 /** A run in progress: iterate its events, await its result (or the run itself). */
 export interface SwarmRun extends PromiseLike<RunResult> {
   readonly id: string;
@@ -131,10 +141,11 @@ export class Swarm {
    * Joins run `runId`, which another process coordinates, with this swarm's agents (Redis substrate
    * only): they replay its ledger and claim its tasks until the run ends. Aborting takes this swarm's
    * agents out (their leases go back) without stopping the run. An unknown id ends it with stop reason
-   * `error` (no run … in Redis).
+   * `error` (no run … in Redis). With `standbyVerifier`, see {@link JoinOptions}.
    */
-  join(runId: string, options: RunOptions = {}): SwarmRun {
-    return this.begin({ prompt: '' }, options, { kind: 'join', runId });
+  join(runId: string, options: JoinOptions = {}): SwarmRun {
+    const { standbyVerifier, ...runOptions } = options;
+    return this.begin({ prompt: '' }, runOptions, { kind: 'join', runId, standbyVerifier: standbyVerifier === true });
   }
 
   /**

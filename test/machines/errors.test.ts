@@ -9,6 +9,7 @@ describe('machine error classification', () => {
     expect(classifyError({ code: 'ABORTED', message: 'x' })).toBe('aborted');
     expect(classifyError({ code: 'CLOSED', message: 'x' })).toBe('aborted');
     expect(classifyError({ code: 'LEASE_LOST', message: 'x' })).toBe('leaseLost');
+    expect(classifyError({ code: 'FENCED', message: 'x' })).toBe('fenced');
     expect(classifyError({ code: 'WORKER_CRASHED', message: 'x' })).toBe('fatal');
     expect(classifyError({ code: 'NOT_PROVIDED', message: 'x' })).toBe('fatal');
     expect(classifyError({ code: 'RATE_LIMITED', message: 'x' })).toBe('retryable');

@@ -139,6 +139,7 @@ describe('verifier machine: what each actor error leads to', () => {
     budget: coded('BUDGET_EXHAUSTED'),
     aborted: coded('ABORTED'),
     fatal: coded('LEDGER_CORRUPT', 'corrupt'),
+    fenced: coded('FENCED', 'deposed by epoch 2'),
     other: new Error('oops'),
   } as const;
   type Kind = keyof typeof errors;
@@ -146,6 +147,8 @@ describe('verifier machine: what each actor error leads to', () => {
     budget: { status: 'stopped', reason: 'budget' },
     aborted: { status: 'stopped', reason: 'aborted' },
     fatal: { status: 'failed', reason: 'corrupt' },
+    // A newer verifier holds the ledger: this one ends deposed, not failed, and the run goes on.
+    fenced: { status: 'deposed', reason: 'deposed by epoch 2' },
   };
   const cases: Array<[string, Kind, Record<string, unknown>]> = [
     ...(['receiveProposals', 'commit', 'recordFailure'] as const).flatMap((actor) =>
@@ -157,6 +160,7 @@ describe('verifier machine: what each actor error leads to', () => {
     ),
     ['checkProposal', 'aborted', stop.aborted],
     ['checkProposal', 'fatal', stop.fatal],
+    ['checkProposal', 'fenced', stop.fenced],
     ['checkProposal', 'other', { status: 'closed', rejected: 1 }],
   ];
   it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {

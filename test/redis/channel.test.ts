@@ -3,23 +3,30 @@
 // the verifier that picks the run up.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisChannel } from '../../src/redis/channel.js';
+import { RedisLedger } from '../../src/redis/ledger.js';
 import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
-const opened: RedisChannel[] = [];
+const opened: Array<RedisChannel | RedisLedger> = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((c) => c.disconnect()));
 });
 
-async function open(runId: string): Promise<RedisChannel> {
+/** The channel as verifier `name` reads it: holding the ledger's writer lease, as only the writer may. */
+async function open(runId: string, name: string, leaseMs = 60_000): Promise<RedisChannel> {
+  const ledger = await RedisLedger.open({ url: server().url }, { runId });
+  opened.push(ledger);
+  const writer = await ledger.acquireWriter(name, leaseMs);
+  if (!writer) throw new Error(`${name} could not take the writer lease`);
   const channel = await RedisChannel.open({ url: server().url }, runId);
   opened.push(channel);
+  await channel.takeOver(name, writer.epoch);
   return channel;
 }
 
 describe('RedisChannel batches', () => {
   it('takes every waiting proposal in order, up to the cap, and ends once each is processed and it is closed', async () => {
-    const channel = await open(uniqueRunId('ch'));
+    const channel = await open(uniqueRunId('ch'), 'v1');
     for (let i = 0; i < 5; i++) await channel.send(`m${i}`);
     expect(await channel.receiveBatch(3, 50)).toEqual(['m0', 'm1', 'm2']);
     expect(await channel.receiveBatch(10, 50)).toEqual(['m3', 'm4']);
@@ -33,11 +40,12 @@ describe('RedisChannel batches', () => {
 
   it('gives a successor verifier what its predecessor took and did not process, oldest first', async () => {
     const runId = uniqueRunId('ch');
-    const first = await open(runId);
+    const first = await open(runId, 'v1', 200);
     for (let i = 0; i < 4; i++) await first.send(`m${i}`);
     expect(await first.receiveBatch(10, 50)).toEqual(['m0', 'm1', 'm2', 'm3']);
     await first.processed(); // m0 done; the verifier dies deciding m1
-    const next = await open(runId);
+    await new Promise((r) => setTimeout(r, 300)); // its lease lapses
+    const next = await open(runId, 'v2');
     await next.send('m4');
     expect(await next.receiveBatch(10, 50)).toEqual(['m1', 'm2', 'm3']);
     for (let i = 0; i < 3; i++) await next.processed();

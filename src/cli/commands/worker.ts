@@ -15,25 +15,30 @@ const LOOK_MS = 1_000;
 export const command: Command = {
   name: 'worker',
   summary: 'Join runs kept in Redis with this process’s agents (from any machine).',
-  usage: `Usage: delm worker --redis <url> [--run <id>] [--agents <n>]
+  usage: `Usage: delm worker --redis <url> [--run <id>] [--agents <n>] [--standby-verifier]
 
 Joins a run that \`delm run --redis\` (or createSwarm with substrate.redis) coordinates: reads the
 run's settings from Redis (protocol, model, budgets, task — API keys come from this machine's
 environment), replays its ledger, starts the agents and claims tasks until the run ends. Without
 --run it joins every run that is going, one after another, and waits for more. SIGINT/SIGTERM
 leave cleanly: the agents stop and give their leases back; the run goes on without them.
+With --standby-verifier the worker also keeps a verifier ready: when the run's verifier dies (or is
+frozen past its 5 s writer lease), it takes the ledger over — a new writer epoch, so the old
+verifier's later appends are refused (FENCED) — claims the proposals left unacknowledged, and
+goes on committing.
 
 Options:
   --redis <url>          the Redis the run lives in (redis://host:port)
   --run <id>             the run to join (delm run --redis prints it); default: every run going
   --agents <n>           agent threads of this process (default 4)
+  --standby-verifier     take the run's verifier over if it dies
 ${LOG_USAGE}
   -h, --help             show this help
 
 Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,
 
   async run(args, io) {
-    const parsed = redisRunArgs(args, io, this.usage);
+    const parsed = redisRunArgs(args, io, this.usage, true);
     if (!parsed) return EXIT.ok;
     const { url, logger } = parsed;
     const { run } = parsed;
@@ -54,9 +59,12 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
       await checkModelRef(stored.options.model);
       const swarm = createSwarm({ ...stored.options, logger });
       try {
-        io.out(`delm worker: joining run ${runId} with ${agents} agent(s)\n`);
+        io.out(
+          `delm worker: joining run ${runId} with ${agents} agent(s)${parsed.standbyVerifier ? ' and a standby verifier' : ''}\n`,
+        );
         const result = await swarm.join(runId, {
           signal: io.signal,
+          standbyVerifier: parsed.standbyVerifier,
           onEvent: agentLines((text) => io.out(text)),
           ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
         });

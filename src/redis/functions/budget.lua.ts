@@ -1,7 +1,8 @@
 /**
  * The run budget's and the rate limiter's Redis Functions (Lua). Budget keys under the run prefix
  * `p`: `b:meta` (hash: limit and committed and used per resource — tokens, cost, calls), `b:res`
- * (sorted set of open reservations by expiry) and `b:r:<id>` (a reservation's amounts). A reservation
+ * (sorted set of open reservations by expiry), `b:r:<id>` (a reservation's amounts) and `b:s:<id>` (a
+ * settled reservation, kept 10 minutes so a repeated settle counts once). A reservation
  * that is neither settled nor cancelled before it expires (its process died) goes back to the pool at
  * the next reserve. Rate limiter: `rl` (hash: per-minute rates, burst window and the GCRA theoretical
  * arrival time of each, in µs of the server clock).
@@ -42,6 +43,8 @@ end
 local function b_reserve(keys, args)
   local p = keys[1]
   local m = p .. 'b:meta'
+  -- A repeated call (its reply lost with the connection) finds its reservation made: nothing more to do.
+  if redis.call('EXISTS', p .. 'b:r:' .. args[1]) == 1 then return { 1 } end
   local now = delm_now(p)
   release_expired(p, now)
   for i, r in ipairs(RES) do
@@ -64,6 +67,9 @@ local function b_settle(keys, args)
   local p = keys[1]
   local m = p .. 'b:meta'
   local rkey = p .. 'b:r:' .. args[1]
+  -- Settled already (a repeated call whose first reply was lost): counted once.
+  local settled = p .. 'b:s:' .. args[1]
+  if redis.call('EXISTS', settled) == 1 then return 0 end
   local held = redis.call('HMGET', rkey, unpack(RES))
   local open = held[1] and 1 or 0
   for i, r in ipairs(RES) do
@@ -74,6 +80,7 @@ local function b_settle(keys, args)
   end
   redis.call('DEL', rkey)
   redis.call('ZREM', p .. 'b:res', args[1])
+  redis.call('SET', settled, 1, 'PX', 600000)
   return open
 end
 

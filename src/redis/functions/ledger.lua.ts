@@ -1,7 +1,8 @@
 /**
  * The ledger's Redis Functions (Lua). Keys under the run prefix `p`: `l:meta` (hash: limits, count,
  * bytes, and the writer lease: `epoch` last issued, `writer` the current one, `holder`, `deadline`,
- * `leaseMs`), `l:stream` (entry n is stream id `n-1`, so readers address entries by number) and
+ * `leaseMs`), `l:stream` (entry n is stream id `n-1`, so readers address entries by number; field `w` is the
+ * epoch of the writer that appended it) and
  * `l:hashes` (SHA-1 of kind and text → entry id, refusing duplicates). Only the current epoch may
  * append: a deposed writer gets FENCED, even if it wakes up long after it lost the lease.
  */
@@ -82,7 +83,7 @@ local function l_append(keys, args)
   local now = delm_now(p)
   local ts = args[11] ~= '' and args[11] or tostring(now)
   redis.call('XADD', p .. 'l:stream', id .. '-1', 'k', kind, 'l', args[3], 'x', text, 't', args[5], 'a', args[6],
-    'p', args[7], 'n', args[8], 'e', args[9], 'h', args[12], 'ts', ts, 'm', meta)
+    'p', args[7], 'n', args[8], 'e', args[9], 'h', args[12], 'ts', ts, 'm', meta, 'w', args[1])
   redis.call('HSET', p .. 'l:hashes', sha, id)
   -- An append is proof of life: it renews the writer's lease.
   redis.call('HSET', m, 'count', id + 1, 'bytes', bytes, 'deadline', now + tonumber(r[5]))

@@ -25,7 +25,11 @@ local function r_elect(keys, args)
   local m = rmeta(p)
   local phase = rget(m, 'phase')
   if phase == 2 or phase == 3 then return { 'exit' } end
-  if phase == 1 then return { 'wait' } end
+  if phase == 1 then
+    -- A repeated call of the elected agent (its first reply lost with the connection) is elected again.
+    if redis.call('HGET', m, 'finalizer') == args[1] then return { 'finalize', rget(m, 'round') } end
+    return { 'wait' }
+  end
   if tonumber(redis.call('HGET', p .. 'q:meta', 'open') or '0') > 0 then return { 'claim' } end
   redis.call('HSET', m, 'phase', 1, 'finalizer', args[1])
   return { 'finalize', redis.call('HINCRBY', m, 'round', 1) }

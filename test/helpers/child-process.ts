@@ -1,0 +1,80 @@
+/**
+ * Child processes for multi-process tests: stdout lines kept and waited for, stderr kept, and every
+ * process a test file started SIGKILLed after each test (by its pid) if it is still running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** A started child process. */
+export interface Child {
+  readonly child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** The first stdout line (so far or to come) that passes `test`; rejects after `ms` or when the process exits. */
+  waitFor(test: (line: string) => boolean, ms: number): Promise<string>;
+  /** The exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts and tracks children; call {@link killAll} from `afterEach`. */
+export function childProcesses(): { start(args: string[], env?: Record<string, string>): Child; killAll(): void } {
+  const children: ChildProcess[] = [];
+  return {
+    start(args, env) {
+      const child = spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(env ? { env: { ...process.env, ...env } } : {}),
+      });
+      children.push(child);
+      const lines: string[] = [];
+      let stderr = '';
+      const waiters: Array<() => void> = [];
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line);
+        for (const w of waiters.splice(0)) w();
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const waitFor = async (test: (line: string) => boolean, ms: number): Promise<string> => {
+        const until = Date.now() + ms;
+        for (;;) {
+          const found = lines.find(test);
+          if (found !== undefined) return found;
+          if (Date.now() > until || child.exitCode !== null || child.signalCode !== null)
+            throw new Error(
+              `no such line from ${args.join(' ')} (exit ${child.exitCode ?? child.signalCode}):\n${lines.join('\n')}\n${stderr}`,
+            );
+          await new Promise<void>((resolve) => {
+            waiters.push(resolve);
+            setTimeout(resolve, 100);
+          });
+        }
+      };
+      return { child, lines, waitFor, exited, stderr: () => stderr };
+    },
+    killAll() {
+      for (const child of children.splice(0))
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGCONT');
+          child.kill('SIGKILL');
+        }
+    },
+  };
+}
+
+/** Polls `probe` every `everyMs` until it returns a value other than undefined; rejects after `ms` naming `what`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms: number,
+  everyMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,55 +1,21 @@
 // `delm worker` with real OS processes: two worker processes join a run that a third coordinates;
 // one is SIGKILLed while it holds a task, the other leaves on SIGINT at the end. Every sub-task ends
 // done exactly once and the answer counts each finding once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { childProcesses } from '../helpers/child-process.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
 const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
 const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** A child process whose stdout lines are kept and can be waited for. */
-function start(args: string[]) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitFor = async (test: (line: string) => boolean, ms: number): Promise<string> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const found = lines.find(test);
-      if (found !== undefined) return found;
-      if (Date.now() > until || child.exitCode !== null)
-        throw new Error(
-          `no such line from ${args.join(' ')} (exit ${child.exitCode}):\n${lines.join('\n')}\n${stderr}`,
-        );
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  };
-  return { child, lines, waitFor, exited, stderr: () => stderr };
-}
+const children = childProcesses();
+const start = (args: string[]) => children.start(args);
+afterEach(() => children.killAll());
 
 const agentIds = (lines: string[]) =>
   lines.map((l) => /^agent (\d+) started$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);

@@ -21,7 +21,7 @@ export {
 export type { SwarmOptions, ResolvedSwarmOptions, ModelRef } from './runtime/options.js';
 export type { RunResult, RunUsage, AgentSummary, StopReason } from './runtime/run.js';
 export type { SwarmEvent, UsageEvent, ToolCalledEvent, ToolResultEvent } from './runtime/events.js';
-export type { TimelineSpan } from './runtime/timeline.js';
+export type { TimelineSpan, WaitCause, WaitingByCause } from './runtime/timeline.js';
 export type { RunTask, SourceDocument } from './types.js';
 
 // Models

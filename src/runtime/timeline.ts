@@ -88,16 +88,4 @@ export class Timeline {
       decision: sums.decision / total,
     };
   }
-
-  /** Time in states matching `states` over all agent time (0 when there is none). */
-  static share(spans: readonly TimelineSpan[], states: RegExp): number {
-    let matched = 0;
-    let total = 0;
-    for (const s of spans) {
-      const d = s.end - s.start;
-      total += d;
-      if (states.test(s.state)) matched += d;
-    }
-    return total > 0 ? matched / total : 0;
-  }
 }

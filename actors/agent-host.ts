@@ -112,6 +112,7 @@ export async function runAgent(
         taskId: lease.taskId,
         attempt: lease.attempt,
         leaseMs: Math.max(0, lease.deadline - Date.now()),
+        generation: lease.generation,
       });
       return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
     },

@@ -102,8 +102,19 @@ export type SwarmEvent =
   | { type: 'agent.started'; at: number; agentId: number; replaces?: number }
   | { type: 'agent.stopped'; at: number; agentId: number; status: string; reason: string | undefined }
   | { type: 'agent.crashed'; at: number; agentId: number; error: string; heldTaskId: number | undefined }
-  /** `leaseMs`: how long the lease runs from `at` (absent in records made before it existed). */
-  | { type: 'task.claimed'; at: number; agentId: number; taskId: number; attempt: number; leaseMs?: number }
+  /**
+   * `leaseMs`: how long the lease runs from `at`; `generation`: the claim's generation, which fences
+   * older holders (both absent in records made before they existed).
+   */
+  | {
+      type: 'task.claimed';
+      at: number;
+      agentId: number;
+      taskId: number;
+      attempt: number;
+      leaseMs?: number;
+      generation?: number;
+    }
   /** The holder pushed its lease out: it now runs `leaseMs` from `at`. */
   | { type: 'task.extended'; at: number; agentId: number; taskId: number; leaseMs: number }
   | { type: 'task.completed'; at: number; agentId: number; taskId: number }

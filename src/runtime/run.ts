@@ -12,6 +12,7 @@ import { releaseProxy } from '../internal/comlink.js';
 import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
 import { HEARTBEAT_MS, HeartbeatWatch } from './heartbeat.js';
+import { HeldLeases, releaseHeld } from './held-leases.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask } from '../types.js';
@@ -61,6 +62,9 @@ export class RunSupervisor {
   private verifierEnded = false;
   /** Why the supervisor terminated a worker, by agent id (its rejection only says "aborted"). */
   private readonly killed = new Map<number, string>();
+  /** Leases each agent holds, from its events; given back for agents terminated at the stop grace. */
+  private readonly held = new HeldLeases();
+  private readonly releases: Array<Promise<void>> = [];
   /** Workers terminated before they were ready to work. */
   private readonly notStarted = new Set<number>();
   private allAgentsDone: (() => void) | undefined;
@@ -105,6 +109,7 @@ export class RunSupervisor {
     if (this.finished) return;
     const { stampedAt, ...happened } = event;
     const stamped = { ...happened, at: Math.max(0, (stampedAt ?? Date.now()) - this.started) };
+    this.held.observe(event);
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
@@ -198,6 +203,7 @@ export class RunSupervisor {
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
+      await Promise.all(this.releases);
       // Every agent has ended: let the verifier drain what is left, then close it. A worker leaving a
       // run that goes on stops its standby instead (giving the writer lease back if it held it).
       if (verifier && standby && this.stopReason === 'aborted')
@@ -303,8 +309,13 @@ export class RunSupervisor {
         this.tainted = true;
         if (this.notStarted.has(agentId)) return;
         const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
+        const held = this.held.take(agentId);
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
-        this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: undefined });
+        this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: held[0]?.taskId });
+        // Terminated at the stop grace: its tasks go back now. A crash mid-run leaves them to lease
+        // expiry, which counts the attempt (a task that kills its agent must run out of attempts).
+        if (this.stopReason !== undefined && this.killed.has(agentId) && this.substrate)
+          this.releases.push(releaseHeld(this.substrate.queue, agentId, held));
         void this.substrate?.control.releaseFinalizer(agentId).catch(() => undefined);
         this.live.delete(agentId);
         if (this.stopReason === undefined) {

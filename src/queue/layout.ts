@@ -23,6 +23,8 @@ export const H = {
   MAX_ARENA_BYTES: 3,
   DEFAULT_LEASE_MS: 4,
   DEFAULT_MAX_ATTEMPTS: 5,
+  /** The shortest lease any claim has used (ms): a claim made after a sweep expires no sooner than that. */
+  MIN_LEASE_MS: 6,
   /** Float64 epoch (ms on the queue's clock at creation) lives at byte 32 = words 8..9. */
   EPOCH_F64_INDEX: 4,
   TAIL: LINE * 1, // tasks allocated

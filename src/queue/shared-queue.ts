@@ -120,6 +120,15 @@ export class SharedTaskQueue implements TaskQueue {
   /** ms on the queue's clock: Date.now, or the ManualClock the queue was created with. */
   private readonly clock: () => number;
   private readonly maxSleepMs: number;
+  /**
+   * This instance's last full sweep (queue-clock ms) and the nearest live deadline it saw. Until the
+   * earlier of that deadline and the sweep's start plus the shortest lease any claim used, no lease
+   * can have expired, so a sweep would find nothing (a claim racing the sweep's clock read can make
+   * this a scheduling delay late). Pending tasks behind a band's head are not the sweep's to find:
+   * whoever leaves one there lowers the head (enqueue, release, retry).
+   */
+  private sweptAt = Number.NEGATIVE_INFINITY;
+  private sweptNext = Number.NEGATIVE_INFINITY;
 
   private constructor(handle: QueueHandle) {
     this.handle = handle;
@@ -147,6 +156,7 @@ export class SharedTaskQueue implements TaskQueue {
     ctl[H.MAX_TASKS] = o.maxTasks;
     ctl[H.MAX_ARENA_BYTES] = o.maxArenaBytes;
     ctl[H.DEFAULT_LEASE_MS] = o.leaseMs;
+    ctl[H.MIN_LEASE_MS] = o.leaseMs;
     ctl[H.DEFAULT_MAX_ATTEMPTS] = o.maxAttempts;
     new Float64Array(control, 0, 8)[H.EPOCH_F64_INDEX] = msClock(o.clock?.handle)();
     const handle: QueueHandle = {
@@ -279,6 +289,9 @@ export class SharedTaskQueue implements TaskQueue {
     Atomics.store(slots, base + S.BAND_POS, pos);
     ensureByteLength(this.handle.bands[priority]!, (pos + 1) * 4);
     Atomics.store(this.bandView(priority, pos), pos, id + 1);
+    // A claimer that overshot the band's tail, or gave up waiting for this position, left the head
+    // past it: lower the head so the fast path finds the task (sweeps only look for expired leases).
+    atomicMin(this.ctl, H.BAND_HEAD + priority * 16, pos);
     this.wake(1);
     return id;
   }
@@ -295,8 +308,8 @@ export class SharedTaskQueue implements TaskQueue {
 
   /**
    * Fast path: take tickets from the band's head with fetch-and-add, so contending claimers never
-   * fight over the same position. A ticket past the tail is handed back; if that races, the sweep in
-   * `claimExpired` finds whatever the head skipped over.
+   * fight over the same position. A ticket past the tail is handed back; if that races, the head
+   * stays past the tail until the next enqueue lowers it to the position it publishes.
    */
   private claimPendingIn(band: number, agentId: number, leaseMs: number): Lease | undefined {
     const headIndex = H.BAND_HEAD + band * 16;
@@ -332,6 +345,8 @@ export class SharedTaskQueue implements TaskQueue {
     const current = Atomics.load(slots, base + S.DEADLINE);
     if (current < deadline) Atomics.compareExchange(slots, base + S.DEADLINE, current, deadline);
     const generation = generationOf(w) + 1;
+    // Before the claim is visible: a sweep that missed it must not wait longer than its lease.
+    if (leaseMs < Atomics.load(this.ctl, H.MIN_LEASE_MS)) atomicMin(this.ctl, H.MIN_LEASE_MS, leaseMs);
     if (Atomics.compareExchange(slots, base + S.STATE, w, word(generation, ST.CLAIMED)) !== w) return undefined;
     // The CAS made this thread the only writer of the slot until its next state change publishes these.
     const attempt = (slots[base + S.ATTEMPTS] = slots[base + S.ATTEMPTS]! + 1);
@@ -358,6 +373,10 @@ export class SharedTaskQueue implements TaskQueue {
     take = true,
   ): { lease: Lease | undefined; nextDeadline: number } {
     const now = this.now();
+    // Nothing can have expired yet: skip the sweep (with many claimers idle at a round's end, each
+    // sweeping every in-flight lease on every attempt cost O(claimers²)).
+    const quiet = Math.min(this.sweptNext, this.sweptAt + Atomics.load(this.ctl, H.MIN_LEASE_MS));
+    if (now < quiet) return { lease: undefined, nextDeadline: this.toWallClock(quiet) };
     let nextDeadline = Number.POSITIVE_INFINITY;
     for (let band = BANDS - 1; band >= 0; band--) {
       const lowIndex = H.BAND_LOW + band * 16;
@@ -384,10 +403,9 @@ export class SharedTaskQueue implements TaskQueue {
         if (st === ST.PENDING) {
           // Released or retried behind the head: lower the head so the fast path finds it next time.
           atomicMin(this.ctl, H.BAND_HEAD + band * 16, pos);
-          if (!take) {
-            nextDeadline = now;
-            continue;
-          }
+          // Pending here after a lost race, or when not taking: the next attempt sweeps again.
+          nextDeadline = now;
+          if (!take) continue;
           const lease = this.takeOver(id, w, agentId, leaseMs);
           if (lease) return { lease, nextDeadline };
           continue;
@@ -413,6 +431,8 @@ export class SharedTaskQueue implements TaskQueue {
       }
       if (newLow > low) Atomics.compareExchange(this.ctl, lowIndex, low, newLow);
     }
+    this.sweptAt = now;
+    this.sweptNext = nextDeadline;
     return { lease: undefined, nextDeadline: this.toWallClock(nextDeadline) };
   }
 

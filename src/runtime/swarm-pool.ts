@@ -218,6 +218,7 @@ export class SwarmPool {
         traceContext: entry.traceContext,
         logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }),
         ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
+        runId: entry.id,
       });
     } catch (error) {
       entry.stream.end();

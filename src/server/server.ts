@@ -68,17 +68,32 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   const resolved = resolveServerOptions(options);
   const logger = options.logger;
   const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
-  const pool = createSwarmPool({
-    ...resolved.swarm,
-    swarms: resolved.maxConcurrentRuns,
-    maxQueued: resolved.maxQueuedRuns,
-  });
+  // Redis that is not there fails here, before any swarm starts.
+  // Loaded only with redis: a server without it never pays for the Redis client's import.
+  const shared = resolved.redis
+    ? await (await import('./shared-runs.js')).SharedRuns.open(resolved.redis.url, resolved.retainMs, log)
+    : undefined;
+  let pool: SwarmPool;
+  try {
+    pool = createSwarmPool({
+      ...resolved.swarm,
+      ...(resolved.redis
+        ? { substrate: { redis: { url: resolved.redis.url, maxEvents: resolved.maxEventsPerRun } } }
+        : {}),
+      swarms: resolved.maxConcurrentRuns,
+      maxQueued: resolved.maxQueuedRuns,
+    });
+  } catch (error) {
+    await shared?.close();
+    throw error;
+  }
   try {
     // A missing API key or unknown provider fails here, before the server listens, not on every request.
     await checkModelRef(pool.options.swarm.model);
     if (pool.options.swarm.judgeModel) await checkModelRef(pool.options.swarm.judgeModel);
   } catch (error) {
     await pool.close();
+    await shared?.close();
     throw error;
   }
   let recentRunMs = 5_000;
@@ -87,12 +102,14 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     { maxRuns: resolved.retainRuns, ttlMs: resolved.retainMs, maxEventsPerRun: resolved.maxEventsPerRun },
     (record) => {
       if (record.result) recentRunMs = 0.7 * recentRunMs + 0.3 * record.result.wallTimeMs;
+      void shared?.finished(record);
     },
   );
   const context: ServerContext = {
     options: resolved,
     pool,
     registry,
+    shared,
     runOptions: (kind) =>
       options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {},
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
@@ -197,6 +214,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     });
   } catch (error) {
     await pool.close();
+    await shared?.close();
     throw error;
   }
   const address = httpServer.address() as AddressInfo;
@@ -219,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     clearTimeout(timer);
     httpServer.closeAllConnections();
     await closed;
+    await shared?.close();
     registry.clear();
     log('delm serve: closed');
   }

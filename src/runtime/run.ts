@@ -300,6 +300,10 @@ export class RunSupervisor {
           tasksFailed: output.tasksFailed,
         });
         this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
+        // An agent that leaves a run going on (a worker taken out, a lent swarm called back) while it was
+        // the finalizer reopens the election, so the run's other agents do not wait for its decision.
+        if (this.start.kind === 'join' && output.answer === undefined)
+          void this.substrate?.control.releaseFinalizer(agentId).catch(() => undefined);
         if (output.answer !== undefined) {
           this.answer = output.answer;
           // The answer exists: agents still running get the grace period to see it, then their threads end.

@@ -19,6 +19,7 @@ import { sendError, sendJson } from './http.js';
 import { protocolTaskChecker } from './task-check.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { RunRegistry } from './registry.js';
+import { lendIdleSwarms } from './lending.js';
 import { cancelRun, createRun, getRun, streamRunEvents } from './runs-api.js';
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -217,12 +218,15 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     await shared?.close();
     throw error;
   }
+  // Idle swarms help with the runs other serve processes on the same Redis started.
+  const lender = shared ? lendIdleSwarms(pool, shared, (id) => registry.get(id) !== undefined, log) : undefined;
   const address = httpServer.address() as AddressInfo;
   const url = `http://${hostForUrl(address.address)}:${address.port}`;
 
   async function close(): Promise<void> {
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
+    await lender?.stop();
     // Aborting the runs finishes their responses and event streams.
     await pool.close();
     await Promise.all(registry.unfinished());

@@ -25,6 +25,9 @@ export interface SharedRunView {
   events: number;
 }
 
+/** Ids of the runs serve processes started and have not finished, by start time (outside any run's hash slot). */
+const OPEN_RUNS = 'delm:serve:open';
+
 /** How often a reader waiting for a run's result to be recorded looks again, and for how long at most. */
 const SETTLE_POLL_MS = 25;
 const SETTLE_WAIT_MS = 10_000;
@@ -63,9 +66,10 @@ export class SharedRuns {
 
   /** Records a run this process just started, so every serve process knows it. */
   announce(record: RunRecord): Promise<void> {
-    return this.track('the start', record.id, () =>
-      this.client.hSet(this.key(record.id), { kind: record.kind, createdAt: String(record.createdAt) }),
-    );
+    return this.track('the start', record.id, async () => {
+      await this.client.hSet(this.key(record.id), { kind: record.kind, createdAt: String(record.createdAt) });
+      await this.client.zAdd(OPEN_RUNS, { score: record.createdAt, value: record.id });
+    });
   }
 
   /**
@@ -87,6 +91,7 @@ export class SharedRuns {
       });
       await this.client.pExpire(key, this.retainMs);
       await log.expire(this.retainMs);
+      await this.client.zRem(OPEN_RUNS, record.id);
     });
   }
 
@@ -113,6 +118,19 @@ export class SharedRuns {
       error: error || undefined,
       events: added,
     };
+  }
+
+  /** Runs serve processes started and have not finished, oldest first (a dead process's runs stay listed). */
+  async openRuns(): Promise<string[]> {
+    return (await this.client.zRange(OPEN_RUNS, 0, -1)).map(String);
+  }
+
+  /** Whether run `id` has started and is going (running or finalizing): a run other processes can help with. */
+  async isGoing(id: string): Promise<boolean> {
+    const control = await RedisRunControl.open({ client: this.client }, id);
+    if ((await control.config()) === undefined) return false;
+    const { phase } = await control.state();
+    return phase === 'running' || phase === 'finalizing';
   }
 
   /** Whether the run's end is recorded: undefined when the run is not known (any more). */

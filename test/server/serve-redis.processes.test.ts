@@ -1,7 +1,7 @@
 // `delm serve --redis` with real OS processes: two serve processes on one private redis-server. A run
 // started on A is watched (SSE) on B to the end with the same events A streams, resumed with
 // Last-Event-ID on the other process with exactly the rest, and cancelled from B (stop reason
-// aborted on A); B answers 404 for a run nobody knows.
+// aborted on A); B's idle swarms claim sub-tasks of A's runs; B answers 404 for a run nobody knows.
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,7 +122,7 @@ interface RunView {
   stopReason: string | null;
   answer: string | null;
   events: number;
-  result: { tasks: { total: number; done: number } } | null;
+  result: { tasks: { total: number; done: number }; agents: Array<{ tasksCompleted: number }> } | null;
 }
 
 const getRun = async (server: Serve, id: string) => {
@@ -202,6 +202,19 @@ describe('delm serve --redis (two real serve processes)', () => {
     const again = await http(`${b.url}/v1/runs/${id}`, { method: 'DELETE' });
     expect(again.status).toBe(200);
     expect(again.json()).toMatchObject({ id, status: 'finished', stopReason: 'aborted' });
+  });
+
+  it('the serve processes share one pool of work: B, idle, claims sub-tasks of a run started on A', async () => {
+    const TASKS = 40; // 40 × 150 ms on A's one agent: B has seconds to join in
+    const id = await startRun(a, TASKS);
+    const events = await readEvents(a, id);
+    expect(events.at(-1)!.event).toBe('run.finished');
+    const run = await finished(a, id);
+    expect(run.stopReason).toBe('answered');
+    expect(run.result!.tasks).toMatchObject({ total: TASKS, done: TASKS, failed: 0 });
+    // A's own agents did not do them all: B's did the rest.
+    const byA = run.result!.agents.reduce((n, agent) => n + agent.tasksCompleted, 0);
+    expect(byA).toBeLessThan(TASKS);
   });
 
   it('a run no serve process knows is 404 on B, in the usual error shape', async () => {

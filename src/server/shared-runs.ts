@@ -125,10 +125,10 @@ export class SharedRuns {
     return (await this.client.zRange(OPEN_RUNS, 0, -1)).map(String);
   }
 
-  /** Whether run `id` has started and is going (running or finalizing): a run other processes can help with. */
+  /** Whether run `id` has begun (its tasks are enqueued) and is going (running or finalizing): a run other processes can help with. */
   async isGoing(id: string): Promise<boolean> {
     const control = await RedisRunControl.open({ client: this.client }, id);
-    if ((await control.config()) === undefined) return false;
+    if ((await control.config()) === undefined || !(await control.hasTasks())) return false;
     const { phase } = await control.state();
     return phase === 'running' || phase === 'finalizing';
   }

@@ -104,7 +104,7 @@ describe('RedisEventLog', () => {
 
 /** Orders two stream ids (`<ms>-<seq>`). */
 function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+  const [aMs, aSeq] = a.split('-').map((n) => BigInt(n)) as [bigint, bigint];
+  const [bMs, bSeq] = b.split('-').map((n) => BigInt(n)) as [bigint, bigint];
+  return aMs === bMs ? Number(aSeq - bSeq) : aMs < bMs ? -1 : 1;
 }

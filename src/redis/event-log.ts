@@ -7,7 +7,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
-import { connect, isConnectionLoss, RedisLostError, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import {
+  connect,
+  isConnectionLoss,
+  RedisLostError,
+  retried,
+  runPrefix,
+  type RedisClient,
+  type RedisTarget,
+} from './client.js';
 
 /** Longest single blocking read. */
 const MAX_BLOCK_MS = 1_000;
@@ -78,7 +86,7 @@ export class RedisEventLog {
 
   /** Appends one event and resolves to its stream id. */
   async append(type: string, data: string): Promise<string> {
-    const id = await this.client.sendCommand([
+    const id = await this.client.sendCommand<string>([
       'XADD',
       this.key,
       'MAXLEN',
@@ -90,7 +98,7 @@ export class RedisEventLog {
       'd',
       data,
     ]);
-    return String(id);
+    return id;
   }
 
   /**
@@ -109,7 +117,7 @@ export class RedisEventLog {
 
   /** Resolves once every {@link publish} so far is stored (or failed). */
   async flush(): Promise<void> {
-    for (let last: Promise<unknown> | undefined; last !== this.pending; ) {
+    for (let last: Promise<unknown> | undefined; last !== this.pending;) {
       last = this.pending;
       await last;
     }
@@ -140,7 +148,7 @@ export class RedisEventLog {
   async size(): Promise<{ kept: number; added: number }> {
     const info = await retried(this.client, async () => {
       try {
-        return (await this.client.sendCommand(['XINFO', 'STREAM', this.key])) as unknown;
+        return await this.client.sendCommand<unknown>(['XINFO', 'STREAM', this.key]);
       } catch (error) {
         if (error instanceof Error && /no such key/i.test(error.message)) return undefined;
         throw error;

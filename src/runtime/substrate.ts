@@ -90,7 +90,8 @@ export interface RunSubstrate {
    * On Redis: why the run was stopped, when a stop reason is stored with it (another process may have
    * stopped it, e.g. `DELETE /v1/runs/:id` on another `delm serve`); undefined while it goes on.
    */
-  readonly stoppedFor?: (() => Promise<Exclude<StopReason, 'answered' | 'no-answer' | 'tasks-failed'> | undefined>) | undefined;
+  readonly stoppedFor?:
+    (() => Promise<Exclude<StopReason, 'answered' | 'no-answer' | 'tasks-failed'> | undefined>) | undefined;
 }
 
 /** Shared-memory structures kept between the runs of one swarm. */

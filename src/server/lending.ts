@@ -56,7 +56,9 @@ export function lendIdleSwarms(
     timer = setTimeout(() => {
       looking = look()
         .catch((error: unknown) =>
-          log(`delm serve: looking for runs to help with failed: ${error instanceof Error ? error.message : String(error)}`),
+          log(
+            `delm serve: looking for runs to help with failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
         )
         .finally(schedule);
     }, LEND_EVERY_MS);

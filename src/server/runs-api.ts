@@ -101,7 +101,11 @@ export async function createRun({ req, res, server }: RequestContext): Promise<v
 }
 
 const notFound = (id: string) =>
-  new HttpError(404, 'NOT_FOUND', `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`);
+  new HttpError(
+    404,
+    'NOT_FOUND',
+    `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`,
+  );
 
 function recordOf({ params, server }: RequestContext): RunRecord {
   const id = params[0] ?? '';

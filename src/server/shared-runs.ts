@@ -57,7 +57,9 @@ export class SharedRuns {
     const done = write().then(
       () => undefined,
       (error: unknown) =>
-        this.log(`delm serve: could not record ${what} of run ${id} in Redis: ${error instanceof Error ? error.message : String(error)}`),
+        this.log(
+          `delm serve: could not record ${what} of run ${id} in Redis: ${error instanceof Error ? error.message : String(error)}`,
+        ),
     );
     this.writes.add(done);
     void done.finally(() => this.writes.delete(done));
@@ -141,7 +143,7 @@ export class SharedRuns {
 
   /** Resolves once the run's end is recorded (or it is unknown, or after a bounded wait, or on abort). */
   async settled(id: string, signal: AbortSignal): Promise<void> {
-    for (const until = Date.now() + SETTLE_WAIT_MS; !signal.aborted && Date.now() < until; ) {
+    for (const until = Date.now() + SETTLE_WAIT_MS; !signal.aborted && Date.now() < until;) {
       if ((await this.isFinished(id)) !== false) return;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }

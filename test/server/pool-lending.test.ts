@@ -21,10 +21,10 @@ const options = () => ({
   substrate: { redis: { url: redis().url } },
 });
 
-/** Resolves once `run` has emitted an event of `type` (its events are iterated here, once). */
-function firstEvent(run: SwarmRun, test: (e: { type: string; agentId?: number }) => boolean): Promise<void> {
+/** Resolves once `run` has emitted an event that passes `test` (its events are iterated here, once). */
+function firstEvent(run: SwarmRun, test: (e: { type: string }) => boolean): Promise<void> {
   return (async () => {
-    for await (const event of run.events) if (test(event as { type: string; agentId?: number })) return;
+    for await (const event of run.events) if (test(event)) return;
     throw new Error('the run ended before the event came');
   })();
 }

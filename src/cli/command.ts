@@ -71,6 +71,15 @@ export function positiveIntArg(name: string, value: string | undefined): number 
   return n;
 }
 
+/** Parses a flag of milliseconds ≥ 0 (`--latency`). */
+export function nonNegativeArg(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--${name} must be a number of milliseconds ≥ 0, got "${value}"`);
+  return n;
+}
+
 /** Parses `--port`: 0 (any free port) to 65535. */
 export function portArg(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunnerOptions } from '../modes/runner.js';
 import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../tools/builtins/index.js';
 import type { McpServerConfig } from '../tools/mcp/options.js';
-import { positiveIntArg, UsageError } from './command.js';
+import { nonNegativeArg, positiveIntArg, UsageError } from './command.js';
 import { mcpServersArg } from './mcp-option.js';
 
 /** Built-ins `--tools` may name: run_command needs an allow-list, which only the options can give. */
@@ -19,14 +19,6 @@ function toolsArg(value: string | undefined): BuiltInToolName[] | undefined {
       `--tools takes built-in tool names separated by commas (${CLI_TOOLS.join(', ')}), got "${value.slice(0, 80)}"`,
     );
   return names as BuiltInToolName[];
-}
-
-function nonNegativeArg(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new UsageError(`--${name} must be a number of milliseconds ≥ 0, got "${value}"`);
-  return n;
 }
 
 /** The model's name for display: the spec, `offline` for the offline model with simulated latency, or the module of a custom one. */

@@ -160,6 +160,14 @@ export class RedisRunControl {
     };
   }
 
+  /**
+   * Whether the run has enqueued its first tasks. Before that an agent that joins would find the queue
+   * drained and be elected to finalize a run that has not begun.
+   */
+  async hasTasks(): Promise<boolean> {
+    return Number(await this.client.hGet(`${this.prefix}q:meta`, 'next')) > 0;
+  }
+
   /** Hands out `n` agent ids no other process of the run uses; resolves the first. */
   async allocateAgents(n: number): Promise<number> {
     return (await this.call('r_agents', [String(n)])) as number;

@@ -146,7 +146,14 @@ export const SwarmOptionsSchema = z
     substrate: z
       .object({
         redis: z
-          .object({ url: z.string().min(1) })
+          .object({
+            url: z.string().min(1),
+            /**
+             * Events of a run kept in its event stream in Redis (\`XADD MAXLEN ~\`, oldest dropped first),
+             * which any process can read and \`delm serve --redis\` streams as SSE. Default 10,000.
+             */
+            maxEvents: z.number().int().min(1).max(10_000_000).optional(),
+          })
           .strict()
           .optional(),
       })

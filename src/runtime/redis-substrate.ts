@@ -10,6 +10,7 @@ import { SharedLedger } from '../ledger/shared-ledger.js';
 import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
 import { RedisChannel } from '../redis/channel.js';
+import { RedisEventLog } from '../redis/event-log.js';
 import { connect, type RedisClient } from '../redis/client.js';
 import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
@@ -23,6 +24,7 @@ import { ensureLibrary } from '../redis/library.js';
 import { Heartbeats } from './heartbeat.js';
 import { LedgerMirror } from './ledger-mirror.js';
 import type { ResolvedSwarmOptions } from './options.js';
+import type { SwarmEvent } from './events.js';
 import { SharedUsage } from './shared-usage.js';
 import {
   agentSlots,
@@ -128,6 +130,14 @@ export async function createRedisRunSubstrate(
       await control.recount();
     }
     const started = mirror;
+    // The process that creates or resumes the run records its events; a joining worker's are its own.
+    const events =
+      mode === 'join'
+        ? undefined
+        : await RedisEventLog.open(
+            { client },
+            { runId, ...(options.substrate?.redis?.maxEvents ? { maxEvents: options.substrate.redis.maxEvents } : {}) },
+          );
     const backend: RedisBackendHandle = {
       kind: 'redis',
       url,
@@ -149,12 +159,18 @@ export async function createRedisRunSubstrate(
       usage,
       heartbeats,
       firstAgentId,
+      ...(events ? { publish: (event: SwarmEvent) => events.publish(event.type, JSON.stringify(event)) } : {}),
+      stoppedFor: async () => {
+        const state = await control.state();
+        return state.phase === 'stopped' ? state.stopReason : undefined;
+      },
       afterPlan: async () => {
         if (mode !== 'create') return;
         await publishPlan(run.ledger, local, runId);
         await started.start();
       },
       dispose: async () => {
+        await events?.flush();
         await started.stop();
         for (const o of opened) await o.disconnect().catch(() => undefined);
         await client.close().catch(() => undefined);

@@ -31,6 +31,8 @@ export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result
 /** Seeded ledger entries: how many, how much of each text. */
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
+/** How often a run on Redis looks whether another process stopped it. */
+const STOP_POLL_MS = 250;
 
 /**
  * How a run starts: a new run (planned here), or, on Redis, joining a run another process
@@ -39,7 +41,9 @@ const SEEDED_TEXT_CHARS = 400;
  * (agents and the verifier, no planning).
  */
 export type RunStart =
-  { kind: 'new' } | { kind: 'join'; runId: string; standbyVerifier?: boolean } | { kind: 'resume'; runId: string };
+  | { kind: 'new'; runId?: string }
+  | { kind: 'join'; runId: string; standbyVerifier?: boolean }
+  | { kind: 'resume'; runId: string };
 
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
@@ -58,6 +62,7 @@ export class RunSupervisor {
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  private stopTimer: NodeJS.Timeout | undefined;
   private verifier: StartedWorker<VerifierOutput> | undefined;
   private verifierEnded = false;
   /** Why the supervisor terminated a worker, by agent id (its rejection only says "aborted"). */
@@ -83,7 +88,7 @@ export class RunSupervisor {
     /** The verifier's pool when it is not `pool` (agents sharing threads). */
     private readonly verifierPool: Piscina = pool,
   ) {
-    this.id = start.kind === 'new' ? randomUUID() : start.runId;
+    this.id = start.runId ?? randomUUID();
   }
 
   /** Creates this run's substrate: in shared memory, or under the run's keys in Redis. */
@@ -113,6 +118,7 @@ export class RunSupervisor {
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
     this.events.push(stamped);
+    this.substrate?.publish?.(stamped);
     this.telemetry.onEvent(stamped);
     this.onEvent?.(stamped);
   }
@@ -200,6 +206,7 @@ export class RunSupervisor {
         },
       );
       this.watch(substrate);
+      this.watchStop(substrate);
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
       for (let i = 0; i < this.options.agents; i++) this.startAgent();
       await agentsDone;
@@ -223,6 +230,7 @@ export class RunSupervisor {
       clearTimeout(wallTimer);
       clearTimeout(this.graceTimer);
       clearInterval(this.watchTimer);
+      clearInterval(this.stopTimer);
       this.queueTelemetry?.stop();
     }
     const result = await this.result();
@@ -233,6 +241,9 @@ export class RunSupervisor {
   private async result(): Promise<RunResult> {
     const substrate = this.substrate;
     const tasks = substrate ? await substrate.queue.stats().catch(() => ({ ...NO_TASKS })) : { ...NO_TASKS };
+    // Stopped by another process of the run before this one's watch saw it: its agents exited on the stop.
+    if (this.stopReason === undefined && substrate?.stoppedFor)
+      this.stopReason = await substrate.stoppedFor().catch(() => undefined);
     // On Redis the finalizer may have been another process's agent: the answer is in the ledger.
     if (this.answer === undefined && substrate && !substrate.reusable)
       this.answer = substrate.ledger.slice().findLast((e) => e.kind === 'answer')?.text;
@@ -295,6 +306,10 @@ export class RunSupervisor {
           tasksFailed: output.tasksFailed,
         });
         this.emit({ type: 'agent.stopped', agentId, status: output.status, reason: output.reason });
+        // An agent that leaves a run going on (a worker taken out, a lent swarm called back) while it was
+        // the finalizer reopens the election, so the run's other agents do not wait for its decision.
+        if (this.start.kind === 'join' && output.answer === undefined)
+          void this.substrate?.control.releaseFinalizer(agentId).catch(() => undefined);
         if (output.answer !== undefined) {
           this.answer = output.answer;
           // The answer exists: agents still running get the grace period to see it, then their threads end.
@@ -438,6 +453,31 @@ export class RunSupervisor {
       }
     }, HEARTBEAT_MS);
     this.watchTimer.unref();
+  }
+
+  /**
+   * On Redis, stops this process's part of the run when another process stopped the run (its reason
+   * stored with the run, e.g. cancelled through another `delm serve`), looking every {@link STOP_POLL_MS}.
+   */
+  private watchStop(substrate: RunSubstrate): void {
+    const stoppedFor = substrate.stoppedFor;
+    if (!stoppedFor) return;
+    let looking = false;
+    this.stopTimer = setInterval(() => {
+      if (looking || this.stopReason !== undefined) return;
+      looking = true;
+      stoppedFor()
+        .then(
+          (reason) => {
+            if (reason === undefined || this.stopReason !== undefined) return;
+            if (reason === 'error') this.error ??= 'stopped with an error by another process of the run';
+            this.stop(reason);
+          },
+          () => undefined,
+        )
+        .finally(() => (looking = false));
+    }, STOP_POLL_MS);
+    this.stopTimer.unref();
   }
 
   private fail(message: string): void {

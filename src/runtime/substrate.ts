@@ -26,6 +26,8 @@ import { Heartbeats } from './heartbeat.js';
 import { RunControl } from './run-control.js';
 import { SharedUsage, type SharedUsageHandle } from './shared-usage.js';
 import type { ResolvedSwarmOptions } from './options.js';
+import type { SwarmEvent } from './events.js';
+import type { StopReason } from './run-result.js';
 
 /** Handles of the structures that live in shared memory only on the one-machine backend. */
 export interface SharedBackendHandles {
@@ -79,6 +81,17 @@ export interface RunSubstrate {
   dispose(): Promise<void>;
   /** The shared-memory parts a later run of the same swarm may empty and reuse. */
   readonly reusable?: SharedParts | undefined;
+  /**
+   * On Redis, for the process that runs the run's verifier (it creates or resumes the run): records
+   * each event in the run's event stream, which any process can read. Flushed by {@link dispose}.
+   */
+  readonly publish?: ((event: SwarmEvent) => void) | undefined;
+  /**
+   * On Redis: why the run was stopped, when a stop reason is stored with it (another process may have
+   * stopped it, e.g. `DELETE /v1/runs/:id` on another `delm serve`); undefined while it goes on.
+   */
+  readonly stoppedFor?:
+    (() => Promise<Exclude<StopReason, 'answered' | 'no-answer' | 'tasks-failed'> | undefined>) | undefined;
 }
 
 /** Shared-memory structures kept between the runs of one swarm. */

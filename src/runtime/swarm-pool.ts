@@ -17,7 +17,7 @@ import { EventStream } from './event-stream.js';
 import { SwarmOptionsSchema, withoutLogger, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult } from './run.js';
-import { Swarm, type RunOptions, type SwarmRun } from './swarm.js';
+import { Swarm, type JoinOptions, type RunOptions, type SwarmRun } from './swarm.js';
 
 /** The pool's own options; every other field is a {@link SwarmOptions} field shared by its swarms. */
 export const SwarmPoolFieldsSchema = z
@@ -47,6 +47,8 @@ export interface SwarmPoolStats {
   /** Runs waiting for a free swarm (at most `maxQueued`). */
   queued: number;
   maxQueued: number;
+  /** Swarms lent to runs other processes coordinate ({@link SwarmPool.join}). */
+  lent: number;
   closed: boolean;
 }
 
@@ -108,6 +110,8 @@ export class SwarmPool {
   private readonly idle: Swarm[];
   private readonly waiting: PoolEntry[] = [];
   private readonly running = new Map<string, { entry: PoolEntry; abort: () => void }>();
+  /** Swarms lent to other processes' runs; `recalled` once a run of this pool needs the swarm back. */
+  private readonly lent = new Map<Swarm, { abort: () => void; recalled: boolean }>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -133,8 +137,14 @@ export class SwarmPool {
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm pool is closed; create a new one');
-    if (this.idle.length === 0 && this.waiting.length >= this.options.maxQueued)
+    // A swarm lent to another process's run comes back for this one (its agents leave that run).
+    const lent = this.idle.length === 0 ? [...this.lent.values()].find((l) => !l.recalled) : undefined;
+    if (this.idle.length === 0 && !lent && this.waiting.length >= this.options.maxQueued)
       throw new PoolFullError(this.running.size, this.waiting.length);
+    if (lent) {
+      lent.recalled = true;
+      lent.abort();
+    }
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     let resolve!: (r: RunResult) => void;
@@ -178,6 +188,33 @@ export class SwarmPool {
     };
   }
 
+  /**
+   * Lends an idle swarm to run `runId`, which another process coordinates (Redis substrate only: see
+   * `Swarm.join`), or returns undefined when no swarm is idle or runs are waiting. The swarm comes back
+   * when that run ends, or as soon as a run of this pool needs it: the join is aborted (its agents
+   * leave the run and give their tasks back) and the new run starts on the swarm. Iterate the
+   * returned run's events (or pass `onEvent`): like any run's, they are buffered until read.
+   */
+  join(runId: string, options: JoinOptions = {}): SwarmRun | undefined {
+    if (this.closed || this.waiting.length > 0) return undefined;
+    const swarm = this.idle.pop();
+    if (!swarm) return undefined;
+    let inner: SwarmRun;
+    try {
+      inner = swarm.join(runId, options);
+    } catch (error) {
+      this.release(swarm);
+      throw error;
+    }
+    this.lent.set(swarm, { abort: () => inner.abort(), recalled: false });
+    const back = () => {
+      this.lent.delete(swarm);
+      this.release(swarm);
+    };
+    inner.result.then(back, back);
+    return inner;
+  }
+
   /** How many runs execute and wait now. */
   stats(): SwarmPoolStats {
     return {
@@ -185,6 +222,7 @@ export class SwarmPool {
       running: this.running.size,
       queued: this.waiting.length,
       maxQueued: this.options.maxQueued,
+      lent: this.lent.size,
       closed: this.closed,
     };
   }
@@ -198,6 +236,7 @@ export class SwarmPool {
       this.finishUnstarted(entry);
     }
     for (const { abort } of this.running.values()) abort();
+    for (const { abort } of this.lent.values()) abort();
     this.closing = Promise.all(this.swarms.map((s) => s.close())).then(() => undefined);
     return this.closing;
   }
@@ -218,6 +257,7 @@ export class SwarmPool {
         traceContext: entry.traceContext,
         logger: (entry.logger ?? this.logger)?.child({ runId: entry.id }),
         ...(entry.tools !== undefined ? { tools: entry.tools } : {}),
+        runId: entry.id,
       });
     } catch (error) {
       entry.stream.end();

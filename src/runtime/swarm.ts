@@ -38,10 +38,15 @@ export interface RunOptions {
    * `delm serve` narrows its configured tools to what a request selects this way.
    */
   tools?: ToolsOptions | null | undefined;
+  /**
+   * The id of a new run (`run`; default: a new UUID). On Redis its keys are `delm:{<runId>}:…`, so it
+   * must be 1-128 letters, digits, '.', '_' or '-'. A swarm pool passes its own id for the run.
+   */
+  runId?: string | undefined;
 }
 
 /** Options of {@link Swarm.join}. */
-export interface JoinOptions extends RunOptions {
+export interface JoinOptions extends Omit<RunOptions, 'runId'> {
   /**
    * Also start a standby verifier: it takes the run's ledger writer lease over when the verifier
    * holding it dies or is frozen past its lease (a new epoch fences the old one), claims the proposals
@@ -134,7 +139,11 @@ export class Swarm {
    * a run started while another is going waits for it.
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
-    return this.begin(typeof task === 'string' ? { prompt: task } : task, options, { kind: 'new' });
+    const { runId, ...runOptions } = options;
+    return this.begin(typeof task === 'string' ? { prompt: task } : task, runOptions, {
+      kind: 'new',
+      ...(runId !== undefined ? { runId } : {}),
+    });
   }
 
   /**
@@ -153,7 +162,7 @@ export class Swarm {
    * ledger, queue and budget are kept, leases of dead holders return when they expire, and this swarm
    * becomes the run's coordinator (verifier and agents) and finishes it.
    */
-  resume(runId: string, options: RunOptions = {}): SwarmRun {
+  resume(runId: string, options: Omit<RunOptions, 'runId'> = {}): SwarmRun {
     return this.begin({ prompt: '' }, options, { kind: 'resume', runId });
   }
 

@@ -9,12 +9,15 @@ import { incomingTraceContext } from '../telemetry/incoming.js';
 import { HttpError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RunRecord, RunRegistry } from './registry.js';
+import type { SharedRuns } from './shared-runs.js';
 
 /** The server's shared state. */
 export interface ServerContext {
   readonly options: ResolvedServerOptions;
   readonly pool: SwarmPool;
   readonly registry: RunRegistry;
+  /** With `redis`: the runs every serve process on that Redis shares. */
+  readonly shared: SharedRuns | undefined;
   /** Run options for a new run of `kind` (the inspector's listener when one is attached). */
   runOptions(kind: RunRecord['kind']): RunOptions;
   /** Seconds a client turned away with 429 should wait (about one recent run's wall time). */
@@ -34,7 +37,8 @@ export interface RequestContext {
 
 /**
  * Starts `task` on the pool and tracks it: 429 (with Retry-After) when the pool is full, 503 when closed.
- * The run's span continues the request's trace (`traceparent`).
+ * The run's span continues the request's trace (`traceparent`). With `redis`, the run is also recorded
+ * there (`announced` settles once every serve process can find it).
  */
 export function startRun(
   server: ServerContext,
@@ -42,7 +46,7 @@ export function startRun(
   task: RunTask,
   req?: IncomingMessage,
   tools?: RunOptions['tools'],
-): { run: SwarmRun; record: RunRecord } {
+): { run: SwarmRun; record: RunRecord; announced: Promise<void> } {
   let run: SwarmRun;
   try {
     run = server.pool.run(task, {
@@ -65,5 +69,6 @@ export function startRun(
       throw new HttpError(503, 'CLOSED', 'the server is shutting down');
     throw error;
   }
-  return { run, record: server.registry.track(kind, run) };
+  const record = server.registry.track(kind, run);
+  return { run, record, announced: server.shared?.announce(record) ?? Promise.resolve() };
 }

@@ -44,9 +44,24 @@ export const ServerOptionsSchema = z
     maxEventsPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Interval of SSE keep-alive comments. */
     heartbeatMs: z.number().int().min(100).max(600_000).default(15_000),
+    /**
+     * Runs kept in Redis (`delm serve --redis`): every run this server starts is a Redis run, and every
+     * serve process on that Redis can get it, stream its events (SSE ids are the run's event stream ids,
+     * `maxEventsPerRun` its cap) and cancel it. Finished runs expire from Redis after `retainMs`.
+     */
+    redis: z
+      .object({ url: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o.redis && o.swarm.substrate !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['swarm', 'substrate'],
+        message: 'with redis, the swarms run on it: leave swarm.substrate out',
+      });
     if (!isLoopbackHost(o.host) && o.token === undefined) {
       ctx.addIssue({
         code: 'custom',

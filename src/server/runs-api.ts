@@ -10,6 +10,8 @@ import { HttpError } from './errors.js';
 import { parseBody, readJsonBody, sendJson } from './http.js';
 import type { RunRecord } from './registry.js';
 import { openSse } from './sse.js';
+import { resumeAfter, streamSharedEvents } from './shared-events.js';
+import type { SharedRunView } from './shared-runs.js';
 import { selectTools, ToolSelectionSchema } from './tool-selection.js';
 
 /** A source document in a request body. */
@@ -93,62 +95,101 @@ export async function createRun({ req, res, server }: RequestContext): Promise<v
   const task = toRunTask(body);
   const tools = selectTools(body.tools, server.pool.options.swarm.tools);
   await server.checkTask(task);
-  const { run, record } = startRun(server, 'run', task, req, tools);
+  const { run, record, announced } = startRun(server, 'run', task, req, tools);
+  await announced;
   sendJson(res, 202, { id: run.id, status: record.status, links: links(run.id) }, { location: `/v1/runs/${run.id}` });
 }
+
+const notFound = (id: string) =>
+  new HttpError(
+    404,
+    'NOT_FOUND',
+    `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`,
+  );
 
 function recordOf({ params, server }: RequestContext): RunRecord {
   const id = params[0] ?? '';
   const record = server.registry.get(id);
-  if (!record)
-    throw new HttpError(
-      404,
-      'NOT_FOUND',
-      `no run ${JSON.stringify(id.slice(0, 64))} (unknown, or finished and no longer retained)`,
-    );
+  if (!record) throw notFound(id);
   return record;
 }
 
-/** The JSON view of a run. */
-export function describeRun(record: RunRecord): Record<string, unknown> {
+/**
+ * The run this server holds, or (with `redis`) the run as another serve process recorded it;
+ * 404 when neither knows it.
+ */
+async function runOf(ctx: RequestContext): Promise<{ local: RunRecord } | { shared: SharedRunView }> {
+  const id = ctx.params[0] ?? '';
+  const local = ctx.server.registry.get(id);
+  if (local) return { local };
+  const shared = await ctx.server.shared?.get(id);
+  if (!shared) throw notFound(id);
+  return { shared };
+}
+
+/** What the JSON view of a run shows: `events` counts every event so far (some may be dropped past the cap). */
+type RunView = Pick<RunRecord, 'id' | 'kind' | 'status' | 'createdAt' | 'finishedAt' | 'result' | 'error'> & {
+  events: number;
+};
+
+function view(run: RunView): Record<string, unknown> {
   return {
-    id: record.id,
-    kind: record.kind,
-    status: record.status,
-    createdAt: new Date(record.createdAt).toISOString(),
-    finishedAt: record.finishedAt === undefined ? null : new Date(record.finishedAt).toISOString(),
-    stopReason: record.result?.stopReason ?? null,
-    answer: record.result?.answer ?? null,
-    error: record.result?.error ?? record.error ?? null,
-    events: record.events.length + record.eventsDropped,
-    result: record.result ?? null,
-    links: links(record.id),
+    id: run.id,
+    kind: run.kind,
+    status: run.status,
+    createdAt: new Date(run.createdAt).toISOString(),
+    finishedAt: run.finishedAt === undefined ? null : new Date(run.finishedAt).toISOString(),
+    stopReason: run.result?.stopReason ?? null,
+    answer: run.result?.answer ?? null,
+    error: run.result?.error ?? run.error ?? null,
+    events: run.events,
+    result: run.result ?? null,
+    links: links(run.id),
   };
+}
+
+/** The JSON view of a run this server holds. */
+export function describeRun(record: RunRecord): Record<string, unknown> {
+  return view({ ...record, events: record.events.length + record.eventsDropped });
 }
 
 /** `GET /v1/runs/:id`. */
 export async function getRun(ctx: RequestContext): Promise<void> {
-  sendJson(ctx.res, 200, describeRun(recordOf(ctx)));
+  const run = await runOf(ctx);
+  sendJson(ctx.res, 200, 'local' in run ? describeRun(run.local) : view(run.shared));
 }
 
-/** `DELETE /v1/runs/:id`: 202 while the run stops, 200 if it had already finished. */
+/**
+ * `DELETE /v1/runs/:id`: 202 while the run stops, 200 if it had already finished. With `redis`, a
+ * run of another serve process is stopped through Redis (stop reason `aborted` stored with the run).
+ */
 export async function cancelRun(ctx: RequestContext): Promise<void> {
-  const record = recordOf(ctx);
+  const run = await runOf(ctx);
+  const record = 'local' in run ? run.local : run.shared;
   if (record.status === 'finished') {
     sendJson(ctx.res, 200, { id: record.id, status: record.status, stopReason: record.result?.stopReason ?? null });
     return;
   }
-  record.run?.abort();
+  if ('local' in run) run.local.run?.abort();
+  else await ctx.server.shared?.cancel(record.id);
   sendJson(ctx.res, 202, { id: record.id, status: 'cancelling' });
 }
 
 /**
  * `GET /v1/runs/:id/events`: every event so far, then live ones, each as `id: <seq>`, `event: <type>`,
  * `data: <SwarmEvent JSON>`; the stream ends after `run.finished`. `Last-Event-ID` resumes after it.
+ * With `redis`, the ids are the run's event stream ids (see shared-events.ts), valid on every serve process.
  */
 export async function streamRunEvents(ctx: RequestContext): Promise<void> {
+  const { res, req, server } = ctx;
+  if (server.shared) {
+    // Known here or to another serve process (404 otherwise): the events come from the run's stream in Redis.
+    await runOf(ctx);
+    const id = ctx.params[0] ?? '';
+    const after = resumeAfter(req.headers['last-event-id']);
+    return streamSharedEvents(res, server.shared, id, after, server.options.heartbeatMs);
+  }
   const record = recordOf(ctx);
-  const { res, req } = ctx;
   // An empty or non-numeric Last-Event-ID is absent: replay from event 0.
   const lastId = /^\s*(\d{1,15})\s*$/.exec(String(req.headers['last-event-id'] ?? ''))?.[1];
   const from = lastId === undefined ? 0 : Number(lastId) + 1;

@@ -19,6 +19,7 @@ import { sendError, sendJson } from './http.js';
 import { protocolTaskChecker } from './task-check.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { RunRegistry } from './registry.js';
+import { lendIdleSwarms } from './lending.js';
 import { cancelRun, createRun, getRun, streamRunEvents } from './runs-api.js';
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -68,17 +69,32 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   const resolved = resolveServerOptions(options);
   const logger = options.logger;
   const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
-  const pool = createSwarmPool({
-    ...resolved.swarm,
-    swarms: resolved.maxConcurrentRuns,
-    maxQueued: resolved.maxQueuedRuns,
-  });
+  // Redis that is not there fails here, before any swarm starts.
+  // Loaded only with redis: a server without it never pays for the Redis client's import.
+  const shared = resolved.redis
+    ? await (await import('./shared-runs.js')).SharedRuns.open(resolved.redis.url, resolved.retainMs, log)
+    : undefined;
+  let pool: SwarmPool;
+  try {
+    pool = createSwarmPool({
+      ...resolved.swarm,
+      ...(resolved.redis
+        ? { substrate: { redis: { url: resolved.redis.url, maxEvents: resolved.maxEventsPerRun } } }
+        : {}),
+      swarms: resolved.maxConcurrentRuns,
+      maxQueued: resolved.maxQueuedRuns,
+    });
+  } catch (error) {
+    await shared?.close();
+    throw error;
+  }
   try {
     // A missing API key or unknown provider fails here, before the server listens, not on every request.
     await checkModelRef(pool.options.swarm.model);
     if (pool.options.swarm.judgeModel) await checkModelRef(pool.options.swarm.judgeModel);
   } catch (error) {
     await pool.close();
+    await shared?.close();
     throw error;
   }
   let recentRunMs = 5_000;
@@ -87,12 +103,14 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     { maxRuns: resolved.retainRuns, ttlMs: resolved.retainMs, maxEventsPerRun: resolved.maxEventsPerRun },
     (record) => {
       if (record.result) recentRunMs = 0.7 * recentRunMs + 0.3 * record.result.wallTimeMs;
+      void shared?.finished(record);
     },
   );
   const context: ServerContext = {
     options: resolved,
     pool,
     registry,
+    shared,
     runOptions: (kind) =>
       options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {},
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
@@ -197,14 +215,18 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     });
   } catch (error) {
     await pool.close();
+    await shared?.close();
     throw error;
   }
+  // Idle swarms help with the runs other serve processes on the same Redis started.
+  const lender = shared ? lendIdleSwarms(pool, shared, (id) => registry.get(id) !== undefined, log) : undefined;
   const address = httpServer.address() as AddressInfo;
   const url = `http://${hostForUrl(address.address)}:${address.port}`;
 
   async function close(): Promise<void> {
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
+    await lender?.stop();
     // Aborting the runs finishes their responses and event streams.
     await pool.close();
     await Promise.all(registry.unfinished());
@@ -219,6 +241,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     clearTimeout(timer);
     httpServer.closeAllConnections();
     await closed;
+    await shared?.close();
     registry.clear();
     log('delm serve: closed');
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
 import { createClient } from 'redis';
 import { readStoredRun } from '../../src/cli/redis-run.js';
+import { RedisRunControl } from '../../src/redis/run-control.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
@@ -56,6 +57,51 @@ describe('createSwarm on the Redis substrate', () => {
       expect(JSON.stringify(config)).not.toContain('sk-not-stored');
     } finally {
       await client.close();
+    }
+  });
+
+  it("records every event of the run, in order, in the run's capped event stream in Redis", async () => {
+    const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(4) });
+    const events: SwarmEvent[] = [];
+    for await (const e of run.events) events.push(e);
+    await run;
+    const client = createClient({ url: server().url });
+    await client.connect();
+    try {
+      const stored = await client.sendCommand<Array<[string, string[]]>>([
+        'XRANGE',
+        `delm:{${run.id}}:e:stream`,
+        '-',
+        '+',
+      ]);
+      const fields = stored.map(([, flat]) => ({ type: flat[1], event: JSON.parse(flat[3]!) as SwarmEvent }));
+      expect(fields.map((f) => f.event)).toEqual(events);
+      expect(fields.map((f) => f.type)).toEqual(events.map((e) => e.type));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stops, with reason aborted, when another process stores a stop with the run', async () => {
+    const slow = createSwarm({
+      agents: 1,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 100 } },
+      stopGraceMs: 500,
+      substrate: { redis: { url: server().url } },
+    });
+    try {
+      const TASKS = 30; // 30 × 100 ms on one agent: the stop comes long before the end
+      const run = slow.run({ prompt: 'count the findings', subTasks: subTasks(TASKS) });
+      for await (const e of run.events) if (e.type === 'task.completed') break;
+      const other = await RedisRunControl.open({ url: server().url }, run.id);
+      await other.stop('aborted');
+      await other.disconnect();
+      const result = await run;
+      expect(result.stopReason).toBe('aborted');
+      expect(result.tasks.done).toBeLessThan(TASKS);
+    } finally {
+      await slow.close();
     }
   });
 

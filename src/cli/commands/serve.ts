@@ -6,7 +6,16 @@ import { startServer } from '../../server/index.js';
 import type { SwarmOptions } from '../../runtime/options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
-import { EXIT, parseCommandArgs, portArg, positiveIntArg, untilAborted, UsageError, type Command } from '../command.js';
+import {
+  EXIT,
+  nonNegativeArg,
+  parseCommandArgs,
+  portArg,
+  positiveIntArg,
+  untilAborted,
+  UsageError,
+  type Command,
+} from '../command.js';
 
 /** The swarm's `tools` from `--tools`, `--workspace` and `--mcp` (none when no flag is given). */
 function serveTools(
@@ -57,6 +66,7 @@ Options:
                               DELM_SERVE_TOKEN environment variable, which stays out of process lists
   --agents <n>                agents per swarm (default 4)
   --model <m>                 model string: offline (default), openai:…, anthropic:…, openai-compatible:…@url
+  --latency <ms>              offline model only: simulated latency per call (timing like an LLM's)
   --protocol <p>              delm (default) or basic
   --max-concurrent-runs <n>   runs executing at once, one swarm each (default 2)
   --max-queued-runs <n>       runs that may wait for a swarm before 429 (default 0)
@@ -66,6 +76,9 @@ Options:
   --mcp <server>              an MCP server agents get (a .js/.mjs file run with node, a command, or an
                               http(s):// URL; repeatable). A run request may select tools by name
                               ({ tools: ["grep", "docs"] }) among these, never give a server itself
+  --redis <url>               keep runs in Redis (redis://host:port): every \`delm serve --redis\` on it
+                              can get a run, stream its events (Last-Event-ID resumes on any of them)
+                              and cancel it, whichever started it
   --inspect                   also serve the live inspector (on 127.0.0.1) showing every run
 ${LOG_USAGE}
   -h, --help                  show this help`,
@@ -78,6 +91,8 @@ ${LOG_USAGE}
         token: { type: 'string' },
         agents: { type: 'string' },
         model: { type: 'string' },
+        latency: { type: 'string' },
+        redis: { type: 'string' },
         protocol: { type: 'string' },
         'max-concurrent-runs': { type: 'string' },
         'max-queued-runs': { type: 'string' },
@@ -102,9 +117,16 @@ ${LOG_USAGE}
     const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
     const logger = cliLogger(io, values, [token, ...apiKeys(io.env)]);
     const agents = positiveIntArg('agents', values.agents);
+    const perCallMs = nonNegativeArg('latency', values.latency);
+    if (perCallMs !== undefined && values.model !== undefined && values.model !== 'offline')
+      throw new UsageError('--latency simulates a model on the offline model only; a real model has its own latency');
     const swarm: SwarmOptions = {
       ...(agents !== undefined ? { agents } : {}),
-      ...(values.model !== undefined ? { model: values.model } : {}),
+      ...(perCallMs !== undefined
+        ? { model: { provider: 'offline' as const, latency: { perCallMs } } }
+        : values.model !== undefined
+          ? { model: values.model }
+          : {}),
       ...(values.protocol !== undefined ? { protocol: values.protocol } : {}),
       ...serveTools(values, io.cwd),
     };
@@ -123,6 +145,7 @@ ${LOG_USAGE}
         ...(maxConcurrentRuns !== undefined ? { maxConcurrentRuns } : {}),
         ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+        ...(values.redis !== undefined ? { redis: { url: values.redis } } : {}),
         logger,
         ...(inspector ? { inspector } : {}),
       });
@@ -134,7 +157,7 @@ ${LOG_USAGE}
     }
     const { options } = server;
     io.out(
-      `delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'})\n`,
+      `delm serve: listening on ${server.url} (${options.maxConcurrentRuns} concurrent run(s), ${options.tokenRequired ? 'bearer token required' : 'no token: loopback only'}${options.redis ? '; runs kept in Redis' : ''})\n`,
     );
     await untilAborted(io.signal);
     logger.info('delm serve: stopping');

@@ -1,0 +1,168 @@
+/**
+ * The runs of `delm serve --redis` as every serve process on that Redis sees them. The process that
+ * started a run records it under the run's keys (`delm:{<runId>}:s:run`, a hash: kind, createdAt, and
+ * once finished finishedAt, the result JSON or the error) beside the run's event stream; any other
+ * process answers `GET /v1/runs/:id` from there, streams the events, and cancels the run by storing
+ * the stop reason `aborted` with the run, which the owning process's supervisor and agents observe.
+ * A finished run's record and events expire after `retainMs`.
+ */
+import { connect, runPrefix, type RedisClient } from '../redis/client.js';
+import { RedisEventLog } from '../redis/event-log.js';
+import { RedisRunControl } from '../redis/run-control.js';
+import type { RunResult } from '../runtime/run.js';
+import type { RunRecord, RunStatus } from './registry.js';
+
+/** A run as stored in Redis by the serve process that started it. */
+export interface SharedRunView {
+  id: string;
+  kind: RunRecord['kind'];
+  status: RunStatus;
+  createdAt: number;
+  finishedAt: number | undefined;
+  result: RunResult | undefined;
+  error: string | undefined;
+  /** Events ever recorded (some may have gone to the stream's cap). */
+  events: number;
+}
+
+/** Ids of the runs serve processes started and have not finished, by start time (outside any run's hash slot). */
+const OPEN_RUNS = 'delm:serve:open';
+
+/** How often a reader waiting for a run's result to be recorded looks again, and for how long at most. */
+const SETTLE_POLL_MS = 25;
+const SETTLE_WAIT_MS = 10_000;
+
+/** The serve processes' shared view of runs, on one connection to Redis. */
+export class SharedRuns {
+  private readonly writes = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly retainMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Connects (INVALID_CONFIG for a URL that is not Redis's, REDIS_UNAVAILABLE when nothing answers). */
+  static async open(url: string, retainMs: number, log: (line: string) => void): Promise<SharedRuns> {
+    const { client } = await connect({ url });
+    return new SharedRuns(client, retainMs, log);
+  }
+
+  private key(id: string): string {
+    return `${runPrefix(id)}s:run`;
+  }
+
+  /** Runs `write` and keeps it until it settles, so {@link close} waits for it; a failure is logged, not thrown. */
+  private track(what: string, id: string, write: () => Promise<unknown>): Promise<void> {
+    const done = write().then(
+      () => undefined,
+      (error: unknown) =>
+        this.log(
+          `delm serve: could not record ${what} of run ${id} in Redis: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+    this.writes.add(done);
+    void done.finally(() => this.writes.delete(done));
+    return done;
+  }
+
+  /** Records a run this process just started, so every serve process knows it. */
+  announce(record: RunRecord): Promise<void> {
+    return this.track('the start', record.id, async () => {
+      await this.client.hSet(this.key(record.id), { kind: record.kind, createdAt: String(record.createdAt) });
+      await this.client.zAdd(OPEN_RUNS, { score: record.createdAt, value: record.id });
+    });
+  }
+
+  /**
+   * Records how a run of this process ended; its record and events expire `retainMs` later. A run
+   * that never reached a swarm (cancelled while it waited) has its `run.finished` event added here.
+   */
+  finished(record: RunRecord): Promise<void> {
+    return this.track('the end', record.id, async () => {
+      const key = this.key(record.id);
+      const log = await this.events(record.id);
+      const end = record.events.at(-1);
+      if (end?.type === 'run.finished' && (await log.last())?.type !== 'run.finished')
+        await log.append(end.type, JSON.stringify(end));
+      await this.client.hSet(key, {
+        status: 'finished',
+        finishedAt: String(record.finishedAt ?? Date.now()),
+        result: record.result ? JSON.stringify(record.result) : '',
+        error: record.error ?? '',
+      });
+      await this.client.pExpire(key, this.retainMs);
+      await log.expire(this.retainMs);
+      await this.client.zRem(OPEN_RUNS, record.id);
+    });
+  }
+
+  /** The run as recorded, or undefined when no serve process on this Redis knows it (or it expired). */
+  async get(id: string): Promise<SharedRunView | undefined> {
+    const [kind, createdAt, status, finishedAt, result, error] = await this.client.hmGet(this.key(id), [
+      'kind',
+      'createdAt',
+      'status',
+      'finishedAt',
+      'result',
+      'error',
+    ]);
+    if (!kind) return undefined;
+    const { added } = await (await this.events(id)).size();
+    const finished = status === 'finished';
+    return {
+      id,
+      kind: kind === 'chat' ? 'chat' : 'run',
+      status: finished ? 'finished' : added > 0 ? 'running' : 'queued',
+      createdAt: Number(createdAt),
+      finishedAt: finished ? Number(finishedAt) : undefined,
+      result: result ? (JSON.parse(result) as RunResult) : undefined,
+      error: error || undefined,
+      events: added,
+    };
+  }
+
+  /** Runs serve processes started and have not finished, oldest first (a dead process's runs stay listed). */
+  async openRuns(): Promise<string[]> {
+    return (await this.client.zRange(OPEN_RUNS, 0, -1)).map(String);
+  }
+
+  /** Whether run `id` has begun (its tasks are enqueued) and is going (running or finalizing): a run other processes can help with. */
+  async isGoing(id: string): Promise<boolean> {
+    const control = await RedisRunControl.open({ client: this.client }, id);
+    if ((await control.config()) === undefined || !(await control.hasTasks())) return false;
+    const { phase } = await control.state();
+    return phase === 'running' || phase === 'finalizing';
+  }
+
+  /** Whether the run's end is recorded: undefined when the run is not known (any more). */
+  async isFinished(id: string): Promise<boolean | undefined> {
+    const [kind, status] = await this.client.hmGet(this.key(id), ['kind', 'status']);
+    return kind ? status === 'finished' : undefined;
+  }
+
+  /** Resolves once the run's end is recorded (or it is unknown, or after a bounded wait, or on abort). */
+  async settled(id: string, signal: AbortSignal): Promise<void> {
+    for (const until = Date.now() + SETTLE_WAIT_MS; !signal.aborted && Date.now() < until;) {
+      if ((await this.isFinished(id)) !== false) return;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  }
+
+  /** Stops the run for `aborted`, whichever process runs it: its supervisor and agents see the reason stored with the run. */
+  async cancel(id: string): Promise<void> {
+    const control = await RedisRunControl.open({ client: this.client }, id);
+    await control.stop('aborted');
+  }
+
+  /** The run's event stream (on this connection; a reader opens its own). */
+  events(id: string): Promise<RedisEventLog> {
+    return RedisEventLog.open({ client: this.client }, { runId: id });
+  }
+
+  /** Waits for the records being written, then closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all(this.writes);
+    await this.client.close().catch(() => undefined);
+  }
+}

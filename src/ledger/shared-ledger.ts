@@ -68,9 +68,8 @@ const DEFAULT_LEVEL: Partial<Record<EntryKind, EntryLevel>> = { summary: 1, raw:
 
 /** U+FFFD in UTF-8: what a lone surrogate is written as. */
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
-const ENCODER = new TextEncoder();
 /** Buffer's native search, applied to a plain Uint8Array view (cheaper to make than a Buffer one). */
-const indexOfBytes = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array) => number;
+const indexOfBytes = (Buffer.prototype as Buffer).indexOf as (this: Uint8Array, value: Uint8Array) => number;
 
 /**
  * `ensureByteLength`, then the pages the buffer grew by touched at once (see `prefault`): the writer
@@ -224,7 +223,7 @@ export class SharedLedger implements LedgerWriter {
     // only near the limit is the exact size worth computing.
     let textRoom = input.text.length * 3;
     let room = offset + textRoom + metaBytes;
-    if (room > maxBytes || !ensureTouched(this.handle.arena, room)) {
+    if (room > this.arena.length && (room > maxBytes || !ensureTouched(this.handle.arena, room))) {
       textRoom = Buffer.byteLength(input.text, 'utf8');
       room = offset + textRoom + metaBytes;
       if (room > maxBytes || !ensureTouched(this.handle.arena, room))
@@ -233,7 +232,8 @@ export class SharedLedger implements LedgerWriter {
     this.ensureIndex(count);
     const arena = this.arenaView(room);
     // Encoded once, straight into the arena past the published end (so refusing leaves nothing behind).
-    const textBytes = input.text.length === 0 ? 0 : this.encodeText(input.text, offset, textRoom);
+    // (Buffer#write, not TextEncoder#encodeInto: the same V8 encoder, without a view and a result object per call.)
+    const textBytes = input.text.length === 0 ? 0 : arena.write(input.text, offset, textRoom, 'utf8');
     // A lone surrogate is written as U+FFFD; only text holding those bytes needs the full scan, to
     // tell one from a real U+FFFD.
     if (textBytes > input.text.length && this.holdsReplacement(offset, textBytes) && !input.text.isWellFormed())
@@ -258,7 +258,8 @@ export class SharedLedger implements LedgerWriter {
     const offset = this.bytesUsed;
     const maxBytes = this.header[H.MAX_BYTES]!;
     const room = offset + utf8.length + metaBytes;
-    if (room > maxBytes || !ensureTouched(this.handle.arena, room)) throw new LedgerFullError(room, maxBytes, 'bytes');
+    if (room > this.arena.length && (room > maxBytes || !ensureTouched(this.handle.arena, room)))
+      throw new LedgerFullError(room, maxBytes, 'bytes');
     this.ensureIndex(count);
     const arena = this.arenaView(room);
     arena.set(utf8, offset);
@@ -286,13 +287,12 @@ export class SharedLedger implements LedgerWriter {
   }
 
   private ensureIndex(count: number): void {
-    if (!ensureTouched(this.handle.index, (count + 1) * ENTRY_WORDS * 4))
+    // The views only grow with the buffer: room in them is room in the buffer (no length read needed).
+    if (
+      (count + 1) * ENTRY_WORDS > this.index.length &&
+      !ensureTouched(this.handle.index, (count + 1) * ENTRY_WORDS * 4)
+    )
       throw new LedgerFullError(count + 1, this.header[H.MAX_ENTRIES]!, 'entries');
-  }
-
-  /** UTF-8 of `text` written at `offset` (at most `room` bytes, which the arena has); returns its length. */
-  private encodeText(text: string, offset: number, room: number): number {
-    return ENCODER.encodeInto(text, new Uint8Array(this.handle.arena, offset, room)).written;
   }
 
   /** Whether the arena's bytes [offset, offset + length) hold U+FFFD. */

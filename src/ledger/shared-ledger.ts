@@ -69,7 +69,9 @@ const DEFAULT_LEVEL: Partial<Record<EntryKind, EntryLevel>> = { summary: 1, raw:
 /** U+FFFD in UTF-8: what a lone surrogate is written as. */
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
 /** Buffer's native search, applied to a plain Uint8Array view (cheaper to make than a Buffer one). */
-const indexOfBytes = (Buffer.prototype as Buffer).indexOf as (this: Uint8Array, value: Uint8Array) => number;
+const { indexOf: indexOfBytes } = Buffer.prototype as unknown as {
+  indexOf: (this: Uint8Array, value: Uint8Array) => number;
+};
 
 /**
  * `ensureByteLength`, then the pages the buffer grew by touched at once (see `prefault`): the writer

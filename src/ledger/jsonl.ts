@@ -1,14 +1,22 @@
 /**
  * The ledger as JSON lines, one entry a line, for run records and resume. Loading validates every
  * line and keeps ids (so parent links survive): it must start at the target ledger's current count.
+ *
+ * Each line carries the dump format version `v`, which says which content hash its `hash` is:
+ * 2 (current) is written now; a line without `v` is version 1, written before the hash ran in four
+ * lanes (see internal/hash.ts). Both load; the loaded entries are hashed anew.
  */
 import { z } from 'zod';
 import { DelmError } from '../errors.js';
-import { contentHashOfText } from '../internal/hash.js';
+import { CONTENT_HASH_VERSION, contentHashOfText } from '../internal/hash.js';
 import { ENTRY_KINDS, type ContextLedger, type LedgerEntry, type LedgerWriter } from './types.js';
+
+/** The dump format version written now (lines without one are version 1). */
+export const DUMP_VERSION = CONTENT_HASH_VERSION;
 
 const EntryLineSchema = z
   .object({
+    v: z.number().int().min(1).optional(),
     id: z.number().int().min(0),
     kind: z.enum(ENTRY_KINDS),
     level: z.union([z.literal(0), z.literal(1), z.literal(2)]),
@@ -24,9 +32,14 @@ const EntryLineSchema = z
   })
   .strict();
 
+/** One entry as a dump line (without the newline), stamped with {@link DUMP_VERSION}. */
+export function entryLine(entry: LedgerEntry): string {
+  return JSON.stringify({ v: DUMP_VERSION, ...entry });
+}
+
 /** One JSON line per entry, in id order (entries [from, to)). */
 export function* ledgerLines(ledger: ContextLedger, from = 0, to = ledger.count): Generator<string> {
-  for (const entry of ledger.slice(from, to)) yield JSON.stringify(entry);
+  for (const entry of ledger.slice(from, to)) yield entryLine(entry);
 }
 
 /** The whole ledger as JSON lines (newline-terminated). */
@@ -55,7 +68,13 @@ export function loadJsonl(text: string, writer: LedgerWriter, source = 'ledger.j
       throw new DelmError('INVALID_ARGUMENT', `${source}:${i + 1}: field "${issue.path.join('.')}": ${issue.message}`);
     }
     const e = parsed.data;
-    if (contentHashOfText(e.text) !== e.hash)
+    const version = e.v === undefined || e.v === 1 ? 1 : e.v === DUMP_VERSION ? DUMP_VERSION : undefined;
+    if (version === undefined)
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        `${source}:${i + 1}: dump format version ${e.v} is newer than this delm reads (1 to ${DUMP_VERSION})`,
+      );
+    if (contentHashOfText(e.text, version) !== e.hash)
       throw new DelmError('LEDGER_CORRUPT', `${source}:${i + 1}: text does not match its hash (edited by hand?)`);
     if (e.id !== writer.count)
       throw new DelmError(

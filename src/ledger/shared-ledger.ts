@@ -7,6 +7,7 @@
  * and a growable UTF-8 arena. Both grow up to their configured maximum, then appends are refused
  * with LedgerFullError and nothing is written: the ledger never overwrites or truncates.
  */
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { DelmError, LedgerFullError } from '../errors.js';
@@ -18,7 +19,7 @@ import {
   prefault,
   waitAsync,
 } from '../internal/shared-memory.js';
-import { contentHash } from '../internal/hash.js';
+import { contentHashOfView } from '../internal/hash.js';
 import {
   ENTRY_KINDS,
   type ContextLedger,
@@ -67,6 +68,10 @@ const DEFAULT_LEVEL: Partial<Record<EntryKind, EntryLevel>> = { summary: 1, raw:
 
 /** U+FFFD in UTF-8: what a lone surrogate is written as. */
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+/** Buffer's native search, applied to a plain Uint8Array view (cheaper to make than a Buffer one). */
+const { indexOf: indexOfBytes } = Buffer.prototype as unknown as {
+  indexOf: (this: Uint8Array, value: Uint8Array) => number;
+};
 
 /**
  * `ensureByteLength`, then the pages the buffer grew by touched at once (see `prefault`): the writer
@@ -118,6 +123,8 @@ export class SharedLedger implements LedgerWriter {
   private index: Int32Array;
   private indexF64: Float64Array;
   private arena: Buffer;
+  /** The same bytes as `arena`, for the hash's word loads. */
+  private arenaWords: DataView;
   /** Writer token held by this instance (0 for readers). */
   private token: number;
 
@@ -129,6 +136,7 @@ export class SharedLedger implements LedgerWriter {
     this.index = int32View(handle.index);
     this.indexF64 = float64View(handle.index);
     this.arena = Buffer.from(handle.arena);
+    this.arenaWords = new DataView(handle.arena, 0, this.arena.length);
     this.token = token;
   }
 
@@ -208,63 +216,121 @@ export class SharedLedger implements LedgerWriter {
   }
 
   append(input: LedgerEntryInput): LedgerEntry {
-    if (this.token === 0 || Atomics.load(this.header, H.WRITER) !== this.token) {
-      throw new DelmError(
-        'INVALID_ARGUMENT',
-        'this ledger view cannot append: only the single writer (the verifier) can',
-      );
-    }
-    const kind = ENTRY_KINDS.indexOf(input.kind);
-    if (kind < 0) throw new DelmError('INVALID_ARGUMENT', `unknown ledger entry kind "${String(input.kind)}"`);
-    const count = this.count;
-    if (input.parentId !== undefined && (input.parentId < 0 || input.parentId >= count))
-      throw noSuchEntry(input.parentId, count);
-    const maxEntries = this.header[H.MAX_ENTRIES]!;
-    if (count + 1 > maxEntries) throw new LedgerFullError(count + 1, maxEntries, 'entries');
+    const count = this.admit(input);
     const meta = input.meta === undefined ? '' : JSON.stringify(input.meta);
     const metaBytes = meta ? Buffer.byteLength(meta, 'utf8') : 0;
     const offset = this.bytesUsed;
     const maxBytes = this.header[H.MAX_BYTES]!;
     // Room for the worst case (3 UTF-8 bytes per UTF-16 unit) saves measuring the text twice;
     // only near the limit is the exact size worth computing.
-    let room = offset + input.text.length * 3 + metaBytes;
-    if (room > maxBytes || !ensureTouched(this.handle.arena, room)) {
-      room = offset + Buffer.byteLength(input.text, 'utf8') + metaBytes;
+    let textRoom = input.text.length * 3;
+    let room = offset + textRoom + metaBytes;
+    if (room > this.arena.length && (room > maxBytes || !ensureTouched(this.handle.arena, room))) {
+      textRoom = Buffer.byteLength(input.text, 'utf8');
+      room = offset + textRoom + metaBytes;
       if (room > maxBytes || !ensureTouched(this.handle.arena, room))
         throw new LedgerFullError(room, maxBytes, 'bytes');
     }
-    if (!ensureTouched(this.handle.index, (count + 1) * ENTRY_WORDS * 4))
-      throw new LedgerFullError(count + 1, maxEntries, 'entries');
-
+    this.ensureIndex(count);
     const arena = this.arenaView(room);
-    const textBytes = arena.write(input.text, offset, 'utf8');
-    // Written past the published end, so refusing here leaves nothing behind. A lone surrogate is written
-    // as U+FFFD; only text holding those bytes needs the full scan, to tell one from a real U+FFFD.
-    if (arena.subarray(offset, offset + textBytes).indexOf(REPLACEMENT) >= 0 && !input.text.isWellFormed())
+    // Encoded once, straight into the arena past the published end (so refusing leaves nothing behind).
+    // (Buffer#write, not TextEncoder#encodeInto: the same V8 encoder, without a view and a result object per call.)
+    const textBytes = input.text.length === 0 ? 0 : arena.write(input.text, offset, textRoom, 'utf8');
+    // A lone surrogate is written as U+FFFD; only text holding those bytes needs the full scan, to
+    // tell one from a real U+FFFD.
+    if (textBytes > input.text.length && this.holdsReplacement(offset, textBytes) && !input.text.isWellFormed())
       throw new DelmError(
         'INVALID_ARGUMENT',
         'entry text contains a lone surrogate (not valid Unicode); it would not survive a UTF-8 round trip',
       );
-    const end = offset + textBytes + metaBytes;
     if (metaBytes) arena.write(meta, offset + textBytes, metaBytes, 'utf8');
+    return this.publish(input, input.text, count, offset, textBytes, meta, metaBytes);
+  }
+
+  /**
+   * Appends an entry whose text is given already encoded as UTF-8 (copied, not re-encoded): the same
+   * entry, byte for byte, as `append` with the decoded text. Refuses bytes that are not well-formed
+   * UTF-8 (INVALID_ARGUMENT), writing nothing.
+   */
+  appendUtf8(input: Omit<LedgerEntryInput, 'text'>, utf8: Uint8Array): LedgerEntry {
+    const count = this.admit(input);
+    if (!isUtf8(utf8)) throw new DelmError('INVALID_ARGUMENT', 'entry text is not well-formed UTF-8');
+    const meta = input.meta === undefined ? '' : JSON.stringify(input.meta);
+    const metaBytes = meta ? Buffer.byteLength(meta, 'utf8') : 0;
+    const offset = this.bytesUsed;
+    const maxBytes = this.header[H.MAX_BYTES]!;
+    const room = offset + utf8.length + metaBytes;
+    if (room > this.arena.length && (room > maxBytes || !ensureTouched(this.handle.arena, room)))
+      throw new LedgerFullError(room, maxBytes, 'bytes');
+    this.ensureIndex(count);
+    const arena = this.arenaView(room);
+    arena.set(utf8, offset);
+    if (metaBytes) arena.write(meta, offset + utf8.length, metaBytes, 'utf8');
+    const text = arena.toString('utf8', offset, offset + utf8.length);
+    return this.publish(input, text, count, offset, utf8.length, meta, metaBytes);
+  }
+
+  /** Checks what an append may not do (not the writer, unknown kind, bad parent, full index); returns the new id. */
+  private admit(input: Omit<LedgerEntryInput, 'text'>): number {
+    if (this.token === 0 || Atomics.load(this.header, H.WRITER) !== this.token) {
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'this ledger view cannot append: only the single writer (the verifier) can',
+      );
+    }
+    if (!ENTRY_KINDS.includes(input.kind))
+      throw new DelmError('INVALID_ARGUMENT', `unknown ledger entry kind "${String(input.kind)}"`);
+    const count = this.count;
+    if (input.parentId !== undefined && (input.parentId < 0 || input.parentId >= count))
+      throw noSuchEntry(input.parentId, count);
+    const maxEntries = this.header[H.MAX_ENTRIES]!;
+    if (count + 1 > maxEntries) throw new LedgerFullError(count + 1, maxEntries, 'entries');
+    return count;
+  }
+
+  private ensureIndex(count: number): void {
+    // The views only grow with the buffer: room in them is room in the buffer (no length read needed).
+    if (
+      (count + 1) * ENTRY_WORDS > this.index.length &&
+      !ensureTouched(this.handle.index, (count + 1) * ENTRY_WORDS * 4)
+    )
+      throw new LedgerFullError(count + 1, this.header[H.MAX_ENTRIES]!, 'entries');
+  }
+
+  /** Whether the arena's bytes [offset, offset + length) hold U+FFFD. */
+  private holdsReplacement(offset: number, length: number): boolean {
+    return indexOfBytes.call(new Uint8Array(this.handle.arena, offset, length), REPLACEMENT) >= 0;
+  }
+
+  /** Writes the index entry of text and meta already in the arena, and publishes it. */
+  private publish(
+    input: Omit<LedgerEntryInput, 'text'>,
+    text: string,
+    count: number,
+    offset: number,
+    textBytes: number,
+    meta: string,
+    metaBytes: number,
+  ): LedgerEntry {
     const index = this.indexView(count);
     const base = count * ENTRY_WORDS;
     const level = input.level ?? DEFAULT_LEVEL[input.kind] ?? 0;
     const timestamp = input.timestamp ?? Date.now();
+    const hash = contentHashOfView(this.arenaWords, this.arena, offset, offset + textBytes);
     index[base + E.OFF] = offset;
     index[base + E.LEN] = textBytes;
-    index[base + E.KIND] = kind;
+    index[base + E.KIND] = ENTRY_KINDS.indexOf(input.kind);
     index[base + E.LEVEL] = level;
     index[base + E.TASK] = input.taskId ?? 0;
     index[base + E.AUTHOR] = input.authorId ?? 0;
     index[base + E.PARENT] = (input.parentId ?? -1) + 1;
     index[base + E.TOKENS] = input.tokenCount ?? 0;
-    index[base + E.HASH] = contentHash(arena, offset, offset + textBytes);
+    index[base + E.HASH] = hash;
     index[base + E.META_OFF] = offset + textBytes;
     index[base + E.META_LEN] = metaBytes;
     this.indexF64[count * 8 + F64_TIMESTAMP] = timestamp;
     this.indexF64[count * 8 + F64_EXPIRES] = input.expiresAt ?? 0;
-    Atomics.store(this.header, H.BYTES, end);
+    Atomics.store(this.header, H.BYTES, offset + textBytes + metaBytes);
     // Publish: readers load COUNT first, so everything above is visible to whoever sees count + 1.
     Atomics.store(this.header, H.COUNT, count + 1);
     Atomics.add(this.header, H.SEQ, 1);
@@ -273,13 +339,13 @@ export class SharedLedger implements LedgerWriter {
       id: count,
       kind: input.kind,
       level,
-      text: input.text,
+      text,
       taskId: index[base + E.TASK]!,
       authorId: index[base + E.AUTHOR]!,
       parentId: input.parentId ?? -1,
       tokenCount: index[base + E.TOKENS]!,
       expiresAt: input.expiresAt ?? 0,
-      hash: index[base + E.HASH]! >>> 0,
+      hash,
       timestamp,
       meta: metaBytes ? (JSON.parse(meta) as Record<string, unknown>) : undefined,
     };
@@ -360,7 +426,10 @@ export class SharedLedger implements LedgerWriter {
   }
 
   private arenaView(end: number): Buffer {
-    if (end > this.arena.length) this.arena = Buffer.from(this.handle.arena);
+    if (end > this.arena.length) {
+      this.arena = Buffer.from(this.handle.arena);
+      this.arenaWords = new DataView(this.handle.arena, 0, this.arena.length);
+    }
     return this.arena;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { entryLine } from '../ledger/jsonl.js';
 import type { ModeResult, Mode } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { csvText } from './csv.js';
@@ -77,7 +78,7 @@ export class RunRecords {
       await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
       await writeFile(
         path.join(this.dir, 'ledger', mode, `${name}.jsonl`),
-        result.entries.map((e) => `${JSON.stringify(e)}\n`).join(''),
+        result.entries.map((e) => `${entryLine(e)}\n`).join(''),
       );
     }
     if (record.patch !== undefined) {

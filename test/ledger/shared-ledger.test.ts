@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, LedgerFullError } from '../../src/errors.js';
 import { contentHashOfText } from '../../src/internal/hash.js';
 import { dumpJsonl, loadJsonl } from '../../src/ledger/jsonl.js';
 import { SharedLedger } from '../../src/ledger/shared-ledger.js';
+import type { LedgerEntry } from '../../src/ledger/types.js';
 
 describe('SharedLedger', () => {
   it('appends and reads entries with every field', () => {
@@ -155,6 +157,106 @@ describe('SharedLedger', () => {
       /does not match its hash/,
     );
     expect(() => loadJsonl(good.replace('"id":0', '"id":4'), SharedLedger.create())).toThrow(/out of order/);
+  });
+
+  it('loads a dump of format version 1 (written before the four-lane hash), and dumps it as version 2', () => {
+    // Written by main's code at 00d9151, before hash version 2: lines without "v", version-1 hashes.
+    const old = readFileSync(new URL('./fixtures/ledger-v1.jsonl', import.meta.url), 'utf8');
+    const lines = old
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LedgerEntry & { v?: number });
+    expect(lines.every((l) => l.v === undefined)).toBe(true);
+    const ledger = SharedLedger.create();
+    loadJsonl(old, ledger);
+    const entries = ledger.slice();
+    const withoutHash = ({ hash: _hash, v: _v, ...rest }: LedgerEntry & { v?: number }) => rest;
+    expect(entries.map(withoutHash)).toEqual(lines.map(withoutHash));
+    for (const e of entries) expect(e.hash).toBe(contentHashOfText(e.text));
+    // The 1 KB entry's hash changed with the version; short texts hash as before.
+    expect(entries[3]!.hash).not.toBe(lines[3]!.hash);
+    expect(entries[6]!.hash).toBe(lines[6]!.hash);
+    const dump = dumpJsonl(ledger);
+    expect(
+      dump
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { v: number }).v),
+    ).toEqual(lines.map(() => 2));
+    const copy = SharedLedger.create();
+    loadJsonl(dump, copy);
+    expect(copy.slice()).toEqual(entries);
+  });
+
+  it('refuses a dump line of an unknown version, or whose hash is of the other version', () => {
+    const text = 'x'.repeat(40) + ' — 漢字';
+    const line = {
+      v: 2,
+      id: 0,
+      kind: 'gist',
+      level: 0,
+      text,
+      taskId: 0,
+      authorId: 0,
+      parentId: -1,
+      tokenCount: 0,
+      expiresAt: 0,
+      hash: contentHashOfText(text),
+      timestamp: 1,
+    };
+    expect(loadJsonl(JSON.stringify(line), SharedLedger.create())[0]!.text).toBe(text);
+    expect(
+      loadJsonl(JSON.stringify({ ...line, v: 1, hash: contentHashOfText(text, 1) }), SharedLedger.create()),
+    ).toHaveLength(1);
+    expect(() => loadJsonl(JSON.stringify({ ...line, v: 3 }), SharedLedger.create())).toThrow(
+      /ledger.jsonl:1: dump format version 3 is newer than this delm reads \(1 to 2\)/,
+    );
+    expect(() =>
+      loadJsonl(JSON.stringify({ ...line, hash: contentHashOfText(text, 1) }), SharedLedger.create()),
+    ).toThrow(/does not match its hash/);
+    expect(() => loadJsonl(JSON.stringify({ ...line, v: undefined }), SharedLedger.create())).toThrow(
+      /does not match its hash/,
+    );
+  });
+
+  it('appends pre-encoded UTF-8 exactly as it appends the same text, byte for byte', () => {
+    const entry = fc.record({
+      kind: fc.constantFrom('gist', 'raw', 'FACT' as const),
+      // 'binary': any code point, U+FFFD and astral ones included (never a lone surrogate).
+      text: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })),
+      meta: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 20 })), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 20 }), (inputs) => {
+        const byText = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
+        const byBytes = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
+        inputs.forEach(({ text, meta, kind }, i) => {
+          const rest = { kind, taskId: i, timestamp: 1000 + i, ...(meta ? { meta } : {}) };
+          const a = byText.append({ ...rest, text });
+          const b = byBytes.appendUtf8(rest, Buffer.from(text, 'utf8'));
+          expect(b).toEqual(a);
+        });
+        expect(byBytes.bytesUsed).toBe(byText.bytesUsed);
+        const used = byText.bytesUsed;
+        expect(Buffer.from(byBytes.handle.arena, 0, used).equals(Buffer.from(byText.handle.arena, 0, used))).toBe(true);
+        expect(dumpJsonl(byBytes)).toBe(dumpJsonl(byText));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses bytes that are not UTF-8, writing nothing', () => {
+    const ledger = SharedLedger.create();
+    ledger.appendUtf8({ kind: 'gist' }, Buffer.from('fine ✓'));
+    const before = { count: ledger.count, bytes: ledger.bytesUsed, seq: ledger.sequence };
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* an encoded surrogate */, [0x61, 0xe2, 0x82]])
+      expect(() => ledger.appendUtf8({ kind: 'gist' }, Uint8Array.from(bad))).toThrow(/not well-formed UTF-8/);
+    expect({ count: ledger.count, bytes: ledger.bytesUsed, seq: ledger.sequence }).toEqual(before);
+    const reader = SharedLedger.attach(ledger.handle) as SharedLedger;
+    expect(() => reader.appendUtf8({ kind: 'gist' }, Buffer.from('x'))).toThrow(/single writer/);
+    const full = SharedLedger.create({ initialBytes: 1024, maxBytes: 1024 });
+    expect(() => full.appendUtf8({ kind: 'raw' }, Buffer.alloc(1025, 0x61))).toThrow(LedgerFullError);
+    expect(full.bytesUsed).toBe(0);
   });
 
   it('reads back exactly what any sequence of appends wrote', () => {

@@ -90,13 +90,19 @@ describe('the processes of a run (real processes)', () => {
       // A worker says how many processes are in the run.
       await first.waitFor((l) => l.startsWith(`run ${runId}: 3 processes: `), 30_000);
       // While the run goes on, its keys never expire (member keys aside).
-      for (const [key, ttl] of await runKeys(client, prefix)) if (!key.includes(':m:')) expect([key, ttl]).toEqual([key, -1]);
+      for (const [key, ttl] of await runKeys(client, prefix))
+        if (!key.includes(':m:')) expect([key, ttl]).toEqual([key, -1]);
 
       // SIGKILLed: no clean exit, so its key stays until it expires, and then it is gone from the list.
       const killed = byPid.get(second.child.pid!)!;
       second.child.kill('SIGKILL');
       await second.exited;
-      await membersWhen(url, runId, 'the killed worker to drop out', (m) => m.length === 2 && !m.some((x) => x.id === killed.id));
+      await membersWhen(
+        url,
+        runId,
+        'the killed worker to drop out',
+        (m) => m.length === 2 && !m.some((x) => x.id === killed.id),
+      );
       expect(await client.sIsMember(`${prefix}m:index`, killed.id)).toBeFalsy();
 
       // SIGINT: the worker leaves cleanly and removes its key itself, before it exits.
@@ -176,7 +182,12 @@ describe('the processes of a run (real processes)', () => {
       // Every key the run left has the expiry (none was missed), and then they are gone.
       const keys = await runKeys(client, prefix);
       for (const [key, ttl] of keys) expect([key, ttl <= 1_000]).toEqual([key, true]);
-      await until('the run’s keys to expire', async () => ((await runKeys(client, prefix)).size === 0 ? true : undefined), 30_000, 100);
+      await until(
+        'the run’s keys to expire',
+        async () => ((await runKeys(client, prefix)).size === 0 ? true : undefined),
+        30_000,
+        100,
+      );
     } finally {
       await client.close();
     }

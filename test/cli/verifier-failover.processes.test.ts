@@ -163,7 +163,11 @@ describe('verifier failover (real processes)', () => {
       );
     /** Waits for a commit at `epoch`. */
     const commitAt = (what: string, epoch: number) =>
-      until(what, async () => ((await ledger(client, prefix)).some((e) => e.epoch === epoch) ? true : undefined), 60_000);
+      until(
+        what,
+        async () => ((await ledger(client, prefix)).some((e) => e.epoch === epoch) ? true : undefined),
+        60_000,
+      );
     try {
       await until(
         '3 tasks done',

@@ -232,14 +232,21 @@ describe('inspector server', () => {
     inspector.track({ runId: 'delm:item-1', agents: 2 });
     // The newest run tracked under the id gets them; an id not tracked is refused.
     inspector.track({ runId: 'delm:item-1', agents: 2 });
-    expect(inspector.processes('delm:item-1', processes.map((p) => ({ ...p, agents: [...p.agents] })))).toBe(true);
+    expect(
+      inspector.processes(
+        'delm:item-1',
+        processes.map((p) => ({ ...p, agents: [...p.agents] })),
+      ),
+    ).toBe(true);
     expect(inspector.processes('nope', [])).toBe(false);
     const last = (await reading).filter((m) => m.event === 'runs').at(-1)!.data as { runs: unknown[] };
     expect(last.runs).toEqual([
       expect.not.objectContaining({ processes: expect.anything() }),
       expect.objectContaining({ id: 'delm:item-1#2', processes }),
     ]);
-    const list = JSON.parse((await get(new URL('api/runs', inspector.url).href)).body) as Array<{ processes?: unknown }>;
+    const list = JSON.parse((await get(new URL('api/runs', inspector.url).href)).body) as Array<{
+      processes?: unknown;
+    }>;
     expect(list.map((r) => r.processes)).toEqual([undefined, processes]);
   });
 

@@ -20,8 +20,18 @@ describe('run membership', () => {
   it('lists the members that joined, shows a change of agents, and forgets one that left at once', async () => {
     const runId = uniqueRunId('members');
     const target = { url: server().url };
-    const a = await RedisMembership.join(target, runId, { role: 'coordinator', agents: [1, 2], threads: 2, verifier: 'active' });
-    const b = await RedisMembership.join(target, runId, { role: 'worker', agents: [3], threads: 1, verifier: 'standby' });
+    const a = await RedisMembership.join(target, runId, {
+      role: 'coordinator',
+      agents: [1, 2],
+      threads: 2,
+      verifier: 'active',
+    });
+    const b = await RedisMembership.join(target, runId, {
+      role: 'worker',
+      agents: [3],
+      threads: 1,
+      verifier: 'standby',
+    });
     try {
       const members = await listMembers(target, runId);
       expect(members.map((m) => [m.id, m.role, m.agents, m.pid])).toEqual([
@@ -29,10 +39,14 @@ describe('run membership', () => {
         [b.id, 'worker', [3], process.pid],
       ]);
       b.setAgents([5, 4]);
-      await until('the new agents', async () => {
-        const m = (await listMembers(target, runId)).find((x) => x.id === b.id);
-        return m?.agents.join() === '4,5' ? true : undefined;
-      }, 10_000);
+      await until(
+        'the new agents',
+        async () => {
+          const m = (await listMembers(target, runId)).find((x) => x.id === b.id);
+          return m?.agents.join() === '4,5' ? true : undefined;
+        },
+        10_000,
+      );
       await b.leave();
       expect((await a.members()).map((m) => m.id)).toEqual([a.id]);
     } finally {
@@ -46,12 +60,21 @@ describe('run membership', () => {
   it('drops a member whose key expired (its process stopped refreshing) from the list and the index', async () => {
     const runId = uniqueRunId('members');
     const prefix = `delm:{${runId}}:`;
-    const live = await RedisMembership.join({ url: server().url }, runId, { role: 'worker', agents: [1], threads: 1, verifier: 'none' });
+    const live = await RedisMembership.join({ url: server().url }, runId, {
+      role: 'worker',
+      agents: [1],
+      threads: 1,
+      verifier: 'none',
+    });
     try {
       // A member whose process died: its key was written once and is not refreshed.
       await client.set(`${prefix}m:gone`, JSON.stringify({ id: 'gone' }), { expiration: { type: 'PX', value: 1 } });
       await client.sAdd(`${prefix}m:index`, 'gone');
-      await until('the key to expire', async () => ((await client.exists(`${prefix}m:gone`)) === 0 ? true : undefined), 10_000);
+      await until(
+        'the key to expire',
+        async () => ((await client.exists(`${prefix}m:gone`)) === 0 ? true : undefined),
+        10_000,
+      );
       expect((await listMembers({ client }, runId)).map((m) => m.id)).toEqual([live.id]);
       expect(await client.sMembers(`${prefix}m:index`)).toEqual([live.id]);
     } finally {
@@ -70,7 +93,11 @@ describe('run keys expiry', () => {
     await queue.enqueue('a');
     await queue.enqueue('b');
     const ttls = async () =>
-      Promise.all(['r:meta', 'r:config', 'q:meta', 'q:pending', 'q:t:0', 'q:t:1'].map(async (k) => Number(await client.pTTL(prefix + k))));
+      Promise.all(
+        ['r:meta', 'r:config', 'q:meta', 'q:pending', 'q:t:0', 'q:t:1'].map(async (k) =>
+          Number(await client.pTTL(prefix + k)),
+        ),
+      );
     expect(await control.expireIfEnded()).toBe(0);
     expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1]);
     await control.stop('aborted');

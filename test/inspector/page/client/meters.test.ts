@@ -30,7 +30,9 @@ describe('meters and status', () => {
       { id: 'h1:10:a', host: 'h1', pid: 10, role: 'coordinator', agents: [1, 2], threads: 2, verifier: 'active' },
       { id: 'h2:20:b', host: 'h2', pid: 20, role: 'worker', agents: [3], threads: 1, verifier: 'standby' },
     ] as const;
-    expect(statusText(summary({ processes: processes.map((p) => ({ ...p, agents: [...p.agents] })) }), emptyRun())).toBe(
+    expect(
+      statusText(summary({ processes: processes.map((p) => ({ ...p, agents: [...p.agents] })) }), emptyRun()),
+    ).toBe(
       'running · 2 processes: coordinator on h1 (pid 10, agents 1-2, verifier); worker on h2 (pid 20, agent 3, standby verifier)',
     );
     expect(runOptionText(summary({ label: 'demo' }))).toBe('demo — running');

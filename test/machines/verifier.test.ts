@@ -166,9 +166,10 @@ describe('verifier machine: what each actor error leads to', () => {
   ];
   it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {
     const { output } = runVerifier({
-      receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }, closed] : [proposal('p'), closed],
+      receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }] : [proposal('p'), closed],
       checkProposal: [{ ok: { verdict: actor === 'recordFailure' ? 'reject' : 'accept', reason: 'r' } }],
-      [actor]: [{ err: errors[kind] }],
+      // A deposed verifier stands by and receives again: then the channel closes.
+      [actor]: actor === 'receiveProposals' ? [{ err: errors[kind] }, closed] : [{ err: errors[kind] }],
     });
     expect(await output).toMatchObject(expected);
   });
@@ -192,6 +193,25 @@ describe('verifier machine: what each actor error leads to', () => {
       'waiting',
       'closed',
     ]);
+  });
+
+  it.each([
+    ['fenced', { status: 'closed', depositions: 2 }],
+    ['budget', { status: 'stopped', reason: 'budget', depositions: 1 }],
+    ['aborted', { status: 'stopped', reason: 'aborted', depositions: 1 }],
+    ['other', { status: 'failed', reason: 'oops', depositions: 1 }],
+  ] as const)('standing by, a receive throwing a %s error → %o (as while waiting)', async (kind, expected) => {
+    const errors = {
+      fenced: coded('FENCED', 'epoch 3 is the ledger writer'),
+      budget: coded('BUDGET_EXHAUSTED'),
+      aborted: coded('ABORTED'),
+      other: new Error('oops'),
+    };
+    const { output } = runVerifier({
+      receiveProposals: [proposal('p'), { err: errors[kind] }, closed],
+      commit: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }],
+    });
+    expect(await output).toMatchObject(expected);
   });
 
   it('stops on the BUDGET_EXHAUSTED event', async () => {

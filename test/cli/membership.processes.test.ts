@@ -88,7 +88,7 @@ describe('the processes of a run (real processes)', () => {
         expect(await client.get(key)).not.toContain(secret);
       }
       // A worker says how many processes are in the run.
-      await first.waitFor((l) => l.startsWith(`run ${runId}: 3 processes: `), 30_000);
+      await first.waitFor((l) => l.startsWith(`run ${runId} has 3 processes: `), 30_000);
       // While the run goes on, its keys never expire (member keys aside).
       for (const [key, ttl] of await runKeys(client, prefix))
         if (!key.includes(':m:')) expect([key, ttl]).toEqual([key, -1]);

@@ -46,7 +46,7 @@ Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such 
     const swarm = createSwarm({ ...stored.options, logger });
     try {
       io.out(`delm resume: run ${run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
-      const stopWatching = watchMembers(url, run, (members) => io.out(`run ${run}: ${processesText(members)}\n`));
+      const stopWatching = watchMembers(url, run, (members) => io.out(`run ${run} has ${processesText(members)}\n`));
       const result = await swarm
         .resume(run, {
           signal: io.signal,

@@ -65,7 +65,9 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
         io.out(
           `delm worker: joining run ${runId} with ${agents} agent(s)${parsed.standbyVerifier ? ' and a standby verifier' : ''}\n`,
         );
-        const stopWatching = watchMembers(url, runId, (members) => io.out(`run ${runId}: ${processesText(members)}\n`));
+        const stopWatching = watchMembers(url, runId, (members) =>
+          io.out(`run ${runId} has ${processesText(members)}\n`),
+        );
         const result = await swarm
           .join(runId, {
             signal: io.signal,

@@ -27,6 +27,9 @@ import { startWorker, type StartedWorker } from './worker-start.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
+/** A heartbeat check this late means the whole process was paused, not a thread stalled. */
+const PAUSED_MS = 2_000;
+
 /** Seeded ledger entries: how many, how much of each text. */
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
@@ -419,7 +422,13 @@ export class RunSupervisor {
   private watch(substrate: RunSubstrate): void {
     const limit = this.options.heartbeatTimeoutMs;
     const watch = new HeartbeatWatch(substrate.heartbeats, limit);
+    let tick = Date.now();
     this.watchTimer = setInterval(() => {
+      // A tick far later than due: this process was paused (SIGSTOP: a verifier frozen for a failover
+      // test, a suspended machine), its threads with it — not one thread stalled.
+      const late = Date.now() - tick - HEARTBEAT_MS;
+      tick = Date.now();
+      if (late > PAUSED_MS) return watch.resumed();
       const workers: Array<StartedWorker<unknown>> = [
         ...this.live.values(),
         ...(this.verifier && !this.verifierEnded ? [this.verifier] : []),

@@ -11,7 +11,7 @@ import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 const server = privateRedisServer({ beforeAll, afterAll });
 let client: RedisClient;
 beforeAll(async () => {
-  client = createClient({ url: server().url }) as unknown as RedisClient;
+  client = createClient({ url: server().url });
   await client.connect();
 });
 afterAll(() => client?.close());

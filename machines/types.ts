@@ -351,11 +351,11 @@ export interface VerifierEffects {
 export type VerifierEffectName = keyof VerifierEffects;
 
 /**
- * Final output of the verifier machine. `deposed`: another verifier took its writer lease over (a
- * run on Redis whose verifier was frozen past its lease); the run goes on with that one.
+ * Final output of the verifier machine. `depositions`: how often another verifier took its writer
+ * lease over (a run on Redis whose verifier was frozen past its lease); each time it stood by again.
  */
 export interface VerifierOutput {
-  readonly status: 'closed' | 'stopped' | 'failed' | 'deposed';
+  readonly status: 'closed' | 'stopped' | 'failed';
   readonly reason: string | undefined;
   readonly received: number;
   readonly accepted: number;
@@ -363,4 +363,6 @@ export interface VerifierOutput {
   readonly duplicates: number;
   /** Batches received: the verifier woke this many times to decide the `received` proposals. */
   readonly batches: number;
+  /** Times another verifier took this one's writer lease over; it stood by again each time. */
+  readonly depositions: number;
 }

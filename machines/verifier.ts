@@ -8,12 +8,15 @@
  *                              ├─ reject    → rejecting  ─┼─ more in the batch → checking
  *                              └─ duplicate ──────────────┴─ batch decided     → waiting
  *   waiting ── channel closed ──▶ closed
- *   any step ── FENCED ──▶ deposed
+ *   any step ── FENCED ──▶ standingBy ── proposals (the lease is its again) ──▶ checking
+ *                          standingBy ── channel closed ──▶ closed
  *
  * A check that throws a non-retryable error (or runs out of retries) rejects the proposal with the
  * error as its reason; a commit or failure record that throws ends the machine in `failed` (the
  * ledger is full or broken: nothing more can be written). A verifier whose writer lease another
- * verifier took over (FENCED, on Redis) ends in `deposed`: the run goes on with its successor.
+ * verifier took over (FENCED, on Redis) drops the batch in hand (its successor claims it) and stands by:
+ * its next receive takes the lease again once the successor's lapses, and it goes on from there.
+ * Standing by is waiting under another name, so a chart and an inspector show the verifier deposed.
  *
  * The side effects (receiveProposals, checkProposal, commit, recordFailure) are plain functions the
  * host provides as one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its
@@ -62,7 +65,8 @@ export interface VerifierContext {
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
-  readonly deposed: boolean;
+  /** Times another verifier took this one's writer lease over (it stood by again each time). */
+  readonly depositions: number;
 }
 
 const stopOn = (kind: 'budget' | 'aborted') =>
@@ -73,7 +77,9 @@ const stopOn = (kind: 'budget' | 'aborted') =>
   }) as const;
 const deposed = {
   guard: { type: 'errorIs', params: { kind: 'fenced' } },
-  target: '#verifier.deposed',
+  target: '#verifier.standingBy',
+  // From standingBy itself too: its receive is requested again.
+  reenter: true,
   actions: ['recordError', 'markDeposed'],
 } as const;
 const writeErrors = [
@@ -136,7 +142,7 @@ export const verifierMachine = setup({
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
-    markDeposed: assign(() => ({ deposed: true })),
+    markDeposed: assign(({ context }) => ({ depositions: context.depositions + 1, batch: [], next: 0 })),
     takeBatch: assign(({ context }, params: { received: Received }) => {
       const batch = params.received.type === 'proposals' ? params.received.proposals : [];
       return {
@@ -188,7 +194,7 @@ export const verifierMachine = setup({
     lastError: null,
     stopReason: null,
     failure: null,
-    deposed: false,
+    depositions: 0,
   }),
   // The effects actor lives as long as the machine: stopping the machine aborts whatever it runs.
   invoke: { id: 'effects', src: 'effects' },
@@ -264,27 +270,34 @@ export const verifierMachine = setup({
         'recordFailure.error': writeErrors,
       },
     },
+    // Deposed: waits for proposals like `waiting`, which the channel hands over only once this verifier
+    // holds the writer lease again.
+    standingBy: {
+      entry: request('receiveProposals'),
+      on: {
+        'receiveProposals.done': [
+          { guard: 'channelClosed', target: 'closed' },
+          {
+            target: 'checking',
+            actions: { type: 'takeBatch', params: ({ event }) => ({ received: event.output }) },
+          },
+        ],
+        'receiveProposals.error': writeErrors,
+      },
+    },
     closed: { type: 'final' },
     stopped: { type: 'final' },
     failed: { type: 'final' },
-    deposed: { type: 'final' },
   },
   output: ({ context }) => ({
-    status:
-      context.failure !== null
-        ? 'failed'
-        : context.deposed
-          ? 'deposed'
-          : context.stopReason !== null
-            ? 'stopped'
-            : 'closed',
-    reason:
-      context.failure ?? (context.deposed ? context.lastError?.message : undefined) ?? context.stopReason ?? undefined,
+    status: context.failure !== null ? 'failed' : context.stopReason !== null ? 'stopped' : 'closed',
+    reason: context.failure ?? context.stopReason ?? undefined,
     received: context.received,
     accepted: context.accepted,
     rejected: context.rejected,
     duplicates: context.duplicates,
     batches: context.batches,
+    depositions: context.depositions,
   }),
 });
 

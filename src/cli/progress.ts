@@ -22,6 +22,8 @@ export class Progress {
   private cost = 0;
   private calls = 0;
   private label = '';
+  /** A run kept in Redis: its processes, as one line. */
+  private processes = '';
   private drawn = 0;
   private last = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +40,13 @@ export class Progress {
     this.claimed.clear();
     this.total = this.done = this.failed = this.commits = this.rejects = this.tokens = this.cost = this.calls = 0;
     this.label = label;
+    this.processes = '';
+    this.schedule();
+  }
+
+  /** The item's run is kept in Redis: the processes taking part, as one line (see processesText). */
+  setProcesses(line: string): void {
+    this.processes = line;
     this.schedule();
   }
 
@@ -115,6 +124,7 @@ export class Progress {
       `  ledger ${this.commits} committed · ${this.rejects} rejected`,
       `  model  ${this.calls} calls · ${this.tokens.toLocaleString('en-US')} tokens · $${this.cost.toFixed(4)}`,
       ...(agents ? [`  agents ${agents}`] : []),
+      ...(this.processes ? [`  run    ${this.processes}`] : []),
     ];
     this.clear();
     this.write(`${lines.join('\n')}\n`);

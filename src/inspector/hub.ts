@@ -3,9 +3,9 @@
  * subscribers (the page's SSE streams) that receive new events in small batches.
  */
 import type { SwarmEvent } from '../runtime/events.js';
-import type { HubMessage, RunSnapshot, RunSummary } from './wire.js';
+import type { HubMessage, RunProcess, RunSnapshot, RunSummary } from './wire.js';
 
-export type { HubMessage, RunSummary } from './wire.js';
+export type { HubMessage, RunProcess, RunSummary } from './wire.js';
 
 /** What {@link InspectorHub.track} needs to know about a run. */
 export interface TrackInfo {
@@ -46,6 +46,8 @@ class RunLog {
   constructor(
     readonly summary: RunSummary,
     private readonly rate: number,
+    /** The run id it was tracked under (`summary.id` may carry a `#2` suffix). */
+    readonly trackedAs: string,
   ) {}
 
   /** Run time now: extrapolated from the last event, frozen once the run finished. */
@@ -98,12 +100,36 @@ export class InspectorHub {
       trackedAt: Date.now(),
       truncated: false,
     };
-    const log = new RunLog(summary, speed);
+    const log = new RunLog(summary, speed, info.runId);
     this.runs.set(id, log);
     this.evictOldRuns();
     this.runsChanged = true;
     this.schedule();
     return (event) => this.push(log, event);
+  }
+
+  /**
+   * The live processes of a run kept in Redis (the newest run tracked under `runId`), shown in its
+   * summary; false when no such run is tracked.
+   */
+  processes(runId: string, processes: readonly RunProcess[]): boolean {
+    if (this.closed) return false;
+    const log = [...this.runs.values()]
+      .filter((r) => r.trackedAs === runId || r.summary.id === runId)
+      .sort((a, b) => b.summary.order - a.summary.order)[0];
+    if (!log) return false;
+    log.summary.processes = processes.map((p) => ({
+      id: p.id,
+      host: p.host,
+      pid: p.pid,
+      role: p.role,
+      agents: [...p.agents],
+      threads: p.threads,
+      verifier: p.verifier,
+    }));
+    this.runsChanged = true;
+    this.schedule();
+    return true;
   }
 
   private push(log: RunLog, event: SwarmEvent): void {
@@ -169,14 +195,14 @@ export class InspectorHub {
 
   /** Every tracked run, oldest first. */
   list(): RunSummary[] {
-    return [...this.runs.values()].map((r) => ({ ...r.summary })).sort((a, b) => a.order - b.order);
+    return [...this.runs.values()].map((r) => copy(r.summary)).sort((a, b) => a.order - b.order);
   }
 
   /** A run's kept events so far (every one already sent or about to be), with its clock. */
   snapshot(runId: string): RunSnapshot | undefined {
     const log = this.runs.get(runId);
     if (!log) return undefined;
-    return { run: { ...log.summary }, events: log.events.slice(), clock: log.clock() };
+    return { run: copy(log.summary), events: log.events.slice(), clock: log.clock() };
   }
 
   /** Calls `fn` with every message from now on; returns the unsubscribe function. */
@@ -193,3 +219,9 @@ export class InspectorHub {
     this.subscribers.clear();
   }
 }
+
+/** A summary as handed out: later changes to the hub's do not show through. */
+const copy = (summary: RunSummary): RunSummary => ({
+  ...summary,
+  ...(summary.processes ? { processes: summary.processes.map((p) => ({ ...p, agents: [...p.agents] })) } : {}),
+});

@@ -8,7 +8,7 @@
  * ```
  */
 export { startInspector, layoutCharts, type Inspector, type InspectorOptions, type InspectorCharts } from './server.js';
-export type { TrackInfo, RunObserver, RunSummary, HubLimits, HubMessage } from './hub.js';
+export type { TrackInfo, RunObserver, RunSummary, RunProcess, HubLimits, HubMessage } from './hub.js';
 export { attachInspector, type AttachInfo, type WithOnEvent } from './attach.js';
 export {
   readTrajectory,

@@ -15,7 +15,7 @@ import { InspectorHub, type HubLimits, type HubMessage, type RunObserver } from 
 import { APP_CSS } from './page/css.js';
 import { PAGE_HTML } from './page/html.js';
 import { appScript } from './page/script.js';
-import type { InspectorCharts } from './wire.js';
+import type { InspectorCharts, RunProcess } from './wire.js';
 
 export type { InspectorCharts } from './wire.js';
 
@@ -35,6 +35,11 @@ export interface InspectorOptions {
 export interface Inspector extends RunObserver {
   /** Where to open the page (without the token: append `?token=…` when one is set). */
   readonly url: string;
+  /**
+   * Shows the live processes (machines) of a run kept in Redis, and their agents, with the run tracked
+   * under `runId` (from `listMembers` of `delm/redis`); false when no such run is tracked.
+   */
+  processes(runId: string, processes: readonly RunProcess[]): boolean;
   /** Closes every stream and the server; nothing is left running. */
   close(): Promise<void>;
 }
@@ -214,6 +219,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   return {
     url: `http://${shownHost}:${address.port}/`,
     track: (info) => hub.track(info),
+    processes: (runId, processes) => hub.processes(runId, processes),
     close: () => {
       closing ??= (async () => {
         hub.flush();

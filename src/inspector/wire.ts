@@ -22,6 +22,21 @@ export interface RunSummary {
   trackedAt: number;
   /** Events were dropped past the per-run limit, or all of them to make room for newer runs. */
   truncated: boolean;
+  /** A run kept in Redis: its live processes (machines) and their agents, as last looked up. */
+  processes?: RunProcess[];
+}
+
+/** A live process of a run kept in Redis (its member key), as the run list shows it. */
+export interface RunProcess {
+  id: string;
+  host: string;
+  pid: number;
+  role: 'coordinator' | 'worker' | 'resume';
+  /** Ids of the agents it runs. */
+  agents: number[];
+  /** Its agent worker threads. */
+  threads: number;
+  verifier: 'active' | 'standby' | 'none';
 }
 
 /** What subscribers receive. `clock` is the run's time (ms since it started) when the batch left. */

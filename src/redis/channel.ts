@@ -103,6 +103,9 @@ export class RedisChannel {
   async takeOver(consumer: string, epoch: number): Promise<number> {
     this.consumer = consumer;
     this.epoch = String(epoch);
+    // What this reader held under an earlier epoch (it was deposed, and takes over again) is claimed
+    // and read again below: the old ids must not be acknowledged in place of the new reads.
+    this.pending.length = 0;
     return this.claim();
   }
 

@@ -1,8 +1,9 @@
 /**
  * `delm/redis`: the substrate on Redis (7.0 command set, so Valkey too) through node-redis — the task
- * queue, the context ledger, the run budget, the rate limiter and the event stream of a run, shared by processes on
- * any machine. Every key of a run sits under `delm:{<runId>}:`; every state change is one call of
- * delm's Redis Functions library, loaded on first use.
+ * queue, the context ledger, the run budget, the rate limiter and the event stream of a run, shared by
+ * processes on any machine, and the run's live processes (`listMembers`). Every key of a run sits under
+ * `delm:{<runId>}:`; every state change is one call of delm's Redis Functions library, loaded on
+ * first use.
  * @packageDocumentation
  */
 export { RedisTaskQueue, RedisQueueOptionsSchema, type RedisQueueOptions } from './queue.js';
@@ -17,6 +18,15 @@ export {
   type StoredEvent,
 } from './event-log.js';
 export { RedisManualClock } from './manual-clock.js';
+export {
+  listMembers,
+  runUsage,
+  RedisMembership,
+  type RunMember,
+  type MemberRole,
+  type MemberInfo,
+  type MemberUsage,
+} from './members.js';
 export { LIBRARY_VERSION, ensureLibrary } from './library.js';
 export { runPrefix, type RedisClient, type RedisTarget } from './client.js';
 export { FencedError, DuplicateEntryError } from '../errors.js';

@@ -5,11 +5,23 @@
  * change is one call of the delm library (functions/run.lua.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, fcall, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { connect, fcall, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { MEMBER_TTL_MS } from './members.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Outcome of an election, as the agent machine expects it. */
 export type RedisElection = { role: 'finalize'; round: number } | { role: 'claim' } | { role: 'exit' };
+
+/** Default of how long a finished or stopped run's keys are kept: 7 days. */
+export const KEEP_FINISHED_MS = 7 * 24 * 3_600_000;
+
+/** How long a run's keys outlive it, and its members' key expiry (set by the process that creates the run). */
+export interface RedisRunKeep {
+  /** How long a finished or stopped run's keys are kept, ms (default 7 days). */
+  keepFinishedMs?: number;
+  /** Expiry of each member's key, ms (default 10 s): a process that died drops out of the run's members after it. */
+  memberTtlMs?: number;
+}
 
 /** Why a run stopped early. */
 export type RedisStopReason = 'aborted' | 'budget' | 'wall-time' | 'error';
@@ -78,9 +90,40 @@ export class RedisRunControl {
     return fcall(this.client, FN + fn, this.prefix, args);
   }
 
-  /** Creates the run with its settings (JSON; kept as first written). */
-  async init(config: string): Promise<void> {
-    await this.call('r_init', [config]);
+  /**
+   * Creates the run with its settings (JSON), how long its keys are kept once it finished or stopped,
+   * and the expiry of its members' keys (each kept as first written).
+   */
+  async init(config: string, keep: RedisRunKeep = {}): Promise<void> {
+    await this.call('r_init', [
+      config,
+      String(keep.keepFinishedMs ?? KEEP_FINISHED_MS),
+      String(keep.memberTtlMs ?? MEMBER_TTL_MS),
+    ]);
+  }
+
+  /** How long the run's keys are kept once it ended, and its members' key expiry, as its creator set them. */
+  async keep(): Promise<Required<RedisRunKeep>> {
+    const [keepFinished, memberTtl] = await retried(this.client, () =>
+      this.client.hmGet(this.meta, ['keep', 'memberTtl']),
+    );
+    return {
+      keepFinishedMs: Number(keepFinished) || KEEP_FINISHED_MS,
+      memberTtlMs: Number(memberTtl) || MEMBER_TTL_MS,
+    };
+  }
+
+  /**
+   * Gives the run's keys their expiry if the run finished or stopped (every process calls this as it
+   * leaves, so keys written late get it too); a running run's keys never expire. Resolves how many keys got it.
+   */
+  async expireIfEnded(): Promise<number> {
+    return (await this.call('r_expire')) as number;
+  }
+
+  /** The run goes on again (a stopped run resumed): its keys no longer expire. */
+  async persist(): Promise<void> {
+    await this.call('r_persist');
   }
 
   /** The run's settings as written by {@link init}, or undefined when no such run exists. */

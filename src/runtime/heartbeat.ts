@@ -70,4 +70,12 @@ export class HeartbeatWatch {
   forget(agentId: number): void {
     this.seen.delete(agentId);
   }
+
+  /**
+   * This whole process was paused (SIGSTOP, a suspended machine, a blocked main thread): no thread
+   * could beat meanwhile, so every worker is timed afresh from now.
+   */
+  resumed(): void {
+    this.seen.clear();
+  }
 }

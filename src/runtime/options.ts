@@ -141,7 +141,8 @@ export const SwarmOptionsSchema = z
     /**
      * Where the run's queue, ledger, proposals, budget and rate limiter live: shared memory (the
      * default, one process) or Redis (`{ redis: { url } }`), so `delm worker` processes on any machine
-     * can join the run and `delm resume` can pick it up after this process died.
+     * can join the run and `delm resume` can pick it up after this process died. The expiries are the
+     * run creator's: a process joining the run uses the ones stored with it.
      */
     substrate: z
       .object({
@@ -153,6 +154,10 @@ export const SwarmOptionsSchema = z
              * which any process can read and \`delm serve --redis\` streams as SSE. Default 10,000.
              */
             maxEvents: z.number().int().min(1).max(10_000_000).optional(),
+            /** How long a finished or stopped run's keys stay in Redis, ms (default 7 days); a running run's never expire. */
+            keepFinishedMs: z.number().int().min(1).optional(),
+            /** Expiry of each process's member key, ms (default 10 s, refreshed every third): a dead process drops out after it. */
+            memberTtlMs: z.number().int().min(300).optional(),
           })
           .strict()
           .optional(),

@@ -3,8 +3,11 @@
  * the budget, the rate limiter and the run's coordination live under the run's keys, so processes on
  * any machine share the run. Each process keeps a local copy of the ledger (see ledger-mirror.ts) that
  * its agent threads read; usage counters and heartbeats stay per process. Every worker thread opens
- * connections of its own.
+ * connections of its own. The main thread keeps this process's member key (see members.ts) and, as it
+ * leaves a finished or stopped run, gives the run's keys their expiry.
  */
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelmError } from '../errors.js';
 import { SharedLedger } from '../ledger/shared-ledger.js';
 import type { ContextLedger } from '../ledger/types.js';
@@ -16,6 +19,7 @@ import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
 import { RedisRunControl } from '../redis/run-control.js';
+import { RedisMembership, type RunMember } from '../redis/members.js';
 import type { EntryWriter, ProposalPort, RunCoordination } from './coordination.js';
 import { reach, seatProposals, seatWriter, WriterSeat } from './redis-verifier.js';
 import { SharedBudget } from '../budget/shared-budget.js';
@@ -34,6 +38,22 @@ import {
   type RunHandles,
   type RunSubstrate,
 } from './substrate.js';
+
+/** How often a coordinator looks whether the other processes' agents have ended, to sum the run's usage. */
+const USAGE_POLL_MS = 50;
+
+/** Whether `member` ran on this host and its process is gone (its key has not expired yet). */
+function deadHere(member: RunMember): boolean {
+  if (member.host !== hostname()) return false;
+  try {
+    process.kill(member.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+const MEMBER_ROLE = { create: 'coordinator', join: 'worker', resume: 'resume' } as const;
 
 /** How this process takes part in the run: it creates it, joins it, or picks it up after its coordinator died. */
 export type RedisRunMode = 'create' | 'join' | 'resume';
@@ -110,24 +130,50 @@ export async function createRedisRunSubstrate(
   runId: string,
   mode: RedisRunMode,
   config?: string,
+  standbyVerifier = false,
 ): Promise<RunSubstrate> {
   const { client } = await connect({ url });
   const opened: { disconnect(): Promise<void> }[] = [];
   let mirror: LedgerMirror | undefined;
+  let membership: RedisMembership | undefined;
   try {
     const control = await RedisRunControl.open({ client }, runId);
-    if (mode === 'create') await control.init(config ?? '{}');
+    const redis = options.substrate?.redis;
+    if (mode === 'create')
+      await control.init(config ?? '{}', {
+        ...(redis?.keepFinishedMs ? { keepFinishedMs: redis.keepFinishedMs } : {}),
+        ...(redis?.memberTtlMs ? { memberTtlMs: redis.memberTtlMs } : {}),
+      });
     else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
     const run = await openRun(client, options, runId);
     opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const slots = agentSlots(options.agents);
     const firstAgentId = await control.allocateAgents(slots - 1);
+    const size = firstAgentId + slots;
+    const usage = SharedUsage.create(size);
+    const { memberTtlMs } = await control.keep();
+    membership = await RedisMembership.join(
+      { url },
+      runId,
+      {
+        role: MEMBER_ROLE[mode],
+        agents: Array.from({ length: options.agents }, (_, i) => firstAgentId + i),
+        threads: options.threads === undefined ? options.agents : Math.min(options.threads, options.agents),
+        verifier: mode !== 'join' ? 'active' : standbyVerifier ? 'standby' : 'none',
+      },
+      memberTtlMs,
+      () => {
+        const total = usage.total();
+        return { ...total.usage, costUsd: total.costUsd };
+      },
+    );
     const local = createLedger(options);
     mirror = new LedgerMirror(run.ledger, local);
     if (mode !== 'create') await mirror.start();
     if (mode === 'resume') {
       await control.releaseFinalizer();
       await control.recount();
+      await control.persist();
     }
     const started = mirror;
     // The process that creates or resumes the run records its events; a joining worker's are its own.
@@ -138,6 +184,7 @@ export async function createRedisRunSubstrate(
             { client },
             { runId, ...(options.substrate?.redis?.maxEvents ? { maxEvents: options.substrate.redis.maxEvents } : {}) },
           );
+    const member = membership;
     const backend: RedisBackendHandle = {
       kind: 'redis',
       url,
@@ -145,8 +192,6 @@ export async function createRedisRunSubstrate(
       writerLeaseMs: WRITER_LEASE_MS,
       verifier: mode === 'join' ? 'standby' : 'active',
     };
-    const size = firstAgentId + slots;
-    const usage = SharedUsage.create(size);
     const heartbeats = new Heartbeats(size);
     return {
       handles: { ledger: local.handle, usage: usage.handle, heartbeats: heartbeats.buffer, backend },
@@ -169,14 +214,35 @@ export async function createRedisRunSubstrate(
         await publishPlan(run.ledger, local, runId);
         await started.start();
       },
+      setAgents: (ids) => member.setAgents(ids),
+      members: () => member.members(),
+      runUsage: async () => {
+        // Other processes' agents record their last calls as they end: wait for that (a process that
+        // died drops out when its member key expires, at once when it ran on this host; its usage as
+        // last recorded counts).
+        const until = Date.now() + memberTtlMs + 1_000;
+        while (Date.now() < until) {
+          const others = (await member.members()).filter(
+            (m) => m.id !== member.id && m.agents.length > 0 && !deadHere(m),
+          );
+          if (others.length === 0) break;
+          await sleep(USAGE_POLL_MS);
+        }
+        const { costUsd, ...counters } = await member.runUsage();
+        return { usage: counters, costUsd };
+      },
       dispose: async () => {
         await events?.flush();
         await started.stop();
+        await member.leave();
+        // The last process to leave a finished or stopped run gives every key it left its expiry.
+        await control.expireIfEnded().catch(() => undefined);
         for (const o of opened) await o.disconnect().catch(() => undefined);
         await client.close().catch(() => undefined);
       },
     };
   } catch (error) {
+    await membership?.leave();
     await mirror?.stop();
     for (const o of opened) await o.disconnect().catch(() => undefined);
     client.destroy();

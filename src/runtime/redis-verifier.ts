@@ -3,7 +3,8 @@
  * `delm resume`) or on failover (a standby in `delm worker --standby-verifier`, which takes the seat
  * once the holder's lease lapses). Taking the seat claims the proposals the previous holder left
  * unacknowledged; holding it renews the lease; losing it (a newer epoch: this process was frozen past
- * its lease) fences every append and acknowledgement, and the verifier ends as `deposed`.
+ * its lease) fences every append and acknowledgement, and the verifier stands by again: it takes the
+ * seat back (a newer epoch still) if its successor's lease lapses in turn.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelmError, DuplicateEntryError, FencedError } from '../errors.js';
@@ -34,8 +35,8 @@ export async function reach(ledger: ContextLedger, id: number, timeoutMs = 10_00
 export class WriterSeat {
   private held: RedisLedgerWriter | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
-  /** Set once a newer epoch superseded this seat's: nothing it writes is accepted any more. */
-  deposed = false;
+  /** Deposed, and the verifier not yet told (FENCED) — the renewal found out while it waited. */
+  private untold = false;
   /** Id of the last entry in the ledger this verifier must see before its next check. */
   last = -1;
 
@@ -48,7 +49,7 @@ export class WriterSeat {
 
   /** The writer while this seat holds the lease. */
   get writer(): RedisLedgerWriter | undefined {
-    return this.deposed ? undefined : this.held;
+    return this.held;
   }
 
   /**
@@ -57,7 +58,7 @@ export class WriterSeat {
    * verifier's lease is live.
    */
   async tryTake(): Promise<boolean> {
-    if (this.held) return !this.deposed;
+    if (this.held) return true;
     const writer = await this.ledger.acquireWriter(this.holder, this.leaseMs);
     if (!writer) return false;
     this.held = writer;
@@ -67,7 +68,7 @@ export class WriterSeat {
     this.renewTimer = setInterval(
       () =>
         void writer.renew().catch((error: unknown) => {
-          if (error instanceof FencedError) this.depose();
+          if (error instanceof FencedError) this.depose(writer);
         }),
       Math.max(100, Math.floor(this.leaseMs / 3)),
     );
@@ -85,16 +86,35 @@ export class WriterSeat {
     }
   }
 
-  /** A newer epoch exists: stop renewing; every later write of this seat is refused. */
-  depose(): void {
-    this.deposed = true;
+  /**
+   * A newer epoch superseded `writer` (this seat's, when it still holds that one): stop renewing and
+   * stand by; the next {@link tryTake} asks for the lease again.
+   */
+  depose(writer: RedisLedgerWriter | undefined = this.held): void {
+    if (!writer || writer !== this.held) return;
+    this.held = undefined;
+    this.untold = true;
     clearInterval(this.renewTimer);
+  }
+
+  /**
+   * The FENCED error that tells the verifier it was deposed: `error` as caught, or a new one saying
+   * `detail` (once per deposition: see {@link untoldDeposition}).
+   */
+  fenced(detail: string | FencedError): FencedError {
+    this.untold = false;
+    return detail instanceof FencedError ? detail : new FencedError(`${this.holder} ${detail}`);
+  }
+
+  /** Whether this seat was deposed and the verifier has not been told yet. */
+  get untoldDeposition(): boolean {
+    return this.untold;
   }
 
   /** Gives the lease up (when still held) so a standby can take over at once. */
   async release(): Promise<void> {
     clearInterval(this.renewTimer);
-    if (this.held && !this.deposed) await this.held.resign();
+    if (this.held) await this.held.resign();
   }
 }
 
@@ -108,13 +128,16 @@ export function seatWriter(seat: WriterSeat, local: ContextLedger): EntryWriter 
   return {
     async append(input): Promise<LedgerEntry> {
       const writer = seat.writer;
-      if (!writer) throw new FencedError(`${seat.holder} does not hold the ledger writer lease`);
+      if (!writer) throw seat.fenced('does not hold the ledger writer lease');
       try {
         const entry = await writer.append(input);
         seat.last = Math.max(seat.last, entry.id);
         return entry;
       } catch (error) {
-        if (error instanceof FencedError) seat.depose();
+        if (error instanceof FencedError) {
+          seat.depose(writer);
+          throw seat.fenced(error);
+        }
         if (!(error instanceof DuplicateEntryError)) throw error;
         await reach(local, error.existingId);
         return local.get(error.existingId);
@@ -126,31 +149,39 @@ export function seatWriter(seat: WriterSeat, local: ContextLedger): EntryWriter 
 
 /**
  * The proposal channel as the verifier reads it: only while its seat holds the lease. A standby
- * (`standby`: the seat is taken lazily) asks for the lease on each receive and receives nothing until
- * it has it; it ends, without ever holding it, once the channel is closed (the holder drains it).
- * A deposed seat's receive rejects with FENCED.
+ * (`standby`: the seat is taken lazily), or a deposed verifier standing by again, asks for the lease
+ * on each receive and receives nothing until it has it; it ends, without holding it, once the channel
+ * is closed (the holder drains it). Acknowledging after the seat was superseded rejects with FENCED.
  */
 export function seatProposals(seat: WriterSeat, channel: RedisChannel): ProposalPort {
-  const fenced = (error: unknown) => {
-    if (error instanceof FencedError) seat.depose();
-    throw error;
+  const fenced = (writer: RedisLedgerWriter | undefined) => (error: unknown) => {
+    if (!(error instanceof FencedError)) throw error;
+    seat.depose(writer);
+    throw seat.fenced(error);
   };
-  /** Whether this seat may read now; a standby without the lease waits a little and may not. */
+  /**
+   * Whether this seat may read now; a standby without the lease waits a little and may not. A seat
+   * deposed while its verifier waited (the renewal was refused) says so first, once (FENCED).
+   */
   const mayRead = async (timeoutMs: number, signal: AbortSignal | undefined) => {
-    if (seat.deposed) throw new FencedError(`${seat.holder} lost the ledger writer lease to a newer verifier`);
-    if (await seat.tryTake()) return true;
+    if (seat.untoldDeposition) throw seat.fenced('lost the ledger writer lease to a newer verifier');
+    // Once the run's proposals are all processed and no more can come, nobody need take the lease
+    // (the last holder resigns as it ends): standing by ends with the channel.
+    if (seat.writer || !(await channel.ended())) if (await seat.tryTake()) return true;
     await sleep(Math.min(timeoutMs, STANDBY_POLL_MS), undefined, { signal }).catch(() => undefined);
     return false;
   };
   return {
     send: (message) => channel.send(message),
     async receive(timeoutMs, signal) {
-      return (await mayRead(timeoutMs, signal)) ? channel.receive(timeoutMs, signal) : undefined;
+      if (!(await mayRead(timeoutMs, signal))) return undefined;
+      return channel.receive(timeoutMs, signal).catch(fenced(seat.writer));
     },
     async receiveBatch(max, timeoutMs, signal) {
-      return (await mayRead(timeoutMs, signal)) ? channel.receiveBatch(max, timeoutMs, signal) : [];
+      if (!(await mayRead(timeoutMs, signal))) return [];
+      return channel.receiveBatch(max, timeoutMs, signal).catch(fenced(seat.writer));
     },
-    processed: () => channel.processed().catch(fenced),
+    processed: () => channel.processed().catch(fenced(seat.writer)),
     ended: async () => (seat.writer ? channel.ended() : channel.closed()),
     close: () => channel.close(),
   };

@@ -28,6 +28,9 @@ import { startWorker, type StartedWorker } from './worker-start.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
+/** A heartbeat check this late means the whole process was paused, not a thread stalled. */
+const PAUSED_MS = 2_000;
+
 /** Seeded ledger entries: how many, how much of each text. */
 const SEEDED_ENTRIES = 200;
 const SEEDED_TEXT_CHARS = 400;
@@ -106,7 +109,8 @@ export class RunSupervisor {
     const config = storeRunConfig(this.options, task, this.telemetry.traceparent);
     // Loaded only for a run on Redis: the shared-memory path never pays for the Redis client's import.
     const { createRedisRunSubstrate } = await import('./redis-substrate.js');
-    return createRedisRunSubstrate(this.options, url, this.id, mode, config);
+    const standby = this.start.kind === 'join' && this.start.standbyVerifier === true;
+    return createRedisRunSubstrate(this.options, url, this.id, mode, config, standby);
   }
 
   private emit(event: WorkerEvent): void {
@@ -192,7 +196,7 @@ export class RunSupervisor {
           ? undefined
           : (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
-      // One that was deposed (a standby took its lease over while it was frozen) leaves the run to its successor.
+      // One that was deposed (a standby took its lease over while it was frozen) stands by itself, and ends with the channel.
       verifier?.done.then(
         (v) => {
           this.verifierEnded = true;
@@ -257,7 +261,10 @@ export class RunSupervisor {
     this.events.end();
     const spans = this.timeline.close(wallTimeMs);
     // Usage from the shared counters, which every thread updated as its calls happened (events can be lost with a thread).
-    const total = substrate ? substrate.usage.total() : { usage: emptyUsage(), costUsd: 0 };
+    // A run on Redis coordinated here counts every process's calls; a process that joined counts its own.
+    const local = substrate ? substrate.usage.total() : { usage: emptyUsage(), costUsd: 0 };
+    const total =
+      substrate?.runUsage && this.start.kind !== 'join' ? await substrate.runUsage().catch(() => local) : local;
     const result: RunResult = {
       runId: this.id,
       answer: this.answer,
@@ -294,6 +301,7 @@ export class RunSupervisor {
     const agentId = this.nextAgentId++;
     const started = this.startWorker<AgentOutput>('agent', agentId);
     this.live.set(agentId, started);
+    this.substrate?.setAgents?.([...this.live.keys()]);
     this.emit({ type: 'agent.started', agentId, ...(replaces !== undefined ? { replaces } : {}) });
     started.done.then(
       (output) => {
@@ -345,6 +353,7 @@ export class RunSupervisor {
 
   private retire(agentId: number): void {
     this.live.delete(agentId);
+    this.substrate?.setAgents?.([...this.live.keys()]);
     if (this.live.size === 0) this.allAgentsDone?.();
   }
 
@@ -439,7 +448,13 @@ export class RunSupervisor {
   private watch(substrate: RunSubstrate): void {
     const limit = this.options.heartbeatTimeoutMs;
     const watch = new HeartbeatWatch(substrate.heartbeats, limit);
+    let tick = Date.now();
     this.watchTimer = setInterval(() => {
+      // A tick far later than due: this process was paused (SIGSTOP: a verifier frozen for a failover
+      // test, a suspended machine), its threads with it — not one thread stalled.
+      const late = Date.now() - tick - HEARTBEAT_MS;
+      tick = Date.now();
+      if (late > PAUSED_MS) return watch.resumed();
       const workers: Array<StartedWorker<unknown>> = [
         ...this.live.values(),
         ...(this.verifier && !this.verifierEnded ? [this.verifier] : []),

@@ -28,6 +28,8 @@ import { SharedUsage, type SharedUsageHandle } from './shared-usage.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SwarmEvent } from './events.js';
 import type { StopReason } from './run-result.js';
+import type { RunMember } from '../redis/members.js';
+import type { UsageTotal } from './usage.js';
 
 /** Handles of the structures that live in shared memory only on the one-machine backend. */
 export interface SharedBackendHandles {
@@ -77,6 +79,15 @@ export interface RunSubstrate {
   firstAgentId: number;
   /** Planning is over: the verifier becomes the ledger's single writer. */
   afterPlan(): Promise<void>;
+  /** On Redis: the agent ids this process runs now, for its member key. */
+  setAgents?(ids: number[]): void;
+  /** On Redis: the run's live processes. */
+  members?(): Promise<RunMember[]>;
+  /**
+   * On Redis: the usage of the run's model calls over every process that took part, once the other
+   * processes' agents have ended (at most a member expiry later).
+   */
+  runUsage?(): Promise<UsageTotal>;
   /** Closes what this process opened (Redis connections); the run itself lives on there. */
   dispose(): Promise<void>;
   /** The shared-memory parts a later run of the same swarm may empty and reuse. */

@@ -1,8 +1,9 @@
 // Verifier failover with real OS processes: a coordinator runs the verifier; `delm worker
 // --standby-verifier` joins. The coordinator is frozen (SIGSTOP) past the writer lease, then thawed
 // (SIGCONT): the standby takes the ledger over (a new epoch), claims what was left unacknowledged and
-// commits; the thawed verifier is fenced and ends deposed. Or the coordinator is SIGKILLed and the
-// worker finishes the run alone. Either way every sub-task is done once and each finding admitted once.
+// commits; the thawed verifier is fenced and stands by again — and takes the ledger back when the
+// worker is frozen in turn. Or the coordinator is SIGKILLed and the worker finishes the run alone.
+// Every way, every sub-task is done once and each finding admitted once.
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
@@ -102,8 +103,8 @@ describe('verifier failover (real processes)', () => {
       );
       process.kill(lead.child.pid!, 'SIGCONT');
 
-      // Thawed, the old verifier's writes are refused (FENCED): it ends deposed, and the run goes on.
-      await lead.waitFor((l) => l === '{"verifier":"deposed"}', 60_000);
+      // Thawed, the old verifier's writes are refused (FENCED): it stands by, and the run goes on.
+      await lead.waitFor((l) => l === '{"verifier":"standingBy"}', 60_000);
       const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 180_000)) as {
         result: { answer: string; stopReason: string; error?: string; tasks: Record<string, number> };
       };
@@ -120,6 +121,94 @@ describe('verifier failover (real processes)', () => {
       const takeover = entries.findIndex((e) => e.epoch === second.epoch);
       expect(entries.slice(takeover).every((e) => e.epoch === second.epoch)).toBe(true);
       expect(entries.slice(0, takeover).every((e) => e.epoch < second.epoch)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 300_000);
+
+  it('a deposed verifier stands by again and takes the ledger back when its successor is frozen in turn', async () => {
+    const url = server().url;
+    // Enough that the run is still going after each freeze: the worker's two agents finish at most one
+    // task per 300 ms call each while the coordinator is frozen past its 5 s lease.
+    const TASKS = 80;
+    const lead = processes.start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500'], {
+      DELM_TEST_VERIFIER_STATES: '1',
+    });
+    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
+    const prefix = `delm:{${runId}}:`;
+    const worker = processes.start([
+      bin,
+      'worker',
+      '--redis',
+      url,
+      '--run',
+      runId,
+      '--agents',
+      '2',
+      '--standby-verifier',
+    ]);
+    await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
+
+    const client = createClient({ url }) as unknown as RedisClient;
+    await client.connect();
+    /** The writer once its epoch is past `epoch` (and not resigned), waiting up to a minute. */
+    const nextWriter = (what: string, epoch: number) =>
+      until(
+        what,
+        async () => {
+          const w = await writer(client, prefix);
+          return w.epoch > epoch ? w : undefined;
+        },
+        60_000,
+      );
+    /** Waits for a commit at `epoch`. */
+    const commitAt = (what: string, epoch: number) =>
+      until(
+        what,
+        async () => ((await ledger(client, prefix)).some((e) => e.epoch === epoch) ? true : undefined),
+        60_000,
+      );
+    try {
+      await until(
+        '3 tasks done',
+        async () => (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 3 ? true : undefined),
+        120_000,
+      );
+      const first = await writer(client, prefix);
+      expect(first.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
+
+      // The coordinator is frozen: the worker's standby takes the ledger over.
+      process.kill(lead.child.pid!, 'SIGSTOP');
+      const second = await nextWriter('the standby to take the ledger over', first.epoch);
+      expect(second.holder).toMatch(new RegExp(`^verifier:${worker.child.pid}:`));
+      await commitAt('a commit by the standby', second.epoch);
+      process.kill(lead.child.pid!, 'SIGCONT');
+      // Thawed, the coordinator's verifier is fenced and stands by.
+      await lead.waitFor((l) => l === '{"verifier":"standingBy"}', 60_000);
+
+      // Now the worker is frozen: the coordinator's verifier, standing by, takes the ledger back.
+      process.kill(worker.child.pid!, 'SIGSTOP');
+      const third = await nextWriter('the deposed verifier to take the ledger back', second.epoch);
+      expect(third.epoch).toBe(second.epoch + 1);
+      expect(third.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
+      await commitAt('a commit by the verifier that came back', third.epoch);
+      process.kill(worker.child.pid!, 'SIGCONT');
+
+      const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 180_000)) as {
+        result: { answer: string; stopReason: string; error?: string };
+      };
+      expect(result.stopReason, result.error).toBe('answered');
+      expect(result.answer).toBe(`${TASKS} findings`);
+      expect(await lead.exited).toBe(0);
+      expect(await worker.waitFor((l) => l.startsWith(`run ${runId}:`), 60_000)).toContain(`run ${runId}: answered`);
+      expect(await worker.exited).toBe(0);
+
+      const entries = await expectDoneOnce(client, prefix, TASKS);
+      // Three writers in turn, each fencing the one before: no entry of an older epoch after a newer one's first.
+      expect((await writer(client, prefix)).issued).toBe(third.epoch);
+      const epochs = entries.map((e) => e.epoch);
+      expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
+      expect(epochs.every((e) => e <= first.epoch || e === second.epoch || e === third.epoch)).toBe(true);
     } finally {
       await client.close();
     }

@@ -217,6 +217,39 @@ describe('inspector server', () => {
     expect((await get(new URL(`api/runs/${encodeURIComponent('r1#2')}/events`, inspector.url).href)).status).toBe(200);
   });
 
+  it('shows the live processes of a run kept in Redis in its summary, over SSE and in /api/runs', async () => {
+    const inspector = await open({ limits: { batchMs: 5 } });
+    const processes = [
+      { id: 'h1:10:a', host: 'h1', pid: 10, role: 'coordinator', agents: [1, 2], threads: 2, verifier: 'active' },
+      { id: 'h2:20:b', host: 'h2', pid: 20, role: 'worker', agents: [3], threads: 1, verifier: 'standby' },
+    ] as const;
+    const connected = firstMessage();
+    const reading = readSse(new URL('events', inspector.url).href, (m) => {
+      if (m.length) connected.arrived();
+      return m.some((x) => x.event === 'runs' && JSON.stringify(x.data).includes('"h2:20:b"'));
+    });
+    await connected.promise;
+    inspector.track({ runId: 'delm:item-1', agents: 2 });
+    // The newest run tracked under the id gets them; an id not tracked is refused.
+    inspector.track({ runId: 'delm:item-1', agents: 2 });
+    expect(
+      inspector.processes(
+        'delm:item-1',
+        processes.map((p) => ({ ...p, agents: [...p.agents] })),
+      ),
+    ).toBe(true);
+    expect(inspector.processes('nope', [])).toBe(false);
+    const last = (await reading).filter((m) => m.event === 'runs').at(-1)!.data as { runs: unknown[] };
+    expect(last.runs).toEqual([
+      expect.not.objectContaining({ processes: expect.anything() }),
+      expect.objectContaining({ id: 'delm:item-1#2', processes }),
+    ]);
+    const list = JSON.parse((await get(new URL('api/runs', inspector.url).href)).body) as Array<{
+      processes?: unknown;
+    }>;
+    expect(list.map((r) => r.processes)).toEqual([undefined, processes]);
+  });
+
   it('requires a token off loopback, and checks it on every data endpoint when set', async () => {
     await expect(startInspector({ host: '0.0.0.0' })).rejects.toBeInstanceOf(InvalidConfigError);
     await expect(startInspector({ token: 'short' })).rejects.toThrow(/at least 16/);

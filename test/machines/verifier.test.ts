@@ -55,6 +55,7 @@ describe('verifier machine', () => {
       rejected: 1,
       duplicates: 1,
       batches: 3,
+      depositions: 0,
     });
     expect(states).toEqual([
       'waiting',
@@ -147,8 +148,8 @@ describe('verifier machine: what each actor error leads to', () => {
     budget: { status: 'stopped', reason: 'budget' },
     aborted: { status: 'stopped', reason: 'aborted' },
     fatal: { status: 'failed', reason: 'corrupt' },
-    // A newer verifier holds the ledger: this one ends deposed, not failed, and the run goes on.
-    fenced: { status: 'deposed', reason: 'deposed by epoch 2' },
+    // A newer verifier holds the ledger: this one is not failed; it stands by (and here the channel closes).
+    fenced: { status: 'closed', reason: undefined, depositions: 1, accepted: 0 },
   };
   const cases: Array<[string, Kind, Record<string, unknown>]> = [
     ...(['receiveProposals', 'commit', 'recordFailure'] as const).flatMap((actor) =>
@@ -167,7 +168,48 @@ describe('verifier machine: what each actor error leads to', () => {
     const { output } = runVerifier({
       receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }] : [proposal('p'), closed],
       checkProposal: [{ ok: { verdict: actor === 'recordFailure' ? 'reject' : 'accept', reason: 'r' } }],
-      [actor]: [{ err: errors[kind] }],
+      // A deposed verifier stands by and receives again: then the channel closes.
+      [actor]: actor === 'receiveProposals' ? [{ err: errors[kind] }, closed] : [{ err: errors[kind] }],
+    });
+    expect(await output).toMatchObject(expected);
+  });
+
+  it('stands by when deposed (FENCED) and, holding the lease again, decides the next batch', async () => {
+    const { states, output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q'), batch('r'), closed],
+      commit: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }, { ok: 1 }],
+    });
+    expect(await output).toMatchObject({ status: 'closed', received: 3, accepted: 1, depositions: 1 });
+    // The rest of the batch in hand (q) is dropped: the new writer claims it.
+    expect(s.checkProposal.calls.map((c) => c.proposal)).toEqual(['p', 'r']);
+    expect(s.commit.calls.map((c) => c.proposal)).toEqual(['p', 'r']);
+    expect(states).toEqual([
+      'waiting',
+      'checking',
+      'committing',
+      'standingBy',
+      'checking',
+      'committing',
+      'waiting',
+      'closed',
+    ]);
+  });
+
+  it.each([
+    ['fenced', { status: 'closed', depositions: 2 }],
+    ['budget', { status: 'stopped', reason: 'budget', depositions: 1 }],
+    ['aborted', { status: 'stopped', reason: 'aborted', depositions: 1 }],
+    ['other', { status: 'failed', reason: 'oops', depositions: 1 }],
+  ] as const)('standing by, a receive throwing a %s error → %o (as while waiting)', async (kind, expected) => {
+    const errors = {
+      fenced: coded('FENCED', 'epoch 3 is the ledger writer'),
+      budget: coded('BUDGET_EXHAUSTED'),
+      aborted: coded('ABORTED'),
+      other: new Error('oops'),
+    };
+    const { output } = runVerifier({
+      receiveProposals: [proposal('p'), { err: errors[kind] }, closed],
+      commit: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }],
     });
     expect(await output).toMatchObject(expected);
   });
@@ -200,6 +242,7 @@ describe('verifier machine: batches', () => {
       rejected: 1,
       duplicates: 2,
       batches: 2,
+      depositions: 0,
     });
     expect(s.checkProposal.calls.map((c) => c.proposal)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(s.commit.calls.map((c) => c.proposal)).toEqual(['a', 'd', 'f']);

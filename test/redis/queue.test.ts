@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { RedisManualClock } from '../../src/redis/manual-clock.js';
 import { RedisTaskQueue } from '../../src/redis/queue.js';
-import { LIBRARY_FINGERPRINT, FN } from '../../src/redis/library.js';
+import { LIBRARY_FINGERPRINT, LIBRARY_VERSION, FN } from '../../src/redis/library.js';
 import { INSTALL_HINT, privateRedisServer, startRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 import { queueContract } from '../queue/contract.js';
 
@@ -74,7 +74,7 @@ describe('RedisTaskQueue', () => {
         'FUNCTION',
         'LOAD',
         'REPLACE',
-        `#!lua name=delm_v1\nredis.register_function{function_name='${FN}fingerprint', callback=function() return 'old' end, flags={'no-writes'}}`,
+        `#!lua name=delm_v${LIBRARY_VERSION}\nredis.register_function{function_name='${FN}fingerprint', callback=function() return 'old' end, flags={'no-writes'}}`,
       ]);
       const q = await RedisTaskQueue.open({ client }, { runId: uniqueRunId('reload') });
       expect(await client.sendCommand(['FCALL_RO', `${FN}fingerprint`, '0'])).toBe(LIBRARY_FINGERPRINT);

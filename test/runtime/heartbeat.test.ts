@@ -23,6 +23,19 @@ describe('HeartbeatWatch', () => {
     expect(watch.stalled(1)).toBe(false);
     expect(watch.stalled(2)).toBe(false);
   });
+
+  it('times every worker afresh after the whole process was paused', () => {
+    const beats = new Heartbeats(2);
+    let now = 0;
+    const watch = new HeartbeatWatch(beats, 1_000, () => now);
+    beats.start(1)();
+    expect(watch.stalled(1)).toBe(false);
+    now = 5_000; // SIGSTOP, then SIGCONT: the thread could not beat either
+    watch.resumed();
+    expect(watch.stalled(1)).toBe(false);
+    now = 6_001;
+    expect(watch.stalled(1)).toBe(true);
+  });
 });
 
 describe('withCallTimeout', () => {

@@ -4,6 +4,8 @@ import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
+import { watchMembers } from '../member-watch.js';
+import { processesText } from '../../inspector/processes-text.js';
 import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
 /** The `resume` command. */
@@ -44,11 +46,14 @@ Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such 
     const swarm = createSwarm({ ...stored.options, logger });
     try {
       io.out(`delm resume: run ${run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
-      const result = await swarm.resume(run, {
-        signal: io.signal,
-        onEvent: agentLines((text) => io.out(text)),
-        ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
-      });
+      const stopWatching = watchMembers(url, run, (members) => io.out(`run ${run} has ${processesText(members)}\n`));
+      const result = await swarm
+        .resume(run, {
+          signal: io.signal,
+          onEvent: agentLines((text) => io.out(text)),
+          ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
+        })
+        .result.finally(stopWatching);
       io.out(outcomeLine(result));
       if (io.signal.aborted) return EXIT.interrupted;
       return result.stopReason === 'error' || result.stopReason === 'tasks-failed' ? EXIT.failure : EXIT.ok;

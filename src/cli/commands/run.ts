@@ -14,6 +14,8 @@ import { withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
+import { watchMembers } from '../member-watch.js';
+import { processesText } from '../../inspector/processes-text.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 
 /** The `run` command. */
@@ -105,6 +107,17 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       }),
       waiting,
     );
+    // A run kept in Redis: its processes, shown in the progress block (and, in a pipe, as a line when
+    // they change) and in the inspector's run list.
+    let stopWatching: (() => Promise<void>) | undefined;
+    const watch = (itemId: string, runId: string, url: string) => {
+      stopWatching = watchMembers(url, runId, (members) => {
+        const line = processesText(members);
+        if (io.isTTY) progress.setProcesses(line);
+        else io.out(`item ${itemId}: ${line}\n`);
+        inspector?.processes(`${mode}:${itemId}`, members);
+      });
+    };
     try {
       await runWorkload(workload, mode, options.runner, {
         records,
@@ -113,11 +126,20 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
         ...display,
         onEvent: (item, e) => {
           // The run id is what `delm worker --run` and `delm resume --run` take.
-          if (redis !== undefined && e.type === 'run.started') io.out(`item ${item.id}: run ${e.runId} in Redis\n`);
+          if (redis !== undefined && e.type === 'run.started') {
+            io.out(`item ${item.id}: run ${e.runId} in Redis\n`);
+            watch(item.id, e.runId, redis);
+          }
           display.onEvent?.(item, e);
+        },
+        onItemDone: (item, row, result) => {
+          void stopWatching?.();
+          stopWatching = undefined;
+          display.onItemDone?.(item, row, result);
         },
       });
     } finally {
+      await stopWatching?.();
       await inspector?.close();
     }
     const summaries = summarize(records.rows, [mode]);

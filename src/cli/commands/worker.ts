@@ -6,6 +6,8 @@ import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, type Command } from '../command.js';
 import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
+import { watchMembers } from '../member-watch.js';
+import { processesText } from '../../inspector/processes-text.js';
 import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
 /** How often a worker without --run looks for a run to join. */
@@ -21,7 +23,8 @@ Joins a run that \`delm run --redis\` (or createSwarm with substrate.redis) coor
 run's settings from Redis (protocol, model, budgets, task — API keys come from this machine's
 environment), replays its ledger, starts the agents and claims tasks until the run ends. Without
 --run it joins every run that is going, one after another, and waits for more. SIGINT/SIGTERM
-leave cleanly: the agents stop and give their leases back; the run goes on without them.
+leave cleanly: the agents stop and give their leases back; the run goes on without them. While it
+runs, the worker prints the run's processes (host, pid, role, agents) whenever they change.
 With --standby-verifier the worker also keeps a verifier ready: when the run's verifier dies (or is
 frozen past its 5 s writer lease), it takes the ledger over — a new writer epoch, so the old
 verifier's later appends are refused (FENCED) — claims the proposals left unacknowledged, and
@@ -62,12 +65,17 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
         io.out(
           `delm worker: joining run ${runId} with ${agents} agent(s)${parsed.standbyVerifier ? ' and a standby verifier' : ''}\n`,
         );
-        const result = await swarm.join(runId, {
-          signal: io.signal,
-          standbyVerifier: parsed.standbyVerifier,
-          onEvent: agentLines((text) => io.out(text)),
-          ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
-        });
+        const stopWatching = watchMembers(url, runId, (members) =>
+          io.out(`run ${runId} has ${processesText(members)}\n`),
+        );
+        const result = await swarm
+          .join(runId, {
+            signal: io.signal,
+            standbyVerifier: parsed.standbyVerifier,
+            onEvent: agentLines((text) => io.out(text)),
+            ...(stored.traceContext ? { traceContext: stored.traceContext } : {}),
+          })
+          .result.finally(stopWatching);
         io.out(outcomeLine(result));
         if (io.signal.aborted) return EXIT.interrupted;
         if (run) return result.stopReason === 'error' ? EXIT.failure : EXIT.ok;

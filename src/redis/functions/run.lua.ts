@@ -3,19 +3,58 @@
  * the proposal counters the finalizer waits on — what `RunControl` keeps in shared memory on one
  * machine. Keys under the run prefix `p`: `r:meta` (hash: `phase` 0 running, 1 finalizing, 2 finished,
  * 3 stopped; `round`; `finalizer` agent id or 0; `stop` reason or ''; `sent`, `processed`; `agents`
- * the last agent id handed out) and `r:config` (the run's settings as JSON, written once).
+ * the last agent id handed out; `memberTtl` the expiry of its members' keys, ms; `keep` how long a finished or stopped run's keys are kept, ms) and
+ * `r:config` (the run's settings as JSON, written once). A finished or stopped run's keys get that
+ * expiry from each process leaving it (`r_expire`); a running run's keys never expire, and a stopped run
+ * that `delm resume` picks up has its expiry removed (`r_persist`).
  */
 export const RUN_LUA = String.raw`
 local function rmeta(p) return p .. 'r:meta' end
 
 local function rget(m, field) return tonumber(redis.call('HGET', m, field) or '0') end
 
--- ARGV config JSON (written only when the run has none) → 'OK'
+-- ARGV config JSON, keepMs, memberTtlMs (each written only when the run has none) → 'OK'
 local function r_init(keys, args)
   local p = keys[1]
   redis.call('SET', p .. 'r:config', args[1], 'NX')
   redis.call('HSETNX', rmeta(p), 'phase', 0)
+  redis.call('HSETNX', rmeta(p), 'keep', args[2])
+  redis.call('HSETNX', rmeta(p), 'memberTtl', args[3])
   return 'OK'
+end
+
+-- Every key of run p: the fixed ones, each task's hash, each open budget reservation. (Member keys
+-- and settled-reservation markers expire on their own.) A new kind of run key must be added here.
+local FIXED = { 'r:meta', 'r:config', 'q:meta', 'q:pending', 'q:leases', 'q:wake', 'l:meta', 'l:stream',
+  'l:hashes', 'p:stream', 'b:meta', 'b:res', 'rl', 'clock', 'm:index', 'r:usage', 'e:stream' }
+local function run_keys(p)
+  local out = {}
+  for _, k in ipairs(FIXED) do out[#out + 1] = p .. k end
+  local tasks = tonumber(redis.call('HGET', p .. 'q:meta', 'next') or '0')
+  for id = 0, tasks - 1 do out[#out + 1] = p .. 'q:t:' .. id end
+  for _, rid in ipairs(redis.call('ZRANGE', p .. 'b:res', 0, -1)) do out[#out + 1] = p .. 'b:r:' .. rid end
+  return out
+end
+
+-- A finished or stopped run's keys expire after the run's 'keep' ms → keys given the expiry (0 while
+-- the run goes on: a running run's keys never expire).
+local function r_expire(keys, _)
+  local p = keys[1]
+  local m = rmeta(p)
+  local phase = rget(m, 'phase')
+  if phase ~= 2 and phase ~= 3 then return 0 end
+  local keep = rget(m, 'keep')
+  if keep <= 0 then return 0 end
+  local n = 0
+  for _, k in ipairs(run_keys(p)) do n = n + redis.call('PEXPIRE', k, keep) end
+  return n
+end
+
+-- The run goes on again ('delm resume' of a stopped run): its keys no longer expire → keys persisted.
+local function r_persist(keys, _)
+  local n = 0
+  for _, k in ipairs(run_keys(keys[1])) do n = n + redis.call('PERSIST', k) end
+  return n
 end
 
 -- ARGV agentId → { 'exit' } | { 'claim' } | { 'wait' } | { 'finalize', round }. The drain check and
@@ -101,4 +140,6 @@ redis.register_function(F .. 'r_release', r_release)
 redis.register_function{function_name = F .. 'r_state', callback = r_state, flags = { 'no-writes' }}
 redis.register_function(F .. 'r_agents', r_agents)
 redis.register_function(F .. 'r_recount', r_recount)
+redis.register_function(F .. 'r_expire', r_expire)
+redis.register_function(F .. 'r_persist', r_persist)
 `;

@@ -1,5 +1,6 @@
 /** The usage meters and the run's status line, as text. Pure. */
 import type { RunSummary } from '../../wire.js';
+import { processesText } from '../../processes-text.js';
 import { formatCost, formatInt, formatSeconds } from './format.js';
 import type { RunModel } from './model.js';
 import { waitingShare, workingAgents } from './timeline.js';
@@ -27,6 +28,7 @@ export function statusText(summary: RunSummary, run: RunModel): string {
   if (warning !== undefined) status += ` · budget: ${warning}`;
   const decision = run.decisions.at(-1);
   if (decision) status += ` · final decision round ${decision.round}: ${decision.decision}`;
+  if (summary.processes) status += ` · ${processesText(summary.processes)}`;
   return status;
 }
 

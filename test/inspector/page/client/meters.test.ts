@@ -25,6 +25,16 @@ describe('meters and status', () => {
     expect(statusText(summary({ truncated: true }), finished)).toBe(
       'finished: answered (some events were dropped) · budget: tokens 900 / 1000 · final decision round 1: answer',
     );
+    // A run kept in Redis: its live processes and their agents.
+    const processes = [
+      { id: 'h1:10:a', host: 'h1', pid: 10, role: 'coordinator', agents: [1, 2], threads: 2, verifier: 'active' },
+      { id: 'h2:20:b', host: 'h2', pid: 20, role: 'worker', agents: [3], threads: 1, verifier: 'standby' },
+    ] as const;
+    expect(
+      statusText(summary({ processes: processes.map((p) => ({ ...p, agents: [...p.agents] })) }), emptyRun()),
+    ).toBe(
+      'running · 2 processes: coordinator on h1 (pid 10, agents 1-2, verifier); worker on h2 (pid 20, agent 3, standby verifier)',
+    );
     expect(runOptionText(summary({ label: 'demo' }))).toBe('demo — running');
     expect(runOptionText(summary({ label: 'demo', status: 'finished', stopReason: 'answered' }))).toBe(
       'demo — finished: answered',

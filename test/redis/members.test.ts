@@ -1,0 +1,110 @@
+// Membership of a run and the expiry of its keys, against a private redis-server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import type { RedisClient } from '../../src/redis/client.js';
+import { listMembers, RedisMembership } from '../../src/redis/members.js';
+import { RedisRunControl } from '../../src/redis/run-control.js';
+import { RedisTaskQueue } from '../../src/redis/queue.js';
+import { until } from '../helpers/child-process.js';
+import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+let client: RedisClient;
+beforeAll(async () => {
+  client = createClient({ url: server().url });
+  await client.connect();
+});
+afterAll(() => client?.close());
+
+describe('run membership', () => {
+  it('lists the members that joined, shows a change of agents, and forgets one that left at once', async () => {
+    const runId = uniqueRunId('members');
+    const target = { url: server().url };
+    const a = await RedisMembership.join(target, runId, {
+      role: 'coordinator',
+      agents: [1, 2],
+      threads: 2,
+      verifier: 'active',
+    });
+    const b = await RedisMembership.join(target, runId, {
+      role: 'worker',
+      agents: [3],
+      threads: 1,
+      verifier: 'standby',
+    });
+    try {
+      const members = await listMembers(target, runId);
+      expect(members.map((m) => [m.id, m.role, m.agents, m.pid])).toEqual([
+        [a.id, 'coordinator', [1, 2], process.pid],
+        [b.id, 'worker', [3], process.pid],
+      ]);
+      b.setAgents([5, 4]);
+      await until(
+        'the new agents',
+        async () => {
+          const m = (await listMembers(target, runId)).find((x) => x.id === b.id);
+          return m?.agents.join() === '4,5' ? true : undefined;
+        },
+        10_000,
+      );
+      await b.leave();
+      expect((await a.members()).map((m) => m.id)).toEqual([a.id]);
+    } finally {
+      await a.leave();
+      await b.leave();
+    }
+    expect(await listMembers(target, runId)).toEqual([]);
+    expect(await client.exists(`delm:{${runId}}:m:index`)).toBe(0);
+  });
+
+  it('drops a member whose key expired (its process stopped refreshing) from the list and the index', async () => {
+    const runId = uniqueRunId('members');
+    const prefix = `delm:{${runId}}:`;
+    const live = await RedisMembership.join({ url: server().url }, runId, {
+      role: 'worker',
+      agents: [1],
+      threads: 1,
+      verifier: 'none',
+    });
+    try {
+      // A member whose process died: its key was written once and is not refreshed.
+      await client.set(`${prefix}m:gone`, JSON.stringify({ id: 'gone' }), { expiration: { type: 'PX', value: 1 } });
+      await client.sAdd(`${prefix}m:index`, 'gone');
+      await until(
+        'the key to expire',
+        async () => ((await client.exists(`${prefix}m:gone`)) === 0 ? true : undefined),
+        10_000,
+      );
+      expect((await listMembers({ client }, runId)).map((m) => m.id)).toEqual([live.id]);
+      expect(await client.sMembers(`${prefix}m:index`)).toEqual([live.id]);
+    } finally {
+      await live.leave();
+    }
+  });
+});
+
+describe('run keys expiry', () => {
+  it('gives a stopped run’s keys the run’s expiry, never a running run’s, and removes it when the run is resumed', async () => {
+    const runId = uniqueRunId('expiry');
+    const prefix = `delm:{${runId}}:`;
+    const control = await RedisRunControl.open({ client }, runId);
+    await control.init('{}', { keepFinishedMs: 60_000 });
+    const queue = await RedisTaskQueue.open({ client }, { runId });
+    await queue.enqueue('a');
+    await queue.enqueue('b');
+    const ttls = async () =>
+      Promise.all(
+        ['r:meta', 'r:config', 'q:meta', 'q:pending', 'q:t:0', 'q:t:1'].map(async (k) =>
+          Number(await client.pTTL(prefix + k)),
+        ),
+      );
+    expect(await control.expireIfEnded()).toBe(0);
+    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1]);
+    await control.stop('aborted');
+    expect(await control.expireIfEnded()).toBe(6);
+    for (const ttl of await ttls()) expect(ttl > 0 && ttl <= 60_000).toBe(true);
+    await control.persist();
+    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1]);
+    expect(await control.keep()).toEqual({ keepFinishedMs: 60_000, memberTtlMs: 10_000 });
+  });
+});

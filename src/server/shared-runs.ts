@@ -8,6 +8,7 @@
  */
 import { connect, runPrefix, type RedisClient } from '../redis/client.js';
 import { RedisEventLog } from '../redis/event-log.js';
+import { listMembers } from '../redis/members.js';
 import { RedisRunControl } from '../redis/run-control.js';
 import type { RunResult } from '../runtime/run.js';
 import type { RunRecord, RunStatus } from './registry.js';
@@ -127,12 +128,18 @@ export class SharedRuns {
     return (await this.client.zRange(OPEN_RUNS, 0, -1)).map(String);
   }
 
-  /** Whether run `id` has begun (its tasks are enqueued) and is going (running or finalizing): a run other processes can help with. */
+  /**
+   * Whether run `id` has begun (its tasks are enqueued), is going (running or finalizing) and has a
+   * live process with a verifier (its coordinator, or a standby): a run other processes can help
+   * with. A run whose processes all died stays `running` in Redis until `delm resume` picks it up;
+   * helping it would only wait for a verifier that is gone.
+   */
   async isGoing(id: string): Promise<boolean> {
     const control = await RedisRunControl.open({ client: this.client }, id);
     if ((await control.config()) === undefined || !(await control.hasTasks())) return false;
     const { phase } = await control.state();
-    return phase === 'running' || phase === 'finalizing';
+    if (phase !== 'running' && phase !== 'finalizing') return false;
+    return (await listMembers({ client: this.client }, id)).some((m) => m.verifier !== 'none');
   }
 
   /** Whether the run's end is recorded: undefined when the run is not known (any more). */

@@ -30,6 +30,6 @@ describe('examples/service.ts', () => {
     expect(stdout.match(/^sequential: .* → answered/gm)).toHaveLength(2);
     expect(stdout).toMatch(/^cancelled: stopReason=aborted$/m);
     expect(stdout).toMatch(/^load shedding: 4 accepted and answered \(4\), 2 rejected with POOL_FULL$/m);
-    expect(stdout).toMatch(/^closed: \{"swarms":2,"running":0,"queued":0,"maxQueued":2,"closed":true\}$/m);
+    expect(stdout).toMatch(/^closed: \{"swarms":2,"running":0,"queued":0,"maxQueued":2,"lent":0,"closed":true\}$/m);
   }, 300_000);
 });

@@ -80,12 +80,7 @@ describe('delm worker (real processes)', () => {
     }
   }, 300_000);
 
-  // With a stop grace of 0 the worker's agent thread is terminated before it can give its lease back
-  // itself: the supervisor gives it back, from the agent's claim event (a busy machine gets there too).
-  it.each([
-    ['its agent gives it back', undefined],
-    ['the supervisor gives it back for an agent terminated at the stop grace', '0'],
-  ])(
+  it.each([['its agent gives it back', undefined]])(
     'a worker interrupted (SIGINT) while it holds a task gives the task back at once, not at lease expiry: %s',
     async (_, grace) => {
       const url = server().url;

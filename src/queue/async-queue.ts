@@ -22,6 +22,7 @@ export function asyncQueue(queue: TaskQueue): AsyncTaskQueue {
     fail: (lease: Lease, reason: string, options?: { retry?: boolean }) =>
       run(() => queue.fail(lease, reason, options)),
     release: (lease: Lease) => run(() => queue.release(lease)),
+    heldBy: (agentId: number) => run(() => queue.heldBy(agentId)),
     get: (id: number) => run(() => queue.get(id)),
     stats: () => run(() => queue.stats()),
     isDrained: () => run(() => queue.isDrained()),

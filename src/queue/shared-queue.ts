@@ -610,6 +610,32 @@ export class SharedTaskQueue implements TaskQueue {
     this.backToPending(lease, true);
   }
 
+  heldBy(agentId: number): Lease[] {
+    const leases: Lease[] = [];
+    const tail = Atomics.load(this.ctl, H.TAIL);
+    for (let id = 0; id < tail; id++) {
+      const slots = this.slotView(id);
+      const base = id * SLOT_WORDS;
+      const w = Atomics.load(slots, base + S.STATE);
+      // The holder writes its id just after its claim's CAS: a holder that died between the two is
+      // missed here, and its lease expires.
+      if (stateOf(w) !== ST.CLAIMED || Atomics.load(slots, base + S.AGENT) !== agentId) continue;
+      leases.push(
+        new SharedLease(
+          this,
+          id,
+          generationOf(w),
+          this.toWallClock(Atomics.load(slots, base + S.DEADLINE)),
+          Atomics.load(slots, base + S.ATTEMPTS),
+          agentId,
+          slots[base + S.PRIORITY]!,
+          slots[base + S.PARENT]! - 1,
+        ),
+      );
+    }
+    return leases;
+  }
+
   private backToPending(lease: Lease, refundAttempt: boolean): void {
     const slots = this.slotView(lease.taskId);
     const base = lease.taskId * SLOT_WORDS;

@@ -88,6 +88,11 @@ export interface TaskQueue {
   fail(lease: Lease, reason: string, options?: { retry?: boolean }): void;
   /** Give the task back to pending without counting it as a failure. */
   release(lease: Lease): void;
+  /**
+   * The leases `agentId` holds now, read from the queue itself (an observer's snapshot). For a holder
+   * known to be dead, so someone else can release them; the generation still fences each release.
+   */
+  heldBy(agentId: number): Lease[];
   get(id: number): TaskRecord;
   stats(): QueueStats;
   /** True when nothing is pending and nothing is claimed, read as one atomic word. */
@@ -118,6 +123,8 @@ export interface AsyncTaskQueue {
   fail(lease: Lease, reason: string, options?: { retry?: boolean }): Promise<void>;
   /** Give the task back to pending without counting it as a failure. */
   release(lease: Lease): Promise<void>;
+  /** The leases `agentId` holds now (see {@link TaskQueue.heldBy}). */
+  heldBy(agentId: number): Promise<Lease[]>;
   get(id: number): Promise<TaskRecord>;
   stats(): Promise<QueueStats>;
   /** True when nothing is pending and nothing is claimed, read atomically. */

@@ -248,6 +248,41 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     await this.finish(lease, 'release', '');
   }
 
+  async heldBy(agentId: number): Promise<Lease[]> {
+    // Read outside a function (no library change): each release is fenced by its generation anyway.
+    const ids = await this.client.zRange(`${this.prefix}q:leases`, 0, -1);
+    const tasks = await Promise.all(
+      ids.map((id) =>
+        this.client.hmGet(`${this.prefix}q:t:${id}`, [
+          'state',
+          'agent',
+          'gen',
+          'deadline',
+          'attempts',
+          'payload',
+          'priority',
+          'parent',
+        ]),
+      ),
+    );
+    return tasks.flatMap(([state, agent, gen, deadline, attempts, payload, priority, parent], i) =>
+      state === 'claimed' && agent === String(agentId)
+        ? [
+            {
+              taskId: Number(ids[i]),
+              generation: Number(gen),
+              deadline: Number(deadline),
+              attempt: Number(attempts),
+              agentId,
+              payload: payload ?? '',
+              priority: Number(priority),
+              parentId: Number(parent),
+            },
+          ]
+        : [],
+    );
+  }
+
   async get(id: number): Promise<TaskRecord> {
     if (!Number.isInteger(id) || id < 0) throw new DelmError('NOT_FOUND', `no task with id ${id}`);
     const [state, payload, priority, parentId, attempts, text] = (await this.call('q_get', [String(id)])) as [

@@ -334,11 +334,11 @@ export class RunSupervisor {
         const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
         const held = this.held.take(agentId);
         this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
-        this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: held[0]?.taskId });
+        this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: held[0] });
         // Terminated at the stop grace: its tasks go back now. A crash mid-run leaves them to lease
         // expiry, which counts the attempt (a task that kills its agent must run out of attempts).
         if (this.stopReason !== undefined && this.killed.has(agentId) && this.substrate)
-          this.releases.push(releaseHeld(this.substrate.queue, agentId, held));
+          this.releases.push(releaseHeld(this.substrate.queue, agentId).catch(() => undefined));
         void this.substrate?.control.releaseFinalizer(agentId).catch(() => undefined);
         this.live.delete(agentId);
         if (this.stopReason === undefined) {

@@ -90,6 +90,45 @@ export function queueContract(name: string, make: (options: ContractOptions) => 
       expect(again.attempt).toBe(1);
     });
 
+    it('tells which leases an agent holds, so they can be released for a dead holder', async () => {
+      const { queue: q, advance } = await make({ leaseMs: 30, maxAttempts: 1 });
+      const [a, b, c] = [
+        await q.enqueue('a'),
+        await q.enqueue({ payload: 'b', priority: 2, parentId: 0 }),
+        await q.enqueue('c'),
+      ];
+      const first = (await q.tryClaim(7))!;
+      const second = (await q.tryClaim(7))!;
+      const other = (await q.tryClaim(8))!;
+      expect([first.taskId, second.taskId, other.taskId]).toEqual([b, a, c]);
+      await q.complete(first);
+      const held = await q.heldBy(7);
+      expect(held).toHaveLength(1);
+      expect(held[0]).toMatchObject({
+        taskId: a,
+        generation: second.generation,
+        deadline: second.deadline,
+        attempt: 1,
+        agentId: 7,
+        payload: 'a',
+        priority: 1,
+        parentId: -1,
+      });
+      expect(await q.heldBy(9)).toEqual([]);
+      // Released for the holder: back to pending, the attempt not counted (maxAttempts is 1).
+      await q.release(held[0]!);
+      expect(await q.get(a)).toMatchObject({ state: 'pending', attempts: 0 });
+      await expect(q.complete(second)).rejects.toThrow(LeaseLostError);
+      // A lease that expired is no longer held once swept (c, out of attempts, fails).
+      await advance(30);
+      expect((await q.tryClaim(9))?.taskId).toBe(a);
+      expect(await q.tryClaim(9)).toBeUndefined();
+      expect((await q.get(c)).state).toBe('failed');
+      expect((await q.heldBy(9)).map((l) => l.taskId)).toEqual([a]);
+      expect(await q.heldBy(8)).toEqual([]);
+      expect(await q.heldBy(7)).toEqual([]);
+    });
+
     it('makes a task with an expired lease claimable again, and the old lease stale', async () => {
       const { queue: q, advance } = await make({ leaseMs: 30 });
       const id = await q.enqueue('x');

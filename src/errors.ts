@@ -58,6 +58,8 @@ export type DelmErrorCode =
   | 'REDIS_UNAVAILABLE'
   /** No run with that id exists in Redis (never created, or its keys are gone). */
   | 'RUN_NOT_FOUND'
+  /** The run's coordinator died while planning, before any task was enqueued: nothing to resume. */
+  | 'RUN_NOT_PLANNED'
   /** An MCP server could not be started, connected to, or listed. */
   | 'MCP_SERVER_FAILED'
   /** A tool call was cut off (its MCP server crashed or disconnected while it ran); calling again may succeed. */

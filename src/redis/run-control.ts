@@ -203,12 +203,17 @@ export class RedisRunControl {
     };
   }
 
+  /** The coordinator enqueued its plan: from here on a process that joins finds the run's tasks. */
+  async markPlanned(): Promise<void> {
+    await retried(this.client, () => this.client.hSet(this.meta, 'planned', '1'));
+  }
+
   /**
-   * Whether the run has enqueued its first tasks. Before that an agent that joins would find the queue
-   * drained and be elected to finalize a run that has not begun.
+   * Whether the run's plan is enqueued ({@link markPlanned}). Before that an agent that joins would
+   * find the queue drained and be elected to finalize a run that has not begun.
    */
-  async hasTasks(): Promise<boolean> {
-    return Number(await this.client.hGet(`${this.prefix}q:meta`, 'next')) > 0;
+  async isPlanned(): Promise<boolean> {
+    return (await retried(this.client, () => this.client.hGet(this.meta, 'planned'))) === '1';
   }
 
   /** Hands out `n` agent ids no other process of the run uses; resolves the first. */

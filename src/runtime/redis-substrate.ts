@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DelmError } from '../errors.js';
+import { AbortedError, DelmError } from '../errors.js';
 import { SharedLedger } from '../ledger/shared-ledger.js';
 import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
@@ -41,6 +41,8 @@ import {
 
 /** How often a coordinator looks whether the other processes' agents have ended, to sum the run's usage. */
 const USAGE_POLL_MS = 50;
+/** How often a process that joins a run still planning looks whether its tasks are enqueued. */
+const PLAN_POLL_MS = 100;
 
 /** Whether `member` ran on this host and its process is gone (its key has not expired yet). */
 function deadHere(member: RunMember): boolean {
@@ -50,6 +52,13 @@ function deadHere(member: RunMember): boolean {
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The run's coordinator died while planning: no task was enqueued, so there is nothing to resume. */
+export class RunNotPlannedError extends DelmError {
+  constructor(readonly runId: string) {
+    super('RUN_NOT_PLANNED', `run "${runId}" ended while planning, before any task was enqueued: start it again`);
   }
 }
 
@@ -131,6 +140,7 @@ export async function createRedisRunSubstrate(
   mode: RedisRunMode,
   config?: string,
   standbyVerifier = false,
+  signal?: AbortSignal,
 ): Promise<RunSubstrate> {
   const { client } = await connect({ url });
   const opened: { disconnect(): Promise<void> }[] = [];
@@ -145,6 +155,8 @@ export async function createRedisRunSubstrate(
         ...(redis?.memberTtlMs ? { memberTtlMs: redis.memberTtlMs } : {}),
       });
     else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
+    if (mode === 'join') await untilPlanned(control, signal);
+    else if (mode === 'resume' && !(await control.isPlanned())) throw new RunNotPlannedError(runId);
     const run = await openRun(client, options, runId);
     opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const slots = agentSlots(options.agents);
@@ -214,6 +226,7 @@ export async function createRedisRunSubstrate(
         await publishPlan(run.ledger, local, runId);
         await started.start();
       },
+      planned: () => control.markPlanned(),
       setAgents: (ids) => member.setAgents(ids),
       members: () => member.members(),
       runUsage: async () => {
@@ -247,6 +260,19 @@ export async function createRedisRunSubstrate(
     for (const o of opened) await o.disconnect().catch(() => undefined);
     client.destroy();
     throw error;
+  }
+}
+
+/**
+ * Waits until the run's coordinator has enqueued its plan, or the run ended (its agents then exit at
+ * once): agents that joined earlier would find the queue drained and finalize a run not begun.
+ */
+async function untilPlanned(control: RedisRunControl, signal: AbortSignal | undefined): Promise<void> {
+  while (!(await control.isPlanned())) {
+    const { phase } = await control.state();
+    if (phase === 'finished' || phase === 'stopped') return;
+    if (signal?.aborted) throw new AbortedError('the run was aborted while waiting for its plan');
+    await sleep(PLAN_POLL_MS, undefined, { signal }).catch(() => undefined);
   }
 }
 

@@ -95,7 +95,11 @@ export class RunSupervisor {
   }
 
   /** Creates this run's substrate: in shared memory, or under the run's keys in Redis. */
-  private async createSubstrate(task: RunTask, spare: RunSubstrate | undefined): Promise<RunSubstrate> {
+  private async createSubstrate(
+    task: RunTask,
+    spare: RunSubstrate | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RunSubstrate> {
     const url = this.options.substrate?.redis?.url;
     if (!url) {
       if (this.start.kind !== 'new')
@@ -110,7 +114,7 @@ export class RunSupervisor {
     // Loaded only for a run on Redis: the shared-memory path never pays for the Redis client's import.
     const { createRedisRunSubstrate } = await import('./redis-substrate.js');
     const standby = this.start.kind === 'join' && this.start.standbyVerifier === true;
-    return createRedisRunSubstrate(this.options, url, this.id, mode, config, standby);
+    return createRedisRunSubstrate(this.options, url, this.id, mode, config, standby, signal);
   }
 
   private emit(event: WorkerEvent): void {
@@ -138,7 +142,7 @@ export class RunSupervisor {
         agents: this.options.agents,
         protocol: 'builtIn' in this.protocolRef ? this.protocolRef.builtIn : this.protocolRef.module,
       });
-      const substrate = (this.substrate = await this.createSubstrate(task, spare));
+      const substrate = (this.substrate = await this.createSubstrate(task, spare, signal));
       this.nextAgentId = substrate.firstAgentId;
       if (signal?.aborted) throw new AbortedError('the run was aborted before it started');
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -170,6 +174,7 @@ export class RunSupervisor {
             payload: t.payload,
             ...(t.priority !== undefined ? { priority: t.priority } : {}),
           });
+        await substrate.planned?.();
         tasks = subTasks.length;
       } else tasks = (await substrate.queue.stats()).total;
       const { agents, threads } = this.options;

@@ -79,6 +79,8 @@ export interface RunSubstrate {
   firstAgentId: number;
   /** Planning is over: the verifier becomes the ledger's single writer. */
   afterPlan(): Promise<void>;
+  /** On Redis: the plan's tasks are enqueued, so processes waiting to join may start their agents. */
+  planned?(): Promise<void>;
   /** On Redis: the agent ids this process runs now, for its member key. */
   setAgents?(ids: number[]): void;
   /** On Redis: the run's live processes. */

@@ -136,7 +136,7 @@ export class SharedRuns {
    */
   async isGoing(id: string): Promise<boolean> {
     const control = await RedisRunControl.open({ client: this.client }, id);
-    if ((await control.config()) === undefined || !(await control.hasTasks())) return false;
+    if ((await control.config()) === undefined || !(await control.isPlanned())) return false;
     const { phase } = await control.state();
     if (phase !== 'running' && phase !== 'finalizing') return false;
     return (await listMembers({ client: this.client }, id)).some((m) => m.verifier !== 'none');

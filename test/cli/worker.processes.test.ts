@@ -80,6 +80,40 @@ describe('delm worker (real processes)', () => {
     }
   }, 300_000);
 
+  it('a worker that joins a run still planning starts its agents only once the plan is enqueued', async () => {
+    const url = server().url;
+    const TASKS = 6;
+    const dir = mkdtempSync(join(tmpdir(), 'delm-plan-'));
+    const planGate = join(dir, 'open');
+    try {
+      const w = start([bin, 'worker', '--redis', url, '--agents', '1']);
+      await w.waitFor((l) => l.includes('waiting for a run'), 60_000);
+      // The coordinator's planner holds at its gate: the run exists in Redis, with no task yet.
+      const lead = children.start(['--import', 'tsx', coordinator, url, String(TASKS), '50', '1', '30000'], {
+        DELM_TEST_PLAN_GATE: planGate,
+      });
+      const runId = /joining run (\S+)/.exec(await w.waitFor((l) => l.includes('joining run'), 60_000))![1]!;
+      // An agent started now would find the run's queue empty (drained): give it time to show.
+      const early = await w
+        .waitFor((l) => /^agent \d+ started$/.test(l), 5_000)
+        .then(() => true)
+        .catch(() => false);
+      writeFileSync(planGate, 'open');
+      const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
+        result: { runId: string; answer: string; tasks: Record<string, number> };
+      };
+      expect(result.runId).toBe(runId);
+      expect(early, 'the worker started an agent before the run had tasks').toBe(false);
+      expect(agentIds(w.lines).length, 'the worker took part once the plan was in').toBeGreaterThan(0);
+      expect(result.tasks).toMatchObject({ total: TASKS, done: TASKS, failed: 0 });
+      expect(result.answer).toBe(`${TASKS} findings`);
+      w.child.kill('SIGINT');
+      await w.exited;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   // With a stop grace of 0 the worker's agent thread is terminated before it can give its lease back
   // itself, and maybe before its claim event was posted: the supervisor gives back what the queue
   // records the agent as holding.

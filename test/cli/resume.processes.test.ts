@@ -1,6 +1,9 @@
 // `delm resume` with a real SIGKILL: the process coordinating a run kept in Redis is killed mid-run;
 // `delm resume` finishes the run with every admitted entry kept and nothing done twice.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
@@ -17,8 +20,11 @@ afterEach(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env?: Record<string, string>) {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -92,6 +98,37 @@ describe('delm resume (real processes)', () => {
       await client.close();
     }
   }, 300_000);
+
+  it('ends a resumed run whose coordinator died while planning in an error that says so (RUN_NOT_PLANNED)', async () => {
+    const url = server().url;
+    const dir = mkdtempSync(join(tmpdir(), 'delm-plan-'));
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      // The planner waits at a gate never opened: the run exists in Redis, its plan never enqueued.
+      const lead = start(['--import', 'tsx', coordinator, url, '4', '50', '1', '30000'], {
+        DELM_TEST_PLAN_GATE: join(dir, 'open'),
+      });
+      let runId: string | undefined;
+      for (const until = Date.now() + 60_000; runId === undefined && Date.now() < until;) {
+        for await (const keys of client.scanIterator({ MATCH: 'delm:{*}:r:meta' }))
+          for (const key of keys)
+            if ((await client.hmGet(key, ['phase', 'planned'])).join() === '0,')
+              runId = key.slice('delm:{'.length, key.indexOf('}:'));
+        if (runId === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(runId, 'the coordinator never created its run').toBeDefined();
+      lead.child.kill('SIGKILL');
+      await lead.exited;
+      const resume = start([bin, 'resume', '--redis', url, '--run', runId!]);
+      const out = await resume.rest();
+      expect(await resume.exited).toBe(1);
+      expect(out).toMatch(/: error \(run "[^"]+" ended while planning, before any task was enqueued: start it again\)/);
+    } finally {
+      await client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('refuses a run id that does not exist, a URL that is not Redis, and a Redis that is not there', async () => {
     const url = server().url;

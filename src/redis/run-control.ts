@@ -121,6 +121,17 @@ export class RedisRunControl {
     return (await this.call('r_expire')) as number;
   }
 
+  /**
+   * Gives the run's keys an expiry of 1 ms if it finished or stopped (its keep lowered to that, so a
+   * process leaving it later does not lengthen it): a finished run its owner no longer keeps. Resolves
+   * how many keys got it (0 for a run that is going or does not exist).
+   */
+  async expireNow(): Promise<number> {
+    if (!(await this.client.exists(this.meta))) return 0;
+    await this.client.hSet(this.meta, 'keep', '1');
+    return this.expireIfEnded();
+  }
+
   /** The run goes on again (a stopped run resumed): its keys no longer expire. */
   async persist(): Promise<void> {
     await this.call('r_persist');

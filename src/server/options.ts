@@ -47,7 +47,8 @@ export const ServerOptionsSchema = z
     /**
      * Runs kept in Redis (`delm serve --redis`): every run this server starts is a Redis run, and every
      * serve process on that Redis can get it, stream its events (SSE ids are the run's event stream ids,
-     * `maxEventsPerRun` its cap) and cancel it. Finished runs expire from Redis after `retainMs`.
+     * `maxEventsPerRun` its cap) and cancel it. Finished runs expire from Redis after `retainMs`, and
+     * `retainRuns` counts the finished runs of every serve process on that Redis together.
      */
     redis: z
       .object({ url: z.string().min(1) })

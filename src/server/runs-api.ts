@@ -116,13 +116,16 @@ function recordOf({ params, server }: RequestContext): RunRecord {
 
 /**
  * The run this server holds, or (with `redis`) the run as another serve process recorded it;
- * 404 when neither knows it.
+ * 404 when neither knows it. With `redis`, a finished run is known only while Redis keeps it: the
+ * serve processes share `retainRuns`, so another process may have dropped a run this one still holds.
  */
 async function runOf(ctx: RequestContext): Promise<{ local: RunRecord } | { shared: SharedRunView }> {
   const id = ctx.params[0] ?? '';
   const local = ctx.server.registry.get(id);
-  if (local) return { local };
-  const shared = await ctx.server.shared?.get(id);
+  const { shared: runs } = ctx.server;
+  if (local && !(runs && local.status === 'finished' && (await runs.isFinished(id)) === undefined)) return { local };
+  if (local) throw notFound(id);
+  const shared = await runs?.get(id);
   if (!shared) throw notFound(id);
   return { shared };
 }

@@ -71,16 +71,17 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
   // Redis that is not there fails here, before any swarm starts.
   // Loaded only with redis: a server without it never pays for the Redis client's import.
+  const retention = { retainRuns: resolved.retainRuns, retainMs: resolved.retainMs };
   const shared = resolved.redis
-    ? await (await import('./shared-runs.js')).SharedRuns.open(resolved.redis.url, resolved.retainMs, log)
+    ? await (await import('./shared-runs.js')).SharedRuns.open(resolved.redis.url, retention, log)
     : undefined;
+  // A finished run's keys in Redis go with its record, after retainMs (not the substrate's default 7 days).
+  const redisSubstrate = { maxEvents: resolved.maxEventsPerRun, keepFinishedMs: resolved.retainMs };
   let pool: SwarmPool;
   try {
     pool = createSwarmPool({
       ...resolved.swarm,
-      ...(resolved.redis
-        ? { substrate: { redis: { url: resolved.redis.url, maxEvents: resolved.maxEventsPerRun } } }
-        : {}),
+      ...(resolved.redis ? { substrate: { redis: { ...redisSubstrate, url: resolved.redis.url } } } : {}),
       swarms: resolved.maxConcurrentRuns,
       maxQueued: resolved.maxQueuedRuns,
     });

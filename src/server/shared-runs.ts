@@ -4,7 +4,10 @@
  * once finished finishedAt, the result JSON or the error) beside the run's event stream; any other
  * process answers `GET /v1/runs/:id` from there, streams the events, and cancels the run by storing
  * the stop reason `aborted` with the run, which the owning process's supervisor and agents observe.
- * A finished run's record and events expire after `retainMs`.
+ * A finished run's record and events expire after `retainMs`, and at most `retainRuns` finished runs
+ * are kept across every serve process on that Redis: each finishing run is listed in
+ * `delm:serve:finished` (by finish time) and the oldest beyond the count are dropped from it, their
+ * record and events deleted and the run's other keys expired at once.
  */
 import { connect, runPrefix, type RedisClient } from '../redis/client.js';
 import { RedisEventLog } from '../redis/event-log.js';
@@ -29,6 +32,17 @@ export interface SharedRunView {
 /** Ids of the runs serve processes started and have not finished, by start time (outside any run's hash slot). */
 const OPEN_RUNS = 'delm:serve:open';
 
+/** Ids of the finished runs serve processes recorded, by finish time (outside any run's hash slot). */
+const FINISHED_RUNS = 'delm:serve:finished';
+
+/** How many finished runs {@link SharedRuns} keeps, and for how long. */
+export interface SharedRunsRetention {
+  /** Finished runs kept across every serve process on the Redis; the oldest beyond it are dropped. */
+  retainRuns: number;
+  /** How long a finished run's record, events and keys are kept, ms. */
+  retainMs: number;
+}
+
 /** How often a reader waiting for a run's result to be recorded looks again, and for how long at most. */
 const SETTLE_POLL_MS = 25;
 const SETTLE_WAIT_MS = 10_000;
@@ -39,14 +53,14 @@ export class SharedRuns {
 
   private constructor(
     private readonly client: RedisClient,
-    private readonly retainMs: number,
+    private readonly retention: SharedRunsRetention,
     private readonly log: (line: string) => void,
   ) {}
 
   /** Connects (INVALID_CONFIG for a URL that is not Redis's, REDIS_UNAVAILABLE when nothing answers). */
-  static async open(url: string, retainMs: number, log: (line: string) => void): Promise<SharedRuns> {
+  static async open(url: string, retention: SharedRunsRetention, log: (line: string) => void): Promise<SharedRuns> {
     const { client } = await connect({ url });
-    return new SharedRuns(client, retainMs, log);
+    return new SharedRuns(client, retention, log);
   }
 
   private key(id: string): string {
@@ -76,8 +90,9 @@ export class SharedRuns {
   }
 
   /**
-   * Records how a run of this process ended; its record and events expire `retainMs` later. A run
-   * that never reached a swarm (cancelled while it waited) has its `run.finished` event added here.
+   * Records how a run of this process ended; its record and events expire `retainMs` later, and the
+   * oldest finished runs beyond `retainRuns` are dropped (see {@link trim}). A run that never reached
+   * a swarm (cancelled while it waited) has its `run.finished` event added here.
    */
   finished(record: RunRecord): Promise<void> {
     return this.track('the end', record.id, async () => {
@@ -86,16 +101,36 @@ export class SharedRuns {
       const end = record.events.at(-1);
       if (end?.type === 'run.finished' && (await log.last())?.type !== 'run.finished')
         await log.append(end.type, JSON.stringify(end));
+      const finishedAt = record.finishedAt ?? Date.now();
       await this.client.hSet(key, {
         status: 'finished',
-        finishedAt: String(record.finishedAt ?? Date.now()),
+        finishedAt: String(finishedAt),
         result: record.result ? JSON.stringify(record.result) : '',
         error: record.error ?? '',
       });
-      await this.client.pExpire(key, this.retainMs);
-      await log.expire(this.retainMs);
+      await this.client.pExpire(key, this.retention.retainMs);
+      await log.expire(this.retention.retainMs);
+      await this.client.zAdd(FINISHED_RUNS, { score: finishedAt, value: record.id });
       await this.client.zRem(OPEN_RUNS, record.id);
+      await this.trim(finishedAt);
     });
+  }
+
+  /**
+   * Drops the finished runs past `retainMs` from the list (their keys have expired), then the oldest
+   * beyond `retainRuns`: their record and events are deleted, and the run's other keys (queue, ledger,
+   * …) expire at once. Any serve process may trim at the same time as another: each drop is idempotent.
+   */
+  private async trim(now: number): Promise<void> {
+    await this.client.zRemRangeByScore(FINISHED_RUNS, '-inf', `(${now - this.retention.retainMs}`);
+    const excess = (await this.client.zRange(FINISHED_RUNS, 0, -(this.retention.retainRuns + 1))).map(String);
+    for (const id of excess) {
+      // Both keys sit in the run's hash slot: one DEL is Cluster-safe.
+      await this.client.del([this.key(id), `${runPrefix(id)}e:stream`]);
+      const control = await RedisRunControl.open({ client: this.client }, id);
+      await control.expireNow();
+      await this.client.zRem(FINISHED_RUNS, id);
+    }
   }
 
   /** The run as recorded, or undefined when no serve process on this Redis knows it (or it expired). */

@@ -1,13 +1,17 @@
 // Which runs a serve process may help with: going, with tasks, and with a live process that holds a
 // verifier. A run whose processes all died (their member keys expired) stays `running` in Redis, but
-// helping it would only wait for a verifier that is gone.
+// helping it would only wait for a verifier that is gone. And retention: `retainRuns` is shared by
+// every serve process on the Redis (the oldest finished runs beyond it are gone from all of them, and
+// from Redis), and a finished run's keys in Redis expire after `retainMs`.
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix } from '../../src/redis/client.js';
 import { createSwarm } from '../../src/runtime/swarm.js';
+import type { DelmServer } from '../../src/server/index.js';
 import { SharedRuns } from '../../src/server/shared-runs.js';
+import { http } from '../helpers/http.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
-import { scriptedModel } from './helpers.js';
+import { eventually, scriptedModel, startTestServer } from './helpers.js';
 
 const redis = privateRedisServer({ beforeAll, afterAll });
 
@@ -22,7 +26,7 @@ describe('SharedRuns.isGoing', () => {
       stopGraceMs: 500,
       substrate: { redis: { url, memberTtlMs: 60_000 } },
     });
-    const shared = await SharedRuns.open(url, 60_000, () => undefined);
+    const shared = await SharedRuns.open(url, { retainRuns: 256, retainMs: 60_000 }, () => undefined);
     const client = createClient({ url });
     await client.connect();
     const abort = new AbortController();
@@ -48,6 +52,74 @@ describe('SharedRuns.isGoing', () => {
       await client.close();
       await shared.close();
       await owner.close();
+    }
+  }, 120_000);
+});
+
+describe('retention of runs in Redis', () => {
+  it('keeps at most retainRuns finished runs across serve processes, and expires their keys after retainMs', async () => {
+    const { url } = redis();
+    const RETAIN_MS = 60_000;
+    const options = { redis: { url }, retainRuns: 2, retainMs: RETAIN_MS };
+    const servers: DelmServer[] = [await startTestServer(options), await startTestServer(options)];
+    const client = createClient({ url });
+    await client.connect();
+    const get = (server: DelmServer, id: string) => http(`${server.url}/v1/runs/${id}`);
+    try {
+      // Five runs, one after another, started on the two servers in turn.
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const server = servers[i % 2]!;
+        const reply = await http(`${server.url}/v1/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'count the findings', subTasks: [{ payload: `task ${i}` }] }),
+        });
+        expect(reply.status, reply.body).toBe(202);
+        const { id } = reply.json<{ id: string }>();
+        ids.push(id);
+        // Finished, and its end recorded in Redis (so the runs finish in order).
+        await eventually(
+          async () => (await client.hGet(`${runPrefix(id)}s:run`, 'status')) === 'finished' || undefined,
+        );
+      }
+      const dropped = ids.slice(0, 3);
+      const kept = ids.slice(3);
+      for (const server of servers) {
+        // The process that ran a dropped run holds it still in memory, yet answers 404 like the other.
+        for (const id of dropped) expect((await get(server, id)).status, `${server.url} ${id}`).toBe(404);
+        for (const id of kept) {
+          const reply = await get(server, id);
+          expect(reply.status, `${server.url} ${id}`).toBe(200);
+          expect(reply.json<{ status: string; stopReason: string }>()).toMatchObject({
+            status: 'finished',
+            stopReason: 'answered',
+          });
+        }
+      }
+      expect((await client.zRange('delm:serve:finished', 0, -1)).map(String)).toEqual(kept);
+      // A dropped run's keys are gone from Redis; a kept run's expire within retainMs (not in 7 days).
+      for (const id of dropped) {
+        const prefix = runPrefix(id);
+        await eventually(async () =>
+          (await client.exists([`${prefix}s:run`, `${prefix}e:stream`, `${prefix}r:meta`, `${prefix}q:meta`])) === 0
+            ? true
+            : undefined,
+        );
+      }
+      for (const id of kept) {
+        const prefix = runPrefix(id);
+        for (const key of ['s:run', 'e:stream', 'r:meta', 'q:meta', 'l:stream']) {
+          const ttl = await eventually(async () => {
+            const t = await client.pTTL(`${prefix}${key}`);
+            return t > 0 ? t : undefined; // -1 (no expiry yet) until the run's processes have left it
+          });
+          expect(ttl, `${id} ${key}`).toBeLessThanOrEqual(RETAIN_MS);
+        }
+      }
+    } finally {
+      await client.close();
+      await Promise.all(servers.map((s) => s.close()));
     }
   }, 120_000);
 });

@@ -22,6 +22,11 @@ export interface TrackInfo {
 /** Whatever shows runs: takes a run's description, returns the listener for its events (an {@link InspectorHub}, an inspector). */
 export interface RunObserver {
   track(info: TrackInfo): (event: SwarmEvent) => void;
+  /**
+   * Shows the live processes of a run kept in Redis beside the run tracked under `runId`; false when
+   * no such run is tracked (yet). Optional: an observer without it shows no processes.
+   */
+  processes?(runId: string, processes: readonly RunProcess[]): boolean;
 }
 
 /** Limits of {@link InspectorHub}. */

@@ -1,6 +1,6 @@
 /**
  * The processes of a run kept in Redis as one line of text, for the inspector page's status line and
- * the command line's progress alike. Pure (no Node or DOM globals), so the page's bundle includes it.
+ * run list and the command line's progress alike. Pure (no Node or DOM globals), so the page's bundle includes it.
  */
 import type { RunProcess } from './wire.js';
 
@@ -17,13 +17,28 @@ function idRanges(ids: readonly number[]): string {
   return out.join(', ');
 }
 
+/** `agents 1-2`, `agent 3`, `no agents`. */
+function agentsText(agents: readonly number[]): string {
+  return agents.length === 0 ? 'no agents' : `agent${agents.length === 1 ? '' : 's'} ${idRanges(agents)}`;
+}
+
+/** `2 processes`, `1 process`. */
+function countText(processes: readonly RunProcess[]): string {
+  return `${processes.length} process${processes.length === 1 ? '' : 'es'}`;
+}
+
 /** `2 processes: coordinator on h1 (pid 10, agents 1-2, verifier); worker on h2 (pid 20, agent 3, standby verifier)`. */
 export function processesText(processes: readonly RunProcess[]): string {
   const each = processes.map((p) => {
-    const agents =
-      p.agents.length === 0 ? 'no agents' : `agent${p.agents.length === 1 ? '' : 's'} ${idRanges(p.agents)}`;
+    const agents = agentsText(p.agents);
     const verifier = p.verifier === 'active' ? ', verifier' : p.verifier === 'standby' ? ', standby verifier' : '';
     return `${p.role} on ${p.host} (pid ${p.pid}, ${agents}${verifier})`;
   });
-  return `${processes.length} process${processes.length === 1 ? '' : 'es'}${each.length ? `: ${each.join('; ')}` : ''}`;
+  return `${countText(processes)}${each.length ? `: ${each.join('; ')}` : ''}`;
+}
+
+/** The short form, for the run list: `2 processes: h1 pid 10 (agents 1-2), h2 pid 20 (agent 3)`. */
+export function processesBrief(processes: readonly RunProcess[]): string {
+  const each = processes.map((p) => `${p.host} pid ${p.pid} (${agentsText(p.agents)})`);
+  return `${countText(processes)}${each.length ? `: ${each.join(', ')}` : ''}`;
 }

@@ -20,6 +20,8 @@ export interface ServerContext {
   readonly shared: SharedRuns | undefined;
   /** Run options for a new run of `kind` (the inspector's listener when one is attached). */
   runOptions(kind: RunRecord['kind']): RunOptions;
+  /** Called with each run this server starts, once tracked (shows its processes in the inspector). */
+  started(record: RunRecord): void;
   /** Seconds a client turned away with 429 should wait (about one recent run's wall time). */
   retryAfterSeconds(): number;
   /** Throws a 400 naming the field when the swarms' protocol refuses `task` (its `meta`); `fieldPrefix` places `meta` in the body. */
@@ -70,5 +72,6 @@ export function startRun(
     throw error;
   }
   const record = server.registry.track(kind, run);
+  server.started(record);
   return { run, record, announced: server.shared?.announce(record) ?? Promise.resolve() };
 }

@@ -20,6 +20,7 @@ import { protocolTaskChecker } from './task-check.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { RunRegistry } from './registry.js';
 import { lendIdleSwarms } from './lending.js';
+import { showProcesses } from './inspect-processes.js';
 import { cancelRun, createRun, getRun, streamRunEvents } from './runs-api.js';
 
 type Handler = (ctx: RequestContext) => Promise<void>;
@@ -114,6 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     shared,
     runOptions: (kind) =>
       options.inspector ? attachInspector(options.inspector, {}, { label: `${kind} ${++observed}` }) : {},
+    started: shared && options.inspector ? showProcesses(options.inspector, shared) : () => {},
     retryAfterSeconds: () => Math.min(60, Math.max(1, Math.ceil(recentRunMs / 1000))),
     checkTask: protocolTaskChecker(pool.options.swarm.protocol),
   };

@@ -9,7 +9,7 @@
  * `delm:serve:finished` (by finish time) and the oldest beyond the count are dropped from it, their
  * record and events deleted and the run's other keys expired at once.
  */
-import { connect, runPrefix, type RedisClient } from '../redis/client.js';
+import { connect, runPrefix, type RedisClient, type RedisTarget } from '../redis/client.js';
 import { RedisEventLog } from '../redis/event-log.js';
 import { listMembers } from '../redis/members.js';
 import { RedisRunControl } from '../redis/run-control.js';
@@ -195,6 +195,11 @@ export class SharedRuns {
   async cancel(id: string): Promise<void> {
     const control = await RedisRunControl.open({ client: this.client }, id);
     await control.stop('aborted');
+  }
+
+  /** Where the runs are, on this connection (for lookups such as a run's members). */
+  get target(): RedisTarget {
+    return { client: this.client };
   }
 
   /** The run's event stream (on this connection; a reader opens its own). */

@@ -2,11 +2,15 @@
 // verifier. A run whose processes all died (their member keys expired) stays `running` in Redis, but
 // helping it would only wait for a verifier that is gone. And retention: `retainRuns` is shared by
 // every serve process on the Redis (the oldest finished runs beyond it are gone from all of them, and
-// from Redis), and a finished run's keys in Redis expire after `retainMs`.
+// from Redis), and a finished run's keys in Redis expire after `retainMs`. With an inspector, each run
+// shows its live processes (the run's members) in the inspector's run list.
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix } from '../../src/redis/client.js';
 import { createSwarm } from '../../src/runtime/swarm.js';
+import { hostname } from 'node:os';
+import { startInspector } from '../../src/inspector/index.js';
+import type { RunSummary } from '../../src/inspector/index.js';
 import type { DelmServer } from '../../src/server/index.js';
 import { SharedRuns } from '../../src/server/shared-runs.js';
 import { http } from '../helpers/http.js';
@@ -120,6 +124,43 @@ describe('retention of runs in Redis', () => {
     } finally {
       await client.close();
       await Promise.all(servers.map((s) => s.close()));
+    }
+  }, 120_000);
+});
+
+describe('startServer({ redis, inspector })', () => {
+  it('shows each running run’s live processes (host, pid, agents) in the inspector’s run list', async () => {
+    const inspector = await startInspector();
+    const server = await startTestServer({ redis: { url: redis().url }, inspector }, { delayMs: 100 });
+    try {
+      const reply = await http(`${server.url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          prompt: 'count the findings',
+          subTasks: Array.from({ length: 40 }, (_, i) => ({ payload: `task ${i}` })),
+        }),
+      });
+      expect(reply.status, reply.body).toBe(202);
+      const { id } = reply.json<{ id: string }>();
+      const shown = await eventually(async () => {
+        const runs = (await http(`${inspector.url}api/runs`)).json<RunSummary[]>();
+        return runs.find((r) => r.id === id && r.processes?.length)?.processes;
+      });
+      // This process coordinates the run: its one agent, and the verifier.
+      expect(shown).toEqual([
+        expect.objectContaining({
+          host: hostname(),
+          pid: process.pid,
+          role: 'coordinator',
+          agents: [1],
+          verifier: 'active',
+        }),
+      ]);
+      await http(`${server.url}/v1/runs/${id}`, { method: 'DELETE' });
+    } finally {
+      await server.close();
+      await inspector.close();
     }
   }, 120_000);
 });

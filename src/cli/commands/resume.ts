@@ -4,7 +4,7 @@ import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
-import { watchMembers } from '../member-watch.js';
+import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
 import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
@@ -46,7 +46,9 @@ Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such 
     const swarm = createSwarm({ ...stored.options, logger });
     try {
       io.out(`delm resume: run ${run} (${stored.prompt.slice(0, 80)}) with ${stored.options.agents} agent(s)\n`);
-      const stopWatching = watchMembers(url, run, (members) => io.out(`run ${run} has ${processesText(members)}\n`));
+      const stopWatching = watchMembers({ url }, run, (members) => {
+        io.out(`run ${run} has ${processesText(members)}\n`);
+      });
       const result = await swarm
         .resume(run, {
           signal: io.signal,

@@ -14,7 +14,7 @@ import { withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
-import { watchMembers } from '../member-watch.js';
+import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 
@@ -111,7 +111,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     // they change) and in the inspector's run list.
     let stopWatching: (() => Promise<void>) | undefined;
     const watch = (itemId: string, runId: string, url: string) => {
-      stopWatching = watchMembers(url, runId, (members) => {
+      stopWatching = watchMembers({ url }, runId, (members) => {
         const line = processesText(members);
         if (io.isTTY) progress.setProcesses(line);
         else io.out(`item ${itemId}: ${line}\n`);

@@ -6,7 +6,7 @@ import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, type Command } from '../command.js';
 import { LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
-import { watchMembers } from '../member-watch.js';
+import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
 import { agentLines, outcomeLine, readStoredRun, redisRunArgs } from '../redis-run.js';
 
@@ -65,9 +65,9 @@ Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT
         io.out(
           `delm worker: joining run ${runId} with ${agents} agent(s)${parsed.standbyVerifier ? ' and a standby verifier' : ''}\n`,
         );
-        const stopWatching = watchMembers(url, runId, (members) =>
-          io.out(`run ${runId} has ${processesText(members)}\n`),
-        );
+        const stopWatching = watchMembers({ url }, runId, (members) => {
+          io.out(`run ${runId} has ${processesText(members)}\n`);
+        });
         const result = await swarm
           .join(runId, {
             signal: io.signal,

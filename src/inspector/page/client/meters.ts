@@ -1,6 +1,6 @@
 /** The usage meters and the run's status line, as text. Pure. */
 import type { RunSummary } from '../../wire.js';
-import { processesText } from '../../processes-text.js';
+import { processesBrief, processesText } from '../../processes-text.js';
 import { formatCost, formatInt, formatSeconds } from './format.js';
 import type { RunModel } from './model.js';
 import { waitingShare, workingAgents } from './timeline.js';
@@ -32,7 +32,11 @@ export function statusText(summary: RunSummary, run: RunModel): string {
   return status;
 }
 
-/** A run as the run picker lists it. */
+/**
+ * A run as the run picker lists it; a running run kept in Redis with its live processes (a finished
+ * run's processes have left it).
+ */
 export function runOptionText(summary: RunSummary): string {
-  return `${summary.label} — ${summary.status === 'finished' ? `finished: ${summary.stopReason ?? ''}` : 'running'}`;
+  if (summary.status === 'finished') return `${summary.label} — finished: ${summary.stopReason ?? ''}`;
+  return `${summary.label} — running${summary.processes ? ` · ${processesBrief(summary.processes)}` : ''}`;
 }

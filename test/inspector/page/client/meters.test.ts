@@ -39,5 +39,14 @@ describe('meters and status', () => {
     expect(runOptionText(summary({ label: 'demo', status: 'finished', stopReason: 'answered' }))).toBe(
       'demo — finished: answered',
     );
+    // The run list: a running run in Redis with its live processes (host, pid, agents); once finished, none.
+    const inRedis = { label: 'demo', processes: processes.map((p) => ({ ...p, agents: [...p.agents] })) };
+    expect(runOptionText(summary(inRedis))).toBe(
+      'demo — running · 2 processes: h1 pid 10 (agents 1-2), h2 pid 20 (agent 3)',
+    );
+    expect(runOptionText(summary({ ...inRedis, processes: [] }))).toBe('demo — running · 0 processes');
+    expect(runOptionText(summary({ ...inRedis, status: 'finished', stopReason: 'answered' }))).toBe(
+      'demo — finished: answered',
+    );
   });
 });

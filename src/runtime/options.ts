@@ -7,6 +7,9 @@ import { ToolsOptionsSchema } from '../tools/options.js';
 
 const latencyMs = z.number().min(0).max(600_000);
 
+/** The shortest expiry of a process's member key in Redis, ms (`substrate.redis.memberTtlMs`). */
+export const MIN_MEMBER_TTL_MS = 300;
+
 /**
  * A model: a model string (`offline`, `openai:gpt-4.1-mini`, …), the offline model with simulated
  * LLM latency (`{ provider: 'offline', latency: { perCallMs, perOutputTokenMs } }`: benchmarks and
@@ -157,7 +160,7 @@ export const SwarmOptionsSchema = z
             /** How long a finished or stopped run's keys stay in Redis, ms (default 7 days); a running run's never expire. */
             keepFinishedMs: z.number().int().min(1).optional(),
             /** Expiry of each process's member key, ms (default 10 s, refreshed every third): a dead process drops out after it. */
-            memberTtlMs: z.number().int().min(300).optional(),
+            memberTtlMs: z.number().int().min(MIN_MEMBER_TTL_MS).optional(),
           })
           .strict()
           .optional(),

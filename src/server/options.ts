@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import type { RunObserver } from '../inspector/hub.js';
-import type { SwarmOptions } from '../runtime/options.js';
+import { MIN_MEMBER_TTL_MS, type SwarmOptions } from '../runtime/options.js';
 import { isLoopbackHost, TokenSchema } from '../internal/loopback.js';
 
 /** One MiB: the default request body limit. */
@@ -51,7 +51,11 @@ export const ServerOptionsSchema = z
      * `retainRuns` counts the finished runs of every serve process on that Redis together.
      */
     redis: z
-      .object({ url: z.string().min(1) })
+      .object({
+        url: z.string().min(1),
+        /** Expiry of each process's member key in a run, ms (default 10 s, refreshed every third of it). */
+        memberTtlMs: z.number().int().min(MIN_MEMBER_TTL_MS).optional(),
+      })
       .strict()
       .optional(),
   })

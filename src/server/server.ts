@@ -77,7 +77,11 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
     ? await (await import('./shared-runs.js')).SharedRuns.open(resolved.redis.url, retention, log)
     : undefined;
   // A finished run's keys in Redis go with its record, after retainMs (not the substrate's default 7 days).
-  const redisSubstrate = { maxEvents: resolved.maxEventsPerRun, keepFinishedMs: resolved.retainMs };
+  const redisSubstrate = {
+    maxEvents: resolved.maxEventsPerRun,
+    keepFinishedMs: resolved.retainMs,
+    ...(resolved.redis?.memberTtlMs !== undefined ? { memberTtlMs: resolved.redis.memberTtlMs } : {}),
+  };
   let pool: SwarmPool;
   try {
     pool = createSwarmPool({

@@ -20,6 +20,9 @@ when their leases expire, proposals the dead verifier had not finished are judge
 done is done twice. This process becomes the run's coordinator (verifier and agents) and finishes it;
 \`delm worker\` processes that joined the run keep working. Settings come from Redis; API keys from
 this machine's environment.
+The run's settings, among them how long its keys stay in Redis once it ended (keepFinishedMs) and
+its processes' member-key expiry (memberTtlMs), are the ones its creator gave (delm run
+--keep-finished-ms / --member-ttl-ms, or substrate.redis of createSwarm); this process follows them.
 
 Options:
   --redis <url>          the Redis the run lives in (redis://host:port)

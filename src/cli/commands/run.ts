@@ -5,7 +5,7 @@ import { runWorkload } from '../../evaluation/run-workload.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
-import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
 import { Progress } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
@@ -17,6 +17,22 @@ import { itemDisplay } from '../item-display.js';
 import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { MIN_MEMBER_TTL_MS } from '../../runtime/options.js';
+
+/** `--keep-finished-ms` and `--member-ttl-ms` as the substrate's Redis options (only those given). */
+function redisKeepArgs(
+  keepFinished: string | undefined,
+  memberTtl: string | undefined,
+): { keepFinishedMs?: number; memberTtlMs?: number } {
+  const keepFinishedMs = positiveIntArg('keep-finished-ms', keepFinished);
+  const memberTtlMs = positiveIntArg('member-ttl-ms', memberTtl);
+  if (memberTtlMs !== undefined && memberTtlMs < MIN_MEMBER_TTL_MS)
+    throw new UsageError(`--member-ttl-ms must be at least ${MIN_MEMBER_TTL_MS}, got "${memberTtl}"`);
+  return {
+    ...(keepFinishedMs !== undefined ? { keepFinishedMs } : {}),
+    ...(memberTtlMs !== undefined ? { memberTtlMs } : {}),
+  };
+}
 
 /** The `run` command. */
 export const command: Command = {
@@ -33,6 +49,12 @@ Options:
   --mode <mode>          delm (default), orchestrator or single
   --redis <url>          keep each item's run in Redis (redis://host:port): \`delm worker\` processes on any
                          machine can join it and \`delm resume\` can finish it if this process dies
+  --keep-finished-ms <ms>
+                         with --redis: how long a finished or stopped run's keys stay in Redis
+                         (keepFinishedMs; default 604800000, 7 days; a running run's never expire)
+  --member-ttl-ms <ms>   with --redis: expiry of each process's member key, refreshed every third of it
+                         (memberTtlMs; default 10000, at least 300): a process that died drops out of
+                         the run's processes after it. \`delm worker\` and \`delm resume\` follow both
 ${WORKLOAD_OPTIONS_HELP}
 ${LOG_USAGE} (default warn: only problems)
   -h, --help             show this help
@@ -47,6 +69,8 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       ...LOG_FLAGS,
       mode: { type: 'string' },
       redis: { type: 'string' },
+      'keep-finished-ms': { type: 'string' },
+      'member-ttl-ms': { type: 'string' },
     });
     if (values.help) {
       io.out(`${this.usage}\n`);
@@ -63,11 +87,14 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
     const redis = values.redis;
+    const keep = redisKeepArgs(values['keep-finished-ms'], values['member-ttl-ms']);
+    if (redis === undefined && Object.keys(keep).length > 0)
+      throw new UsageError('--keep-finished-ms and --member-ttl-ms apply to a run kept in Redis: add --redis <url>');
     if (redis !== undefined) {
       if (mode !== 'delm') throw new UsageError(`--redis keeps a swarm's run in Redis: mode delm only, not ${mode}`);
       // A wrong URL or a Redis that is not there fails here, before anything runs.
       await (await import('../redis-check.js')).checkRedis(redis);
-      options.runner.substrate = { redis: { url: redis } };
+      options.runner.substrate = { redis: { url: redis, ...keep } };
     }
     const workload = withMcpServers(
       await loadWorkload(path.resolve(io.cwd, positionals[0]!), {

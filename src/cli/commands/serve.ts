@@ -78,7 +78,12 @@ Options:
                               ({ tools: ["grep", "docs"] }) among these, never give a server itself
   --redis <url>               keep runs in Redis (redis://host:port): every \`delm serve --redis\` on it
                               can get a run, stream its events (Last-Event-ID resumes on any of them)
-                              and cancel it, whichever started it
+                              and cancel it, whichever started it. A finished run's keys stay in Redis
+                              for 15 minutes (retainMs; the keepFinishedMs of its run), and at most 256
+                              finished runs (retainRuns) are kept across the serve processes
+  --member-ttl-ms <ms>        with --redis: expiry of each process's member key in a run, refreshed every
+                              third of it (memberTtlMs; default 10000, at least 300): a serve process
+                              that died drops out of its runs' processes after it
   --inspect                   also serve the live inspector (on 127.0.0.1) showing every run
 ${LOG_USAGE}
   -h, --help                  show this help`,
@@ -93,6 +98,7 @@ ${LOG_USAGE}
         model: { type: 'string' },
         latency: { type: 'string' },
         redis: { type: 'string' },
+        'member-ttl-ms': { type: 'string' },
         protocol: { type: 'string' },
         'max-concurrent-runs': { type: 'string' },
         'max-queued-runs': { type: 'string' },
@@ -133,6 +139,9 @@ ${LOG_USAGE}
     const port = portArg(values.port);
     const maxConcurrentRuns = positiveIntArg('max-concurrent-runs', values['max-concurrent-runs']);
     const maxBodyBytes = positiveIntArg('max-body-bytes', values['max-body-bytes']);
+    const memberTtlMs = positiveIntArg('member-ttl-ms', values['member-ttl-ms']);
+    if (memberTtlMs !== undefined && values.redis === undefined)
+      throw new UsageError('--member-ttl-ms applies to runs kept in Redis: add --redis <url>');
     if (io.signal.aborted) return EXIT.interrupted;
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     let server;
@@ -145,7 +154,9 @@ ${LOG_USAGE}
         ...(maxConcurrentRuns !== undefined ? { maxConcurrentRuns } : {}),
         ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-        ...(values.redis !== undefined ? { redis: { url: values.redis } } : {}),
+        ...(values.redis !== undefined
+          ? { redis: { url: values.redis, ...(memberTtlMs !== undefined ? { memberTtlMs } : {}) } }
+          : {}),
         logger,
         ...(inspector ? { inspector } : {}),
       });

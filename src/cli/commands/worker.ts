@@ -29,6 +29,9 @@ With --standby-verifier the worker also keeps a verifier ready: when the run's v
 frozen past its 5 s writer lease), it takes the ledger over — a new writer epoch, so the old
 verifier's later appends are refused (FENCED) — claims the proposals left unacknowledged, and
 goes on committing.
+The run's settings, among them how long its keys stay in Redis once it ended (keepFinishedMs) and
+its processes' member-key expiry (memberTtlMs), are the ones its creator gave (delm run
+--keep-finished-ms / --member-ttl-ms, or substrate.redis of createSwarm); this process follows them.
 
 Options:
   --redis <url>          the Redis the run lives in (redis://host:port)

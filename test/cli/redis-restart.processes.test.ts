@@ -1,11 +1,16 @@
 // Redis itself SIGKILLed mid-run and restarted from its append-only file on the same port: the
 // coordinator and a worker (real OS processes) reconnect and the run finishes with every sub-task
-// done once and each finding admitted once. The server runs with `appendfsync always`: with
+// done once and each finding admitted once. Mid-run for sure: the steps of tasks 8 and up wait at a
+// gate file, so Redis is killed with exactly 8 tasks done and others leased, and the gate opens only
+// once Redis is dead (the agents' steps then finish and write while it is down and restarting). The server runs with `appendfsync always`: with
 // `everysec`, Redis may answer a write it has not yet written to the file (while a background fsync
 // is slow it postpones the write up to 2 s), and a SIGKILL then loses acknowledged writes — once in
 // five runs here the verifier's last append was gone after the restart and the run ended with
 // LEDGER_CORRUPT. Surviving that too would need the verifier to re-append what its copy holds past
 // what Redis kept.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +28,11 @@ afterAll(async () => {
 const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
 const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
 const processes = childProcesses();
-afterEach(() => processes.killAll());
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  processes.killAll();
+  for (const clean of cleanup.splice(0)) clean();
+});
 
 async function connected(url: string): Promise<RedisClient> {
   const client = createClient({ url }) as unknown as RedisClient;
@@ -37,23 +46,39 @@ describe('Redis restarted mid-run (real processes)', () => {
     const redis = redisServer!;
     const url = redis.url;
     const TASKS = 30;
-    const lead = processes.start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '2', '1500']);
+    const GATE_FROM = 8; // tasks 0-7 run at once; the others wait at the gate
+    const gate = join(mkdtempSync(join(tmpdir(), 'delm-gate-')), 'open');
+    cleanup.push(() => rmSync(dirname(gate), { recursive: true, force: true }));
+    const lead = processes.start([
+      '--import',
+      'tsx',
+      coordinator,
+      url,
+      String(TASKS),
+      '300',
+      '2',
+      '1500',
+      gate,
+      String(GATE_FROM),
+    ]);
     const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
     const prefix = `delm:{${runId}}:`;
     const worker = processes.start([bin, 'worker', '--redis', url, '--run', runId, '--agents', '2']);
     await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
 
     let client = await connected(url);
+    // The ungated tasks done, and gated ones leased (agents hold them at the gate): the run is mid-way.
     const doneBefore = await until(
-      '8 tasks done',
+      `${GATE_FROM} tasks done and others leased`,
       async () => {
         const done = Number(await client.hGet(`${prefix}q:meta`, 'done'));
-        return done >= 8 ? done : undefined;
+        return done >= GATE_FROM && (await client.zCard(`${prefix}q:leases`)) > 0 ? done : undefined;
       },
       120_000,
     );
     client.destroy();
     await redis.kill();
+    writeFileSync(gate, 'open');
     await new Promise((r) => setTimeout(r, 1_000));
     await redis.restart();
     expect(redis.url).toBe(url);
@@ -72,6 +97,7 @@ describe('Redis restarted mid-run (real processes)', () => {
     client = await connected(url);
     try {
       // What was done before the kill survived it (the AOF), and every task is done once.
+      expect(doneBefore).toBe(GATE_FROM);
       expect(doneBefore).toBeLessThan(TASKS);
       const entries = await client.sendCommand<Array<[string, string[]]>>(['XRANGE', `${prefix}l:stream`, '-', '+']);
       const gists = entries.filter(([, f]) => f[f.indexOf('k') + 1] === 'gist').map(([, f]) => f[f.indexOf('t') + 1]);

@@ -109,6 +109,21 @@ const effectInput: {
 /** Entry action of a state that runs `effect`. */
 const request = (effect: VerifierEffectName) => ({ type: 'request', params: { effect } }) as const;
 
+/**
+ * `waiting` and `standingBy` alike: ask the channel for proposals, then check the batch received (the
+ * action reads it from the event, so this config needs no event type) or close with the channel.
+ */
+const receiving = {
+  entry: request('receiveProposals'),
+  on: {
+    'receiveProposals.done': [
+      { guard: 'channelClosed', target: '#verifier.closed' },
+      { target: '#verifier.checking', actions: 'takeBatch' },
+    ],
+    'receiveProposals.error': writeErrors,
+  },
+} as const;
+
 /** The verifier machine; provide `effects` (`fromVerifierEffects(yourEffects)`). */
 export const verifierMachine = setup({
   types: {
@@ -143,8 +158,9 @@ export const verifierMachine = setup({
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
     markDeposed: assign(({ context }) => ({ depositions: context.depositions + 1, batch: [], next: 0 })),
-    takeBatch: assign(({ context }, params: { received: Received }) => {
-      const batch = params.received.type === 'proposals' ? params.received.proposals : [];
+    takeBatch: assign(({ context, event }) => {
+      const received = outputOf<Received>(event);
+      const batch = received.type === 'proposals' ? received.proposals : [];
       return {
         batch,
         next: 0,
@@ -204,19 +220,7 @@ export const verifierMachine = setup({
     BUDGET_EXHAUSTED: { target: '.stopped', actions: { type: 'stop', params: { reason: 'budget' } } },
   },
   states: {
-    waiting: {
-      entry: request('receiveProposals'),
-      on: {
-        'receiveProposals.done': [
-          { guard: 'channelClosed', target: 'closed' },
-          {
-            target: 'checking',
-            actions: { type: 'takeBatch', params: ({ event }) => ({ received: event.output }) },
-          },
-        ],
-        'receiveProposals.error': writeErrors,
-      },
-    },
+    waiting: receiving,
     checking: {
       entry: request('checkProposal'),
       on: {
@@ -272,19 +276,7 @@ export const verifierMachine = setup({
     },
     // Deposed: waits for proposals like `waiting`, which the channel hands over only once this verifier
     // holds the writer lease again.
-    standingBy: {
-      entry: request('receiveProposals'),
-      on: {
-        'receiveProposals.done': [
-          { guard: 'channelClosed', target: 'closed' },
-          {
-            target: 'checking',
-            actions: { type: 'takeBatch', params: ({ event }) => ({ received: event.output }) },
-          },
-        ],
-        'receiveProposals.error': writeErrors,
-      },
-    },
+    standingBy: receiving,
     closed: { type: 'final' },
     stopped: { type: 'final' },
     failed: { type: 'final' },

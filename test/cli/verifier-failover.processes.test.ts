@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { childProcesses, until } from '../helpers/child-process.js';
+import { childProcesses, until, type Child } from '../helpers/child-process.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
@@ -50,37 +50,60 @@ async function expectDoneOnce(client: Client, prefix: string, tasks: number): Pr
   return entries;
 }
 
+/** A coordinator process and a `delm worker --standby-verifier` in one run, and a client on its Redis. */
+interface Failover {
+  lead: Child;
+  worker: Child;
+  runId: string;
+  prefix: string;
+  client: Client;
+}
+
+/**
+ * Starts the coordinator (one agent, `tasks` sub-tasks of 300 ms, 1.5 s leases; printing its verifier's
+ * states with `verifierStates`), then the worker with two agents and a standby verifier; resolves once
+ * the worker says it joined with the standby and its agents have started. Close `client` when done.
+ */
+async function startFailover(tasks: number, { verifierStates = false } = {}): Promise<Failover> {
+  const url = server().url;
+  const lead = processes.start(
+    ['--import', 'tsx', coordinator, url, String(tasks), '300', '1', '1500'],
+    verifierStates ? { DELM_TEST_VERIFIER_STATES: '1' } : undefined,
+  );
+  const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
+  const worker = processes.start([
+    bin,
+    'worker',
+    '--redis',
+    url,
+    '--run',
+    runId,
+    '--agents',
+    '2',
+    '--standby-verifier',
+  ]);
+  await worker.waitFor((l) => l.includes('and a standby verifier'), 60_000);
+  await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
+  const client = createClient({ url }) as unknown as RedisClient;
+  await client.connect();
+  return { lead, worker, runId, prefix: `delm:{${runId}}:`, client };
+}
+
+/** Waits (up to two minutes) until at least `n` of the run's tasks are done. */
+function tasksDone(client: Client, prefix: string, n: number): Promise<true> {
+  return until(
+    `${n} tasks done`,
+    async () => (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= n ? true : undefined),
+    120_000,
+  );
+}
+
 describe('verifier failover (real processes)', () => {
   it('a verifier frozen past its lease is replaced by the standby and, thawed, is fenced', async () => {
-    const url = server().url;
     const TASKS = 40;
-    const lead = processes.start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500'], {
-      DELM_TEST_VERIFIER_STATES: '1',
-    });
-    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
-    const prefix = `delm:{${runId}}:`;
-    const worker = processes.start([
-      bin,
-      'worker',
-      '--redis',
-      url,
-      '--run',
-      runId,
-      '--agents',
-      '2',
-      '--standby-verifier',
-    ]);
-    await worker.waitFor((l) => l.includes('and a standby verifier'), 60_000);
-    await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
-
-    const client = createClient({ url }) as unknown as RedisClient;
-    await client.connect();
+    const { lead, worker, runId, prefix, client } = await startFailover(TASKS, { verifierStates: true });
     try {
-      await until(
-        '5 tasks done',
-        async () => (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 5 ? true : undefined),
-        120_000,
-      );
+      await tasksDone(client, prefix, 5);
       const first = await writer(client, prefix);
       expect(first.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
 
@@ -127,30 +150,10 @@ describe('verifier failover (real processes)', () => {
   }, 300_000);
 
   it('a deposed verifier stands by again and takes the ledger back when its successor is frozen in turn', async () => {
-    const url = server().url;
     // Enough that the run is still going after each freeze: the worker's two agents finish at most one
     // task per 300 ms call each while the coordinator is frozen past its 5 s lease.
     const TASKS = 80;
-    const lead = processes.start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500'], {
-      DELM_TEST_VERIFIER_STATES: '1',
-    });
-    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
-    const prefix = `delm:{${runId}}:`;
-    const worker = processes.start([
-      bin,
-      'worker',
-      '--redis',
-      url,
-      '--run',
-      runId,
-      '--agents',
-      '2',
-      '--standby-verifier',
-    ]);
-    await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
-
-    const client = createClient({ url }) as unknown as RedisClient;
-    await client.connect();
+    const { lead, worker, runId, prefix, client } = await startFailover(TASKS, { verifierStates: true });
     /** The writer once its epoch is past `epoch` (and not resigned), waiting up to a minute. */
     const nextWriter = (what: string, epoch: number) =>
       until(
@@ -169,11 +172,7 @@ describe('verifier failover (real processes)', () => {
         60_000,
       );
     try {
-      await until(
-        '3 tasks done',
-        async () => (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 3 ? true : undefined),
-        120_000,
-      );
+      await tasksDone(client, prefix, 3);
       const first = await writer(client, prefix);
       expect(first.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
 
@@ -215,32 +214,10 @@ describe('verifier failover (real processes)', () => {
   }, 300_000);
 
   it('the coordinator is SIGKILLed: the worker’s standby verifier takes over and the worker finishes the run', async () => {
-    const url = server().url;
     const TASKS = 30;
-    const lead = processes.start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500']);
-    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
-    const prefix = `delm:{${runId}}:`;
-    const worker = processes.start([
-      bin,
-      'worker',
-      '--redis',
-      url,
-      '--run',
-      runId,
-      '--agents',
-      '2',
-      '--standby-verifier',
-    ]);
-    await worker.waitFor((l) => /^agent \d+ started$/.test(l), 60_000);
-
-    const client = createClient({ url }) as unknown as RedisClient;
-    await client.connect();
+    const { lead, worker, runId, prefix, client } = await startFailover(TASKS);
     try {
-      await until(
-        '5 tasks done',
-        async () => (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 5 ? true : undefined),
-        120_000,
-      );
+      await tasksDone(client, prefix, 5);
       const first = await writer(client, prefix);
       lead.child.kill('SIGKILL');
       await lead.exited;

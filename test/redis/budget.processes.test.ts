@@ -17,6 +17,19 @@ const fixture = fileURLToPath(new URL('./fixtures/budget-process.ts', import.met
 const processes = childProcesses();
 afterEach(() => processes.killAll());
 
+/** What every fixture process needs: its Redis, the run, the seed it draws its amounts from, the largest amount. */
+interface FixtureArgs {
+  url: string;
+  runId: string;
+  seed: number;
+  maxTokens: number;
+}
+
+/** Starts the fixture process for the `budget` or the `rate` test, with the test's further arguments after the common ones. */
+function startFixture(mode: 'budget' | 'rate', { url, runId, seed, maxTokens }: FixtureArgs, ...rest: string[]) {
+  return processes.start(['--import', 'tsx', fixture, mode, url, runId, String(seed), String(maxTokens), ...rest]);
+}
+
 const lastJson = async (child: ReturnType<typeof processes.start>, key: string) =>
   JSON.parse(await child.waitFor((l) => l.startsWith(`{"${key}"`), 120_000)) as Record<string, unknown>;
 
@@ -37,32 +50,11 @@ describe('budget and rate limiter across processes', () => {
           const budget = await RedisBudget.open({ url }, { runId, tokens: limit, reservationTtlMs: TTL });
           try {
             // One process reserves and dies holding its reservation; the others spend until refused.
-            const holder = processes.start([
-              '--import',
-              'tsx',
-              fixture,
-              'budget',
-              url,
-              runId,
-              String(seed),
-              String(maxTokens),
-              String(TTL),
-              'hold',
-            ]);
+            const holder = startFixture('budget', { url, runId, seed, maxTokens }, String(TTL), 'hold');
             const held = (await lastJson(holder, 'holding')).holding as number;
             holder.child.kill('SIGKILL');
             const spenders = Array.from({ length: procs }, (_, i) =>
-              processes.start([
-                '--import',
-                'tsx',
-                fixture,
-                'budget',
-                url,
-                runId,
-                String(seed + i + 1),
-                String(maxTokens),
-                String(TTL),
-              ]),
+              startFixture('budget', { url, runId, seed: seed + i + 1, maxTokens }, String(TTL)),
             );
             let sampling = true;
             const samples = (async () => {
@@ -125,18 +117,7 @@ describe('budget and rate limiter across processes', () => {
             const DURATION = 1_500;
             const goKey = `delm-test:{${runId}}:go`;
             const children = Array.from({ length: procs }, (_, i) =>
-              processes.start([
-                '--import',
-                'tsx',
-                fixture,
-                'rate',
-                url,
-                runId,
-                String(seed + i),
-                String(maxTokens),
-                goKey,
-                String(DURATION),
-              ]),
+              startFixture('rate', { url, runId, seed: seed + i, maxTokens }, goKey, String(DURATION)),
             );
             // Every process starts at once, when all are connected (start-up takes seconds on a loaded machine).
             await Promise.all(children.map((c) => lastJson(c, 'ready')));

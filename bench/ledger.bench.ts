@@ -24,7 +24,13 @@ function timed(records: number, f: () => void): Timed {
   return { perSec: records / (ms / 1000), cpuUs: (used.user + used.system) / records };
 }
 
-function singleThread(): { createMs: number; append: Timed; read: Timed; appendUtf8: Timed } {
+function singleThread(): {
+  createMs: number;
+  append: Timed;
+  read: Timed;
+  appendUtf8: Timed;
+  appendReceived: Timed;
+} {
   const t = performance.now();
   const ledger = SharedLedger.create({
     maxBytes: 2 ** 31 - 1,
@@ -47,7 +53,12 @@ function singleThread(): { createMs: number; append: Timed; read: Timed; appendU
   const appendUtf8 = timed(RECORDS, () => {
     for (let i = 0; i < RECORDS; i++) ledger.appendUtf8({ kind: 'gist', taskId: i }, utf8);
   });
-  return { createMs, append, read, appendUtf8 };
+  // The verifier's case: it holds the bytes it received and the text it decoded from them to check it.
+  ledger.reset();
+  const appendReceived = timed(RECORDS, () => {
+    for (let i = 0; i < RECORDS; i++) ledger.appendUtf8({ kind: 'gist', taskId: i }, utf8, RECORD);
+  });
+  return { createMs, append, read, appendUtf8, appendReceived };
 }
 
 async function withFollower(): Promise<number> {
@@ -90,6 +101,12 @@ export const suite: BenchSuite = {
             Math.round(single.appendUtf8.perSec),
             mb(single.appendUtf8.perSec),
             single.appendUtf8.cpuUs.toFixed(2),
+          ],
+          [
+            "append of received UTF-8 + the text decoded from it (appendUtf8, the verifier's path)",
+            Math.round(single.appendReceived.perSec),
+            mb(single.appendReceived.perSec),
+            single.appendReceived.cpuUs.toFixed(2),
           ],
           ['read (one thread)', Math.round(single.read.perSec), mb(single.read.perSec), single.read.cpuUs.toFixed(2)],
           ['append while a worker reads each record (growing from 1 MiB)', Math.round(followed), mb(followed), '–'],

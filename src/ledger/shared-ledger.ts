@@ -251,8 +251,12 @@ export class SharedLedger implements LedgerWriter {
    * Appends an entry whose text is given already encoded as UTF-8 (copied, not re-encoded): the same
    * entry, byte for byte, as `append` with the decoded text. Refuses bytes that are not well-formed
    * UTF-8 (INVALID_ARGUMENT), writing nothing.
+   *
+   * `decoded`: the string these bytes decode to, when the caller already holds it (the verifier
+   * decoded the proposal it received to check it); it becomes the returned entry's `text` instead of
+   * decoding the bytes again. The caller vouches for it: the ledger stores and hashes only the bytes.
    */
-  appendUtf8(input: Omit<LedgerEntryInput, 'text'>, utf8: Uint8Array): LedgerEntry {
+  appendUtf8(input: Omit<LedgerEntryInput, 'text'>, utf8: Uint8Array, decoded?: string): LedgerEntry {
     const count = this.admit(input);
     if (!isUtf8(utf8)) throw new DelmError('INVALID_ARGUMENT', 'entry text is not well-formed UTF-8');
     const meta = input.meta === undefined ? '' : JSON.stringify(input.meta);
@@ -266,7 +270,7 @@ export class SharedLedger implements LedgerWriter {
     const arena = this.arenaView(room);
     arena.set(utf8, offset);
     if (metaBytes) arena.write(meta, offset + utf8.length, metaBytes, 'utf8');
-    const text = arena.toString('utf8', offset, offset + utf8.length);
+    const text = decoded ?? arena.toString('utf8', offset, offset + utf8.length);
     return this.publish(input, text, count, offset, utf8.length, meta, metaBytes);
   }
 

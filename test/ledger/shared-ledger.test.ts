@@ -230,16 +230,26 @@ describe('SharedLedger', () => {
       fc.property(fc.array(entry, { maxLength: 20 }), (inputs) => {
         const byText = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
         const byBytes = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
+        // The verifier's path: the bytes it received with the text it decoded from them.
+        const byReceived = SharedLedger.create({ initialBytes: 1024, initialEntries: 16 });
         inputs.forEach(({ text, meta, kind }, i) => {
           const rest = { kind, taskId: i, timestamp: 1000 + i, ...(meta ? { meta } : {}) };
           const a = byText.append({ ...rest, text });
           const b = byBytes.appendUtf8(rest, Buffer.from(text, 'utf8'));
+          const c = byReceived.appendUtf8(rest, Buffer.from(text, 'utf8'), text);
           expect(b).toEqual(a);
+          expect(c).toEqual(a);
+          expect(byReceived.get(i)).toEqual(a);
         });
         expect(byBytes.bytesUsed).toBe(byText.bytesUsed);
+        expect(byReceived.bytesUsed).toBe(byText.bytesUsed);
         const used = byText.bytesUsed;
         expect(Buffer.from(byBytes.handle.arena, 0, used).equals(Buffer.from(byText.handle.arena, 0, used))).toBe(true);
+        expect(Buffer.from(byReceived.handle.arena, 0, used).equals(Buffer.from(byText.handle.arena, 0, used))).toBe(
+          true,
+        );
         expect(dumpJsonl(byBytes)).toBe(dumpJsonl(byText));
+        expect(dumpJsonl(byReceived)).toBe(dumpJsonl(byText));
       }),
       { numRuns: 100 },
     );

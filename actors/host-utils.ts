@@ -1,5 +1,6 @@
 /** Small helpers shared by the worker hosts. */
 import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
+import { encodeProposal } from '../src/runtime/proposal-frame.js';
 import type { AttachedRun } from './attach-run.js';
 
 /** `"thinking.model.calling"` for `{ thinking: { model: 'calling' } }`; parallel regions joined with `|`. */
@@ -16,11 +17,12 @@ export function linkSignals(...signals: AbortSignal[]): AbortSignal {
 }
 
 /**
- * Sends a proposal to the verifier without blocking the worker's event loop. Counted as sent first,
- * so the verifier's processed count can never run ahead of it.
+ * Sends a proposal to the verifier without blocking the worker's event loop (framed by
+ * `encodeProposal`: its text raw after the JSON). Counted as sent first, so the verifier's processed
+ * count can never run ahead of it.
  */
 export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope, signal: AbortSignal): Promise<void> {
-  const message = JSON.stringify(envelope);
+  const message = encodeProposal(envelope);
   await run.control.proposalSent();
   await run.proposals.send(message, signal);
 }

@@ -14,6 +14,8 @@ import { exposeOn } from '../src/internal/comlink.js';
 import { AbortedError, DelmError } from '../src/errors.js';
 import type { LedgerEntry, LedgerEntryInput } from '../src/ledger/types.js';
 import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
+import type { ReceivedProposal } from '../src/runtime/coordination.js';
+import { decodeProposal, type RawText } from '../src/runtime/proposal-frame.js';
 import { briefEntry } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
@@ -41,16 +43,27 @@ const FinalAnswerSchema = z.object({ answer: z.string() });
 /** Who a failure is attributed to when the proposal could not be read. */
 const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undefined };
 
-function parseEnvelope(message: unknown): ProposalEnvelope | undefined {
+/**
+ * A received proposal's envelope, and its raw text (see proposal-frame.ts) with the bytes it arrived
+ * as when the channel handed them over; undefined when it is not a valid envelope.
+ */
+function parseEnvelope(message: unknown): { envelope: ProposalEnvelope; raw: RawText | undefined } | undefined {
   try {
-    const parsed = EnvelopeSchema.safeParse(JSON.parse(String(message)));
+    const { json, raw } =
+      typeof message === 'object' && message !== null && 'utf8' in message
+        ? decodeProposal((message as ReceivedProposal).message, (message as ReceivedProposal).utf8)
+        : decodeProposal(String(message));
+    const parsed = EnvelopeSchema.safeParse(json);
     return parsed.success
       ? {
-          agentId: parsed.data.agentId,
-          taskId: parsed.data.taskId,
-          body: parsed.data.body,
-          ...(parsed.data.toolResults ? { toolResults: parsed.data.toolResults } : {}),
-          ...(parsed.data.precheck !== undefined ? { precheck: parsed.data.precheck } : {}),
+          envelope: {
+            agentId: parsed.data.agentId,
+            taskId: parsed.data.taskId,
+            body: parsed.data.body,
+            ...(parsed.data.toolResults ? { toolResults: parsed.data.toolResults } : {}),
+            ...(parsed.data.precheck !== undefined ? { precheck: parsed.data.precheck } : {}),
+          },
+          raw,
         }
       : undefined;
   } catch {
@@ -74,12 +87,26 @@ export async function runVerifier(
   // The verifier judges one proposal at a time (check → commit or record, through a batch in order),
   // so what the last check parsed and decided is kept here for the commit that follows it.
   let checked:
-    | { envelope: ProposalEnvelope; entry: LedgerEntryInput | undefined; sources?: LedgerEntryInput[] | undefined }
+    | {
+        envelope: ProposalEnvelope;
+        entry: LedgerEntryInput | undefined;
+        sources?: LedgerEntryInput[] | undefined;
+        raw?: RawText | undefined;
+      }
     | undefined;
 
-  const commitEntry = async (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined) => {
+  /**
+   * Appends `entry`. An entry whose text is the proposal's raw text, exactly, is stored by copying the
+   * bytes that text arrived as (when the channel handed them over), not by encoding it again.
+   */
+  const commitEntry = async (envelope: ProposalEnvelope, entry: LedgerEntryInput | undefined, raw?: RawText) => {
     if (!entry) return undefined;
-    return writer.append({ taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry });
+    const input = { taskId: Math.max(0, envelope.taskId), authorId: envelope.agentId, ...entry };
+    if (raw?.utf8 && writer.appendUtf8 && entry.text === raw.text) {
+      const { text, ...rest } = input;
+      return writer.appendUtf8(rest, raw.utf8, text);
+    }
+    return writer.append(input);
   };
   // Done with the oldest proposal received and not yet processed: acknowledged on the channel (Redis), then counted.
   const processed = async () => {
@@ -106,6 +133,7 @@ export async function runVerifier(
     envelope: ProposalEnvelope,
     entry: LedgerEntryInput | undefined,
     sources: LedgerEntryInput[],
+    raw: RawText | undefined,
   ) => {
     if (!entry) return;
     const byLabel = new Map<unknown, number>();
@@ -117,7 +145,7 @@ export async function runVerifier(
     const labels = entry.meta?.labels;
     const parentId =
       entry.parentId ?? (Array.isArray(labels) && labels.length === 1 ? byLabel.get(labels[0]) : undefined);
-    const written = await commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId });
+    const written = await commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId }, raw);
     if (written) emitCommit(envelope, written);
   };
 
@@ -132,11 +160,12 @@ export async function runVerifier(
     },
     async checkProposal(input, signal): Promise<Verdict> {
       checked = undefined;
-      const envelope = parseEnvelope(input.proposal);
-      if (!envelope) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
+      const received = parseEnvelope(input.proposal);
+      if (!received) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
+      const { envelope, raw } = received;
       const answer = FinalAnswerSchema.safeParse(envelope.body);
       if (envelope.taskId === -1 && answer.success) {
-        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer } };
+        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw };
         return { verdict: 'accept', reason: 'final answer' };
       }
       await writer.caughtUp(); // the check reads the ledger: it must see the last commit
@@ -153,12 +182,12 @@ export async function runVerifier(
         });
         await processed();
       }
-      checked = { envelope, entry: verdict.entry, sources: verdict.sources };
+      checked = { envelope, entry: verdict.entry, sources: verdict.sources, raw };
       return { verdict: verdict.verdict, reason: verdict.reason };
     },
     async commit() {
-      const { envelope, entry, sources } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-      await commitAccepted(envelope, entry, sources ?? []);
+      const { envelope, entry, sources, raw } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
+      await commitAccepted(envelope, entry, sources ?? [], raw);
       await processed();
       return undefined;
     },

@@ -316,6 +316,14 @@ export class SharedChannel implements MessageChannelLike {
 
   /** Takes the next message if one is published now; never waits (except to skip an abandoned slot when due). */
   tryReceive(): string | undefined {
+    return decode(this.tryReceiveUtf8());
+  }
+
+  /**
+   * {@link tryReceive}, returning the message as the UTF-8 bytes it was sent as (a private copy, checked
+   * against its checksum), not decoded: for a consumer that keeps some of the bytes as they are.
+   */
+  tryReceiveUtf8(): Uint8Array | undefined {
     for (;;) {
       this.#inflightMs = 0;
       const ticket = Atomics.load(this.ctl, H.HEAD);
@@ -348,7 +356,7 @@ export class SharedChannel implements MessageChannelLike {
   }
 
   /** Copies out the message of a READY cell this thread took, frees the cell, and verifies the copy. */
-  private consume(ticket: number, base: number): string | undefined {
+  private consume(ticket: number, base: number): Uint8Array | undefined {
     const length = this.cells[base + C.LEN]!;
     const hash = this.cells[base + C.HASH]!;
     const writer = this.cells[base + C.TICKET]!;
@@ -362,11 +370,11 @@ export class SharedChannel implements MessageChannelLike {
       Atomics.add(this.ctl, H.CORRUPTED, 1);
       return undefined;
     }
-    return Buffer.from(copy.buffer, 0, length).toString('utf8');
+    return copy;
   }
 
   /** Skips the slot of `ticket` (HEAD already moved past it), unless its producer published meanwhile. */
-  private abandon(ticket: number, base: number): string | undefined {
+  private abandon(ticket: number, base: number): Uint8Array | undefined {
     for (;;) {
       const seen = Atomics.load(this.cells, base + C.SEQ);
       if (seen === stateWord(ticket, P.READY)) return this.consume(ticket, base);
@@ -391,7 +399,7 @@ export class SharedChannel implements MessageChannelLike {
     const until = this.now() + timeoutMs;
     for (;;) {
       const next = this.receiveRound(until, undefined);
-      if (!(next instanceof Sleep)) return next;
+      if (!(next instanceof Sleep)) return decode(next);
       Atomics.wait(this.ctl, H.DATA_SEQ, next.seq, next.ms);
       Atomics.sub(this.ctl, H.CONSUMER_SLEEPERS, 1);
     }
@@ -399,6 +407,11 @@ export class SharedChannel implements MessageChannelLike {
 
   /** Like `receive` without blocking the thread; resolves undefined on timeout, close or abort. */
   async receiveAsync(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<string | undefined> {
+    return decode(await this.receiveUtf8Async(timeoutMs, signal));
+  }
+
+  /** {@link receiveAsync}, resolving with the message's UTF-8 bytes (see {@link tryReceiveUtf8}). */
+  async receiveUtf8Async(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const until = this.now() + timeoutMs;
     const wake = () => this.bump(H.DATA_SEQ);
     signal?.addEventListener('abort', wake, { once: true });
@@ -415,11 +428,11 @@ export class SharedChannel implements MessageChannelLike {
   }
 
   /** One round of a waiting receive: spin, then return a message / undefined, or register as a sleeper. */
-  private receiveRound(until: number, signal: AbortSignal | undefined): string | undefined | Sleep {
+  private receiveRound(until: number, signal: AbortSignal | undefined): Uint8Array | undefined | Sleep {
     const spinUntil = performance.now() + SPIN_MICROS / 1000;
     for (let i = 0; ; i++) {
       if (signal?.aborted) return undefined;
-      const message = this.tryReceive();
+      const message = this.tryReceiveUtf8();
       if (message !== undefined) return message;
       if (this.closed) return undefined;
       if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
@@ -429,7 +442,7 @@ export class SharedChannel implements MessageChannelLike {
     const seq = Atomics.load(this.ctl, H.DATA_SEQ);
     Atomics.add(this.ctl, H.CONSUMER_SLEEPERS, 1);
     // Re-check after announcing ourselves: a producer that saw no sleeper published before this point.
-    const message = this.tryReceive();
+    const message = this.tryReceiveUtf8();
     if (message !== undefined || this.closed || signal?.aborted) {
       Atomics.sub(this.ctl, H.CONSUMER_SLEEPERS, 1);
       return message;
@@ -442,4 +455,9 @@ export class SharedChannel implements MessageChannelLike {
     Atomics.add(this.ctl, index, 1);
     Atomics.notify(this.ctl, index);
   }
+}
+
+/** A received message's text. */
+function decode(bytes: Uint8Array | undefined): string | undefined {
+  return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 }

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Budget, AsyncBudget, BudgetAmount } from '../budget/types.js';
 import type { SharedChannel } from '../channel/shared-channel.js';
 import { AbortedError } from '../errors.js';
-import type { LedgerEntry, LedgerEntryInput, LedgerWriter } from '../ledger/types.js';
+import type { SharedLedger } from '../ledger/shared-ledger.js';
+import type { LedgerEntry, LedgerEntryInput } from '../ledger/types.js';
 import type { TaskQueue } from '../queue/types.js';
 import type { ElectionResult, RunControl, StopCode } from './run-control.js';
 
@@ -30,6 +31,12 @@ export interface RunCoordination {
   settled(signal?: AbortSignal): Promise<void>;
 }
 
+/** A proposal as a channel that holds bytes hands it over: its text, and the UTF-8 bytes it arrived as. */
+export interface ReceivedProposal {
+  readonly message: string;
+  readonly utf8: Uint8Array;
+}
+
 /** The proposal channel from agents to the verifier. */
 export interface ProposalPort {
   /** Sends one proposal; rejects with ABORTED when stopped while the channel is full or closed. */
@@ -40,7 +47,7 @@ export interface ProposalPort {
    * Every proposal waiting now, up to `max`, in order of arrival: waits up to `timeoutMs` for the
    * first, then takes what is already there without waiting again; empty when none came.
    */
-  receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<string[]>;
+  receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<Array<string | ReceivedProposal>>;
   /** The verifier is done with the oldest proposal it received and had not yet processed (Redis: acknowledged). */
   processed(): Promise<void>;
   /** Closed, and nothing left to receive. */
@@ -51,6 +58,11 @@ export interface ProposalPort {
 /** The ledger's write side as the verifier uses it. */
 export interface EntryWriter {
   append(entry: LedgerEntryInput): Promise<LedgerEntry>;
+  /**
+   * Optional: appends an entry whose text is `text`, given also as the UTF-8 bytes it was received as,
+   * by copying the bytes (see `SharedLedger.appendUtf8`). Backends without it are sent `append`.
+   */
+  appendUtf8?(entry: Omit<LedgerEntryInput, 'text'>, utf8: Uint8Array, text: string): Promise<LedgerEntry>;
   /** Resolves once this process's reads of the ledger see every entry appended so far. */
   caughtUp(): Promise<void>;
 }
@@ -93,13 +105,13 @@ export function sharedProposals(channel: SharedChannel): ProposalPort {
     },
     receive: (timeoutMs, signal) => channel.receiveAsync(timeoutMs, signal),
     async receiveBatch(max, timeoutMs, signal) {
-      const first = await channel.receiveAsync(timeoutMs, signal);
+      const first = await channel.receiveUtf8Async(timeoutMs, signal);
       if (first === undefined) return [];
-      const batch = [first];
+      const batch = [received(first)];
       while (batch.length < max) {
-        const next = channel.tryReceive();
+        const next = channel.tryReceiveUtf8();
         if (next === undefined) break;
-        batch.push(next);
+        batch.push(received(next));
       }
       return batch;
     },
@@ -109,7 +121,16 @@ export function sharedProposals(channel: SharedChannel): ProposalPort {
   };
 }
 
+/** A message as the shared channel hands it over: its bytes, and their text. */
+function received(utf8: Uint8Array): ReceivedProposal {
+  return { message: Buffer.from(utf8.buffer, utf8.byteOffset, utf8.length).toString('utf8'), utf8 };
+}
+
 /** The shared-memory ledger's write side seen through {@link EntryWriter}. */
-export function sharedWriter(writer: LedgerWriter): EntryWriter {
-  return { append: async (entry) => writer.append(entry), caughtUp: async () => undefined };
+export function sharedWriter(writer: SharedLedger): EntryWriter {
+  return {
+    append: async (entry) => writer.append(entry),
+    appendUtf8: async (entry, utf8, text) => writer.appendUtf8(entry, utf8, text),
+    caughtUp: async () => undefined,
+  };
 }

@@ -40,6 +40,26 @@ describe('SharedChannel', () => {
     expect(channel.tryReceive()).toBeUndefined();
   });
 
+  it('hands messages over as the UTF-8 bytes they were sent as, each a private copy', async () => {
+    const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 64 });
+    const sent = ['héllo wörld', '', '漢字 😀🚀', 'after a lap', 'x'.repeat(64)];
+    const got: Uint8Array[] = [];
+    for (const m of sent.slice(0, 3)) channel.trySend(m);
+    for (let i = 0; i < 3; i++) got.push(channel.tryReceiveUtf8()!);
+    for (const m of sent.slice(3)) channel.trySend(m);
+    got.push((await channel.receiveUtf8Async(1_000))!, channel.tryReceiveUtf8()!);
+    expect(channel.tryReceiveUtf8()).toBeUndefined();
+    expect(got.map((b) => Buffer.from(b).toString('hex'))).toEqual(
+      sent.map((m) => Buffer.from(m, 'utf8').toString('hex')),
+    );
+    // The ring's slots were reused (a lap) and rewritten: the copies handed over are not views of them.
+    channel.trySend('y'.repeat(64));
+    channel.trySend('z'.repeat(64));
+    expect(Buffer.from(got[0]!).toString('utf8')).toBe('héllo wörld');
+    expect(got.every((b) => !(b.buffer instanceof SharedArrayBuffer))).toBe(true);
+    expect(await channel.receiveUtf8Async(5)).toBeDefined();
+  });
+
   it('reuses slots across many laps of the ring', () => {
     const channel = SharedChannel.create({ slots: 4, maxMessageBytes: 16 });
     const got: string[] = [];

@@ -149,9 +149,19 @@ export async function runVerifier(
     if (written) emitCommit(envelope, written);
   };
 
+  /** The protocol's check preparation, before waiting (an error there is the checks' to report, not the wait's). */
+  const prepareChecks = (signal: AbortSignal) => {
+    try {
+      protocol.prepareChecks?.({ ledger, model: judge, signal });
+    } catch {
+      /* the checks that need it meet the same problem and reject with it */
+    }
+  };
+
   const effects: VerifierEffects = {
     async receiveProposals(_input, signal) {
       for (;;) {
+        prepareChecks(signal);
         const batch = await proposals.receiveBatch(MAX_BATCH, POLL_MS, signal);
         if (batch.length > 0) return { type: 'proposals', proposals: batch };
         if (await proposals.ended()) return { type: 'closed' };

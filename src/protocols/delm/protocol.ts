@@ -34,6 +34,7 @@ import { precheck, witnessedSources, type IdentifiedSources } from '../kit/prech
 import { CAPS, ProposalSchema, type Proposal } from '../kit/schemas.js';
 import { deterministicChecks, verifyProposal } from '../kit/verify.js';
 import { promptAsSources } from '../kit/long-prompt.js';
+import { warmSources } from '../kit/text.js';
 import { evidenceLookup } from '../../tools/evidence.js';
 
 /**
@@ -78,6 +79,9 @@ function cachedCount(text: string): number {
   }
   return n;
 }
+
+/** How many of a view's sources the verifier has prepared for its checks (see `prepareChecks`). */
+const warmed = new WeakMap<LedgerView, number>();
 
 const settingsCache = new WeakMap<LedgerView, DelmRunSettings>();
 function settingsOf(view: LedgerView, ledgerTask: () => Record<string, unknown> | undefined): DelmRunSettings {
@@ -315,6 +319,14 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         countTokens: cachedCount,
       }),
     );
+  },
+
+  prepareChecks(io) {
+    const view = viewOf(io.ledger);
+    const done = warmed.get(view) ?? 0;
+    if (view.sources.size === done) return;
+    warmSources([...view.sources.values()].slice(done).map((entry) => entry.text));
+    warmed.set(view, view.sources.size);
   },
 
   async check(io, proposal): Promise<ProtocolVerdict> {

@@ -139,6 +139,12 @@ export interface SwarmProtocol<
   precheck?(io: AgentIO, proposal: ProposalEnvelope): unknown;
   /** Verifier: judge one proposal. */
   check(io: VerifierIO, proposal: ProposalEnvelope): Promise<ProtocolVerdict<TEntry>>;
+  /**
+   * Optional, verifier: the work its checks will need that no proposal decides (the DeLM protocol
+   * normalises the sources the ledger gained), done whenever the verifier is about to wait for
+   * proposals, so a proposal does not wait for it. Must be cheap when the ledger did not change.
+   */
+  prepareChecks?(io: VerifierIO): void;
   /** Finalizer: what it reads before deciding. */
   finalDigest(io: AgentIO, round: number): Promise<TDigest>;
   /** Finalizer: more work or the answer. */

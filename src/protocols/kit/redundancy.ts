@@ -34,6 +34,19 @@ const family = (kind: EntryKind): string => (kind === 'gist' || kind === 'partia
 // Near-repeats matter for statements of fact; two FAIL or TRIED notes that differ in one operator are two attempts.
 const PARAPHRASABLE = new Set(['finding', 'FACT', 'OBSERVED']);
 
+/** An entry's normal forms, computed once per entry (entries are immutable): every proposal is compared with every entry. */
+interface EntryForms {
+  comparison?: string;
+  verbatim?: string;
+  terms?: ReadonlySet<string>;
+}
+const formsOf = new WeakMap<LedgerEntry, EntryForms>();
+function forms(entry: LedgerEntry): EntryForms {
+  let f = formsOf.get(entry);
+  if (!f) formsOf.set(entry, (f = {}));
+  return f;
+}
+
 /** The ledger entry `probe` repeats, with a reason, or undefined when it is new. */
 export function findRedundant(
   probe: RedundancyProbe,
@@ -50,14 +63,16 @@ export function findRedundant(
     if (family(entry.kind) !== family(probe.kind) || isExpiredClaim(entry, now)) continue;
     if (!paraphrasable) {
       // Operators are the whole difference between two patch notes ("<" → "<=" vs "<" → ">"): compare them verbatim.
-      if (normaliseForMatch(entry.text) === verbatim)
+      const f = forms(entry);
+      if ((f.verbatim ??= normaliseForMatch(entry.text)) === verbatim)
         return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
       continue;
     }
-    if (normaliseForComparison(entry.text) === text)
+    const f = forms(entry);
+    if ((f.comparison ??= normaliseForComparison(entry.text)) === text)
       return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
     if (!sameSet(labelsOf(entry), probe.labels)) continue;
-    const similarity = jaccard(tokens, termSet(entry.text));
+    const similarity = jaccard(tokens, (f.terms ??= termSet(entry.text)));
     if (similarity >= threshold)
       return {
         id: entry.id,

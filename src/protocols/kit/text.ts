@@ -169,6 +169,21 @@ export function numbersInSource(source: string): ReadonlySet<string> {
   return numbers;
 }
 
+/**
+ * Fills the caches of {@link normalisedSource} and {@link numbersInSource} for `sources` (at most as
+ * many as they keep, the last ones), so the checks of the proposals that cite them find them ready.
+ * Returns how many it had to prepare (0: all were ready, or too short to be worth caching).
+ */
+export function warmSources(sources: readonly string[]): number {
+  let prepared = 0;
+  for (const source of sources.slice(-NORMALISED_SOURCES)) {
+    if (source.length < NORMALISED_MIN_CHARS || sourceNumberSets.has(source)) continue;
+    numbersInSource(source);
+    prepared++;
+  }
+  return prepared;
+}
+
 function normaliseNumber(raw: string): string {
   // "1,000" and "1,000.5" are thousands separators; "3,5" stays (a decimal comma).
   const noThousands = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(raw) ? raw.replace(/,/g, '') : raw;

@@ -6,6 +6,7 @@ import { createScriptedModel } from '../../../src/providers/scripted.js';
 import type { AgentIO, RunTask } from '../../../src/protocols/kit/protocol.js';
 import { createSwarm } from '../../../src/runtime/swarm.js';
 import { registerProtocolSkills } from '../../../src/protocols/delm/offline/register.js';
+import { warmSources } from '../../../src/protocols/kit/text.js';
 
 const D1 =
   'The Apache License grants to each recipient a perpetual, worldwide, royalty-free patent license to make and use the Work. Contributors may offer support for a fee. Redistribution must keep every notice.';
@@ -201,6 +202,21 @@ describe('the DeLM protocol hooks', () => {
     expect(drifted).toMatchObject({ verdict: 'reject', entry: { kind: 'failure' } });
     expect(drifted.reason).toMatch(/judge \(qualifiers\)/);
     expect(asked[0]).toContain('<section name="document" label="D1"'); // the judge reads the raw source
+  });
+
+  it("prepares its verifier's checks on the sources the ledger gained, once each", () => {
+    const io = { ledger, model: undefined, signal };
+    const long = (label: string) => `${label}: ${D1} `.repeat(8);
+    const texts = [long('S1'), long('S2')];
+    // Sources the plan did not store yet, as a later round of a run adds them.
+    texts.forEach((text, i) => ledger.append({ kind: 'raw', text, meta: { label: `S${i + 1}` } }));
+    protocol.prepareChecks!(io);
+    expect(warmSources(texts)).toBe(0); // already prepared by the hook
+    protocol.prepareChecks!(io); // nothing new: nothing to do
+    const third = long('S3');
+    ledger.append({ kind: 'raw', text: third, meta: { label: 'S3' } });
+    protocol.prepareChecks!(io);
+    expect(warmSources([third])).toBe(0);
   });
 
   it('drops a gist that repeats one already in the ledger', async () => {

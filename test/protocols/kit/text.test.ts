@@ -7,6 +7,7 @@ import {
   numbersInSource,
   occursVerbatim,
   occursVerbatimAt,
+  warmSources,
 } from '../../../src/protocols/kit/text.js';
 
 describe('normalised sources', () => {
@@ -18,6 +19,16 @@ describe('normalised sources', () => {
     expect(normalisedSource('short “text”')).toBe(normaliseForMatch('short “text”'));
     // An early source still normalises right after the cache has turned over.
     expect(normalisedSource(long(0))).toBe(normaliseForMatch(long(0)));
+  });
+
+  it('prepares the caches of long sources once, and again only for those the cache has let go', () => {
+    const sources = Array.from({ length: 8 }, (_, i) => `warm ${i} ${long(i)} 1,234 and 56%`);
+    expect(warmSources([...sources, 'too short to cache'])).toBe(8);
+    expect(warmSources(sources)).toBe(0);
+    expect(numbersInSource(sources[2]!)).toEqual(new Set(numbersIn(sources[2]!)));
+    // 40 other sources turn the cache over: the first ones are prepared afresh.
+    warmSources(Array.from({ length: 40 }, (_, i) => `other ${i} ${long(i)}`));
+    expect(warmSources(sources.slice(0, 2))).toBe(2);
   });
 
   it('finds quotes typed with plain quotes and dashes in a long typographic source, and not absent ones', () => {

@@ -9,7 +9,19 @@ import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { agentMachine } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
 import { fromEffects } from '../machines/effects.js';
-import type { AgentEffects, AgentOutput, ClaimedTask, TaskSpec } from '../machines/types.js';
+import type {
+  AgentEffects,
+  AgentOutput,
+  ClaimedTask,
+  DecideInput,
+  Decision,
+  Digest,
+  Election,
+  EnqueueTasksInput,
+  PublishAnswerInput,
+  ReadLedgerInput,
+  TaskSpec,
+} from '../machines/types.js';
 import { LeaseLostError } from '../src/errors.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
@@ -25,6 +37,58 @@ import { toolHooks } from './tool-hooks.js';
 /** Control surface of an agent worker (served over comlink). */
 export interface AgentControl {
   stop(reason?: string): void;
+}
+
+/** What one agent provides its machine's actors with, kept by the agent's actor system. */
+interface HostedAgent {
+  effects: AgentEffects;
+  elect(signal: AbortSignal): Promise<Election>;
+  finalizer: {
+    settle(signal: AbortSignal): Promise<void>;
+    readLedger(input: ReadLedgerInput, signal: AbortSignal): Promise<Digest>;
+    decide(input: DecideInput, signal: AbortSignal): Promise<Decision>;
+    enqueueTasks(input: EnqueueTasksInput): Promise<number[]>;
+    publishAnswer(input: PublishAnswerInput, signal: AbortSignal): Promise<undefined>;
+  };
+}
+
+/** The agents this thread hosts, by the actor system of each agent's machine (shared by its children). */
+const hosted = new WeakMap<object, HostedAgent>();
+
+function hostedBy(system: object): HostedAgent {
+  const agent = hosted.get(system);
+  if (!agent) throw new Error('agent-host: an actor ran outside a hosted agent');
+  return agent;
+}
+
+let providedMachine: ReturnType<typeof provideMachine> | undefined;
+
+/**
+ * The agent machine with the host's actors, provided once per thread: providing rebuilds the whole
+ * state tree (and its memoised transitions), which cost ~1 ms and a heap of garbage per agent when
+ * a thread starts hundreds of agents every run. Each actor finds its agent through its system.
+ */
+const threadMachine = () => (providedMachine ??= provideMachine());
+
+function provideMachine() {
+  const finalizer = finalizerMachine.provide({
+    actors: {
+      settle: fromPromise(({ system, signal }) => hostedBy(system).finalizer.settle(signal)),
+      readLedger: fromPromise(({ system, input, signal }) => hostedBy(system).finalizer.readLedger(input, signal)),
+      decide: fromPromise(({ system, input, signal }) => hostedBy(system).finalizer.decide(input, signal)),
+      enqueueTasks: fromPromise(({ system, input }) => hostedBy(system).finalizer.enqueueTasks(input)),
+      publishAnswer: fromPromise(({ system, input, signal }) =>
+        hostedBy(system).finalizer.publishAnswer(input, signal),
+      ),
+    },
+  });
+  return agentMachine.provide({
+    actors: {
+      effects: fromEffects((system) => hostedBy(system).effects),
+      electFinalizer: fromPromise(({ system, signal }) => hostedBy(system).elect(signal)),
+      finalizer,
+    },
+  });
 }
 
 /** Runs one agent to completion; resolves with the machine's output. */
@@ -64,34 +128,32 @@ export async function runAgent(
     return ids;
   };
 
-  const finalizer = finalizerMachine.provide({
-    actors: {
-      settle: fromPromise(({ signal }) => control.settled(signal)),
-      readLedger: fromPromise(({ input, signal }) => protocol.finalDigest(linkedIo(signal), input.round)),
-      decide: fromPromise(async ({ input, signal }) => {
-        const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(linkedIo(signal), input));
-        emit({
-          type: 'final.decision',
-          agentId,
-          round: input.round,
-          decision: decision.type,
-          ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}),
-        });
-        return decision;
-      }),
-      enqueueTasks: fromPromise(async ({ input }) => {
-        const ids = await enqueue(input.tasks, input.parentTaskId);
-        await control.resume();
-        return ids;
-      }),
-      publishAnswer: fromPromise(async ({ input, signal }) => {
-        await sendProposal(run, { agentId, taskId: -1, body: { answer: input.answer } }, signal);
-        await control.settled(signal);
-        await control.finish();
-        return undefined;
-      }),
+  const finalizer: HostedAgent['finalizer'] = {
+    settle: (signal) => control.settled(signal),
+    readLedger: (input, signal) => protocol.finalDigest(linkedIo(signal), input.round),
+    async decide(input, signal) {
+      const decision = await decisionSpan(telemetry.scope, input, () => protocol.decide(linkedIo(signal), input));
+      emit({
+        type: 'final.decision',
+        agentId,
+        round: input.round,
+        decision: decision.type,
+        ...(decision.type === 'enqueue' ? { tasks: decision.tasks.length } : {}),
+      });
+      return decision;
     },
-  });
+    async enqueueTasks(input) {
+      const ids = await enqueue(input.tasks, input.parentTaskId);
+      await control.resume();
+      return ids;
+    },
+    async publishAnswer(input, signal) {
+      await sendProposal(run, { agentId, taskId: -1, body: { answer: input.answer } }, signal);
+      await control.settled(signal);
+      await control.finish();
+      return undefined;
+    },
+  };
 
   // The per-task effects: plain functions run by the machine's one effects actor. Their signal
   // already aborts when the agent stops, so none of them links signals.
@@ -165,15 +227,7 @@ export async function runAgent(
     },
   };
 
-  const machine = agentMachine.provide({
-    actors: {
-      effects: fromEffects(effects),
-      electFinalizer: fromPromise(({ signal }) => control.elect(agentId, linkSignals(signal, stopper.signal))),
-      finalizer,
-    },
-  });
-
-  const actor = createActor(machine, {
+  const actor = createActor(threadMachine(), {
     input: {
       agentId,
       config: {
@@ -184,6 +238,11 @@ export async function runAgent(
         maxRounds: options.maxRounds,
       },
     },
+  });
+  hosted.set(actor.system, {
+    effects,
+    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
+    finalizer,
   });
   let last = '';
   const report = (state: string) => {

@@ -30,16 +30,25 @@ interface InFlight {
 }
 
 /**
+ * Effects found through the actor system the effects actor runs in (the root actor's, shared by its
+ * children): a host running many agents on one thread provides its machine once and keeps each
+ * agent's effects by system, since providing a machine rebuilds its whole state tree.
+ */
+export type EffectsOfSystem<E> = (system: object) => Partial<E>;
+
+/**
  * The logic of an effects actor running `effects` (a missing one fails with
- * {@link ActorNotProvidedError}); effects named in `cancellable` get a signal of their own that a
- * `cancel` command aborts, the others share the actor's signal, aborted when it stops.
+ * {@link ActorNotProvidedError}), or those of its actor system; effects named in `cancellable` get a
+ * signal of their own that a `cancel` command aborts, the others share the actor's signal, aborted
+ * when it stops.
  */
 export function effectsActor<E extends EffectFunctions<E>>(
-  effects: Partial<E>,
+  source: Partial<E> | EffectsOfSystem<E>,
   cancellable: ReadonlySet<keyof E & string> = NONE,
 ) {
   type Name = keyof E & string;
-  return fromCallback<EffectCommandOf<E>, unknown, EffectEventOf<E>>(({ sendBack, receive }) => {
+  return fromCallback<EffectCommandOf<E>, unknown, EffectEventOf<E>>(({ sendBack, receive, system }) => {
+    const effects = typeof source === 'function' ? source(system as object) : source;
     // One signal for the machine's life; only a cancellable effect gets one of its own.
     const stopper = new AbortController();
     const inFlight = new Map<Name, InFlight>();
@@ -80,8 +89,8 @@ export function effectsActor<E extends EffectFunctions<E>>(
   });
 }
 
-/** The agent's effects actor for `effects`; `callModel` and `extendLease` can be cancelled. */
-export function fromEffects(effects: Partial<AgentEffects>) {
+/** The agent's effects actor for `effects` (or its system's); `callModel` and `extendLease` can be cancelled. */
+export function fromEffects(effects: Partial<AgentEffects> | EffectsOfSystem<AgentEffects>) {
   return effectsActor<AgentEffects>(effects, AGENT_CANCELLABLE);
 }
 

@@ -18,8 +18,10 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
     complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
       const outer = request.signal;
       if (outer?.aborted) return Promise.reject(new AbortedError(`${model.id} call aborted`));
+      // One controller per call, aborted by the timeout or by the caller's signal (through the listener
+      // below): AbortSignal.any would build a dependent signal, tracked by weak references, per call.
       const own = new AbortController();
-      const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
+      const signal = own.signal;
       return new Promise<CompletionResult<T>>((resolve, reject) => {
         const timer = setTimeout(() => {
           const error = new ProviderError(
@@ -32,7 +34,10 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
           own.abort(error);
           reject(error);
         }, timeoutMs);
-        const onAbort = () => reject(new AbortedError(`${model.id} call aborted`));
+        const onAbort = () => {
+          own.abort(outer?.reason);
+          reject(new AbortedError(`${model.id} call aborted`));
+        };
         outer?.addEventListener('abort', onAbort, { once: true });
         const settle = () => {
           clearTimeout(timer);

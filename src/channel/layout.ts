@@ -23,6 +23,8 @@ export const H = {
   /** Bumped to wake consumers (only when CONSUMER_SLEEPERS > 0). */
   DATA_SEQ: 48,
   CONSUMER_SLEEPERS: 49,
+  /** The DATA_SEQ a consumer went to sleep on: the first producer to move DATA_SEQ off it wakes it. */
+  SLEEP_SEQ: 50,
   /** Bumped to wake producers waiting for room (only when PRODUCER_SLEEPERS > 0). */
   SPACE_SEQ: 64,
   PRODUCER_SLEEPERS: 65,

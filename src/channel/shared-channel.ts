@@ -292,7 +292,7 @@ export class SharedChannel implements MessageChannelLike {
       }
       if (Atomics.compareExchange(this.ctl, H.TAIL, ticket, (ticket + 1) | 0) !== ticket) continue;
       if (this.publish(ticket, base, message)) {
-        if (Atomics.load(this.ctl, H.CONSUMER_SLEEPERS) > 0) this.bump(H.DATA_SEQ);
+        this.wakeConsumer();
         return true;
       }
       Atomics.add(this.ctl, H.RESENT, 1);
@@ -440,6 +440,7 @@ export class SharedChannel implements MessageChannelLike {
     const remaining = until - this.now();
     if (remaining <= 0) return undefined;
     const seq = Atomics.load(this.ctl, H.DATA_SEQ);
+    Atomics.store(this.ctl, H.SLEEP_SEQ, seq);
     Atomics.add(this.ctl, H.CONSUMER_SLEEPERS, 1);
     // Re-check after announcing ourselves: a producer that saw no sleeper published before this point.
     const message = this.tryReceiveUtf8();
@@ -449,6 +450,20 @@ export class SharedChannel implements MessageChannelLike {
     }
     const inflight = this.#inflightMs > 0 ? this.#inflightMs : this.maxSleepMs;
     return new Sleep(seq, Math.max(1, Math.min(remaining, inflight, this.maxSleepMs)));
+  }
+
+  /**
+   * Wakes a sleeping consumer after a publish. Only the first producer since the consumer went to
+   * sleep moves DATA_SEQ off the value it sleeps on and calls notify; the others see it moved (the
+   * consumer is awake or about to be) and skip the futex call: a burst of proposals from many agents
+   * woke the verifier once per proposal, each notify a syscall that also let it pre-empt the senders.
+   * SLEEP_SEQ is stored before CONSUMER_SLEEPERS is raised, so a producer that sees a sleeper reads
+   * its value (or a newer one, when DATA_SEQ already moved past the older and woke it).
+   */
+  private wakeConsumer(): void {
+    if (Atomics.load(this.ctl, H.CONSUMER_SLEEPERS) === 0) return;
+    const seq = Atomics.load(this.ctl, H.SLEEP_SEQ);
+    if (Atomics.compareExchange(this.ctl, H.DATA_SEQ, seq, (seq + 1) | 0) === seq) Atomics.notify(this.ctl, H.DATA_SEQ);
   }
 
   private bump(index: number): void {

@@ -9,6 +9,7 @@ import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
+import { joinEventBatch, leaveEventBatch, type SharedEventBatch } from './thread-events.js';
 import { attachSharedSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
 import { loadToolbox } from '../src/tools/loader.js';
@@ -95,21 +96,16 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
       ? sharedLedgerView(init.runId, attached.ledger)
       : undefined;
   const substrate = view ? { ...attached, ledger: view.ledger } : attached;
-  // Events are telemetry: batch them per turn of the event loop, since postMessage costs tens of µs
-  // per call on a busy machine and an agent step emits a dozen of them.
-  let batch: WorkerEvent[] = [];
-  const flush = () => {
-    if (batch.length === 0) return;
-    const events = batch;
-    batch = [];
-    eventsPort.postMessage(events);
-  };
+  // Events are telemetry: batch them per turn of the event loop, across every agent of the run this
+  // thread hosts, since postMessage costs tens of µs per call on a busy machine and an agent step emits a dozen.
+  // Joined once start-up can no longer fail (see below), so no batch keeps the port of a host that never ran.
+  let events: SharedEventBatch | undefined;
+  const join = () => (events ??= joinEventBatch(init.role === 'agent' ? init.runId : undefined, eventsPort));
   const emit = (event: WorkerEvent) => {
     // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
-    const first = batch.push({ ...event, stampedAt: performance.timeOrigin + performance.now() }) === 1;
+    event.stampedAt = performance.timeOrigin + performance.now();
     // What bills and task outcomes rest on goes out at once: a thread that dies next keeps it.
-    if (URGENT.has(event.type)) flush();
-    else if (first) setImmediate(flush);
+    (events ?? join()).push(event, eventsPort, URGENT.has(event.type));
   };
   const protocol = await loadProtocol(init.protocol);
   const telemetry = attachTelemetry(init.telemetry, init.role, init.agentId, eventsPort);
@@ -131,6 +127,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.
   countTokens('delm');
+  join();
   // From here on the supervisor watches this thread's heartbeat (start-up above may block it).
   const stopBeating = substrate.heartbeats.start(init.agentId);
   return {
@@ -146,7 +143,10 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
       view?.release();
       stopBeating();
       telemetry.close(status);
-      flush();
+      // The port's last message says which shared batch the agent's events end at (they may travel on
+      // another agent's port); the main thread waits for that batch before the worker counts as ended.
+      const drain = leaveEventBatch(eventsPort);
+      if (drain) eventsPort.postMessage(drain);
       eventsPort.close();
       // Connections close in the background: the run does not wait for a goodbye to Redis.
       void substrate.detach().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { runAgent } from './agent-host.js';
 import { runVerifier } from './verifier-host.js';
 import type { WorkerInit } from './attach-run.js';
+import { leaveEventBatch } from './thread-events.js';
 
 /** Task shape: the init plus two transferred ports (comlink control, events). */
 export interface SwarmWorkerTask {
@@ -16,7 +17,13 @@ export interface SwarmWorkerTask {
 
 /** Piscina handler. Resolves with the machine's output when the agent or verifier ends. */
 export default async function swarmWorker(task: SwarmWorkerTask): Promise<unknown> {
-  return task.init.role === 'verifier'
-    ? runVerifier(task.init, task.controlPort, task.eventsPort)
-    : runAgent(task.init, task.controlPort, task.eventsPort);
+  try {
+    return await (task.init.role === 'verifier'
+      ? runVerifier(task.init, task.controlPort, task.eventsPort)
+      : runAgent(task.init, task.controlPort, task.eventsPort));
+  } finally {
+    // A host that failed before closing its run leaves the thread's shared event batch here (its
+    // pending events go out over its port), so the batch never posts over a port nobody reads.
+    leaveEventBatch(task.eventsPort);
+  }
 }

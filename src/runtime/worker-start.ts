@@ -6,6 +6,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { wrapPort, type Remote } from '../internal/comlink.js';
 import type { WorkerEvent } from './events.js';
+import { BatchArrivals, isEventBatch, isEventsDrain } from './event-batches.js';
 import type { ProtocolRef } from '../protocols/registry.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 import type { RunHandles } from './substrate.js';
@@ -18,6 +19,9 @@ export interface ThreadAnnouncement {
 
 const isThreadAnnouncement = (message: unknown): message is ThreadAnnouncement =>
   typeof (message as Partial<ThreadAnnouncement> | null)?.threadId === 'number';
+
+/** Which event batches of each thread's shared batches arrived (see event-batches.ts). */
+const arrivals = new BatchArrivals();
 
 /** Shared threads already told to terminate. */
 const terminated = new WeakSet<Worker>();
@@ -72,10 +76,16 @@ export function startWorker<T>(
   const controlChannel = new MessageChannel();
   const eventsChannel = new MessageChannel();
   let threadId: number | undefined;
-  // Three kinds of message: the thread's announcement, span batches (for `intercept`), event batches.
+  let lastBatch: Promise<void> | undefined;
+  // Four kinds of message: the thread's announcement, span batches (for `intercept`), event batches
+  // (this worker's and other agents' of its run on its thread), and last the batch its events end at.
   eventsChannel.port1.on('message', (message: unknown) => {
-    if (isThreadAnnouncement(message)) threadId = message.threadId;
-    else if (!hooks.intercept?.(message)) (message as WorkerEvent[]).forEach(emit);
+    if (isEventBatch(message)) {
+      arrivals.arrived(message.batch, message.seq);
+      message.events.forEach(emit);
+    } else if (isThreadAnnouncement(message)) threadId = message.threadId;
+    else if (isEventsDrain(message)) lastBatch = arrivals.drained(message);
+    else hooks.intercept?.(message);
   });
   const kill = new AbortController();
   // Piscina runs an abortable task alone on its thread (aborting it terminates the thread). Where
@@ -97,7 +107,10 @@ export function startWorker<T>(
     );
   // The worker closes its end of the events port after its last batch; the port's 'close' comes after
   // every message sent before it, so waiting for it keeps a worker's last events before the run's end.
-  const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve()));
+  // Its events may travel on other agents' ports: the last batch it named must have arrived too.
+  const eventsDrained = new Promise<void>((resolve) => eventsChannel.port1.once('close', () => resolve())).then(
+    () => lastBatch,
+  );
   const drained = () =>
     Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
   const done = (

@@ -1,0 +1,85 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { joinEventBatch, leaveEventBatch } from '../../actors/thread-events.js';
+import { BatchArrivals, isEventBatch, isEventsDrain, type EventBatch } from '../../src/runtime/event-batches.js';
+import type { WorkerEvent } from '../../src/runtime/events.js';
+
+const state = (agentId: number, s: string): WorkerEvent => ({ type: 'agent.state', agentId, state: s });
+const settled = async (p: Promise<void>) => {
+  let done = false;
+  void p.then(() => (done = true));
+  await new Promise((r) => setImmediate(r));
+  return done;
+};
+
+/** Collects what arrives on the main side of a port, in order. */
+function listen(port: MessagePort): unknown[] {
+  const got: unknown[] = [];
+  port.on('message', (m: unknown) => got.push(m));
+  return got;
+}
+const turn = () => new Promise((r) => setTimeout(r, 20));
+
+describe('BatchArrivals', () => {
+  it("resolves an agent's drain only once every batch up to its last arrived, in whatever order", async () => {
+    const arrivals = new BatchArrivals();
+    arrivals.arrived('t:1', 1);
+    arrivals.arrived('t:1', 3); // batch 2 travels on a port the main thread reads later
+    const drain = arrivals.drained({ batch: 't:1', lastSeq: 3, last: false });
+    expect(await settled(drain)).toBe(false);
+    arrivals.arrived('t:1', 2);
+    expect(await settled(drain)).toBe(true);
+    expect(await settled(arrivals.drained({ batch: 't:1', lastSeq: 2, last: false }))).toBe(true);
+  });
+
+  it('forgets a shared batch once its last agent left and its last batch arrived', async () => {
+    const arrivals = new BatchArrivals();
+    arrivals.arrived('t:2', 1);
+    const drain = arrivals.drained({ batch: 't:2', lastSeq: 2, last: true });
+    expect(arrivals.size).toBe(1);
+    arrivals.arrived('t:2', 2);
+    await drain;
+    expect(arrivals.size).toBe(0);
+  });
+});
+
+describe('shared event batches (worker side)', () => {
+  it("posts one batch per turn for every agent of a run, urgent events at once over the emitter's port", async () => {
+    const a = new MessageChannel();
+    const b = new MessageChannel();
+    const gotA = listen(a.port1);
+    const gotB = listen(b.port1);
+    const batchA = joinEventBatch('run-x', a.port2);
+    const batchB = joinEventBatch('run-x', b.port2);
+    expect(batchB).toBe(batchA);
+    batchA.push(state(1, 'claiming'), a.port2, false);
+    batchB.push(state(2, 'claiming'), b.port2, false);
+    batchB.push(state(2, 'reading'), b.port2, false);
+    await turn();
+    // One message for both agents, on one port.
+    const batches = [...gotA, ...gotB].filter(isEventBatch);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.events.map((e) => e.agentId)).toEqual([1, 2, 2]);
+    // Urgent: posted at once, with what was pending, over the emitting agent's own port.
+    batchA.push(state(1, 'calling'), a.port2, false);
+    batchB.push({ type: 'task.completed', agentId: 2, taskId: 9 }, b.port2, true);
+    await turn();
+    const last = gotB.filter(isEventBatch).at(-1) as EventBatch;
+    expect(last.events.map((e) => e.type)).toEqual(['agent.state', 'task.completed']);
+    expect(last.seq).toBe(2);
+    // Leaving posts what is pending over the leaving agent's port and names the last batch.
+    batchA.push(state(2, 'done'), b.port2, false);
+    const drainB = leaveEventBatch(b.port2);
+    expect(drainB).toEqual({ batch: batchA.key, lastSeq: 3, last: false });
+    expect(leaveEventBatch(b.port2)).toBeUndefined();
+    expect(leaveEventBatch(a.port2)).toEqual({ batch: batchA.key, lastSeq: 3, last: true });
+    // The run's next agent on this thread starts a new shared batch.
+    const c = new MessageChannel();
+    expect(joinEventBatch('run-x', c.port2).key).not.toBe(batchA.key);
+    leaveEventBatch(c.port2);
+    await turn();
+    expect(gotB.filter(isEventBatch).at(-1)!.events).toEqual([state(2, 'done')]);
+    expect([...gotA, ...gotB].some(isEventsDrain)).toBe(false); // the host posts the drain, not the batch
+    for (const ch of [a, b, c]) ch.port1.close();
+  });
+});

@@ -16,11 +16,13 @@ export class SharedEventBatch {
   private events: WorkerEvent[] = [];
   private seq = 0;
   private scheduled = false;
+  private joined = 0;
   private readonly ports = new Set<MessagePort>();
 
   /** An agent with events port `port` uses this batch from now on. */
   join(port: MessagePort): void {
     this.ports.add(port);
+    this.joined++;
   }
 
   /** Adds `event`; posts the batch now over `port` (the emitting agent's) when urgent, else at the end of the turn. */
@@ -37,7 +39,7 @@ export class SharedEventBatch {
   leave(port: MessagePort): EventsDrain {
     this.ports.delete(port);
     this.post(port);
-    return { batch: this.key, lastSeq: this.seq, last: this.ports.size === 0 };
+    return { batch: this.key, lastSeq: this.seq, last: this.ports.size === 0, agents: this.joined };
   }
 
   /** True once every agent that joined left. */

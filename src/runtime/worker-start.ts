@@ -80,10 +80,8 @@ export function startWorker<T>(
   // Four kinds of message: the thread's announcement, span batches (for `intercept`), event batches
   // (this worker's and other agents' of its run on its thread), and last the batch its events end at.
   eventsChannel.port1.on('message', (message: unknown) => {
-    if (isEventBatch(message)) {
-      arrivals.arrived(message.batch, message.seq);
-      message.events.forEach(emit);
-    } else if (isThreadAnnouncement(message)) threadId = message.threadId;
+    if (isEventBatch(message)) arrivals.arrived(message.batch, message.seq, () => message.events.forEach(emit));
+    else if (isThreadAnnouncement(message)) threadId = message.threadId;
     else if (isEventsDrain(message)) lastBatch = arrivals.drained(message);
     else hooks.intercept?.(message);
   });

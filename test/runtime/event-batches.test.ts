@@ -21,24 +21,45 @@ function listen(port: MessagePort): unknown[] {
 const turn = () => new Promise((r) => setTimeout(r, 20));
 
 describe('BatchArrivals', () => {
-  it("resolves an agent's drain only once every batch up to its last arrived, in whatever order", async () => {
+  it('delivers batches in their order whatever port carried them, and drains an agent only after its last', async () => {
     const arrivals = new BatchArrivals();
-    arrivals.arrived('t:1', 1);
-    arrivals.arrived('t:1', 3); // batch 2 travels on a port the main thread reads later
-    const drain = arrivals.drained({ batch: 't:1', lastSeq: 3, last: false });
+    const delivered: number[] = [];
+    const arrive = (seq: number) => arrivals.arrived('t:1', seq, () => delivered.push(seq));
+    arrive(1);
+    arrive(3); // batch 2 travels on a port the main thread reads later
+    const drain = arrivals.drained({ batch: 't:1', lastSeq: 3, last: false, agents: 1 });
+    expect(delivered).toEqual([1]);
     expect(await settled(drain)).toBe(false);
-    arrivals.arrived('t:1', 2);
+    arrive(2);
+    expect(delivered).toEqual([1, 2, 3]);
     expect(await settled(drain)).toBe(true);
-    expect(await settled(arrivals.drained({ batch: 't:1', lastSeq: 2, last: false }))).toBe(true);
+    expect(await settled(arrivals.drained({ batch: 't:1', lastSeq: 2, last: false, agents: 1 }))).toBe(true);
   });
 
-  it('forgets a shared batch once its last agent left and its last batch arrived', async () => {
-    const arrivals = new BatchArrivals();
-    arrivals.arrived('t:2', 1);
-    const drain = arrivals.drained({ batch: 't:2', lastSeq: 2, last: true });
-    expect(arrivals.size).toBe(1);
-    arrivals.arrived('t:2', 2);
+  it('gives up on a batch that never comes after the gap time, delivering the later ones in order', async () => {
+    const arrivals = new BatchArrivals(30);
+    const delivered: number[] = [];
+    const arrive = (seq: number) => arrivals.arrived('t:3', seq, () => delivered.push(seq));
+    arrive(3);
+    arrive(2);
+    const drain = arrivals.drained({ batch: 't:3', lastSeq: 3, last: true, agents: 1 });
+    expect(delivered).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(delivered).toEqual([2, 3]);
     await drain;
+    arrive(1); // late, not lost
+    expect(delivered).toEqual([2, 3, 1]);
+  });
+
+  it('forgets a shared batch once every agent that used it drained and its last batch arrived', async () => {
+    const arrivals = new BatchArrivals();
+    arrivals.arrived('t:2', 1, () => undefined);
+    arrivals.arrived('t:2', 2, () => undefined);
+    // The last agent's drain is read before the other agent's, which left earlier (another port).
+    await arrivals.drained({ batch: 't:2', lastSeq: 2, last: true, agents: 2 });
+    expect(arrivals.size).toBe(1);
+    // Had the batch been forgotten at the last agent's drain, this one would wait for batch 1 forever.
+    expect(await settled(arrivals.drained({ batch: 't:2', lastSeq: 1, last: false, agents: 1 }))).toBe(true);
     expect(arrivals.size).toBe(0);
   });
 });
@@ -59,7 +80,7 @@ describe('shared event batches (worker side)', () => {
     // One message for both agents, on one port.
     const batches = [...gotA, ...gotB].filter(isEventBatch);
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.events.map((e) => e.agentId)).toEqual([1, 2, 2]);
+    expect(batches[0]!.events).toEqual([state(1, 'claiming'), state(2, 'claiming'), state(2, 'reading')]);
     // Urgent: posted at once, with what was pending, over the emitting agent's own port.
     batchA.push(state(1, 'calling'), a.port2, false);
     batchB.push({ type: 'task.completed', agentId: 2, taskId: 9 }, b.port2, true);
@@ -70,9 +91,9 @@ describe('shared event batches (worker side)', () => {
     // Leaving posts what is pending over the leaving agent's port and names the last batch.
     batchA.push(state(2, 'done'), b.port2, false);
     const drainB = leaveEventBatch(b.port2);
-    expect(drainB).toEqual({ batch: batchA.key, lastSeq: 3, last: false });
+    expect(drainB).toEqual({ batch: batchA.key, lastSeq: 3, last: false, agents: 2 });
     expect(leaveEventBatch(b.port2)).toBeUndefined();
-    expect(leaveEventBatch(a.port2)).toEqual({ batch: batchA.key, lastSeq: 3, last: true });
+    expect(leaveEventBatch(a.port2)).toEqual({ batch: batchA.key, lastSeq: 3, last: true, agents: 2 });
     // The run's next agent on this thread starts a new shared batch.
     const c = new MessageChannel();
     expect(joinEventBatch('run-x', c.port2).key).not.toBe(batchA.key);

@@ -51,17 +51,19 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
       viewport: { width: 1500, height: 1100 },
     });
     page = context.pages()[0] ?? (await context.newPage());
-    // Record every state agent 1's card shows, with the chart states highlighted at that moment.
+    // Record every state each agent's card shows, with the chart states highlighted at that moment.
     // (Browser code as strings: this project compiles without the DOM library.)
     await page.addInitScript({
-      content: `window.__states = [];
+      content: `window.__states = {};
         new MutationObserver((records) => {
           for (const r of records) {
             const card = r.target;
-            if (card.getAttribute('data-agent') !== '1') continue;
+            const agent = card.getAttribute('data-agent');
+            if (agent === null) continue;
             const state = card.getAttribute('data-state');
             const leaf = [...card.querySelectorAll('g.state.active-leaf')].map((g) => g.getAttribute('data-state')).sort().join('|');
-            if (window.__states.at(-1)?.state !== state) window.__states.push({ state, leaf });
+            const seen = (window.__states[agent] ??= []);
+            if (seen.at(-1)?.state !== state) seen.push({ state, leaf });
           }
         }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });`,
     });
@@ -92,8 +94,12 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     await isStarted;
     await page.goto(inspector.url);
 
-    const shown = () =>
-      page.evaluate<Array<{ state: string | null; leaf: string }>>(`window.__states.filter((s) => s.leaf !== '')`);
+    // What agent `agent`'s card showed, or every agent's.
+    const shownBy = () =>
+      page.evaluate<Record<string, Array<{ state: string | null; leaf: string }>>>(
+        `Object.fromEntries(Object.entries(window.__states).map(([a, s]) => [a, s.filter((x) => x.leaf !== '')]))`,
+      );
+    const shown = async (agent = '1') => (await shownBy())[agent] ?? [];
     const counts = () =>
       page.evaluate<{ pending: number; claimed: number; done: number; failed: number }>(
         `Object.fromEntries(['pending', 'claimed', 'done', 'failed'].map((k) => [k, Number(document.getElementById('q-' + k).textContent)]))`,
@@ -117,12 +123,15 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     }
     const result = await run;
     expect(result.stopReason).toBe('answered');
-    // The highlighted state of agent 1 changed at least twice while we watched (ending in done).
-    await expect
-      .poll(async () => (await shown()).at(-1), { timeout: 5_000 })
-      .toEqual({ state: 'done', leaf: 'agent.done' });
-    const states = await shown();
-    expect(states.length, JSON.stringify(states)).toBeGreaterThanOrEqual(3);
+    // Each agent's card ends in done; an agent's highlighted state changed at least twice while we
+    // watched. Which agent: the page draws once per frame, so on a busy machine the brief states between
+    // sub-tasks may never be drawn, but the finalizer's decision (a 300 ms model call) is.
+    for (const agent of ['1', '2'])
+      await expect
+        .poll(async () => (await shown(agent)).at(-1), { timeout: 5_000 })
+        .toEqual({ state: 'done', leaf: 'agent.done' });
+    const states = Object.values(await shownBy()).sort((a, b) => b.length - a.length)[0] ?? [];
+    expect(states.length, JSON.stringify(await shownBy())).toBeGreaterThanOrEqual(3);
     expect(states.map((s) => s.leaf)).toContain('agent.thinking.lease.holding|agent.thinking.model.calling');
     expect(sawQueue).toBe(true);
     expect(sawEntry).toBe(true);

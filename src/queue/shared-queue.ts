@@ -340,8 +340,8 @@ export class SharedTaskQueue implements TaskQueue {
     const slots = this.slotView(id);
     const base = id * SLOT_WORDS;
     const deadline = this.now() + leaseMs;
-    // Deadline before the CAS: whoever sees the new state word also sees a live deadline. The
-    // deadline only ever rises; a lost race here means a concurrent claimer wrote an equal one.
+    // Deadline before the CAS: whoever sees the new state word also sees a live deadline. Until the
+    // CAS it only rises, so a claimer that loses the race never shortens the winner's lease.
     const current = Atomics.load(slots, base + S.DEADLINE);
     if (current < deadline) Atomics.compareExchange(slots, base + S.DEADLINE, current, deadline);
     const generation = generationOf(w) + 1;
@@ -349,6 +349,9 @@ export class SharedTaskQueue implements TaskQueue {
     if (leaseMs < Atomics.load(this.ctl, H.MIN_LEASE_MS)) atomicMin(this.ctl, H.MIN_LEASE_MS, leaseMs);
     if (Atomics.compareExchange(slots, base + S.STATE, w, word(generation, ST.CLAIMED)) !== w) return undefined;
     // The CAS made this thread the only writer of the slot until its next state change publishes these.
+    // Its own deadline, which may be earlier than one left by a previous holder's longer or extended
+    // lease (kept above only so no one saw the claim expired before the CAS).
+    Atomics.store(slots, base + S.DEADLINE, deadline);
     const attempt = (slots[base + S.ATTEMPTS] = slots[base + S.ATTEMPTS]! + 1);
     slots[base + S.AGENT] = agentId;
     return new SharedLease(

@@ -90,6 +90,19 @@ export function queueContract(name: string, make: (options: ContractOptions) => 
       expect(again.attempt).toBe(1);
     });
 
+    it('times a task claimed again by its new lease, even one shorter than its previous holder had', async () => {
+      const { queue: q, advance } = await make({ leaseMs: 500 });
+      const id = await q.enqueue('x');
+      await q.release((await q.tryClaim(1, 500))!);
+      const short = (await q.tryClaim(2, 5))!;
+      expect(short.taskId).toBe(id);
+      await advance(4);
+      expect(await q.tryClaim(3)).toBeUndefined();
+      await advance(1);
+      expect((await q.tryClaim(3))?.taskId).toBe(id);
+      await expect(q.complete(short)).rejects.toThrow(LeaseLostError);
+    });
+
     it('tells which leases an agent holds, so they can be released for a dead holder', async () => {
       const { queue: q, advance } = await make({ leaseMs: 30, maxAttempts: 1 });
       const [a, b, c] = [

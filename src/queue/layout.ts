@@ -46,7 +46,7 @@ export const SLOT_WORDS = 16;
 /** Word offsets inside a slot. */
 export const S = {
   STATE: 0, // generation << 3 | state
-  DEADLINE: 1, // ms since epoch; only ever raised
+  DEADLINE: 1, // ms since epoch; raised by claimers racing, then set to the winner's own
   PRIORITY: 2,
   MAX_ATTEMPTS: 3,
   PAYLOAD_OFF: 4,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { runPrefix } from '../../src/redis/client.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 import { eventually, startTestServer } from '../server/helpers.js';
@@ -17,18 +17,7 @@ const redis = privateRedisServer({ beforeAll, afterAll });
 const tmp = mkdtempSync(join(tmpdir(), 'delm-redis-options-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    signal: new AbortController().signal,
-    isTTY: false,
-    cwd: tmp,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCli(tmp, argv);
 
 /** The run's stored keep settings. */
 async function keepOf(url: string, runId: string): Promise<{ keep: string | null; memberTtl: string | null }> {

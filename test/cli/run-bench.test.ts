@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { parseCsv } from '../../src/records/csv.js';
 
 const DATA = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
@@ -10,18 +10,7 @@ const WORKSPACE = new URL('../../examples/debug-workspace', import.meta.url).pat
 const tmp = mkdtempSync(join(tmpdir(), 'delm-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    signal: new AbortController().signal,
-    isTTY: false,
-    cwd: tmp,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCli(tmp, argv);
 const rows = (dir: string) => {
   const [header, ...lines] = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
   return lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));

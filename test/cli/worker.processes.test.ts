@@ -20,6 +20,28 @@ afterEach(() => children.killAll());
 const agentIds = (lines: string[]) =>
   lines.map((l) => /^agent (\d+) started$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
 
+/**
+ * The first of tasks 0..tasks-1 that one of `worker`'s agents holds, looked for every 50 ms for up to
+ * 60 s (and while `going()`); undefined if none did.
+ */
+async function taskHeldBy(
+  client: { hmGet(key: string, fields: string[]): Promise<Array<string | null>> },
+  prefix: string,
+  tasks: number,
+  worker: { lines: string[] },
+  going: () => boolean = () => true,
+): Promise<number | undefined> {
+  for (const until = Date.now() + 60_000; Date.now() < until && going();) {
+    const mine = new Set(agentIds(worker.lines));
+    for (let id = 0; id < tasks; id++) {
+      const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);
+      if (state === 'claimed' && agent && mine.has(agent)) return id;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
 describe('delm worker (real processes)', () => {
   it('two workers join a run; one is SIGKILLed holding a task: every sub-task ends done exactly once', async () => {
     const url = server().url;
@@ -39,15 +61,7 @@ describe('delm worker (real processes)', () => {
     try {
       const prefix = `delm:{${runId}}:`;
       // Kill worker A while one of its agents holds a lease.
-      let held: number | undefined;
-      for (const until = Date.now() + 60_000; held === undefined && Date.now() < until;) {
-        const mine = new Set(agentIds(a.lines));
-        for (let id = 0; id < TASKS && held === undefined; id++) {
-          const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);
-          if (state === 'claimed' && agent && mine.has(agent)) held = id;
-        }
-        if (held === undefined) await new Promise((r) => setTimeout(r, 50));
-      }
+      const held = await taskHeldBy(client, prefix, TASKS, a);
       expect(held, 'worker A never held a task').toBeDefined();
       a.child.kill('SIGKILL');
 
@@ -140,18 +154,7 @@ describe('delm worker (real processes)', () => {
       await client.connect();
       try {
         const prefix = `delm:{${runId}}:`;
-        let held: number | undefined;
-        for (
-          const until = Date.now() + 60_000;
-          held === undefined && Date.now() < until && lead.child.exitCode === null;
-        ) {
-          const mine = new Set(agentIds(w.lines));
-          for (let id = 0; id < TASKS && held === undefined; id++) {
-            const [state, agent] = await client.hmGet(`${prefix}q:t:${id}`, ['state', 'agent']);
-            if (state === 'claimed' && agent && mine.has(agent)) held = id;
-          }
-          if (held === undefined) await new Promise((r) => setTimeout(r, 50));
-        }
+        const held = await taskHeldBy(client, prefix, TASKS, w, () => lead.child.exitCode === null);
         expect(held, 'the worker never held a task').toBeDefined();
         const holder = await client.hGet(`${prefix}q:t:${held}`, 'agent');
         const interrupted = Date.now();

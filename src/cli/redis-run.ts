@@ -14,6 +14,7 @@ import { RunNotFoundError } from '../runtime/redis-substrate.js';
 import { loadRunConfig } from '../runtime/run-config.js';
 import type { ResolvedSwarmOptions } from '../runtime/options.js';
 import type { RunResult } from '../runtime/run.js';
+import { errorText } from '../runtime/run-result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 
 /** A run as stored in Redis, with the options this process runs it with. */
@@ -92,6 +93,6 @@ export function agentLines(out: (text: string) => void): (event: SwarmEvent) => 
 export function outcomeLine(result: RunResult): string {
   const completed = result.agents.reduce((n, a) => n + a.tasksCompleted, 0);
   const answer = result.answer === undefined ? '' : `; answer: ${result.answer}`;
-  const error = result.error ? ` (${result.error})` : '';
+  const error = result.error ? ` (${errorText(result)})` : '';
   return `run ${result.runId}: ${result.stopReason}${error}; this process's agents completed ${completed} task(s); queue ${result.tasks.done}/${result.tasks.total} done, ${result.tasks.failed} failed${answer}\n`;
 }

@@ -5,6 +5,7 @@
 import type { SwarmEvent, ToolResultEvent, UsageEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
+import { errorText } from '../runtime/run-result.js';
 import { InvalidConfigError } from '../errors.js';
 import { runDebugOrchestrator } from './debug-orchestrator.js';
 import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
@@ -74,7 +75,7 @@ class SwarmRunner implements Runner {
       mode: 'delm',
       answer,
       stopReason: result.stopReason,
-      error: result.error,
+      error: errorText(result),
       usage: result.usage,
       costUsd: result.costUsd,
       wallTimeMs: result.wallTimeMs,

@@ -1,4 +1,5 @@
 /** The shape of a finished run, as {@link RunSupervisor} returns it. */
+import type { DelmErrorCode } from '../errors.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import type { QueueStats } from '../queue/types.js';
 import type { TimelineSpan, WaitingByCause } from './timeline.js';
@@ -37,6 +38,11 @@ export interface RunResult {
   stopReason: StopReason;
   /** Detail for `error` stops (a worker failure, a full ledger, …). */
   error: string | undefined;
+  /**
+   * The stable code of the error that stopped the run, when it was one of delm's raised in this process
+   * (e.g. `RUN_NOT_PLANNED`, `REDIS_UNAVAILABLE`); `undefined` for other errors and for runs that did not fail.
+   */
+  errorCode: DelmErrorCode | undefined;
   entries: LedgerEntry[];
   usage: RunUsage;
   costUsd: number;
@@ -53,3 +59,9 @@ export interface RunResult {
 
 /** Queue statistics of a run that never got a queue. */
 export const NO_TASKS: QueueStats = { total: 0, pending: 0, claimed: 0, done: 0, failed: 0, open: 0 };
+
+/** A failed run's error as one line, its code first when known (`RUN_NOT_PLANNED: run "…" ended …`); `undefined` when it has none. */
+export function errorText(result: Pick<RunResult, 'error' | 'errorCode'>): string | undefined {
+  if (result.error === undefined) return undefined;
+  return result.errorCode ? `${result.errorCode}: ${result.error}` : result.error;
+}

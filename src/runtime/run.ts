@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Piscina } from 'piscina';
 import type { AgentOutput, VerifierOutput } from '../../machines/types.js';
 import type { SharedRateLimiter } from '../budget/rate-limiter.js';
-import { AbortedError, DelmError, WorkerCrashedError } from '../errors.js';
+import { AbortedError, DelmError, WorkerCrashedError, type DelmErrorCode } from '../errors.js';
 import { releaseProxy } from '../internal/comlink.js';
 import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
 import { EventStream } from './event-stream.js';
@@ -61,6 +61,7 @@ export class RunSupervisor {
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
   private error: string | undefined;
+  private errorCode: DelmErrorCode | undefined;
   private nextAgentId = 1;
   private replacements = 0;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -233,6 +234,7 @@ export class RunSupervisor {
         this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
       if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
+      else if (error instanceof DelmError) this.fail(error.message, error.code);
       else this.fail(error instanceof Error ? error.message : String(error));
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -275,6 +277,7 @@ export class RunSupervisor {
       answer: this.answer,
       stopReason,
       error: this.error,
+      errorCode: this.errorCode,
       entries: substrate ? substrate.ledger.slice() : [],
       usage: total.usage,
       costUsd: total.costUsd,
@@ -500,8 +503,8 @@ export class RunSupervisor {
     this.stopTimer.unref();
   }
 
-  private fail(message: string): void {
-    this.error ??= message;
+  private fail(message: string, code?: DelmErrorCode): void {
+    if (this.error === undefined) [this.error, this.errorCode] = [message, code];
     this.stop('error');
   }
 }

@@ -301,6 +301,7 @@ export class SwarmPool {
       answer: undefined,
       stopReason: 'aborted',
       error: undefined,
+      errorCode: undefined,
       entries: [],
       usage: emptyUsage(),
       costUsd: 0,

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { RunResult, StopReason } from '../runtime/run.js';
+import { errorText } from '../runtime/run-result.js';
 import { startRun, type RequestContext } from './context.js';
 import type { RunRecord } from './registry.js';
 import { HttpError, toErrorResponse } from './errors.js';
@@ -161,7 +162,7 @@ function delmInfo(result: RunResult) {
 /** A run that failed outright (no answer and an error) becomes a 500 with its reason. */
 function failure(result: RunResult): HttpError | undefined {
   if (result.stopReason !== 'error' || result.answer !== undefined) return undefined;
-  return new HttpError(500, 'RUN_FAILED', `the run failed: ${result.error ?? 'unknown error'}`);
+  return new HttpError(500, 'RUN_FAILED', `the run failed: ${errorText(result) ?? 'unknown error'}`);
 }
 
 /** Resolves true once `record`'s run has started (planned its sub-tasks); never rejects. */

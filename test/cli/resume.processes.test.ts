@@ -123,7 +123,9 @@ describe('delm resume (real processes)', () => {
       const resume = start([bin, 'resume', '--redis', url, '--run', runId!]);
       const out = await resume.rest();
       expect(await resume.exited).toBe(1);
-      expect(out).toMatch(/: error \(run "[^"]+" ended while planning, before any task was enqueued: start it again\)/);
+      expect(out).toMatch(
+        /: error \(RUN_NOT_PLANNED: run "[^"]+" ended while planning, before any task was enqueued: start it again\)/,
+      );
     } finally {
       await client.close();
       rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { loadToolbox } from '../src/tools/loader.js';
 import type { Toolbox } from '../src/tools/toolbox.js';
 import type { WorkerTraceInit } from '../src/telemetry/span-wire.js';
 import { attachTelemetry, type WorkerTelemetry } from '../src/telemetry/worker-telemetry.js';
+import { monotonicMs } from '../src/internal/monotonic.js';
 
 /** The piscina task that starts a worker host. Handles and settings only: never task data. */
 export interface WorkerInit {
@@ -103,7 +104,7 @@ export async function attachRun(init: WorkerInit, eventsPort: MessagePort): Prom
   const join = () => (events ??= joinEventBatch(init.role === 'agent' ? init.runId : undefined, eventsPort));
   const emit = (event: WorkerEvent) => {
     // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
-    event.stampedAt = performance.timeOrigin + performance.now();
+    event.stampedAt = monotonicMs();
     // What bills and task outcomes rest on goes out at once: a thread that dies next keeps it.
     (events ?? join()).push(event, eventsPort, URGENT.has(event.type));
   };

@@ -186,7 +186,7 @@ export type WorkerEvent = SwarmEvent extends infer E
   ? E extends { at: number }
     ? Omit<E, 'at'> & {
         /**
-         * When it happened (epoch ms, fractional), stamped by the thread where it happened: events
+         * When it happened (ms on the process-wide monotonic clock, `monotonicMs`), stamped by the thread where it happened: events
          * travel in batches, so the time they reach the main thread says nothing about a state's length.
          */
         stampedAt?: number;

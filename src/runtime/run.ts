@@ -25,8 +25,12 @@ import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
 import { emptyUsage } from './empty-usage.js';
 import { startWorker, type StartedWorker } from './worker-start.js';
+import { monotonicMs } from '../internal/monotonic.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
+
+/** Milliseconds rounded to the µs: event times in records stay short. */
+const toMicros = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** A heartbeat check this late means the whole process was paused, not a thread stalled. */
 const PAUSED_MS = 2_000;
@@ -52,7 +56,8 @@ export type RunStart =
 export class RunSupervisor {
   readonly id: string;
   readonly events = new EventStream<SwarmEvent>();
-  private started = Date.now();
+  /** When the run started, on {@link monotonicMs} (the clock workers stamp events with). */
+  private started = monotonicMs();
   private readonly timeline = new Timeline();
   private substrate: RunSubstrate | undefined;
   private queueTelemetry: QueueTelemetry | undefined;
@@ -122,7 +127,7 @@ export class RunSupervisor {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     const { stampedAt, ...happened } = event;
-    const stamped = { ...happened, at: Math.max(0, (stampedAt ?? Date.now()) - this.started) };
+    const stamped = { ...happened, at: toMicros(Math.max(0, (stampedAt ?? monotonicMs()) - this.started)) };
     this.held.observe(event);
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);
@@ -137,7 +142,7 @@ export class RunSupervisor {
     const onAbort = () => this.stop('aborted');
     let wallTimer: NodeJS.Timeout | undefined;
     // Wall time counts from here: a run queued behind another starts when it starts, worker start-up included.
-    this.started = Date.now();
+    this.started = monotonicMs();
     try {
       this.telemetry.begin(this.id, {
         agents: this.options.agents,
@@ -261,7 +266,7 @@ export class RunSupervisor {
     const allFailed = tasks.total > 0 && tasks.failed === tasks.total;
     const stopReason: StopReason =
       this.stopReason ?? (allFailed ? 'tasks-failed' : this.answer !== undefined ? 'answered' : 'no-answer');
-    const wallTimeMs = Date.now() - this.started;
+    const wallTimeMs = Math.round(monotonicMs() - this.started);
     await this.queueTelemetry?.snapshot();
     this.emit({ type: 'run.finished', stopReason });
     this.finished = true;

@@ -99,8 +99,25 @@ function mergedCount(ranks: SharedRanks, n: number): number {
   return parts;
 }
 
+/**
+ * Counts of pieces already merged, per rank table: prose repeats its words, and a prompt repeats the
+ * documents and gists of the one before, so most pieces are counted once per thread. Bounded: emptied
+ * when full (a cheap stand-in for LRU that keeps the hot words, which come back at once).
+ */
+const pieceCounts = new WeakMap<SharedRanks, Map<string, number>>();
+/** Pieces kept per rank table (short pieces only: a long one rarely repeats). */
+const PIECE_CACHE_SIZE = 65_536;
+const PIECE_CACHE_MAX_LENGTH = 64;
+
+/** Empties this thread's cache of piece counts (so a benchmark can time counting text never seen). */
+export function forgetPieceCounts(ranks: SharedRanks): void {
+  pieceCounts.get(ranks)?.clear();
+}
+
 /** Number of tokens in `text` under `ranks` (and the ranks' split pattern, compiled by the caller). */
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
+  let cache = pieceCounts.get(ranks);
+  if (!cache) pieceCounts.set(ranks, (cache = new Map<string, number>()));
   let count = 0;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
@@ -109,8 +126,18 @@ export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp
       pattern.lastIndex++;
       continue;
     }
+    const known = cache.get(piece);
+    if (known !== undefined) {
+      count += known;
+      continue;
+    }
     reserve(piece.length);
-    count += mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
+    const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
+    if (piece.length <= PIECE_CACHE_MAX_LENGTH) {
+      if (cache.size >= PIECE_CACHE_SIZE) cache.clear();
+      cache.set(piece, n);
+    }
+    count += n;
   }
   return count;
 }

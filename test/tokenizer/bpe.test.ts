@@ -5,6 +5,7 @@ import o200k from 'js-tiktoken/ranks/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { countTokens, shareTokenizer, tokenizerRanks } from '../../src/providers/tokenizer.js';
+import { forgetPieceCounts } from '../../src/tokenizer/bpe.js';
 import { SharedRanks } from '../../src/tokenizer/shared-ranks.js';
 import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
 
@@ -27,6 +28,14 @@ describe('countTokens (o200k_base over a shared rank table)', () => {
   it('counts exactly what js-tiktoken encodes, on real text and edge cases', () => {
     for (const text of corpus) expect(countTokens(text)).toBe(referenceCount(text));
     expect(countTokens('')).toBe(0);
+  });
+
+  it('counts the same from cached piece counts as from none', () => {
+    const expected = corpus.map(referenceCount);
+    forgetPieceCounts(tokenizerRanks());
+    expect(corpus.map(countTokens)).toEqual(expected); // first sight: pieces merged and cached
+    expect(corpus.map(countTokens)).toEqual(expected); // every short piece from the cache
+    expect(corpus.map((t) => countTokens(`${t} ${t}`))).toEqual(corpus.map((t) => referenceCount(`${t} ${t}`)));
   });
 
   it('agrees with js-tiktoken on arbitrary text (property)', () => {

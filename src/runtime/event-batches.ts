@@ -92,6 +92,21 @@ export class BatchArrivals {
     return promise;
   }
 
+  /**
+   * Forgets every shared batch of thread `threadId` (keys `<threadId>:<n>`), waking whoever waits on
+   * them: for a thread that was terminated, whose agents never send their last batch.
+   */
+  forgetThread(threadId: number): void {
+    const prefix = `${threadId}:`;
+    for (const [batch, r] of this.batches) {
+      if (!batch.startsWith(prefix)) continue;
+      if (r.gapTimer) clearTimeout(r.gapTimer);
+      for (const deliver of [...r.held.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d)) deliver();
+      for (const w of r.waiters) w.resolve();
+      this.batches.delete(batch);
+    }
+  }
+
   /** Shared batches still tracked (for tests). */
   get size(): number {
     return this.batches.size;

@@ -20,9 +20,20 @@ import type { RunTask } from '../types.js';
 import { RunSupervisor, type RunResult, type RunStart } from './run.js';
 import type { RunSubstrate } from './substrate.js';
 import type { ToolsOptions } from '../tools/options.js';
+import { forgetThreadEvents } from './worker-start.js';
 
 // The one module given to piscina by URL: the entry of every agent and verifier thread.
 const workerModule = ownModuleUrl('../../actors/swarm-worker', import.meta.url);
+
+/** `pool`, forgetting the event batches of each of its threads that exits (see {@link forgetThreadEvents}). */
+function onThreadGone(pool: Piscina): Piscina {
+  // Piscina names a thread by its id only while it runs (-1 once it exited): watch the thread itself.
+  pool.on('workerCreate', (created: { id: number }) => {
+    const id = created.id;
+    pool.threads.find((t) => t.threadId === id)?.once('exit', () => forgetThreadEvents(id));
+  });
+  return pool;
+}
 
 /** Options of one run. */
 export interface RunOptions {
@@ -88,20 +99,22 @@ export class Swarm {
     // Before the workers start, so they attach this thread's token rank table instead of each building one.
     shareTokenizer();
     const pool = (threads: number, perThread: number, limits: Piscina['options']['resourceLimits']) =>
-      new Piscina({
-        filename: entry.filename,
-        workerData: entry.workerData,
-        minThreads: threads,
-        maxThreads: threads,
-        idleTimeout: 60_000,
-        // Each agent (or the verifier) is one long-running task; with shared threads, many run in one
-        // thread at once, spread evenly by piscina's least-busy balancer.
-        concurrentTasksPerWorker: perThread,
-        // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
-        atomics: 'disabled',
-        execArgv: workerExecArgv(),
-        resourceLimits: { ...limits, ...this.options.workerResourceLimits },
-      });
+      onThreadGone(
+        new Piscina({
+          filename: entry.filename,
+          workerData: entry.workerData,
+          minThreads: threads,
+          maxThreads: threads,
+          idleTimeout: 60_000,
+          // Each agent (or the verifier) is one long-running task; with shared threads, many run in one
+          // thread at once, spread evenly by piscina's least-busy balancer.
+          concurrentTasksPerWorker: perThread,
+          // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
+          atomics: 'disabled',
+          execArgv: workerExecArgv(),
+          resourceLimits: { ...limits, ...this.options.workerResourceLimits },
+        }),
+      );
     const { agents, threads } = this.options;
     if (threads === undefined) {
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.

@@ -6,7 +6,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { wrapPort, type Remote } from '../internal/comlink.js';
 import type { WorkerEvent } from './events.js';
-import { BatchArrivals, isEventBatch, isEventsDrain } from './event-batches.js';
+import { BatchArrivals, GAP_MS, isEventBatch, isEventsDrain } from './event-batches.js';
 import type { ProtocolRef } from '../protocols/registry.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 import type { RunHandles } from './substrate.js';
@@ -22,6 +22,19 @@ const isThreadAnnouncement = (message: unknown): message is ThreadAnnouncement =
 
 /** Which event batches of each thread's shared batches arrived (see event-batches.ts). */
 const arrivals = new BatchArrivals();
+
+/**
+ * Forgets thread `threadId`'s event batches once its stragglers had time to arrive: a thread that
+ * ended (terminated, or crashed) never sends its agents' last batches. Call when a pool's thread is gone.
+ */
+export function forgetThreadEvents(threadId: number): void {
+  setTimeout(() => arrivals.forgetThread(threadId), EVENTS_DRAIN_MS + GAP_MS).unref();
+}
+
+/** Shared event batches the main thread still tracks, of every thread (for tests). */
+export function trackedEventBatches(): number {
+  return arrivals.size;
+}
 
 /** Shared threads already told to terminate. */
 const terminated = new WeakSet<Worker>();

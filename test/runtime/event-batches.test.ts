@@ -62,6 +62,21 @@ describe('BatchArrivals', () => {
     expect(await settled(arrivals.drained({ batch: 't:2', lastSeq: 1, last: false, agents: 1 }))).toBe(true);
     expect(arrivals.size).toBe(0);
   });
+
+  it("forgets a terminated thread's batches, delivering what it held and waking its drains, and no other thread's", async () => {
+    const arrivals = new BatchArrivals(60_000);
+    const delivered: string[] = [];
+    arrivals.arrived('7:1', 1, () => delivered.push('7:1#1'));
+    arrivals.arrived('7:1', 3, () => delivered.push('7:1#3')); // held: batch 2 died with the thread
+    arrivals.arrived('7:2', 1, () => delivered.push('7:2#1'));
+    arrivals.arrived('17:1', 1, () => delivered.push('17:1#1'));
+    const drain = arrivals.drained({ batch: '7:1', lastSeq: 3, last: false, agents: 2 });
+    expect(arrivals.size).toBe(3);
+    arrivals.forgetThread(7);
+    expect(delivered).toEqual(['7:1#1', '7:2#1', '17:1#1', '7:1#3']);
+    expect(await settled(drain)).toBe(true);
+    expect(arrivals.size).toBe(1); // thread 17's, not a prefix match of 7
+  });
 });
 
 describe('shared event batches (worker side)', () => {

@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
-import { agentMachine } from '../machines/agent.js';
+import { agentMachine, fromTaskLoop } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
-import { fromEffects } from '../machines/effects.js';
+import type { LoopPhase, TaskLoopDeps } from '../machines/task-loop.js';
 import type {
   AgentEffects,
   AgentOutput,
@@ -41,7 +41,7 @@ export interface AgentControl {
 
 /** What one agent provides its machine's actors with, kept by the agent's actor system. */
 interface HostedAgent {
-  effects: AgentEffects;
+  loop: TaskLoopDeps;
   elect(signal: AbortSignal): Promise<Election>;
   finalizer: {
     settle(signal: AbortSignal): Promise<void>;
@@ -84,7 +84,7 @@ function provideMachine() {
   });
   return agentMachine.provide({
     actors: {
-      effects: fromEffects((system) => hostedBy(system).effects),
+      taskLoop: fromTaskLoop((system) => hostedBy(system).loop),
       electFinalizer: fromPromise(({ system, signal }) => hostedBy(system).elect(signal)),
       finalizer,
     },
@@ -155,8 +155,8 @@ export async function runAgent(
     },
   };
 
-  // The per-task effects: plain functions run by the machine's one effects actor. Their signal
-  // already aborts when the agent stops, so none of them links signals.
+  // The per-task effects: plain functions the task loop runs. Their signal already aborts when the
+  // agent stops, so none of them links signals.
   const effects: AgentEffects = {
     async claimTask(_input, signal) {
       const lease = await queue.claim(agentId, {
@@ -239,20 +239,22 @@ export async function runAgent(
       },
     },
   });
-  hosted.set(actor.system, {
-    effects,
-    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
-    finalizer,
-  });
   let last = '';
   const report = (state: string) => {
     if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
   };
+  hosted.set(actor.system, {
+    // The loop's phases are the agent's states while it works (the machine itself stays in `working`).
+    loop: { effects, onPhase: (phase: LoopPhase) => report(phase) },
+    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
+    finalizer,
+  });
   // The finalizer's own states (`finalizing.settling`, `finalizing.deciding`, …) go on the timeline too,
   // so the time the final agent waits for the verifier is told apart from its reading and deciding.
   let finalizerSeen: unknown;
   actor.subscribe((snapshot) => {
     const state = stateName(snapshot.value);
+    if (state === 'working') return; // the loop reports its phases
     const child = state === 'finalizing' ? snapshot.children.finalizer : undefined;
     if (!child) return report(state);
     if (child === finalizerSeen) return;

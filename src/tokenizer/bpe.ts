@@ -102,6 +102,8 @@ function mergedCount(ranks: SharedRanks, n: number): number {
 /** Number of tokens in `text` under `ranks` (and the ranks' split pattern, compiled by the caller). */
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
   let count = 0;
+  let memo = memos.get(ranks);
+  if (memo === undefined) memos.set(ranks, (memo = new Map()));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const piece = match[0];
@@ -109,8 +111,28 @@ export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp
       pattern.lastIndex++;
       continue;
     }
+    const known = piece.length <= MEMO_PIECE_CHARS ? memo.get(piece) : undefined;
+    if (known !== undefined) {
+      count += known;
+      continue;
+    }
     reserve(piece.length);
-    count += mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
+    const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
+    if (piece.length <= MEMO_PIECE_CHARS) {
+      if (memo.size >= MEMO_PIECES) memo.clear();
+      memo.set(piece, n);
+    }
+    count += n;
   }
   return count;
 }
+
+/**
+ * Counts of recently seen pieces, per rank table: prompts repeat most of their words from one call
+ * to the next (instructions, the task, the digest), and a piece's count is a pure function of the
+ * piece, so a hit skips its UTF-8 encoding and merging. Bounded: cleared when full; long pieces are
+ * not kept.
+ */
+const memos = new WeakMap<SharedRanks, Map<string, number>>();
+const MEMO_PIECES = 16_384;
+const MEMO_PIECE_CHARS = 64;

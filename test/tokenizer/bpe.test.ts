@@ -66,6 +66,19 @@ describe('countTokens (o200k_base over a shared rank table)', () => {
     );
   });
 
+  it('counts the same from its memo of seen pieces, also once the memo overflowed and was cleared', () => {
+    // Every corpus text twice: the second count comes (mostly) from pieces already seen.
+    for (const text of corpus) {
+      expect(countTokens(text)).toBe(referenceCount(text));
+      expect(countTokens(text)).toBe(referenceCount(text));
+    }
+    // More distinct pieces than the memo keeps: it is cleared on the way, counts stay exact.
+    const many = Array.from({ length: 20_000 }, (_, i) => ` w${i.toString(36)}q`).join('');
+    expect(countTokens(many)).toBe(referenceCount(many));
+    expect(countTokens(many)).toBe(referenceCount(many));
+    for (const text of corpus) expect(countTokens(text)).toBe(referenceCount(text));
+  });
+
   it('counts special-token text as plain text instead of failing on it', () => {
     expect(() => reference.encode('<|endoftext|>')).toThrow();
     expect(countTokens('<|endoftext|>')).toBe(referenceCount('<|endoftext|>'));

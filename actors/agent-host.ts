@@ -107,7 +107,12 @@ export async function runAgent(
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
   // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stopper.
-  const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal });
+  // The task loop hands every effect the same signal, so one AgentIO serves until the signal changes.
+  let lastIo: AgentIO | undefined;
+  const io = (signal: AbortSignal): AgentIO =>
+    lastIo?.signal === signal ? lastIo : (lastIo = { agentId, ledger, model, signal });
+  // Without a tracing backend a span is a no-op: the step and unfold run without its wrapper.
+  const traced = telemetry.scope.enabled;
   const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stopper.signal));
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
@@ -179,11 +184,16 @@ export async function runAgent(
       return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
     },
     readDigest: (input, signal) => protocol.readDigest(io(signal), input.task),
-    callModel: (input, signal) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
+    callModel: (input, signal) =>
+      traced
+        ? stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input))
+        : protocol.step(io(signal), input),
     unfold: (input, signal) =>
-      unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
-        protocol.unfold(io(signal), input.task, input.labels),
-      ),
+      traced
+        ? unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
+            protocol.unfold(io(signal), input.task, input.labels),
+          )
+        : protocol.unfold(io(signal), input.task, input.labels),
     async propose(input, signal) {
       const records = toolRecords.get(input.task.taskId) ?? [];
       for (const body of input.proposals) {

@@ -103,7 +103,7 @@ function mergedCount(ranks: SharedRanks, n: number): number {
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
   let count = 0;
   let memo = memos.get(ranks);
-  if (memo === undefined) memos.set(ranks, (memo = new Map()));
+  if (memo === undefined) memos.set(ranks, (memo = new Map<string, number>()));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const piece = match[0];

@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
-import { agentMachine } from '../machines/agent.js';
+import { agentMachine, fromTaskLoop } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
-import { fromEffects } from '../machines/effects.js';
+import type { LoopPhase, TaskLoopDeps } from '../machines/task-loop.js';
 import type {
   AgentEffects,
   AgentOutput,
@@ -41,7 +41,7 @@ export interface AgentControl {
 
 /** What one agent provides its machine's actors with, kept by the agent's actor system. */
 interface HostedAgent {
-  effects: AgentEffects;
+  loop: TaskLoopDeps;
   elect(signal: AbortSignal): Promise<Election>;
   finalizer: {
     settle(signal: AbortSignal): Promise<void>;
@@ -84,7 +84,7 @@ function provideMachine() {
   });
   return agentMachine.provide({
     actors: {
-      effects: fromEffects((system) => hostedBy(system).effects),
+      taskLoop: fromTaskLoop((system) => hostedBy(system).loop),
       electFinalizer: fromPromise(({ system, signal }) => hostedBy(system).elect(signal)),
       finalizer,
     },
@@ -107,7 +107,12 @@ export async function runAgent(
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
   // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stopper.
-  const io = (signal: AbortSignal): AgentIO => ({ agentId, ledger, model, signal });
+  // The task loop hands every effect the same signal, so one AgentIO serves until the signal changes.
+  let lastIo: AgentIO | undefined;
+  const io = (signal: AbortSignal): AgentIO =>
+    lastIo?.signal === signal ? lastIo : (lastIo = { agentId, ledger, model, signal });
+  // Without a tracing backend a span is a no-op: the step and unfold run without its wrapper.
+  const traced = telemetry.scope.enabled;
   const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stopper.signal));
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
@@ -155,8 +160,8 @@ export async function runAgent(
     },
   };
 
-  // The per-task effects: plain functions run by the machine's one effects actor. Their signal
-  // already aborts when the agent stops, so none of them links signals.
+  // The per-task effects: plain functions the task loop runs. Their signal already aborts when the
+  // agent stops, so none of them links signals.
   const effects: AgentEffects = {
     async claimTask(_input, signal) {
       const lease = await queue.claim(agentId, {
@@ -179,11 +184,16 @@ export async function runAgent(
       return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
     },
     readDigest: (input, signal) => protocol.readDigest(io(signal), input.task),
-    callModel: (input, signal) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
+    callModel: (input, signal) =>
+      traced
+        ? stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input))
+        : protocol.step(io(signal), input),
     unfold: (input, signal) =>
-      unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
-        protocol.unfold(io(signal), input.task, input.labels),
-      ),
+      traced
+        ? unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
+            protocol.unfold(io(signal), input.task, input.labels),
+          )
+        : protocol.unfold(io(signal), input.task, input.labels),
     async propose(input, signal) {
       const records = toolRecords.get(input.task.taskId) ?? [];
       for (const body of input.proposals) {
@@ -239,20 +249,22 @@ export async function runAgent(
       },
     },
   });
-  hosted.set(actor.system, {
-    effects,
-    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
-    finalizer,
-  });
   let last = '';
   const report = (state: string) => {
     if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
   };
+  hosted.set(actor.system, {
+    // The loop's phases are the agent's states while it works (the machine itself stays in `working`).
+    loop: { effects, onPhase: (phase: LoopPhase) => report(phase) },
+    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
+    finalizer,
+  });
   // The finalizer's own states (`finalizing.settling`, `finalizing.deciding`, …) go on the timeline too,
   // so the time the final agent waits for the verifier is told apart from its reading and deciding.
   let finalizerSeen: unknown;
   actor.subscribe((snapshot) => {
     const state = stateName(snapshot.value);
+    if (state === 'working') return; // the loop reports its phases
     const child = state === 'finalizing' ? snapshot.children.finalizer : undefined;
     if (!child) return report(state);
     if (child === finalizerSeen) return;

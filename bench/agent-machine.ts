@@ -3,7 +3,7 @@
  * per sub-task, with effects that answer at once (no queue, ledger or model). Prints the first 8
  * sub-tasks of a fresh isolate and the warm p50 / p99 (process CPU time, µs). `machines-dir` points at
  * another copy of `machines/` (an older commit's, to compare); its agent may take per-step actors
- * (`claimTask`, …) or one `effects` actor.
+ * (`claimTask`, …), one `effects` actor, or a `taskLoop`.
  */
 import { pathToFileURL } from 'node:url';
 import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
@@ -11,7 +11,10 @@ import { percentile } from './harness.js';
 
 const subTasks = Number(process.argv[2] ?? 5000);
 const dir = process.argv[3] ? pathToFileURL(`${process.argv[3]}/`).href : new URL('../machines/', import.meta.url).href;
-const { agentMachine } = (await import(`${dir}agent.ts`)) as { agentMachine: AnyStateMachine };
+const { agentMachine, fromTaskLoop } = (await import(`${dir}agent.ts`)) as {
+  agentMachine: AnyStateMachine;
+  fromTaskLoop?: (deps: { effects: Record<string, unknown> }) => unknown;
+};
 const effectsModule = (await import(`${dir}effects.ts`).catch(() => undefined)) as
   { fromEffects: (e: Record<string, unknown>) => unknown } | undefined;
 
@@ -32,9 +35,11 @@ const effects: Record<string, (input: unknown) => unknown> = {
   failTask: () => undefined,
   extendLease: () => undefined,
 };
-const actors: Record<string, unknown> = effectsModule
-  ? { effects: effectsModule.fromEffects(effects) }
-  : Object.fromEntries(Object.entries(effects).map(([k, fn]) => [k, fromPromise(async ({ input }) => fn(input))]));
+const actors: Record<string, unknown> = fromTaskLoop
+  ? { taskLoop: fromTaskLoop({ effects }) }
+  : effectsModule && 'fromEffects' in effectsModule
+    ? { effects: effectsModule.fromEffects(effects) }
+    : Object.fromEntries(Object.entries(effects).map(([k, fn]) => [k, fromPromise(async ({ input }) => fn(input))]));
 actors.electFinalizer = fromPromise(async () => ({ role: 'exit' }));
 const machine = agentMachine.provide({ actors } as never);
 const actor = createActor(machine, { input: { agentId: 1, config: { leaseExtendMs: 60_000 } } });
@@ -50,7 +55,9 @@ const wall = samples.slice(1).map((s, i) => s.wall - samples[i]!.wall);
 const warm = cpu.slice(Math.floor(cpu.length / 3));
 const f = (x: number) => x.toFixed(0);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-console.log(`${effectsModule ? 'one effects actor' : 'an actor per step'}: ${cpu.length} sub-tasks`);
+console.log(
+  `${fromTaskLoop ? 'a plain task loop' : effectsModule ? 'one effects actor' : 'an actor per step'}: ${cpu.length} sub-tasks`,
+);
 console.log(
   `  first 8 CPU µs: ${cpu.slice(0, 8).map(f).join(' ')} (mean ${f(mean(cpu.slice(0, 8)))}; wall mean ${f(mean(wall.slice(0, 8)))})`,
 );

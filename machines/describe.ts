@@ -3,6 +3,7 @@
  * and a Mermaid `stateDiagram-v2`. It walks `machine.root`; nothing runs.
  */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { LoopChartEdge, LoopChartState } from './task-loop.js';
 
 /** One state of a {@link MachineGraph}. Ids are the machine's dotted state ids (`agent.thinking.model`). */
 export interface GraphState {
@@ -12,8 +13,14 @@ export interface GraphState {
   readonly type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
   /** Initial child id, for compound states. */
   readonly initial: string | null;
-  /** Sources of the actors invoked while in this state (and the agent effects it requests on entry). */
+  /** Sources of the actors invoked while in this state (and the effects it requests on entry, or runs as a loop phase). */
   readonly invokes: readonly string[];
+  /**
+   * Set on the phases of a plain-code loop drawn inside the state that runs it (the agent's task loop
+   * inside `working`): not states of the machine. Their ids are `machine.<phase path>`, the names the
+   * host reports for them (`agent.thinking.model.calling`), and `parent` says where they are drawn.
+   */
+  readonly loop?: true;
 }
 
 /** One transition of a {@link MachineGraph}. */
@@ -31,6 +38,8 @@ export interface GraphTransition {
   readonly actions: readonly string[];
   /** Short human label: trigger, then the guard in brackets. */
   readonly label: string;
+  /** Set on a step of a plain-code loop drawn inside its state (see {@link GraphState.loop}). */
+  readonly loop?: true;
 }
 
 /** A machine as plain data. */
@@ -154,9 +163,58 @@ export function describeMachine(machine: AnyStateMachine): MachineGraph {
       }
     }
     for (const child of childrenOf(node)) visit(child);
+    const loop = (node.meta as { loop?: LoopChart } | undefined)?.loop;
+    if (loop !== undefined) drawLoop(machine.root.id, node.id, loop, states, transitions);
   };
   visit(machine.root);
   return { id: machine.root.id, states, transitions };
+}
+
+/** A loop drawn inside a state (its `meta.loop`): phases and the steps between them. */
+interface LoopChart {
+  readonly initial: string;
+  readonly states: readonly LoopChartState[];
+  readonly edges: readonly LoopChartEdge[];
+}
+
+/** Adds the phases and steps of `loop`, run by the state `host`, to a graph. */
+function drawLoop(
+  machineId: string,
+  host: string,
+  loop: LoopChart,
+  states: GraphState[],
+  transitions: GraphTransition[],
+): void {
+  const idOf = (path: string) => `${machineId}.${path}`;
+  const add = (phase: LoopChartState, path: string, parent: string): void => {
+    states.push({
+      id: idOf(path),
+      key: phase.key,
+      parent,
+      type: phase.type,
+      initial: phase.type === 'compound' && phase.initial !== undefined ? idOf(`${path}.${phase.initial}`) : null,
+      invokes: phase.effect === undefined ? [] : [phase.effect],
+      loop: true,
+    });
+    for (const sub of phase.states ?? []) add(sub, `${path}.${sub.key}`, idOf(path));
+  };
+  // The host state is drawn as a compound state holding the loop, entered at its first phase.
+  const at = states.findIndex((st) => st.id === host);
+  const hostState = states[at];
+  if (hostState !== undefined) states[at] = { ...hostState, type: 'compound', initial: idOf(loop.initial) };
+  for (const phase of loop.states) add(phase, phase.key, host);
+  for (const edge of loop.edges) {
+    const guard = edge.guard ?? null;
+    transitions.push({
+      source: idOf(edge.from),
+      targets: [idOf(edge.to)],
+      trigger: edge.trigger,
+      guard,
+      actions: [],
+      label: guard === null ? triggerLabel(edge.trigger) : `${triggerLabel(edge.trigger)} [${guard}]`,
+      loop: true,
+    });
+  }
 }
 
 const mermaidId = (id: string): string => id.replace(/[^A-Za-z0-9_]/g, '_');

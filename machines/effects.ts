@@ -1,8 +1,8 @@
 /**
  * Effects actors: one callback actor, invoked for a machine's whole life, that runs the side effects
- * the machine requests and sends back their outcome as events. XState creates a child actor (and
- * snapshots it) for every `invoke`; an agent's sub-task used to invoke six, the verifier three per
- * proposal, which cost far more than the work. Here a step is a `sendTo` and an event back, and the
+ * the machine requests and sends back their outcome as events (the verifier's; the agent's per-task
+ * work is a plain loop, machines/task-loop.ts). XState creates a child actor (and snapshots it) for
+ * every `invoke`; the verifier invoked three per proposal, which cost far more than the work. Here a step is a `sendTo` and an event back, and the
  * machine still decides everything: which effect, what follows its result, retries, stop, failure.
  *
  * Results of an effect the machine no longer waits for are dropped: the machine may cancel effects
@@ -11,17 +11,8 @@
  */
 import { fromCallback } from 'xstate';
 import { ActorNotProvidedError } from './errors.js';
-import type {
-  AgentEffectName,
-  AgentEffects,
-  EffectCommandOf,
-  EffectEventOf,
-  EffectFunctions,
-  VerifierEffects,
-} from './types.js';
+import type { EffectCommandOf, EffectEventOf, EffectFunctions, VerifierEffects } from './types.js';
 
-/** Agent effects whose signal also aborts when the machine cancels them (not only when the agent stops). */
-const AGENT_CANCELLABLE: ReadonlySet<AgentEffectName> = new Set(['callModel', 'extendLease']);
 const NONE: ReadonlySet<never> = new Set();
 
 interface InFlight {
@@ -89,18 +80,10 @@ export function effectsActor<E extends EffectFunctions<E>>(
   });
 }
 
-/** The agent's effects actor for `effects` (or its system's); `callModel` and `extendLease` can be cancelled. */
-export function fromEffects(effects: Partial<AgentEffects> | EffectsOfSystem<AgentEffects>) {
-  return effectsActor<AgentEffects>(effects, AGENT_CANCELLABLE);
-}
-
 /** The verifier's effects actor for `effects` (receiving, checking and writing proposals). */
 export function fromVerifierEffects(effects: Partial<VerifierEffects>) {
   return effectsActor<VerifierEffects>(effects);
 }
-
-/** The default agent effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */
-export const effectsNotProvided = fromEffects({});
 
 /** The default verifier effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */
 export const verifierEffectsNotProvided = fromVerifierEffects({});

@@ -2,8 +2,10 @@
  * The pure XState machines of delm: the agent loop, the verifier, the finalizer, and a describer
  * that draws them. They import nothing but `xstate`; hosts inject side effects with `machine.provide`.
  */
-export { agentMachine } from './agent.js';
-export { effectsActor, fromEffects, fromVerifierEffects } from './effects.js';
+export { agentMachine, fromTaskLoop } from './agent.js';
+export { effectsActor, fromVerifierEffects } from './effects.js';
+export { completeEffects, newTally, runTaskLoop, taskLoopChart } from './task-loop.js';
+export type { LoopChartEdge, LoopChartState, LoopClock, LoopPhase, TaskLoopDeps, TaskLoopInput } from './task-loop.js';
 export type { AgentMachine } from './agent.js';
 export { finalizerMachine } from './finalizer.js';
 export type { FinalizerContext, FinalizerMachine } from './finalizer.js';

@@ -162,10 +162,9 @@ export type Election =
   { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
 
 /**
- * The agent's per-task side effects as plain functions: the host implements them, and one long-lived
- * effects actor ({@link fromEffects}) runs them when the machine requests one, so a sub-task costs
- * events, not a child actor per step. `signal` aborts when the agent stops, and for `callModel` and
- * `extendLease` also when the machine leaves `thinking` (a lost lease cancels the model call).
+ * The agent's per-task side effects as plain functions: the host implements them and the agent's
+ * task loop (`runTaskLoop`) calls them, so a sub-task costs function calls, not XState transitions.
+ * `signal` aborts when the agent stops, and for `callModel` also when the lease is lost mid-call.
  */
 export interface AgentEffects {
   claimTask(input: ClaimTaskInput, signal: AbortSignal): Promise<ClaimedTask | null> | ClaimedTask | null;
@@ -197,36 +196,35 @@ export type EffectCommandOf<E> =
   | { readonly type: 'run'; readonly effect: keyof E & string; readonly input: unknown }
   | { readonly type: 'cancel'; readonly effects: ReadonlyArray<keyof E & string> };
 
-/** What the agent's effects actor sends back (see {@link EffectEventOf}). */
-export type EffectEvent = EffectEventOf<AgentEffects>;
+/**
+ * The agent's running counts and the task it holds, written by its task loop as it goes
+ * (`runTaskLoop`) and read by the agent machine (its output: a stopped agent reports the task it
+ * held). The one mutable object of an agent machine's context: the loop would otherwise send the
+ * machine an event for every change, which is what the loop left the machine to avoid.
+ */
+export interface AgentTally {
+  /** The task held now, or null between tasks. */
+  task: ClaimedTask | null;
+  tasksCompleted: number;
+  tasksFailed: number;
+  /** Tasks dropped because their lease was lost (another agent owns them now). */
+  tasksAbandoned: number;
+  /** Model retries over the whole life of the agent. */
+  retries: number;
+  leaseExtensions: number;
+  followUpsEnqueued: number;
+  /** The last error the loop dealt with itself (a retry, a failed task, a lost lease, a failed extension). */
+  lastError: ErrorInfo | null;
+}
 
-/** What the agent machine sends its effects actor (see {@link EffectCommandOf}). */
-export type EffectCommand = EffectCommandOf<AgentEffects>;
-
-/** Counters and current state of an agent, kept for the inspector and the timeline. */
+/** The agent machine's context: its lifecycle, and the tally its task loop keeps. */
 export interface AgentContext {
   readonly agentId: number;
   readonly config: AgentConfig;
-  readonly task: ClaimedTask | null;
-  readonly digest: Digest;
-  readonly unfolded: readonly UnfoldedDetail[];
-  readonly unfoldRounds: number;
-  /** Retries of the current model step (0 on the first try). */
-  readonly stepRetries: number;
-  readonly step: StepResult | null;
-  /** Why the current task is being failed (set before `failingTask`). */
-  readonly failReason: string | null;
-  /** Whether that failure may pass on another try (a plain or retryable error). */
-  readonly failTransient: boolean;
-  readonly tasksCompleted: number;
-  readonly tasksFailed: number;
-  /** Tasks dropped because their lease was lost (another agent owns them now). */
-  readonly tasksAbandoned: number;
-  /** Model retries over the whole life of the agent. */
-  readonly retries: number;
-  readonly leaseExtensions: number;
-  readonly followUpsEnqueued: number;
+  /** Written by the task loop (see {@link AgentTally}). */
+  readonly tally: AgentTally;
   readonly round: number;
+  /** The error that ended the task loop, an election or a finalizer (errors the loop handled are in the tally). */
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
   readonly failure: string | null;

@@ -99,26 +99,11 @@ function mergedCount(ranks: SharedRanks, n: number): number {
   return parts;
 }
 
-/**
- * Counts of pieces already merged, per rank table: prose repeats its words, and a prompt repeats the
- * documents and gists of the one before, so most pieces are counted once per thread. Bounded: emptied
- * when full (a cheap stand-in for LRU that keeps the hot words, which come back at once).
- */
-const pieceCounts = new WeakMap<SharedRanks, Map<string, number>>();
-/** Pieces kept per rank table (short pieces only: a long one rarely repeats). */
-const PIECE_CACHE_SIZE = 65_536;
-const PIECE_CACHE_MAX_LENGTH = 64;
-
-/** Empties this thread's cache of piece counts (so a benchmark can time counting text never seen). */
-export function forgetPieceCounts(ranks: SharedRanks): void {
-  pieceCounts.get(ranks)?.clear();
-}
-
 /** Number of tokens in `text` under `ranks` (and the ranks' split pattern, compiled by the caller). */
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
-  let cache = pieceCounts.get(ranks);
-  if (!cache) pieceCounts.set(ranks, (cache = new Map<string, number>()));
   let count = 0;
+  let memo = memos.get(ranks);
+  if (memo === undefined) memos.set(ranks, (memo = new Map<string, number>()));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const piece = match[0];
@@ -126,18 +111,33 @@ export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp
       pattern.lastIndex++;
       continue;
     }
-    const known = cache.get(piece);
+    const known = piece.length <= MEMO_PIECE_CHARS ? memo.get(piece) : undefined;
     if (known !== undefined) {
       count += known;
       continue;
     }
     reserve(piece.length);
     const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
-    if (piece.length <= PIECE_CACHE_MAX_LENGTH) {
-      if (cache.size >= PIECE_CACHE_SIZE) cache.clear();
-      cache.set(piece, n);
+    if (piece.length <= MEMO_PIECE_CHARS) {
+      if (memo.size >= MEMO_PIECES) memo.clear();
+      memo.set(piece, n);
     }
     count += n;
   }
   return count;
+}
+
+/**
+ * Counts of recently seen pieces, per rank table: prompts repeat most of their words from one call
+ * to the next (instructions, the task, the digest), and a piece's count is a pure function of the
+ * piece, so a hit skips its UTF-8 encoding and merging. Bounded: cleared when full; long pieces are
+ * not kept.
+ */
+const memos = new WeakMap<SharedRanks, Map<string, number>>();
+const MEMO_PIECES = 16_384;
+const MEMO_PIECE_CHARS = 64;
+
+/** Empties this thread's memo of piece counts for `ranks` (so a benchmark can time counting text never seen). */
+export function forgetPieceCounts(ranks: SharedRanks): void {
+  memos.get(ranks)?.clear();
 }

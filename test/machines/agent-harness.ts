@@ -1,6 +1,6 @@
 /** An agent machine wired with scripted actors: sensible defaults, any of them overridable. */
-import { agentMachine } from '../../machines/agent.js';
-import { fromEffects } from '../../machines/effects.js';
+import { agentMachine, fromTaskLoop } from '../../machines/agent.js';
+import type { LoopPhase } from '../../machines/task-loop.js';
 import { finalizerMachine } from '../../machines/finalizer.js';
 import type {
   AgentConfig,
@@ -84,24 +84,52 @@ export function runAgent(
     },
     guards: { budgetAllows },
   });
+  // The task loop's phases go into the same list as the machine's states, as the host reports them
+  // (the lease region left out, as `start` leaves it out of a state value: `thinking.calling`).
+  let states: string[] = [];
+  const onPhase = (phase: LoopPhase) => {
+    phases.push(phase);
+    const name = shortPhase(phase);
+    if (states.at(-1) !== name) states.push(name);
+  };
+  const phases: LoopPhase[] = [];
   const machine = agentMachine.provide({
     actors: {
-      effects: fromEffects({
-        claimTask: s.claimTask.fn,
-        readDigest: s.readDigest.fn,
-        callModel: s.callModel.fn,
-        unfold: s.unfold.fn,
-        propose: s.propose.fn,
-        enqueueTasks: s.enqueueTasks.fn,
-        completeTask: s.completeTask.fn,
-        failTask: s.failTask.fn,
-        extendLease: s.extendLease.fn,
+      taskLoop: fromTaskLoop({
+        effects: {
+          claimTask: s.claimTask.fn,
+          readDigest: s.readDigest.fn,
+          callModel: s.callModel.fn,
+          unfold: s.unfold.fn,
+          propose: s.propose.fn,
+          enqueueTasks: s.enqueueTasks.fn,
+          completeTask: s.completeTask.fn,
+          failTask: s.failTask.fn,
+          extendLease: s.extendLease.fn,
+        },
+        clock,
+        onPhase,
       }),
       electFinalizer: s.electFinalizer.logic,
       finalizer,
     },
   });
-  const run = start(machine, { agentId: 7, config: { baseDelayMs: 5, leaseExtendMs: 10_000, ...config } }, clock);
+  const run = start(
+    machine,
+    { agentId: 7, config: { baseDelayMs: 5, leaseExtendMs: 10_000, ...config } },
+    clock,
+    undefined,
+    ['working'],
+  );
+  states = run.states;
   run.actor.send({ type: 'START' });
-  return { ...run, s };
+  phaseRuns.push(phases);
+  return { ...run, s, phases };
 }
+
+/** `thinking.model.calling|lease.holding` → `thinking.calling`; other phases as they are. */
+export const shortPhase = (phase: string): string =>
+  phase.replace(/\|lease\.\w+$/, '').replace(/^thinking\.model\./, 'thinking.');
+
+/** The phases of every agent started with {@link runAgent} in this test file, one list per agent. */
+export const phaseRuns: LoopPhase[][] = [];

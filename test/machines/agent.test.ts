@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { agentMachine } from '../../machines/agent.js';
-import { runAgent, task } from './agent-harness.js';
+import { taskLoopChart } from '../../machines/task-loop.js';
+import { phaseRuns, runAgent, task } from './agent-harness.js';
 import type { AgentScripts } from './agent-harness.js';
 import { coded, hang, settle, start, until, untaken } from './scripted.js';
 import type { TestClock } from './scripted.js';
@@ -223,15 +224,15 @@ describe('agent machine: stopping', () => {
   });
 
   it('stops with reason budget on the BUDGET_EXHAUSTED event from the host', async () => {
-    const { actor, output } = runAgent({ claimTask: [hang()] });
-    await waitFor(actor, (snap) => snap.matches('claiming'));
+    const { actor, output, states } = runAgent({ claimTask: [hang()] });
+    await until(() => states.at(-1) === 'claiming');
     actor.send({ type: 'BUDGET_EXHAUSTED' });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'budget', heldTaskId: undefined });
   });
 
   it('aborts mid-thinking on STOP: the model call is cancelled and nothing is reported', async () => {
     const { actor, states, output, s } = runAgent({ callModel: [hang()] });
-    await waitFor(actor, (snap) => snap.matches({ thinking: { model: 'calling' } }));
+    await until(() => states.at(-1) === 'thinking.calling');
     await settle();
     actor.send({ type: 'STOP' });
     const out = await output;
@@ -319,7 +320,7 @@ describe('agent machine: lease', () => {
     // An 80 ms model call with an extension every 15 ms: extended at 15, 30, 45, 60 and 75.
     expect(s.extendLease.at).toEqual([15, 30, 45, 60, 75]);
     expect(s.extendLease.calls[0]).toEqual({ agentId: 7, task: task(1) });
-    expect(actor.getSnapshot().context.leaseExtensions).toBe(5);
+    expect(actor.getSnapshot().context.tally.leaseExtensions).toBe(5);
     clock.increment(1_000);
     await settle();
     expect(s.extendLease.calls).toHaveLength(5);
@@ -339,7 +340,7 @@ describe('agent machine: lease', () => {
     expect(s.failTask.calls).toHaveLength(0);
     expect(s.completeTask.calls.map((c) => c.task.taskId)).toEqual([2]);
     expect(out.tasksCompleted).toBe(1);
-    expect(actor.getSnapshot().context.tasksAbandoned).toBe(1);
+    expect(actor.getSnapshot().context.tally.tasksAbandoned).toBe(1);
   });
 
   it('keeps thinking when an extension fails for another reason', async () => {
@@ -545,8 +546,8 @@ describe('agent machine: what each actor error leads to', () => {
     if (expected.reason !== undefined) expect(out.reason).toBe(expected.reason);
     if (expected.completed !== undefined) expect(out.tasksCompleted).toBe(expected.completed);
     if (expected.failed !== undefined) expect(out.tasksFailed).toBe(expected.failed);
-    if (expected.abandoned !== undefined) expect(ctx.tasksAbandoned).toBe(expected.abandoned);
-    if (kind === 'other' && expected.failed === 1) expect(ctx.lastError?.message).toBe('oops');
+    if (expected.abandoned !== undefined) expect(ctx.tally.tasksAbandoned).toBe(expected.abandoned);
+    if (kind === 'other' && expected.failed === 1) expect(ctx.tally.lastError?.message).toBe('oops');
   });
 
   it('ends in failed when the finalizer child itself errors', async () => {
@@ -563,8 +564,102 @@ describe('agent machine: what each actor error leads to', () => {
   });
 });
 
+describe('task loop: one signal per agent', () => {
+  it('gives every effect of every sub-task the same signal, and the model a new one only after a lost lease cancelled it', async () => {
+    const { output, s } = runAgent(
+      {
+        claimTask: [{ ok: task(1) }, { ok: task(2) }, { ok: task(3) }, { ok: null }],
+        callModel: [
+          { ok: { type: 'propose', proposals: ['p'], followUps: [{ payload: 'f' }] } },
+          hang(),
+          { ok: { type: 'done' } },
+        ],
+        extendLease: [{ err: coded('LEASE_LOST') }],
+      },
+      { leaseExtendMs: 10 },
+    );
+    await output;
+    const first = s.claimTask.signals[0];
+    for (const effect of [s.readDigest, s.propose, s.enqueueTasks, s.completeTask])
+      expect(effect.signals[0]).toBe(first);
+    expect(s.claimTask.signals[1]).toBe(first);
+    expect(s.callModel.signals.slice(0, 2)).toEqual([first, first]);
+    // Task 2's lease was lost mid-call: that signal aborted, task 3 runs on a fresh one.
+    expect(first?.aborted).toBe(true);
+    expect(s.callModel.signals[2]).not.toBe(first);
+    expect(s.callModel.signals[2]?.aborted).toBe(false);
+    expect(s.completeTask.calls.map((c) => c.task.taskId)).toEqual([1, 3]);
+  });
+
+  it('reports the lease region in its thinking phases while an extension runs', async () => {
+    const { output, phases } = runAgent(
+      {
+        callModel: [doneAfter(30)],
+        extendLease: [{ run: (_i, _s, clock) => clock.sleep(5).then(() => undefined) }],
+      },
+      { leaseExtendMs: 10 },
+    );
+    await output;
+    expect(phases).toEqual([
+      'claiming',
+      'reading',
+      'thinking.model.calling|lease.holding',
+      'thinking.model.calling|lease.extending',
+      'thinking.model.calling|lease.holding',
+      'thinking.model.calling|lease.extending',
+      'thinking.model.calling|lease.holding',
+      'completing',
+      'claiming',
+    ]);
+  });
+});
+
+describe('task loop: an extension outliving its thinking', () => {
+  it('is cancelled when the model step ends first: its result is dropped and no extension follows', async () => {
+    const { actor, output, phases, s, clock } = runAgent(
+      { callModel: [doneAfter(12)], extendLease: [{ run: (_i, _s, c) => c.sleep(5).then(() => undefined) }] },
+      { leaseExtendMs: 10 },
+    );
+    await output;
+    clock.increment(1_000);
+    await settle();
+    expect(s.extendLease.at).toEqual([10]);
+    expect(s.extendLease.signals[0]?.aborted).toBe(true);
+    expect(actor.getSnapshot().context.tally.leaseExtensions).toBe(0);
+    expect(phases.slice(-3)).toEqual(['thinking.model.calling|lease.extending', 'completing', 'claiming']);
+  });
+});
+
 describe('agent machine: coverage', () => {
   it('every transition of the agent machine was taken by the tests above', () => {
     expect(untaken(agentMachine)).toEqual([]);
+  });
+
+  it("the task loop's chart draws every phase change the loop made above, and each of its edges was made", () => {
+    // A phase's leaf phases: `thinking.model.calling|lease.holding` is in two regions at once.
+    const leaves = (p: string): string[] =>
+      p.startsWith('thinking.')
+        ? p
+            .slice('thinking.'.length)
+            .split('|')
+            .map((r) => `thinking.${r}`)
+        : [p];
+    const steps: Array<{ out: string[]; in: string[]; key: string }> = [];
+    for (const run of phaseRuns)
+      for (let i = 1; i < run.length; i++) {
+        const a = leaves(run[i - 1]!);
+        const b = leaves(run[i]!);
+        const out = a.filter((x) => !b.includes(x));
+        const into = b.filter((x) => !a.includes(x));
+        if (out.length > 0) steps.push({ out, in: into, key: `${run[i - 1]} -> ${run[i]}` });
+      }
+    const explains = (e: (typeof taskLoopChart.edges)[number], step: (typeof steps)[number]) =>
+      step.out.includes(e.from) && step.in.some((x) => x === e.to || x.startsWith(`${e.to}.`));
+    const undrawn = [
+      ...new Set(steps.filter((st) => !taskLoopChart.edges.some((e) => explains(e, st))).map((st) => st.key)),
+    ];
+    expect(undrawn).toEqual([]);
+    const unmade = taskLoopChart.edges.filter((e) => !steps.some((st) => explains(e, st)));
+    expect(unmade.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 });

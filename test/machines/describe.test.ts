@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agentMachine } from '../../machines/agent.js';
 import { describeMachine, machineToMermaid, toMermaid } from '../../machines/describe.js';
 import { finalizerMachine } from '../../machines/finalizer.js';
+import { taskLoopChart } from '../../machines/task-loop.js';
 import { verifierMachine } from '../../machines/verifier.js';
 import { allTransitionKeys } from './scripted.js';
 
@@ -11,8 +12,17 @@ describe('describeMachine', () => {
     const byId = new Map(g.states.map((s) => [s.id, s]));
     expect(g.id).toBe('agent');
     expect(byId.get('agent')).toMatchObject({ type: 'compound', initial: 'agent.idle', parent: null });
-    expect(byId.get('agent.thinking')).toMatchObject({ type: 'parallel', parent: 'agent' });
+    expect(byId.get('agent.working')).toMatchObject({
+      type: 'compound',
+      parent: 'agent',
+      initial: 'agent.claiming',
+      invokes: ['taskLoop'],
+    });
+    // The task loop's phases, drawn inside `working` under the names the host reports for them.
+    expect(byId.get('agent.claiming')).toMatchObject({ type: 'atomic', parent: 'agent.working', loop: true });
+    expect(byId.get('agent.thinking')).toMatchObject({ type: 'parallel', parent: 'agent.working', loop: true });
     expect(byId.get('agent.thinking.model.calling')).toMatchObject({ type: 'atomic', invokes: ['callModel'] });
+    expect(byId.get('agent.thinking.model')).toMatchObject({ initial: 'agent.thinking.model.calling' });
     expect(byId.get('agent.finalizing')?.invokes).toEqual(['finalizer']);
     expect(['done', 'stopped', 'failed'].map((k) => byId.get(`agent.${k}`)?.type)).toEqual(['final', 'final', 'final']);
   });
@@ -20,7 +30,8 @@ describe('describeMachine', () => {
   it('lists every transition of the machine, with trigger, guard, targets and actions', () => {
     for (const machine of [agentMachine, finalizerMachine, verifierMachine]) {
       const g = describeMachine(machine);
-      expect(g.transitions).toHaveLength(allTransitionKeys(machine).length);
+      // The machine's own transitions, beside the steps of a loop drawn inside a state.
+      expect(g.transitions.filter((t) => t.loop === undefined)).toHaveLength(allTransitionKeys(machine).length);
       const ids = new Set(g.states.map((s) => s.id));
       for (const t of g.transitions) for (const target of t.targets) expect(ids.has(target)).toBe(true);
     }
@@ -30,9 +41,19 @@ describe('describeMachine', () => {
       targets: ['agent.thinking.model.backingOff'],
       trigger: { kind: 'error', actor: 'callModel' },
       guard: 'shouldRetry',
-      actions: ['recordError', 'countRetry'],
+      actions: [],
       label: 'error callModel [shouldRetry]',
+      loop: true,
     });
+    expect(g.transitions.filter((t) => t.loop)).toHaveLength(taskLoopChart.edges.length);
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({
+        source: 'agent.working',
+        targets: ['agent.stopped'],
+        trigger: { kind: 'error', actor: 'taskLoop' },
+        guard: 'errorIs(budget)',
+      }),
+    );
     expect(g.transitions).toContainEqual(
       expect.objectContaining({
         source: 'agent.thinking.model.backingOff',
@@ -40,7 +61,12 @@ describe('describeMachine', () => {
       }),
     );
     expect(g.transitions).toContainEqual(
-      expect.objectContaining({ source: 'agent.wrappingUp', trigger: { kind: 'always' }, guard: 'hasFollowUps' }),
+      expect.objectContaining({
+        source: 'agent.proposing',
+        targets: ['agent.enqueueing'],
+        trigger: { kind: 'done', actor: 'propose' },
+        guard: 'hasFollowUps',
+      }),
     );
     expect(g.transitions).toContainEqual(
       expect.objectContaining({
@@ -95,9 +121,10 @@ describe('toMermaid', () => {
     expect(lines).toContain('  agent_done --> [*]');
     expect(lines.some((l) => l.trim() === '--')).toBe(true);
     // An edge from deep inside the parallel state is drawn from the state at the right level.
-    expect(lines).toContain('  agent_thinking --> agent_unfolding : done callModel [canUnfold]');
+    expect(lines).toContain('    agent_thinking --> agent_unfolding : done callModel [canUnfold]');
+    expect(lines).toContain('    [*] --> agent_claiming');
     expect(lines).toContain(
-      '      agent_thinking_model_calling --> agent_thinking_model_backingOff : error callModel [shouldRetry]',
+      '        agent_thinking_model_calling --> agent_thinking_model_backingOff : error callModel [shouldRetry]',
     );
     expect(lines).toContain('  note left of agent_stopped : from any state on STOP, BUDGET_EXHAUSTED');
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, toPromise } from 'xstate';
-import { agentMachine } from '../../machines/agent.js';
-import { fromEffects } from '../../machines/effects.js';
+import { agentMachine, fromTaskLoop } from '../../machines/agent.js';
 import type { AgentEffects, Election, ElectFinalizerInput } from '../../machines/types.js';
 
 /** Runs an agent over `tasks` instant sub-tasks; returns how many actors were created and the output. */
@@ -20,7 +19,7 @@ async function runInstant(tasks: number) {
   };
   const machine = agentMachine.provide({
     actors: {
-      effects: fromEffects(effects),
+      taskLoop: fromTaskLoop({ effects }),
       electFinalizer: fromPromise<Election, ElectFinalizerInput>(async () => ({ role: 'exit' })),
     },
   });
@@ -37,19 +36,21 @@ async function runInstant(tasks: number) {
   return { output: await output, actorsCreated };
 }
 
-describe('agent effects actor', () => {
+describe('agent task loop', () => {
   it('runs sub-tasks without creating an actor per step: 50 sub-tasks create as many actors as 1', async () => {
     const one = await runInstant(1);
     const fifty = await runInstant(50);
     expect(one.output).toMatchObject({ status: 'done', tasksCompleted: 1 });
     expect(fifty.output).toMatchObject({ status: 'done', tasksCompleted: 50 });
-    // The machine, its effects actor and the one election: the same for any number of sub-tasks.
+    // The machine, its task loop and the one election: the same for any number of sub-tasks.
     expect(fifty.actorsCreated).toBe(one.actorsCreated);
     expect(fifty.actorsCreated).toBeLessThanOrEqual(3);
   });
 
   it('fails an effect the host did not provide with NOT_PROVIDED, naming it', async () => {
-    const machine = agentMachine.provide({ actors: { effects: fromEffects({ claimTask: () => null }) } });
+    const machine = agentMachine.provide({
+      actors: { taskLoop: fromTaskLoop({ effects: { claimTask: () => null } }) },
+    });
     const actor = createActor(machine, { input: { agentId: 1 } });
     const output = toPromise(actor);
     actor.start();
@@ -57,7 +58,7 @@ describe('agent effects actor', () => {
     // claimTask was provided (the queue is drained); electFinalizer was not, and is fatal.
     expect(await output).toMatchObject({ status: 'failed', reason: expect.stringMatching(/electFinalizer/) });
     const noRead = agentMachine.provide({
-      actors: { effects: fromEffects({ claimTask: () => ({ taskId: 1, attempt: 1, payload: 'p' }) }) },
+      actors: { taskLoop: fromTaskLoop({ effects: { claimTask: () => ({ taskId: 1, attempt: 1, payload: 'p' }) } }) },
     });
     const second = createActor(noRead, { input: { agentId: 1 } });
     const out2 = toPromise(second);

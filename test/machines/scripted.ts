@@ -102,12 +102,17 @@ export function stateName(value: StateValue, skip: readonly string[] = ['lease']
   return parts.join('+');
 }
 
-/** Start a machine on `clock` (driven through simulated time until it stops), recording each distinct state (consecutive repeats dropped). */
+/**
+ * Start a machine on `clock` (driven through simulated time until it stops), recording each distinct
+ * state (consecutive repeats dropped); states named in `hide` are not recorded (the agent's `working`,
+ * whose task loop records its own phases).
+ */
 export function start<M extends AnyStateMachine>(
   machine: M,
   input: unknown,
   clock: TestClock = new TestClock(),
   skip?: readonly string[],
+  hide: readonly string[] = [],
 ) {
   const actor = createActor(machine as AnyStateMachine, {
     input,
@@ -120,7 +125,7 @@ export function start<M extends AnyStateMachine>(
   actor.subscribe({
     next: (s) => {
       const name = stateName((s as { value: StateValue }).value, skip);
-      if (states.at(-1) !== name) states.push(name);
+      if (states.at(-1) !== name && !hide.includes(name)) states.push(name);
     },
     error: () => {},
   });

@@ -18,11 +18,11 @@ export function linkSignals(...signals: AbortSignal[]): AbortSignal {
 
 /**
  * Sends a proposal to the verifier without blocking the worker's event loop (framed by
- * `encodeProposal`: its text raw after the JSON). Counted as sent first, so the verifier's processed
- * count can never run ahead of it.
+ * `encodeProposal`: its text raw after the JSON, stamped with the time it was sent on the clock every
+ * thread shares). Counted as sent first, so the verifier's processed count can never run ahead of it.
  */
 export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope, signal: AbortSignal): Promise<void> {
-  const message = encodeProposal(envelope);
+  const message = encodeProposal(envelope, performance.timeOrigin + performance.now());
   await run.control.proposalSent();
   await run.proposals.send(message, signal);
 }

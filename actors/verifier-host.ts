@@ -20,6 +20,7 @@ import { briefEntry, type DecisionTiming } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
 import { verifySpan } from '../src/telemetry/host-spans.js';
+import { monotonicMs } from '../src/internal/monotonic.js';
 
 /** Control surface of the verifier worker. */
 export interface VerifierControl {
@@ -42,9 +43,6 @@ const EnvelopeSchema = z.object({
 const FinalAnswerSchema = z.object({ answer: z.string() });
 /** Who a failure is attributed to when the proposal could not be read. */
 const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undefined };
-
-/** The shared clock the send stamps are taken on (see proposal-frame.ts). */
-const sharedNow = () => performance.timeOrigin + performance.now();
 
 /**
  * A received proposal's envelope, its raw text (see proposal-frame.ts) with the bytes it arrived as
@@ -102,11 +100,11 @@ export async function runVerifier(
         sentAt?: number | undefined;
       }
     | undefined;
-  /** When the batch in hand was taken off the channel (shared clock). */
+  /** When the batch in hand was taken off the channel (`monotonicMs`). */
   let receivedAt = 0;
   /** The decision's timing for a proposal sent at `sentAt` (nothing when its frame had no stamp). */
   const timing = (sentAt: number | undefined): DecisionTiming =>
-    sentAt === undefined ? {} : { waitedMs: receivedAt - sentAt, latencyMs: sharedNow() - sentAt };
+    sentAt === undefined ? {} : { waitedMs: receivedAt - sentAt, latencyMs: monotonicMs() - sentAt };
 
   /**
    * Appends `entry`. An entry whose text is the proposal's raw text, exactly, is stored by copying the
@@ -182,7 +180,7 @@ export async function runVerifier(
         prepareChecks(signal);
         const batch = await proposals.receiveBatch(MAX_BATCH, POLL_MS, signal);
         if (batch.length > 0) {
-          receivedAt = sharedNow();
+          receivedAt = monotonicMs();
           return { type: 'proposals', proposals: batch };
         }
         if (await proposals.ended()) return { type: 'closed' };

@@ -89,7 +89,8 @@ export function briefEntry(entry: LedgerEntry, maxChars = COMMIT_TEXT_CHARS): En
 
 /**
  * How long the verifier took to decide a proposal, measured from the proposing agent's send on the
- * clock every thread shares (absent when the proposal's frame carried no send stamp, e.g. older records).
+ * clock every thread of the process shares (absent when the proposal's frame carried no send stamp:
+ * agents in other processes, older records).
  */
 export interface DecisionTiming {
   /** ms from the send until the verifier took the proposal off the channel: waking it and the proposals ahead. */

@@ -7,9 +7,9 @@
  * bytes it arrived as, not by decoding and encoding it again. A message without a newline is a plain
  * JSON envelope, as before.
  *
- * The frame may also say when it was sent (`sentAt`, ms on the clock every thread shares:
- * `performance.timeOrigin + performance.now()`), so the verifier can tell how long a proposal waited
- * for it and how long it took to decide, without pairing events after the fact.
+ * The frame may also say when it was sent (`sentAt`: `monotonicMs()`, the clock every thread of the
+ * process reads; only where sender and verifier share it), so the verifier can tell how long a
+ * proposal waited for it and how long it took to decide, without pairing events after the fact.
  */
 import type { ProposalEnvelope } from '../protocols/kit/protocol.js';
 

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SharedChannel } from '../../src/channel/shared-channel.js';
 import { decodeProposal, encodeProposal } from '../../src/runtime/proposal-frame.js';
+import { monotonicMs } from '../../src/internal/monotonic.js';
 import type { ProposalEnvelope } from '../../src/protocols/kit/protocol.js';
 
 /** Sends `envelope` framed through a channel and decodes it from the bytes received. */
@@ -68,7 +69,7 @@ describe('proposal frame', () => {
 
   it('carries the send stamp beside the envelope, framed or plain, and hands it back out of the JSON', () => {
     const channel = SharedChannel.create({ slots: 2, maxMessageBytes: 1024 });
-    const sentAt = performance.timeOrigin + performance.now();
+    const sentAt = monotonicMs();
     for (const envelope of [
       { agentId: 1, taskId: 2, body: { kind: 'gist', text: 'raw ✓' } },
       { agentId: 1, taskId: 2, body: { kind: 'summary', points: [] } },

@@ -16,10 +16,11 @@ import type { LedgerEntry, LedgerEntryInput } from '../src/ledger/types.js';
 import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import type { ReceivedProposal } from '../src/runtime/coordination.js';
 import { decodeProposal, type RawText } from '../src/runtime/proposal-frame.js';
-import { briefEntry } from '../src/runtime/events.js';
+import { briefEntry, type DecisionTiming } from '../src/runtime/events.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
 import { verifySpan } from '../src/telemetry/host-spans.js';
+import { monotonicMs } from '../src/internal/monotonic.js';
 
 /** Control surface of the verifier worker. */
 export interface VerifierControl {
@@ -44,12 +45,15 @@ const FinalAnswerSchema = z.object({ answer: z.string() });
 const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undefined };
 
 /**
- * A received proposal's envelope, and its raw text (see proposal-frame.ts) with the bytes it arrived
- * as when the channel handed them over; undefined when it is not a valid envelope.
+ * A received proposal's envelope, its raw text (see proposal-frame.ts) with the bytes it arrived as
+ * when the channel handed them over, and when it was sent if its frame says; undefined when it is
+ * not a valid envelope.
  */
-function parseEnvelope(message: unknown): { envelope: ProposalEnvelope; raw: RawText | undefined } | undefined {
+function parseEnvelope(
+  message: unknown,
+): { envelope: ProposalEnvelope; raw: RawText | undefined; sentAt: number | undefined } | undefined {
   try {
-    const { json, raw } =
+    const { json, raw, sentAt } =
       typeof message === 'object' && message !== null && 'utf8' in message
         ? decodeProposal((message as ReceivedProposal).message, (message as ReceivedProposal).utf8)
         : decodeProposal(String(message));
@@ -64,6 +68,7 @@ function parseEnvelope(message: unknown): { envelope: ProposalEnvelope; raw: Raw
             ...(parsed.data.precheck !== undefined ? { precheck: parsed.data.precheck } : {}),
           },
           raw,
+          sentAt,
         }
       : undefined;
   } catch {
@@ -92,8 +97,14 @@ export async function runVerifier(
         entry: LedgerEntryInput | undefined;
         sources?: LedgerEntryInput[] | undefined;
         raw?: RawText | undefined;
+        sentAt?: number | undefined;
       }
     | undefined;
+  /** When the batch in hand was taken off the channel (`monotonicMs`). */
+  let receivedAt = 0;
+  /** The decision's timing for a proposal sent at `sentAt` (nothing when its frame had no stamp). */
+  const timing = (sentAt: number | undefined): DecisionTiming =>
+    sentAt === undefined ? {} : { waitedMs: receivedAt - sentAt, latencyMs: monotonicMs() - sentAt };
 
   /**
    * Appends `entry`. An entry whose text is the proposal's raw text, exactly, is stored by copying the
@@ -113,7 +124,7 @@ export async function runVerifier(
     await proposals.processed();
     await control.proposalProcessed();
   };
-  const emitCommit = (envelope: ProposalEnvelope, written: LedgerEntry) => {
+  const emitCommit = (envelope: ProposalEnvelope, written: LedgerEntry, decided: DecisionTiming = {}) => {
     const { level, parentId, text, chars, labels } = briefEntry(written);
     emit({
       type: 'commit',
@@ -126,14 +137,19 @@ export async function runVerifier(
       text,
       chars,
       labels,
+      ...decided,
     });
   };
-  /** Appends an accepted proposal's sources, then its entry, which unfolds into the source its one label names. */
+  /**
+   * Appends an accepted proposal's sources, then its entry, which unfolds into the source its one label
+   * names; the entry's commit event carries the proposal's timing.
+   */
   const commitAccepted = async (
     envelope: ProposalEnvelope,
     entry: LedgerEntryInput | undefined,
     sources: LedgerEntryInput[],
     raw: RawText | undefined,
+    sentAt: number | undefined,
   ) => {
     if (!entry) return;
     const byLabel = new Map<unknown, number>();
@@ -146,7 +162,7 @@ export async function runVerifier(
     const parentId =
       entry.parentId ?? (Array.isArray(labels) && labels.length === 1 ? byLabel.get(labels[0]) : undefined);
     const written = await commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId }, raw);
-    if (written) emitCommit(envelope, written);
+    if (written) emitCommit(envelope, written, timing(sentAt));
   };
 
   /** The protocol's check preparation, before waiting (an error there is the checks' to report, not the wait's). */
@@ -163,7 +179,10 @@ export async function runVerifier(
       for (;;) {
         prepareChecks(signal);
         const batch = await proposals.receiveBatch(MAX_BATCH, POLL_MS, signal);
-        if (batch.length > 0) return { type: 'proposals', proposals: batch };
+        if (batch.length > 0) {
+          receivedAt = monotonicMs();
+          return { type: 'proposals', proposals: batch };
+        }
         if (await proposals.ended()) return { type: 'closed' };
         if (signal.aborted) throw new AbortedError('verifier stopped');
       }
@@ -172,10 +191,10 @@ export async function runVerifier(
       checked = undefined;
       const received = parseEnvelope(input.proposal);
       if (!received) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
-      const { envelope, raw } = received;
+      const { envelope, raw, sentAt } = received;
       const answer = FinalAnswerSchema.safeParse(envelope.body);
       if (envelope.taskId === -1 && answer.success) {
-        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw };
+        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw, sentAt };
         return { verdict: 'accept', reason: 'final answer' };
       }
       await writer.caughtUp(); // the check reads the ledger: it must see the last commit
@@ -189,15 +208,16 @@ export async function runVerifier(
           taskId: envelope.taskId,
           verdict: 'duplicate',
           reason: verdict.reason,
+          ...timing(sentAt),
         });
         await processed();
       }
-      checked = { envelope, entry: verdict.entry, sources: verdict.sources, raw };
+      checked = { envelope, entry: verdict.entry, sources: verdict.sources, raw, sentAt };
       return { verdict: verdict.verdict, reason: verdict.reason };
     },
     async commit() {
-      const { envelope, entry, sources, raw } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-      await commitAccepted(envelope, entry, sources ?? [], raw);
+      const { envelope, entry, sources, raw, sentAt } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
+      await commitAccepted(envelope, entry, sources ?? [], raw, sentAt);
       await processed();
       return undefined;
     },
@@ -214,6 +234,7 @@ export async function runVerifier(
         verdict: 'reject',
         reason: input.verdict.reason,
         ...(written ? { entryId: written.id } : {}),
+        ...timing(checked?.sentAt),
       });
       await processed();
       return undefined;

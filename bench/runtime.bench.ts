@@ -130,7 +130,7 @@ export const suite: BenchSuite = {
           'CPU s = process CPU time (main thread, verifier and agent threads) during the measured run; agent threads = agents means one thread per agent (the default), 2 means threads: 2',
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent waiting, split by cause: a claim that got a task (mid-round), a claim that ended in the election (end-of-round tail), the final agent waiting for the verifier to settle, and the election and final decision',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
-          "proposal→decision = from an agent's proposal event (after its send) to the verifier's commit or reject of it, both stamped where they happen; verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
+          "proposal→decision = from the agent's send stamp on its proposal to the verifier's commit or reject of it, on the clock every thread shares (older records: from the agent's proposal event, after its send); verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
           `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
         ],

@@ -21,6 +21,8 @@ const entryBrief = z.object({
   labels: z.array(z.string().max(200)).max(100),
   tokenCount: z.number().int().nonnegative(),
 });
+/** A decision's timing (`DecisionTiming` in runtime/events.ts): ms, taken on the clock all threads share. */
+const decisionTiming = { waitedMs: z.number().finite().optional(), latencyMs: z.number().finite().optional() };
 const stats = z.object({ total: id, pending: id, claimed: id, done: id, failed: id, open: id });
 const taskBrief = z.object({
   id,
@@ -69,6 +71,7 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
     text: text.optional(),
     chars: z.number().int().nonnegative().optional(),
     labels: z.array(z.string().max(200)).max(100).optional(),
+    ...decisionTiming,
   }),
   z.object({
     type: z.literal('reject'),
@@ -78,6 +81,7 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
     verdict: z.enum(['reject', 'duplicate']),
     reason: text,
     entryId: id.optional(),
+    ...decisionTiming,
   }),
   z.object({
     type: z.literal('usage'),

@@ -39,6 +39,11 @@ export interface ReceivedProposal {
 
 /** The proposal channel from agents to the verifier. */
 export interface ProposalPort {
+  /**
+   * Set when every sender and the verifier are threads of one process and so read one clock
+   * (`monotonicMs`): proposals then carry their send time (see proposal-frame.ts). Unset across processes.
+   */
+  readonly sharesClock?: boolean;
   /** Sends one proposal; rejects with ABORTED when stopped while the channel is full or closed. */
   send(message: string, signal: AbortSignal): Promise<void>;
   /** The next proposal, waiting up to `timeoutMs`; undefined when none came. */
@@ -97,6 +102,7 @@ export function sharedCoordination(control: RunControl, queue: TaskQueue): RunCo
  */
 export function sharedProposals(channel: SharedChannel): ProposalPort {
   return {
+    sharesClock: true,
     async send(message, signal) {
       for (let pause = 1; !channel.trySend(message); pause = Math.min(pause * 2, 100)) {
         if (signal.aborted || channel.closed) throw new AbortedError('stopped while the proposal channel was full');

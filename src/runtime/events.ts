@@ -87,6 +87,18 @@ export function briefEntry(entry: LedgerEntry, maxChars = COMMIT_TEXT_CHARS): En
   };
 }
 
+/**
+ * How long the verifier took to decide a proposal, measured from the proposing agent's send on the
+ * clock every thread of the process shares (absent when the proposal's frame carried no send stamp:
+ * agents in other processes, older records).
+ */
+export interface DecisionTiming {
+  /** ms from the send until the verifier took the proposal off the channel: waking it and the proposals ahead. */
+  waitedMs?: number;
+  /** ms from the send until this decision (commit or rejection). */
+  latencyMs?: number;
+}
+
 /** Every event a run emits. */
 export type SwarmEvent =
   | {
@@ -121,12 +133,16 @@ export type SwarmEvent =
   | { type: 'task.failed'; at: number; agentId: number; taskId: number; reason: string }
   | { type: 'task.enqueued'; at: number; agentId: number; taskIds: number[]; parentTaskId: number }
   | { type: 'proposal'; at: number; agentId: number; taskId: number }
-  /** The optional fields are the committed entry's {@link EntryBrief} (absent in older records). */
+  /**
+   * The optional fields are the committed entry's {@link EntryBrief} (absent in older records) and,
+   * on the entry of the proposal itself, its {@link DecisionTiming}.
+   */
   | ({ type: 'commit'; at: number; entryId: number; kind: string; authorId: number; taskId: number } & Partial<
       Pick<EntryBrief, 'level' | 'parentId' | 'text' | 'chars' | 'labels'>
-    >)
+    > &
+      DecisionTiming)
   /** `entryId`: the failure entry recorded for a rejection (none for duplicates). */
-  | {
+  | ({
       type: 'reject';
       at: number;
       authorId: number;
@@ -134,7 +150,7 @@ export type SwarmEvent =
       verdict: 'reject' | 'duplicate';
       reason: string;
       entryId?: number;
-    }
+    } & DecisionTiming)
   /** What the planner wrote to the ledger before any agent started (the task, the sources), clipped. */
   | { type: 'ledger.seeded'; at: number; entries: EntryBrief[]; omitted: number }
   /** The queue as the main thread sees it: after planning, then at most once a second when it changed. */

@@ -6,6 +6,10 @@
  * verifier that received the bytes (shared memory) can then store the text it checked by copying the
  * bytes it arrived as, not by decoding and encoding it again. A message without a newline is a plain
  * JSON envelope, as before.
+ *
+ * The frame may also say when it was sent (`sentAt`: `monotonicMs()`, the clock every thread of the
+ * process reads; only where sender and verifier share it), so the verifier can tell how long a
+ * proposal waited for it and how long it took to decide, without pairing events after the fact.
  */
 import type { ProposalEnvelope } from '../protocols/kit/protocol.js';
 
@@ -13,8 +17,9 @@ import type { ProposalEnvelope } from '../protocols/kit/protocol.js';
 const RAW_FIELDS = ['text', 'answer'] as const;
 const NEWLINE = 0x0a;
 
-/** The envelope as one channel message (see the module comment). */
-export function encodeProposal(envelope: ProposalEnvelope): string {
+/** The envelope as one channel message (see the module comment), stamped `sentAt` when given. */
+export function encodeProposal(envelope: ProposalEnvelope, sentAt?: number): string {
+  if (sentAt !== undefined) envelope = { ...envelope, sentAt } as ProposalEnvelope;
   const body = envelope.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     for (const field of RAW_FIELDS) {
@@ -35,11 +40,28 @@ export interface RawText {
   readonly utf8: Uint8Array | undefined;
 }
 
-/** A received proposal: its envelope's JSON with the raw field put back, and that field's raw text. */
+/**
+ * A received proposal: its envelope's JSON with the raw field put back (and the send stamp taken
+ * out), that field's raw text, and when it was sent if the frame says.
+ */
 export interface DecodedProposal {
   readonly json: unknown;
   readonly raw: RawText | undefined;
+  /** When the proposal was sent (see the module comment); absent when the frame does not say. */
+  readonly sentAt?: number;
 }
+
+/** Takes the send stamp out of a decoded envelope's JSON: the number it held, if it held one. */
+function takeSentAt(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null || !('sentAt' in json)) return undefined;
+  const { sentAt } = json as { sentAt?: unknown };
+  delete (json as { sentAt?: unknown }).sentAt;
+  return typeof sentAt === 'number' && Number.isFinite(sentAt) ? sentAt : undefined;
+}
+
+/** `decoded` with `sentAt` when there is one (exactOptionalPropertyTypes: no undefined member). */
+const stamped = (decoded: DecodedProposal, sentAt: number | undefined): DecodedProposal =>
+  sentAt === undefined ? decoded : { ...decoded, sentAt };
 
 /**
  * Reads a proposal message; `utf8`, when given, is the same message as the bytes it was sent as.
@@ -47,8 +69,12 @@ export interface DecodedProposal {
  */
 export function decodeProposal(message: string, utf8?: Uint8Array): DecodedProposal {
   const newline = message.indexOf('\n');
-  if (newline < 0) return { json: JSON.parse(message) as unknown, raw: undefined };
+  if (newline < 0) {
+    const json = JSON.parse(message) as unknown;
+    return stamped({ json, raw: undefined }, takeSentAt(json));
+  }
   const json = JSON.parse(message.slice(0, newline)) as unknown;
+  const sentAt = takeSentAt(json);
   const text = message.slice(newline + 1);
   if (typeof json !== 'object' || json === null) return { json, raw: undefined };
   const envelope = json as { raw?: unknown; body?: unknown };
@@ -59,8 +85,8 @@ export function decodeProposal(message: string, utf8?: Uint8Array): DecodedPropo
     typeof envelope.body !== 'object' ||
     envelope.body === null
   )
-    return { json, raw: undefined };
+    return stamped({ json, raw: undefined }, sentAt);
   (envelope.body as Record<string, unknown>)[field as string] = text;
   const at = utf8?.indexOf(NEWLINE) ?? -1;
-  return { json, raw: { text, utf8: at >= 0 ? utf8!.subarray(at + 1) : undefined } };
+  return stamped({ json, raw: { text, utf8: at >= 0 ? utf8!.subarray(at + 1) : undefined } }, sentAt);
 }

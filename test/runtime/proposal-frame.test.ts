@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SharedChannel } from '../../src/channel/shared-channel.js';
 import { decodeProposal, encodeProposal } from '../../src/runtime/proposal-frame.js';
+import { monotonicMs } from '../../src/internal/monotonic.js';
 import type { ProposalEnvelope } from '../../src/protocols/kit/protocol.js';
 
 /** Sends `envelope` framed through a channel and decodes it from the bytes received. */
@@ -64,6 +65,25 @@ describe('proposal frame', () => {
     const envelope = { agentId: 1, taskId: 2, body: { kind: 'gist', text: 'half \ud83e of an emoji' } };
     expect(encodeProposal(envelope)).toBe(JSON.stringify(envelope));
     expect(decodeProposal(encodeProposal(envelope))).toEqual({ json: envelope, raw: undefined });
+  });
+
+  it('carries the send stamp beside the envelope, framed or plain, and hands it back out of the JSON', () => {
+    const channel = SharedChannel.create({ slots: 2, maxMessageBytes: 1024 });
+    const sentAt = monotonicMs();
+    for (const envelope of [
+      { agentId: 1, taskId: 2, body: { kind: 'gist', text: 'raw ✓' } },
+      { agentId: 1, taskId: 2, body: { kind: 'summary', points: [] } },
+    ]) {
+      expect(channel.trySend(encodeProposal(envelope, sentAt))).toBe(true);
+      const utf8 = channel.tryReceiveUtf8()!;
+      const decoded = decodeProposal(Buffer.from(utf8).toString('utf8'), utf8);
+      expect(decoded.json).toEqual(envelope);
+      expect(decoded.sentAt).toBe(sentAt);
+    }
+    const unstamped = decodeProposal(encodeProposal({ agentId: 1, taskId: 2, body: { kind: 'gist', text: 't' } }));
+    expect('sentAt' in unstamped).toBe(false);
+    const bogus = decodeProposal(JSON.stringify({ agentId: 1, taskId: 2, body: null, sentAt: 'soon' }));
+    expect(bogus).toEqual({ json: { agentId: 1, taskId: 2, body: null }, raw: undefined });
   });
 
   it('reads a message of text alone (a backend holding no bytes) the same, without bytes', () => {

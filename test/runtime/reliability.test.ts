@@ -47,7 +47,11 @@ function swarmWith(faults: FaultName[], options: Partial<SwarmOptions> = {}, del
 
 describe('liveness (issue 13.1)', () => {
   it('resolves soon after its answer when a model busy-loops its worker thread, terminating and replacing that thread', async () => {
-    const { swarm } = swarmWith(['busyLoop'], { budgets: { wallTimeMs: 120_000 }, heartbeatTimeoutMs: 3_000 });
+    // One busy loop: the schedule repeats (call i gets schedule[i % length]), and ['busyLoop'] alone made
+    // every other call loop, so a task whose three attempts all drew one failed ('3 findings'). Its lease
+    // outlasts the heartbeat timeout, so the watch (not the end of the run) is what ends that thread.
+    const once: FaultName[] = ['busyLoop', ...Array<FaultName>(63).fill('ok')];
+    const { swarm } = swarmWith(once, { budgets: { wallTimeMs: 120_000 }, heartbeatTimeoutMs: 3_000, leaseMs: 5_000 });
     const events: SwarmEvent[] = [];
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) }, { onEvent: (e) => events.push(e) });
     expect(result.stopReason).toBe('answered');

@@ -63,7 +63,11 @@ describe('liveness (issue 13.1)', () => {
   });
 
   it('gives custom models a per-call timeout: a call that hangs is abandoned and retried', async () => {
-    const { swarm } = swarmWith(['hang'], { budgets: { wallTimeMs: 60_000 } });
+    // One hanging call (the schedule repeats: ['hang'] alone would hang every other call, and a task
+    // whose every call drew one would fail).
+    const { swarm } = swarmWith(['hang', ...Array<FaultName>(63).fill('ok')], {
+      budgets: { wallTimeMs: 60_000 },
+    });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(2) });
     expect(result.stopReason).toBe('answered');
     expect(result.tasks).toMatchObject({ done: 2, failed: 0 });

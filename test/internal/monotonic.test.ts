@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { monotonicMs } from '../../src/internal/monotonic.js';
 import { resolveWorkerEntry } from '../../src/internal/worker-entry.js';
-import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
+import { terminatedAfterEach } from '../helpers/workers.js';
 
 const workers = terminatedAfterEach();
 
@@ -15,7 +16,7 @@ describe('monotonicMs: one clock in every thread', () => {
     const ask = async () => {
       const before = monotonicMs();
       worker.postMessage(0);
-      const at = await firstMessage<number>(worker);
+      const [at] = (await once(worker, 'message')) as [number];
       return { before, at, after: monotonicMs() };
     };
     await ask(); // the worker is up

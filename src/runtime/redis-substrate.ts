@@ -14,7 +14,8 @@ import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
 import { RedisChannel } from '../redis/channel.js';
 import { RedisEventLog } from '../redis/event-log.js';
-import { connect, type RedisClient } from '../redis/client.js';
+import type { RedisClient } from '../redis/client.js';
+import { ConnectionCache } from '../redis/connection-cache.js';
 import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
@@ -128,6 +129,12 @@ async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId
 }
 
 /**
+ * This thread's connections, lent to one run after another (a pool's thread hosts many runs): a run
+ * (its main thread's part, or a worker thread's) opens none when an earlier one left its connections idle.
+ */
+const threadConnections = new ConnectionCache();
+
+/**
  * The substrate of run `runId` in Redis at `url`, as this process's main thread holds it. `create`
  * stores `config` with the run; `join` and `resume` require the run to exist (RUN_NOT_FOUND) and
  * replay its ledger first; `resume` also reopens an election whose finalizer died and recounts the
@@ -141,8 +148,9 @@ export async function createRedisRunSubstrate(
   config?: string,
   standbyVerifier = false,
   signal?: AbortSignal,
+  connections: ConnectionCache = threadConnections,
 ): Promise<RunSubstrate> {
-  const { client } = await connect({ url });
+  const client = await connections.lend(url);
   const opened: { disconnect(): Promise<void> }[] = [];
   let mirror: LedgerMirror | undefined;
   let membership: RedisMembership | undefined;
@@ -165,7 +173,7 @@ export async function createRedisRunSubstrate(
     const usage = SharedUsage.create(size);
     const { memberTtlMs } = await control.keep();
     membership = await RedisMembership.join(
-      { url },
+      { client },
       runId,
       {
         role: MEMBER_ROLE[mode],
@@ -251,14 +259,14 @@ export async function createRedisRunSubstrate(
         // The last process to leave a finished or stopped run gives every key it left its expiry.
         await control.expireIfEnded().catch(() => undefined);
         for (const o of opened) await o.disconnect().catch(() => undefined);
-        await client.close().catch(() => undefined);
+        connections.giveBack(url, client);
       },
     };
   } catch (error) {
     await membership?.leave();
     await mirror?.stop();
     for (const o of opened) await o.disconnect().catch(() => undefined);
-    client.destroy();
+    connections.giveBack(url, client);
     throw error;
   }
 }
@@ -315,14 +323,18 @@ function coordination(control: RedisRunControl, ledger: RedisLedger, local: Cont
 /** A budget with no limits: nothing to share, so no round trips. */
 const unlimitedBudget = () => SharedBudget.create({});
 
-/** Attaches a run kept in Redis inside a worker thread, on connections of its own. */
+/**
+ * Attaches a run kept in Redis inside a worker thread, on connections of this thread's own (kept
+ * open for the thread's next run once this one detaches: see connection-cache.ts).
+ */
 export async function attachRedisSubstrate(
   handles: RunHandles,
   backend: RedisBackendHandle,
   options: ResolvedSwarmOptions,
   role: 'agent' | 'verifier',
+  connections: ConnectionCache = threadConnections,
 ): Promise<AttachedSubstrate> {
-  const { client } = await connect({ url: backend.url });
+  const client = await connections.lend(backend.url);
   const closers: Array<() => Promise<unknown>> = [];
   try {
     const run = await openRun(client, options, backend.runId);
@@ -357,12 +369,12 @@ export async function attachRedisSubstrate(
       heartbeats: new Heartbeats(handles.heartbeats),
       detach: async () => {
         for (const close of closers) await close().catch(() => undefined);
-        await client.close().catch(() => undefined);
+        connections.giveBack(backend.url, client);
       },
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
-    client.destroy();
+    connections.giveBack(backend.url, client);
     throw error;
   }
 }

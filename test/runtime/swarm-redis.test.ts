@@ -116,9 +116,13 @@ describe('createSwarm on the Redis substrate', () => {
   it("reuses its threads' connections in a later run, and its threads close them as the pool is destroyed", async () => {
     const info = createClient({ url: server().url });
     await info.connect();
-    // The connections this process's worker threads hold, named delm-<pid>-<threadId> (the main thread's id is 0).
+    // The connections this process's worker threads hold, named delm-<pid>-<threadId> (the main thread's id is 0),
+    // but for those of threads there before this test's swarm (the other swarms' threads).
+    const others = new Set((await info.clientList()).map((c) => c.name));
     const workerConnections = async () =>
-      (await info.clientList()).filter((c) => c.name?.startsWith(`delm-${process.pid}-`) && !c.name.endsWith('-0'));
+      (await info.clientList()).filter(
+        (c) => c.name.startsWith(`delm-${process.pid}-`) && !c.name.endsWith('-0') && !others.has(c.name),
+      );
     const perThread = (connections: Array<{ name: string }>) => {
       const counts = new Map<string, number>();
       for (const c of connections) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);

@@ -60,6 +60,30 @@ describe('createSwarm on the Redis substrate', () => {
     }
   });
 
+  it("stores a source document once, in the run's ledger, and only its label with the run's settings", async () => {
+    const text = 'Document 1: the licence grants a patent licence from every contributor.';
+    const result = await swarm.run({
+      prompt: 'which licence?',
+      sources: [{ label: 'D1', text }],
+      subTasks: subTasks(1),
+    });
+    expect(result.stopReason).toBe('answered');
+    const client = createClient({ url: server().url });
+    await client.connect();
+    try {
+      const prefix = `delm:{${result.runId}}:`;
+      const stored = await client.get(`${prefix}r:config`);
+      expect(JSON.parse(stored!)).toMatchObject({
+        task: { prompt: 'which licence?', sources: [{ label: 'D1', text: '' }] },
+      });
+      expect(stored).not.toContain('patent licence');
+      const ledger = await client.sendCommand<Array<[string, string[]]>>(['XRANGE', `${prefix}l:stream`, '-', '+']);
+      expect(ledger.filter(([, fields]) => fields.includes(text))).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("records every event of the run, in order, in the run's capped event stream in Redis", async () => {
     const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(4) });
     const events: SwarmEvent[] = [];

@@ -165,13 +165,16 @@ export async function createRedisRunSubstrate(
     else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
     if (mode === 'join') await untilPlanned(control, signal);
     else if (mode === 'resume' && !(await control.isPlanned())) throw new RunNotPlannedError(runId);
-    const run = await openRun(client, options, runId);
-    opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const slots = agentSlots(options.agents);
-    const firstAgentId = await control.allocateAgents(slots - 1);
+    // Independent of each other: sent together, one round trip.
+    const [run, firstAgentId, { memberTtlMs }] = await Promise.all([
+      openRun(client, options, runId),
+      control.allocateAgents(slots - 1),
+      control.keep(),
+    ]);
+    opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const size = firstAgentId + slots;
     const usage = SharedUsage.create(size);
-    const { memberTtlMs } = await control.keep();
     membership = await RedisMembership.join(
       { client },
       runId,

@@ -17,6 +17,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './client.js';
+import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 
 const GROUP = 'verifier';
@@ -51,8 +52,9 @@ function messages(reply: unknown): Read[] {
 export class RedisChannel {
   private readonly stream: string;
   private readonly meta: string;
-  private reader: RedisClient | undefined;
-  private readerId = 0;
+  private reader: BlockingConnection | undefined;
+  /** Whether a blocking read is waiting on {@link reader}. */
+  private reading = false;
   /** Stream ids of the messages received and not yet processed, oldest first. */
   private readonly pending: string[] = [];
   /** Whether this verifier still has to read what it claimed and has not acknowledged. */
@@ -162,24 +164,18 @@ export class RedisChannel {
         if (batch.length > 0) return batch;
       }
     }
-    if (!this.reader) {
-      const reader = this.client.duplicate();
-      reader.on('error', () => undefined);
-      await reader.connect();
-      this.readerId = Number(await reader.sendCommand(['CLIENT', 'ID']));
-      this.reader = reader;
-    }
-    const unblock = () =>
-      void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(this.readerId)]).catch(() => undefined);
+    const reader = (this.reader ??= await borrowBlocking(this.client));
+    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(reader.id)]).catch(() => undefined);
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(timeoutMs)));
       let reply: unknown;
       try {
-        reply = await this.reader.sendCommand(this.read('>', max, block));
+        this.reading = true;
+        reply = await reader.client.sendCommand(this.read('>', max, block));
       } catch (error) {
         if (!isConnectionLoss(error)) throw error;
-        if (!this.reader.isOpen) throw new RedisLostError(error);
+        if (!reader.client.isOpen) throw new RedisLostError(error);
         // The read may have been served as the connection dropped: the entries then wait in this
         // consumer's pending list, which the next receive claims and reads first.
         this.claimedAt = 0;
@@ -187,6 +183,7 @@ export class RedisChannel {
       }
       return await this.deliver(messages(reply));
     } finally {
+      this.reading = false;
       signal?.removeEventListener('abort', unblock);
     }
   }
@@ -249,7 +246,9 @@ export class RedisChannel {
 
   /** Closes this process's connections (the channel lives on in Redis). */
   async disconnect(): Promise<void> {
-    this.reader?.destroy();
+    // Kept for the next run when this channel's connection is a cached one and no read waits on it.
+    if (this.reader) giveBackBlocking(this.client, this.reader, !this.reading);
+    this.reader = undefined;
     if (this.owned) await this.client.close();
   }
 }

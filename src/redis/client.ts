@@ -3,6 +3,7 @@
  * errors. Every key of a run sits under `delm:{<runId>}:` — the braces make it one Cluster hash slot.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
 import {
   ClientClosedError,
   ConnectionTimeoutError,
@@ -46,6 +47,8 @@ export async function connect(target: RedisTarget): Promise<{ client: RedisClien
   let connectedAt = 0;
   const client = createClient({
     url: target.url,
+    // Who holds the connection, as CLIENT LIST shows it: this process and thread.
+    name: `delm-${process.pid}-${threadId}`,
     socket: {
       connectTimeout: 5_000,
       reconnectStrategy: (retries: number) =>

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
+import { FN, ensureLibrary } from './library.js';
 import {
   connect,
   isConnectionLoss,
@@ -16,6 +17,10 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './client.js';
+
+/** Most events, and bytes of events, sent in one call. */
+const MAX_BATCH_EVENTS = 1_000;
+const MAX_BATCH_BYTES = 1 << 20;
 
 /** Longest single blocking read. */
 const MAX_BLOCK_MS = 1_000;
@@ -65,15 +70,22 @@ export class RedisEventLog {
   readonly key: string;
   private pending: Promise<unknown> = Promise.resolve();
   private failures = 0;
+  /** Events published and not sent yet: type, JSON, type, JSON, … */
+  private batch: string[] = [];
+  private batchBytes = 0;
+  private sendTimer: NodeJS.Immediate | undefined;
+  /** Resolves once delm's library is loaded on this log's connection (its batches call one of its functions). */
+  private readonly library: Promise<void>;
 
   private constructor(
     private readonly client: RedisClient,
     private readonly owned: boolean,
-    prefix: string,
+    private readonly prefix: string,
     /** The cap passed to every append. */
     readonly maxEvents: number,
   ) {
     this.key = `${prefix}e:stream`;
+    this.library = ensureLibrary(client).catch(() => undefined);
   }
 
   /** Opens the event stream of a run (nothing is created until the first append). */
@@ -102,21 +114,39 @@ export class RedisEventLog {
   }
 
   /**
-   * Appends without waiting (appends on one connection keep their order); {@link flush} waits for
-   * all of them. A failed append is counted ({@link failed}), never thrown: events are a record, and
-   * losing one must not stop the run.
+   * Appends without waiting. The events published in one turn of the event loop go in one call (a
+   * function of delm's library that adds each as its own entry, in order), at the end of that turn;
+   * calls on one connection keep their order, so the stream holds the events in the order published.
+   * {@link flush} sends what waits and waits for all of it. A failed append is counted ({@link failed}),
+   * never thrown: events are a record, and losing one must not stop the run.
    */
   publish(type: string, data: string): void {
-    this.pending = Promise.all([
-      this.pending,
-      this.append(type, data).catch(() => {
-        this.failures++;
-      }),
-    ]);
+    this.batch.push(type, data);
+    this.batchBytes += type.length + data.length;
+    if (this.batch.length >= MAX_BATCH_EVENTS * 2 || this.batchBytes >= MAX_BATCH_BYTES) this.send();
+    else this.sendTimer ??= setImmediate(() => this.send());
+  }
+
+  /** Sends the events waiting in the batch, in one call. */
+  private send(): void {
+    if (this.sendTimer) clearImmediate(this.sendTimer);
+    this.sendTimer = undefined;
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    const sent = this.library
+      // Not repeated after a lost connection (as fcall would): the call may have run, and an event twice is worse than one missing.
+      .then(() => this.client.sendCommand(['FCALL', `${FN}e_add`, '1', this.prefix, String(this.maxEvents), ...batch]))
+      .catch(() => {
+        this.failures += batch.length / 2;
+      });
+    this.pending = Promise.all([this.pending, sent]);
   }
 
   /** Resolves once every {@link publish} so far is stored (or failed). */
   async flush(): Promise<void> {
+    this.send();
     for (let last: Promise<unknown> | undefined; last !== this.pending;) {
       last = this.pending;
       await last;

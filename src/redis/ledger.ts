@@ -25,6 +25,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './client.js';
+import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisLedger.open} (validated); limits take effect when the run's ledger is first created. */
@@ -87,7 +88,8 @@ const before = (from: number) => (from === 0 ? '0-0' : `${from - 1}-1`);
 /** The ledger of a run on Redis: read, tail, and (with the writer lease) append. */
 export class RedisLedger {
   private readonly streamKey: string;
-  private tailClient: RedisClient | undefined;
+  /** Connections of the tails now running, closed (or kept, see connection-cache.ts) as each ends or at {@link disconnect}. */
+  private readonly tailClients = new Set<BlockingConnection>();
 
   private constructor(
     private readonly client: RedisClient,
@@ -145,13 +147,10 @@ export class RedisLedger {
    */
   async *tail(from = 0, options: { signal?: AbortSignal; blockMs?: number } = {}): AsyncGenerator<LedgerEntry[]> {
     const { signal } = options;
-    const client = (this.tailClient ??= this.client.duplicate());
-    if (!client.isOpen) {
-      client.on('error', () => undefined);
-      await client.connect();
-    }
-    const id = Number(await client.sendCommand(['CLIENT', 'ID']));
-    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(id)]).catch(() => undefined);
+    const tailer = await borrowBlocking(this.client);
+    this.tailClients.add(tailer);
+    const { client } = tailer;
+    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(tailer.id)]).catch(() => undefined);
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       let next = from;
@@ -182,6 +181,8 @@ export class RedisLedger {
       }
     } finally {
       signal?.removeEventListener('abort', unblock);
+      // No read waits on it here: a tail ends between reads.
+      if (this.tailClients.delete(tailer)) giveBackBlocking(this.client, tailer, true);
     }
   }
 
@@ -201,7 +202,8 @@ export class RedisLedger {
 
   /** Closes this process's connections (the ledger lives on in Redis). */
   async disconnect(): Promise<void> {
-    this.tailClient?.destroy();
+    for (const tailer of this.tailClients) giveBackBlocking(this.client, tailer, false);
+    this.tailClients.clear();
     if (this.owned) await this.client.close();
   }
 }

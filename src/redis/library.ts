@@ -1,5 +1,5 @@
 /**
- * delm's one Redis Functions library: the queue's, the ledger's, the budget's, the rate limiter's, the run coordination's, the proposal channel's and the run membership's functions (Lua) with a shared
+ * delm's one Redis Functions library: the queue's, the ledger's, the budget's, the rate limiter's, the run coordination's, the proposal channel's, the run membership's and the event stream's functions (Lua) with a shared
  * header, versioned by name (`delm_v<N>`, every function prefixed `delm_v<N>_`, so two versions can
  * be loaded side by side during an upgrade) and fingerprinted by content: a client loads it with
  * `FUNCTION LOAD REPLACE` when the server has no library of that version or a different text.
@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { BUDGET_LUA } from './functions/budget.lua.js';
 import { CHANNEL_LUA } from './functions/channel.lua.js';
+import { EVENTS_LUA } from './functions/events.lua.js';
 import { LEDGER_LUA } from './functions/ledger.lua.js';
 import { QUEUE_LUA } from './functions/queue.lua.js';
 import { MEMBERS_LUA } from './functions/members.lua.js';
@@ -31,7 +32,7 @@ local function delm_now(p)
 end
 `;
 
-const BODY = HEADER + QUEUE_LUA + LEDGER_LUA + BUDGET_LUA + RUN_LUA + CHANNEL_LUA + MEMBERS_LUA;
+const BODY = HEADER + QUEUE_LUA + LEDGER_LUA + BUDGET_LUA + RUN_LUA + CHANNEL_LUA + MEMBERS_LUA + EVENTS_LUA;
 /** Content fingerprint of the library's body. */
 export const LIBRARY_FINGERPRINT = createHash('sha1').update(BODY).digest('hex');
 

@@ -18,6 +18,7 @@ import type {
   TaskState,
 } from '../queue/types.js';
 import { connect, fcall, isConnectionLoss, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisTaskQueue.open} (validated). They take effect when the run's queue is first created. */
@@ -76,10 +77,7 @@ function parseClaim(reply: unknown): ClaimReply {
 }
 
 /** A connection that blocks in BLPOP, with its id for CLIENT UNBLOCK. */
-interface Blocker {
-  client: RedisClient;
-  id: number;
-}
+type Blocker = BlockingConnection;
 
 /** Redis implementation of {@link AsyncTaskQueue}. */
 export class RedisTaskQueue implements AsyncTaskQueue {
@@ -188,17 +186,7 @@ export class RedisTaskQueue implements AsyncTaskQueue {
   private async takeBlocker(): Promise<Blocker> {
     const idle = this.idleBlockers.pop();
     if (idle) return idle;
-    const client = this.client.duplicate();
-    client.on('error', () => undefined);
-    await client.connect();
-    const blocker = { client, id: Number(await client.sendCommand(['CLIENT', 'ID'])) };
-    // A reconnected client has a new id (the one CLIENT UNBLOCK names).
-    client.on('ready', () => {
-      client
-        .sendCommand(['CLIENT', 'ID'])
-        .then((id) => (blocker.id = Number(id)))
-        .catch(() => undefined);
-    });
+    const blocker = await borrowBlocking(this.client);
     this.allBlockers.add(blocker);
     return blocker;
   }
@@ -325,7 +313,9 @@ export class RedisTaskQueue implements AsyncTaskQueue {
 
   /** Closes this process's connections (the queue itself lives on in Redis). */
   async disconnect(): Promise<void> {
-    for (const b of this.allBlockers) b.client.destroy();
+    // An idle blocker is kept for the next run when this queue's connection is a cached one; one still
+    // blocked in BLPOP is closed.
+    for (const b of this.allBlockers) giveBackBlocking(this.client, b, this.idleBlockers.includes(b));
     this.allBlockers.clear();
     this.idleBlockers.length = 0;
     if (this.owned) await this.client.close();

@@ -14,7 +14,8 @@ import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
 import { RedisChannel } from '../redis/channel.js';
 import { RedisEventLog } from '../redis/event-log.js';
-import { connect, type RedisClient } from '../redis/client.js';
+import type { RedisClient } from '../redis/client.js';
+import { ConnectionCache } from '../redis/connection-cache.js';
 import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
@@ -128,6 +129,12 @@ async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId
 }
 
 /**
+ * This thread's connections, lent to one run after another (a pool's thread hosts many runs): a run
+ * (its main thread's part, or a worker thread's) opens none when an earlier one left its connections idle.
+ */
+const threadConnections = new ConnectionCache();
+
+/**
  * The substrate of run `runId` in Redis at `url`, as this process's main thread holds it. `create`
  * stores `config` with the run; `join` and `resume` require the run to exist (RUN_NOT_FOUND) and
  * replay its ledger first; `resume` also reopens an election whose finalizer died and recounts the
@@ -141,8 +148,9 @@ export async function createRedisRunSubstrate(
   config?: string,
   standbyVerifier = false,
   signal?: AbortSignal,
+  connections: ConnectionCache = threadConnections,
 ): Promise<RunSubstrate> {
-  const { client } = await connect({ url });
+  const client = await connections.lend(url);
   const opened: { disconnect(): Promise<void> }[] = [];
   let mirror: LedgerMirror | undefined;
   let membership: RedisMembership | undefined;
@@ -157,15 +165,18 @@ export async function createRedisRunSubstrate(
     else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
     if (mode === 'join') await untilPlanned(control, signal);
     else if (mode === 'resume' && !(await control.isPlanned())) throw new RunNotPlannedError(runId);
-    const run = await openRun(client, options, runId);
-    opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const slots = agentSlots(options.agents);
-    const firstAgentId = await control.allocateAgents(slots - 1);
+    // Independent of each other: sent together, one round trip.
+    const [run, firstAgentId, { memberTtlMs }] = await Promise.all([
+      openRun(client, options, runId),
+      control.allocateAgents(slots - 1),
+      control.keep(),
+    ]);
+    opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const size = firstAgentId + slots;
     const usage = SharedUsage.create(size);
-    const { memberTtlMs } = await control.keep();
     membership = await RedisMembership.join(
-      { url },
+      { client },
       runId,
       {
         role: MEMBER_ROLE[mode],
@@ -251,14 +262,14 @@ export async function createRedisRunSubstrate(
         // The last process to leave a finished or stopped run gives every key it left its expiry.
         await control.expireIfEnded().catch(() => undefined);
         for (const o of opened) await o.disconnect().catch(() => undefined);
-        await client.close().catch(() => undefined);
+        connections.giveBack(url, client);
       },
     };
   } catch (error) {
     await membership?.leave();
     await mirror?.stop();
     for (const o of opened) await o.disconnect().catch(() => undefined);
-    client.destroy();
+    connections.giveBack(url, client);
     throw error;
   }
 }
@@ -283,10 +294,13 @@ async function publishPlan(ledger: RedisLedger, local: SharedLedger, runId: stri
   const writer = await ledger.acquireWriter(`planner:${runId}`, WRITER_LEASE_MS);
   if (!writer) throw new DelmError('FENCED', 'another process holds the ledger of this new run');
   try {
-    for (const e of entries) {
-      const { id: _id, hash: _hash, meta, ...rest } = e;
-      await writer.append({ ...rest, ...(meta !== undefined ? { meta } : {}) });
-    }
+    // Sent together, in order on one connection (Redis runs them in that order): one round trip, not one per entry.
+    await Promise.all(
+      entries.map((e) => {
+        const { id: _id, hash: _hash, meta, ...rest } = e;
+        return writer.append({ ...rest, ...(meta !== undefined ? { meta } : {}) });
+      }),
+    );
   } finally {
     await writer.resign();
   }
@@ -315,14 +329,18 @@ function coordination(control: RedisRunControl, ledger: RedisLedger, local: Cont
 /** A budget with no limits: nothing to share, so no round trips. */
 const unlimitedBudget = () => SharedBudget.create({});
 
-/** Attaches a run kept in Redis inside a worker thread, on connections of its own. */
+/**
+ * Attaches a run kept in Redis inside a worker thread, on connections of this thread's own (kept
+ * open for the thread's next run once this one detaches: see connection-cache.ts).
+ */
 export async function attachRedisSubstrate(
   handles: RunHandles,
   backend: RedisBackendHandle,
   options: ResolvedSwarmOptions,
   role: 'agent' | 'verifier',
+  connections: ConnectionCache = threadConnections,
 ): Promise<AttachedSubstrate> {
-  const { client } = await connect({ url: backend.url });
+  const client = await connections.lend(backend.url);
   const closers: Array<() => Promise<unknown>> = [];
   try {
     const run = await openRun(client, options, backend.runId);
@@ -357,12 +375,12 @@ export async function attachRedisSubstrate(
       heartbeats: new Heartbeats(handles.heartbeats),
       detach: async () => {
         for (const close of closers) await close().catch(() => undefined);
-        await client.close().catch(() => undefined);
+        connections.giveBack(backend.url, client);
       },
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
-    client.destroy();
+    connections.giveBack(backend.url, client);
     throw error;
   }
 }

@@ -44,6 +44,10 @@ function withoutSecrets(value: unknown): unknown {
 /** What is stored with a run. */
 export interface StoredRunConfig {
   version: 1;
+  /**
+   * The task, without its sources' texts: the planner wrote those into the run's ledger, where every
+   * process reads them (stored twice, a document would travel to Redis twice). Their labels stay.
+   */
   task: RunTask;
   /** The coordinator's agent count (informational: a joining process brings its own). */
   agents: number;
@@ -71,7 +75,7 @@ export function storeRunConfig(options: ResolvedSwarmOptions, task: RunTask, tra
   }
   const config: StoredRunConfig = {
     version: 1,
-    task,
+    task: task.sources ? { ...task, sources: task.sources.map((s) => ({ ...s, text: '' })) } : task,
     agents: options.agents,
     options: shared,
     ...(traceparent ? { traceparent } : {}),

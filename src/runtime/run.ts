@@ -175,11 +175,15 @@ export class RunSupervisor {
           signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal,
         });
         await substrate.afterPlan(); // the verifier is the single writer from here on
-        for (const t of subTasks)
-          await substrate.queue.enqueue({
-            payload: t.payload,
-            ...(t.priority !== undefined ? { priority: t.priority } : {}),
-          });
+        // Enqueued in order, without waiting for each (on Redis: one round trip for all, not one per task).
+        await Promise.all(
+          subTasks.map((t) =>
+            substrate.queue.enqueue({
+              payload: t.payload,
+              ...(t.priority !== undefined ? { priority: t.priority } : {}),
+            }),
+          ),
+        );
         await substrate.planned?.();
         tasks = subTasks.length;
       } else tasks = (await substrate.queue.stats()).total;

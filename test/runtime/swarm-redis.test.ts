@@ -60,6 +60,30 @@ describe('createSwarm on the Redis substrate', () => {
     }
   });
 
+  it("stores a source document once, in the run's ledger, and only its label with the run's settings", async () => {
+    const text = 'Document 1: the licence grants a patent licence from every contributor.';
+    const result = await swarm.run({
+      prompt: 'which licence?',
+      sources: [{ label: 'D1', text }],
+      subTasks: subTasks(1),
+    });
+    expect(result.stopReason).toBe('answered');
+    const client = createClient({ url: server().url });
+    await client.connect();
+    try {
+      const prefix = `delm:{${result.runId}}:`;
+      const stored = await client.get(`${prefix}r:config`);
+      expect(JSON.parse(stored!)).toMatchObject({
+        task: { prompt: 'which licence?', sources: [{ label: 'D1', text: '' }] },
+      });
+      expect(stored).not.toContain('patent licence');
+      const ledger = await client.sendCommand<Array<[string, string[]]>>(['XRANGE', `${prefix}l:stream`, '-', '+']);
+      expect(ledger.filter(([, fields]) => fields.includes(text))).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("records every event of the run, in order, in the run's capped event stream in Redis", async () => {
     const run = swarm.run({ prompt: 'count the findings', subTasks: subTasks(4) });
     const events: SwarmEvent[] = [];
@@ -111,6 +135,48 @@ describe('createSwarm on the Redis substrate', () => {
     expect([first.answer, second.answer]).toEqual(['2 findings', '3 findings']);
     expect(second.runId).not.toBe(first.runId);
     expect(second.entries[0]).toMatchObject({ id: 0, kind: 'raw', text: 'b' });
+  });
+
+  it("reuses its threads' connections in a later run, and its threads close them as the pool is destroyed", async () => {
+    const info = createClient({ url: server().url });
+    await info.connect();
+    // The connections this process's worker threads hold, named delm-<pid>-<threadId> (the main thread's id is 0),
+    // but for those of threads there before this test's swarm (the other swarms' threads).
+    const others = new Set((await info.clientList()).map((c) => c.name));
+    const workerConnections = async () =>
+      (await info.clientList()).filter(
+        (c) => c.name.startsWith(`delm-${process.pid}-`) && !c.name.endsWith('-0') && !others.has(c.name),
+      );
+    const perThread = (connections: Array<{ name: string }>) => {
+      const counts = new Map<string, number>();
+      for (const c of connections) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+      return Math.max(...counts.values());
+    };
+    const pooled = createSwarm({
+      agents: 3,
+      protocol: 'basic',
+      model: { module: modelModule, options: { delayMs: 5 } },
+      substrate: { redis: { url: server().url } },
+    });
+    try {
+      await pooled.run({ prompt: 'a', subTasks: subTasks(4) });
+      const held = (await workerConnections()).map((c) => c.id);
+      // Three agent threads and the verifier's, each with a connection (and one for blocking reads if it blocked).
+      expect(new Set((await workerConnections()).map((c) => c.name)).size).toBe(4);
+      for (const prompt of ['b', 'c']) {
+        const again = await pooled.run({ prompt, subTasks: subTasks(4) });
+        expect(again.answer).toBe('4 findings');
+        const now = await workerConnections();
+        // Every connection of the first run still serves; a thread holds its connection and at most one for blocking reads.
+        expect(now.map((c) => c.id)).toEqual(expect.arrayContaining(held));
+        expect(perThread(now)).toBeLessThanOrEqual(2);
+      }
+      await pooled.close();
+      await expect.poll(async () => (await workerConnections()).length, { timeout: 5_000 }).toBe(0);
+    } finally {
+      await pooled.close();
+      await info.close();
+    }
   });
 
   it('ends a run with a clear error when Redis is not there, and refuses to join a run that does not exist', async () => {

@@ -2,12 +2,13 @@
  * The failures of issue 13 (items 1, 4, 5, 7, 11), each reproduced on real workers with the chaos
  * model and shown fixed.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SwarmEvent } from '../../src/runtime/events.js';
-import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import { createSwarm } from '../../src/runtime/swarm.js';
 import type { SwarmOptions } from '../../src/runtime/options.js';
 import { COUNT, FAULT, type FaultName } from '../chaos/fixtures/chaos-model.js';
 import { CHAOS_PRICES } from '../chaos/harness.js';
+import { closedAfterEach } from '../helpers/swarms.js';
 
 const modelModule = new URL('../chaos/fixtures/chaos-model.ts', import.meta.url).href;
 const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
@@ -15,11 +16,7 @@ const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: 
 // Each test starts a cold swarm of real worker threads: slow on a busy machine.
 vi.setConfig({ testTimeout: 180_000 });
 
-let open: Swarm[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
+const open = closedAfterEach();
 
 /** A swarm over the chaos model whose first calls get `faults`. */
 function swarmWith(faults: FaultName[], options: Partial<SwarmOptions> = {}, delayMs = 5) {

@@ -3,13 +3,14 @@
  * the run's shared memory; a thread that dies takes its agents (and their leases) with it, and the
  * run reclaims their tasks. Real worker threads, the chaos model.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmOptions } from '../../src/runtime/options.js';
 import { trackedEventBatches } from '../../src/runtime/worker-start.js';
 import { FAULT, type FaultName } from '../chaos/fixtures/chaos-model.js';
 import { CHAOS_PRICES } from '../chaos/harness.js';
+import { closedAfterEach } from '../helpers/swarms.js';
 
 const modelModule = new URL('../chaos/fixtures/chaos-model.ts', import.meta.url).href;
 const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
@@ -17,11 +18,7 @@ const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: 
 // Cold swarms of real worker threads: slow on a busy machine.
 vi.setConfig({ testTimeout: 240_000 });
 
-let open: Swarm[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
+const open = closedAfterEach();
 
 /** A swarm over the chaos model; call `i` gets `faults[i % (faults.length + 1)]`. */
 function swarmWith(options: Partial<SwarmOptions>, faults: FaultName[] = []) {

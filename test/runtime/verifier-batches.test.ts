@@ -3,19 +3,16 @@
  * pass, in order of arrival. Real worker threads: an agent proposes while the verifier is held busy
  * on its first check (the gate fixture), so most proposals wait and are decided together.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SwarmEvent } from '../../src/runtime/events.js';
-import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import { createSwarm } from '../../src/runtime/swarm.js';
+import { closedAfterEach } from '../helpers/swarms.js';
 
 const fixture = new URL('./fixtures/gated-verifier.ts', import.meta.url).href;
 
 vi.setConfig({ testTimeout: 120_000 });
 
-let open: Swarm[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
+const open = closedAfterEach();
 
 describe('verifier batches', () => {
   it('decides proposals that arrive while it is busy in fewer wake-ups than proposals, each once, in order', async () => {

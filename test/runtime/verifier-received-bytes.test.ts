@@ -3,19 +3,16 @@
  * proposal frame carries it raw). Real worker threads and the shared channel: whatever path an entry
  * took, the ledger holds exactly the text the model wrote, with its content hash.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { contentHashOfText } from '../../src/internal/hash.js';
-import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import { createSwarm } from '../../src/runtime/swarm.js';
+import { closedAfterEach } from '../helpers/swarms.js';
 
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
 
 vi.setConfig({ testTimeout: 120_000 });
 
-let open: Swarm[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
+const open = closedAfterEach();
 
 describe('verifier commits from received bytes', () => {
   it('stores findings in mixed scripts exactly as written, with their content hashes', async () => {

@@ -4,20 +4,17 @@
  * that stamp until it took the proposal off the channel (`waitedMs`) and until it decided
  * (`latencyMs`). Real worker threads and the shared channel; and the bench's statistics read them.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { verifierStats } from '../../bench/verifier-stats.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
-import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import { createSwarm } from '../../src/runtime/swarm.js';
+import { closedAfterEach } from '../helpers/swarms.js';
 
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
 
 vi.setConfig({ testTimeout: 120_000 });
 
-let open: Swarm[] = [];
-afterEach(async () => {
-  await Promise.all(open.map((s) => s.close()));
-  open = [];
-});
+const open = closedAfterEach();
 
 describe('decision timing', () => {
   it("stamps every finding's commit with its wait for the verifier and its latency, waited ≤ latency", async () => {

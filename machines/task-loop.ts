@@ -199,16 +199,7 @@ class TaskLoop {
   }
 
   private enterThinking(): void {
-    const { model, lease } = this;
-    this.enter(
-      model === 'calling'
-        ? lease === 'holding'
-          ? 'thinking.model.calling|lease.holding'
-          : 'thinking.model.calling|lease.extending'
-        : lease === 'holding'
-          ? 'thinking.model.backingOff|lease.holding'
-          : 'thinking.model.backingOff|lease.extending',
-    );
+    this.enter(`thinking.model.${this.model}|lease.${this.lease}`);
   }
 
   private checkStopped(): void {
@@ -312,7 +303,6 @@ class TaskLoop {
   ): Promise<StepResult> {
     const { agentId, config } = this;
     const epoch = ++this.thinkingEpoch;
-    this.model = 'calling';
     this.lease = 'holding';
     this.scheduleExtension(task, epoch);
     let stepRetries = 0;

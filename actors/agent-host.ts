@@ -111,8 +111,6 @@ export async function runAgent(
   let lastIo: AgentIO | undefined;
   const io = (signal: AbortSignal): AgentIO =>
     lastIo?.signal === signal ? lastIo : (lastIo = { agentId, ledger, model, signal });
-  // Without a tracing backend a span is a no-op: the step and unfold run without its wrapper.
-  const traced = telemetry.scope.enabled;
   const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stopper.signal));
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
@@ -184,16 +182,11 @@ export async function runAgent(
       return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
     },
     readDigest: (input, signal) => protocol.readDigest(io(signal), input.task),
-    callModel: (input, signal) =>
-      traced
-        ? stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input))
-        : protocol.step(io(signal), input),
+    callModel: (input, signal) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
     unfold: (input, signal) =>
-      traced
-        ? unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
-            protocol.unfold(io(signal), input.task, input.labels),
-          )
-        : protocol.unfold(io(signal), input.task, input.labels),
+      unfoldSpan(telemetry.scope, input.task.taskId, input.labels, () =>
+        protocol.unfold(io(signal), input.task, input.labels),
+      ),
     async propose(input, signal) {
       const records = toolRecords.get(input.task.taskId) ?? [];
       for (const body of input.proposals) {

@@ -2,6 +2,7 @@
  * Spans around what the worker hosts do: an agent's step, an unfold and each tool call (GenAI
  * `execute_tool` spans), the final decision, and the verifier's judgement of a proposal. One call each from the hosts.
  * Parameters are typed by the fields read, so this folder imports nothing from the runtime above it.
+ * Without a tracing backend each runs its work directly: no attribute objects, no wrapping frame.
  */
 import {
   ATTR_GEN_AI_OPERATION_NAME,
@@ -19,6 +20,7 @@ export function stepSpan<R extends { type: string; proposals?: readonly unknown[
   input: { agentId: number; task: { taskId: number; attempt: number } },
   fn: () => Promise<R>,
 ): Promise<R> {
+  if (!scope.enabled) return fn();
   return scope.span(
     SPAN.STEP,
     { [DELM.AGENT_ID]: input.agentId, [DELM.TASK_ID]: input.task.taskId, [DELM.TASK_ATTEMPT]: input.task.attempt },
@@ -40,6 +42,7 @@ export function unfoldSpan<R>(
   labels: readonly string[],
   fn: () => Promise<R>,
 ): Promise<R> {
+  if (!scope.enabled) return fn();
   const attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
     [ATTR_GEN_AI_TOOL_NAME]: 'unfold',
@@ -56,6 +59,7 @@ export function toolSpan<R extends { bytes: number; truncated: boolean; error?: 
   taskId: number | undefined,
   fn: () => Promise<R>,
 ): Promise<R> {
+  if (!scope.enabled) return fn();
   const attributes = {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
     [ATTR_GEN_AI_TOOL_NAME]: call.name,
@@ -77,6 +81,7 @@ export function decisionSpan<R extends { type: string; tasks?: readonly unknown[
   input: { agentId: number; round: number },
   fn: () => Promise<R>,
 ): Promise<R> {
+  if (!scope.enabled) return fn();
   return scope.span(SPAN.DECISION, { [DELM.AGENT_ID]: input.agentId, [DELM.ROUND]: input.round }, async (span) => {
     const decision = await fn();
     span.setAttributes({
@@ -93,6 +98,7 @@ export function verifySpan<R extends { verdict: string; reason: string }>(
   envelope: { agentId: number; taskId: number },
   fn: () => Promise<R>,
 ): Promise<R> {
+  if (!scope.enabled) return fn();
   return scope.span(
     SPAN.VERIFY,
     { [DELM.AGENT_ID]: envelope.agentId, [DELM.TASK_ID]: envelope.taskId },

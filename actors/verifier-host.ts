@@ -41,6 +41,15 @@ const EnvelopeSchema = z.object({
 });
 /** The finalizer's answer, sent as a proposal with task id -1. */
 const FinalAnswerSchema = z.object({ answer: z.string() });
+/** A proposal as its check left it for the commit that follows: what to append, and how it arrived. */
+interface Checked {
+  envelope: ProposalEnvelope;
+  entry: LedgerEntryInput | undefined;
+  sources?: LedgerEntryInput[] | undefined;
+  raw?: RawText | undefined;
+  sentAt?: number | undefined;
+}
+
 /** Who a failure is attributed to when the proposal could not be read. */
 const UNKNOWN_ENVELOPE: ProposalEnvelope = { agentId: 0, taskId: -1, body: undefined };
 
@@ -91,15 +100,7 @@ export async function runVerifier(
 
   // The verifier judges one proposal at a time (check → commit or record, through a batch in order),
   // so what the last check parsed and decided is kept here for the commit that follows it.
-  let checked:
-    | {
-        envelope: ProposalEnvelope;
-        entry: LedgerEntryInput | undefined;
-        sources?: LedgerEntryInput[] | undefined;
-        raw?: RawText | undefined;
-        sentAt?: number | undefined;
-      }
-    | undefined;
+  let checked: Checked | undefined;
   /** When the batch in hand was taken off the channel (`monotonicMs`). */
   let receivedAt = 0;
   /** The decision's timing for a proposal sent at `sentAt` (nothing when its frame had no stamp). */
@@ -147,13 +148,7 @@ export async function runVerifier(
    * is never acknowledged before its entry is stored, and one that could not be stored is fenced or ends
    * the run), so a commit costs one round trip less. The entry's commit event carries the proposal's timing.
    */
-  const commitAccepted = async (
-    envelope: ProposalEnvelope,
-    entry: LedgerEntryInput | undefined,
-    sources: LedgerEntryInput[],
-    raw: RawText | undefined,
-    sentAt: number | undefined,
-  ) => {
+  const commitAccepted = async ({ envelope, entry, sources = [], raw, sentAt }: Checked) => {
     if (!entry) return processed();
     const byLabel = new Map<unknown, number>();
     for (const source of sources) {
@@ -223,8 +218,7 @@ export async function runVerifier(
       return { verdict: verdict.verdict, reason: verdict.reason };
     },
     async commit() {
-      const { envelope, entry, sources, raw, sentAt } = checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined };
-      await commitAccepted(envelope, entry, sources ?? [], raw, sentAt);
+      await commitAccepted(checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined });
       return undefined;
     },
     async recordFailure(input) {

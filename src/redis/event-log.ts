@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
+import { borrowBlocking } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 import {
   connect,
@@ -210,11 +211,10 @@ export class RedisEventLog {
     const { signal } = options;
     // Bounded, so an abort that lands just before a read is sent (CLIENT UNBLOCK too early) costs at most this.
     const block = Math.max(1, Math.min(MAX_BLOCK_MS, Math.floor(options.blockMs ?? MAX_BLOCK_MS)));
-    const reader = this.client.duplicate();
-    reader.on('error', () => undefined);
-    await reader.connect();
-    const readerId = Number(await reader.sendCommand(['CLIENT', 'ID']));
-    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(readerId)]).catch(() => undefined);
+    const blocking = await borrowBlocking(this.client);
+    const reader = blocking.client;
+    const unblock = () =>
+      void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(blocking.id)]).catch(() => undefined);
     signal?.addEventListener('abort', unblock, { once: true });
     try {
       let last = after;

@@ -62,8 +62,9 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
             if (agent === null) continue;
             const state = card.getAttribute('data-state');
             const leaf = [...card.querySelectorAll('g.state.active-leaf')].map((g) => g.getAttribute('data-state')).sort().join('|');
+            const working = card.querySelector('g.state.active[data-state="agent.working"]') !== null;
             const seen = (window.__states[agent] ??= []);
-            if (seen.at(-1)?.state !== state) seen.push({ state, leaf });
+            if (seen.at(-1)?.state !== state) seen.push({ state, leaf, working });
           }
         }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });`,
     });
@@ -96,7 +97,7 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
 
     // What agent `agent`'s card showed, or every agent's.
     const shownBy = () =>
-      page.evaluate<Record<string, Array<{ state: string | null; leaf: string }>>>(
+      page.evaluate<Record<string, Array<{ state: string | null; leaf: string; working: boolean }>>>(
         `Object.fromEntries(Object.entries(window.__states).map(([a, s]) => [a, s.filter((x) => x.leaf !== '')]))`,
       );
     const shown = async (agent = '1') => (await shownBy())[agent] ?? [];
@@ -129,10 +130,14 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     for (const agent of ['1', '2'])
       await expect
         .poll(async () => (await shown(agent)).at(-1), { timeout: 5_000 })
-        .toEqual({ state: 'done', leaf: 'agent.done' });
+        .toMatchObject({ state: 'done', leaf: 'agent.done', working: false });
     const states = Object.values(await shownBy()).sort((a, b) => b.length - a.length)[0] ?? [];
     expect(states.length, JSON.stringify(await shownBy())).toBeGreaterThanOrEqual(3);
-    expect(states.map((s) => s.leaf)).toContain('agent.thinking.lease.holding|agent.thinking.model.calling');
+    // The task loop's phases are drawn inside `working`, which lights up with them.
+    expect(states.map((s) => [s.leaf, s.working])).toContainEqual([
+      'agent.thinking.lease.holding|agent.thinking.model.calling',
+      true,
+    ]);
     expect(sawQueue).toBe(true);
     expect(sawEntry).toBe(true);
     // Once finished the page settles on the final counts and the answer.

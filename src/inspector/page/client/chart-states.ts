@@ -8,6 +8,13 @@ export interface KnownStates {
   has(id: string): boolean;
 }
 
+/**
+ * Each drawn state's parent id, where the chart gives it. A plain-code loop's phases are drawn inside
+ * the state that runs them (`agent.working`) although their ids are not nested under it
+ * (`agent.thinking`), so their ancestors come from here rather than from the id.
+ */
+export type ParentOf = ReadonlyMap<string, string | null>;
+
 /** `a.b.c` → `['a.b.c', 'a.b']` (stops above the machine's own id). */
 export function ancestors(id: string): string[] {
   const out: string[] = [];
@@ -40,21 +47,37 @@ export function leafIds(machineId: string, state: string | null, known?: KnownSt
   return out;
 }
 
+/** `id` and its ancestors below the machine: by the drawn parents when `parentOf` knows `id`, else by the id. */
+export function lineage(machineId: string, id: string, parentOf?: ParentOf): string[] {
+  if (!parentOf?.has(id)) return ancestors(id);
+  const out: string[] = [];
+  for (let at: string | null | undefined = id; at != null && at !== machineId; at = parentOf.get(at)) out.push(at);
+  return out;
+}
+
 /** The states to mark for a state value: each leaf `active-leaf`, their ancestors `active`. */
 export function activeStates(
   machineId: string,
   state: string | null,
   known: KnownStates,
+  parentOf?: ParentOf,
 ): Array<[id: string, cls: 'active' | 'active-leaf']> {
   const out: Array<[string, 'active' | 'active-leaf']> = [];
   for (const leaf of leafIds(machineId, state, known))
-    ancestors(leaf).forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
+    lineage(machineId, leaf, parentOf).forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
   return out;
 }
 
 /** Keys (`source->target`) of the edges that a change from `from` to `to` may have taken. */
-export function firedEdges(machineId: string, from: string, to: string, known: KnownStates): string[] {
-  const sources = leafIds(machineId, from, known).flatMap(ancestors);
-  const targets = leafIds(machineId, to, known).flatMap(ancestors);
+export function firedEdges(
+  machineId: string,
+  from: string,
+  to: string,
+  known: KnownStates,
+  parentOf?: ParentOf,
+): string[] {
+  const up = (leaf: string) => lineage(machineId, leaf, parentOf);
+  const sources = leafIds(machineId, from, known).flatMap(up);
+  const targets = leafIds(machineId, to, known).flatMap(up);
   return [...new Set(sources.flatMap((s) => targets.map((d) => `${s}->${d}`)))];
 }

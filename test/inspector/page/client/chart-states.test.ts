@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activeStates, ancestors, firedEdges, leafIds } from '../../../../src/inspector/page/client/chart-states.js';
+import {
+  activeStates,
+  ancestors,
+  firedEdges,
+  leafIds,
+  lineage,
+} from '../../../../src/inspector/page/client/chart-states.js';
 
 // The agent chart's ids around the thinking state (two parallel regions).
 const known = new Set([
@@ -57,5 +63,44 @@ describe('chart states', () => {
     expect(firedEdges('agent', 'thinking.model.calling|lease.holding', 'proposing', known)).toContain(
       'agent.thinking->agent.proposing',
     );
+  });
+
+  describe('a loop drawn inside the state that runs it', () => {
+    // As `delm machines` draws the agent: the task loop's phases sit in `working`, ids not nested under it.
+    const parentOf = new Map<string, string | null>([
+      ['agent.idle', 'agent'],
+      ['agent.working', 'agent'],
+      ['agent.electing', 'agent'],
+      ['agent.claiming', 'agent.working'],
+      ['agent.thinking', 'agent.working'],
+      ['agent.thinking.model', 'agent.thinking'],
+      ['agent.thinking.model.calling', 'agent.thinking.model'],
+      ['agent.thinking.lease', 'agent.thinking'],
+      ['agent.thinking.lease.holding', 'agent.thinking.lease'],
+    ]);
+
+    it('marks the host state active with the phase', () => {
+      expect(lineage('agent', 'agent.thinking.model.calling', parentOf)).toEqual([
+        'agent.thinking.model.calling',
+        'agent.thinking.model',
+        'agent.thinking',
+        'agent.working',
+      ]);
+      expect(activeStates('agent', 'claiming', parentOf, parentOf)).toEqual([
+        ['agent.claiming', 'active-leaf'],
+        ['agent.working', 'active'],
+      ]);
+    });
+
+    it("flashes the host's own edge when the loop hands back to the machine", () => {
+      expect(firedEdges('agent', 'claiming', 'electing', parentOf, parentOf)).toContain(
+        'agent.working->agent.electing',
+      );
+      expect(firedEdges('agent', 'idle', 'claiming', parentOf, parentOf)).toContain('agent.idle->agent.working');
+    });
+
+    it('falls back to the id for states the chart does not place', () => {
+      expect(lineage('agent', 'agent.a.b', parentOf)).toEqual(['agent.a.b', 'agent.a']);
+    });
   });
 });

@@ -85,7 +85,7 @@ export class AgentCards {
     const card = this.cards.get(agentId);
     const drawn = card?.drawn;
     if (!card || !drawn || from === null) return;
-    for (const key of firedEdges(card.machine, from, to, drawn.states)) {
+    for (const key of firedEdges(card.machine, from, to, drawn.states, drawn.parentOf)) {
       const line = drawn.edges.get(key);
       if (!line) continue;
       line.classList.add('fired');
@@ -148,7 +148,8 @@ export class AgentCards {
     const drawn = card.drawn;
     if (!drawn) return;
     for (const g of drawn.states.values()) g.classList.remove('active', 'active-leaf');
-    for (const [id, cls] of activeStates(card.machine, state, drawn.states)) drawn.states.get(id)?.classList.add(cls);
+    for (const [id, cls] of activeStates(card.machine, state, drawn.states, drawn.parentOf))
+      drawn.states.get(id)?.classList.add(cls);
   }
 }
 

@@ -9,6 +9,8 @@ export interface DrawnChart {
   states: Map<string, SVGGElement>;
   /** Each edge's line, by `source->target`. */
   edges: Map<string, SVGPolylineElement>;
+  /** Each state's parent id, as drawn. */
+  parentOf: Map<string, string | null>;
 }
 
 const pointsAttr = (points: ReadonlyArray<readonly [number, number]>) => points.map((p) => `${p[0]},${p[1]}`).join(' ');
@@ -18,6 +20,7 @@ export function drawChart(chart: LaidOutChart): DrawnChart {
   const root = svg('svg', { viewBox: `0 0 ${chart.width} ${chart.height}`, class: 'chart', role: 'img' });
   const states = new Map<string, SVGGElement>();
   const edges = new Map<string, SVGPolylineElement>();
+  const parentOf = new Map(chart.states.map((s) => [s.id, s.parent]));
   for (const s of chart.states.slice().sort((a, b) => a.depth - b.depth)) {
     const g = svg('g', { class: `state ${s.type}`, 'data-state': s.id });
     const atomic = s.type === 'atomic' || s.type === 'final';
@@ -51,5 +54,5 @@ export function drawChart(chart: LaidOutChart): DrawnChart {
     if (i.points.length)
       root.appendChild(svg('polyline', { points: pointsAttr(i.points), class: 'edge', 'marker-end': 'url(#arrow)' }));
   }
-  return { root, states, edges };
+  return { root, states, edges, parentOf };
 }

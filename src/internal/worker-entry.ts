@@ -1,6 +1,7 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { compiledModuleUrl } from './compiled-sources.js';
 
-/** What to hand `new Worker` or piscina to run `moduleUrl` in a worker, from sources (.ts via tsx) or a build (.js). */
+/** What to hand `new Worker` or piscina to run `moduleUrl` in a worker: compiled JavaScript, or `.ts` through tsx. */
 export interface WorkerEntry {
   filename: string;
   workerData: { delmEntry: string; [key: string]: unknown };
@@ -20,11 +21,13 @@ export function ownModuleUrl(path: string, base: string | URL): URL {
 }
 
 /**
- * Resolves how to start a worker for `moduleUrl`. TypeScript sources go through a small `.mjs`
- * bootstrap that registers tsx inside the worker; compiled `.js` modules run directly.
+ * Resolves how to start a worker for `moduleUrl`. Compiled `.js` modules run directly, and so does the
+ * compiled mirror of a checkout's `.ts` module (see compiled-sources.ts); other TypeScript goes through
+ * a small `.mjs` bootstrap that registers tsx inside the worker.
  */
 export function resolveWorkerEntry(moduleUrl: URL | string, data: Record<string, unknown> = {}): WorkerEntry {
-  const href = typeof moduleUrl === 'string' ? moduleUrl : moduleUrl.href;
+  const requested = typeof moduleUrl === 'string' ? moduleUrl : moduleUrl.href;
+  const href = compiledModuleUrl(requested) ?? requested;
   const filename = href.endsWith('.ts') ? bootstrap.href : href;
   return { filename, workerData: { ...data, delmEntry: href } };
 }

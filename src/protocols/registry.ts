@@ -3,7 +3,7 @@
  * and the one function that turns a {@link ProtocolRef} into a protocol in any thread. Workers are
  * told a built-in protocol by name; only a protocol of your own travels as a module URL.
  */
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../internal/import-module.js';
 import { InvalidConfigError } from '../errors.js';
 import { registerOfflineSkill } from '../providers/offline.js';
 import { protocol as basic } from './basic/protocol.js';
@@ -37,8 +37,7 @@ function registerSkills(protocol: SwarmProtocol): SwarmProtocol {
 /** Loads the protocol a ref names and registers its offline skills in this thread. */
 export async function loadProtocol(ref: ProtocolRef): Promise<SwarmProtocol> {
   if ('builtIn' in ref) return registerSkills(BUILT_IN_PROTOCOLS[ref.builtIn]);
-  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
-  const mod = (await import(url)) as Record<string, unknown>;
+  const mod = await importModule(ref.module);
   const value = mod[ref.export];
   if (!isProtocol(value))
     throw new InvalidConfigError(

@@ -1,7 +1,7 @@
 /**
  * Turns a {@link ModelRef} into a LanguageModel inside any thread (metering is in `meter.ts`).
  */
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../internal/import-module.js';
 import { InvalidConfigError } from '../errors.js';
 import {
   checkModelCredentials,
@@ -31,8 +31,7 @@ export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<Lan
       ...(perOutputTokenMs !== undefined ? { perOutputTokenMs } : {}),
     });
   }
-  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
-  const mod = (await import(url)) as Record<string, unknown>;
+  const mod = await importModule(ref.module);
   const factory = mod[ref.export ?? 'createModel'];
   if (typeof factory !== 'function')
     throw new InvalidConfigError(`model module ${ref.module} has no function export "${ref.export ?? 'createModel'}"`);

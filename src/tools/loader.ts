@@ -1,5 +1,5 @@
 /** Loads the tools a {@link ToolsOptions} names, inside any thread (module tools are imported there). */
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../internal/import-module.js';
 import { InvalidConfigError } from '../errors.js';
 import { BUILT_IN_TOOLS } from './builtins/index.js';
 import { runCommandTool } from './builtins/run-command.js';
@@ -26,9 +26,8 @@ async function loadRef(ref: ToolRef, options: ToolsOptions): Promise<AnyTool[]> 
     return [runCommandTool(options.runCommand)];
   }
   if (typeof ref === 'string') return [BUILT_IN_TOOLS[ref]];
-  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
   const name = ref.export ?? 'tools';
-  let value = ((await import(url)) as Record<string, unknown>)[name];
+  let value = (await importModule(ref.module))[name];
   if (typeof value === 'function') value = await (value as (options: unknown) => unknown)(ref.options);
   const list = Array.isArray(value) ? (value as unknown[]) : [value];
   if (list.length === 0 || !list.every(isTool))

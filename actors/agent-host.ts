@@ -26,6 +26,7 @@ import { LeaseLostError } from '../src/errors.js';
 import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
 import type { AgentIO } from '../src/protocols/kit/protocol.js';
+import { isStopMessage } from '../src/runtime/worker-start.js';
 import { attachRun, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
@@ -91,11 +92,14 @@ function provideMachine() {
   });
 }
 
-/** Runs one agent to completion; resolves with the machine's output. */
+/**
+ * Runs one agent to completion; resolves with the machine's output. The main thread stops it with a
+ * stop message (`StopMessage`, worker-start.ts) on its events port, or over comlink on `controlPort` when one is given.
+ */
 export async function runAgent(
   init: WorkerInit,
-  controlPort: MessagePort,
   eventsPort: MessagePort,
+  controlPort?: MessagePort,
 ): Promise<AgentOutput> {
   const run = await attachRun(init, eventsPort);
   const { agentId, emit, queue, ledger, control, protocol, options, telemetry } = run;
@@ -275,9 +279,18 @@ export async function runAgent(
       actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
     },
   };
-  exposeOn(api, controlPort);
+  const onMessage = (message: unknown) => {
+    if (isStopMessage(message)) api.stop(message.stop ?? undefined);
+  };
+  if (controlPort) exposeOn(api, controlPort);
+  else eventsPort.on('message', onMessage);
 
-  const output = await finish(actor);
+  let output: AgentOutput;
+  try {
+    output = await finish(actor);
+  } finally {
+    eventsPort.off('message', onMessage);
+  }
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
   for (const lease of leases.values()) {
     try {
@@ -286,7 +299,7 @@ export async function runAgent(
       /* it expired or finished meanwhile */
     }
   }
-  controlPort.close();
+  controlPort?.close();
   await run.close(output.status);
   return output;
 }

@@ -8,19 +8,22 @@ import { runVerifier } from './verifier-host.js';
 import type { WorkerInit } from './attach-run.js';
 import { leaveEventBatch } from './thread-events.js';
 
-/** Task shape: the init plus two transferred ports (comlink control, events). */
+/**
+ * Task shape: the init plus its transferred ports: events (both ways for an agent: the main thread
+ * stops it there) and, for the verifier, a comlink control port.
+ */
 export interface SwarmWorkerTask {
   init: WorkerInit;
-  controlPort: MessagePort;
+  controlPort?: MessagePort | undefined;
   eventsPort: MessagePort;
 }
 
 /** Piscina handler. Resolves with the machine's output when the agent or verifier ends. */
 export default async function swarmWorker(task: SwarmWorkerTask): Promise<unknown> {
   try {
-    return await (task.init.role === 'verifier'
-      ? runVerifier(task.init, task.controlPort, task.eventsPort)
-      : runAgent(task.init, task.controlPort, task.eventsPort));
+    if (task.init.role !== 'verifier') return await runAgent(task.init, task.eventsPort, task.controlPort);
+    if (!task.controlPort) throw new Error('swarm-worker: the verifier needs a control port');
+    return await runVerifier(task.init, task.controlPort, task.eventsPort);
   } finally {
     // A host that failed before closing its run leaves the thread's shared event batch here (its
     // pending events go out over its port), so the batch never posts over a port nobody reads.

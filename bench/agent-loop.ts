@@ -34,17 +34,14 @@ const drain = (async () => {
   while (draining)
     if ((await substrate.proposals.receive(5)) !== undefined) await substrate.control.proposalProcessed();
 })();
-const control = new MessageChannel();
 const events = new MessageChannel();
 events.port1.on('message', () => undefined);
 const output = await runAgent(
   { role: 'agent', agentId: 1, handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
-  control.port2,
   events.port2,
 );
 draining = false;
 await drain;
-control.port1.close();
 events.port1.close();
 const probe = (globalThis as { __delmLoopProbe?: Array<{ cpuUs: number; wallUs: number }> }).__delmLoopProbe ?? [];
 const cpu = probe.slice(1).map((p, i) => p.cpuUs - probe[i]!.cpuUs);

@@ -4,7 +4,7 @@
  */
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { wrapPort, type Remote } from '../internal/comlink.js';
+import { releaseProxy, wrapPort } from '../internal/comlink.js';
 import type { WorkerEvent } from './events.js';
 import { BatchArrivals, GAP_MS, isEventBatch, isEventsDrain } from './event-batches.js';
 import type { ProtocolRef } from '../protocols/registry.js';
@@ -42,15 +42,36 @@ const terminated = new WeakSet<Worker>();
 /** Longest wait for a finished worker's last events (its port normally closes within a turn). */
 const EVENTS_DRAIN_MS = 1_000;
 
-/** Control handle of a worker, as the main thread holds it. */
+/** Control surface of a worker. */
 export interface WorkerControl {
   stop(reason?: string): void;
+}
+
+/** Control handle of a worker, as the main thread holds it: asks it to stop; `releaseProxy` lets the handle go. */
+export interface WorkerControlHandle {
+  stop(reason?: string): Promise<void>;
+  [releaseProxy](): void;
+}
+
+/**
+ * What the main thread posts on an agent's events port to stop it: an agent has no control port of
+ * its own (the events port runs both ways), which spares a MessageChannel, its transfer and a comlink
+ * endpoint on both sides per agent per run — a thread hosting hundreds of agents starts them every run.
+ */
+export interface StopMessage {
+  stop: string | null;
+}
+
+/** True for a {@link StopMessage}. */
+export function isStopMessage(message: unknown): message is StopMessage {
+  const stop = (message as Partial<StopMessage> | null)?.stop;
+  return stop === null || typeof stop === 'string';
 }
 
 /** A started worker: its control, its completion, and the means to terminate it. */
 export interface StartedWorker<T> {
   id: number;
-  control: Remote<WorkerControl>;
+  control: WorkerControlHandle;
   /** Settles once the worker's task ended and its last events were delivered (or {@link EVENTS_DRAIN_MS} passed). */
   done: Promise<T>;
   /** Aborting terminates the worker's thread (with every other agent it hosts). */
@@ -86,7 +107,8 @@ export function startWorker<T>(
   emit: (event: WorkerEvent) => void,
   hooks: WorkerHooks = {},
 ): StartedWorker<T> {
-  const controlChannel = new MessageChannel();
+  // The verifier serves its control over comlink on a port of its own; an agent is stopped over its events port.
+  const controlChannel = spec.role === 'verifier' ? new MessageChannel() : undefined;
   const eventsChannel = new MessageChannel();
   let threadId: number | undefined;
   let lastBatch: Promise<void> | undefined;
@@ -124,19 +146,32 @@ export function startWorker<T>(
   );
   const drained = () =>
     Promise.race([eventsDrained, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]);
+  let ended = false;
   const done = (
     pool.run(
-      { init: spec, controlPort: controlChannel.port2, eventsPort: eventsChannel.port2 },
+      controlChannel
+        ? { init: spec, controlPort: controlChannel.port2, eventsPort: eventsChannel.port2 }
+        : { init: spec, eventsPort: eventsChannel.port2 },
       {
-        transferList: [controlChannel.port2, eventsChannel.port2] as never,
+        transferList: (controlChannel ? [controlChannel.port2, eventsChannel.port2] : [eventsChannel.port2]) as never,
         ...(shared ? {} : { signal: kill.signal }),
       },
     ) as Promise<T>
   ).finally(async () => {
-    controlChannel.port1.close();
+    ended = true;
+    controlChannel?.port1.close();
     await drained();
     eventsChannel.port1.close();
     hooks.ended?.();
   });
-  return { id: spec.agentId, control: wrapPort<WorkerControl>(controlChannel.port1), done, kill };
+  const control: WorkerControlHandle = controlChannel
+    ? wrapPort<WorkerControl>(controlChannel.port1)
+    : {
+        stop(reason) {
+          if (!ended) eventsChannel.port1.postMessage({ stop: reason ?? null } satisfies StopMessage);
+          return Promise.resolve();
+        },
+        [releaseProxy]() {},
+      };
+  return { id: spec.agentId, control, done, kill };
 }

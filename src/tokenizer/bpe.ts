@@ -99,8 +99,67 @@ function mergedCount(ranks: SharedRanks, n: number): number {
   return parts;
 }
 
-/** Number of tokens in `text` under `ranks` (and the ranks' split pattern, compiled by the caller). */
+/**
+ * Number of tokens in `text` under `ranks` (and the ranks' split pattern, compiled by the caller).
+ *
+ * Under a pattern known to split there (see {@link LINE_SPLIT_PATTERNS}), a text is counted line by
+ * line, and the count of each line is memoised: prompts repeat most of their lines from one call to
+ * the next (instructions, the digest of the ledger), so a repeated line costs one lookup instead of
+ * the split pattern's match over it.
+ */
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
+  if (!LINE_SPLIT_PATTERNS.has(ranks.pattern)) return countPieces(text, ranks, pattern);
+  let memo = lineMemos.get(ranks);
+  if (memo === undefined) lineMemos.set(ranks, (memo = new Map<string, number>()));
+  let count = 0;
+  let start = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) {
+    if (!splitsAfter(text, nl + 1)) continue;
+    count += countLine(text.slice(start, nl + 1), ranks, pattern, memo);
+    start = nl + 1;
+  }
+  return count + countLine(start === 0 ? text : text.slice(start), ranks, pattern, memo);
+}
+
+/**
+ * Split patterns under which a newline followed by a character that is neither whitespace nor `/`
+ * always ends a piece, so the text on either side splits (and so counts) the same on its own: a
+ * piece can run past a newline only into more whitespace (`\s*[\r\n]+`, `\s+`) or, after
+ * punctuation, into `/` (`[\r\n/]*`); letters may take one leading character, never a line break.
+ * o200k_base's pattern; test/tokenizer/bpe.test.ts checks line-wise counts against whole-text ones.
+ */
+export const LINE_SPLIT_PATTERNS: ReadonlySet<string> = new Set([
+  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+]);
+
+const WHITESPACE = /\s/u;
+
+/** Whether a piece always ends before `text[at]`, which follows a newline (see {@link LINE_SPLIT_PATTERNS}). */
+function splitsAfter(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c === 0x2f) return false; // '/'
+  if (c < 0x80) return !(c === 0x20 || (c >= 0x09 && c <= 0x0d));
+  return !WHITESPACE.test(text[at]!);
+}
+
+function countLine(line: string, ranks: SharedRanks, pattern: RegExp, memo: Map<string, number>): number {
+  if (line.length > MEMO_LINE_CHARS) return countPieces(line, ranks, pattern);
+  let n = memo.get(line);
+  if (n === undefined) {
+    n = countPieces(line, ranks, pattern);
+    if (memo.size >= MEMO_LINES) memo.clear();
+    memo.set(line, n);
+  }
+  return n;
+}
+
+/** Counts of recently seen lines, per rank table; bounded like the piece memo below. */
+const lineMemos = new WeakMap<SharedRanks, Map<string, number>>();
+const MEMO_LINES = 8_192;
+const MEMO_LINE_CHARS = 512;
+
+/** Tokens of `text` counted piece by piece (the pattern's split, each piece memoised or merged). */
+function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number {
   let count = 0;
   let memo = memos.get(ranks);
   if (memo === undefined) memos.set(ranks, (memo = new Map<string, number>()));
@@ -137,7 +196,8 @@ const memos = new WeakMap<SharedRanks, Map<string, number>>();
 const MEMO_PIECES = 16_384;
 const MEMO_PIECE_CHARS = 64;
 
-/** Empties this thread's memo of piece counts for `ranks` (so a benchmark can time counting text never seen). */
+/** Empties this thread's memos of piece and line counts for `ranks` (so a benchmark can time counting text never seen). */
 export function forgetPieceCounts(ranks: SharedRanks): void {
   memos.get(ranks)?.clear();
+  lineMemos.get(ranks)?.clear();
 }

@@ -18,7 +18,9 @@ function listen(port: MessagePort): unknown[] {
   port.on('message', (m: unknown) => got.push(m));
   return got;
 }
-const turn = () => new Promise((r) => setTimeout(r, 20));
+// A timer that fires late (a descheduled process) runs before the port messages already waiting: the
+// check phase after it comes after the poll phase that delivers them.
+const turn = () => new Promise((r) => setTimeout(r, 20)).then(() => new Promise((r) => setImmediate(r)));
 
 describe('BatchArrivals', () => {
   it('delivers batches in their order whatever port carried them, and drains an agent only after its last', async () => {

@@ -5,6 +5,7 @@ import o200k from 'js-tiktoken/ranks/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/internal/worker-entry.js';
 import { countTokens, shareTokenizer, tokenizerRanks } from '../../src/providers/tokenizer.js';
+import { LINE_SPLIT_PATTERNS } from '../../src/tokenizer/bpe.js';
 import { SharedRanks } from '../../src/tokenizer/shared-ranks.js';
 import { firstMessage, terminatedAfterEach } from '../helpers/workers.js';
 
@@ -63,6 +64,43 @@ describe('countTokens (o200k_base over a shared rank table)', () => {
     fc.assert(
       fc.property(texts, (text) => countTokens(text) === referenceCount(text)),
       { numRuns: 1_500 },
+    );
+  });
+
+  it('counts line by line exactly as the whole text, first and again from its memo of lines (property)', () => {
+    // The shipped pattern is one the line split holds for, so the property below exercises it.
+    expect(LINE_SPLIT_PATTERNS.has(tokenizerRanks().pattern)).toBe(true);
+    // What may follow a newline decides whether a piece ends there: whitespace, '/', punctuation, letters, digits.
+    const fragment = fc.constantFrom(
+      '\n',
+      '\n\n',
+      '\r\n',
+      ' ',
+      '\t',
+      '\u00a0',
+      '\u2028',
+      '\u3000',
+      '/',
+      '//',
+      '.',
+      '].',
+      '[#12]',
+      "'s",
+      'a',
+      'Ab',
+      '漢',
+      '7',
+      '1234',
+      '—',
+      '🧪',
+    );
+    const texts = fc.array(fragment, { maxLength: 60 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(texts, (text) => {
+        const expected = referenceCount(text);
+        return countTokens(text) === expected && countTokens(text) === expected;
+      }),
+      { numRuns: 3_000 },
     );
   });
 

@@ -7,6 +7,7 @@ import { runAgent } from './agent-host.js';
 import { runVerifier } from './verifier-host.js';
 import type { WorkerInit } from './attach-run.js';
 import { leaveEventBatch } from './thread-events.js';
+import { lowerThreadPriority } from '../src/internal/thread-priority.js';
 
 /**
  * Task shape: the init plus its transferred ports: events (both ways for an agent: the main thread
@@ -20,6 +21,8 @@ export interface SwarmWorkerTask {
 
 /** Piscina handler. Resolves with the machine's output when the agent or verifier ends. */
 export default async function swarmWorker(task: SwarmWorkerTask): Promise<unknown> {
+  // Agents' threads yield the CPU to the verifier's (its own pool's thread, never an agent's).
+  if (task.init.role === 'agent') lowerThreadPriority(task.init.options.agentNice);
   try {
     if (task.init.role !== 'verifier') return await runAgent(task.init, task.eventsPort, task.controlPort);
     if (!task.controlPort) throw new Error('swarm-worker: the verifier needs a control port');

@@ -194,8 +194,9 @@ export async function runVerifier(
       const received = parseEnvelope(input.proposal);
       if (!received) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
       const { envelope, raw, sentAt } = received;
-      const answer = FinalAnswerSchema.safeParse(envelope.body);
-      if (envelope.taskId === -1 && answer.success) {
+      // Only the finalizer's proposal (task id -1) can be the answer: no parse of every finding's body for it.
+      const answer = envelope.taskId === -1 ? FinalAnswerSchema.safeParse(envelope.body) : undefined;
+      if (answer?.success) {
         checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw, sentAt };
         return { verdict: 'accept', reason: 'final answer' };
       }

@@ -126,6 +126,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       `all: proposal→taken off the channel p50 ${percentile(waited, 50).toFixed(2)} ms, p90 ${percentile(waited, 90).toFixed(2)} ms (the verifier's wake-up or the batch it was deciding); the rest is deciding the proposal's own batch up to it`,
     );
   console.log(
-    `all: ${pooled.length} decided in ${batches} batches, proposal→decision p50 ${percentile(pooled, 50).toFixed(1)} ms, p90 ${percentile(pooled, 90).toFixed(1)} ms, p99 ${percentile(pooled, 99).toFixed(1)} ms; verifier busy ${busy.toFixed(0)} ms of ${wall} ms run time (${((100 * busy) / Math.max(1, wall)).toFixed(1)} %)`,
+    `all: ${pooled.length} decided in ${batches} batches, proposal→decision p50 ${percentile(pooled, 50).toFixed(1)} ms, p90 ${percentile(pooled, 90).toFixed(1)} ms, p99 ${percentile(pooled, 99).toFixed(1)} ms; verifier busy ${busy.toFixed(0)} ms of ${wall.toFixed(0)} ms run time (${((100 * busy) / Math.max(1, wall)).toFixed(1)} %), ${(busy / Math.max(1, pooled.length)).toFixed(2)} ms per decision (wall time out of waiting: time its thread was descheduled counts)`,
   );
 }

@@ -57,6 +57,13 @@ export const SwarmOptionsSchema = z
      * {@link MAX_AGENTS_ONE_PER_THREAD} agents.
      */
     threads: z.number().int().min(1).max(MAX_AGENTS_ONE_PER_THREAD).optional(),
+    /**
+     * How many notches (Linux nice values) below the verifier's thread the agents' worker threads are
+     * scheduled, so the single writer runs as soon as a proposal wakes it even when agents keep every
+     * core busy (0: every thread at the process's priority). Nothing changes where threads have no
+     * priority of their own.
+     */
+    agentNice: z.number().int().min(0).max(19).default(5),
     model: ModelRefSchema.default('offline'),
     /** Price overrides, USD per million tokens, keyed by model id (`openai:gpt-4.1-mini`). */
     prices: z

@@ -80,8 +80,11 @@ export interface SwarmRun extends PromiseLike<RunResult> {
 export class Swarm {
   readonly options: ResolvedSwarmOptions;
   private readonly pool: Piscina;
-  /** The verifier's own thread when agents share threads; otherwise the agents' pool hosts it too. */
-  private readonly verifierPool: Piscina | undefined;
+  /**
+   * The verifier's own thread: the single writer keeps its JIT-warm code and its heap from run to run,
+   * and its priority, above the agents' (see `agentNice`), is never inherited by an agent or vice versa.
+   */
+  private readonly verifierPool: Piscina;
   private readonly rateLimiter: SharedRateLimiter;
   private readonly protocolRef: ProtocolRef;
   private queue: Promise<unknown> = Promise.resolve();
@@ -118,12 +121,12 @@ export class Swarm {
     const { agents, threads } = this.options;
     if (threads === undefined) {
       // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
-      this.pool = pool(agents + 1, 1, { maxYoungGenerationSizeMb: 4 });
+      this.pool = pool(agents, 1, { maxYoungGenerationSizeMb: 4 });
     } else {
       const shared = Math.min(threads, agents);
       this.pool = pool(shared, Math.ceil(agents / shared), {});
-      this.verifierPool = pool(1, 1, {});
     }
+    this.verifierPool = pool(1, 1, {});
     // A worker that dies while it runs no task (an uncaught error in a timer its model left behind,
     // after the agent's run ended) is reported by piscina as a pool 'error' event; unheard, that
     // event would throw in this thread and take the host process down. Piscina replaces the thread.
@@ -234,7 +237,7 @@ export class Swarm {
     this.closed = true;
     for (const run of this.active) run.stop('aborted');
     await this.queue;
-    await Promise.all([this.pool.destroy(), this.verifierPool?.destroy()]);
+    await Promise.all([this.pool.destroy(), this.verifierPool.destroy()]);
   }
 }
 

@@ -38,10 +38,14 @@ export function evidenceFor(body: unknown, records: readonly ToolRecord[]): Tool
   return out;
 }
 
+/** A proposal's tool results (built once: constructing a zod schema costs more than parsing with it). */
+const ToolEvidenceListSchema = z.array(ToolEvidenceSchema);
+
 /** Tool results by label, keeping only well-formed ones whose text matches their hash. */
 export function evidenceLookup(evidence: unknown): Map<string, string> {
-  const parsed = z.array(ToolEvidenceSchema).safeParse(evidence ?? []);
   const map = new Map<string, string>();
+  if (evidence === undefined) return map;
+  const parsed = ToolEvidenceListSchema.safeParse(evidence);
   if (!parsed.success) return map;
   for (const e of parsed.data) if (hashText(e.text) === e.hash) map.set(e.label, e.text);
   return map;

@@ -165,8 +165,10 @@ const BaselineSchema = z.array(
   }),
 );
 
-const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] =>
-  z.array(z.string()).parse(io.ledger.get(0).meta?.flaky ?? []);
+/** The tests `plan` found flaky, by id. */
+const FlakySchema = z.array(z.string());
+
+const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => FlakySchema.parse(io.ledger.get(0).meta?.flaky ?? []);
 
 /** The baseline without its flaky tests, so a flaky test never counts as a regression. */
 function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {

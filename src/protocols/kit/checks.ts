@@ -155,13 +155,24 @@ const HEDGE_WORDS = new Set([
   'claimed',
 ]);
 
+/** `w` as a whole word (lower case), compiled once per word: every gist is tested for 48 hedge words. */
+const wordPatterns = new Map<string, RegExp>();
+function wordPattern(w: string): RegExp {
+  let pattern = wordPatterns.get(w);
+  if (!pattern) {
+    if (wordPatterns.size >= 4_096) wordPatterns.clear();
+    pattern = new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+    wordPatterns.set(w, pattern);
+  }
+  return pattern;
+}
+
 /** Checks qualifier drift: declared hedges are real, and a strongly hedged quote is not restated as certain. */
 export function checkHedges(text: string, hedges: readonly string[], quotes: readonly { text: string }[]): string[] {
   const reasons: string[] = [];
   const lower = normaliseForMatch(text).toLowerCase();
   const quoted = normaliseForMatch(quotes.map((q) => q.text).join(' ')).toLowerCase();
-  const has = (hay: string, w: string) =>
-    new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(hay);
+  const has = (hay: string, w: string) => wordPattern(w).test(hay);
   for (const h of hedges) {
     if (!has(lower, h)) reasons.push(`declares hedge "${h}" but its text does not keep it`);
     else if (!has(quoted, h)) reasons.push(`declares hedge "${h}", which none of its quotes contains`);

@@ -23,10 +23,10 @@ export function normaliseForComparison(text: string): string {
     .trim();
 }
 
-const sameSet = (a: readonly string[], b: readonly string[]) => {
-  const sa = new Set(a);
-  const sb = new Set(b);
-  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 };
 
 // Gists and partial results say the same kind of thing; notes only repeat notes of their own kind.
@@ -39,6 +39,7 @@ interface EntryForms {
   comparison?: string;
   verbatim?: string;
   terms?: ReadonlySet<string>;
+  labels?: ReadonlySet<string>;
 }
 const formsOf = new WeakMap<LedgerEntry, EntryForms>();
 function forms(entry: LedgerEntry): EntryForms {
@@ -59,6 +60,7 @@ export function findRedundant(
   const tokens = termSet(probe.text);
   const paraphrasable = PARAPHRASABLE.has(family(probe.kind));
   const verbatim = normaliseForMatch(probe.text);
+  const labels = new Set(probe.labels);
   for (const entry of entries) {
     if (family(entry.kind) !== family(probe.kind) || isExpiredClaim(entry, now)) continue;
     if (!paraphrasable) {
@@ -71,7 +73,7 @@ export function findRedundant(
     const f = forms(entry);
     if ((f.comparison ??= normaliseForComparison(entry.text)) === text)
       return { id: entry.id, reason: `repeats ledger entry #${entry.id} word for word` };
-    if (!sameSet(labelsOf(entry), probe.labels)) continue;
+    if (!sameSet((f.labels ??= new Set(labelsOf(entry))), labels)) continue;
     const similarity = jaccard(tokens, (f.terms ??= termSet(entry.text)));
     if (similarity >= threshold)
       return {

@@ -42,7 +42,18 @@ export function words(text: string): string[] {
 export function terms(text: string): string[] {
   return words(text)
     .filter((w) => w.length > 1 && !STOPWORDS.has(w) && !/^[a-z]$/.test(w))
-    .map(stem);
+    .map(stemOf);
+}
+
+/** Stems of words seen lately: a run's findings and quotes reuse a small vocabulary. */
+const stems = new Map<string, string>();
+function stemOf(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size >= 16_384) stems.clear();
+    stems.set(word, (s = stem(word)));
+  }
+  return s;
 }
 
 /** The distinct content terms of `text`. */
@@ -58,11 +69,31 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return common / (a.size + b.size - common);
 }
 
+/** A character NFKC, the folds or the whitespace rule may change: anything but printable ASCII bar `, two spaces, a space at an end. */
+const NEEDS_NORMALISING = /[^ -_a-~]| {2}|^ | $/;
+/** Short texts normalised lately (the same quote is normalised by several checks of one proposal). */
+const memo = new Map<string, string>();
+const MEMO_ENTRIES = 1_024;
+const MEMO_MAX_CHARS = 2_048;
+
 /**
  * Normal form for verbatim comparison: Unicode NFKC, typographic quotes and dashes folded to ASCII,
  * every run of whitespace one space. Words, case and punctuation otherwise stay as they are.
  */
 export function normaliseForMatch(text: string): string {
+  // Printable ASCII (but the backtick, which folds to an apostrophe) with single inner spaces is its own
+  // normal form: most quotes and gists are, and a proposal's checks normalise each several times.
+  if (!NEEDS_NORMALISING.test(text)) return text;
+  if (text.length > MEMO_MAX_CHARS) return normalise(text);
+  let normal = memo.get(text);
+  if (normal === undefined) {
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(text, (normal = normalise(text)));
+  }
+  return normal;
+}
+
+function normalise(text: string): string {
   return text
     .normalize('NFKC')
     .replace(/[\u2018\u2019\u201A\u201B\u2032\u0060\u00B4]/g, "'")
@@ -148,7 +179,12 @@ const LABEL_PATTERN = /#\d+|\b[A-Z]{1,3}\d+(?:\.[a-z]{1,3}\d+)*\b/g;
 
 /** The numbers stated in `text`, normalised (thousands separators and `%` dropped), ignoring citation labels. */
 export function numbersIn(text: string): string[] {
-  const cleaned = normaliseForMatch(text).replace(LABEL_PATTERN, ' ');
+  return numbersInNormal(normaliseForMatch(text));
+}
+
+/** {@link numbersIn} of a text already in its normal form (normalising is idempotent: a second pass over a source is waste). */
+function numbersInNormal(normal: string): string[] {
+  const cleaned = normal.replace(LABEL_PATTERN, ' ');
   return (cleaned.match(/(?<![\p{L}\p{N}])\d+(?:[.,]\d+)*(?![\p{N}])/gu) ?? []).map(normaliseNumber);
 }
 
@@ -162,7 +198,7 @@ export function numbersInSource(source: string): ReadonlySet<string> {
   if (source.length < NORMALISED_MIN_CHARS) return new Set(numbersIn(source));
   let numbers = sourceNumberSets.get(source);
   if (numbers === undefined) {
-    numbers = new Set(numbersIn(normalisedSource(source)));
+    numbers = new Set(numbersInNormal(normalisedSource(source)));
     if (sourceNumberSets.size >= NORMALISED_SOURCES) sourceNumberSets.delete(sourceNumberSets.keys().next().value!);
     sourceNumberSets.set(source, numbers);
   }
@@ -177,7 +213,10 @@ export function numbersInSource(source: string): ReadonlySet<string> {
 export function warmSources(sources: readonly string[]): number {
   let prepared = 0;
   for (const source of sources.slice(-NORMALISED_SOURCES)) {
-    if (source.length < NORMALISED_MIN_CHARS || sourceNumberSets.has(source)) continue;
+    if (source.length < NORMALISED_MIN_CHARS) continue;
+    // Either cache may have let the source go (they evict apart): fill both.
+    if (sourceNumberSets.has(source) && normalisedSources.has(source)) continue;
+    normalisedSource(source);
     numbersInSource(source);
     prepared++;
   }

@@ -11,7 +11,7 @@ import {
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
   type RedisClientType,
-} from 'redis';
+} from '@redis/client';
 import {
   DelmError,
   DuplicateEntryError,

@@ -92,6 +92,15 @@ export class RedisChannel {
     }
   }
 
+  /**
+   * The proposal channel of run `runId` on `client` (the caller keeps it), already opened elsewhere
+   * (its consumer group exists): no round trip. How a run's worker threads attach to the channel their
+   * main thread opened.
+   */
+  static attach(client: RedisClient, runId: string): RedisChannel {
+    return new RedisChannel(client, false, runPrefix(runId));
+  }
+
   /** Adds a proposal and counts it sent (the count the finalizer waits on), in one step. */
   async send(message: string): Promise<void> {
     await fcall(this.client, `${FN}p_send`, this.prefix, [message]);

@@ -20,6 +20,7 @@ import {
   LedgerFullError,
   QueueFullError,
 } from '../errors.js';
+import { ensureLibrary } from './library.js';
 
 /** A connected node-redis client. */
 export type RedisClient = RedisClientType;
@@ -181,7 +182,15 @@ export async function retried<T>(client: RedisClient, op: () => Promise<T>): Pro
  */
 const NOT_REPEATED = new Set(['q_enqueue']);
 
-/** Calls one of the library's functions on a run's keys, mapping its error replies; repeated after a lost connection when safe. */
+/** The server has no function of that name: the library is not loaded there (nothing ran). */
+const isMissingFunction = (error: unknown) =>
+  error instanceof Error && error.message.startsWith('ERR Function not found');
+
+/**
+ * Calls one of the library's functions on a run's keys, mapping its error replies; repeated after a
+ * lost connection when safe. A client need not check the library first (see ensureLibrary): when the
+ * server has no such function, the library is loaded and the call made again.
+ */
 export async function fcall(
   client: RedisClient,
   name: string,
@@ -189,8 +198,15 @@ export async function fcall(
   args: readonly string[],
 ): Promise<unknown> {
   const call = () => client.sendCommand(['FCALL', name, '1', prefix, ...args]);
+  const once = () => (NOT_REPEATED.has(name.replace(/^delm_v\d+_/, '')) ? call() : retried(client, call));
   try {
-    return NOT_REPEATED.has(name.replace(/^delm_v\d+_/, '')) ? await call() : await retried(client, call);
+    try {
+      return await once();
+    } catch (error) {
+      if (!isMissingFunction(error)) throw error;
+      await ensureLibrary(client, true);
+      return await once();
+    }
   } catch (error) {
     if (isConnectionLoss(error)) throw new RedisLostError(error);
     throw mapReplyError(error);

@@ -125,6 +125,15 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     }
   }
 
+  /**
+   * The queue of run `runId` on `client` (the caller keeps it), already opened elsewhere with these
+   * `settings` (the {@link settings} of that queue): no round trip. How a run's worker threads attach
+   * to the queue their main thread opened.
+   */
+  static attach(client: RedisClient, runId: string, settings: RedisTaskQueue['settings']): RedisTaskQueue {
+    return new RedisTaskQueue(client, false, runPrefix(runId), { ...settings });
+  }
+
   private call(fn: string, args: readonly string[]): Promise<unknown> {
     return fcall(this.client, FN + fn, this.prefix, args);
   }

@@ -5,7 +5,8 @@
  * change is one call of the delm library (functions/run.lua.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, fcall, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { connect, fcall, isConnectionLoss, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
 import { MEMBER_TTL_MS } from './members.js';
 import { FN, ensureLibrary } from './library.js';
 
@@ -40,12 +41,24 @@ export interface RedisRunState {
 
 const PHASES = ['running', 'finalizing', 'finished', 'stopped'] as const;
 const PHASE = { RUNNING: 0, FINALIZING: 1, FINISHED: 2 } as const;
-/** How often an agent waiting for the finalizer, or a finalizer waiting for the verifier, looks again. */
+/** How long to wait before asking again after the connection to Redis was lost. */
 const POLL_MS = 5;
+/**
+ * Longest wait of an agent blocked for the finalizer's decision, or of a finalizer for the verifier,
+ * before it asks again (what it waits for wakes it at once: this only bounds a wake-up lost with a
+ * connection, or a verifier that died).
+ */
+const WAIT_MS = 250;
 
 /** Coordination of one run on Redis. */
 export class RedisRunControl {
   private readonly meta: string;
+  private readonly wakeKey: string;
+  private readonly settleKey: string;
+  /** The connection an agent waiting for the finalizer's decision blocks on (see {@link elect}). */
+  private waiter: BlockingConnection | undefined;
+  /** Whether a blocking read waits on {@link waiter}. */
+  private waiting = false;
 
   private constructor(
     private readonly client: RedisClient,
@@ -54,6 +67,8 @@ export class RedisRunControl {
     readonly prefix: string,
   ) {
     this.meta = `${prefix}r:meta`;
+    this.wakeKey = `${prefix}r:wake`;
+    this.settleKey = `${prefix}r:settle`;
   }
 
   /** Ids of the runs in this Redis that are still going (running or finalizing), oldest key order not guaranteed. */
@@ -84,6 +99,14 @@ export class RedisRunControl {
       if (owned) client.destroy();
       throw error;
     }
+  }
+
+  /**
+   * The coordination of run `runId` on `client` (the caller keeps it), already opened elsewhere: no
+   * round trip. How a run's worker threads attach to the run their main thread opened.
+   */
+  static attach(client: RedisClient, runId: string): RedisRunControl {
+    return new RedisRunControl(client, false, runPrefix(runId));
   }
 
   private call(fn: string, args: readonly string[] = []): Promise<unknown> {
@@ -142,14 +165,39 @@ export class RedisRunControl {
     return (await this.client.get(`${this.prefix}r:config`)) ?? undefined;
   }
 
-  /** Claim, finalize or exit; while another agent finalizes, waits for its decision. */
+  /**
+   * Claim, finalize or exit; while another agent finalizes, waits for its decision: blocked (XREAD on a
+   * connection of its own) until the phase changes, not polling.
+   */
   async elect(agentId: number, signal?: AbortSignal): Promise<RedisElection> {
     for (;;) {
       if (signal?.aborted) return { role: 'exit' };
-      const [role, round] = (await this.call('r_elect', [String(agentId)])) as [string, number?];
-      if (role === 'finalize') return { role, round: round! };
+      const [role, second] = (await this.call('r_elect', [String(agentId)])) as [string, (number | string)?];
+      if (role === 'finalize') return { role, round: second as number };
       if (role === 'claim' || role === 'exit') return { role };
-      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+      await this.block(['STREAMS', this.wakeKey, String(second ?? '0-0')], signal);
+    }
+  }
+
+  /**
+   * Blocks until an entry is added to one of the wake streams after the id given for it (`streams`:
+   * XREAD's STREAMS clause), for at most {@link WAIT_MS}, on a connection of its own.
+   */
+  private async block(streams: string[], signal: AbortSignal | undefined): Promise<void> {
+    const waiter = (this.waiter ??= await borrowBlocking(this.client));
+    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(waiter.id)]).catch(() => undefined);
+    signal?.addEventListener('abort', unblock, { once: true });
+    try {
+      if (signal?.aborted) return;
+      this.waiting = true;
+      await waiter.client.sendCommand(['XREAD', 'BLOCK', String(WAIT_MS), ...streams]);
+    } catch (error) {
+      // Redis went away: ask again (which waits for the client to reconnect).
+      if (!isConnectionLoss(error)) throw error;
+      await sleep(POLL_MS);
+    } finally {
+      this.waiting = false;
+      signal?.removeEventListener('abort', unblock);
     }
   }
 
@@ -183,12 +231,16 @@ export class RedisRunControl {
     await this.client.hIncrBy(this.meta, 'processed', 1);
   }
 
-  /** Resolves once the verifier has processed every proposal sent so far (or the run stops). */
+  /**
+   * Resolves once the verifier has processed every proposal sent so far (or the run stops): blocked
+   * until the last one is processed (the verifier's acknowledgement wakes it) or the phase changes.
+   */
   async settled(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const s = await this.state();
-      if (s.processed >= s.sent || s.phase === 'stopped' || signal?.aborted) return;
-      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) return;
+      const [done, wakeId, settleId] = (await this.call('r_settled')) as [number, string?, string?];
+      if (done === 1) return;
+      await this.block(['STREAMS', this.wakeKey, this.settleKey, wakeId!, settleId!], signal);
     }
   }
 
@@ -237,8 +289,11 @@ export class RedisRunControl {
     await this.call('r_recount');
   }
 
-  /** Closes this process's connection (the run lives on in Redis). */
+  /** Closes this process's connections (the run lives on in Redis). */
   async disconnect(): Promise<void> {
+    // Kept for the next run when this control's connection is a cached one and no read waits on it.
+    if (this.waiter) giveBackBlocking(this.client, this.waiter, !this.waiting);
+    this.waiter = undefined;
     if (this.owned) await this.client.close();
   }
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { listMembers, RedisMembership } from '../../src/redis/members.js';
+import { watchMembers } from '../../src/redis/member-watch.js';
 import { RedisRunControl } from '../../src/redis/run-control.js';
 import { RedisTaskQueue } from '../../src/redis/queue.js';
 import { until } from '../helpers/child-process.js';
@@ -79,6 +80,35 @@ describe('run membership', () => {
       expect(await client.sMembers(`${prefix}m:index`)).toEqual([live.id]);
     } finally {
       await live.leave();
+    }
+  });
+});
+
+describe('watchMembers', () => {
+  it('looks up with a URL on a connection it keeps between watches (one connection for a run of items, not one per look)', async () => {
+    const runId = uniqueRunId('watch');
+    const target = { url: server().url };
+    const member = await RedisMembership.join(target, runId, {
+      role: 'coordinator',
+      agents: [1],
+      threads: 1,
+      verifier: 'active',
+    });
+    const connections = async () =>
+      Number(/total_connections_received:(\d+)/.exec(await client.info('stats'))?.[1] ?? 0);
+    try {
+      const seen: string[][] = [];
+      const before = await connections();
+      for (let item = 0; item < 3; item++) {
+        const stop = watchMembers(target, runId, (members) => void seen.push(members.map((m) => m.id)), 20);
+        await until('the watch reported the members', async () => (seen.length > item ? true : undefined), 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await stop();
+      }
+      expect(seen.slice(0, 3)).toEqual([[member.id], [member.id], [member.id]]);
+      expect((await connections()) - before).toBe(1);
+    } finally {
+      await member.leave();
     }
   });
 });

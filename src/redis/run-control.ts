@@ -57,8 +57,8 @@ export class RedisRunControl {
   private readonly settleKey: string;
   /** The connection an agent waiting for the finalizer's decision blocks on (see {@link elect}). */
   private waiter: BlockingConnection | undefined;
-  /** Whether a blocking read waits on {@link waiter}. */
-  private waiting = false;
+  /** Blocking reads waiting on {@link waiter}. */
+  private waiting = 0;
 
   private constructor(
     private readonly client: RedisClient,
@@ -184,19 +184,21 @@ export class RedisRunControl {
    * XREAD's STREAMS clause), for at most {@link WAIT_MS}, on a connection of its own.
    */
   private async block(streams: string[], signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return;
     const waiter = (this.waiter ??= await borrowBlocking(this.client));
     const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(waiter.id)]).catch(() => undefined);
+    // Aborted while the connection was borrowed: no read.
+    if (signal?.aborted) return;
     signal?.addEventListener('abort', unblock, { once: true });
+    this.waiting++;
     try {
-      if (signal?.aborted) return;
-      this.waiting = true;
       await waiter.client.sendCommand(['XREAD', 'BLOCK', String(WAIT_MS), ...streams]);
     } catch (error) {
       // Redis went away: ask again (which waits for the client to reconnect).
       if (!isConnectionLoss(error)) throw error;
       await sleep(POLL_MS);
     } finally {
-      this.waiting = false;
+      this.waiting--;
       signal?.removeEventListener('abort', unblock);
     }
   }
@@ -292,7 +294,7 @@ export class RedisRunControl {
   /** Closes this process's connections (the run lives on in Redis). */
   async disconnect(): Promise<void> {
     // Kept for the next run when this control's connection is a cached one and no read waits on it.
-    if (this.waiter) giveBackBlocking(this.client, this.waiter, !this.waiting);
+    if (this.waiter) giveBackBlocking(this.client, this.waiter, this.waiting === 0);
     this.waiter = undefined;
     if (this.owned) await this.client.close();
   }

@@ -242,15 +242,24 @@ export class RedisChannel {
 
   /** Whether the channel was closed (proposals may still wait in it). */
   async closed(): Promise<boolean> {
-    return (await retried(this.client, () => this.client.hGet(this.meta, 'pclosed'))) === '1';
+    return (
+      (await retried(this.client, () => this.client.sendCommand<string | null>(['HGET', this.meta, 'pclosed']))) === '1'
+    );
   }
 
   /** Closed, and every proposal processed. */
   async ended(): Promise<boolean> {
+    // Read together, in one step (a script: the flag and the length as of one moment).
     const [closed, length] = await retried(this.client, () =>
-      this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec(),
+      this.client.sendCommand<[string | null, number]>([
+        'EVAL',
+        "return { redis.call('HGET', KEYS[1], 'pclosed'), redis.call('XLEN', KEYS[2]) }",
+        '2',
+        this.meta,
+        this.stream,
+      ]),
     );
-    return (closed as unknown) === '1' && Number(length) === 0;
+    return closed === '1' && Number(length) === 0;
   }
 
   /** Closes this process's connections (the channel lives on in Redis). */

@@ -8,6 +8,7 @@ import {
   ClientClosedError,
   ConnectionTimeoutError,
   createClient,
+  RedisClient as PlainClient,
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
   type RedisClientType,
@@ -39,14 +40,20 @@ export function runPrefix(runId: string): string {
 const RECONNECT_FOR_MS = 30_000;
 const RECONNECT_STEP_MS = 100;
 
-/** Opens a connection; `owned` says whether the caller must close it. */
-export async function connect(target: RedisTarget): Promise<{ client: RedisClient; owned: boolean }> {
+/**
+ * Opens a connection; `owned` says whether the caller must close it. `plain`: a client with only the
+ * base class's methods (sendCommand, connect, duplicate…), none of node-redis's typed command methods
+ * (hGet, multi…): createClient builds a class with every command on it once per thread, ~140 ms of CPU
+ * (as much again as loading the package), which each worker thread of a run on Redis paid for methods
+ * it never calls. delm's own structures send every command with sendCommand, so they run on either.
+ */
+export async function connect(target: RedisTarget, plain = false): Promise<{ client: RedisClient; owned: boolean }> {
   if ('client' in target) return { client: target.client, owned: false };
   checkUrl(target.url);
   // Fail at once when Redis is not there at the start; once connected, ride out a restart (commands
   // wait in node-redis's offline queue) for up to RECONNECT_FOR_MS before giving up.
   let connectedAt = 0;
-  const client = createClient({
+  const options = {
     url: target.url,
     // Who holds the connection, as CLIENT LIST shows it: this process and thread.
     name: `delm-${process.pid}-${threadId}`,
@@ -55,7 +62,8 @@ export async function connect(target: RedisTarget): Promise<{ client: RedisClien
       reconnectStrategy: (retries: number) =>
         connectedAt > 0 && retries * RECONNECT_STEP_MS < RECONNECT_FOR_MS ? RECONNECT_STEP_MS : false,
     },
-  });
+  };
+  const client = plain ? (new PlainClient(options) as unknown as RedisClient) : createClient(options);
   // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
   client.on('error', () => undefined);
   try {

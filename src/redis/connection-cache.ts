@@ -80,7 +80,8 @@ export class ConnectionCache {
       }
       closeWithSpares(client);
     }
-    const { client } = await connect({ url });
+    // Plain clients (see connect): a run's structures need no typed command methods.
+    const { client } = await connect({ url }, true);
     sparesOf.set(client, []);
     this.lent.add(client);
     return client;

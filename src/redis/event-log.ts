@@ -201,7 +201,7 @@ export class RedisEventLog {
 
   /** Sets the stream to expire `ms` from now (a finished run's record). */
   async expire(ms: number): Promise<void> {
-    await retried(this.client, () => this.client.pExpire(this.key, ms));
+    await retried(this.client, () => this.client.sendCommand(['PEXPIRE', this.key, String(ms)]));
   }
 
   /**

@@ -247,10 +247,12 @@ export class RedisTaskQueue implements AsyncTaskQueue {
 
   async heldBy(agentId: number): Promise<Lease[]> {
     // Read outside a function (no library change): each release is fenced by its generation anyway.
-    const ids = await this.client.zRange(`${this.prefix}q:leases`, 0, -1);
+    const ids = await this.client.sendCommand<string[]>(['ZRANGE', `${this.prefix}q:leases`, '0', '-1']);
     const tasks = await Promise.all(
       ids.map((id) =>
-        this.client.hmGet(`${this.prefix}q:t:${id}`, [
+        this.client.sendCommand<Array<string | null>>([
+          'HMGET',
+          `${this.prefix}q:t:${id}`,
           'state',
           'agent',
           'gen',

@@ -128,7 +128,7 @@ export class RedisRunControl {
   /** How long the run's keys are kept once it ended, and its members' key expiry, as its creator set them. */
   async keep(): Promise<Required<RedisRunKeep>> {
     const [keepFinished, memberTtl] = await retried(this.client, () =>
-      this.client.hmGet(this.meta, ['keep', 'memberTtl']),
+      this.client.sendCommand<Array<string | null>>(['HMGET', this.meta, 'keep', 'memberTtl']),
     );
     return {
       keepFinishedMs: Number(keepFinished) || KEEP_FINISHED_MS,
@@ -150,8 +150,8 @@ export class RedisRunControl {
    * how many keys got it (0 for a run that is going or does not exist).
    */
   async expireNow(): Promise<number> {
-    if (!(await this.client.exists(this.meta))) return 0;
-    await this.client.hSet(this.meta, 'keep', '1');
+    if (!(await this.client.sendCommand<number>(['EXISTS', this.meta]))) return 0;
+    await this.client.sendCommand(['HSET', this.meta, 'keep', '1']);
     return this.expireIfEnded();
   }
 
@@ -162,7 +162,7 @@ export class RedisRunControl {
 
   /** The run's settings as written by {@link init}, or undefined when no such run exists. */
   async config(): Promise<string | undefined> {
-    return (await this.client.get(`${this.prefix}r:config`)) ?? undefined;
+    return (await this.client.sendCommand<string | null>(['GET', `${this.prefix}r:config`])) ?? undefined;
   }
 
   /**
@@ -225,12 +225,12 @@ export class RedisRunControl {
 
   /** An agent sent a proposal to the verifier. */
   async proposalSent(): Promise<void> {
-    await this.client.hIncrBy(this.meta, 'sent', 1);
+    await this.client.sendCommand(['HINCRBY', this.meta, 'sent', '1']);
   }
 
   /** The verifier finished with a proposal (committed or rejected). */
   async proposalProcessed(): Promise<void> {
-    await this.client.hIncrBy(this.meta, 'processed', 1);
+    await this.client.sendCommand(['HINCRBY', this.meta, 'processed', '1']);
   }
 
   /**
@@ -270,7 +270,7 @@ export class RedisRunControl {
 
   /** The coordinator enqueued its plan: from here on a process that joins finds the run's tasks. */
   async markPlanned(): Promise<void> {
-    await retried(this.client, () => this.client.hSet(this.meta, 'planned', '1'));
+    await retried(this.client, () => this.client.sendCommand(['HSET', this.meta, 'planned', '1']));
   }
 
   /**
@@ -278,7 +278,9 @@ export class RedisRunControl {
    * find the queue drained and be elected to finalize a run that has not begun.
    */
   async isPlanned(): Promise<boolean> {
-    return (await retried(this.client, () => this.client.hGet(this.meta, 'planned'))) === '1';
+    return (
+      (await retried(this.client, () => this.client.sendCommand<string | null>(['HGET', this.meta, 'planned']))) === '1'
+    );
   }
 
   /** Hands out `n` agent ids no other process of the run uses; resolves the first. */

@@ -18,7 +18,7 @@ import type {
   TaskState,
 } from '../queue/types.js';
 import { connect, fcall, isConnectionLoss, runPrefix, type RedisClient, type RedisTarget } from './client.js';
-import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
+import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisTaskQueue.open} (validated). They take effect when the run's queue is first created. */
@@ -188,7 +188,12 @@ export class RedisTaskQueue implements AsyncTaskQueue {
       if (waiting) await this.call('q_unwait', []);
       return undefined;
     } finally {
-      if (blocker) this.idleBlockers.push(blocker);
+      // On a cached connection, given back after each claim: the thread's other waits (the run
+      // control's) share it. Otherwise kept for this queue's next claim.
+      if (blocker && keepsSpares(this.client)) {
+        this.allBlockers.delete(blocker);
+        giveBackBlocking(this.client, blocker, true);
+      } else if (blocker) this.idleBlockers.push(blocker);
     }
   }
 

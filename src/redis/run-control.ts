@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, fcall, isConnectionLoss, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
-import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
+import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
 import { MEMBER_TTL_MS } from './members.js';
 import { FN, ensureLibrary } from './library.js';
 
@@ -200,6 +200,11 @@ export class RedisRunControl {
     } finally {
       this.waiting--;
       signal?.removeEventListener('abort', unblock);
+      // On a cached connection, given back after each wait: the thread's queue claims share it.
+      if (this.waiting === 0 && keepsSpares(this.client) && this.waiter === waiter) {
+        this.waiter = undefined;
+        giveBackBlocking(this.client, waiter, true);
+      }
     }
   }
 

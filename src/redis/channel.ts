@@ -92,6 +92,15 @@ export class RedisChannel {
     }
   }
 
+  /**
+   * The proposal channel of run `runId` on `client` (the caller keeps it), already opened elsewhere
+   * (its consumer group exists): no round trip. How a run's worker threads attach to the channel their
+   * main thread opened.
+   */
+  static attach(client: RedisClient, runId: string): RedisChannel {
+    return new RedisChannel(client, false, runPrefix(runId));
+  }
+
   /** Adds a proposal and counts it sent (the count the finalizer waits on), in one step. */
   async send(message: string): Promise<void> {
     await fcall(this.client, `${FN}p_send`, this.prefix, [message]);
@@ -233,15 +242,24 @@ export class RedisChannel {
 
   /** Whether the channel was closed (proposals may still wait in it). */
   async closed(): Promise<boolean> {
-    return (await retried(this.client, () => this.client.hGet(this.meta, 'pclosed'))) === '1';
+    return (
+      (await retried(this.client, () => this.client.sendCommand<string | null>(['HGET', this.meta, 'pclosed']))) === '1'
+    );
   }
 
   /** Closed, and every proposal processed. */
   async ended(): Promise<boolean> {
+    // Read together, in one step (a script: the flag and the length as of one moment).
     const [closed, length] = await retried(this.client, () =>
-      this.client.multi().hGet(this.meta, 'pclosed').xLen(this.stream).exec(),
+      this.client.sendCommand<[string | null, number]>([
+        'EVAL',
+        "return { redis.call('HGET', KEYS[1], 'pclosed'), redis.call('XLEN', KEYS[2]) }",
+        '2',
+        this.meta,
+        this.stream,
+      ]),
     );
-    return (closed as unknown) === '1' && Number(length) === 0;
+    return closed === '1' && Number(length) === 0;
   }
 
   /** Closes this process's connections (the channel lives on in Redis). */

@@ -8,10 +8,11 @@ import {
   ClientClosedError,
   ConnectionTimeoutError,
   createClient,
+  RedisClient as PlainClient,
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
   type RedisClientType,
-} from 'redis';
+} from '@redis/client';
 import {
   DelmError,
   DuplicateEntryError,
@@ -20,6 +21,7 @@ import {
   LedgerFullError,
   QueueFullError,
 } from '../errors.js';
+import { ensureLibrary } from './library.js';
 
 /** A connected node-redis client. */
 export type RedisClient = RedisClientType;
@@ -38,14 +40,20 @@ export function runPrefix(runId: string): string {
 const RECONNECT_FOR_MS = 30_000;
 const RECONNECT_STEP_MS = 100;
 
-/** Opens a connection; `owned` says whether the caller must close it. */
-export async function connect(target: RedisTarget): Promise<{ client: RedisClient; owned: boolean }> {
+/**
+ * Opens a connection; `owned` says whether the caller must close it. `plain`: a client with only the
+ * base class's methods (sendCommand, connect, duplicate…), none of node-redis's typed command methods
+ * (hGet, multi…): createClient builds a class with every command on it once per thread, ~140 ms of CPU
+ * (as much again as loading the package), which each worker thread of a run on Redis paid for methods
+ * it never calls. delm's own structures send every command with sendCommand, so they run on either.
+ */
+export async function connect(target: RedisTarget, plain = false): Promise<{ client: RedisClient; owned: boolean }> {
   if ('client' in target) return { client: target.client, owned: false };
   checkUrl(target.url);
   // Fail at once when Redis is not there at the start; once connected, ride out a restart (commands
   // wait in node-redis's offline queue) for up to RECONNECT_FOR_MS before giving up.
   let connectedAt = 0;
-  const client = createClient({
+  const options = {
     url: target.url,
     // Who holds the connection, as CLIENT LIST shows it: this process and thread.
     name: `delm-${process.pid}-${threadId}`,
@@ -54,7 +62,8 @@ export async function connect(target: RedisTarget): Promise<{ client: RedisClien
       reconnectStrategy: (retries: number) =>
         connectedAt > 0 && retries * RECONNECT_STEP_MS < RECONNECT_FOR_MS ? RECONNECT_STEP_MS : false,
     },
-  });
+  };
+  const client = plain ? (new PlainClient(options) as unknown as RedisClient) : createClient(options);
   // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
   client.on('error', () => undefined);
   try {
@@ -181,7 +190,15 @@ export async function retried<T>(client: RedisClient, op: () => Promise<T>): Pro
  */
 const NOT_REPEATED = new Set(['q_enqueue']);
 
-/** Calls one of the library's functions on a run's keys, mapping its error replies; repeated after a lost connection when safe. */
+/** The server has no function of that name: the library is not loaded there (nothing ran). */
+const isMissingFunction = (error: unknown) =>
+  error instanceof Error && error.message.startsWith('ERR Function not found');
+
+/**
+ * Calls one of the library's functions on a run's keys, mapping its error replies; repeated after a
+ * lost connection when safe. A client need not check the library first (see ensureLibrary): when the
+ * server has no such function, the library is loaded and the call made again.
+ */
 export async function fcall(
   client: RedisClient,
   name: string,
@@ -189,8 +206,15 @@ export async function fcall(
   args: readonly string[],
 ): Promise<unknown> {
   const call = () => client.sendCommand(['FCALL', name, '1', prefix, ...args]);
+  const once = () => (NOT_REPEATED.has(name.replace(/^delm_v\d+_/, '')) ? call() : retried(client, call));
   try {
-    return NOT_REPEATED.has(name.replace(/^delm_v\d+_/, '')) ? await call() : await retried(client, call);
+    try {
+      return await once();
+    } catch (error) {
+      if (!isMissingFunction(error)) throw error;
+      await ensureLibrary(client, true);
+      return await once();
+    }
   } catch (error) {
     if (isConnectionLoss(error)) throw new RedisLostError(error);
     throw mapReplyError(error);

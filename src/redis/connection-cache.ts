@@ -49,6 +49,15 @@ export async function borrowBlocking(client: RedisClient): Promise<BlockingConne
 }
 
 /**
+ * Whether `client` is a cached connection, whose blocking connections given back are kept for the next
+ * borrower: a borrower may then give one back after each wait, so the queue's claims and the run
+ * control's waits of one thread share a single blocking connection.
+ */
+export function keepsSpares(client: RedisClient): boolean {
+  return sparesOf.has(client);
+}
+
+/**
  * Gives `blocking` back: kept for the next borrower when `client` is a cached connection and
  * `blocking` is idle (`idle`: no blocking command is waiting on it) and connected; closed otherwise.
  */
@@ -80,7 +89,8 @@ export class ConnectionCache {
       }
       closeWithSpares(client);
     }
-    const { client } = await connect({ url });
+    // Plain clients (see connect): a run's structures need no typed command methods.
+    const { client } = await connect({ url }, true);
     sparesOf.set(client, []);
     this.lent.add(client);
     return client;

@@ -120,6 +120,15 @@ export class RedisLedger {
     }
   }
 
+  /**
+   * The ledger of run `runId` on `client` (the caller keeps it), already opened elsewhere with these
+   * `limits` (the {@link limits} of that ledger): no round trip. How a run's worker threads attach to
+   * the ledger their main thread opened.
+   */
+  static attach(client: RedisClient, runId: string, limits: RedisLedger['limits']): RedisLedger {
+    return new RedisLedger(client, false, runPrefix(runId), { ...limits });
+  }
+
   /** Number of published entries (the next id). */
   async count(): Promise<number> {
     return ((await fcall(this.client, `${FN}l_stats`, this.prefix, [])) as number[])[0]!;

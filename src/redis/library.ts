@@ -15,7 +15,7 @@ import { RUN_LUA } from './functions/run.lua.js';
 import type { RedisClient } from './client.js';
 
 /** Version of the library's function signatures and key layout; bump on any incompatible change. */
-export const LIBRARY_VERSION = 2;
+export const LIBRARY_VERSION = 3;
 /** Prefix of every function name of this version. */
 export const FN = `delm_v${LIBRARY_VERSION}_`;
 
@@ -44,9 +44,13 @@ redis.register_function{function_name = F .. 'fingerprint', callback = function(
 
 const loaded = new WeakSet<object>();
 
-/** Makes sure the server runs this exact library (once per client), loading or replacing it if not. */
-export async function ensureLibrary(client: RedisClient): Promise<void> {
-  if (loaded.has(client)) return;
+/**
+ * Makes sure the server runs this exact library (once per client), loading or replacing it if not;
+ * `recheck` checks again a client that was checked (the server said a function is missing: it restarted
+ * without its data, or someone flushed its functions).
+ */
+export async function ensureLibrary(client: RedisClient, recheck = false): Promise<void> {
+  if (loaded.has(client) && !recheck) return;
   let current: unknown;
   try {
     current = await client.sendCommand(['FCALL_RO', `${FN}fingerprint`, '0']);

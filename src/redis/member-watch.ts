@@ -3,11 +3,21 @@
  * reported when they change: what `delm run --redis`, `delm worker` and `delm resume` print, and what
  * `delm serve --redis --inspect` shows in the inspector's run list.
  */
-import type { RedisTarget } from './client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClient, RedisTarget } from './client.js';
+import type { ConnectionCache } from './connection-cache.js';
 import type { RunMember } from './members.js';
 
 /** How often the members of a run are looked up. */
 const WATCH_MS = 2_000;
+/** How long a stop waits for a look in progress before it closes the look's connection. */
+const STOP_WAIT_MS = 1_000;
+
+/**
+ * Connections of the watches given a URL, kept between watches (`delm run --redis` watches each item's
+ * run in turn): a look neither connects nor checks the library again.
+ */
+let watchConnections: Promise<ConnectionCache> | undefined;
 
 /**
  * Looks up the members of `runId` every couple of seconds and calls `onChange` with them when they
@@ -24,10 +34,17 @@ export function watchMembers(
   let last = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lent: RedisClient | undefined;
+  const url = 'url' in target ? target.url : undefined;
+  // Loaded only for a run in Redis: a command that imports this module does not load the client.
+  const cache = () => (watchConnections ??= import('./connection-cache.js').then((m) => new m.ConnectionCache()));
+  const connection = async (): Promise<RedisTarget> =>
+    url === undefined ? target : { client: (lent ??= await (await cache()).lend(url)) };
   const look = async (): Promise<void> => {
-    // Loaded only for a run in Redis: a command that imports this module does not load the client.
     const { listMembers } = await import('./members.js');
-    const members = await listMembers(target, runId).catch(() => undefined);
+    const members = await connection()
+      .then((t) => listMembers(t, runId))
+      .catch(() => undefined);
     if (stopped || !members) return;
     const key = JSON.stringify(members.map((m) => [m.id, m.agents, m.verifier]));
     if (key !== last && onChange(members) !== false) last = key;
@@ -45,6 +62,17 @@ export function watchMembers(
   return async () => {
     stopped = true;
     clearTimeout(timer);
-    await running.catch(() => undefined);
+    const looked = running.catch(() => undefined);
+    if (lent && url !== undefined) {
+      // A look still waiting after a second waits for Redis to come back: its connection is closed
+      // (the look ends at once) rather than the stop waiting for it.
+      const idle = await Promise.race([
+        looked.then(() => true),
+        sleep(STOP_WAIT_MS, undefined, { ref: false }).then(() => false),
+      ]);
+      if (!idle) lent.destroy();
+      (await cache()).giveBack(url, lent);
+    }
+    await looked;
   };
 }

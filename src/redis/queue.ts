@@ -18,7 +18,7 @@ import type {
   TaskState,
 } from '../queue/types.js';
 import { connect, fcall, isConnectionLoss, runPrefix, type RedisClient, type RedisTarget } from './client.js';
-import { borrowBlocking, giveBackBlocking, type BlockingConnection } from './connection-cache.js';
+import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Options of {@link RedisTaskQueue.open} (validated). They take effect when the run's queue is first created. */
@@ -125,6 +125,15 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     }
   }
 
+  /**
+   * The queue of run `runId` on `client` (the caller keeps it), already opened elsewhere with these
+   * `settings` (the {@link settings} of that queue): no round trip. How a run's worker threads attach
+   * to the queue their main thread opened.
+   */
+  static attach(client: RedisClient, runId: string, settings: RedisTaskQueue['settings']): RedisTaskQueue {
+    return new RedisTaskQueue(client, false, runPrefix(runId), { ...settings });
+  }
+
   private call(fn: string, args: readonly string[]): Promise<unknown> {
     return fcall(this.client, FN + fn, this.prefix, args);
   }
@@ -179,7 +188,12 @@ export class RedisTaskQueue implements AsyncTaskQueue {
       if (waiting) await this.call('q_unwait', []);
       return undefined;
     } finally {
-      if (blocker) this.idleBlockers.push(blocker);
+      // On a cached connection, given back after each claim: the thread's other waits (the run
+      // control's) share it. Otherwise kept for this queue's next claim.
+      if (blocker && keepsSpares(this.client)) {
+        this.allBlockers.delete(blocker);
+        giveBackBlocking(this.client, blocker, true);
+      } else if (blocker) this.idleBlockers.push(blocker);
     }
   }
 
@@ -238,10 +252,12 @@ export class RedisTaskQueue implements AsyncTaskQueue {
 
   async heldBy(agentId: number): Promise<Lease[]> {
     // Read outside a function (no library change): each release is fenced by its generation anyway.
-    const ids = await this.client.zRange(`${this.prefix}q:leases`, 0, -1);
+    const ids = await this.client.sendCommand<string[]>(['ZRANGE', `${this.prefix}q:leases`, '0', '-1']);
     const tasks = await Promise.all(
       ids.map((id) =>
-        this.client.hmGet(`${this.prefix}q:t:${id}`, [
+        this.client.sendCommand<Array<string | null>>([
+          'HMGET',
+          `${this.prefix}q:t:${id}`,
           'state',
           'agent',
           'gen',

@@ -5,7 +5,8 @@
  * change is one call of the delm library (functions/run.lua.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, fcall, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { connect, fcall, isConnectionLoss, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
+import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
 import { MEMBER_TTL_MS } from './members.js';
 import { FN, ensureLibrary } from './library.js';
 
@@ -40,12 +41,24 @@ export interface RedisRunState {
 
 const PHASES = ['running', 'finalizing', 'finished', 'stopped'] as const;
 const PHASE = { RUNNING: 0, FINALIZING: 1, FINISHED: 2 } as const;
-/** How often an agent waiting for the finalizer, or a finalizer waiting for the verifier, looks again. */
+/** How long to wait before asking again after the connection to Redis was lost. */
 const POLL_MS = 5;
+/**
+ * Longest wait of an agent blocked for the finalizer's decision, or of a finalizer for the verifier,
+ * before it asks again (what it waits for wakes it at once: this only bounds a wake-up lost with a
+ * connection, or a verifier that died).
+ */
+const WAIT_MS = 250;
 
 /** Coordination of one run on Redis. */
 export class RedisRunControl {
   private readonly meta: string;
+  private readonly wakeKey: string;
+  private readonly settleKey: string;
+  /** The connection an agent waiting for the finalizer's decision blocks on (see {@link elect}). */
+  private waiter: BlockingConnection | undefined;
+  /** Blocking reads waiting on {@link waiter}. */
+  private waiting = 0;
 
   private constructor(
     private readonly client: RedisClient,
@@ -54,6 +67,8 @@ export class RedisRunControl {
     readonly prefix: string,
   ) {
     this.meta = `${prefix}r:meta`;
+    this.wakeKey = `${prefix}r:wake`;
+    this.settleKey = `${prefix}r:settle`;
   }
 
   /** Ids of the runs in this Redis that are still going (running or finalizing), oldest key order not guaranteed. */
@@ -86,6 +101,14 @@ export class RedisRunControl {
     }
   }
 
+  /**
+   * The coordination of run `runId` on `client` (the caller keeps it), already opened elsewhere: no
+   * round trip. How a run's worker threads attach to the run their main thread opened.
+   */
+  static attach(client: RedisClient, runId: string): RedisRunControl {
+    return new RedisRunControl(client, false, runPrefix(runId));
+  }
+
   private call(fn: string, args: readonly string[] = []): Promise<unknown> {
     return fcall(this.client, FN + fn, this.prefix, args);
   }
@@ -105,7 +128,7 @@ export class RedisRunControl {
   /** How long the run's keys are kept once it ended, and its members' key expiry, as its creator set them. */
   async keep(): Promise<Required<RedisRunKeep>> {
     const [keepFinished, memberTtl] = await retried(this.client, () =>
-      this.client.hmGet(this.meta, ['keep', 'memberTtl']),
+      this.client.sendCommand<Array<string | null>>(['HMGET', this.meta, 'keep', 'memberTtl']),
     );
     return {
       keepFinishedMs: Number(keepFinished) || KEEP_FINISHED_MS,
@@ -127,8 +150,8 @@ export class RedisRunControl {
    * how many keys got it (0 for a run that is going or does not exist).
    */
   async expireNow(): Promise<number> {
-    if (!(await this.client.exists(this.meta))) return 0;
-    await this.client.hSet(this.meta, 'keep', '1');
+    if (!(await this.client.sendCommand<number>(['EXISTS', this.meta]))) return 0;
+    await this.client.sendCommand(['HSET', this.meta, 'keep', '1']);
     return this.expireIfEnded();
   }
 
@@ -139,17 +162,49 @@ export class RedisRunControl {
 
   /** The run's settings as written by {@link init}, or undefined when no such run exists. */
   async config(): Promise<string | undefined> {
-    return (await this.client.get(`${this.prefix}r:config`)) ?? undefined;
+    return (await this.client.sendCommand<string | null>(['GET', `${this.prefix}r:config`])) ?? undefined;
   }
 
-  /** Claim, finalize or exit; while another agent finalizes, waits for its decision. */
+  /**
+   * Claim, finalize or exit; while another agent finalizes, waits for its decision: blocked (XREAD on a
+   * connection of its own) until the phase changes, not polling.
+   */
   async elect(agentId: number, signal?: AbortSignal): Promise<RedisElection> {
     for (;;) {
       if (signal?.aborted) return { role: 'exit' };
-      const [role, round] = (await this.call('r_elect', [String(agentId)])) as [string, number?];
-      if (role === 'finalize') return { role, round: round! };
+      const [role, second] = (await this.call('r_elect', [String(agentId)])) as [string, (number | string)?];
+      if (role === 'finalize') return { role, round: second as number };
       if (role === 'claim' || role === 'exit') return { role };
-      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+      await this.block(['STREAMS', this.wakeKey, String(second ?? '0-0')], signal);
+    }
+  }
+
+  /**
+   * Blocks until an entry is added to one of the wake streams after the id given for it (`streams`:
+   * XREAD's STREAMS clause), for at most {@link WAIT_MS}, on a connection of its own.
+   */
+  private async block(streams: string[], signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return;
+    const waiter = (this.waiter ??= await borrowBlocking(this.client));
+    const unblock = () => void this.client.sendCommand(['CLIENT', 'UNBLOCK', String(waiter.id)]).catch(() => undefined);
+    // Aborted while the connection was borrowed: no read.
+    if (signal?.aborted) return;
+    signal?.addEventListener('abort', unblock, { once: true });
+    this.waiting++;
+    try {
+      await waiter.client.sendCommand(['XREAD', 'BLOCK', String(WAIT_MS), ...streams]);
+    } catch (error) {
+      // Redis went away: ask again (which waits for the client to reconnect).
+      if (!isConnectionLoss(error)) throw error;
+      await sleep(POLL_MS);
+    } finally {
+      this.waiting--;
+      signal?.removeEventListener('abort', unblock);
+      // On a cached connection, given back after each wait: the thread's queue claims share it.
+      if (this.waiting === 0 && keepsSpares(this.client) && this.waiter === waiter) {
+        this.waiter = undefined;
+        giveBackBlocking(this.client, waiter, true);
+      }
     }
   }
 
@@ -175,20 +230,24 @@ export class RedisRunControl {
 
   /** An agent sent a proposal to the verifier. */
   async proposalSent(): Promise<void> {
-    await this.client.hIncrBy(this.meta, 'sent', 1);
+    await this.client.sendCommand(['HINCRBY', this.meta, 'sent', '1']);
   }
 
   /** The verifier finished with a proposal (committed or rejected). */
   async proposalProcessed(): Promise<void> {
-    await this.client.hIncrBy(this.meta, 'processed', 1);
+    await this.client.sendCommand(['HINCRBY', this.meta, 'processed', '1']);
   }
 
-  /** Resolves once the verifier has processed every proposal sent so far (or the run stops). */
+  /**
+   * Resolves once the verifier has processed every proposal sent so far (or the run stops): blocked
+   * until the last one is processed (the verifier's acknowledgement wakes it) or the phase changes.
+   */
   async settled(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const s = await this.state();
-      if (s.processed >= s.sent || s.phase === 'stopped' || signal?.aborted) return;
-      await sleep(POLL_MS, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) return;
+      const [done, wakeId, settleId] = (await this.call('r_settled')) as [number, string?, string?];
+      if (done === 1) return;
+      await this.block(['STREAMS', this.wakeKey, this.settleKey, wakeId!, settleId!], signal);
     }
   }
 
@@ -216,7 +275,7 @@ export class RedisRunControl {
 
   /** The coordinator enqueued its plan: from here on a process that joins finds the run's tasks. */
   async markPlanned(): Promise<void> {
-    await retried(this.client, () => this.client.hSet(this.meta, 'planned', '1'));
+    await retried(this.client, () => this.client.sendCommand(['HSET', this.meta, 'planned', '1']));
   }
 
   /**
@@ -224,7 +283,9 @@ export class RedisRunControl {
    * find the queue drained and be elected to finalize a run that has not begun.
    */
   async isPlanned(): Promise<boolean> {
-    return (await retried(this.client, () => this.client.hGet(this.meta, 'planned'))) === '1';
+    return (
+      (await retried(this.client, () => this.client.sendCommand<string | null>(['HGET', this.meta, 'planned']))) === '1'
+    );
   }
 
   /** Hands out `n` agent ids no other process of the run uses; resolves the first. */
@@ -237,8 +298,11 @@ export class RedisRunControl {
     await this.call('r_recount');
   }
 
-  /** Closes this process's connection (the run lives on in Redis). */
+  /** Closes this process's connections (the run lives on in Redis). */
   async disconnect(): Promise<void> {
+    // Kept for the next run when this control's connection is a cached one and no read waits on it.
+    if (this.waiter) giveBackBlocking(this.client, this.waiter, this.waiting === 0);
+    this.waiter = undefined;
     if (this.owned) await this.client.close();
   }
 }

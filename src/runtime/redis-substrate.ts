@@ -82,23 +82,34 @@ export class RunNotFoundError extends DelmError {
  * Opens everything of a run on one connection, in one burst of round trips. A run without budgets or
  * rate limits keeps none in Redis: there is nothing to share, and every model call saves three round trips.
  */
-async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId: string) {
+async function openRun(
+  client: RedisClient,
+  options: ResolvedSwarmOptions,
+  runId: string,
+  opened?: RedisBackendHandle['opened'],
+) {
   const target = { client };
-  await ensureLibrary(client);
+  // A worker thread attaching to what its main thread opened neither checks the library again (a
+  // call the server cannot find loads it: see fcall) nor asks for the queue's and ledger's settings.
+  if (!opened) await ensureLibrary(client);
   const { tokens, costUsd, modelCalls } = options.budgets;
   const { requestsPerMinute, tokensPerMinute, burstWindowMs } = options.rateLimits;
   const [queue, ledger, budget, rateLimiter, proposals, control] = await Promise.all([
-    RedisTaskQueue.open(target, {
-      runId,
-      leaseMs: options.leaseMs,
-      maxAttempts: options.maxAttempts,
-      ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
-    }),
-    RedisLedger.open(target, {
-      runId,
-      ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
-      ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
-    }),
+    opened
+      ? RedisTaskQueue.attach(client, runId, opened.queue)
+      : RedisTaskQueue.open(target, {
+          runId,
+          leaseMs: options.leaseMs,
+          maxAttempts: options.maxAttempts,
+          ...(options.queue.maxTasks ? { maxTasks: options.queue.maxTasks } : {}),
+        }),
+    opened
+      ? RedisLedger.attach(client, runId, opened.ledger)
+      : RedisLedger.open(target, {
+          runId,
+          ...(options.ledger.maxEntries ? { maxEntries: options.ledger.maxEntries } : {}),
+          ...(options.ledger.maxBytes ? { maxBytes: options.ledger.maxBytes } : {}),
+        }),
     tokens || costUsd || modelCalls
       ? RedisBudget.open(target, {
           runId,
@@ -115,8 +126,8 @@ async function openRun(client: RedisClient, options: ResolvedSwarmOptions, runId
           ...(burstWindowMs ? { burstWindowMs } : {}),
         })
       : undefined,
-    RedisChannel.open(target, runId),
-    RedisRunControl.open(target, runId),
+    opened ? RedisChannel.attach(client, runId) : RedisChannel.open(target, runId),
+    opened ? RedisRunControl.attach(client, runId) : RedisRunControl.open(target, runId),
   ]);
   return {
     queue,
@@ -157,12 +168,17 @@ export async function createRedisRunSubstrate(
   try {
     const control = await RedisRunControl.open({ client }, runId);
     const redis = options.substrate?.redis;
-    if (mode === 'create')
-      await control.init(config ?? '{}', {
-        ...(redis?.keepFinishedMs ? { keepFinishedMs: redis.keepFinishedMs } : {}),
-        ...(redis?.memberTtlMs ? { memberTtlMs: redis.memberTtlMs } : {}),
-      });
-    else if ((await control.config()) === undefined) throw new RunNotFoundError(runId);
+    // A new run's creation is not waited for: the calls below go after it on the same connection, and
+    // Redis runs them in that order (one round trip fewer per run).
+    const created =
+      mode === 'create'
+        ? control.init(config ?? '{}', {
+            ...(redis?.keepFinishedMs ? { keepFinishedMs: redis.keepFinishedMs } : {}),
+            ...(redis?.memberTtlMs ? { memberTtlMs: redis.memberTtlMs } : {}),
+          })
+        : undefined;
+    created?.catch(() => undefined);
+    if (mode !== 'create' && (await control.config()) === undefined) throw new RunNotFoundError(runId);
     if (mode === 'join') await untilPlanned(control, signal);
     else if (mode === 'resume' && !(await control.isPlanned())) throw new RunNotPlannedError(runId);
     const slots = agentSlots(options.agents);
@@ -171,6 +187,7 @@ export async function createRedisRunSubstrate(
       openRun(client, options, runId),
       control.allocateAgents(slots - 1),
       control.keep(),
+      created,
     ]);
     opened.push(run.queue, run.ledger, run.proposals, run.control, control);
     const size = firstAgentId + slots;
@@ -214,6 +231,7 @@ export async function createRedisRunSubstrate(
       runId,
       writerLeaseMs: WRITER_LEASE_MS,
       verifier: mode === 'join' ? 'standby' : 'active',
+      opened: { queue: run.queue.settings, ledger: run.ledger.limits },
     };
     const heartbeats = new Heartbeats(size);
     return {
@@ -256,10 +274,9 @@ export async function createRedisRunSubstrate(
         return { usage: counters, costUsd };
       },
       dispose: async () => {
-        await events?.flush();
-        await started.stop();
-        await member.leave();
-        // The last process to leave a finished or stopped run gives every key it left its expiry.
+        // Independent of each other: together, one round trip.
+        await Promise.all([events?.flush(), started.stop(), member.leave()]);
+        // The last process to leave a finished or stopped run gives every key it left (events included) its expiry.
         await control.expireIfEnded().catch(() => undefined);
         for (const o of opened) await o.disconnect().catch(() => undefined);
         connections.giveBack(url, client);
@@ -293,16 +310,20 @@ async function publishPlan(ledger: RedisLedger, local: SharedLedger, runId: stri
   if (entries.length === 0) return;
   const writer = await ledger.acquireWriter(`planner:${runId}`, WRITER_LEASE_MS);
   if (!writer) throw new DelmError('FENCED', 'another process holds the ledger of this new run');
+  // Sent together, in order on one connection (Redis runs them in that order), the resignation right
+  // behind the appends: one round trip, not one per entry.
+  const appended = Promise.all(
+    entries.map((e) => {
+      const { id: _id, hash: _hash, meta, ...rest } = e;
+      return writer.append({ ...rest, ...(meta !== undefined ? { meta } : {}) });
+    }),
+  );
+  const resigned = writer.resign();
+  resigned.catch(() => undefined);
   try {
-    // Sent together, in order on one connection (Redis runs them in that order): one round trip, not one per entry.
-    await Promise.all(
-      entries.map((e) => {
-        const { id: _id, hash: _hash, meta, ...rest } = e;
-        return writer.append({ ...rest, ...(meta !== undefined ? { meta } : {}) });
-      }),
-    );
+    await appended;
   } finally {
-    await writer.resign();
+    await resigned;
   }
 }
 
@@ -343,7 +364,7 @@ export async function attachRedisSubstrate(
   const client = await connections.lend(backend.url);
   const closers: Array<() => Promise<unknown>> = [];
   try {
-    const run = await openRun(client, options, backend.runId);
+    const run = await openRun(client, options, backend.runId, backend.opened);
     closers.push(
       () => run.queue.disconnect(),
       () => run.proposals.disconnect(),

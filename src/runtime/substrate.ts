@@ -53,6 +53,20 @@ export interface RedisBackendHandle {
    * coordinator, `delm resume`); `standby` takes it over once the holder's lease lapses (a worker's).
    */
   verifier: 'active' | 'standby';
+  /**
+   * The queue's settings and the ledger's limits as the main thread opened them, so a worker thread
+   * attaches without asking Redis again (absent: it opens them itself).
+   */
+  opened?: {
+    queue: {
+      leaseMs: number;
+      maxAttempts: number;
+      maxTasks: number;
+      maxPayloadBytes: number;
+      clock: 'server' | 'manual';
+    };
+    ledger: { maxEntries: number; maxBytes: number };
+  };
 }
 
 /** Structured-cloneable handles of a run's substrate. The ledger is this process's copy on Redis. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { listMembers, RedisMembership } from '../../src/redis/members.js';
+import { watchMembers } from '../../src/redis/member-watch.js';
 import { RedisRunControl } from '../../src/redis/run-control.js';
 import { RedisTaskQueue } from '../../src/redis/queue.js';
 import { until } from '../helpers/child-process.js';
@@ -83,6 +84,35 @@ describe('run membership', () => {
   });
 });
 
+describe('watchMembers', () => {
+  it('looks up with a URL on a connection it keeps between watches (one connection for a run of items, not one per look)', async () => {
+    const runId = uniqueRunId('watch');
+    const target = { url: server().url };
+    const member = await RedisMembership.join(target, runId, {
+      role: 'coordinator',
+      agents: [1],
+      threads: 1,
+      verifier: 'active',
+    });
+    const connections = async () =>
+      Number(/total_connections_received:(\d+)/.exec(await client.info('stats'))?.[1] ?? 0);
+    try {
+      const seen: string[][] = [];
+      const before = await connections();
+      for (let item = 0; item < 3; item++) {
+        const stop = watchMembers(target, runId, (members) => void seen.push(members.map((m) => m.id)), 20);
+        await until('the watch reported the members', async () => (seen.length > item ? true : undefined), 10_000);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await stop();
+      }
+      expect(seen.slice(0, 3)).toEqual([[member.id], [member.id], [member.id]]);
+      expect((await connections()) - before).toBe(1);
+    } finally {
+      await member.leave();
+    }
+  });
+});
+
 describe('run keys expiry', () => {
   it('gives a stopped run’s keys the run’s expiry, never a running run’s, and removes it when the run is resumed', async () => {
     const runId = uniqueRunId('expiry');
@@ -94,17 +124,18 @@ describe('run keys expiry', () => {
     await queue.enqueue('b');
     const ttls = async () =>
       Promise.all(
-        ['r:meta', 'r:config', 'q:meta', 'q:pending', 'q:t:0', 'q:t:1'].map(async (k) =>
+        ['r:meta', 'r:config', 'q:meta', 'q:pending', 'q:t:0', 'q:t:1', 'r:wake'].map(async (k) =>
           Number(await client.pTTL(prefix + k)),
         ),
       );
     expect(await control.expireIfEnded()).toBe(0);
-    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1]);
+    // r:wake does not exist yet (-2): the stop below adds it, waking agents waiting for a finalizer.
+    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1, -2]);
     await control.stop('aborted');
-    expect(await control.expireIfEnded()).toBe(6);
+    expect(await control.expireIfEnded()).toBe(7);
     for (const ttl of await ttls()) expect(ttl > 0 && ttl <= 60_000).toBe(true);
     await control.persist();
-    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1]);
+    expect(await ttls()).toEqual([-1, -1, -1, -1, -1, -1, -1]);
     expect(await control.keep()).toEqual({ keepFinishedMs: 60_000, memberTtlMs: 10_000 });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The proposal channel's Redis Functions (Lua). Keys under the run prefix `p`: `p:stream` (proposals,
  * read by the consumer group `verifier`), `l:meta` (the ledger's writer epoch) and `r:meta` (the
- * `processed` counter the finalizer waits on). Only the current ledger writer may acknowledge a
+ * `processed` counter the finalizer waits on; `swait` set while it waits, see r_settled) and `r:settle`
+ * (a stream of one entry, added when the last proposal sent is processed while the finalizer waits). Only the current ledger writer may acknowledge a
  * proposal, and a proposal is counted processed exactly once: a verifier deposed while it held a
  * proposal (frozen, then thawed) can neither commit nor acknowledge it; its successor claims it.
  */
@@ -16,7 +17,15 @@ local function p_done(keys, args)
   local stream = p .. 'p:stream'
   local acked = redis.call('XACK', stream, 'verifier', args[2])
   redis.call('XDEL', stream, args[2])
-  if acked == 1 and args[3] == '1' then redis.call('HINCRBY', p .. 'r:meta', 'processed', 1) end
+  if acked == 1 and args[3] == '1' then
+    local m = p .. 'r:meta'
+    local processed = redis.call('HINCRBY', m, 'processed', 1)
+    -- A finalizer waits for this (r_settled): wake it.
+    if redis.call('HGET', m, 'swait') and processed >= tonumber(redis.call('HGET', m, 'sent') or '0') then
+      redis.call('HDEL', m, 'swait')
+      redis.call('XADD', p .. 'r:settle', 'MAXLEN', '1', '*', 'w', '1')
+    end
+  end
   return acked
 end
 

@@ -4,7 +4,9 @@
  * machine. Keys under the run prefix `p`: `r:meta` (hash: `phase` 0 running, 1 finalizing, 2 finished,
  * 3 stopped; `round`; `finalizer` agent id or 0; `stop` reason or ''; `sent`, `processed`; `agents`
  * the last agent id handed out; `memberTtl` the expiry of its members' keys, ms; `keep` how long a finished or stopped run's keys are kept, ms) and
- * `r:config` (the run's settings as JSON, written once). A finished or stopped run's keys get that
+ * `r:config` (the run's settings as JSON, written once), `r:settle` (see r_settled), `r:wake` (a stream of one entry, added at every
+ * change of phase an agent waiting for the finalizer's decision may wait for: waiters block in XREAD
+ * on it from the id `r_elect` handed them, so every one wakes at once). A finished or stopped run's keys get that
  * expiry from each process leaving it (`r_expire`); a running run's keys never expire, and a stopped run
  * that `delm resume` picks up has its expiry removed (`r_persist`).
  */
@@ -12,6 +14,15 @@ export const RUN_LUA = String.raw`
 local function rmeta(p) return p .. 'r:meta' end
 
 local function rget(m, field) return tonumber(redis.call('HGET', m, field) or '0') end
+
+-- The last entry id of stream k, or '0-0'.
+local function last_id(k)
+  local last = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1)[1]
+  return last and last[1] or '0-0'
+end
+
+-- Wakes every agent blocked waiting for the finalizer's decision (see r_elect).
+local function rwake(p) redis.call('XADD', p .. 'r:wake', 'MAXLEN', '1', '*', 'w', '1') end
 
 -- ARGV config JSON, keepMs, memberTtlMs (each written only when the run has none) → 'OK'
 local function r_init(keys, args)
@@ -25,7 +36,7 @@ end
 
 -- Every key of run p: the fixed ones, each task's hash, each open budget reservation. (Member keys
 -- and settled-reservation markers expire on their own.) A new kind of run key must be added here.
-local FIXED = { 'r:meta', 'r:config', 'q:meta', 'q:pending', 'q:leases', 'q:wake', 'l:meta', 'l:stream',
+local FIXED = { 'r:meta', 'r:config', 'r:wake', 'r:settle', 'q:meta', 'q:pending', 'q:leases', 'q:wake', 'l:meta', 'l:stream',
   'l:hashes', 'p:stream', 'b:meta', 'b:res', 'rl', 'clock', 'm:index', 'r:usage', 'e:stream' }
 local function run_keys(p)
   local out = {}
@@ -57,8 +68,9 @@ local function r_persist(keys, _)
   return n
 end
 
--- ARGV agentId → { 'exit' } | { 'claim' } | { 'wait' } | { 'finalize', round }. The drain check and
--- the election are one step, so exactly one agent finalizes each drain (the queue's open count is 0).
+-- ARGV agentId → { 'exit' } | { 'claim' } | { 'wait', wakeId } | { 'finalize', round }. The drain check
+-- and the election are one step, so exactly one agent finalizes each drain (the queue's open count is
+-- 0). A waiter blocks on r:wake after wakeId (the last entry now): the next change of phase wakes it.
 local function r_elect(keys, args)
   local p = keys[1]
   local m = rmeta(p)
@@ -67,7 +79,7 @@ local function r_elect(keys, args)
   if phase == 1 then
     -- A repeated call of the elected agent (its first reply lost with the connection) is elected again.
     if redis.call('HGET', m, 'finalizer') == args[1] then return { 'finalize', rget(m, 'round') } end
-    return { 'wait' }
+    return { 'wait', last_id(p .. 'r:wake') }
   end
   if tonumber(redis.call('HGET', p .. 'q:meta', 'open') or '0') > 0 then return { 'claim' } end
   redis.call('HSET', m, 'phase', 1, 'finalizer', args[1])
@@ -79,6 +91,7 @@ local function r_phase(keys, args)
   local m = rmeta(keys[1])
   if rget(m, 'phase') ~= tonumber(args[2]) then return 0 end
   redis.call('HSET', m, 'phase', args[1], 'finalizer', 0)
+  rwake(keys[1])
   return 1
 end
 
@@ -86,7 +99,10 @@ end
 local function r_stop(keys, args)
   local m = rmeta(keys[1])
   if (redis.call('HGET', m, 'stop') or '') == '' then redis.call('HSET', m, 'stop', args[1]) end
-  if rget(m, 'phase') ~= 2 then redis.call('HSET', m, 'phase', 3) end
+  if rget(m, 'phase') ~= 2 then
+    redis.call('HSET', m, 'phase', 3)
+    rwake(keys[1])
+  end
   return 'OK'
 end
 
@@ -96,7 +112,20 @@ local function r_release(keys, args)
   if rget(m, 'phase') ~= 1 then return 0 end
   if args[1] ~= '' and redis.call('HGET', m, 'finalizer') ~= args[1] then return 0 end
   redis.call('HSET', m, 'phase', 0, 'finalizer', 0)
+  rwake(keys[1])
   return 1
+end
+
+-- → { 1 } when every proposal sent so far is processed, or the run stopped; else { 0, wakeId,
+-- settleId }: the caller blocks on r:wake (a change of phase) and r:settle (p_done wakes it once the
+-- last proposal sent is processed: 'swait' asks it to) after those ids.
+local function r_settled(keys, _)
+  local p = keys[1]
+  local m = rmeta(p)
+  local r = redis.call('HMGET', m, 'phase', 'sent', 'processed')
+  if tonumber(r[1] or '0') == 3 or tonumber(r[3] or '0') >= tonumber(r[2] or '0') then return { 1 } end
+  redis.call('HSET', m, 'swait', 1)
+  return { 0, last_id(p .. 'r:wake'), last_id(p .. 'r:settle') }
 end
 
 -- → phase, round, finalizer, stop, sent, processed, agents
@@ -137,6 +166,7 @@ redis.register_function(F .. 'r_elect', r_elect)
 redis.register_function(F .. 'r_phase', r_phase)
 redis.register_function(F .. 'r_stop', r_stop)
 redis.register_function(F .. 'r_release', r_release)
+redis.register_function(F .. 'r_settled', r_settled)
 redis.register_function{function_name = F .. 'r_state', callback = r_state, flags = { 'no-writes' }}
 redis.register_function(F .. 'r_agents', r_agents)
 redis.register_function(F .. 'r_recount', r_recount)

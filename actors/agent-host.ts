@@ -1,7 +1,9 @@
 /**
- * Worker side of one agent: attaches the run's shared memory, provides the agent machine's actors
- * (queue, ledger, proposal channel, model through the protocol) and runs the machine to its end.
- * The main thread can only stop it, over comlink.
+ * Worker side of the agents one piscina task hosts: attaches the run's shared memory once, provides
+ * each agent machine's actors (queue, ledger, proposal channel, model through the protocol) and runs
+ * every machine to its end. The main thread stops agents, hosts more and closes the task with
+ * messages on the task's events port (worker-start.ts); each agent's end is a message there too,
+ * after its last events.
  */
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
@@ -23,22 +25,16 @@ import type {
   TaskSpec,
 } from '../machines/types.js';
 import { LeaseLostError } from '../src/errors.js';
-import { exposeOn } from '../src/internal/comlink.js';
 import type { Lease } from '../src/queue/types.js';
 import type { AgentIO } from '../src/protocols/kit/protocol.js';
-import { isStopMessage } from '../src/runtime/worker-start.js';
-import { attachRun, type WorkerInit } from './attach-run.js';
+import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
+import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
 import { evidenceFor } from '../src/tools/evidence.js';
 import { withToolLoop } from '../src/tools/loop.js';
 import type { ToolRecord } from '../src/tools/toolbox.js';
 import { toolHooks } from './tool-hooks.js';
-
-/** Control surface of an agent worker (served over comlink). */
-export interface AgentControl {
-  stop(reason?: string): void;
-}
 
 /** What one agent provides its machine's actors with, kept by the agent's actor system. */
 interface HostedAgent {
@@ -93,17 +89,54 @@ function provideMachine() {
 }
 
 /**
- * Runs one agent to completion; resolves with the machine's output. The main thread stops it with a
- * stop message (`StopMessage`, worker-start.ts) on its events port, or over comlink on `controlPort` when one is given.
+ * Hosts agents `agentIds` of a run, and those the main thread adds with host messages, until the main
+ * thread closes the task (once every agent it placed here has ended). Each agent's end goes to the
+ * main thread as an {@link AgentEnded} message after its last events.
  */
-export async function runAgent(
-  init: WorkerInit,
-  eventsPort: MessagePort,
-  controlPort?: MessagePort,
-): Promise<AgentOutput> {
-  const run = await attachRun(init, eventsPort);
-  const { agentId, emit, queue, ledger, control, protocol, options, telemetry } = run;
-  const stopper = new AbortController();
+export async function runAgentGroup(init: WorkerInit, agentIds: readonly number[], eventsPort: MessagePort): Promise<void> {
+  const stoppers = new Map<number, AbortController>();
+  let closeTask!: () => void;
+  const closed = new Promise<void>((resolve) => (closeTask = resolve));
+  let task: AttachedTask | undefined;
+  const host = (agentId: number) => {
+    const stopper = new AbortController();
+    stoppers.set(agentId, stopper);
+    runAgent(task!, agentId, stopper).then(
+      (output) => end({ ended: agentId, output }),
+      (error: unknown) => end({ ended: agentId, error: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  const end = (ended: AgentEnded) => {
+    stoppers.delete(ended.ended);
+    task!.flushEvents();
+    eventsPort.postMessage(ended);
+  };
+  // Messages wait in the port until the run is attached: a stop or a host message is never lost.
+  const onMessage = (message: unknown) => {
+    if (isStopMessage(message)) {
+      for (const [agentId, stopper] of stoppers)
+        if (message.agentId === undefined || message.agentId === agentId) stopper.abort(message.stop ?? undefined);
+    } else if (isHostMessage(message)) host(message.host);
+    else if (isCloseMessage(message)) closeTask();
+  };
+  task = await attachTask(init, eventsPort);
+  eventsPort.on('message', onMessage);
+  try {
+    for (const agentId of agentIds) host(agentId);
+    await closed;
+  } finally {
+    eventsPort.off('message', onMessage);
+    task.close();
+  }
+}
+
+/**
+ * Runs agent `agentId` of `task` to completion; resolves with the machine's output. `stopper`
+ * aborting stops it (the main thread's stop message).
+ */
+async function runAgent(task: AttachedTask, agentId: number, stopper: AbortController): Promise<AgentOutput> {
+  const run = await attachAgent(task, agentId);
+  const { emit, queue, ledger, control, protocol, options, telemetry } = run;
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
   const toolRecords = new Map<number, ToolRecord[]>();
   const model = run.toolbox ? withToolLoop(run.model, run.toolbox, { hooks: toolHooks(run, toolRecords) }) : run.model;
@@ -273,23 +306,15 @@ export async function runAgent(
     follow(child.getSnapshot());
   });
 
-  const api: AgentControl = {
-    stop(reason) {
-      stopper.abort(reason);
-      actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
-    },
+  const onStop = () => {
+    const reason = stopper.signal.reason as string | undefined;
+    actor.send({ type: 'STOP', ...(typeof reason === 'string' && reason ? { reason } : {}) });
   };
-  const onMessage = (message: unknown) => {
-    if (isStopMessage(message)) api.stop(message.stop ?? undefined);
-  };
-  if (controlPort) exposeOn(api, controlPort);
-  else eventsPort.on('message', onMessage);
-
   let output: AgentOutput;
   try {
-    output = await finish(actor);
+    output = await finish(actor, stopper.signal, onStop);
   } finally {
-    eventsPort.off('message', onMessage);
+    stopper.signal.removeEventListener('abort', onStop);
   }
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
   for (const lease of leases.values()) {
@@ -299,12 +324,12 @@ export async function runAgent(
       /* it expired or finished meanwhile */
     }
   }
-  controlPort?.close();
-  await run.close(output.status);
+  run.close(output.status);
   return output;
 }
 
-function finish(actor: AnyActorRef): Promise<AgentOutput> {
+/** Starts `actor` and resolves with its output; a stop before or while it runs is sent to it by `onStop`. */
+function finish(actor: AnyActorRef, stop: AbortSignal, onStop: () => void): Promise<AgentOutput> {
   return new Promise((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve((actor.getSnapshot() as { output: AgentOutput }).output),
@@ -312,5 +337,7 @@ function finish(actor: AnyActorRef): Promise<AgentOutput> {
     });
     actor.start();
     actor.send({ type: 'START' });
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
   });
 }

@@ -17,7 +17,7 @@ import type { ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import type { ReceivedProposal } from '../src/runtime/coordination.js';
 import { decodeProposal, type RawText } from '../src/runtime/proposal-frame.js';
 import { briefEntry, type DecisionTiming } from '../src/runtime/events.js';
-import { attachRun, type WorkerInit } from './attach-run.js';
+import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './attach-run.js';
 import { stateName } from './host-utils.js';
 import { verifySpan } from '../src/telemetry/host-spans.js';
 import { monotonicMs } from '../src/internal/monotonic.js';
@@ -91,7 +91,17 @@ export async function runVerifier(
   controlPort: MessagePort,
   eventsPort: MessagePort,
 ): Promise<VerifierOutput> {
-  const run = await attachRun(init, eventsPort);
+  const task = await attachTask(init, eventsPort);
+  try {
+    return await verify(task, init, controlPort);
+  } finally {
+    // However the verifier ends, its last events go out and its port closes.
+    task.close();
+  }
+}
+
+async function verify(task: AttachedTask, init: WorkerInit, controlPort: MessagePort): Promise<VerifierOutput> {
+  const run = await attachAgent(task, 0);
   const { ledger, proposals, control, protocol, emit } = run;
   const writer = run.writer;
   if (!writer) throw new DelmError('INVALID_CONFIG', 'the verifier worker was started without the ledger write side');
@@ -268,6 +278,6 @@ export async function runVerifier(
     actor.start();
   });
   controlPort.close();
-  await run.close(output.status);
+  run.close(output.status);
   return output;
 }

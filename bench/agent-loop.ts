@@ -10,7 +10,8 @@ import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
 import { loadProtocol } from '../src/protocols/registry.js';
 import { resolveSwarmOptions } from '../src/runtime/options.js';
 import { createRunSubstrate } from '../src/runtime/substrate.js';
-import { runAgent } from '../actors/agent-host.js';
+import { runAgentGroup } from '../actors/agent-host.js';
+import type { AgentEnded } from '../src/runtime/worker-start.js';
 import { percentile } from './harness.js';
 
 const subTasks = Number(process.argv[2] ?? 3000);
@@ -35,11 +36,20 @@ const drain = (async () => {
     if ((await substrate.proposals.receive(5)) !== undefined) await substrate.control.proposalProcessed();
 })();
 const events = new MessageChannel();
-events.port1.on('message', () => undefined);
-const output = await runAgent(
-  { role: 'agent', agentId: 1, handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
+let ended: AgentEnded | undefined;
+// The agent's end comes on its task's events port; closing the task then lets it return.
+events.port1.on('message', (message: Partial<AgentEnded>) => {
+  if (typeof message.ended !== 'number') return;
+  ended = message as AgentEnded;
+  events.port1.postMessage({ close: true });
+});
+await runAgentGroup(
+  { role: 'agent', handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
+  [1],
   events.port2,
 );
+if (!ended?.output) throw new Error(`the agent ended without an output: ${ended?.error}`);
+const output = ended.output;
 draining = false;
 await drain;
 events.port1.close();

@@ -12,6 +12,9 @@ export const HEARTBEAT_MS = 200;
 export class Heartbeats {
   readonly buffer: SharedArrayBuffer;
   private readonly w: Int32Array;
+  /** The ids beating in this thread, all on one timer (a thread may host hundreds of agents). */
+  private readonly beating = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(bufferOrSlots: SharedArrayBuffer | number) {
     this.buffer = typeof bufferOrSlots === 'number' ? new SharedArrayBuffer(bufferOrSlots * 4) : bufferOrSlots;
@@ -21,10 +24,23 @@ export class Heartbeats {
   /** Beats for `agentId` now and every {@link HEARTBEAT_MS} until the returned function is called. */
   start(agentId: number): () => void {
     if (agentId < 0 || agentId >= this.w.length) return () => undefined;
-    const beat = () => Atomics.add(this.w, agentId, 1);
-    beat();
-    const timer = setInterval(beat, HEARTBEAT_MS);
-    return () => clearInterval(timer);
+    Atomics.add(this.w, agentId, 1);
+    this.beating.set(agentId, (this.beating.get(agentId) ?? 0) + 1);
+    this.timer ??= setInterval(() => {
+      for (const id of this.beating.keys()) Atomics.add(this.w, id, 1);
+    }, HEARTBEAT_MS);
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      const left = (this.beating.get(agentId) ?? 1) - 1;
+      if (left > 0) this.beating.set(agentId, left);
+      else this.beating.delete(agentId);
+      if (this.beating.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
   }
 
   /** The current beat count of `agentId` (0: it has not started). */

@@ -24,7 +24,7 @@ import { Timeline } from './timeline.js';
 import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
 import { emptyUsage } from './empty-usage.js';
-import { startWorker, type StartedWorker } from './worker-start.js';
+import { AgentGroup, startVerifier, type StartedWorker, type WorkerHooks, type WorkerSpec } from './worker-start.js';
 import { monotonicMs } from '../internal/monotonic.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
@@ -62,6 +62,8 @@ export class RunSupervisor {
   private substrate: RunSubstrate | undefined;
   private queueTelemetry: QueueTelemetry | undefined;
   private readonly live = new Map<number, StartedWorker<AgentOutput>>();
+  /** The tasks hosting this run's agents (see {@link placeAgents}). */
+  private readonly groups: AgentGroup[] = [];
   private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
@@ -209,7 +211,12 @@ export class RunSupervisor {
       const verifier =
         this.start.kind === 'join' && !standby
           ? undefined
-          : (this.verifier = this.startWorker<VerifierOutput>('verifier', 0));
+          : (this.verifier = startVerifier<VerifierOutput>(
+              this.verifierPool,
+              this.workerSpec('verifier'),
+              (e) => this.emit(e),
+              this.workerHooks('verifier'),
+            ));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
       // One that was deposed (a standby took its lease over while it was frozen) stands by itself, and ends with the channel.
       verifier?.done.then(
@@ -227,7 +234,7 @@ export class RunSupervisor {
       this.watch(substrate);
       this.watchStop(substrate);
       const agentsDone = new Promise<void>((resolve) => (this.allAgentsDone = resolve));
-      for (let i = 0; i < this.options.agents; i++) this.startAgent();
+      this.startAgents();
       await agentsDone;
       await Promise.all(this.releases);
       // Every agent has ended: let the verifier drain what is left, then close it. A worker leaving a
@@ -314,11 +321,54 @@ export class RunSupervisor {
     return substrate;
   }
 
-  private startAgent(replaces?: number): void {
-    const agentId = this.nextAgentId++;
-    const started = this.startWorker<AgentOutput>('agent', agentId);
-    this.live.set(agentId, started);
+  /**
+   * Starts the run's agents: with `threads`, one task per thread hosting its share of them (a thread
+   * attaches the run once, and the main thread starts `threads` tasks, not one per agent); otherwise a
+   * task, and so a thread, each.
+   */
+  private startAgents(): void {
+    const ids = Array.from({ length: this.options.agents }, () => this.nextAgentId++);
+    const threads = this.options.threads;
+    const groups = threads === undefined ? ids.length : Math.min(threads, ids.length);
+    const per = Math.ceil(ids.length / groups);
+    for (let g = 0; g * per < ids.length; g++) {
+      const members = ids.slice(g * per, (g + 1) * per);
+      const group = this.startGroup(members);
+      for (const agentId of members) this.track(agentId, group.agent(agentId));
+    }
     this.substrate?.setAgents?.([...this.live.keys()]);
+  }
+
+  /** Starts a replacement for agent `replaces`: hosted by the least busy task still open, or a task of its own. */
+  private startAgent(replaces: number): void {
+    const agentId = this.nextAgentId++;
+    let started: StartedWorker<AgentOutput> | undefined;
+    if (this.options.threads !== undefined) {
+      const open = this.groups.filter((g) => g.open).sort((a, b) => a.size - b.size);
+      started = open[0]?.host(agentId);
+    }
+    started ??= this.startGroup([agentId]).agent(agentId);
+    this.track(agentId, started, replaces);
+    this.substrate?.setAgents?.([...this.live.keys()]);
+  }
+
+  private startGroup(agentIds: readonly number[]): AgentGroup {
+    const group = new AgentGroup(
+      this.pool,
+      this.workerSpec('agent'),
+      agentIds,
+      (e) => this.emit(e),
+      this.workerHooks('agent'),
+      this.options.threads === undefined,
+    );
+    this.groups.push(group);
+    void group.finished.then(() => this.groups.splice(this.groups.indexOf(group), 1));
+    return group;
+  }
+
+  /** Follows agent `agentId` to its end. */
+  private track(agentId: number, started: StartedWorker<AgentOutput>, replaces?: number): void {
+    this.live.set(agentId, started);
     this.emit({ type: 'agent.started', agentId, ...(replaces !== undefined ? { replaces } : {}) });
     started.done.then(
       (output) => {
@@ -374,23 +424,23 @@ export class RunSupervisor {
     if (this.live.size === 0) this.allAgentsDone?.();
   }
 
-  private startWorker<T>(role: 'agent' | 'verifier', agentId: number): StartedWorker<T> {
-    const model = role === 'verifier' ? this.options.judgeModel : this.options.model;
-    const spec = {
+  private workerSpec(role: 'agent' | 'verifier'): WorkerSpec {
+    return {
       role,
-      agentId,
       handles: this.substrate!.handles,
       options: this.options,
       protocol: this.protocolRef,
-      model,
+      model: role === 'verifier' ? this.options.judgeModel : this.options.model,
       telemetry: this.telemetry.workerInit(),
       runId: this.id,
     };
-    const source = workerSource(role, agentId);
-    return startWorker<T>(role === 'verifier' ? this.verifierPool : this.pool, spec, (e) => this.emit(e), {
-      intercept: (events) => this.telemetry.receive(source, events),
-      ended: () => this.telemetry.workerEnded(source),
-    });
+  }
+
+  private workerHooks(role: 'agent' | 'verifier'): WorkerHooks {
+    return {
+      intercept: (agentId, message) => this.telemetry.receive(workerSource(role, agentId), message),
+      ended: (agentId) => this.telemetry.workerEnded(workerSource(role, agentId)),
+    };
   }
 
   /** Stops the run: agents get `stopGraceMs` to stop on their own, then their threads are terminated. */

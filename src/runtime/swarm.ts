@@ -20,20 +20,9 @@ import type { RunTask } from '../types.js';
 import { RunSupervisor, type RunResult, type RunStart } from './run.js';
 import type { RunSubstrate } from './substrate.js';
 import type { ToolsOptions } from '../tools/options.js';
-import { forgetThreadEvents } from './worker-start.js';
 
 // The one module given to piscina by URL: the entry of every agent and verifier thread.
 const workerModule = ownModuleUrl('../../actors/swarm-worker', import.meta.url);
-
-/** `pool`, forgetting the event batches of each of its threads that exits (see {@link forgetThreadEvents}). */
-function onThreadGone(pool: Piscina): Piscina {
-  // Piscina names a thread by its id only while it runs (-1 once it exited): watch the thread itself.
-  pool.on('workerCreate', (created: { id: number }) => {
-    const id = created.id;
-    pool.threads.find((t) => t.threadId === id)?.once('exit', () => forgetThreadEvents(id));
-  });
-  return pool;
-}
 
 /** Options of one run. */
 export interface RunOptions {
@@ -101,32 +90,27 @@ export class Swarm {
     const entry = resolveWorkerEntry(workerModule);
     // Before the workers start, so they attach this thread's token rank table instead of each building one.
     shareTokenizer();
-    const pool = (threads: number, perThread: number, limits: Piscina['options']['resourceLimits']) =>
-      onThreadGone(
-        new Piscina({
-          filename: entry.filename,
-          workerData: entry.workerData,
-          minThreads: threads,
-          maxThreads: threads,
-          idleTimeout: 60_000,
-          // Each agent (or the verifier) is one long-running task; with shared threads, many run in one
-          // thread at once, spread evenly by piscina's least-busy balancer.
-          concurrentTasksPerWorker: perThread,
-          // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
-          atomics: 'disabled',
-          execArgv: workerExecArgv(),
-          resourceLimits: { ...limits, ...this.options.workerResourceLimits },
-        }),
-      );
+    const pool = (threads: number, limits: Piscina['options']['resourceLimits']) =>
+      new Piscina({
+        filename: entry.filename,
+        workerData: entry.workerData,
+        minThreads: threads,
+        maxThreads: threads,
+        idleTimeout: 60_000,
+        // One long-running task per thread: the verifier, or a group of agents (all of a run's agents on
+        // that thread with `threads`, see AgentGroup). A task waits for a thread of its own, so a run's
+        // groups spread one per thread even while the threads are still starting.
+        concurrentTasksPerWorker: 1,
+        // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
+        atomics: 'disabled',
+        execArgv: workerExecArgv(),
+        resourceLimits: { ...limits, ...this.options.workerResourceLimits },
+      });
     const { agents, threads } = this.options;
-    if (threads === undefined) {
-      // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
-      this.pool = pool(agents, 1, { maxYoungGenerationSizeMb: 4 });
-    } else {
-      const shared = Math.min(threads, agents);
-      this.pool = pool(shared, Math.ceil(agents / shared), {});
-    }
-    this.verifierPool = pool(1, 1, {});
+    // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
+    this.pool =
+      threads === undefined ? pool(agents, { maxYoungGenerationSizeMb: 4 }) : pool(Math.min(threads, agents), {});
+    this.verifierPool = pool(1, {});
     // A worker that dies while it runs no task (an uncaught error in a timer its model left behind,
     // after the agent's run ended) is reported by piscina as a pool 'error' event; unheard, that
     // event would throw in this thread and take the host process down. Piscina replaces the thread.

@@ -2,7 +2,6 @@
  * Worker side of a run's telemetry: the worker's own span (`delm.agent` or `delm.verifier`, a child
  * of the run's span however far away the run's thread is) and the scope its hosts open spans in.
  */
-import type { MessagePort } from 'node:worker_threads';
 import type { LanguageModel } from '../providers/types.js';
 import {
   ATTR_GEN_AI_AGENT_ID,
@@ -31,9 +30,9 @@ export function attachTelemetry(
   init: WorkerTraceInit | undefined,
   role: 'agent' | 'verifier',
   agentId: number,
-  port: MessagePort,
+  post: (batch: unknown) => void,
 ): WorkerTelemetry {
-  const { scope, flush } = workerScope(init, (batch) => port.postMessage(batch));
+  const { scope, flush } = workerScope(init, post);
   const root = scope.start(role === 'agent' ? SPAN.AGENT : SPAN.VERIFIER, {
     [DELM.AGENT_ID]: agentId,
     ...(role === 'agent'

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Heartbeats, HeartbeatWatch } from '../../src/runtime/heartbeat.js';
+import { describe, expect, it, vi } from 'vitest';
+import { HEARTBEAT_MS, Heartbeats, HeartbeatWatch } from '../../src/runtime/heartbeat.js';
 import { withCallTimeout } from '../../src/runtime/call-timeout.js';
 import type { LanguageModel } from '../../src/providers/types.js';
 
@@ -35,6 +35,36 @@ describe('HeartbeatWatch', () => {
     expect(watch.stalled(1)).toBe(false);
     now = 6_001;
     expect(watch.stalled(1)).toBe(true);
+  });
+});
+
+describe('Heartbeats', () => {
+  it('beats every agent of a thread on one timer, until the last of them stops', () => {
+    vi.useFakeTimers();
+    try {
+      const beats = new Heartbeats(4);
+      const stop1 = beats.start(1);
+      const stop2 = beats.start(2);
+      expect(vi.getTimerCount()).toBe(1);
+      expect([beats.read(1), beats.read(2), beats.read(3)]).toEqual([1, 1, 0]);
+      vi.advanceTimersByTime(HEARTBEAT_MS * 2);
+      expect([beats.read(1), beats.read(2), beats.read(3)]).toEqual([3, 3, 0]);
+      stop1();
+      stop1(); // twice is once
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      expect([beats.read(1), beats.read(2)]).toEqual([3, 4]);
+      expect(vi.getTimerCount()).toBe(1);
+      stop2();
+      expect(vi.getTimerCount()).toBe(0);
+      // A thread that hosts a new agent later starts the timer again.
+      const stop3 = beats.start(3);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      expect(beats.read(3)).toBe(2);
+      stop3();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

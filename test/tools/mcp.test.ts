@@ -196,14 +196,20 @@ describe('MCP servers of a swarm', () => {
       agents: 2,
       tools: { mcpServers: [{ ...stdio, env: { MCP_FIXTURE_PID_DIR: pids } }] },
     });
+    let agentsStarted = 0;
     try {
       const result = await swarm.run('Say hello.');
       expect(result.stopReason).not.toBe('error');
+      // An agent whose thread was not ready by the answer never started (on a loaded machine): no server of its own.
+      agentsStarted = result.agents.filter((a) => a.status !== 'not-started').length;
     } finally {
       await swarm.close();
     }
     const started = readdirSync(pids).map(Number);
-    expect(started.length).toBe(2); // one per agent thread
+    expect(agentsStarted).toBeGreaterThan(0);
+    // One per agent thread: each agent that started has one; one abandoned while starting may have one too.
+    expect(started.length).toBeGreaterThanOrEqual(agentsStarted);
+    expect(started.length).toBeLessThanOrEqual(2);
     expect(await until(() => started.every((p) => !alive(p)), 10_000)).toBe(true);
   });
 });

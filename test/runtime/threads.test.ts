@@ -20,7 +20,11 @@ vi.setConfig({ testTimeout: 240_000 });
 const open = closedAfterEach();
 
 /** A swarm over the chaos model; call `i` gets `faults[i % (faults.length + 1)]`. */
-function swarmWith(options: Partial<SwarmOptions>, faults: FaultName[] = []) {
+function swarmWith(
+  options: Partial<SwarmOptions>,
+  faults: FaultName[] = [],
+  creators?: { creators: SharedArrayBuffer; failCreation?: number },
+) {
   const schedule = new Int32Array(new SharedArrayBuffer((faults.length + 1) * 4));
   faults.forEach((f, i) => (schedule[i] = FAULT[f]));
   const swarm = createSwarm({
@@ -32,6 +36,7 @@ function swarmWith(options: Partial<SwarmOptions>, faults: FaultName[] = []) {
         schedule: schedule.buffer,
         delayMs: 20,
         prices: CHAOS_PRICES,
+        ...creators,
       },
     },
     prices: CHAOS_PRICES,
@@ -90,6 +95,39 @@ describe('agents sharing worker threads', () => {
     expect(replaced.sort()).toEqual(crashed.map((a) => a.agentId).sort());
     // A reclaimed task shows its second attempt.
     expect(events.some((e) => e.type === 'task.claimed' && e.attempt === 2)).toBe(true);
+  });
+
+  it("spreads a cold swarm's agents evenly, one task per thread, each thread attaching its agents' models", async () => {
+    // Fresh threads are not ready at the first run: a task waits for a thread of its own rather than
+    // doubling up on the first one ready.
+    const creators = new SharedArrayBuffer(4 * 64);
+    const swarm = swarmWith({ agents: 12, threads: 3 }, [], { creators });
+    const { result } = await runWithEvents(swarm, 24);
+    expect(result.stopReason, result.error).toBe('answered');
+    const view = new Int32Array(creators);
+    // One model per agent in the worker threads (the planner's is the main thread's, id 0).
+    const byThread = new Map<number, number>();
+    for (const id of view.subarray(1, 1 + view[0]!)) if (id !== 0) byThread.set(id, (byThread.get(id) ?? 0) + 1);
+    expect([...byThread.values()]).toEqual([4, 4, 4]);
+  });
+
+  it('hosts the replacement of an agent that crashed alone on a thread still running, with no new task', async () => {
+    // Model 0 is the planner's (main thread); model 2 is an agent's: that agent cannot start, its thread goes on.
+    const creators = new SharedArrayBuffer(4 * 64);
+    const swarm = swarmWith({ agents: 4, threads: 2 }, [], { creators, failCreation: 2 });
+    const { result, events } = await runWithEvents(swarm, 8);
+    expect(result.stopReason, result.error).toBe('answered');
+    expect(result.tasks).toMatchObject({ total: 8, done: 8 });
+    const crashed = result.agents.filter((a) => a.status === 'crashed');
+    expect(crashed).toHaveLength(1);
+    expect(crashed[0]!.reason).toMatch(/could not be created/);
+    const replacement = events.find((e) => e.type === 'agent.started' && e.replaces === crashed[0]!.agentId);
+    expect(replacement).toBeDefined();
+    // Five agent models on the run's two threads: the replacement joined a running task.
+    const view = new Int32Array(creators);
+    const threads = [...view.subarray(1, 1 + view[0]!)].filter((id) => id !== 0);
+    expect(threads).toHaveLength(5);
+    expect(new Set(threads).size).toBe(2);
   });
 
   it('needs threads for more agents than one thread each can take', () => {

@@ -93,7 +93,12 @@ function provideMachine() {
  * thread closes the task (once every agent it placed here has ended). Each agent's end goes to the
  * main thread as an {@link AgentEnded} message after its last events.
  */
-export async function runAgentGroup(init: WorkerInit, agentIds: readonly number[], eventsPort: MessagePort): Promise<void> {
+export async function runAgentGroup(
+  init: WorkerInit,
+  agentIds: readonly number[],
+  eventsPort: MessagePort,
+  journal?: SharedArrayBuffer,
+): Promise<void> {
   const stoppers = new Map<number, AbortController>();
   let closeTask!: () => void;
   const closed = new Promise<void>((resolve) => (closeTask = resolve));
@@ -119,7 +124,7 @@ export async function runAgentGroup(init: WorkerInit, agentIds: readonly number[
     } else if (isHostMessage(message)) host(message.host);
     else if (isCloseMessage(message)) closeTask();
   };
-  task = await attachTask(init, eventsPort);
+  task = await attachTask(init, eventsPort, journal);
   eventsPort.on('message', onMessage);
   try {
     for (const agentId of agentIds) host(agentId);

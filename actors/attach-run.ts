@@ -14,6 +14,7 @@ import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
 import { loadProtocol, type ProtocolRef } from '../src/protocols/registry.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import { EventBatcher } from './thread-events.js';
+import { CompletionJournal } from '../src/runtime/completion-journal.js';
 import { attachSharedSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
 import { loadToolbox } from '../src/tools/loader.js';
@@ -72,8 +73,15 @@ const noModel: LanguageModel = {
     ),
 };
 
-/** Attaches the run for a task: its substrate and protocol. Events go to the main thread over `port`. */
-export async function attachTask(init: WorkerInit, port: MessagePort): Promise<AttachedTask> {
+/**
+ * Attaches the run for a task: its substrate and protocol. Events go to the main thread over `port`;
+ * completions are journaled in `journal` too when one is given (see completion-journal.ts).
+ */
+export async function attachTask(
+  init: WorkerInit,
+  port: MessagePort,
+  journal?: SharedArrayBuffer,
+): Promise<AttachedTask> {
   // First, the thread this task runs on: the supervisor kills threads, not agents.
   port.postMessage({ threadId } satisfies ThreadAnnouncement);
   const backend = init.handles.backend;
@@ -84,7 +92,7 @@ export async function attachTask(init: WorkerInit, port: MessagePort): Promise<A
           await import('../src/runtime/redis-substrate.js')
         ).attachRedisSubstrate(init.handles, backend, init.options, init.role)
       : attachSharedSubstrate(init.handles, backend, init.role);
-  const events = new EventBatcher(port);
+  const events = new EventBatcher(port, journal && new CompletionJournal(journal));
   const emit = (event: WorkerEvent) => {
     // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
     event.stampedAt = monotonicMs();

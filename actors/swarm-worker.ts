@@ -17,6 +17,8 @@ export interface SwarmWorkerTask {
   init: WorkerInit;
   /** The agents the task starts with (agent tasks only). */
   agentIds?: readonly number[] | undefined;
+  /** Where the agents' completions are journaled (agent tasks only; see completion-journal.ts). */
+  journal?: SharedArrayBuffer | undefined;
   controlPort?: MessagePort | undefined;
   eventsPort: MessagePort;
 }
@@ -26,7 +28,7 @@ export default async function swarmWorker(task: SwarmWorkerTask): Promise<unknow
   if (task.init.role === 'agent') {
     // Agents' threads yield the CPU to the verifier's (its own pool's thread, never an agent's).
     lowerThreadPriority(task.init.options.agentNice);
-    return runAgentGroup(task.init, task.agentIds ?? [], task.eventsPort);
+    return runAgentGroup(task.init, task.agentIds ?? [], task.eventsPort, task.journal);
   }
   if (!task.controlPort) throw new Error('swarm-worker: the verifier needs a control port');
   return runVerifier(task.init, task.controlPort, task.eventsPort);

@@ -3,13 +3,14 @@
  * in one batch, posted once per turn of the event loop over the task's events port. One port per task
  * keeps each agent's events in order with its end message, whatever else the thread hosts.
  *
- * A task's outcome (completed, failed) goes out at once, with what is pending: the events must agree
- * with the queue even when the thread dies next (an uncaught error, `process.exit` in a model), and the
- * events of a thread's last turn die with it. Usage is not urgent: the run's usage is counted in shared
- * memory as calls happen, and a thread hosting hundreds of agents paid a cross-thread postMessage
- * (30-40 µs of CPU on 2 busy cores) for every sub-task's usage.
+ * The events must agree with the queue even when the thread dies next (an uncaught error,
+ * `process.exit` in a model, a terminated thread), and the events of a thread's last turn die with
+ * it: a completion is also written to the group's journal in shared memory (completion-journal.ts),
+ * from which the main thread recovers it; a failure (rare) goes out at once with what is pending.
+ * Usage is not urgent: the run's usage is counted in shared memory as calls happen.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { CompletionJournal } from '../src/runtime/completion-journal.js';
 import type { EventBatch } from '../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 
@@ -18,12 +19,17 @@ export class EventBatcher {
   private events: WorkerEvent[] = [];
   private scheduled = false;
 
-  constructor(private readonly port: MessagePort) {}
+  constructor(
+    private readonly port: MessagePort,
+    private readonly journal?: CompletionJournal | undefined,
+  ) {}
 
-  /** Adds `event`; the batch is posted now for a task's outcome, else at the end of the turn. */
+  /** Adds `event`; posted now for a failed task (or a completion with no journal), else at the end of the turn. */
   push(event: WorkerEvent): void {
     this.events.push(event);
-    if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
+    if (event.type === 'task.completed' && this.journal)
+      this.journal.write(event.agentId, event.taskId, event.stampedAt ?? 0);
+    else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushScheduled);

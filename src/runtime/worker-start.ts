@@ -10,6 +10,7 @@ import { releaseProxy, wrapPort } from '../internal/comlink.js';
 import type { AgentOutput } from '../../machines/types.js';
 import type { WorkerEvent } from './events.js';
 import { isEventBatch } from './event-batches.js';
+import { CompletionJournal } from './completion-journal.js';
 import type { ProtocolRef } from '../protocols/registry.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
 import type { RunHandles } from './substrate.js';
@@ -191,8 +192,12 @@ export class AgentGroup {
   private readonly members = new Map<number, GroupMember>();
   private readonly port: MessagePort;
   private readonly events: ReturnType<typeof listen>;
+  private readonly emit: (event: WorkerEvent) => void;
   private live = 0;
   private closing = false;
+  private readonly journal: CompletionJournal;
+  /** Completions the group's events delivered (in journal order: one port, in order). */
+  private delivered = 0;
   /** Settles when the task ended (its thread died, or it was closed). */
   readonly finished: Promise<void>;
 
@@ -207,11 +212,21 @@ export class AgentGroup {
   ) {
     const channel = new MessageChannel();
     this.port = channel.port1;
-    this.events = listen(this.port, emit, (message) => this.onMessage(message));
+    // Room for far more completions than one turn of the thread's event loop makes.
+    this.journal = new CompletionJournal(Math.max(256, 16 * agentIds.length));
+    this.emit = emit;
+    this.events = listen(
+      this.port,
+      (event) => {
+        if (event.type === 'task.completed') this.delivered++;
+        emit(event);
+      },
+      (message) => this.onMessage(message),
+    );
     const kill = this.killSwitch();
     for (const id of agentIds) this.add(id, kill);
     const run = pool.run(
-      { init: spec, agentIds, eventsPort: channel.port2 },
+      { init: spec, agentIds, eventsPort: channel.port2, journal: this.journal.buffer },
       { transferList: [channel.port2] as never, ...(dedicated ? { signal: kill.signal } : {}) },
     ) as Promise<unknown>;
     this.finished = run.then(
@@ -305,6 +320,9 @@ export class AgentGroup {
     this.closing = true;
     await this.events.drained();
     this.port.close();
+    // Completions whose events died with the thread (its last turn's batch), as the journal has them.
+    for (const { agentId, taskId, stampedAt } of this.journal.since(this.delivered))
+      this.emit({ type: 'task.completed', agentId, taskId, stampedAt });
     for (const member of this.members.values())
       if (!member.ended)
         this.end(

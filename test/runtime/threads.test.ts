@@ -23,7 +23,7 @@ const open = closedAfterEach();
 function swarmWith(
   options: Partial<SwarmOptions>,
   faults: FaultName[] = [],
-  creators?: { creators: SharedArrayBuffer; failCreation?: number },
+  creators?: { creators: SharedArrayBuffer; failNextInWorker?: SharedArrayBuffer },
 ) {
   const schedule = new Int32Array(new SharedArrayBuffer((faults.length + 1) * 4));
   faults.forEach((f, i) => (schedule[i] = FAULT[f]));
@@ -97,35 +97,49 @@ describe('agents sharing worker threads', () => {
     expect(events.some((e) => e.type === 'task.claimed' && e.attempt === 2)).toBe(true);
   });
 
-  it("spreads a cold swarm's agents evenly, one task per thread, each thread attaching its agents' models", async () => {
-    // Fresh threads are not ready at the first run: a task waits for a thread of its own rather than
-    // doubling up on the first one ready.
+  /** Thread ids of the agent models created from model `from` on (the planner's, on the main thread, left out). */
+  const agentModelThreads = (creators: SharedArrayBuffer, from: number) => {
+    const view = new Int32Array(creators);
+    return [...view.subarray(1 + from, 1 + view[0]!)].filter((id) => id !== 0);
+  };
+
+  it("spreads a run's agents evenly, one task per thread, each thread attaching its agents' models", async () => {
     const creators = new SharedArrayBuffer(4 * 64);
     const swarm = swarmWith({ agents: 12, threads: 3 }, [], { creators });
+    // Threads up: a run where every agent started (on a cold thread agents can miss a short run, and
+    // start after it; the next run's task waits for that thread until they have ended).
+    for (let i = 0; i < 5; i++) {
+      const { result } = await runWithEvents(swarm, 12);
+      if (result.agents.every((a) => a.status !== 'not-started')) break;
+    }
+    const from = new Int32Array(creators)[0]!;
     const { result } = await runWithEvents(swarm, 24);
     expect(result.stopReason, result.error).toBe('answered');
-    const view = new Int32Array(creators);
-    // One model per agent in the worker threads (the planner's is the main thread's, id 0).
     const byThread = new Map<number, number>();
-    for (const id of view.subarray(1, 1 + view[0]!)) if (id !== 0) byThread.set(id, (byThread.get(id) ?? 0) + 1);
+    for (const id of agentModelThreads(creators, from)) byThread.set(id, (byThread.get(id) ?? 0) + 1);
     expect([...byThread.values()]).toEqual([4, 4, 4]);
   });
 
   it('hosts the replacement of an agent that crashed alone on a thread still running, with no new task', async () => {
-    // Model 0 is the planner's (main thread); model 2 is an agent's: that agent cannot start, its thread goes on.
     const creators = new SharedArrayBuffer(4 * 64);
-    const swarm = swarmWith({ agents: 4, threads: 2 }, [], { creators, failCreation: 2 });
+    const failNextInWorker = new SharedArrayBuffer(4);
+    const swarm = swarmWith({ agents: 4, threads: 2 }, [], { creators, failNextInWorker });
+    for (let i = 0; i < 5; i++) {
+      const { result } = await runWithEvents(swarm, 4);
+      if (result.agents.every((a) => a.status !== 'not-started')) break;
+    }
+    const from = new Int32Array(creators)[0]!;
+    // The first agent whose model is created next cannot start; its thread goes on.
+    Atomics.store(new Int32Array(failNextInWorker), 0, 1);
     const { result, events } = await runWithEvents(swarm, 8);
     expect(result.stopReason, result.error).toBe('answered');
     expect(result.tasks).toMatchObject({ total: 8, done: 8 });
     const crashed = result.agents.filter((a) => a.status === 'crashed');
     expect(crashed).toHaveLength(1);
     expect(crashed[0]!.reason).toMatch(/could not be created/);
-    const replacement = events.find((e) => e.type === 'agent.started' && e.replaces === crashed[0]!.agentId);
-    expect(replacement).toBeDefined();
+    expect(events.some((e) => e.type === 'agent.started' && e.replaces === crashed[0]!.agentId)).toBe(true);
     // Five agent models on the run's two threads: the replacement joined a running task.
-    const view = new Int32Array(creators);
-    const threads = [...view.subarray(1, 1 + view[0]!)].filter((id) => id !== 0);
+    const threads = agentModelThreads(creators, from);
     expect(threads).toHaveLength(5);
     expect(new Set(threads).size).toBe(2);
   });

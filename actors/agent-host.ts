@@ -99,24 +99,24 @@ export async function runAgentGroup(
   eventsPort: MessagePort,
   journal?: SharedArrayBuffer,
 ): Promise<void> {
+  const task = await attachTask(init, eventsPort, journal);
   const stoppers = new Map<number, AbortController>();
   let closeTask!: () => void;
   const closed = new Promise<void>((resolve) => (closeTask = resolve));
-  let task: AttachedTask | undefined;
   const host = (agentId: number) => {
     const stopper = new AbortController();
     stoppers.set(agentId, stopper);
-    runAgent(task!, agentId, stopper).then(
+    runAgent(task, agentId, stopper).then(
       (output) => end({ ended: agentId, output }),
       (error: unknown) => end({ ended: agentId, error: error instanceof Error ? error.message : String(error) }),
     );
   };
   const end = (ended: AgentEnded) => {
     stoppers.delete(ended.ended);
-    task!.flushEvents();
+    task.flushEvents();
     eventsPort.postMessage(ended);
   };
-  // Messages wait in the port until the run is attached: a stop or a host message is never lost.
+  // Messages waited in the port while the run was attached: a stop or a host message is never lost.
   const onMessage = (message: unknown) => {
     if (isStopMessage(message)) {
       for (const [agentId, stopper] of stoppers)
@@ -124,7 +124,6 @@ export async function runAgentGroup(
     } else if (isHostMessage(message)) host(message.host);
     else if (isCloseMessage(message)) closeTask();
   };
-  task = await attachTask(init, eventsPort, journal);
   eventsPort.on('message', onMessage);
   try {
     for (const agentId of agentIds) host(agentId);

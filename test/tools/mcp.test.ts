@@ -196,7 +196,7 @@ describe('MCP servers of a swarm', () => {
       agents: 2,
       tools: { mcpServers: [{ ...stdio, env: { MCP_FIXTURE_PID_DIR: pids } }] },
     });
-    let agentsStarted = 0;
+    let agentsStarted: number | undefined;
     try {
       const result = await swarm.run('Say hello.');
       expect(result.stopReason).not.toBe('error');

@@ -50,7 +50,8 @@ export interface SpanBatchOf {
   batch: unknown;
 }
 
-const has = (message: unknown, key: string): boolean => typeof message === 'object' && message !== null && key in message;
+const has = (message: unknown, key: string): boolean =>
+  typeof message === 'object' && message !== null && key in message;
 
 /** True for a {@link StopMessage}. */
 export function isStopMessage(message: unknown): message is StopMessage {
@@ -137,8 +138,7 @@ function listen(
   const closed = new Promise<void>((resolve) => port.once('close', () => resolve()));
   return {
     threadId: () => threadId,
-    drained: () =>
-      Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]),
+    drained: () => Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, EVENTS_DRAIN_MS).unref())]),
   };
 }
 
@@ -324,11 +324,6 @@ export class AgentGroup {
     for (const { agentId, taskId, stampedAt } of this.journal.since(this.delivered))
       this.emit({ type: 'task.completed', agentId, taskId, stampedAt });
     for (const member of this.members.values())
-      if (!member.ended)
-        this.end(
-          member,
-          undefined,
-          error ?? new Error('its task ended without reporting the agent'),
-        );
+      if (!member.ended) this.end(member, undefined, error ?? new Error('its task ended without reporting the agent'));
   }
 }

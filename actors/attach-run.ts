@@ -34,8 +34,6 @@ export interface WorkerInit {
   model: ModelRef | undefined;
   /** The run span's context when the run is traced. */
   telemetry?: WorkerTraceInit | undefined;
-  /** The run's id. */
-  runId?: string | undefined;
 }
 
 /** A task's view of its run, shared by the agents it hosts. */

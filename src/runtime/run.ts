@@ -432,7 +432,6 @@ export class RunSupervisor {
       protocol: this.protocolRef,
       model: role === 'verifier' ? this.options.judgeModel : this.options.model,
       telemetry: this.telemetry.workerInit(),
-      runId: this.id,
     };
   }
 

@@ -111,7 +111,6 @@ export interface WorkerSpec {
   model: ModelRef | undefined;
   /** Trace context for the worker's spans (absent when tracing is off). */
   telemetry?: WorkerTraceInit | undefined;
-  runId?: string | undefined;
 }
 
 /** Optional hooks on a worker's messages. */

@@ -76,7 +76,9 @@ const sorted = (xs: number[]) => Float64Array.from(xs);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const f = (x: number) => x.toFixed(1);
 console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed`);
-console.log(`one probe, subtracted from each gap: ${f(probeCpu)} µs CPU, ${f(probeWall)} µs wall (p50 of 2,000 back to back)`);
+console.log(
+  `one probe, subtracted from each gap: ${f(probeCpu)} µs CPU, ${f(probeWall)} µs wall (p50 of 2,000 back to back)`,
+);
 console.log(`first 8 sub-tasks, CPU µs each: ${cpu.slice(0, 8).map(f).join(' ')} (mean ${f(mean(cpu.slice(0, 8)))})`);
 console.log(
   `first 8 sub-tasks, wall µs each: ${wall.slice(0, 8).map(f).join(' ')} (mean ${f(mean(wall.slice(0, 8)))})`,

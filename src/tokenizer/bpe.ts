@@ -7,6 +7,7 @@
  * Special tokens such as `<|endoftext|>` are counted as the plain text they are: a document that
  * contains one cannot make counting fail.
  */
+import { BoundedMemo } from '../internal/bounded-memo.js';
 import type { SharedRanks } from './shared-ranks.js';
 
 const utf8 = new TextEncoder();
@@ -110,7 +111,7 @@ function mergedCount(ranks: SharedRanks, n: number): number {
 export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp): number {
   if (!LINE_SPLIT_PATTERNS.has(ranks.pattern)) return countPieces(text, ranks, pattern);
   let memo = lineMemos.get(ranks);
-  if (memo === undefined) lineMemos.set(ranks, (memo = new Map<string, number>()));
+  if (memo === undefined) lineMemos.set(ranks, (memo = new BoundedMemo(MEMO_LINES)));
   let count = 0;
   let start = 0;
   for (let nl = text.indexOf('\n'); nl !== -1 && nl + 1 < text.length; nl = text.indexOf('\n', nl + 1)) {
@@ -142,19 +143,13 @@ function splitsAfter(text: string, at: number): boolean {
   return !WHITESPACE.test(text[at]!);
 }
 
-function countLine(line: string, ranks: SharedRanks, pattern: RegExp, memo: Map<string, number>): number {
+function countLine(line: string, ranks: SharedRanks, pattern: RegExp, memo: BoundedMemo<string, number>): number {
   if (line.length > MEMO_LINE_CHARS) return countPieces(line, ranks, pattern);
-  let n = memo.get(line);
-  if (n === undefined) {
-    n = countPieces(line, ranks, pattern);
-    if (memo.size >= MEMO_LINES) memo.clear();
-    memo.set(line, n);
-  }
-  return n;
+  return memo.get(line) ?? memo.remember(line, countPieces(line, ranks, pattern));
 }
 
 /** Counts of recently seen lines, per rank table; bounded like the piece memo below. */
-const lineMemos = new WeakMap<SharedRanks, Map<string, number>>();
+const lineMemos = new WeakMap<SharedRanks, BoundedMemo<string, number>>();
 const MEMO_LINES = 8_192;
 const MEMO_LINE_CHARS = 512;
 
@@ -162,7 +157,7 @@ const MEMO_LINE_CHARS = 512;
 function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number {
   let count = 0;
   let memo = memos.get(ranks);
-  if (memo === undefined) memos.set(ranks, (memo = new Map<string, number>()));
+  if (memo === undefined) memos.set(ranks, (memo = new BoundedMemo(MEMO_PIECES)));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const piece = match[0];
@@ -177,10 +172,7 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
     }
     reserve(piece.length);
     const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
-    if (piece.length <= MEMO_PIECE_CHARS) {
-      if (memo.size >= MEMO_PIECES) memo.clear();
-      memo.set(piece, n);
-    }
+    if (piece.length <= MEMO_PIECE_CHARS) memo.remember(piece, n);
     count += n;
   }
   return count;
@@ -192,7 +184,7 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
  * piece, so a hit skips its UTF-8 encoding and merging. Bounded: cleared when full; long pieces are
  * not kept.
  */
-const memos = new WeakMap<SharedRanks, Map<string, number>>();
+const memos = new WeakMap<SharedRanks, BoundedMemo<string, number>>();
 const MEMO_PIECES = 16_384;
 const MEMO_PIECE_CHARS = 64;
 

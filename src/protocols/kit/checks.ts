@@ -14,6 +14,7 @@ import {
   occursVerbatim,
   terms,
 } from './text.js';
+import { BoundedMemo } from '../../internal/bounded-memo.js';
 
 /** How the checks reach the raw sources. */
 export interface SourceLookup {
@@ -156,16 +157,10 @@ const HEDGE_WORDS = new Set([
 ]);
 
 /** `w` as a whole word (lower case), compiled once per word: every gist is tested for 48 hedge words. */
-const wordPatterns = new Map<string, RegExp>();
-function wordPattern(w: string): RegExp {
-  let pattern = wordPatterns.get(w);
-  if (!pattern) {
-    if (wordPatterns.size >= 4_096) wordPatterns.clear();
-    pattern = new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
-    wordPatterns.set(w, pattern);
-  }
-  return pattern;
-}
+const wordPatterns = new BoundedMemo<string, RegExp>(4_096);
+const wordPattern = (w: string): RegExp =>
+  wordPatterns.get(w) ??
+  wordPatterns.remember(w, new RegExp(`\\b${w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
 
 /** Checks qualifier drift: declared hedges are real, and a strongly hedged quote is not restated as certain. */
 export function checkHedges(text: string, hedges: readonly string[], quotes: readonly { text: string }[]): string[] {

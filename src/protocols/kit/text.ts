@@ -2,6 +2,7 @@
  * Text primitives shared by the verifier, the digest and the offline skills: normalisation for
  * verbatim matching, content terms with light stemming, sentence splitting with offsets, numbers.
  */
+import { BoundedMemo } from '../../internal/bounded-memo.js';
 
 const STOPWORDS = new Set(
   (
@@ -46,15 +47,8 @@ export function terms(text: string): string[] {
 }
 
 /** Stems of words seen lately: a run's findings and quotes reuse a small vocabulary. */
-const stems = new Map<string, string>();
-function stemOf(word: string): string {
-  let s = stems.get(word);
-  if (s === undefined) {
-    if (stems.size >= 16_384) stems.clear();
-    stems.set(word, (s = stem(word)));
-  }
-  return s;
-}
+const stems = new BoundedMemo<string, string>(16_384);
+const stemOf = (word: string): string => stems.get(word) ?? stems.remember(word, stem(word));
 
 /** The distinct content terms of `text`. */
 export function termSet(text: string): Set<string> {
@@ -72,8 +66,7 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
 /** A character NFKC, the folds or the whitespace rule may change: anything but printable ASCII bar `, two spaces, a space at an end. */
 const NEEDS_NORMALISING = /[^ -_a-~]| {2}|^ | $/;
 /** Short texts normalised lately (the same quote is normalised by several checks of one proposal). */
-const memo = new Map<string, string>();
-const MEMO_ENTRIES = 1_024;
+const memo = new BoundedMemo<string, string>(1_024);
 const MEMO_MAX_CHARS = 2_048;
 
 /**
@@ -85,12 +78,7 @@ export function normaliseForMatch(text: string): string {
   // normal form: most quotes and gists are, and a proposal's checks normalise each several times.
   if (!NEEDS_NORMALISING.test(text)) return text;
   if (text.length > MEMO_MAX_CHARS) return normalise(text);
-  let normal = memo.get(text);
-  if (normal === undefined) {
-    if (memo.size >= MEMO_ENTRIES) memo.clear();
-    memo.set(text, (normal = normalise(text)));
-  }
-  return normal;
+  return memo.get(text) ?? memo.remember(text, normalise(text));
 }
 
 function normalise(text: string): string {

@@ -106,7 +106,7 @@ export async function runAgentGroup(
   const host = (agentId: number) => {
     const stopper = new AbortController();
     stoppers.set(agentId, stopper);
-    runAgent(task, agentId, stopper).then(
+    runAgent(task, agentId, stopper.signal).then(
       (output) => end({ ended: agentId, output }),
       (error: unknown) => end({ ended: agentId, error: error instanceof Error ? error.message : String(error) }),
     );
@@ -135,10 +135,10 @@ export async function runAgentGroup(
 }
 
 /**
- * Runs agent `agentId` of `task` to completion; resolves with the machine's output. `stopper`
- * aborting stops it (the main thread's stop message).
+ * Runs agent `agentId` of `task` to completion; resolves with the machine's output. `stop` aborting
+ * (the main thread's stop message) stops it.
  */
-async function runAgent(task: AttachedTask, agentId: number, stopper: AbortController): Promise<AgentOutput> {
+async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal): Promise<AgentOutput> {
   const run = await attachAgent(task, agentId);
   const { emit, queue, ledger, control, protocol, options, telemetry } = run;
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
@@ -147,12 +147,12 @@ async function runAgent(task: AttachedTask, agentId: number, stopper: AbortContr
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
   const leases = new Map<number, Lease>();
-  // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stopper.
+  // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stop signal.
   // The task loop hands every effect the same signal, so one AgentIO serves until the signal changes.
   let lastIo: AgentIO | undefined;
   const io = (signal: AbortSignal): AgentIO =>
     lastIo?.signal === signal ? lastIo : (lastIo = { agentId, ledger, model, signal });
-  const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stopper.signal));
+  const linkedIo = (signal: AbortSignal): AgentIO => io(linkSignals(signal, stop));
   const leaseOf = (task: ClaimedTask): Lease => {
     const lease = leases.get(task.taskId);
     if (!lease) throw new LeaseLostError(task.taskId, 'this agent holds no lease on it');
@@ -290,7 +290,7 @@ async function runAgent(task: AttachedTask, agentId: number, stopper: AbortContr
   hosted.set(actor.system, {
     // The loop's phases are the agent's states while it works (the machine itself stays in `working`).
     loop: { effects, onPhase: (phase: LoopPhase) => report(phase) },
-    elect: (signal) => control.elect(agentId, linkSignals(signal, stopper.signal)),
+    elect: (signal) => control.elect(agentId, linkSignals(signal, stop)),
     finalizer,
   });
   // The finalizer's own states (`finalizing.settling`, `finalizing.deciding`, …) go on the timeline too,
@@ -311,14 +311,14 @@ async function runAgent(task: AttachedTask, agentId: number, stopper: AbortContr
   });
 
   const onStop = () => {
-    const reason = stopper.signal.reason as string | undefined;
+    const reason = stop.reason as string | undefined;
     actor.send({ type: 'STOP', ...(typeof reason === 'string' && reason ? { reason } : {}) });
   };
   let output: AgentOutput;
   try {
-    output = await finish(actor, stopper.signal, onStop);
+    output = await finish(actor, stop, onStop);
   } finally {
-    stopper.signal.removeEventListener('abort', onStop);
+    stop.removeEventListener('abort', onStop);
   }
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
   for (const lease of leases.values()) {

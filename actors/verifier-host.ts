@@ -93,14 +93,15 @@ export async function runVerifier(
 ): Promise<VerifierOutput> {
   const task = await attachTask(init, eventsPort);
   try {
-    return await verify(task, init, controlPort);
+    return await verify(task, controlPort);
   } finally {
     // However the verifier ends, its last events go out and its port closes.
     task.close();
   }
 }
 
-async function verify(task: AttachedTask, init: WorkerInit, controlPort: MessagePort): Promise<VerifierOutput> {
+async function verify(task: AttachedTask, controlPort: MessagePort): Promise<VerifierOutput> {
+  const { init } = task;
   const run = await attachAgent(task, 0);
   const { ledger, proposals, control, protocol, emit } = run;
   const writer = run.writer;

@@ -62,7 +62,7 @@ export class RunSupervisor {
   private substrate: RunSubstrate | undefined;
   private queueTelemetry: QueueTelemetry | undefined;
   private readonly live = new Map<number, StartedWorker<AgentOutput>>();
-  /** The tasks hosting this run's agents (see {@link placeAgents}). */
+  /** The tasks hosting this run's agents (see {@link startAgents}). */
   private readonly groups: AgentGroup[] = [];
   private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
   private answer: string | undefined;

@@ -50,9 +50,6 @@ export interface SpanBatchOf {
   batch: unknown;
 }
 
-const has = (message: unknown, key: string): boolean =>
-  typeof message === 'object' && message !== null && key in message;
-
 /** True for a {@link StopMessage}. */
 export function isStopMessage(message: unknown): message is StopMessage {
   const stop = (message as Partial<StopMessage> | null)?.stop;
@@ -73,7 +70,8 @@ const isThreadAnnouncement = (message: unknown): message is ThreadAnnouncement =
   typeof (message as Partial<ThreadAnnouncement> | null)?.threadId === 'number';
 const isAgentEnded = (message: unknown): message is AgentEnded =>
   typeof (message as Partial<AgentEnded> | null)?.ended === 'number';
-const isSpanBatchOf = (message: unknown): message is SpanBatchOf => has(message, 'spansOf');
+const isSpanBatchOf = (message: unknown): message is SpanBatchOf =>
+  typeof (message as Partial<SpanBatchOf> | null)?.spansOf === 'number';
 
 /** Shared threads already told to terminate. */
 const terminated = new WeakSet<Worker>();
@@ -191,7 +189,6 @@ export class AgentGroup {
   private readonly members = new Map<number, GroupMember>();
   private readonly port: MessagePort;
   private readonly events: ReturnType<typeof listen>;
-  private readonly emit: (event: WorkerEvent) => void;
   private live = 0;
   private closing = false;
   private readonly journal: CompletionJournal;
@@ -204,7 +201,7 @@ export class AgentGroup {
     private readonly pool: Piscina,
     spec: WorkerSpec,
     agentIds: readonly number[],
-    emit: (event: WorkerEvent) => void,
+    private readonly emit: (event: WorkerEvent) => void,
     private readonly hooks: WorkerHooks,
     /** One agent per thread: a kill aborts the task (piscina terminates its thread), else the thread is terminated. */
     private readonly dedicated: boolean,
@@ -213,7 +210,6 @@ export class AgentGroup {
     this.port = channel.port1;
     // Room for far more completions than one turn of the thread's event loop makes.
     this.journal = new CompletionJournal(Math.max(256, 16 * agentIds.length));
-    this.emit = emit;
     this.events = listen(
       this.port,
       (event) => {

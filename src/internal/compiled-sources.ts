@@ -5,7 +5,7 @@
  * hooks thread), the mirror about 0.1 s. The mirror keeps the tree's layout, so relative imports and
  * `node_modules` resolution work unchanged; its stamp changes whenever a source file does.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -29,6 +29,8 @@ const FIXTURE_ROOTS = ['test', 'bench', 'examples'];
 const SKIP = join('src', 'inspector', 'page', 'client');
 /** Mirrors older than this, other than the current one, are removed when a new one is built. */
 const STALE_MS = 24 * 3_600_000;
+/** Bumped when what a mirror holds besides the compiled sources changes, so older mirrors are rebuilt. */
+const MIRROR_FORMAT = 2;
 
 /**
  * The compiled counterpart of one of the checkout's `.ts` modules, as a `file:` URL, building the
@@ -49,7 +51,7 @@ export function compiledModuleUrl(href: string): string | undefined {
 
 /** The mirror of the sources as they are now, built if missing. */
 function currentMirror(): string | undefined {
-  const stamp = createHash('sha1');
+  const stamp = createHash('sha1').update(`format ${MIRROR_FORMAT}\n`);
   const files = sourceFiles().filter((f) => {
     // A file removed since the listing (a test's temporary fixture) simply does not count.
     const s = statSync(f, { throwIfNoEntry: false });
@@ -79,6 +81,9 @@ function currentMirror(): string | undefined {
       sourcesContent: false,
       logLevel: 'silent',
     });
+    // Package scope lookup stops at `node_modules`, so without this the mirror's `.js` would be CommonJS to
+    // Node: loaded by syntax detection, after a warning on every `require()` piscina tries first.
+    writeFileSync(join(building, 'package.json'), '{ "type": "module" }\n');
     renameSync(building, dir);
   } catch {
     // Another process renamed its build into place first (same sources), or the build failed: tsx then.

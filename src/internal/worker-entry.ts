@@ -52,6 +52,19 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
   return out;
 }
 
+/**
+ * Node flags for piscina's threads: {@link workerExecArgv}, with `require(esm)` turned off where Node
+ * has it. Piscina loads a task module with `require()` first and `import()` when that throws; on
+ * Node 20.19+ `require()` of our ESM entry goes through `require(esm)`, which aborted a whole test
+ * process once with a V8 fatal error (`v8::Module::IsGraphAsync must be used on an instantiated
+ * module`, from piscina's `require`). Off, `require()` throws `ERR_REQUIRE_ESM` at once and the
+ * entry is imported, as on Node before 20.19.
+ */
+export function poolExecArgv(parent: readonly string[] = process.execArgv): string[] {
+  const flag = '--no-experimental-require-module';
+  return process.allowedNodeEnvironmentFlags.has(flag) ? [...workerExecArgv(parent), flag] : workerExecArgv(parent);
+}
+
 /** Starts a plain worker thread for `moduleUrl` (a `.ts` or `.js` module), passing `data` as workerData. */
 export function startWorker(
   moduleUrl: URL | string,

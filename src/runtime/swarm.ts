@@ -6,7 +6,7 @@
 import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
-import { ownModuleUrl, resolveWorkerEntry, workerExecArgv } from '../internal/worker-entry.js';
+import { ownModuleUrl, poolExecArgv, resolveWorkerEntry } from '../internal/worker-entry.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
 import type { Context } from '@opentelemetry/api';
 import { RunTelemetry } from '../telemetry/run-telemetry.js';
@@ -103,7 +103,7 @@ export class Swarm {
         concurrentTasksPerWorker: 1,
         // Piscina's default parks idle workers in Atomics.wait, freezing their event loops between runs.
         atomics: 'disabled',
-        execArgv: workerExecArgv(),
+        execArgv: poolExecArgv(),
         resourceLimits: { ...limits, ...this.options.workerResourceLimits },
       });
     const { agents, threads } = this.options;

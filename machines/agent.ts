@@ -3,6 +3,7 @@
  *
  *   idle → working ─ drained → electing ─┬─ finalize → finalizing (the finalizer machine) ─┬─ enqueued → working
  *                                        ├─ claim → working                                └─ answer → done
+ *                                        ├─ release → released (its host may start it again)
  *                                        └─ exit → done
  *
  * `working` invokes the task loop ({@link runTaskLoop}: claim → digest → model call with retries and
@@ -82,6 +83,7 @@ export const agentMachine = setup({
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
     failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
+    release: assign({ released: true }),
     setRound: assign((_, params: { round: number }) => ({ round: params.round })),
     takeOutcome: assign((_, params: { outcome: FinalizerOutput }) => {
       const o = params.outcome;
@@ -102,6 +104,7 @@ export const agentMachine = setup({
     stopReason: null,
     failure: null,
     answer: null,
+    released: false,
   }),
   initial: 'idle',
   on: {
@@ -141,6 +144,7 @@ export const agentMachine = setup({
             },
           },
           { guard: { type: 'roleIs', params: { role: 'claim' } }, target: 'working' },
+          { guard: { type: 'roleIs', params: { role: 'release' } }, target: 'released', actions: 'release' },
           { target: 'done' },
         ],
         onError: endErrors,
@@ -176,11 +180,24 @@ export const agentMachine = setup({
       },
     },
     done: { type: 'final' },
+    released: {
+      type: 'final',
+      description:
+        'Another agent is deciding and this one has nothing to do: it ends holding nothing, and its host starts it ' +
+        'again if the decision enqueues work.',
+    },
     stopped: { type: 'final' },
     failed: { type: 'final' },
   },
   output: ({ context }) => ({
-    status: context.failure !== null ? 'failed' : context.stopReason !== null ? 'stopped' : 'done',
+    status:
+      context.failure !== null
+        ? 'failed'
+        : context.stopReason !== null
+          ? 'stopped'
+          : context.released
+            ? 'released'
+            : 'done',
     reason: context.failure ?? context.stopReason ?? undefined,
     answer: context.answer ?? undefined,
     heldTaskId: context.tally.task?.taskId,

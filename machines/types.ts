@@ -155,11 +155,16 @@ export interface ElectFinalizerInput {
 
 /**
  * Output of `electFinalizer`. Exactly one agent per drain gets `finalize` (with the run-wide round
- * number, 1-based); the others are held by the host until that finalizer decides, then told to
- * `claim` (it enqueued more work) or `exit` (it answered, or the run ended).
+ * number, 1-based); the others either wait until that finalizer decides, then are told to `claim`
+ * (it enqueued more work) or `exit` (it answered, or the run ended), or, where the host can bring
+ * an agent back, are told `release` at once: the agent ends `released`, holding nothing while the
+ * decision is made, and its host starts it again if the decision (or a later task) enqueues work.
  */
 export type Election =
-  { readonly role: 'finalize'; readonly round: number } | { readonly role: 'claim' } | { readonly role: 'exit' };
+  | { readonly role: 'finalize'; readonly round: number }
+  | { readonly role: 'claim' }
+  | { readonly role: 'exit' }
+  | { readonly role: 'release' };
 
 /**
  * The agent's per-task side effects as plain functions: the host implements them and the agent's
@@ -229,11 +234,14 @@ export interface AgentContext {
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
   readonly answer: string | null;
+  /** Let go by the election: another agent was deciding and this one had nothing to do (see {@link Election}). */
+  readonly released: boolean;
 }
 
 /** Final output of the agent machine. */
 export interface AgentOutput {
-  readonly status: 'done' | 'stopped' | 'failed';
+  /** `released`: the election let it go while another agent decided; its host may bring it back for more work. */
+  readonly status: 'done' | 'stopped' | 'failed' | 'released';
   /** StopReason when stopped, the failure when failed. */
   readonly reason: string | undefined;
   /** The final answer, when this agent was the finalizer that answered. */

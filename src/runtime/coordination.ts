@@ -15,7 +15,7 @@ import type { ElectionResult, RunControl, StopCode } from './run-control.js';
 
 /** The run's control, as agents, the verifier and the supervisor use it. */
 export interface RunCoordination {
-  /** Claim, finalize or exit (see `RunControl.elect`). */
+  /** Claim, finalize, exit, or (shared memory only) be released while another agent decides (see `RunControl.elect`). */
   elect(agentId: number, signal?: AbortSignal): Promise<ElectionResult>;
   /** The finalizer enqueued more work: everyone goes back to claiming. */
   resume(): Promise<void>;

@@ -25,7 +25,8 @@ export const STOP_REASONS = ['none', 'aborted', 'budget', 'wall-time', 'error'] 
 export type StopCode = (typeof STOP_REASONS)[number];
 
 /** Outcome of an election, as the agent machine expects it. */
-export type ElectionResult = { role: 'finalize'; round: number } | { role: 'claim' } | { role: 'exit' };
+export type ElectionResult =
+  { role: 'finalize'; round: number } | { role: 'claim' } | { role: 'exit' } | { role: 'release' };
 
 /** Shared coordination block of one run. */
 export class RunControl {
@@ -55,9 +56,9 @@ export class RunControl {
 
   /**
    * Called by an agent that found the queue drained. Exactly one caller per drain wins the CAS and
-   * finalizes; the rest sleep until that finalizer either enqueues more work (claim) or ends the
-   * run (exit). "The one that finished last" is whoever first sees the drain, which can only happen
-   * after the last task completed.
+   * finalizes. "The one that finished last" is whoever first sees the drain, which can only happen
+   * after the last task completed. The others are released rather than held while it decides: the
+   * run's supervisor, in this process, starts them again if the finalizer enqueues more work.
    */
   async elect(agentId: number, queue: TaskQueue, signal?: AbortSignal): Promise<ElectionResult> {
     for (;;) {
@@ -72,11 +73,11 @@ export class RunControl {
         }
         continue;
       }
-      await waitAsync(this.w, W.PHASE, phase, 250);
+      return { role: 'release' };
     }
   }
 
-  /** The finalizer enqueued more work: everyone goes back to claiming. */
+  /** The finalizer enqueued more work: it goes back to claiming, as do the agents the supervisor starts again. */
   resume(): void {
     this.setPhase(PHASE.RUNNING, PHASE.FINALIZING);
     Atomics.store(this.w, W.FINALIZER, 0);

@@ -21,8 +21,11 @@ export interface RunUsage {
 /** What one agent did in a run. */
 export interface AgentSummary {
   agentId: number;
-  /** `not-started`: the run ended before the agent's thread was ready to work. */
-  status: 'done' | 'stopped' | 'failed' | 'crashed' | 'not-started';
+  /**
+   * `not-started`: the run ended before the agent's thread was ready to work. `released`: the election
+   * let it go while another agent decided, and no later work brought it back.
+   */
+  status: 'done' | 'stopped' | 'failed' | 'crashed' | 'not-started' | 'released';
   reason: string | undefined;
   tasksCompleted: number;
   tasksFailed: number;

@@ -64,7 +64,11 @@ export class RunSupervisor {
   private readonly live = new Map<number, StartedWorker<AgentOutput>>();
   /** The tasks hosting this run's agents (see {@link startAgents}). */
   private readonly groups: AgentGroup[] = [];
-  private readonly summaries: Array<Omit<AgentSummary, 'usage' | 'costUsd'>> = [];
+  /** Each agent's summary; an agent released and started again adds up its tasks over both. */
+  private readonly summaries = new Map<number, Omit<AgentSummary, 'usage' | 'costUsd'>>();
+  /** Agents the election released while another agent decided, in the order they were: started again for more work. */
+  private readonly released = new Set<number>();
+  private heartbeatWatch: HeartbeatWatch | undefined;
   private answer: string | undefined;
   private stopReason: StopReason | undefined;
   private error: string | undefined;
@@ -137,6 +141,7 @@ export class RunSupervisor {
     this.substrate?.publish?.(stamped);
     this.telemetry.onEvent(stamped);
     this.onEvent?.(stamped);
+    if (stamped.type === 'task.enqueued') this.workEnqueued(stamped.taskIds.length, stamped.parentTaskId === -1);
   }
 
   /** Runs to the end. Never rejects for a stopped run: the reason is in the result. */
@@ -299,7 +304,7 @@ export class RunSupervisor {
       costUsd: total.costUsd,
       wallTimeMs,
       tasks,
-      agents: this.summaries
+      agents: [...this.summaries.values()]
         .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: emptyUsage(), costUsd: 0 }) }))
         .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
@@ -339,17 +344,57 @@ export class RunSupervisor {
     this.substrate?.setAgents?.([...this.live.keys()]);
   }
 
-  /** Starts a replacement for agent `replaces`: hosted by the least busy task still open, or a task of its own. */
-  private startAgent(replaces: number): void {
-    const agentId = this.nextAgentId++;
+  /**
+   * Starts a replacement for agent `replaces`, or starts agent `released` again: hosted by the least
+   * busy task still open, or a task of its own.
+   */
+  private startAgent(start: { replaces: number } | { released: number }): void {
+    const agentId = 'released' in start ? start.released : this.nextAgentId++;
     let started: StartedWorker<AgentOutput> | undefined;
     if (this.options.threads !== undefined) {
       const open = this.groups.filter((g) => g.open).sort((a, b) => a.size - b.size);
       started = open[0]?.host(agentId);
     }
     started ??= this.startGroup([agentId]).agent(agentId);
-    this.track(agentId, started, replaces);
+    this.track(agentId, started, 'replaces' in start ? start.replaces : undefined);
     this.substrate?.setAgents?.([...this.live.keys()]);
+  }
+
+  /**
+   * Work was enqueued: agents the election released come back for it, one per task, less the one the
+   * final agent takes (it enqueued a round's work itself and goes on claiming). A loser whose end
+   * arrives after its finalizer's work (events of two threads are not ordered) stays released: the
+   * run is no less right, and the next tasks enqueued bring it back.
+   */
+  private workEnqueued(tasks: number, byFinalAgent: boolean): void {
+    if (this.stopReason !== undefined || this.answer !== undefined) return;
+    let wanted = tasks - (byFinalAgent ? 1 : 0);
+    for (const agentId of this.released) {
+      if (wanted-- <= 0) return;
+      this.released.delete(agentId);
+      this.startAgent({ released: agentId });
+    }
+  }
+
+  /** Agent `agentId` was released: it is started again when work is enqueued, and timed afresh then. */
+  private park(agentId: number): void {
+    this.released.add(agentId);
+    this.heartbeatWatch?.forget(agentId);
+  }
+
+  /** Records an agent's end; an agent started again adds to what it did before. */
+  private summarize(summary: Omit<AgentSummary, 'usage' | 'costUsd'>): void {
+    const before = this.summaries.get(summary.agentId);
+    this.summaries.set(
+      summary.agentId,
+      before
+        ? {
+            ...summary,
+            tasksCompleted: before.tasksCompleted + summary.tasksCompleted,
+            tasksFailed: before.tasksFailed + summary.tasksFailed,
+          }
+        : summary,
+    );
   }
 
   private startGroup(agentIds: readonly number[]): AgentGroup {
@@ -373,7 +418,7 @@ export class RunSupervisor {
     started.done.then(
       (output) => {
         if (this.notStarted.has(agentId)) return;
-        this.summaries.push({
+        this.summarize({
           agentId,
           status: output.status,
           reason: output.reason,
@@ -394,13 +439,14 @@ export class RunSupervisor {
         if (output.status === 'stopped' && output.reason === 'budget') this.stop('budget');
         if (output.status === 'failed') this.fail(`agent ${agentId} failed: ${output.reason ?? 'unknown'}`);
         this.retire(agentId);
+        if (output.status === 'released') this.park(agentId);
       },
       (error: unknown) => {
         this.tainted = true;
         if (this.notStarted.has(agentId)) return;
         const message = this.killed.get(agentId) ?? new WorkerCrashedError(agentId, error).message;
         const held = this.held.take(agentId);
-        this.summaries.push({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
+        this.summarize({ agentId, status: 'crashed', reason: message, tasksCompleted: 0, tasksFailed: 0 });
         this.emit({ type: 'agent.crashed', agentId, error: message, heldTaskId: held[0] });
         // Terminated at the stop grace: its tasks go back now. A crash mid-run leaves them to lease
         // expiry, which counts the attempt (a task that kills its agent must run out of attempts).
@@ -410,7 +456,7 @@ export class RunSupervisor {
         this.live.delete(agentId);
         if (this.stopReason === undefined) {
           // The crashed agent's lease expires and its task is claimed again; a fresh agent takes its place.
-          if (this.replacements++ < this.options.agents * 4) this.startAgent(agentId);
+          if (this.replacements++ < this.options.agents * 4) this.startAgent({ replaces: agentId });
           else this.fail('agents keep crashing; giving up');
         }
         this.retire(agentId);
@@ -490,7 +536,7 @@ export class RunSupervisor {
     const role = agentId === 0 ? 'verifier' : 'agent';
     this.telemetry.workerNotStarted(role, agentId);
     if (agentId === 0) return;
-    this.summaries.push({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
+    this.summarize({ agentId, status: 'not-started', reason: this.stopReason, tasksCompleted: 0, tasksFailed: 0 });
     this.emit({ type: 'agent.stopped', agentId, status: 'not-started', reason: this.stopReason });
     this.retire(agentId);
   }
@@ -513,7 +559,7 @@ export class RunSupervisor {
   /** Terminates (and so replaces) any worker whose heartbeat stopped moving: its thread is blocked. */
   private watch(substrate: RunSubstrate): void {
     const limit = this.options.heartbeatTimeoutMs;
-    const watch = new HeartbeatWatch(substrate.heartbeats, limit);
+    const watch = (this.heartbeatWatch = new HeartbeatWatch(substrate.heartbeats, limit));
     let tick = Date.now();
     this.watchTimer = setInterval(() => {
       // A tick far later than due: this process was paused (SIGSTOP: a verifier frozen for a failover

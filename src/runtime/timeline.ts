@@ -31,7 +31,7 @@ export interface WaitingByCause {
 /** No waiting at all (runs without agents, other modes). */
 export const NO_WAITING: WaitingByCause = Object.freeze({ claiming: 0, tail: 0, verifier: 0, decision: 0 });
 
-const ENDED = /^(done|stopped|failed)$/;
+const ENDED = /^(done|stopped|failed|released)$/;
 
 /** The cause of waiting in `state`, given the state the agent went to next (undefined when it worked). */
 function waitCause(state: string, next: string | undefined): WaitCause | undefined {

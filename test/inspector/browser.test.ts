@@ -124,13 +124,17 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     }
     const result = await run;
     expect(result.stopReason).toBe('answered');
-    // Each agent's card ends in done; an agent's highlighted state changed at least twice while we
-    // watched. Which agent: the page draws once per frame, so on a busy machine the brief states between
-    // sub-tasks may never be drawn, but the finalizer's decision (a 300 ms model call) is.
-    for (const agent of ['1', '2'])
-      await expect
-        .poll(async () => (await shown(agent)).at(-1), { timeout: 5_000 })
-        .toMatchObject({ state: 'done', leaf: 'agent.done', working: false });
+    // Each agent's card ends in its final state: done for the final agent, released (or done, if it came
+    // to the election after the answer) for the other; an agent's highlighted state changed at least twice
+    // while we watched. Which agent: the page draws once per frame, so on a busy machine the brief states
+    // between sub-tasks may never be drawn, but the finalizer's decision (a 300 ms model call) is.
+    const ended = async (agent: string) => {
+      const last = (await shown(agent)).at(-1);
+      return last && !last.working && last.leaf === `agent.${last.state}` ? last.state : undefined;
+    };
+    await expect
+      .poll(async () => [await ended('1'), await ended('2')].sort(), { timeout: 5_000 })
+      .toSatisfy((s: unknown[]) => s[0] === 'done' && ['done', 'released'].includes(s[1] as string));
     const states = Object.values(await shownBy()).sort((a, b) => b.length - a.length)[0] ?? [];
     expect(states.length, JSON.stringify(await shownBy())).toBeGreaterThanOrEqual(3);
     // The task loop's phases are drawn inside `working`, which lights up with them.

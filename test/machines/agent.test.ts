@@ -417,6 +417,16 @@ describe('agent + finalizer: the run-wide loop', () => {
     expect(s.decide.calls).toHaveLength(0);
   });
 
+  it('ends released, holding nothing, when the election lets it go while another agent decides', async () => {
+    const { states, output, s } = runAgent({
+      claimTask: [{ ok: task(5) }, { ok: null }],
+      electFinalizer: [{ ok: { role: 'release' } }],
+    });
+    const out = await output;
+    expect(states.slice(-3)).toEqual(['claiming', 'electing', 'released']);
+    expect(out).toMatchObject({ status: 'released', reason: undefined, heldTaskId: undefined, tasksCompleted: 1 });
+    expect(s.decide.calls).toHaveLength(0);
+  });
   it('carries a finalizer stop or failure up to the agent', async () => {
     const a = runAgent({
       claimTask: [{ ok: null }],

@@ -135,7 +135,7 @@ export interface RunModel {
 }
 
 /** States after which an agent does nothing more. */
-export const FINAL_STATE = /^(done|stopped|failed)$/;
+export const FINAL_STATE = /^(done|stopped|failed|released)$/;
 
 /** Whether the agent is in a state that still takes time (drawn on the timeline, counted). */
 export function isLive(agent: AgentView): agent is AgentView & { state: string } {

@@ -106,9 +106,14 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
     case 'run.started':
       for (let i = 0; i < e.tasks; i++) taskOf(run, i);
       break;
-    case 'agent.started':
-      agentOf(run, e.agentId).replaces = e.replaces ?? null;
+    case 'agent.started': {
+      // Started again after the election released it: it is running, not ended.
+      const a = agentOf(run, e.agentId);
+      a.replaces = e.replaces ?? null;
+      a.status = null;
+      a.reason = null;
       break;
+    }
     case 'agent.state': {
       const a = agentOf(run, e.agentId);
       closeSpan(run, a, at);

@@ -63,8 +63,12 @@ export function activeStates(
   parentOf?: ParentOf,
 ): Array<[id: string, cls: 'active' | 'active-leaf']> {
   const out: Array<[string, 'active' | 'active-leaf']> = [];
+  // The deepest state drawn is the leaf: `finalizing.deciding` lights `finalizing`, whose inner states
+  // (the finalizer machine's) are not drawn in the agent's chart.
   for (const leaf of leafIds(machineId, state, known))
-    lineage(machineId, leaf, parentOf).forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
+    lineage(machineId, leaf, parentOf)
+      .filter((id) => known.has(id))
+      .forEach((id, i) => out.push([id, i === 0 ? 'active-leaf' : 'active']));
   return out;
 }
 

@@ -50,6 +50,12 @@ describe('chart states', () => {
     ]);
   });
 
+  it('makes the deepest drawn state the leaf when the state value goes deeper than the chart', () => {
+    const drawn = new Set(['agent.finalizing', 'agent.done']);
+    expect(activeStates('agent', 'finalizing.deciding', drawn)).toEqual([['agent.finalizing', 'active-leaf']]);
+    expect(activeStates('agent', 'done', drawn)).toEqual([['agent.done', 'active-leaf']]);
+  });
+
   it('finds the edges a change may have taken between any ancestors of the two states', () => {
     expect(firedEdges('agent', 'claiming', 'thinking.model.calling|lease.holding', known).sort()).toEqual(
       [

@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
+import { RELEASED } from '../machines/types.js';
 import { agentMachine, fromTaskLoop } from '../machines/agent.js';
 import { finalizerMachine } from '../machines/finalizer.js';
 import type { LoopPhase, TaskLoopDeps } from '../machines/task-loop.js';
@@ -146,6 +147,8 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
   const model = run.toolbox ? withToolLoop(run.model, run.toolbox, { hooks: toolHooks(run, toolRecords) }) : run.model;
   // Spinning before sleeping only pays when every agent can have a core to spin on.
   const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
+  // With nothing to claim while others hold the round's last tasks, an agent goes (see `mayRelease`).
+  const releasable = mayRelease(task, agentId);
   const leases = new Map<number, Lease>();
   // Effects get a signal that aborts on stop already; the finalizer's actors link theirs to the stop signal.
   // The task loop hands every effect the same signal, so one AgentIO serves until the signal changes.
@@ -204,12 +207,12 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
   const effects: AgentEffects = {
     async claimTask(_input, signal) {
       const lease = await queue.claim(agentId, {
-        timeoutMs: 2 ** 31 - 1,
+        timeoutMs: releasable ? 0 : 2 ** 31 - 1,
         leaseMs: options.leaseMs,
         spinMicros,
         signal,
       });
-      if (!lease) return null;
+      if (!lease) return releasable && !signal.aborted && !(await queue.isDrained()) ? RELEASED : null;
       leases.set(lease.taskId, lease);
       toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
       emit({
@@ -330,6 +333,19 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
   }
   run.close(output.status);
   return output;
+}
+
+/**
+ * Whether agent `agentId` is let go when it finds nothing to claim while other agents still hold tasks
+ * (the end of a round, or a lull before follow-ups): its run starts it again when work is enqueued
+ * (`task.enqueued`), and the agent that completes the round's last task sees the drain and decides.
+ * Only in shared memory, where the run's one process started every agent; on Redis, another
+ * process's agent may enqueue the work. Not an agent started in a crashed one's place (ids above
+ * `agents`): a lease of the crashed agent may still have to expire, and someone must be waiting to
+ * claim its task then.
+ */
+function mayRelease(task: AttachedTask, agentId: number): boolean {
+  return task.init.handles.backend.kind !== 'redis' && agentId <= task.options.agents;
 }
 
 /** Starts `actor` and resolves with its output; a stop before or while it runs is sent to it by `onStop`. */

@@ -2,9 +2,10 @@
  * The agent machine: one per agent. It owns the agent's life; the per-task work is a plain loop.
  *
  *   idle → working ─ drained → electing ─┬─ finalize → finalizing (the finalizer machine) ─┬─ enqueued → working
- *                                        ├─ claim → working                                └─ answer → done
- *                                        ├─ release → released (its host may start it again)
- *                                        └─ exit → done
+ *            │                           ├─ claim → working                                └─ answer → done
+ *            │                           ├─ release → released (its host may start it again)
+ *            │                           └─ exit → done
+ *            └─ released (nothing to claim while others hold tasks) → released
  *
  * `working` invokes the task loop ({@link runTaskLoop}: claim → digest → model call with retries and
  * lease extension → unfold rounds → propose → enqueue follow-ups → complete, or fail the task) for
@@ -30,6 +31,7 @@ import type {
   Election,
   FinalizerOutput,
   HostEvent,
+  LoopEnd,
   StopReason,
 } from './types.js';
 
@@ -39,7 +41,7 @@ import type {
  * thread provides its machine once and keeps each agent's deps by system).
  */
 export function fromTaskLoop(deps: TaskLoopDeps | ((system: object) => TaskLoopDeps)) {
-  return fromPromise<void, TaskLoopInput>(({ input, signal, system }) =>
+  return fromPromise<LoopEnd, TaskLoopInput>(({ input, signal, system }) =>
     runTaskLoop(input, typeof deps === 'function' ? deps(system as object) : deps, signal),
   );
 }
@@ -76,6 +78,7 @@ export const agentMachine = setup({
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
     roleIs: ({ event }, params: { role: Election['role'] }) => outputOf<Election>(event).role === params.role,
+    loopEndedIs: ({ event }, params: { end: LoopEnd }) => outputOf<LoopEnd>(event) === params.end,
     outcomeIs: ({ event }, params: { type: FinalizerOutput['type'] }) =>
       outputOf<FinalizerOutput>(event).type === params.type,
   },
@@ -125,7 +128,14 @@ export const agentMachine = setup({
         id: 'taskLoop',
         src: 'taskLoop',
         input: ({ context }) => ({ agentId: context.agentId, config: context.config, tally: context.tally }),
-        onDone: 'electing',
+        onDone: [
+          {
+            guard: { type: 'loopEndedIs', params: { end: 'released' } },
+            target: 'released',
+            actions: 'release',
+          },
+          { target: 'electing' },
+        ],
         onError: endErrors,
       },
     },
@@ -183,8 +193,8 @@ export const agentMachine = setup({
     released: {
       type: 'final',
       description:
-        'Another agent is deciding and this one has nothing to do: it ends holding nothing, and its host starts it ' +
-        'again if the decision enqueues work.',
+        'Nothing to do: another agent is deciding, or the queue had nothing to claim while others held its last ' +
+        'tasks. It ends holding nothing, and its host starts it again if work is enqueued.',
     },
     stopped: { type: 'final' },
     failed: { type: 'final' },

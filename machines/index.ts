@@ -16,4 +16,5 @@ export { ActorNotProvidedError, backoffDelay, classifyError, toErrorInfo } from 
 export type { ErrorKind } from './errors.js';
 export { describeMachine, machineToMermaid, toMermaid } from './describe.js';
 export type { GraphState, GraphTransition, MachineGraph } from './describe.js';
+export { RELEASED } from './types.js';
 export type * from './types.js';

@@ -20,12 +20,14 @@
  * `leaseExtendMs`; an extension that fails for another reason is retried at the next interval.
  */
 import { ActorNotProvidedError, backoffDelay, classifyError, isTransient, toErrorInfo } from './errors.js';
+import { RELEASED } from './types.js';
 import type {
   AgentConfig,
   AgentEffects,
   AgentTally,
   ClaimedTask,
   Digest,
+  LoopEnd,
   StepResult,
   UnfoldedDetail,
 } from './types.js';
@@ -128,12 +130,13 @@ const endsTask = (kind: string): boolean =>
 const followUpsOf = (step: StepResult) => (step.type === 'propose' ? (step.followUps ?? []) : []);
 
 /**
- * Runs the task loop until the queue drains (resolves) or an error ends it (rejects with that
+ * Runs the task loop until the queue drains (resolves `drained`), the host releases the agent
+ * (`released`: nothing to claim while others still hold tasks) or an error ends it (rejects with that
  * error: budget, abort, fatal, or a failure of claiming or reporting a task back). `stop` aborts
  * it: effects in flight get a signal that aborts with it. Effects share one signal per run; only
  * after a lost lease cancelled a model call does the loop make a new one.
  */
-export function runTaskLoop(input: TaskLoopInput, deps: TaskLoopDeps, stop: AbortSignal): Promise<void> {
+export function runTaskLoop(input: TaskLoopInput, deps: TaskLoopDeps, stop: AbortSignal): Promise<LoopEnd> {
   return new TaskLoop(input, deps, stop).run();
 }
 
@@ -169,7 +172,7 @@ class TaskLoop {
     this.stop = stop;
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<LoopEnd> {
     const onStop = () => {
       this.calls.abort(this.stop.reason);
       this.extension?.abort(this.stop.reason);
@@ -182,7 +185,8 @@ class TaskLoop {
         this.enter('claiming');
         const task = await this.effects.claimTask({ agentId: this.agentId }, this.calls.signal);
         this.checkStopped();
-        if (task === null) return;
+        if (task === null) return 'drained';
+        if (task === RELEASED) return RELEASED;
         this.tally.task = task;
         await this.runTask(task);
       }

@@ -86,7 +86,20 @@ export interface AgentInput {
   readonly config?: Partial<AgentConfig>;
 }
 
-/** Input of `claimTask`. Output: a claimed task, or `null` when the queue is drained (the host waits internally otherwise). */
+/** What `claimTask` answers when there is nothing to claim now, others still hold tasks, and the agent may go. */
+export const RELEASED = 'released';
+
+/** What `claimTask` answers: a task, `null` (the queue drained) or {@link RELEASED}. */
+export type ClaimResult = ClaimedTask | null | typeof RELEASED;
+
+/** How a run of the task loop ended: the queue drained (go to the election), or the agent was released. */
+export type LoopEnd = 'drained' | typeof RELEASED;
+
+/**
+ * Input of `claimTask`. Output: a claimed task; `null` when the queue is drained; or {@link RELEASED}
+ * when nothing can be claimed now but other agents still hold tasks (a host that can start the agent
+ * again if work comes lets it go: it ends `released`); a host that waits internally instead never says so.
+ */
 export interface ClaimTaskInput {
   readonly agentId: number;
 }
@@ -172,7 +185,7 @@ export type Election =
  * `signal` aborts when the agent stops, and for `callModel` also when the lease is lost mid-call.
  */
 export interface AgentEffects {
-  claimTask(input: ClaimTaskInput, signal: AbortSignal): Promise<ClaimedTask | null> | ClaimedTask | null;
+  claimTask(input: ClaimTaskInput, signal: AbortSignal): Promise<ClaimResult> | ClaimResult;
   readDigest(input: TaskActorInput, signal: AbortSignal): unknown;
   callModel(input: CallModelInput, signal: AbortSignal): Promise<StepResult> | StepResult;
   unfold(input: UnfoldInput, signal: AbortSignal): Promise<readonly UnfoldedDetail[]> | readonly UnfoldedDetail[];

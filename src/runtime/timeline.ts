@@ -16,8 +16,8 @@ export interface TimelineSpan {
 /**
  * Shares of all agent time (0..1) spent waiting, by cause; they add up to the waiting share.
  * - `claiming`: claiming a task that it then got (mid-round: the queue had or soon had work);
- * - `tail`: claiming at the end of a round, until the queue drained and the agent went to the election
- *   (others were still finishing the round's last tasks);
+ * - `tail`: claiming at the end of a round, until the queue drained and the agent went to the election,
+ *   or until it was released (others were still finishing the round's last tasks);
  * - `verifier`: the final agent waiting for the verifier to settle every proposal of the round;
  * - `decision`: waiting on the finalizer election and the final agent's decision.
  */
@@ -35,7 +35,7 @@ const ENDED = /^(done|stopped|failed|released)$/;
 
 /** The cause of waiting in `state`, given the state the agent went to next (undefined when it worked). */
 function waitCause(state: string, next: string | undefined): WaitCause | undefined {
-  if (state === 'claiming') return next === 'electing' ? 'tail' : 'claiming';
+  if (state === 'claiming') return next === 'electing' || next === 'released' ? 'tail' : 'claiming';
   if (state === 'electing') return 'decision';
   if (state === 'finalizing.settling') return 'verifier';
   return undefined;

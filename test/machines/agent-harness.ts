@@ -7,6 +7,7 @@ import type {
   CallModelInput,
   ClaimTaskInput,
   ClaimedTask,
+  ClaimResult,
   CompleteTaskInput,
   Decision,
   DecideInput,
@@ -30,7 +31,7 @@ export const task = (n: number, attempt = 1): ClaimedTask => ({ taskId: n, attem
 
 /** Scripts for every agent actor; unspecified ones use the defaults below. */
 export interface AgentScripts {
-  claimTask?: Step<ClaimedTask | null, ClaimTaskInput>[];
+  claimTask?: Step<ClaimResult, ClaimTaskInput>[];
   readDigest?: Step<unknown, TaskActorInput>[];
   callModel?: Step<StepResult, CallModelInput>[];
   unfold?: Step<readonly UnfoldedDetail[], UnfoldInput>[];

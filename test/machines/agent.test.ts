@@ -427,6 +427,15 @@ describe('agent + finalizer: the run-wide loop', () => {
     expect(out).toMatchObject({ status: 'released', reason: undefined, heldTaskId: undefined, tasksCompleted: 1 });
     expect(s.decide.calls).toHaveLength(0);
   });
+
+  it('ends released, without an election, when its host has nothing for it to claim while others hold tasks', async () => {
+    const { states, output, s } = runAgent({ claimTask: [{ ok: task(5) }, { ok: 'released' }] });
+    const out = await output;
+    expect(states.slice(-2)).toEqual(['claiming', 'released']);
+    expect(out).toMatchObject({ status: 'released', heldTaskId: undefined, tasksCompleted: 1 });
+    expect(s.electFinalizer.calls).toHaveLength(0);
+  });
+
   it('carries a finalizer stop or failure up to the agent', async () => {
     const a = runAgent({
       claimTask: [{ ok: null }],

@@ -1,8 +1,9 @@
 /**
- * Agents that can do nothing are released: when the queue drains, the election's winner decides and
- * the others end `released`, holding nothing (no lease, no wait, no thread of their own) while it
- * does; when the decision enqueues more work, the run starts as many of them again as the work can
- * use. Real worker threads, one per agent and several agents per thread alike.
+ * Agents that can do nothing are released: one that finds nothing to claim while others hold the
+ * round's last tasks, and the election's losers while the winner decides, end `released`, holding
+ * nothing (no lease, no wait, no thread of their own); when work is enqueued (the decision's, or a
+ * task's follow-ups), the run starts as many of them again as the work can use. Real worker threads,
+ * one per agent and several agents per thread alike.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,17 +96,60 @@ describe.each([
     expect(claiming + tail + verifier + deciding).toBeCloseTo(result.waitingShare, 9);
   });
 
+  it('starts agents released at the end of a round again for a straggler’s follow-ups', async () => {
+    // Task 3 waits until the other three agents found nothing to claim and were released.
+    const gate = join(tmp, `straggler-${++runs}`);
+    const swarm = createSwarm({
+      agents: 4,
+      ...(threads !== undefined ? { threads } : {}),
+      protocol: 'basic',
+      model: {
+        module: modelModule,
+        options: { delayMs: 5, gate, gateFrom: 3, followUpsOn: 'task 3', followUps: 3 },
+      },
+    });
+    open.push(swarm);
+    const events: SwarmEvent[] = [];
+    const onEvent = (e: SwarmEvent) => {
+      events.push(e);
+      if (events.filter((x) => x.type === 'agent.stopped' && x.status === 'released').length === 3)
+        writeFileSync(gate, 'open');
+    };
+    const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) }, { onEvent });
+    expect(result.answer).toBe('7 findings');
+    const enqueued = indexOf(events, (e) => e.type === 'task.enqueued');
+    const straggler = (events[enqueued] as { agentId: number }).agentId;
+    const releasedBefore = events
+      .slice(0, enqueued)
+      .flatMap((e) => (e.type === 'agent.stopped' && e.status === 'released' ? [e.agentId] : []));
+    expect(releasedBefore.sort()).toEqual([1, 2, 3, 4].filter((id) => id !== straggler));
+    // Nobody was elected while the straggler worked: it saw the drain itself, after the follow-ups.
+    expect(indexOf(events, (e) => e.type === 'final.decision')).toBeGreaterThan(enqueued);
+    // Its 3 follow-ups bring all three back (it still works on its own task), and they claim them.
+    const restarted = events.slice(enqueued).flatMap((e) => (e.type === 'agent.started' ? [e.agentId] : []));
+    expect(restarted.sort()).toEqual(releasedBefore);
+    const followUpClaimers = events
+      .slice(enqueued)
+      .flatMap((e) => (e.type === 'task.claimed' && e.taskId >= 4 ? [e.agentId] : []));
+    expect(followUpClaimers.some((id) => releasedBefore.includes(id))).toBe(true);
+    expect(result.agents.reduce((n, a) => n + a.tasksCompleted, 0)).toBe(7);
+  });
+
   it('leaves released agents released when the decision answers', async () => {
     const { result, events } = await run(threads, 2, 0);
     expect(result.answer).toBe('2 findings');
     const statuses = result.agents.map((a) => a.status).sort();
     expect(statuses).toEqual(['done', 'released', 'released', 'released']);
     expect(events.filter((e) => e.type === 'agent.started')).toHaveLength(4);
-    // The electing span of a loser ends at its release; nothing of it is counted after.
+    // An agent was let go at the end of a round (nothing to claim while the other task was held) or at
+    // the election: its last span ends there, before the decision; nothing of it is counted after.
     const decision = events.find((e) => e.type === 'final.decision');
     for (const a of result.agents.filter((x) => x.status === 'released')) {
       const last = result.timeline.filter((s) => s.agentId === a.agentId).at(-1);
-      expect(last?.state).toBe('electing');
+      expect([
+        ['claiming', 'tail'],
+        ['electing', 'decision'],
+      ]).toContainEqual([last?.state, last?.wait]);
       expect(last!.end).toBeLessThanOrEqual(decision!.at);
     }
   });

@@ -34,6 +34,27 @@ describe('Timeline', () => {
     expect(Timeline.waitingShare(spans)).toBeCloseTo(75 / total);
   });
 
+  it("counts a released agent's last claim as the tail, and none of its time after the release", () => {
+    const t = new Timeline();
+    t.record(1, 'claiming', 0);
+    t.record(1, 'reading', 10);
+    t.record(1, 'claiming', 50);
+    t.record(1, 'released', 52);
+    // Started again for a follow-up: its time counts from then.
+    t.record(1, 'idle', 200);
+    t.record(1, 'claiming', 201);
+    t.record(1, 'reading', 202);
+    t.record(1, 'done', 250);
+    const spans = t.close(300);
+    expect(spans.filter((s) => s.wait).map((s) => [s.state, s.start, s.wait])).toEqual([
+      ['claiming', 0, 'claiming'],
+      ['claiming', 50, 'tail'],
+      ['claiming', 201, 'claiming'],
+    ]);
+    expect(spans.reduce((n, s) => n + s.end - s.start, 0)).toBe(52 + 50);
+    expect(Timeline.waitingByCause(spans).tail).toBeCloseTo(2 / 102);
+  });
+
   it('is all zero without agent time', () => {
     expect(Timeline.waitingByCause([])).toEqual({ claiming: 0, tail: 0, verifier: 0, decision: 0 });
     expect(Timeline.waitingShare(new Timeline().close(0))).toBe(0);

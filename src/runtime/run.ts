@@ -66,7 +66,7 @@ export class RunSupervisor {
   private readonly groups: AgentGroup[] = [];
   /** Each agent's summary; an agent released and started again adds up its tasks over both. */
   private readonly summaries = new Map<number, Omit<AgentSummary, 'usage' | 'costUsd'>>();
-  /** Agents the election released while another agent decided, in the order they were: started again for more work. */
+  /** Agents released (nothing to claim, or another agent deciding), in the order they were: started again for more work. */
   private readonly released = new Set<number>();
   private heartbeatWatch: HeartbeatWatch | undefined;
   private answer: string | undefined;
@@ -361,10 +361,10 @@ export class RunSupervisor {
   }
 
   /**
-   * Work was enqueued: agents the election released come back for it, one per task, less the one the
-   * final agent takes (it enqueued a round's work itself and goes on claiming). A loser whose end
-   * arrives after its finalizer's work (events of two threads are not ordered) stays released: the
-   * run is no less right, and the next tasks enqueued bring it back.
+   * Work was enqueued: released agents come back for it, one per task, less the one the final agent
+   * takes (it enqueued a round's work itself and goes on claiming). An agent whose release arrives
+   * after the work (events of two threads are not ordered) stays released: the agents at work claim
+   * it when they are done, and the next tasks enqueued bring it back.
    */
   private workEnqueued(tasks: number, byFinalAgent: boolean): void {
     if (this.stopReason !== undefined || this.answer !== undefined) return;

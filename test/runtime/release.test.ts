@@ -23,27 +23,25 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let runs = 0;
 
 /**
- * One run of 4 agents over `tasks` sub-tasks; the first decision asks for `more` (0: it answers). The
- * first decision waits until the other 3 agents were released, so every one of them was, on any load.
+ * One run of 4 agents over `tasks` sub-tasks on the scripted model with `options(gate)`: `gate` is a
+ * file the model waits on (see the options), opened once 3 agents were released, so every one of
+ * them was at the point the test looks at, on any load.
  */
-async function run(threads: number | undefined, tasks: number, more: number) {
-  const gate = join(tmp, `decide-${++runs}`);
+async function run(threads: number | undefined, tasks: number, options: (gate: string) => Record<string, unknown>) {
+  const gate = join(tmp, `gate-${++runs}`);
   const swarm = createSwarm({
     agents: 4,
     ...(threads !== undefined ? { threads } : {}),
     protocol: 'basic',
-    model: {
-      module: modelModule,
-      options: { delayMs: 5, decideGate: gate, ...(more ? { moreInFirstRound: more } : {}) },
-    },
+    model: { module: modelModule, options: { delayMs: 5, ...options(gate) } },
     maxRounds: 3,
   });
   open.push(swarm);
   const events: SwarmEvent[] = [];
   const onEvent = (e: SwarmEvent) => {
     events.push(e);
-    const released = events.filter((x) => x.type === 'agent.stopped' && x.status === 'released');
-    if (released.length === 3) writeFileSync(gate, 'open');
+    if (events.filter((x) => x.type === 'agent.stopped' && x.status === 'released').length === 3)
+      writeFileSync(gate, 'open');
   };
   const result = await swarm.run({ prompt: 'p', subTasks: subTasks(tasks) }, { onEvent });
   return { result, events };
@@ -57,7 +55,7 @@ describe.each([
   ['agents sharing 2 threads', 2],
 ])('released agents (%s)', (_name, threads) => {
   it('ends the election’s losers released and starts as many again as the decision’s work can use', async () => {
-    const { result, events } = await run(threads, 4, 3);
+    const { result, events } = await run(threads, 4, (gate) => ({ decideGate: gate, moreInFirstRound: 3 }));
     expect(result.stopReason).toBe('answered');
     expect(result.answer).toBe('7 findings');
     expect(result.tasks).toMatchObject({ total: 7, done: 7, failed: 0 });
@@ -98,24 +96,12 @@ describe.each([
 
   it('starts agents released at the end of a round again for a straggler’s follow-ups', async () => {
     // Task 3 waits until the other three agents found nothing to claim and were released.
-    const gate = join(tmp, `straggler-${++runs}`);
-    const swarm = createSwarm({
-      agents: 4,
-      ...(threads !== undefined ? { threads } : {}),
-      protocol: 'basic',
-      model: {
-        module: modelModule,
-        options: { delayMs: 5, gate, gateFrom: 3, followUpsOn: 'task 3', followUps: 3 },
-      },
-    });
-    open.push(swarm);
-    const events: SwarmEvent[] = [];
-    const onEvent = (e: SwarmEvent) => {
-      events.push(e);
-      if (events.filter((x) => x.type === 'agent.stopped' && x.status === 'released').length === 3)
-        writeFileSync(gate, 'open');
-    };
-    const result = await swarm.run({ prompt: 'p', subTasks: subTasks(4) }, { onEvent });
+    const { result, events } = await run(threads, 4, (gate) => ({
+      gate,
+      gateFrom: 3,
+      followUpsOn: 'task 3',
+      followUps: 3,
+    }));
     expect(result.answer).toBe('7 findings');
     const enqueued = indexOf(events, (e) => e.type === 'task.enqueued');
     const straggler = (events[enqueued] as { agentId: number }).agentId;
@@ -136,7 +122,7 @@ describe.each([
   });
 
   it('leaves released agents released when the decision answers', async () => {
-    const { result, events } = await run(threads, 2, 0);
+    const { result, events } = await run(threads, 2, (gate) => ({ decideGate: gate }));
     expect(result.answer).toBe('2 findings');
     const statuses = result.agents.map((a) => a.status).sort();
     expect(statuses).toEqual(['done', 'released', 'released', 'released']);

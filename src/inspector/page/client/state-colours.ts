@@ -15,7 +15,7 @@ export const CATEGORIES: ReadonlyArray<readonly [Category, string]> = [
   ['act', 'proposing, completing'],
   ['fail', 'failing a task'],
   ['final', 'finalizing'],
-  ['idle', 'idle / verifier waiting'],
+  ['idle', 'idle, released / verifier waiting'],
 ];
 
 /** Each category's colour (the style sheet's `--wait`, `--read`, … hold the same). */

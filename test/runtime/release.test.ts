@@ -95,12 +95,15 @@ describe.each([
   });
 
   it('starts agents released at the end of a round again for a straggler’s follow-ups', async () => {
-    // Task 3 waits until the other three agents found nothing to claim and were released.
+    // Task 3 waits until the other three agents found nothing to claim and were released. Its follow-ups
+    // take 1 s each, so the straggler cannot do them all before the agents started again are ready.
     const { result, events } = await run(threads, 4, (gate) => ({
       gate,
       gateFrom: 3,
       followUpsOn: 'task 3',
       followUps: 3,
+      slowOn: 'extra',
+      slowDelayMs: 1_000,
     }));
     expect(result.answer).toBe('7 findings');
     const enqueued = indexOf(events, (e) => e.type === 'task.enqueued');

@@ -5,7 +5,7 @@
  *            │                           ├─ claim → working                                └─ answer → done
  *            │                           ├─ release → released (its host may start it again)
  *            │                           └─ exit → done
- *            └─ released (nothing to claim while others hold tasks) → released
+ *            └─ nothing to claim while others hold tasks → released
  *
  * `working` invokes the task loop ({@link runTaskLoop}: claim → digest → model call with retries and
  * lease extension → unfold rounds → propose → enqueue follow-ups → complete, or fail the task) for

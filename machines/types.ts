@@ -247,7 +247,7 @@ export interface AgentContext {
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
   readonly answer: string | null;
-  /** Let go by the election: another agent was deciding and this one had nothing to do (see {@link Election}). */
+  /** Let go with nothing to do: nothing to claim while others held tasks, or another agent deciding (see {@link Election}). */
   readonly released: boolean;
 }
 

@@ -107,7 +107,7 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
       for (let i = 0; i < e.tasks; i++) taskOf(run, i);
       break;
     case 'agent.started': {
-      // Started again after the election released it: it is running, not ended.
+      // Started again after it was released: it is running, not ended.
       const a = agentOf(run, e.agentId);
       a.replaces = e.replaces ?? null;
       a.status = null;

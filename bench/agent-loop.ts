@@ -1,8 +1,9 @@
 /**
  * `npx tsx bench/agent-loop.ts [sub-tasks]`: the CPU one agent spends per sub-task between model
  * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
- * answers at once: from the end of one call to the start of the next, less the probe's own cost. The agent host runs in this thread on the run's real shared memory; a stand-in
- * verifier drains the proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
+ * answers at once: from the end of one call to the start of the next, less the probe's own cost. The
+ * agent host runs in this thread on the run's real shared memory; a stand-in verifier drains the
+ * proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
  * short run sees) and the warm p50 / p99, each as process CPU time and wall time.
  */
 import { MessageChannel } from 'node:worker_threads';
@@ -58,16 +59,15 @@ events.port1.close();
 type Stamp = { at: 'start' | 'end'; cpuUs: number; wallUs: number };
 const probe = (globalThis as { __delmLoopProbe?: Stamp[] }).__delmLoopProbe ?? [];
 // The agent's own time per sub-task: from a model call's end to the next call's start, less what one
-// probe costs (process.cpuUsage is a getrusage call, ~10 µs on this VM: measured here, back to back).
+// probe costs (process.cpuUsage is a getrusage call: measured here, p50 of back-to-back pairs).
 const calibration = Array.from({ length: 2001 }, () => {
   const c = process.cpuUsage();
   return { cpuUs: c.user + c.system, wallUs: performance.now() * 1000 };
 });
-const probeCpu = percentile(Float64Array.from(calibration.slice(1).map((c, i) => c.cpuUs - calibration[i]!.cpuUs)), 50);
-const probeWall = percentile(
-  Float64Array.from(calibration.slice(1).map((c, i) => c.wallUs - calibration[i]!.wallUs)),
-  50,
-);
+const probeCost = (key: 'cpuUs' | 'wallUs') =>
+  percentile(Float64Array.from(calibration.slice(1).map((c, i) => c[key] - calibration[i]![key])), 50);
+const probeCpu = probeCost('cpuUs');
+const probeWall = probeCost('wallUs');
 const gaps = probe.flatMap((p, i) => (p.at === 'start' && probe[i - 1]?.at === 'end' ? [[probe[i - 1]!, p]] : []));
 const cpu = gaps.map(([end, start]) => Math.max(0, start!.cpuUs - end!.cpuUs - probeCpu));
 const wall = gaps.map(([end, start]) => Math.max(0, start!.wallUs - end!.wallUs - probeWall));

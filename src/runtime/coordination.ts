@@ -11,12 +11,13 @@ import { AbortedError } from '../errors.js';
 import type { SharedLedger } from '../ledger/shared-ledger.js';
 import type { LedgerEntry, LedgerEntryInput } from '../ledger/types.js';
 import type { TaskQueue } from '../queue/types.js';
-import type { ElectionResult, RunControl, StopCode } from './run-control.js';
+import type { Election } from '../../machines/types.js';
+import type { RunControl, StopCode } from './run-control.js';
 
 /** The run's control, as agents, the verifier and the supervisor use it. */
 export interface RunCoordination {
   /** Claim, finalize, exit, or (shared memory only) be released while another agent decides (see `RunControl.elect`). */
-  elect(agentId: number, signal?: AbortSignal): Promise<ElectionResult>;
+  elect(agentId: number, signal?: AbortSignal): Promise<Election>;
   /** The finalizer enqueued more work: everyone goes back to claiming. */
   resume(): Promise<void>;
   /** The finalizer answered: every agent exits. */

@@ -2,6 +2,7 @@
  * Per-run coordination words in shared memory: the finalizer election, the proposal counters the
  * finalizer waits on, and the run's phase. Every agent and the verifier attach the same block.
  */
+import type { Election } from '../../machines/types.js';
 import { waitAsync } from '../internal/shared-memory.js';
 import type { TaskQueue } from '../queue/types.js';
 
@@ -23,10 +24,6 @@ const WORDS = LINE * 6;
 export const STOP_REASONS = ['none', 'aborted', 'budget', 'wall-time', 'error'] as const;
 /** A stop reason. */
 export type StopCode = (typeof STOP_REASONS)[number];
-
-/** Outcome of an election, as the agent machine expects it. */
-export type ElectionResult =
-  { role: 'finalize'; round: number } | { role: 'claim' } | { role: 'exit' } | { role: 'release' };
 
 /** Shared coordination block of one run. */
 export class RunControl {
@@ -60,7 +57,7 @@ export class RunControl {
    * after the last task completed. The others are released rather than held while it decides: the
    * run's supervisor, in this process, starts them again if the finalizer enqueues more work.
    */
-  async elect(agentId: number, queue: TaskQueue, signal?: AbortSignal): Promise<ElectionResult> {
+  async elect(agentId: number, queue: TaskQueue, signal?: AbortSignal): Promise<Election> {
     for (;;) {
       if (signal?.aborted) return { role: 'exit' };
       const phase = Atomics.load(this.w, W.PHASE);
@@ -79,21 +76,20 @@ export class RunControl {
 
   /** The finalizer enqueued more work: it goes back to claiming, as do the agents the supervisor starts again. */
   resume(): void {
-    this.setPhase(PHASE.RUNNING, PHASE.FINALIZING);
+    Atomics.compareExchange(this.w, W.PHASE, PHASE.FINALIZING, PHASE.RUNNING);
     Atomics.store(this.w, W.FINALIZER, 0);
   }
 
   /** The finalizer answered: every agent exits. */
   finish(): void {
-    this.setPhase(PHASE.FINISHED, PHASE.FINALIZING);
+    Atomics.compareExchange(this.w, W.PHASE, PHASE.FINALIZING, PHASE.FINISHED);
   }
 
-  /** Stop the run for `reason` (first reason wins); wakes everyone. */
+  /** Stop the run for `reason` (first reason wins). */
   stop(reason: Exclude<StopCode, 'none'>): void {
     Atomics.compareExchange(this.w, W.STOP_REASON, 0, STOP_REASONS.indexOf(reason));
     const phase = Atomics.load(this.w, W.PHASE);
     if (phase !== PHASE.FINISHED) Atomics.store(this.w, W.PHASE, PHASE.STOPPED);
-    Atomics.notify(this.w, W.PHASE);
   }
 
   /** If `agentId` died while finalizing, reopen the election so another agent can take over. */
@@ -101,13 +97,7 @@ export class RunControl {
     if (Atomics.load(this.w, W.FINALIZER) !== agentId) return false;
     if (Atomics.compareExchange(this.w, W.PHASE, PHASE.FINALIZING, PHASE.RUNNING) !== PHASE.FINALIZING) return false;
     Atomics.store(this.w, W.FINALIZER, 0);
-    Atomics.notify(this.w, W.PHASE);
     return true;
-  }
-
-  private setPhase(to: number, from: number): void {
-    Atomics.compareExchange(this.w, W.PHASE, from, to);
-    Atomics.notify(this.w, W.PHASE);
   }
 
   /** An agent sent a proposal to the verifier. */

@@ -22,8 +22,9 @@ export interface RunUsage {
 export interface AgentSummary {
   agentId: number;
   /**
-   * `not-started`: the run ended before the agent's thread was ready to work. `released`: the election
-   * let it go while another agent decided, and no later work brought it back.
+   * `not-started`: the run ended before the agent's thread was ready to work. `released`: it was let go
+   * with nothing to do (nothing to claim while others held tasks, or another agent deciding), and no
+   * later work brought it back.
    */
   status: 'done' | 'stopped' | 'failed' | 'crashed' | 'not-started' | 'released';
   reason: string | undefined;

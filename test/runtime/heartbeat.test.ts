@@ -1,7 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HEARTBEAT_MS, Heartbeats, HeartbeatWatch } from '../../src/runtime/heartbeat.js';
-import { withCallTimeout } from '../../src/runtime/call-timeout.js';
-import type { LanguageModel } from '../../src/providers/types.js';
 
 describe('HeartbeatWatch', () => {
   it('finds a worker whose beat stopped moving for longer than the timeout, and never one that has not started', () => {
@@ -65,23 +63,5 @@ describe('Heartbeats', () => {
     } finally {
       vi.useRealTimers();
     }
-  });
-});
-
-describe('withCallTimeout', () => {
-  const hanging: LanguageModel = { id: 'h', complete: () => new Promise(() => undefined) };
-
-  it('rejects a call that never answers with a retryable PROVIDER_TIMEOUT', async () => {
-    await expect(withCallTimeout(hanging, 20).complete({ messages: [] })).rejects.toMatchObject({
-      code: 'PROVIDER_TIMEOUT',
-      retryable: true,
-    });
-  });
-
-  it('rejects at once when its caller aborts, even if the model ignores the signal', async () => {
-    const controller = new AbortController();
-    const call = withCallTimeout(hanging, 60_000).complete({ messages: [], signal: controller.signal });
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

@@ -7,7 +7,7 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import type { SpanBatchOf, ThreadAnnouncement } from '../src/runtime/worker-start.js';
 import { InvalidConfigError } from '../src/errors.js';
 import { countTokens } from '../src/providers/tokenizer.js';
-import { meterModel } from '../src/runtime/meter.js';
+import { countsPrompt, meterModel } from '../src/runtime/meter.js';
 import { loadRunModel } from '../src/runtime/run-model.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
@@ -130,6 +130,7 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
     rateLimiter: task.rateLimiter,
     emit,
     usage: task.usage,
+    countPrompt: countsPrompt(init.options),
   };
   const model = telemetry.traceModel(
     init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),

@@ -5,7 +5,9 @@
  * bound does not fit is refused (BUDGET_EXHAUSTED) and never reaches the model. After the call the
  * reservation is settled with what the model reported. The call is counted in the run's shared usage
  * counters as it is handed to the model, and its tokens as they come back, so usage survives a worker
- * that dies right after. The shared rate limiter is honoured and a usage event is emitted.
+ * that dies right after. The shared rate limiter is honoured and a usage event is emitted. When no
+ * limit depends on tokens or cost (`countPrompt: false`), a call reserves only itself: its prompt is
+ * not counted at all.
  *
  * Overspend bound: a budget is exceeded only by calls that report more than their reservation (a
  * provider whose tokenizer counts the prompt higher than o200k_base does, a structured-output repair
@@ -18,6 +20,7 @@ import { DEFAULT_PRICES, type PriceTable } from '../providers/pricing.js';
 import { countTokens } from '../providers/tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
 import type { UsageEvent } from './events.js';
+import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
 
 /** What metering needs from its host. */
@@ -32,10 +35,18 @@ export interface MeterOptions {
   prices?: PriceTable | undefined;
   /** The run's shared usage counters; each call is counted there under `agentId`. */
   usage?: SharedUsage | undefined;
+  /**
+   * Whether a limit depends on a call's tokens or cost (a token or cost budget, a tokens-per-minute
+   * rate, or limits stored elsewhere, as a run on Redis has): only then is the prompt counted before
+   * the call. Otherwise a call reserves only itself. Default true.
+   */
+  countPrompt?: boolean | undefined;
 }
 
 /** Output tokens reserved when a request sets no `maxTokens` (the providers' default). */
 export const DEFAULT_MAX_TOKENS = 1_024;
+/** What a call reserves when nothing limits tokens or cost: the call itself. */
+const CALL_ONLY: Required<BudgetAmount> = Object.freeze({ tokens: 0, costMicroUsd: 0, modelCalls: 1 });
 /** Tokens a chat API adds per message (role, separators) and once to prime the reply. */
 const FRAMING_TOKENS = 4;
 
@@ -83,13 +94,27 @@ export function reservationFor(
   return { tokens: input + output, costMicroUsd, modelCalls: 1 };
 }
 
+/**
+ * Whether a run with these options needs each call's prompt counted (see {@link MeterOptions.countPrompt}):
+ * a token or cost budget, a tokens-per-minute rate, or a run on Redis, whose limits are the creator's.
+ */
+export function countsPrompt(options: Pick<ResolvedSwarmOptions, 'budgets' | 'rateLimits' | 'substrate'>): boolean {
+  const { budgets, rateLimits, substrate } = options;
+  return (
+    substrate?.redis !== undefined ||
+    budgets.tokens !== undefined ||
+    budgets.costUsd !== undefined ||
+    rateLimits.tokensPerMinute !== undefined
+  );
+}
+
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
   const prices = options.prices ? { ...DEFAULT_PRICES, ...options.prices } : DEFAULT_PRICES;
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
-      const bound = reservationFor(model.id, request, prices);
+      const bound = options.countPrompt === false ? CALL_ONLY : reservationFor(model.id, request, prices);
       const budget = options.budget;
       // A shared-memory budget answers at once; only a budget across processes is awaited.
       const reserved = options.budget?.reserve(bound);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SharedBudget } from '../../src/budget/shared-budget.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
 import type { CompletionRequest, LanguageModel } from '../../src/providers/types.js';
-import { DEFAULT_MAX_TOKENS, meterModel, reservationFor } from '../../src/runtime/meter.js';
+import { DEFAULT_MAX_TOKENS, countsPrompt, meterModel, reservationFor } from '../../src/runtime/meter.js';
+import { resolveSwarmOptions } from '../../src/runtime/options.js';
 import { SharedUsage } from '../../src/runtime/shared-usage.js';
 
 const prices = { m: { input: 2, cachedInput: 1, output: 10 } };
@@ -96,5 +97,38 @@ describe('meterModel', () => {
     expect(usage.agent(3).usage.modelCalls).toBe(1);
     expect(usage.total().usage.modelCalls).toBe(calls.n);
     expect(events).toHaveLength(1);
+  });
+
+  it('reserves only the call itself, without counting the prompt, when nothing limits tokens or cost', async () => {
+    const calls = { n: 0 };
+    const budget = SharedBudget.create({ modelCalls: 10 });
+    let during: ReturnType<SharedBudget['snapshot']> | undefined;
+    const inner = model(calls);
+    const metered = meterModel(
+      { id: 'm', complete: (r) => ((during = budget.snapshot()), inner.complete(r)) },
+      { agentId: 1, role: 'agent', budget, rateLimiter: undefined, emit: () => undefined, prices, countPrompt: false },
+    );
+    await metered.complete(request);
+    expect(during).toMatchObject({
+      tokens: { reserved: 0 },
+      costMicroUsd: { reserved: 0 },
+      modelCalls: { reserved: 1 },
+    });
+    // What the model reported is settled all the same.
+    expect(budget.snapshot()).toMatchObject({
+      tokens: { used: 15, reserved: 0 },
+      modelCalls: { used: 1, reserved: 0 },
+    });
+  });
+
+  it('counts the prompt exactly when a limit depends on tokens or cost', () => {
+    const counts = (o: Parameters<typeof resolveSwarmOptions>[0]) => countsPrompt(resolveSwarmOptions(o));
+    expect(counts({ agents: 1 })).toBe(false);
+    expect(counts({ agents: 1, budgets: { modelCalls: 5 }, rateLimits: { requestsPerMinute: 60 } })).toBe(false);
+    expect(counts({ agents: 1, budgets: { tokens: 1_000 } })).toBe(true);
+    expect(counts({ agents: 1, budgets: { costUsd: 1 } })).toBe(true);
+    expect(counts({ agents: 1, rateLimits: { tokensPerMinute: 1_000 } })).toBe(true);
+    // A run on Redis may join limits its creator set: always counted.
+    expect(counts({ agents: 1, substrate: { redis: { url: 'redis://127.0.0.1:1' } } })).toBe(true);
   });
 });

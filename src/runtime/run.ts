@@ -132,8 +132,13 @@ export class RunSupervisor {
   private emit(event: WorkerEvent): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
-    const { stampedAt, ...happened } = event;
-    const stamped = { ...happened, at: toMicros(Math.max(0, (stampedAt ?? monotonicMs()) - this.started)) };
+    // Stamped in place: every event reaches here as an object of its own (a literal, a structured clone
+    // or a parse), and copying each of the ~10 events of a sub-task showed in the main thread's profile.
+    const time = event.stampedAt ?? monotonicMs();
+    // The worker adds `stampedAt` last, and V8 drops an object's last property without leaving its fast shape.
+    if (event.stampedAt !== undefined) delete event.stampedAt;
+    const stamped = event as SwarmEvent;
+    stamped.at = toMicros(Math.max(0, time - this.started));
     this.held.observe(event);
     if (stamped.type === 'agent.state' && stamped.agentId > 0)
       this.timeline.record(stamped.agentId, stamped.state, stamped.at);

@@ -82,8 +82,16 @@ function instruments(meter: Meter): Instruments {
   return found;
 }
 
+/** The event types metrics read; every other event (most of a run's: state changes) is passed over at once. */
+const MEASURED = new Set(['usage', 'commit', 'reject', 'queue.snapshot', 'run.finished']);
+
 /** Records one run event. */
-export function recordMetrics(event: MetricEvent, meter: Meter = metrics.getMeter('delm')): void {
+export function recordMetrics(event: MetricEvent, meter?: Meter): void {
+  if (!MEASURED.has(event.type)) return;
+  recordMeasured(event, meter ?? metrics.getMeter('delm'));
+}
+
+function recordMeasured(event: MetricEvent, meter: Meter): void {
   switch (event.type) {
     case 'usage': {
       const e = event as Extract<MetricEvent, { type: 'usage' }>;

@@ -32,6 +32,9 @@ export function resolveWorkerEntry(moduleUrl: URL | string, data: Record<string,
   return { filename, workerData: { ...data, delmEntry: href } };
 }
 
+/** A loader flag's value that loads tsx: a path inside its package, or the bare specifier (`--import tsx`, `tsx/esm`). */
+const TSX_LOADER = /[\\/]tsx[\\/]|^tsx(?:\/|$)/;
+
 /**
  * The parent's Node flags minus tsx's loader flags. Workers inherit `process.execArgv`; under `tsx`
  * that would load tsx's module hooks (and their own hooks thread) into every worker, even ones that
@@ -45,7 +48,7 @@ export function workerExecArgv(parent: readonly string[] = process.execArgv): st
     const takesValue = ['--require', '-r', '--import', '--loader', '--experimental-loader'].includes(name);
     const value = takesValue ? (inline ?? parent[i + 1]) : undefined;
     if (takesValue && inline === undefined) i++;
-    if (takesValue && value !== undefined && /[\\/]tsx[\\/]/.test(value)) continue;
+    if (takesValue && value !== undefined && TSX_LOADER.test(value)) continue;
     out.push(flag);
     if (takesValue && inline === undefined && value !== undefined) out.push(value);
   }

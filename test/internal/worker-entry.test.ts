@@ -25,6 +25,10 @@ describe('worker entry', () => {
       '--enable-source-maps',
     ]);
     expect(workerExecArgv(['--import=file:///a/tsx/dist/loader.mjs', '--inspect'])).toEqual(['--inspect']);
+    // `node --import tsx app.ts` names the package bare.
+    expect(
+      workerExecArgv(['--import', 'tsx', '--import=tsx/esm', '--require', 'tsx/cjs', '--import', './tsx-not.mjs']),
+    ).toEqual(['--import', './tsx-not.mjs']);
   });
 
   it('boots TypeScript through the tsx bootstrap and JavaScript directly', () => {

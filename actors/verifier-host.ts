@@ -8,6 +8,7 @@ import { createActor } from 'xstate';
 import { z } from 'zod';
 import { ToolEvidenceSchema } from '../src/tools/evidence.js';
 import { fromVerifierEffects } from '../machines/effects.js';
+import { CheckFailedError } from '../machines/errors.js';
 import { verifierMachine } from '../machines/verifier.js';
 import type { Verdict, VerifierEffects, VerifierOutput } from '../machines/types.js';
 import { exposeOn } from '../src/internal/comlink.js';
@@ -109,8 +110,8 @@ async function verify(task: AttachedTask, controlPort: MessagePort): Promise<Ver
   const judge = init.model === undefined ? undefined : run.model;
   const stopper = new AbortController();
 
-  // The verifier judges one proposal at a time (check → commit or record, through a batch in order),
-  // so what the last check parsed and decided is kept here for the commit that follows it.
+  // The verifier judges one proposal at a time (check, then commit or record, through a batch in order),
+  // so what the check parsed and decided is kept here for the write that follows it.
   let checked: Checked | undefined;
   /** When the batch in hand was taken off the channel (`monotonicMs`). */
   let receivedAt = 0;
@@ -187,6 +188,54 @@ async function verify(task: AttachedTask, controlPort: MessagePort): Promise<Ver
     }
   };
 
+  /**
+   * Judges a received proposal, leaving what the write that follows needs in `checked`. A duplicate is
+   * reported and acknowledged here: nothing is written for it.
+   */
+  const check = async (proposal: unknown, signal: AbortSignal): Promise<Verdict> => {
+    const received = parseEnvelope(proposal);
+    if (!received) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
+    const { envelope, raw, sentAt } = received;
+    // Only the finalizer's proposal (task id -1) can be the answer: no parse of every finding's body for it.
+    const answer = envelope.taskId === -1 ? FinalAnswerSchema.safeParse(envelope.body) : undefined;
+    if (answer?.success) {
+      checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw, sentAt };
+      return { verdict: 'accept', reason: 'final answer' };
+    }
+    await writer.caughtUp(); // the check reads the ledger: it must see the last commit
+    const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
+      protocol.check({ ledger, model: judge, signal }, envelope),
+    );
+    if (verdict.verdict === 'duplicate') {
+      emit({
+        type: 'reject',
+        authorId: envelope.agentId,
+        taskId: envelope.taskId,
+        verdict: 'duplicate',
+        reason: verdict.reason,
+        ...timing(sentAt),
+      });
+      await processed();
+    }
+    checked = { envelope, entry: verdict.entry, sources: verdict.sources, raw, sentAt };
+    return { verdict: verdict.verdict, reason: verdict.reason };
+  };
+  /** Records the rejection of the proposal in `checked` (its failure entry, or one made of `reason`), then acknowledges it. */
+  const recordRejection = async (reason: string) => {
+    const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
+    const written = await commitEntry(envelope, checked?.entry ?? { kind: 'failure', text: `rejected: ${reason}` });
+    emit({
+      type: 'reject',
+      authorId: envelope.agentId,
+      taskId: envelope.taskId,
+      verdict: 'reject',
+      reason,
+      ...(written ? { entryId: written.id } : {}),
+      ...timing(checked?.sentAt),
+    });
+    await processed();
+  };
+
   const effects: VerifierEffects = {
     async receiveProposals(_input, signal) {
       for (;;) {
@@ -200,55 +249,21 @@ async function verify(task: AttachedTask, controlPort: MessagePort): Promise<Ver
         if (signal.aborted) throw new AbortedError('verifier stopped');
       }
     },
-    async checkProposal(input, signal): Promise<Verdict> {
+    async decide(input, signal): Promise<Verdict> {
       checked = undefined;
-      const received = parseEnvelope(input.proposal);
-      if (!received) return { verdict: 'reject', reason: 'proposal is not valid JSON' };
-      const { envelope, raw, sentAt } = received;
-      // Only the finalizer's proposal (task id -1) can be the answer: no parse of every finding's body for it.
-      const answer = envelope.taskId === -1 ? FinalAnswerSchema.safeParse(envelope.body) : undefined;
-      if (answer?.success) {
-        checked = { envelope, entry: { kind: 'answer', text: answer.data.answer }, raw, sentAt };
-        return { verdict: 'accept', reason: 'final answer' };
+      let verdict: Verdict;
+      try {
+        verdict = await check(input.proposal, signal);
+      } catch (error) {
+        throw new CheckFailedError(error);
       }
-      await writer.caughtUp(); // the check reads the ledger: it must see the last commit
-      const verdict = await verifySpan(run.telemetry.scope, envelope, () =>
-        protocol.check({ ledger, model: judge, signal }, envelope),
-      );
-      if (verdict.verdict === 'duplicate') {
-        emit({
-          type: 'reject',
-          authorId: envelope.agentId,
-          taskId: envelope.taskId,
-          verdict: 'duplicate',
-          reason: verdict.reason,
-          ...timing(sentAt),
-        });
-        await processed();
-      }
-      checked = { envelope, entry: verdict.entry, sources: verdict.sources, raw, sentAt };
-      return { verdict: verdict.verdict, reason: verdict.reason };
-    },
-    async commit() {
-      await commitAccepted(checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined });
-      return undefined;
+      if (verdict.verdict === 'accept')
+        await commitAccepted(checked ?? { envelope: UNKNOWN_ENVELOPE, entry: undefined });
+      else if (verdict.verdict === 'reject') await recordRejection(verdict.reason);
+      return verdict;
     },
     async recordFailure(input) {
-      const envelope = checked?.envelope ?? UNKNOWN_ENVELOPE;
-      const written = await commitEntry(
-        envelope,
-        checked?.entry ?? { kind: 'failure', text: `rejected: ${input.verdict.reason}` },
-      );
-      emit({
-        type: 'reject',
-        authorId: envelope.agentId,
-        taskId: envelope.taskId,
-        verdict: 'reject',
-        reason: input.verdict.reason,
-        ...(written ? { entryId: written.id } : {}),
-        ...timing(checked?.sentAt),
-      });
-      await processed();
+      await recordRejection(input.verdict.reason);
       return undefined;
     },
   };

@@ -50,6 +50,23 @@ export function isTransient(error: unknown): boolean {
   return kind === 'retryable' || (kind === 'other' && toErrorInfo(error).code === undefined);
 }
 
+/**
+ * What the verifier's `decide` effect throws when the proposal's check failed, before anything was
+ * written: the machine tries the check again or rejects the proposal, where a failed write ends it.
+ * It carries the check's error as `cause`, with that error's `code`, `retryable` flag and message.
+ */
+export class CheckFailedError extends Error {
+  readonly code: string | undefined;
+  readonly retryable: boolean | undefined;
+  constructor(cause: unknown) {
+    const info = toErrorInfo(cause);
+    super(info.message, { cause });
+    this.name = 'CheckFailedError';
+    this.code = info.code;
+    this.retryable = info.retryable;
+  }
+}
+
 /** The error a placeholder actor throws until the host provides the real one. */
 export class ActorNotProvidedError extends Error {
   readonly code = 'NOT_PROVIDED';

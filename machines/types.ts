@@ -335,20 +335,20 @@ export interface ReceiveInput {
 export type Received =
   { readonly type: 'proposals'; readonly proposals: readonly Proposal[] } | { readonly type: 'closed' };
 
-/** Input of `checkProposal`. */
-export interface CheckInput {
+/** Input of the verifier's `decide`: the proposal, and which attempt at its check this is (1 for the first). */
+export interface DecisionInput {
   readonly proposal: Proposal;
   readonly attempt: number;
 }
 
-/** Output of `checkProposal`. `entry`, when given, is what to commit instead of the raw proposal. */
+/** Output of `decide`: what was decided (and done). `entry`, when given, is what was committed instead of the raw proposal. */
 export interface Verdict {
   readonly verdict: 'accept' | 'reject' | 'duplicate';
   readonly reason: string;
   readonly entry?: unknown;
 }
 
-/** Input of `commit` (accepted) and `recordFailure` (rejected). */
+/** Input of `recordFailure`: the proposal whose check failed for good, and its rejection. */
 export interface VerdictInput {
   readonly proposal: Proposal;
   readonly verdict: Verdict;
@@ -357,12 +357,15 @@ export interface VerdictInput {
 /**
  * The verifier's side effects as plain functions: the host implements them and one long-lived effects
  * actor ({@link fromVerifierEffects}) runs them when the machine requests one, so a proposal costs
- * events, not child actors. `signal` aborts when the verifier stops.
+ * one event, not child actors. `signal` aborts when the verifier stops.
+ *
+ * `decide` checks a proposal and acts on the verdict at once: commits it (accept), records its failure
+ * entry (reject) or drops it (duplicate). A check that throws must reach the machine as a
+ * `CheckFailedError` (nothing written yet: it may be tried again); any other error is a failed write.
  */
 export interface VerifierEffects {
   receiveProposals(input: ReceiveInput, signal: AbortSignal): Promise<Received> | Received;
-  checkProposal(input: CheckInput, signal: AbortSignal): Promise<Verdict> | Verdict;
-  commit(input: VerdictInput, signal: AbortSignal): unknown;
+  decide(input: DecisionInput, signal: AbortSignal): Promise<Verdict> | Verdict;
   recordFailure(input: VerdictInput, signal: AbortSignal): unknown;
 }
 

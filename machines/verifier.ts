@@ -1,32 +1,33 @@
 /**
  * The verifier machine: the ledger's single writer. It takes every proposal waiting in the channel
  * at once (a batch: one wake-up however many agents proposed meanwhile) and decides them one after
- * the other, in order of arrival: commit it, record it as a failure entry, or drop it as a duplicate.
+ * the other, in order of arrival: each decision checks the proposal and then commits it, records it
+ * as a failure entry, or drops it as a duplicate, in one step.
  *
- *   waiting ── proposals ──▶ checking ⇄ backingOff
- *                              ├─ accept    → committing ─┐
- *                              ├─ reject    → rejecting  ─┼─ more in the batch → checking
- *                              └─ duplicate ──────────────┴─ batch decided     → waiting
+ *   waiting ── proposals ──▶ deciding ⇄ backingOff (a check that may pass on another try)
+ *                              ├─ decided ──────────────────────┬─ more in the batch → deciding
+ *                              └─ check failed → rejecting ─────┴─ batch decided     → waiting
  *   waiting ── channel closed ──▶ closed
- *   any step ── FENCED ──▶ standingBy ── proposals (the lease is its again) ──▶ checking
+ *   any step ── FENCED ──▶ standingBy ── proposals (the lease is its again) ──▶ deciding
  *                          standingBy ── channel closed ──▶ closed
  *
- * A check that throws a non-retryable error (or runs out of retries) rejects the proposal with the
- * error as its reason; a commit or failure record that throws ends the machine in `failed` (the
- * ledger is full or broken: nothing more can be written). A verifier whose writer lease another
- * verifier took over (FENCED, on Redis) drops the batch in hand (its successor claims it) and stands by:
- * its next receive takes the lease again once the successor's lapses, and it goes on from there.
- * Standing by is waiting under another name, so a chart and an inspector show the verifier deposed.
+ * A check that throws ({@link CheckFailedError}) is tried again after a backoff while it is retryable
+ * and retries remain; otherwise the proposal is rejected with the error as its reason (`rejecting`
+ * records that failure entry). A write that throws ends the machine in `failed` (the ledger is full or
+ * broken: nothing more can be written). A verifier whose writer lease another verifier took over
+ * (FENCED, on Redis) drops the batch in hand (its successor claims it) and stands by: its next receive
+ * takes the lease again once the successor's lapses, and it goes on from there. Standing by is waiting
+ * under another name, so a chart and an inspector show the verifier deposed.
  *
- * The side effects (receiveProposals, checkProposal, commit, recordFailure) are plain functions the
- * host provides as one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its
- * effect on entry and moves on its `<effect>.done` / `<effect>.error` event, so a proposal spawns no
- * child actor.
+ * The side effects (receiveProposals, decide, recordFailure) are plain functions the host provides as
+ * one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its effect on entry and
+ * moves on its `<effect>.done` / `<effect>.error` event, so a proposal spawns no child actor and costs
+ * one event.
  */
-import { and, assign, sendTo, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
 import { verifierEffectsNotProvided } from './effects.js';
-import { backoffDelay, classifyError, errorOf, outputOf, toErrorInfo } from './errors.js';
+import { CheckFailedError, backoffDelay, classifyError, errorOf, outputOf, toErrorInfo } from './errors.js';
 import type { ErrorKind } from './errors.js';
 import type {
   EffectCommandOf,
@@ -54,6 +55,7 @@ export interface VerifierContext {
   /** Index in `batch` of the proposal being decided. */
   readonly next: number;
   readonly proposal: Proposal;
+  /** The rejection of a proposal whose check failed for good, which `rejecting` records. */
   readonly verdict: Verdict | null;
   readonly stepRetries: number;
   readonly received: number;
@@ -90,9 +92,9 @@ const writeErrors = [
 ] as const;
 
 /** Where a decided proposal leads: the next one of the batch, or back to waiting for more. */
-const decided = (count: 'countAccepted' | 'countRejected' | 'countDuplicate') =>
+const decided = (count: 'countDecided' | 'countRejected') =>
   [
-    { guard: 'moreInBatch', target: '#verifier.checking', reenter: true, actions: [count, 'nextProposal'] },
+    { guard: 'moreInBatch', target: '#verifier.deciding', reenter: true, actions: [count, 'nextProposal'] },
     { target: '#verifier.waiting', actions: count },
   ] as const;
 
@@ -101,8 +103,7 @@ const effectInput: {
   readonly [K in VerifierEffectName]: (c: VerifierContext) => Parameters<VerifierEffects[K]>[0];
 } = {
   receiveProposals: (c) => ({ verifierId: c.verifierId }),
-  checkProposal: (c) => ({ proposal: c.proposal, attempt: c.stepRetries + 1 }),
-  commit: (c) => ({ proposal: c.proposal, verdict: c.verdict ?? { verdict: 'accept', reason: '' } }),
+  decide: (c) => ({ proposal: c.proposal, attempt: c.stepRetries + 1 }),
   recordFailure: (c) => ({ proposal: c.proposal, verdict: c.verdict ?? { verdict: 'reject', reason: 'unknown' } }),
 };
 
@@ -118,7 +119,7 @@ const receiving = {
   on: {
     'receiveProposals.done': [
       { guard: 'channelClosed', target: '#verifier.closed' },
-      { target: '#verifier.checking', actions: 'takeBatch' },
+      { target: '#verifier.deciding', actions: 'takeBatch' },
     ],
     'receiveProposals.error': writeErrors,
   },
@@ -138,11 +139,13 @@ export const verifierMachine = setup({
   },
   guards: {
     errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
+    // Only a check is tried again: a write that failed may have half happened.
     shouldRetry: ({ context, event }) =>
-      classifyError(errorOf(event)) === 'retryable' && context.stepRetries < context.maxRetries,
+      errorOf(event) instanceof CheckFailedError &&
+      classifyError(errorOf(event)) === 'retryable' &&
+      context.stepRetries < context.maxRetries,
     channelClosed: ({ event }) => outputOf<Received>(event).type === 'closed',
-    verdictIs: ({ event }, params: { verdict: Verdict['verdict'] }) =>
-      outputOf<Verdict>(event).verdict === params.verdict,
+    checkFailed: ({ event }) => errorOf(event) instanceof CheckFailedError,
     moreInBatch: ({ context }) => context.next + 1 < context.batch.length,
   },
   actions: {
@@ -177,14 +180,19 @@ export const verifierMachine = setup({
       verdict: null,
       stepRetries: 0,
     })),
-    setVerdict: assign((_, params: { verdict: Verdict }) => ({ verdict: params.verdict })),
     rejectWithError: assign(({ event }) => ({
       verdict: { verdict: 'reject', reason: `check failed: ${toErrorInfo(errorOf(event)).message}` } as const,
     })),
     countRetry: assign(({ context }) => ({ stepRetries: context.stepRetries + 1, retries: context.retries + 1 })),
-    countAccepted: assign(({ context }) => ({ accepted: context.accepted + 1 })),
+    countDecided: assign(({ context, event }) => {
+      const { verdict } = outputOf<Verdict>(event);
+      return verdict === 'accept'
+        ? { accepted: context.accepted + 1 }
+        : verdict === 'duplicate'
+          ? { duplicates: context.duplicates + 1 }
+          : { rejected: context.rejected + 1 };
+    }),
     countRejected: assign(({ context }) => ({ rejected: context.rejected + 1 })),
-    countDuplicate: assign(({ context }) => ({ duplicates: context.duplicates + 1 })),
   },
   delays: {
     backoff: ({ context }) => backoffDelay(context.stepRetries, context.baseDelayMs, context.maxDelayMs),
@@ -221,29 +229,11 @@ export const verifierMachine = setup({
   },
   states: {
     waiting: receiving,
-    checking: {
-      entry: request('checkProposal'),
+    deciding: {
+      entry: request('decide'),
       on: {
-        'checkProposal.done': [
-          {
-            guard: { type: 'verdictIs', params: { verdict: 'accept' } },
-            target: 'committing',
-            actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) },
-          },
-          {
-            guard: and([{ type: 'verdictIs', params: { verdict: 'duplicate' as const } }, 'moreInBatch']),
-            target: 'checking',
-            reenter: true,
-            actions: ['countDuplicate', 'nextProposal'],
-          },
-          {
-            guard: { type: 'verdictIs', params: { verdict: 'duplicate' } },
-            target: 'waiting',
-            actions: 'countDuplicate',
-          },
-          { target: 'rejecting', actions: { type: 'setVerdict', params: ({ event }) => ({ verdict: event.output }) } },
-        ],
-        'checkProposal.error': [
+        'decide.done': decided('countDecided'),
+        'decide.error': [
           deposed,
           stopOn('budget'),
           stopOn('aborted'),
@@ -253,19 +243,14 @@ export const verifierMachine = setup({
             actions: ['recordError', 'failWithError'],
           },
           { guard: 'shouldRetry', target: 'backingOff', actions: ['recordError', 'countRetry'] },
-          { target: 'rejecting', actions: ['recordError', 'rejectWithError'] },
+          { guard: 'checkFailed', target: 'rejecting', actions: ['recordError', 'rejectWithError'] },
+          // The decision's write failed: the ledger is full or broken.
+          { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
         ],
       },
     },
     backingOff: {
-      after: { backoff: 'checking' },
-    },
-    committing: {
-      entry: request('commit'),
-      on: {
-        'commit.done': decided('countAccepted'),
-        'commit.error': writeErrors,
-      },
+      after: { backoff: 'deciding' },
     },
     rejecting: {
       entry: request('recordFailure'),

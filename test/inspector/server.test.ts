@@ -328,7 +328,7 @@ describe('inspector server', () => {
     expect(charts.agentFull!.edges.length).toBeGreaterThan(agent.edges.length);
     expect(charts.agentFull!.edges.every((e) => e.label !== null)).toBe(true);
     const verifier = await layoutChart(verifierMachine);
-    expect(verifier.states.map((s) => s.key)).toContain('checking');
+    expect(verifier.states.map((s) => s.key)).toContain('deciding');
     expect((await layoutChart(agentMachine)).states).toHaveLength(agent.states.length);
   });
 });

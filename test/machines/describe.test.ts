@@ -80,18 +80,17 @@ describe('describeMachine', () => {
     );
   });
 
-  it("draws the effects the verifier requests as its states' invokes, and the batch loop back to checking", () => {
+  it("draws the effects the verifier requests as its states' invokes, and the batch loop back to deciding", () => {
     const g = describeMachine(verifierMachine);
     const byId = new Map(g.states.map((s) => [s.id, s]));
     expect(byId.get('verifier.waiting')?.invokes).toEqual(['receiveProposals']);
-    expect(byId.get('verifier.checking')?.invokes).toEqual(['checkProposal']);
-    expect(byId.get('verifier.committing')?.invokes).toEqual(['commit']);
+    expect(byId.get('verifier.deciding')?.invokes).toEqual(['decide']);
     expect(byId.get('verifier.rejecting')?.invokes).toEqual(['recordFailure']);
     expect(g.transitions).toContainEqual(
       expect.objectContaining({
-        source: 'verifier.committing',
-        targets: ['verifier.checking'],
-        trigger: { kind: 'done', actor: 'commit' },
+        source: 'verifier.deciding',
+        targets: ['verifier.deciding'],
+        trigger: { kind: 'done', actor: 'decide' },
         guard: 'moreInBatch',
       }),
     );

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createActor, toPromise, waitFor } from 'xstate';
 import { fromVerifierEffects } from '../../machines/effects.js';
 import { verifierMachine } from '../../machines/verifier.js';
-import type { CheckInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
+import { CheckFailedError } from '../../machines/errors.js';
+import type { DecisionInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
 import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
@@ -10,25 +11,25 @@ const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'p
 const batch = (...ps: unknown[]): Step<Received, ReceiveInput> => ({ ok: { type: 'proposals', proposals: ps } });
 const closed: Step<Received, ReceiveInput> = { ok: { type: 'closed' } };
 
+/** A check that threw `error`, as the host's `decide` reports it (nothing was written). */
+const checkFailed = (error: unknown) => new CheckFailedError(error);
+
 function runVerifier(scripts: {
   receiveProposals: Step<Received, ReceiveInput>[];
-  checkProposal?: Step<Verdict, CheckInput>[];
-  commit?: Step<unknown, VerdictInput>[];
+  decide?: Step<Verdict, DecisionInput>[];
   recordFailure?: Step<unknown, VerdictInput>[];
 }) {
   const clock = new TestClock();
   const s = {
     receiveProposals: scripted(scripts.receiveProposals, clock),
-    checkProposal: scripted(scripts.checkProposal ?? [{ ok: { verdict: 'accept', reason: 'ok' } }], clock),
-    commit: scripted(scripts.commit ?? [{ ok: 1 }], clock),
+    decide: scripted(scripts.decide ?? [{ ok: { verdict: 'accept', reason: 'ok' } }], clock),
     recordFailure: scripted(scripts.recordFailure ?? [{ ok: 2 }], clock),
   };
   const machine = verifierMachine.provide({
     actors: {
       effects: fromVerifierEffects({
         receiveProposals: s.receiveProposals.fn,
-        checkProposal: s.checkProposal.fn,
-        commit: s.commit.fn,
+        decide: s.decide.fn,
         recordFailure: s.recordFailure.fn,
       }),
     },
@@ -37,15 +38,15 @@ function runVerifier(scripts: {
 }
 
 describe('verifier machine', () => {
-  it('commits accepted proposals, records rejected ones as failures, drops duplicates, and ends when the channel closes', async () => {
+  it('counts what each decision was, one state per proposal, and ends when the channel closes', async () => {
     const verdicts: Record<string, Verdict> = {
-      good: { verdict: 'accept', reason: 'quotes found', entry: { kind: 'gist', text: 'good' } },
+      good: { verdict: 'accept', reason: 'quotes found' },
       bad: { verdict: 'reject', reason: 'quote not in source' },
       again: { verdict: 'duplicate', reason: 'same as entry 0' },
     };
     const { states, output, s } = runVerifier({
       receiveProposals: [proposal('good'), proposal('bad'), proposal('again'), closed],
-      checkProposal: [{ run: (i) => verdicts[i.proposal as string]! }],
+      decide: [{ run: (i) => verdicts[i.proposal as string]! }],
     });
     expect(await output).toEqual({
       status: 'closed',
@@ -57,57 +58,54 @@ describe('verifier machine', () => {
       batches: 3,
       depositions: 0,
     });
-    expect(states).toEqual([
-      'waiting',
-      'checking',
-      'committing',
-      'waiting',
-      'checking',
-      'rejecting',
-      'waiting',
-      'checking',
-      'waiting',
-      'closed',
+    expect(states).toEqual(['waiting', 'deciding', 'waiting', 'deciding', 'waiting', 'deciding', 'waiting', 'closed']);
+    expect(s.decide.calls.map((c) => [c.proposal, c.attempt])).toEqual([
+      ['good', 1],
+      ['bad', 1],
+      ['again', 1],
     ]);
-    expect(s.commit.calls).toEqual([{ proposal: 'good', verdict: verdicts['good'] }]);
-    expect(s.recordFailure.calls).toEqual([{ proposal: 'bad', verdict: verdicts['bad'] }]);
-    expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 1, 1]);
+    // A decided rejection was written by the decision itself.
+    expect(s.recordFailure.calls).toEqual([]);
   });
 
-  it('retries a retryable check error with backoff, then judges', async () => {
+  it('retries a retryable check error with backoff, then decides', async () => {
     const { states, output, s } = runVerifier({
       receiveProposals: [proposal('p'), closed],
-      checkProposal: [{ err: coded('RATE_LIMITED') }, { ok: { verdict: 'accept', reason: 'ok' } }],
+      decide: [{ err: checkFailed(coded('RATE_LIMITED')) }, { ok: { verdict: 'accept', reason: 'ok' } }],
     });
     expect(await output).toMatchObject({ accepted: 1 });
-    expect(states).toEqual(['waiting', 'checking', 'backingOff', 'checking', 'committing', 'waiting', 'closed']);
-    expect(s.checkProposal.calls.map((c) => c.attempt)).toEqual([1, 2]);
-    expect(s.checkProposal.at).toEqual([0, 2]); // baseDelayMs of simulated time
+    expect(states).toEqual(['waiting', 'deciding', 'backingOff', 'deciding', 'waiting', 'closed']);
+    expect(s.decide.calls.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(s.decide.at).toEqual([0, 2]); // baseDelayMs of simulated time
   });
 
   it('rejects with the error as reason when a check keeps failing or fails for good', async () => {
-    const { output, s } = runVerifier({
+    const { states, output, s } = runVerifier({
       receiveProposals: [proposal('p'), proposal('q'), closed],
-      checkProposal: [
-        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
-        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
-        { err: coded('PROVIDER_TIMEOUT', 'judge slow') },
-        { err: new Error('judge said nonsense') },
+      decide: [
+        { err: checkFailed(coded('PROVIDER_TIMEOUT', 'judge slow')) },
+        { err: checkFailed(coded('PROVIDER_TIMEOUT', 'judge slow')) },
+        { err: checkFailed(coded('PROVIDER_TIMEOUT', 'judge slow')) },
+        { err: checkFailed(new Error('judge said nonsense')) },
       ],
     });
     expect(await output).toMatchObject({ status: 'closed', received: 2, rejected: 2, accepted: 0 });
-    expect(s.checkProposal.calls).toHaveLength(4); // 1 + 2 retries for p, 1 for q
-    expect(s.checkProposal.at).toEqual([0, 2, 6, 6]); // backoff 2 ms, then 4 ms
+    expect(s.decide.calls).toHaveLength(4); // 1 + 2 retries for p, 1 for q
+    expect(s.decide.at).toEqual([0, 2, 6, 6]); // backoff 2 ms, then 4 ms
     expect(s.recordFailure.calls.map((c) => c.verdict)).toEqual([
       { verdict: 'reject', reason: 'check failed: judge slow' },
       { verdict: 'reject', reason: 'check failed: judge said nonsense' },
     ]);
+    expect(states).toContain('rejecting');
   });
 
-  it('fails when the ledger refuses a commit', async () => {
-    const { states, output } = runVerifier({
+  it("fails when the ledger refuses a decision's write, and never retries it", async () => {
+    const { states, output, s } = runVerifier({
       receiveProposals: [proposal('p')],
-      commit: [{ err: coded('LEDGER_FULL', 'context ledger is full') }],
+      decide: [
+        { err: coded('LEDGER_FULL', 'context ledger is full') },
+        { err: coded('RATE_LIMITED', 'retryable, but written') },
+      ],
     });
     expect(await output).toMatchObject({
       status: 'failed',
@@ -116,6 +114,16 @@ describe('verifier machine', () => {
       accepted: 0,
     });
     expect(states.at(-1)).toBe('failed');
+    expect(s.decide.calls).toHaveLength(1);
+  });
+
+  it('does not retry a write that failed with a retryable error', async () => {
+    const { output, s } = runVerifier({
+      receiveProposals: [proposal('p'), closed],
+      decide: [{ err: coded('RATE_LIMITED', 'redis busy') }],
+    });
+    expect(await output).toMatchObject({ status: 'failed', reason: 'redis busy' });
+    expect(s.decide.calls).toHaveLength(1);
   });
 
   it('stops on STOP while waiting for proposals, cancelling the receive', async () => {
@@ -129,7 +137,7 @@ describe('verifier machine', () => {
   it('stops with reason budget when a check hits the budget', async () => {
     const { output } = runVerifier({
       receiveProposals: [proposal('p')],
-      checkProposal: [{ err: coded('BUDGET_EXHAUSTED') }],
+      decide: [{ err: checkFailed(coded('BUDGET_EXHAUSTED')) }],
     });
     expect(await output).toMatchObject({ status: 'stopped', reason: 'budget' });
   });
@@ -152,24 +160,31 @@ describe('verifier machine: what each actor error leads to', () => {
     fenced: { status: 'closed', reason: undefined, depositions: 1, accepted: 0 },
   };
   const cases: Array<[string, Kind, Record<string, unknown>]> = [
-    ...(['receiveProposals', 'commit', 'recordFailure'] as const).flatMap((actor) =>
+    // `decide` throwing as such is a failed write; a failed check is tried below.
+    ...(['receiveProposals', 'decide', 'recordFailure'] as const).flatMap((actor) =>
       (Object.keys(errors) as Kind[]).map((kind): [string, Kind, Record<string, unknown>] => [
         actor,
         kind,
         kind === 'other' ? { status: 'failed', reason: 'oops' } : stop[kind],
       ]),
     ),
-    ['checkProposal', 'aborted', stop.aborted],
-    ['checkProposal', 'fatal', stop.fatal],
-    ['checkProposal', 'fenced', stop.fenced],
-    ['checkProposal', 'other', { status: 'closed', rejected: 1 }],
+    ['check', 'budget', stop.budget],
+    ['check', 'aborted', stop.aborted],
+    ['check', 'fatal', stop.fatal],
+    ['check', 'fenced', stop.fenced],
+    ['check', 'other', { status: 'closed', rejected: 1 }],
   ];
   it.each(cases)('%s throwing a %s error → %o', async (actor, kind, expected) => {
     const { output } = runVerifier({
-      receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }] : [proposal('p'), closed],
-      checkProposal: [{ ok: { verdict: actor === 'recordFailure' ? 'reject' : 'accept', reason: 'r' } }],
-      // A deposed verifier stands by and receives again: then the channel closes.
-      [actor]: actor === 'receiveProposals' ? [{ err: errors[kind] }, closed] : [{ err: errors[kind] }],
+      receiveProposals: actor === 'receiveProposals' ? [{ err: errors[kind] }, closed] : [proposal('p'), closed],
+      decide:
+        actor === 'decide'
+          ? [{ err: errors[kind] }]
+          : actor === 'check'
+            ? [{ err: checkFailed(errors[kind]) }]
+            : // recordFailure runs for a proposal whose check failed for good
+              [{ err: checkFailed(new Error('judge failed')) }],
+      ...(actor === 'recordFailure' ? { recordFailure: [{ err: errors[kind] }] } : {}),
     });
     expect(await output).toMatchObject(expected);
   });
@@ -177,22 +192,15 @@ describe('verifier machine: what each actor error leads to', () => {
   it('stands by when deposed (FENCED) and, holding the lease again, decides the next batch', async () => {
     const { states, output, s } = runVerifier({
       receiveProposals: [batch('p', 'q'), batch('r'), closed],
-      commit: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }, { ok: 1 }],
+      decide: [
+        { err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') },
+        { ok: { verdict: 'accept', reason: 'ok' } },
+      ],
     });
     expect(await output).toMatchObject({ status: 'closed', received: 3, accepted: 1, depositions: 1 });
     // The rest of the batch in hand (q) is dropped: the new writer claims it.
-    expect(s.checkProposal.calls.map((c) => c.proposal)).toEqual(['p', 'r']);
-    expect(s.commit.calls.map((c) => c.proposal)).toEqual(['p', 'r']);
-    expect(states).toEqual([
-      'waiting',
-      'checking',
-      'committing',
-      'standingBy',
-      'checking',
-      'committing',
-      'waiting',
-      'closed',
-    ]);
+    expect(s.decide.calls.map((c) => c.proposal)).toEqual(['p', 'r']);
+    expect(states).toEqual(['waiting', 'deciding', 'standingBy', 'deciding', 'waiting', 'closed']);
   });
 
   it.each([
@@ -209,7 +217,7 @@ describe('verifier machine: what each actor error leads to', () => {
     };
     const { output } = runVerifier({
       receiveProposals: [proposal('p'), { err: errors[kind] }, closed],
-      commit: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }],
+      decide: [{ err: coded('FENCED', 'epoch 1 is not the ledger writer (epoch 2 is)') }],
     });
     expect(await output).toMatchObject(expected);
   });
@@ -232,7 +240,7 @@ describe('verifier machine: batches', () => {
     };
     const { states, output, s } = runVerifier({
       receiveProposals: [batch('a', 'b', 'c', 'd', 'e'), batch('f'), closed],
-      checkProposal: [{ run: (i) => verdicts[i.proposal as string] ?? { verdict: 'accept', reason: 'ok' } }],
+      decide: [{ run: (i) => verdicts[i.proposal as string] ?? { verdict: 'accept', reason: 'ok' } }],
     });
     expect(await output).toEqual({
       status: 'closed',
@@ -244,35 +252,29 @@ describe('verifier machine: batches', () => {
       batches: 2,
       depositions: 0,
     });
-    expect(s.checkProposal.calls.map((c) => c.proposal)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
-    expect(s.commit.calls.map((c) => c.proposal)).toEqual(['a', 'd', 'f']);
-    expect(s.recordFailure.calls.map((c) => c.proposal)).toEqual(['b']);
+    expect(s.decide.calls.map((c) => c.proposal)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     // One receive per batch: waiting is entered once per batch, not once per proposal.
     expect(s.receiveProposals.calls).toHaveLength(3);
-    expect(states).toEqual([
-      'waiting',
-      'checking',
-      'committing',
-      'checking',
-      'rejecting',
-      'checking', // the duplicate c: straight on to d
-      'committing',
-      'checking',
-      'waiting', // the duplicate e ends the batch
-      'checking',
-      'committing',
-      'waiting',
-      'closed',
-    ]);
+    expect(states).toEqual(['waiting', 'deciding', 'waiting', 'deciding', 'waiting', 'closed']);
+  });
+
+  it('goes on with the rest of a batch after a proposal whose check failed for good', async () => {
+    const { states, output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q'), closed],
+      decide: [{ err: checkFailed(new Error('no judge')) }, { ok: { verdict: 'accept', reason: 'ok' } }],
+    });
+    expect(await output).toMatchObject({ received: 2, accepted: 1, rejected: 1, batches: 1 });
+    expect(s.decide.calls.map((c) => c.proposal)).toEqual(['p', 'q']);
+    expect(states).toEqual(['waiting', 'deciding', 'rejecting', 'deciding', 'waiting', 'closed']);
   });
 
   it('retries a check inside a batch with backoff, then carries on with the rest of it', async () => {
     const { output, s } = runVerifier({
       receiveProposals: [batch('p', 'q'), closed],
-      checkProposal: [{ err: coded('RATE_LIMITED') }, { ok: { verdict: 'accept', reason: 'ok' } }],
+      decide: [{ err: checkFailed(coded('RATE_LIMITED')) }, { ok: { verdict: 'accept', reason: 'ok' } }],
     });
     expect(await output).toMatchObject({ accepted: 2, received: 2, batches: 1 });
-    expect(s.checkProposal.calls.map((c) => [c.proposal, c.attempt])).toEqual([
+    expect(s.decide.calls.map((c) => [c.proposal, c.attempt])).toEqual([
       ['p', 1],
       ['p', 2],
       ['q', 1],
@@ -288,8 +290,7 @@ describe('verifier machine: batches', () => {
           effects: fromVerifierEffects({
             receiveProposals: () =>
               received ? { type: 'closed' } : ((received = true), { type: 'proposals', proposals }),
-            checkProposal: ({ proposal }) => ({ verdict: (proposal as number) % 2 ? 'accept' : 'reject', reason: 'r' }),
-            commit: () => undefined,
+            decide: ({ proposal }) => ({ verdict: (proposal as number) % 2 ? 'accept' : 'reject', reason: 'r' }),
             recordFailure: () => undefined,
           }),
         },

@@ -39,8 +39,7 @@ export const WAITING_STATE = /^(claiming|electing|finalizing\.settling)/;
 /** The category of `state` for agent `agentId` (0 is the verifier). */
 export function categoryOf(agentId: number, state: string): Category {
   if (agentId === 0) {
-    if (/^checking|^backingOff/.test(state)) return 'think';
-    if (/^committing/.test(state)) return 'act';
+    if (/^deciding|^backingOff/.test(state)) return 'think';
     if (/^rejecting|^failed/.test(state)) return 'fail';
     return 'idle';
   }

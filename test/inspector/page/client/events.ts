@@ -64,7 +64,7 @@ export const RUN: SwarmEvent[] = [
     latencyMs: 290,
   },
   { type: 'agent.state', at: 300, agentId: 1, state: 'proposing' },
-  { type: 'agent.state', at: 301, agentId: 0, state: 'checking' },
+  { type: 'agent.state', at: 301, agentId: 0, state: 'deciding' },
   {
     type: 'commit',
     at: 310,

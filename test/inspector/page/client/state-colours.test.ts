@@ -27,9 +27,8 @@ describe('state colouring', () => {
   });
 
   it('colours the verifier (agent 0) by its own states', () => {
-    expect(categoryOf(0, 'checking.judge')).toBe('think');
+    expect(categoryOf(0, 'deciding')).toBe('think');
     expect(categoryOf(0, 'backingOff')).toBe('think');
-    expect(categoryOf(0, 'committing')).toBe('act');
     expect(categoryOf(0, 'rejecting')).toBe('fail');
     expect(categoryOf(0, 'failed')).toBe('fail');
     expect(categoryOf(0, 'waiting')).toBe('idle');

@@ -7,7 +7,7 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import type { SpanBatchOf, ThreadAnnouncement } from '../src/runtime/worker-start.js';
 import { InvalidConfigError } from '../src/errors.js';
 import { countTokens } from '../src/providers/tokenizer.js';
-import { countsPrompt, meterModel } from '../src/runtime/meter.js';
+import { meterModel, meteredLimits } from '../src/runtime/meter.js';
 import { loadRunModel } from '../src/runtime/run-model.js';
 import type { ModelRef, ResolvedSwarmOptions } from '../src/runtime/options.js';
 import type { SwarmProtocol } from '../src/protocols/kit/protocol.js';
@@ -123,14 +123,16 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
   const telemetry = attachTelemetry(init.telemetry, init.role, agentId, (batch) =>
     task.port.postMessage(init.role === 'agent' ? ({ spansOf: agentId, batch } satisfies SpanBatchOf) : batch),
   );
+  // A call is reserved, rate limited and its prompt counted only against limits the run has.
+  const limits = meteredLimits(init.options);
   const meter = {
     agentId,
     role: init.role,
-    budget: task.budget,
-    rateLimiter: task.rateLimiter,
+    budget: limits.budget ? task.budget : undefined,
+    rateLimiter: limits.rate ? task.rateLimiter : undefined,
     emit,
     usage: task.usage,
-    countPrompt: countsPrompt(init.options),
+    countPrompt: limits.prompt,
   };
   const model = telemetry.traceModel(
     init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),

@@ -5,9 +5,10 @@
  * bound does not fit is refused (BUDGET_EXHAUSTED) and never reaches the model. After the call the
  * reservation is settled with what the model reported. The call is counted in the run's shared usage
  * counters as it is handed to the model, and its tokens as they come back, so usage survives a worker
- * that dies right after. The shared rate limiter is honoured and a usage event is emitted. When no
- * limit depends on tokens or cost (`countPrompt: false`), a call reserves only itself: its prompt is
- * not counted at all.
+ * that dies right after. The shared rate limiter is honoured and a usage event is emitted. A run meters
+ * only against the limits it has ({@link meteredLimits}): with no budget nothing is reserved, with no
+ * rate nothing is waited for, and when no limit depends on tokens or cost (`countPrompt: false`) a
+ * call reserves only itself, its prompt not counted at all.
  *
  * Overspend bound: a budget is exceeded only by calls that report more than their reservation (a
  * provider whose tokenizer counts the prompt higher than o200k_base does, a structured-output repair
@@ -94,18 +95,31 @@ export function reservationFor(
   return { tokens: input + output, costMicroUsd, modelCalls: 1 };
 }
 
+/** What a run's calls are metered against: a budget, a rate limiter, and whether either depends on a call's prompt. */
+export interface MeteredLimits {
+  /** A limit on tokens, cost or calls. */
+  readonly budget: boolean;
+  /** A limit on requests or tokens per minute. */
+  readonly rate: boolean;
+  /** A limit on tokens or cost, or on tokens per minute: each call's prompt must be counted (see {@link MeterOptions.countPrompt}). */
+  readonly prompt: boolean;
+}
+
 /**
- * Whether a run with these options needs each call's prompt counted (see {@link MeterOptions.countPrompt}):
- * a token or cost budget, a tokens-per-minute rate, or a run on Redis, whose limits are the creator's.
+ * The limits a run with these options meters its calls against. A run on Redis has them all: its
+ * limits are its creator's, stored with the run, not this process's options.
  */
-export function countsPrompt(options: Pick<ResolvedSwarmOptions, 'budgets' | 'rateLimits' | 'substrate'>): boolean {
+export function meteredLimits(
+  options: Pick<ResolvedSwarmOptions, 'budgets' | 'rateLimits' | 'substrate'>,
+): MeteredLimits {
   const { budgets, rateLimits, substrate } = options;
-  return (
-    substrate?.redis !== undefined ||
-    budgets.tokens !== undefined ||
-    budgets.costUsd !== undefined ||
-    rateLimits.tokensPerMinute !== undefined
-  );
+  const redis = substrate?.redis !== undefined;
+  const tokensOrCost = budgets.tokens !== undefined || budgets.costUsd !== undefined;
+  return {
+    budget: redis || tokensOrCost || budgets.modelCalls !== undefined,
+    rate: redis || rateLimits.requestsPerMinute !== undefined || rateLimits.tokensPerMinute !== undefined,
+    prompt: redis || tokensOrCost || rateLimits.tokensPerMinute !== undefined,
+  };
 }
 
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */

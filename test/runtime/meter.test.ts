@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SharedBudget } from '../../src/budget/shared-budget.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
 import type { CompletionRequest, LanguageModel } from '../../src/providers/types.js';
-import { DEFAULT_MAX_TOKENS, countsPrompt, meterModel, reservationFor } from '../../src/runtime/meter.js';
+import { DEFAULT_MAX_TOKENS, meterModel, meteredLimits, reservationFor } from '../../src/runtime/meter.js';
 import { resolveSwarmOptions } from '../../src/runtime/options.js';
 import { SharedUsage } from '../../src/runtime/shared-usage.js';
 
@@ -121,14 +121,26 @@ describe('meterModel', () => {
     });
   });
 
-  it('counts the prompt exactly when a limit depends on tokens or cost', () => {
-    const counts = (o: Parameters<typeof resolveSwarmOptions>[0]) => countsPrompt(resolveSwarmOptions(o));
-    expect(counts({ agents: 1 })).toBe(false);
-    expect(counts({ agents: 1, budgets: { modelCalls: 5 }, rateLimits: { requestsPerMinute: 60 } })).toBe(false);
-    expect(counts({ agents: 1, budgets: { tokens: 1_000 } })).toBe(true);
-    expect(counts({ agents: 1, budgets: { costUsd: 1 } })).toBe(true);
-    expect(counts({ agents: 1, rateLimits: { tokensPerMinute: 1_000 } })).toBe(true);
-    // A run on Redis may join limits its creator set: always counted.
-    expect(counts({ agents: 1, substrate: { redis: { url: 'redis://127.0.0.1:1' } } })).toBe(true);
+  it('meters against exactly the limits a run has, counting the prompt only when one depends on it', () => {
+    const limits = (o: Parameters<typeof resolveSwarmOptions>[0]) => meteredLimits(resolveSwarmOptions(o));
+    expect(limits({ agents: 1 })).toEqual({ budget: false, rate: false, prompt: false });
+    expect(limits({ agents: 1, budgets: { modelCalls: 5 }, rateLimits: { requestsPerMinute: 60 } })).toEqual({
+      budget: true,
+      rate: true,
+      prompt: false,
+    });
+    expect(limits({ agents: 1, budgets: { tokens: 1_000 } })).toEqual({ budget: true, rate: false, prompt: true });
+    expect(limits({ agents: 1, budgets: { costUsd: 1 } })).toEqual({ budget: true, rate: false, prompt: true });
+    expect(limits({ agents: 1, rateLimits: { tokensPerMinute: 1_000 } })).toEqual({
+      budget: false,
+      rate: true,
+      prompt: true,
+    });
+    // A run on Redis may join limits its creator set: metered against all of them.
+    expect(limits({ agents: 1, substrate: { redis: { url: 'redis://127.0.0.1:1' } } })).toEqual({
+      budget: true,
+      rate: true,
+      prompt: true,
+    });
   });
 });

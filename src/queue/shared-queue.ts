@@ -508,16 +508,22 @@ export class SharedTaskQueue implements TaskQueue {
       Atomics.add(this.ctl, H.SEQ, 1);
       Atomics.notify(this.ctl, H.SEQ);
     };
-    options.signal?.addEventListener('abort', wakeAll, { once: true });
+    // Listened to only once the claim sleeps: most claims find a task at once. The signal cannot abort
+    // between the attempt's check of it and the listener (both run in this thread, without a turn between).
+    let listening = false;
     try {
       for (;;) {
         const next = this.attemptClaim(agentId, leaseMs, until, options);
         if (!(next instanceof Sleep)) return next;
+        if (!listening && options.signal) {
+          options.signal.addEventListener('abort', wakeAll, { once: true });
+          listening = true;
+        }
         await waitAsync(this.ctl, H.SEQ, next.seq, next.ms);
         Atomics.sub(this.ctl, H.SLEEPERS, 1);
       }
     } finally {
-      options.signal?.removeEventListener('abort', wakeAll);
+      if (listening) options.signal?.removeEventListener('abort', wakeAll);
     }
   }
 

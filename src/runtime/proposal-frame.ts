@@ -19,19 +19,21 @@ const NEWLINE = 0x0a;
 
 /** The envelope as one channel message (see the module comment), stamped `sentAt` when given. */
 export function encodeProposal(envelope: ProposalEnvelope, sentAt?: number): string {
-  if (sentAt !== undefined) envelope = { ...envelope, sentAt } as ProposalEnvelope;
   const body = envelope.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     for (const field of RAW_FIELDS) {
       const value = (body as Record<string, unknown>)[field];
       // A lone surrogate would not survive the channel's UTF-8 raw; JSON escapes it.
       if (typeof value !== 'string' || !value.isWellFormed()) continue;
-      const rest: Record<string, unknown> = { ...body };
-      delete rest[field];
-      return `${JSON.stringify({ ...envelope, body: rest, raw: field })}\n${value}`;
+      // Built without the field rather than copied and deleted from: a deletion leaves a slow object to serialise.
+      const rest: Record<string, unknown> = {};
+      for (const key of Object.keys(body)) if (key !== field) rest[key] = (body as Record<string, unknown>)[key];
+      const framed: Record<string, unknown> = { ...envelope, body: rest, raw: field };
+      if (sentAt !== undefined) framed['sentAt'] = sentAt;
+      return `${JSON.stringify(framed)}\n${value}`;
     }
   }
-  return JSON.stringify(envelope);
+  return JSON.stringify(sentAt === undefined ? envelope : { ...envelope, sentAt });
 }
 
 /** The raw text of a received proposal: the string, and the UTF-8 bytes it arrived as when they are at hand. */

@@ -1,10 +1,11 @@
 /**
- * `npx tsx bench/agent-loop.ts [sub-tasks]`: the CPU one agent spends per sub-task between model
+ * `npx tsx bench/agent-loop.ts [sub-tasks] [--json]`: the CPU one agent spends per sub-task between model
  * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
  * answers at once: from the end of one call to the start of the next, less the probe's own cost. The
  * agent host runs in this thread on the run's real shared memory; a stand-in verifier drains the
  * proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
- * short run sees) and the warm p50 / p99, each as process CPU time and wall time.
+ * short run sees) and the warm p50 / p99, each as process CPU time and wall time; with `--json`, one
+ * line of {@link AgentLoopResult} instead (the `agent-loop` suite of `npm run bench` runs it so).
  */
 import { MessageChannel } from 'node:worker_threads';
 import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
@@ -16,7 +17,15 @@ import type { AgentEnded } from '../src/runtime/worker-start.js';
 import { CompletionJournal } from '../src/runtime/completion-journal.js';
 import { percentile } from './harness.js';
 
-const subTasks = Number(process.argv[2] ?? 3000);
+/** One run's numbers, µs of process CPU time (the probe's own cost taken off). */
+export interface AgentLoopResult {
+  subTasks: number;
+  first8: number[];
+  warm: { count: number; p50: number; p99: number; mean: number; wallP50: number; wallP99: number };
+}
+
+const json = process.argv.includes('--json');
+const subTasks = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 3000);
 const model = { module: new URL('./workers/instant-model.mjs', import.meta.url).href };
 const options = resolveSwarmOptions({ agents: 1, protocol: 'basic', model, leaseMs: 60_000 });
 const substrate = createRunSubstrate(options, SharedRateLimiter.create({}));
@@ -75,17 +84,33 @@ const warmFrom = Math.min(1000, Math.floor(cpu.length / 3));
 const sorted = (xs: number[]) => Float64Array.from(xs);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const f = (x: number) => x.toFixed(1);
-console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed`);
-console.log(
-  `one probe, subtracted from each gap: ${f(probeCpu)} µs CPU, ${f(probeWall)} µs wall (p50 of 2,000 back to back)`,
-);
-console.log(`first 8 sub-tasks, CPU µs each: ${cpu.slice(0, 8).map(f).join(' ')} (mean ${f(mean(cpu.slice(0, 8)))})`);
-console.log(
-  `first 8 sub-tasks, wall µs each: ${wall.slice(0, 8).map(f).join(' ')} (mean ${f(mean(wall.slice(0, 8)))})`,
-);
 const warmCpu = cpu.slice(warmFrom);
 const warmWall = wall.slice(warmFrom);
-console.log(
-  `warm (${warmCpu.length} sub-tasks): CPU p50 ${f(percentile(sorted(warmCpu), 50))} µs p99 ${f(percentile(sorted(warmCpu), 99))} µs mean ${f(mean(warmCpu))} µs; ` +
-    `wall p50 ${f(percentile(sorted(warmWall), 50))} µs p99 ${f(percentile(sorted(warmWall), 99))} µs`,
-);
+const result: AgentLoopResult = {
+  subTasks,
+  first8: cpu.slice(0, 8),
+  warm: {
+    count: warmCpu.length,
+    p50: percentile(sorted(warmCpu), 50),
+    p99: percentile(sorted(warmCpu), 99),
+    mean: mean(warmCpu),
+    wallP50: percentile(sorted(warmWall), 50),
+    wallP99: percentile(sorted(warmWall), 99),
+  },
+};
+if (json) console.log(JSON.stringify(result));
+else {
+  console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed`);
+  console.log(
+    `one probe, subtracted from each gap: ${f(probeCpu)} µs CPU, ${f(probeWall)} µs wall (p50 of 2,000 back to back)`,
+  );
+  console.log(`first 8 sub-tasks, CPU µs each: ${cpu.slice(0, 8).map(f).join(' ')} (mean ${f(mean(cpu.slice(0, 8)))})`);
+  console.log(
+    `first 8 sub-tasks, wall µs each: ${wall.slice(0, 8).map(f).join(' ')} (mean ${f(mean(wall.slice(0, 8)))})`,
+  );
+  const w = result.warm;
+  console.log(
+    `warm (${w.count} sub-tasks): CPU p50 ${f(w.p50)} µs p99 ${f(w.p99)} µs mean ${f(w.mean)} µs; ` +
+      `wall p50 ${f(w.wallP50)} µs p99 ${f(w.wallP99)} µs`,
+  );
+}

@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   ledger: () => import('./ledger.bench.js'),
   channel: () => import('./channel.bench.js'),
   runtime: () => import('./runtime.bench.js'),
+  'agent-loop': () => import('./agent-loop.bench.js'),
   soak: () => import('./soak.bench.js'),
   modes: () => import('./modes.bench.js'),
   tokenizer: () => import('./tokenizer.bench.js'),

@@ -9,11 +9,13 @@ function stamp(at) {
   probe.push({ at, cpuUs: cpu.user + cpu.system, wallUs: performance.now() * 1000 });
 }
 
-export function createModel() {
+/** @param {{ yieldEachCall?: boolean }} [options] with `yieldEachCall`, a call gives the event loop a turn before it starts, as a real call would */
+export function createModel(options = {}) {
   return {
     id: 'instant',
     async complete(req) {
       const step = req.schemaName === 'agent_step';
+      if (options.yieldEachCall) await new Promise(setImmediate);
       if (step) stamp('start');
       const subTask = /Your sub-task: (.*)/.exec(req.messages[0]?.content ?? '')?.[1] ?? '';
       const reply =

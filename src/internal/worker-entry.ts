@@ -36,23 +36,65 @@ export function resolveWorkerEntry(moduleUrl: URL | string, data: Record<string,
 const TSX_LOADER = /[\\/]tsx[\\/]|^tsx(?:\/|$)/;
 
 /**
- * The parent's Node flags minus tsx's loader flags. Workers inherit `process.execArgv`; under `tsx`
- * that would load tsx's module hooks (and their own hooks thread) into every worker, even ones that
- * run compiled JavaScript. Worker bootstraps register tsx themselves when they need it.
+ * The parent's Node flags minus tsx's loader flags and minus the flags a worker refuses. Workers
+ * inherit `process.execArgv`; under `tsx` that would load tsx's module hooks (and their own hooks
+ * thread) into every worker, even ones that run compiled JavaScript. Worker bootstraps register tsx
+ * themselves when they need it. Flags given to a worker explicitly may not set what is the process's
+ * alone (V8's, such as `--max-old-space-size`, and a few of Node's): the process has them already,
+ * and passing them on would make every worker fail to start (see {@link acceptedByWorkers}).
  */
 export function workerExecArgv(parent: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
   for (let i = 0; i < parent.length; i++) {
     const flag = parent[i]!;
     const [name, inline] = flag.split('=', 2) as [string, string | undefined];
-    const takesValue = ['--require', '-r', '--import', '--loader', '--experimental-loader'].includes(name);
+    const takesValue = LOADER_FLAGS.includes(name);
     const value = takesValue ? (inline ?? parent[i + 1]) : undefined;
     if (takesValue && inline === undefined) i++;
     if (takesValue && value !== undefined && TSX_LOADER.test(value)) continue;
     out.push(flag);
     if (takesValue && inline === undefined && value !== undefined) out.push(value);
   }
-  return out;
+  return acceptedByWorkers(out);
+}
+
+const LOADER_FLAGS = ['--require', '-r', '--import', '--loader', '--experimental-loader'];
+const accepted = new Map<string, string[]>();
+
+/**
+ * `flags` without those Node refuses in a worker's `execArgv` (ERR_WORKER_INVALID_EXEC_ARGV). Node
+ * publishes no list of them, so the first call for a set of flags asks Node: it starts a worker with
+ * them (one empty thread, stopped at once) and drops what the refusal names. Preloads (`--import`,
+ * `--require`, loaders) are always accepted and are left out of that worker, so none of them runs
+ * there. Once per set of flags per process, and never for none.
+ */
+export function acceptedByWorkers(flags: readonly string[]): string[] {
+  const probed: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (LOADER_FLAGS.includes(flag)) i++;
+    else if (!LOADER_FLAGS.includes(flag.split('=', 1)[0]!)) probed.push(flag);
+  }
+  if (probed.length === 0) return [...flags];
+  const key = probed.join('\0');
+  let refused = accepted.get(key);
+  if (refused === undefined) {
+    refused = [];
+    try {
+      const probe = new Worker('', { eval: true, execArgv: probed, stdout: true, stderr: true });
+      probe.on('error', () => undefined);
+      void probe.terminate();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      // "Initiated Worker with invalid execArgv flags: --a=1, --b"
+      refused = String((error as Error).message)
+        .replace(/^[^:]*:\s*/, '')
+        .split(', ');
+    }
+    accepted.set(key, refused);
+  }
+  const drop = new Set(refused);
+  return flags.filter((flag) => !drop.has(flag));
 }
 
 /**

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { poolExecArgv, resolveWorkerEntry, workerExecArgv } from '../../src/internal/worker-entry.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import {
+  acceptedByWorkers,
+  poolExecArgv,
+  resolveWorkerEntry,
+  workerExecArgv,
+} from '../../src/internal/worker-entry.js';
 
 describe('worker entry', () => {
   it('strips tsx loader flags from the flags workers inherit, keeping the others', () => {
@@ -13,13 +21,13 @@ describe('worker entry', () => {
       '/x/node_modules/tsx/dist/preflight.cjs',
       '--import',
       'file:///x/node_modules/tsx/dist/loader.mjs',
-      '--max-old-space-size=4096',
+      '--no-deprecation',
       '--import',
       './telemetry.mjs',
       '--enable-source-maps',
     ];
     expect(workerExecArgv(parent)).toEqual([
-      '--max-old-space-size=4096',
+      '--no-deprecation',
       '--import',
       './telemetry.mjs',
       '--enable-source-maps',
@@ -57,4 +65,32 @@ describe('worker entry', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(code).toBe('ERR_REQUIRE_ESM');
   });
+
+  it('drops the flags Node refuses in a worker (the process has them already), keeping the others', () => {
+    expect(acceptedByWorkers(['--max-old-space-size=4096', '--enable-source-maps', '--stack-size=2000'])).toEqual([
+      '--enable-source-maps',
+    ]);
+    expect(workerExecArgv(['--max-old-space-size=4096', '--import', 'tsx'])).toEqual([]);
+    expect(acceptedByWorkers([])).toEqual([]);
+  });
+
+  it('runs a swarm in a process started with V8 flags (node --max-old-space-size=… delm run)', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const out = mkdtempSync(join(tmpdir(), 'delm-v8-flags-'));
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--max-old-space-size=512',
+          join(root, 'bin/delm.mjs'),
+          'run',
+          join(root, 'examples/multidoc/data.json'),
+        ].concat(['--limit', '1', '--agents', '2', '--out', join(out, 'run')]),
+        { cwd: root, timeout: 60_000 },
+      );
+      expect(stdout).toMatch(/records: /);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

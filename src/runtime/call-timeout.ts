@@ -17,9 +17,8 @@ import type { CompletionRequest, CompletionResult, LanguageModel } from '../prov
 /** Default per-call timeout of a custom model: the providers' per-attempt timeout. */
 export const CUSTOM_MODEL_TIMEOUT_MS = DEFAULT_RETRY.timeoutMs;
 
-/** A call in flight: the controller of the signal its model was handed, its caller's signal, when it times out, how it fails. */
+/** A call in flight: its caller's signal, when it times out, and how it fails (aborting the signal its model holds). */
 interface Call {
-  readonly controller: AbortController;
   readonly outer: AbortSignal | undefined;
   readonly deadline: number;
   readonly fail: (error: Error, reason: unknown) => void;
@@ -35,6 +34,10 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
   /** Caller signals that already carry this wrapper's abort listener. */
   const watched = new WeakSet<AbortSignal>();
 
+  const timeoutError = () =>
+    new ProviderError(`${model.id} did not answer within ${timeoutMs} ms`, model.id, undefined, true, {
+      code: 'PROVIDER_TIMEOUT',
+    });
   const expire = () => {
     timer = undefined;
     const now = performance.now();
@@ -42,15 +45,7 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
     for (const call of calls) {
       if (call.deadline > now) next = Math.min(next, call.deadline);
       else {
-        const error = new ProviderError(
-          `${model.id} did not answer within ${timeoutMs} ms`,
-          model.id,
-          undefined,
-          true,
-          {
-            code: 'PROVIDER_TIMEOUT',
-          },
-        );
+        const error = timeoutError();
         call.fail(error, error);
       }
     }
@@ -79,7 +74,6 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
       else timer.ref();
       return new Promise<CompletionResult<T>>((resolve, reject) => {
         const call: Call = {
-          controller,
           outer,
           deadline: performance.now() + timeoutMs,
           fail(error, reason) {

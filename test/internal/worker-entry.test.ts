@@ -26,12 +26,7 @@ describe('worker entry', () => {
       './telemetry.mjs',
       '--enable-source-maps',
     ];
-    expect(workerExecArgv(parent)).toEqual([
-      '--no-deprecation',
-      '--import',
-      './telemetry.mjs',
-      '--enable-source-maps',
-    ]);
+    expect(workerExecArgv(parent)).toEqual(['--no-deprecation', '--import', './telemetry.mjs', '--enable-source-maps']);
     expect(workerExecArgv(['--import=file:///a/tsx/dist/loader.mjs', '--inspect'])).toEqual(['--inspect']);
     // `node --import tsx app.ts` names the package bare.
     expect(

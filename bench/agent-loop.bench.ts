@@ -53,9 +53,9 @@ export const suite: BenchSuite = {
       }
     return [
       {
-        title:
-          'Agent CPU per sub-task between model calls (an instant model; µs of process CPU time, range over fresh processes)',
+        title: "An agent's own time per sub-task between model calls (an instant model; range over fresh processes)",
         columns: [
+          'model calls',
           'sub-tasks',
           'runs',
           'first 8 mean µs',
@@ -63,7 +63,6 @@ export const suite: BenchSuite = {
           'warm p50 µs',
           'warm p99 µs',
           'warm mean µs',
-          'warm wall p50 µs',
         ],
         rows,
         notes: [

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AgentLoopResult } from './agent-loop.js';
-import type { BenchSuite, BenchTable } from './harness.js';
+import { mean, type BenchSuite, type BenchTable } from './harness.js';
 
 const REPETITIONS = 3;
 const script = fileURLToPath(new URL('./agent-loop.ts', import.meta.url));
@@ -23,7 +23,6 @@ function once(subTasks: number, turns: boolean): AgentLoopResult {
   return JSON.parse(line) as AgentLoopResult;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const range = (xs: readonly number[]) => {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);

@@ -24,7 +24,7 @@ import { createRunSubstrate } from '../src/runtime/substrate.js';
 import { runAgentGroup } from '../actors/agent-host.js';
 import type { AgentEnded } from '../src/runtime/worker-start.js';
 import { CompletionJournal } from '../src/runtime/completion-journal.js';
-import { percentile } from './harness.js';
+import { mean, percentile } from './harness.js';
 import { startWorker } from '../src/internal/worker-entry.js';
 
 /** One run's numbers, µs on `clock` (the probe's own cost taken off): process CPU time, or with `--turns` the agent thread's wall time. */
@@ -113,7 +113,6 @@ const cpu = gaps.map(([end, start]) => Math.max(0, start!.cpuUs - end!.cpuUs - p
 const wall = gaps.map(([end, start]) => Math.max(0, start!.wallUs - end!.wallUs - probeWall));
 const warmFrom = Math.min(1000, Math.floor(cpu.length / 3));
 const sorted = (xs: number[]) => Float64Array.from(xs);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const f = (x: number) => x.toFixed(1);
 const warmCpu = cpu.slice(warmFrom);
 const warmWall = wall.slice(warmFrom);

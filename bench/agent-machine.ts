@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createActor, fromPromise, type AnyStateMachine } from 'xstate';
-import { percentile } from './harness.js';
+import { mean, percentile } from './harness.js';
 
 const subTasks = Number(process.argv[2] ?? 5000);
 const dir = process.argv[3] ? pathToFileURL(`${process.argv[3]}/`).href : new URL('../machines/', import.meta.url).href;
@@ -54,7 +54,6 @@ const cpu = samples.slice(1).map((s, i) => s.cpu - samples[i]!.cpu);
 const wall = samples.slice(1).map((s, i) => s.wall - samples[i]!.wall);
 const warm = cpu.slice(Math.floor(cpu.length / 3));
 const f = (x: number) => x.toFixed(0);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 console.log(
   `${fromTaskLoop ? 'a plain task loop' : effectsModule ? 'one effects actor' : 'an actor per step'}: ${cpu.length} sub-tasks`,
 );

@@ -26,6 +26,11 @@ export function percentile(samples: ArrayLike<number>, p: number): number {
   return sorted[rank]!;
 }
 
+/** The arithmetic mean of `xs` (0 for none). */
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
 /** Formats a number for a table: integers with thousands separators, others to 3 significant digits. */
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);

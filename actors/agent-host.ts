@@ -114,8 +114,8 @@ export async function runAgentGroup(
   };
   const end = (ended: AgentEnded) => {
     stoppers.delete(ended.ended);
-    task.flushEvents();
-    eventsPort.postMessage(ended);
+    // A released agent's end is not urgent (hundreds end together at a round's end); any other is.
+    task.endAgent(ended, ended.output?.status !== RELEASED);
   };
   // Messages waited in the port while the run was attached: a stop or a host message is never lost.
   const onMessage = (message: unknown) => {

@@ -4,7 +4,7 @@
  * A task hosting hundreds of agents attaches the run once, not once per agent.
  */
 import { threadId, type MessagePort } from 'node:worker_threads';
-import type { SpanBatchOf, ThreadAnnouncement } from '../src/runtime/worker-start.js';
+import type { AgentEnded, SpanBatchOf, ThreadAnnouncement } from '../src/runtime/worker-start.js';
 import { InvalidConfigError } from '../src/errors.js';
 import { countTokens } from '../src/providers/tokenizer.js';
 import { meterModel, meteredLimits } from '../src/runtime/meter.js';
@@ -42,8 +42,8 @@ export interface AttachedTask extends AttachedSubstrate {
   options: ResolvedSwarmOptions;
   protocol: SwarmProtocol;
   emit: (event: WorkerEvent) => void;
-  /** Posts the events emitted so far now (before a message that must follow them on the port). */
-  flushEvents: () => void;
+  /** Tells the main thread an agent ended, after its last events (see {@link EventBatcher.end}). */
+  endAgent: (ended: AgentEnded, urgent: boolean) => void;
   port: MessagePort;
   /** Posts the task's last events, closes its port and, in the background, its connections. */
   close: () => void;
@@ -106,7 +106,7 @@ export async function attachTask(
     options: init.options,
     protocol,
     emit,
-    flushEvents: events.flush,
+    endAgent: (ended, urgent) => events.end(ended, urgent),
     port,
     close: () => {
       events.flush();
@@ -143,7 +143,7 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
       : undefined;
   // From here on the supervisor watches this agent's heartbeat (start-up above may block the thread).
   const stopBeating = task.heartbeats.start(agentId);
-  const { init: _init, flushEvents: _flush, port: _port, close: _close, ...run } = task;
+  const { init: _init, endAgent: _end, port: _port, close: _close, ...run } = task;
   return {
     ...run,
     agentId,

@@ -13,10 +13,12 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CompletionJournal } from '../src/runtime/completion-journal.js';
 import type { EventBatch } from '../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
+import type { AgentEnded } from '../src/runtime/worker-start.js';
 
 /** The events of one task, batched per turn. */
 export class EventBatcher {
   private events: WorkerEvent[] = [];
+  private ended: AgentEnded[] = [];
   private scheduled = false;
 
   constructor(
@@ -30,10 +32,24 @@ export class EventBatcher {
     if (event.type === 'task.completed' && this.journal)
       this.journal.write(event.agentId, event.taskId, event.stampedAt ?? 0);
     else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flushScheduled);
-    }
+    else this.schedule();
+  }
+
+  /**
+   * Adds an agent's end, after its last events: posted now when `urgent`, else at the end of the turn.
+   * An end that dies with its thread is told as the agent failing with it: harmless for a released
+   * agent (the run starts a replacement), so only the ends that carry more are urgent.
+   */
+  end(ended: AgentEnded, urgent: boolean): void {
+    this.ended.push(ended);
+    if (urgent) this.flush();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flushScheduled);
   }
 
   private readonly flushScheduled = (): void => {
@@ -43,9 +59,11 @@ export class EventBatcher {
 
   /** Posts what is pending now (before a message that must come after it). */
   readonly flush = (): void => {
-    if (this.events.length === 0) return;
-    const events = this.events;
+    if (this.events.length === 0 && this.ended.length === 0) return;
+    const batch: EventBatch = { events: this.events };
+    if (this.ended.length > 0) batch.ended = this.ended;
     this.events = [];
-    this.port.postMessage({ events } satisfies EventBatch);
+    this.ended = [];
+    this.port.postMessage(batch);
   };
 }

@@ -22,6 +22,7 @@ import { loadProtocol } from '../src/protocols/registry.js';
 import { resolveSwarmOptions } from '../src/runtime/options.js';
 import { createRunSubstrate } from '../src/runtime/substrate.js';
 import { runAgentGroup } from '../actors/agent-host.js';
+import { endOf } from './workers/agent-end.js';
 import type { AgentEnded } from '../src/runtime/worker-start.js';
 import { CompletionJournal } from '../src/runtime/completion-journal.js';
 import { mean, percentile } from './harness.js';
@@ -78,9 +79,10 @@ if (turns) {
       if ((await substrate.proposals.receive(5)) !== undefined) await substrate.control.proposalProcessed();
   })();
   // The agent's end comes on its task's events port; closing the task then lets it return.
-  events.port1.on('message', (message: Partial<AgentEnded>) => {
-    if (typeof message.ended !== 'number') return;
-    ended = message as AgentEnded;
+  events.port1.on('message', (message: unknown) => {
+    const end = endOf(message);
+    if (end === undefined) return;
+    ended = end;
     events.port1.postMessage({ close: true });
   });
 }

@@ -3,10 +3,16 @@
  * task hosts (see actors/thread-events.ts). Batches of one task travel on its own events port, in order.
  */
 import type { WorkerEvent } from './events.js';
+import type { AgentEnded } from './worker-start.js';
 
-/** Events of one task's agents (or the verifier), posted on its events port. */
+/**
+ * Events of one task's agents (or the verifier), posted on its events port; then the ends of agents
+ * whose last events these are (a thread releasing hundreds of agents at a round's end posts their ends
+ * in a few batches, not a message each).
+ */
 export interface EventBatch {
   events: WorkerEvent[];
+  ended?: AgentEnded[];
 }
 
 /** True for an {@link EventBatch}. */

@@ -37,7 +37,10 @@ export interface CloseMessage {
   close: true;
 }
 
-/** Group → main, after the agent's last events: agent `ended` finished with `output`, or threw `error`. */
+/**
+ * Group → main, after the agent's last events: agent `ended` finished with `output`, or threw `error`.
+ * Carried at the end of an event batch (`EventBatch.ended`), after those events.
+ */
 export interface AgentEnded {
   ended: number;
   output?: AgentOutput;
@@ -127,8 +130,10 @@ function listen(
 ): { threadId: () => number | undefined; drained: () => Promise<void> } {
   let threadId: number | undefined;
   port.on('message', (message: unknown) => {
-    if (isEventBatch(message)) message.events.forEach(emit);
-    else if (isThreadAnnouncement(message)) threadId = message.threadId;
+    if (isEventBatch(message)) {
+      message.events.forEach(emit);
+      message.ended?.forEach(other);
+    } else if (isThreadAnnouncement(message)) threadId = message.threadId;
     else other(message);
   });
   // The worker closes its end after its last message; 'close' comes after every message sent before it.

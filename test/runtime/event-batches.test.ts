@@ -3,8 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { EventBatcher } from '../../actors/thread-events.js';
 import { isEventBatch, type EventBatch } from '../../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../../src/runtime/events.js';
+import type { AgentEnded } from '../../src/runtime/worker-start.js';
+import type { AgentOutput } from '../../machines/types.js';
 
 const state = (agentId: number, s: string): WorkerEvent => ({ type: 'agent.state', agentId, state: s });
+// Only the status matters on the way (a released agent's end waits for the turn); the rest is carried as is.
+const ended = (agentId: number, status: AgentOutput['status']): AgentEnded => ({
+  ended: agentId,
+  output: { status } as AgentOutput,
+});
 
 /** Collects what arrives on the main side of a port, in order. */
 function listen(port: MessagePort): unknown[] {
@@ -17,7 +24,7 @@ function listen(port: MessagePort): unknown[] {
 const turn = () => new Promise((r) => setTimeout(r, 20)).then(() => new Promise((r) => setImmediate(r)));
 
 describe('EventBatcher (worker side)', () => {
-  it('posts one batch per turn for every agent of its task, a task outcome at once, and flushes before an end message', async () => {
+  it("posts one batch per turn for every agent of its task, a task outcome at once, and agents' ends after their events", async () => {
     const { port1, port2 } = new MessageChannel();
     const got = listen(port1);
     const events = new EventBatcher(port2);
@@ -37,14 +44,26 @@ describe('EventBatcher (worker side)', () => {
       ['agent.state', 'task.completed'],
       ['usage', 'task.failed'],
     ]);
-    // An agent's end message follows its last events on the same port: flush, then post.
-    events.push(state(2, 'done'));
+    // An agent's end follows its last events in the same batch: released agents' ends wait for the turn
+    // (hundreds end together), any other end goes at once with what is pending.
+    events.push(state(2, 'released'));
+    events.end(ended(2, 'released'), false);
+    events.end(ended(3, 'released'), false);
+    await turn();
+    expect(got.slice(3)).toEqual([
+      { events: [state(2, 'released')], ended: [ended(2, 'released'), ended(3, 'released')] },
+    ]);
+    events.push(state(4, 'done'));
+    events.end(ended(4, 'done'), true);
+    events.push(state(1, 'claiming'));
     events.flush();
-    port2.postMessage({ ended: 2 });
     events.flush(); // nothing pending: nothing posted
     await turn();
-    expect(got.slice(3)).toEqual([{ events: [state(2, 'done')] }, { ended: 2 }]);
-    expect(got.filter(isEventBatch)).toHaveLength(4);
+    expect(got.slice(4)).toEqual([
+      { events: [state(4, 'done')], ended: [ended(4, 'done')] },
+      { events: [state(1, 'claiming')] },
+    ]);
+    expect(got.filter(isEventBatch)).toHaveLength(6);
     port1.close();
   });
 });

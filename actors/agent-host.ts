@@ -89,6 +89,12 @@ function provideMachine() {
   });
 }
 
+/** The thread's cores, asked once: `availableParallelism` is a system call. */
+let cores: number | undefined;
+
+/** How long a claim spins before it sleeps: spinning only pays when every agent can have a core to spin on. */
+const spinMicrosFor = (agents: number): number => (agents + 1 <= (cores ??= availableParallelism()) ? 50 : 0);
+
 /**
  * Hosts agents `agentIds` of a run, and those the main thread adds with host messages, until the main
  * thread closes the task (once every agent it placed here has ended). Each agent's end goes to the
@@ -145,8 +151,7 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
   const toolRecords = new Map<number, ToolRecord[]>();
   const model = run.toolbox ? withToolLoop(run.model, run.toolbox, { hooks: toolHooks(run, toolRecords) }) : run.model;
-  // Spinning before sleeping only pays when every agent can have a core to spin on.
-  const spinMicros = options.agents + 1 <= availableParallelism() ? 50 : 0;
+  const spinMicros = spinMicrosFor(options.agents);
   // With nothing to claim while others hold the round's last tasks, an agent goes (see `mayRelease`).
   const releasable = mayRelease(task, agentId);
   const leases = new Map<number, Lease>();

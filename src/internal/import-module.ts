@@ -4,14 +4,27 @@
  * TypeScript through tsx, registered in this thread the first time it is needed.
  */
 import { pathToFileURL } from 'node:url';
+import { BoundedMemo } from './bounded-memo.js';
 import { compiledModuleUrl } from './compiled-sources.js';
 
 /** Whether this thread already loads TypeScript (delm's own sources run under tsx). */
 const LOADS_TYPESCRIPT = import.meta.url.endsWith('.ts');
 let tsx: Promise<void> | undefined;
 
+/** Imports by `ref`, kept: a thread hosting hundreds of agents imports their model module once, not once each. */
+const imported = new BoundedMemo<string, Promise<Record<string, unknown>>>(256);
+
 /** Imports `ref` (a path or `file:` URL) and returns its namespace. */
-export async function importModule(ref: string): Promise<Record<string, unknown>> {
+export function importModule(ref: string): Promise<Record<string, unknown>> {
+  const kept = imported.get(ref);
+  if (kept !== undefined) return kept;
+  const namespace = imported.remember(ref, load(ref));
+  // A failed import is tried again next time (the file may be fixed or appear meanwhile).
+  namespace.catch(() => imported.get(ref) === namespace && imported.delete(ref));
+  return namespace;
+}
+
+async function load(ref: string): Promise<Record<string, unknown>> {
   const url = ref.startsWith('file:') ? ref : pathToFileURL(ref).href;
   if (/\.[cm]?ts$/.test(url) && !LOADS_TYPESCRIPT) {
     const compiled = compiledModuleUrl(url);

@@ -106,6 +106,10 @@ const EFFECT_NAMES = [
 
 /** `effects` with every missing one replaced by a function that throws {@link ActorNotProvidedError}. */
 export function completeEffects(effects: Partial<AgentEffects>): AgentEffects {
+  // A host that provides every effect (each agent's start) gets its object back, not a copy.
+  let missing = false;
+  for (const name of EFFECT_NAMES) missing ||= effects[name] === undefined;
+  if (!missing) return effects as AgentEffects;
   const out: Record<string, unknown> = { ...effects };
   for (const name of EFFECT_NAMES)
     out[name] ??= () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { agentMachine } from '../../machines/agent.js';
-import { taskLoopChart } from '../../machines/task-loop.js';
+import { completeEffects, taskLoopChart } from '../../machines/task-loop.js';
+import type { AgentEffects } from '../../machines/types.js';
 import { phaseRuns, runAgent, task } from './agent-harness.js';
 import type { AgentScripts } from './agent-harness.js';
 import { coded, hang, settle, start, until, untaken } from './scripted.js';
@@ -680,5 +681,20 @@ describe('agent machine: coverage', () => {
     expect(undrawn).toEqual([]);
     const unmade = taskLoopChart.edges.filter((e) => !steps.some((st) => explains(e, st)));
     expect(unmade.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+});
+
+describe('task loop: effects', () => {
+  it('runs a host’s complete effects as given, and fills a partial set with effects that throw NOT_PROVIDED', async () => {
+    const noop = async () => undefined;
+    // Every effect's name, as the loop's own stubs have them.
+    const full = Object.fromEntries(Object.keys(completeEffects({})).map((n) => [n, noop])) as unknown as AgentEffects;
+    // Every agent start hands its effects over: a complete set is not copied.
+    expect(completeEffects(full)).toBe(full);
+    const claimed = { taskId: 1, attempt: 1, payload: 'p' };
+    const partial = completeEffects({ claimTask: async () => claimed });
+    const signal = new AbortController().signal;
+    await expect(partial.claimTask({ agentId: 1 }, signal)).resolves.toBe(claimed);
+    expect(() => partial.callModel({} as never, signal)).toThrow(expect.objectContaining({ code: 'NOT_PROVIDED' }));
   });
 });

@@ -10,8 +10,15 @@
  * effect supersedes an older one, and stopping the actor aborts everything in flight.
  */
 import { fromCallback } from 'xstate';
-import { ActorNotProvidedError } from './errors.js';
-import type { EffectCommandOf, EffectEventOf, EffectFunctions, VerifierEffects } from './types.js';
+import { ActorNotProvidedError, BatchStoppedError } from './errors.js';
+import type {
+  EffectCommandOf,
+  EffectEventOf,
+  EffectFunctions,
+  Verdict,
+  VerifierEffects,
+  VerifierSteps,
+} from './types.js';
 
 const NONE: ReadonlySet<never> = new Set();
 
@@ -80,9 +87,33 @@ export function effectsActor<E extends EffectFunctions<E>>(
   });
 }
 
-/** The verifier's effects actor for `effects` (receiving, checking and writing proposals). */
+/**
+ * The verifier's effects actor for `effects` (receiving, checking and writing proposals): it runs the
+ * machine's {@link VerifierSteps}, deciding a batch with `effects.decide` one proposal after the other.
+ */
 export function fromVerifierEffects(effects: Partial<VerifierEffects>) {
-  return effectsActor<VerifierEffects>(effects);
+  const steps: Partial<VerifierSteps> = {};
+  if (effects.receiveProposals) steps.receiveProposals = effects.receiveProposals;
+  if (effects.decide) steps.decide = decideInOrder(effects.decide);
+  if (effects.recordFailure) steps.recordFailure = effects.recordFailure;
+  return effectsActor<VerifierSteps>(steps);
+}
+
+/** A batch's `decide` made of the host's per-proposal one (see {@link VerifierSteps}). */
+function decideInOrder(decide: VerifierEffects['decide']): VerifierSteps['decide'] {
+  return async ({ proposals, attempt }, signal) => {
+    const verdicts: Verdict[] = [];
+    for (const proposal of proposals) {
+      // A stopped verifier decides nothing more: its machine no longer waits for this batch.
+      if (signal.aborted) break;
+      try {
+        verdicts.push(await decide({ proposal, attempt: verdicts.length === 0 ? attempt : 1 }, signal));
+      } catch (error) {
+        throw verdicts.length === 0 ? error : new BatchStoppedError(verdicts, error);
+      }
+    }
+    return verdicts;
+  };
 }
 
 /** The default verifier effects actor: every effect fails with {@link ActorNotProvidedError} until the host provides them. */

@@ -5,7 +5,7 @@
  * import nothing from `src/`.
  */
 import { fromPromise } from 'xstate';
-import type { ErrorInfo } from './types.js';
+import type { ErrorInfo, Verdict } from './types.js';
 
 /** What a machine does about an error. */
 export type ErrorKind = 'budget' | 'aborted' | 'leaseLost' | 'fenced' | 'fatal' | 'retryable' | 'other';
@@ -64,6 +64,20 @@ export class CheckFailedError extends Error {
     this.name = 'CheckFailedError';
     this.code = info.code;
     this.retryable = info.retryable;
+  }
+}
+
+/**
+ * A batch decision that stopped at a proposal whose decision threw `cause`: `decided` are the
+ * verdicts of the proposals before it, already written. The verifier machine reads the cause.
+ */
+export class BatchStoppedError extends Error {
+  readonly code = 'BATCH_STOPPED';
+  readonly decided: readonly Verdict[];
+  constructor(decided: readonly Verdict[], cause: unknown) {
+    super(toErrorInfo(cause).message, { cause });
+    this.name = 'BatchStoppedError';
+    this.decided = decided;
   }
 }
 

@@ -12,7 +12,14 @@ export type { FinalizerContext, FinalizerMachine } from './finalizer.js';
 export { verifierMachine } from './verifier.js';
 export type { VerifierContext, VerifierMachine } from './verifier.js';
 export { DEFAULT_AGENT_CONFIG, resolveAgentConfig } from './config.js';
-export { ActorNotProvidedError, CheckFailedError, backoffDelay, classifyError, toErrorInfo } from './errors.js';
+export {
+  ActorNotProvidedError,
+  BatchStoppedError,
+  CheckFailedError,
+  backoffDelay,
+  classifyError,
+  toErrorInfo,
+} from './errors.js';
 export type { ErrorKind } from './errors.js';
 export { describeMachine, machineToMermaid, toMermaid } from './describe.js';
 export type { GraphState, GraphTransition, MachineGraph } from './describe.js';

@@ -369,12 +369,34 @@ export interface VerifierEffects {
   recordFailure(input: VerdictInput, signal: AbortSignal): unknown;
 }
 
-/** Name of one verifier effect. */
-export type VerifierEffectName = keyof VerifierEffects;
+/** Input of the verifier machine's `decide` step: the batch's proposals not decided yet, in order, and which attempt at the first one's check this is. */
+export interface BatchDecisionInput {
+  readonly proposals: readonly Proposal[];
+  readonly attempt: number;
+}
+
+/**
+ * The steps the verifier machine requests of its effects actor: the host's {@link VerifierEffects},
+ * except that `decide` takes the rest of a batch and decides its proposals in order, one after the
+ * other ({@link fromVerifierEffects} makes it of the host's `decide`), so a batch costs the machine
+ * one event, not one per proposal. It resolves with their verdicts, or rejects with the error of the
+ * first whose decision threw: as it is when that was the first, else as a `BatchStoppedError`
+ * carrying the verdicts before it.
+ */
+export interface VerifierSteps {
+  receiveProposals: VerifierEffects['receiveProposals'];
+  decide(input: BatchDecisionInput, signal: AbortSignal): Promise<readonly Verdict[]>;
+  recordFailure: VerifierEffects['recordFailure'];
+}
+
+/** Name of one verifier step. */
+export type VerifierStepName = keyof VerifierSteps;
 
 /**
  * Final output of the verifier machine. `depositions`: how often another verifier took its writer
  * lease over (a run on Redis whose verifier was frozen past its lease); each time it stood by again.
+ * The counts are of decisions the machine saw: a verifier stopped while deciding a batch does not
+ * count that batch's proposals decided before the stop (their entries are written all the same).
  */
 export interface VerifierOutput {
   readonly status: 'closed' | 'stopped' | 'failed';

@@ -2,11 +2,13 @@
  * The verifier machine: the ledger's single writer. It takes every proposal waiting in the channel
  * at once (a batch: one wake-up however many agents proposed meanwhile) and decides them one after
  * the other, in order of arrival: each decision checks the proposal and then commits it, records it
- * as a failure entry, or drops it as a duplicate, in one step.
+ * as a failure entry, or drops it as a duplicate. `deciding` decides the rest of the batch in one
+ * step, which stops at a proposal whose check threw.
  *
  *   waiting ── proposals ──▶ deciding ⇄ backingOff (a check that may pass on another try)
- *                              ├─ decided ──────────────────────┬─ more in the batch → deciding
- *                              └─ check failed → rejecting ─────┴─ batch decided     → waiting
+ *                              ├─ batch decided ─────────────────────────────────────→ waiting
+ *                              └─ check failed → rejecting ─┬─ more in the batch → deciding
+ *                                                           └─ batch decided     → waiting
  *   waiting ── channel closed ──▶ closed
  *   any step ── FENCED ──▶ standingBy ── proposals (the lease is its again) ──▶ deciding
  *                          standingBy ── channel closed ──▶ closed
@@ -21,13 +23,21 @@
  *
  * The side effects (receiveProposals, decide, recordFailure) are plain functions the host provides as
  * one long-lived `effects` actor ({@link fromVerifierEffects}): a state requests its effect on entry and
- * moves on its `<effect>.done` / `<effect>.error` event, so a proposal spawns no child actor and costs
- * one event.
+ * moves on its `<effect>.done` / `<effect>.error` event, so a proposal spawns no child actor, and a
+ * batch decided without a failed check costs one event.
  */
 import { assign, sendTo, setup } from 'xstate';
 import { DEFAULT_AGENT_CONFIG } from './config.js';
 import { verifierEffectsNotProvided } from './effects.js';
-import { CheckFailedError, backoffDelay, classifyError, errorOf, outputOf, toErrorInfo } from './errors.js';
+import {
+  BatchStoppedError,
+  CheckFailedError,
+  backoffDelay,
+  classifyError,
+  errorOf,
+  outputOf,
+  toErrorInfo,
+} from './errors.js';
 import type { ErrorKind } from './errors.js';
 import type {
   EffectCommandOf,
@@ -38,8 +48,8 @@ import type {
   Received,
   StopReason,
   Verdict,
-  VerifierEffectName,
-  VerifierEffects,
+  VerifierStepName,
+  VerifierSteps,
   VerifierInput,
   VerifierOutput,
 } from './types.js';
@@ -71,44 +81,69 @@ export interface VerifierContext {
   readonly depositions: number;
 }
 
+/**
+ * The error an error event carries; a batch decision that stopped part-way carries the error of the
+ * proposal it stopped at (the verdicts before it are counted by `takeDecided`).
+ */
+const failureOf = (event: { type: string }): unknown => {
+  const error = errorOf(event);
+  return error instanceof BatchStoppedError ? error.cause : error;
+};
+/** The verdicts a batch decision that stopped part-way reached before it stopped. */
+const decidedBefore = (event: { type: string }): readonly Verdict[] => {
+  const error = errorOf(event);
+  return error instanceof BatchStoppedError ? error.decided : [];
+};
+
+// Every error transition first takes what a batch decision decided before it stopped (`takeDecided`:
+// nothing for any other error), so the error is met with the proposal it belongs to in hand.
 const stopOn = (kind: 'budget' | 'aborted') =>
   ({
     guard: { type: 'errorIs', params: { kind } },
     target: '#verifier.stopped',
-    actions: ['recordError', { type: 'stop', params: { reason: kind } }],
+    actions: ['takeDecided', 'recordError', { type: 'stop', params: { reason: kind } }],
   }) as const;
 const deposed = {
   guard: { type: 'errorIs', params: { kind: 'fenced' } },
   target: '#verifier.standingBy',
   // From standingBy itself too: its receive is requested again.
   reenter: true,
-  actions: ['recordError', 'markDeposed'],
+  actions: ['takeDecided', 'recordError', 'markDeposed'],
 } as const;
 const writeErrors = [
   deposed,
   stopOn('budget'),
   stopOn('aborted'),
-  { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
+  { target: '#verifier.failed', actions: ['takeDecided', 'recordError', 'failWithError'] },
 ] as const;
 
-/** Where a decided proposal leads: the next one of the batch, or back to waiting for more. */
-const decided = (count: 'countDecided' | 'countRejected') =>
-  [
-    { guard: 'moreInBatch', target: '#verifier.deciding', reenter: true, actions: [count, 'nextProposal'] },
-    { target: '#verifier.waiting', actions: count },
-  ] as const;
+/** Where a rejected proposal leads: the next one of the batch, or back to waiting for more. */
+const rejected = [
+  { guard: 'moreInBatch', target: '#verifier.deciding', reenter: true, actions: ['countRejected', 'nextProposal'] },
+  { target: '#verifier.waiting', actions: 'countRejected' },
+] as const;
 
-/** The input of each effect, from the machine's context when the effect is requested. */
-const effectInput: {
-  readonly [K in VerifierEffectName]: (c: VerifierContext) => Parameters<VerifierEffects[K]>[0];
+/** The input of each step, from the machine's context when the step is requested. */
+const stepInput: {
+  readonly [K in VerifierStepName]: (c: VerifierContext) => Parameters<VerifierSteps[K]>[0];
 } = {
   receiveProposals: (c) => ({ verifierId: c.verifierId }),
-  decide: (c) => ({ proposal: c.proposal, attempt: c.stepRetries + 1 }),
+  decide: (c) => ({ proposals: c.batch.slice(c.next), attempt: c.stepRetries + 1 }),
   recordFailure: (c) => ({ proposal: c.proposal, verdict: c.verdict ?? { verdict: 'reject', reason: 'unknown' } }),
 };
 
-/** Entry action of a state that runs `effect`. */
-const request = (effect: VerifierEffectName) => ({ type: 'request', params: { effect } }) as const;
+/** Entry action of a state that runs `step` (`effect`: what `delm machines` draws as the state's invoke). */
+const request = (step: VerifierStepName) => ({ type: 'request', params: { effect: step } }) as const;
+
+/** The counters after `verdicts`. */
+const counted = (c: VerifierContext, verdicts: readonly Verdict[]) => {
+  let { accepted, rejected, duplicates } = c;
+  for (const { verdict } of verdicts)
+    if (verdict === 'accept') accepted++;
+    else if (verdict === 'duplicate') duplicates++;
+    else rejected++;
+  return { accepted, rejected, duplicates };
+};
 
 /**
  * `waiting` and `standingBy` alike: ask the channel for proposals, then check the batch received (the
@@ -131,35 +166,33 @@ export const verifierMachine = setup({
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- XState reads the input type from this cast
     input: {} as VerifierInput,
     context: {} as VerifierContext,
-    events: {} as HostEvent | EffectEventOf<VerifierEffects>,
+    events: {} as HostEvent | EffectEventOf<VerifierSteps>,
     output: {} as VerifierOutput,
   },
   actors: {
     effects: verifierEffectsNotProvided,
   },
   guards: {
-    errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(errorOf(event)) === params.kind,
-    // Only a check is tried again: a write that failed may have half happened.
+    errorIs: ({ event }, params: { kind: ErrorKind }) => classifyError(failureOf(event)) === params.kind,
+    // Only a check is tried again: a write that failed may have half happened. The retries counted are
+    // the failed proposal's: none yet if the batch decision got past the one it was retrying.
     shouldRetry: ({ context, event }) =>
-      errorOf(event) instanceof CheckFailedError &&
-      classifyError(errorOf(event)) === 'retryable' &&
-      context.stepRetries < context.maxRetries,
+      failureOf(event) instanceof CheckFailedError &&
+      classifyError(failureOf(event)) === 'retryable' &&
+      (decidedBefore(event).length > 0 ? 0 : context.stepRetries) < context.maxRetries,
     channelClosed: ({ event }) => outputOf<Received>(event).type === 'closed',
-    checkFailed: ({ event }) => errorOf(event) instanceof CheckFailedError,
+    checkFailed: ({ event }) => failureOf(event) instanceof CheckFailedError,
     moreInBatch: ({ context }) => context.next + 1 < context.batch.length,
   },
   actions: {
-    request: sendTo(
-      'effects',
-      ({ context }, params: { effect: VerifierEffectName }): EffectCommandOf<VerifierEffects> => ({
-        type: 'run',
-        effect: params.effect,
-        input: effectInput[params.effect](context),
-      }),
-    ),
-    recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
+    request: sendTo('effects', ({ context }, params: { effect: VerifierStepName }): EffectCommandOf<VerifierSteps> => ({
+      type: 'run',
+      effect: params.effect,
+      input: stepInput[params.effect](context),
+    })),
+    recordError: assign(({ event }) => ({ lastError: toErrorInfo(failureOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
-    failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
+    failWithError: assign(({ event }) => ({ failure: toErrorInfo(failureOf(event)).message })),
     markDeposed: assign(({ context }) => ({ depositions: context.depositions + 1, batch: [], next: 0 })),
     takeBatch: assign(({ context, event }) => {
       const received = outputOf<Received>(event);
@@ -181,16 +214,16 @@ export const verifierMachine = setup({
       stepRetries: 0,
     })),
     rejectWithError: assign(({ event }) => ({
-      verdict: { verdict: 'reject', reason: `check failed: ${toErrorInfo(errorOf(event)).message}` } as const,
+      verdict: { verdict: 'reject', reason: `check failed: ${toErrorInfo(failureOf(event)).message}` } as const,
     })),
     countRetry: assign(({ context }) => ({ stepRetries: context.stepRetries + 1, retries: context.retries + 1 })),
-    countDecided: assign(({ context, event }) => {
-      const { verdict } = outputOf<Verdict>(event);
-      return verdict === 'accept'
-        ? { accepted: context.accepted + 1 }
-        : verdict === 'duplicate'
-          ? { duplicates: context.duplicates + 1 }
-          : { rejected: context.rejected + 1 };
+    countDecided: assign(({ context, event }) => counted(context, outputOf<readonly Verdict[]>(event))),
+    // A batch decision stopped at a proposal: count those decided before it and make it the one in hand.
+    takeDecided: assign(({ context, event }) => {
+      const decided = decidedBefore(event);
+      if (decided.length === 0) return {};
+      const next = context.next + decided.length;
+      return { ...counted(context, decided), next, proposal: context.batch[next], verdict: null, stepRetries: 0 };
     }),
     countRejected: assign(({ context }) => ({ rejected: context.rejected + 1 })),
   },
@@ -232,7 +265,7 @@ export const verifierMachine = setup({
     deciding: {
       entry: request('decide'),
       on: {
-        'decide.done': decided('countDecided'),
+        'decide.done': { target: 'waiting', actions: 'countDecided' },
         'decide.error': [
           deposed,
           stopOn('budget'),
@@ -240,12 +273,12 @@ export const verifierMachine = setup({
           {
             guard: { type: 'errorIs', params: { kind: 'fatal' } },
             target: '#verifier.failed',
-            actions: ['recordError', 'failWithError'],
+            actions: ['takeDecided', 'recordError', 'failWithError'],
           },
-          { guard: 'shouldRetry', target: 'backingOff', actions: ['recordError', 'countRetry'] },
-          { guard: 'checkFailed', target: 'rejecting', actions: ['recordError', 'rejectWithError'] },
+          { guard: 'shouldRetry', target: 'backingOff', actions: ['takeDecided', 'recordError', 'countRetry'] },
+          { guard: 'checkFailed', target: 'rejecting', actions: ['takeDecided', 'recordError', 'rejectWithError'] },
           // The decision's write failed: the ledger is full or broken.
-          { target: '#verifier.failed', actions: ['recordError', 'failWithError'] },
+          { target: '#verifier.failed', actions: ['takeDecided', 'recordError', 'failWithError'] },
         ],
       },
     },
@@ -255,7 +288,7 @@ export const verifierMachine = setup({
     rejecting: {
       entry: request('recordFailure'),
       on: {
-        'recordFailure.done': decided('countRejected'),
+        'recordFailure.done': rejected,
         'recordFailure.error': writeErrors,
       },
     },

@@ -86,11 +86,19 @@ describe('describeMachine', () => {
     expect(byId.get('verifier.waiting')?.invokes).toEqual(['receiveProposals']);
     expect(byId.get('verifier.deciding')?.invokes).toEqual(['decide']);
     expect(byId.get('verifier.rejecting')?.invokes).toEqual(['recordFailure']);
+    // A batch is decided in one step; after a rejection recorded, the rest of the batch is decided.
     expect(g.transitions).toContainEqual(
       expect.objectContaining({
         source: 'verifier.deciding',
-        targets: ['verifier.deciding'],
+        targets: ['verifier.waiting'],
         trigger: { kind: 'done', actor: 'decide' },
+      }),
+    );
+    expect(g.transitions).toContainEqual(
+      expect.objectContaining({
+        source: 'verifier.rejecting',
+        targets: ['verifier.deciding'],
+        trigger: { kind: 'done', actor: 'recordFailure' },
         guard: 'moreInBatch',
       }),
     );

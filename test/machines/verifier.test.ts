@@ -4,7 +4,7 @@ import { fromVerifierEffects } from '../../machines/effects.js';
 import { verifierMachine } from '../../machines/verifier.js';
 import { CheckFailedError } from '../../machines/errors.js';
 import type { DecisionInput, ReceiveInput, Received, Verdict, VerdictInput } from '../../machines/types.js';
-import { TestClock, coded, hang, scripted, start, untaken } from './scripted.js';
+import { TestClock, coded, hang, scripted, start, until, untaken } from './scripted.js';
 import type { Step } from './scripted.js';
 
 const proposal = (p: unknown): Step<Received, ReceiveInput> => ({ ok: { type: 'proposals', proposals: [p] } });
@@ -279,6 +279,78 @@ describe('verifier machine: batches', () => {
       ['p', 2],
       ['q', 1],
     ]);
+  });
+
+  it('decides a batch in one step: the machine gets one event for a batch of 50, not one per proposal', async () => {
+    const proposals = Array.from({ length: 50 }, (_, i) => i);
+    let received = false;
+    const machine = verifierMachine.provide({
+      actors: {
+        effects: fromVerifierEffects({
+          receiveProposals: () =>
+            received ? { type: 'closed' } : ((received = true), { type: 'proposals', proposals }),
+          decide: () => ({ verdict: 'accept', reason: 'ok' }),
+          recordFailure: () => undefined,
+        }),
+      },
+    });
+    const toMachine: string[] = [];
+    const actor = createActor(machine, {
+      input: {},
+      inspect: (e) => {
+        if (e.type === '@xstate.event' && e.actorRef === actor) toMachine.push(e.event.type);
+      },
+    });
+    const output = toPromise(actor);
+    actor.start();
+    expect(await output).toMatchObject({ status: 'closed', received: 50, accepted: 50, batches: 1 });
+    expect(toMachine.filter((t) => t.startsWith('decide.'))).toEqual(['decide.done']);
+  });
+
+  it('a check failing part-way through a batch meets its retries with the proposals before it counted', async () => {
+    const { output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q', 'r'), closed],
+      decide: [
+        { err: checkFailed(coded('RATE_LIMITED')) }, // p, attempt 1
+        { ok: { verdict: 'accept', reason: 'ok' } }, // p, attempt 2
+        // q exhausts its own retries (2), whatever p used
+        { err: checkFailed(coded('RATE_LIMITED')) },
+        { err: checkFailed(coded('RATE_LIMITED')) },
+        { err: checkFailed(coded('RATE_LIMITED')) },
+        { ok: { verdict: 'duplicate', reason: 'again' } }, // r
+      ],
+    });
+    expect(await output).toMatchObject({ received: 3, accepted: 1, rejected: 1, duplicates: 1, batches: 1 });
+    expect(s.decide.calls.map((c) => [c.proposal, c.attempt])).toEqual([
+      ['p', 1],
+      ['p', 2],
+      ['q', 1],
+      ['q', 2],
+      ['q', 3],
+      ['r', 1],
+    ]);
+    expect(s.recordFailure.calls.map((c) => c.proposal)).toEqual(['q']);
+  });
+
+  it('a write failing part-way through a batch ends the verifier with the decisions before it counted', async () => {
+    const { output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q', 'r')],
+      decide: [{ ok: { verdict: 'accept', reason: 'ok' } }, { err: coded('LEDGER_FULL', 'context ledger is full') }],
+    });
+    expect(await output).toMatchObject({ status: 'failed', reason: 'context ledger is full', accepted: 1 });
+    expect(s.decide.calls.map((c) => c.proposal)).toEqual(['p', 'q']);
+  });
+
+  it('decides nothing more of a batch once stopped', async () => {
+    const { actor, output, s } = runVerifier({
+      receiveProposals: [batch('p', 'q', 'r')],
+      decide: [{ ok: { verdict: 'accept', reason: 'ok' } }, hang()],
+    });
+    await until(() => s.decide.calls.length === 2);
+    actor.send({ type: 'STOP' });
+    expect(await output).toMatchObject({ status: 'stopped', reason: 'aborted' });
+    expect(s.decide.signals[1]?.aborted).toBe(true);
+    expect(s.decide.calls.map((c) => c.proposal)).toEqual(['p', 'q']);
   });
 
   it('creates no actor per proposal: a batch of 50 creates as many actors as a batch of 1', async () => {

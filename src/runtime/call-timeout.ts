@@ -6,8 +6,10 @@
  *
  * An agent calls its model once per step, one call after another, so the wrapper keeps what a call
  * needs across calls instead of building it for each: the signal the model is handed (a new one only
- * after one was aborted, or when the model left a listener on it), one timer that checks every call's
- * deadline when it fires, and one listener per caller signal.
+ * after one was aborted, or when the model left a listener on it) and one listener per caller signal.
+ * One timer per thread checks the deadlines of every wrapper's calls in flight. It holds only them,
+ * so the wrapper of an agent that ended is not kept alive until a timeout long after its last call,
+ * and a thread that starts hundreds of agents a run arms no timer per agent.
  */
 import { getEventListeners } from 'node:events';
 import { AbortedError, ProviderError } from '../errors.js';
@@ -22,15 +24,55 @@ interface Call {
   readonly outer: AbortSignal | undefined;
   readonly deadline: number;
   readonly fail: (error: Error, reason: unknown) => void;
+  /** Fails the call with its model's timeout error. */
+  readonly expire: () => void;
+}
+
+/** Every wrapper's calls in flight in this thread. */
+const inFlight = new Set<Call>();
+/** Fires at the earliest deadline it was armed for; referenced only while a call is in flight. */
+let timer: NodeJS.Timeout | undefined;
+/** When `timer` fires (`performance.now()` time). */
+let timerAt = Number.POSITIVE_INFINITY;
+
+function arm(at: number): void {
+  clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(expireDue, Math.max(1, Math.ceil(at - performance.now())));
+}
+
+/** Fails the calls whose deadline passed; armed again for the next deadline. */
+function expireDue(): void {
+  timer = undefined;
+  timerAt = Number.POSITIVE_INFINITY;
+  const now = performance.now();
+  let next = Number.POSITIVE_INFINITY;
+  for (const call of inFlight)
+    if (call.deadline > now) next = Math.min(next, call.deadline);
+    else call.expire();
+  if (next !== Number.POSITIVE_INFINITY) arm(next);
+}
+
+/** Starts timing `call`; the timer is referenced while any call is in flight. */
+function track(call: Call): void {
+  inFlight.add(call);
+  if (call.deadline < timerAt) arm(call.deadline);
+  else if (inFlight.size === 1) timer?.ref();
+}
+
+/** Stops timing `call`; false if it was no longer timed (it had failed). */
+function untrack(call: Call): boolean {
+  if (!inFlight.delete(call)) return false;
+  if (inFlight.size === 0) timer?.unref();
+  return true;
 }
 
 /** Wraps `model` so each call ends within `timeoutMs` or when its signal aborts. */
 export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM_MODEL_TIMEOUT_MS): LanguageModel {
+  /** This wrapper's calls in flight. */
   const calls = new Set<Call>();
   /** A controller no call holds, never aborted: the next call's. */
   let spare: AbortController | undefined;
-  /** Fires at the earliest deadline it was armed for; referenced only while a call is in flight. */
-  let timer: NodeJS.Timeout | undefined;
   /** Caller signals that already carry this wrapper's abort listener. */
   const watched = new WeakSet<AbortSignal>();
 
@@ -38,22 +80,6 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
     new ProviderError(`${model.id} did not answer within ${timeoutMs} ms`, model.id, undefined, true, {
       code: 'PROVIDER_TIMEOUT',
     });
-  const expire = () => {
-    timer = undefined;
-    const now = performance.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const call of calls) {
-      if (call.deadline > now) next = Math.min(next, call.deadline);
-      else {
-        const error = timeoutError();
-        call.fail(error, error);
-      }
-    }
-    if (next !== Number.POSITIVE_INFINITY) arm(next - now);
-  };
-  const arm = (ms: number) => {
-    timer = setTimeout(expire, Math.max(1, Math.ceil(ms)));
-  };
   const onOuterAbort = function (this: AbortSignal) {
     for (const call of calls)
       if (call.outer === this) call.fail(new AbortedError(`${model.id} call aborted`), this.reason);
@@ -70,22 +96,26 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
       }
       const controller = spare ?? new AbortController();
       spare = undefined;
-      if (timer === undefined) arm(timeoutMs);
-      else timer.ref();
       return new Promise<CompletionResult<T>>((resolve, reject) => {
         const call: Call = {
           outer,
           deadline: performance.now() + timeoutMs,
           fail(error, reason) {
-            if (!calls.delete(call)) return;
+            if (!untrack(call)) return;
+            calls.delete(call);
             controller.abort(reason);
             reject(error);
           },
+          expire() {
+            const error = timeoutError();
+            call.fail(error, error);
+          },
         };
         calls.add(call);
+        track(call);
         const settle = () => {
-          if (!calls.delete(call)) return false;
-          if (calls.size === 0) timer?.unref();
+          if (!untrack(call)) return false;
+          calls.delete(call);
           // Handed to the next call only as it was: not aborted, and with no listener the model left on it.
           if (spare === undefined && getEventListeners(controller.signal, 'abort').length === 0) spare = controller;
           return true;

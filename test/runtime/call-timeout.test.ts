@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { withCallTimeout } from '../../src/runtime/call-timeout.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../../src/providers/types.js';
@@ -102,6 +104,33 @@ describe('withCallTimeout', () => {
     expect(b.at - a.at).toBeGreaterThanOrEqual(30);
     expect(new Set(signals).size).toBe(3);
     expect(signals[2]!.aborted).toBe(false);
+  });
+
+  it('times the calls of many wrappers in flight with one timer', async () => {
+    const before = timers();
+    const calls = Array.from({ length: 20 }, () =>
+      withCallTimeout(recording([5]).model, 60_000).complete({ messages: [] }),
+    );
+    expect(timers()).toBe(before + 20 + 1); // each model's answer, and the thread's one deadline timer
+    await Promise.all(calls);
+    expect(timers()).toBe(before);
+  });
+
+  it("keeps nothing of a wrapper alive once its calls ended (an agent's model is not held until the timeout)", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collected = async (): Promise<boolean> => {
+      let model: LanguageModel | undefined = recording([0]).model;
+      const ref = new WeakRef(model);
+      await withCallTimeout(model, 60_000).complete({ messages: [] });
+      model = undefined;
+      for (let i = 0; i < 3 && ref.deref() !== undefined; i++) {
+        await new Promise((r) => setImmediate(r));
+        gc();
+      }
+      return ref.deref() === undefined;
+    };
+    expect(await collected()).toBe(true);
   });
 
   it('holds no referenced timer once no call is in flight, so an idle process can exit', async () => {

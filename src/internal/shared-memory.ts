@@ -121,7 +121,9 @@ export async function waitAsync(
   if (!HAS_WAIT_ASYNC) return pollingWaitAsync(view, index, expected, timeoutMs);
   const result = Atomics.waitAsync(view, index, expected, timeoutMs);
   if (!result.async) return result.value;
-  const keepAlive = setTimeout(() => {}, Math.max(1, Math.min(timeoutMs, 2 ** 31 - 1)));
+  // Until the wait settles, not until its timeout: V8 times the wait out on a task of its own, which does
+  // not keep the loop alive and may run after a timer of the same length (the process then exited, 13).
+  const keepAlive = setTimeout(() => {}, 2 ** 31 - 1);
   try {
     return await result.value;
   } finally {

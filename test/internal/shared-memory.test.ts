@@ -8,6 +8,8 @@ import {
   pollingWaitAsync,
   prefault,
 } from '../../src/internal/shared-memory.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 describe('shared-memory features, detected rather than assumed from the Node version', () => {
@@ -41,6 +43,27 @@ describe('shared-memory features, detected rather than assumed from the Node ver
     expect(await pollingWaitAsync(view, 0, 0, 60_000)).toBe('ok');
     expect(Atomics.load(view, 0)).toBe(7);
     await exited;
+  });
+});
+
+describe('waitAsync', () => {
+  it('keeps the process alive until a wait with nothing else pending times out (it exited with 13 mid-wait)', async () => {
+    // A process whose only work is waiting: V8 times the wait out on a task that holds no event-loop
+    // handle, so the wait must hold one until it settles, whatever its timeout (fractional ones exited).
+    const module = new URL('../../src/internal/shared-memory.ts', import.meta.url).href;
+    const script =
+      `const { waitAsync } = await import(${JSON.stringify(module)});` +
+      'const view = new Int32Array(new SharedArrayBuffer(4));' +
+      'for (let i = 0; i < 200; i++) await waitAsync(view, 0, 0, i % 2 ? 2.5 : 3);' +
+      "console.log('waited');";
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    expect(stdout.trim()).toBe('waited');
   });
 });
 

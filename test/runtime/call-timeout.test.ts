@@ -119,11 +119,14 @@ describe('withCallTimeout', () => {
   it("keeps nothing of a wrapper alive once its calls ended (an agent's model is not held until the timeout)", async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const collected = async (): Promise<boolean> => {
-      let model: LanguageModel | undefined = recording([0]).model;
-      const ref = new WeakRef(model);
+    // The model is reachable only from this call's scope (and whatever the wrapper keeps).
+    const called = async (): Promise<WeakRef<LanguageModel>> => {
+      const model = recording([0]).model;
       await withCallTimeout(model, 60_000).complete({ messages: [] });
-      model = undefined;
+      return new WeakRef(model);
+    };
+    const collected = async (): Promise<boolean> => {
+      const ref = await called();
       for (let i = 0; i < 3 && ref.deref() !== undefined; i++) {
         await new Promise((r) => setImmediate(r));
         gc();

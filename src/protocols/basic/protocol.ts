@@ -56,37 +56,70 @@ const normalise = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /**
  * What the protocol looks up in the ledger, kept incrementally per ledger view: each call reads only
- * the entries published since the last one, so a step costs O(new entries), not O(ledger).
+ * the entries published since the last one, so a step costs O(new entries), not O(ledger). It keeps
+ * the newest findings a digest can show, and the normalised text of every finding only for a view
+ * that checks proposals (the verifier's): an agent's thread neither needs nor holds them.
  */
 class LedgerIndex {
   private upTo = 0;
   task = '';
-  readonly findings: LedgerEntry[] = [];
+  /** The newest findings, oldest first: at least the last {@link FINAL_DIGEST_ENTRIES}. */
+  private readonly findings: LedgerEntry[] = [];
   readonly sources = new Map<string, LedgerEntry>();
-  readonly findingTexts = new Set<string>();
+  /** Normalised texts of every finding, once a check asked for them (see {@link texts}). */
+  private findingTexts: Set<string> | undefined;
+  /** Digests built since the findings last changed, by cap: the agents of a thread read the same one. */
+  private readonly digests = new Map<number, string>();
+  private labels: string | undefined;
 
   update(ledger: ContextLedger): this {
     const count = ledger.count;
+    if (count === this.upTo) return this;
     for (const e of ledger.slice(this.upTo, count)) {
       if (e.id === 0)
         this.task = e.text; // `plan` writes the task first
-      else if (e.kind === 'raw' && typeof e.meta?.label === 'string') this.sources.set(e.meta.label, e);
-      else if (FINDING_KINDS.has(e.kind)) {
+      else if (e.kind === 'raw' && typeof e.meta?.label === 'string') {
+        this.sources.set(e.meta.label, e);
+        this.labels = undefined;
+      } else if (FINDING_KINDS.has(e.kind)) {
         this.findings.push(e);
-        this.findingTexts.add(normalise(e.text));
+        this.findingTexts?.add(normalise(e.text));
+        this.digests.clear();
       }
     }
+    if (this.findings.length > 2 * FINAL_DIGEST_ENTRIES)
+      this.findings.splice(0, this.findings.length - FINAL_DIGEST_ENTRIES);
     this.upTo = count;
     return this;
   }
 
-  /** Newest findings first, at most `cap`, one line each. */
+  /** The sources' labels, comma-separated. */
+  sourceLabels(): string {
+    return (this.labels ??= [...this.sources.keys()].join(', '));
+  }
+
+  /** Normalised texts of every finding in `ledger` (read in full the first time it is asked). */
+  texts(ledger: ContextLedger): ReadonlySet<string> {
+    if (!this.findingTexts) {
+      this.findingTexts = new Set();
+      for (const e of ledger.slice(0, this.upTo))
+        if (e.id !== 0 && FINDING_KINDS.has(e.kind)) this.findingTexts.add(normalise(e.text));
+    }
+    return this.findingTexts;
+  }
+
+  /** Newest findings first, at most `cap` (up to {@link FINAL_DIGEST_ENTRIES}), one line each. */
   digest(cap: number): string {
-    return this.findings
-      .slice(-cap)
-      .reverse()
-      .map((e) => `[#${e.id}] ${e.text}`)
-      .join('\n');
+    let text = this.digests.get(cap);
+    if (text === undefined) {
+      text = this.findings
+        .slice(-cap)
+        .reverse()
+        .map((e) => `[#${e.id}] ${e.text}`)
+        .join('\n');
+      this.digests.set(cap, text);
+    }
+    return text;
   }
 }
 
@@ -136,7 +169,7 @@ export const protocol = defineProtocol<string, BasicProposal>({
     const content = [
       `Task: ${index.task}`,
       `Your sub-task: ${input.task.payload}`,
-      `Sources you can unfold: ${[...index.sources.keys()].join(', ') || 'none'}`,
+      `Sources you can unfold: ${index.sourceLabels() || 'none'}`,
       `Verified findings so far:\n${input.digest || '(none)'}`,
       unfolded ? `Unfolded detail:\n${unfolded}` : '',
       input.unfoldsLeft === 0 ? 'You cannot unfold more: report findings now.' : '',
@@ -197,7 +230,7 @@ export const protocol = defineProtocol<string, BasicProposal>({
       }
     }
     const text = normalise(finding.text);
-    if (index.findingTexts.has(text)) {
+    if (index.texts(ledger).has(text)) {
       return { verdict: 'duplicate', reason: 'already in the ledger' };
     }
     const parent = finding.quotes[0] ? index.sources.get(finding.quotes[0].source) : undefined;

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisChannel } from '../../src/redis/channel.js';
 import { RedisLedger } from '../../src/redis/ledger.js';
+import { RedisRunControl } from '../../src/redis/run-control.js';
 import { privateRedisServer, uniqueRunId } from '../helpers/redis-server.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
@@ -50,5 +51,31 @@ describe('RedisChannel batches', () => {
     expect(await next.receiveBatch(10, 50)).toEqual(['m1', 'm2', 'm3']);
     for (let i = 0; i < 3; i++) await next.processed();
     expect(await next.receiveBatch(10, 50)).toEqual(['m4']);
+  });
+
+  it('lets no verifier take the ledger of a run whose channel is closed and drained, until the run is picked up again', async () => {
+    // The last holder resigns as it ends; a standby that found the channel open a moment before must not
+    // open a new epoch on the ended run (the race behind an extra writer epoch in the failover tests).
+    const runId = uniqueRunId('ch');
+    const ledger = await RedisLedger.open({ url: server().url }, { runId });
+    opened.push(ledger);
+    const holder = await ledger.acquireWriter('v1', 60_000);
+    const channel = await RedisChannel.open({ url: server().url }, runId);
+    opened.push(channel);
+    await channel.takeOver('v1', holder!.epoch);
+    await channel.send('m0');
+    expect(await channel.receiveBatch(10, 50)).toEqual(['m0']);
+    await channel.close();
+    expect(await ledger.acquireWriter('v2', 60_000)).toBeUndefined(); // v1's lease is live
+    await channel.processed();
+    expect(await channel.receiveBatch(10, 20)).toEqual([]); // takes the close marker
+    expect(await channel.ended()).toBe(true);
+    await holder!.resign();
+    expect(await ledger.acquireWriter('v2', 60_000)).toBeUndefined();
+    // A process that picks the run up reopens its channel, and then takes the ledger (the next epoch).
+    const control = await RedisRunControl.open({ url: server().url }, runId);
+    await control.recount();
+    await control.disconnect();
+    expect((await ledger.acquireWriter('v3', 60_000))?.epoch).toBe(holder!.epoch + 1);
   });
 });

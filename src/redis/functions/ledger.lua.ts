@@ -29,6 +29,12 @@ local function l_acquire(keys, args)
   if w[1] ~= '0' and tonumber(w[3]) > now and w[2] ~= args[1] then
     return { 0, w[2], tonumber(w[3]) }
   end
+  -- A run whose proposal channel is closed and drained has nothing left to write: its last holder
+  -- resigned as it ended, and a standby that saw the channel open a moment before gets no new epoch.
+  -- Picking the run up (r_recount) reopens the channel first.
+  if redis.call('HGET', p .. 'r:meta', 'pclosed') == '1' and redis.call('XLEN', p .. 'p:stream') == 0 then
+    return { 0, w[2], tonumber(w[3]) }
+  end
   local epoch = redis.call('HINCRBY', m, 'epoch', 1)
   local deadline = now + tonumber(args[2])
   redis.call('HSET', m, 'writer', epoch, 'holder', args[1], 'deadline', deadline, 'leaseMs', args[2])

@@ -1,13 +1,17 @@
-/** A buffered, single-consumer async iterable that a producer pushes into and eventually ends. */
+/**
+ * A single-consumer async iterable that a producer pushes into and eventually ends. Values are
+ * buffered for the consumer only once it has started iterating: a stream nobody iterates keeps
+ * nothing (a run's tens of thousands of events are not held for a reader that never comes).
+ */
 export class EventStream<T> implements AsyncIterable<T> {
   private readonly buffer: T[] = [];
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private ended = false;
   private iterated = false;
 
-  /** Appends a value (ignored after `end`). */
+  /** Appends a value (dropped before iteration starts and after `end`). */
   push(value: T): void {
-    if (this.ended) return;
+    if (this.ended || !this.iterated) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;

@@ -192,8 +192,8 @@ export class SwarmPool {
    * Lends an idle swarm to run `runId`, which another process coordinates (Redis substrate only: see
    * `Swarm.join`), or returns undefined when no swarm is idle or runs are waiting. The swarm comes back
    * when that run ends, or as soon as a run of this pool needs it: the join is aborted (its agents
-   * leave the run and give their tasks back) and the new run starts on the swarm. Iterate the
-   * returned run's events (or pass `onEvent`): like any run's, they are buffered until read.
+   * leave the run and give their tasks back) and the new run starts on the swarm. Its events are
+   * those of any run: iterate them (or pass `onEvent`) to see them.
    */
   join(runId: string, options: JoinOptions = {}): SwarmRun | undefined {
     if (this.closed || this.waiting.length > 0) return undefined;
@@ -265,10 +265,6 @@ export class SwarmPool {
       this.release(swarm);
       return;
     }
-    // Events are forwarded by `onEvent`; drain the inner stream so it buffers nothing.
-    void (async () => {
-      for await (const _ of inner.events);
-    })();
     this.running.set(entry.id, { entry, abort: () => inner.abort() });
     inner.result.then(
       (result) => this.settle(entry, swarm, () => entry.resolve({ ...result, runId: entry.id })),

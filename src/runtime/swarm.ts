@@ -58,7 +58,11 @@ export interface JoinOptions extends Omit<RunOptions, 'runId'> {
 /** A run in progress: iterate its events, await its result (or the run itself). */
 export interface SwarmRun extends PromiseLike<RunResult> {
   readonly id: string;
-  /** Every event of the run, in order; iterable once. */
+  /**
+   * The run's events, in order, from when iteration starts: start iterating before the first `await`
+   * after starting the run to see every one. Iterable once; a run nobody iterates keeps none of its
+   * events (use `onEvent` for listeners of your own).
+   */
   readonly events: AsyncIterable<SwarmEvent>;
   readonly result: Promise<RunResult>;
   /** Stops the run; the result still resolves, with stop reason `aborted`. */

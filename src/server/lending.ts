@@ -40,9 +40,6 @@ export function lendIdleSwarms(
       const run = pool.join(runId);
       if (!run) return; // no swarm left idle
       helping.set(runId, run);
-      void (async () => {
-        for await (const _ of run.events); // this process's part of another's run: nothing to keep
-      })();
       const done = () => helping.delete(runId);
       run.result.then(done, (error: unknown) => {
         done();

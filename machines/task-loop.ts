@@ -131,6 +131,15 @@ class LoopAbortedError extends Error {
 const endsTask = (kind: string): boolean =>
   kind === 'leaseLost' || kind === 'budget' || kind === 'aborted' || kind === 'fatal';
 
+/** `thinking`'s phase for each state of its two regions (one string each, not one built per step). */
+const THINKING = {
+  calling: { holding: 'thinking.model.calling|lease.holding', extending: 'thinking.model.calling|lease.extending' },
+  backingOff: {
+    holding: 'thinking.model.backingOff|lease.holding',
+    extending: 'thinking.model.backingOff|lease.extending',
+  },
+} as const satisfies Record<'calling' | 'backingOff', Record<'holding' | 'extending', LoopPhase>>;
+
 const followUpsOf = (step: StepResult) => (step.type === 'propose' ? (step.followUps ?? []) : []);
 
 /**
@@ -207,7 +216,7 @@ class TaskLoop {
   }
 
   private enterThinking(): void {
-    this.enter(`thinking.model.${this.model}|lease.${this.lease}`);
+    this.enter(THINKING[this.model][this.lease]);
   }
 
   private checkStopped(): void {

@@ -135,7 +135,9 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
       const reservation = reserved instanceof Promise ? await reserved : reserved;
       let result: CompletionResult<T>;
       try {
-        await options.rateLimiter?.acquire(bound.tokens, request.signal);
+        // Awaited only when there is one: an `await` of nothing still costs a turn of the microtask queue.
+        const acquiring = options.rateLimiter?.acquire(bound.tokens, request.signal);
+        if (acquiring) await acquiring;
       } catch (error) {
         if (reservation) await budget!.cancel(reservation);
         throw error;

@@ -3,19 +3,66 @@
  * one swarm of the 50 ms sleep-only model, a warm-up run (one sub-task per agent), then `runs` runs
  * one after another, each printed with its wall time, the process's CPU time and RSS. Shows how a
  * long-lived swarm settles: the first runs of fresh isolates pay V8's compilation of the hot code.
+ * On Linux each run's CPU is also split by thread (from /proc): the main thread, the agent threads
+ * (the model says which threads it runs in), the other worker threads the swarm started (the verifier),
+ * and the threads the process had before the swarm (V8's platform threads: garbage collection helpers
+ * and concurrent compilation; libuv's).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const [agents = 1000, threads = 2, perAgent = 4, runs = 4] = process.argv.slice(2).map(Number);
 const compiled = new URL('../dist/src/runtime/swarm.js', import.meta.url);
 const { createSwarm } = (await import(
   existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
 )) as typeof import('../src/runtime/swarm.js');
+/** On-CPU ms of each thread of this process, by OS thread id (Linux; empty elsewhere). */
+function threadCpuMs(): Map<number, number> {
+  const cpu = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return cpu;
+  }
+  for (const tid of tids)
+    try {
+      cpu.set(Number(tid), Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  return cpu;
+}
+const before = new Set(threadCpuMs().keys());
+/** Where the sleep model writes the id of each agent thread (slot 0 counts them). */
+const agentThreads = new SharedArrayBuffer(4 * 64);
+const agentTids = () => new Set(Array.from(new Int32Array(agentThreads).subarray(1)).filter((t) => t > 0));
+
+/** A run's CPU by kind of thread: what changed between two {@link threadCpuMs} readings. */
+function split(from: Map<number, number>, to: Map<number, number>): string {
+  if (to.size === 0) return '';
+  const agentsOf = agentTids();
+  const ms = { main: 0, agents: 0, workers: 0, helpers: 0 };
+  for (const [tid, total] of to) {
+    const used = total - (from.get(tid) ?? 0);
+    if (tid === process.pid) ms.main += used;
+    else if (agentsOf.has(tid)) ms.agents += used;
+    else if (before.has(tid)) ms.helpers += used;
+    else ms.workers += used;
+  }
+  const f = (x: number) => `${Math.round(x)} ms`;
+  return (
+    `\n  threads: main ${f(ms.main)} · agent threads (${agentsOf.size}) ${f(ms.agents)} · ` +
+    `other workers (verifier) ${f(ms.workers)} · V8 and libuv helpers ${f(ms.helpers)}`
+  );
+}
 const swarm = createSwarm({
   agents,
   threads,
   protocol: 'basic',
-  model: { module: new URL('./workers/sleep-model.mjs', import.meta.url).href, options: { latencyMs: 50 } },
+  model: {
+    module: new URL('./workers/sleep-model.mjs', import.meta.url).href,
+    options: { latencyMs: 50, threads: agentThreads },
+  },
   leaseMs: 10_000,
   heartbeatTimeoutMs: 120_000,
 });
@@ -24,12 +71,14 @@ try {
   await swarm.run({ prompt: 'warm-up', subTasks: tasks(agents, 'w') });
   for (let run = 2; run <= runs + 1; run++) {
     const cpu = process.cpuUsage();
+    const byThread = threadCpuMs();
     const started = performance.now();
     const result = await swarm.run({ prompt: 'bench', subTasks: tasks(agents * perAgent, 't') });
     const used = process.cpuUsage(cpu);
     console.log(
       `run ${run}: ${result.stopReason}, wall ${Math.round(performance.now() - started)} ms, ` +
-        `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
+        `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB` +
+        split(byThread, threadCpuMs()),
     );
   }
 } finally {

@@ -1,12 +1,32 @@
 // A model that only sleeps (fixed latency per call) and speaks the basic protocol's JSON. Plain
 // JavaScript so compiled workers can load it without tsx. It records, per agent thread, the gap
 // between the end of one call and the start of the next: the agent's coordination overhead per
-// sub-task (complete the task, send the proposal, claim the next, read the digest).
+// sub-task (complete the task, send the proposal, claim the next, read the digest). Given `threads`, it
+// writes the OS id of each thread it is called in there once (Linux), so a bench can tell agent threads apart.
+import { readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const nowUs = () => Number(process.hrtime.bigint()) / 1000;
 
-/** @param {{ latencyMs: number, gaps?: SharedArrayBuffer, cursor?: SharedArrayBuffer }} options */
+/** Whether this thread's id was written to a `threads` buffer already. */
+let announced = false;
+
+/** Writes this thread's OS id into `threads` (slot 0: how many are written), once per thread; nothing off Linux. */
+function announceThread(threads) {
+  if (announced) return;
+  announced = true;
+  let tid;
+  try {
+    tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  } catch {
+    return;
+  }
+  const slots = new Int32Array(threads);
+  const at = Atomics.add(slots, 0, 1) + 1;
+  if (at < slots.length) Atomics.store(slots, at, tid);
+}
+
+/** @param {{ latencyMs: number, gaps?: SharedArrayBuffer, cursor?: SharedArrayBuffer, threads?: SharedArrayBuffer }} options */
 export function createModel(options) {
   const gaps = options.gaps ? new Float64Array(options.gaps) : undefined;
   const cursor = options.cursor ? new Int32Array(options.cursor) : undefined;
@@ -14,6 +34,7 @@ export function createModel(options) {
   return {
     id: 'sleep',
     async complete(req) {
+      if (options.threads) announceThread(options.threads);
       const start = nowUs();
       if (gaps && cursor && lastEnd !== undefined && req.schemaName === 'agent_step') {
         const i = Atomics.add(cursor, 0, 1);

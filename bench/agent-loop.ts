@@ -34,6 +34,8 @@ export interface AgentLoopResult {
   clock: 'cpu' | 'wall';
   first8: number[];
   warm: { count: number; p50: number; p99: number; mean: number };
+  /** The warm gaps longer than 4 × p50 (garbage collections, a ring's turn): their share of the gaps and of the time. */
+  tail: { gaps: number; time: number };
 }
 
 const json = process.argv.includes('--json');
@@ -120,11 +122,15 @@ const warmCpu = cpu.slice(warmFrom);
 const warmWall = wall.slice(warmFrom);
 const primary = turns ? wall : cpu;
 const warm = primary.slice(warmFrom);
+const warmP50 = percentile(sorted(warm), 50);
+const long = warm.filter((gap) => gap > 4 * warmP50);
+const sum = (xs: number[]) => xs.reduce((total, x) => total + x, 0);
 const result: AgentLoopResult = {
   subTasks,
   clock: turns ? 'wall' : 'cpu',
   first8: primary.slice(0, 8),
-  warm: { count: warm.length, p50: percentile(sorted(warm), 50), p99: percentile(sorted(warm), 99), mean: mean(warm) },
+  warm: { count: warm.length, p50: warmP50, p99: percentile(sorted(warm), 99), mean: mean(warm) },
+  tail: { gaps: long.length / warm.length, time: sum(long) / sum(warm) },
 };
 if (json) console.log(JSON.stringify(result));
 else {
@@ -140,5 +146,8 @@ else {
     `warm (${warmCpu.length} sub-tasks): CPU p50 ${f(percentile(sorted(warmCpu), 50))} µs p99 ${f(percentile(sorted(warmCpu), 99))} µs mean ${f(mean(warmCpu))} µs; ` +
       `wall p50 ${f(percentile(sorted(warmWall), 50))} µs p99 ${f(percentile(sorted(warmWall), 99))} µs mean ${f(mean(warmWall))} µs` +
       (turns ? ' (process CPU counts the helper thread: read the wall time)' : ''),
+  );
+  console.log(
+    `warm gaps longer than 4 × p50: ${(100 * result.tail.gaps).toFixed(1)} % of them, ${(100 * result.tail.time).toFixed(0)} % of the time`,
   );
 }

@@ -27,7 +27,7 @@ import type {
 } from '../machines/types.js';
 import { LeaseLostError } from '../src/errors.js';
 import type { Lease } from '../src/queue/types.js';
-import type { AgentIO } from '../src/protocols/kit/protocol.js';
+import type { AgentIO, ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
 import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './attach-run.js';
 import { stateName, sendProposal, linkSignals } from './host-utils.js';
@@ -237,14 +237,17 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
         protocol.unfold(io(signal), input.task, input.labels),
       ),
     async propose(input, signal) {
-      const records = toolRecords.get(input.task.taskId) ?? [];
+      const records = toolRecords.get(input.task.taskId);
+      const taskId = input.task.taskId;
       for (const body of input.proposals) {
-        const toolResults = records.length ? evidenceFor(body, records) : [];
-        const envelope = { agentId, taskId: input.task.taskId, body, ...(toolResults.length ? { toolResults } : {}) };
+        const toolResults = records?.length ? evidenceFor(body, records) : undefined;
+        const envelope: ProposalEnvelope = toolResults?.length
+          ? { agentId, taskId, body, toolResults }
+          : { agentId, taskId, body };
         // The evidence checks run here, in the agent's thread; the single writer re-checks them cheaply.
         const precheck = protocol.precheck?.(io(signal), envelope);
         await sendProposal(run, precheck === undefined ? envelope : { ...envelope, precheck }, signal);
-        emit({ type: 'proposal', agentId, taskId: input.task.taskId });
+        emit({ type: 'proposal', agentId, taskId });
       }
       return undefined;
     },

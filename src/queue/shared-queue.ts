@@ -504,26 +504,24 @@ export class SharedTaskQueue implements TaskQueue {
   async claimAsync(agentId: number, options: ClaimOptions = {}): Promise<Lease | undefined> {
     const leaseMs = options.leaseMs ?? this.ctl[H.DEFAULT_LEASE_MS]!;
     const until = this.clock() + (options.timeoutMs ?? 0);
+    // Most claims find a task at once: they return before anything below is made.
+    const first = this.attemptClaim(agentId, leaseMs, until, options);
+    if (!(first instanceof Sleep)) return first;
+    // Listened to only once the claim sleeps. The signal cannot abort between the attempt's check of it
+    // and the listener (both run in this thread, without a turn between).
     const wakeAll = () => {
       Atomics.add(this.ctl, H.SEQ, 1);
       Atomics.notify(this.ctl, H.SEQ);
     };
-    // Listened to only once the claim sleeps: most claims find a task at once. The signal cannot abort
-    // between the attempt's check of it and the listener (both run in this thread, without a turn between).
-    let listening = false;
+    options.signal?.addEventListener('abort', wakeAll, { once: true });
     try {
-      for (;;) {
-        const next = this.attemptClaim(agentId, leaseMs, until, options);
+      for (let next: Lease | undefined | Sleep = first; ; next = this.attemptClaim(agentId, leaseMs, until, options)) {
         if (!(next instanceof Sleep)) return next;
-        if (!listening && options.signal) {
-          options.signal.addEventListener('abort', wakeAll, { once: true });
-          listening = true;
-        }
         await waitAsync(this.ctl, H.SEQ, next.seq, next.ms);
         Atomics.sub(this.ctl, H.SLEEPERS, 1);
       }
     } finally {
-      if (listening) options.signal?.removeEventListener('abort', wakeAll);
+      options.signal?.removeEventListener('abort', wakeAll);
     }
   }
 
@@ -539,13 +537,13 @@ export class SharedTaskQueue implements TaskQueue {
     options: ClaimOptions,
   ): Lease | undefined | Sleep {
     const { signal } = options;
-    const drained = () => options.stopWhenDrained !== false && this.isDrained();
+    const stopWhenDrained = options.stopWhenDrained !== false;
     const spinUntil = performance.now() + (options.spinMicros ?? DEFAULT_SPIN_MICROS) / 1000;
     for (let i = 0; ; i++) {
       if (signal?.aborted || this.closed) return undefined;
       const lease = this.tryClaim(agentId, leaseMs);
       if (lease) return lease;
-      if (drained()) return undefined;
+      if (stopWhenDrained && this.isDrained()) return undefined;
       if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
       // Between full attempts, poll one word: a new task shows up in TAIL within nanoseconds.
       const tail = Atomics.load(this.ctl, H.TAIL);
@@ -557,7 +555,7 @@ export class SharedTaskQueue implements TaskQueue {
     Atomics.add(this.ctl, H.SLEEPERS, 1);
     // Re-check after announcing ourselves: a producer that saw no sleeper published before this point.
     const lease = this.tryClaim(agentId, leaseMs);
-    if (lease || drained() || this.closed || signal?.aborted) {
+    if (lease || (stopWhenDrained && this.isDrained()) || this.closed || signal?.aborted) {
       Atomics.sub(this.ctl, H.SLEEPERS, 1);
       return lease;
     }

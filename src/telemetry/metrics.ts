@@ -3,7 +3,8 @@
  * client metrics), cost, calls, commits and rejections, queue depth, runs by stop reason. Through
  * `@opentelemetry/api`'s meter: with no SDK registered every instrument is a no-op.
  */
-import { metrics, type Counter, type Gauge, type Histogram, type Meter } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Gauge, type Histogram, type Meter } from '@opentelemetry/api';
+import { BoundedMemo } from '../internal/bounded-memo.js';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -91,43 +92,83 @@ export function recordMetrics(event: MetricEvent, meter?: Meter): void {
   recordMeasured(event, meter ?? metrics.getMeter('delm'));
 }
 
+/** A model call's attributes: of the call, and of its input and output token counts. */
+interface CallAttributes {
+  readonly call: Attributes;
+  readonly input: Attributes;
+  readonly output: Attributes;
+}
+
+/*
+ * Attribute sets, built once per distinct value rather than for every event (a run records a few per
+ * model call, and most runs have no SDK that reads them). Never changed once made: an SDK may keep them.
+ */
+/** A model call's attributes by model id, then role. */
+const callAttributes = new BoundedMemo<string, BoundedMemo<string, CallAttributes>>(64);
+const kindAttributes = new BoundedMemo<string, Attributes>(64);
+const stopAttributes = new BoundedMemo<string, Attributes>(64);
+const VERDICT_ATTRIBUTES = {
+  duplicate: { [DELM.VERDICT]: 'duplicate' },
+  rejected: { [DELM.VERDICT]: 'rejected' },
+} as const satisfies Record<string, Attributes>;
+
+function attributesOfCall(modelId: string, role: string): CallAttributes {
+  const byRole = callAttributes.get(modelId) ?? callAttributes.remember(modelId, new BoundedMemo(16));
+  const found = byRole.get(role);
+  if (found) return found;
+  const { provider, model } = splitModelId(modelId);
+  const call = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
+    [ATTR_GEN_AI_PROVIDER_NAME]: provider,
+    [ATTR_GEN_AI_REQUEST_MODEL]: model,
+    [DELM.ROLE]: role,
+  };
+  return byRole.remember(role, {
+    call,
+    input: { ...call, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT },
+    output: { ...call, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT },
+  });
+}
+
 function recordMeasured(event: MetricEvent, meter: Meter): void {
   switch (event.type) {
     case 'usage': {
       const e = event as Extract<MetricEvent, { type: 'usage' }>;
       const m = instruments(meter);
-      const { provider, model } = splitModelId(e.model);
-      const base = {
-        [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
-        [ATTR_GEN_AI_PROVIDER_NAME]: provider,
-        [ATTR_GEN_AI_REQUEST_MODEL]: model,
-        [DELM.ROLE]: e.role,
-      };
-      m.tokens.record(e.inputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
-      m.tokens.record(e.outputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
-      m.duration.record(e.latencyMs / 1000, base);
-      m.calls.add(1, base);
-      m.cost.add(e.costUsd, base);
+      const attributes = attributesOfCall(e.model, e.role);
+      m.tokens.record(e.inputTokens, attributes.input);
+      m.tokens.record(e.outputTokens, attributes.output);
+      m.duration.record(e.latencyMs / 1000, attributes.call);
+      m.calls.add(1, attributes.call);
+      m.cost.add(e.costUsd, attributes.call);
       return;
     }
-    case 'commit':
-      instruments(meter).commits.add(1, {
-        'delm.entry.kind': (event as Extract<MetricEvent, { type: 'commit' }>).kind,
-      });
+    case 'commit': {
+      const { kind } = event as Extract<MetricEvent, { type: 'commit' }>;
+      instruments(meter).commits.add(
+        1,
+        kindAttributes.get(kind) ?? kindAttributes.remember(kind, { 'delm.entry.kind': kind }),
+      );
       return;
+    }
     case 'reject':
-      instruments(meter).rejections.add(1, {
-        [DELM.VERDICT]:
-          (event as Extract<MetricEvent, { type: 'reject' }>).verdict === 'duplicate' ? 'duplicate' : 'rejected',
-      });
+      instruments(meter).rejections.add(
+        1,
+        VERDICT_ATTRIBUTES[
+          (event as Extract<MetricEvent, { type: 'reject' }>).verdict === 'duplicate' ? 'duplicate' : 'rejected'
+        ],
+      );
       return;
     case 'queue.snapshot':
       instruments(meter).queueDepth.record((event as Extract<MetricEvent, { type: 'queue.snapshot' }>).stats.pending);
       return;
-    case 'run.finished':
-      instruments(meter).runs.add(1, {
-        [DELM.STOP_REASON]: (event as Extract<MetricEvent, { type: 'run.finished' }>).stopReason,
-      });
+    case 'run.finished': {
+      const { stopReason } = event as Extract<MetricEvent, { type: 'run.finished' }>;
+      instruments(meter).runs.add(
+        1,
+        stopAttributes.get(stopReason) ?? stopAttributes.remember(stopReason, { [DELM.STOP_REASON]: stopReason }),
+      );
       return;
+    }
   }
 }

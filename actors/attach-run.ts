@@ -91,11 +91,8 @@ export async function attachTask(
         ).attachRedisSubstrate(init.handles, backend, init.options, init.role)
       : attachSharedSubstrate(init.handles, backend, init.role);
   const events = new EventBatcher(port, journal && new CompletionJournal(journal));
-  const emit = (event: WorkerEvent) => {
-    // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
-    event.stampedAt = monotonicMs();
-    events.push(event);
-  };
+  // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
+  const emit = (event: WorkerEvent) => events.push(event, monotonicMs());
   const protocol = await loadProtocol(init.protocol);
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.

@@ -18,6 +18,7 @@ import type { AgentEnded } from '../src/runtime/worker-start.js';
 /** The events of one task, batched per turn. */
 export class EventBatcher {
   private events: WorkerEvent[] = [];
+  private stamps: number[] = [];
   private ended: AgentEnded[] = [];
   private scheduled = false;
 
@@ -26,11 +27,14 @@ export class EventBatcher {
     private readonly journal?: CompletionJournal | undefined,
   ) {}
 
-  /** Adds `event`; posted now for a failed task (or a completion with no journal), else at the end of the turn. */
-  push(event: WorkerEvent): void {
+  /**
+   * Adds `event`, which happened at `stampedAt` (`monotonicMs`); posted now for a failed task (or a
+   * completion with no journal), else at the end of the turn.
+   */
+  push(event: WorkerEvent, stampedAt: number): void {
     this.events.push(event);
-    if (event.type === 'task.completed' && this.journal)
-      this.journal.write(event.agentId, event.taskId, event.stampedAt ?? 0);
+    this.stamps.push(stampedAt);
+    if (event.type === 'task.completed' && this.journal) this.journal.write(event.agentId, event.taskId, stampedAt);
     else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
     else this.schedule();
   }
@@ -60,9 +64,10 @@ export class EventBatcher {
   /** Posts what is pending now (before a message that must come after it). */
   readonly flush = (): void => {
     if (this.events.length === 0 && this.ended.length === 0) return;
-    const batch: EventBatch = { events: this.events };
+    const batch: EventBatch = { events: this.events, stamps: this.stamps };
     if (this.ended.length > 0) batch.ended = this.ended;
     this.events = [];
+    this.stamps = [];
     this.ended = [];
     this.port.postMessage(batch);
   };

@@ -12,6 +12,13 @@ import type { AgentEnded } from './worker-start.js';
  */
 export interface EventBatch {
   events: WorkerEvent[];
+  /**
+   * When each event happened (ms on the process-wide monotonic clock, `monotonicMs`), stamped by the
+   * thread where it happened: events travel in batches, so the time they reach the main thread says
+   * nothing about a state's length. Beside the events rather than in them, so no event object grows
+   * a property on its way.
+   */
+  stamps: number[];
   ended?: AgentEnded[];
 }
 

@@ -197,15 +197,8 @@ export interface ToolResultEvent {
   error?: { code: string; message: string; retryable?: boolean };
 }
 
-/** Events as they cross from a worker, before the main thread stamps the run time. */
-export type WorkerEvent = SwarmEvent extends infer E
-  ? E extends { at: number }
-    ? Omit<E, 'at'> & {
-        /**
-         * When it happened (ms on the process-wide monotonic clock, `monotonicMs`), stamped by the thread where it happened: events
-         * travel in batches, so the time they reach the main thread says nothing about a state's length.
-         */
-        stampedAt?: number;
-      }
-    : never
-  : never;
+/**
+ * Events as they cross from a worker, before the main thread stamps the run time (from when the
+ * worker says it happened: see `EventBatch.stamps`).
+ */
+export type WorkerEvent = SwarmEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> : never) : never;

@@ -129,14 +129,13 @@ export class RunSupervisor {
     return createRedisRunSubstrate(this.options, url, this.id, mode, config, standby, signal);
   }
 
-  private emit(event: WorkerEvent): void {
+  /** Records `event`, which happened at `stampedAt` (`monotonicMs`; now when its thread did not say). */
+  private emit(event: WorkerEvent, stampedAt?: number): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
     if (this.finished) return;
     // Stamped in place: every event reaches here as an object of its own (a literal, a structured clone
     // or a parse), and copying each of the ~10 events of a sub-task showed in the main thread's profile.
-    const time = event.stampedAt ?? monotonicMs();
-    // The worker adds `stampedAt` last, and V8 drops an object's last property without leaving its fast shape.
-    if (event.stampedAt !== undefined) delete event.stampedAt;
+    const time = stampedAt ?? monotonicMs();
     const stamped = event as SwarmEvent;
     stamped.at = toMicros(Math.max(0, time - this.started));
     this.held.observe(event);

@@ -114,6 +114,9 @@ export interface WorkerSpec {
   telemetry?: WorkerTraceInit | undefined;
 }
 
+/** Where a worker's events go: each with when it happened (`monotonicMs`), if its thread said. */
+export type WorkerEmit = (event: WorkerEvent, stampedAt?: number) => void;
+
 /** Optional hooks on a worker's messages. */
 export interface WorkerHooks {
   /** Sees span batches (and anything else unrecognised) of worker `agentId` (0: the verifier). */
@@ -125,13 +128,14 @@ export interface WorkerHooks {
 /** One task's events port, main side: delivers events, remembers the thread, and tells when it closed. */
 function listen(
   port: MessagePort,
-  emit: (event: WorkerEvent) => void,
+  emit: WorkerEmit,
   other: (message: unknown) => void,
 ): { threadId: () => number | undefined; drained: () => Promise<void> } {
   let threadId: number | undefined;
   port.on('message', (message: unknown) => {
     if (isEventBatch(message)) {
-      message.events.forEach(emit);
+      const { events, stamps } = message;
+      for (let i = 0; i < events.length; i++) emit(events[i]!, stamps[i]);
       message.ended?.forEach(other);
     } else if (isThreadAnnouncement(message)) threadId = message.threadId;
     else other(message);
@@ -157,7 +161,7 @@ function terminateThread(pool: Piscina, threadId: number | undefined): void {
 export function startVerifier<T>(
   pool: Piscina,
   spec: WorkerSpec,
-  emit: (event: WorkerEvent) => void,
+  emit: WorkerEmit,
   hooks: WorkerHooks = {},
 ): StartedWorker<T> {
   const controlChannel = new MessageChannel();
@@ -206,7 +210,7 @@ export class AgentGroup {
     private readonly pool: Piscina,
     spec: WorkerSpec,
     agentIds: readonly number[],
-    private readonly emit: (event: WorkerEvent) => void,
+    private readonly emit: WorkerEmit,
     private readonly hooks: WorkerHooks,
     /** One agent per thread: a kill aborts the task (piscina terminates its thread), else the thread is terminated. */
     private readonly dedicated: boolean,
@@ -217,9 +221,9 @@ export class AgentGroup {
     this.journal = new CompletionJournal(Math.max(256, 16 * agentIds.length));
     this.events = listen(
       this.port,
-      (event) => {
+      (event, stampedAt) => {
         if (event.type === 'task.completed') this.delivered++;
-        emit(event);
+        emit(event, stampedAt);
       },
       (message) => this.onMessage(message),
     );
@@ -322,7 +326,7 @@ export class AgentGroup {
     this.port.close();
     // Completions whose events died with the thread (its last turn's batch), as the journal has them.
     for (const { agentId, taskId, stampedAt } of this.journal.since(this.delivered))
-      this.emit({ type: 'task.completed', agentId, taskId, stampedAt });
+      this.emit({ type: 'task.completed', agentId, taskId }, stampedAt);
     for (const member of this.members.values())
       if (!member.ended) this.end(member, undefined, error ?? new Error('its task ended without reporting the agent'));
   }

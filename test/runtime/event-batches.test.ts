@@ -28,40 +28,49 @@ describe('EventBatcher (worker side)', () => {
     const { port1, port2 } = new MessageChannel();
     const got = listen(port1);
     const events = new EventBatcher(port2);
-    events.push(state(1, 'claiming'));
-    events.push(state(2, 'claiming'));
-    events.push(state(2, 'reading'));
+    // Each event is pushed with when it happened: the stamps travel beside the events, in the same order.
+    let at = 0;
+    const push = (event: WorkerEvent) => events.push(event, ++at);
+    push(state(1, 'claiming'));
+    push(state(2, 'claiming'));
+    push(state(2, 'reading'));
     await turn();
-    expect(got).toEqual([{ events: [state(1, 'claiming'), state(2, 'claiming'), state(2, 'reading')] }]);
+    expect(got).toEqual([
+      { events: [state(1, 'claiming'), state(2, 'claiming'), state(2, 'reading')], stamps: [1, 2, 3] },
+    ]);
     // A task's outcome goes at once with what is pending (the thread may die next); usage waits for the turn.
-    events.push(state(1, 'calling'));
-    events.push({ type: 'task.completed', agentId: 2, taskId: 9 });
+    push(state(1, 'calling'));
+    push({ type: 'task.completed', agentId: 2, taskId: 9 });
     const usage = { inputTokens: 1, outputTokens: 1, cachedInputTokens: 0, costUsd: 0, latencyMs: 1 };
-    events.push({ type: 'usage', agentId: 2, role: 'agent', model: 'm', taskId: 9, ...usage });
-    events.push({ type: 'task.failed', agentId: 1, taskId: 8, reason: 'r' });
+    push({ type: 'usage', agentId: 2, role: 'agent', model: 'm', taskId: 9, ...usage });
+    push({ type: 'task.failed', agentId: 1, taskId: 8, reason: 'r' });
     await turn();
     expect(got.slice(1).map((b) => (b as EventBatch).events.map((e) => e.type))).toEqual([
       ['agent.state', 'task.completed'],
       ['usage', 'task.failed'],
     ]);
+    expect(got.slice(1).map((b) => (b as EventBatch).stamps)).toEqual([
+      [4, 5],
+      [6, 7],
+    ]);
     // An agent's end follows its last events in the same batch: released agents' ends wait for the turn
     // (hundreds end together), any other end goes at once with what is pending.
-    events.push(state(2, 'released'));
+    push(state(2, 'released'));
     events.end(ended(2, 'released'), false);
     events.end(ended(3, 'released'), false);
     await turn();
     expect(got.slice(3)).toEqual([
-      { events: [state(2, 'released')], ended: [ended(2, 'released'), ended(3, 'released')] },
+      { events: [state(2, 'released')], stamps: [8], ended: [ended(2, 'released'), ended(3, 'released')] },
     ]);
-    events.push(state(4, 'done'));
+    push(state(4, 'done'));
     events.end(ended(4, 'done'), true);
-    events.push(state(1, 'claiming'));
+    push(state(1, 'claiming'));
     events.flush();
     events.flush(); // nothing pending: nothing posted
     await turn();
     expect(got.slice(4)).toEqual([
-      { events: [state(4, 'done')], ended: [ended(4, 'done')] },
-      { events: [state(1, 'claiming')] },
+      { events: [state(4, 'done')], stamps: [9], ended: [ended(4, 'done')] },
+      { events: [state(1, 'claiming')], stamps: [10] },
     ]);
     expect(got.filter(isEventBatch)).toHaveLength(6);
     port1.close();

@@ -364,7 +364,6 @@ function finish(actor: AnyActorRef, stop: AbortSignal, onStop: () => void): Prom
       error: reject,
     });
     actor.start();
-    actor.send({ type: 'START' });
     if (stop.aborted) onStop();
     else stop.addEventListener('abort', onStop, { once: true });
   });

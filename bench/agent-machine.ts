@@ -48,7 +48,6 @@ actor.subscribe(() => undefined);
 await new Promise<void>((resolve, reject) => {
   actor.subscribe({ complete: () => resolve(), error: reject });
   actor.start();
-  actor.send({ type: 'START' });
 });
 const cpu = samples.slice(1).map((s, i) => s.cpu - samples[i]!.cpu);
 const wall = samples.slice(1).map((s, i) => s.wall - samples[i]!.wall);

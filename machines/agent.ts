@@ -1,12 +1,14 @@
 /**
  * The agent machine: one per agent. It owns the agent's life; the per-task work is a plain loop.
  *
- *   idle → working ─ drained → electing ─┬─ finalize → finalizing (the finalizer machine) ─┬─ enqueued → working
- *            │                           ├─ claim → working                                └─ answer → done
- *            │                           ├─ release → released (its host may start it again)
- *            │                           └─ exit → done
- *            └─ nothing to claim while others hold tasks → released
+ *   working ─ drained → electing ─┬─ finalize → finalizing (the finalizer machine) ─┬─ enqueued → working
+ *     │                           ├─ claim → working                                └─ answer → done
+ *     │                           ├─ release → released (its host may start it again)
+ *     │                           └─ exit → done
+ *     └─ nothing to claim while others hold tasks → released
  *
+ * The agent works from the moment its actor starts: a host creates the actor when the agent is to run
+ * (an `idle` state waiting for a START event cost every agent's start a macrostep and an event).
  * `working` invokes the task loop ({@link runTaskLoop}: claim → digest → model call with retries and
  * lease extension → unfold rounds → propose → enqueue follow-ups → complete, or fail the task) for
  * as long as the queue has work. The loop handles what a task's errors mean (retry, drop a task whose
@@ -67,7 +69,7 @@ export const agentMachine = setup({
   types: {
     input: {} as AgentInput,
     context: {} as AgentContext,
-    events: {} as HostEvent | { readonly type: 'START' },
+    events: {} as HostEvent,
     output: {} as AgentOutput,
   },
   actors: {
@@ -109,15 +111,12 @@ export const agentMachine = setup({
     answer: null,
     released: false,
   }),
-  initial: 'idle',
+  initial: 'working',
   on: {
     STOP: { target: '.stopped', actions: { type: 'stop', params: { reason: 'aborted' } } },
     BUDGET_EXHAUSTED: { target: '.stopped', actions: { type: 'stop', params: { reason: 'budget' } } },
   },
   states: {
-    idle: {
-      on: { START: 'working' },
-    },
     working: {
       description:
         'The task loop (plain code, no transition per step): claiming → reading → thinking (model call with ' +

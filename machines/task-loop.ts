@@ -5,7 +5,7 @@
  *
  * It used to be a dozen states of the agent machine, each step a `sendTo` and an event back: ~7
  * transitions per sub-task, 150–250 µs of XState per sub-task where the work itself is 1 µs. The
- * agent machine still owns the agent's life (idle, working, electing, finalizing, stopped, failed):
+ * agent machine still owns the agent's life (working, electing, finalizing, released, stopped, failed):
  * it invokes this loop once per round (`working`) and decides what an error that ends it means.
  * Pure like the machines: every side effect is an injected {@link AgentEffects} function, time is an
  * injected {@link LoopClock}.

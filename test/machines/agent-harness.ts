@@ -46,7 +46,7 @@ export interface AgentScripts {
   publishAnswer?: Step<unknown, PublishAnswerInput>[];
 }
 
-/** Build the scripted actors and start an agent with them on simulated time (it is sent START). */
+/** Build the scripted actors and start an agent with them on simulated time. */
 export function runAgent(
   scripts: AgentScripts,
   config: Partial<AgentConfig> = {},
@@ -87,7 +87,7 @@ export function runAgent(
   });
   // The task loop's phases go into the same list as the machine's states, as the host reports them
   // (the lease region left out, as `start` leaves it out of a state value: `thinking.calling`).
-  let states: string[] = [];
+  const states: string[] = [];
   const onPhase = (phase: LoopPhase) => {
     phases.push(phase);
     const name = shortPhase(phase);
@@ -121,9 +121,8 @@ export function runAgent(
     clock,
     undefined,
     ['working'],
+    states,
   );
-  states = run.states;
-  run.actor.send({ type: 'START' });
   phaseRuns.push(phases);
   return { ...run, s, phases };
 }

@@ -14,13 +14,11 @@ const doneAfter = (ms: number) => ({
 });
 
 describe('agent machine: task loop', () => {
-  it('waits in idle until START, then claims', async () => {
-    const { actor, states, clock } = start(agentMachine, { agentId: 1 });
-    await settle();
-    clock.increment(60_000);
-    await settle();
-    expect(states).toEqual(['idle']);
-    actor.stop();
+  it('works from the moment its actor starts: it claims at once, with no event to wait for', async () => {
+    const { states, output, s } = runAgent({ claimTask: [{ ok: null }] });
+    expect(await output).toMatchObject({ status: 'done', tasksCompleted: 0 });
+    expect(states).toEqual(['claiming', 'electing', 'done']);
+    expect(s.claimTask.calls).toHaveLength(1);
   });
 
   it('claims, reads, thinks, proposes, enqueues follow-ups, completes, then exits when the queue drains', async () => {
@@ -38,7 +36,6 @@ describe('agent machine: task loop', () => {
     });
     const out = await output;
     expect(states).toEqual([
-      'idle',
       'claiming',
       'reading',
       'thinking.calling',
@@ -80,7 +77,6 @@ describe('agent machine: task loop', () => {
     });
     await output;
     expect(states).toEqual([
-      'idle',
       'claiming',
       'reading',
       'thinking.calling',
@@ -102,16 +98,7 @@ describe('agent machine: task loop', () => {
   it('goes straight to completing on a done step and passes its result', async () => {
     const { states, output, s } = runAgent({ callModel: [{ ok: { type: 'done', result: 'nothing to add' } }] });
     expect((await output).tasksCompleted).toBe(1);
-    expect(states).toEqual([
-      'idle',
-      'claiming',
-      'reading',
-      'thinking.calling',
-      'completing',
-      'claiming',
-      'electing',
-      'done',
-    ]);
+    expect(states).toEqual(['claiming', 'reading', 'thinking.calling', 'completing', 'claiming', 'electing', 'done']);
     expect(s.completeTask.calls[0]?.result).toBe('nothing to add');
     expect(s.propose.calls).toHaveLength(0);
   });
@@ -131,7 +118,6 @@ describe('agent machine: model errors', () => {
     );
     const out = await output;
     expect(states).toEqual([
-      'idle',
       'claiming',
       'reading',
       'thinking.calling',
@@ -191,7 +177,7 @@ describe('agent machine: model errors', () => {
   it('fails the task when reading the digest fails, and keeps the agent alive', async () => {
     const { states, output, s } = runAgent({ readDigest: [{ err: new Error('digest broke') }] });
     const out = await output;
-    expect(states).toEqual(['idle', 'claiming', 'reading', 'failingTask', 'claiming', 'electing', 'done']);
+    expect(states).toEqual(['claiming', 'reading', 'failingTask', 'claiming', 'electing', 'done']);
     expect(s.failTask.calls[0]?.reason).toBe('digest broke');
     expect(out.tasksFailed).toBe(1);
   });
@@ -219,7 +205,7 @@ describe('agent machine: stopping', () => {
       callModel: [{ err: coded('BUDGET_EXHAUSTED', 'budget exhausted: tokens') }],
     });
     const out = await output;
-    expect(states).toEqual(['idle', 'claiming', 'reading', 'thinking.calling', 'stopped']);
+    expect(states).toEqual(['claiming', 'reading', 'thinking.calling', 'stopped']);
     expect(out).toMatchObject({ status: 'stopped', reason: 'budget', heldTaskId: 3 });
     expect(s.failTask.calls).toHaveLength(0);
   });
@@ -256,8 +242,7 @@ describe('agent machine: stopping', () => {
   });
 
   it('ends in failed when an actor was never provided', async () => {
-    const { actor, output } = start(agentMachine, { agentId: 1 });
-    actor.send({ type: 'START' });
+    const { output } = start(agentMachine, { agentId: 1 });
     const out = await output;
     expect(out.status).toBe('failed');
     expect(out.reason).toMatch(/claimTask.*not provided/);
@@ -278,7 +263,6 @@ describe('agent machine: unfolding', () => {
     });
     await output;
     expect(states).toEqual([
-      'idle',
       'claiming',
       'reading',
       'thinking.calling',
@@ -403,7 +387,6 @@ describe('agent + finalizer: the run-wide loop', () => {
     });
     const out = await output;
     expect(states).toEqual([
-      'idle',
       'claiming',
       'electing',
       'claiming',

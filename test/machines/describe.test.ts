@@ -11,7 +11,7 @@ describe('describeMachine', () => {
     const g = describeMachine(agentMachine);
     const byId = new Map(g.states.map((s) => [s.id, s]));
     expect(g.id).toBe('agent');
-    expect(byId.get('agent')).toMatchObject({ type: 'compound', initial: 'agent.idle', parent: null });
+    expect(byId.get('agent')).toMatchObject({ type: 'compound', initial: 'agent.working', parent: null });
     expect(byId.get('agent.working')).toMatchObject({
       type: 'compound',
       parent: 'agent',
@@ -124,7 +124,7 @@ describe('toMermaid', () => {
   });
 
   it('draws initial and final markers, parallel regions and lifted edges', () => {
-    expect(lines).toContain('  [*] --> agent_idle');
+    expect(lines).toContain('  [*] --> agent_working');
     expect(lines).toContain('  agent_done --> [*]');
     expect(lines.some((l) => l.trim() === '--')).toBe(true);
     // An edge from deep inside the parallel state is drawn from the state at the right level.

@@ -32,7 +32,6 @@ async function runInstant(tasks: number) {
   });
   const output = toPromise(actor);
   actor.start();
-  actor.send({ type: 'START' });
   return { output: await output, actorsCreated };
 }
 
@@ -54,7 +53,6 @@ describe('agent task loop', () => {
     const actor = createActor(machine, { input: { agentId: 1 } });
     const output = toPromise(actor);
     actor.start();
-    actor.send({ type: 'START' });
     // claimTask was provided (the queue is drained); electFinalizer was not, and is fatal.
     expect(await output).toMatchObject({ status: 'failed', reason: expect.stringMatching(/electFinalizer/) });
     const noRead = agentMachine.provide({
@@ -63,7 +61,6 @@ describe('agent task loop', () => {
     const second = createActor(noRead, { input: { agentId: 1 } });
     const out2 = toPromise(second);
     second.start();
-    second.send({ type: 'START' });
     expect(await out2).toMatchObject({ status: 'failed', reason: expect.stringMatching(/readDigest.*not provided/) });
   });
 });

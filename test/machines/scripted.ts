@@ -113,6 +113,8 @@ export function start<M extends AnyStateMachine>(
   clock: TestClock = new TestClock(),
   skip?: readonly string[],
   hide: readonly string[] = [],
+  /** Where the states are recorded (the caller may add to it too: the task loop's phases, from the first). */
+  states: string[] = [],
 ) {
   const actor = createActor(machine as AnyStateMachine, {
     input,
@@ -121,7 +123,6 @@ export function start<M extends AnyStateMachine>(
       if (e.type === '@xstate.microstep') for (const t of e._transitions) taken.add(transitionKey(t));
     },
   }) as unknown as Actor<M>;
-  const states: string[] = [];
   actor.subscribe({
     next: (s) => {
       const name = stateName((s as { value: StateValue }).value, skip);

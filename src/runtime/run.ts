@@ -24,7 +24,14 @@ import { Timeline } from './timeline.js';
 import { RunTelemetry, workerSource } from '../telemetry/run-telemetry.js';
 import { loadRunModel } from './run-model.js';
 import { emptyUsage } from './empty-usage.js';
-import { AgentGroup, startVerifier, type StartedWorker, type WorkerHooks, type WorkerSpec } from './worker-start.js';
+import {
+  AgentGroup,
+  startVerifier,
+  type StartedWorker,
+  type WorkerEmit,
+  type WorkerHooks,
+  type WorkerSpec,
+} from './worker-start.js';
 import { monotonicMs } from '../internal/monotonic.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
@@ -129,6 +136,9 @@ export class RunSupervisor {
     return createRedisRunSubstrate(this.options, url, this.id, mode, config, standby, signal);
   }
 
+  /** Where worker threads' events go, each with the time its thread stamped it. */
+  private readonly workerEmit: WorkerEmit = (event, stampedAt) => this.emit(event, stampedAt);
+
   /** Records `event`, which happened at `stampedAt` (`monotonicMs`; now when its thread did not say). */
   private emit(event: WorkerEvent, stampedAt?: number): void {
     // Nothing is reported after the run's end (a terminated worker's stragglers): the record is closed.
@@ -223,7 +233,7 @@ export class RunSupervisor {
           : (this.verifier = startVerifier<VerifierOutput>(
               this.verifierPool,
               this.workerSpec('verifier'),
-              (e) => this.emit(e),
+              this.workerEmit,
               this.workerHooks('verifier'),
             ));
       // A verifier that ends while agents still work (a full ledger, a crash) ends the run: nothing more can be committed.
@@ -406,7 +416,7 @@ export class RunSupervisor {
       this.pool,
       this.workerSpec('agent'),
       agentIds,
-      (e) => this.emit(e),
+      this.workerEmit,
       this.workerHooks('agent'),
       this.options.threads === undefined,
     );

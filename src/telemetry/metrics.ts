@@ -99,14 +99,13 @@ interface CallAttributes {
   readonly output: Attributes;
 }
 
-/*
- * Attribute sets, built once per distinct value rather than for every event (a run records a few per
- * model call, and most runs have no SDK that reads them). Never changed once made: an SDK may keep them.
- */
+// Attribute sets of the per-call and per-commit metrics, built once per distinct value rather than for
+// every event (most runs have no SDK that reads them). Never changed once made: an SDK may keep them.
 /** A model call's attributes by model id, then role. */
 const callAttributes = new BoundedMemo<string, BoundedMemo<string, CallAttributes>>(64);
+/** A commit's attributes by entry kind. */
 const kindAttributes = new BoundedMemo<string, Attributes>(64);
-const stopAttributes = new BoundedMemo<string, Attributes>(64);
+/** A rejection's attributes by verdict. */
 const VERDICT_ATTRIBUTES = {
   duplicate: { [DELM.VERDICT]: 'duplicate' },
   rejected: { [DELM.VERDICT]: 'rejected' },
@@ -162,13 +161,10 @@ function recordMeasured(event: MetricEvent, meter: Meter): void {
     case 'queue.snapshot':
       instruments(meter).queueDepth.record((event as Extract<MetricEvent, { type: 'queue.snapshot' }>).stats.pending);
       return;
-    case 'run.finished': {
-      const { stopReason } = event as Extract<MetricEvent, { type: 'run.finished' }>;
-      instruments(meter).runs.add(
-        1,
-        stopAttributes.get(stopReason) ?? stopAttributes.remember(stopReason, { [DELM.STOP_REASON]: stopReason }),
-      );
+    case 'run.finished':
+      instruments(meter).runs.add(1, {
+        [DELM.STOP_REASON]: (event as Extract<MetricEvent, { type: 'run.finished' }>).stopReason,
+      });
       return;
-    }
   }
 }

@@ -117,9 +117,6 @@ export async function attachTask(
 /** Attaches agent `agentId` (0: the verifier) of `task`: its metered model, tools, telemetry and heartbeat. */
 export async function attachAgent(task: AttachedTask, agentId: number): Promise<AttachedRun> {
   const { init, emit } = task;
-  const telemetry = attachTelemetry(init.telemetry, init.role, agentId, (batch) =>
-    task.port.postMessage(init.role === 'agent' ? ({ spansOf: agentId, batch } satisfies SpanBatchOf) : batch),
-  );
   // A call is reserved, rate limited and its prompt counted only against limits the run has.
   const limits = meteredLimits(init.options);
   const meter = {
@@ -131,15 +128,20 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
     usage: task.usage,
     countPrompt: limits.prompt,
   };
-  const model = telemetry.traceModel(
-    init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter),
-  );
+  const metered =
+    init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter);
   const toolbox =
     init.role === 'agent' && init.options.tools
       ? await loadToolbox(init.options.tools, agentId, task.protocol.runTools?.(task.ledger))
       : undefined;
   // From here on the supervisor watches this agent's heartbeat (start-up above may block the thread).
   const stopBeating = task.heartbeats.start(agentId);
+  // Spans only after the first beat: a run that stops waiting for an agent still starting (its
+  // heartbeat at 0) records it as not started and drops what it ships, so it must ship nothing before.
+  const telemetry = attachTelemetry(init.telemetry, init.role, agentId, (batch) =>
+    task.port.postMessage(init.role === 'agent' ? ({ spansOf: agentId, batch } satisfies SpanBatchOf) : batch),
+  );
+  const model = telemetry.traceModel(metered);
   const { init: _init, endAgent: _end, port: _port, close: _close, ...run } = task;
   return {
     ...run,

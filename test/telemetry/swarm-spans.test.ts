@@ -130,6 +130,38 @@ describe('the span tree of a 4-agent run, through the SDK’s in-memory exporter
     expect(metricSum(metrics, 'delm.runs', (a) => a['delm.run.stop_reason'] === 'answered')).toBe(1);
   }, 60_000);
 
+  it('records one span for an agent the run answered without, even when it was loading its model by then', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'delm-late-agent-'));
+    const loadGate = path.join(dir, 'gate');
+    const late = createSwarm({
+      agents: 4,
+      protocol: 'basic',
+      model: {
+        module: modelModule,
+        export: 'createSlowLoadingModel',
+        options: { loadMarker: path.join(dir, 'marker'), loadGate },
+      },
+    });
+    try {
+      sdk.spans.reset();
+      const result = await late.run({ prompt: 'count', subTasks });
+      expect(result.stopReason).toBe('answered');
+      // At least the agent held in its model's loading; another may still be starting its thread.
+      const notStarted = result.agents.filter((a) => a.status === 'not-started').map((a) => a.agentId);
+      expect(notStarted.length).toBeGreaterThanOrEqual(1);
+      // The late agent now finishes loading, finds the run over and ends; its thread with it.
+      await writeFile(loadGate, '');
+      await late.close();
+      const agents = sdk.spans.getFinishedSpans().filter((s) => s.name === 'delm.agent');
+      expect(agents.map((a) => a.attributes['delm.agent.id']).sort()).toEqual([1, 2, 3, 4]);
+      const notStartedSpans = agents.filter((a) => a.attributes['delm.agent.status'] === 'not-started');
+      expect(notStartedSpans.map((a) => a.attributes['delm.agent.id']).sort()).toEqual(notStarted.sort());
+    } finally {
+      await late.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('puts prompt and completion text on model-call spans only when captureContent is set', async () => {
     const capturing = createSwarm({
       agents: 2,

@@ -17,7 +17,6 @@ import { EventBatcher } from './thread-events.js';
 import { CompletionJournal } from '../src/runtime/completion-journal.js';
 import { attachSharedSubstrate, type AttachedSubstrate, type RunHandles } from '../src/runtime/substrate.js';
 import type { LanguageModel } from '../src/providers/types.js';
-import { loadToolbox } from '../src/tools/loader.js';
 import type { Toolbox } from '../src/tools/toolbox.js';
 import type { WorkerTraceInit } from '../src/telemetry/span-wire.js';
 import { attachTelemetry, type WorkerTelemetry } from '../src/telemetry/worker-telemetry.js';
@@ -132,7 +131,10 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
     init.model === undefined ? meterModel(noModel, meter) : await loadRunModel(init.model, init.options.prices, meter);
   const toolbox =
     init.role === 'agent' && init.options.tools
-      ? await loadToolbox(init.options.tools, agentId, task.protocol.runTools?.(task.ledger))
+      ? // Loaded only for a run with tools: the built-in tools' file search is not every thread's import.
+        await (
+          await import('../src/tools/loader.js')
+        ).loadToolbox(init.options.tools, agentId, task.protocol.runTools?.(task.ledger))
       : undefined;
   // From here on the supervisor watches this agent's heartbeat (start-up above may block the thread).
   const stopBeating = task.heartbeats.start(agentId);

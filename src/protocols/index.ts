@@ -23,7 +23,8 @@ export {
   type RunTask,
   type SourceDocument,
 } from './kit/protocol.js';
-export { BUILT_IN_PROTOCOLS, type BuiltInProtocolName } from './registry.js';
+export { BUILT_IN_PROTOCOLS } from './built-in.js';
+export type { BuiltInProtocolName } from './registry.js';
 export { protocol as basicProtocol, BasicProposalSchema, type BasicProposal } from './basic/protocol.js';
 export { protocol as delmProtocol, DelmRunSettingsSchema, type DelmRunSettings } from './delm/protocol.js';
 export { protocol as debugProtocol, DebugTaskMetaSchema } from './debug/protocol.js';

@@ -1,27 +1,26 @@
 /**
- * The built-in protocols, imported statically so the typechecker (and a reader) follows every edge,
- * and the one function that turns a {@link ProtocolRef} into a protocol in any thread. Workers are
- * told a built-in protocol by name; only a protocol of your own travels as a module URL.
+ * The names of the built-in protocols and the one function that turns a {@link ProtocolRef} into a
+ * protocol in any thread. Workers are told a built-in protocol by name and import only that one: a
+ * thread of a `basic` run never loads the debugging protocol's parsers and diff library. Only a
+ * protocol of your own travels as a module URL. (`built-in.ts` holds all three, for library users.)
  */
 import { importModule } from '../internal/import-module.js';
 import { InvalidConfigError } from '../errors.js';
 import { registerOfflineSkill } from '../providers/offline.js';
-import { protocol as basic } from './basic/protocol.js';
-import { protocol as debug } from './debug/protocol.js';
-import { protocol as delm } from './delm/protocol.js';
 import type { SwarmProtocol } from './kit/protocol.js';
 
-/** Every protocol delm ships, by the name `SwarmOptions.protocol` takes. */
-export const BUILT_IN_PROTOCOLS = { delm, basic, debug } as const satisfies Record<string, SwarmProtocol>;
+/** How each built-in protocol is imported, by the name `SwarmOptions.protocol` takes. */
+const BUILT_IN_LOADERS = {
+  delm: async () => (await import('./delm/protocol.js')).protocol,
+  basic: async () => (await import('./basic/protocol.js')).protocol,
+  debug: async () => (await import('./debug/protocol.js')).protocol,
+} as const satisfies Record<string, () => Promise<SwarmProtocol>>;
 
 /** Name of a built-in protocol. */
-export type BuiltInProtocolName = keyof typeof BUILT_IN_PROTOCOLS;
+export type BuiltInProtocolName = keyof typeof BUILT_IN_LOADERS;
 
 /** Names of the built-in protocols, for option schemas. */
-export const BUILT_IN_PROTOCOL_NAMES = Object.keys(BUILT_IN_PROTOCOLS) as [
-  BuiltInProtocolName,
-  ...BuiltInProtocolName[],
-];
+export const BUILT_IN_PROTOCOL_NAMES = Object.keys(BUILT_IN_LOADERS) as [BuiltInProtocolName, ...BuiltInProtocolName[]];
 
 /** How a worker finds its protocol: a built-in by name, or a module of your own and its export. */
 export type ProtocolRef =
@@ -36,7 +35,7 @@ function registerSkills(protocol: SwarmProtocol): SwarmProtocol {
 
 /** Loads the protocol a ref names and registers its offline skills in this thread. */
 export async function loadProtocol(ref: ProtocolRef): Promise<SwarmProtocol> {
-  if ('builtIn' in ref) return registerSkills(BUILT_IN_PROTOCOLS[ref.builtIn]);
+  if ('builtIn' in ref) return registerSkills(await BUILT_IN_LOADERS[ref.builtIn]());
   const mod = await importModule(ref.module);
   const value = mod[ref.export];
   if (!isProtocol(value))

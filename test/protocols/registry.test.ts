@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/errors.js';
 import { decompositionPrompt } from '../../src/protocols/kit/prompts/decomposition.js';
-import { BUILT_IN_PROTOCOLS, loadProtocol } from '../../src/protocols/registry.js';
+import { BUILT_IN_PROTOCOLS } from '../../src/protocols/built-in.js';
+import { loadProtocol } from '../../src/protocols/registry.js';
 import { createOfflineModel } from '../../src/providers/offline.js';
 import { resolveSwarmOptions } from '../../src/runtime/options.js';
 

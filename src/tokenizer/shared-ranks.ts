@@ -8,8 +8,12 @@
  * The table can also be built lazily into an empty growable buffer handed out in advance
  * ({@link SharedRanks.emptySlot}): the first thread that needs it builds it, the others wait for it.
  *
+ * A built table can be kept on disk and read back by later processes ({@link RankTableStore}): a
+ * process then starts counting in a few milliseconds instead of ~0.3 s of decoding and hashing.
+ *
  * Layout (32-bit words unless noted):
- *   header   magic, version, token count, table mask, arena bytes, pattern bytes, state, (spare)
+ *   header   magic, version, token count, table mask, arena bytes, pattern bytes, state, checksum
+ *            (the content hash of everything after the header)
  *   offsets  token count + 1 — rank r's bytes are arena[offsets[r], offsets[r + 1])
  *   table    open addressing, linear probing: rank + 1, or 0 for an empty slot
  *   arena    the tokens' bytes (u8), then the split pattern as UTF-8
@@ -19,12 +23,32 @@ import { DelmError } from '../errors.js';
 import { contentHash } from '../internal/hash.js';
 
 const MAGIC = 0x44_42_50_45; // "DBPE"
-const VERSION = 1;
+/** The table format (2: the checksum word). Its slots follow `contentHash`, so that version keys a store too. */
+export const RANK_TABLE_VERSION = 2;
+const VERSION = RANK_TABLE_VERSION;
 const HEADER_WORDS = 8;
-const H = { MAGIC: 0, VERSION: 1, TOKENS: 2, MASK: 3, ARENA: 4, PATTERN: 5, STATE: 6 } as const;
+/** Bytes before the offsets: what a store reads apart, so a table is published only once checked. */
+export const RANK_TABLE_HEADER_BYTES = HEADER_WORDS * 4;
+const H = { MAGIC: 0, VERSION: 1, TOKENS: 2, MASK: 3, ARENA: 4, PATTERN: 5, STATE: 6, CHECKSUM: 7 } as const;
 const STATE = { EMPTY: 0, BUILDING: 1, READY: 2 } as const;
 /** Room reserved (not committed) for a lazily built table; o200k_base needs ~4.2 MiB. */
 const SLOT_MAX_BYTES = 16 * 2 ** 20;
+
+/** Where built tables are kept between processes (see rank-store.ts). Both sides are best effort. */
+export interface RankTableStore {
+  /** A stored table, read into `into` (or memory of its own) and checked; undefined when none is usable. */
+  read(into: SharedArrayBuffer | undefined): SharedRanks | undefined;
+  /** Keeps a table this thread just built. */
+  write(ranks: SharedRanks): void;
+}
+
+/** Bytes a table with this header occupies, header included. */
+const tableBytes = (header: ArrayLike<number>): number =>
+  RANK_TABLE_HEADER_BYTES +
+  (header[H.TOKENS]! + 1) * 4 +
+  (header[H.MASK]! + 1) * 4 +
+  header[H.ARENA]! +
+  header[H.PATTERN]!;
 
 /** What {@link SharedRanks.build} reads: tiktoken's rank file format (as shipped by js-tiktoken). */
 export interface TiktokenRanksData {
@@ -111,10 +135,38 @@ export class SharedRanks {
     }
     offsets[size] = at;
     pattern.copy(arena, arenaBytes);
+    header[H.CHECKSUM] = contentHash(new Uint8Array(buffer, RANK_TABLE_HEADER_BYTES, bytes - RANK_TABLE_HEADER_BYTES));
     // Publish: whoever loads READY sees everything written above.
     Atomics.store(header, H.STATE, STATE.READY);
     Atomics.notify(header, H.STATE);
     return new SharedRanks(buffer);
+  }
+
+  /**
+   * The table whose header is `stored` and whose other bytes a store has already written into
+   * `into` at {@link RANK_TABLE_HEADER_BYTES}: checked against the header's checksum, then published
+   * (so no thread sees it before). Throws `INVALID_ARGUMENT` when it is not a whole table of this version.
+   */
+  static adopt(into: SharedArrayBuffer, stored: Int32Array): SharedRanks {
+    const bytes = stored.length === HEADER_WORDS ? tableBytes(stored) : -1;
+    if (
+      stored[H.MAGIC] !== MAGIC ||
+      stored[H.VERSION] !== VERSION ||
+      !(bytes > RANK_TABLE_HEADER_BYTES && bytes <= into.byteLength) ||
+      contentHash(new Uint8Array(into, RANK_TABLE_HEADER_BYTES, bytes - RANK_TABLE_HEADER_BYTES)) !==
+        stored[H.CHECKSUM]! >>> 0
+    )
+      throw new DelmError('INVALID_ARGUMENT', 'not a whole delm rank table of this version');
+    const header = new Int32Array(into, 0, HEADER_WORDS);
+    for (let w = 0; w < HEADER_WORDS; w++) if (w !== H.STATE) header[w] = stored[w]!;
+    Atomics.store(header, H.STATE, STATE.READY);
+    Atomics.notify(header, H.STATE);
+    return new SharedRanks(into);
+  }
+
+  /** The table as a store keeps it: header and all, {@link SharedRanks.adopt}'s input. */
+  get bytes(): Uint8Array {
+    return new Uint8Array(this.buffer, 0, tableBytes(new Int32Array(this.buffer, 0, HEADER_WORDS)));
   }
 
   /** An empty slot for a table built later by {@link SharedRanks.open}; it commits no memory until then. */
@@ -123,12 +175,23 @@ export class SharedRanks {
   }
 
   /**
-   * The table in `slot`: attached when built, built here (with `load`'s data) when this thread is
-   * first, waited for when another thread is building it. A builder that dies mid-build (a
-   * terminated worker) would leave its slot in BUILDING: after `waitMs` this thread builds a
-   * private table instead of waiting forever.
+   * The table in `slot`: attached when built, made here when this thread is first (read from `store`
+   * when it holds one, else built from `load`'s data and given to `store`), waited for when another
+   * thread is making it. A maker that dies mid-way (a terminated worker) would leave its slot in
+   * BUILDING: after `waitMs` this thread makes a private table instead of waiting forever.
    */
-  static open(slot: SharedArrayBuffer, load: () => TiktokenRanksData, waitMs = 10_000): SharedRanks {
+  static open(
+    slot: SharedArrayBuffer,
+    load: () => TiktokenRanksData,
+    { waitMs = 10_000, store }: { waitMs?: number; store?: RankTableStore | undefined } = {},
+  ): SharedRanks {
+    const make = (into?: SharedArrayBuffer): SharedRanks => {
+      const stored = store?.read(into);
+      if (stored) return stored;
+      const built = SharedRanks.build(load(), into);
+      store?.write(built);
+      return built;
+    };
     const header = new Int32Array(slot, 0, HEADER_WORDS);
     const deadline = Date.now() + waitMs;
     for (;;) {
@@ -136,7 +199,7 @@ export class SharedRanks {
       if (state === STATE.READY) return new SharedRanks(slot);
       if (state === STATE.EMPTY) {
         try {
-          return SharedRanks.build(load(), slot);
+          return make(slot);
         } catch (error) {
           // Let the next thread try rather than leave everyone waiting on a build that failed.
           Atomics.store(header, H.STATE, STATE.EMPTY);
@@ -146,8 +209,7 @@ export class SharedRanks {
       }
       // Atomics.wait is allowed on Node's main thread too; a build takes ~0.1 s.
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(header, H.STATE, STATE.BUILDING, left) === 'timed-out')
-        return SharedRanks.build(load());
+      if (left <= 0 || Atomics.wait(header, H.STATE, STATE.BUILDING, left) === 'timed-out') return make();
     }
   }
 

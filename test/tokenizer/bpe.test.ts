@@ -180,7 +180,7 @@ describe('SharedRanks.open (a table built by the first thread that needs it)', (
     expect(SharedRanks.open(slot, () => o200k).buffer).toBe(slot);
     const stuck = SharedRanks.emptySlot();
     Atomics.store(new Int32Array(stuck, 0, 8), 6, 1); // BUILDING, by a thread that died
-    const ranks = SharedRanks.open(stuck, () => o200k, 50);
+    const ranks = SharedRanks.open(stuck, () => o200k, { waitMs: 50 });
     expect(ranks.buffer).not.toBe(stuck);
     expect(ranks.size).toBe(SharedRanks.open(slot, () => o200k).size);
   });

@@ -148,7 +148,8 @@ export class SharedRanks {
    * (so no thread sees it before). Throws `INVALID_ARGUMENT` when it is not a whole table of this version.
    */
   static adopt(into: SharedArrayBuffer, stored: Int32Array): SharedRanks {
-    const bytes = stored.length === HEADER_WORDS ? tableBytes(stored) : -1;
+    const sizes = [H.TOKENS, H.MASK, H.ARENA, H.PATTERN].map((w) => stored[w] ?? -1);
+    const bytes = stored.length === HEADER_WORDS && sizes.every((n) => n >= 0) ? tableBytes(stored) : -1;
     if (
       stored[H.MAGIC] !== MAGIC ||
       stored[H.VERSION] !== VERSION ||

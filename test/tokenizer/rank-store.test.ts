@@ -40,7 +40,17 @@ describe('a rank table kept in a file', () => {
     flipped.writeUInt8(flipped.readUInt8(RANK_TABLE_HEADER_BYTES + 1000) ^ 0x40, RANK_TABLE_HEADER_BYTES + 1000);
     const otherVersion = Buffer.from(good);
     otherVersion.writeInt32LE(1, 4);
-    for (const bad of [flipped, good.subarray(0, good.length - 1), otherVersion, Buffer.from('not a table')]) {
+    // Same total and checksum, but a negative pattern length: refused before it is published.
+    const negativeSize = Buffer.from(good);
+    negativeSize.writeInt32LE(good.readInt32LE(16) + good.readInt32LE(20) + 8, 16);
+    negativeSize.writeInt32LE(-8, 20);
+    for (const bad of [
+      flipped,
+      good.subarray(0, good.length - 1),
+      otherVersion,
+      negativeSize,
+      Buffer.from('not a table'),
+    ]) {
       writeFileSync(file, bad);
       const slot = SharedRanks.emptySlot();
       expect(store.read(slot)).toBeUndefined();

@@ -137,7 +137,11 @@ export class RunSupervisor {
   }
 
   /** Where worker threads' events go, each with the time its thread stamped it. */
-  private readonly workerEmit: WorkerEmit = (event, stampedAt) => this.emit(event, stampedAt);
+  private readonly workerEmit: WorkerEmit = (event, stampedAt) => {
+    // A worker the run reported as not started (see abandon) and that starts late says nothing more.
+    if (this.notStarted.size > 0 && 'agentId' in event && this.notStarted.has(event.agentId)) return;
+    this.emit(event, stampedAt);
+  };
 
   /** Records `event`, which happened at `stampedAt` (`monotonicMs`; now when its thread did not say). */
   private emit(event: WorkerEvent, stampedAt?: number): void {

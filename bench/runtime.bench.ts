@@ -30,11 +30,13 @@ async function measure(
   threads?: number,
   tasksPerAgent = TASKS_PER_AGENT,
   steady = false,
-): Promise<Array<Array<string | number>>> {
+): Promise<{ rows: Array<Array<string | number>>; startup: Array<string | number> }> {
   const tasks = agents * tasksPerAgent;
   const gaps = new SharedArrayBuffer(tasks * 8 * 2);
   const cursor = new SharedArrayBuffer(4);
   const rssBefore = process.memoryUsage().rss;
+  const startCpu = process.cpuUsage();
+  const startedAt = performance.now();
   const swarm = createSwarm({
     agents,
     ...(threads !== undefined ? { threads } : {}),
@@ -45,14 +47,23 @@ async function measure(
     heartbeatTimeoutMs: 120_000,
   });
   try {
-    // Warm-up: worker threads start and load their modules.
+    // Warm-up: worker threads start and load their modules. Timed from the swarm's creation: what a
+    // process that starts a swarm and runs it once (the CLI, a new service) waits for.
     await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: agents }, (_, i) => ({ payload: `w${i}` })) });
+    const startCpuUsed = process.cpuUsage(startCpu);
+    const startup = [
+      agents,
+      threads ?? agents,
+      Math.round(performance.now() - startedAt),
+      ((startCpuUsed.user + startCpuUsed.system) / 1e6).toFixed(2),
+      Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+    ];
     const rows: Array<Array<string | number>> = [];
     for (let run = 2; run <= (steady ? 4 : 2); run++) {
       const row = await measuredRun();
       if (run === 2 || run === 4) rows.push([row[0]!, row[1]!, run === 2 ? '2nd' : '4th', ...row.slice(2)]);
     }
-    return rows;
+    return { rows, startup };
   } finally {
     await swarm.close();
   }
@@ -100,6 +111,11 @@ export const suite: BenchSuite = {
   name: 'runtime',
   async run(): Promise<BenchTable[]> {
     const rows: Array<Array<string | number>> = [];
+    const startups: Array<Array<string | number>> = [];
+    const add = ({ rows: measured, startup }: Awaited<ReturnType<typeof measure>>) => {
+      rows.push(...measured);
+      startups.push(startup);
+    };
     const only = process.env['RUNTIME_ROWS']?.split(',').map((r) => r.trim());
     const wanted = (row: string) => only === undefined || only.includes(row);
     for (const agents of [1, 4, 16, 64]) {
@@ -107,7 +123,7 @@ export const suite: BenchSuite = {
       process.stderr.write(`  runtime: ${agents} agents…\n`);
       // 64 threads: each thread's first full collection comes in the 2nd run (its heap first reaches
       // V8's initial old-generation limit there), so the 4th is shown beside it.
-      rows.push(...(await measure(agents, undefined, TASKS_PER_AGENT, agents === 64)));
+      add(await measure(agents, undefined, TASKS_PER_AGENT, agents === 64));
     }
     for (const [agents, perAgent] of [
       [64, TASKS_PER_AGENT],
@@ -115,7 +131,7 @@ export const suite: BenchSuite = {
     ] as const) {
       if (!wanted(`${agents}/2`)) continue;
       process.stderr.write(`  runtime: ${agents} agents on 2 threads…\n`);
-      rows.push(...(await measure(agents, 2, perAgent, true)));
+      add(await measure(agents, 2, perAgent, true));
     }
     return [
       {
@@ -152,6 +168,14 @@ export const suite: BenchSuite = {
           "proposal→decision = from the agent's send stamp on its proposal to the verifier's commit or reject of it, on the clock every thread shares (older records: from the agent's proposal event, after its send); verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
           `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
+        ],
+      },
+      {
+        title: 'Swarm start-up: creating a swarm and running it once (one sub-task per agent, same model)',
+        columns: ['agents', 'agent threads', 'wall ms', 'CPU s', 'RSS added MiB'],
+        rows: startups,
+        notes: [
+          "what a process that starts a swarm and runs it once waits for (the CLI, a new service): the worker threads' start (Node's bootstrap, the worker module's imports, the run's protocol), the token table (read from its file after the first process), cold code",
         ],
       },
     ];

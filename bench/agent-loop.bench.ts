@@ -71,7 +71,7 @@ export const suite: BenchSuite = {
           'one turn per ring: the model answers in the same turn, so the agent runs until the proposal ring (256) is full; a stand-in verifier in its thread then drains it and the turn’s events go out in one post, all in one gap (the mean carries them, the percentiles mostly not)',
           'a turn per call: each call yields a turn first, as a real one does; the stand-in verifier and the events’ receiving end run on another thread, so each gap holds one sub-task’s share of the agent thread, its events post included; measured on the agent thread’s clock (process CPU would count the helper)',
           'warm = sub-tasks after the first 1,000 (a third of them for a shorter run); the mean includes the garbage collections the percentiles step over',
-          'the last column: how few gaps (garbage collections, a ring’s turn) hold how much of the warm time',
+          'the last column: how few gaps hold how much of the warm time (V8’s background compilation counted in process CPU, a ring’s turn, stretches of slower sub-tasks; garbage collections are under a tenth of them)',
           'targets (issue 14): warm p50 < 20 µs, p99 < 50 µs; first 8 sub-tasks < 300 µs each',
         ],
       },

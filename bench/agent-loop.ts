@@ -34,7 +34,7 @@ export interface AgentLoopResult {
   clock: 'cpu' | 'wall';
   first8: number[];
   warm: { count: number; p50: number; p99: number; mean: number };
-  /** The warm gaps longer than 4 × p50 (garbage collections, a ring's turn): their share of the gaps and of the time. */
+  /** The warm gaps longer than 4 × p50 (background compilation, a ring's turn, collections): their share of the gaps and of the time. */
   tail: { gaps: number; time: number };
 }
 

@@ -33,8 +33,8 @@ function threadCpuMs(): Map<number, number> {
   return cpu;
 }
 const before = new Set(threadCpuMs().keys());
-/** Where the sleep model writes the id of each agent thread (slot 0 counts them). */
-const agentThreads = new SharedArrayBuffer(4 * 64);
+/** Where the sleep model writes the id of each agent thread (slot 0 counts them): one slot per thread. */
+const agentThreads = new SharedArrayBuffer(4 * (Math.min(threads, agents) + 1));
 const agentTids = () => new Set(Array.from(new Int32Array(agentThreads).subarray(1)).filter((t) => t > 0));
 
 /** A run's CPU by kind of thread: what changed between two {@link threadCpuMs} readings. */

@@ -88,7 +88,7 @@ export async function attachTask(
         await (
           await import('../src/runtime/redis-substrate.js')
         ).attachRedisSubstrate(init.handles, backend, init.options, init.role)
-      : attachSharedSubstrate(init.handles, backend, init.role);
+      : attachSharedSubstrate(init.handles, backend, init.role, hostsManyAgents(init.options) ? 'end-of-turn' : 'now');
   const events = new EventBatcher(port, journal && new CompletionJournal(journal));
   // Stamped here, on the clock every thread shares, so a state's length is true however late its batch arrives.
   const emit = (event: WorkerEvent) => events.push(event, monotonicMs());
@@ -112,6 +112,13 @@ export async function attachTask(
     },
   };
 }
+
+/**
+ * Whether an agent thread hosts many agents (`threads` below `agents`): its agents' proposals then wake
+ * the verifier once per turn of the thread's event loop, for the turn's whole burst.
+ */
+const hostsManyAgents = (options: ResolvedSwarmOptions): boolean =>
+  options.threads !== undefined && options.threads < options.agents;
 
 /** Attaches agent `agentId` (0: the verifier) of `task`: its metered model, tools, telemetry and heartbeat. */
 export async function attachAgent(task: AttachedTask, agentId: number): Promise<AttachedRun> {

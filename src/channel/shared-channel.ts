@@ -76,6 +76,15 @@ const MAX_SLEEP_MS = 1_000;
 /** Longest a producer waiting for room sleeps before looking again (see `free`). */
 const SPACE_POLL_MS = 20;
 
+/**
+ * When a send wakes a sleeping consumer: `now`, or at the end of the sending thread's event-loop
+ * turn, once for every send of that turn (at once when the ring is a quarter full). A thread that
+ * hosts many producers (agents) sends a burst per turn; waking the consumer per message pre-empted
+ * the senders and woke it for a message or two at a time. `end-of-turn` is for senders that return
+ * to their event loop: one that blocks its thread afterwards leaves the consumer to its poll.
+ */
+export type ConsumerWake = 'now' | 'end-of-turn';
+
 /** Shared-memory implementation of {@link MessageChannelLike}. */
 export class SharedChannel implements MessageChannelLike {
   readonly handle: ChannelHandle;
@@ -87,6 +96,7 @@ export class SharedChannel implements MessageChannelLike {
   private readonly data: Buffer;
   private readonly mask: number;
   private readonly slotBytes: number;
+  /** A quarter of the ring: room that wakes a sleeping producer, messages that wake the consumer at once. */
   private readonly wakeBatch: number;
   /** ms on the channel's clock (Date.now unless created with a ManualClock). */
   private readonly now: () => number;
@@ -99,6 +109,8 @@ export class SharedChannel implements MessageChannelLike {
   #stuckSince = 0;
   /** Set by tryReceive: ms until the in-flight head slot may be abandoned (0 when none is in flight). */
   #inflightMs = 0;
+  /** Set while a wake of the consumer waits for the end of this thread's turn (`end-of-turn` sends). */
+  #wakeScheduled = false;
 
   private constructor(handle: ChannelHandle) {
     if (handle?.kind !== 'delm.channel') throw new DelmError('INVALID_ARGUMENT', 'not a delm channel handle');
@@ -202,9 +214,10 @@ export class SharedChannel implements MessageChannelLike {
 
   // ---- producer side ----
 
-  trySend(message: string): boolean {
+  /** Non-blocking send: false when the ring is full; `wake` says when a sleeping consumer is woken. */
+  trySend(message: string, wake: ConsumerWake = 'now'): boolean {
     this.checkSize(message);
-    return this.attempt(message);
+    return this.attempt(message, wake);
   }
 
   send(message: string, timeoutMs: number = this.ctl[H.SEND_TIMEOUT_MS]!): void {
@@ -280,7 +293,7 @@ export class SharedChannel implements MessageChannelLike {
   }
 
   /** Sends now if a slot is free (returns false when full); repeats a publish the consumer refused. */
-  private attempt(message: string): boolean {
+  private attempt(message: string, wake: ConsumerWake = 'now'): boolean {
     for (;;) {
       if (Atomics.load(this.ctl, H.CLOSED) !== 0) throw channelClosedError();
       const ticket = Atomics.load(this.ctl, H.TAIL);
@@ -292,7 +305,8 @@ export class SharedChannel implements MessageChannelLike {
       }
       if (Atomics.compareExchange(this.ctl, H.TAIL, ticket, (ticket + 1) | 0) !== ticket) continue;
       if (this.publish(ticket, base, message)) {
-        this.wakeConsumer();
+        if (wake === 'now' || this.size >= this.wakeBatch) this.wakeConsumer();
+        else this.wakeAtEndOfTurn();
         return true;
       }
       Atomics.add(this.ctl, H.RESENT, 1);
@@ -465,6 +479,17 @@ export class SharedChannel implements MessageChannelLike {
     const seq = Atomics.load(this.ctl, H.SLEEP_SEQ);
     if (Atomics.compareExchange(this.ctl, H.DATA_SEQ, seq, (seq + 1) | 0) === seq) Atomics.notify(this.ctl, H.DATA_SEQ);
   }
+
+  private wakeAtEndOfTurn(): void {
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    setImmediate(this.wakeScheduled);
+  }
+
+  private readonly wakeScheduled = (): void => {
+    this.#wakeScheduled = false;
+    this.wakeConsumer();
+  };
 
   private bump(index: number): void {
     Atomics.add(this.ctl, index, 1);

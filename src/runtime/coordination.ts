@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Budget, AsyncBudget, BudgetAmount } from '../budget/types.js';
-import type { SharedChannel } from '../channel/shared-channel.js';
+import type { ConsumerWake, SharedChannel } from '../channel/shared-channel.js';
 import { AbortedError } from '../errors.js';
 import type { SharedLedger } from '../ledger/shared-ledger.js';
 import type { LedgerEntry, LedgerEntryInput } from '../ledger/types.js';
@@ -99,13 +99,14 @@ export function sharedCoordination(control: RunControl, queue: TaskQueue): RunCo
 
 /**
  * The shared-memory channel seen through {@link ProposalPort}. A full channel is retried with a
- * growing pause rather than blocking the worker's event loop.
+ * growing pause rather than blocking the worker's event loop. `wake`: when a send wakes the verifier
+ * (see {@link ConsumerWake}).
  */
-export function sharedProposals(channel: SharedChannel): ProposalPort {
+export function sharedProposals(channel: SharedChannel, wake: ConsumerWake = 'now'): ProposalPort {
   return {
     sharesClock: true,
     async send(message, signal) {
-      for (let pause = 1; !channel.trySend(message); pause = Math.min(pause * 2, 100)) {
+      for (let pause = 1; !channel.trySend(message, wake); pause = Math.min(pause * 2, 100)) {
         if (signal.aborted || channel.closed) throw new AbortedError('stopped while the proposal channel was full');
         await sleep(pause);
       }

@@ -4,7 +4,7 @@
  * processes. This is the only runtime module that names the shared-memory implementations; above it,
  * everything sees contracts (AsyncTaskQueue, RunCoordination, ProposalPort, EntryWriter).
  */
-import { SharedChannel, type ChannelHandle } from '../channel/shared-channel.js';
+import { SharedChannel, type ChannelHandle, type ConsumerWake } from '../channel/shared-channel.js';
 import { SharedBudget, type BudgetHandle } from '../budget/shared-budget.js';
 import { SharedRateLimiter, type RateLimiterHandle } from '../budget/rate-limiter.js';
 import { SharedLedger, type LedgerHandle } from '../ledger/shared-ledger.js';
@@ -227,11 +227,15 @@ export interface AttachedSubstrate {
   detach(): Promise<void>;
 }
 
-/** Attaches a run's shared memory inside a worker (the shared-memory backend). */
+/**
+ * Attaches a run's shared memory inside a worker (the shared-memory backend). `wake`: when this
+ * worker's proposals wake the verifier (a thread hosting many agents: at the end of its turn).
+ */
 export function attachSharedSubstrate(
   handles: RunHandles,
   backend: SharedBackendHandles,
   role: 'agent' | 'verifier',
+  wake: ConsumerWake = 'now',
 ): AttachedSubstrate {
   const writer = role === 'verifier' ? SharedLedger.attachWriter(handles.ledger) : undefined;
   const queue = SharedTaskQueue.attach(backend.queue);
@@ -239,7 +243,7 @@ export function attachSharedSubstrate(
     queue: asyncQueue(queue),
     ledger: writer ?? SharedLedger.attach(handles.ledger),
     writer: writer ? sharedWriter(writer) : undefined,
-    proposals: sharedProposals(SharedChannel.attach(backend.proposals)),
+    proposals: sharedProposals(SharedChannel.attach(backend.proposals), wake),
     budget: SharedBudget.attach(backend.budget),
     rateLimiter: SharedRateLimiter.attach(backend.rateLimiter),
     control: sharedCoordination(new RunControl(backend.control), queue),

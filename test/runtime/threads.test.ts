@@ -77,6 +77,20 @@ describe('agents sharing worker threads', () => {
     expect(thinking).toBeGreaterThanOrEqual(128 * 19);
   });
 
+  it("wakes the verifier once per turn of a thread's event loop, for all the proposals of the turn", async () => {
+    // 16 agents on one thread call the 20 ms model in the same few turns, so their calls end in a few
+    // turns too: each round's 16 proposals wake the verifier a few times, not once each (woken per
+    // proposal it took them in 32–41 batches; 6–19 now).
+    const swarm = swarmWith({ agents: 16, threads: 1 });
+    const { result, events } = await runWithEvents(swarm, 64);
+    expect(result.stopReason, result.error).toBe('answered');
+    const proposals = events.filter((e) => e.type === 'proposal').length;
+    expect(proposals).toBe(64);
+    // The verifier enters `waiting` once at the start and once after each batch.
+    const waits = events.filter((e) => e.type === 'agent.state' && e.agentId === 0 && e.state === 'waiting');
+    expect(waits.length - 1).toBeLessThan(proposals / 2);
+  });
+
   it('reclaims the tasks of a thread that dies mid-run: its agents crash together and are replaced', async () => {
     // Call 24 (a few sub-tasks in) ends its thread, and so every agent that thread hosts.
     const faults = Array<FaultName>(24).fill('ok');

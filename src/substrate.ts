@@ -28,7 +28,7 @@ export type {
 export { asyncQueue } from './queue/async-queue.js';
 export { SharedTaskQueue, type QueueHandle, type QueueOptions } from './queue/shared-queue.js';
 export type { MessageChannelLike } from './channel/types.js';
-export { SharedChannel, type ChannelHandle } from './channel/shared-channel.js';
+export { SharedChannel, type ChannelHandle, type ConsumerWake } from './channel/shared-channel.js';
 export { JsonChannel } from './channel/json-channel.js';
 export type {
   BudgetResource,

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { H } from '../../src/channel/layout.js';
 import { SharedChannel } from '../../src/channel/shared-channel.js';
 import { startWorker } from '../../src/internal/worker-entry.js';
 
@@ -17,8 +18,10 @@ async function sleepingConsumer(slots = 64) {
   const channel = SharedChannel.create({ slots, maxMessageBytes: 64 });
   const ctl = new Int32Array(new SharedArrayBuffer(8));
   workers.push(startWorker(consumerUrl, { channel: channel.handle, control: ctl.buffer }));
-  while (Atomics.load(ctl, 0) === 0) await sleep(5);
-  await sleep(50); // past its spin, into its sleep
+  // Until it has announced itself as a sleeper, and a little more: past its spin, into its sleep.
+  const header = new Int32Array(channel.handle.control);
+  while (Atomics.load(ctl, 0) === 0 || Atomics.load(header, H.CONSUMER_SLEEPERS) === 0) await sleep(5);
+  await sleep(20);
   return { channel, received: () => Atomics.load(ctl, 1) };
 }
 

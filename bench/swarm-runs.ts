@@ -1,8 +1,10 @@
 /**
  * `npx tsx bench/swarm-runs.ts [agents] [threads] [sub-tasks per agent] [runs]` (default 1000 2 4 4):
  * one swarm of the 50 ms sleep-only model, a warm-up run (one sub-task per agent), then `runs` runs
- * one after another, each printed with its wall time, the process's CPU time and RSS. Shows how a
- * long-lived swarm settles: the first runs of fresh isolates pay V8's compilation of the hot code.
+ * one after another, each printed with its wall time, the process's CPU time and RSS, and the system
+ * CPU and minor page faults in it (on a 2-core VM the slow runs of a settled swarm were those with
+ * ~13 k faults and ~0.15 s of system CPU, the fast ones a few hundred to a few thousand faults). Shows
+ * how a long-lived swarm settles: the first runs of fresh isolates pay V8's compilation of the hot code.
  * On Linux each run's CPU is also split by thread (from /proc): the main thread, the agent threads
  * (the model says which threads it runs in), the other worker threads the swarm started (the verifier),
  * and the threads the process had before the swarm (V8's platform threads: garbage collection helpers
@@ -71,13 +73,15 @@ try {
   await swarm.run({ prompt: 'warm-up', subTasks: tasks(agents, 'w') });
   for (let run = 2; run <= runs + 1; run++) {
     const cpu = process.cpuUsage();
+    const faults = process.resourceUsage().minorPageFault;
     const byThread = threadCpuMs();
     const started = performance.now();
     const result = await swarm.run({ prompt: 'bench', subTasks: tasks(agents * perAgent, 't') });
     const used = process.cpuUsage(cpu);
     console.log(
       `run ${run}: ${result.stopReason}, wall ${Math.round(performance.now() - started)} ms, ` +
-        `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB` +
+        `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB, ` +
+        `system CPU ${(used.system / 1e6).toFixed(2)} s, minor page faults ${process.resourceUsage().minorPageFault - faults}` +
         split(byThread, threadCpuMs()),
     );
   }

@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { maxBytesOf } from '../internal/shared-memory.js';
+import { ensureByteLength } from '../internal/shared-memory.js';
 import { RANK_TABLE_HEADER_BYTES, SharedRanks, type RankTableStore } from './shared-ranks.js';
 
 /** Reads `length` bytes at `position` of `fd` into `target`; false when the file is shorter. */
@@ -36,10 +36,7 @@ export function fileRankStore(file: string): RankTableStore {
         const size = fstatSync(fd).size;
         if (size <= RANK_TABLE_HEADER_BYTES) return undefined;
         const buffer = into ?? new SharedArrayBuffer(size);
-        if (buffer.byteLength < size) {
-          if (maxBytesOf(buffer) < size) return undefined;
-          buffer.grow(size);
-        }
+        if (!ensureByteLength(buffer, size)) return undefined;
         // The header is read apart: the table is published (its state word set) only once checked.
         const header = new Int32Array(RANK_TABLE_HEADER_BYTES / 4);
         if (!readFully(fd, new Uint8Array(header.buffer), 0)) return undefined;

@@ -111,7 +111,8 @@ export class SharedRanks {
     const slots = 2 ** Math.ceil(Math.log2(size * 2.5));
     const arenaBytes = encoded.reduce((n, token) => n + Buffer.byteLength(token, 'base64'), 0);
     const pattern = Buffer.from(data.pat_str, 'utf8');
-    const bytes = HEADER_WORDS * 4 + (size + 1) * 4 + slots * 4 + arenaBytes + pattern.length;
+    const fields = [MAGIC, VERSION, size, slots - 1, arenaBytes, pattern.length];
+    const bytes = tableBytes(fields);
     const buffer = into ?? new SharedArrayBuffer(bytes);
     if (buffer.byteLength < bytes) {
       if (maxBytesOf(buffer) < bytes)
@@ -119,7 +120,7 @@ export class SharedRanks {
       buffer.grow(bytes);
     }
     const header = new Int32Array(buffer, 0, HEADER_WORDS);
-    header.set([MAGIC, VERSION, size, slots - 1, arenaBytes, pattern.length], 0);
+    header.set(fields, 0);
     const offsets = new Int32Array(buffer, HEADER_WORDS * 4, size + 1);
     const table = new Int32Array(buffer, HEADER_WORDS * 4 + (size + 1) * 4, slots);
     const arenaStart = HEADER_WORDS * 4 + (size + 1) * 4 + slots * 4;

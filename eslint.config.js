@@ -43,6 +43,33 @@ export default tseslint.config(
     },
   },
   {
+    // Objects built per call, per proposal or per agent: see src/internal/extend.ts.
+    files: [
+      'actors/**/*.ts',
+      'machines/task-loop.ts',
+      'machines/verifier.ts',
+      'src/channel/**/*.ts',
+      'src/ledger/**/*.ts',
+      'src/queue/**/*.ts',
+      'src/runtime/call-timeout.ts',
+      'src/runtime/meter.ts',
+      'src/runtime/proposal-frame.ts',
+      'src/protocols/basic/protocol.ts',
+      'src/protocols/delm/protocol.ts',
+      'src/protocols/kit/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ObjectExpression > SpreadElement:first-child + *',
+          message:
+            'A literal that starts with a spread and adds keys gets a hidden class of its own per object on V8 11 (Node 20): use extend() from src/internal/extend.ts, or put the spread last.',
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON and use vitest's asymmetric matchers (typed any); the unsafe-any family adds noise there.
     files: ['test/**/*.ts'],
     rules: {

@@ -36,6 +36,7 @@ import { evidenceFor } from '../src/tools/evidence.js';
 import { withToolLoop } from '../src/tools/loop.js';
 import type { ToolRecord } from '../src/tools/toolbox.js';
 import { toolHooks } from './tool-hooks.js';
+import { extend } from '../src/internal/extend.js';
 
 /** What one agent provides its machine's actors with, kept by the agent's actor system. */
 interface HostedAgent {
@@ -246,7 +247,7 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
           : { agentId, taskId, body };
         // The evidence checks run here, in the agent's thread; the single writer re-checks them cheaply.
         const precheck = protocol.precheck?.(io(signal), envelope);
-        await sendProposal(run, precheck === undefined ? envelope : { ...envelope, precheck }, signal);
+        await sendProposal(run, precheck === undefined ? envelope : extend(envelope, { precheck }), signal);
         emit({ type: 'proposal', agentId, taskId });
       }
       return undefined;

@@ -21,6 +21,7 @@ import type { Toolbox } from '../src/tools/toolbox.js';
 import type { WorkerTraceInit } from '../src/telemetry/span-wire.js';
 import { attachTelemetry, type WorkerTelemetry } from '../src/telemetry/worker-telemetry.js';
 import { monotonicMs } from '../src/internal/monotonic.js';
+import { extend } from '../src/internal/extend.js';
 
 /** The piscina task that starts a worker host. Handles and settings only: never task data. */
 export interface WorkerInit {
@@ -96,13 +97,12 @@ export async function attachTask(
   // Metering counts every prompt: open the shared token table now (the first thread builds it, the
   // others block until it is ready), as part of start-up rather than inside the first call.
   countTokens('delm');
-  return {
-    ...substrate,
+  return extend(substrate, {
     init,
     options: init.options,
     protocol,
     emit,
-    endAgent: (ended, urgent) => events.end(ended, urgent),
+    endAgent: (ended: AgentEnded, urgent: boolean) => events.end(ended, urgent),
     port,
     close: () => {
       events.flush();
@@ -110,7 +110,7 @@ export async function attachTask(
       // Connections close in the background: the run does not wait for a goodbye to Redis.
       void substrate.detach().catch(() => undefined);
     },
-  };
+  });
 }
 
 /**
@@ -152,15 +152,14 @@ export async function attachAgent(task: AttachedTask, agentId: number): Promise<
   );
   const model = telemetry.traceModel(metered);
   const { init: _init, endAgent: _end, port: _port, close: _close, ...run } = task;
-  return {
-    ...run,
+  return extend(run, {
     agentId,
     model,
     telemetry,
     toolbox,
-    close: (status) => {
+    close: (status?: string) => {
       stopBeating();
       telemetry.close(status);
     },
-  };
+  });
 }

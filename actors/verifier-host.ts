@@ -22,6 +22,7 @@ import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './a
 import { stateName } from './host-utils.js';
 import { verifySpan } from '../src/telemetry/host-spans.js';
 import { monotonicMs } from '../src/internal/monotonic.js';
+import { extend } from '../src/internal/extend.js';
 
 /** Control surface of the verifier worker. */
 export interface VerifierControl {
@@ -171,7 +172,7 @@ async function verify(task: AttachedTask, controlPort: MessagePort): Promise<Ver
     const labels = entry.meta?.labels;
     const parentId =
       entry.parentId ?? (Array.isArray(labels) && labels.length === 1 ? byLabel.get(labels[0]) : undefined);
-    const writing = commitEntry(envelope, parentId === undefined ? entry : { ...entry, parentId }, raw);
+    const writing = commitEntry(envelope, parentId === undefined ? entry : extend(entry, { parentId }), raw);
     const acknowledging = processed();
     const [written, acknowledged] = await Promise.allSettled([writing, acknowledging]);
     if (written.status === 'rejected') throw written.reason;

@@ -223,7 +223,7 @@ export const verifierMachine = setup({
       const decided = decidedBefore(event);
       if (decided.length === 0) return {};
       const next = context.next + decided.length;
-      return { ...counted(context, decided), next, proposal: context.batch[next], verdict: null, stepRetries: 0 };
+      return { next, proposal: context.batch[next], verdict: null, stepRetries: 0, ...counted(context, decided) };
     }),
     countRejected: assign(({ context }) => ({ rejected: context.rejected + 1 })),
   },

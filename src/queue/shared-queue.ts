@@ -29,6 +29,7 @@ import {
   word,
 } from './layout.js';
 import type { ClaimOptions, Lease, QueueStats, TaskInput, TaskQueue, TaskRecord, TaskState } from './types.js';
+import { extend } from '../internal/extend.js';
 
 /** Structured-cloneable handle: send it to a worker and `SharedTaskQueue.attach` it there. */
 export interface QueueHandle {
@@ -166,7 +167,7 @@ export class SharedTaskQueue implements TaskQueue {
       arena: growableBuffer(Math.min(o.initialArenaBytes, o.maxArenaBytes), o.maxArenaBytes),
       bands: Array.from({ length: BANDS }, () => growableBuffer(initialTasks * 4, o.maxTasks * 4)),
     };
-    return new SharedTaskQueue(o.clock ? { ...handle, clock: o.clock.handle } : handle);
+    return new SharedTaskQueue(o.clock ? extend(handle, { clock: o.clock.handle }) : handle);
   }
 
   /**

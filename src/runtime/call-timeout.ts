@@ -15,6 +15,7 @@ import { getEventListeners } from 'node:events';
 import { AbortedError, ProviderError } from '../errors.js';
 import { DEFAULT_RETRY } from '../providers/resilient.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
+import { extend } from '../internal/extend.js';
 
 /** Default per-call timeout of a custom model: the providers' per-attempt timeout. */
 export const CUSTOM_MODEL_TIMEOUT_MS = DEFAULT_RETRY.timeoutMs;
@@ -120,7 +121,7 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
           if (spare === undefined && getEventListeners(controller.signal, 'abort').length === 0) spare = controller;
           return true;
         };
-        model.complete({ ...request, signal: controller.signal }).then(
+        model.complete(extend(request, { signal: controller.signal })).then(
           (r) => settle() && resolve(r),
           // The model's own rejection, passed through as it is.
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

@@ -23,6 +23,7 @@ import type { CompletionRequest, CompletionResult, LanguageModel } from '../prov
 import type { UsageEvent } from './events.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
+import { extend } from '../internal/extend.js';
 
 /** What metering needs from its host. */
 export interface MeterOptions {
@@ -124,7 +125,7 @@ export function meteredLimits(
 
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
-  const prices = options.prices ? { ...DEFAULT_PRICES, ...options.prices } : DEFAULT_PRICES;
+  const prices = options.prices ? extend(DEFAULT_PRICES, options.prices) : DEFAULT_PRICES;
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {

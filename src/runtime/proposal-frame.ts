@@ -12,6 +12,7 @@
  * proposal waited for it and how long it took to decide, without pairing events after the fact.
  */
 import type { ProposalEnvelope } from '../protocols/kit/protocol.js';
+import { extend } from '../internal/extend.js';
 
 /** Body fields carried raw, in order of preference: the first that is a well-formed string is. */
 const RAW_FIELDS = ['text', 'answer'] as const;
@@ -28,12 +29,14 @@ export function encodeProposal(envelope: ProposalEnvelope, sentAt?: number): str
       // Built without the field rather than copied and deleted from: a deletion leaves a slow object to serialise.
       const rest: Record<string, unknown> = {};
       for (const key of Object.keys(body)) if (key !== field) rest[key] = (body as Record<string, unknown>)[key];
-      const framed: Record<string, unknown> = { ...envelope, body: rest, raw: field };
-      if (sentAt !== undefined) framed['sentAt'] = sentAt;
+      const framed = extend(
+        envelope,
+        sentAt === undefined ? { body: rest, raw: field } : { body: rest, raw: field, sentAt },
+      );
       return `${JSON.stringify(framed)}\n${value}`;
     }
   }
-  return JSON.stringify(sentAt === undefined ? envelope : { ...envelope, sentAt });
+  return JSON.stringify(sentAt === undefined ? envelope : extend(envelope, { sentAt }));
 }
 
 /** The raw text of a received proposal: the string, and the UTF-8 bytes it arrived as when they are at hand. */
@@ -63,7 +66,7 @@ function takeSentAt(json: unknown): number | undefined {
 
 /** `decoded` with `sentAt` when there is one (exactOptionalPropertyTypes: no undefined member). */
 const stamped = (decoded: DecodedProposal, sentAt: number | undefined): DecodedProposal =>
-  sentAt === undefined ? decoded : { ...decoded, sentAt };
+  sentAt === undefined ? decoded : { json: decoded.json, raw: decoded.raw, sentAt };
 
 /**
  * Reads a proposal message; `utf8`, when given, is the same message as the bytes it was sent as.

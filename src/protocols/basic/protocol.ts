@@ -211,10 +211,11 @@ export const protocol = defineProtocol<string, BasicProposal>({
 
   async check({ ledger }, proposal): Promise<ProtocolVerdict> {
     const parsed = BasicProposalSchema.safeParse(proposal.body);
+    // Spread last: a literal that starts with a spread gets a hidden class of its own (see internal/extend.ts).
     const base = { taskId: proposal.taskId, authorId: proposal.agentId };
     if (!parsed.success) {
       const reason = `malformed proposal: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
-      return { verdict: 'reject', reason, entry: { ...base, kind: 'failure', text: reason } };
+      return { verdict: 'reject', reason, entry: { kind: 'failure', text: reason, ...base } };
     }
     const finding = parsed.data;
     const index = indexOf(ledger);
@@ -225,7 +226,7 @@ export const protocol = defineProtocol<string, BasicProposal>({
         return {
           verdict: 'reject',
           reason,
-          entry: { ...base, kind: 'failure', text: `${finding.text.slice(0, 200)} — rejected: ${reason}` },
+          entry: { kind: 'failure', text: `${finding.text.slice(0, 200)} — rejected: ${reason}`, ...base },
         };
       }
     }
@@ -238,12 +239,12 @@ export const protocol = defineProtocol<string, BasicProposal>({
       verdict: 'accept',
       reason: finding.quotes.length ? 'quotes verified' : 'no quotes to verify',
       entry: {
-        ...base,
         kind: 'gist',
         level: 0,
         text: finding.text,
         ...(parent ? { parentId: parent.id } : {}),
         meta: { quotes: finding.quotes },
+        ...base,
       },
     };
   },

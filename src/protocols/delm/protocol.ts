@@ -36,6 +36,7 @@ import { deterministicChecks, verifyProposal } from '../kit/verify.js';
 import { promptAsSources } from '../kit/long-prompt.js';
 import { warmSources } from '../kit/text.js';
 import { evidenceLookup } from '../../tools/evidence.js';
+import { extend } from '../../internal/extend.js';
 
 /**
  * What a run may tune through `RunTask.meta.delm`; everything has a default. Stored with the task in
@@ -132,7 +133,7 @@ async function ask<I, O>(
     schema: template.schema,
     schemaName: template.schemaName,
     signal: io.signal,
-    context: { ...context, agentId: io.agentId },
+    context: extend(context, { agentId: io.agentId }),
   });
   if (reply.object === undefined)
     throw new DelmError('MALFORMED_OUTPUT', `${template.id} returned no structured output`);
@@ -313,11 +314,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const parsed = ProposalSchema.safeParse(proposal.body);
     if (!parsed.success) return undefined;
     return precheck(sourcesOf(view, proposal), (lookup) =>
-      deterministicChecks(parsed.data, {
-        ...lookup,
-        supportThreshold: settings.supportThreshold,
-        countTokens: cachedCount,
-      }),
+      deterministicChecks(
+        parsed.data,
+        extend(lookup, { supportThreshold: settings.supportThreshold, countTokens: cachedCount }),
+      ),
     );
   },
 
@@ -385,7 +385,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       verdict: 'accept',
       reason: 'evidence verified',
       prechecked,
-      entry: { ...entry, tokenCount: cachedCount(entry.text) },
+      entry: extend(entry, { tokenCount: cachedCount(entry.text) }),
       ...(sources.length ? { sources } : {}),
     };
   },

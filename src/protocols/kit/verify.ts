@@ -22,6 +22,7 @@ import { patchSummaryLine, proposalLabels, proposalText } from './entry.js';
 import type { PromptDocument } from './prompts/template.js';
 import { findRedundant } from './redundancy.js';
 import { CAPS, ProposalSchema, type Evidence, type JudgeVerdict, type Proposal } from './schemas.js';
+import { extend } from '../../internal/extend.js';
 
 /** What the verifier knows when it judges a proposal. */
 export interface VerifyContext extends SourceLookup {
@@ -180,7 +181,7 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
   const proposal = parsed.data;
   // A pre-check that holds spares the source searches; one that does not is no evidence of anything.
   const prechecked =
-    ctx.witnessed !== undefined && deterministicChecks(proposal, { ...ctx, ...ctx.witnessed }).length === 0;
+    ctx.witnessed !== undefined && deterministicChecks(proposal, extend(ctx, ctx.witnessed)).length === 0;
   const reasons = prechecked ? [] : deterministicChecks(proposal, ctx);
   if (reasons.length) return { verdict: 'reject', reasons, proposal };
 
@@ -212,13 +213,13 @@ export async function verifyProposal(input: unknown, ctx: VerifyContext): Promis
     }
   }
 
+  const redundancy: { threshold?: number; now?: number } = {};
+  if (ctx.redundancyThreshold !== undefined) redundancy.threshold = ctx.redundancyThreshold;
+  if (ctx.now !== undefined) redundancy.now = ctx.now;
   const repeat = findRedundant(
     { kind: proposal.kind, text: proposalText(proposal), labels: proposalLabels(proposal) },
     ctx.entries ?? [],
-    {
-      ...(ctx.redundancyThreshold !== undefined ? { threshold: ctx.redundancyThreshold } : {}),
-      ...(ctx.now !== undefined ? { now: ctx.now } : {}),
-    },
+    redundancy,
   );
   if (repeat) return { verdict: 'redundant', reasons: [repeat.reason], proposal, prechecked };
   return { verdict: 'accept', reasons: [], proposal, prechecked };

@@ -33,12 +33,14 @@ export const suite: BenchSuite = {
   name: 'agent-loop',
   async run(): Promise<BenchTable[]> {
     const rows: Array<Array<string | number>> = [];
+    const builds = new Set<string>();
     for (const turns of [false, true])
       for (const subTasks of [3_000, 20_000]) {
         process.stderr.write(
           `  agent-loop: ${subTasks} sub-tasks${turns ? ', a turn per call' : ''} × ${REPETITIONS}…\n`,
         );
         const runs = Array.from({ length: REPETITIONS }, () => once(subTasks, turns));
+        for (const run of runs) builds.add(run.build);
         rows.push([
           turns ? 'a turn per call (agent thread wall µs)' : 'one turn per ring of proposals (process CPU µs)',
           subTasks,
@@ -73,6 +75,7 @@ export const suite: BenchSuite = {
           'warm = sub-tasks after the first 1,000 (a third of them for a shorter run); the mean includes the garbage collections the percentiles step over',
           'the last column: how few gaps hold how much of the warm time (V8’s background compilation counted in process CPU, a ring’s turn, stretches of slower sub-tasks; garbage collections are under a tenth of them)',
           'targets (issue 14): warm p50 < 20 µs, p99 < 50 µs; first 8 sub-tasks < 300 µs each',
+          `the agent ran ${[...builds].join(', ')}`,
         ],
       },
     ];

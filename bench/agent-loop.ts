@@ -2,7 +2,7 @@
  * `npx tsx bench/agent-loop.ts [sub-tasks] [--turns] [--json]`: the CPU one agent spends per sub-task between model
  * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
  * answers at once: from the end of one call to the start of the next, less the probe's own cost. The
- * agent host runs in this thread on the run's real shared memory; a stand-in verifier drains the
+ * agent host (the compiled build when there is one, see build.ts) runs in this thread on the run's real shared memory; a stand-in verifier drains the
  * proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
  * short run sees) and the warm p50 / p99, each as process CPU time and wall time; with `--json`, one
  * line of {@link AgentLoopResult} instead (the `agent-loop` suite of `npm run bench` runs it so).
@@ -17,20 +17,30 @@
  * helper on the other core).
  */
 import { MessageChannel } from 'node:worker_threads';
-import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
-import { loadProtocol } from '../src/protocols/registry.js';
-import { resolveSwarmOptions } from '../src/runtime/options.js';
-import { createRunSubstrate } from '../src/runtime/substrate.js';
-import { runAgentGroup } from '../actors/agent-host.js';
 import { endOf } from './workers/agent-end.js';
 import type { AgentEnded } from '../src/runtime/worker-start.js';
-import { CompletionJournal } from '../src/runtime/completion-journal.js';
 import { mean, percentile } from './harness.js';
 import { startWorker } from '../src/internal/worker-entry.js';
+import { importMeasured, measuredBuild } from './build.js';
+
+const { SharedRateLimiter } =
+  await importMeasured<typeof import('../src/budget/rate-limiter.js')>('src/budget/rate-limiter.js');
+const { loadProtocol } =
+  await importMeasured<typeof import('../src/protocols/registry.js')>('src/protocols/registry.js');
+const { resolveSwarmOptions } =
+  await importMeasured<typeof import('../src/runtime/options.js')>('src/runtime/options.js');
+const { createRunSubstrate } =
+  await importMeasured<typeof import('../src/runtime/substrate.js')>('src/runtime/substrate.js');
+const { runAgentGroup } = await importMeasured<typeof import('../actors/agent-host.js')>('actors/agent-host.js');
+const { CompletionJournal } = await importMeasured<typeof import('../src/runtime/completion-journal.js')>(
+  'src/runtime/completion-journal.js',
+);
 
 /** One run's numbers, µs on `clock` (the probe's own cost taken off): process CPU time, or with `--turns` the agent thread's wall time. */
 export interface AgentLoopResult {
   subTasks: number;
+  /** What ran: the compiled build, or the sources via tsx (see build.ts). */
+  build: string;
   clock: 'cpu' | 'wall';
   first8: number[];
   warm: { count: number; p50: number; p99: number; mean: number };
@@ -127,6 +137,7 @@ const long = warm.filter((gap) => gap > 4 * warmP50);
 const sum = (xs: number[]) => xs.reduce((total, x) => total + x, 0);
 const result: AgentLoopResult = {
   subTasks,
+  build: measuredBuild,
   clock: turns ? 'wall' : 'cpu',
   first8: primary.slice(0, 8),
   warm: { count: warm.length, p50: warmP50, p99: percentile(sorted(warm), 99), mean: mean(warm) },
@@ -134,7 +145,7 @@ const result: AgentLoopResult = {
 };
 if (json) console.log(JSON.stringify(result));
 else {
-  console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed`);
+  console.log(`agent: ${output.status}, ${output.tasksCompleted} sub-tasks completed (${measuredBuild})`);
   console.log(
     `one probe, subtracted from each gap: ${f(probeCpu)} µs CPU, ${f(probeWall)} µs wall (p50 of 2,000 back to back)`,
   );

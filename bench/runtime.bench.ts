@@ -5,20 +5,15 @@
  * sharing 2 threads (`threads: 2`). CPU time (every thread of the process) stands beside wall time.
  * `RUNTIME_ROWS=64,64/2,1000/2` measures only those rows (agents, or agents/threads).
  */
-import { existsSync } from 'node:fs';
 import type { SwarmEvent } from '../src/runtime/events.js';
 import { percentile, type BenchSuite, type BenchTable } from './harness.js';
 import { verifierStats } from './verifier-stats.js';
+import { importMeasured, measuredBuild } from './build.js';
 
 const LATENCY_MS = 50;
 const TASKS_PER_AGENT = 8;
 const modelModule = new URL('./workers/sleep-model.mjs', import.meta.url).href;
-// Measured on the compiled build, as the package runs (`npm run bench` builds first); sources otherwise.
-const compiled = new URL('../dist/src/runtime/swarm.js', import.meta.url);
-const { createSwarm } = (await import(
-  existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
-)) as typeof import('../src/runtime/swarm.js');
-const build = existsSync(compiled) ? 'compiled JavaScript' : 'TypeScript sources via tsx';
+const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
 
 /**
  * Rows for `agents` (on `threads`): the swarm's 2nd run (after one warm-up run), and with `steady` its
@@ -167,7 +162,7 @@ export const suite: BenchSuite = {
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
           "proposal→decision = from the agent's send stamp on its proposal to the verifier's commit or reject of it, on the clock every thread shares (older records: from the agent's proposal event, after its send); verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",
           'targets: waiting ≤ 2 %, overhead p99 < 50 µs, 64 agents under 1 GiB RSS',
-          `workers ran ${build}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
+          `workers ran ${measuredBuild}; RSS is the whole process (main thread + every worker thread), swarm RSS what creating and running this swarm added`,
         ],
       },
       {

@@ -10,13 +10,11 @@
  * and the threads the process had before the swarm (V8's platform threads: garbage collection helpers
  * and concurrent compilation; libuv's).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { importMeasured } from './build.js';
 
 const [agents = 1000, threads = 2, perAgent = 4, runs = 4] = process.argv.slice(2).map(Number);
-const compiled = new URL('../dist/src/runtime/swarm.js', import.meta.url);
-const { createSwarm } = (await import(
-  existsSync(compiled) ? compiled.href : '../src/runtime/swarm.js'
-)) as typeof import('../src/runtime/swarm.js');
+const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
 /** On-CPU ms of each thread of this process, by OS thread id (Linux; empty elsewhere). */
 function threadCpuMs(): Map<number, number> {
   const cpu = new Map<number, number>();

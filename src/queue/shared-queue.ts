@@ -539,13 +539,15 @@ export class SharedTaskQueue implements TaskQueue {
   ): Lease | undefined | Sleep {
     const { signal } = options;
     const stopWhenDrained = options.stopWhenDrained !== false;
-    const spinUntil = performance.now() + (options.spinMicros ?? DEFAULT_SPIN_MICROS) / 1000;
+    const spinMicros = options.spinMicros ?? DEFAULT_SPIN_MICROS;
+    const spinUntil = performance.now() + spinMicros / 1000;
     for (let i = 0; ; i++) {
       if (signal?.aborted || this.closed) return undefined;
       const lease = this.tryClaim(agentId, leaseMs);
       if (lease) return lease;
       if (stopWhenDrained && this.isDrained()) return undefined;
-      if (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil) break;
+      // No spin at all when asked for none: a thread hosting many agents would spin for each of them in turn.
+      if (spinMicros <= 0 || (i >= MIN_SPIN_ROUNDS && performance.now() >= spinUntil)) break;
       // Between full attempts, poll one word: a new task shows up in TAIL within nanoseconds.
       const tail = Atomics.load(this.ctl, H.TAIL);
       for (let j = 0; j < POLLS_PER_ATTEMPT && Atomics.load(this.ctl, H.TAIL) === tail; j++);

@@ -66,7 +66,7 @@ export interface ClaimOptions {
   timeoutMs?: number;
   /** Return undefined as soon as the queue is drained (default true); false keeps waiting for new tasks. */
   stopWhenDrained?: boolean;
-  /** Keep retrying this long (µs) before sleeping, so a task that arrives right away is picked up without a wake-up. Default 50. */
+  /** Keep retrying this long (µs) before sleeping, so a task that arrives right away is picked up without a wake-up; 0: one attempt, then sleep. Default 50. */
   spinMicros?: number;
   signal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { asyncQueue } from '../../src/queue/async-queue.js';
 import { queueContract } from './contract.js';
 import { SharedTaskQueue } from '../../src/queue/shared-queue.js';
@@ -20,6 +20,24 @@ queueContract('SharedTaskQueue', ({ leaseMs, maxAttempts, realClock }) => {
 });
 
 describe('SharedTaskQueue', () => {
+  it('spins on an empty queue only when asked to: with spinMicros 0 a claim tries once, then waits', () => {
+    const q = SharedTaskQueue.create();
+    q.enqueue('held');
+    expect(q.tryClaim(1)).toBeDefined(); // not drained: agent 1 holds the only task
+    const loads = vi.spyOn(Atomics, 'load');
+    try {
+      expect(q.claim(2, { timeoutMs: 0 })).toBeUndefined();
+      const spinning = loads.mock.calls.length;
+      loads.mockClear();
+      expect(q.claim(2, { timeoutMs: 0, spinMicros: 0 })).toBeUndefined();
+      // The spin polls the tail 256 times per round, at least 8 rounds; one attempt reads a few words.
+      expect(spinning).toBeGreaterThan(8 * 256);
+      expect(loads.mock.calls.length).toBeLessThan(64);
+    } finally {
+      loads.mockRestore();
+    }
+  });
+
   it('grows past its initial size and refuses at the task limit without losing anything', () => {
     const q = SharedTaskQueue.create({ initialTasks: 2, maxTasks: 100 });
     for (let i = 0; i < 100; i++) q.enqueue(`task ${i}`);

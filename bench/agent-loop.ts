@@ -44,6 +44,8 @@ export interface AgentLoopResult {
   clock: 'cpu' | 'wall';
   first8: number[];
   warm: { count: number; p50: number; p99: number; mean: number };
+  /** p99 of the gaps from sub-task 5,000 on, once V8's tiering has settled (runs of 10,000 or more; else null). */
+  settledP99: number | null;
   /** The warm gaps longer than 4 × p50 (background compilation, a ring's turn, collections): their share of the gaps and of the time. */
   tail: { gaps: number; time: number };
 }
@@ -126,6 +128,8 @@ const gaps = probe.flatMap((p, i) => (p.at === 'start' && probe[i - 1]?.at === '
 const cpu = gaps.map(([end, start]) => Math.max(0, start!.cpuUs - end!.cpuUs - probeCpu));
 const wall = gaps.map(([end, start]) => Math.max(0, start!.wallUs - end!.wallUs - probeWall));
 const warmFrom = Math.min(1000, Math.floor(cpu.length / 3));
+/** Where V8's tiering of the loop's code has settled here (deoptimisations and re-optimisations end by ~1,500). */
+const SETTLED_FROM = 5000;
 const sorted = (xs: number[]) => Float64Array.from(xs);
 const f = (x: number) => x.toFixed(1);
 const warmCpu = cpu.slice(warmFrom);
@@ -141,6 +145,7 @@ const result: AgentLoopResult = {
   clock: turns ? 'wall' : 'cpu',
   first8: primary.slice(0, 8),
   warm: { count: warm.length, p50: warmP50, p99: percentile(sorted(warm), 99), mean: mean(warm) },
+  settledP99: primary.length >= 10_000 ? percentile(sorted(primary.slice(SETTLED_FROM)), 99) : null,
   tail: { gaps: long.length / warm.length, time: sum(long) / sum(warm) },
 };
 if (json) console.log(JSON.stringify(result));

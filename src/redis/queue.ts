@@ -20,6 +20,7 @@ import type {
 import { connect, fcall, isConnectionLoss, runPrefix, type RedisClient, type RedisTarget } from './client.js';
 import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
 import { FN, ensureLibrary } from './library.js';
+import { extend } from '../internal/extend.js';
 
 /** Options of {@link RedisTaskQueue.open} (validated). They take effect when the run's queue is first created. */
 export const RedisQueueOptionsSchema = z
@@ -153,7 +154,7 @@ export class RedisTaskQueue implements AsyncTaskQueue {
   }
 
   private withAgent(reply: ClaimReply, agentId: number): Lease | undefined {
-    return reply.kind === 'lease' ? { ...reply.lease, agentId } : undefined;
+    return reply.kind === 'lease' ? extend(reply.lease, { agentId }) : undefined;
   }
 
   async tryClaim(agentId: number, leaseMs?: number): Promise<Lease | undefined> {
@@ -226,7 +227,7 @@ export class RedisTaskQueue implements AsyncTaskQueue {
       String(lease.generation),
       leaseArg(leaseMs),
     ])) as number;
-    return { ...lease, deadline };
+    return extend(lease, { deadline });
   }
 
   private finish(lease: Lease, how: 'done' | 'failed' | 'retry' | 'release', text: string, next: string[] = []) {

@@ -4,6 +4,7 @@ import { withCallTimeout } from './call-timeout.js';
 import { meterModel, type MeterOptions } from './meter.js';
 import { loadModel } from './model-loader.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
+import { extend } from '../internal/extend.js';
 
 /** Loads `ref` for a run thread; custom models get the per-call timeout the built-in providers have. */
 export async function loadRunModel(
@@ -13,5 +14,5 @@ export async function loadRunModel(
 ): Promise<LanguageModel> {
   const raw = await loadModel(ref, prices);
   const timed = typeof ref === 'object' && 'module' in ref ? withCallTimeout(raw, ref.timeoutMs) : raw;
-  return meterModel(timed, { ...meter, prices });
+  return meterModel(timed, extend(meter, { prices }));
 }

@@ -6,6 +6,7 @@
  */
 import type { CompletionRequest, CompletionResult, LanguageModel, ToolCall, ToolTurn } from '../providers/types.js';
 import { resultContent, type Toolbox, type ToolRecord } from './toolbox.js';
+import { extend } from '../internal/extend.js';
 
 /** Added to the system prompt of a call offered tools: how to use them and how to cite what they return. */
 export const TOOL_USE_NOTE =
@@ -55,13 +56,14 @@ export async function runToolLoop<T>(
   const system = request.system ? `${request.system}\n\n${TOOL_USE_NOTE}` : TOOL_USE_NOTE;
   let used = 0;
   for (;;) {
-    const result = await model.complete({
-      ...request,
-      system,
-      tools,
-      toolTurns: turns,
-      toolChoice: used < max ? 'auto' : 'none',
-    });
+    const result = await model.complete(
+      extend(request, {
+        system,
+        tools,
+        toolTurns: turns,
+        toolChoice: used < max ? ('auto' as const) : ('none' as const),
+      }),
+    );
     const calls = result.toolCalls ?? [];
     if (calls.length === 0 || used >= max) return result;
     const results: ToolTurn['results'][number][] = [];

@@ -10,6 +10,7 @@ import type { ToolCall, ToolSpec } from '../providers/types.js';
 import { ToolError, type ToolErrorCode } from './errors.js';
 import type { AnyTool } from './types.js';
 import type { Workspace } from './workspace.js';
+import { extend } from '../internal/extend.js';
 
 /** Limits of tool use in one agent step. */
 export interface ToolLimits {
@@ -118,14 +119,13 @@ export class Toolbox {
       const output = await this.withTimeout(tool, parsed.data, signal);
       const raw = typeof output === 'string' ? output : JSON.stringify(output);
       const capped = capBytes(raw, this.limits.maxOutputBytes);
-      return {
-        ...base,
+      return extend(base, {
         text: capped.text,
         hash: hashText(capped.text),
         bytes: capped.bytes,
         truncated: capped.truncated,
         latencyMs: performance.now() - started,
-      };
+      });
     } catch (err) {
       const error = isDelmError(err)
         ? {
@@ -138,15 +138,14 @@ export class Toolbox {
             message: `${call.name} failed: ${err instanceof Error ? err.message : String(err)}`,
           };
       const text = capBytes(error.message, this.limits.maxOutputBytes).text;
-      return {
-        ...base,
+      return extend(base, {
         text,
         hash: hashText(text),
         bytes: Buffer.byteLength(text),
         truncated: false,
         latencyMs: performance.now() - started,
         error,
-      };
+      });
     }
   }
 

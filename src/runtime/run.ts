@@ -33,6 +33,7 @@ import {
   type WorkerSpec,
 } from './worker-start.js';
 import { monotonicMs } from '../internal/monotonic.js';
+import { extend } from '../internal/extend.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
@@ -323,7 +324,7 @@ export class RunSupervisor {
       wallTimeMs,
       tasks,
       agents: [...this.summaries.values()]
-        .map((a) => ({ ...a, ...(substrate ? substrate.usage.agent(a.agentId) : { usage: emptyUsage(), costUsd: 0 }) }))
+        .map((a) => extend(a, substrate ? substrate.usage.agent(a.agentId) : { usage: emptyUsage(), costUsd: 0 }))
         .sort((a, b) => a.agentId - b.agentId),
       timeline: spans,
       waitingShare: Timeline.waitingShare(spans),

@@ -23,7 +23,6 @@ import type { CompletionRequest, CompletionResult, LanguageModel } from '../prov
 import type { UsageEvent } from './events.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
-import { extend } from '../internal/extend.js';
 
 /** What metering needs from its host. */
 export interface MeterOptions {
@@ -125,7 +124,10 @@ export function meteredLimits(
 
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
-  const prices = options.prices ? extend(DEFAULT_PRICES, options.prices) : DEFAULT_PRICES;
+  // Keys from configuration: defined as data, as a spread would (extend assigns).
+  const prices = options.prices
+    ? Object.fromEntries([...Object.entries(DEFAULT_PRICES), ...Object.entries(options.prices)])
+    : DEFAULT_PRICES;
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {

@@ -2,10 +2,11 @@
  * `npx tsx bench/agent-loop.ts [sub-tasks] [--turns] [--json]`: the CPU one agent spends per sub-task between model
  * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
  * answers at once: from the end of one call to the start of the next, less the probe's own cost. The
- * agent host (the compiled build when there is one, see build.ts) runs in this thread on the run's real shared memory; a stand-in verifier drains the
- * proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a
- * short run sees) and the warm p50 / p99, each as process CPU time and wall time; with `--json`, one
- * line of {@link AgentLoopResult} instead (the `agent-loop` suite of `npm run bench` runs it so).
+ * agent host (the compiled build when there is one, see build.ts) runs in this thread on the run's
+ * real shared memory; a stand-in verifier drains the proposal channel. Prints the first 8 sub-tasks
+ * of a fresh isolate (what a short run sees) and the warm p50 / p99, each as process CPU time and
+ * wall time; with `--json`, one line of {@link AgentLoopResult} instead (the `agent-loop` suite of
+ * `npm run bench` runs it so).
  *
  * The instant model answers without giving the event loop a turn, so the agent runs sub-task after
  * sub-task in one turn until the channel's ring is full: what is done once per turn (posting the

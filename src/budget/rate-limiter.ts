@@ -10,8 +10,11 @@
  * - A request bigger than the whole bucket is admitted when the bucket is full and leaves it in debt
  *   (later requests wait until the debt is paid), so it never deadlocks and the average rate holds.
  * - Both rates are admitted together or not at all: if the token rate refuses, the request-rate
- *   admission is undone. If another thread moved that word in between, the undo is skipped, which
- *   can only make the limiter slightly stricter, never looser.
+ *   admission is undone, by taking its cost back off the word even when other threads have admitted
+ *   since. Those admissions came before it elapsed, so each queued behind it and sits exactly its
+ *   cost later than it would have without it; once it has elapsed there is nothing left to undo.
+ *   (Skipping the undo when the word had moved leaked a request each time: with the clock standing
+ *   still, enough of those could hold the request bucket empty while nothing was admitted.)
  * - Time is `process.hrtime` (CLOCK_MONOTONIC), the same clock in every thread of the process, so
  *   workers agree to the microsecond; `performance.now()` would not (its origin differs per thread).
  *   A limiter created with a `ManualClock` reads that instead, in every thread (tests).
@@ -123,10 +126,20 @@ export class SharedRateLimiter implements RateLimiter {
     const [before, after] = this.#last;
     const waitTokens = this.admit(TOKENS, BigInt(Math.ceil(tokens)), now);
     if (waitTokens > 0n) {
-      if (after !== before) Atomics.compareExchange(this.w, base(REQUESTS) + W.TAT_US, after, before);
+      if (after !== before) this.undo(REQUESTS, after, after - (before > now ? before : now));
       return toMs(waitTokens);
     }
     return 0;
+  }
+
+  /** Takes back this thread's admission of `cost` to rate `i`, which moved its TAT to `after` (see the module comment). */
+  private undo(i: number, after: bigint, cost: bigint): void {
+    const at = base(i) + W.TAT_US;
+    for (;;) {
+      if (this.nowUs() >= after) return;
+      const tat = Atomics.load(this.w, at);
+      if (Atomics.compareExchange(this.w, at, tat, tat - cost) === tat) return;
+    }
   }
 
   async acquire(tokens: number, signal?: AbortSignal): Promise<void> {

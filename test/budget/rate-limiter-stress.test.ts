@@ -10,6 +10,8 @@ const workers = terminatedAfterEach();
 
 const report = (worker: Worker) => firstMessage<{ admitted: number }>(worker);
 const tick = () => new Promise((r) => setTimeout(r, 1));
+/** A wait that gives up with what it saw after this long without progress (a hang would only time out). */
+const STALL_MS = 20_000;
 
 describe('SharedRateLimiter across real worker threads', () => {
   it('keeps the requests and tokens admitted across workers within bucket + rate × elapsed at every moment, and admits up to that bound', async () => {
@@ -31,7 +33,25 @@ describe('SharedRateLimiter across real worker threads', () => {
       workers.push(w);
       return report(w);
     });
-    while (Atomics.load(ctl, 0) < AGENTS) await tick();
+    let failure: Error | undefined;
+    for (const p of pending)
+      p.catch((error: unknown) => (failure ??= error instanceof Error ? error : new Error('a worker failed')));
+    /** Polls until `done`; throws a worker's failure, or `what` once nothing has moved for STALL_MS. */
+    const until = async (done: () => boolean, what: () => string) => {
+      let seen = -1;
+      let since = performance.now();
+      while (!done()) {
+        if (failure !== undefined) throw failure;
+        const progress = Atomics.load(ctl, 0) + Atomics.load(ctl, 2);
+        if (progress !== seen) [seen, since] = [progress, performance.now()];
+        else if (performance.now() - since > STALL_MS) throw new Error(`stalled: ${what()}`);
+        await tick();
+      }
+    };
+    await until(
+      () => Atomics.load(ctl, 0) >= AGENTS,
+      () => `${Atomics.load(ctl, 0)} of ${AGENTS} workers ready`,
+    );
     Atomics.store(ctl, 1, 1);
 
     // Simulated time moves only here, 10 ms a step. Within a step the workers compete for what the
@@ -45,8 +65,11 @@ describe('SharedRateLimiter across real worker threads', () => {
       if (step > 0) clock.advance(10);
       const tokenBound = 1_000 + 10 * ms;
       const requestBound = 100 + ms;
-      while (Atomics.load(ctl, 3) < tokenBound - AGENTS * MAX_TOKENS && Atomics.load(ctl, 2) < requestBound)
-        await tick();
+      await until(
+        () => Atomics.load(ctl, 3) >= tokenBound - AGENTS * MAX_TOKENS || Atomics.load(ctl, 2) >= requestBound,
+        () =>
+          `step ${step}: ${Atomics.load(ctl, 2)} of ${requestBound} requests and ${Atomics.load(ctl, 3)} of ${tokenBound} tokens admitted`,
+      );
       expect(Atomics.load(ctl, 3)).toBeLessThanOrEqual(tokenBound);
       expect(Atomics.load(ctl, 2)).toBeLessThanOrEqual(requestBound);
     }

@@ -51,6 +51,37 @@ describe('SharedRateLimiter', () => {
     expect(limiter.tryAcquire(0)).toBe(100);
   });
 
+  it('takes a refused request back exactly, even when another thread admitted one in between', () => {
+    const clock = ManualClock.create();
+    const a = SharedRateLimiter.create({
+      requestsPerMinute: 600,
+      tokensPerMinute: 60_000,
+      burstWindowMs: 1_000,
+      clock,
+    });
+    const b = SharedRateLimiter.attach(a.handle);
+    // Bucket: 10 requests, 1 000 tokens. All the tokens go at once (and one request).
+    expect(a.tryAcquire(1_000)).toBe(0);
+    // The interleaving threads can have: b admits a request between a's request admission and a's token refusal.
+    const limiter = a as unknown as { admit: (i: number, n: bigint, now: bigint) => bigint };
+    const admit = limiter.admit.bind(a);
+    let raced = false;
+    limiter.admit = (i, n, now) => {
+      const wait = admit(i, n, now);
+      if (i === 0 && !raced) {
+        raced = true;
+        expect(b.tryAcquire(0)).toBe(0);
+      }
+      return wait;
+    };
+    expect(a.tryAcquire(500)).toBe(500);
+    expect(raced).toBe(true);
+    // Two of the 10 requests were admitted (a's first, b's): 8 remain, with the clock standing still.
+    let admitted = 0;
+    while (b.tryAcquire(0) === 0) admitted++;
+    expect(admitted).toBe(8);
+  });
+
   it('admits a request bigger than the whole bucket once the bucket is full, and makes later ones pay for it', async () => {
     const clock = ManualClock.create();
     const limiter = SharedRateLimiter.create({ tokensPerMinute: 60_000, burstWindowMs: 100, clock });

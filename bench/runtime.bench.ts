@@ -17,6 +17,8 @@ const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm
 
 /**
  * Rows for `agents` (on `threads`): the swarm's 2nd run (after one warm-up run), and with `steady` its
+ * 4th and the median of its 4th to 8th (each column's median; wall ÷ ideal with its range, since one
+ * run of a CPU-bound swarm on a shared machine varies by a third).
  * 4th too. A new isolate compiles its hot code on V8's background threads during its first runs: at
  * 1,000 agents on 2 threads that is ~1.5 s of CPU in the 2nd run, almost none by the 4th.
  */
@@ -54,10 +56,13 @@ async function measure(
       Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
     ];
     const rows: Array<Array<string | number>> = [];
-    for (let run = 2; run <= (steady ? 4 : 2); run++) {
+    const settled: Array<Array<string | number>> = [];
+    for (let run = 2; run <= (steady ? STEADY_RUNS.last : 2); run++) {
       const row = await measuredRun();
-      if (run === 2 || run === 4) rows.push([row[0]!, row[1]!, run === 2 ? '2nd' : '4th', ...row.slice(2)]);
+      if (run === 2 || run === STEADY_RUNS.first) rows.push([row[0]!, row[1]!, ordinal(run), ...row.slice(2)]);
+      if (run >= STEADY_RUNS.first) settled.push(row);
     }
+    if (settled.length) rows.push(medianRow(settled));
     return { rows, startup };
   } finally {
     await swarm.close();
@@ -100,6 +105,33 @@ async function measure(
       Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
     ];
   }
+}
+
+/** The runs of a long-lived swarm that `steady` rows summarise. */
+const STEADY_RUNS = { first: 4, last: 8 } as const;
+/** The column of wall ÷ ideal in a measured row (before the run label is inserted). */
+const WALL_PER_IDEAL = 6;
+
+const ordinal = (n: number) => (n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`);
+
+/** Each numeric column's median over `rows`; wall ÷ ideal with its range. */
+function medianRow(rows: Array<Array<string | number>>): Array<string | number> {
+  const first = rows[0]!;
+  const cells = first.slice(2).map((cell, c) => {
+    const texts = rows.map((r) => String(r[c + 2]).replace(/,/g, ''));
+    // A count of a total ("57/512"): the counts' median over the same total.
+    const ratio = texts.map((t) => /^(\d+)\/(\d+)$/.exec(t));
+    if (ratio.every((m) => m !== null && m[2] === ratio[0]![2]))
+      return `${Math.round(percentile(Float64Array.from(ratio, (m) => Number(m![1])).sort(), 50))}/${ratio[0]![2]}`;
+    const values = texts.map(Number);
+    if (values.some((v) => !Number.isFinite(v))) return cell;
+    const sorted = Float64Array.from(values).sort();
+    const median = percentile(sorted, 50);
+    const decimals = (texts[0]!.split('.')[1] ?? '').length; // as the runs' own cells show it
+    const shown = decimals === 0 ? Math.round(median) : median.toFixed(decimals);
+    return c + 2 === WALL_PER_IDEAL ? `${shown} (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)})` : shown;
+  });
+  return [first[0]!, first[1]!, `${ordinal(STEADY_RUNS.first)}–${ordinal(STEADY_RUNS.last)} median`, ...cells];
 }
 
 export const suite: BenchSuite = {
@@ -157,7 +189,7 @@ export const suite: BenchSuite = {
         rows,
         notes: [
           'CPU s = process CPU time (main thread, verifier and agent threads) during the measured run; agent threads = agents means one thread per agent (the default), 2 means threads: 2',
-          "swarm run = which run of the swarm is measured: the 2nd follows one warm-up run (threads started, modules loaded) and still pays V8's compilation of the hot code on its background threads (and, with a thread per agent, each thread's first full collection); the 4th is a long-lived swarm's steady state",
+          "swarm run = which run of the swarm is measured: the 2nd follows one warm-up run (threads started, modules loaded) and still pays V8's compilation of the hot code on its background threads (and, with a thread per agent, each thread's first full collection); the 4th is a long-lived swarm's steady state, and its 4th–8th median each column's median over those five runs (wall/ideal with its range)",
           'ideal = ceil(sub-tasks / agents) × latency + one final decision; waiting % = agent time spent waiting, split by cause: a claim that got a task (mid-round), a claim that ended in the election (end-of-round tail), the final agent waiting for the verifier to settle, and the election and final decision',
           'overhead = gap between one model call ending and the next starting on the same agent (complete, propose, claim, read the digest)',
           "proposal→decision = from the agent's send stamp on its proposal to the verifier's commit or reject of it, on the clock every thread shares (older records: from the agent's proposal event, after its send); verifier batches = times it left waiting (before batching: one per proposal by construction); busy % = its time out of waiting ÷ wall",

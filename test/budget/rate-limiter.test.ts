@@ -36,15 +36,17 @@ describe('SharedRateLimiter', () => {
     expect(limiter.tryAcquire(30)).toBe(0);
   });
 
-  it('admits both rates or neither: a refused token request uses no request slot', () => {
-    const clock = ManualClock.create();
-    const limiter = SharedRateLimiter.create({
+  /** Both rates on a clock that stands still: buckets of 10 requests and 1 000 tokens. */
+  const bothRates = () =>
+    SharedRateLimiter.create({
       requestsPerMinute: 600,
       tokensPerMinute: 60_000,
       burstWindowMs: 1_000,
-      clock,
+      clock: ManualClock.create(),
     });
-    // Bucket: 10 requests, 1 000 tokens.
+
+  it('admits both rates or neither: a refused token request uses no request slot', () => {
+    const limiter = bothRates();
     expect(limiter.tryAcquire(1_000)).toBe(0);
     for (let i = 0; i < 5; i++) expect(limiter.tryAcquire(500)).toBe(500);
     for (let i = 0; i < 9; i++) expect(limiter.tryAcquire(0)).toBe(0);
@@ -52,15 +54,9 @@ describe('SharedRateLimiter', () => {
   });
 
   it('takes a refused request back exactly, even when another thread admitted one in between', () => {
-    const clock = ManualClock.create();
-    const a = SharedRateLimiter.create({
-      requestsPerMinute: 600,
-      tokensPerMinute: 60_000,
-      burstWindowMs: 1_000,
-      clock,
-    });
+    const a = bothRates();
     const b = SharedRateLimiter.attach(a.handle);
-    // Bucket: 10 requests, 1 000 tokens. All the tokens go at once (and one request).
+    // All the tokens go at once (and one request).
     expect(a.tryAcquire(1_000)).toBe(0);
     // The interleaving threads can have: b admits a request between a's request admission and a's token refusal.
     const limiter = a as unknown as { admit: (i: number, n: bigint, now: bigint) => bigint };

@@ -26,6 +26,11 @@ export const DEFAULT_PRICES: PriceTable = {
   offline: { input: 0, cachedInput: 0, output: 0 },
 };
 
+/** The default table with `overrides` in place of the prices they name (defined as data, as configured). */
+export function withPrices(overrides: PriceTable): PriceTable {
+  return { ...DEFAULT_PRICES, ...overrides };
+}
+
 /** Cost of one call; `priced` is false when the model is not in the table. */
 export function costOf(
   modelId: string,

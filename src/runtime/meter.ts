@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import type { AsyncBudget, Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
-import { DEFAULT_PRICES, type PriceTable } from '../providers/pricing.js';
+import { DEFAULT_PRICES, withPrices, type PriceTable } from '../providers/pricing.js';
 import { countTokens } from '../providers/tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
 import type { UsageEvent } from './events.js';
@@ -124,10 +124,7 @@ export function meteredLimits(
 
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
-  // Keys from configuration: defined as data, as a spread would (extend assigns).
-  const prices = options.prices
-    ? Object.fromEntries([...Object.entries(DEFAULT_PRICES), ...Object.entries(options.prices)])
-    : DEFAULT_PRICES;
+  const prices = options.prices ? withPrices(options.prices) : DEFAULT_PRICES;
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {

@@ -3,14 +3,9 @@
  */
 import { importModule } from '../internal/import-module.js';
 import { InvalidConfigError } from '../errors.js';
-import {
-  checkModelCredentials,
-  createModel,
-  DEFAULT_PRICES,
-  parseModelSpec,
-  type PriceTable,
-} from '../providers/index.js';
+import { checkModelCredentials, createModel, parseModelSpec, type PriceTable } from '../providers/index.js';
 import { asDelmModel } from '../providers/ai-sdk.js';
+import { withPrices } from '../providers/pricing.js';
 import { withLatency } from '../providers/latency.js';
 import { createOfflineModel } from '../providers/offline.js';
 import type { LanguageModel } from '../providers/types.js';
@@ -22,8 +17,7 @@ import type { ModelRef } from './options.js';
  * call); module refs call the module's factory export with `options`.
  */
 export async function loadModel(ref: ModelRef, prices?: PriceTable): Promise<LanguageModel> {
-  if (typeof ref === 'string')
-    return createModel(parseModelSpec(ref), prices ? { prices: { ...DEFAULT_PRICES, ...prices } } : {});
+  if (typeof ref === 'string') return createModel(parseModelSpec(ref), prices ? { prices: withPrices(prices) } : {});
   if ('provider' in ref) {
     const { perCallMs, perOutputTokenMs } = ref.latency ?? {};
     return withLatency(createOfflineModel(), {

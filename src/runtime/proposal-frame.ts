@@ -29,10 +29,7 @@ export function encodeProposal(envelope: ProposalEnvelope, sentAt?: number): str
       // Built without the field rather than copied and deleted from: a deletion leaves a slow object to serialise.
       const rest: Record<string, unknown> = {};
       for (const key of Object.keys(body)) if (key !== field) rest[key] = (body as Record<string, unknown>)[key];
-      const framed = extend(
-        envelope,
-        sentAt === undefined ? { body: rest, raw: field } : { body: rest, raw: field, sentAt },
-      );
+      const framed = extend(envelope, { body: rest, raw: field, ...(sentAt === undefined ? {} : { sentAt }) });
       return `${JSON.stringify(framed)}\n${value}`;
     }
   }

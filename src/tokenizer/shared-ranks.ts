@@ -18,7 +18,7 @@
  *   table    open addressing, linear probing: rank + 1, or 0 for an empty slot
  *   arena    the tokens' bytes (u8), then the split pattern as UTF-8
  */
-import { growableBuffer, maxBytesOf } from '../internal/shared-memory.js';
+import { ensureByteLength, growableBuffer } from '../internal/shared-memory.js';
 import { DelmError } from '../errors.js';
 import { contentHash } from '../internal/hash.js';
 
@@ -114,11 +114,8 @@ export class SharedRanks {
     const fields = [MAGIC, VERSION, size, slots - 1, arenaBytes, pattern.length];
     const bytes = tableBytes(fields);
     const buffer = into ?? new SharedArrayBuffer(bytes);
-    if (buffer.byteLength < bytes) {
-      if (maxBytesOf(buffer) < bytes)
-        throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
-      buffer.grow(bytes);
-    }
+    if (!ensureByteLength(buffer, bytes))
+      throw new DelmError('INVALID_ARGUMENT', `a rank table of ${bytes} bytes does not fit its buffer`);
     const header = new Int32Array(buffer, 0, HEADER_WORDS);
     header.set(fields, 0);
     const offsets = new Int32Array(buffer, HEADER_WORDS * 4, size + 1);

@@ -17,9 +17,9 @@ import type { AgentEnded } from '../src/runtime/worker-start.js';
 
 /** The events of one task, batched per turn. */
 export class EventBatcher {
-  private events: WorkerEvent[] = [];
-  private stamps: number[] = [];
-  private ended: AgentEnded[] = [];
+  private readonly events: WorkerEvent[] = [];
+  private readonly stamps: number[] = [];
+  private readonly ended: AgentEnded[] = [];
   private scheduled = false;
 
   constructor(
@@ -66,9 +66,12 @@ export class EventBatcher {
     if (this.events.length === 0 && this.ended.length === 0) return;
     const batch: EventBatch = { events: this.events, stamps: this.stamps };
     if (this.ended.length > 0) batch.ended = this.ended;
-    this.events = [];
-    this.stamps = [];
-    this.ended = [];
     this.port.postMessage(batch);
+    // postMessage has copied the batch: the same arrays take the next one. A new [] per batch changed
+    // its elements kind at the first push (objects, fractional stamps), which deoptimised every
+    // optimised caller of push once V8 had optimised them.
+    this.events.length = 0;
+    this.stamps.length = 0;
+    this.ended.length = 0;
   };
 }

@@ -20,7 +20,7 @@
  * `leaseExtendMs`; an extension that fails for another reason is retried at the next interval.
  */
 import { ActorNotProvidedError, backoffDelay, classifyError, isTransient, toErrorInfo } from './errors.js';
-import { RELEASED } from './types.js';
+import { NO_TASKS, RELEASED } from './types.js';
 import type {
   AgentConfig,
   AgentEffects,
@@ -140,7 +140,7 @@ const THINKING = {
   },
 } as const satisfies Record<'calling' | 'backingOff', Record<'holding' | 'extending', LoopPhase>>;
 
-const followUpsOf = (step: StepResult) => (step.type === 'propose' ? (step.followUps ?? []) : []);
+const followUpsOf = (step: StepResult) => (step.type === 'propose' ? (step.followUps ?? NO_TASKS) : NO_TASKS);
 
 /**
  * Runs the task loop until the queue drains (resolves `drained`), the host releases the agent

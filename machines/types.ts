@@ -34,6 +34,13 @@ export interface UnfoldedDetail {
   readonly detail: unknown;
 }
 
+/**
+ * No follow-up tasks: one frozen array for every step that has none. A list mapped from an empty
+ * array has another hidden class in optimised code than in the builtin (packed or holey), so a step
+ * built either way deoptimised the task loop's code right after V8 optimised it.
+ */
+export const NO_TASKS: readonly TaskSpec[] = Object.freeze([]);
+
 /** What one model call of an agent decided. */
 export type StepResult =
   | {

@@ -10,6 +10,7 @@ import { DelmError } from '../../errors.js';
 import type { ContextLedger, LedgerEntry } from '../../ledger/types.js';
 import {
   defineProtocol,
+  NO_TASKS,
   type AgentIO,
   type Decision,
   type ProtocolVerdict,
@@ -164,7 +165,10 @@ export const protocol = defineProtocol<string, BasicProposal>({
   },
 
   async step(io, input): Promise<StepResult<BasicProposal>> {
-    const unfolded = input.unfolded.map((u) => `--- ${u.label} ---\n${String(u.detail)}`).join('\n');
+    const unfolded =
+      input.unfolded.length === 0
+        ? ''
+        : input.unfolded.map((u) => `--- ${u.label} ---\n${String(u.detail)}`).join('\n');
     const index = indexOf(io.ledger);
     const content = [
       `Task: ${index.task}`,
@@ -192,7 +196,7 @@ export const protocol = defineProtocol<string, BasicProposal>({
     return {
       type: 'propose',
       proposals: step.findings,
-      followUps: step.followUps.map((payload) => ({ payload })),
+      followUps: step.followUps.length === 0 ? NO_TASKS : step.followUps.map((payload) => ({ payload })),
       ...(step.result ? { result: step.result } : {}),
     };
   },

@@ -11,6 +11,7 @@ import type { LedgerEntryInput } from '../../ledger/types.js';
 import { countTokens } from '../../providers/tokenizer.js';
 import {
   defineProtocol,
+  NO_TASKS,
   type AgentIO,
   type Decision,
   type ProposalEnvelope,
@@ -287,10 +288,13 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       return {
         type: 'propose',
         proposals: out.proposals,
-        followUps: out.followUps.map((t) => ({
-          payload: t.payload,
-          ...(t.priority !== undefined ? { priority: t.priority } : {}),
-        })),
+        followUps:
+          out.followUps.length === 0
+            ? NO_TASKS
+            : out.followUps.map((t) => ({
+                payload: t.payload,
+                ...(t.priority !== undefined ? { priority: t.priority } : {}),
+              })),
       };
     }
     const wanted = out.unfold.filter((l) => !shown.has(l));

@@ -20,6 +20,7 @@ import type { RunTools } from '../../tools/loader.js';
 import type { RunTask, SourceDocument } from '../../types.js';
 
 export type { ClaimedTask, Decision, TaskSpec, UnfoldedDetail, RunTask, SourceDocument };
+export { NO_TASKS } from '../../../machines/types.js';
 
 /**
  * A skill of the offline model: answers the prompts of one schema name without an LLM. It gets the

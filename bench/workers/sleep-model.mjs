@@ -4,9 +4,29 @@
 // sub-task (complete the task, send the proposal, claim the next, read the digest). Given `threads`, it
 // writes the OS id of each thread it is called in there once (Linux), so a bench can tell agent threads apart.
 import { readlinkSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const nowUs = () => Number(process.hrtime.bigint()) / 1000;
+
+/**
+ * Resolves after `ms`, or rejects with the signal's reason once it aborts: a timer and one listener.
+ * timers/promises' abortable setTimeout did the same at several times the CPU per call (validation,
+ * wrapped promises and listeners), counted in the agent threads as if it were coordination.
+ */
+function sleep(ms, signal) {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** Whether this thread's id was written to a `threads` buffer already. */
 let announced = false;
@@ -40,7 +60,7 @@ export function createModel(options) {
         const i = Atomics.add(cursor, 0, 1);
         if (i < gaps.length) gaps[i] = start - lastEnd;
       }
-      await sleep(options.latencyMs, undefined, req.signal ? { signal: req.signal } : {});
+      await sleep(options.latencyMs, req.signal);
       const subTask = /Your sub-task: (.*)/.exec(req.messages[0]?.content ?? '')?.[1] ?? '';
       const reply =
         req.schemaName === 'final_decision'

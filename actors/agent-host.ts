@@ -297,7 +297,7 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
   });
   let last = '';
   const report = (state: string) => {
-    if (state !== last) emit({ type: 'agent.state', agentId, state: (last = state) });
+    if (state !== last) run.emitState(agentId, (last = state));
   };
   hosted.set(actor.system, {
     // The loop's phases are the agent's states while it works (the machine itself stays in `working`).

@@ -42,6 +42,8 @@ export interface AttachedTask extends AttachedSubstrate {
   options: ResolvedSwarmOptions;
   protocol: SwarmProtocol;
   emit: (event: WorkerEvent) => void;
+  /** Emits agent `agentId`'s change to `state` (an `agent.state` event, packed on its way). */
+  emitState: (agentId: number, state: string) => void;
   /** Tells the main thread an agent ended, after its last events (see {@link EventBatcher.end}). */
   endAgent: (ended: AgentEnded, urgent: boolean) => void;
   port: MessagePort;
@@ -56,6 +58,7 @@ export interface AttachedRun extends AttachedSubstrate {
   protocol: SwarmProtocol;
   model: LanguageModel;
   emit: (event: WorkerEvent) => void;
+  emitState: (agentId: number, state: string) => void;
   telemetry: WorkerTelemetry;
   /** The agent's tools (agents of a run with `tools` only). */
   toolbox: Toolbox | undefined;
@@ -102,6 +105,7 @@ export async function attachTask(
     options: init.options,
     protocol,
     emit,
+    emitState: (agentId: number, state: string) => events.state(agentId, state, monotonicMs()),
     endAgent: (ended: AgentEnded, urgent: boolean) => events.end(ended, urgent),
     port,
     close: () => {

@@ -11,15 +11,18 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { CompletionJournal } from '../src/runtime/completion-journal.js';
-import type { EventBatch } from '../src/runtime/event-batches.js';
+import { STATE_CODES, packState, type EventBatch } from '../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import type { AgentEnded } from '../src/runtime/worker-start.js';
 
 /** The events of one task, batched per turn. */
 export class EventBatcher {
-  private readonly events: WorkerEvent[] = [];
+  private readonly events: (WorkerEvent | number)[] = [];
   private readonly stamps: number[] = [];
   private readonly ended: AgentEnded[] = [];
+  /** Codes of the state names this port has carried, and the names new in the pending batch. */
+  private readonly stateCodes = new Map<string, number>();
+  private readonly newNames: string[] = [];
   private scheduled = false;
 
   constructor(
@@ -37,6 +40,19 @@ export class EventBatcher {
     if (event.type === 'task.completed' && this.journal) this.journal.write(event.agentId, event.taskId, stampedAt);
     else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
     else this.schedule();
+  }
+
+  /** Adds agent `agentId`'s change to `state` at `stampedAt`, packed (see event-batches.ts); posted at the end of the turn. */
+  state(agentId: number, state: string, stampedAt: number): void {
+    let code = this.stateCodes.get(state);
+    if (code === undefined) {
+      if (this.stateCodes.size === STATE_CODES) return this.push({ type: 'agent.state', agentId, state }, stampedAt);
+      this.stateCodes.set(state, (code = this.stateCodes.size));
+      this.newNames.push(state);
+    }
+    this.events.push(packState(agentId, code));
+    this.stamps.push(stampedAt);
+    this.schedule();
   }
 
   /**
@@ -65,6 +81,8 @@ export class EventBatcher {
   readonly flush = (): void => {
     if (this.events.length === 0 && this.ended.length === 0) return;
     const batch: EventBatch = { events: this.events, stamps: this.stamps };
+    if (this.newNames.length > 0)
+      batch.named = { from: this.stateCodes.size - this.newNames.length, names: this.newNames };
     if (this.ended.length > 0) batch.ended = this.ended;
     this.port.postMessage(batch);
     // postMessage has copied the batch: the same arrays take the next one. A new [] per batch changed
@@ -72,6 +90,7 @@ export class EventBatcher {
     // optimised caller of push once V8 had optimised them.
     this.events.length = 0;
     this.stamps.length = 0;
+    this.newNames.length = 0;
     this.ended.length = 0;
   };
 }

@@ -288,7 +288,7 @@ async function verify(task: AttachedTask, controlPort: MessagePort): Promise<Ver
   let last = '';
   actor.subscribe((s) => {
     const state = stateName(s.value);
-    if (state !== last) emit({ type: 'agent.state', agentId: 0, state: (last = state) });
+    if (state !== last) run.emitState(0, (last = state));
   });
   const output = await new Promise<VerifierOutput>((resolve, reject) => {
     actor.subscribe({ complete: () => resolve(actor.getSnapshot().output as VerifierOutput), error: reject });

@@ -9,7 +9,7 @@ import type { Piscina } from 'piscina';
 import { releaseProxy, wrapPort } from '../internal/comlink.js';
 import type { AgentOutput } from '../../machines/types.js';
 import type { WorkerEvent } from './events.js';
-import { isEventBatch } from './event-batches.js';
+import { EventBatchReader, isEventBatch } from './event-batches.js';
 import { CompletionJournal } from './completion-journal.js';
 import type { ProtocolRef } from '../protocols/registry.js';
 import type { ModelRef, ResolvedSwarmOptions } from './options.js';
@@ -132,10 +132,10 @@ function listen(
   other: (message: unknown) => void,
 ): { threadId: () => number | undefined; drained: () => Promise<void> } {
   let threadId: number | undefined;
+  const batches = new EventBatchReader();
   port.on('message', (message: unknown) => {
     if (isEventBatch(message)) {
-      const { events, stamps } = message;
-      for (let i = 0; i < events.length; i++) emit(events[i]!, stamps[i]);
+      batches.read(message, emit);
       message.ended?.forEach(other);
     } else if (isThreadAnnouncement(message)) threadId = message.threadId;
     else other(message);

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { EventBatcher } from '../../actors/thread-events.js';
-import { isEventBatch, type EventBatch } from '../../src/runtime/event-batches.js';
+import { EventBatchReader, STATE_CODES, isEventBatch, type EventBatch } from '../../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../../src/runtime/events.js';
 import type { AgentEnded } from '../../src/runtime/worker-start.js';
 import type { AgentOutput } from '../../machines/types.js';
@@ -45,7 +45,7 @@ describe('EventBatcher (worker side)', () => {
     push({ type: 'usage', agentId: 2, role: 'agent', model: 'm', taskId: 9, ...usage });
     push({ type: 'task.failed', agentId: 1, taskId: 8, reason: 'r' });
     await turn();
-    expect(got.slice(1).map((b) => (b as EventBatch).events.map((e) => e.type))).toEqual([
+    expect(got.slice(1).map((b) => (b as EventBatch).events.map((e) => (e as WorkerEvent).type))).toEqual([
       ['agent.state', 'task.completed'],
       ['usage', 'task.failed'],
     ]);
@@ -73,6 +73,63 @@ describe('EventBatcher (worker side)', () => {
       { events: [state(1, 'claiming')], stamps: [10] },
     ]);
     expect(got.filter(isEventBatch)).toHaveLength(6);
+    port1.close();
+  });
+
+  it('packs state changes as numbers, names each state once per port, and reads them back in order with the other events', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    events.state(3, 'claiming', 1);
+    events.push({ type: 'proposal', agentId: 3, taskId: 7 }, 2);
+    events.state(1_000_000, 'thinking.model.calling|lease.holding', 3);
+    events.state(3, 'claiming', 4);
+    await turn();
+    events.state(5, 'claiming', 5);
+    events.state(5, 'released', 6);
+    await turn();
+    const batches = got.filter(isEventBatch);
+    expect(batches).toHaveLength(2);
+    // On the way: numbers, each state named in the first batch that uses it, never again.
+    expect(batches[0]!.events.filter((e) => typeof e === 'number')).toHaveLength(3);
+    expect(batches.map((b) => b.named)).toEqual([
+      { from: 0, names: ['claiming', 'thinking.model.calling|lease.holding'] },
+      { from: 2, names: ['released'] },
+    ]);
+    const reader = new EventBatchReader();
+    const read: [WorkerEvent, number | undefined][] = [];
+    for (const batch of batches) reader.read(batch, (event, at) => read.push([event, at]));
+    expect(read).toEqual([
+      [state(3, 'claiming'), 1],
+      [{ type: 'proposal', agentId: 3, taskId: 7 }, 2],
+      [state(1_000_000, 'thinking.model.calling|lease.holding'), 3],
+      [state(3, 'claiming'), 4],
+      [state(5, 'claiming'), 5],
+      [state(5, 'released'), 6],
+    ]);
+    // A reader that missed a batch says so rather than reading codes against the wrong names.
+    expect(() => new EventBatchReader().read(batches[1]!, () => undefined)).toThrow(
+      /names from code 2, but this port carried 0/,
+    );
+    const unnamed: EventBatch = { events: [5 * STATE_CODES + 3], stamps: [1] };
+    expect(() => new EventBatchReader().read(unnamed, () => undefined)).toThrow(/state code 3 was never named/);
+    port1.close();
+  });
+
+  it('sends a state as an event object once the port has coded as many names as it can', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    for (let i = 0; i <= STATE_CODES; i++) events.state(1, `s${i}`, i);
+    await turn();
+    const [batch] = got.filter(isEventBatch);
+    expect(batch!.named?.names).toHaveLength(STATE_CODES);
+    expect(batch!.events.at(-1)).toEqual(state(1, `s${STATE_CODES}`));
+    const read: WorkerEvent[] = [];
+    new EventBatchReader().read(batch!, (event) => read.push(event));
+    expect(read.map((e) => (e.type === 'agent.state' ? e.state : e.type))).toEqual(
+      Array.from({ length: STATE_CODES + 1 }, (_, i) => `s${i}`),
+    );
     port1.close();
   });
 });

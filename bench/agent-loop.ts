@@ -129,7 +129,7 @@ const gaps = probe.flatMap((p, i) => (p.at === 'start' && probe[i - 1]?.at === '
 const cpu = gaps.map(([end, start]) => Math.max(0, start!.cpuUs - end!.cpuUs - probeCpu));
 const wall = gaps.map(([end, start]) => Math.max(0, start!.wallUs - end!.wallUs - probeWall));
 const warmFrom = Math.min(1000, Math.floor(cpu.length / 3));
-/** Where V8's tiering of the loop's code has settled here (deoptimisations and re-optimisations end by ~1,500). */
+/** Where V8's tiering of the loop's code has settled here (its optimising compiler takes the loop's functions up by ~2,000). */
 const SETTLED_FROM = 5000;
 const sorted = (xs: number[]) => Float64Array.from(xs);
 const f = (x: number) => x.toFixed(1);

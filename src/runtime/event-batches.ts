@@ -4,8 +4,8 @@
  *
  * State changes, about half of all events, travel as numbers: `agentId × STATE_CODES + code`, the
  * code indexing the names of states this port has carried (each name is sent once, in the batch that
- * first uses it). A structured clone writes every object's keys and strings out in full, and the
- * main thread, which reads every thread's events, spent most of its time per event decoding them.
+ * first uses it). A structured clone writes each object's keys and strings out in full, and the main
+ * thread reads every thread's events: 1,000 agents on 2 threads cost it 57–59 ms a run so, 67–70 as objects.
  */
 import type { WorkerEvent } from './events.js';
 import type { AgentEnded } from './worker-start.js';

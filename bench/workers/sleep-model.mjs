@@ -9,8 +9,8 @@ const nowUs = () => Number(process.hrtime.bigint()) / 1000;
 
 /**
  * Resolves after `ms`, or rejects with the signal's reason once it aborts: a timer and one listener.
- * timers/promises' abortable setTimeout did the same at several times the CPU per call (validation,
- * wrapped promises and listeners), counted in the agent threads as if it were coordination.
+ * timers/promises' abortable setTimeout (validation, wrapped promises, listeners) cost the agent
+ * threads of 1,000 agents × 4 on 2 threads 20–45 ms more a run, counted as if it were coordination.
  */
 function sleep(ms, signal) {
   if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));

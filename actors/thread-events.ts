@@ -84,13 +84,20 @@ export class EventBatcher {
     if (this.newNames.length > 0)
       batch.named = { from: this.stateCodes.size - this.newNames.length, names: this.newNames };
     if (this.ended.length > 0) batch.ended = this.ended;
-    this.port.postMessage(batch);
-    // postMessage has copied the batch: the same arrays take the next one. A new [] per batch changed
-    // its elements kind at the first push (objects, fractional stamps), which deoptimised every
-    // optimised caller of push once V8 had optimised them.
-    this.events.length = 0;
-    this.stamps.length = 0;
-    this.newNames.length = 0;
-    this.ended.length = 0;
+    try {
+      this.port.postMessage(batch);
+    } catch (error) {
+      // Not sent (an event that cannot be cloned): its new names were never named on the port.
+      for (const name of this.newNames) this.stateCodes.delete(name);
+      throw error;
+    } finally {
+      // postMessage has copied the batch: the same arrays take the next one. A new [] per batch changed
+      // its elements kind at the first push (objects, fractional stamps), which deoptimised every
+      // optimised caller of push once V8 had optimised them.
+      this.events.length = 0;
+      this.stamps.length = 0;
+      this.newNames.length = 0;
+      this.ended.length = 0;
+    }
   };
 }

@@ -132,4 +132,25 @@ describe('EventBatcher (worker side)', () => {
     );
     port1.close();
   });
+
+  it('drops a batch that cannot be posted, names and all, and codes the next one from what the port carried', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    events.state(1, 'claiming', 1);
+    const uncloneable = { type: 'proposal', agentId: 1, taskId: 2, note: () => 0 } as unknown as WorkerEvent;
+    events.push(uncloneable, 2);
+    expect(() => events.flush()).toThrow(/could not be cloned/);
+    events.state(1, 'claiming', 3);
+    events.state(1, 'reading', 4);
+    await turn();
+    const read: [WorkerEvent, number | undefined][] = [];
+    const reader = new EventBatchReader();
+    for (const batch of got.filter(isEventBatch)) reader.read(batch, (event, at) => read.push([event, at]));
+    expect(read).toEqual([
+      [state(1, 'claiming'), 3],
+      [state(1, 'reading'), 4],
+    ]);
+    port1.close();
+  });
 });

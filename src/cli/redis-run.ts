@@ -82,10 +82,19 @@ export function redisRunArgs(
   };
 }
 
-/** Prints what a worker or a resumed coordinator needs to follow: its agents, as they start. */
+/**
+ * Prints what a worker or a resumed coordinator needs to follow: its agents as they start, and how
+ * each ends (a release at a round's end, routine, is not printed), with the task a crashed one held.
+ */
 export function agentLines(out: (text: string) => void): (event: SwarmEvent) => void {
   return (event) => {
     if (event.type === 'agent.started') out(`agent ${event.agentId} started\n`);
+    else if (event.type === 'agent.stopped' && event.status !== 'released')
+      out(`agent ${event.agentId} ${event.status}${event.reason ? `: ${event.reason}` : ''}\n`);
+    else if (event.type === 'agent.crashed')
+      out(
+        `agent ${event.agentId} crashed: ${event.error}${event.heldTaskId === undefined ? '' : ` (it held task ${event.heldTaskId})`}\n`,
+      );
   };
 }
 

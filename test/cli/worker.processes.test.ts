@@ -161,7 +161,10 @@ describe('delm worker (real processes)', () => {
         w.child.kill('SIGINT');
         expect(await w.exited).toBe(130);
         const [state, agent, attempts] = await client.hmGet(`${prefix}q:t:${held}`, ['state', 'agent', 'attempts']);
-        expect(state, `task ${held} is still held by agent ${agent ?? holder}`).toBe('pending');
+        expect(
+          state,
+          `task ${held} is still held by agent ${agent ?? holder}; the worker said:\n${w.lines.join('\n')}`,
+        ).toBe('pending');
         expect(Date.now() - interrupted).toBeLessThan(30_000);
         // A released claim is not counted as an attempt.
         expect(attempts).toBe('0');

@@ -19,6 +19,13 @@ function listen(port: MessagePort): unknown[] {
   port.on('message', (m: unknown) => got.push(m));
   return got;
 }
+/** Every event of `batches` with its stamp, as one port's main side reads them (a fresh reader, in order). */
+function readAll(batches: EventBatch[]): [WorkerEvent, number | undefined][] {
+  const reader = new EventBatchReader();
+  const read: [WorkerEvent, number | undefined][] = [];
+  for (const batch of batches) reader.read(batch, (event, at) => read.push([event, at]));
+  return read;
+}
 // A timer that fires late (a descheduled process) runs before the port messages already waiting: the
 // check phase after it comes after the poll phase that delivers them.
 const turn = () => new Promise((r) => setTimeout(r, 20)).then(() => new Promise((r) => setImmediate(r)));
@@ -96,10 +103,7 @@ describe('EventBatcher (worker side)', () => {
       { from: 0, names: ['claiming', 'thinking.model.calling|lease.holding'] },
       { from: 2, names: ['released'] },
     ]);
-    const reader = new EventBatchReader();
-    const read: [WorkerEvent, number | undefined][] = [];
-    for (const batch of batches) reader.read(batch, (event, at) => read.push([event, at]));
-    expect(read).toEqual([
+    expect(readAll(batches)).toEqual([
       [state(3, 'claiming'), 1],
       [{ type: 'proposal', agentId: 3, taskId: 7 }, 2],
       [state(1_000_000, 'thinking.model.calling|lease.holding'), 3],
@@ -125,9 +129,7 @@ describe('EventBatcher (worker side)', () => {
     const [batch] = got.filter(isEventBatch);
     expect(batch!.named?.names).toHaveLength(STATE_CODES);
     expect(batch!.events.at(-1)).toEqual(state(1, `s${STATE_CODES}`));
-    const read: WorkerEvent[] = [];
-    new EventBatchReader().read(batch!, (event) => read.push(event));
-    expect(read.map((e) => (e.type === 'agent.state' ? e.state : e.type))).toEqual(
+    expect(readAll([batch!]).map(([e]) => (e.type === 'agent.state' ? e.state : e.type))).toEqual(
       Array.from({ length: STATE_CODES + 1 }, (_, i) => `s${i}`),
     );
     port1.close();
@@ -144,10 +146,7 @@ describe('EventBatcher (worker side)', () => {
     events.state(1, 'claiming', 3);
     events.state(1, 'reading', 4);
     await turn();
-    const read: [WorkerEvent, number | undefined][] = [];
-    const reader = new EventBatchReader();
-    for (const batch of got.filter(isEventBatch)) reader.read(batch, (event, at) => read.push([event, at]));
-    expect(read).toEqual([
+    expect(readAll(got.filter(isEventBatch))).toEqual([
       [state(1, 'claiming'), 3],
       [state(1, 'reading'), 4],
     ]);

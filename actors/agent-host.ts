@@ -15,6 +15,7 @@ import type { LoopPhase, TaskLoopDeps } from '../machines/task-loop.js';
 import type {
   AgentEffects,
   AgentOutput,
+  ClaimResult,
   ClaimedTask,
   DecideInput,
   Decision,
@@ -208,29 +209,36 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
     },
   };
 
+  /**
+   * The claim in flight, if any. An agent stopped while its claim is on the wire (Redis leased it a
+   * task, the reply has not come) waits for it before ending, so the lease it brings is given back.
+   */
+  let claiming: Promise<ClaimResult> | undefined;
+  const claimTask = async (signal: AbortSignal): Promise<ClaimResult> => {
+    const lease = await queue.claim(agentId, {
+      timeoutMs: releasable ? 0 : 2 ** 31 - 1,
+      leaseMs: options.leaseMs,
+      spinMicros,
+      signal,
+    });
+    if (!lease) return releasable && !signal.aborted && !(await queue.isDrained()) ? RELEASED : null;
+    leases.set(lease.taskId, lease);
+    toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
+    emit({
+      type: 'task.claimed',
+      agentId,
+      taskId: lease.taskId,
+      attempt: lease.attempt,
+      leaseMs: Math.max(0, lease.deadline - Date.now()),
+      generation: lease.generation,
+    });
+    return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
+  };
+
   // The per-task effects: plain functions the task loop runs. Their signal already aborts when the
   // agent stops, so none of them links signals.
   const effects: AgentEffects = {
-    async claimTask(_input, signal) {
-      const lease = await queue.claim(agentId, {
-        timeoutMs: releasable ? 0 : 2 ** 31 - 1,
-        leaseMs: options.leaseMs,
-        spinMicros,
-        signal,
-      });
-      if (!lease) return releasable && !signal.aborted && !(await queue.isDrained()) ? RELEASED : null;
-      leases.set(lease.taskId, lease);
-      toolRecords.delete(lease.taskId); // an earlier attempt's results are not this attempt's evidence
-      emit({
-        type: 'task.claimed',
-        agentId,
-        taskId: lease.taskId,
-        attempt: lease.attempt,
-        leaseMs: Math.max(0, lease.deadline - Date.now()),
-        generation: lease.generation,
-      });
-      return { taskId: lease.taskId, attempt: lease.attempt, payload: lease.payload };
-    },
+    claimTask: (_input, signal) => (claiming = claimTask(signal)),
     readDigest: (input, signal) => protocol.readDigest(io(signal), input.task),
     callModel: (input, signal) => stepSpan(telemetry.scope, input, () => protocol.step(io(signal), input)),
     unfold: (input, signal) =>
@@ -333,6 +341,7 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
     stop.removeEventListener('abort', onStop);
   }
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
+  await claiming?.catch(() => undefined);
   for (const lease of leases.values()) {
     try {
       await queue.release(lease);

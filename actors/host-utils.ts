@@ -12,11 +12,6 @@ export function stateName(value: unknown): string {
   return parts.join('|');
 }
 
-/** A signal that aborts when any of `signals` does. */
-export function linkSignals(...signals: AbortSignal[]): AbortSignal {
-  return AbortSignal.any(signals);
-}
-
 /**
  * Sends a proposal to the verifier without blocking the worker's event loop (framed by
  * `encodeProposal`: its text raw after the JSON, stamped with the time it was sent when the verifier

@@ -164,6 +164,41 @@ describe('swarm resilience', () => {
     }
   });
 
+  it('cancels the final decision in flight when a run is aborted', async () => {
+    // The final decision waits at a gate that never opens; its signal is the finalizer's decide actor's,
+    // linked to nothing else: XState aborts it when the stop takes the agent out of `finalizing`. The
+    // agent ends either way (its machine stops); without the abort the call would go on, unseen.
+    const decideAbortMarker = join(tmp, 'decide-aborted');
+    const swarm = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: scripted({ delayMs: 5, decideGate: join(tmp, 'never-opened'), decideAbortMarker }),
+      stopGraceMs: 60_000,
+    });
+    try {
+      const ac = new AbortController();
+      let deciding = false;
+      const run = swarm.run(
+        { prompt: 'x', subTasks: subTasks(4) },
+        {
+          signal: ac.signal,
+          onEvent: (e) => void (deciding ||= e.type === 'agent.state' && e.state === 'finalizing.deciding'),
+        },
+      );
+      while (!deciding) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      const result = await run;
+      expect(result.stopReason).toBe('aborted');
+      expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
+      expect(result.tasks).toMatchObject({ total: 4, done: 4 });
+      for (let waited = 0; !existsSync(decideAbortMarker) && waited < 5_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(decideAbortMarker), 'the decision call saw its signal abort').toBe(true);
+    } finally {
+      await swarm.close();
+    }
+  });
+
   it('stops with reason budget when the run-wide model-call budget is spent', async () => {
     const swarm = createSwarm({
       agents: 4,

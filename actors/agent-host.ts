@@ -31,7 +31,7 @@ import type { Lease } from '../src/queue/types.js';
 import type { AgentIO, ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
 import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './attach-run.js';
-import { stateName, sendProposal } from './host-utils.js';
+import { AgentStop, stateName, sendProposal } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
 import { evidenceFor } from '../src/tools/evidence.js';
 import { withToolLoop } from '../src/tools/loop.js';
@@ -109,13 +109,13 @@ export async function runAgentGroup(
   journal?: SharedArrayBuffer,
 ): Promise<void> {
   const task = await attachTask(init, eventsPort, journal);
-  const stoppers = new Map<number, AbortController>();
+  const stoppers = new Map<number, AgentStop>();
   let closeTask!: () => void;
   const closed = new Promise<void>((resolve) => (closeTask = resolve));
   const host = (agentId: number) => {
-    const stopper = new AbortController();
+    const stopper = new AgentStop();
     stoppers.set(agentId, stopper);
-    runAgent(task, agentId, stopper.signal).then(
+    runAgent(task, agentId, stopper).then(
       (output) => end({ ended: agentId, output }),
       (error: unknown) => end({ ended: agentId, error: error instanceof Error ? error.message : String(error) }),
     );
@@ -129,7 +129,7 @@ export async function runAgentGroup(
   const onMessage = (message: unknown) => {
     if (isStopMessage(message)) {
       for (const [agentId, stopper] of stoppers)
-        if (message.agentId === undefined || message.agentId === agentId) stopper.abort(message.stop ?? undefined);
+        if (message.agentId === undefined || message.agentId === agentId) stopper.stop(message.stop ?? undefined);
     } else if (isHostMessage(message)) host(message.host);
     else if (isCloseMessage(message)) closeTask();
   };
@@ -144,10 +144,10 @@ export async function runAgentGroup(
 }
 
 /**
- * Runs agent `agentId` of `task` to completion; resolves with the machine's output. `stop` aborting
- * (the main thread's stop message) stops it.
+ * Runs agent `agentId` of `task` to completion; resolves with the machine's output. `stop` (the main
+ * thread's stop message) stops it.
  */
-async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal): Promise<AgentOutput> {
+async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): Promise<AgentOutput> {
   const run = await attachAgent(task, agentId);
   const { emit, queue, ledger, control, protocol, options, telemetry } = run;
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
@@ -332,15 +332,12 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AbortSignal):
     follow(child.getSnapshot());
   });
 
-  const onStop = () => {
-    const reason = stop.reason as string | undefined;
-    actor.send({ type: 'STOP', ...(typeof reason === 'string' && reason ? { reason } : {}) });
-  };
+  const onStop = (reason: string | undefined) => actor.send({ type: 'STOP', ...(reason ? { reason } : {}) });
   let output: AgentOutput;
   try {
     output = await finish(actor, stop, onStop);
   } finally {
-    stop.removeEventListener('abort', onStop);
+    stop.unlisten();
   }
   // A stopped agent may still hold a lease: give the task back now rather than after the lease expires.
   await claiming?.catch(() => undefined);
@@ -369,14 +366,17 @@ function mayRelease(task: AttachedTask, agentId: number): boolean {
 }
 
 /** Starts `actor` and resolves with its output; a stop before or while it runs is sent to it by `onStop`. */
-function finish(actor: AnyActorRef, stop: AbortSignal, onStop: () => void): Promise<AgentOutput> {
+function finish(
+  actor: AnyActorRef,
+  stop: AgentStop,
+  onStop: (reason: string | undefined) => void,
+): Promise<AgentOutput> {
   return new Promise((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve((actor.getSnapshot() as { output: AgentOutput }).output),
       error: reject,
     });
     actor.start();
-    if (stop.aborted) onStop();
-    else stop.addEventListener('abort', onStop, { once: true });
+    stop.listen(onStop);
   });
 }

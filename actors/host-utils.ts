@@ -22,3 +22,35 @@ export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope,
   await run.control.proposalSent();
   await run.proposals.send(message, signal);
 }
+
+/**
+ * How a host stops one of its agents: what an AbortController did for it, without an AbortSignal (on
+ * Node 20 one costs ~10 µs to make and ~0.8 KB that young-generation collections copy while its agent
+ * lives: one per agent and run). A stop that comes before the agent listens is kept for it.
+ */
+export class AgentStop {
+  #stopped = false;
+  #reason: string | undefined;
+  #onStop: ((reason: string | undefined) => void) | undefined;
+
+  /** Stops the agent (its listener hears it once); later stops change nothing. */
+  stop(reason?: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#reason = reason;
+    const onStop = this.#onStop;
+    this.#onStop = undefined;
+    onStop?.(reason);
+  }
+
+  /** Has `onStop` hear the stop: now if it came already, else when it comes. Replaces an earlier listener. */
+  listen(onStop: (reason: string | undefined) => void): void {
+    if (this.#stopped) onStop(this.#reason);
+    else this.#onStop = onStop;
+  }
+
+  /** Drops the listener. */
+  unlisten(): void {
+    this.#onStop = undefined;
+  }
+}

@@ -72,6 +72,21 @@ describe('withCallTimeout', () => {
     expect(signals[4]!.aborted).toBe(false);
   });
 
+  it("hands a signal a call gave back to another agent's call (one thread's wrappers share their spares)", async () => {
+    const first = recording([0]);
+    const second = recording([0]);
+    const caller = new AbortController();
+    await withCallTimeout(first.model, 1_000).complete({ messages: [], signal: caller.signal });
+    await withCallTimeout(second.model, 1_000).complete({ messages: [], signal: caller.signal });
+    expect(second.signals[0]).toBe(first.signals[0]);
+    // The caller's abort reaches the calls of every wrapper it was handed to, through one listener.
+    const third = recording([undefined]);
+    const pending = withCallTimeout(third.model, 60_000).complete({ messages: [], signal: caller.signal });
+    caller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(third.signals[0]!.aborted).toBe(true);
+  });
+
   it('gives a new signal to the call after one whose model left a listener on its signal', async () => {
     const { model, signals } = recording([0, 0, 0], (signal) => {
       if (signals.length === 2) signal.addEventListener('abort', () => undefined);

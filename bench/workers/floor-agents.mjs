@@ -5,25 +5,12 @@
 // code. No ledger, verifier, events, prompts, budgets or leases: what Node and XState alone cost.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createActor, fromPromise, setup } from 'xstate';
+// The sleep model's own wait (a timer and one abort listener), so the floor's model calls cost what the swarm's do.
+import { sleep } from './sleep-model.mjs';
 
 /** [0]: next sub-task, [1]: how many the run has. */
 const counter = new Int32Array(workerData.counter);
 const { latencyMs, mode } = workerData;
-
-/** Resolves after `ms`, or rejects once `signal` aborts: a timer and one listener, as the sleep model. */
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function loop(signal) {
   let done = 0;

@@ -12,7 +12,7 @@ const nowUs = () => Number(process.hrtime.bigint()) / 1000;
  * timers/promises' abortable setTimeout (validation, wrapped promises, listeners) cost the agent
  * threads of 1,000 agents × 4 on 2 threads 20–45 ms more a run, counted as if it were coordination.
  */
-function sleep(ms, signal) {
+export function sleep(ms, signal) {
   if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

@@ -23,15 +23,8 @@ import type { AgentEnded } from '../src/runtime/worker-start.js';
 import { mean, percentile } from './harness.js';
 import { startWorker } from '../src/internal/worker-entry.js';
 import { importMeasured, measuredBuild } from './build.js';
+import { plannedRun } from './planned-run.js';
 
-const { SharedRateLimiter } =
-  await importMeasured<typeof import('../src/budget/rate-limiter.js')>('src/budget/rate-limiter.js');
-const { loadProtocol } =
-  await importMeasured<typeof import('../src/protocols/registry.js')>('src/protocols/registry.js');
-const { resolveSwarmOptions } =
-  await importMeasured<typeof import('../src/runtime/options.js')>('src/runtime/options.js');
-const { createRunSubstrate } =
-  await importMeasured<typeof import('../src/runtime/substrate.js')>('src/runtime/substrate.js');
 const { runAgentGroup } = await importMeasured<typeof import('../actors/agent-host.js')>('actors/agent-host.js');
 const { CompletionJournal } = await importMeasured<typeof import('../src/runtime/completion-journal.js')>(
   'src/runtime/completion-journal.js',
@@ -58,18 +51,11 @@ const model = {
   module: new URL('./workers/instant-model.mjs', import.meta.url).href,
   ...(turns ? { options: { yieldEachCall: true } } : {}),
 };
-const options = resolveSwarmOptions({ agents: 1, protocol: 'basic', model, leaseMs: 60_000 });
-const substrate = createRunSubstrate(options, SharedRateLimiter.create({}));
-const protocol = await loadProtocol({ builtIn: 'basic' });
-const specs = await protocol.plan(
-  { prompt: 'loop', subTasks: Array.from({ length: subTasks }, (_, i) => ({ payload: `t${i}` })) },
-  {
-    ledger: substrate.ledger,
-    model: { id: 'none', complete: () => Promise.reject(new Error('no')) },
-    signal: new AbortController().signal,
-  },
+const { options, substrate, specs } = await plannedRun(
+  { agents: 1, protocol: 'basic', model, leaseMs: 60_000 },
+  'loop',
+  Array.from({ length: subTasks }, (_, i) => `t${i}`),
 );
-await substrate.afterPlan();
 for (const t of specs) await substrate.queue.enqueue({ payload: t.payload });
 const events = new MessageChannel();
 let ended: AgentEnded | undefined;

@@ -14,15 +14,8 @@
 import { MessageChannel } from 'node:worker_threads';
 import { percentile } from './harness.js';
 import { importMeasured, measuredBuild } from './build.js';
+import { plannedRun } from './planned-run.js';
 
-const { SharedRateLimiter } =
-  await importMeasured<typeof import('../src/budget/rate-limiter.js')>('src/budget/rate-limiter.js');
-const { loadProtocol } =
-  await importMeasured<typeof import('../src/protocols/registry.js')>('src/protocols/registry.js');
-const { resolveSwarmOptions } =
-  await importMeasured<typeof import('../src/runtime/options.js')>('src/runtime/options.js');
-const { createRunSubstrate } =
-  await importMeasured<typeof import('../src/runtime/substrate.js')>('src/runtime/substrate.js');
 const { runVerifier } = await importMeasured<typeof import('../actors/verifier-host.js')>('actors/verifier-host.js');
 const { encodeProposal } = await importMeasured<typeof import('../src/runtime/proposal-frame.js')>(
   'src/runtime/proposal-frame.js',
@@ -33,20 +26,16 @@ const { monotonicMs } =
 const [proposals = 40_000, perTurn = 11] = process.argv.slice(2).map(Number);
 const WINDOW = 5_000;
 
-const options = resolveSwarmOptions({
-  agents: 1,
-  protocol: 'basic',
-  model: { module: new URL('./workers/instant-model.mjs', import.meta.url).href },
-  ledger: { maxEntries: proposals + 64, maxBytes: proposals * 256 + (1 << 20) },
-});
-const substrate = createRunSubstrate(options, SharedRateLimiter.create({}));
-const protocol = await loadProtocol({ builtIn: 'basic' });
-const noModel = { id: 'none', complete: () => Promise.reject(new Error('the bench calls no model')) };
-await protocol.plan(
-  { prompt: 'verifier loop', subTasks: [{ payload: 'x' }] },
-  { ledger: substrate.ledger, model: noModel, signal: new AbortController().signal },
+const { options, substrate } = await plannedRun(
+  {
+    agents: 1,
+    protocol: 'basic',
+    model: { module: new URL('./workers/instant-model.mjs', import.meta.url).href },
+    ledger: { maxEntries: proposals + 64, maxBytes: proposals * 256 + (1 << 20) },
+  },
+  'verifier loop',
+  ['x'],
 );
-await substrate.afterPlan();
 
 const events = new MessageChannel();
 const control = new MessageChannel();

@@ -6,10 +6,10 @@
  * verifier takes in a 1,000-agent run on 2 threads), framed as agents frame them, each a finding with no
  * quotes, all accepted. Its events port is not read, so the main thread's side of the events stays out.
  *
- * Prints the process CPU per proposal, less the sending's own (each turn's sends timed by the clock: they
- * run on this thread without waiting), and the wall time, per window of 5,000 proposals: the first windows pay V8's compilation, the last ones are
- * the verifier's steady cost. A swarm's verifier thread does the same work per proposal, plus the
- * waits and wake-ups this single thread has none of.
+ * Prints the process CPU per proposal, less the sending's own (each turn's sends timed by the clock:
+ * they run on this thread without waiting), and the wall time, per window of 5,000 proposals: the
+ * first windows pay V8's compilation, the last ones are the verifier's steady cost. A swarm's verifier
+ * thread does the same work per proposal, plus the waits and wake-ups this single thread has none of.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { percentile } from './harness.js';

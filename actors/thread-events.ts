@@ -11,17 +11,19 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { CompletionJournal } from '../src/runtime/completion-journal.js';
-import { STATE_CODES, packState, type EventBatch } from '../src/runtime/event-batches.js';
+import { STATE_CODES, packEvent, packState, type EventBatch } from '../src/runtime/event-batches.js';
 import type { WorkerEvent } from '../src/runtime/events.js';
 import type { AgentEnded } from '../src/runtime/worker-start.js';
 
 /** The events of one task, batched per turn. */
 export class EventBatcher {
   private readonly events: (WorkerEvent | number)[] = [];
+  /** The fields of the pending events packed as numbers (see event-batches.ts). */
+  private readonly fields: number[] = [];
   private readonly stamps: number[] = [];
   private readonly ended: AgentEnded[] = [];
-  /** Codes of the state names this port has carried, and the names new in the pending batch. */
-  private readonly stateCodes = new Map<string, number>();
+  /** Codes of the names (states, a usage event's role and model) this port has carried, and the names new in the pending batch. */
+  private readonly codes = new Map<string, number>();
   private readonly newNames: string[] = [];
   private scheduled = false;
 
@@ -35,7 +37,7 @@ export class EventBatcher {
    * completion with no journal), else at the end of the turn.
    */
   push(event: WorkerEvent, stampedAt: number): void {
-    this.events.push(event);
+    this.events.push(packEvent(event, this.fields, this.code) ?? event);
     this.stamps.push(stampedAt);
     if (event.type === 'task.completed' && this.journal) this.journal.write(event.agentId, event.taskId, stampedAt);
     else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
@@ -44,16 +46,23 @@ export class EventBatcher {
 
   /** Adds agent `agentId`'s change to `state` at `stampedAt`, packed (see event-batches.ts); posted at the end of the turn. */
   state(agentId: number, state: string, stampedAt: number): void {
-    let code = this.stateCodes.get(state);
-    if (code === undefined) {
-      if (this.stateCodes.size === STATE_CODES) return this.push({ type: 'agent.state', agentId, state }, stampedAt);
-      this.stateCodes.set(state, (code = this.stateCodes.size));
-      this.newNames.push(state);
-    }
+    const code = this.code(state);
+    if (code === undefined) return this.push({ type: 'agent.state', agentId, state }, stampedAt);
     this.events.push(packState(agentId, code));
     this.stamps.push(stampedAt);
     this.schedule();
   }
+
+  /** The port's code of `name`, named in the pending batch if it is new; undefined once the port can code no more. */
+  private readonly code = (name: string): number | undefined => {
+    let code = this.codes.get(name);
+    if (code === undefined) {
+      if (this.codes.size === STATE_CODES) return undefined;
+      this.codes.set(name, (code = this.codes.size));
+      this.newNames.push(name);
+    }
+    return code;
+  };
 
   /**
    * Adds an agent's end, after its last events: posted now when `urgent`, else at the end of the turn.
@@ -81,20 +90,21 @@ export class EventBatcher {
   readonly flush = (): void => {
     if (this.events.length === 0 && this.ended.length === 0) return;
     const batch: EventBatch = { events: this.events, stamps: this.stamps };
-    if (this.newNames.length > 0)
-      batch.named = { from: this.stateCodes.size - this.newNames.length, names: this.newNames };
+    if (this.fields.length > 0) batch.fields = this.fields;
+    if (this.newNames.length > 0) batch.named = { from: this.codes.size - this.newNames.length, names: this.newNames };
     if (this.ended.length > 0) batch.ended = this.ended;
     try {
       this.port.postMessage(batch);
     } catch (error) {
       // Not sent (an event that cannot be cloned): its new names were never named on the port.
-      for (const name of this.newNames) this.stateCodes.delete(name);
+      for (const name of this.newNames) this.codes.delete(name);
       throw error;
     } finally {
       // postMessage has copied the batch: the same arrays take the next one. A new [] per batch changed
       // its elements kind at the first push (objects, fractional stamps), which deoptimised every
       // optimised caller of push once V8 had optimised them.
       this.events.length = 0;
+      this.fields.length = 0;
       this.stamps.length = 0;
       this.newNames.length = 0;
       this.ended.length = 0;

@@ -52,7 +52,13 @@ describe('EventBatcher (worker side)', () => {
     push({ type: 'usage', agentId: 2, role: 'agent', model: 'm', taskId: 9, ...usage });
     push({ type: 'task.failed', agentId: 1, taskId: 8, reason: 'r' });
     await turn();
-    expect(got.slice(1).map((b) => (b as EventBatch).events.map((e) => (e as WorkerEvent).type))).toEqual([
+    const reader = new EventBatchReader();
+    const types = (batch: unknown) => {
+      const read: string[] = [];
+      reader.read(batch as EventBatch, (event) => read.push(event.type));
+      return read;
+    };
+    expect(got.slice(1).map(types)).toEqual([
       ['agent.state', 'task.completed'],
       ['usage', 'task.failed'],
     ]);
@@ -98,7 +104,7 @@ describe('EventBatcher (worker side)', () => {
     const batches = got.filter(isEventBatch);
     expect(batches).toHaveLength(2);
     // On the way: numbers, each state named in the first batch that uses it, never again.
-    expect(batches[0]!.events.filter((e) => typeof e === 'number')).toHaveLength(3);
+    expect(batches[0]!.events.filter((e) => typeof e === 'number' && e >= 0)).toHaveLength(3);
     expect(batches.map((b) => b.named)).toEqual([
       { from: 0, names: ['claiming', 'thinking.model.calling|lease.holding'] },
       { from: 2, names: ['released'] },
@@ -116,7 +122,7 @@ describe('EventBatcher (worker side)', () => {
       /names from code 2, but this port carried 0/,
     );
     const unnamed: EventBatch = { events: [5 * STATE_CODES + 3], stamps: [1] };
-    expect(() => new EventBatchReader().read(unnamed, () => undefined)).toThrow(/state code 3 was never named/);
+    expect(() => new EventBatchReader().read(unnamed, () => undefined)).toThrow(/name code 3 was never named/);
     port1.close();
   });
 
@@ -135,12 +141,95 @@ describe('EventBatcher (worker side)', () => {
     port1.close();
   });
 
+  it("packs a sub-task's claim, usage, proposal and completion as numbers, and reads them back as they were, in order", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    const usage = (taskId: number | undefined, model: string): WorkerEvent => ({
+      type: 'usage',
+      agentId: 4,
+      role: 'agent',
+      model,
+      taskId,
+      inputTokens: 1200,
+      outputTokens: 37,
+      cachedInputTokens: 1024,
+      costUsd: 0.000123,
+      latencyMs: 812.5,
+    });
+    const sent: WorkerEvent[] = [
+      { type: 'task.claimed', agentId: 4, taskId: 7, attempt: 2, leaseMs: 29_998, generation: 3 },
+      { type: 'task.claimed', agentId: 5, taskId: 8, attempt: 1 },
+      usage(7, 'gpt-4o-mini'),
+      usage(undefined, 'claude-sonnet'),
+      { type: 'proposal', agentId: 4, taskId: 7 },
+      { type: 'task.enqueued', agentId: 4, taskIds: [9, 10], parentTaskId: 7 },
+      { type: 'task.completed', agentId: 4, taskId: 7 },
+    ];
+    sent.forEach((event, i) => events.push(event, i + 1));
+    events.state(4, 'claiming', 8);
+    events.push(usage(11, 'gpt-4o-mini'), 9);
+    await turn();
+    // The completion went at once (no journal here), with what was pending; the rest at the turn's end.
+    const batches = got.filter(isEventBatch);
+    expect(batches).toHaveLength(2);
+    // Only the enqueue travels as an object; the usage events' role and models are named once.
+    expect(batches.flatMap((b) => b.events.filter((e) => typeof e !== 'number'))).toEqual([sent[5]]);
+    expect(batches.map((b) => b.named)).toEqual([
+      { from: 0, names: ['agent', 'gpt-4o-mini', 'claude-sonnet'] },
+      { from: 3, names: ['claiming'] },
+    ]);
+    const read = readAll(batches);
+    expect(read).toEqual([
+      ...sent.map((event, i): [WorkerEvent, number] => [event, i + 1]),
+      [state(4, 'claiming'), 8],
+      [usage(11, 'gpt-4o-mini'), 9],
+    ]);
+    // An absent task id comes back as the undefined it was, not as a number.
+    expect(read[3]![0]).toHaveProperty('taskId', undefined);
+    port1.close();
+  });
+
+  it('sends a usage event as an object once the port can name no more', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    for (let i = 0; i < STATE_CODES; i++) events.state(1, `s${i}`, i);
+    const usage: WorkerEvent = {
+      type: 'usage',
+      agentId: 1,
+      role: 'agent',
+      model: 'm',
+      taskId: 2,
+      inputTokens: 1,
+      outputTokens: 1,
+      cachedInputTokens: 0,
+      costUsd: 0,
+      latencyMs: 1,
+    };
+    events.push(usage, STATE_CODES);
+    await turn();
+    const [batch] = got.filter(isEventBatch);
+    expect(batch!.events.at(-1)).toEqual(usage);
+    expect(readAll([batch!]).at(-1)).toEqual([usage, STATE_CODES]);
+    port1.close();
+  });
+
+  it('refuses a batch whose packed event has no fields, or a type it does not know', () => {
+    expect(() => new EventBatchReader().read({ events: [-1], stamps: [1] }, () => undefined)).toThrow(
+      /no field 0 for the event packed at 0/,
+    );
+    expect(() => new EventBatchReader().read({ events: [-1], fields: [99], stamps: [1] }, () => undefined)).toThrow(
+      /no packed event type 99/,
+    );
+  });
+
   it('drops a batch that cannot be posted, names and all, and codes the next one from what the port carried', async () => {
     const { port1, port2 } = new MessageChannel();
     const got = listen(port1);
     const events = new EventBatcher(port2);
     events.state(1, 'claiming', 1);
-    const uncloneable = { type: 'proposal', agentId: 1, taskId: 2, note: () => 0 } as unknown as WorkerEvent;
+    const uncloneable = { type: 'reject', note: () => 0 } as unknown as WorkerEvent;
     events.push(uncloneable, 2);
     expect(() => events.flush()).toThrow(/could not be cloned/);
     events.state(1, 'claiming', 3);

@@ -18,11 +18,12 @@ import type { AgentEnded } from '../src/runtime/worker-start.js';
 /** The events of one task, batched per turn. */
 export class EventBatcher {
   private readonly events: (WorkerEvent | number)[] = [];
-  /** The fields of the pending events packed as numbers (see event-batches.ts). */
+  /** The fields of the pending events packed as numbers, and their texts (see event-batches.ts). */
   private readonly fields: number[] = [];
+  private readonly texts: string[] = [];
   private readonly stamps: number[] = [];
   private readonly ended: AgentEnded[] = [];
-  /** Codes of the names (states, a usage event's role and model) this port has carried, and the names new in the pending batch. */
+  /** Codes of the names (states, a usage event's role and model, a commit's kind and labels) this port has carried, and the names new in the pending batch. */
   private readonly codes = new Map<string, number>();
   private readonly newNames: string[] = [];
   private scheduled = false;
@@ -37,7 +38,7 @@ export class EventBatcher {
    * completion with no journal), else at the end of the turn.
    */
   push(event: WorkerEvent, stampedAt: number): void {
-    this.events.push(packEvent(event, this.fields, this.code) ?? event);
+    this.events.push(packEvent(event, this.fields, this.texts, this.code) ?? event);
     this.stamps.push(stampedAt);
     if (event.type === 'task.completed' && this.journal) this.journal.write(event.agentId, event.taskId, stampedAt);
     else if (event.type === 'task.completed' || event.type === 'task.failed') this.flush();
@@ -91,6 +92,7 @@ export class EventBatcher {
     if (this.events.length === 0 && this.ended.length === 0) return;
     const batch: EventBatch = { events: this.events, stamps: this.stamps };
     if (this.fields.length > 0) batch.fields = this.fields;
+    if (this.texts.length > 0) batch.texts = this.texts;
     if (this.newNames.length > 0) batch.named = { from: this.codes.size - this.newNames.length, names: this.newNames };
     if (this.ended.length > 0) batch.ended = this.ended;
     try {
@@ -105,6 +107,7 @@ export class EventBatcher {
       // optimised caller of push once V8 had optimised them.
       this.events.length = 0;
       this.fields.length = 0;
+      this.texts.length = 0;
       this.stamps.length = 0;
       this.newNames.length = 0;
       this.ended.length = 0;

@@ -6,10 +6,10 @@
  * code indexing the names this port has carried (each name is sent once, in the batch that first uses
  * it). A structured clone writes each object's keys and strings out in full, and the main thread reads
  * every thread's events: 1,000 agents on 2 threads cost it 57–59 ms a run so, 67–70 as objects. The
- * other events of every sub-task (`task.claimed`, `usage`, `proposal`, `task.completed`) travel as
- * numbers too, in the batch's `fields` (see {@link packEvent}): as objects, serialising one cost its
- * thread ~0.7 µs and reading it the main thread ~1.1 µs (`v8.serialize` of a batch of them), 16,000 a
- * 1,000-agent run.
+ * other events of every sub-task (`task.claimed`, `usage`, `proposal`, `task.completed`, and the
+ * verifier's `commit`) travel as numbers too, in the batch's `fields`, a commit's text in its `texts`
+ * (see {@link packEvent}): as objects, serialising one cost its thread ~0.7 µs and reading it the main
+ * thread ~1.1 µs (`v8.serialize` of a batch of them), 20,000 a 1,000-agent run.
  */
 import type { WorkerEvent } from './events.js';
 import type { AgentEnded } from './worker-start.js';
@@ -33,6 +33,8 @@ export interface EventBatch {
   events: (WorkerEvent | number)[];
   /** The fields of the events packed by {@link packEvent}, one after the other. */
   fields?: number[];
+  /** The texts of the packed `commit` events, which their fields index. */
+  texts?: string[];
   /**
    * When each event happened (ms on the process-wide monotonic clock, `monotonicMs`), stamped by the
    * thread where it happened: events travel in batches, so the time they reach the main thread says
@@ -40,22 +42,24 @@ export interface EventBatch {
    * a property on its way.
    */
   stamps: number[];
-  /** Names (of states, of a usage event's role and model) first used in this batch, coded from `from` (the number of names the port carried before it) on. */
+  /** Names (of states; a usage event's role and model; a commit's kind and labels) first used in this batch, coded from `from` (the number of names the port carried before it) on. */
   named?: { from: number; names: string[] };
   ended?: AgentEnded[];
 }
 
 /** The type code, in `fields`, of each event type {@link packEvent} packs. */
-const PACKED = { 'task.claimed': 0, 'task.completed': 1, proposal: 2, usage: 3 } as const;
+const PACKED = { 'task.claimed': 0, 'task.completed': 1, proposal: 2, usage: 3, commit: 4 } as const;
 
 /**
- * Appends the fields of `event` to `fields` as numbers (its strings coded by `code`; absent numbers
- * as NaN) and returns where it goes in the batch's `events`: `-1 - ` its first field's index.
- * Undefined for an event that travels as an object: not of a packed type, or a name `code` cannot code.
+ * Appends the fields of `event` to `fields` as numbers (names coded by `code`, a commit's text
+ * appended to `texts` and indexed; absent numbers as NaN, an absent text or list as -1) and returns
+ * where it goes in the batch's `events`: `-1 - ` its first field's index. Undefined for an event that
+ * travels as an object: not of a packed type, or with a name `code` cannot code.
  */
 export function packEvent(
   event: WorkerEvent,
   fields: number[],
+  texts: string[],
   code: (name: string) => number | undefined,
 ): number | undefined {
   const at = fields.length;
@@ -92,6 +96,28 @@ export function packEvent(
       );
       break;
     }
+    case 'commit': {
+      const { labels, text } = event;
+      const kind = code(event.kind);
+      if (kind === undefined) return undefined;
+      if (labels) for (const label of labels) if (code(label) === undefined) return undefined;
+      fields.push(
+        PACKED.commit,
+        event.entryId,
+        kind,
+        event.authorId,
+        event.taskId,
+        event.level ?? Number.NaN,
+        event.parentId ?? Number.NaN,
+        event.chars ?? Number.NaN,
+        event.waitedMs ?? Number.NaN,
+        event.latencyMs ?? Number.NaN,
+        text === undefined ? -1 : texts.push(text) - 1,
+        labels === undefined ? -1 : labels.length,
+      );
+      if (labels) for (const label of labels) fields.push(code(label)!);
+      break;
+    }
     default:
       return undefined;
   }
@@ -118,7 +144,7 @@ export class EventBatchReader {
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       if (typeof event !== 'number') emit(event, stamps[i]);
-      else if (event < 0) emit(this.unpack(batch.fields ?? [], -1 - event), stamps[i]);
+      else if (event < 0) emit(this.unpack(batch, -1 - event), stamps[i]);
       else {
         const code = event % STATE_CODES;
         emit({ type: 'agent.state', agentId: (event - code) / STATE_CODES, state: this.name(code) }, stamps[i]);
@@ -132,8 +158,9 @@ export class EventBatchReader {
     return name;
   }
 
-  /** The event {@link packEvent} packed from `fields[at]` on. */
-  private unpack(fields: readonly number[], at: number): WorkerEvent {
+  /** The event {@link packEvent} packed from `batch.fields[at]` on. */
+  private unpack(batch: EventBatch, at: number): WorkerEvent {
+    const fields = batch.fields ?? [];
     const field = (i: number): number => {
       const value = fields[at + i];
       if (value === undefined) throw new Error(`event batch: no field ${at + i} for the event packed at ${at}`);
@@ -168,6 +195,37 @@ export class EventBatchReader {
         latencyMs: field(9),
       };
     }
+    if (type === PACKED.commit) return this.unpackCommit(field, batch.texts ?? []);
     throw new Error(`event batch: no packed event type ${type}`);
+  }
+
+  /** A packed `commit`, its keys in the order the verifier writes them. */
+  private unpackCommit(field: (i: number) => number, texts: readonly string[]): WorkerEvent {
+    const commit: Extract<WorkerEvent, { type: 'commit' }> = {
+      type: 'commit',
+      entryId: field(1),
+      kind: this.name(field(2)),
+      authorId: field(3),
+      taskId: field(4),
+    };
+    const level = field(5);
+    const parentId = field(6);
+    const chars = field(7);
+    const waitedMs = field(8);
+    const latencyMs = field(9);
+    const text = field(10);
+    const labels = field(11);
+    if (!Number.isNaN(level)) commit.level = level;
+    if (!Number.isNaN(parentId)) commit.parentId = parentId;
+    if (text >= 0) {
+      const value = texts[text];
+      if (value === undefined) throw new Error(`event batch: no text ${text} for a packed commit`);
+      commit.text = value;
+    }
+    if (!Number.isNaN(chars)) commit.chars = chars;
+    if (labels >= 0) commit.labels = Array.from({ length: labels }, (_, i) => this.name(field(12 + i)));
+    if (!Number.isNaN(waitedMs)) commit.waitedMs = waitedMs;
+    if (!Number.isNaN(latencyMs)) commit.latencyMs = latencyMs;
+    return commit;
   }
 }

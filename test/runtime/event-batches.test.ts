@@ -190,7 +190,30 @@ describe('EventBatcher (worker side)', () => {
     port1.close();
   });
 
-  it('sends a usage event as an object once the port can name no more', async () => {
+  it("packs the verifier's commits, text and labels included, and reads them back with their keys in order", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const got = listen(port1);
+    const events = new EventBatcher(port2);
+    const brief = { level: 0, parentId: 3, text: 'rates rose — ”twice”, 二度', chars: 24, labels: ['S1', 'S2'] };
+    const sent: WorkerEvent[] = [
+      { type: 'commit', entryId: 9, kind: 'gist', authorId: 4, taskId: 7, ...brief, waitedMs: 0.81, latencyMs: 1.25 },
+      { type: 'commit', entryId: 10, kind: 'raw', authorId: 4, taskId: 7, ...brief, parentId: -1, labels: [] },
+      { type: 'commit', entryId: 11, kind: 'answer', authorId: 1, taskId: -1 },
+      { type: 'reject', authorId: 5, taskId: 8, verdict: 'duplicate', reason: 'already in the ledger' },
+    ];
+    sent.forEach((event, i) => events.push(event, i + 1));
+    await turn();
+    const batches = got.filter(isEventBatch);
+    expect(batches.flatMap((b) => b.events.filter((e) => typeof e !== 'number'))).toEqual([sent[3]]);
+    expect(batches.flatMap((b) => b.texts ?? [])).toEqual([brief.text, brief.text]);
+    const read = readAll(batches);
+    expect(read).toEqual(sent.map((event, i) => [event, i + 1]));
+    // The same keys in the same order as the verifier wrote them (the records' JSON lines), none added.
+    expect(read.map(([event]) => Object.keys(event))).toEqual(sent.map((event) => Object.keys(event)));
+    port1.close();
+  });
+
+  it('sends a usage event or a commit as an object once the port can name no more', async () => {
     const { port1, port2 } = new MessageChannel();
     const got = listen(port1);
     const events = new EventBatcher(port2);
@@ -208,20 +231,30 @@ describe('EventBatcher (worker side)', () => {
       latencyMs: 1,
     };
     events.push(usage, STATE_CODES);
+    const commit: WorkerEvent = { type: 'commit', entryId: 1, kind: 's0', authorId: 1, taskId: 2, labels: ['S9'] };
+    events.push(commit, STATE_CODES + 1);
     await turn();
     const [batch] = got.filter(isEventBatch);
-    expect(batch!.events.at(-1)).toEqual(usage);
-    expect(readAll([batch!]).at(-1)).toEqual([usage, STATE_CODES]);
+    expect(batch!.events.slice(-2)).toEqual([usage, commit]);
+    expect(readAll([batch!]).slice(-2)).toEqual([
+      [usage, STATE_CODES],
+      [commit, STATE_CODES + 1],
+    ]);
     port1.close();
   });
 
-  it('refuses a batch whose packed event has no fields, or a type it does not know', () => {
+  it('refuses a batch whose packed event has no fields, a type it does not know, or a text it does not carry', () => {
     expect(() => new EventBatchReader().read({ events: [-1], stamps: [1] }, () => undefined)).toThrow(
       /no field 0 for the event packed at 0/,
     );
     expect(() => new EventBatchReader().read({ events: [-1], fields: [99], stamps: [1] }, () => undefined)).toThrow(
       /no packed event type 99/,
     );
+    const commit = [4, 1, 0, 1, 2, NaN, NaN, NaN, NaN, NaN, 0, -1];
+    const named = { from: 0, names: ['gist'] };
+    expect(() =>
+      new EventBatchReader().read({ events: [-1], fields: commit, stamps: [1], named }, () => undefined),
+    ).toThrow(/no text 0 for a packed commit/);
   });
 
   it('drops a batch that cannot be posted, names and all, and codes the next one from what the port carried', async () => {

@@ -23,7 +23,10 @@ export class EventBatcher {
   private readonly texts: string[] = [];
   private readonly stamps: number[] = [];
   private readonly ended: AgentEnded[] = [];
-  /** Codes of the names (states, a usage event's role and model, a commit's kind and labels) this port has carried, and the names new in the pending batch. */
+  /**
+   * Codes of the names this port has carried (states, a usage event's role and model, a commit's kind
+   * and labels), and the names new in the pending batch.
+   */
   private readonly codes = new Map<string, number>();
   private readonly newNames: string[] = [];
   private scheduled = false;

@@ -14,7 +14,10 @@
 import type { WorkerEvent } from './events.js';
 import type { AgentEnded } from './worker-start.js';
 
-/** Distinct state names one port can code; a name past them travels as an event object. */
+/**
+ * Distinct names (of states, and those packed events carry) one port can code; an event with a name
+ * past them travels as an object.
+ */
 export const STATE_CODES = 1024;
 
 /** A state change as it travels: agent `agentId` entered the state coded `code`. */
@@ -42,7 +45,10 @@ export interface EventBatch {
    * a property on its way.
    */
   stamps: number[];
-  /** Names (of states; a usage event's role and model; a commit's kind and labels) first used in this batch, coded from `from` (the number of names the port carried before it) on. */
+  /**
+   * Names (of states; a usage event's role and model; a commit's kind and labels) first used in this
+   * batch, coded from `from` (the number of names the port carried before it) on.
+   */
   named?: { from: number; names: string[] };
   ended?: AgentEnded[];
 }

@@ -8,7 +8,8 @@
  * On Linux each run's CPU is also split by thread (from /proc): the main thread, the agent threads
  * (the model says which threads it runs in), the other worker threads the swarm started (the verifier),
  * and the threads the process had before the swarm (V8's platform threads: garbage collection helpers
- * and concurrent compilation; libuv's).
+ * and concurrent compilation; libuv's). Ends with the means (and ranges) of those numbers over runs 5
+ * on (every run when there are fewer): what a side-by-side comparison of two builds reads.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { importMeasured } from './build.js';
@@ -37,9 +38,17 @@ const before = new Set(threadCpuMs().keys());
 const agentThreads = new SharedArrayBuffer(4 * (Math.min(threads, agents) + 1));
 const agentTids = () => new Set(Array.from(new Int32Array(agentThreads).subarray(1)).filter((t) => t > 0));
 
-/** A run's CPU by kind of thread: what changed between two {@link threadCpuMs} readings. */
-function split(from: Map<number, number>, to: Map<number, number>): string {
-  if (to.size === 0) return '';
+/** A run's CPU by kind of thread (ms). */
+interface ThreadSplit {
+  main: number;
+  agents: number;
+  workers: number;
+  helpers: number;
+}
+
+/** A run's CPU by kind of thread: what changed between two {@link threadCpuMs} readings (undefined off Linux). */
+function split(from: Map<number, number>, to: Map<number, number>): ThreadSplit | undefined {
+  if (to.size === 0) return undefined;
   const agentsOf = agentTids();
   const ms = { main: 0, agents: 0, workers: 0, helpers: 0 };
   for (const [tid, total] of to) {
@@ -49,11 +58,7 @@ function split(from: Map<number, number>, to: Map<number, number>): string {
     else if (before.has(tid)) ms.helpers += used;
     else ms.workers += used;
   }
-  const f = (x: number) => `${Math.round(x)} ms`;
-  return (
-    `\n  threads: main ${f(ms.main)} · agent threads (${agentsOf.size}) ${f(ms.agents)} · ` +
-    `other workers (verifier) ${f(ms.workers)} · V8 and libuv helpers ${f(ms.helpers)}`
-  );
+  return ms;
 }
 const swarm = createSwarm({
   agents,
@@ -67,6 +72,10 @@ const swarm = createSwarm({
   heartbeatTimeoutMs: 120_000,
 });
 const tasks = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ payload: `${prefix}${i}` }));
+/** The runs the closing summary covers: from the 5th (a long-lived swarm's settled runs), or every measured run when there are fewer. */
+const settledFrom = runs + 1 >= 5 ? 5 : 2;
+const settled: Array<{ wall: number; cpu: number } & Partial<ThreadSplit>> = [];
+const ms = (x: number) => `${Math.round(x)} ms`;
 try {
   await swarm.run({ prompt: 'warm-up', subTasks: tasks(agents, 'w') });
   for (let run = 2; run <= runs + 1; run++) {
@@ -75,14 +84,42 @@ try {
     const byThread = threadCpuMs();
     const started = performance.now();
     const result = await swarm.run({ prompt: 'bench', subTasks: tasks(agents * perAgent, 't') });
+    const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    const threadSplit = split(byThread, threadCpuMs());
     console.log(
-      `run ${run}: ${result.stopReason}, wall ${Math.round(performance.now() - started)} ms, ` +
+      `run ${run}: ${result.stopReason}, wall ${Math.round(wall)} ms, ` +
         `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB, ` +
         `system CPU ${(used.system / 1e6).toFixed(2)} s, minor page faults ${process.resourceUsage().minorPageFault - faults}` +
-        split(byThread, threadCpuMs()),
+        (threadSplit
+          ? `\n  threads: main ${ms(threadSplit.main)} · agent threads (${agentTids().size}) ${ms(threadSplit.agents)} · ` +
+            `other workers (verifier) ${ms(threadSplit.workers)} · V8 and libuv helpers ${ms(threadSplit.helpers)}`
+          : ''),
     );
+    if (run >= settledFrom) settled.push({ wall, cpu: (used.user + used.system) / 1000, ...threadSplit });
   }
+  // Means (and ranges) of the settled runs: what side-by-side comparisons of two builds read.
+  const column = (name: string, values: Array<number | undefined>) => {
+    const xs = values.filter((x) => x !== undefined);
+    if (xs.length === 0) return '';
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return `${name} ${ms(mean)} (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`;
+  };
+  const columns = [
+    ['wall', 'wall'],
+    ['CPU', 'cpu'],
+    ['main', 'main'],
+    ['agent threads', 'agents'],
+    ['verifier', 'workers'],
+    ['helpers', 'helpers'],
+  ] as const;
+  const summary = columns.map(([name, key]) =>
+    column(
+      name,
+      settled.map((r) => r[key]),
+    ),
+  );
+  console.log(`runs ${settledFrom}–${runs + 1}, means (ranges): ${summary.filter(Boolean).join(' · ')}`);
 } finally {
   await swarm.close();
 }

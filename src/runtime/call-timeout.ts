@@ -119,12 +119,9 @@ export function withCallTimeout(model: LanguageModel, timeoutMs: number = CUSTOM
         track(call);
         const settle = () => {
           if (!untrack(call)) return false;
-          // Handed to a later call only as it was: not aborted, and with no listener the model left on it.
-          if (
-            spares.length < MAX_SPARES &&
-            !controller.signal.aborted &&
-            getEventListeners(controller.signal, 'abort').length === 0
-          )
+          // Handed to a later call only as it was: still timed, so never aborted (only `fail` aborts it, and
+          // it stops the timing first), and with no listener the model left on it.
+          if (spares.length < MAX_SPARES && getEventListeners(controller.signal, 'abort').length === 0)
             spares.push(controller);
           return true;
         };

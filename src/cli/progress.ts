@@ -3,6 +3,7 @@
  * (each agent's state, the queue, the ledger, tokens and cost); in a pipe, one line per finished item.
  */
 import type { SwarmEvent } from '../runtime/events.js';
+import { MAX_AGENTS_ONE_PER_THREAD, defaultThreads } from '../runtime/options.js';
 
 const REDRAW_MS = 100;
 const SHOWN_AGENTS = 16;
@@ -155,4 +156,19 @@ export function agentsLine(agents: ReadonlyMap<number, string>, threads: number 
   }
   const byCount = [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   return `${sharing || `${agents.size}: `}${byCount.map(([state, n]) => `${n} ${state}`).join(' · ')}`;
+}
+
+/**
+ * How many agents a run starts and on how many worker threads, for a command's opening line: `threads`
+ * as asked (`--threads`); when not asked and there are more agents than get a thread each, the
+ * default ({@link defaultThreads}) and that it is one.
+ */
+export function agentsOnThreads(agents: number, threads: number | undefined): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const shared = threads ?? defaultThreads(agents);
+  if (shared === undefined) return plural(agents, 'agent');
+  const on = `${plural(agents, 'agent')} on ${plural(shared, 'thread')}`;
+  return threads !== undefined
+    ? on
+    : `${on} (one per core: the default above ${MAX_AGENTS_ONE_PER_THREAD} agents; --threads <n> to choose)`;
 }

@@ -55,7 +55,7 @@ export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default)
                          openai-compatible:<model>@<baseURL>
   --agents <n>           agents (delm) or parallel workers (orchestrator); default 4
   --threads <n>          delm: host the agents on n worker threads, many per thread (default: one
-                         thread per agent, up to 256 agents)
+                         thread per agent, up to 256 agents; above that, one per core)
   --budget-tokens <n>    run-wide token budget per item
   --budget-cost <usd>    run-wide cost budget per item, in US dollars
   --budget-calls <n>     run-wide model-call budget per item

@@ -1,4 +1,5 @@
 /** Swarm options: validated with zod at the boundary, complete with defaults inside. */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseConfig } from '../internal/parse.js';
 import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
@@ -43,8 +44,18 @@ const positiveInt = z.number().int().positive();
 
 /** Most agents a swarm runs when they share threads (`threads`). */
 export const MAX_AGENTS = 10_000;
-/** Most agents with one worker thread each (no `threads`). */
+/** Most agents with one worker thread each (no `threads`): above it, agents share threads by default. */
 export const MAX_AGENTS_ONE_PER_THREAD = 256;
+
+/**
+ * The worker threads `agents` agents get when `threads` is not given: none of their own up to
+ * {@link MAX_AGENTS_ONE_PER_THREAD} agents (one thread each, the design's default); above it, one
+ * thread per core of this machine (`os.availableParallelism()`), since agents waiting on model calls
+ * need few threads and more threads than cores only add memory (~18 MiB an idle one).
+ */
+export function defaultThreads(agents: number): number | undefined {
+  return agents > MAX_AGENTS_ONE_PER_THREAD ? Math.min(MAX_AGENTS_ONE_PER_THREAD, availableParallelism()) : undefined;
+}
 
 /** Everything `createSwarm` accepts. */
 export const SwarmOptionsSchema = z
@@ -54,7 +65,8 @@ export const SwarmOptionsSchema = z
     /**
      * Worker threads that host the agents, many agent machines per thread (at most `agents`; the
      * verifier keeps a thread of its own). Absent: one thread per agent, as far as
-     * {@link MAX_AGENTS_ONE_PER_THREAD} agents.
+     * {@link MAX_AGENTS_ONE_PER_THREAD} agents; above that, one per core ({@link defaultThreads}), which
+     * the resolved options and each run's `run.started` event carry.
      */
     threads: z.number().int().min(1).max(MAX_AGENTS_ONE_PER_THREAD).optional(),
     /**
@@ -185,14 +197,14 @@ export const SwarmOptionsSchema = z
       .optional(),
   })
   .strict()
-  .refine((o) => o.threads !== undefined || o.agents <= MAX_AGENTS_ONE_PER_THREAD, {
-    path: ['agents'],
-    message: `more than ${MAX_AGENTS_ONE_PER_THREAD} agents need threads (many agents per worker thread), e.g. threads: 2`,
-  })
   .refine((o) => o.judgeModel !== 'offline' && !(typeof o.judgeModel === 'object' && 'provider' in o.judgeModel), {
     path: ['judgeModel'],
     message:
       'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
+  })
+  .transform((o) => {
+    const threads = o.threads ?? defaultThreads(o.agents);
+    return threads === o.threads ? o : { ...o, threads };
   });
 
 /** Options of `createSwarm` as callers write them; `logger` (pino-compatible) gets the runs' log lines. */

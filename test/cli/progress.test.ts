@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { agentsLine } from '../../src/cli/progress.js';
+import { agentsLine, agentsOnThreads } from '../../src/cli/progress.js';
 
 describe('the live progress agents line', () => {
   it("shows each agent's state while they fit, and says when they share threads", () => {
@@ -18,5 +19,18 @@ describe('the live progress agents line', () => {
     expect(agentsLine(agents, 2)).toBe('1000 on 2 threads: 500 thinking · 250 claiming · 250 proposing');
     expect(agentsLine(agents, undefined)).toBe('1000: 500 thinking · 250 claiming · 250 proposing');
     expect(agentsLine(new Map(), 2)).toBe('');
+  });
+});
+
+describe("a command's opening line on agents and threads", () => {
+  it('says how many threads the agents share, and when that is the default above 256 agents', () => {
+    expect(agentsOnThreads(1, undefined)).toBe('1 agent');
+    expect(agentsOnThreads(256, undefined)).toBe('256 agents');
+    expect(agentsOnThreads(64, 1)).toBe('64 agents on 1 thread');
+    expect(agentsOnThreads(1_000, 4)).toBe('1000 agents on 4 threads');
+    const cores = Math.min(256, availableParallelism());
+    expect(agentsOnThreads(1_000, undefined)).toBe(
+      `1000 agents on ${cores} thread${cores === 1 ? '' : 's'} (one per core: the default above 256 agents; --threads <n> to choose)`,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -58,6 +58,23 @@ describe('delm run', () => {
     const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
     expect(resumed.code).toBe(0);
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+  }, 300_000);
+
+  it('hosts more agents than get a thread each on one thread per core, and says so before the first item', async () => {
+    const out = join(tmp, 'many');
+    const r = await cli('run', DATA, '--out', out, '--limit', '1', '--agents', '300');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const cores = Math.min(256, availableParallelism());
+    expect(r.out.split('\n')[0]).toMatch(
+      `300 agents on ${cores} thread${cores === 1 ? '' : 's'} (one per core: the default above 256 agents; --threads <n> to choose)`,
+    );
+    expect(rows(out).map((r) => [r.item_id, r.stop_reason])).toEqual([['delm-lic-01', 'answered']]);
+    const started = readFileSync(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'), 'utf8')
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : undefined))
+      .find((e) => e?.type === 'run.started');
+    expect(started).toMatchObject({ agents: 300, threads: cores });
   }, 300_000);
 
   it('fixes every seeded bug of the debugging workspace offline', async () => {

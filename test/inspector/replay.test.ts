@@ -143,6 +143,11 @@ describe('delm inspect', () => {
     expect((await cli(['inspect', 'x.jsonl', '--speed', '0'])).code).toBe(2);
     expect((await cli(['inspect', 'missing.jsonl'])).code).toBe(2);
     expect((await cli(['inspect', 'x.jsonl', '--host', '0.0.0.0'])).code).toBe(2);
+    expect((await cli(['inspect', '--help'])).out).toMatch(/--threads <n>/);
+    const replayThreads = await cli(['inspect', 'x.jsonl', '--threads', '2']);
+    expect(replayThreads.code).toBe(2);
+    expect(replayThreads.err).toMatch(/--agents and --threads apply to --demo, not to replays/);
+    expect((await cli(['inspect', '--demo', '--threads', '0'])).err).toMatch(/--threads must be a positive integer/);
   });
 
   it('replays a trajectory file into the page and stays up until interrupted', async () => {

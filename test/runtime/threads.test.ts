@@ -3,10 +3,11 @@
  * the run's shared memory; a thread that dies takes its agents (and their leases) with it, and the
  * run reclaims their tasks. Real worker threads, the chaos model.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
-import type { SwarmOptions } from '../../src/runtime/options.js';
+import { MAX_AGENTS_ONE_PER_THREAD, resolveSwarmOptions, type SwarmOptions } from '../../src/runtime/options.js';
 import { FAULT, type FaultName } from '../chaos/fixtures/chaos-model.js';
 import { CHAOS_PRICES } from '../chaos/harness.js';
 import { closedAfterEach } from '../helpers/swarms.js';
@@ -158,7 +159,17 @@ describe('agents sharing worker threads', () => {
     expect(new Set(threads).size).toBe(2);
   });
 
-  it('needs threads for more agents than one thread each can take', () => {
-    expect(() => createSwarm({ agents: 1_000 })).toThrow(/threads/);
+  it('shares one thread per core among more agents than get a thread each, and says so in run.started', async () => {
+    const perCore = Math.min(MAX_AGENTS_ONE_PER_THREAD, availableParallelism());
+    expect(resolveSwarmOptions({ agents: MAX_AGENTS_ONE_PER_THREAD }).threads).toBeUndefined();
+    expect(resolveSwarmOptions({ agents: MAX_AGENTS_ONE_PER_THREAD + 1, threads: 3 }).threads).toBe(3);
+    const swarm = swarmWith({ agents: MAX_AGENTS_ONE_PER_THREAD + 1 });
+    expect(swarm.options.threads).toBe(perCore);
+    const { result, events, stateful } = await runWithEvents(swarm, 300);
+    expect(result.stopReason, result.error).toBe('answered');
+    expect(result.tasks).toMatchObject({ total: 300, done: 300, failed: 0 });
+    expect(events.find((e) => e.type === 'run.started')).toMatchObject({ agents: 257, threads: perCore });
+    expect(stateful.size).toBe(257);
+    expect(result.agents.filter((a) => a.status === 'crashed')).toEqual([]);
   });
 });

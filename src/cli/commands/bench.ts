@@ -12,7 +12,7 @@ import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
-import { Progress } from '../progress.js';
+import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
 import { withMcpServers } from '../mcp-option.js';
@@ -98,7 +98,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     const model = modelName(options.runner);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
     io.out(
-      `delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${options.runner.agents ?? 4} agents\n`,
+      `delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${agentsOnThreads(options.runner.agents ?? 4, options.runner.threads)}\n`,
     );
 
     logger.info(

@@ -9,6 +9,7 @@ import { attachInspector } from '../../inspector/attach.js';
 import { readTrajectory, replayTrajectory } from '../../inspector/replay.js';
 import { startInspector, type Inspector } from '../../inspector/server.js';
 import { createSwarm } from '../../runtime/swarm.js';
+import { agentsOnThreads } from '../progress.js';
 import { itemToTask, loadLongBenchFile } from '../../workloads/longbench.js';
 import {
   EXIT,
@@ -35,12 +36,16 @@ function sampleFile(): string {
   );
 }
 
-async function runDemo(inspector: Inspector, agents: number, io: CliIO): Promise<void> {
+async function runDemo(inspector: Inspector, agents: number, threads: number | undefined, io: CliIO): Promise<void> {
   const file = sampleFile();
   const items = await loadLongBenchFile(file);
-  const swarm = createSwarm({ agents, model: { provider: 'offline', latency: DEMO_LATENCY } });
+  const swarm = createSwarm({
+    agents,
+    ...(threads !== undefined ? { threads } : {}),
+    model: { provider: 'offline', latency: DEMO_LATENCY },
+  });
   io.out(
-    `demo: ${items.length} questions from ${path.relative(io.cwd, file) || file}, ${agents} agents, offline model (not an LLM) with ${DEMO_LATENCY.perCallMs} ms simulated latency\n`,
+    `demo: ${items.length} questions from ${path.relative(io.cwd, file) || file}, ${agentsOnThreads(agents, threads)}, offline model (not an LLM) with ${DEMO_LATENCY.perCallMs} ms simulated latency\n`,
   );
   try {
     for (const [index, item] of items.entries()) {
@@ -75,6 +80,8 @@ states, and token and cost meters. It stays up until Ctrl-C.
                     trajectories/<mode>/<item>.jsonl
   --speed <x>       replay speed: 1 is as recorded (default), 10 ten times faster
   --agents <n>      agents of the demo swarm (default 4)
+  --threads <n>     host the demo's agents on n worker threads, many per thread (default: one thread
+                    per agent, up to 256 agents; above that, one per core)
   --host <addr>     address to bind (default 127.0.0.1; any other address requires a token)
   --port <n>        port (default: any free port)
   --token <t>       require this token (at least 16 characters; or set DELM_INSPECTOR_TOKEN);
@@ -86,6 +93,7 @@ states, and token and cost meters. It stays up until Ctrl-C.
       demo: { type: 'boolean' },
       speed: { type: 'string' },
       agents: { type: 'string' },
+      threads: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       token: { type: 'string' },
@@ -102,10 +110,13 @@ states, and token and cost meters. It stays up until Ctrl-C.
           : 'give --demo, or a trajectory file (.jsonl) to replay',
       );
     if (values.demo && values.speed !== undefined) throw new UsageError('--speed applies to replays, not to --demo');
+    if (!values.demo && (values.agents !== undefined || values.threads !== undefined))
+      throw new UsageError('--agents and --threads apply to --demo, not to replays');
     const speed = values.speed === undefined ? 1 : Number(values.speed);
     if (!(speed > 0) || !Number.isFinite(speed))
       throw new UsageError(`--speed must be a positive number, got "${values.speed}"`);
     const agents = positiveIntArg('agents', values.agents) ?? 4;
+    const threads = positiveIntArg('threads', values.threads);
     const port = portArg(values.port) ?? 0;
     const token = values.token ?? (io.env.DELM_INSPECTOR_TOKEN || undefined);
     // Read the trajectory before binding anything: a bad file is a usage error.
@@ -143,7 +154,7 @@ states, and token and cost meters. It stays up until Ctrl-C.
         });
         if (!io.signal.aborted) io.out('replay finished; Ctrl-C to stop\n');
       } else {
-        await runDemo(inspector, agents, io);
+        await runDemo(inspector, agents, threads, io);
         if (!io.signal.aborted) io.out('demo finished; Ctrl-C to stop\n');
       }
       await untilAborted(io.signal);

@@ -6,7 +6,7 @@ import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
 import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
-import { Progress } from '../progress.js';
+import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { renderTable } from '../table.js';
@@ -115,7 +115,8 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const progress = new Progress((text) => io.out(text), io.isTTY);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
     io.out(
-      `delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}\n`,
+      `delm run: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source}, mode ${mode}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}` +
+        `${mode === 'delm' ? `, ${agentsOnThreads(options.runner.agents ?? 4, options.runner.threads)}` : ''}\n`,
     );
     logger.info(
       { workload: workload.source, kind: workload.kind, mode, model, items: total, out: records.dir },

@@ -218,4 +218,51 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     await page.waitForTimeout(200);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
   });
+
+  it('shows a swarm as counts on one chart and a tile per agent, and opens an agent from its tile', async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const agents = 40;
+    const observe = inspector.track({ runId: 'swarm', label: 'a swarm of 40', agents });
+    const events: SwarmEvent[] = [
+      { type: 'run.started', at: 0, runId: 'swarm', agents, tasks: 30 },
+      { type: 'agent.state', at: 0, agentId: 0, state: 'waiting' },
+    ];
+    for (let id = 1; id <= agents; id++) {
+      events.push({ type: 'agent.state', at: 1, agentId: id, state: 'claiming' });
+      if (id <= 30) {
+        events.push({ type: 'task.claimed', at: 2, agentId: id, taskId: id - 1, attempt: 1, leaseMs: 60_000 });
+        events.push({ type: 'agent.state', at: 2, agentId: id, state: 'thinking.model.calling|lease.holding' });
+      } else events.push({ type: 'agent.state', at: 3, agentId: id, state: 'released' });
+    }
+    for (const e of events) observe(e);
+    // The newest run is followed: its tiles come, one per agent, and no agent has a chart of its own.
+    await expect.poll(() => page.locator('#agents .tile').count(), { timeout: 5_000 }).toBe(agents);
+    const count = (state: string) =>
+      page.locator(`#agents .counts-card g.state[data-state="${state}"] > text.count`).textContent();
+    await expect.poll(() => count('agent.released')).toBe('10');
+    expect(await count('agent.thinking')).toBe('30');
+    expect(await count('agent.thinking.model.calling')).toBe('30');
+    expect(await count('agent.claiming')).toBe('');
+    expect(
+      await page
+        .locator('#agents .card[data-agent]')
+        .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-agent'))),
+    ).toEqual(['0']);
+    expect(await page.locator('#agents .tile[data-agent="7"]').getAttribute('class')).toContain('think');
+    expect(await page.locator('#agents .tile[data-agent="7"]').getAttribute('title')).toBe(
+      'agent 7 · thinking.model.calling|lease.holding · task #6',
+    );
+    // A click on a tile opens that agent's chart, with its state lit; another closes it.
+    await page.locator('#agents .tile[data-agent="7"]').click();
+    const seven = page.locator('#agents .card[data-agent="7"]');
+    await expect.poll(() => seven.getAttribute('data-state')).toBe('thinking.model.calling|lease.holding');
+    expect(await seven.locator('g.state.active-leaf').count()).toBe(2);
+    await page.locator('#agents .tile[data-agent="7"]').click();
+    await expect.poll(() => seven.count()).toBe(0);
+    // The timeline stacks the agents in one band under the verifier's row: the page stays a screenful.
+    expect(await page.locator('#timeline').evaluate((c) => c.clientHeight)).toBeLessThan(200);
+    expect(await page.evaluate('document.body.scrollHeight')).toBeLessThan(2_000);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -52,6 +52,13 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 420px; gap: 16px; pa
 .chart .elabel { fill: var(--muted); font-size: 9px; font-family: ui-monospace, Menlo, monospace; }
 .chart .init { fill: var(--text); }
 .arrowhead { fill: #56626f; } .arrowhead.fired { fill: #7cc0ff; }
+.counts-card { grid-column: 1 / -1; cursor: default; }
+.card.counts-card .chart { max-height: 520px; }
+.chart .count { fill: #ffd27a; font-size: 13px; font-weight: 700; font-family: ui-monospace, Menlo, monospace; }
+.tiles { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 2px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 6px; }
+.tile { display: inline-block; width: 10px; height: 10px; border-radius: 2px; cursor: pointer; }
+.tile.opened { outline: 2px solid var(--accent); outline-offset: 1px; }
+.tile.gone { opacity: .4; }
 .global { color: var(--muted); font-size: 11px; margin: 4px 2px 0; }
 .legend { display: flex; gap: 10px; flex-wrap: wrap; font-size: 11px; color: var(--muted); }
 .legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }

@@ -1,15 +1,21 @@
 /**
  * The timeline's layout: one row per agent, a bar per stretch of time in a state, coloured by its
- * category, a thin mark under it per tool call (red when the call failed), and a time axis. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
+ * category, a thin mark under it per tool call (red when the call failed), and a time axis. Past a
+ * screenful of agents (a swarm), the agents share one band instead: at each moment, how many of them
+ * were in each category, stacked. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
  */
 import { isLive, type RunModel } from './model.js';
-import { COLOURS, TOOL_COLOURS, WAITING_STATE, categoryOf } from './state-colours.js';
+import { CATEGORIES, COLOURS, TOOL_COLOURS, WAITING_STATE, categoryOf, type Category } from './state-colours.js';
+import { SHOWN_CARDS } from './swarm-view.js';
 
 const ROW_H = 16;
 const LABEL_W = 70;
 const TOP = 4;
 const AXIS_H = 16;
 const RIGHT_PAD = 8;
+/** Height of a swarm's band, and the width of each of its columns. */
+const BAND_H = 96;
+const BUCKET_PX = 2;
 
 /** A rectangle. */
 export interface Rect {
@@ -53,12 +59,18 @@ export function niceStep(raw: number): number {
 
 /** Lays out `run` up to run time `now` across `width` CSS pixels. */
 export function layoutTimeline(run: RunModel, now: number, width: number): TimelineLayout {
-  const ids = [...run.agents.keys()].filter((id) => id >= 0).sort((a, b) => a - b);
-  const height = TOP + ids.length * ROW_H + AXIS_H;
+  const all = [...run.agents.keys()].filter((id) => id >= 0).sort((a, b) => a - b);
+  const agents = all.filter((id) => id > 0).length;
+  const swarm = agents > SHOWN_CARDS;
+  // A swarm's agents share the band below the rows: only the verifier keeps a row.
+  const ids = swarm ? all.filter((id) => id === 0) : all;
+  const bandTop = TOP + ids.length * ROW_H;
+  const height = bandTop + (swarm ? BAND_H : 0) + AXIS_H;
   const span = Math.max(now, 1);
   const scale = (width - LABEL_W - RIGHT_PAD) / span;
   const row = new Map(ids.map((id, i) => [id, i]));
   const rows = ids.map((id, i) => ({ text: id === 0 ? 'verifier' : `agent ${id}`, x: 4, y: TOP + i * ROW_H + 11 }));
+  if (swarm) rows.push({ text: `${agents} agents`, x: 4, y: bandTop + 11 });
   const bars: Bar[] = [];
   const bar = (agent: number, state: string, start: number, end: number) => {
     const r = row.get(agent);
@@ -86,7 +98,8 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
       colour: t.error === null ? TOOL_COLOURS.ok : TOOL_COLOURS.failed,
     });
   }
-  const axisY = TOP + ids.length * ROW_H;
+  if (swarm) bars.push(...swarmBand(run, now, span, width - LABEL_W - RIGHT_PAD, agents, bandTop));
+  const axisY = bandTop + (swarm ? BAND_H : 0);
   const step = niceStep(span / 8);
   const ticks: TimelineLayout['ticks'] = [];
   for (let t = 0; t <= span; t += step) {
@@ -97,6 +110,62 @@ export function layoutTimeline(run: RunModel, now: number, width: number): Timel
     });
   }
   return { width, height, rows, bars, tools, ticks };
+}
+
+/**
+ * The band of a swarm: columns of {@link BUCKET_PX} pixels, each stacking (in legend order) the mean
+ * number of agents in each category over the column's stretch of time, scaled so that every agent
+ * fills the band. Each stretch adds to the columns it covers in time proportional to its overlap
+ * (whole columns through a difference array), so a frame costs the stretches plus the columns.
+ */
+function swarmBand(run: RunModel, now: number, span: number, plotWidth: number, agents: number, top: number): Bar[] {
+  const columns = Math.max(1, Math.floor(plotWidth / BUCKET_PX));
+  const columnMs = span / columns;
+  const occupancy = new Map<Category, { partial: Float64Array; whole: Float64Array }>();
+  const add = (agent: number, state: string, start: number, end: number) => {
+    if (agent <= 0) return;
+    const category = categoryOf(agent, state);
+    let o = occupancy.get(category);
+    if (!o) occupancy.set(category, (o = { partial: new Float64Array(columns), whole: new Float64Array(columns + 1) }));
+    const a = Math.min(columns, Math.max(0, start / columnMs));
+    const b = Math.min(columns, Math.max(0, end / columnMs));
+    if (b <= a) return;
+    const first = Math.floor(a);
+    const last = Math.floor(b);
+    if (first === last) {
+      o.partial[first]! += b - a;
+      return;
+    }
+    o.partial[first]! += first + 1 - a;
+    if (last < columns) o.partial[last]! += b - last;
+    // Columns first+1 … last-1 are covered whole.
+    o.whole[first + 1]! += 1;
+    o.whole[last]! -= 1;
+  };
+  for (const s of run.spans) add(s.agent, s.state, s.start, s.end);
+  if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) add(a.id, a.state, a.since, now);
+  const bars: Bar[] = [];
+  const perAgent = BAND_H / agents;
+  const stacked = new Float64Array(columns);
+  for (const [category] of CATEGORIES) {
+    const o = occupancy.get(category);
+    if (!o) continue;
+    let whole = 0;
+    for (let c = 0; c < columns; c++) {
+      whole += o.whole[c]!;
+      const h = (whole + o.partial[c]!) * perAgent;
+      if (h <= 0) continue;
+      stacked[c]! += h;
+      bars.push({
+        x: LABEL_W + c * BUCKET_PX,
+        y: top + BAND_H - stacked[c]!,
+        w: BUCKET_PX,
+        h,
+        colour: COLOURS[category],
+      });
+    }
+  }
+  return bars;
 }
 
 /** Share of the agents' (not the verifier's) time spent waiting on coordination, or null before any. */

@@ -63,6 +63,23 @@ describe('delm serve', () => {
     await expect(http(`${url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('hosts each swarm on --threads worker threads', async () => {
+    const cli = serve(['--port', '0', '--agents', '3', '--threads', '1', '--protocol', 'basic']);
+    const url = await cli.url();
+    const created = await http(`${url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Is there a warranty?', sources: [{ label: 'D1', text: 'Provided as is.' }] }),
+    });
+    expect(created.status).toBe(202);
+    // The stream of a run ends with run.finished.
+    const events = await http(`${url}/v1/runs/${created.json<{ id: string }>().id}/events`);
+    const started = /event: run\.started\ndata: (.*)/.exec(events.body)?.[1];
+    expect(JSON.parse(started ?? '{}')).toMatchObject({ type: 'run.started', agents: 3, threads: 1 });
+    expect(events.body).toContain('event: run.finished');
+    expect(await cli.stop()).toBe(0);
+  });
+
   it('with --inspect, shows every run it serves in the live inspector, and closes both on its signal', async () => {
     const cli = serve(['--port', '0', '--agents', '1', '--protocol', 'basic', '--inspect']);
     const url = await cli.url();
@@ -138,6 +155,7 @@ describe('delm serve', () => {
       ['--port', '70000'],
       ['--protocol', 'nope'],
       ['--agents', '0'],
+      ['--threads', '0'],
       ['--max-queued-runs', '-1'],
       ['--bogus'],
     ]) {

@@ -65,6 +65,8 @@ Options:
   --token <t>                 bearer token clients must send (at least 16 characters); prefer the
                               DELM_SERVE_TOKEN environment variable, which stays out of process lists
   --agents <n>                agents per swarm (default 4)
+  --threads <n>               host each swarm's agents on n worker threads, many per thread (default: one
+                              thread per agent, up to 256 agents; above that, one per core)
   --model <m>                 model string: offline (default), openai:…, anthropic:…, openai-compatible:…@url
   --latency <ms>              offline model only: simulated latency per call (timing like an LLM's)
   --protocol <p>              delm (default) or basic
@@ -95,6 +97,7 @@ ${LOG_USAGE}
         host: { type: 'string' },
         token: { type: 'string' },
         agents: { type: 'string' },
+        threads: { type: 'string' },
         model: { type: 'string' },
         latency: { type: 'string' },
         redis: { type: 'string' },
@@ -123,11 +126,13 @@ ${LOG_USAGE}
     const token = values.token ?? (io.env.DELM_SERVE_TOKEN || undefined);
     const logger = cliLogger(io, values, [token, ...apiKeys(io.env)]);
     const agents = positiveIntArg('agents', values.agents);
+    const threads = positiveIntArg('threads', values.threads);
     const perCallMs = nonNegativeArg('latency', values.latency);
     if (perCallMs !== undefined && values.model !== undefined && values.model !== 'offline')
       throw new UsageError('--latency simulates a model on the offline model only; a real model has its own latency');
     const swarm: SwarmOptions = {
       ...(agents !== undefined ? { agents } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       ...(perCallMs !== undefined
         ? { model: { provider: 'offline' as const, latency: { perCallMs } } }
         : values.model !== undefined

@@ -6,17 +6,9 @@ import {
   leafIds,
   lineage,
 } from '../../../../src/inspector/page/client/chart-states.js';
+import { THINKING_CHART_IDS } from './events.js';
 
-// The agent chart's ids around the thinking state (two parallel regions).
-const known = new Set([
-  'agent.claiming',
-  'agent.thinking',
-  'agent.thinking.model',
-  'agent.thinking.model.calling',
-  'agent.thinking.lease',
-  'agent.thinking.lease.holding',
-  'agent.proposing',
-]);
+const known = THINKING_CHART_IDS;
 
 describe('chart states', () => {
   it('lists a state and its ancestors below the machine', () => {

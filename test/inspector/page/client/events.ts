@@ -4,6 +4,17 @@ import type { RunSummary } from '../../../../src/inspector/wire.js';
 import { emptyRun, type MutableRun } from '../../../../src/inspector/page/client/model.js';
 import { applyEvents } from '../../../../src/inspector/page/client/reduce.js';
 
+/** The agent chart's ids around the thinking state (two parallel regions). */
+export const THINKING_CHART_IDS: ReadonlySet<string> = new Set([
+  'agent.claiming',
+  'agent.thinking',
+  'agent.thinking.model',
+  'agent.thinking.model.calling',
+  'agent.thinking.lease',
+  'agent.thinking.lease.holding',
+  'agent.proposing',
+]);
+
 /** A run summary as the server lists it. */
 export function summary(over: Partial<RunSummary> = {}): RunSummary {
   return {

@@ -10,19 +10,9 @@ import {
   tileTitle,
 } from '../../../../src/inspector/page/client/swarm-view.js';
 import { layoutTimeline } from '../../../../src/inspector/page/client/timeline.js';
-import { runOf } from './events.js';
+import { THINKING_CHART_IDS, runOf } from './events.js';
 
-// The agent chart's ids around the thinking state (two parallel regions), as chart-states.test.ts.
-const known = new Set([
-  'agent.claiming',
-  'agent.thinking',
-  'agent.thinking.model',
-  'agent.thinking.model.calling',
-  'agent.thinking.lease',
-  'agent.thinking.lease.holding',
-  'agent.proposing',
-  'agent.released',
-]);
+const known = new Set([...THINKING_CHART_IDS, 'agent.released']);
 
 /** `n` agents and the verifier: agent i claims at 0, thinks from 10 to 110, then odd ones are released. */
 function swarmRun(n: number, upTo = Infinity): SwarmEvent[] {

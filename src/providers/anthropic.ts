@@ -1,6 +1,7 @@
 /** Anthropic Messages through the official SDK; structured output as a forced tool call, agent tools as `tool_use` / `tool_result`. */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { RawRequest, RawResponse } from './resilient.js';
+import { sharedClient } from './sdk-clients.js';
 import type { ToolTurn } from './types.js';
 
 /** How to reach Anthropic. */
@@ -13,12 +14,17 @@ export interface AnthropicEndpoint {
 /** A raw call for `resilientModel`. The SDK's own retries are off: delm's are the only ones. */
 export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest) => Promise<RawResponse> {
   // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
-  let client: Promise<Anthropic> | undefined;
   const connect = () =>
-    (client ??= import('@anthropic-ai/sdk').then(
-      ({ default: SDK }) =>
-        new SDK({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 }),
-    ));
+    sharedClient('anthropic', endpoint.baseURL, endpoint.apiKey, () =>
+      import('@anthropic-ai/sdk').then(
+        ({ default: SDK }) =>
+          new SDK({
+            apiKey: endpoint.apiKey,
+            ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
+            maxRetries: 0,
+          }),
+      ),
+    );
   return async (request) => {
     const structured = request.structured;
     const offered = request.tools ?? [];

@@ -2,6 +2,7 @@
 import type OpenAI from 'openai';
 import { countTokens } from './tokenizer.js';
 import type { RawRequest, RawResponse } from './resilient.js';
+import { sharedClient } from './sdk-clients.js';
 import type { ToolTurn } from './types.js';
 
 /** How to reach an OpenAI(-compatible) endpoint. */
@@ -16,12 +17,17 @@ export interface OpenAIEndpoint {
 /** A raw call for `resilientModel`. The SDK's own retries are off: delm's are the only ones. */
 export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => Promise<RawResponse> {
   // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
-  let client: Promise<OpenAI> | undefined;
   const connect = () =>
-    (client ??= import('openai').then(
-      ({ default: SDK }) =>
-        new SDK({ apiKey: endpoint.apiKey, ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), maxRetries: 0 }),
-    ));
+    sharedClient('openai', endpoint.baseURL, endpoint.apiKey, () =>
+      import('openai').then(
+        ({ default: SDK }) =>
+          new SDK({
+            apiKey: endpoint.apiKey,
+            ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
+            maxRetries: 0,
+          }),
+      ),
+    );
   return async (request) => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),

@@ -33,8 +33,11 @@ export const NO_WAITING: WaitingByCause = Object.freeze({ claiming: 0, tail: 0, 
 
 const ENDED = /^(done|stopped|failed|released)$/;
 
-/** The cause of waiting in `state`, given the state the agent went to next (undefined when it worked). */
-function waitCause(state: string, next: string | undefined): WaitCause | undefined {
+/**
+ * The cause of waiting in `state`, given the state the agent went to next (undefined while it is still
+ * in it); undefined when it worked. The inspector's page classifies its stretches with it too.
+ */
+export function waitCause(state: string, next: string | undefined): WaitCause | undefined {
   if (state === 'claiming') return next === 'electing' || next === 'released' ? 'tail' : 'claiming';
   if (state === 'electing') return 'decision';
   if (state === 'finalizing.settling') return 'verifier';

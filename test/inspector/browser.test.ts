@@ -149,6 +149,10 @@ describe.skipIf(SKIP)('inspector in a browser', () => {
     await expect.poll(() => page.locator('#answer').textContent(), { timeout: 5_000 }).toContain('13 findings');
     await expect.poll(() => page.locator('#run-status').textContent()).toContain('finished: answered');
     expect(await page.locator('#m-calls').textContent()).not.toBe('0');
+    // The waiting meter says what the agents waited on, as the run's result counts it.
+    expect(await page.locator('#m-waiting-causes').textContent()).toMatch(
+      /^claiming mid-round [\d.]+ % · round's tail [\d.]+ % · verifier [\d.]+ % · final decision [\d.]+ %$/,
+    );
     // An entry unfolds into its detail.
     const firstEntry = page.locator('#ledger li[data-entry] summary').first();
     await firstEntry.click();

@@ -21,6 +21,7 @@ select { max-width: 420px; padding: 2px 4px; }
 .meter { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; min-width: 110px; }
 .meter .v { display: block; font-size: 18px; font-variant-numeric: tabular-nums; }
 .meter .k { color: var(--muted); font-size: 11px; }
+.meter .causes { display: block; }
 main { display: grid; grid-template-columns: minmax(0, 1fr) 420px; gap: 16px; padding: 0 16px 24px; }
 @media (max-width: 1100px) { main { grid-template-columns: 1fr; } }
 .panel-head { display: flex; align-items: center; gap: 16px; }

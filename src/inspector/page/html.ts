@@ -35,7 +35,7 @@ export const PAGE_HTML = `<!doctype html>
   <div class="meter"><span class="v" id="m-calls">0</span><span class="k">model calls</span></div>
   <div class="meter"><span class="v" id="m-cost">$0</span><span class="k">cost</span></div>
   <div class="meter"><span class="v" id="m-time">0.0 s</span><span class="k">run time</span></div>
-  <div class="meter"><span class="v" id="m-waiting">–</span><span class="k">waiting on coordination</span></div>
+  <div class="meter"><span class="v" id="m-waiting">–</span><span class="k">waiting on coordination</span><span class="k causes" id="m-waiting-causes"></span></div>
   <div class="meter"><span class="v" id="m-agents">0</span><span class="k">agents working</span></div>
 </section>
 <main>

@@ -3,11 +3,13 @@ import type { RunSummary } from '../../wire.js';
 import { processesBrief, processesText } from '../../processes-text.js';
 import { formatCost, formatInt, formatSeconds } from './format.js';
 import type { RunModel } from './model.js';
-import { waitingShare, workingAgents } from './timeline.js';
+import { waitingByCause, workingAgents } from './timeline.js';
 
 /** Each meter's text, by the id of its element. */
 export function meterTexts(run: RunModel, now: number): Record<string, string> {
-  const share = waitingShare(run, now);
+  const causes = waitingByCause(run, now);
+  const share = causes && causes.claiming + causes.tail + causes.verifier + causes.decision;
+  const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
   return {
     'm-input': formatInt(run.usage.input),
     'm-output': formatInt(run.usage.output),
@@ -15,7 +17,11 @@ export function meterTexts(run: RunModel, now: number): Record<string, string> {
     'm-calls': formatInt(run.usage.calls),
     'm-cost': formatCost(run.usage.cost),
     'm-time': formatSeconds(now),
-    'm-waiting': share === null ? '–' : `${(share * 100).toFixed(1)} %`,
+    'm-waiting': share === null ? '–' : percent(share),
+    'm-waiting-causes':
+      causes === null
+        ? ''
+        : `claiming mid-round ${percent(causes.claiming)} · round's tail ${percent(causes.tail)} · verifier ${percent(causes.verifier)} · final decision ${percent(causes.decision)}`,
     'm-agents': String(workingAgents(run)),
   };
 }

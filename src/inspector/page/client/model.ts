@@ -4,6 +4,7 @@
  * what its own events cost); readers get the readonly {@link RunModel} and watch `revision`.
  */
 import type { QueueStats } from '../../../queue/types.js';
+import type { WaitCause } from '../../../runtime/timeline.js';
 
 /** One agent (0 is the verifier) as its events describe it. */
 export interface AgentView {
@@ -62,6 +63,8 @@ export interface Span {
   readonly state: string;
   readonly start: number;
   readonly end: number;
+  /** Set when the agent was waiting in it, to say on what (as the run's result counts it). */
+  readonly wait?: WaitCause;
 }
 
 /** One tool call of an agent: from `tool.called` to its `tool.result` (`end` null while it runs). */

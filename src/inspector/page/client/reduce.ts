@@ -4,6 +4,7 @@
  * events, against 0.03 ms in place: every batch copied the spans, tasks and entries.)
  */
 import type { EntryBrief, SwarmEvent } from '../../../runtime/events.js';
+import { waitCause } from '../../../runtime/timeline.js';
 import { FINAL_STATE, type AgentView, type EntryView, type MutableRun, type TaskView, type Writable } from './model.js';
 
 /** An agent's state change, for animating the transition on its chart. */
@@ -64,10 +65,15 @@ function taskOf(run: MutableRun, id: number): Writable<TaskView> {
   return task;
 }
 
-/** Ends the agent's current stretch on the timeline at `at`. */
-function closeSpan(run: MutableRun, agent: Writable<AgentView>, at: number): void {
-  if (agent.state !== null && !FINAL_STATE.test(agent.state))
-    run.spans.push({ agent: agent.id, state: agent.state, start: agent.since, end: at });
+/** Ends the agent's current stretch on the timeline at `at`, as it goes to state `next` (undefined: the run ended). */
+function closeSpan(run: MutableRun, agent: Writable<AgentView>, at: number, next: string | undefined): void {
+  if (agent.state === null || FINAL_STATE.test(agent.state)) return;
+  const wait = waitCause(agent.state, next);
+  run.spans.push(
+    wait
+      ? { agent: agent.id, state: agent.state, start: agent.since, end: at, wait }
+      : { agent: agent.id, state: agent.state, start: agent.since, end: at },
+  );
 }
 
 /** What an event says of an entry; fields it leaves out keep their earlier value. */
@@ -116,7 +122,7 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
     }
     case 'agent.state': {
       const a = agentOf(run, e.agentId);
-      closeSpan(run, a, at);
+      closeSpan(run, a, at, e.state);
       a.state = e.state;
       a.since = at;
       break;
@@ -129,7 +135,7 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
     }
     case 'agent.crashed': {
       const a = agentOf(run, e.agentId);
-      closeSpan(run, a, at);
+      closeSpan(run, a, at, 'crashed');
       a.state = 'crashed';
       a.since = at;
       a.status = 'crashed';
@@ -240,7 +246,7 @@ export function applyEvent(run: MutableRun, e: SwarmEvent): void {
       run.stopReason = e.stopReason;
       run.finishedAt = at;
       for (const a of run.agents.values()) {
-        closeSpan(run, a, at);
+        closeSpan(run, a, at, undefined);
         if (a.state !== null && !FINAL_STATE.test(a.state)) a.since = at;
       }
       break;

@@ -4,6 +4,7 @@
  * screenful of agents (a swarm), the agents share one band instead: at each moment, how many of them
  * were in each category, stacked. Pure geometry in CSS pixels; `render/timeline.ts` paints it.
  */
+import { waitCause, type WaitingByCause } from '../../../runtime/timeline.js';
 import { isLive, type RunModel } from './model.js';
 import { CATEGORIES, COLOURS, TOOL_COLOURS, WAITING_STATE, categoryOf, type Category } from './state-colours.js';
 import { SHOWN_CARDS } from './swarm-view.js';
@@ -168,18 +169,34 @@ function swarmBand(run: RunModel, now: number, span: number, plotWidth: number, 
   return bars;
 }
 
-/** Share of the agents' (not the verifier's) time spent waiting on coordination, or null before any. */
-export function waitingShare(run: RunModel, now: number): number | null {
-  let wait = 0;
+/**
+ * Shares of the agents' (not the verifier's) time spent waiting on coordination, by cause, as the
+ * run's result counts them (`Timeline.waitingByCause`); null before any time. A stretch still open
+ * counts as its state says now: an agent claiming counts as mid-round until it turns out to be the
+ * round's tail (released or electing next).
+ */
+export function waitingByCause(run: RunModel, now: number): WaitingByCause | null {
+  const sums = { claiming: 0, tail: 0, verifier: 0, decision: 0 };
   let total = 0;
-  const add = (agent: number, state: string, d: number) => {
-    if (agent <= 0) return;
-    total += d;
-    if (WAITING_STATE.test(state)) wait += d;
+  for (const s of run.spans) {
+    if (s.agent <= 0) continue;
+    total += s.end - s.start;
+    if (s.wait) sums[s.wait] += s.end - s.start;
+  }
+  if (run.finishedAt === null)
+    for (const a of run.agents.values()) {
+      if (a.id <= 0 || !isLive(a)) continue;
+      total += now - a.since;
+      const wait = waitCause(a.state, undefined);
+      if (wait) sums[wait] += now - a.since;
+    }
+  if (total <= 0) return null;
+  return {
+    claiming: sums.claiming / total,
+    tail: sums.tail / total,
+    verifier: sums.verifier / total,
+    decision: sums.decision / total,
   };
-  for (const s of run.spans) add(s.agent, s.state, s.end - s.start);
-  if (run.finishedAt === null) for (const a of run.agents.values()) if (isLive(a)) add(a.id, a.state, now - a.since);
-  return total > 0 ? wait / total : null;
 }
 
 /** Agents (not the verifier) doing work now: neither waiting nor finished. */

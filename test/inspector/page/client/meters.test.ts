@@ -14,9 +14,11 @@ describe('meters and status', () => {
       'm-cost': '$0.0010',
       'm-time': '1.2 s',
       'm-waiting': `${(((10 - 1 + (20 - 2)) / (1234 - 1 + 1234 - 2)) * 100).toFixed(1)} %`,
+      'm-waiting-causes': `claiming mid-round ${(((10 - 1 + (20 - 2)) / (1234 - 1 + 1234 - 2)) * 100).toFixed(1)} % · round's tail 0.0 % · verifier 0.0 % · final decision 0.0 %`,
       'm-agents': '2',
     });
     expect(meterTexts(emptyRun(), 0)['m-waiting']).toBe('–');
+    expect(meterTexts(emptyRun(), 0)['m-waiting-causes']).toBe('');
   });
 
   it('says how the run stands: finished, dropped events, the last budget warning and final decision', () => {

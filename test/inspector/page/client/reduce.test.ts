@@ -44,15 +44,24 @@ describe('the page’s event reduction', () => {
     expect(run).toMatchObject({ stopReason: 'answered', finishedAt: 500 });
   });
 
-  it('records each stretch an agent spent in a state, closing the open ones when the run finishes', () => {
+  it('records each stretch an agent spent in a state and what it waited on, closing the open ones when the run finishes', () => {
     const run = runOf(RUN);
     const agent1 = run.spans.filter((s) => s.agent === 1);
     expect(agent1).toEqual([
-      { agent: 1, state: 'claiming', start: 1, end: 10 },
+      { agent: 1, state: 'claiming', start: 1, end: 10, wait: 'claiming' },
       { agent: 1, state: 'thinking.model.calling|lease.holding', start: 10, end: 300 },
       { agent: 1, state: 'proposing', start: 300, end: 312 },
-      { agent: 1, state: 'claiming', start: 312, end: 500 },
+      { agent: 1, state: 'claiming', start: 312, end: 500, wait: 'claiming' },
     ]);
+    // A claim that ends in being released or in the election was the round's tail.
+    const tail = runOf([...RUN.slice(0, -1), { type: 'agent.state', at: 450, agentId: 1, state: 'released' }]);
+    expect(tail.spans.filter((s) => s.agent === 1).at(-1)).toEqual({
+      agent: 1,
+      state: 'claiming',
+      start: 312,
+      end: 450,
+      wait: 'tail',
+    });
     // Spans tile each agent's time from its first state to the end.
     for (const id of [0, 1, 2]) {
       const mine = run.spans.filter((s) => s.agent === id);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { SwarmEvent } from '../../../../src/runtime/events.js';
 import { emptyRun } from '../../../../src/inspector/page/client/model.js';
 import { COLOURS, TOOL_COLOURS } from '../../../../src/inspector/page/client/state-colours.js';
 import {
   layoutTimeline,
   niceStep,
-  waitingShare,
+  waitingByCause,
   workingAgents,
 } from '../../../../src/inspector/page/client/timeline.js';
 import { RUN, runOf } from './events.js';
@@ -109,10 +110,42 @@ describe('timeline layout', () => {
 });
 
 describe('waiting share and working agents', () => {
-  it('counts the agents’ time in claiming or electing over all their time, leaving out the verifier', () => {
-    // Agent 1 waits 9 + 188 of 499 ms; agent 2 waits 18 of 498.
-    expect(waitingShare(finished, 500)).toBeCloseTo((9 + 188 + 18) / (499 + 498), 10);
-    expect(waitingShare(emptyRun(), 0)).toBeNull();
+  it('splits the agents’ waiting by cause over all their time, as the run’s result does, leaving out the verifier', () => {
+    // Agent 1 claims 9 + 188 of 499 ms (the last claim open at the end); agent 2 claims 18 of 498.
+    expect(waitingByCause(finished, 500)).toEqual({
+      claiming: expect.closeTo((9 + 188 + 18) / (499 + 498), 10),
+      tail: 0,
+      verifier: 0,
+      decision: 0,
+    });
+    expect(waitingByCause(emptyRun(), 0)).toBeNull();
+    // Agent 1 claims a task (10 ms), works 50, then claims in vain until released (40: the round's tail);
+    // agent 2 claims in vain until it elects itself (30), elects (10), waits for the verifier (5), decides (45).
+    const round: SwarmEvent[] = [
+      { type: 'run.started', at: 0, runId: 'r', agents: 2, tasks: 1 },
+      { type: 'agent.state', at: 0, agentId: 0, state: 'waiting' },
+      { type: 'agent.state', at: 0, agentId: 1, state: 'claiming' },
+      { type: 'agent.state', at: 0, agentId: 2, state: 'claiming' },
+      { type: 'agent.state', at: 10, agentId: 1, state: 'thinking.model.calling|lease.holding' },
+      { type: 'agent.state', at: 30, agentId: 2, state: 'electing' },
+      { type: 'agent.state', at: 40, agentId: 2, state: 'finalizing.settling' },
+      { type: 'agent.state', at: 45, agentId: 2, state: 'finalizing.deciding' },
+      { type: 'agent.state', at: 60, agentId: 1, state: 'claiming' },
+      { type: 'agent.state', at: 90, agentId: 2, state: 'done' },
+      { type: 'agent.state', at: 100, agentId: 1, state: 'released' },
+      { type: 'run.finished', at: 100, stopReason: 'answered' },
+    ];
+    const share = (ms: number) => expect.closeTo(ms / 190, 10);
+    expect(waitingByCause(runOf(round), 100)).toEqual({
+      claiming: share(10),
+      tail: share(40 + 30),
+      verifier: share(5),
+      decision: share(10),
+    });
+    // While agent 1's last claim is open it counts as mid-round: nobody knows yet that the round has ended.
+    expect(waitingByCause(runOf(round.slice(0, 9)), 80)).toMatchObject({
+      claiming: expect.closeTo((10 + 20) / 160, 10),
+    });
   });
 
   it('counts agents that are neither waiting nor finished, and none once the run finished', () => {

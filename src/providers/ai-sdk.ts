@@ -92,7 +92,11 @@ async function callAiSdk(
   mode: 'json' | 'tool',
   providerOptions: LanguageModelV3CallOptions['providerOptions'],
 ): Promise<RawResponse> {
-  const structured = request.structured;
+  // The schema is shared by every call (see json-schema.ts): a provider of the AI SDK gets a copy of its own.
+  const structured = request.structured && {
+    ...request.structured,
+    schema: structuredClone(request.structured.schema),
+  };
   const callOptions: LanguageModelV3CallOptions = {
     prompt: toAiSdkPrompt(request),
     maxOutputTokens: request.maxTokens,

@@ -3,9 +3,9 @@
  * provider: a provider supplies a raw call; this turns it into a LanguageModel.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { AbortedError, MalformedOutputError } from '../errors.js';
 import { isAbort, toProviderError } from './errors.js';
+import { inputJsonSchema } from './json-schema.js';
 import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
 import type {
   ChatMessage,
@@ -125,7 +125,7 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       const structured = req.schema
         ? {
             name: req.schemaName ?? 'output',
-            schema: z.toJSONSchema(req.schema, { io: 'input' }) as Record<string, unknown>,
+            schema: inputJsonSchema(req.schema),
           }
         : undefined;
       let messages = [...req.messages];

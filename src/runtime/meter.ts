@@ -15,9 +15,10 @@
  * round inside a provider, a custom model that reports a cost above its price-table entry or is not in
  * the table), and only by that excess; a model that reports within its reservation never overspends.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AsyncBudget, Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
 import { DEFAULT_PRICES, withPrices, type PriceTable } from '../providers/pricing.js';
+import { inputJsonSchema } from '../providers/json-schema.js';
 import { countTokens } from '../providers/tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
 import type { UsageEvent } from './events.js';
@@ -57,7 +58,7 @@ function schemaCost(schema: z.ZodType<unknown> | undefined): number {
   let n = schemaTokens.get(schema);
   if (n === undefined) {
     try {
-      n = countTokens(JSON.stringify(z.toJSONSchema(schema, { io: 'input' })));
+      n = countTokens(JSON.stringify(inputJsonSchema(schema)));
     } catch {
       n = 0; // a schema with no JSON form is not sent to the model either
     }

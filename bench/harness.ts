@@ -31,6 +31,12 @@ export function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 }
 
+/** `name 123 ms (100–150)`: the mean of `ms` and its range, rounded; empty for none. */
+export function meanAndRange(name: string, ms: readonly number[]): string {
+  if (ms.length === 0) return '';
+  return `${name} ${Math.round(mean(ms))} ms (${Math.round(Math.min(...ms))}–${Math.round(Math.max(...ms))})`;
+}
+
 /** Formats a number for a table: integers with thousands separators, others to 3 significant digits. */
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);

@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { importMeasured } from './build.js';
+import { meanAndRange } from './harness.js';
 
 const [agents = 1000, threads = 2, perAgent = 4, runs = 6, delayMs = 50] = process.argv.slice(2).map(Number);
 const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
@@ -42,14 +43,12 @@ try {
     );
     if (run >= 4) settled.push({ wall, cpu: cpuMs });
   }
-  const summary = (name: string, xs: number[]) =>
-    `${name} ${Math.round(xs.reduce((a, b) => a + b, 0) / xs.length)} ms (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`;
   if (settled.length)
     console.log(
-      `runs 4–${runs + 1}, means (ranges): ${summary(
+      `runs 4–${runs + 1}, means (ranges): ${meanAndRange(
         'wall',
         settled.map((r) => r.wall),
-      )} · ${summary(
+      )} · ${meanAndRange(
         'CPU',
         settled.map((r) => r.cpu),
       )}`,

@@ -13,6 +13,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { importMeasured } from './build.js';
+import { meanAndRange } from './harness.js';
 
 const [agents = 1000, threads = 2, perAgent = 4, runs = 4] = process.argv.slice(2).map(Number);
 const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
@@ -99,12 +100,6 @@ try {
     if (run >= settledFrom) settled.push({ wall, cpu: (used.user + used.system) / 1000, ...threadSplit });
   }
   // Means (and ranges) of the settled runs: what side-by-side comparisons of two builds read.
-  const column = (name: string, values: Array<number | undefined>) => {
-    const xs = values.filter((x) => x !== undefined);
-    if (xs.length === 0) return '';
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return `${name} ${ms(mean)} (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`;
-  };
   const columns = [
     ['wall', 'wall'],
     ['CPU', 'cpu'],
@@ -114,9 +109,9 @@ try {
     ['helpers', 'helpers'],
   ] as const;
   const summary = columns.map(([name, key]) =>
-    column(
+    meanAndRange(
       name,
-      settled.map((r) => r[key]),
+      settled.flatMap((r) => r[key] ?? []),
     ),
   );
   console.log(`runs ${settledFrom}–${runs + 1}, means (ranges): ${summary.filter(Boolean).join(' · ')}`);

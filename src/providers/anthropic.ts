@@ -15,15 +15,8 @@ export interface AnthropicEndpoint {
 export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest) => Promise<RawResponse> {
   // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
   const connect = () =>
-    sharedClient('anthropic', endpoint.baseURL, endpoint.apiKey, () =>
-      import('@anthropic-ai/sdk').then(
-        ({ default: SDK }) =>
-          new SDK({
-            apiKey: endpoint.apiKey,
-            ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
-            maxRetries: 0,
-          }),
-      ),
+    sharedClient('anthropic', endpoint, (options) =>
+      import('@anthropic-ai/sdk').then(({ default: SDK }) => new SDK(options)),
     );
   return async (request) => {
     const structured = request.structured;

@@ -18,16 +18,7 @@ export interface OpenAIEndpoint {
 export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => Promise<RawResponse> {
   // The SDK loads on first use: a worker whose model is offline or another provider's never pays for it.
   const connect = () =>
-    sharedClient('openai', endpoint.baseURL, endpoint.apiKey, () =>
-      import('openai').then(
-        ({ default: SDK }) =>
-          new SDK({
-            apiKey: endpoint.apiKey,
-            ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
-            maxRetries: 0,
-          }),
-      ),
-    );
+    sharedClient('openai', endpoint, (options) => import('openai').then(({ default: SDK }) => new SDK(options)));
   return async (request) => {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       ...(request.system ? [{ role: 'system' as const, content: request.system }] : []),

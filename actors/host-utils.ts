@@ -17,7 +17,11 @@ export function stateName(value: unknown): string {
  * `encodeProposal`: its text raw after the JSON, stamped with the time it was sent when the verifier
  * reads the same clock). Counted as sent first, so the verifier's processed count can never run ahead of it.
  */
-export async function sendProposal(run: AttachedRun, envelope: ProposalEnvelope, signal: AbortSignal): Promise<void> {
+export async function sendProposal(
+  run: Pick<AttachedRun, 'proposals' | 'control'>,
+  envelope: ProposalEnvelope,
+  signal: AbortSignal,
+): Promise<void> {
   const message = encodeProposal(envelope, run.proposals.sharesClock ? monotonicMs() : undefined);
   await run.control.proposalSent();
   await run.proposals.send(message, signal);

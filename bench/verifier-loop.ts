@@ -17,11 +17,7 @@ import { importMeasured, measuredBuild } from './build.js';
 import { plannedRun } from './planned-run.js';
 
 const { runVerifier } = await importMeasured<typeof import('../actors/verifier-host.js')>('actors/verifier-host.js');
-const { encodeProposal } = await importMeasured<typeof import('../src/runtime/proposal-frame.js')>(
-  'src/runtime/proposal-frame.js',
-);
-const { monotonicMs } =
-  await importMeasured<typeof import('../src/internal/monotonic.js')>('src/internal/monotonic.js');
+const { sendProposal } = await importMeasured<typeof import('../actors/host-utils.js')>('actors/host-utils.js');
 
 const [proposals = 40_000, perTurn = 11] = process.argv.slice(2).map(Number);
 const WINDOW = 5_000;
@@ -57,12 +53,9 @@ let window = { cpu: cpuUs(), sending: 0, wall: performance.now() };
 for (let sent = 0; sent < proposals;) {
   const started = performance.now();
   for (const end = Math.min(proposals, sent + perTurn); sent < end; sent++) {
+    // Framed, stamped and counted as an agent sends it.
     const body = { text: `finding ${sent} of the verifier loop` };
-    await substrate.control.proposalSent();
-    await substrate.proposals.send(
-      encodeProposal({ agentId: 1 + (sent % 500), taskId: sent + 1, body }, monotonicMs()),
-      signal,
-    );
+    await sendProposal(substrate, { agentId: 1 + (sent % 500), taskId: sent + 1, body }, signal);
   }
   window.sending += (performance.now() - started) * 1000;
   await new Promise((resolve) => setImmediate(resolve));

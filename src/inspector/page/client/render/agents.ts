@@ -196,17 +196,14 @@ export class AgentCards {
   private drawCounts(counts: CountsCard): void {
     clear(counts.holder);
     counts.badges.clear();
-    counts.drawn = this.charts ? drawChart(this.charts.agent) : null;
-    if (!counts.drawn) return;
-    for (const [id, g] of counts.drawn.states) {
-      const box = g.querySelector('rect');
-      if (!box) continue;
+    const chart = this.charts?.agent;
+    counts.drawn = chart ? drawChart(chart) : null;
+    if (!chart || !counts.drawn) return;
+    for (const s of chart.states) {
       // Just above the box's right corner, clear of its name.
-      const x = Number(box.getAttribute('x')) + Number(box.getAttribute('width'));
-      const y = Number(box.getAttribute('y')) - 3;
-      const badge = svg('text', { x, y, 'text-anchor': 'end', class: 'count' });
-      g.appendChild(badge);
-      counts.badges.set(id, badge);
+      const badge = svg('text', { x: s.x + s.width, y: s.y - 3, 'text-anchor': 'end', class: 'count' });
+      counts.drawn.states.get(s.id)?.appendChild(badge);
+      counts.badges.set(s.id, badge);
     }
     counts.holder.appendChild(counts.drawn.root);
   }

@@ -10,12 +10,20 @@
  * and the threads the process had before the swarm (V8's platform threads: garbage collection helpers
  * and concurrent compilation; libuv's). Ends with the means (and ranges) of those numbers over runs 5
  * on (every run when there are fewer): what a side-by-side comparison of two builds reads.
+ *
+ * With `--timeline`, each run also prints where its wall went, from its events' worker-side stamps:
+ * when the first task was claimed, each round's completions (round k: the k-th `agents` of them, by
+ * time; first, median and last), the final decision and the end. A run whose rounds spread by more
+ * than the model's 50 ms is CPU-bound: its threads take longer than the model to get through a round.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { importMeasured } from './build.js';
-import { meanAndRange } from './harness.js';
+import { meanAndRange, percentile } from './harness.js';
+import type { SwarmEvent } from '../src/runtime/events.js';
 
-const [agents = 1000, threads = 2, perAgent = 4, runs = 4] = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const [agents = 1000, threads = 2, perAgent = 4, runs = 4] = args.filter((a) => !a.startsWith('--')).map(Number);
+const timeline = args.includes('--timeline');
 const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
 /** On-CPU ms of each thread of this process, by OS thread id (Linux; empty elsewhere). */
 function threadCpuMs(): Map<number, number> {
@@ -72,6 +80,26 @@ const swarm = createSwarm({
   leaseMs: 10_000,
   heartbeatTimeoutMs: 120_000,
 });
+/** The `--timeline` line of a run: its events' times, ms from `run.started` (see the module comment). */
+function timelineOf(events: readonly SwarmEvent[]): string {
+  const start = events.find((e) => e.type === 'run.started')?.at ?? 0;
+  const times = (type: SwarmEvent['type']) =>
+    events
+      .filter((e) => e.type === type)
+      .map((e) => e.at - start)
+      .sort((a, b) => a - b);
+  const completions = times('task.completed');
+  const rounds: string[] = [];
+  for (let from = 0; from < completions.length; from += agents) {
+    const round = completions.slice(from, from + agents);
+    rounds.push([round[0]!, percentile(round, 50), round.at(-1)!].map(Math.round).join('–'));
+  }
+  const at = (type: SwarmEvent['type']) => Math.round(times(type)[0] ?? Number.NaN);
+  return (
+    `  timeline (ms from run.started): first claim ${at('task.claimed')} · rounds' completions (first–median–last) ` +
+    `${rounds.join(' | ')} · final decision ${at('final.decision')} · finished ${at('run.finished')}`
+  );
+}
 const tasks = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ payload: `${prefix}${i}` }));
 /** The runs the closing summary covers: from the 5th (a long-lived swarm's settled runs), or every measured run when there are fewer. */
 const settledFrom = runs + 1 >= 5 ? 5 : 2;
@@ -84,7 +112,11 @@ try {
     const faults = process.resourceUsage().minorPageFault;
     const byThread = threadCpuMs();
     const started = performance.now();
-    const result = await swarm.run({ prompt: 'bench', subTasks: tasks(agents * perAgent, 't') });
+    const events: SwarmEvent[] = [];
+    const result = await swarm.run(
+      { prompt: 'bench', subTasks: tasks(agents * perAgent, 't') },
+      timeline ? { onEvent: (event) => events.push(event) } : {},
+    );
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const threadSplit = split(byThread, threadCpuMs());
@@ -95,7 +127,8 @@ try {
         (threadSplit
           ? `\n  threads: main ${ms(threadSplit.main)} · agent threads (${agentTids().size}) ${ms(threadSplit.agents)} · ` +
             `other workers (verifier) ${ms(threadSplit.workers)} · V8 and libuv helpers ${ms(threadSplit.helpers)}`
-          : ''),
+          : '') +
+        (timeline ? `\n${timelineOf(events)}` : ''),
     );
     if (run >= settledFrom) settled.push({ wall, cpu: (used.user + used.system) / 1000, ...threadSplit });
   }

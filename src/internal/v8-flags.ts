@@ -7,7 +7,7 @@
  * takes the slow generic path. A worker thread starts cold, and an agent's first sub-tasks run code
  * that has not been called before, so a short run pays that price on every thread. With the vectors
  * allocated on the first call, sub-tasks 2 to 8 of a fresh isolate cost about a third to half as much
- * CPU, and the second run of 64 agents on 64 threads about a tenth less. The memory cost is a vector
+ * CPU, and the second run of 64 agents on 64 threads 10–20 % less. The memory cost is a vector
  * for each function that runs at least once (the whole process's RSS did not change in those runs).
  *
  * V8 flags belong to the process, not to a thread, so a library does not set them for its host. A
@@ -16,7 +16,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The flag, as on Node's command line. */
-export const EAGER_FEEDBACK_FLAG = '--no-lazy-feedback-allocation';
+const EAGER_FEEDBACK_FLAG = '--no-lazy-feedback-allocation';
 
 /**
  * Makes V8 give every function created from now on its feedback vector when it is first called. This

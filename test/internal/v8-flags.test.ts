@@ -29,7 +29,7 @@ const preload = `data:text/javascript,${encodeURIComponent(probeAtExit)}`;
 
 /** What V8 says of the probe's function: a feedback vector, or none yet. */
 async function feedbackOf(args: string[]): Promise<'vector' | 'none'> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--import', preload, ...args], {
+  const { stdout } = await run(process.execPath, ['--import', preload, ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
@@ -42,11 +42,12 @@ async function feedbackOf(args: string[]): Promise<'vector' | 'none'> {
 describe('allocateFeedbackEagerly', () => {
   it('gives a function made afterwards its feedback vector on its first call', async () => {
     const load = `const { allocateFeedbackEagerly } = await import(${JSON.stringify(pathToFileURL(flags).href)});`;
-    expect(await feedbackOf(['--input-type=module', '-e', load])).toBe('none');
-    expect(await feedbackOf(['--input-type=module', '-e', `${load} allocateFeedbackEagerly();`])).toBe('vector');
+    const script = (code: string) => ['--import', 'tsx', '--input-type=module', '-e', code];
+    expect(await feedbackOf(script(load))).toBe('none');
+    expect(await feedbackOf(script(`${load} allocateFeedbackEagerly();`))).toBe('vector');
   });
 
-  it('is applied by the CLI before it runs', async () => {
+  it('is applied by the CLI before it runs (as `node bin/delm.mjs` starts, tsx registered by the bin itself)', async () => {
     expect(await feedbackOf([bin, '--help'])).toBe('vector');
   });
 });

@@ -4,8 +4,9 @@
  * redefining `name` on each function it creates, which turns every closure made per call into a
  * dictionary-mode object.
  *
- * Like the CLI, a bench allocates V8's feedback eagerly (src/internal/v8-flags.ts) before it loads
- * what it measures; `DELM_BENCH_LAZY_FEEDBACK=1` measures with V8's default instead, for comparison.
+ * Like the CLI, a bench that loads what it measures through here allocates V8's feedback eagerly
+ * (src/internal/v8-flags.ts) before it does; `DELM_BENCH_LAZY_FEEDBACK=1` measures with V8's default
+ * instead, for comparison.
  */
 import { existsSync } from 'node:fs';
 

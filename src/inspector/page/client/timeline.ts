@@ -7,7 +7,7 @@
 import { waitCause, type WaitingByCause } from '../../../runtime/timeline.js';
 import { isLive, type RunModel } from './model.js';
 import { CATEGORIES, COLOURS, TOOL_COLOURS, WAITING_STATE, categoryOf, type Category } from './state-colours.js';
-import { SHOWN_CARDS, agentCount } from './swarm-view.js';
+import { agentCount, isSwarm } from './swarm-view.js';
 
 const ROW_H = 16;
 const LABEL_W = 70;
@@ -61,8 +61,8 @@ export function niceStep(raw: number): number {
 /** Lays out `run` up to run time `now` across `width` CSS pixels. */
 export function layoutTimeline(run: RunModel, now: number, width: number): TimelineLayout {
   const all = [...run.agents.keys()].filter((id) => id >= 0).sort((a, b) => a - b);
+  const swarm = isSwarm(run);
   const agents = agentCount(run);
-  const swarm = agents > SHOWN_CARDS;
   // A swarm's agents share the band below the rows: only the verifier keeps a row.
   const ids = swarm ? all.filter((id) => id === 0) : all;
   const bandTop = TOP + ids.length * ROW_H;

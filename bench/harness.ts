@@ -31,6 +31,11 @@ export function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 }
 
+/** `n` sub-tasks numbered from 0 after `prefix` (`t0`, `t1`, …), as a bench's runs hand them to a swarm. */
+export function numberedSubTasks(n: number, prefix: string): Array<{ payload: string }> {
+  return Array.from({ length: n }, (_, i) => ({ payload: `${prefix}${i}` }));
+}
+
 /** `name 123 ms (100–150)`: the mean of `ms` and its range, rounded; empty for none. */
 export function meanAndRange(name: string, ms: readonly number[]): string {
   if (ms.length === 0) return '';

@@ -10,7 +10,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { importMeasured } from './build.js';
-import { meanAndRange } from './harness.js';
+import { meanAndRange, numberedSubTasks } from './harness.js';
 
 const [agents = 1000, threads = 2, perAgent = 4, runs = 6, delayMs = 50] = process.argv.slice(2).map(Number);
 const { createSwarm } = await importMeasured<typeof import('../src/runtime/swarm.js')>('src/runtime/swarm.js');
@@ -26,14 +26,13 @@ const swarm = createSwarm({
   leaseMs: 60_000,
   heartbeatTimeoutMs: 120_000,
 });
-const tasks = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ payload: `${prefix}${i}` }));
 const settled: Array<{ wall: number; cpu: number }> = [];
 try {
-  await swarm.run({ prompt: 'warm-up', subTasks: tasks(agents, 'w') });
+  await swarm.run({ prompt: 'warm-up', subTasks: numberedSubTasks(agents, 'w') });
   for (let run = 2; run <= runs + 1; run++) {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const result = await swarm.run({ prompt: 'bench', subTasks: tasks(agents * perAgent, 't') });
+    const result = await swarm.run({ prompt: 'bench', subTasks: numberedSubTasks(agents * perAgent, 't') });
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;

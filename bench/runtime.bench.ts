@@ -6,7 +6,7 @@
  * `RUNTIME_ROWS=64,64/2,1000/2` measures only those rows (agents, or agents/threads).
  */
 import type { SwarmEvent } from '../src/runtime/events.js';
-import { percentile, type BenchSuite, type BenchTable } from './harness.js';
+import { numberedSubTasks, percentile, type BenchSuite, type BenchTable } from './harness.js';
 import { verifierStats } from './verifier-stats.js';
 import { importMeasured, measuredBuild } from './build.js';
 
@@ -46,7 +46,7 @@ async function measure(
   try {
     // Warm-up: worker threads start and load their modules. Timed from the swarm's creation: what a
     // process that starts a swarm and runs it once (the CLI, a new service) waits for.
-    await swarm.run({ prompt: 'warm-up', subTasks: Array.from({ length: agents }, (_, i) => ({ payload: `w${i}` })) });
+    await swarm.run({ prompt: 'warm-up', subTasks: numberedSubTasks(agents, 'w') });
     const startCpuUsed = process.cpuUsage(startCpu);
     const startup = [
       agents,
@@ -74,7 +74,7 @@ async function measure(
     const started = performance.now();
     const events: SwarmEvent[] = [];
     const result = await swarm.run(
-      { prompt: 'bench', subTasks: Array.from({ length: tasks }, (_, i) => ({ payload: `t${i}` })) },
+      { prompt: 'bench', subTasks: numberedSubTasks(tasks, 't') },
       { onEvent: (e) => events.push(e) },
     );
     const wall = performance.now() - started;

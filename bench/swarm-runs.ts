@@ -18,7 +18,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { importMeasured } from './build.js';
-import { meanAndRange, percentile } from './harness.js';
+import { meanAndRange, numberedSubTasks, percentile } from './harness.js';
 import type { SwarmEvent } from '../src/runtime/events.js';
 
 const args = process.argv.slice(2);
@@ -100,13 +100,12 @@ function timelineOf(events: readonly SwarmEvent[]): string {
     `${rounds.join(' | ')} · final decision ${at('final.decision')} · finished ${at('run.finished')}`
   );
 }
-const tasks = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ payload: `${prefix}${i}` }));
 /** The runs the closing summary covers: from the 5th (a long-lived swarm's settled runs), or every measured run when there are fewer. */
 const settledFrom = runs + 1 >= 5 ? 5 : 2;
 const settled: Array<{ wall: number; cpu: number } & Partial<ThreadSplit>> = [];
 const ms = (x: number) => `${Math.round(x)} ms`;
 try {
-  await swarm.run({ prompt: 'warm-up', subTasks: tasks(agents, 'w') });
+  await swarm.run({ prompt: 'warm-up', subTasks: numberedSubTasks(agents, 'w') });
   for (let run = 2; run <= runs + 1; run++) {
     const cpu = process.cpuUsage();
     const faults = process.resourceUsage().minorPageFault;
@@ -114,7 +113,7 @@ try {
     const started = performance.now();
     const events: SwarmEvent[] = [];
     const result = await swarm.run(
-      { prompt: 'bench', subTasks: tasks(agents * perAgent, 't') },
+      { prompt: 'bench', subTasks: numberedSubTasks(agents * perAgent, 't') },
       timeline ? { onEvent: (event) => events.push(event) } : {},
     );
     const wall = performance.now() - started;

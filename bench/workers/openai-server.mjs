@@ -1,6 +1,7 @@
-// An OpenAI-compatible Chat Completions server on loopback for bench/provider-runs.ts, run in a child
-// process so its CPU is not the swarm's: every call is answered after `--delay` ms with the basic
-// protocol's JSON for the schema it asks for (a finding, the final decision, a plan). Prints its port.
+// An OpenAI-compatible Chat Completions server on loopback for `bench/swarm-runs.ts --provider`, run
+// in a child process so its CPU is not the swarm's: every call is answered after the delay given as
+// its argument (ms) with the basic protocol's JSON for the schema it asks for (a finding, the final
+// decision, a plan). Prints its port.
 import { createServer } from 'node:http';
 
 const delayMs = Number(process.argv[2] ?? 50);

@@ -7,7 +7,7 @@
  */
 import type { SwarmEvent } from '../src/runtime/events.js';
 import { numberedSubTasks, percentile, type BenchSuite, type BenchTable } from './harness.js';
-import { verifierStats } from './verifier-stats.js';
+import { isVerifierStatsEvent, verifierStats } from './verifier-stats.js';
 import { importMeasured, measuredBuild } from './build.js';
 
 const LATENCY_MS = 50;
@@ -75,7 +75,7 @@ async function measure(
     const events: SwarmEvent[] = [];
     const result = await swarm.run(
       { prompt: 'bench', subTasks: numberedSubTasks(tasks, 't') },
-      { onEvent: (e) => events.push(e) },
+      { onEvent: (e) => isVerifierStatsEvent(e) && events.push(e) },
     );
     const wall = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);

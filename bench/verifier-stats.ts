@@ -33,6 +33,14 @@ const isDecision = (e: SwarmEvent) =>
   (e.type === 'commit' && e.kind !== 'raw' && e.kind !== 'answer') || e.type === 'reject';
 
 /**
+ * Whether {@link verifierStats} reads `event`: a decision, a proposal (older records pair the two) or
+ * a state change of the verifier. A bench that keeps a run's events for it keeps only these, so that
+ * its own retention of tens of thousands of others does not weigh on the run it measures.
+ */
+export const isVerifierStatsEvent = (e: SwarmEvent): boolean =>
+  e.type === 'commit' || e.type === 'reject' || e.type === 'proposal' || (e.type === 'agent.state' && e.agentId === 0);
+
+/**
  * Proposal → decision latencies. A decision that carries its timing (`latencyMs`: measured from the
  * agent's send stamp on the clock every thread shares) is taken as it is. Older records have none:
  * there each agent's `proposal` event (emitted after its send returned, so a verifier that pre-empted

@@ -5,7 +5,7 @@
  * (`latencyMs`). Real worker threads and the shared channel; and the bench's statistics read them.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { verifierStats } from '../../bench/verifier-stats.js';
+import { isVerifierStatsEvent, verifierStats } from '../../bench/verifier-stats.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 import { createSwarm } from '../../src/runtime/swarm.js';
 import { closedAfterEach } from '../helpers/swarms.js';
@@ -40,6 +40,8 @@ describe('decision timing', () => {
       expect(e.latencyMs!).toBeLessThan(wall);
     }
     const stats = verifierStats(events);
+    // The runtime bench keeps only the events the statistics read: they come out the same.
+    expect(verifierStats(events.filter(isVerifierStatsEvent))).toEqual(stats);
     expect(stats.latencies.sort()).toEqual(
       decisions
         .filter((e) => e.kind === 'gist')

@@ -83,7 +83,13 @@ function split(from: Map<number, number>, to: Map<number, number>): ThreadSplit 
 /** With `--provider`: the loopback server, and the model spec that reaches it. */
 async function startServer() {
   const server = fork(new URL('./workers/openai-server.mjs', import.meta.url), [String(LATENCY_MS)], { silent: true });
-  const [port] = (await once(server.stdout!, 'data')) as [Buffer];
+  // Its port, or its end: a server that fails to start must not leave the bench waiting.
+  const [port] = (await Promise.race([
+    once(server.stdout!, 'data'),
+    once(server, 'exit').then(([code]) => {
+      throw new Error(`the loopback server exited (${String(code)}) before it printed its port`);
+    }),
+  ])) as [Buffer];
   process.env.OPENAI_API_KEY ??= 'sk-bench-not-a-real-key';
   return { server, model: `openai-compatible:bench@http://127.0.0.1:${String(port).trim()}/v1` };
 }

@@ -105,6 +105,17 @@ const swarm = createSwarm({
   leaseMs: provider ? 60_000 : 10_000,
   heartbeatTimeoutMs: 120_000,
 });
+/**
+ * The events {@link timelineOf} reads: a run keeps only these, so that retaining the tens of thousands
+ * of others (state changes, proposals, commits) does not weigh on the run it measures.
+ */
+const TIMELINE_EVENTS: ReadonlySet<SwarmEvent['type']> = new Set([
+  'run.started',
+  'task.claimed',
+  'task.completed',
+  'final.decision',
+  'run.finished',
+]);
 /** The `--timeline` line of a run: its events' times, ms from `run.started` (see the module comment). */
 function timelineOf(events: readonly SwarmEvent[]): string {
   const start = events.find((e) => e.type === 'run.started')?.at ?? 0;
@@ -139,7 +150,7 @@ try {
     const events: SwarmEvent[] = [];
     const result = await swarm.run(
       { prompt: 'bench', subTasks: numberedSubTasks(agents * perAgent, 't') },
-      timeline ? { onEvent: (event) => events.push(event) } : {},
+      timeline ? { onEvent: (event) => TIMELINE_EVENTS.has(event.type) && events.push(event) } : {},
     );
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);

@@ -67,10 +67,26 @@ export type DelmErrorCode =
   /** A tool was asked to run something it is not allowed to (`run_command` outside its allow-list). */
   | 'TOOL_NOT_ALLOWED';
 
+/** Marks delm's errors, whichever copy of delm made them (see {@link DelmError}'s `instanceof`). */
+const DELM_ERROR = Symbol.for('delm.error');
+
 /** Base class of every error delm raises deliberately. */
 export class DelmError extends Error {
   /** Stable code; see {@link DelmErrorCode}. */
   readonly code: DelmErrorCode;
+
+  /**
+   * `instanceof` that also recognises the errors of another copy of delm in the same thread, by class
+   * name: a worker runs delm bundled, and a user's model or tool that imports delm and throws, say, a
+   * `ProviderError` throws the unbundled copy's. Each class's name is unique within delm.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || !(DELM_ERROR in value)) return false;
+    for (let proto: unknown = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto))
+      if ((proto as { constructor?: { name?: unknown } }).constructor?.name === this.name) return true;
+    return false;
+  }
 
   constructor(code: DelmErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -83,6 +99,7 @@ export class DelmError extends Error {
     return { name: this.name, code: this.code, message: this.message };
   }
 }
+Object.defineProperty(DelmError.prototype, DELM_ERROR, { value: true });
 
 /** A worker thread died (it exited, or its host threw) while running an agent or the verifier. */
 export class WorkerCrashedError extends DelmError {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { compiledModuleUrl } from '../src/internal/compiled-sources.js';
+import { ToolError } from '../src/tools/errors.js';
 import { SharedBudget } from '../src/budget/shared-budget.js';
 import { SharedRateLimiter } from '../src/budget/rate-limiter.js';
 import { SharedChannel } from '../src/channel/shared-channel.js';
@@ -7,6 +9,7 @@ import {
   InvalidConfigError,
   LedgerFullError,
   MissingApiKeyError,
+  ProviderError,
   QueueFullError,
   WorkerCrashedError,
   isDelmError,
@@ -14,7 +17,32 @@ import {
 import { SharedLedger } from '../src/ledger/shared-ledger.js';
 import { SharedTaskQueue } from '../src/queue/shared-queue.js';
 
+/**
+ * A second copy of delm's error classes in this thread: the worker mirror's compiled modules, as a
+ * user's module importing delm loads them beside a worker's bundle.
+ */
+async function otherCopy(): Promise<typeof import('../src/tools/errors.js') & typeof import('../src/errors.js')> {
+  const url = (path: string) => compiledModuleUrl(new URL(path, import.meta.url).href)!;
+  return { ...(await import(url('../src/errors.ts'))), ...(await import(url('../src/tools/errors.ts'))) };
+}
+
 describe('errors', () => {
+  it('are told apart by class across two copies of delm in one thread, as within one', async () => {
+    const other = await otherCopy();
+    expect(other.DelmError).not.toBe(DelmError);
+    const theirs = new other.ToolError('TOOL_FAILED', 'fetch', 'try again later', { retryable: true });
+    expect(theirs).toBeInstanceOf(ToolError);
+    expect(theirs).toBeInstanceOf(DelmError);
+    expect(theirs).not.toBeInstanceOf(ProviderError);
+    expect(new other.ProviderError('down', 'openai', 503, true)).toBeInstanceOf(ProviderError);
+    expect(new ToolError('TOOL_FAILED', 'fetch', 'x')).toBeInstanceOf(other.ToolError);
+    expect(new LedgerFullError(2, 1, 'bytes')).not.toBeInstanceOf(other.ToolError);
+    // Only delm's errors: a lookalike with the same name and code is not one.
+    const lookalike = Object.assign(new Error('x'), { name: 'ToolError', code: 'TOOL_FAILED' });
+    expect(lookalike).not.toBeInstanceOf(ToolError);
+    expect(new Error('x')).not.toBeInstanceOf(DelmError);
+  });
+
   it('carry a stable code and their class name', () => {
     const e = new LedgerFullError(2048, 1024, 'bytes');
     expect(e).toBeInstanceOf(DelmError);

@@ -12,10 +12,18 @@ import { countTokens } from './tokenizer.js';
 import { toolTurnText } from './tool-text.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from './types.js';
 
+const SKILLS = Symbol.for('delm.offline.skills');
+
 /** A skill: what the offline model replies to one kind of request (a JSON value for structured output). */
 export type OfflineSkill = (prompt: string, request: CompletionRequest<unknown>) => unknown;
 
-const skills = new Map<string, OfflineSkill>();
+/**
+ * Every copy of delm in a thread shares one table (a worker runs delm bundled, and a protocol or model
+ * module that imports delm loads its unbundled modules beside it): a skill registered through either
+ * copy answers the offline model made by the other.
+ */
+const skills: Map<string, OfflineSkill> = ((globalThis as { [SKILLS]?: Map<string, OfflineSkill> })[SKILLS] ??=
+  new Map());
 
 const TOOL_CALLS = Symbol.for('delm.offline.toolCalls');
 

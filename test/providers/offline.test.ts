@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createOfflineModel } from '../../src/providers/offline.js';
+import { compiledModuleUrl } from '../../src/internal/compiled-sources.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
 import { BasicDecisionSchema, BasicPlanSchema, BasicStepSchema } from '../../src/protocols/basic/protocol.js';
 import { loadModel } from '../../src/runtime/model-loader.js';
@@ -13,6 +15,20 @@ const norm = (s: string) => s.replace(/\s+/g, ' ');
 
 describe('the offline model (not an LLM)', () => {
   const model = createOfflineModel();
+
+  it("answers with a skill registered through another copy of delm in the thread (a worker's bundle and a protocol importing delm)", async () => {
+    const other = (await import(
+      compiledModuleUrl(new URL('../../src/providers/offline.ts', import.meta.url).href)!
+    )) as typeof import('../../src/providers/offline.js');
+    expect(other.createOfflineModel).not.toBe(createOfflineModel);
+    other.registerOfflineSkill('cross_copy_check', () => ({ from: 'the other copy' }));
+    const r = await model.complete({
+      messages: [{ role: 'user', content: 'x' }],
+      schema: z.object({ from: z.string() }),
+      schemaName: 'cross_copy_check',
+    });
+    expect(r.object).toEqual({ from: 'the other copy' });
+  });
 
   it('says it is not an LLM and counts tokens with the real tokenizer', async () => {
     const r = await model.complete({

@@ -3,25 +3,29 @@
  * under `node_modules/.cache/delm/workers/<stamp>/`, instead of registering tsx in every worker: on
  * Node 20 tsx's module hooks cost each worker about 0.9 s of CPU (every import is a round trip to a
  * hooks thread), the mirror about 0.1 s. The mirror keeps the tree's layout, so relative imports and
- * `node_modules` resolution work unchanged; its stamp changes whenever a source file does.
+ * `node_modules` resolution work unchanged; its stamp changes whenever a source file does. The swarm's
+ * worker module in it is a bundle, as in `dist` (see worker-bundle.ts).
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleWorker } from './worker-bundle.js';
 
+// In a bundle (the mirror's worker module) this is the bundle's URL, not this file's: paths below are
+// found from where the mirror's directory sits in it, not from this file's depth.
 const HERE = import.meta.url;
 /** Where mirrors live, relative to the checkout's root. */
 const CACHE = join('node_modules', '.cache', 'delm', 'workers');
-/** Whether this copy of delm is itself a mirror (a worker started from a checkout). */
-const IN_MIRROR = HERE.includes(`/${CACHE.split(sep).join('/')}/`);
+/** `<root>/` + CACHE + `/<stamp>/` when this copy of delm is itself a mirror (a worker started from a checkout). */
+const IN_MIRROR = new RegExp(`^(.*/)${CACHE.split(sep).join('/').replaceAll('.', '\\.')}/[^/]+/`).exec(HERE);
 /** Whether this copy runs from a checkout: its TypeScript sources (under tsx), or a mirror of them. */
-const IN_CHECKOUT = IN_MIRROR || HERE.endsWith('.ts');
-/** The checkout's root: two levels above this file in the sources, six in a mirror. */
-const ROOT = fileURLToPath(new URL(IN_MIRROR ? '../../../../../../../' : '../../', HERE));
+const IN_CHECKOUT = IN_MIRROR !== null || HERE.endsWith('.ts');
+/** The checkout's root: two levels above this file in the sources, the mirror's in a mirror. */
+const ROOT = fileURLToPath(IN_MIRROR ? IN_MIRROR[1]! : new URL('../../', HERE));
 /** This mirror's root, when running in one. */
-const MIRROR = IN_MIRROR ? fileURLToPath(new URL('../../', HERE)) : undefined;
+const MIRROR = IN_MIRROR ? fileURLToPath(IN_MIRROR[0]) : undefined;
 /** Directories compiled whole, and the fixture directories (worker modules of tests and benches) anywhere below these. */
 const SOURCE_DIRS = ['src', 'actors', 'machines'];
 const FIXTURE_ROOTS = ['test', 'bench', 'examples'];
@@ -30,7 +34,7 @@ const SKIP = join('src', 'inspector', 'page', 'client');
 /** Mirrors older than this, other than the current one, are removed when a new one is built. */
 const STALE_MS = 24 * 3_600_000;
 /** Bumped when what a mirror holds besides the compiled sources changes, so older mirrors are rebuilt. */
-const MIRROR_FORMAT = 2;
+const MIRROR_FORMAT = 3;
 
 /**
  * The compiled counterpart of one of the checkout's `.ts` modules, as a `file:` URL, building the
@@ -84,6 +88,7 @@ function currentMirror(): string | undefined {
     // Package scope lookup stops at `node_modules`, so without this the mirror's `.js` would be CommonJS to
     // Node: loaded by syntax detection, after a warning on every `require()` piscina tries first.
     writeFileSync(join(building, 'package.json'), '{ "type": "module" }\n');
+    bundleWorker(esbuild, ROOT, building);
     renameSync(building, dir);
   } catch {
     // Another process renamed its build into place first (same sources), or the build failed: tsx then.

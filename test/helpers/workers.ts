@@ -19,3 +19,16 @@ export function terminatedAfterEach(): Worker[] {
   });
   return workers;
 }
+
+/**
+ * The package imports of a bundled worker module (`source`: its text), other than Node's built-ins and
+ * its own chunks: what the bundle left external.
+ */
+export function packageImports(source: string): string[] {
+  return [...source.matchAll(/^import\b[^;]*?["']([^"']+)["']/gm)]
+    .map((m) => m[1]!)
+    .filter((s) => !s.startsWith('node:') && !s.startsWith('./chunks/'));
+}
+
+/** What {@link packageImports} finds in the swarm's worker bundle: only comlink; delm's modules, zod and xstate are in it. */
+export const WORKER_BUNDLE_IMPORTS = ['comlink/dist/esm/comlink.mjs', 'comlink/dist/esm/node-adapter.mjs'];

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compiledModuleUrl } from '../../src/internal/compiled-sources.js';
 import { resolveWorkerEntry, startWorker } from '../../src/internal/worker-entry.js';
+import { WORKER_BUNDLE_IMPORTS, packageImports } from '../helpers/workers.js';
 
 const MIRROR = /\/node_modules\/\.cache\/delm\/workers\/[0-9a-f]{16}\//;
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).href;
@@ -28,6 +29,8 @@ describe('compiled mirror of the checkout for worker threads', () => {
     expect(entry.filename).toMatch(MIRROR);
     expect(entry.filename).toMatch(/\/actors\/swarm-worker\.js$/);
     expect(entry.workerData.delmEntry).toBe(entry.filename);
+    // The worker module is a bundle, as in dist: one import for delm's modules, zod and xstate.
+    expect(packageImports(readFileSync(fileURLToPath(entry.filename), 'utf8')).sort()).toEqual(WORKER_BUNDLE_IMPORTS);
     // Outside the checkout there is no mirror: tsx's bootstrap, as before.
     expect(compiledModuleUrl(pathToFileURL(join(outside, 'x.ts')).href)).toBeUndefined();
   });

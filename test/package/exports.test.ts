@@ -2,14 +2,18 @@
  * The README's "Entry points" list is the public surface: builds the package, then checks with the
  * TypeScript compiler that each subpath (`delm`, `delm/protocols`, …) exports exactly the names the
  * README lists for it, resolving the subpaths through package.json `exports` as a user's code would,
- * and that each subpath loads in plain Node.
+ * that each subpath loads in plain Node, and that the built command line runs a swarm there, its worker
+ * threads started from the bundled worker module as an installed delm's are.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
 import ts from 'typescript';
+import { bundleWorker } from '../../src/internal/worker-bundle.js';
+import { WORKER_BUNDLE_IMPORTS, packageImports } from '../helpers/workers.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // Asynchronous, so the test worker keeps answering vitest while the compiler runs.
@@ -63,7 +67,10 @@ describe('the published entry points', () => {
       ],
       { cwd: root },
     );
+    bundleWorker(esbuild, root, path.join(pkgDir, 'dist'));
     copyFileSync(path.join(root, 'package.json'), path.join(pkgDir, 'package.json'));
+    mkdirSync(path.join(pkgDir, 'bin'));
+    copyFileSync(path.join(root, 'bin/delm.mjs'), path.join(pkgDir, 'bin/delm.mjs'));
     copyFileSync(path.join(root, 'actors/worker-entry.mjs'), path.join(pkgDir, 'dist/actors/worker-entry.mjs'));
 
     // One file per subpath: `export type { … }` names values and types alike, and fails on a missing one.
@@ -117,5 +124,24 @@ describe('the published entry points', () => {
       expect(values[subpath]?.length).toBeGreaterThan(0);
       expect(values[subpath]!.filter((n) => !names.includes(n))).toEqual([]);
     }
+  }, 120_000);
+
+  it('runs a swarm from the built package in plain Node, its worker threads importing the bundled worker module', async () => {
+    const worker = readFileSync(path.join(pkgDir, 'dist/actors/swarm-worker.js'), 'utf8');
+    expect(packageImports(worker).sort()).toEqual(WORKER_BUNDLE_IMPORTS);
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(pkgDir, 'bin/delm.mjs'), 'run', path.join(root, 'examples/multidoc/data.json')].concat([
+        '--limit',
+        '1',
+        '--agents',
+        '2',
+        '--out',
+        path.join(pkgDir, 'run'),
+      ]),
+      { cwd: pkgDir, env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(stdout).toMatch(/^delm\s+1\s/m);
+    expect(stdout).toMatch(/records: /);
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
 import { ownModuleUrl, poolExecArgv, resolveWorkerEntry } from '../internal/worker-entry.js';
+import { checkRunTask } from './run-task.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
 import type { Context } from '@opentelemetry/api';
 import { RunTelemetry } from '../telemetry/run-telemetry.js';
@@ -140,11 +141,14 @@ export class Swarm {
 
   /**
    * Starts a run of `task`. Runs of one swarm execute one after another (each uses every agent);
-   * a run started while another is going waits for it.
+   * a run started while another is going waits for it. A task of the wrong shape throws
+   * InvalidConfigError listing every problem.
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
     const { runId, ...runOptions } = options;
-    return this.begin(typeof task === 'string' ? { prompt: task } : task, runOptions, {
+    const input = typeof task === 'string' ? { prompt: task } : task;
+    checkRunTask(input);
+    return this.begin(input, runOptions, {
       kind: 'new',
       ...(runId !== undefined ? { runId } : {}),
     });

@@ -95,6 +95,16 @@ describe('createSwarm', () => {
       await looping.close();
     }
   });
+
+  it('rejects a task of the wrong shape before it runs, naming each field', async () => {
+    const run = (task: unknown) => () => swarm.run(task as string);
+    expect(run({ prompt: 'q', subTasks: ['read D1'] })).toThrow(InvalidConfigError);
+    expect(run({ prompt: 'q', subTasks: ['read D1'] })).toThrow(/subTasks\.0: /);
+    expect(run({ prompt: 'q', sources: [{ label: 'D1' }] })).toThrow(/sources\.0\.text: /);
+    expect(run({ subTasks: [] })).toThrow(/prompt: /);
+    // Nothing started: the swarm runs the next task as before.
+    expect((await swarm.run({ prompt: 'x', subTasks: subTasks(4) })).stopReason).toBe('answered');
+  });
 });
 
 describe('swarm resilience', () => {

@@ -159,7 +159,16 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
   let memo = memos.get(ranks);
   if (memo === undefined) memos.set(ranks, (memo = new BoundedMemo(MEMO_PIECES)));
   pattern.lastIndex = 0;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+  for (;;) {
+    const at = pattern.lastIndex;
+    let match: RegExpExecArray | null;
+    try {
+      match = pattern.exec(text);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return count + countInWindows(text, at, ranks, pattern);
+    }
+    if (match === null) return count;
     const piece = match[0];
     if (piece.length === 0) {
       pattern.lastIndex++;
@@ -174,6 +183,28 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
     const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
     if (piece.length <= MEMO_PIECE_CHARS) memo.remember(piece, n);
     count += n;
+  }
+}
+
+/**
+ * Characters counted at a time once the split pattern fails. A single piece of a few million
+ * characters (a pasted blob: letters with no space or punctuation) overflows the regular expression
+ * engine's backtracking stack (a two-byte string of 6 M letters on Node 20; less in a worker), and
+ * the match throws RangeError. From there the text is counted in windows that the engine matches
+ * whole, each split as if it stood alone: at most about one token more per window than the exact
+ * count, on text no model would take anyway.
+ */
+const WINDOW_CHARS = 1 << 18;
+
+/** {@link countPieces} of `text` from `from` on, a window of {@link WINDOW_CHARS} at a time (never splitting a surrogate pair). */
+function countInWindows(text: string, from: number, ranks: SharedRanks, pattern: RegExp): number {
+  let count = 0;
+  for (let start = from; start < text.length;) {
+    let end = Math.min(text.length, start + WINDOW_CHARS);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    count += countPieces(text.slice(start, end), ranks, pattern);
+    start = end;
   }
   return count;
 }

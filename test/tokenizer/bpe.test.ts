@@ -130,6 +130,16 @@ describe('countTokens (o200k_base over a shared rank table)', () => {
     expect(count).toBeGreaterThanOrEqual(n / 128);
     expect(count).toBeLessThan(n / 2);
   });
+
+  it('counts a piece too long for the split pattern (6 M letters in a two-byte string) instead of overflowing', () => {
+    // 'x' × 8k is k tokens; the pattern's match of one such piece throws RangeError past ~5 M letters.
+    const n = 6_000_000;
+    const count = countTokens(`— ${'x'.repeat(n)}`);
+    const exact = countTokens('— ') + n / 8;
+    // Counted in windows past the failure: at most a token more per window than the exact count.
+    expect(count).toBeGreaterThanOrEqual(exact);
+    expect(count).toBeLessThanOrEqual(exact + Math.ceil(n / 2 ** 18));
+  }, 60_000);
 });
 
 describe('SharedRanks', () => {

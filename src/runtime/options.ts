@@ -16,27 +16,33 @@ export const MIN_MEMBER_TTL_MS = 300;
  * LLM latency (`{ provider: 'offline', latency: { perCallMs, perOutputTokenMs } }`: benchmarks and
  * demos), or a module exporting a factory (tests, custom models).
  */
-export const ModelRefSchema = z.union([
-  z.string().min(1),
-  z
-    .object({
-      provider: z.literal('offline'),
-      latency: z
-        .object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() })
-        .strict()
-        .optional(),
-    })
-    .strict(),
-  z
-    .object({
-      module: z.string().min(1),
-      export: z.string().optional(),
-      options: z.unknown().optional(),
-      /** Per-call timeout, ms (default: the built-in providers' 120 s per attempt). */
-      timeoutMs: z.number().int().positive().optional(),
-    })
-    .strict(),
-]);
+export const ModelRefSchema = z.union(
+  [
+    z.string().min(1),
+    z
+      .object({
+        provider: z.literal('offline'),
+        latency: z
+          .object({ perCallMs: latencyMs.optional(), perOutputTokenMs: latencyMs.optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    z
+      .object({
+        module: z.string().min(1),
+        export: z.string().optional(),
+        options: z.unknown().optional(),
+        /** Per-call timeout, ms (default: the built-in providers' 120 s per attempt). */
+        timeoutMs: z.number().int().positive().optional(),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      "expected a model string ('offline', 'openai:<model>', …), { provider: 'offline', latency? } or { module, export?, options?, timeoutMs? }",
+  },
+);
 /** See {@link ModelRefSchema}. */
 export type ModelRef = z.infer<typeof ModelRefSchema>;
 
@@ -92,10 +98,13 @@ export const SwarmOptionsSchema = z
      * debugging of a workspace's failing tests), or a module of your own.
      */
     protocol: z
-      .union([
-        z.enum(BUILT_IN_PROTOCOL_NAMES),
-        z.object({ module: z.string().min(1), export: z.string().optional() }).strict(),
-      ])
+      .union(
+        [
+          z.enum(BUILT_IN_PROTOCOL_NAMES),
+          z.object({ module: z.string().min(1), export: z.string().optional() }).strict(),
+        ],
+        { error: `expected ${BUILT_IN_PROTOCOL_NAMES.map((n) => `'${n}'`).join(', ')} or { module, export? }` },
+      )
       .default('delm'),
     budgets: z
       .object({

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { startRun, type RequestContext } from './context.js';
 import { HttpError } from './errors.js';
+import { uniqueLabels } from '../runtime/run-task.js';
 import { parseBody, readJsonBody, sendJson } from './http.js';
 import type { RunRecord } from './registry.js';
 import { openSse } from './sse.js';
@@ -28,17 +29,7 @@ export const SourceSchema = z
   .strict();
 
 /** Sources of one run: labels must be unique. */
-export const SourcesSchema = z
-  .array(SourceSchema)
-  .max(1_000)
-  .superRefine((sources, ctx) => {
-    const seen = new Set<string>();
-    sources.forEach((s, i) => {
-      if (seen.has(s.label))
-        ctx.addIssue({ code: 'custom', path: [i, 'label'], message: `duplicate label "${s.label}"` });
-      seen.add(s.label);
-    });
-  });
+export const SourcesSchema = z.array(SourceSchema).max(1_000).superRefine(uniqueLabels);
 
 /** Sub-tasks supplied by the client. */
 export const SubTasksSchema = z

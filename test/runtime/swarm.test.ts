@@ -101,6 +101,11 @@ describe('createSwarm', () => {
     expect(run({ prompt: 'q', subTasks: ['read D1'] })).toThrow(InvalidConfigError);
     expect(run({ prompt: 'q', subTasks: ['read D1'] })).toThrow(/subTasks\.0: /);
     expect(run({ prompt: 'q', sources: [{ label: 'D1' }] })).toThrow(/sources\.0\.text: /);
+    const twice = [
+      { label: 'D1', text: 'a' },
+      { label: 'D1', text: 'b' },
+    ];
+    expect(run({ prompt: 'q', sources: twice })).toThrow(/sources\.1\.label: duplicate label "D1"/);
     expect(run({ subTasks: [] })).toThrow(/prompt: /);
     // Nothing started: the swarm runs the next task as before.
     expect((await swarm.run({ prompt: 'x', subTasks: subTasks(4) })).stopReason).toBe('answered');
@@ -255,5 +260,8 @@ describe('swarm resilience', () => {
     expect(() => createSwarm({ agents: 0, leaseMs: -1 })).toThrow(InvalidConfigError);
     expect(() => createSwarm({ agents: 0 })).toThrow(/agents/);
     expect(() => createSwarm({ ledger: { maxEntries: 4 } })).toThrow(/ledger\.maxEntries/);
+    // A value none of a union's forms accepts says what the forms are, not only "Invalid input".
+    expect(() => createSwarm({ protocol: 'nope' as 'delm' })).toThrow(/protocol: expected 'delm', 'basic', 'debug' or/);
+    expect(() => createSwarm({ model: 42 as unknown as string })).toThrow(/model: expected a model string/);
   });
 });

@@ -6,7 +6,7 @@
  * threads started from the bundled worker module as an installed delm's are.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -144,4 +144,19 @@ describe('the published entry points', () => {
     expect(stdout).toMatch(/^delm\s+1\s/m);
     expect(stdout).toMatch(/records: /);
   }, 120_000);
+
+  it('keeps the name of every delm error class in the worker bundle (error names, and instanceof across copies, read it)', () => {
+    const bundled = readdirSync(path.join(pkgDir, 'dist/actors/chunks'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(path.join(pkgDir, 'dist/actors/chunks', f), 'utf8'))
+      .concat(readFileSync(path.join(pkgDir, 'dist/actors/swarm-worker.js'), 'utf8'))
+      .join('\n');
+    // esbuild renames a top-level name that collides with another module's (`ProviderError2`).
+    // A class is emitted as `class X extends` or `var X = class extends`: its name is X either way.
+    const renamed = [...bundled.matchAll(/\b(?:class (\w*Error\d+) extends|(\w*Error\d+) = class\b)/g)].map(
+      (m) => m[1] ?? m[2],
+    );
+    expect(renamed).toEqual([]);
+    expect(bundled).toMatch(/\b(?:class ProviderError|ProviderError = class) extends DelmError\b/);
+  });
 });

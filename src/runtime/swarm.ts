@@ -112,9 +112,10 @@ export class Swarm {
         resourceLimits: { ...limits, ...this.options.workerResourceLimits },
       });
     const { agents, threads } = this.options;
-    // Agents hold little live data; a small young generation keeps 64 agent threads well under 1 GiB.
+    // An agent holds little live data: a small young generation keeps 64 agent threads well under 1 GiB,
+    // whether each got its thread by default or from `threads` at least as many as agents.
     this.pool =
-      threads === undefined ? pool(agents, { maxYoungGenerationSizeMb: 4 }) : pool(Math.min(threads, agents), {});
+      threads === undefined || threads >= agents ? pool(agents, { maxYoungGenerationSizeMb: 4 }) : pool(threads, {});
     this.verifierPool = pool(1, {});
     // A worker that dies while it runs no task (an uncaught error in a timer its model left behind,
     // after the agent's run ended) is reported by piscina as a pool 'error' event; unheard, that

@@ -13,6 +13,7 @@ import { CHAOS_PRICES } from '../chaos/harness.js';
 import { closedAfterEach } from '../helpers/swarms.js';
 
 const modelModule = new URL('../chaos/fixtures/chaos-model.ts', import.meta.url).href;
+const scriptedModel = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
 const subTasks = (n: number) => Array.from({ length: n }, (_, i) => ({ payload: `task ${i}` }));
 
 // Cold swarms of real worker threads: slow on a busy machine.
@@ -157,6 +158,23 @@ describe('agents sharing worker threads', () => {
     const threads = agentModelThreads(creators, from);
     expect(threads).toHaveLength(5);
     expect(new Set(threads).size).toBe(2);
+  });
+
+  it('gives an agent alone on its thread the small young generation of a thread per agent, however it was asked for', async () => {
+    const youngGeneration = async (options: Partial<SwarmOptions>) => {
+      const swarm = createSwarm({
+        protocol: 'basic',
+        model: { module: scriptedModel, options: { reportYoungGeneration: true } },
+        ...options,
+      });
+      open.push(swarm);
+      return (await swarm.run({ prompt: 'x', subTasks: subTasks(2) })).answer;
+    };
+    expect(await youngGeneration({ agents: 2 })).toBe('young generation 4 MB');
+    expect(await youngGeneration({ agents: 2, threads: 2 })).toBe('young generation 4 MB');
+    expect(await youngGeneration({ agents: 2, threads: 8 })).toBe('young generation 4 MB');
+    // Many agents on a thread keep V8's default (as large as the thread's heap allows).
+    expect(await youngGeneration({ agents: 4, threads: 2 })).not.toBe('young generation 4 MB');
   });
 
   it('shares one thread per core among more agents than get a thread each, and says so in run.started', async () => {

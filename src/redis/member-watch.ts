@@ -42,6 +42,7 @@ export function watchMembers(
     url === undefined ? target : { client: (lent ??= await (await cache()).lend(url)) };
   const look = async (): Promise<void> => {
     const { listMembers } = await import('./members.js');
+    if (stopped) return;
     const members = await connection()
       .then((t) => listMembers(t, runId))
       .catch(() => undefined);
@@ -71,8 +72,10 @@ export function watchMembers(
         sleep(STOP_WAIT_MS, undefined, { ref: false }).then(() => false),
       ]);
       if (!idle) lent.destroy();
-      (await cache()).giveBack(url, lent);
     }
     await looked;
+    // Given back once no look uses it: a first look stopped while connecting lends it only now, and a
+    // connection never given back stays referenced, keeping the process alive after its run ended.
+    if (lent && url !== undefined) (await cache()).giveBack(url, lent);
   };
 }

@@ -1,4 +1,5 @@
 // Membership of a run and the expiry of its keys, against a private redis-server.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
@@ -111,6 +112,29 @@ describe('watchMembers', () => {
       await member.leave();
     }
   });
+
+  it('lets the process exit when stopped before or while its first look connects (a run that ended at once)', async () => {
+    // Each watch stopped 0-19 ms after it started: before its first look, while it connects, after.
+    const script = `
+      import { watchMembers } from ${JSON.stringify(new URL('../../src/redis/member-watch.ts', import.meta.url).href)};
+      for (let i = 0; i < 20; i++) {
+        const stop = watchMembers({ url: ${JSON.stringify(server().url)} }, 'no-such-run', () => undefined);
+        await new Promise((resolve) => setTimeout(resolve, i));
+        await stop();
+      }
+      console.log('stopped');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // A connection lent after the stop was never given back, and kept the process alive.
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]);
+    child.kill('SIGKILL');
+    expect(out.trim()).toBe('stopped');
+    expect(code).toBe(0);
+  }, 40_000);
 });
 
 describe('run keys expiry', () => {

@@ -126,9 +126,14 @@ export async function loadWorkload(
 }
 
 function longBenchItem(item: LongBenchItem, options: ItemTaskOptions): WorkloadItem {
+  let task: RunTask | undefined;
   return {
     id: item._id,
-    task: itemToTask(item, options),
+    // Built (its documents chunked and counted) when first read: `--limit 1` on a file of hundreds of
+    // long items chunks one.
+    get task() {
+      return (task ??= itemToTask(item, options));
+    },
     difficulty: item.difficulty,
     length: item.length,
     score(answer) {

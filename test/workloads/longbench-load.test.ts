@@ -8,6 +8,7 @@ import {
   loadLongBenchFile,
   parseLongBenchText,
 } from '../../src/workloads/longbench.js';
+import { loadWorkload } from '../../src/workloads/workload.js';
 
 const SAMPLE = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
 
@@ -102,5 +103,25 @@ describe('loadLongBenchFile', () => {
     expect(dup.message).toContain('duplicate _id (also item 0)');
     expect(catchError(() => parseLongBenchText('  ', 'e.json')).message).toContain('is empty');
     expect(catchError(() => parseLongBenchText('{"a":1}', 'o.json')).message).toContain('item 0');
+  });
+});
+
+describe('loadWorkload (LongBench file)', () => {
+  it("builds an item's task (chunking its documents) when the task is first read, once: --limit 1 on a large file chunks one item", async () => {
+    let built = 0;
+    // itemToTask reads chunkTokens once per task it builds.
+    const options = {
+      get chunkTokens() {
+        built++;
+        return 3_000;
+      },
+    };
+    const workload = await loadWorkload(SAMPLE, options);
+    expect(workload.items).toHaveLength(12);
+    expect(built).toBe(0);
+    const task = workload.items[1]!.task;
+    expect(task.sources?.length).toBeGreaterThan(0);
+    expect(workload.items[1]!.task).toBe(task);
+    expect(built).toBe(1);
   });
 });

@@ -115,11 +115,17 @@ export class WorkerCrashedError extends DelmError {
   }
 }
 
-/** Configuration or options failed validation; `issues` lists each problem with its path. */
+/** How many of an {@link InvalidConfigError}'s problems its message lists: a malformed list of 1,000 items is one mistake, not a screenful. */
+const LISTED_ISSUES = 10;
+
+/** Configuration or options failed validation; `issues` lists each problem with its path (the message, the first ten). */
 export class InvalidConfigError extends DelmError {
   readonly issues: readonly string[];
   constructor(message: string, issues: readonly string[] = []) {
-    super('INVALID_CONFIG', issues.length ? `${message}:\n  - ${issues.join('\n  - ')}` : message);
+    const listed = issues.slice(0, LISTED_ISSUES).map((issue) => `\n  - ${issue}`);
+    if (issues.length > LISTED_ISSUES)
+      listed.push(`\n  - and ${issues.length - LISTED_ISSUES} more (the error's issues list them all)`);
+    super('INVALID_CONFIG', issues.length ? `${message}:${listed.join('')}` : message);
     this.issues = issues;
   }
 }

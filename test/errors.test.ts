@@ -57,6 +57,16 @@ describe('errors', () => {
     expect(e.issues).toHaveLength(2);
   });
 
+  it('list at most ten problems in the message, and every one in issues', () => {
+    const issues = Array.from({ length: 1000 }, (_, i) => `subTasks.${i}: expected object, received string`);
+    const e = new InvalidConfigError('invalid run task', issues);
+    expect(e.message.split('\n')).toHaveLength(12); // the title, ten problems, and how many more
+    expect(e.message).toContain('subTasks.9: expected object');
+    expect(e.message).not.toContain('subTasks.10:');
+    expect(e.message).toMatch(/and 990 more \(the error's issues list them all\)$/);
+    expect(e.issues).toEqual(issues);
+  });
+
   it('name the environment variable for a missing key', () => {
     expect(new MissingApiKeyError('openai', 'OPENAI_API_KEY').message).toContain('OPENAI_API_KEY');
   });

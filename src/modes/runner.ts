@@ -7,6 +7,7 @@ import type { RunTask } from '../protocols/kit/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
 import { errorText } from '../runtime/run-result.js';
 import { InvalidConfigError } from '../errors.js';
+import { checkRunTask } from '../runtime/run-task.js';
 import { runDebugOrchestrator } from './debug-orchestrator.js';
 import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
 import { runOrchestrator } from './orchestrator.js';
@@ -20,7 +21,7 @@ export interface ModeRunOptions {
   onEvent?: (event: SwarmEvent) => void;
 }
 
-/** Runs tasks in one mode. Create once, run many tasks, close when done. */
+/** Runs tasks in one mode. Create once, run many tasks, close when done. A task of the wrong shape rejects with InvalidConfigError in every mode. */
 export interface Runner {
   readonly mode: Mode;
   run(task: RunTask, options?: ModeRunOptions): Promise<ModeResult>;
@@ -41,7 +42,11 @@ export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   const mcp = (resolved.swarm.tools?.mcpServers?.length ?? 0) > 0;
   return {
     mode,
-    run: (task, o = {}) => run(task, resolved, o),
+    // The same check as the swarm's: every mode refuses a malformed task alike, before any model call.
+    run: async (task, o = {}) => {
+      checkRunTask(task);
+      return run(task, resolved, o);
+    },
     close: async () => {
       if (mcp) await (await import('../tools/mcp/clients.js')).closeMcpClients();
     },

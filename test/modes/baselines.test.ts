@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MissingApiKeyError } from '../../src/errors.js';
+import { InvalidConfigError, MissingApiKeyError } from '../../src/errors.js';
+import { createRunner } from '../../src/modes/runner.js';
 import { runOrchestrator } from '../../src/modes/orchestrator.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runSinglePass } from '../../src/modes/single-pass.js';
@@ -109,5 +110,35 @@ describe('the orchestrator baseline', () => {
     controller.abort();
     const aborted = await runOrchestrator(task(2), resolveRunnerOptions({}), { signal: controller.signal });
     expect(aborted.stopReason).toBe('aborted');
+  });
+});
+
+describe('every mode', () => {
+  it('refuses a task of the wrong shape alike, before any model call', async () => {
+    const malformed = {
+      prompt: 'Which licences grant a patent license?',
+      sources: [doc(1), doc(1)],
+      subTasks: ['Read D1'],
+    } as unknown as RunTask;
+    for (const mode of ['delm', 'orchestrator', 'single'] as const) {
+      const runner = createRunner(mode, { agents: 2 });
+      try {
+        const calls: unknown[] = [];
+        const error: unknown = await runner
+          .run(malformed, { onEvent: (e) => e.type === 'usage' && calls.push(e) })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(error, mode).toBeInstanceOf(InvalidConfigError);
+        expect((error as InvalidConfigError).issues, mode).toEqual([
+          'sources.1.label: duplicate label "D1"',
+          'subTasks.0: Invalid input: expected object, received string',
+        ]);
+        expect(calls, mode).toEqual([]);
+      } finally {
+        await runner.close();
+      }
+    }
   });
 });

@@ -3,9 +3,9 @@
  * thread: a checkout's `.ts` module through its compiled mirror when this thread runs one, other
  * TypeScript through tsx, registered in this thread the first time it is needed.
  */
-import { pathToFileURL } from 'node:url';
 import { BoundedMemo } from './bounded-memo.js';
 import { compiledModuleUrl } from './compiled-sources.js';
+import { moduleUrl } from './module-ref.js';
 
 /** Whether this thread already loads TypeScript (delm's own sources run under tsx). */
 const LOADS_TYPESCRIPT = import.meta.url.endsWith('.ts');
@@ -25,7 +25,7 @@ export function importModule(ref: string): Promise<Record<string, unknown>> {
 }
 
 async function load(ref: string): Promise<Record<string, unknown>> {
-  const url = ref.startsWith('file:') ? ref : pathToFileURL(ref).href;
+  const url = moduleUrl(ref);
   if (/\.[cm]?ts$/.test(url) && !LOADS_TYPESCRIPT) {
     const compiled = compiledModuleUrl(url);
     if (compiled !== undefined) return (await import(compiled)) as Record<string, unknown>;

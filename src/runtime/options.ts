@@ -1,6 +1,7 @@
 /** Swarm options: validated with zod at the boundary, complete with defaults inside. */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { moduleFileProblem } from '../internal/module-ref.js';
 import { parseConfig } from '../internal/parse.js';
 import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
 import type { Logger } from '../logging/logger.js';
@@ -211,10 +212,35 @@ export const SwarmOptionsSchema = z
     message:
       'the offline model is not an LLM and cannot judge proposals; name a real model or leave judgeModel out (deterministic checks only)',
   })
+  .superRefine((o, ctx) => {
+    for (const [path, ref] of moduleRefs(o)) {
+      const problem = moduleFileProblem(ref);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path, message: problem });
+    }
+  })
   .transform((o) => {
     const threads = o.threads ?? defaultThreads(o.agents);
     return threads === o.threads ? o : { ...o, threads };
   });
+
+/** Every module the options name, by its path in them: each must be a file workers can import. */
+function moduleRefs(o: {
+  model: ModelRef;
+  judgeModel?: ModelRef | undefined;
+  protocol: string | { module: string };
+  tools?: { use: ReadonlyArray<string | { module: string }> } | undefined;
+}): Array<[Array<string | number>, string]> {
+  const refs: Array<[Array<string | number>, string]> = [];
+  const add = (path: Array<string | number>, ref: unknown) => {
+    if (typeof ref === 'object' && ref !== null && 'module' in ref && typeof ref.module === 'string')
+      refs.push([[...path, 'module'], ref.module]);
+  };
+  add(['model'], o.model);
+  add(['judgeModel'], o.judgeModel);
+  add(['protocol'], o.protocol);
+  o.tools?.use.forEach((tool, i) => add(['tools', 'use', i], tool));
+  return refs;
+}
 
 /** Options of `createSwarm` as callers write them; `logger` (pino-compatible) gets the runs' log lines. */
 export type SwarmOptions = z.input<typeof SwarmOptionsSchema> & { logger?: Logger | undefined };

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/errors.js';
 import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
@@ -263,5 +264,29 @@ describe('swarm resilience', () => {
     // A value none of a union's forms accepts says what the forms are, not only "Invalid input".
     expect(() => createSwarm({ protocol: 'nope' as 'delm' })).toThrow(/protocol: expected 'delm', 'basic', 'debug' or/);
     expect(() => createSwarm({ model: 42 as unknown as string })).toThrow(/model: expected a model string/);
+  });
+
+  it('refuses a model, protocol or tool module with no file behind it, naming the option and the path', async () => {
+    const missing = join(tmp, 'no-such-model.mjs');
+    const error = (() => {
+      try {
+        createSwarm({
+          model: { module: missing },
+          protocol: { module: pathToFileURL(join(tmp, 'no-such-protocol.mjs')).href },
+          tools: { use: ['read_file', { module: tmp }], workspace: tmp },
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect((error as InvalidConfigError).issues).toEqual([
+      `model.module: no module file at ${missing}`,
+      `protocol.module: no module file at ${join(tmp, 'no-such-protocol.mjs')}`,
+      `tools.use.1.module: no module file at ${tmp}`, // a folder is not a module
+    ]);
+    // A module that is there is accepted, as a path or a file: URL.
+    await createSwarm({ model: { module: fileURLToPath(modelModule) }, agents: 1 }).close();
   });
 });

@@ -107,7 +107,7 @@ describe('verifier failover (real processes)', () => {
       const first = await writer(client, prefix);
       expect(first.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
 
-      process.kill(lead.child.pid!, 'SIGSTOP');
+      lead.signal('SIGSTOP');
       const second = await until(
         'the standby to take the ledger over',
         async () => {
@@ -124,7 +124,7 @@ describe('verifier failover (real processes)', () => {
         async () => ((await ledger(client, prefix)).some((e) => e.epoch === second.epoch) ? true : undefined),
         60_000,
       );
-      process.kill(lead.child.pid!, 'SIGCONT');
+      lead.signal('SIGCONT');
 
       // Thawed, the old verifier's writes are refused (FENCED): it stands by, and the run goes on.
       await lead.waitFor((l) => l === '{"verifier":"standingBy"}', 60_000);
@@ -177,21 +177,21 @@ describe('verifier failover (real processes)', () => {
       expect(first.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
 
       // The coordinator is frozen: the worker's standby takes the ledger over.
-      process.kill(lead.child.pid!, 'SIGSTOP');
+      lead.signal('SIGSTOP');
       const second = await nextWriter('the standby to take the ledger over', first.epoch);
       expect(second.holder).toMatch(new RegExp(`^verifier:${worker.child.pid}:`));
       await commitAt('a commit by the standby', second.epoch);
-      process.kill(lead.child.pid!, 'SIGCONT');
+      lead.signal('SIGCONT');
       // Thawed, the coordinator's verifier is fenced and stands by.
       await lead.waitFor((l) => l === '{"verifier":"standingBy"}', 60_000);
 
       // Now the worker is frozen: the coordinator's verifier, standing by, takes the ledger back.
-      process.kill(worker.child.pid!, 'SIGSTOP');
+      worker.signal('SIGSTOP');
       const third = await nextWriter('the deposed verifier to take the ledger back', second.epoch);
       expect(third.epoch).toBe(second.epoch + 1);
       expect(third.holder).toMatch(new RegExp(`^verifier:${lead.child.pid}:`));
       await commitAt('a commit by the verifier that came back', third.epoch);
-      process.kill(worker.child.pid!, 'SIGCONT');
+      worker.signal('SIGCONT');
 
       const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 180_000)) as {
         result: { answer: string; stopReason: string; error?: string };

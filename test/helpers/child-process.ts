@@ -15,6 +15,8 @@ export interface Child {
   /** The exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
   stderr(): string;
+  /** Sends `sig`; throws, with the process's exit and output, when it has already ended. */
+  signal(sig: NodeJS.Signals): void;
 }
 
 /** Starts and tracks children; call {@link killAll} from `afterEach`. */
@@ -51,7 +53,13 @@ export function childProcesses(): { start(args: string[], env?: Record<string, s
           });
         }
       };
-      return { child, lines, waitFor, exited, stderr: () => stderr };
+      const signal = (sig: NodeJS.Signals) => {
+        if (child.exitCode === null && child.signalCode === null && child.kill(sig)) return;
+        throw new Error(
+          `cannot send ${sig} to ${args.join(' ')}: it ended (exit ${child.exitCode ?? child.signalCode}):\n${lines.join('\n')}\n${stderr}`,
+        );
+      };
+      return { child, lines, waitFor, exited, stderr: () => stderr, signal };
     },
     killAll() {
       for (const child of children.splice(0))

@@ -2,9 +2,10 @@
  * `npx tsx bench/agent-loop.ts [sub-tasks] [--turns] [--json]`: the CPU one agent spends per sub-task between model
  * calls (claim, digest, prompt, propose, complete, events, the machine itself), with a model that
  * answers at once: from the end of one call to the start of the next, less the probe's own cost. The
- * agent host (the compiled build when there is one, see build.ts) runs in this thread on the run's
- * real shared memory; a stand-in verifier drains the proposal channel. Prints the first 8 sub-tasks
- * of a fresh isolate (what a short run sees) and the warm p50 / p99, each as process CPU time and
+ * agent host runs in this thread on the run's real shared memory, loaded as worker threads load it
+ * (the swarm worker's entry: the bundle when there is a build, see build.ts); a stand-in verifier
+ * drains the proposal channel. Prints the first 8 sub-tasks of a fresh isolate (what a short run
+ * sees) and the warm p50 / p99, each as process CPU time and
  * wall time; with `--json`, one line of {@link AgentLoopResult} instead (the `agent-loop` suite of
  * `npm run bench` runs it so).
  *
@@ -25,7 +26,8 @@ import { startWorker } from '../src/internal/worker-entry.js';
 import { importMeasured, measuredBuild } from './build.js';
 import { plannedRun } from './planned-run.js';
 
-const { runAgentGroup } = await importMeasured<typeof import('../actors/agent-host.js')>('actors/agent-host.js');
+const { default: swarmWorker } =
+  await importMeasured<typeof import('../actors/swarm-worker.js')>('actors/swarm-worker.js');
 const { CompletionJournal } = await importMeasured<typeof import('../src/runtime/completion-journal.js')>(
   'src/runtime/completion-journal.js',
 );
@@ -52,7 +54,7 @@ const model = {
   ...(turns ? { options: { yieldEachCall: true } } : {}),
 };
 const { options, substrate, specs } = await plannedRun(
-  { agents: 1, protocol: 'basic', model, leaseMs: 60_000 },
+  { agents: 1, protocol: 'basic', model, leaseMs: 60_000, agentNice: 0 }, // this thread is the bench's own: not niced
   'loop',
   Array.from({ length: subTasks }, (_, i) => `t${i}`),
 );
@@ -87,12 +89,12 @@ if (turns) {
     events.port1.postMessage({ close: true });
   });
 }
-await runAgentGroup(
-  { role: 'agent', handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
-  [1],
-  events.port2,
-  new CompletionJournal(4096).buffer, // as a swarm's group: completions journaled, not posted one by one
-);
+await swarmWorker({
+  init: { role: 'agent', handles: substrate.handles, options, protocol: { builtIn: 'basic' }, model },
+  agentIds: [1],
+  eventsPort: events.port2,
+  journal: new CompletionJournal(4096).buffer, // as a swarm's group: completions journaled, not posted one by one
+});
 await helperDone;
 if (!ended?.output) throw new Error(`the agent ended without an output: ${ended?.error}`);
 const output = ended.output;

@@ -3,6 +3,7 @@
  * `switch (err.code)` instead of matching messages. Subclasses exist where callers need fields.
  * Messages say what went wrong and what to do; they never contain API keys or other secrets.
  */
+import { listedIssues } from './issue-list.js';
 
 /** Stable machine-readable error codes. Never renamed once released. */
 export type DelmErrorCode =
@@ -115,17 +116,11 @@ export class WorkerCrashedError extends DelmError {
   }
 }
 
-/** How many of an {@link InvalidConfigError}'s problems its message lists: a malformed list of 1,000 items is one mistake, not a screenful. */
-const LISTED_ISSUES = 10;
-
 /** Configuration or options failed validation; `issues` lists each problem with its path (the message, the first ten). */
 export class InvalidConfigError extends DelmError {
   readonly issues: readonly string[];
   constructor(message: string, issues: readonly string[] = []) {
-    const listed = issues.slice(0, LISTED_ISSUES).map((issue) => `\n  - ${issue}`);
-    if (issues.length > LISTED_ISSUES)
-      listed.push(`\n  - and ${issues.length - LISTED_ISSUES} more (the error's issues list them all)`);
-    super('INVALID_CONFIG', issues.length ? `${message}:${listed.join('')}` : message);
+    super('INVALID_CONFIG', issues.length ? `${message}:\n  - ${listedIssues(issues).join('\n  - ')}` : message);
     this.issues = issues;
   }
 }

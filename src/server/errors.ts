@@ -4,6 +4,7 @@
  * surface them as their own `APIError`s. Messages never contain the bearer token or request bodies.
  */
 import { DelmError, type DelmErrorCode } from '../errors.js';
+import { listedIssues } from '../issue-list.js';
 
 /** What an error response carries besides its message. */
 export interface HttpErrorDetail {
@@ -25,6 +26,14 @@ export class HttpError extends DelmError {
   ) {
     super(code, message);
   }
+}
+
+/** A 400 for a request body that failed validation: every problem in `issues`, the first ten in the message. */
+export function invalidBody(issues: readonly string[], param?: string): HttpError {
+  return new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${listedIssues(issues).join('; ')}`, {
+    issues,
+    ...(param ? { param } : {}),
+  });
 }
 
 /** The body of an error response. */

@@ -1,7 +1,7 @@
 /** Reading JSON request bodies (media type, size limit, syntax, schema) and writing JSON responses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { HttpError, toErrorResponse } from './errors.js';
+import { HttpError, invalidBody, toErrorResponse } from './errors.js';
 import { assertWellFormedText } from './task-check.js';
 
 /** Writes `body` as JSON with `status`. */
@@ -93,8 +93,5 @@ export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.out
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
   const first = parsed.error.issues[0];
-  throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${issues.join('; ')}`, {
-    issues,
-    ...(first && first.path.length ? { param: first.path.join('.') } : {}),
-  });
+  throw invalidBody(issues, first && first.path.length ? first.path.join('.') : undefined);
 }

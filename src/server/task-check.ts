@@ -6,7 +6,7 @@
 import { loadProtocol, type ProtocolRef } from '../protocols/registry.js';
 import type { RunTask, SwarmProtocol } from '../protocols/kit/protocol.js';
 import type { ResolvedSwarmOptions } from '../runtime/options.js';
-import { HttpError } from './errors.js';
+import { invalidBody } from './errors.js';
 
 /** The path (`messages.0.content`) of the first string or key in `value` holding a lone surrogate, if any. */
 export function illFormedTextPath(value: unknown): string | undefined {
@@ -35,11 +35,10 @@ export function illFormedTextPath(value: unknown): string | undefined {
 export function assertWellFormedText(body: unknown): void {
   const path = illFormedTextPath(body);
   if (path === undefined) return;
-  const message = `${path}: the text is not valid Unicode (it holds a lone UTF-16 surrogate)`;
-  throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${message}`, {
-    issues: [message],
-    ...(path !== '(body)' ? { param: path } : {}),
-  });
+  throw invalidBody(
+    [`${path}: the text is not valid Unicode (it holds a lone UTF-16 surrogate)`],
+    path !== '(body)' ? path : undefined,
+  );
 }
 
 /** Checks tasks with the protocol the server's swarms run; the protocol module is loaded once. */
@@ -55,10 +54,6 @@ export function protocolTaskChecker(
     const problems = (await (loaded ??= loadProtocol(ref))).checkTask?.(task) ?? [];
     if (!problems.length) return;
     const issues = problems.map((p) => `${fieldPrefix}${p}`);
-    const param = /^([^:\s]+):/.exec(issues[0]!)?.[1];
-    throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request body: ${issues.join('; ')}`, {
-      issues,
-      ...(param ? { param } : {}),
-    });
+    throw invalidBody(issues, /^([^:\s]+):/.exec(issues[0]!)?.[1]);
   };
 }

@@ -239,6 +239,18 @@ describe('the runs API', () => {
         expect.stringMatching(/^\(body\): Unrecognized key.*extra/),
       ]),
     );
+    // Many problems: the message names the first ten and how many more; issues hold every one.
+    const strings = await postJson('/v1/runs', {
+      prompt: 'q',
+      subTasks: Array.from({ length: 30 }, (_, i) => `t${i}`),
+    });
+    expect(strings.status).toBe(400);
+    const many = ((await strings.json()) as { error: { message: string; issues: string[] } }).error;
+    expect(many.issues).toHaveLength(30);
+    expect(many.message.split('; ')).toHaveLength(11);
+    expect(many.message).toMatch(
+      /^invalid request body: subTasks\.0: .*; and 20 more \(the error's issues list them all\)$/,
+    );
     const notJson = await postJson('/v1/runs', '{"prompt": ');
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { message: string } }).error.message).toBe(

@@ -5,7 +5,7 @@
  */
 
 /** How many problems a message lists. */
-export const LISTED_ISSUES = 10;
+const LISTED_ISSUES = 10;
 
 /** The first {@link LISTED_ISSUES} of `issues`, then a line saying how many more there are, if any. */
 export function listedIssues(issues: readonly string[]): string[] {

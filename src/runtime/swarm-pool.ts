@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DelmError, InvalidConfigError } from '../errors.js';
+import { abortWhen } from '../internal/abort-when.js';
 import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
 import { emptyUsage } from './empty-usage.js';
@@ -146,7 +147,8 @@ export class SwarmPool {
       lent.abort();
     }
     const controller = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    const signal = controller.signal;
+    const unlink = abortWhen(options.signal, controller);
     let resolve!: (r: RunResult) => void;
     let reject!: (e: unknown) => void;
     const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));
@@ -160,8 +162,14 @@ export class SwarmPool {
       traceContext: options.traceContext ?? otelContext.active(),
       logger: options.logger,
       tools: options.tools,
-      resolve,
-      reject,
+      resolve: (r) => {
+        unlink();
+        resolve(r);
+      },
+      reject: (e) => {
+        unlink();
+        reject(e);
+      },
       unlisten: () => {},
     };
     if (signal.aborted) this.finishUnstarted(entry);

@@ -6,6 +6,7 @@
 import { Piscina } from 'piscina';
 import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
+import { abortWhen } from '../internal/abort-when.js';
 import { ownModuleUrl, poolExecArgv, resolveWorkerEntry } from '../internal/worker-entry.js';
 import { checkRunTask } from './run-task.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
@@ -199,7 +200,8 @@ export class Swarm {
     const log = options.logger ?? this.logger?.child({ runId: supervisor.id });
     if (log) onEvent = runLogListener(log, options.onEvent);
     const abort = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    const signal = abort.signal;
+    const unlink = abortWhen(options.signal, abort);
     const result = this.queue.then(async () => {
       this.active.add(supervisor);
       try {
@@ -210,6 +212,7 @@ export class Swarm {
         this.spare = undefined;
         return await supervisor.execute(input, signal, spare);
       } finally {
+        unlink();
         this.active.delete(supervisor);
         this.spare ??= supervisor.releaseSubstrate();
       }

@@ -8,6 +8,7 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, BudgetExhaustedError, DelmError } from '../errors.js';
 import type { LanguageModel } from '../providers/types.js';
 import { clipText, type SwarmEvent, type ToolResultEvent, type UsageEvent } from '../runtime/events.js';
+import { callListener } from '../runtime/listener.js';
 import { loadToolbox, type RunTools } from '../tools/loader.js';
 import { withToolLoop } from '../tools/loop.js';
 import { meterModel } from '../runtime/meter.js';
@@ -74,7 +75,7 @@ export class HubContext {
     const stamped = { ...event, at: this.now() };
     if (stamped.type === 'usage') this.calls.push(stamped);
     else if (stamped.type === 'tool.result') this.toolCalls.push(stamped);
-    this.onEvent?.(stamped);
+    callListener(this.onEvent, stamped);
   }
 
   /** The metered model as `role` (agent id 0 is the manager or the single pass; 1..N are workers). */

@@ -10,6 +10,7 @@ import type { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { AbortedError, DelmError, WorkerCrashedError, type DelmErrorCode } from '../errors.js';
 import { releaseProxy } from '../internal/comlink.js';
 import { briefEntry, type SwarmEvent, type WorkerEvent } from './events.js';
+import { callListener } from './listener.js';
 import { EventStream } from './event-stream.js';
 import { HEARTBEAT_MS, HeartbeatWatch } from './heartbeat.js';
 import { HeldLeases, releaseHeld } from './held-leases.js';
@@ -159,7 +160,7 @@ export class RunSupervisor {
     this.events.push(stamped);
     this.substrate?.publish?.(stamped);
     this.telemetry.onEvent(stamped);
-    this.onEvent?.(stamped);
+    callListener(this.onEvent, stamped);
     if (stamped.type === 'task.enqueued') this.workEnqueued(stamped.taskIds.length, stamped.parentTaskId === -1);
   }
 

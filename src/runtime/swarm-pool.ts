@@ -13,6 +13,7 @@ import { DelmError, InvalidConfigError } from '../errors.js';
 import { abortWhen } from '../internal/abort-when.js';
 import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
+import { callListener } from './listener.js';
 import { emptyUsage } from './empty-usage.js';
 import { EventStream } from './event-stream.js';
 import { SwarmOptionsSchema, withoutLogger, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
@@ -252,7 +253,7 @@ export class SwarmPool {
   private emit(entry: PoolEntry, event: SwarmEvent): void {
     const stamped = event.type === 'run.started' ? { ...event, runId: entry.id } : event;
     entry.stream.push(stamped);
-    entry.onEvent?.(stamped);
+    callListener(entry.onEvent, stamped);
   }
 
   private start(entry: PoolEntry, swarm: Swarm): void {

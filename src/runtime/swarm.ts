@@ -85,6 +85,8 @@ export class Swarm {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly active = new Set<RunSupervisor>();
+  /** Every run started and not yet finished, queued or going: `close()` aborts them all. */
+  private readonly unfinished = new Set<AbortController>();
   /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
   private spare: RunSubstrate | undefined;
 
@@ -202,6 +204,7 @@ export class Swarm {
     const abort = new AbortController();
     const signal = abort.signal;
     const unlink = abortWhen(options.signal, abort);
+    this.unfinished.add(abort);
     const result = this.queue.then(async () => {
       this.active.add(supervisor);
       try {
@@ -213,6 +216,7 @@ export class Swarm {
         return await supervisor.execute(input, signal, spare);
       } finally {
         unlink();
+        this.unfinished.delete(abort);
         this.active.delete(supervisor);
         this.spare ??= supervisor.releaseSubstrate();
       }
@@ -227,11 +231,15 @@ export class Swarm {
     };
   }
 
-  /** Aborts any run in progress and ends every worker thread. */
+  /**
+   * Aborts every run not finished, the one in progress and those queued behind it (they end
+   * `aborted` without starting), and ends every worker thread.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const run of this.active) run.stop('aborted');
+    for (const abort of this.unfinished) abort.abort(new DelmError('CLOSED', 'the swarm was closed'));
     await this.queue;
     await Promise.all([this.pool.destroy(), this.verifierPool.destroy()]);
   }

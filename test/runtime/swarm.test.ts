@@ -247,6 +247,22 @@ describe('swarm resilience', () => {
     }
   });
 
+  it('close aborts the run in progress and those queued behind it, which end without starting', async () => {
+    const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted({ delayMs: 50 }) });
+    let committed!: () => void;
+    const firstCommit = new Promise<void>((resolve) => (committed = resolve));
+    const runs = [
+      swarm.run({ prompt: 'x', subTasks: subTasks(20) }, { onEvent: (e) => e.type === 'commit' && committed() }),
+      swarm.run({ prompt: 'y', subTasks: subTasks(20) }),
+    ];
+    await firstCommit;
+    await swarm.close();
+    const [first, queued] = await Promise.all(runs.map((r) => r.result));
+    expect(first!.stopReason).toBe('aborted');
+    // The queued run ends at once instead of running its 20 sub-tasks on a closing swarm.
+    expect(queued).toMatchObject({ stopReason: 'aborted', tasks: { done: 0 } });
+  });
+
   it('leaves no worker, timer or handle behind after close', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted() });

@@ -14,6 +14,8 @@ import { abortWhen } from '../internal/abort-when.js';
 import { describeIssues } from '../internal/parse.js';
 import type { SwarmEvent } from './events.js';
 import { callListener } from './listener.js';
+import { checkRunOptions } from './run-options.js';
+import { checkRunTask } from './run-task.js';
 import { emptyUsage } from './empty-usage.js';
 import { EventStream } from './event-stream.js';
 import { SwarmOptionsSchema, withoutLogger, type ResolvedSwarmOptions, type SwarmOptions } from './options.js';
@@ -137,8 +139,11 @@ export class SwarmPool {
    * {@link PoolFullError} when `maxQueued` runs already wait, and `CLOSED` after `close()`.
    * The run's id (and `runId` in its `run.started` event and result) is the pool's id for it.
    */
-  run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
+  run(task: RunTask | string, given: RunOptions = {}): SwarmRun {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm pool is closed; create a new one');
+    // Checked now, not when a swarm takes the run: a waiting run of the wrong shape fails at once.
+    const options = checkRunOptions(given);
+    checkRunTask(typeof task === 'string' ? { prompt: task } : task);
     // A swarm lent to another process's run comes back for this one (its agents leave that run).
     const lent = this.idle.length === 0 ? [...this.lent.values()].find((l) => !l.recalled) : undefined;
     if (this.idle.length === 0 && !lent && this.waiting.length >= this.options.maxQueued)

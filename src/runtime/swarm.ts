@@ -8,6 +8,7 @@ import { SharedRateLimiter } from '../budget/rate-limiter.js';
 import { DelmError } from '../errors.js';
 import { abortWhen } from '../internal/abort-when.js';
 import { ownModuleUrl, poolExecArgv, resolveWorkerEntry } from '../internal/worker-entry.js';
+import { checkRunOptions } from './run-options.js';
 import { checkRunTask } from './run-task.js';
 import { shareTokenizer } from '../providers/tokenizer.js';
 import type { Context } from '@opentelemetry/api';
@@ -149,7 +150,7 @@ export class Swarm {
    * InvalidConfigError listing every problem.
    */
   run(task: RunTask | string, options: RunOptions = {}): SwarmRun {
-    const { runId, ...runOptions } = options;
+    const { runId, ...runOptions } = checkRunOptions(options);
     const input = typeof task === 'string' ? { prompt: task } : task;
     checkRunTask(input);
     return this.begin(input, runOptions, {
@@ -165,7 +166,7 @@ export class Swarm {
    * `error` (no run … in Redis). With `standbyVerifier`, see {@link JoinOptions}.
    */
   join(runId: string, options: JoinOptions = {}): SwarmRun {
-    const { standbyVerifier, ...runOptions } = options;
+    const { standbyVerifier, ...runOptions } = checkRunOptions(options);
     return this.begin({ prompt: '' }, runOptions, { kind: 'join', runId, standbyVerifier: standbyVerifier === true });
   }
 
@@ -175,7 +176,7 @@ export class Swarm {
    * becomes the run's coordinator (verifier and agents) and finishes it.
    */
   resume(runId: string, options: Omit<RunOptions, 'runId'> = {}): SwarmRun {
-    return this.begin({ prompt: '' }, options, { kind: 'resume', runId });
+    return this.begin({ prompt: '' }, checkRunOptions(options), { kind: 'resume', runId });
   }
 
   private begin(input: RunTask, options: RunOptions, start: RunStart): SwarmRun {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/errors.js';
-import { createSwarm, type Swarm } from '../../src/runtime/swarm.js';
+import { createSwarm, type RunOptions, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
 
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
@@ -280,6 +280,30 @@ describe('swarm resilience', () => {
     // A value none of a union's forms accepts says what the forms are, not only "Invalid input".
     expect(() => createSwarm({ protocol: 'nope' as 'delm' })).toThrow(/protocol: expected 'delm', 'basic', 'debug' or/);
     expect(() => createSwarm({ model: 42 as unknown as string })).toThrow(/model: expected a model string/);
+  });
+
+  it('refuses run options of the wrong shape before the run starts, naming each', () => {
+    const swarm = createSwarm({ agents: 1, protocol: 'basic', model: scripted() });
+    const task = { prompt: 'x', subTasks: subTasks(1) };
+    const problems = (options: unknown) => {
+      try {
+        swarm.run(task, options as RunOptions);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidConfigError);
+        return (error as InvalidConfigError).issues;
+      }
+      return [];
+    };
+    // Before: 42 failed on every event, 'soon' threw a TypeError from inside, and tools: 'grep' crashed
+    // every agent thread until the run gave up; a misspelt option was ignored.
+    expect(problems({ onEvent: 42 })).toEqual(['onEvent: expected a function']);
+    expect(problems({ signal: 'soon' })).toEqual(['signal: expected an AbortSignal']);
+    expect(problems({ tools: 'grep' })).toEqual(['tools: Invalid input: expected object, received string']);
+    expect(problems({ singal: AbortSignal.timeout(1) })).toEqual([expect.stringMatching(/Unrecognized key.*singal/)]);
+    expect(problems({ logger: { info: () => {} } })).toEqual([
+      'logger: expected a logger with debug, info, warn and error methods',
+    ]);
+    void swarm.close();
   });
 
   it('refuses a model, protocol or tool module with no file behind it, naming the option and the path', async () => {

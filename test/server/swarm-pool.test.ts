@@ -107,6 +107,11 @@ describe('createSwarmPool', () => {
       expect(issues).toMatch(/^agents:/m);
     }
   });
+
+  it('refuses a run of the wrong shape when it is asked for, not when a swarm takes it', () => {
+    expect(() => pool.run({ prompt: 'x', subTasks: ['a'] } as never)).toThrow(/subTasks\.0: Invalid input/);
+    expect(() => pool.run('x', { onEvent: 1 } as never)).toThrow(/onEvent: expected a function/);
+  });
 });
 
 describe('SwarmPool.close', () => {

@@ -143,7 +143,8 @@ export class SwarmPool {
     if (this.closed) throw new DelmError('CLOSED', 'this swarm pool is closed; create a new one');
     // Checked now, not when a swarm takes the run: a waiting run of the wrong shape fails at once.
     const options = checkRunOptions(given);
-    checkRunTask(typeof task === 'string' ? { prompt: task } : task);
+    const input = typeof task === 'string' ? { prompt: task } : task;
+    checkRunTask(input);
     // A swarm lent to another process's run comes back for this one (its agents leave that run).
     const lent = this.idle.length === 0 ? [...this.lent.values()].find((l) => !l.recalled) : undefined;
     if (this.idle.length === 0 && !lent && this.waiting.length >= this.options.maxQueued)
@@ -160,7 +161,7 @@ export class SwarmPool {
     const result = new Promise<RunResult>((res, rej) => ((resolve = res), (reject = rej)));
     const entry: PoolEntry = {
       id: randomUUID(),
-      task: typeof task === 'string' ? { prompt: task } : task,
+      task: input,
       created: Date.now(),
       signal,
       stream: new EventStream<SwarmEvent>(),

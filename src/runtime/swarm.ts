@@ -85,8 +85,7 @@ export class Swarm {
   private readonly protocolRef: ProtocolRef;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly active = new Set<RunSupervisor>();
-  /** Every run started and not yet finished, queued or going: `close()` aborts them all. */
+  /** The controller of every run started and not yet finished, queued or going: `close()` aborts them all. */
   private readonly unfinished = new Set<AbortController>();
   /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
   private spare: RunSubstrate | undefined;
@@ -207,7 +206,6 @@ export class Swarm {
     const unlink = abortWhen(options.signal, abort);
     this.unfinished.add(abort);
     const result = this.queue.then(async () => {
-      this.active.add(supervisor);
       try {
         // A missing key fails here, before any worker starts.
         await checkModelRef(this.options.model);
@@ -218,7 +216,6 @@ export class Swarm {
       } finally {
         unlink();
         this.unfinished.delete(abort);
-        this.active.delete(supervisor);
         this.spare ??= supervisor.releaseSubstrate();
       }
     });
@@ -239,7 +236,7 @@ export class Swarm {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const run of this.active) run.stop('aborted');
+    // A run going stops as on any abort of its signal; one queued ends without starting.
     for (const abort of this.unfinished) abort.abort(new DelmError('CLOSED', 'the swarm was closed'));
     await this.queue;
     await Promise.all([this.pool.destroy(), this.verifierPool.destroy()]);

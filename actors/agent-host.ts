@@ -26,11 +26,11 @@ import type {
   ReadLedgerInput,
   TaskSpec,
 } from '../machines/types.js';
-import { LeaseLostError } from '../src/errors.js';
+import { isDelmError, LeaseLostError } from '../src/errors.js';
 import type { Lease } from '../src/queue/types.js';
 import type { AgentIO, ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
-import { attachAgent, attachTask, type AttachedTask, type WorkerInit } from './attach-run.js';
+import { attachAgent, attachTask, type AttachedRun, type AttachedTask, type WorkerInit } from './attach-run.js';
 import { AgentStop, stateName, sendProposal } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
 import { evidenceFor } from '../src/tools/evidence.js';
@@ -148,7 +148,12 @@ export async function runAgentGroup(
  * thread's stop message) stops it.
  */
 async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): Promise<AgentOutput> {
-  const run = await attachAgent(task, agentId);
+  let run: AttachedRun;
+  try {
+    run = await attachAgent(task, agentId);
+  } catch (error) {
+    return failedToStart(error);
+  }
   const { emit, queue, ledger, control, protocol, options, telemetry } = run;
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
   const toolRecords = new Map<number, ToolRecord[]>();
@@ -350,6 +355,24 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): P
   }
   run.close(output.status);
   return output;
+}
+
+/**
+ * The output of an agent that could not start: its model, tools (a module, the workspace, an MCP
+ * server) or telemetry failed to load. That is the run's configuration, which every agent started in
+ * its place would meet again, so the agent fails (and its run with it, saying why) rather than crash.
+ */
+function failedToStart(error: unknown): AgentOutput {
+  return {
+    status: 'failed',
+    reason: `could not start: ${error instanceof Error ? error.message : String(error)}`,
+    ...(isDelmError(error) ? { errorCode: error.code } : {}),
+    answer: undefined,
+    heldTaskId: undefined,
+    tasksCompleted: 0,
+    tasksFailed: 0,
+    retries: 0,
+  };
 }
 
 /**

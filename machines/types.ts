@@ -264,6 +264,8 @@ export interface AgentOutput {
   readonly status: 'done' | 'stopped' | 'failed' | 'released';
   /** StopReason when stopped, the failure when failed. */
   readonly reason: string | undefined;
+  /** The stable code of the error it failed with, when its host knows it (a `DelmErrorCode`). */
+  readonly errorCode?: string;
   /** The final answer, when this agent was the finalizer that answered. */
   readonly answer: string | undefined;
   /** The task still held when it stopped; the host should release it (or let its lease expire). */

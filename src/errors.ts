@@ -119,8 +119,12 @@ export class WorkerCrashedError extends DelmError {
 /** Configuration or options failed validation; `issues` lists each problem with its path (the message, the first ten). */
 export class InvalidConfigError extends DelmError {
   readonly issues: readonly string[];
-  constructor(message: string, issues: readonly string[] = []) {
-    super('INVALID_CONFIG', issues.length ? `${message}:\n  - ${listedIssues(issues).join('\n  - ')}` : message);
+  constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
+    super(
+      'INVALID_CONFIG',
+      issues.length ? `${message}:\n  - ${listedIssues(issues).join('\n  - ')}` : message,
+      options,
+    );
     this.issues = issues;
   }
 }

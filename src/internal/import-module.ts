@@ -1,8 +1,10 @@
 /**
  * Imports a module a user names by path or `file:` URL (a model, protocol or tool module), in any
  * thread: a checkout's `.ts` module through its compiled mirror when this thread runs one, other
- * TypeScript through tsx, registered in this thread the first time it is needed.
+ * TypeScript through tsx, registered in this thread the first time it is needed. A module that cannot
+ * be loaded is an {@link InvalidConfigError} naming it.
  */
+import { InvalidConfigError } from '../errors.js';
 import { BoundedMemo } from './bounded-memo.js';
 import { compiledModuleUrl } from './compiled-sources.js';
 import { moduleUrl } from './module-ref.js';
@@ -26,12 +28,23 @@ export function importModule(ref: string): Promise<Record<string, unknown>> {
 
 async function load(ref: string): Promise<Record<string, unknown>> {
   const url = moduleUrl(ref);
-  if (/\.[cm]?ts$/.test(url) && !LOADS_TYPESCRIPT) {
-    const compiled = compiledModuleUrl(url);
-    if (compiled !== undefined) return (await import(compiled)) as Record<string, unknown>;
-    await (tsx ??= registerTsx());
+  try {
+    if (/\.[cm]?ts$/.test(url) && !LOADS_TYPESCRIPT) {
+      const compiled = compiledModuleUrl(url);
+      if (compiled !== undefined) return (await import(compiled)) as Record<string, unknown>;
+      await (tsx ??= registerTsx());
+    }
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    // Node's own message may not name the module (a syntax error's does not): say which one failed.
+    throw new InvalidConfigError(
+      `could not load ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      [],
+      {
+        cause: error,
+      },
+    );
   }
-  return (await import(url)) as Record<string, unknown>;
 }
 
 async function registerTsx(): Promise<void> {

@@ -457,7 +457,12 @@ export class RunSupervisor {
           this.armGrace();
         }
         if (output.status === 'stopped' && output.reason === 'budget') this.stop('budget');
-        if (output.status === 'failed') this.fail(`agent ${agentId} failed: ${output.reason ?? 'unknown'}`);
+        if (output.status === 'failed')
+          // A host sets the code from a DelmError it caught (see agent-host.ts `failedToStart`).
+          this.fail(
+            `agent ${agentId} failed: ${output.reason ?? 'unknown'}`,
+            output.errorCode as DelmErrorCode | undefined,
+          );
         this.retire(agentId);
         if (output.status === 'released') this.park(agentId);
       },
@@ -477,7 +482,7 @@ export class RunSupervisor {
         if (this.stopReason === undefined) {
           // The crashed agent's lease expires and its task is claimed again; a fresh agent takes its place.
           if (this.replacements++ < this.options.agents * 4) this.startAgent({ replaces: agentId });
-          else this.fail('agents keep crashing; giving up');
+          else this.fail(`agents keep crashing; giving up (the last: ${message})`);
         }
         this.retire(agentId);
       },

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { isDelmError } from '../errors.js';
+import { InvalidConfigError, isDelmError } from '../errors.js';
 import type { ToolCall, ToolSpec } from '../providers/types.js';
 import { ToolError, type ToolErrorCode } from './errors.js';
 import type { AnyTool } from './types.js';
@@ -73,9 +73,8 @@ export class Toolbox {
     private readonly labelPrefix = 'R0',
   ) {
     for (const t of tools) {
-      if (!NAME.test(t.name))
-        throw new ToolError('TOOL_FAILED', t.name, `tool name ${JSON.stringify(t.name)} must match ${NAME}`);
-      if (this.byName.has(t.name)) throw new ToolError('TOOL_FAILED', t.name, `two tools are named ${t.name}`);
+      if (!NAME.test(t.name)) throw new InvalidConfigError(`tool name ${JSON.stringify(t.name)} must match ${NAME}`);
+      if (this.byName.has(t.name)) throw new InvalidConfigError(`two tools are named ${t.name}`);
       this.byName.set(t.name, t);
     }
     this.specCache = tools.map(toolSpec);

@@ -4,6 +4,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidConfigError } from '../errors.js';
 import { ToolError, WorkspaceEscapeError } from './errors.js';
 
 /** A resolved workspace path: what the caller wrote, and where it really is. */
@@ -22,7 +23,7 @@ export class Workspace {
   static async open(dir: string): Promise<Workspace> {
     const root = await realpath(path.resolve(dir)).catch(() => undefined);
     if (!root || !(await stat(root)).isDirectory())
-      throw new ToolError('TOOL_FAILED', 'workspace', `workspace ${dir} is not a folder`);
+      throw new InvalidConfigError(`tools.workspace: ${dir} is not a folder`);
     return new Workspace(root);
   }
 

@@ -16,10 +16,20 @@ describe('importModule', () => {
     expect((await first)['loaded']).toBe((await importModule(path))['loaded']);
   });
 
+  it('names the module whose code does not parse', async () => {
+    const path = join(dir, 'broken.mjs');
+    writeFileSync(path, 'export const createModel = ( => 1;\n');
+    const error = (await importModule(path).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^could not load file:.*broken\.mjs: /);
+    expect(error.cause).toBeDefined(); // the loader's own error, with its stack (vite's, under vitest)
+  });
+
   it('does not keep a failed import: the next call imports again', async () => {
     const path = join(dir, 'missing.mjs');
     const failed = importModule(path);
     await expect(failed).rejects.toThrow(/Cannot find module|ERR_MODULE_NOT_FOUND|does the file exist/i);
+    // Named, as a configuration error: Node's own message does not always say which module failed.
+    await expect(failed).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining(path) });
     const again = importModule(path);
     expect(again).not.toBe(failed);
     await expect(again).rejects.toThrow();

@@ -137,6 +137,22 @@ describe('swarm resilience', () => {
     }
   });
 
+  it('gives up on agents whose threads die as they start, saying how the last one died', async () => {
+    const swarm = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: { module: new URL('./fixtures/exiting-model.mjs', import.meta.url).href },
+    });
+    try {
+      const result = await swarm.run({ prompt: 'x', subTasks: subTasks(2) });
+      expect(result.stopReason).toBe('error');
+      // Before, the error was "agents keep crashing; giving up" alone.
+      expect(result.error).toMatch(/^agents keep crashing; giving up \(the last: .*exited with code: 7\)$/);
+    } finally {
+      await swarm.close();
+    }
+  });
+
   it('stops promptly on abort, cancelling model calls in flight, and returns what was verified', async () => {
     // The first four sub-tasks take 200 ms; the other 60 take 10 minutes unless their signal aborts them.
     // Agents that did not cancel their calls could not stop within the grace period and would be

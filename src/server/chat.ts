@@ -159,10 +159,21 @@ function delmInfo(result: RunResult) {
   };
 }
 
-/** A run that failed outright (no answer and an error) becomes a 500 with its reason. */
+/**
+ * A run that ended without an answer because it failed (a 500 with its reason) or was stopped (a 503:
+ * cancelled with `DELETE /v1/runs/:id`, or the server shutting down) is an error, not an empty completion.
+ */
 function failure(result: RunResult): HttpError | undefined {
-  if (result.stopReason !== 'error' || result.answer !== undefined) return undefined;
-  return new HttpError(500, 'RUN_FAILED', `the run failed: ${errorText(result) ?? 'unknown error'}`);
+  if (result.answer !== undefined) return undefined;
+  if (result.stopReason === 'error')
+    return new HttpError(500, 'RUN_FAILED', `the run failed: ${errorText(result) ?? 'unknown error'}`);
+  if (result.stopReason === 'aborted')
+    return new HttpError(
+      503,
+      'ABORTED',
+      `run ${result.runId} was stopped before it answered (cancelled, or the server is shutting down)`,
+    );
+  return undefined;
 }
 
 /** Resolves true once `record`'s run has started (planned its sub-tasks); never rejects. */
@@ -189,6 +200,8 @@ export async function chatCompletions(ctx: RequestContext): Promise<void> {
   const body = parseBody(ChatCompletionRequestSchema, await readJsonBody(req, server.options.maxBodyBytes));
   const task = chatToTask(body);
   await server.checkTask(task, 'delm.');
+  // A client that went away while the task was checked gets no run (its close event has passed).
+  if (res.destroyed) return;
   const { run, record } = startRun(server, 'chat', task, req);
   res.once('close', () => {
     if (!res.writableFinished) run.abort(); // the client went away: stop its run

@@ -32,29 +32,43 @@ export function sendError(res: ServerResponse, error: unknown): void {
 }
 
 const isJsonType = (type: string | undefined) => {
-  const essence = (type ?? '').split(';')[0]!.trim().toLowerCase();
-  return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
+  const [essence = '', ...parameters] = (type ?? '').toLowerCase().split(';');
+  const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/.exec(p)?.[1]).find(Boolean);
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not converted.
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
+  return essence.trim() === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence.trim());
 };
+
+/** Fails on bytes that are not UTF-8, which a lenient decode would turn into U+FFFD unseen; a BOM is kept (and is no JSON). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads and parses a JSON body: 415 unless the content type is JSON, 413 past `maxBytes` (from
- * `Content-Length` before reading, or while reading a chunked body), 400 for malformed JSON or text
- * that is not valid Unicode (a lone surrogate escaped as `\ud800`).
+ * `Content-Length` before reading, or while reading a chunked body), 400 for bytes that are not UTF-8,
+ * malformed JSON or text that is not valid Unicode (a lone surrogate escaped as `\ud800`). A charset
+ * other than UTF-8 or a `Content-Encoding` (gzip, …) is a 415.
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   if (!isJsonType(req.headers['content-type'])) {
     throw new HttpError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
-      `request body must be JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`,
+      `request body must be UTF-8 JSON (Content-Type: application/json), got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`,
     );
   }
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity')
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `request body must not be encoded (Content-Encoding: ${JSON.stringify(encoding)}); send it uncompressed`,
+    );
   // No `Connection: close`: node:http would then close at once, and the body still arriving would reset the connection (see discardBody).
   const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   // Listeners rather than `for await`: leaving a for-await loop destroys the socket, and the 413 with it.
-  const text = await new Promise<string>((resolve, reject) => {
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const settle = (fn: () => void) => {
@@ -69,7 +83,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
         settle(() => reject(tooLarge()));
       }
     };
-    const onEnd = () => settle(() => resolve(Buffer.concat(chunks).toString('utf8')));
+    const onEnd = () => settle(() => resolve(Buffer.concat(chunks)));
     const onError = (error: Error) => settle(() => reject(error));
     const onClose = () =>
       settle(() =>
@@ -77,6 +91,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       );
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'request body is not valid UTF-8');
+  }
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;

@@ -157,7 +157,9 @@ export async function startServer(options: ServerOptions = {}): Promise<DelmServ
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     open.add(res);
     res.once('close', () => open.delete(res));
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A path is appended, not resolved: resolved, `//x/v1/runs` reads as host x and path /v1/runs.
+    const target = req.url ?? '/';
+    const url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
     const route = routes.find((r) => r.pattern.test(url.pathname));
     // Without a token, only loopback names may address the server: a web page that rebinds its own
     // DNS name to 127.0.0.1 sends its own Host header, and is refused here.

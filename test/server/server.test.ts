@@ -152,6 +152,22 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     expect(run.result!.tasks.done).toBeLessThan(80);
   });
 
+  it('answers a chat whose run is cancelled with an error, not an empty completion', async () => {
+    const response = await postJson('/v1/chat/completions', {
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'long' }],
+      delm: { subTasks: subTasks(200) },
+    });
+    const runId = response.headers.get('x-delm-run-id')!;
+    expect((await api(`/v1/runs/${runId}`, { method: 'DELETE' })).status).toBe(202);
+    const messages = await readSse(response);
+    // Before: an empty delta, finish_reason "stop" and [DONE], as if the swarm had answered "".
+    expect(messages.map((m) => m.data)).not.toContain('[DONE]');
+    const last = JSON.parse(messages.at(-1)!.data) as { error?: { code: string; message: string } };
+    expect(last.error).toMatchObject({ code: 'aborted', message: expect.stringContaining(`run ${runId} was stopped`) });
+  });
+
   it('rejects bad requests with OpenAI-style 400 errors naming the field', async () => {
     const noUser = client.chat.completions.create({
       model: 'm',
@@ -293,6 +309,34 @@ describe('the runs API', () => {
       duplex: 'half',
     });
     expect(bigChunked.status).toBe(413);
+
+    // A path that starts with // is a path, not a host: before, `//x/v1/runs/<id>` reached /v1/runs/<id>.
+    const doubled = await api('//x/v1/runs/00000000-0000-4000-8000-000000000000');
+    expect(doubled.status).toBe(404);
+    expect(((await doubled.json()) as { error: { message: string } }).error.message).toBe(
+      'no route GET //x/v1/runs/00000000-0000-4000-8000-000000000000',
+    );
+
+    // JSON is UTF-8: another charset, a compressed body or bytes that are not UTF-8 are refused, not misread.
+    const latin1 = await postJson(
+      '/v1/runs',
+      { prompt: 'x' },
+      { 'content-type': 'application/json; charset=iso-8859-1' },
+    );
+    expect(latin1.status).toBe(415);
+    // (UTF-8 by name passes the media type: the body's own 400 comes next, and no run starts.)
+    expect((await postJson('/v1/runs', {}, { 'content-type': 'application/json; charset="UTF-8"' })).status).toBe(400);
+    const gzipped = await postJson('/v1/runs', { prompt: 'x' }, { 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(415);
+    const invalidUtf8 = await api('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"prompt":"ab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd"}')]),
+    });
+    expect(invalidUtf8.status).toBe(400);
+    expect(((await invalidUtf8.json()) as { error: { message: string } }).error.message).toBe(
+      'request body is not valid UTF-8',
+    );
 
     const text = await api('/v1/runs', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'prompt' });
     expect(text.status).toBe(415);

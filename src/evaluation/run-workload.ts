@@ -7,7 +7,7 @@ import type { ResultRow } from '../records/run-records.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
 import type { Mode, ModeResult } from '../modes/result.js';
-import { createRunner, type RunnerOptions } from '../modes/runner.js';
+import { checkRunner, createRunner, type RunnerOptions } from '../modes/runner.js';
 
 /** Options of {@link runWorkload}. */
 export interface RunWorkloadOptions {
@@ -23,6 +23,21 @@ export interface RunWorkloadOptions {
   warmUp?: boolean;
 }
 
+/** The runner options of `workload`'s runs: the caller's, with the workload's protocol and tools. */
+function runnerOptions(workload: Workload, options: RunnerOptions): RunnerOptions {
+  return {
+    ...options,
+    protocol: workload.protocol,
+    // Tools the caller names replace the workload's list; the workload's folder stays theirs.
+    ...(workload.tools ? { tools: { ...workload.tools, ...options.tools } } : {}),
+  };
+}
+
+/** Checks, starting nothing, that {@link runWorkload} can run `workload` in `mode` with `options` (see `checkRunner`). */
+export function checkWorkloadRun(workload: Workload, mode: Mode, options: RunnerOptions): Promise<void> {
+  return checkRunner(mode, runnerOptions(workload, options));
+}
+
 /** Runs the workload's items in `mode`; resolves to the rows written (items already done are skipped). */
 export async function runWorkload(
   workload: Workload,
@@ -34,12 +49,7 @@ export async function runWorkload(
   const todo = items.filter((item) => !run.records.isDone(mode, item.id));
   const rows: ResultRow[] = [];
   if (todo.length === 0) return rows;
-  const runner = createRunner(mode, {
-    ...options,
-    protocol: workload.protocol,
-    // Tools the caller names replace the workload's list; the workload's folder stays theirs.
-    ...(workload.tools ? { tools: { ...workload.tools, ...options.tools } } : {}),
-  });
+  const runner = createRunner(mode, runnerOptions(workload, options));
   try {
     if (run.warmUp && mode === 'delm' && items[0])
       await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});

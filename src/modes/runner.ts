@@ -8,6 +8,7 @@ import { createSwarm, type Swarm } from '../runtime/swarm.js';
 import { errorText } from '../runtime/run-result.js';
 import { InvalidConfigError } from '../errors.js';
 import { checkRunTask } from '../runtime/run-task.js';
+import { checkModelRef } from '../runtime/model-loader.js';
 import { runDebugOrchestrator } from './debug-orchestrator.js';
 import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
 import { runOrchestrator } from './orchestrator.js';
@@ -28,15 +29,32 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-/** Creates a runner for `mode`; invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
-export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
+/** The options of a runner for `mode`, resolved; throws InvalidConfigError when they are invalid for it. */
+function resolveFor(mode: Mode, options: RunnerOptions): BaselineOptions {
   const resolved = resolveRunnerOptions(options);
-  const debugging = resolved.swarm.protocol === 'debug';
-  if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm), debugging);
-  if (debugging && mode === 'single')
+  if (mode === 'single' && resolved.swarm.protocol === 'debug')
     throw new InvalidConfigError(
       'a single pass is defined for question answering; the debugging workload compares delm with the orchestrator',
     );
+  return resolved;
+}
+
+/**
+ * Checks, starting nothing, what {@link createRunner} and its first run would refuse: the options for
+ * `mode`, and that the model (and judge) is a known one whose API key is set. A CLI run calls it before
+ * it opens its records folder, so a typo leaves no folder behind to block the next try.
+ */
+export async function checkRunner(mode: Mode, options: RunnerOptions = {}): Promise<void> {
+  const { swarm } = resolveFor(mode, options);
+  await checkModelRef(swarm.model);
+  if (swarm.judgeModel) await checkModelRef(swarm.judgeModel);
+}
+
+/** Creates a runner for `mode`; invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
+export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
+  const resolved = resolveFor(mode, options);
+  const debugging = resolved.swarm.protocol === 'debug';
+  if (mode === 'delm') return new SwarmRunner(createSwarm(resolved.swarm), debugging);
   const run = mode === 'single' ? runSinglePass : debugging ? runDebugOrchestrator : runOrchestrator;
   // The baselines' workers run on this thread: their MCP clients (started on first use) close with the runner.
   const mcp = (resolved.swarm.tools?.mcpServers?.length ?? 0) > 0;

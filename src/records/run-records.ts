@@ -34,6 +34,26 @@ export interface ItemRecord {
 const CAPS = new Set(['budget', 'wall-time']);
 const safeName = (id: string) => id.replace(/[^\w.-]+/g, '_').slice(0, 120) || 'item';
 
+/**
+ * The first two of `ids` whose records would be one item's (indexes, and what they share): the same
+ * file name (`x/y` and `x_y` are both `x_y.jsonl`) or the same results.csv id (`q 1` and `q⏎1`). One
+ * would overwrite the other's files, and only one would get a row.
+ */
+export function clashingRecords(ids: readonly string[]): { first: number; second: number; shared: string } | undefined {
+  const names = new Map<string, number>();
+  const rowIds = new Map<string, number>();
+  for (const [index, id] of ids.entries()) {
+    const name = `${safeName(id)}.jsonl`;
+    const rowId = csvText(id);
+    const first = names.get(name) ?? rowIds.get(rowId);
+    if (first !== undefined)
+      return { first, second: index, shared: names.has(name) ? `file ${name}` : `results.csv id "${rowId}"` };
+    names.set(name, index);
+    rowIds.set(rowId, index);
+  }
+  return undefined;
+}
+
 /** An output folder's records. */
 export class RunRecords {
   private constructor(

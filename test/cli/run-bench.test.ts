@@ -105,8 +105,27 @@ describe('delm run', () => {
         },
       ]),
     );
+    // Two ids kept in one record file (x/y and x_y are both x_y.jsonl): one item's records overwrote the other's.
+    const items = JSON.parse(readFileSync(DATA, 'utf8')) as Array<Record<string, string>>;
+    const clash = join(tmp, 'clash.json');
+    writeFileSync(
+      clash,
+      JSON.stringify([
+        { ...items[0], _id: 'x/y' },
+        { ...items[1], _id: 'x_y' },
+      ]),
+    );
+    // An empty choice ended the run mid-way in the baselines and was an error row in delm mode.
+    const emptyChoice = join(tmp, 'empty-choice.json');
+    writeFileSync(emptyChoice, JSON.stringify([{ ...items[0], choice_C: '' }]));
     const cases: Array<[string[], RegExp]> = [
       [['run'], /missing <workload>/],
+      [
+        ['run', clash],
+        /clash\.json: item 1 \(_id "x_y"\), field "_id": would share its records \(file x_y\.jsonl\) with item 0/,
+      ],
+      [['bench', clash], /would share its records/],
+      [['run', emptyChoice, '--mode', 'single'], /empty-choice\.json: item 0 \(_id "delm-lic-01"\), field "choice_C"/],
       [['run', DATA, '--mode', 'hub'], /unknown --mode "hub"/],
       [['run', DATA, '--agents', '0'], /--agents must be a positive integer/],
       [['run', DATA, '--budget-cost', 'lots'], /--budget-cost must be a positive number/],
@@ -204,6 +223,23 @@ describe('delm run', () => {
     }
   }, 300_000);
 
+  it('leaves no records folder behind for a model or option refused as the run starts, so the retry runs', async () => {
+    const out = join(tmp, 'typo');
+    const cases: Array<[string[], RegExp]> = [
+      [['run', DATA, '--model', 'gpt4'], /unknown model provider "gpt4"/],
+      [['run', DATA, '--threads', '300'], /threads: Too big/],
+      [['bench', DATA, '--modes', 'single', '--model', 'gpt4'], /unknown model provider "gpt4"/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv, '--limit', '1', '--out', out);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+      // Before: the folder held results.csv, and the corrected command was refused ("pass --resume").
+      expect(existsSync(out), argv.join(' ')).toBe(false);
+    }
+    expect((await cli('run', DATA, '--limit', '1', '--agents', '2', '--out', out)).code).toBe(0);
+  });
+
   it('names a missing API key and exits 2 before running anything', async () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
@@ -223,6 +259,7 @@ describe('delm run', () => {
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/set the OPENAI_API_KEY environment variable/);
       expect(r.err).toMatch(/\[MISSING_API_KEY\]/);
+      expect(existsSync(join(tmp, 'nokey'))).toBe(false);
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }

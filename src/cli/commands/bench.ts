@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { runWorkload } from '../../evaluation/run-workload.js';
+import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
@@ -90,6 +90,8 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       if (!workload.modes.includes(m))
         throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' and ')} modes, not ${m}`);
     }
+    // Before the records folder exists: a bad model, key or option must not leave one behind.
+    for (const m of requested) await checkWorkloadRun(workload, m, options.runner);
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),

@@ -1,7 +1,7 @@
 /** `delm run <workload>`: run a workload's items in one mode, with a live display and records. */
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { runWorkload } from '../../evaluation/run-workload.js';
+import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
@@ -106,6 +106,8 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     if (!workload.modes.includes(mode))
       throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);
+    // Before the records folder exists: a bad model, key or option must not leave one behind.
+    await checkWorkloadRun(workload, mode, options.runner);
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),

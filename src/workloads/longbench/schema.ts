@@ -9,10 +9,11 @@ export type ChoiceLetter = (typeof CHOICE_LETTERS)[number];
 export const multipleChoiceFields = {
   _id: z.string().min(1),
   question: z.string().min(1),
-  choice_A: z.string(),
-  choice_B: z.string(),
-  choice_C: z.string(),
-  choice_D: z.string(),
+  // A choice with no text cannot be told apart, or asked about: refused with the file, not mid-run.
+  choice_A: z.string().min(1),
+  choice_B: z.string().min(1),
+  choice_C: z.string().min(1),
+  choice_D: z.string().min(1),
   answer: z.enum(CHOICE_LETTERS),
 };
 

@@ -3,7 +3,7 @@
  * errors. Every key of a run sits under `delm:{<runId>}:` — the braces make it one Cluster hash slot.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import {
   ClientClosedError,
   ConnectionTimeoutError,
@@ -11,6 +11,7 @@ import {
   RedisClient as PlainClient,
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
+  TimeoutError,
   type RedisClientType,
 } from '@redis/client';
 import {
@@ -63,21 +64,30 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
         connectedAt > 0 && retries * RECONNECT_STEP_MS < RECONNECT_FOR_MS ? RECONNECT_STEP_MS : false,
     },
   };
-  const client = plain ? (new PlainClient(options) as unknown as RedisClient) : createClient(options);
-  // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    connectedAt = Date.now();
-  } catch (error) {
-    client.destroy();
-    throw new DelmError(
-      'REDIS_UNAVAILABLE',
-      `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)} (is redis-server running there?)`,
-      { cause: error },
-    );
+  // A worker thread starts while its run goes on, on a URL its process reached already: an agent started
+  // in a crashed one's place while Redis restarts waits for it as the run's other connections do.
+  const retryUntil = isMainThread ? 0 : Date.now() + RECONNECT_FOR_MS;
+  for (;;) {
+    const client = plain ? (new PlainClient(options) as unknown as RedisClient) : createClient(options);
+    // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      connectedAt = Date.now();
+      return { client, owned: true };
+    } catch (error) {
+      client.destroy();
+      if (isConnectionLoss(error) && Date.now() < retryUntil) {
+        await sleep(RECONNECT_STEP_MS);
+        continue;
+      }
+      throw new DelmError(
+        'REDIS_UNAVAILABLE',
+        `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)} (is redis-server running there?)`,
+        { cause: error },
+      );
+    }
   }
-  return { client, owned: true };
 }
 
 /** Refuses what is not a Redis URL (INVALID_CONFIG), before any connection is tried. */
@@ -145,6 +155,9 @@ export function isConnectionLoss(error: unknown): boolean {
     error instanceof SocketClosedUnexpectedlyError ||
     error instanceof ConnectionTimeoutError ||
     error instanceof SocketTimeoutError ||
+    // A command node-redis gave up on after its command timeout (5 s): queued while it reconnected, or
+    // sent to a server that stopped answering. Like a command on a dropped connection, it may have run.
+    error instanceof TimeoutError ||
     (error instanceof Error && SOCKET_CODES.has((error as { code?: unknown }).code as string))
   );
 }

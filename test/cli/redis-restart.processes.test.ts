@@ -79,7 +79,10 @@ describe('Redis restarted mid-run (real processes)', () => {
     client.destroy();
     await redis.kill();
     writeFileSync(gate, 'open');
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Down for longer than node-redis's 5 s command timeout: commands queued while it reconnects fail
+    // with its TimeoutError (no message), which ended the run ("verifier failed: ") until it counted as
+    // a lost connection.
+    await new Promise((r) => setTimeout(r, 8_000));
     await redis.restart();
     expect(redis.url).toBe(url);
 

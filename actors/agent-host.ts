@@ -26,7 +26,7 @@ import type {
   ReadLedgerInput,
   TaskSpec,
 } from '../machines/types.js';
-import { isDelmError, LeaseLostError } from '../src/errors.js';
+import { isDelmError, LeaseLostError, type DelmError } from '../src/errors.js';
 import type { Lease } from '../src/queue/types.js';
 import type { AgentIO, ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
@@ -152,7 +152,8 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): P
   try {
     run = await attachAgent(task, agentId);
   } catch (error) {
-    return failedToStart(error);
+    if (isConfigurationError(error)) return failedToStart(error);
+    throw error; // anything else may pass: the agent crashed, and one is started in its place
   }
   const { emit, queue, ledger, control, protocol, options, telemetry } = run;
   // Tool results the host recorded, by task: a proposal carries those it cites, so only they can be quoted.
@@ -357,16 +358,21 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): P
   return output;
 }
 
+/** Codes of the errors that say a run's configuration is wrong: every agent started would meet them again. */
+const CONFIGURATION_ERRORS: ReadonlySet<string> = new Set(['INVALID_CONFIG', 'MISSING_API_KEY', 'MCP_SERVER_FAILED']);
+const isConfigurationError = (error: unknown): error is DelmError =>
+  isDelmError(error) && CONFIGURATION_ERRORS.has(error.code);
+
 /**
- * The output of an agent that could not start: its model, tools (a module, the workspace, an MCP
- * server) or telemetry failed to load. That is the run's configuration, which every agent started in
- * its place would meet again, so the agent fails (and its run with it, saying why) rather than crash.
+ * The output of an agent that could not start because of the run's configuration: a tool module that
+ * does not load, a workspace that is no folder, an MCP server that will not start. Every agent started
+ * in its place would meet it again, so the agent fails (and its run with it, saying why) rather than crash.
  */
-function failedToStart(error: unknown): AgentOutput {
+function failedToStart(error: DelmError): AgentOutput {
   return {
     status: 'failed',
-    reason: `could not start: ${error instanceof Error ? error.message : String(error)}`,
-    ...(isDelmError(error) ? { errorCode: error.code } : {}),
+    reason: `could not start: ${error.message}`,
+    errorCode: error.code,
     answer: undefined,
     heldTaskId: undefined,
     tasksCompleted: 0,

@@ -31,7 +31,7 @@ import type { Lease } from '../src/queue/types.js';
 import type { AgentIO, ProposalEnvelope } from '../src/protocols/kit/protocol.js';
 import { isCloseMessage, isHostMessage, isStopMessage, type AgentEnded } from '../src/runtime/worker-start.js';
 import { attachAgent, attachTask, type AttachedRun, type AttachedTask, type WorkerInit } from './attach-run.js';
-import { AgentStop, stateName, sendProposal } from './host-utils.js';
+import { AgentStop, stateName, sendProposal, turnIfBusy } from './host-utils.js';
 import { decisionSpan, stepSpan, unfoldSpan } from '../src/telemetry/host-spans.js';
 import { evidenceFor } from '../src/tools/evidence.js';
 import { withToolLoop } from '../src/tools/loop.js';
@@ -223,6 +223,8 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): P
    */
   let claiming: Promise<ClaimResult> | undefined;
   const claimTask = async (signal: AbortSignal): Promise<ClaimResult> => {
+    const turn = turnIfBusy();
+    if (turn) await turn;
     const lease = await queue.claim(agentId, {
       timeoutMs: releasable ? 0 : 2 ** 31 - 1,
       leaseMs: options.leaseMs,

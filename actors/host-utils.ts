@@ -58,3 +58,29 @@ export class AgentStop {
     this.#onStop = undefined;
   }
 }
+
+/** Longest a thread's agents run on without its event loop taking a turn (see {@link turnIfBusy}). */
+export const MAX_BUSY_MS = 50;
+let turnAt = performance.now();
+let turnAwaited = false;
+const sawTurn = () => {
+  turnAwaited = false;
+  turnAt = performance.now();
+};
+
+/**
+ * A promise of the event loop's next turn when this thread has gone {@link MAX_BUSY_MS} without one,
+ * else undefined (nothing to await). Agents whose model answers at once (the offline model, a cache)
+ * chain sub-task after sub-task in microtasks: without a turn the thread's heartbeat timer never fires
+ * (the run then kills it as hung: a run of 36,000 sub-tasks lost every agent every 10 s), its events
+ * are not posted, and a stop message is not read.
+ */
+export function turnIfBusy(): Promise<void> | undefined {
+  // A turn that comes of itself (a model call's I/O, a timer) counts: the first check after it arms this.
+  if (!turnAwaited) {
+    turnAwaited = true;
+    setImmediate(sawTurn);
+  }
+  if (performance.now() - turnAt < MAX_BUSY_MS) return undefined;
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -137,6 +137,26 @@ describe('swarm resilience', () => {
     }
   });
 
+  it('keeps the heartbeat of an agent whose model answers at once through a long queue', async () => {
+    // Every step holds the thread 5 ms and answers without yielding: sub-task after sub-task ran in
+    // microtasks, the thread's heartbeat timer never fired, and the run killed the agent as hung.
+    const swarm = createSwarm({
+      agents: 1,
+      protocol: 'basic',
+      heartbeatTimeoutMs: 1_500,
+      model: scripted({ slowOn: 'task', slowDelayMs: 5, blockThread: true }),
+    });
+    try {
+      const events: SwarmEvent[] = [];
+      const result = await swarm.run({ prompt: 'x', subTasks: subTasks(600) }, { onEvent: (e) => events.push(e) });
+      expect(events.filter((e) => e.type === 'agent.crashed')).toEqual([]);
+      expect(result.stopReason).toBe('answered');
+      expect(result.tasks).toMatchObject({ done: 600, failed: 0 });
+    } finally {
+      await swarm.close();
+    }
+  });
+
   it('gives up on agents whose threads die as they start, saying how the last one died', async () => {
     const swarm = createSwarm({
       agents: 2,

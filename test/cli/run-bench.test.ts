@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { parseCsv } from '../../src/records/csv.js';
 
@@ -238,6 +239,29 @@ describe('delm run', () => {
       expect(existsSync(out), argv.join(' ')).toBe(false);
     }
     expect((await cli('run', DATA, '--limit', '1', '--agents', '2', '--out', out)).code).toBe(0);
+  });
+
+  it('says what an interrupted run recorded and how to go on, and marks its summary interrupted', async () => {
+    const out = join(tmp, 'interrupted');
+    const ctrlC = new AbortController();
+    let err = '';
+    const code = await main(['run', DATA, '--limit', '3', '--agents', '2', '--out', out], {
+      // Ctrl-C once the first item is recorded.
+      out: (text) => void (/delm-lic-01/.test(text) && ctrlC.abort()),
+      err: (text) => void (err += text),
+      signal: ctrlC.signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code).toBe(130);
+    // Before: nothing said the run was cut short, and summary.json read like a finished run's.
+    expect(err).toContain(
+      `interrupted: 1 of 3 items recorded in ${out}; run the same command with --resume --out ${out} to do the rest`,
+    );
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ interrupted: true });
+    expect((await cli('run', DATA, '--limit', '3', '--agents', '2', '--resume', '--out', out)).code).toBe(0);
+    expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).interrupted).toBeUndefined();
   });
 
   it('names a missing API key and exits 2 before running anything', async () => {

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
 import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { interruptedNotice } from '../interrupted.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
@@ -196,9 +197,20 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       '',
     ].join('\n');
     await writeFile(path.join(records.dir, 'bench.md'), markdown);
-    await records.summarize({ workload: workload.source, kind: workload.kind, model, modes: requested, summaries });
+    const interrupted = io.signal.aborted;
+    await records.summarize({
+      workload: workload.source,
+      kind: workload.kind,
+      model,
+      modes: requested,
+      summaries,
+      ...(interrupted ? { interrupted: true } : {}),
+    });
     io.out(`\nrecords, bench.md and tokens-vs-subtasks.svg: ${records.dir}\n`);
-    if (io.signal.aborted) return EXIT.interrupted;
+    if (interrupted) {
+      io.err(interruptedNotice(`${records.rows.length} of ${total * requested.length} item runs`, records.dir));
+      return EXIT.interrupted;
+    }
     return records.rows.some((r) => r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
   },
 };

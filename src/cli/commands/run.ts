@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
 import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
@@ -173,12 +174,24 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       await inspector?.close();
     }
     const summaries = summarize(records.rows, [mode]);
-    await records.summarize({ workload: workload.source, kind: workload.kind, mode, model, summaries });
+    const interrupted = io.signal.aborted;
+    await records.summarize({
+      workload: workload.source,
+      kind: workload.kind,
+      mode,
+      model,
+      summaries,
+      ...(interrupted ? { interrupted: true } : {}),
+    });
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
     const waitingLine = waiting.line();
     if (waitingLine) io.out(`${waitingLine}\n`);
     io.out(`\nrecords: ${records.dir}\n`);
-    if (io.signal.aborted) return EXIT.interrupted;
+    if (interrupted) {
+      const recorded = records.rows.filter((r) => r.mode === mode).length;
+      io.err(interruptedNotice(`${recorded} of ${total} items`, records.dir));
+      return EXIT.interrupted;
+    }
     return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed'))
       ? EXIT.failure
       : EXIT.ok;

@@ -165,7 +165,8 @@ export function agentsLine(agents: ReadonlyMap<number, string>, threads: number 
  */
 export function agentsOnThreads(agents: number, threads: number | undefined): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const shared = threads ?? defaultThreads(agents);
+  // A run never starts more threads than agents (run.started says so too).
+  const shared = threads !== undefined ? Math.min(threads, agents) : defaultThreads(agents);
   if (shared === undefined) return plural(agents, 'agent');
   const on = `${plural(agents, 'agent')} on ${plural(shared, 'thread')}`;
   return threads !== undefined

@@ -28,6 +28,7 @@ describe("a command's opening line on agents and threads", () => {
     expect(agentsOnThreads(256, undefined)).toBe('256 agents');
     expect(agentsOnThreads(64, 1)).toBe('64 agents on 1 thread');
     expect(agentsOnThreads(1_000, 4)).toBe('1000 agents on 4 threads');
+    expect(agentsOnThreads(2, 8)).toBe('2 agents on 2 threads'); // before: "on 8 threads", though it starts 2
     const cores = Math.min(256, availableParallelism());
     expect(agentsOnThreads(1_000, undefined)).toBe(
       `1000 agents on ${cores} thread${cores === 1 ? '' : 's'} (one per core: the default above 256 agents; --threads <n> to choose)`,

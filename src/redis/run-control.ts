@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, fcall, isConnectionLoss, retried, runPrefix, type RedisClient, type RedisTarget } from './client.js';
 import { borrowBlocking, giveBackBlocking, keepsSpares, type BlockingConnection } from './connection-cache.js';
-import { MEMBER_TTL_MS } from './members.js';
+import { listMembers, MEMBER_TTL_MS } from './members.js';
 import { FN, ensureLibrary } from './library.js';
 
 /** Outcome of an election, as the agent machine expects it. */
@@ -85,6 +85,25 @@ export class RedisRunControl {
       return ids;
     } finally {
       if (owned) await client.close();
+    }
+  }
+
+  /**
+   * Whether run `runId` is one other processes can help with: planned (its tasks enqueued; or still
+   * planning, with `planning`), running or finalizing, and with a live process that has a verifier
+   * (its coordinator, or a standby). A run whose processes all died stays `running` in Redis until
+   * `delm resume` picks it up: helping it would only wait for a verifier that is gone.
+   */
+  static async isGoing(target: RedisTarget, runId: string, options: { planning?: boolean } = {}): Promise<boolean> {
+    const control = await RedisRunControl.open(target, runId);
+    try {
+      if ((await control.config()) === undefined) return false;
+      if (!options.planning && !(await control.isPlanned())) return false;
+      const { phase } = await control.state();
+      if (phase !== 'running' && phase !== 'finalizing') return false;
+      return (await listMembers({ client: control.client }, runId)).some((m) => m.verifier !== 'none');
+    } finally {
+      await control.disconnect();
     }
   }
 

@@ -11,7 +11,6 @@
  */
 import { connect, runPrefix, type RedisClient, type RedisTarget } from '../redis/client.js';
 import { RedisEventLog } from '../redis/event-log.js';
-import { listMembers } from '../redis/members.js';
 import { RedisRunControl } from '../redis/run-control.js';
 import type { RunResult } from '../runtime/run.js';
 import type { RunRecord, RunStatus } from './registry.js';
@@ -169,12 +168,8 @@ export class SharedRuns {
    * with. A run whose processes all died stays `running` in Redis until `delm resume` picks it up;
    * helping it would only wait for a verifier that is gone.
    */
-  async isGoing(id: string): Promise<boolean> {
-    const control = await RedisRunControl.open({ client: this.client }, id);
-    if ((await control.config()) === undefined || !(await control.isPlanned())) return false;
-    const { phase } = await control.state();
-    if (phase !== 'running' && phase !== 'finalizing') return false;
-    return (await listMembers({ client: this.client }, id)).some((m) => m.verifier !== 'none');
+  isGoing(id: string): Promise<boolean> {
+    return RedisRunControl.isGoing({ client: this.client }, id);
   }
 
   /** Whether the run's end is recorded: undefined when the run is not known (any more). */

@@ -7,14 +7,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { childProcesses } from '../helpers/child-process.js';
+import { listMembers } from '../../src/redis/members.js';
+import { MIN_MEMBER_TTL_MS } from '../../src/runtime/options.js';
+import { childProcesses, until } from '../helpers/child-process.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
 const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
 const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
 const children = childProcesses();
-const start = (args: string[]) => children.start(args);
+const start = (args: string[], env?: Record<string, string>) => children.start(args, env);
 afterEach(() => children.killAll());
 
 const agentIds = (lines: string[]) =>
@@ -43,6 +45,36 @@ async function taskHeldBy(
 }
 
 describe('delm worker (real processes)', () => {
+  it('without --run, passes over a run whose processes all died and joins the next run that is going', async () => {
+    const url = server().url;
+    // A run whose coordinator was SIGKILLed: open in Redis for good, its member key gone once it expires.
+    const dead = start(['--import', 'tsx', coordinator, url, '20', '60000', '1', '60000'], {
+      DELM_TEST_REDIS: JSON.stringify({ memberTtlMs: MIN_MEMBER_TTL_MS }),
+    });
+    const { runId: deadId } = JSON.parse(await dead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as {
+      runId: string;
+    };
+    dead.child.kill('SIGKILL');
+    await until(
+      'the dead run has no member left',
+      async () => ((await listMembers({ url }, deadId)).length === 0 ? true : undefined),
+      30_000,
+    );
+
+    // Before: the worker joined the dead run at once and waited there for good.
+    const worker = start([bin, 'worker', '--redis', url, '--agents', '1']);
+    await worker.waitFor((l) => l.includes('waiting for a run'), 60_000);
+    const lead = start(['--import', 'tsx', coordinator, url, '6', '100', '1', '1500']);
+    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
+    const joined = await worker.waitFor((l) => l.includes('joining run'), 60_000);
+    expect(joined).toContain(`joining run ${runId}`);
+    expect(worker.lines.join('\n')).not.toContain(deadId);
+    const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
+      result: { stopReason: string };
+    };
+    expect(result.stopReason).toBe('answered');
+  }, 240_000);
+
   it('two workers join a run; one is SIGKILLed holding a task: every sub-task ends done exactly once', async () => {
     const url = server().url;
     const TASKS = 30;

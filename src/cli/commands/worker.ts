@@ -1,5 +1,6 @@
 /** `delm worker --redis URL [--run ID] --agents N`: this process's agents join runs kept in Redis. */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from '../../redis/client.js';
 import { RedisRunControl } from '../../redis/run-control.js';
 import { createSwarm } from '../../runtime/swarm.js';
 import { checkModelRef } from '../../runtime/model-loader.js';
@@ -97,8 +98,15 @@ async function nextRun(
   onWait: () => void,
 ): Promise<string | undefined> {
   for (let first = true; !signal.aborted; first = false) {
-    const open = (await RedisRunControl.openRuns({ url })).filter((id) => !joined.has(id));
-    if (open[0] !== undefined) return open[0];
+    // Only a run that is going (or planning: its agents start once the plan is in): one whose processes
+    // all died stays open in Redis until it is resumed.
+    const { client } = await connect({ url });
+    try {
+      for (const id of await RedisRunControl.openRuns({ client }))
+        if (!joined.has(id) && (await RedisRunControl.isGoing({ client }, id, { planning: true }))) return id;
+    } finally {
+      await client.close();
+    }
     if (first) onWait();
     await sleep(LOOK_MS, undefined, { signal }).catch(() => undefined);
   }

@@ -7,6 +7,7 @@ import { copyFile, mkdir, open, readFile, rename, stat, writeFile } from 'node:f
 import path from 'node:path';
 import { DelmError } from '../errors.js';
 import { csvLine } from './csv.js';
+import { lockFolder } from './folder-lock.js';
 import { RESULT_COLUMNS, scanResults, type ResultRow } from './results-file.js';
 
 const HEADER = csvLine(RESULT_COLUMNS);
@@ -98,14 +99,16 @@ async function resumeFrom(file: string, text: string, onNotice: (line: string) =
 }
 
 /**
- * Prepares `dir` (absolute) for records and returns the rows already done there. Without `resume`, an
- * existing results.csv is refused; every problem is a DelmError `INVALID_ARGUMENT` naming the path.
+ * Prepares `dir` (absolute) for records, as its one writer (see folder-lock.ts), and returns the rows
+ * already done there. Without `resume`, an existing results.csv is refused; every problem is a
+ * DelmError `INVALID_ARGUMENT` naming the path.
  */
 export async function openResultsFile(
   dir: string,
   options: { resume: boolean; onNotice: (line: string) => void },
 ): Promise<ResultRow[]> {
   await checkFolder(dir);
+  await lockFolder(dir);
   const file = path.join(dir, 'results.csv');
   const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

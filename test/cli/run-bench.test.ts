@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -262,6 +263,25 @@ describe('delm run', () => {
     expect((await cli('run', DATA, '--limit', '3', '--agents', '2', '--resume', '--out', out)).code).toBe(0);
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).interrupted).toBeUndefined();
+  });
+
+  it('lets one delm at a time write a records folder, and takes over the lock of one that died', async () => {
+    const out = join(tmp, 'locked');
+    const bin = new URL('../../bin/delm.mjs', import.meta.url).pathname;
+    // Before: two `--resume` runs on one folder each ran every item, and wrote two rows for each.
+    const first = spawn(process.execPath, [bin, 'run', DATA, '--limit', '3', '--latency', '300', '--out', out]);
+    const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
+    while (!existsSync(join(out, '.delm.lock'))) await new Promise((r) => setTimeout(r, 50));
+    const second = await cli('run', DATA, '--limit', '3', '--resume', '--out', out);
+    expect(second.code).toBe(2);
+    expect(second.err).toContain(`${out} is being written by another delm (pid ${first.pid})`);
+    expect(await firstExit).toBe(0);
+    expect(existsSync(join(out, '.delm.lock'))).toBe(false); // given back at exit
+    expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+    // A lock left by a process that is gone (SIGKILLed) is taken over.
+    writeFileSync(join(out, '.delm.lock'), `999999999\n${hostname()}\n`);
+    expect((await cli('run', DATA, '--limit', '4', '--agents', '2', '--resume', '--out', out)).code).toBe(0);
+    expect(rows(out)).toHaveLength(4);
   });
 
   it('names a missing API key and exits 2 before running anything', async () => {

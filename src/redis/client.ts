@@ -37,6 +37,25 @@ export function runPrefix(runId: string): string {
   return `delm:{${runId}}:`;
 }
 
+/**
+ * How long a new connection may take to be answered. node-redis's connectTimeout bounds only the TCP
+ * connect: a server that accepts and never replies to the handshake (a stopped redis-server, another
+ * program on the port) held `delm run --redis` and `delm worker` silent, deaf to Ctrl-C, for good.
+ */
+const ANSWER_MS = 5_000;
+
+/** Whether `connecting` settled within {@link ANSWER_MS} (rejects with its error). */
+async function answered(connecting: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ANSWER_MS)));
+  connecting.catch(() => undefined); // settles after the client is destroyed too
+  try {
+    return await Promise.race([connecting.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How long a connected client keeps trying to reconnect after Redis went away, and how often. */
 const RECONNECT_FOR_MS = 30_000;
 const RECONNECT_STEP_MS = 100;
@@ -72,7 +91,7 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
     // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
     client.on('error', () => undefined);
     try {
-      await client.connect();
+      if (!(await answered(client.connect()))) throw new ConnectionTimeoutError();
       connectedAt = Date.now();
       return { client, owned: true };
     } catch (error) {
@@ -81,11 +100,13 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
         await sleep(RECONNECT_STEP_MS);
         continue;
       }
-      throw new DelmError(
-        'REDIS_UNAVAILABLE',
-        `cannot connect to Redis at ${redactUrl(target.url)}: ${String(error)} (is redis-server running there?)`,
-        { cause: error },
-      );
+      const why =
+        error instanceof ConnectionTimeoutError
+          ? `nothing answered within ${ANSWER_MS / 1000} s`
+          : `${String(error)} (is redis-server running there?)`;
+      throw new DelmError('REDIS_UNAVAILABLE', `cannot connect to Redis at ${redactUrl(target.url)}: ${why}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -1,5 +1,7 @@
 // The task queue's contract against the Redis backend, on a private redis-server (see helpers/redis-server.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { RedisManualClock } from '../../src/redis/manual-clock.js';
 import { RedisTaskQueue } from '../../src/redis/queue.js';
@@ -100,6 +102,21 @@ describe('RedisTaskQueue', () => {
     );
     await expect(RedisTaskQueue.open({ url: server().url }, { runId: 'bad id}' })).rejects.toThrow(/run id must be/);
   });
+
+  it('fails clearly on a server that accepts the connection and never answers', async () => {
+    // A stopped redis-server, or another program on the port. Before, the open waited for good.
+    const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const url = `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      await expect(RedisTaskQueue.open({ url }, { runId: 'x' })).rejects.toMatchObject({
+        code: 'REDIS_UNAVAILABLE',
+        message: `cannot connect to Redis at ${url}: nothing answered within 5 s`,
+      });
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
 
   it('fails (never skips) with how to install Redis when redis-server is missing', async () => {
     await expect(startRedisServer({ binary: '/nonexistent/redis-server' })).rejects.toThrow(INSTALL_HINT);

@@ -54,6 +54,18 @@ export function mcpServersArg(values: readonly string[] | undefined, cwd: string
 }
 
 /**
+ * Refuses `--tools` for a workload whose agents have no folder to use them on: a multidoc workload's
+ * documents are in its prompts. Before, every call failed ("grep needs a workspace folder"), the
+ * prompts grew with the failures, and answers got worse.
+ */
+export function checkToolsFor(workload: Workload, tools: unknown): void {
+  if (tools !== undefined && workload.kind === 'multidoc')
+    throw new UsageError(
+      `--tools gives agents tools over a folder: a tool-search workload's (a folder with workload.json) or a debugging workspace; this multidoc workload has its documents in the prompt`,
+    );
+}
+
+/**
  * `workload` with its tools given by `servers` instead of its built-ins (its workspace and limits
  * kept); the workload unchanged when no server is given. Only a workload that uses tools can take them.
  */

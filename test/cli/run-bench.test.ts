@@ -139,6 +139,9 @@ describe('delm run', () => {
       [['bench', DATA, '--modes', 'delm,hub'], /unknown mode "hub"/],
       [['run', DATA, '--model', 'anthropic:claude-haiku-4-5', '--latency', '5'], /offline model only/],
       [['run', WORKSPACE, '--tools', 'read_file,rm_rf'], /--tools takes built-in tool names .*"read_file,rm_rf"/],
+      // Before: every call failed (no folder to search) and the answers got worse.
+      [['run', DATA, '--tools', 'grep'], /--tools gives agents tools over a folder: .*this multidoc workload/],
+      [['bench', DATA, '--tools', 'grep'], /--tools gives agents tools over a folder/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(...argv);

@@ -16,7 +16,7 @@ import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
-import { withMcpServers } from '../mcp-option.js';
+import { checkToolsFor, withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
 import { fitPowerLaw } from '../../modes/growth.js';
@@ -85,6 +85,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       }),
       options.mcpServers,
     );
+    checkToolsFor(workload, options.runner.tools);
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);

@@ -11,7 +11,7 @@ import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { renderTable } from '../table.js';
-import { withMcpServers } from '../mcp-option.js';
+import { checkToolsFor, withMcpServers } from '../mcp-option.js';
 import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
@@ -104,6 +104,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       }),
       options.mcpServers,
     );
+    checkToolsFor(workload, options.runner.tools);
     if (!workload.modes.includes(mode))
       throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);

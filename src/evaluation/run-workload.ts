@@ -2,7 +2,8 @@
  * Runs a workload's items in one mode, writing records as each item finishes: what `delm run` and
  * `delm bench` share. An interrupted item is not recorded, so `--resume` runs it again.
  */
-import type { RunRecords } from '../records/run-records.js';
+import { clashingRecords, type RunRecords } from '../records/run-records.js';
+import { WorkloadFileError } from '../workloads/errors.js';
 import type { ResultRow } from '../records/run-records.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
@@ -21,6 +22,22 @@ export interface RunWorkloadOptions {
   onItemDone?: (item: WorkloadItem, row: ResultRow, result: ModeResult) => void;
   /** Runs one unrecorded item first so a swarm's worker threads are warm before anything is measured. */
   warmUp?: boolean;
+}
+
+/**
+ * Throws, naming both items, when two of `workload`'s items would share their records (see
+ * `clashingRecords`): one item's files would overwrite the other's, and only one would get a row.
+ */
+export function checkRecordNames(workload: Workload): void {
+  const clash = clashingRecords(workload.items.map((item) => item.id));
+  if (!clash) return;
+  const { first, second, shared } = clash;
+  const id = workload.items[second]!.id;
+  throw new WorkloadFileError(
+    workload.source,
+    `would share its records (${shared}) with item ${first} (_id ${JSON.stringify(workload.items[first]!.id)}): give them ids that differ in letters, digits, '.', '-' or '_'`,
+    { item: second, itemId: id, field: '_id' },
+  );
 }
 
 /** The runner options of `workload`'s runs: the caller's, with the workload's protocol and tools. */

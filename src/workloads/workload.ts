@@ -9,7 +9,6 @@ import type { Mode, RunTask } from '../types.js';
 import { diffFromAnswer, fixedCounts } from './debugging/report.js';
 import { loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
-import { clashingRecords } from '../records/run-records.js';
 import { loadToolSearch, questionToTask, scoreQuestion } from './tool-search.js';
 import type { ToolsOptions } from '../tools/options.js';
 import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
@@ -59,21 +58,7 @@ export async function loadWorkload(
   file: string,
   options: ItemTaskOptions & DebugWorkloadOptions = {},
 ): Promise<Workload> {
-  const workload = await loadAny(path.resolve(file), options);
-  const clash = clashingRecords(workload.items.map((item) => item.id));
-  if (clash) {
-    const { first, second, shared } = clash;
-    const id = workload.items[second]!.id;
-    throw new WorkloadFileError(
-      workload.source,
-      `would share its records (${shared}) with item ${first} (_id ${JSON.stringify(workload.items[first]!.id)}): give them ids that differ in letters, digits, '.', '-' or '_'`,
-      { item: second, itemId: id, field: '_id' },
-    );
-  }
-  return workload;
-}
-
-async function loadAny(abs: string, options: ItemTaskOptions & DebugWorkloadOptions): Promise<Workload> {
+  const abs = path.resolve(file);
   const info = await stat(abs).catch(() => undefined);
   if (!info)
     throw new WorkloadFileError(

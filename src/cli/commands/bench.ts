@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { checkRecordNames, checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { interruptedNotice } from '../interrupted.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
@@ -86,6 +86,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       options.mcpServers,
     );
     checkToolsFor(workload, options.runner.tools);
+    checkRecordNames(workload);
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);

@@ -1,7 +1,7 @@
 /** `delm run <workload>`: run a workload's items in one mode, with a live display and records. */
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { checkRecordNames, checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
@@ -105,6 +105,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       options.mcpServers,
     );
     checkToolsFor(workload, options.runner.tools);
+    checkRecordNames(workload);
     if (!workload.modes.includes(mode))
       throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);

@@ -60,7 +60,7 @@ export class AgentStop {
 }
 
 /** Longest a thread's agents run on without its event loop taking a turn (see {@link turnIfBusy}). */
-export const MAX_BUSY_MS = 50;
+const MAX_BUSY_MS = 50;
 let turnAt = performance.now();
 let turnAwaited = false;
 const sawTurn = () => {

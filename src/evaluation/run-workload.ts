@@ -2,9 +2,8 @@
  * Runs a workload's items in one mode, writing records as each item finishes: what `delm run` and
  * `delm bench` share. An interrupted item is not recorded, so `--resume` runs it again.
  */
-import { clashingRecords, type RunRecords } from '../records/run-records.js';
+import { clashingRecords, type ResultRow, type RunRecords } from '../records/run-records.js';
 import { WorkloadFileError } from '../workloads/errors.js';
-import type { ResultRow } from '../records/run-records.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
 import type { Mode, ModeResult } from '../modes/result.js';

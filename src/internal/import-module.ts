@@ -37,13 +37,8 @@ async function load(ref: string): Promise<Record<string, unknown>> {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
     // Node's own message may not name the module (a syntax error's does not): say which one failed.
-    throw new InvalidConfigError(
-      `could not load ${url}: ${error instanceof Error ? error.message : String(error)}`,
-      [],
-      {
-        cause: error,
-      },
-    );
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InvalidConfigError(`could not load ${url}: ${why}`, [], { cause: error });
   }
 }
 

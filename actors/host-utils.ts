@@ -61,11 +61,11 @@ export class AgentStop {
 
 /** Longest a thread's agents run on without its event loop taking a turn (see {@link turnIfBusy}). */
 const MAX_BUSY_MS = 50;
-let turnAt = performance.now();
-let turnAwaited = false;
+/** Whether an immediate is pending that marks the loop's next turn, and since when. */
+let watching = false;
+let watchedSince = 0;
 const sawTurn = () => {
-  turnAwaited = false;
-  turnAt = performance.now();
+  watching = false;
 };
 
 /**
@@ -73,14 +73,17 @@ const sawTurn = () => {
  * else undefined (nothing to await). Agents whose model answers at once (the offline model, a cache)
  * chain sub-task after sub-task in microtasks: without a turn the thread's heartbeat timer never fires
  * (the run then kills it as hung: a run of 36,000 sub-tasks lost every agent every 10 s), its events
- * are not posted, and a stop message is not read.
+ * are not posted, and a stop message is not read. A turn is seen by an immediate set at the first
+ * check after the last one: still pending 50 ms later, the loop has had no turn since.
  */
 export function turnIfBusy(): Promise<void> | undefined {
-  // A turn that comes of itself (a model call's I/O, a timer) counts: the first check after it arms this.
-  if (!turnAwaited) {
-    turnAwaited = true;
+  const now = performance.now();
+  if (!watching) {
+    watching = true;
+    watchedSince = now;
     setImmediate(sawTurn);
+    return undefined;
   }
-  if (performance.now() - turnAt < MAX_BUSY_MS) return undefined;
+  if (now - watchedSince < MAX_BUSY_MS) return undefined;
   return new Promise((resolve) => setImmediate(resolve));
 }

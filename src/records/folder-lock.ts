@@ -9,6 +9,7 @@ import path from 'node:path';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { DelmError } from '../errors.js';
+import { processGone } from '../internal/process-gone.js';
 
 const LOCK_FILE = '.delm.lock';
 
@@ -23,16 +24,6 @@ function releaseAll(): void {
       /* gone already */
     }
   held.clear();
-}
-
-/** Whether process `pid` of this host is alive (EPERM: alive, another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -58,7 +49,7 @@ export async function lockFolder(dir: string): Promise<void> {
     const [pidText = '', host = ''] = (await readFile(file, 'utf8').catch(() => '')).split('\n');
     const pid = Number(pidText);
     if (host === hostname() && pid === process.pid) break;
-    if (host === hostname() && Number.isInteger(pid) && pid > 0 && alive(pid)) throw taken(pid);
+    if (host === hostname() && Number.isInteger(pid) && pid > 0 && !processGone(pid)) throw taken(pid);
     if (attempt > 0) throw taken(pidText || '?'); // another process took it over meanwhile
     if (host !== '' && host !== hostname())
       throw new DelmError(

@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, DelmError } from '../errors.js';
+import { processGone } from '../internal/process-gone.js';
 import { SharedLedger } from '../ledger/shared-ledger.js';
 import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
@@ -47,13 +48,7 @@ const PLAN_POLL_MS = 100;
 
 /** Whether `member` ran on this host and its process is gone (its key has not expired yet). */
 function deadHere(member: RunMember): boolean {
-  if (member.host !== hostname()) return false;
-  try {
-    process.kill(member.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return member.host === hostname() && processGone(member.pid);
 }
 
 /** The run's coordinator died while planning: no task was enqueued, so there is nothing to resume. */

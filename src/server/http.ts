@@ -32,11 +32,12 @@ export function sendError(res: ServerResponse, error: unknown): void {
 }
 
 const isJsonType = (type: string | undefined) => {
-  const [essence = '', ...parameters] = (type ?? '').toLowerCase().split(';');
+  const [first = '', ...parameters] = (type ?? '').toLowerCase().split(';');
   const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([^"\s]*)"?\s*$/.exec(p)?.[1]).find(Boolean);
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be misread, not converted.
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return false;
-  return essence.trim() === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence.trim());
+  const essence = first.trim();
+  return essence === 'application/json' || /^application\/[\w.+-]+\+json$/.test(essence);
 };
 
 /** Fails on bytes that are not UTF-8, which a lenient decode would turn into U+FFFD unseen; a BOM is kept (and is no JSON). */

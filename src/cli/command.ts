@@ -43,6 +43,23 @@ export class UsageError extends DelmError {
   }
 }
 
+/** Where a command takes the Redis password from: unlike a URL on the command line, it stays out of process lists. */
+export const REDIS_PASSWORD_ENV = 'DELM_REDIS_PASSWORD';
+
+/**
+ * The Redis URL of `--redis`, with the password of {@link REDIS_PASSWORD_ENV} when the URL carries
+ * none; undefined when `--redis` was not given.
+ */
+export function redisUrlArg(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const password = env[REDIS_PASSWORD_ENV];
+  if (flag === undefined || !password || !URL.canParse(flag)) return flag;
+  const url = new URL(flag);
+  if (url.password) return flag;
+  // The setter leaves "%" as it is, and node-redis decodes what it finds: encode it all first.
+  url.password = encodeURIComponent(password);
+  return url.href;
+}
+
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** What {@link parseCommandArgs} returns: typed option values (plus `help`) and positionals. */

@@ -34,9 +34,9 @@ export function cliLogger(
   });
 }
 
-/** The provider keys in the environment: values no log line may show. */
+/** The secrets in the environment, values no log line may show: provider keys, tokens, passwords. */
 export function apiKeys(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => value && /(^|_)(API_KEY|TOKEN)$/.test(name))
+    .filter(([name, value]) => value && /(^|_)(API_KEY|TOKEN|PASSWORD)$/.test(name))
     .map(([, value]) => value!);
 }

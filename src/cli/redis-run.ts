@@ -6,7 +6,7 @@
 import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger.js';
 import { connect } from '../redis/client.js';
-import { parseCommandArgs, positiveIntArg, UsageError, type CliIO } from './command.js';
+import { parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type CliIO } from './command.js';
 import { apiKeys, cliLogger, LOG_FLAGS } from './logging.js';
 import { parseTraceparent } from '../telemetry/traceparent.js';
 import { RedisRunControl, type RedisRunState } from '../redis/run-control.js';
@@ -71,7 +71,7 @@ export function redisRunArgs(
     io.out(`${usage}\n`);
     return undefined;
   }
-  const url = values.redis;
+  const url = redisUrlArg(values.redis, io.env);
   if (!url) throw new UsageError('--redis <url> is required: the Redis the run lives in');
   return {
     url,

@@ -100,6 +100,12 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
         await sleep(RECONNECT_STEP_MS);
         continue;
       }
+      if (refusedCredentials(error))
+        throw new DelmError(
+          'INVALID_CONFIG',
+          `Redis at ${redactUrl(target.url)} refused the connection's credentials: ${String(error)} (give the password in the URL, or DELM_REDIS_PASSWORD on the command line)`,
+          { cause: error },
+        );
       const why =
         error instanceof ConnectionTimeoutError
           ? `nothing answered within ${ANSWER_MS / 1000} s`
@@ -110,6 +116,10 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
     }
   }
 }
+
+/** Whether a connection failed because the server refused its credentials (none, or wrong ones). */
+const refusedCredentials = (error: unknown): boolean =>
+  error instanceof Error && /^(NOAUTH|WRONGPASS)\b/.test(error.message);
 
 /** Refuses what is not a Redis URL (INVALID_CONFIG), before any connection is tried. */
 export function checkUrl(url: string): void {
@@ -124,6 +134,16 @@ export function checkUrl(url: string): void {
       'INVALID_CONFIG',
       `not a Redis URL: "${parsed ? redactUrl(url) : url.replace(/:[^:@/]*@/, ':***@')}" (expected redis://host:port or rediss://…)`,
     );
+  // node-redis decodes the user name and password: a stray "%" would fail there as "URI malformed".
+  for (const part of [parsed.username, parsed.password])
+    try {
+      decodeURIComponent(part);
+    } catch {
+      throw new DelmError(
+        'INVALID_CONFIG',
+        `the Redis URL "${redactUrl(url)}" has a user name or password that is not percent-encoded (a "%" must be written %25)`,
+      );
+    }
 }
 
 /** The URL without its password, for messages. */

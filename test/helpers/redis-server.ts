@@ -58,7 +58,8 @@ async function waitReady(port: number, child: ChildProcess, ms: number): Promise
       socket.on('data', (d) => {
         reply += d.toString();
         socket.destroy();
-        resolve(reply.startsWith('+PONG'));
+        // A server started with --requirepass answers NOAUTH: it is up (its AOF is not checked then).
+        resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       });
       socket.on('error', () => resolve(false));
     });
@@ -161,13 +162,16 @@ export async function startRedisServer(
  * One private server for a test file: started before its tests (failing each of them with
  * {@link INSTALL_HINT} when redis-server is missing) and stopped after them. Returns a getter.
  */
-export function privateRedisServer(hooks: {
-  beforeAll: (fn: () => Promise<void>, timeout?: number) => void;
-  afterAll: (fn: () => Promise<void>) => void;
-}): () => RedisServer {
+export function privateRedisServer(
+  hooks: {
+    beforeAll: (fn: () => Promise<void>, timeout?: number) => void;
+    afterAll: (fn: () => Promise<void>) => void;
+  },
+  extraArgs: string[] = [],
+): () => RedisServer {
   let server: RedisServer | undefined;
   hooks.beforeAll(async () => {
-    server = await startRedisServer();
+    server = await startRedisServer({ extraArgs });
   }, 30_000);
   hooks.afterAll(async () => {
     await server?.stop();

@@ -25,7 +25,8 @@ its processes' member-key expiry (memberTtlMs), are the ones its creator gave (d
 --keep-finished-ms / --member-ttl-ms, or substrate.redis of createSwarm); this process follows them.
 
 Options:
-  --redis <url>          the Redis the run lives in (redis://host:port)
+  --redis <url>          the Redis the run lives in (redis://host:port; a password: the
+                         DELM_REDIS_PASSWORD environment variable, which stays out of process lists)
   --run <id>             the run to finish
   --agents <n>           agent threads (default: as many as the run's coordinator had)
 ${LOG_USAGE}

@@ -6,7 +6,7 @@ import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { loadWorkload } from '../../workloads/workload.js';
-import { EXIT, parseCommandArgs, positiveIntArg, UsageError, type Command } from '../command.js';
+import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
@@ -49,7 +49,8 @@ a folder with a workload.json whose questions the agents answer by searching fil
 Options:
   --mode <mode>          delm (default), orchestrator or single
   --redis <url>          keep each item's run in Redis (redis://host:port): \`delm worker\` processes on any
-                         machine can join it and \`delm resume\` can finish it if this process dies
+                         machine can join it and \`delm resume\` can finish it if this process dies. A
+                         password: DELM_REDIS_PASSWORD, which stays out of process lists
   --keep-finished-ms <ms>
                          with --redis: how long a finished or stopped run's keys stay in Redis
                          (keepFinishedMs; default 604800000, 7 days; a running run's never expire)
@@ -87,7 +88,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     if (!MODES.includes(mode)) throw new UsageError(`unknown --mode "${values.mode}" (expected ${MODES.join(', ')})`);
     const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'run', io.cwd);
-    const redis = values.redis;
+    const redis = redisUrlArg(values.redis, io.env);
     const keep = redisKeepArgs(values['keep-finished-ms'], values['member-ttl-ms']);
     if (redis === undefined && Object.keys(keep).length > 0)
       throw new UsageError('--keep-finished-ms and --member-ttl-ms apply to a run kept in Redis: add --redis <url>');

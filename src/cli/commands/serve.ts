@@ -12,6 +12,7 @@ import {
   parseCommandArgs,
   portArg,
   positiveIntArg,
+  redisUrlArg,
   untilAborted,
   UsageError,
   type Command,
@@ -82,7 +83,8 @@ Options:
                               can get a run, stream its events (Last-Event-ID resumes on any of them)
                               and cancel it, whichever started it. A finished run's keys stay in Redis
                               for 15 minutes (retainMs; the keepFinishedMs of its run), and at most 256
-                              finished runs (retainRuns) are kept across the serve processes
+                              finished runs (retainRuns) are kept across the serve processes. A password:
+                              DELM_REDIS_PASSWORD, which stays out of process lists
   --member-ttl-ms <ms>        with --redis: expiry of each process's member key in a run, refreshed every
                               third of it (memberTtlMs; default 10000, at least 300): a serve process
                               that died drops out of its runs' processes after it
@@ -145,7 +147,8 @@ ${LOG_USAGE}
     const maxConcurrentRuns = positiveIntArg('max-concurrent-runs', values['max-concurrent-runs']);
     const maxBodyBytes = positiveIntArg('max-body-bytes', values['max-body-bytes']);
     const memberTtlMs = positiveIntArg('member-ttl-ms', values['member-ttl-ms']);
-    if (memberTtlMs !== undefined && values.redis === undefined)
+    const redis = redisUrlArg(values.redis, io.env);
+    if (memberTtlMs !== undefined && redis === undefined)
       throw new UsageError('--member-ttl-ms applies to runs kept in Redis: add --redis <url>');
     if (io.signal.aborted) return EXIT.interrupted;
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
@@ -159,8 +162,8 @@ ${LOG_USAGE}
         ...(maxConcurrentRuns !== undefined ? { maxConcurrentRuns } : {}),
         ...(queued !== undefined ? { maxQueuedRuns: Number(queued) } : {}),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-        ...(values.redis !== undefined
-          ? { redis: { url: values.redis, ...(memberTtlMs !== undefined ? { memberTtlMs } : {}) } }
+        ...(redis !== undefined
+          ? { redis: { url: redis, ...(memberTtlMs !== undefined ? { memberTtlMs } : {}) } }
           : {}),
         logger,
         ...(inspector ? { inspector } : {}),

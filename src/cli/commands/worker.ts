@@ -35,7 +35,8 @@ its processes' member-key expiry (memberTtlMs), are the ones its creator gave (d
 --keep-finished-ms / --member-ttl-ms, or substrate.redis of createSwarm); this process follows them.
 
 Options:
-  --redis <url>          the Redis the run lives in (redis://host:port)
+  --redis <url>          the Redis the run lives in (redis://host:port; a password: the
+                         DELM_REDIS_PASSWORD environment variable, which stays out of process lists)
   --run <id>             the run to join (delm run --redis prints it); default: every run going
   --agents <n>           agent threads of this process (default 4)
   --standby-verifier     take the run's verifier over if it dies

@@ -18,12 +18,14 @@ const modelName = z
   .regex(/^[\w.:\-/]+$/, 'a model name: letters, digits and . _ : - /');
 
 /** Parses a model string; the error lists the accepted forms. */
-export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.env): ModelSpec {
+export function parseModelSpec(given: string, env: NodeJS.ProcessEnv = process.env): ModelSpec {
   const forms = 'expected offline, openai:<model>, anthropic:<model> or openai-compatible:<model>@<baseURL>';
-  if (spec === 'offline') return { provider: 'offline', model: 'offline' };
-  const colon = spec.indexOf(':');
-  const provider = colon < 0 ? spec : spec.slice(0, colon);
-  const rest = colon < 0 ? '' : spec.slice(colon + 1);
+  if (given === 'offline') return { provider: 'offline', model: 'offline' };
+  // What messages show: a base URL's password masked.
+  const spec = withoutPassword(given);
+  const colon = given.indexOf(':');
+  const provider = colon < 0 ? given : given.slice(0, colon);
+  const rest = colon < 0 ? '' : given.slice(colon + 1);
   const name = (value: string) => {
     const parsed = modelName.safeParse(value);
     if (!parsed.success)
@@ -36,17 +38,29 @@ export function parseModelSpec(spec: string, env: NodeJS.ProcessEnv = process.en
     case 'anthropic':
       return { provider, model: name(rest), baseURL: env.ANTHROPIC_BASE_URL || undefined };
     case 'openai-compatible': {
-      const at = rest.lastIndexOf('@');
+      // A model name has no "@": the first one starts the base URL, which may hold one of its own (user:password@host).
+      const at = rest.indexOf('@');
       if (at < 0)
         throw new InvalidConfigError(`invalid model "${spec}": give the server as openai-compatible:<model>@<baseURL>`);
       const baseURL = rest.slice(at + 1);
       if (!z.url().safeParse(baseURL).success)
-        throw new InvalidConfigError(`invalid model "${spec}": "${baseURL}" is not a URL`);
+        throw new InvalidConfigError(`invalid model "${spec}": "${withoutPassword(baseURL)}" is not a URL`);
+      // fetch refuses a URL with credentials: every call would fail as a connection error.
+      const { username, password } = new URL(baseURL);
+      if (username || password)
+        throw new InvalidConfigError(
+          `invalid model "${spec}": the base URL cannot carry a user name or password; give the server's key in OPENAI_API_KEY`,
+        );
       return { provider, model: name(rest.slice(0, at)), baseURL };
     }
     default:
       throw new InvalidConfigError(`unknown model provider "${provider}" in "${spec}"; ${forms}`);
   }
+}
+
+/** `text` with the password of any URL in it (`//user:password@`) masked. */
+function withoutPassword(text: string): string {
+  return text.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/g, '$1***@');
 }
 
 /** Throws MissingApiKeyError (naming the variable) when the spec needs a key the environment lacks. */

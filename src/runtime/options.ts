@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { moduleFileProblem } from '../internal/module-ref.js';
 import { parseConfig } from '../internal/parse.js';
+import { parseModelSpec } from '../providers/spec.js';
 import { BUILT_IN_PROTOCOL_NAMES } from '../protocols/registry.js';
 import type { Logger } from '../logging/logger.js';
 import { ToolsOptionsSchema } from '../tools/options.js';
@@ -217,11 +218,29 @@ export const SwarmOptionsSchema = z
       const problem = moduleFileProblem(ref);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path, message: problem });
     }
+    // A model string that cannot be parsed fails here; a missing key fails each run (the key may be set later).
+    for (const [path, ref] of [
+      ['model', o.model],
+      ['judgeModel', o.judgeModel],
+    ] as const) {
+      const problem = typeof ref === 'string' ? modelStringProblem(ref) : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [path], message: problem });
+    }
   })
   .transform((o) => {
     const threads = o.threads ?? defaultThreads(o.agents);
     return threads === o.threads ? o : { ...o, threads };
   });
+
+/** Why `spec` is not a model string (see `parseModelSpec`), or undefined when it is one. */
+function modelStringProblem(spec: string): string | undefined {
+  try {
+    parseModelSpec(spec);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
 
 /** Every module the options name, by its path in them: each must be a file workers can import. */
 function moduleRefs(o: {

@@ -100,6 +100,8 @@ export class RunSupervisor {
   private finished = false;
   /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
   private tainted = false;
+  /** Aborted when the run stops (whatever the reason), so a planner call waiting on its model stops with it. */
+  private readonly planning = new AbortController();
 
   constructor(
     private readonly pool: Piscina,
@@ -181,10 +183,12 @@ export class RunSupervisor {
       signal?.addEventListener('abort', onAbort, { once: true });
       // A process that joins a run leaves the run's wall time to its coordinator.
       if (this.options.budgets.wallTimeMs && this.start.kind !== 'join')
-        wallTimer = setTimeout(() => this.stop('wall-time'), this.options.budgets.wallTimeMs);
+        wallTimer = setTimeout(
+          () => this.stop('wall-time'),
+          Math.max(0, this.options.budgets.wallTimeMs - (monotonicMs() - this.started)),
+        );
       let tasks: number;
       if (this.start.kind === 'new') {
-        const planner = new AbortController();
         const protocol = await loadProtocol(this.protocolRef);
         const model = this.telemetry.traceModel(
           await loadRunModel(this.options.model, this.options.prices, {
@@ -199,7 +203,7 @@ export class RunSupervisor {
         const subTasks = await protocol.plan(task, {
           ledger: substrate.ledger,
           model,
-          signal: signal ? AbortSignal.any([signal, planner.signal]) : planner.signal,
+          signal: this.planning.signal,
         });
         await substrate.afterPlan(); // the verifier is the single writer from here on
         // Enqueued in order, without waiting for each (on Redis: one round trip for all, not one per task).
@@ -274,7 +278,10 @@ export class RunSupervisor {
       if (verdicts?.status === 'failed')
         this.fail(`verifier failed: ${this.killed.get(0) ?? verdicts.reason ?? 'unknown'}`);
     } catch (error) {
-      if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
+      // A run stopped already (its wall time, an abort) failed here because of the stop, which says why.
+      if (this.planning.signal.aborted) {
+        /* the stop's reason stands */
+      } else if (error instanceof AbortedError || signal?.aborted) this.stopReason ??= 'aborted';
       else if (error instanceof DelmError) this.fail(error.message, error.code);
       else this.fail(error instanceof Error ? error.message : String(error));
     } finally {
@@ -333,6 +340,20 @@ export class RunSupervisor {
     };
     this.telemetry.end(result);
     return result;
+  }
+
+  /**
+   * Ends a run that never started, with nothing done: `aborted` (its signal aborted while it waited
+   * for the run ahead of it), or `error` with `error` (refused before any worker started: a missing key).
+   */
+  endUnstarted(error?: Error): Promise<RunResult> {
+    if (error === undefined) this.stopReason = 'aborted';
+    else {
+      this.stopReason = 'error';
+      this.error = error.message;
+      if (error instanceof DelmError) this.errorCode = error.code;
+    }
+    return this.result();
   }
 
   /**
@@ -517,6 +538,7 @@ export class RunSupervisor {
   stop(reason: Exclude<StopReason, 'answered' | 'no-answer'>): void {
     if (this.stopReason !== undefined) return;
     this.stopReason = reason;
+    this.planning.abort(new AbortedError(`the run stopped (${reason})`));
     const substrate = this.substrate;
     if (!substrate) return;
     // A process that joined a run leaves it alone: only its own agents stop (and give their leases back).

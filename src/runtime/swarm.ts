@@ -85,6 +85,7 @@ export class Swarm {
   private readonly protocolRef: ProtocolRef;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** The controller of every run started and not yet finished, queued or going: `close()` aborts them all. */
   private readonly unfinished = new Set<AbortController>();
   /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
@@ -205,11 +206,18 @@ export class Swarm {
     const signal = abort.signal;
     const unlink = abortWhen(options.signal, abort);
     this.unfinished.add(abort);
-    const result = this.queue.then(async () => {
+    const ahead = this.queue;
+    const result = (async () => {
       try {
-        // A missing key fails here, before any worker starts.
-        await checkModelRef(this.options.model);
-        if (this.options.judgeModel) await checkModelRef(this.options.judgeModel);
+        // Aborted while it waits for the run ahead: it ends now, without starting (and without waiting).
+        if (!(await turnOrAbort(ahead, signal))) return await supervisor.endUnstarted();
+        try {
+          // A missing key fails here, before any worker starts.
+          await checkModelRef(this.options.model);
+          if (this.options.judgeModel) await checkModelRef(this.options.judgeModel);
+        } catch (error) {
+          return await supervisor.endUnstarted(error instanceof Error ? error : new Error(String(error)));
+        }
         const spare = this.spare;
         this.spare = undefined;
         return await supervisor.execute(input, signal, spare);
@@ -218,8 +226,10 @@ export class Swarm {
         this.unfinished.delete(abort);
         this.spare ??= supervisor.releaseSubstrate();
       }
-    });
-    this.queue = result.catch(() => undefined);
+    })();
+    // The next run waits for the one ahead and for this one: runs never overlap, even when this one
+    // ended early while the one ahead still runs.
+    this.queue = ahead.then(() => result).catch(() => undefined);
     return {
       id: supervisor.id,
       events: supervisor.events,
@@ -233,14 +243,31 @@ export class Swarm {
    * Aborts every run not finished, the one in progress and those queued behind it (they end
    * `aborted` without starting), and ends every worker thread.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // A second call waits for the same end as the first.
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     // A run going stops as on any abort of its signal; one queued ends without starting.
     for (const abort of this.unfinished) abort.abort(new DelmError('CLOSED', 'the swarm was closed'));
     await this.queue;
     await Promise.all([this.pool.destroy(), this.verifierPool.destroy()]);
   }
+}
+
+/** Whether `ahead` settled (true) before `signal` aborted (false: at once when it has already). */
+function turnOrAbort(ahead: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void ahead.finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
 }
 
 /** Creates a swarm; invalid options throw InvalidConfigError listing every problem. */

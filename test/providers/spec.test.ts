@@ -29,6 +29,22 @@ describe('model strings', () => {
     expect(() => parseModelSpec('openai-compatible:llama@not a url', {})).toThrow(/not a URL/);
   });
 
+  it('refuse a base URL with credentials (fetch would refuse every call), never showing the password', () => {
+    const refusal = (spec: string) => {
+      try {
+        parseModelSpec(spec, {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${spec} was accepted`);
+    };
+    const withPassword = refusal('openai-compatible:llama@http://alice:hunter2-SECRET@127.0.0.1:1/v1');
+    expect(withPassword).toMatch(/cannot carry a user name or password.*OPENAI_API_KEY/);
+    expect(withPassword).toContain('alice:***@127.0.0.1');
+    expect(refusal('openai-compatible:llama@http://alice@127.0.0.1:1/v1')).toMatch(/cannot carry a user name/);
+    expect(refusal('openai-compatible:bad name@http://alice:hunter2-SECRET@127.0.0.1:1/v1')).not.toContain('hunter2');
+  });
+
   it('name the missing environment variable before anything starts', () => {
     expect(() => checkModelCredentials(parseModelSpec('openai:gpt-4.1', {}), {})).toThrow(MissingApiKeyError);
     expect(() => createModel('anthropic:claude-haiku-4-5', { env: {} })).toThrow(/ANTHROPIC_API_KEY/);

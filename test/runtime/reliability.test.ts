@@ -72,6 +72,19 @@ describe('liveness (issue 13.1)', () => {
 });
 
 describe('budgets (issue 13.4)', () => {
+  it('stops at the wall-time budget while the planner waits on a model that never answers', async () => {
+    const swarm = createSwarm({
+      agents: 1,
+      model: { module: new URL('./fixtures/hanging-planner-model.mjs', import.meta.url).href, timeoutMs: 60_000 },
+      budgets: { wallTimeMs: 1_000 },
+    });
+    open.push(swarm);
+    const result = await swarm.run('Is there a warranty?');
+    expect(result.stopReason, result.error).toBe('wall-time');
+    // At the budget, not at the model's 60 s per-call timeout.
+    expect(result.wallTimeMs).toBeLessThan(10_000);
+  });
+
   it('never spends past a cost budget: each call reserves its priced upper bound first', async () => {
     const { swarm, counters } = swarmWith([], { agents: 8, budgets: { costUsd: 0.0025 } });
     const result = await swarm.run({ prompt: 'p', subTasks: subTasks(40) });

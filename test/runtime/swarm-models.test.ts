@@ -30,20 +30,33 @@ describe('swarms and their models', () => {
     }
   });
 
-  it('fails a run with a missing API key before any agent starts, naming the variable', async () => {
+  it('fails a run with a missing API key before any agent starts, naming the variable: the run resolves', async () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     const swarm = createSwarm({ agents: 2, model: 'openai:gpt-4.1-mini' });
     try {
       const events: string[] = [];
-      await expect(swarm.run('anything', { onEvent: (e) => events.push(e.type) }).result).rejects.toThrow(
-        /OPENAI_API_KEY/,
-      );
-      expect(events).not.toContain('agent.started');
+      const result = await swarm.run('anything', { onEvent: (e) => events.push(e.type) });
+      expect(result).toMatchObject({ stopReason: 'error', errorCode: 'MISSING_API_KEY', answer: undefined });
+      expect(result.error).toMatch(/OPENAI_API_KEY/);
+      expect(events).toEqual(['run.finished']);
     } finally {
       await swarm.close();
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }
+  });
+
+  it('refuses a model string it cannot parse when the swarm is created, never showing a password', () => {
+    expect(() => createSwarm({ model: 'bogus:model' })).toThrow(/model: unknown model provider "bogus"/);
+    const refusal = (() => {
+      try {
+        createSwarm({ judgeModel: 'openai-compatible:llama@http://alice:hunter2@127.0.0.1:1/v1' });
+      } catch (error) {
+        return (error as Error & { code?: string }).code + ' ' + (error as Error).message;
+      }
+    })();
+    expect(refusal).toMatch(/^INVALID_CONFIG .*judgeModel: .*cannot carry a user name or password/s);
+    expect(refusal).not.toContain('hunter2');
   });
 
   it('holds every worker to the shared rate limit and reports usage per agent', async () => {

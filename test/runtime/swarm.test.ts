@@ -299,6 +299,43 @@ describe('swarm resilience', () => {
     expect(queued).toMatchObject({ stopReason: 'aborted', tasks: { done: 0 } });
   });
 
+  it('ends a queued run when its signal aborts, without waiting for the run ahead, which goes on alone', async () => {
+    const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted({ delayMs: 50 }) });
+    try {
+      const ahead = swarm.run({ prompt: 'x', subTasks: subTasks(30) });
+      const queuedEvents: string[] = [];
+      const queued = swarm.run(
+        { prompt: 'y', subTasks: subTasks(4) },
+        { signal: AbortSignal.timeout(200), onEvent: (e) => queuedEvents.push(e.type) },
+      );
+      const behind = swarm.run({ prompt: 'z', subTasks: subTasks(2) });
+      const ended = await queued.result;
+      const aheadDone = await Promise.race([ahead.result.then(() => true), Promise.resolve(false)]);
+      expect(ended).toMatchObject({ stopReason: 'aborted', tasks: { total: 0 }, agents: [] });
+      expect(ended.wallTimeMs).toBeLessThan(2_000);
+      expect(queuedEvents).toEqual(['run.finished']);
+      // It did not wait for the run ahead (30 sub-tasks of 50 ms on 2 agents), which still runs.
+      expect(aheadDone).toBe(false);
+      expect((await ahead.result).stopReason).toBe('answered');
+      // The run behind it waited for the run ahead, not for the one that ended early: runs never overlap.
+      expect((await behind.result).stopReason).toBe('answered');
+    } finally {
+      await swarm.close();
+    }
+  });
+
+  it('a second close waits for the same end as the first', async () => {
+    const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted({ delayMs: 50 }) });
+    const run = swarm.run({ prompt: 'x', subTasks: subTasks(20) });
+    await new Promise((r) => setTimeout(r, 300));
+    let firstDone = false;
+    const first = swarm.close().then(() => (firstDone = true));
+    await swarm.close();
+    expect(firstDone).toBe(true);
+    await first;
+    expect((await run.result).stopReason).toBe('aborted');
+  });
+
   it('leaves no worker, timer or handle behind after close', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
     const swarm = createSwarm({ agents: 2, protocol: 'basic', model: scripted() });

@@ -87,14 +87,17 @@ export const agentMachine = setup({
   actions: {
     recordError: assign(({ event }) => ({ lastError: toErrorInfo(errorOf(event)) })),
     stop: assign((_, params: { reason: StopReason }) => ({ stopReason: params.reason })),
-    failWithError: assign(({ event }) => ({ failure: toErrorInfo(errorOf(event)).message })),
+    failWithError: assign(({ event }) => {
+      const { message, code } = toErrorInfo(errorOf(event));
+      return { failure: message, failureCode: code ?? null };
+    }),
     release: assign({ released: true }),
     setRound: assign((_, params: { round: number }) => ({ round: params.round })),
     takeOutcome: assign((_, params: { outcome: FinalizerOutput }) => {
       const o = params.outcome;
       if (o.type === 'answer') return { answer: o.answer };
       if (o.type === 'stopped') return { stopReason: o.reason };
-      if (o.type === 'failed') return { failure: `finalizer failed: ${o.reason}` };
+      if (o.type === 'failed') return { failure: `finalizer failed: ${o.reason}`, failureCode: o.code ?? null };
       return {};
     }),
   },
@@ -108,6 +111,7 @@ export const agentMachine = setup({
     lastError: null,
     stopReason: null,
     failure: null,
+    failureCode: null,
     answer: null,
     released: false,
   }),
@@ -208,6 +212,7 @@ export const agentMachine = setup({
             ? 'released'
             : 'done',
     reason: context.failure ?? context.stopReason ?? undefined,
+    ...(context.failure !== null && context.failureCode !== null ? { errorCode: context.failureCode } : {}),
     answer: context.answer ?? undefined,
     heldTaskId: context.tally.task?.taskId,
     tasksCompleted: context.tally.tasksCompleted,

@@ -97,9 +97,10 @@ export const finalizerMachine = setup({
     stop: assign((_, params: { reason: StopReason }) => ({
       outcome: { type: 'stopped', reason: params.reason } as const,
     })),
-    failWithError: assign(({ event }) => ({
-      outcome: { type: 'failed', reason: toErrorInfo(errorOf(event)).message } as const,
-    })),
+    failWithError: assign(({ event }) => {
+      const { message, code } = toErrorInfo(errorOf(event));
+      return { outcome: { type: 'failed', reason: message, ...(code !== undefined ? { code } : {}) } as const };
+    }),
     failWith: assign((_, params: { reason: string }) => ({
       outcome: { type: 'failed', reason: params.reason } as const,
     })),

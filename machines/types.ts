@@ -253,6 +253,8 @@ export interface AgentContext {
   readonly lastError: ErrorInfo | null;
   readonly stopReason: StopReason | null;
   readonly failure: string | null;
+  /** The stable code of the error behind `failure`, when it had one. */
+  readonly failureCode: string | null;
   readonly answer: string | null;
   /** Let go with nothing to do: nothing to claim while others held tasks, or another agent deciding (see {@link Election}). */
   readonly released: boolean;
@@ -320,7 +322,7 @@ export type FinalizerOutput =
   | { readonly type: 'answer'; readonly answer: string }
   | { readonly type: 'enqueued'; readonly taskIds: readonly number[] }
   | { readonly type: 'stopped'; readonly reason: StopReason }
-  | { readonly type: 'failed'; readonly reason: string };
+  | { readonly type: 'failed'; readonly reason: string; readonly code?: string };
 
 // ─── verifier ─────────────────────────────────────────────────────────────────
 

@@ -2,7 +2,7 @@
  * The records of a `delm run` or `delm bench` in an output folder, as the published system keeps
  * them: `events.jsonl` (one line per model call, then one `tool.result` line per tool call), `results.csv` (one row per item and mode),
  * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
- * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), and `summary.json`. Rows are appended as items finish, so an interrupted run
+ * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), `run.json` (what the folder is a run of) and `summary.json`. Rows are appended as items finish, so an interrupted run
  * keeps what it did and `--resume` skips it.
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import type { ModeResult, Mode } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { csvText } from './csv.js';
 import { appendResultRow, openResultsFile } from './results-io.js';
+import { claimRunIdentity, type RunIdentity } from './run-identity.js';
 import { rowKey, type ResultRow } from './results-file.js';
 
 export { RESULT_COLUMNS, type ResultRow } from './results-file.js';
@@ -66,17 +67,19 @@ export class RunRecords {
    * Opens `dir` for writing. Without `resume`, a folder that already holds results is refused (nothing
    * is overwritten); with it, the rows there count as done. A results.csv damaged at its end (a row cut
    * off, garbage, NUL bytes, an exact duplicate) is repaired to its valid rows, the damaged file kept
-   * beside it and `onNotice` told; one damaged before valid rows is refused, naming the line.
+   * beside it and `onNotice` told; one damaged before valid rows is refused, naming the line. With
+   * `identity`, a resumed folder must hold the same run (see run-identity.ts).
    */
   static async open(
     dir: string,
-    options: { resume?: boolean; onNotice?: (line: string) => void } = {},
+    options: { resume?: boolean; onNotice?: (line: string) => void; identity?: RunIdentity } = {},
   ): Promise<RunRecords> {
     const abs = path.resolve(dir);
     const rows = await openResultsFile(abs, {
       resume: Boolean(options.resume),
       onNotice: options.onNotice ?? (() => {}),
     });
+    if (options.identity) await claimRunIdentity(abs, options.identity, Boolean(options.resume));
     return new RunRecords(abs, new Set(rows.map((r) => rowKey(r.mode, r.item_id))), rows);
   }
 

@@ -19,15 +19,18 @@ export function uniqueLabels(sources: ReadonlyArray<{ label: string }>, ctx: z.R
   });
 }
 
-const RunTaskSchema = z.object({
-  prompt: z.string(),
-  sources: z
-    .array(z.object({ label: z.string().min(1), title: z.string().optional(), text: z.string() }))
-    .superRefine(uniqueLabels)
-    .optional(),
-  subTasks: z.array(z.object({ payload: z.string(), priority: z.number().optional() })).optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
-});
+// Strict: a misspelt field (`source`, `subtasks`) would otherwise be dropped and the run go on without it.
+const RunTaskSchema = z
+  .object({
+    prompt: z.string().refine((p) => p.trim().length > 0, 'the prompt is empty: say what the agents should do'),
+    sources: z
+      .array(z.object({ label: z.string().min(1), title: z.string().optional(), text: z.string() }).strict())
+      .superRefine(uniqueLabels)
+      .optional(),
+    subTasks: z.array(z.object({ payload: z.string(), priority: z.number().optional() }).strict()).optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 /** Throws InvalidConfigError listing every problem (`subTasks.0: …`) when `task` is not a {@link RunTask}. */
 export function checkRunTask(task: unknown): asserts task is RunTask {

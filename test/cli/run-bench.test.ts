@@ -60,6 +60,24 @@ describe('delm run', () => {
     const resumed = await cli('run', DATA, '--out', out, '--limit', '3', '--resume', '--agents', '2');
     expect(resumed.code).toBe(0);
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
+
+    // The folder holds that run: resuming it in another mode, on another workload or with another model is refused.
+    for (const other of [
+      ['run', DATA, '--mode', 'orchestrator'],
+      ['run', WORKSPACE],
+      ['bench', DATA, '--modes', 'delm,single'],
+    ]) {
+      const r = await cli(...other, '--out', out, '--resume');
+      expect(r.code, other.join(' ')).toBe(2);
+      expect(r.err).toMatch(
+        /holds a run of .*data\.json \(mode delm, model offline\), not of .*: resume it with the same/,
+      );
+    }
+    expect(rows(out)).toHaveLength(3);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({
+      modes: ['delm'],
+      model: 'offline',
+    });
   }, 300_000);
 
   it('hosts more agents than get a thread each on one thread per core, and says so before the first item', async () => {

@@ -250,7 +250,12 @@ describe('agent machine: stopping', () => {
 
   it('ends in failed on a fatal code from a task actor instead of failing task after task', async () => {
     const { output, s } = runAgent({ callModel: [{ err: coded('MISSING_API_KEY', 'set OPENAI_API_KEY') }] });
-    expect(await output).toMatchObject({ status: 'failed', reason: 'set OPENAI_API_KEY', heldTaskId: 1 });
+    expect(await output).toMatchObject({
+      status: 'failed',
+      reason: 'set OPENAI_API_KEY',
+      errorCode: 'MISSING_API_KEY',
+      heldTaskId: 1,
+    });
     expect(s.failTask.calls).toHaveLength(0);
   });
 });
@@ -432,7 +437,20 @@ describe('agent + finalizer: the run-wide loop', () => {
       electFinalizer: [{ ok: { role: 'finalize', round: 1 } }],
       readLedger: [{ err: new Error('boom') }],
     });
-    expect(await b.output).toMatchObject({ status: 'failed', reason: 'finalizer failed: boom' });
+    const bOut = await b.output;
+    expect(bOut).toMatchObject({ status: 'failed', reason: 'finalizer failed: boom' });
+    expect(bOut).not.toHaveProperty('errorCode'); // a plain Error has no code
+    // A finalizer that failed on one of delm's errors carries its code up, for the run's errorCode.
+    const c = runAgent({
+      claimTask: [{ ok: null }],
+      electFinalizer: [{ ok: { role: 'finalize', round: 1 } }],
+      readLedger: [{ err: coded('PROVIDER_TIMEOUT', 'openai did not answer in time') }],
+    });
+    expect(await c.output).toMatchObject({
+      status: 'failed',
+      reason: 'finalizer failed: openai did not answer in time',
+      errorCode: 'PROVIDER_TIMEOUT',
+    });
   });
 
   it('stops the finalizer child when the agent is stopped', async () => {

@@ -119,14 +119,14 @@ describe('finalizer machine', () => {
 
   it('fails with the reason after retries run out or on other errors', async () => {
     const a = runFinalizer({ maxRetries: 1 }, { decide: [{ err: coded('PROVIDER_TIMEOUT', 'slow') }] });
-    expect(await a.output).toEqual({ type: 'failed', reason: 'slow' });
+    expect(await a.output).toEqual({ type: 'failed', reason: 'slow', code: 'PROVIDER_TIMEOUT' });
     expect(a.s.decide.calls).toHaveLength(2);
     const b = runFinalizer({}, { readLedger: [{ err: new Error('ledger gone') }] });
     expect(await b.output).toEqual({ type: 'failed', reason: 'ledger gone' });
     const c = runFinalizer({}, { publishAnswer: [{ err: new Error('disk full') }] });
     expect(await c.output).toEqual({ type: 'failed', reason: 'disk full' });
     const d = runFinalizer({}, { decide: [{ ok: more }], enqueueTasks: [{ err: coded('QUEUE_FULL', 'full') }] });
-    expect(await d.output).toEqual({ type: 'failed', reason: 'full' });
+    expect(await d.output).toEqual({ type: 'failed', reason: 'full', code: 'QUEUE_FULL' });
   });
 
   it('stops on budget or abort errors and on STOP', async () => {

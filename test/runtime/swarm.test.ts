@@ -108,6 +108,11 @@ describe('createSwarm', () => {
     ];
     expect(run({ prompt: 'q', sources: twice })).toThrow(/sources\.1\.label: duplicate label "D1"/);
     expect(run({ subTasks: [] })).toThrow(/prompt: /);
+    // A misspelt field is not dropped in silence, nor is an empty prompt run.
+    expect(run({ prompt: 'q', source: twice })).toThrow(/Unrecognized key: "source"/);
+    expect(run({ prompt: 'q', subtasks: [] })).toThrow(/Unrecognized key: "subtasks"/);
+    expect(run({ prompt: 'q', subTasks: [{ payload: 'a', priorty: 1 }] })).toThrow(/subTasks\.0: Unrecognized key/);
+    expect(run('  ')).toThrow(/prompt: the prompt is empty/);
     // Nothing started: the swarm runs the next task as before.
     expect((await swarm.run({ prompt: 'x', subTasks: subTasks(4) })).stopReason).toBe('answered');
   });

@@ -95,12 +95,13 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     }
     // Before the records folder exists: a bad model, key or option must not leave one behind.
     for (const m of requested) await checkWorkloadRun(workload, m, options.runner);
+    const model = modelName(options.runner);
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),
+      identity: { workload: workload.source, kind: workload.kind, modes: requested, model },
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
-    const model = modelName(options.runner);
     const total = Math.min(workload.items.length, options.limit ?? Infinity);
     io.out(
       `delm bench: ${total} ${workload.kind} item${total === 1 ? '' : 's'} from ${workload.source} × ${requested.join(', ')}, model ${model}${model === 'offline' ? ' (not an LLM)' : ''}, ${agentsOnThreads(options.runner.agents ?? 4, options.runner.threads)}\n`,

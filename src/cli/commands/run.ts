@@ -115,6 +115,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),
+      identity: { workload: workload.source, kind: workload.kind, modes: [mode], model },
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 

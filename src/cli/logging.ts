@@ -7,7 +7,13 @@ export const LOG_FLAGS = { log: { type: 'string' }, 'log-level': { type: 'string
 
 /** Usage lines of {@link LOG_FLAGS}. */
 export const LOG_USAGE = `  --log <json|pretty>         log format (default: JSON lines; pretty on a terminal when pino-pretty is installed); or DELM_LOG
-  --log-level <level>         trace, debug, info (default), warn, error, silent; or DELM_LOG_LEVEL`;
+  --log-level <level>         trace, debug, info, warn, error, silent; or DELM_LOG_LEVEL (default info)`;
+
+/** {@link LOG_USAGE} of a command that logs only problems unless asked (`run`, `bench`, `worker`, `resume`). */
+export const QUIET_LOG_USAGE = LOG_USAGE.replace(
+  '(default info)',
+  '(default warn: only problems; info when --log is given)',
+);
 
 /** A logger writing to the CLI's stderr; `secrets` (a token) never appear in it. */
 export function cliLogger(

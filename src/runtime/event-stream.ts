@@ -1,3 +1,5 @@
+import { DelmError } from '../errors.js';
+
 /**
  * A single-consumer async iterable that a producer pushes into and eventually ends. Values are
  * buffered for the consumer only once it has started iterating: a stream nobody iterates keeps
@@ -33,7 +35,10 @@ export class EventStream<T> implements AsyncIterable<T> {
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.iterated)
-      throw new Error('a run’s events can be iterated once; use the `onEvent` option for more listeners');
+      throw new DelmError(
+        'INVALID_ARGUMENT',
+        'a run’s events can be iterated once; use the `onEvent` option for more listeners',
+      );
     this.iterated = true;
     return {
       next: () => {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidConfigError, isDelmError } from '../errors.js';
+import { DelmError, InvalidConfigError } from '../errors.js';
 import type { ToolCall, ToolSpec } from '../providers/types.js';
 import { ToolError, type ToolErrorCode } from './errors.js';
 import type { AnyTool } from './types.js';
@@ -116,7 +116,8 @@ export class Toolbox {
           `${call.name}: invalid input: ${z.prettifyError(parsed.error)}`,
         );
       const output = await this.withTimeout(tool, parsed.data, signal);
-      const raw = typeof output === 'string' ? output : JSON.stringify(output);
+      // A tool that returns nothing (an action with no output) gives the model an empty result.
+      const raw = typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
       const capped = capBytes(raw, this.limits.maxOutputBytes);
       return extend(base, {
         text: capped.text,
@@ -126,16 +127,18 @@ export class Toolbox {
         latencyMs: performance.now() - started,
       });
     } catch (err) {
-      const error = isDelmError(err)
-        ? {
-            code: err.code,
-            message: err.message,
-            ...(err instanceof ToolError && err.retryable ? { retryable: true } : {}),
-          }
-        : {
-            code: 'TOOL_FAILED' as ToolErrorCode,
-            message: `${call.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-          };
+      // Only delm's own errors keep their code: a Node error's (ENOENT, ERR_…) is no ToolErrorCode.
+      const error =
+        err instanceof DelmError
+          ? {
+              code: err.code,
+              message: err.message,
+              ...(err instanceof ToolError && err.retryable ? { retryable: true } : {}),
+            }
+          : {
+              code: 'TOOL_FAILED' as ToolErrorCode,
+              message: `${call.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+            };
       const text = capBytes(error.message, this.limits.maxOutputBytes).text;
       return extend(base, {
         text,

@@ -26,5 +26,6 @@ describe('EventStream', () => {
     const stream = new EventStream<number>();
     stream[Symbol.asyncIterator]();
     expect(() => stream[Symbol.asyncIterator]()).toThrow(/iterated once/);
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -51,6 +51,27 @@ describe('Toolbox', () => {
     expect([a.label, b.label]).toEqual(['R3.t1', 'R3.t2']);
   });
 
+  it('gives a tool that returns nothing an empty result, and a Node error thrown by a tool the code TOOL_FAILED', async () => {
+    const tools = [
+      defineTool({ name: 'nothing', description: 'n', input: z.object({}), execute: () => undefined as never }),
+      defineTool({
+        name: 'missing',
+        description: 'm',
+        input: z.object({}),
+        execute: async () => (await import('node:fs/promises')).readFile('/nonexistent/delm-file', 'utf8'),
+      }),
+    ];
+    const box = await createToolbox(tools);
+    const nothing = await box.call({ id: '1', name: 'nothing', input: {} }, signal);
+    expect(nothing).toMatchObject({ text: '', bytes: 0, truncated: false });
+    expect(nothing.error).toBeUndefined();
+    const missing = await box.call({ id: '2', name: 'missing', input: {} }, signal);
+    expect(missing.error).toMatchObject({
+      code: 'TOOL_FAILED',
+      message: expect.stringMatching(/^missing failed: ENOENT/),
+    });
+  });
+
   it('loads tools from a module export (an array, or a factory called with options) with their cost', async () => {
     const box = await loadToolbox(
       ToolsOptionsSchema.parse({

@@ -12,7 +12,7 @@ import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js'
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
-import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { apiKeys, cliLogger, LOG_FLAGS, QUIET_LOG_USAGE } from '../logging.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
@@ -53,7 +53,7 @@ Options:
                          first 2, 4, 8, … chunks, in every mode; the growth exponent and the chart
                          then come from it (one variable changes: the number of sub-tasks)
 ${WORKLOAD_OPTIONS_HELP}
-${LOG_USAGE} (default warn: only problems)
+${QUIET_LOG_USAGE}
   -h, --help             show this help
 
 delm's worker threads are warmed up with one unrecorded item first, so start-up is not measured.

@@ -2,7 +2,7 @@
 import { createSwarm } from '../../runtime/swarm.js';
 import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { LOG_USAGE } from '../logging.js';
+import { QUIET_LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
 import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
@@ -29,7 +29,7 @@ Options:
                          DELM_REDIS_PASSWORD environment variable, which stays out of process lists)
   --run <id>             the run to finish
   --agents <n>           agent threads (default: as many as the run's coordinator had)
-${LOG_USAGE}
+${QUIET_LOG_USAGE}
   -h, --help             show this help
 
 Exit codes: 0 the run finished, 1 it ended in error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,

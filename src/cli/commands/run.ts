@@ -17,7 +17,7 @@ import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
-import { apiKeys, cliLogger, LOG_FLAGS, LOG_USAGE } from '../logging.js';
+import { apiKeys, cliLogger, LOG_FLAGS, QUIET_LOG_USAGE } from '../logging.js';
 import { MIN_MEMBER_TTL_MS } from '../../runtime/options.js';
 
 /** `--keep-finished-ms` and `--member-ttl-ms` as the substrate's Redis options (only those given). */
@@ -58,7 +58,7 @@ Options:
                          (memberTtlMs; default 10000, at least 300): a process that died drops out of
                          the run's processes after it. \`delm worker\` and \`delm resume\` follow both
 ${WORKLOAD_OPTIONS_HELP}
-${LOG_USAGE} (default warn: only problems)
+${QUIET_LOG_USAGE}
   -h, --help             show this help
 
 Records (in --out): events.jsonl (one line per model call and per tool call), results.csv (one row per item),

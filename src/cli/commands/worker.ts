@@ -5,7 +5,7 @@ import { RedisRunControl } from '../../redis/run-control.js';
 import { createSwarm } from '../../runtime/swarm.js';
 import { checkModelRef } from '../../runtime/model-loader.js';
 import { EXIT, type Command } from '../command.js';
-import { LOG_USAGE } from '../logging.js';
+import { QUIET_LOG_USAGE } from '../logging.js';
 import { checkRedis } from '../redis-check.js';
 import { watchMembers } from '../../redis/member-watch.js';
 import { processesText } from '../../inspector/processes-text.js';
@@ -40,7 +40,7 @@ Options:
   --run <id>             the run to join (delm run --redis prints it); default: every run going
   --agents <n>           agent threads of this process (default 4)
   --standby-verifier     take the run's verifier over if it dies
-${LOG_USAGE}
+${QUIET_LOG_USAGE}
   -h, --help             show this help
 
 Exit codes: 0 the run ended, 1 an error, 2 bad arguments or no such run (RUN_NOT_FOUND), 130 interrupted.`,

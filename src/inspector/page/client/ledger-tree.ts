@@ -14,7 +14,7 @@ export const MAX_REJECTS = 200;
 export interface LedgerSections {
   /** Verified entries, newest first (not seeded, not failures, not the answer). */
   committed: EntryView[];
-  /** Failure entries (of rejections, or FAIL notes). */
+  /** Failure entries: the records of rejections (a FAIL note is a verified entry: an attempt that failed, documented). */
   failures: EntryView[];
   /** What the planner wrote first (the task, the sources), oldest first. */
   seeded: EntryView[];
@@ -28,7 +28,7 @@ export interface LedgerSections {
 export function ledgerSections(run: RunModel): LedgerSections {
   const all = [...run.entries.values()].sort((a, b) => b.id - a.id);
   const committed = all.filter((e) => !e.seeded && e.kind !== 'failure' && e.kind !== 'answer');
-  const failures = all.filter((e) => e.kind === 'failure' || e.kind === 'FAIL');
+  const failures = all.filter((e) => e.kind === 'failure');
   const seeded = all.filter((e) => e.seeded).reverse();
   const counts = `${committed.length} verified entr${committed.length === 1 ? 'y' : 'ies'} · ${run.rejects.length} rejected · ${seeded.length} seeded (task, sources)`;
   return { committed, failures, seeded, rejects: run.rejects.slice().reverse(), counts };

@@ -35,7 +35,8 @@ describe('ledger tree', () => {
     ]);
     const sections = ledgerSections(run);
     expect(sections.committed.map((e) => e.id)).toEqual([7, 5, 1]);
-    expect(sections.failures.map((e) => e.id)).toEqual([7, 2]);
+    // A FAIL note is verified (a documented failed attempt), not a rejection.
+    expect(sections.failures.map((e) => e.id)).toEqual([2]);
     expect(sections.seeded.map((e) => e.id)).toEqual([0]);
     expect(sections.rejects.map((r) => r.entryId)).toEqual([2]);
     expect(sections.counts).toBe('3 verified entries · 1 rejected · 1 seeded (task, sources)');

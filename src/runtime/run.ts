@@ -61,6 +61,23 @@ export type RunStart =
   | { kind: 'join'; runId: string; standbyVerifier?: boolean }
   | { kind: 'resume'; runId: string };
 
+/** How long a finished run's memory waits for its late workers to end before it is given up (see `releaseSubstrate`). */
+const LATE_WORKER_MS = 2_000;
+
+/** Whether every one of `promises` settled within `ms`. */
+async function settledWithin(promises: ReadonlyArray<Promise<unknown>>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
   readonly id: string;
@@ -100,6 +117,8 @@ export class RunSupervisor {
   private finished = false;
   /** A worker died or was terminated: it may have been mid-write, so the run's shared memory is not reused. */
   private tainted = false;
+  /** How each worker abandoned before it started ends (see {@link abandon}): the run's memory is reused only after. */
+  private readonly late: Array<Promise<unknown>> = [];
   /** Aborted when the run stops (whatever the reason), so a planner call waiting on its model stops with it. */
   private readonly planning = new AbortController();
 
@@ -358,13 +377,19 @@ export class RunSupervisor {
 
   /**
    * Hands over the finished run's shared memory for the next run of the same swarm, or `undefined`
-   * when it must not be reused (the run has not finished, or one of its workers was terminated).
+   * when it must not be reused (the run has not finished, or one of its workers was terminated). A
+   * worker that started after the run ended (see {@link abandon}) still attaches that memory: it is
+   * handed over once such workers have ended, which they do at once, or not at all when one has not
+   * ended within {@link LATE_WORKER_MS}. (Not reusing it left 16 MB of shared memory per such run to
+   * the worker threads' next collections, which idle threads may not have for thousands of runs.)
    */
-  releaseSubstrate(): RunSubstrate | undefined {
+  async releaseSubstrate(): Promise<RunSubstrate | undefined> {
     if (!this.finished || this.tainted || !this.substrate?.reusable) return undefined;
     const substrate = this.substrate;
     this.substrate = undefined;
-    return substrate;
+    if (this.late.length > 0 && !(await settledWithin(this.late, LATE_WORKER_MS))) return undefined;
+    // A late worker that crashed or was terminated instead of ending taints the run.
+    return this.tainted ? undefined : substrate;
   }
 
   /**
@@ -575,11 +600,13 @@ export class RunSupervisor {
   /**
    * A worker that has not started yet (its thread still starting up) has nothing to finish: the run
    * stops waiting for it. When it starts it finds the run stopped and ends at once; its thread stays
-   * in the pool, warm. The run's memory is not reused, since that late worker still attaches it.
+   * in the pool, warm. The run's memory is reused only after it has ended (see {@link releaseSubstrate}).
    */
   private abandon(agentId: number): void {
     this.notStarted.add(agentId);
-    this.tainted = true;
+    const worker = agentId === 0 ? this.verifier : this.live.get(agentId);
+    if (worker) this.late.push(worker.done);
+    else this.tainted = true;
     const role = agentId === 0 ? 'verifier' : 'agent';
     this.telemetry.workerNotStarted(role, agentId);
     if (agentId === 0) return;

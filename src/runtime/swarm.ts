@@ -89,7 +89,7 @@ export class Swarm {
   /** The controller of every run started and not yet finished, queued or going: `close()` aborts them all. */
   private readonly unfinished = new Set<AbortController>();
   /** The last finished run's shared memory, emptied and reused by the next run (runs never overlap). */
-  private spare: RunSubstrate | undefined;
+  private spare: Promise<RunSubstrate | undefined> | undefined;
 
   private readonly logger: Logger | undefined;
 
@@ -218,13 +218,18 @@ export class Swarm {
         } catch (error) {
           return await supervisor.endUnstarted(error instanceof Error ? error : new Error(String(error)));
         }
-        const spare = this.spare;
+        // The last run's memory, once its late workers (if any) have ended: this run's agents would
+        // wait for their threads anyway.
+        const spare = await this.spare;
         this.spare = undefined;
         return await supervisor.execute(input, signal, spare);
       } finally {
         unlink();
         this.unfinished.delete(abort);
-        this.spare ??= supervisor.releaseSubstrate();
+        // This run's memory, else the spare there was (a run that ended without starting has none).
+        const released = supervisor.releaseSubstrate();
+        const before = this.spare;
+        this.spare = released.then(async (substrate) => substrate ?? (await before));
       }
     })();
     // The next run waits for the one ahead and for this one: runs never overlap, even when this one

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/errors.js';
 import { createSwarm, type RunOptions, type Swarm } from '../../src/runtime/swarm.js';
@@ -324,6 +326,36 @@ describe('swarm resilience', () => {
       expect((await ahead.result).stopReason).toBe('answered');
       // The run behind it waited for the run ahead, not for the one that ended early: runs never overlap.
       expect((await behind.result).stopReason).toBe('answered');
+    } finally {
+      await swarm.close();
+    }
+  });
+
+  it('reuses the memory of a run whose agent started after the answer, once that agent has ended', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const made = new SharedArrayBuffer(8);
+    const swarm = createSwarm({
+      agents: 2,
+      protocol: 'basic',
+      model: {
+        module: new URL('./fixtures/late-agent-model.ts', import.meta.url).href,
+        options: { made, lateMs: 400 },
+      },
+    });
+    try {
+      const lateRuns: number[] = [];
+      let first = 0;
+      for (let i = 0; i < 5; i++) {
+        const r = await swarm.run({ prompt: 'x', subTasks: subTasks(1) });
+        expect(r.stopReason).toBe('answered');
+        if (r.agents.some((a) => a.status === 'not-started')) lateRuns.push(i);
+        gc();
+        if (i === 0) first = process.memoryUsage().arrayBuffers;
+      }
+      expect(lateRuns.length).toBeGreaterThanOrEqual(3);
+      // Each run in fresh memory left the last one's (16 MB) to the late thread, which never collected it.
+      expect(process.memoryUsage().arrayBuffers - first).toBeLessThan(8 * 2 ** 20);
     } finally {
       await swarm.close();
     }

@@ -18,11 +18,12 @@ import type { ChatMessage } from '../providers/types.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
-import { attemptFixes, TEST_PATH } from '../protocols/debug/attempts.js';
+import { attemptFixes } from '../protocols/debug/attempts.js';
 import { runTestsTool } from '../protocols/debug/run-tests-tool.js';
 import type { Patch } from '../workloads/debugging/patch.js';
 import { DebugTaskMetaSchema, defaultScreens, runOptions } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
+import { isTestFile } from '../workloads/debugging/test-files.js';
 import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../workloads/debugging/workspace.js';
@@ -68,9 +69,10 @@ export async function runDebugOrchestrator(
     const failing = await listFailingTests(ws.dir, runOptions(settings));
     targets = failing.tasks;
     baseline = { results: failing.run.results, flaky: failing.flaky };
+    const testFiles = [...new Set([...ws.testFiles, ...failing.run.results.map((r) => r.file)])];
     const files = await Promise.all(
       ws.sourceFiles
-        .filter((f) => !TEST_PATH.test(f))
+        .filter((f) => !isTestFile(f, testFiles))
         .map(async (path) => ({ path, text: await readFile(`${ws.dir}/${path}`, 'utf8') })),
     );
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
@@ -128,6 +130,7 @@ export async function runDebugOrchestrator(
         concurrency: settings.screens ?? defaultScreens(model),
         testTimeoutMs: settings.testTimeoutMs,
         testCommand: settings.testCommand,
+        testFiles,
         callContext: { role: 'worker', taskId: index + 1 },
         describe: (a) => `[FAIL] ${a.proposal.idea} — ${a.detail}`,
       });

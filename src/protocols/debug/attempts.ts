@@ -12,11 +12,9 @@ import { PatchError } from '../../workloads/errors.js';
 import { applyPatch, parsePatch, patchFiles, type Patch } from '../../workloads/debugging/patch.js';
 import { testExcerpt } from './test-excerpt.js';
 import { syntaxError } from '../../workloads/debugging/syntax.js';
+import { editedTestFiles, testEditRefusal } from '../../workloads/debugging/test-files.js';
 import { runTests } from '../../workloads/debugging/test-runner.js';
 import { withWorkspaceCopy } from '../../workloads/debugging/workspace.js';
-
-/** Files under a test folder or named `*.test.*`: patches may not touch them. */
-export const TEST_PATH = /(?:^|\/)(?:test|tests|__tests__)\/|\.test\.[cm]?[jt]s$/;
 
 /** The failing test an attempt is for. */
 export interface FailingTest {
@@ -61,6 +59,11 @@ export interface AttemptOptions {
   readonly testTimeoutMs: number;
   /** A shell command printing TAP, instead of the detected runner. */
   readonly testCommand?: string | undefined;
+  /**
+   * The workspace's test files as its runner knows them (detected, and those a run reported tests
+   * from): a candidate editing one is refused unrun, as is one editing a file named like a test.
+   */
+  readonly testFiles?: readonly string[] | undefined;
   readonly callContext: { role: string; taskId?: number };
   /** Turns an attempt into the line later prompts show for it. */
   readonly describe: (attempt: Attempt) => string;
@@ -132,8 +135,9 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
     const pending = `[being tried] ${proposal.idea}`;
     tried.push(pending);
     const job = (async () => {
-      const outcome = proposal.edits.some((e) => TEST_PATH.test(e.file))
-        ? { passes: false, parses: true, detail: 'edits a test file; fix the code, not the test' }
+      const tests = editedTestFiles(proposal.edits, options.testFiles);
+      const outcome = tests.length
+        ? { passes: false, parses: true, detail: testEditRefusal(tests) }
         : await screen(options, proposal.edits);
       const attempt = { proposal, ...outcome };
       done.push(attempt);

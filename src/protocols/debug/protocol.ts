@@ -29,11 +29,12 @@ import {
   type StepResult,
   type UnfoldedDetail,
 } from '../kit/protocol.js';
-import { attemptFixes, TEST_PATH } from './attempts.js';
+import { attemptFixes } from './attempts.js';
 import { runTestsTool } from './run-tests-tool.js';
 import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
+import { editedTestFiles, isTestFile, testEditRefusal } from '../../workloads/debugging/test-files.js';
 import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../../workloads/debugging/workspace.js';
 
@@ -170,6 +171,14 @@ const FlakySchema = z.array(z.string());
 
 const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => FlakySchema.parse(io.ledger.get(0).meta?.flaky ?? []);
 
+/** The workspace's test files: those its runner was found to run, and every file the baseline reported tests from. */
+function testFilesOf(io: { ledger: AgentIO['ledger'] }): string[] {
+  const meta = io.ledger.get(0).meta;
+  const detected = z.array(z.string()).safeParse(meta?.testFiles);
+  const reported = BaselineSchema.parse(meta?.baseline ?? []).map((r) => r.file);
+  return [...new Set([...(detected.success ? detected.data : []), ...reported])].filter((f) => f !== '(command)');
+}
+
 /** The baseline without its flaky tests, so a flaky test never counts as a regression. */
 function baselineOf(io: { ledger: AgentIO['ledger'] }): TestRun {
   const flaky = new Set(flakyOf(io));
@@ -214,7 +223,14 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       kind: 'raw',
       level: 2,
       text: task.prompt,
-      meta: { role: 'task', workspace: ws.dir, debug: parsed.data.debug, baseline, flaky },
+      meta: {
+        role: 'task',
+        workspace: ws.dir,
+        debug: parsed.data.debug,
+        baseline,
+        flaky,
+        testFiles: [...ws.testFiles],
+      },
     });
     for (const file of [...ws.sourceFiles, ...ws.testFiles]) {
       const text = await readFile(`${ws.dir}/${file}`, 'utf8');
@@ -259,9 +275,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const fixed = fixOf(view, failure.testId);
     if (fixed) return { type: 'done', result: `already fixed by #${fixed.id}` };
 
+    const testFiles = testFilesOf(io);
     const related = failure.relatedFiles.length
       ? failure.relatedFiles
-      : [...view.sources.keys()].filter((l) => !l.startsWith('fail:') && !TEST_PATH.test(l));
+      : [...view.sources.keys()].filter((l) => !l.startsWith('fail:') && !isTestFile(l, testFiles));
     const files = related.flatMap((path) => {
       const text = view.source(path);
       return text === undefined ? [] : [{ path, text }];
@@ -292,6 +309,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       concurrency: info.settings.screens ?? defaultScreens(io.model),
       testTimeoutMs: info.settings.testTimeoutMs,
       testCommand: info.settings.testCommand,
+      testFiles,
       callContext: { role: 'agent', taskId: input.task.taskId },
       describe: (a) => `[FAIL] ${a.proposal.idea}`,
     });
@@ -376,8 +394,8 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       const idea = head.success && typeof head.data.idea === 'string' ? head.data.idea : '';
       if (!body.success || !testId || !body.data.patch)
         return reject(['a PATCH_SUMMARY must carry its test id and its patch'], idea);
-      if (body.data.patch.some((e) => TEST_PATH.test(e.file)))
-        return reject(['the patch edits a test file; fix the code, not the test'], idea);
+      const tests = editedTestFiles(body.data.patch, testFilesOf(io));
+      if (tests.length) return reject([testEditRefusal(tests)], idea);
       const verification = await verifyPatch(info.workspace, body.data.patch, testId, {
         baseline: baselineOf(io),
         ...runOptions(info.settings),

@@ -9,9 +9,10 @@ import { defineTool, type Tool } from '../../tools/types.js';
 import { clip } from '../kit/text.js';
 import { PatchError } from '../../workloads/errors.js';
 import { applyPatch, parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
+import { detectTestPlan } from '../../workloads/debugging/runners/detect.js';
+import { editedTestFiles } from '../../workloads/debugging/test-files.js';
 import { runTests, type TestRun } from '../../workloads/debugging/test-runner.js';
 import { withWorkspaceCopy } from '../../workloads/debugging/workspace.js';
-import { TEST_PATH } from './attempts.js';
 
 /** Failing tests listed in one result; the rest are counted. */
 const MAX_LISTED = 20;
@@ -54,8 +55,14 @@ export function runTestsTool(settings: {
       const relative = files
         ? await Promise.all(files.map(async (f) => (await workspace.resolve(f, NAME)).relative))
         : undefined;
-      if (edits?.some((e) => TEST_PATH.test(e.file)))
-        throw new ToolError('TOOL_FAILED', NAME, `${NAME}: edits may not touch test files; fix the code, not the test`);
+      const known = edits ? (await detectTestPlan(workspace.root, { testCommand: settings.testCommand })).files : [];
+      const tests = edits ? editedTestFiles(edits, known) : [];
+      if (tests.length)
+        throw new ToolError(
+          'TOOL_FAILED',
+          NAME,
+          `${NAME}: edits may not touch test files (${tests.join(', ')}); fix the code, not the test`,
+        );
       return withWorkspaceCopy(workspace.root, async (copy) => {
         if (edits)
           await applyPatch(copy, parsePatch(edits)).catch((error: unknown) => {

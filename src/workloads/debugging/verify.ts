@@ -5,6 +5,7 @@ import { executedByAny, formatLines, readCoverage } from './coverage.js';
 import { PatchError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
 import { flakyTests } from './scoring.js';
+import { editedTestFiles, testEditRefusal } from './test-files.js';
 import { canRunOne, coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
 import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
@@ -37,7 +38,7 @@ export type TestRef = { readonly testFile: string; readonly testName: string } |
 
 /** Evidence for or against one patch, from running the whole suite on a patched copy. */
 export interface PatchVerification {
-  /** False when the patch could not be applied (see `rejection`); nothing was run then. */
+  /** False when the patch could not be applied or edits a test file (see `rejection`); nothing was run then. */
   readonly applied: boolean;
   readonly rejection?: string;
   readonly targetPasses: boolean;
@@ -205,6 +206,8 @@ async function importedFiles(root: string, testFile: string, sources: readonly s
 /**
  * Applies `patch` to an isolated copy of the workspace and runs the whole suite there. The patch
  * is verified when the target test passes and no test that passed before fails (or vanishes) after.
+ * A patch that edits a test file (see `isTestFile`: the runner's files, those the baseline reported
+ * tests from, or a test-like name) is refused unrun.
  */
 export async function verifyPatch(
   workspace: string,
@@ -215,6 +218,18 @@ export async function verifyPatch(
   const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
   const baseline = options.baseline ?? (await runTests(ws.dir, { ...options, plan: ws.plan }));
   const targetId = refId(target);
+  const tests = editedTestFiles(parsePatchOrEmpty(patch), [...ws.testFiles, ...baseline.results.map((r) => r.file)]);
+  if (tests.length) {
+    const rejection = testEditRefusal(tests);
+    return {
+      applied: false,
+      rejection,
+      targetPasses: false,
+      regressions: [],
+      verified: false,
+      output: `patch rejected: ${rejection}`,
+    };
+  }
   return withWorkspaceCopy(ws.dir, async (copy) => {
     try {
       await applyPatch(copy, parsePatch(patch));
@@ -246,9 +261,20 @@ export async function verifyPatch(
   });
 }
 
+/** The edits of `patch`, or none when it is not a valid patch (applying it reports why). */
+function parsePatchOrEmpty(patch: unknown): Patch {
+  try {
+    return parsePatch(patch);
+  } catch (err) {
+    if (err instanceof PatchError) return [];
+    throw err;
+  }
+}
+
 /**
- * Applies the candidates in order on one isolated copy, skipping any that no longer apply cleanly
- * after the earlier ones (a conflict) or that duplicate an applied one, then runs the whole suite.
+ * Applies the candidates in order on one isolated copy, skipping any that edit a test file, that no
+ * longer apply cleanly after the earlier ones (a conflict) or that duplicate an applied one, then
+ * runs the whole suite.
  * The real workspace is not touched; `combined` is the merged patch.
  */
 export async function mergePatches(
@@ -264,6 +290,11 @@ export async function mergePatches(
     const seen = new Set<string>();
     for (const candidate of candidates) {
       const key = JSON.stringify(candidate.patch);
+      const tests = editedTestFiles(parsePatchOrEmpty(candidate.patch), ws.testFiles);
+      if (tests.length) {
+        skipped.push({ id: candidate.id, reason: testEditRefusal(tests) });
+        continue;
+      }
       if (seen.has(key)) {
         skipped.push({ id: candidate.id, reason: 'duplicate of a patch already applied' });
         continue;

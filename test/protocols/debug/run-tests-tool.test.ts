@@ -52,6 +52,9 @@ describe('run_tests', () => {
       code: 'TOOL_FAILED',
       message: expect.stringMatching(/may not touch test files/),
     });
+    // node --test runs `*_test.js` wherever it is, test folder or not.
+    const rootTest = await call({ edits: [{ file: 'calc_test.js', search: '5', replace: '-1' }] });
+    expect(rootTest.error?.message).toMatch(/may not touch test files \(calc_test\.js\)/);
     const missing = await call({ edits: [{ file: 'src/calc.js', search: 'a * b', replace: 'a + b' }] });
     expect(missing.error).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/edits do not apply/) });
     const escape = await call({ files: ['../outside.test.js'] });

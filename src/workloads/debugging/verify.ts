@@ -44,7 +44,11 @@ export interface PatchVerification {
   readonly targetPasses: boolean;
   /** Ids of tests that passed before the patch and do not pass after it. */
   readonly regressions: readonly string[];
-  /** Target passes, nothing regressed. */
+  /**
+   * Target passes, nothing regressed. A file killed at its time limit counts only through its tests:
+   * a test that passed before and times out now regressed; one that hung before the patch too does
+   * not refuse it.
+   */
   readonly verified: boolean;
   readonly run?: TestRun;
   /** Truncated digest of the run (or the rejection). */
@@ -254,7 +258,7 @@ export async function verifyPatch(
       applied: true,
       targetPasses,
       regressions,
-      verified: targetPasses && regressions.length === 0 && !run.timedOut,
+      verified: targetPasses && regressions.length === 0,
       run,
       output: run.output,
     };

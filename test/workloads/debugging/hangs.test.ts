@@ -7,6 +7,7 @@ import { createRunner } from '../../../src/modes/runner.js';
 import type { Mode } from '../../../src/modes/result.js';
 import { fixedCounts } from '../../../src/workloads/debugging/report.js';
 import { runTests } from '../../../src/workloads/debugging/test-runner.js';
+import { verifyPatch } from '../../../src/workloads/debugging/verify.js';
 
 // The bug loops forever (and allocates) for odd n: every candidate that keeps it hangs its test file.
 const name = `hangfix-${randomUUID().slice(0, 8)}`;
@@ -91,5 +92,72 @@ describe('a workspace whose bug hangs its test', () => {
       await runner.close();
     }
     expect(await leftoverCopies()).toBe(0);
+  }, 120_000);
+});
+
+describe('a suite with a test that hangs before any patch', () => {
+  let other: string;
+  beforeAll(async () => {
+    other = await mkdtemp(path.join(tmpdir(), 'delm-hangs-other-'));
+    await mkdir(path.join(other, 'src'));
+    await mkdir(path.join(other, 'test'));
+    await writeFile(path.join(other, 'package.json'), JSON.stringify({ name: 'hangs-other', type: 'module' }));
+    await writeFile(
+      path.join(other, 'src/m.js'),
+      'export function add(a,b){ return a - b; }\nexport function twice(x){ return x*2; }\n',
+    );
+    const head = "import { test } from 'node:test';\nimport assert from 'node:assert';\n";
+    await writeFile(
+      path.join(other, 'test/add.test.js'),
+      `${head}import { add } from '../src/m.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n`,
+    );
+    await writeFile(
+      path.join(other, 'test/twice.test.js'),
+      `${head}import { twice } from '../src/m.js';\ntest('doubles', () => assert.equal(twice(2), 4));\n`,
+    );
+    await writeFile(
+      path.join(other, 'test/hang.test.js'),
+      `${head}test('waits forever', async () => { await new Promise(() => setInterval(() => {}, 1000)); });\n`,
+    );
+  });
+  afterAll(() => rm(other, { recursive: true, force: true }));
+
+  const FIX = [{ file: 'src/m.js', search: 'return a - b;', replace: 'return a + b;' }];
+
+  it('verifies a fix of another test, and still refuses a patch whose regression is a timeout', async () => {
+    const baseline = await runTests(other, { timeoutMs: 2_000 });
+    expect(baseline.timedOut).toBe(true);
+    const fix = await verifyPatch(other, FIX, 'test/add.test.js > adds', { baseline, timeoutMs: 2_000 });
+    expect(fix).toMatchObject({ applied: true, targetPasses: true, regressions: [], verified: true });
+    const hangs = await verifyPatch(
+      other,
+      [...FIX, { file: 'src/m.js', search: 'return x*2;', replace: 'for (;;); return x*2;' }],
+      'test/add.test.js > adds',
+      { baseline, timeoutMs: 2_000 },
+    );
+    expect(hangs).toMatchObject({ targetPasses: true, regressions: ['test/twice.test.js > doubles'], verified: false });
+  }, 60_000);
+
+  it('delm fixes the other test: 1 of 2 fixed, the hanging one still failing', async () => {
+    const runner = createRunner('delm', {
+      agents: 1,
+      protocol: 'debug',
+      maxRounds: 1,
+      model: {
+        module: new URL('../fixtures/scripted-patches-model.ts', import.meta.url).href,
+        options: { patches: [{ edits: FIX, idea: 'add with a plus' }] },
+      },
+    });
+    try {
+      const result = await runner.run({
+        prompt: 'fix',
+        meta: { workspace: other, debug: { attemptsPerStep: 1, maxAttempts: 1, testTimeoutMs: 2_000 } },
+      });
+      expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 2, regressed: 0, stillFailing: 1 });
+      expect(result.answer).toContain('still failing: test/hang.test.js > waits forever');
+      expect(result.entries?.filter((e) => e.kind === 'failure' && /regresses\s*\n/.test(e.text))).toEqual([]);
+    } finally {
+      await runner.close();
+    }
   }, 120_000);
 });

@@ -13,6 +13,7 @@ import { applyPatch, parsePatch, patchFiles, type Patch } from '../../workloads/
 import { testExcerpt } from './test-excerpt.js';
 import { syntaxError } from '../../workloads/debugging/syntax.js';
 import { editedTestFiles, testEditRefusal } from '../../workloads/debugging/test-files.js';
+import { targetStatus } from '../../workloads/debugging/scoring.js';
 import { runTests } from '../../workloads/debugging/test-runner.js';
 import { withWorkspaceCopy } from '../../workloads/debugging/workspace.js';
 
@@ -192,7 +193,7 @@ async function screen(options: AttemptOptions, patch: Patch): Promise<Omit<Attem
       ...(testCommand ? { testCommand } : {}),
     });
     const target = run.results.find((r) => r.id === failure.testId);
-    if (target?.status !== 'pass')
+    if (targetStatus(failure.testId, run.results) !== 'pass')
       return { passes: false, parses: true, detail: `target still fails: ${clip(target?.error ?? run.output, 160)}` };
     // The whole suite is the verifier's: what the screen ran already tells a regression in the target's own file.
     const after = new Map(run.results.map((r) => [r.id, r.status]));

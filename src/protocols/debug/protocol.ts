@@ -33,6 +33,7 @@ import { attemptFixes } from './attempts.js';
 import { runTestsTool } from './run-tests-tool.js';
 import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
+import { targetStatus } from '../../workloads/debugging/scoring.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
 import { editedTestFiles, isTestFile, testEditRefusal } from '../../workloads/debugging/test-files.js';
 import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
@@ -457,9 +458,8 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       fixes.map((e) => ({ id: `#${e.id}`, patch: parsePatch(e.meta?.patch) })),
       runOptions(info.settings),
     );
-    const failing = new Set(merge.run.results.filter((r) => r.status === 'fail').map((r) => r.id));
     const targets = [...info.failures.values()];
-    const open = targets.filter((f) => failing.has(f.testId));
+    const open = targets.filter((f) => targetStatus(f.testId, merge.run.results) === 'fail');
     const retry = open.filter((f) => attemptsOn(view, f.testId).length < info.settings.maxAttempts);
     if (input.mayEnqueue && retry.length > 0 && !merge.allPass) {
       return {

@@ -3,7 +3,7 @@
  * when it passes on the merged patch and no test that passed before fails after it. Tests whose
  * outcome changed between two runs of the unpatched suite (flaky) count neither way.
  */
-import type { TestResult } from './test-runner.js';
+import { testId, type TestResult, type TestStatus } from './test-runner.js';
 
 /** The unpatched suite's outcome, run twice. */
 export interface Baseline {
@@ -36,6 +36,25 @@ export function flakyTests(
   return [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id)).sort();
 }
 
+/**
+ * The outcome of target `id` in `results`. A file-level target (`file > file`: its file failed
+ * outside any test, e.g. hung before a test could be named) has no result of its own once the file
+ * runs: it passes when the file's tests ran and none failed (or timed out), and fails when one did.
+ */
+export function targetStatus(
+  id: string,
+  results: ReadonlyArray<Pick<TestResult, 'id' | 'status'>>,
+): TestStatus | undefined {
+  const own = results.find((r) => r.id === id);
+  if (own) return own.status;
+  const file = id.slice(0, Math.max(0, (id.length - 3) / 2));
+  if (id !== testId(file, file)) return undefined;
+  const tests = results.filter((r) => r.id.startsWith(`${file} > `));
+  if (tests.some((r) => r.status === 'fail')) return 'fail';
+  if (tests.some((r) => r.status === 'pass')) return 'pass';
+  return tests.length ? 'skip' : undefined;
+}
+
 /** Scores `after` (the suite on the merged patch) against the baseline for `targets` (the tests that failed at the start). */
 export function scoreMerge(
   baseline: Baseline,
@@ -47,11 +66,11 @@ export function scoreMerge(
   const regressed = baseline.results
     .filter((r) => r.status === 'pass' && !flaky.has(r.id) && now.get(r.id) !== 'pass')
     .map((r) => r.id);
-  const passing = targets.filter((t) => now.get(t) === 'pass');
+  const passing = targets.filter((t) => targetStatus(t, after) === 'pass');
   return {
     fixed: regressed.length === 0 ? passing : [],
     regressed,
-    stillFailing: targets.filter((t) => now.get(t) !== 'pass'),
+    stillFailing: targets.filter((t) => targetStatus(t, after) !== 'pass'),
     passingWithRegressions: regressed.length === 0 ? [] : passing,
     flaky: [...flaky].sort(),
   };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { executedByAny, formatLines, readCoverage } from './coverage.js';
 import { PatchError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
-import { flakyTests } from './scoring.js';
+import { flakyTests, targetStatus } from './scoring.js';
 import { editedTestFiles, testEditRefusal } from './test-files.js';
 import { canRunOne, coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
 import { unifiedDiff } from './unified-diff.js';
@@ -250,7 +250,7 @@ export async function verifyPatch(
     }
     const run = await runTests(copy, { ...options, plan: ws.plan });
     const after = new Map(run.results.map((r) => [r.id, r.status]));
-    const targetPasses = after.get(targetId) === 'pass';
+    const targetPasses = targetStatus(targetId, run.results) === 'pass';
     const regressions = baseline.results
       .filter((r) => r.status === 'pass' && after.get(r.id) !== 'pass')
       .map((r) => r.id);

@@ -161,3 +161,59 @@ describe('a suite with a test that hangs before any patch', () => {
     }
   }, 120_000);
 });
+
+describe('a test file that hangs before any test is named', () => {
+  let other: string;
+  beforeAll(async () => {
+    other = await mkdtemp(path.join(tmpdir(), 'delm-hangs-file-'));
+    await mkdir(path.join(other, 'src'));
+    await mkdir(path.join(other, 'test'));
+    await writeFile(path.join(other, 'package.json'), JSON.stringify({ name: 'hangs-file', type: 'module' }));
+    await writeFile(
+      path.join(other, 'src/m.js'),
+      "export function countdown(n){ while (n !== 0) n = n + 1; return 'done'; }\nexport function twice(x){ return x*2; }\n",
+    );
+    // The default import is not the export delm's preload wraps, so no mark names the test that hangs.
+    const head = "import test from 'node:test';\nimport assert from 'node:assert';\n";
+    await writeFile(
+      path.join(other, 'test/countdown.test.js'),
+      `${head}import { countdown } from '../src/m.js';\ntest('counts down', () => assert.equal(countdown(3), 'done'));\n`,
+    );
+    await writeFile(
+      path.join(other, 'test/twice.test.js'),
+      `${head}import { twice } from '../src/m.js';\ntest('doubles', () => assert.equal(twice(2), 4));\n`,
+    );
+  });
+  afterAll(() => rm(other, { recursive: true, force: true }));
+
+  const TARGET = 'test/countdown.test.js > test/countdown.test.js';
+  const FIX = [{ file: 'src/m.js', search: 'n = n + 1', replace: 'n = n - 1' }];
+
+  it('has a file-level target that a correct patch makes pass', async () => {
+    const baseline = await runTests(other, { timeoutMs: 2_000 });
+    expect(baseline.results.find((r) => r.status === 'fail')).toMatchObject({ id: TARGET, fileLevel: true });
+    const fix = await verifyPatch(other, FIX, TARGET, { baseline, timeoutMs: 2_000 });
+    expect(fix).toMatchObject({ targetPasses: true, regressions: [], verified: true });
+  }, 60_000);
+
+  it('delm screens, verifies and scores the fix: 1 of 1 fixed', async () => {
+    const runner = createRunner('delm', {
+      agents: 1,
+      protocol: 'debug',
+      maxRounds: 1,
+      model: {
+        module: new URL('../fixtures/scripted-patches-model.ts', import.meta.url).href,
+        options: { patches: [{ edits: FIX, idea: 'count towards zero' }] },
+      },
+    });
+    try {
+      const result = await runner.run({
+        prompt: 'fix',
+        meta: { workspace: other, debug: { attemptsPerStep: 1, maxAttempts: 1, testTimeoutMs: 2_000 } },
+      });
+      expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 1, regressed: 0, stillFailing: 0 });
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
+});

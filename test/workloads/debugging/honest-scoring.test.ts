@@ -7,7 +7,7 @@ import { createRunner } from '../../../src/modes/runner.js';
 import { runWorkload } from '../../../src/evaluation/run-workload.js';
 import { RunRecords } from '../../../src/records/run-records.js';
 import { diffFromAnswer, fixedCounts } from '../../../src/workloads/debugging/report.js';
-import { flakyTests, scoreMerge } from '../../../src/workloads/debugging/scoring.js';
+import { flakyTests, scoreMerge, targetStatus } from '../../../src/workloads/debugging/scoring.js';
 import { unifiedDiff } from '../../../src/workloads/debugging/unified-diff.js';
 import { loadWorkload } from '../../../src/workloads/workload.js';
 
@@ -62,6 +62,24 @@ describe('scoreMerge', () => {
         ['a'],
       ),
     ).toMatchObject({ fixed: [], regressed: [], stillFailing: ['a'], flaky: ['c'] });
+  });
+
+  it('counts a file-level target as passing once every test of its file passes', () => {
+    // The file hung before any test was named: its target is named after the file.
+    const target = 't/a.test.js > t/a.test.js';
+    const fixed = [
+      { id: 't/a.test.js > counts down', status: 'pass' as const },
+      { id: 't/a.test.js > skipped', status: 'skip' as const },
+      { id: 't/b.test.js > other', status: 'fail' as const },
+    ];
+    expect(targetStatus(target, fixed)).toBe('pass');
+    expect(targetStatus(target, [...fixed, { id: 't/a.test.js > also', status: 'fail' }])).toBe('fail');
+    expect(targetStatus(target, [{ id: target, status: 'fail' }])).toBe('fail');
+    expect(targetStatus(target, [{ id: 't/b.test.js > other', status: 'pass' }])).toBeUndefined();
+    expect(targetStatus('t/a.test.js > counts down', [{ id: 't/a.test.js > x', status: 'pass' }])).toBeUndefined();
+    expect(
+      scoreMerge({ results: [{ id: target, status: 'fail' }], flaky: [] }, fixed.slice(0, 2), [target]),
+    ).toMatchObject({ fixed: [target], stillFailing: [] });
   });
 
   it('calls flaky every test whose outcome differs between two runs', () => {

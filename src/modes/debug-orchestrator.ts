@@ -25,7 +25,7 @@ import { DebugTaskMetaSchema, defaultScreens, runOptions } from '../protocols/de
 import { debugAnswer } from '../workloads/debugging/report.js';
 import { isTestFile } from '../workloads/debugging/test-files.js';
 import type { Baseline } from '../workloads/debugging/scoring.js';
-import { listFailingTests, mergePatches, type DebugSubTask } from '../workloads/debugging/verify.js';
+import { listFailingTests, mergePatches, nothingToFix, type DebugSubTask } from '../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../workloads/debugging/workspace.js';
 import { HubContext } from './hub-context.js';
 import type { BaselineOptions } from './options.js';
@@ -67,6 +67,7 @@ export async function runDebugOrchestrator(
     await installDependencies(ws.dir);
     workspace = ws.dir;
     const failing = await listFailingTests(ws.dir, runOptions(settings));
+    if (!failing.tasks.length) throw nothingToFix(ws.dir, failing.run, failing.flaky);
     targets = failing.tasks;
     baseline = { results: failing.run.results, flaky: failing.flaky };
     const testFiles = [...new Set([...ws.testFiles, ...failing.run.results.map((r) => r.file)])];

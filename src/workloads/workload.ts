@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mode, RunTask } from '../types.js';
 import { diffFromAnswer, fixedCounts } from './debugging/report.js';
-import { loadWorkspace } from './debugging/workspace.js';
+import { runTests } from './debugging/test-runner.js';
+import { nothingToFix } from './debugging/verify.js';
+import { installDependencies, loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
 import { loadToolSearch, questionToTask, scoreQuestion } from './tool-search.js';
 import type { ToolsOptions } from '../tools/options.js';
@@ -53,7 +55,10 @@ export interface DebugWorkloadOptions {
   readonly debug?: { readonly testTimeoutMs?: number; readonly testCommand?: string };
 }
 
-/** Loads the workload at `file` (see the module comment); errors name the file, item and field. */
+/**
+ * Loads the workload at `file` (see the module comment); errors name the file, item and field. A
+ * debugging workspace's suite runs once here: one whose tests all pass is refused (nothing to fix).
+ */
 export async function loadWorkload(
   file: string,
   options: ItemTaskOptions & DebugWorkloadOptions = {},
@@ -87,6 +92,14 @@ export async function loadWorkload(
   }
   if (info.isDirectory()) {
     const ws = await loadWorkspace(abs, { testCommand: options.debug?.testCommand });
+    // One run of the suite, so a workspace with nothing to fix is refused here rather than scored 0/0.
+    await installDependencies(ws.dir);
+    const run = await runTests(ws.dir, {
+      plan: ws.plan,
+      timeoutMs: options.debug?.testTimeoutMs ?? 30_000,
+      ...(options.debug?.testCommand ? { testCommand: options.debug.testCommand } : {}),
+    });
+    if (run.failed === 0) throw nothingToFix(ws.dir, run);
     return {
       kind: 'debugging',
       source: abs,

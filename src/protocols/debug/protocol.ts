@@ -36,7 +36,7 @@ import { debugAnswer } from '../../workloads/debugging/report.js';
 import { targetStatus } from '../../workloads/debugging/scoring.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
 import { editedTestFiles, isTestFile, testEditRefusal } from '../../workloads/debugging/test-files.js';
-import { listFailingTests, mergePatches, verifyPatch } from '../../workloads/debugging/verify.js';
+import { listFailingTests, mergePatches, nothingToFix, verifyPatch } from '../../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../../workloads/debugging/workspace.js';
 
 /** What a debugging run takes in `RunTask.meta`. */
@@ -212,6 +212,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const ws = await loadWorkspace(parsed.data.workspace, { testCommand: parsed.data.debug.testCommand });
     await installDependencies(ws.dir);
     const { tasks, run, flaky } = await listFailingTests(ws.dir, runOptions(parsed.data.debug));
+    if (!tasks.length) throw nothingToFix(ws.dir, run, flaky);
     // The unpatched suite's results travel with the task, so the verifier need not run it again.
     const baseline = run.results.map((r) => ({
       id: r.id,

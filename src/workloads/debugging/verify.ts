@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { executedByAny, formatLines, readCoverage } from './coverage.js';
-import { PatchError } from '../errors.js';
+import { PatchError, WorkloadFileError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
 import { flakyTests, targetStatus } from './scoring.js';
 import { editedTestFiles, testEditRefusal } from './test-files.js';
@@ -140,6 +140,20 @@ export async function listFailingTests(
   } finally {
     await rm(coverageDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The refusal of a workspace whose baseline leaves nothing to fix (no test fails, or only flaky ones
+ * do): scored, it would read `0/0 fixed` and count as a wrong answer.
+ */
+export function nothingToFix(dir: string, run: TestRun, flaky: readonly string[] = []): WorkloadFileError {
+  const why =
+    run.failed === 0
+      ? run.passed > 0
+        ? `every test passes (${run.passed} passed)`
+        : 'its tests reported no failing test (none ran)'
+      : `the only failing tests are flaky (their outcome changed between two runs): ${flaky.join(', ')}`;
+  return new WorkloadFileError(dir, `nothing to fix: ${why}; delm run fixes a project's failing tests`);
 }
 
 /** Per JavaScript file of `files` that the coverage in `dir` covers, its executed lines. */

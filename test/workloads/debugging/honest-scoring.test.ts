@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,10 @@ import { RunRecords } from '../../../src/records/run-records.js';
 import { diffFromAnswer, fixedCounts } from '../../../src/workloads/debugging/report.js';
 import { flakyTests, scoreMerge, targetStatus } from '../../../src/workloads/debugging/scoring.js';
 import { unifiedDiff } from '../../../src/workloads/debugging/unified-diff.js';
+import { WorkloadFileError } from '../../../src/workloads/errors.js';
 import { loadWorkload } from '../../../src/workloads/workload.js';
+import { runCli } from '../../helpers/cli.js';
+import type { Mode } from '../../../src/modes/result.js';
 
 const model = { module: new URL('../fixtures/regressing-patch-model.ts', import.meta.url).href, options: {} };
 const git = (cwd: string, ...args: string[]) =>
@@ -209,6 +213,52 @@ describe('a delm agent whose patch the verifier refuses', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('a workspace whose tests all pass', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'delm-allpass-'));
+    await mkdir(path.join(dir, 'src'));
+    await mkdir(path.join(dir, 'test'));
+    await writeFile(path.join(dir, 'package.json'), '{"name":"fine","type":"module"}');
+    await writeFile(path.join(dir, 'src/m.js'), 'export function twice(x) { return x * 2; }\n');
+    await writeFile(
+      path.join(dir, 'test/twice.test.js'),
+      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { twice } from '../src/m.js';\ntest('doubles', () => assert.equal(twice(2), 4));\n",
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('is refused at load as nothing to fix, not scored 0/0', async () => {
+    const refused = loadWorkload(dir, { debug: { testTimeoutMs: 10_000 } });
+    await expect(refused).rejects.toBeInstanceOf(WorkloadFileError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/nothing to fix: every test passes \(1 passed\)/),
+    });
+    // `delm run` says so with exit 2 (bad input) and records nothing, where it printed `✗ 0/0 fixed`.
+    const out = path.join(dir, 'records');
+    const cli = await runCli(dir, ['run', dir, '--test-timeout', '10', '--out', out]);
+    expect(cli.code).toBe(2);
+    expect(cli.err).toMatch(/nothing to fix: every test passes/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it.each<Mode>(['delm', 'orchestrator'])(
+    '%s: a run of it ends in that error, with no answer',
+    async (mode) => {
+      const runner = createRunner(mode, { agents: 1, protocol: 'debug', maxRounds: 1 });
+      try {
+        const result = await runner.run({ prompt: 'fix', meta: { workspace: dir, debug: { testTimeoutMs: 10_000 } } });
+        expect(result).toMatchObject({ stopReason: 'error', answer: undefined });
+        expect(result.error).toMatch(/nothing to fix: every test passes/);
+      } finally {
+        await runner.close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('debug answers', () => {

@@ -100,7 +100,9 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       try {
         return await options.call({ ...request, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       } catch (error) {
-        if (isAbort(error, signal)) throw new AbortedError(`${options.provider} call aborted`);
+        // The caller's abort wins; then delm's own timeout, which some SDKs (Anthropic's) report as a user abort.
+        if (signal?.aborted || (!timeout.aborted && isAbort(error, signal)))
+          throw new AbortedError(`${options.provider} call aborted`);
         const mapped = timeout.aborted
           ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets)
           : toProviderError(error, options.provider, secrets);

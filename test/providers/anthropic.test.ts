@@ -82,4 +82,29 @@ describe('Anthropic provider through the real SDK', () => {
     wire.current.script({ raw: '<html>bad gateway</html>', status: 502 }, anthropicReply({ text: 'recovered' }));
     expect((await model().complete({ messages: [{ role: 'user', content: 'x' }] })).text).toBe('recovered');
   });
+
+  it('retries a call that hit delm’s timeout (the SDK reports it as a user abort) as PROVIDER_TIMEOUT', async () => {
+    wire.current.script({ hang: true }, anthropicReply({ text: 'second try' }));
+    const r = await model({ timeoutMs: 300, maxRetries: 2 }).complete({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(r.text).toBe('second try');
+    expect(wire.current.requests).toHaveLength(2);
+
+    wire.current.script({ hang: true }, { hang: true });
+    await expect(
+      model({ timeoutMs: 150, maxRetries: 1 }).complete({ messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: true });
+    expect(wire.current.requests).toHaveLength(4);
+  });
+
+  it('stops at once with ABORTED when the caller aborts', async () => {
+    wire.current.script({ hang: true });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const started = Date.now();
+    await expect(
+      model({ timeoutMs: 5_000 }).complete({ messages: [{ role: 'user', content: 'hi' }], signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(wire.current.requests).toHaveLength(1);
+  });
 });

@@ -202,8 +202,25 @@ export class MissingApiKeyError extends DelmError {
   }
 }
 
+/** Tokens of one model call, as a failed call's error carries them (see {@link spentUsage}). */
+export interface CallUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+/** What a model call used before it failed: the replies it received were billed all the same. */
+export interface SpentUsage {
+  usage: CallUsage;
+  costUsd: number;
+}
+
 /** A provider call failed; `status` is the HTTP status when there was one, `retryable` whether retrying may help. */
 export class ProviderError extends DelmError {
+  /** Tokens the call used before it failed (replies received, as in a repair round), when it received any. */
+  declare readonly usage?: CallUsage;
+  /** What `usage` cost. */
+  declare readonly costUsd?: number;
   constructor(
     message: string,
     readonly provider: string,
@@ -217,13 +234,40 @@ export class ProviderError extends DelmError {
 
 /** A model's structured output did not validate, even after the repair attempt. */
 export class MalformedOutputError extends DelmError {
+  /** Tokens the call used: every reply it received, the repair round's included. */
+  declare readonly usage?: CallUsage;
+  /** What `usage` cost. */
+  declare readonly costUsd?: number;
   constructor(
     message: string,
     /** The raw text the model produced, truncated, for the failure record. */
     readonly raw: string,
+    spent?: SpentUsage,
   ) {
     super('MALFORMED_OUTPUT', message);
+    if (spent) Object.assign(this, spent);
   }
+}
+
+/**
+ * What a failed model call used, when its error says (`usage` and `costUsd` on the error, as
+ * `resilientModel` sets them once a reply was received); undefined otherwise. Counts that are not
+ * finite non-negative numbers count as 0.
+ */
+export function spentUsage(error: unknown): SpentUsage | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { usage, costUsd } = error as { usage?: unknown; costUsd?: unknown };
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as Record<string, unknown>;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+  return {
+    usage: {
+      inputTokens: count(u.inputTokens),
+      outputTokens: count(u.outputTokens),
+      cachedInputTokens: count(u.cachedInputTokens),
+    },
+    costUsd: count(costUsd),
+  };
 }
 
 /** The operation was cancelled through an AbortSignal. */

@@ -3,7 +3,7 @@
  * provider: a provider supplies a raw call; this turns it into a LanguageModel.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortedError, MalformedOutputError } from '../errors.js';
+import { AbortedError, MalformedOutputError, spentUsage } from '../errors.js';
 import { isAbort, toProviderError } from './errors.js';
 import { inputJsonSchema } from './json-schema.js';
 import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
@@ -139,12 +139,13 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
         ? { tools: req.tools, toolTurns: req.toolTurns ?? [], toolChoice: req.toolChoice ?? 'auto' }
         : {};
       let usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+      const costUsd = (u: Usage) => costOf(options.id, u, options.prices ?? DEFAULT_PRICES).costUsd;
       const finish = (text: string, object: T | undefined, toolCalls?: ToolCall[]): CompletionResult<T> => ({
         text,
         object,
         ...(toolCalls?.length ? { toolCalls } : {}),
         usage,
-        costUsd: costOf(options.id, usage, options.prices ?? DEFAULT_PRICES).costUsd,
+        costUsd: costUsd(usage),
         latencyMs: performance.now() - started,
         model: options.id,
       });
@@ -161,7 +162,10 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
             ...(after.length ? { after } : {}),
           },
           req.signal,
-        );
+        ).catch((error: unknown) => {
+          // The replies of earlier rounds were billed: a failure carries them to the meter.
+          throw withSpentUsage(error, usage, costUsd);
+        });
         usage = addUsage(usage, raw.usage);
         if (raw.toolCalls?.length && req.tools?.length && req.toolChoice !== 'none')
           return finish(raw.text, undefined, raw.toolCalls);
@@ -178,6 +182,7 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
           throw new MalformedOutputError(
             `${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`,
             raw.text.slice(0, 2_000),
+            { usage, costUsd: costUsd(usage) },
           );
         const repair: ChatMessage[] = [
           { role: 'assistant', content: raw.text },
@@ -191,4 +196,17 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       }
     },
   };
+}
+
+/**
+ * `error` carrying what the call used before it failed (see {@link spentUsage}): the replies received,
+ * plus the reply the error itself says was billed, priced with `price`. Left as is when it is not an
+ * object, or nothing was used.
+ */
+function withSpentUsage(error: unknown, usage: Usage, price: (usage: Usage) => number): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const own = spentUsage(error);
+  if (!own && usage.inputTokens + usage.outputTokens === 0) return error;
+  const total = own ? addUsage(usage, own.usage) : usage;
+  return Object.assign(error, { usage: total, costUsd: price(total) });
 }

@@ -3,9 +3,12 @@
  * reserved from the run's shared budget: its prompt counted with the tokenizer (plus message framing
  * and the structured-output schema), `maxTokens` of output, priced with the price table. A call whose
  * bound does not fit is refused (BUDGET_EXHAUSTED) and never reaches the model. After the call the
- * reservation is settled with what the model reported. The call is counted in the run's shared usage
+ * reservation is settled with what the model reported; a call that failed is settled with what its
+ * error says it used ({@link spentUsage}: replies it received before failing, such as malformed output
+ * after the repair round), else with nothing but the call. The call is counted in the run's shared usage
  * counters as it is handed to the model, and its tokens as they come back, so usage survives a worker
- * that dies right after. The shared rate limiter is honoured and a usage event is emitted. A run meters
+ * that dies right after. The shared rate limiter is honoured and one usage event is emitted per call,
+ * failed ones included. A run meters
  * only against the limits it has ({@link meteredLimits}): with no budget nothing is reserved, with no
  * rate nothing is waited for, and when no limit depends on tokens or cost (`countPrompt: false`) a
  * call reserves only itself, its prompt not counted at all.
@@ -16,11 +19,12 @@
  * the table), and only by that excess; a model that reports within its reservation never overspends.
  */
 import type { z } from 'zod';
+import { spentUsage } from '../errors.js';
 import type { AsyncBudget, Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
 import { DEFAULT_PRICES, withPrices, type PriceTable } from '../providers/pricing.js';
 import { inputJsonSchema } from '../providers/json-schema.js';
 import { countTokens } from '../providers/tokenizer.js';
-import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
+import type { CompletionRequest, CompletionResult, LanguageModel, Usage } from '../providers/types.js';
 import type { UsageEvent } from './events.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
@@ -49,6 +53,8 @@ export interface MeterOptions {
 export const DEFAULT_MAX_TOKENS = 1_024;
 /** What a call reserves when nothing limits tokens or cost: the call itself. */
 const CALL_ONLY: Required<BudgetAmount> = Object.freeze({ tokens: 0, costMicroUsd: 0, modelCalls: 1 });
+/** What a failed call that says nothing of its usage is counted as. */
+const NOTHING_USED = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
 /** Tokens a chat API adds per message (role, separators) and once to prime the reply. */
 const FRAMING_TOKENS = 4;
 
@@ -143,34 +149,44 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
         if (reservation) await budget!.cancel(reservation);
         throw error;
       }
+      // Every call handed to the model is counted, and reported with what it used: a failed call that
+      // received replies (a repair round that still did not validate) was billed for them.
+      const record = (usage: Usage, costUsd: number, modelName: string, latencyMs: number): Promise<void> | void => {
+        const { inputTokens, outputTokens, cachedInputTokens } = usage;
+        options.usage?.addUsage(options.agentId, usage, costUsd);
+        const emit = () =>
+          options.emit({
+            type: 'usage',
+            agentId: options.agentId,
+            role: request.context?.role ?? options.role,
+            model: modelName,
+            taskId: request.context?.taskId,
+            inputTokens,
+            outputTokens,
+            cachedInputTokens,
+            costUsd,
+            latencyMs,
+          });
+        if (!reservation) return emit();
+        const settled = budget!.settle(reservation, {
+          tokens: inputTokens + outputTokens,
+          modelCalls: 1,
+          costMicroUsd: Math.round(costUsd * 1e6),
+        });
+        return settled instanceof Promise ? settled.then(emit) : emit();
+      };
+      const started = performance.now();
       try {
         options.usage?.callStarted(options.agentId);
         result = await model.complete(request);
       } catch (error) {
-        if (reservation) await budget!.settle(reservation, { modelCalls: 1 });
+        const spent = spentUsage(error) ?? { usage: NOTHING_USED, costUsd: 0 };
+        const recorded = record(spent.usage, spent.costUsd, model.id, performance.now() - started);
+        if (recorded) await recorded;
         throw error;
       }
-      const { inputTokens, outputTokens, cachedInputTokens } = result.usage;
-      options.usage?.addUsage(options.agentId, result.usage, result.costUsd);
-      if (reservation) {
-        await budget!.settle(reservation, {
-          tokens: inputTokens + outputTokens,
-          modelCalls: 1,
-          costMicroUsd: Math.round(result.costUsd * 1e6),
-        });
-      }
-      options.emit({
-        type: 'usage',
-        agentId: options.agentId,
-        role: request.context?.role ?? options.role,
-        model: result.model,
-        taskId: request.context?.taskId,
-        inputTokens,
-        outputTokens,
-        cachedInputTokens,
-        costUsd: result.costUsd,
-        latencyMs: result.latencyMs,
-      });
+      const recorded = record(result.usage, result.costUsd, result.model, result.latencyMs);
+      if (recorded) await recorded;
       return result;
     },
   };

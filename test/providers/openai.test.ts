@@ -76,6 +76,34 @@ describe('OpenAI provider through the real SDK', () => {
     expect(wire.current.requests).toHaveLength(2);
   });
 
+  it('carries the usage and cost of every reply it received on the error of a call that failed after them', async () => {
+    const usage = { prompt_tokens: 1_500, completion_tokens: 800, prompt_tokens_details: { cached_tokens: 0 } };
+    wire.current.script(openaiReply('not json', usage), openaiReply('still prose', usage));
+    const malformed = await model()
+      .complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer })
+      .catch((e: unknown) => e);
+    // gpt-4.1-mini: $0.40 input, $1.60 output per million tokens.
+    expect(malformed).toMatchObject({
+      code: 'MALFORMED_OUTPUT',
+      usage: { inputTokens: 3_000, outputTokens: 1_600, cachedInputTokens: 0 },
+    });
+    expect((malformed as { costUsd: number }).costUsd).toBeCloseTo((3_000 * 0.4 + 1_600 * 1.6) / 1e6, 12);
+
+    // The repair round fails at the provider: the first reply was billed all the same.
+    wire.current.script(openaiReply('not json', usage), { status: 400, body: { error: { message: 'bad request' } } });
+    await expect(
+      model().complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_ERROR', status: 400, usage: { inputTokens: 1_500, outputTokens: 800 } });
+
+    // A call that received nothing carries nothing.
+    wire.current.script({ status: 400, body: { error: { message: 'bad request' } } });
+    const nothing = await model()
+      .complete({ messages: [{ role: 'user', content: 'q' }] })
+      .catch((e: unknown) => e);
+    expect(nothing).toMatchObject({ code: 'PROVIDER_ERROR' });
+    expect((nothing as { usage?: unknown }).usage).toBeUndefined();
+  });
+
   it('retries a 429 after the server’s retry-after, then succeeds', async () => {
     wire.current.script(
       {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SharedBudget } from '../../src/budget/shared-budget.js';
+import { MalformedOutputError } from '../../src/errors.js';
 import { countTokens } from '../../src/providers/tokenizer.js';
 import type { CompletionRequest, LanguageModel } from '../../src/providers/types.js';
 import { DEFAULT_MAX_TOKENS, meterModel, meteredLimits, reservationFor } from '../../src/runtime/meter.js';
@@ -96,7 +97,38 @@ describe('meterModel', () => {
     });
     expect(usage.agent(3).usage.modelCalls).toBe(1);
     expect(usage.total().usage.modelCalls).toBe(calls.n);
-    expect(events).toHaveLength(1);
+    // One usage event per call handed to the model, as records have one line per call: the failed one used nothing.
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatchObject({ agentId: 3, model: 'm', inputTokens: 0, outputTokens: 0, costUsd: 0 });
+  });
+
+  it('counts what a failed call used when its error says: tokens, cost, budget and a usage event', async () => {
+    const budget = SharedBudget.create({ costMicroUsd: 1_000_000, tokens: 100_000 });
+    const usage = SharedUsage.create(2);
+    const events: unknown[] = [];
+    const spent = { usage: { inputTokens: 3_000, outputTokens: 1_600, cachedInputTokens: 0 }, costUsd: 0.00376 };
+    const failing: LanguageModel = {
+      id: 'm',
+      complete: () => Promise.reject(new MalformedOutputError('still prose after the repair round', 'prose', spent)),
+    };
+    const metered = meterModel(failing, {
+      agentId: 1,
+      role: 'agent',
+      budget,
+      rateLimiter: undefined,
+      emit: (e) => events.push(e),
+      prices,
+      usage,
+    });
+    await expect(metered.complete(request)).rejects.toMatchObject({ code: 'MALFORMED_OUTPUT' });
+    expect(budget.snapshot()).toMatchObject({
+      costMicroUsd: { used: 3_760, reserved: 0 },
+      tokens: { used: 4_600, reserved: 0 },
+    });
+    expect(usage.agent(1)).toEqual({ usage: { ...spent.usage, modelCalls: 1 }, costUsd: 0.00376 });
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'usage', agentId: 1, model: 'm', inputTokens: 3_000, costUsd: 0.00376 }),
+    ]);
   });
 
   it('reserves only the call itself, without counting the prompt, when nothing limits tokens or cost', async () => {

@@ -232,7 +232,7 @@ export class ProviderError extends DelmError {
   }
 }
 
-/** A model's structured output did not validate, even after the repair attempt. */
+/** A model's reply was not usable: structured output that did not validate even after the repair attempt, or a reply with nothing in it. */
 export class MalformedOutputError extends DelmError {
   /** Tokens the call used: every reply it received, the repair round's included. */
   declare readonly usage?: CallUsage;

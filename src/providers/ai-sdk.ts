@@ -13,6 +13,7 @@ import type {
 } from '@ai-sdk/provider';
 import { InvalidConfigError } from '../errors.js';
 import type { PriceTable } from './pricing.js';
+import { tokenCount } from './reply.js';
 import { resilientModel, type RawRequest, type RawResponse, type RetryOptions } from './resilient.js';
 import type { LanguageModel, Usage } from './types.js';
 
@@ -77,12 +78,13 @@ export function toAiSdkPrompt(request: Pick<RawRequest, 'system' | 'messages'>):
   ];
 }
 
-/** AI SDK usage as delm's (missing counts are 0; cached tokens are the cache reads). */
+/** AI SDK usage as delm's (missing counts, and counts that are not finite numbers ≥ 0, are 0; cached tokens are the cache reads). */
 export function fromAiSdkUsage(usage: LanguageModelV3Usage): Usage {
+  const inputTokens = tokenCount(usage.inputTokens?.total) ?? 0;
   return {
-    inputTokens: usage.inputTokens.total ?? 0,
-    outputTokens: usage.outputTokens.total ?? 0,
-    cachedInputTokens: usage.inputTokens.cacheRead ?? 0,
+    inputTokens,
+    outputTokens: tokenCount(usage.outputTokens?.total) ?? 0,
+    cachedInputTokens: Math.min(tokenCount(usage.inputTokens?.cacheRead) ?? 0, inputTokens),
   };
 }
 

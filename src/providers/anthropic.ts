@@ -1,6 +1,8 @@
 /** Anthropic Messages through the official SDK; structured output as a forced tool call, agent tools as `tool_use` / `tool_result`. */
 import type Anthropic from '@anthropic-ai/sdk';
+import { emptyReplyError, tokenCount } from './reply.js';
 import type { RawRequest, RawResponse } from './resilient.js';
+import { countTokens } from './tokenizer.js';
 import { sharedClient } from './sdk-clients.js';
 import type { ToolTurn } from './types.js';
 
@@ -46,6 +48,11 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
         ? { type: mayCall ? ('auto' as const) : ('none' as const) }
         : undefined;
     const tools = [...(offered.length ? userTools : []), ...answerTool];
+    const messages: Anthropic.MessageParam[] = [
+      ...request.messages.map((m) => ({ role: m.role, content: m.content })),
+      ...toolTurnMessages(request.toolTurns ?? []),
+      ...(request.after ?? []).map((m) => ({ role: m.role, content: m.content })),
+    ];
     const response = await (
       await connect()
     ).messages.create(
@@ -53,19 +60,41 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
         model: endpoint.model,
         max_tokens: request.maxTokens,
         ...(request.system ? { system: request.system } : {}),
-        messages: [
-          ...request.messages.map((m) => ({ role: m.role, content: m.content })),
-          ...toolTurnMessages(request.toolTurns ?? []),
-          ...(request.after ?? []).map((m) => ({ role: m.role, content: m.content })),
-        ],
+        messages,
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         ...(tools.length ? { tools } : {}),
         ...(toolChoice ? { tool_choice: toolChoice } : {}),
       },
       { signal: request.signal },
     );
-    const toolUse = response.content.find((block) => block.type === 'tool_use' && block.name === structured?.name);
-    const toolCalls = response.content.flatMap((b) =>
+    // Usage a server did not report, or reported as something other than counts, is counted with the tokenizer.
+    const u = response.usage as Partial<Anthropic.Usage> | null | undefined;
+    const reportedInput = tokenCount(u?.input_tokens);
+    const reportedOutput = tokenCount(u?.output_tokens);
+    const cacheRead = tokenCount(u?.cache_read_input_tokens) ?? 0;
+    const cacheWrite = tokenCount(u?.cache_creation_input_tokens) ?? 0;
+    const prompt = () =>
+      [
+        request.system ?? '',
+        ...messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))),
+      ].join('\n');
+    // Anthropic's input_tokens excludes cache reads and writes; delm's inputTokens counts every input token.
+    const inputTokens = reportedInput === undefined ? countTokens(prompt()) : reportedInput + cacheRead + cacheWrite;
+    const cachedInputTokens = reportedInput === undefined ? 0 : cacheRead;
+    const content = (response as { content?: unknown }).content;
+    if (!Array.isArray(content)) {
+      const billed = reportedInput !== undefined || reportedOutput !== undefined;
+      throw emptyReplyError(
+        'anthropic',
+        'no content',
+        response,
+        billed ? { inputTokens, outputTokens: reportedOutput ?? 0, cachedInputTokens } : undefined,
+        [endpoint.apiKey],
+      );
+    }
+    const blocks = (content as Array<Anthropic.ContentBlock | null>).filter((b) => b !== null && typeof b === 'object');
+    const toolUse = blocks.find((block) => block.type === 'tool_use' && block.name === structured?.name);
+    const toolCalls = blocks.flatMap((b) =>
       b.type === 'tool_use' && b.name !== structured?.name && offered.some((t) => t.name === b.name)
         ? [{ id: b.id, name: b.name, input: b.input }]
         : [],
@@ -73,17 +102,14 @@ export function anthropicCall(endpoint: AnthropicEndpoint): (request: RawRequest
     const text =
       structured && toolUse && toolUse.type === 'tool_use'
         ? JSON.stringify(toolUse.input)
-        : response.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-    const u = response.usage;
-    const cacheRead = u.cache_read_input_tokens ?? 0;
+        : blocks.map((b) => (b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('');
     return {
       text,
       ...(toolCalls.length ? { toolCalls } : {}),
-      // Anthropic's input_tokens excludes cache reads and writes; delm's inputTokens counts every input token.
       usage: {
-        inputTokens: u.input_tokens + cacheRead + (u.cache_creation_input_tokens ?? 0),
-        outputTokens: u.output_tokens,
-        cachedInputTokens: cacheRead,
+        inputTokens,
+        outputTokens: reportedOutput ?? countTokens(text),
+        cachedInputTokens,
       },
     };
   };

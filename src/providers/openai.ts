@@ -1,5 +1,6 @@
 /** OpenAI Chat Completions through the official SDK; also any OpenAI-compatible server by base URL. */
 import type OpenAI from 'openai';
+import { emptyReplyError, tokenCount } from './reply.js';
 import { countTokens } from './tokenizer.js';
 import type { RawRequest, RawResponse } from './resilient.js';
 import { sharedClient } from './sdk-clients.js';
@@ -55,22 +56,40 @@ export function openaiCall(endpoint: OpenAIEndpoint): (request: RawRequest) => P
       },
       { signal: request.signal },
     );
-    const message = response.choices[0]?.message;
-    const text = message?.content ?? '';
-    const toolCalls = (message?.tool_calls ?? []).flatMap((c) =>
-      c.type === 'function' ? [{ id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }] : [],
-    );
     const prompt = messages
       .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
       .join('\n');
+    // Servers that report no usage (some local ones), or counts that are not numbers, are counted with the tokenizer.
+    const reported = response.usage as Partial<OpenAI.CompletionUsage> | null | undefined;
+    const inputTokens = tokenCount(reported?.prompt_tokens);
+    const outputTokens = tokenCount(reported?.completion_tokens);
+    const choices = (response as { choices?: unknown }).choices;
+    if (!Array.isArray(choices) || choices.length === 0) {
+      const billed = inputTokens !== undefined || outputTokens !== undefined;
+      throw emptyReplyError(
+        endpoint.compatible ? 'openai-compatible' : 'openai',
+        'no choices',
+        response,
+        billed
+          ? { inputTokens: inputTokens ?? countTokens(prompt), outputTokens: outputTokens ?? 0, cachedInputTokens: 0 }
+          : undefined,
+        [endpoint.apiKey],
+      );
+    }
+    const message = (choices[0] as OpenAI.Chat.ChatCompletion.Choice | null | undefined)?.message;
+    const text = typeof message?.content === 'string' ? message.content : '';
+    const toolCalls = (Array.isArray(message?.tool_calls) ? message.tool_calls : []).flatMap((c) =>
+      c.type === 'function' ? [{ id: c.id, name: c.function.name, input: parseArguments(c.function.arguments) }] : [],
+    );
+    const input = inputTokens ?? countTokens(prompt);
     return {
       text,
       ...(toolCalls.length ? { toolCalls } : {}),
       usage: {
-        // Servers that report no usage (some local ones) are counted with the tokenizer.
-        inputTokens: response.usage?.prompt_tokens ?? countTokens(prompt),
-        outputTokens: response.usage?.completion_tokens ?? countTokens(text),
-        cachedInputTokens: response.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+        inputTokens: input,
+        outputTokens: outputTokens ?? countTokens(text),
+        // A subset of the input tokens.
+        cachedInputTokens: Math.min(tokenCount(reported?.prompt_tokens_details?.cached_tokens) ?? 0, input),
       },
     };
   };

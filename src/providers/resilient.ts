@@ -103,6 +103,8 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
         // The caller's abort wins; then delm's own timeout, which some SDKs (Anthropic's) report as a user abort.
         if (signal?.aborted || (!timeout.aborted && isAbort(error, signal)))
           throw new AbortedError(`${options.provider} call aborted`);
+        // A reply with nothing in it: asking again would be billed again.
+        if (error instanceof MalformedOutputError) throw error;
         const mapped = timeout.aborted
           ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets)
           : toProviderError(error, options.provider, secrets);

@@ -4,7 +4,7 @@ import { MockLanguageModelV3 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSwarm } from '../../src/runtime/swarm.js';
-import { fromAiSdk } from '../../src/providers/ai-sdk.js';
+import { fromAiSdk, fromAiSdkUsage } from '../../src/providers/ai-sdk.js';
 import { openaiReply, useWireServer, type Recorded } from './servers/wire-server.js';
 
 const Answer = z.object({ answer: z.string(), confidence: z.number() });
@@ -113,6 +113,15 @@ describe('an AI SDK model as a delm model (MockLanguageModelV3)', () => {
     await expect(
       fromAiSdk(bad).complete({ messages: [{ role: 'user', content: 'q' }], schema: Answer }),
     ).rejects.toMatchObject({ code: 'MALFORMED_OUTPUT' });
+  });
+
+  it('counts usage numbers that are not finite counts ≥ 0 as 0', () => {
+    const weird = {
+      inputTokens: { total: '12', noCache: undefined, cacheRead: 4, cacheWrite: undefined },
+      outputTokens: { total: -3, text: undefined, reasoning: undefined },
+    };
+    expect(fromAiSdkUsage(weird as never)).toEqual({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
+    expect(fromAiSdkUsage(usage(Number.NaN, 5, 0))).toEqual({ inputTokens: 0, outputTokens: 5, cachedInputTokens: 0 });
   });
 
   it('retries a rate-limited call after the server’s retry-after, and does not retry a rejected key', async () => {

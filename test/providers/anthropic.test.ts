@@ -107,4 +107,26 @@ describe('Anthropic provider through the real SDK', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(wire.current.requests).toHaveLength(1);
   });
+
+  it('counts a reply without usage with the tokenizer, and says a reply had no content (not retried)', async () => {
+    const { usage: _, ...noUsage } = anthropicReply({ text: 'Bonjour' }).body as Record<string, unknown>;
+    wire.current.script({ body: noUsage });
+    const r = await model().complete({ messages: [{ role: 'user', content: 'hello' }] });
+    expect(r.text).toBe('Bonjour');
+    expect(r.usage).toEqual({
+      inputTokens: expect.any(Number),
+      outputTokens: expect.any(Number),
+      cachedInputTokens: 0,
+    });
+    expect(r.usage.inputTokens).toBeGreaterThan(0);
+    expect(r.usage.outputTokens).toBeGreaterThan(0);
+
+    wire.current.script({ body: { ...(anthropicReply({ text: 'x' }).body as object), content: null } });
+    const error = (await model()
+      .complete({ messages: [{ role: 'user', content: 'hello' }] })
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'MALFORMED_OUTPUT', usage: { inputTokens: 13, outputTokens: 6 } });
+    expect(error.message).toBe('anthropic returned a reply with no content');
+    expect(wire.current.requests).toHaveLength(2);
+  });
 });

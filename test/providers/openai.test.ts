@@ -170,4 +170,42 @@ describe('OpenAI provider through the real SDK', () => {
     ).rejects.toMatchObject({ code: 'ABORTED' });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
+
+  it('says a reply had no choices (a malformed reply, not retried), and retries a 200 whose body is an error', async () => {
+    const noChoices = { ...(openaiReply('x').body as object), choices: null };
+    wire.current.script({ body: noChoices });
+    const error = (await model()
+      .complete({ messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'MALFORMED_OUTPUT', usage: { inputTokens: 12, outputTokens: 5 } });
+    expect(error.message).toBe('openai returned a reply with no choices');
+    expect(wire.current.requests).toHaveLength(1);
+
+    wire.current.script(
+      { body: { error: { message: `overloaded (key ${KEY})`, type: 'server_error' } } },
+      openaiReply('ok'),
+    );
+    expect((await model().complete({ messages: [{ role: 'user', content: 'hi' }] })).text).toBe('ok');
+    expect(wire.current.requests).toHaveLength(3);
+
+    wire.current.script({ body: { error: { message: `overloaded (key ${KEY})` } } });
+    const given = (await model({ maxRetries: 0 })
+      .complete({ messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as Error;
+    expect(given).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
+    expect(given.message).toMatch(/^openai replied with an error instead of an answer: overloaded/);
+    expect(given.message).not.toContain(KEY);
+  });
+
+  it('counts usage that is not a finite count ≥ 0 with the tokenizer, as if the server reported none', async () => {
+    const bad = { prompt_tokens: '12', completion_tokens: -3, prompt_tokens_details: { cached_tokens: 4 } };
+    wire.current.script(openaiReply('Hello there', bad as never), openaiReply('Hello there', {} as never));
+    const weird = await model().complete({ messages: [{ role: 'user', content: 'hi' }] });
+    const none = await model().complete({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(weird.usage).toMatchObject({ inputTokens: none.usage.inputTokens, outputTokens: none.usage.outputTokens });
+    expect(typeof weird.usage.inputTokens).toBe('number');
+    expect(weird.usage.outputTokens).toBeGreaterThan(0);
+    // A cached count can never exceed the input it is part of.
+    expect(weird.usage.cachedInputTokens).toBeLessThanOrEqual(weird.usage.inputTokens);
+  });
 });

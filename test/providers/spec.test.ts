@@ -45,6 +45,44 @@ describe('model strings', () => {
     expect(refusal('openai-compatible:bad name@http://alice:hunter2-SECRET@127.0.0.1:1/v1')).not.toContain('hunter2');
   });
 
+  it('refuse a base URL that is not http(s), naming the variable, never showing a password', () => {
+    const refusal = (spec: string, env: NodeJS.ProcessEnv = {}) => {
+      try {
+        parseModelSpec(spec, env);
+      } catch (error) {
+        return `${(error as { code?: string }).code} ${(error as Error).message}`;
+      }
+      throw new Error(`${spec} with ${JSON.stringify(env)} was accepted`);
+    };
+    for (const [variable, spec] of [
+      ['OPENAI_BASE_URL', 'openai:gpt-4.1-mini'],
+      ['ANTHROPIC_BASE_URL', 'anthropic:claude-haiku-4-5'],
+    ] as const) {
+      expect(refusal(spec, { [variable]: 'not a url' })).toMatch(
+        new RegExp(`^INVALID_CONFIG ${variable} "not a url" is not a URL`),
+      );
+      expect(refusal(spec, { [variable]: 'localhost:8080' })).toMatch(
+        new RegExp(`^INVALID_CONFIG ${variable} "localhost:8080" is not an http\\(s\\) URL`),
+      );
+      expect(refusal(spec, { [variable]: 'ftp://127.0.0.1/v1' })).toMatch(/is not an http\(s\) URL/);
+      const credentials = refusal(spec, { [variable]: 'https://alice:hunter2-SECRET@127.0.0.1/v1' });
+      expect(credentials).toMatch(new RegExp(`^INVALID_CONFIG ${variable} cannot carry a user name or password`));
+      const noScheme = refusal(spec, { [variable]: 'alice:hunter2-SECRET@127.0.0.1:8080' });
+      expect(noScheme).toMatch(/is not an http\(s\) URL/);
+      expect(`${credentials} ${noScheme}`).not.toContain('hunter2');
+    }
+    expect(refusal('openai-compatible:llama@ftp://127.0.0.1/v1')).toMatch(
+      /^INVALID_CONFIG invalid model .*"ftp:\/\/127.0.0.1\/v1" is not an http\(s\) URL/,
+    );
+    expect(refusal('openai-compatible:llama@localhost:11434/v1')).toMatch(/is not an http\(s\) URL/);
+    const noScheme = refusal('openai-compatible:llama@alice:hunter2-SECRET@127.0.0.1:1');
+    expect(noScheme).toMatch(/is not an http\(s\) URL/);
+    expect(noScheme).not.toContain('hunter2');
+    expect(parseModelSpec('openai:gpt-4.1', { OPENAI_BASE_URL: 'https://proxy.example/v1' })).toMatchObject({
+      baseURL: 'https://proxy.example/v1',
+    });
+  });
+
   it('name the missing environment variable before anything starts', () => {
     expect(() => checkModelCredentials(parseModelSpec('openai:gpt-4.1', {}), {})).toThrow(MissingApiKeyError);
     expect(() => createModel('anthropic:claude-haiku-4-5', { env: {} })).toThrow(/ANTHROPIC_API_KEY/);

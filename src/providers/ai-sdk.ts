@@ -33,6 +33,12 @@ export interface AiSdkModelOptions {
   prices?: PriceTable;
   /** Extra per-call options for the provider (`providerOptions` in AI SDK terms). */
   providerOptions?: LanguageModelV3CallOptions['providerOptions'];
+  /**
+   * Strings no error may show: the provider's key when it does not come from the environment (the
+   * values of `*API_KEY`, `*TOKEN` and `*PASSWORD` variables, and `Bearer <token>` shapes, are always
+   * redacted).
+   */
+  secrets?: ReadonlyArray<string>;
 }
 
 /** True for an AI SDK 6 language model (`specificationVersion: 'v3'`). */
@@ -67,6 +73,7 @@ export function fromAiSdk(model: LanguageModelV3, options: AiSdkModelOptions = {
     call: (request) => callAiSdk(model, request, mode, options.providerOptions),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
 }
 

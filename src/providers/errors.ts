@@ -1,11 +1,44 @@
 /** Maps SDK and network errors to ProviderError, and keeps secrets out of every message. */
 import { AbortedError, ProviderError } from '../errors.js';
 
-/** Replaces every occurrence of a secret, and anything shaped like an API key, with `[redacted]`. */
+/** Key shapes (`sk-…`, `sk-ant-…`) and credentials in header shapes (`Bearer <token>`, `x-api-key: <token>`). */
+const SHAPED =
+  /\b(?:sk|pk|rk)-[\w-]{6,}|\bsk-ant-[\w-]{6,}|\b(Bearer|Basic)(\s+)[\w.~+/=-]{6,}|\b(x-api-key|api-key|api_key|apikey|authorization)(["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b)[^\s"',;&]{4,}/gi;
+
+/**
+ * Replaces every occurrence of a secret, and anything shaped like an API key or a credential header
+ * (`Bearer <token>`, `x-api-key: <token>`: the token only), with `[redacted]`.
+ */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.replace(/\b(sk|pk|rk)-[\w-]{6,}|\bsk-ant-[\w-]{6,}/g, '[redacted]');
+  // Longest first: a secret that contains another is taken out whole.
+  const given = secrets.filter((s): s is string => s !== undefined && s.length >= 4);
+  for (const secret of given.sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+  return out.replace(SHAPED, (_match, scheme?: string, space?: string, header?: string, separator?: string) =>
+    scheme ? `${scheme}${space}[redacted]` : header ? `${header}${separator}[redacted]` : '[redacted]',
+  );
+}
+
+/** Names of environment variables whose values are secrets wherever they turn up. */
+const SECRET_VARIABLE = /(?:API_KEY|TOKEN|PASSWORD)$/i;
+
+/**
+ * The values of the environment's `*API_KEY`, `*TOKEN` and `*PASSWORD` variables: keys an AI SDK
+ * provider (or any other) read itself, which delm was never given. Values under 8 characters
+ * (`1`, `true`) are left out: redacting them would take every such word out of a message.
+ */
+export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = [];
+  for (const name in env) {
+    const value = env[name];
+    if (value && value.length >= 8 && SECRET_VARIABLE.test(name)) out.push(value);
+  }
+  return out;
+}
+
+/** {@link redact} for an error's text: the given secrets, and the environment's too ({@link envSecrets}). */
+export function redactError(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  return redact(text, [...secrets, ...envSecrets()]);
 }
 
 /** Milliseconds a response asked us to wait (`retry-after-ms`, `retry-after` in seconds or as a date). */
@@ -35,7 +68,7 @@ export function toProviderError(
   };
   const status = typeof e.status === 'number' ? e.status : undefined;
   const name = typeof e.name === 'string' ? e.name : '';
-  const detail = redact(typeof e.message === 'string' ? e.message : String(error), secrets).slice(0, 500);
+  const detail = redactError(typeof e.message === 'string' ? e.message : String(error), secrets).slice(0, 500);
   if (status === 401 || status === 403) {
     return new ProviderError(
       `${provider} rejected the API key (HTTP ${status}); check the key and its permissions`,

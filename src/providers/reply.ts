@@ -1,6 +1,6 @@
 /** Checks on what an SDK handed back: SDKs type a reply's fields but do not check them, and servers vary. */
 import { MalformedOutputError, ProviderError } from '../errors.js';
-import { redact } from './errors.js';
+import { redactError } from './errors.js';
 import type { Usage } from './types.js';
 
 /** A token count a server reported, or undefined when it reported none usable (not a finite number ≥ 0). */
@@ -23,7 +23,7 @@ export function emptyReplyError(
   const error = (body as { error?: unknown } | null)?.error;
   if (typeof error === 'object' && error !== null) {
     const message = (error as { message?: unknown }).message;
-    const detail = redact(typeof message === 'string' ? message : JSON.stringify(error), secrets).slice(0, 500);
+    const detail = redactError(typeof message === 'string' ? message : JSON.stringify(error), secrets).slice(0, 500);
     return new ProviderError(
       `${provider} replied with an error instead of an answer: ${detail}`,
       provider,
@@ -33,7 +33,7 @@ export function emptyReplyError(
   }
   let raw: string;
   try {
-    raw = redact(JSON.stringify(body) ?? String(body), secrets).slice(0, 2_000);
+    raw = redactError(JSON.stringify(body) ?? String(body), secrets).slice(0, 2_000);
   } catch {
     raw = String(body);
   }

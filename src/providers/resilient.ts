@@ -62,7 +62,7 @@ export interface ResilientOptions {
   call: (request: RawRequest) => Promise<RawResponse>;
   retry?: Partial<RetryOptions>;
   prices?: PriceTable;
-  /** Secrets that must never appear in an error (the API key). */
+  /** Secrets that must never appear in an error (the API key); the environment's are redacted too (`envSecrets`). */
   secrets?: ReadonlyArray<string | undefined>;
 }
 

@@ -1,11 +1,11 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, type LanguageModelV3GenerateResult } from '@ai-sdk/provider';
 import { MockLanguageModelV3 } from 'ai/test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { createSwarm } from '../../src/runtime/swarm.js';
 import { fromAiSdk, fromAiSdkUsage } from '../../src/providers/ai-sdk.js';
-import { openaiReply, useWireServer, type Recorded } from './servers/wire-server.js';
+import { openaiReply, startWireServer, useWireServer, type Recorded } from './servers/wire-server.js';
 
 const Answer = z.object({ answer: z.string(), confidence: z.number() });
 const usage = (input: number, output: number, cached = 0) => ({
@@ -241,6 +241,71 @@ describe('an AI SDK provider package as a delm model, over the wire', () => {
       expect(result.usage.modelCalls).toBe(4);
       expect(result.usage.inputTokens).toBe(48);
       expect(wire.current.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    } finally {
+      await swarm.close();
+    }
+  }, 60_000);
+
+  it('keeps a key the server echoes out of errors: as a Bearer token, from the environment, or given as a secret', async () => {
+    const key = 'gsk_plainSECRET123value';
+    // A server of its own: the wire server may still hold replies an earlier test scripted and did not use.
+    const server = await startWireServer();
+    onTestFinished(() => server.close());
+    const model = (options = {}) =>
+      fromAiSdk(createOpenAICompatible({ name: 'groq', baseURL: `${server.url}/v1`, apiKey: key }).chatModel('m'), {
+        retry: { ...fast, maxRetries: 0 },
+        ...options,
+      });
+    const failure = async (echo: (req: Recorded) => string, options = {}) => {
+      server.script((req) => ({ status: 400, body: { error: { message: echo(req) } } }));
+      const error = (await model(options)
+        .complete({ messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e)) as Error & { code: string };
+      expect(error.code).toBe('PROVIDER_ERROR');
+      return JSON.stringify({ message: error.message, stack: error.stack, json: error });
+    };
+    const bearer = await failure((req) => `you sent auth=${String(req.headers.authorization)}`);
+    expect(bearer).toContain('auth=Bearer [redacted]');
+    expect(bearer).not.toContain('SECRET123');
+    expect(await failure(() => `you sent x-api-key: ${key}`)).not.toContain('SECRET123');
+    // A key echoed bare is known by its value: from an *_API_KEY variable, or passed as a secret.
+    const saved = process.env.GROQ_API_KEY;
+    process.env.GROQ_API_KEY = key;
+    try {
+      expect(await failure(() => `key ${key} is not valid`)).not.toContain('SECRET123');
+    } finally {
+      if (saved === undefined) delete process.env.GROQ_API_KEY;
+      else process.env.GROQ_API_KEY = saved;
+    }
+    expect(await failure(() => `key ${key} is not valid`, { secrets: [key] })).not.toContain('SECRET123');
+  });
+
+  it('keeps an echoed key out of a swarm run’s events and result', async () => {
+    const key = 'gsk_plainSECRET123value';
+    const server = await startWireServer();
+    onTestFinished(() => server.close());
+    server.script(
+      ...Array.from({ length: 40 }, () => (req: Recorded) => ({
+        status: 400,
+        body: { error: { message: `you sent auth=${String(req.headers.authorization)}` } },
+      })),
+    );
+    const module = new URL('./fixtures/ai-sdk-swarm-model.ts', import.meta.url).href;
+    const swarm = createSwarm({
+      agents: 1,
+      protocol: 'basic',
+      model: { module, options: { baseURL: `${server.url}/v1`, apiKey: key } },
+    });
+    try {
+      const events: unknown[] = [];
+      const result = await swarm.run(
+        { prompt: 'count', subTasks: [{ payload: 'a' }] },
+        { onEvent: (e) => events.push(e) },
+      );
+      expect(server.requests.length).toBeGreaterThan(0);
+      const shown = JSON.stringify({ events, result });
+      expect(shown).toContain('[redacted]');
+      expect(shown).not.toContain('SECRET123');
     } finally {
       await swarm.close();
     }

@@ -198,7 +198,10 @@ export class MissingApiKeyError extends DelmError {
     readonly provider: string,
     readonly variable: string,
   ) {
-    super('MISSING_API_KEY', `${provider} needs an API key: set the ${variable} environment variable (or pass apiKey)`);
+    super(
+      'MISSING_API_KEY',
+      `${provider} needs an API key: set the ${variable} environment variable (createModel also takes it in its env option)`,
+    );
   }
 }
 

@@ -85,6 +85,11 @@ describe('model strings', () => {
 
   it('name the missing environment variable before anything starts', () => {
     expect(() => checkModelCredentials(parseModelSpec('openai:gpt-4.1', {}), {})).toThrow(MissingApiKeyError);
+    // It says what works: there is no apiKey option.
+    expect(() => createModel('openai:gpt-4.1', { env: {} })).toThrow(
+      'openai needs an API key: set the OPENAI_API_KEY environment variable (createModel also takes it in its env option)',
+    );
+    expect(createModel('openai:gpt-4.1', { env: { OPENAI_API_KEY: 'sk-test-123456789' } }).id).toBe('openai:gpt-4.1');
     expect(() => createModel('anthropic:claude-haiku-4-5', { env: {} })).toThrow(/ANTHROPIC_API_KEY/);
     expect(() => createModel('openai:gpt-4.1', { env: {} })).toThrow(/OPENAI_API_KEY/);
     expect(() => createModel('openai-compatible:m@http://127.0.0.1:1/v1', { env: {} })).not.toThrow();

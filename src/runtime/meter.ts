@@ -20,11 +20,11 @@
  */
 import type { z } from 'zod';
 import { spentUsage } from '../errors.js';
-import type { AsyncBudget, Budget, BudgetAmount, RateLimiter } from '../budget/types.js';
+import type { AsyncBudget, Budget, BudgetAmount, RateLimiter, Reservation } from '../budget/types.js';
 import { DEFAULT_PRICES, withPrices, type PriceTable } from '../providers/pricing.js';
 import { inputJsonSchema } from '../providers/json-schema.js';
 import { countTokens } from '../providers/tokenizer.js';
-import type { CompletionRequest, CompletionResult, LanguageModel, Usage } from '../providers/types.js';
+import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
 import type { UsageEvent } from './events.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
@@ -129,6 +129,42 @@ export function meteredLimits(
   };
 }
 
+/**
+ * Counts a call handed to the model with what it used, settles its reservation and reports it (a
+ * usage event). Not a closure made per call: one would live across the call's wait, and with a
+ * thousand agents in flight such objects outlive young-generation collections.
+ */
+function recordCall(
+  options: MeterOptions,
+  request: CompletionRequest<unknown>,
+  reservation: Reservation | undefined,
+  call: Pick<CompletionResult<unknown>, 'usage' | 'costUsd' | 'model' | 'latencyMs'>,
+): Promise<void> | void {
+  const { usage, costUsd } = call;
+  const { inputTokens, outputTokens, cachedInputTokens } = usage;
+  options.usage?.addUsage(options.agentId, usage, costUsd);
+  const emit = () =>
+    options.emit({
+      type: 'usage',
+      agentId: options.agentId,
+      role: request.context?.role ?? options.role,
+      model: call.model,
+      taskId: request.context?.taskId,
+      inputTokens,
+      outputTokens,
+      cachedInputTokens,
+      costUsd,
+      latencyMs: call.latencyMs,
+    });
+  if (!reservation) return emit();
+  const settled = options.budget!.settle(reservation, {
+    tokens: inputTokens + outputTokens,
+    modelCalls: 1,
+    costMicroUsd: Math.round(costUsd * 1e6),
+  });
+  return settled instanceof Promise ? settled.then(emit) : emit();
+}
+
 /** Wraps a model so every call is budgeted, rate limited, counted and reported. */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
   const prices = options.prices ? withPrices(options.prices) : DEFAULT_PRICES;
@@ -149,43 +185,24 @@ export function meterModel(model: LanguageModel, options: MeterOptions): Languag
         if (reservation) await budget!.cancel(reservation);
         throw error;
       }
-      // Every call handed to the model is counted, and reported with what it used: a failed call that
-      // received replies (a repair round that still did not validate) was billed for them.
-      const record = (usage: Usage, costUsd: number, modelName: string, latencyMs: number): Promise<void> | void => {
-        const { inputTokens, outputTokens, cachedInputTokens } = usage;
-        options.usage?.addUsage(options.agentId, usage, costUsd);
-        const emit = () =>
-          options.emit({
-            type: 'usage',
-            agentId: options.agentId,
-            role: request.context?.role ?? options.role,
-            model: modelName,
-            taskId: request.context?.taskId,
-            inputTokens,
-            outputTokens,
-            cachedInputTokens,
-            costUsd,
-            latencyMs,
-          });
-        if (!reservation) return emit();
-        const settled = budget!.settle(reservation, {
-          tokens: inputTokens + outputTokens,
-          modelCalls: 1,
-          costMicroUsd: Math.round(costUsd * 1e6),
-        });
-        return settled instanceof Promise ? settled.then(emit) : emit();
-      };
       const started = performance.now();
       try {
         options.usage?.callStarted(options.agentId);
         result = await model.complete(request);
       } catch (error) {
+        // A failed call that received replies (a repair round that still did not validate) was billed for them.
         const spent = spentUsage(error) ?? { usage: NOTHING_USED, costUsd: 0 };
-        const recorded = record(spent.usage, spent.costUsd, model.id, performance.now() - started);
+        const call = {
+          usage: spent.usage,
+          costUsd: spent.costUsd,
+          model: model.id,
+          latencyMs: performance.now() - started,
+        };
+        const recorded = recordCall(options, request, reservation, call);
         if (recorded) await recorded;
         throw error;
       }
-      const recorded = record(result.usage, result.costUsd, result.model, result.latencyMs);
+      const recorded = recordCall(options, request, reservation, result);
       if (recorded) await recorded;
       return result;
     },

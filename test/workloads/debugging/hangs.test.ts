@@ -47,6 +47,27 @@ const task = () => ({
   meta: { workspace: dir, debug: { attemptsPerStep: 2, maxAttempts: 2, testTimeoutMs: 2_000 } },
 });
 
+/** A delm run on `workspace` whose model proposes `edits` (one attempt, one round, 2 s per test file). */
+async function delmWithPatch(workspace: string, edits: ReadonlyArray<Record<string, string>>, idea: string) {
+  const runner = createRunner('delm', {
+    agents: 1,
+    protocol: 'debug',
+    maxRounds: 1,
+    model: {
+      module: new URL('../fixtures/scripted-patches-model.ts', import.meta.url).href,
+      options: { patches: [{ edits, idea }] },
+    },
+  });
+  try {
+    return await runner.run({
+      prompt: 'fix',
+      meta: { workspace, debug: { attemptsPerStep: 1, maxAttempts: 1, testTimeoutMs: 2_000 } },
+    });
+  } finally {
+    await runner.close();
+  }
+}
+
 describe('a workspace whose bug hangs its test', () => {
   it('fails the hanging test with reason timeout and keeps the other test of its file', async () => {
     const run = await runTests(dir, { timeoutMs: 2_000 });
@@ -139,26 +160,10 @@ describe('a suite with a test that hangs before any patch', () => {
   }, 60_000);
 
   it('delm fixes the other test: 1 of 2 fixed, the hanging one still failing', async () => {
-    const runner = createRunner('delm', {
-      agents: 1,
-      protocol: 'debug',
-      maxRounds: 1,
-      model: {
-        module: new URL('../fixtures/scripted-patches-model.ts', import.meta.url).href,
-        options: { patches: [{ edits: FIX, idea: 'add with a plus' }] },
-      },
-    });
-    try {
-      const result = await runner.run({
-        prompt: 'fix',
-        meta: { workspace: other, debug: { attemptsPerStep: 1, maxAttempts: 1, testTimeoutMs: 2_000 } },
-      });
-      expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 2, regressed: 0, stillFailing: 1 });
-      expect(result.answer).toContain('still failing: test/hang.test.js > waits forever');
-      expect(result.entries?.filter((e) => e.kind === 'failure' && /regresses\s*\n/.test(e.text))).toEqual([]);
-    } finally {
-      await runner.close();
-    }
+    const result = await delmWithPatch(other, FIX, 'add with a plus');
+    expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 2, regressed: 0, stillFailing: 1 });
+    expect(result.answer).toContain('still failing: test/hang.test.js > waits forever');
+    expect(result.entries?.filter((e) => e.kind === 'failure' && /regresses\s*\n/.test(e.text))).toEqual([]);
   }, 120_000);
 });
 
@@ -197,23 +202,7 @@ describe('a test file that hangs before any test is named', () => {
   }, 60_000);
 
   it('delm screens, verifies and scores the fix: 1 of 1 fixed', async () => {
-    const runner = createRunner('delm', {
-      agents: 1,
-      protocol: 'debug',
-      maxRounds: 1,
-      model: {
-        module: new URL('../fixtures/scripted-patches-model.ts', import.meta.url).href,
-        options: { patches: [{ edits: FIX, idea: 'count towards zero' }] },
-      },
-    });
-    try {
-      const result = await runner.run({
-        prompt: 'fix',
-        meta: { workspace: other, debug: { attemptsPerStep: 1, maxAttempts: 1, testTimeoutMs: 2_000 } },
-      });
-      expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 1, regressed: 0, stillFailing: 0 });
-    } finally {
-      await runner.close();
-    }
+    const result = await delmWithPatch(other, FIX, 'count towards zero');
+    expect(fixedCounts(result.answer ?? '')).toEqual({ fixed: 1, total: 1, regressed: 0, stillFailing: 0 });
   }, 120_000);
 });

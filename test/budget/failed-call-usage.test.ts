@@ -39,8 +39,14 @@ describe('a model that keeps answering off-schema', () => {
       });
       const billed = server.requests.length;
       expect(result.stopReason).toBe('budget');
-      expect(result.usage).toMatchObject({ inputTokens: billed * 1_500, outputTokens: billed * 800 });
-      expect(result.costUsd).toBeCloseTo(billed * CALL_USD, 9);
+      // Every reply received is counted; a request per agent may have been cut off by the stop, its reply
+      // never read (before: 22 requests billed, none counted).
+      const counted = result.usage.inputTokens / 1_500;
+      expect(Number.isInteger(counted)).toBe(true);
+      expect(counted).toBeGreaterThanOrEqual(Math.max(1, billed - 2));
+      expect(counted).toBeLessThanOrEqual(billed);
+      expect(result.usage.outputTokens).toBe(counted * 800);
+      expect(result.costUsd).toBeCloseTo(counted * CALL_USD, 9);
       // Only calls already under way when the budget ran out overspend it: at most one per agent.
       expect(result.costUsd).toBeLessThanOrEqual(0.005 + 2 * 2 * CALL_USD);
     } finally {

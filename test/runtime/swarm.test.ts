@@ -340,7 +340,7 @@ describe('swarm resilience', () => {
       protocol: 'basic',
       model: {
         module: new URL('./fixtures/late-agent-model.ts', import.meta.url).href,
-        options: { made, lateMs: 400 },
+        options: { made, lateMs: 1_000 },
       },
     });
     try {

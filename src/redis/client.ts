@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { settlesWithin } from '../internal/settles-within.js';
 import {
   ClientClosedError,
   ConnectionTimeoutError,
@@ -44,18 +45,6 @@ export function runPrefix(runId: string): string {
  */
 const ANSWER_MS = 5_000;
 
-/** Whether `connecting` settled within {@link ANSWER_MS} (rejects with its error). */
-async function answered(connecting: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ANSWER_MS)));
-  connecting.catch(() => undefined); // settles after the client is destroyed too
-  try {
-    return await Promise.race([connecting.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** How long a connected client keeps trying to reconnect after Redis went away, and how often. */
 const RECONNECT_FOR_MS = 30_000;
 const RECONNECT_STEP_MS = 100;
@@ -91,7 +80,7 @@ export async function connect(target: RedisTarget, plain = false): Promise<{ cli
     // node-redis emits 'error' on socket failures; the command that hit it rejects with it too.
     client.on('error', () => undefined);
     try {
-      if (!(await answered(client.connect()))) throw new ConnectionTimeoutError();
+      if (!(await settlesWithin(client.connect(), ANSWER_MS))) throw new ConnectionTimeoutError();
       connectedAt = Date.now();
       return { client, owned: true };
     } catch (error) {

@@ -35,6 +35,7 @@ import {
 } from './worker-start.js';
 import { monotonicMs } from '../internal/monotonic.js';
 import { extend } from '../internal/extend.js';
+import { settlesWithin } from '../internal/settles-within.js';
 
 export type { AgentSummary, RunResult, RunUsage, StopReason } from './run-result.js';
 
@@ -63,20 +64,6 @@ export type RunStart =
 
 /** How long a finished run's memory waits for its late workers to end before it is given up (see `releaseSubstrate`). */
 const LATE_WORKER_MS = 2_000;
-
-/** Whether every one of `promises` settled within `ms`. */
-async function settledWithin(promises: ReadonlyArray<Promise<unknown>>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([Promise.allSettled(promises).then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Runs `task` on `pool`; see {@link RunSupervisor.execute}. */
 export class RunSupervisor {
@@ -387,7 +374,7 @@ export class RunSupervisor {
     if (!this.finished || this.tainted || !this.substrate?.reusable) return undefined;
     const substrate = this.substrate;
     this.substrate = undefined;
-    if (this.late.length > 0 && !(await settledWithin(this.late, LATE_WORKER_MS))) return undefined;
+    if (this.late.length > 0 && !(await settlesWithin(Promise.allSettled(this.late), LATE_WORKER_MS))) return undefined;
     // A late worker that crashed or was terminated instead of ending taints the run.
     return this.tainted ? undefined : substrate;
   }

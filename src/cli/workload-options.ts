@@ -4,7 +4,9 @@ import type { RunnerOptions } from '../modes/runner.js';
 import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../tools/builtins/index.js';
 import type { McpServerConfig } from '../tools/mcp/options.js';
 import { nonNegativeArg, positiveIntArg, UsageError } from './command.js';
-import { mcpServersArg } from './mcp-option.js';
+import { checkRecordNames } from '../evaluation/run-workload.js';
+import { loadWorkload, type Workload } from '../workloads/workload.js';
+import { checkToolsFor, mcpServersArg, withMcpServers } from './mcp-option.js';
 
 /** Built-ins `--tools` may name: run_command needs an allow-list, which only the options can give. */
 const CLI_TOOLS = BUILT_IN_TOOL_NAMES.filter((n) => n !== 'run_command');
@@ -158,4 +160,26 @@ export function resolveWorkloadOptions(
     out: path.resolve(cwd, values.out ?? path.join('runs', `${command}-${stamp}`)),
     mcpServers: mcpServersArg(values.mcp, cwd),
   };
+}
+
+/**
+ * The workload at `file` (relative to `cwd`), loaded as `options` ask (chunk size, debugging settings,
+ * `--mcp` servers for its tools) and checked before anything runs: `--tools` only where agents have a
+ * folder to use them on, and item ids whose records cannot collide.
+ */
+export async function loadWorkloadFor(
+  file: string,
+  options: ReturnType<typeof resolveWorkloadOptions>,
+  cwd: string,
+): Promise<Workload> {
+  const workload = withMcpServers(
+    await loadWorkload(path.resolve(cwd, file), {
+      ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
+      ...(options.debug ? { debug: options.debug } : {}),
+    }),
+    options.mcpServers,
+  );
+  checkToolsFor(workload, options.runner.tools);
+  checkRecordNames(workload);
+  return workload;
 }

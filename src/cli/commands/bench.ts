@@ -2,11 +2,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { checkRecordNames, checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { interruptedNotice } from '../interrupted.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
-import { loadWorkload } from '../../workloads/workload.js';
 import { tokensChart } from '../chart.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { startLiveInspector } from '../live-inspector.js';
@@ -16,8 +15,13 @@ import { apiKeys, cliLogger, LOG_FLAGS, QUIET_LOG_USAGE } from '../logging.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
-import { checkToolsFor, withMcpServers } from '../mcp-option.js';
-import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
+import {
+  loadWorkloadFor,
+  modelName,
+  resolveWorkloadOptions,
+  WORKLOAD_OPTIONS,
+  WORKLOAD_OPTIONS_HELP,
+} from '../workload-options.js';
 import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
 import { fitPowerLaw } from '../../modes/growth.js';
 
@@ -78,15 +82,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       );
     const logger = cliLogger(io, values, apiKeys(io.env), 'warn');
     const options = resolveWorkloadOptions(values, 'bench', io.cwd);
-    const workload = withMcpServers(
-      await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
-        ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
-        ...(options.debug ? { debug: options.debug } : {}),
-      }),
-      options.mcpServers,
-    );
-    checkToolsFor(workload, options.runner.tools);
-    checkRecordNames(workload);
+    const workload = await loadWorkloadFor(positionals[0]!, options, io.cwd);
     const requested = values.modes ? (values.modes.split(',').map((m) => m.trim()) as Mode[]) : [...workload.modes];
     for (const m of requested) {
       if (!MODES.includes(m)) throw new UsageError(`unknown mode "${m}" in --modes (expected ${MODES.join(', ')})`);

@@ -1,18 +1,21 @@
 /** `delm run <workload>`: run a workload's items in one mode, with a live display and records. */
-import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
-import { checkRecordNames, checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
+import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
-import { loadWorkload } from '../../workloads/workload.js';
 import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { renderTable } from '../table.js';
-import { checkToolsFor, withMcpServers } from '../mcp-option.js';
-import { modelName, resolveWorkloadOptions, WORKLOAD_OPTIONS, WORKLOAD_OPTIONS_HELP } from '../workload-options.js';
+import {
+  loadWorkloadFor,
+  modelName,
+  resolveWorkloadOptions,
+  WORKLOAD_OPTIONS,
+  WORKLOAD_OPTIONS_HELP,
+} from '../workload-options.js';
 import { startLiveInspector } from '../live-inspector.js';
 import { itemDisplay } from '../item-display.js';
 import { watchMembers } from '../../redis/member-watch.js';
@@ -98,15 +101,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       await (await import('../redis-check.js')).checkRedis(redis);
       options.runner.substrate = { redis: { url: redis, ...keep } };
     }
-    const workload = withMcpServers(
-      await loadWorkload(path.resolve(io.cwd, positionals[0]!), {
-        ...(options.chunkTokens ? { chunkTokens: options.chunkTokens } : {}),
-        ...(options.debug ? { debug: options.debug } : {}),
-      }),
-      options.mcpServers,
-    );
-    checkToolsFor(workload, options.runner.tools);
-    checkRecordNames(workload);
+    const workload = await loadWorkloadFor(positionals[0]!, options, io.cwd);
     if (!workload.modes.includes(mode))
       throw new UsageError(`the ${workload.kind} workload runs in ${workload.modes.join(' or ')} mode, not ${mode}`);
     const model = modelName(options.runner);

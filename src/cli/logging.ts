@@ -1,5 +1,6 @@
 /** The CLI's logger: `--log json|pretty` (or DELM_LOG), `--log-level` (or DELM_LOG_LEVEL), to stderr. */
 import { createLogger, LOG_LEVELS, type Logger } from '../logging/logger.js';
+import { envSecrets } from '../providers/errors.js';
 import { UsageError, type CliIO } from './command.js';
 
 /** Flags every logging command takes, for `parseCommandArgs`. */
@@ -40,9 +41,10 @@ export function cliLogger(
   });
 }
 
-/** The secrets in the environment, values no log line may show: provider keys, tokens, passwords. */
+/**
+ * The secrets in the environment, values no log line may show: provider keys, tokens, passwords
+ * (`envSecrets`, however short: the CLI's own logs may lose a word sooner than show a secret).
+ */
 export function apiKeys(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([name, value]) => value && /(^|_)(API_KEY|TOKEN|PASSWORD)$/.test(name))
-    .map(([, value]) => value!);
+  return envSecrets(env, 1);
 }

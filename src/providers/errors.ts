@@ -24,14 +24,14 @@ const SECRET_VARIABLE = /(?:API_KEY|TOKEN|PASSWORD)$/i;
 
 /**
  * The values of the environment's `*API_KEY`, `*TOKEN` and `*PASSWORD` variables: keys an AI SDK
- * provider (or any other) read itself, which delm was never given. Values under 8 characters
- * (`1`, `true`) are left out: redacting them would take every such word out of a message.
+ * provider (or any other) read itself, which delm was never given. Values under `minChars` characters
+ * (by default 8: `1`, `true`) are left out: redacting them would take every such word out of a message.
  */
-export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+export function envSecrets(env: NodeJS.ProcessEnv = process.env, minChars = 8): string[] {
   const out: string[] = [];
   for (const name in env) {
     const value = env[name];
-    if (value && value.length >= 8 && SECRET_VARIABLE.test(name)) out.push(value);
+    if (value && value.length >= minChars && SECRET_VARIABLE.test(name)) out.push(value);
   }
   return out;
 }

@@ -23,7 +23,7 @@ import { runTestsTool } from '../protocols/debug/run-tests-tool.js';
 import type { Patch } from '../workloads/debugging/patch.js';
 import { DebugTaskMetaSchema, defaultScreens, runOptions } from '../protocols/debug/protocol.js';
 import { debugAnswer } from '../workloads/debugging/report.js';
-import { isTestFile } from '../workloads/debugging/test-files.js';
+import { isTestFile, knownTestFiles } from '../workloads/debugging/test-files.js';
 import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, nothingToFix, type DebugSubTask } from '../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../workloads/debugging/workspace.js';
@@ -70,7 +70,7 @@ export async function runDebugOrchestrator(
     if (!failing.tasks.length) throw nothingToFix(ws.dir, failing.run, failing.flaky);
     targets = failing.tasks;
     baseline = { results: failing.run.results, flaky: failing.flaky };
-    const testFiles = [...new Set([...ws.testFiles, ...failing.run.results.map((r) => r.file)])];
+    const testFiles = knownTestFiles(ws.testFiles, failing.run.results);
     const files = await Promise.all(
       ws.sourceFiles
         .filter((f) => !isTestFile(f, testFiles))

@@ -35,7 +35,7 @@ import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import { targetStatus } from '../../workloads/debugging/scoring.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
-import { editedTestFiles, isTestFile, testEditRefusal } from '../../workloads/debugging/test-files.js';
+import { editedTestFiles, isTestFile, knownTestFiles, testEditRefusal } from '../../workloads/debugging/test-files.js';
 import { listFailingTests, mergePatches, nothingToFix, verifyPatch } from '../../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../../workloads/debugging/workspace.js';
 
@@ -176,8 +176,7 @@ const flakyOf = (io: { ledger: AgentIO['ledger'] }): string[] => FlakySchema.par
 function testFilesOf(io: { ledger: AgentIO['ledger'] }): string[] {
   const meta = io.ledger.get(0).meta;
   const detected = z.array(z.string()).safeParse(meta?.testFiles);
-  const reported = BaselineSchema.parse(meta?.baseline ?? []).map((r) => r.file);
-  return [...new Set([...(detected.success ? detected.data : []), ...reported])].filter((f) => f !== '(command)');
+  return knownTestFiles(detected.success ? detected.data : [], BaselineSchema.parse(meta?.baseline ?? []));
 }
 
 /** The baseline without its flaky tests, so a flaky test never counts as a regression. */

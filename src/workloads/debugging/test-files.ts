@@ -28,6 +28,14 @@ export function isTestFile(file: string, known: Iterable<string> = []): boolean 
   return false;
 }
 
+/** The files known to hold tests: those the runner was found to run (`detected`), and every file a test run reported tests from. */
+export function knownTestFiles(
+  detected: Iterable<string>,
+  results: ReadonlyArray<{ readonly file: string }>,
+): string[] {
+  return [...new Set([...detected, ...results.map((r) => r.file)])];
+}
+
 /** The files among `edits` that are test files (see {@link isTestFile}), each once, in order. */
 export function editedTestFiles(
   edits: ReadonlyArray<{ readonly file: string }>,

@@ -5,7 +5,7 @@ import { executedByAny, formatLines, readCoverage } from './coverage.js';
 import { PatchError, WorkloadFileError } from '../errors.js';
 import { applyPatch, parsePatch, resolveInside, type Patch } from './patch.js';
 import { flakyTests, targetStatus } from './scoring.js';
-import { editedTestFiles, testEditRefusal } from './test-files.js';
+import { editedTestFiles, knownTestFiles, testEditRefusal } from './test-files.js';
 import { canRunOne, coverageDirOf, runTests, testId, type RunTestsOptions, type TestRun } from './test-runner.js';
 import { unifiedDiff } from './unified-diff.js';
 import { loadWorkspace, withWorkspaceCopy } from './workspace.js';
@@ -236,7 +236,7 @@ export async function verifyPatch(
   const ws = await loadWorkspace(workspace, { testCommand: options.testCommand });
   const baseline = options.baseline ?? (await runTests(ws.dir, { ...options, plan: ws.plan }));
   const targetId = refId(target);
-  const tests = editedTestFiles(parsePatchOrEmpty(patch), [...ws.testFiles, ...baseline.results.map((r) => r.file)]);
+  const tests = editedTestFiles(parsePatchOrEmpty(patch), knownTestFiles(ws.testFiles, baseline.results));
   if (tests.length) {
     const rejection = testEditRefusal(tests);
     return {

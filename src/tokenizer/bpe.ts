@@ -9,6 +9,7 @@
  */
 import { BoundedMemo } from '../internal/bounded-memo.js';
 import type { SharedRanks } from './shared-ranks.js';
+import { asciiSplits, nextAsciiPiece, O200K_SPLIT_PATTERN } from './ascii-split.js';
 
 const utf8 = new TextEncoder();
 
@@ -129,9 +130,7 @@ export function countBpeTokens(text: string, ranks: SharedRanks, pattern: RegExp
  * punctuation, into `/` (`[\r\n/]*`); letters may take one leading character, never a line break.
  * o200k_base's pattern; test/tokenizer/bpe.test.ts checks line-wise counts against whole-text ones.
  */
-export const LINE_SPLIT_PATTERNS: ReadonlySet<string> = new Set([
-  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-]);
+export const LINE_SPLIT_PATTERNS: ReadonlySet<string> = new Set([O200K_SPLIT_PATTERN]);
 
 const WHITESPACE = /\s/u;
 
@@ -158,6 +157,15 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
   let count = 0;
   let memo = memos.get(ranks);
   if (memo === undefined) memos.set(ranks, (memo = new BoundedMemo(MEMO_PIECES)));
+  if (asciiSplits(ranks.pattern, text)) {
+    for (let start = 0; start < text.length;) {
+      const end = nextAsciiPiece(text, start);
+      // One character is one token (every byte is ranked): no memo needed.
+      count += end - start === 1 ? 1 : pieceCount(text.slice(start, end), ranks, memo);
+      start = end;
+    }
+    return count;
+  }
   pattern.lastIndex = 0;
   for (;;) {
     const at = pattern.lastIndex;
@@ -174,16 +182,18 @@ function countPieces(text: string, ranks: SharedRanks, pattern: RegExp): number 
       pattern.lastIndex++;
       continue;
     }
-    const known = piece.length <= MEMO_PIECE_CHARS ? memo.get(piece) : undefined;
-    if (known !== undefined) {
-      count += known;
-      continue;
-    }
-    reserve(piece.length);
-    const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
-    if (piece.length <= MEMO_PIECE_CHARS) memo.remember(piece, n);
-    count += n;
+    count += pieceCount(piece, ranks, memo);
   }
+}
+
+/** Tokens of one piece: from the memo, else merged (and memoised when short enough). */
+function pieceCount(piece: string, ranks: SharedRanks, memo: BoundedMemo<string, number>): number {
+  const known = piece.length <= MEMO_PIECE_CHARS ? memo.get(piece) : undefined;
+  if (known !== undefined) return known;
+  reserve(piece.length);
+  const n = mergedCount(ranks, utf8.encodeInto(piece, bytes).written);
+  if (piece.length <= MEMO_PIECE_CHARS) memo.remember(piece, n);
+  return n;
 }
 
 /**

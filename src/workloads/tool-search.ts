@@ -4,7 +4,7 @@
  * about), the folder the documents sit in, and the tools. Nothing of the documents is put in the
  * prompt: one sub-task per file says which file to search. `examples/licence-search` is one.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ToolRefSchema, type ToolsOptions } from '../tools/options.js';
@@ -69,16 +69,52 @@ export async function loadToolSearch(manifestFile: string): Promise<ToolSearchWo
       field: issue.path.slice(1).join('.'),
     });
   }
+  const workspace = path.resolve(dir, manifest.data.workspace);
+  await checkFiles(manifestFile, questionsFile, workspace, parsed.data);
   return {
     questions: parsed.data,
     tools: {
       use: manifest.data.tools,
-      workspace: path.resolve(dir, manifest.data.workspace),
+      workspace,
       maxToolCalls: manifest.data.maxToolCalls ?? 8,
       timeoutMs: 10_000,
       maxOutputBytes: 16_384,
     },
   };
+}
+
+/**
+ * Refuses, before anything runs, a workspace that is not a folder and a question naming a file that
+ * is not in it (missing, or a path out of it): each would only fail later, item by item, as tool
+ * errors and wrong answers scored like any other.
+ */
+async function checkFiles(
+  manifestFile: string,
+  questionsFile: string,
+  workspace: string,
+  questions: readonly ToolSearchQuestion[],
+): Promise<void> {
+  if (!(await isKind(workspace, 'folder')))
+    throw new WorkloadFileError(manifestFile, `workspace ${workspace} is not a folder`, { field: 'workspace' });
+  for (const [item, q] of questions.entries())
+    for (const [i, { file }] of q.files.entries()) {
+      const where = { item, itemId: q._id, field: `files.${i}.file` };
+      const resolved = path.resolve(workspace, file);
+      const relative = path.relative(workspace, resolved);
+      if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative))
+        throw new WorkloadFileError(questionsFile, `${file} is outside the workspace ${workspace}`, where);
+      if (!(await isKind(resolved, 'file')))
+        throw new WorkloadFileError(questionsFile, `${file} is not a file in the workspace ${workspace}`, where);
+    }
+}
+
+async function isKind(file: string, kind: 'file' | 'folder'): Promise<boolean> {
+  try {
+    const s = await stat(file);
+    return kind === 'file' ? s.isFile() : s.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The run task of a question: the question, one sub-task per file it is about (naming the file), no document text. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,5 +145,50 @@ describe('the licence-search workload', () => {
     });
     expect(code).toBe(2);
     expect(text).toMatch(/--mcp gives agents tools for a tool-search workload/);
+  });
+
+  it('refuses at load a workspace that is not a folder, and a question naming a file missing from it or outside it', async () => {
+    const question = (file: string) => ({
+      _id: 'q1',
+      question: 'Which?',
+      choice_A: 'a',
+      choice_B: 'b',
+      choice_C: 'c',
+      choice_D: 'd',
+      answer: 'A',
+      files: [{ file: 'present.txt' }, { file }],
+    });
+    const workload = (name: string, workspace: string, file: string) => {
+      const dir = join(tmp, name);
+      mkdirSync(join(dir, 'docs'), { recursive: true });
+      writeFileSync(join(dir, 'docs', 'present.txt'), 'text');
+      writeFileSync(join(dir, 'outside.txt'), 'text');
+      writeFileSync(join(dir, 'questions.json'), JSON.stringify([question(file)]));
+      const manifest = { kind: 'tool-search', questions: 'questions.json', workspace, tools: ['read_file'] };
+      writeFileSync(join(dir, 'workload.json'), JSON.stringify(manifest));
+      return dir;
+    };
+    await expect(loadWorkload(workload('no-workspace', 'nowhere', 'present.txt'))).rejects.toThrow(
+      /workload\.json: field "workspace": workspace .*nowhere is not a folder/,
+    );
+    await expect(loadWorkload(workload('missing-file', 'docs', 'absent.txt'))).rejects.toThrow(
+      /questions\.json: item 0 \(_id "q1"\), field "files\.1\.file": absent\.txt is not a file in the workspace/,
+    );
+    await expect(loadWorkload(workload('escaping-file', 'docs', '../outside.txt'))).rejects.toThrow(
+      /field "files\.1\.file": \.\.\/outside\.txt is outside the workspace/,
+    );
+    // From the CLI: a configuration error (exit 2) before any item runs, so nothing is recorded as done.
+    let text = '';
+    const out = join(tmp, 'no-workspace-run');
+    const code = await main(['run', workload('no-workspace-cli', 'nowhere', 'present.txt'), '--out', out], {
+      out: (s) => void (text += s),
+      err: (s) => void (text += s),
+      signal: new AbortController().signal,
+      isTTY: false,
+      cwd: tmp,
+    });
+    expect(code, text).toBe(2);
+    expect(text).toMatch(/is not a folder/);
+    expect(() => readFileSync(join(out, 'results.csv'))).toThrow();
   });
 });

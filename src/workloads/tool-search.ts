@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ToolRefSchema, type ToolsOptions } from '../tools/options.js';
 import type { RunTask } from '../types.js';
 import { WorkloadFileError } from './errors.js';
+import { utf8Text } from './utf8-text.js';
 import { choicesOf, multipleChoiceFields } from './longbench/schema.js';
 import { extractAnswer } from './longbench.js';
 
@@ -42,8 +43,15 @@ export interface ToolSearchWorkload {
 }
 
 async function readJson(file: string): Promise<unknown> {
+  let bytes: Buffer;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new WorkloadFileError(file, `cannot be read (${(err as Error).message})`, {}, { cause: err });
+  }
+  const text = utf8Text(bytes, file);
+  try {
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new WorkloadFileError(file, `cannot be read as JSON (${(err as Error).message})`, {}, { cause: err });
   }

@@ -93,6 +93,19 @@ describe('loadLongBenchFile', () => {
     expect(diff.field).toBe('difficulty');
   });
 
+  it('refuses a context with no text, and a file that is not UTF-8, naming the byte', async () => {
+    const blank = catchError(() => parseLongBenchText(JSON.stringify([item({ context: ' \n\t ' })]), 'b.json'));
+    expect(blank.field).toBe('context');
+    expect(blank.message).toContain('has no text');
+    const json = Buffer.from(JSON.stringify([item({ context: 'caf_ latte' })]));
+    json[json.indexOf('_')] = 0xe9; // Latin-1 'é'
+    const latin1 = path.join(dir, 'latin1.json');
+    await writeFile(latin1, json);
+    await expect(loadLongBenchFile(latin1)).rejects.toThrow(
+      `${latin1}: is not UTF-8 text (an invalid byte at offset ${json.indexOf(0xe9)}); save it as UTF-8`,
+    );
+  });
+
   it('names the line of a broken JSON-lines file and rejects non-object items and duplicate ids', () => {
     const lines = catchError(() => parseLongBenchText(`${JSON.stringify(item())}\n{oops`, 'l.jsonl'));
     expect(lines.message).toMatch(/l\.jsonl: item 1: line 2 is not valid JSON/);

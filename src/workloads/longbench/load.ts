@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkloadFileError } from '../errors.js';
+import { utf8Text } from '../utf8-text.js';
 import { longBenchItemSchema, type LongBenchItem } from './schema.js';
 
 /** Reads a LongBench-v2 file (a JSON array, or JSON lines) and validates every item. */
 export async function loadLongBenchFile(file: string): Promise<LongBenchItem[]> {
   const abs = path.resolve(file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(abs, 'utf8');
+    bytes = await readFile(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new WorkloadFileError(abs, 'file not found', {}, { code: 'NOT_FOUND', cause: err });
@@ -21,7 +22,7 @@ export async function loadLongBenchFile(file: string): Promise<LongBenchItem[]> 
       );
     throw new WorkloadFileError(abs, `cannot be read (${code ?? (err as Error).message})`, {}, { cause: err });
   }
-  return parseLongBenchText(text, abs);
+  return parseLongBenchText(utf8Text(bytes, abs), abs);
 }
 
 /** Parses LongBench-v2 items from text; `file` only labels errors. */

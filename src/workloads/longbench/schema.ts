@@ -29,7 +29,7 @@ export const longBenchItemSchema = z.looseObject({
   sub_domain: z.string(),
   difficulty: z.enum(['easy', 'hard']),
   length: z.enum(['short', 'medium', 'long']),
-  context: z.string().min(1),
+  context: z.string().regex(/\S/, 'has no text (empty, or only whitespace)'),
 });
 
 /** A validated LongBench-v2 item. */

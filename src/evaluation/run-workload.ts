@@ -8,6 +8,7 @@ import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
 import type { Mode, ModeResult } from '../modes/result.js';
 import { checkRunner, createRunner, type RunnerOptions } from '../modes/runner.js';
+import { warmUpIsFree } from './warm-up.js';
 
 /** Options of {@link runWorkload}. */
 export interface RunWorkloadOptions {
@@ -19,7 +20,11 @@ export interface RunWorkloadOptions {
   onEvent?: (item: WorkloadItem, event: SwarmEvent) => void;
   onItemStart?: (item: WorkloadItem, index: number, total: number) => void;
   onItemDone?: (item: WorkloadItem, row: ResultRow, result: ModeResult) => void;
-  /** Runs one unrecorded item first so a swarm's worker threads are warm before anything is measured. */
+  /**
+   * Runs the first item once, unrecorded, before the measured items, so start-up (a swarm's worker
+   * threads, code compiled on first use) is not measured: in every mode alike, and only when that
+   * costs nothing and reaches no provider ({@link warmUpIsFree}); otherwise nothing is warmed up.
+   */
   warmUp?: boolean;
 }
 
@@ -65,9 +70,10 @@ export async function runWorkload(
   const todo = items.filter((item) => !run.records.isDone(mode, item.id));
   const rows: ResultRow[] = [];
   if (todo.length === 0) return rows;
-  const runner = createRunner(mode, runnerOptions(workload, options));
+  const resolved = runnerOptions(workload, options);
+  const runner = createRunner(mode, resolved);
   try {
-    if (run.warmUp && mode === 'delm' && items[0])
+    if (run.warmUp && items[0] && warmUpIsFree(resolved))
       await runner.run(items[0].task, run.signal ? { signal: run.signal } : {});
     for (const [index, item] of todo.entries()) {
       if (run.signal?.aborted) break;

@@ -8,6 +8,7 @@ import type { RunTask } from '../protocols/kit/protocol.js';
 import type { Workload } from '../workloads/workload.js';
 import type { Mode } from '../modes/result.js';
 import { createRunner, type RunnerOptions } from '../modes/runner.js';
+import { warmUpIsFree } from './warm-up.js';
 
 /** One point of the series. */
 export interface ScalingPoint {
@@ -35,7 +36,7 @@ export function seriesSizes(n: number): number[] {
   return sizes;
 }
 
-/** Runs the series in every mode (one runner per mode; delm warmed up first). */
+/** Runs the series in every mode (one runner per mode, each warmed up alike first when that is free: {@link warmUpIsFree}). */
 export async function runScaling(
   workload: Workload,
   modes: readonly Mode[],
@@ -46,9 +47,10 @@ export async function runScaling(
   if (!item?.task.subTasks?.length) return [];
   const points: ScalingPoint[] = [];
   for (const mode of modes) {
-    const runner = createRunner(mode, { ...options, protocol: workload.protocol });
+    const resolved = { ...options, protocol: workload.protocol };
+    const runner = createRunner(mode, resolved);
     try {
-      if (mode === 'delm') await runner.run(cutTask(item.task, 2), run.signal ? { signal: run.signal } : {});
+      if (warmUpIsFree(resolved)) await runner.run(cutTask(item.task, 2), run.signal ? { signal: run.signal } : {});
       for (const m of seriesSizes(item.task.subTasks.length)) {
         if (run.signal?.aborted) return points;
         const r = await runner.run(cutTask(item.task, m), run.signal ? { signal: run.signal } : {});

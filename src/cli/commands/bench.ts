@@ -60,7 +60,10 @@ ${WORKLOAD_OPTIONS_HELP}
 ${QUIET_LOG_USAGE}
   -h, --help             show this help
 
-delm's worker threads are warmed up with one unrecorded item first, so start-up is not measured.
+With the offline model (no judge, no tool module or MCP server), every mode first runs the first item
+once, unrecorded, so start-up is not measured. With any other model nothing is warmed up: a warm-up
+would send calls the records do not show, and give its mode a pass over an item the others lack, so
+every call the provider bills is in the records, and start-up is in every mode's first item.
 Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 interrupted.`,
 
   async run(args, io) {

@@ -29,6 +29,8 @@ export interface WireServer {
   url: string;
   requests: Recorded[];
   script(...replies: Array<Reply | ((req: Recorded) => Reply)>): void;
+  /** Answers every request the script has no reply left for (instead of a 500). */
+  otherwise(answer: (req: Recorded) => Promise<Reply>): void;
   close(): Promise<void>;
 }
 
@@ -36,10 +38,17 @@ export interface WireServer {
 export async function startWireServer(): Promise<WireServer> {
   const queue: Array<Reply | ((req: Recorded) => Reply)> = [];
   const requests: Recorded[] = [];
+  let fallback: ((req: Recorded) => Promise<Reply>) | undefined;
   const server: Server = createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
+      answer().catch((e: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `the test server failed: ${String(e)}` } }));
+      });
+    });
+    const answer = async () => {
       const recorded: Recorded = {
         method: req.method ?? '',
         url: req.url ?? '',
@@ -47,14 +56,14 @@ export async function startWireServer(): Promise<WireServer> {
         body: data ? JSON.parse(data) : undefined,
       };
       requests.push(recorded);
-      const next = queue.shift() ?? { status: 500, body: { error: { message: 'no scripted reply left' } } };
-      const reply = typeof next === 'function' ? next(recorded) : next;
+      const next = queue.shift() ?? fallback ?? { status: 500, body: { error: { message: 'no scripted reply left' } } };
+      const reply = await (typeof next === 'function' ? next(recorded) : next);
       if (reply.hang) return; // never answer
       setTimeout(() => {
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(reply.raw ?? JSON.stringify(reply.body ?? {}));
       }, reply.delayMs ?? 0);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -62,6 +71,7 @@ export async function startWireServer(): Promise<WireServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     script: (...replies) => queue.push(...replies),
+    otherwise: (answer) => void (fallback = answer),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -32,6 +32,7 @@ export function modelName(runner: RunnerOptions): string {
 /** parseArgs definitions of the shared options. */
 export const WORKLOAD_OPTIONS = {
   model: { type: 'string' },
+  'context-tokens': { type: 'string' },
   agents: { type: 'string' },
   threads: { type: 'string' },
   'budget-tokens': { type: 'string' },
@@ -55,6 +56,9 @@ export const WORKLOAD_OPTIONS = {
 /** Help text of the shared options. */
 export const WORKLOAD_OPTIONS_HELP = `  --model <spec>         offline (default), openai:<model>, anthropic:<model>,
                          openai-compatible:<model>@<baseURL>
+  --context-tokens <n>   the model's context window, in tokens: the single pass's and the
+                         orchestrator's prompts are cut in the middle to fit it (default by model:
+                         128000 for offline, openai-compatible and any model delm does not know)
   --agents <n>           agents (delm) or parallel workers (orchestrator); default 4
   --threads <n>          delm: host the agents on n worker threads, many per thread (default: one
                          thread per agent, up to 256 agents; above that, one per core)
@@ -108,6 +112,9 @@ export function resolveWorkloadOptions(
   const calls = positiveIntArg('budget-calls', values['budget-calls']);
   const wall = positiveIntArg('wall-time', values['wall-time']);
   const agents = positiveIntArg('agents', values.agents);
+  const contextTokens = positiveIntArg('context-tokens', values['context-tokens']);
+  if (contextTokens !== undefined && contextTokens < 1_000)
+    throw new UsageError(`--context-tokens must be at least 1000, got "${values['context-tokens']}"`);
   const threads = positiveIntArg('threads', values.threads);
   const maxRounds = positiveIntArg('max-rounds', values['max-rounds']);
   const testTimeout = positiveIntArg('test-timeout', values['test-timeout']);
@@ -135,6 +142,7 @@ export function resolveWorkloadOptions(
         ? { model: values.model }
         : {}),
     ...(agents ? { agents } : {}),
+    ...(contextTokens ? { contextTokens } : {}),
     ...(threads ? { threads } : {}),
     ...(maxRounds ? { maxRounds } : {}),
     ...(tools ? { tools: { use: [...new Set(tools)] } } : {}),

@@ -14,7 +14,11 @@ export const BaselineExtrasSchema = z
      * it, documents included: the classic hub) or `outline` (only the question and the sources' labels).
      */
     managerView: z.enum(['full', 'outline']).default('full'),
-    /** Single pass: the model's context window in tokens; the context is cut in the middle to fit. Default by model. */
+    /**
+     * The model's context window in tokens, which the single pass's prompt and every orchestrator
+     * prompt (manager and workers) are fitted to: documents cut in the middle, the prompt saying so.
+     * Default by model (src/modes/context-window.ts; 128k for one it does not know).
+     */
     contextTokens: z.number().int().min(1_000).optional(),
   })
   .strict();

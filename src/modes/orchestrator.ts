@@ -5,6 +5,8 @@
  * (unless the workload supplies the sub-tasks, as it does for the swarm), delegates assignments to
  * worker calls in waves of `agents` at a time, reads each wave's full reports, and then delegates
  * more or answers. Every manager turn re-reads the whole conversation — which is the point.
+ * Every prompt, the manager's and the workers', is fitted to the model's window as the single pass's
+ * is (src/modes/fit-window.ts): documents cut in the middle, the prompt saying how many tokens.
  */
 import { randomUUID } from 'node:crypto';
 import { labelsMentioned } from '../protocols/kit/prompt-reader.js';
@@ -18,6 +20,10 @@ import { DelmError } from '../errors.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { HubContext } from './hub-context.js';
+import { REPLY_RESERVE_TOKENS, windowFor } from './context-window.js';
+import { DocumentSizes, fitDocuments, fitTurns, promptTokens } from './fit-window.js';
+import { withCutNote } from './truncate.js';
+import { countTokens } from '../providers/tokenizer.js';
 import { taskChoices, type BaselineOptions } from './options.js';
 import { orchestratedResult } from './orchestrated-result.js';
 import type { ModeResult } from './result.js';
@@ -41,12 +47,42 @@ export async function runOrchestrator(
   const byLabel = new Map(sources.map((s) => [s.label, s]));
   const choices = taskChoices(task);
   const manager = hub.model(0, 'manager');
+  // The conversation's first turn (the task) is rendered at each call, its documents fitted to what the window leaves.
   const conversation: ChatMessage[] = [];
+  const window = windowFor(options.contextTokens, manager.id);
+  const limit = window - REPLY_RESERVE_TOKENS;
+  const sizes = new DocumentSizes();
+  let cutTokens = 0;
   let managerBusyMs = 0;
   let delegated = 0;
   let answer: string | undefined;
   let stopReason: StopReason;
   let error: string | undefined;
+
+  const planInput = {
+    question: task.prompt,
+    ...(choices ? { choices } : {}),
+    sources: sources.map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}) })),
+    workers,
+  };
+  const renderPlan = (documents: readonly PromptDocument[], cut: number) =>
+    managerPlanPrompt.render({
+      ...planInput,
+      question: withCutNote(task.prompt, cut, window),
+      ...(options.managerView === 'full' ? { documents: [...documents] } : {}),
+    });
+  const managerMessages = (system: string): ChatMessage[] => {
+    const rest = conversation.slice(1);
+    const first = fitDocuments(
+      options.managerView === 'full' ? sources : [],
+      renderPlan,
+      limit,
+      promptTokens(system, rest),
+      sizes,
+    );
+    cutTokens = Math.max(cutTokens, first.cutTokens);
+    return fitTurns(system, [{ role: 'user', content: first.content }, ...rest], limit, window);
+  };
 
   const askManager = async <T>(
     content: string,
@@ -56,7 +92,7 @@ export async function runOrchestrator(
     const t0 = Date.now();
     const reply = await manager.complete({
       system: template.system,
-      messages: [...conversation],
+      messages: managerMessages(template.system),
       schema: template.schema,
       schemaName: template.schemaName,
       signal: hub.signal,
@@ -72,19 +108,23 @@ export async function runOrchestrator(
   const work = async (assignment: Assignment, index: number): Promise<{ worker: string; text: string }> => {
     const documents = assignment.labels.flatMap((l) => (byLabel.has(l) ? [byLabel.get(l)!] : []));
     const model = await hub.toolModel(1 + (index % workers), 'worker');
+    const fitted = fitDocuments(
+      documents,
+      (docs, cut) =>
+        workerPrompt.render({
+          question: withCutNote(task.prompt, cut, window),
+          ...(choices ? { choices } : {}),
+          instructions: assignment.instructions,
+          documents: [...docs],
+        }),
+      limit,
+      countTokens(workerPrompt.system),
+      sizes,
+    );
+    cutTokens = Math.max(cutTokens, fitted.cutTokens);
     const reply = await model.complete({
       system: workerPrompt.system,
-      messages: [
-        {
-          role: 'user',
-          content: workerPrompt.render({
-            question: task.prompt,
-            ...(choices ? { choices } : {}),
-            instructions: assignment.instructions,
-            documents,
-          }),
-        },
-      ],
+      messages: [{ role: 'user', content: fitted.content }],
       schema: workerPrompt.schema,
       schemaName: workerPrompt.schemaName,
       signal: hub.signal,
@@ -97,13 +137,6 @@ export async function runOrchestrator(
 
   const runId = randomUUID();
   try {
-    const planInput = {
-      question: task.prompt,
-      ...(choices ? { choices } : {}),
-      sources: sources.map((s) => ({ label: s.label, ...(s.title ? { title: s.title } : {}) })),
-      workers,
-      ...(options.managerView === 'full' ? { documents: sources } : {}),
-    };
     let pending: Assignment[];
     if (task.subTasks?.length) {
       // Supplied sub-tasks replace the plan call (the swarm skips its decomposition the same way).
@@ -112,11 +145,11 @@ export async function runOrchestrator(
         labels: labelsMentioned(t.payload, [...byLabel.keys()]),
       }));
       conversation.push(
-        { role: 'user', content: managerPlanPrompt.render(planInput) },
+        { role: 'user', content: '' }, // rendered at each call
         { role: 'assistant', content: JSON.stringify({ assignments: pending }) },
       );
     } else {
-      pending = (await askManager(managerPlanPrompt.render(planInput), managerPlanPrompt)).assignments;
+      pending = (await askManager('', managerPlanPrompt)).assignments; // rendered at each call
     }
     hub.start(runId, pending.length);
     const maxTurns = Math.ceil(pending.length / workers) + options.swarm.maxRounds;
@@ -141,5 +174,8 @@ export async function runOrchestrator(
     stopReason = hub.stopReasonOf(e);
     error = e instanceof Error ? e.message : String(e);
   }
-  return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: delegated });
+  return {
+    ...orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: delegated }),
+    truncatedTokens: cutTokens,
+  };
 }

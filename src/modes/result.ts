@@ -34,7 +34,7 @@ export interface ModeResult {
   entries?: LedgerEntry[];
   /** delm: the swarm's full result (agents, timeline, queue stats). */
   run?: RunResult;
-  /** Single pass: context tokens cut to fit the model's window (0 when it fit). */
+  /** Single pass: context tokens cut to fit the model's window; orchestrator: the most cut from any one of its prompts (0 when all fit). */
   truncatedTokens?: number;
 }
 

@@ -9,15 +9,12 @@ import { singlePassPrompt } from '../protocols/kit/prompts/single-pass.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
-import { contextWindowOf } from './context-window.js';
+import { REPLY_RESERVE_TOKENS, windowFor } from './context-window.js';
 import { HubContext } from './hub-context.js';
 import { taskChoices, type BaselineOptions } from './options.js';
 import { sumUsage, type ModeResult } from './result.js';
-import { truncateMiddle } from './truncate.js';
+import { truncateMiddle, withCutNote } from './truncate.js';
 import { countTokens } from '../providers/tokenizer.js';
-
-/** Room left in the window for the question, instructions and the answer. */
-const RESERVED_TOKENS = 2_048;
 
 /** Runs `task` as one model call. Never rejects for a stopped run: the reason is in the result. */
 export async function runSinglePass(
@@ -29,18 +26,15 @@ export async function runSinglePass(
   const choices = taskChoices(task);
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const model = hub.model(0, 'single');
-  const window = options.contextTokens ?? contextWindowOf(model.id);
-  const budget = Math.max(1_000, window - RESERVED_TOKENS - countTokens(task.prompt));
+  const window = windowFor(options.contextTokens, model.id);
+  const budget = Math.max(1_000, window - REPLY_RESERVE_TOKENS - countTokens(task.prompt));
   const sources = (task.sources ?? []).map((s) => ({
     label: s.label,
     text: s.text,
     ...(s.title ? { title: s.title } : {}),
   }));
   const { documents, cutTokens } = truncateMiddle(sources, budget);
-  const question =
-    cutTokens > 0
-      ? `${task.prompt}\n\n(Note: ${cutTokens} tokens from the middle of the documents were cut to fit the model's ${window}-token window.)`
-      : task.prompt;
+  const question = withCutNote(task.prompt, cutTokens, window);
   hub.start(randomUUID(), 1);
   let answer: string | undefined;
   let stopReason: StopReason = 'no-answer';

@@ -41,6 +41,13 @@ export function truncateMiddle(
   return { documents: out, cutTokens: total - budget };
 }
 
+/** `prompt` with a note of the `cutTokens` cut to fit a `window`-token window (unchanged when nothing was cut). */
+export function withCutNote(prompt: string, cutTokens: number, window: number): string {
+  return cutTokens > 0
+    ? `${prompt}\n\n(Note: ${cutTokens} tokens from the middle of the documents were cut to fit the model's ${window}-token window.)`
+    : prompt;
+}
+
 // Token-proportional character cut: exact token slicing would need the tokenizer's offsets.
 function sliceTokens(text: string, tokens: number, keep: number, end: 'head' | 'tail'): string {
   const chars = Math.floor((text.length * keep) / Math.max(1, tokens));

@@ -174,6 +174,12 @@ function detailOf(io: AgentIO, view: LedgerView, label: string): string {
   return `(nothing is labelled ${label}; unfoldable labels are the sources and #ids of ledger entries)`;
 }
 
+/** A source's title as the task gave it (the baselines' prompts show it too), for a prompt's document section. */
+function titleOf(view: LedgerView, label: string): { title?: string } {
+  const title = view.sources.get(label)?.meta?.title;
+  return typeof title === 'string' && title ? { title } : {};
+}
+
 /** The DeLM protocol (see the module comment). */
 export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
   name: 'delm',
@@ -266,8 +272,8 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const shown = new Set(input.unfolded.map((u) => u.label));
     const own = input.unfolded.length === 0 ? namedSources(view, input.task.payload).filter((l) => !shown.has(l)) : [];
     const documents: PromptDocument[] = [
-      ...own.map((label) => ({ label, text: detailOf(io, view, label) })),
-      ...input.unfolded.map((u) => ({ label: u.label, text: String(u.detail) })),
+      ...own.map((label) => ({ label, text: detailOf(io, view, label), ...titleOf(view, label) })),
+      ...input.unfolded.map((u) => ({ label: u.label, text: String(u.detail), ...titleOf(view, u.label) })),
     ];
     for (const d of own) shown.add(d);
     const out = await ask(

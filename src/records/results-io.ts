@@ -3,10 +3,11 @@
  * one complete line in one write (then synced), and a damaged file repaired or refused on resume.
  */
 import { constants, type Stats } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DelmError } from '../errors.js';
 import { csvLine } from './csv.js';
+import { appendSynced, replaceFile } from './file-writes.js';
 import { lockFolder } from './folder-lock.js';
 import { RESULT_COLUMNS, scanResults, type ResultRow } from './results-file.js';
 
@@ -51,13 +52,6 @@ async function checkFolder(dir: string): Promise<void> {
     if (s && !s.isDirectory())
       throw usage(`${path.join(dir, name)} is a file, not a folder: move it away or choose another --out folder`);
   }
-}
-
-/** Writes `text` to `file` atomically (a temporary file renamed over it). */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** Reads an existing results.csv for a resume: its valid rows, repairing or refusing a damaged file. */
@@ -123,13 +117,5 @@ export async function openResultsFile(
 
 /** Appends one row to `dir`/results.csv as one complete line, in one write, synced before it counts as done. */
 export async function appendResultRow(dir: string, row: ResultRow): Promise<void> {
-  const bytes = Buffer.from(`${csvLine(RESULT_COLUMNS.map((c) => row[c]))}\n`);
-  const handle = await open(path.join(dir, 'results.csv'), 'a');
-  try {
-    // One write for a row; the loop only matters if the OS writes part of it (a full disk).
-    for (let offset = 0; offset < bytes.length;) offset += (await handle.write(bytes, offset)).bytesWritten;
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+  await appendSynced(path.join(dir, 'results.csv'), `${csvLine(RESULT_COLUMNS.map((c) => row[c]))}\n`);
 }

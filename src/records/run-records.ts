@@ -3,17 +3,21 @@
  * them: `events.jsonl` (one line per model call, then one `tool.result` line per tool call), `results.csv` (one row per item and mode),
  * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
  * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), `run.json` (what the folder is a run of) and `summary.json`. Rows are appended as items finish, so an interrupted run
- * keeps what it did and `--resume` skips it.
+ * keeps what it did and `--resume` skips it. An item's row is written last and is what makes it
+ * finished: opening a folder drops the other records of items without one (see unfinished.ts).
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { entryLine } from '../ledger/jsonl.js';
 import type { ModeResult, Mode } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { csvText } from './csv.js';
+import { appendSynced } from './file-writes.js';
+import { recordName } from './record-names.js';
 import { appendResultRow, openResultsFile } from './results-io.js';
 import { claimRunIdentity, type RunIdentity } from './run-identity.js';
 import { rowKey, type ResultRow } from './results-file.js';
+import { dropUnfinished } from './unfinished.js';
 
 export { RESULT_COLUMNS, type ResultRow } from './results-file.js';
 
@@ -33,7 +37,6 @@ export interface ItemRecord {
 }
 
 const CAPS = new Set(['budget', 'wall-time']);
-const safeName = (id: string) => id.replace(/[^\w.-]+/g, '_').slice(0, 120) || 'item';
 
 /**
  * The first two of `ids` whose records would be one item's (indexes, and what they share): the same
@@ -44,7 +47,7 @@ export function clashingRecords(ids: readonly string[]): { first: number; second
   const names = new Map<string, number>();
   const rowIds = new Map<string, number>();
   for (const [index, id] of ids.entries()) {
-    const name = `${safeName(id)}.jsonl`;
+    const name = `${recordName(id)}.jsonl`;
     const rowId = csvText(id);
     const first = names.get(name) ?? rowIds.get(rowId);
     if (first !== undefined)
@@ -68,7 +71,8 @@ export class RunRecords {
    * is overwritten); with it, the rows there count as done. A results.csv damaged at its end (a row cut
    * off, garbage, NUL bytes, an exact duplicate) is repaired to its valid rows, the damaged file kept
    * beside it and `onNotice` told; one damaged before valid rows is refused, naming the line. With
-   * `identity`, a resumed folder must hold the same run (see run-identity.ts).
+   * `identity`, a resumed folder must hold the same run (see run-identity.ts). Then the records of
+   * items without a row (a write cut off) are dropped, `onNotice` told.
    */
   static async open(
     dir: string,
@@ -80,6 +84,7 @@ export class RunRecords {
       onNotice: options.onNotice ?? (() => {}),
     });
     if (options.identity) await claimRunIdentity(abs, options.identity, Boolean(options.resume));
+    await dropUnfinished(abs, rows, options.onNotice ?? (() => {}));
     return new RunRecords(abs, new Set(rows.map((r) => rowKey(r.mode, r.item_id))), rows);
   }
 
@@ -88,31 +93,13 @@ export class RunRecords {
     return this.done.has(rowKey(mode, csvText(itemId)));
   }
 
-  /** Writes one finished item: its calls, ledger and trajectory first, its results row last. */
+  /**
+   * Writes one finished item: its calls (synced), ledger and trajectory first, its results row last;
+   * until the row is on disk the item is unfinished, and a later open drops what was written of it.
+   */
   async write(record: ItemRecord): Promise<ResultRow> {
     const { result, mode, itemId } = record;
-    const name = safeName(itemId);
-    const calls = [
-      ...result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c })),
-      ...(result.toolCalls ?? []).map((t) => JSON.stringify({ mode, item: itemId, ...t })),
-    ];
-    if (calls.length) await appendFile(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
-    if (result.entries) {
-      await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
-      await writeFile(
-        path.join(this.dir, 'ledger', mode, `${name}.jsonl`),
-        result.entries.map((e) => `${entryLine(e)}\n`).join(''),
-      );
-    }
-    if (record.patch !== undefined) {
-      await mkdir(path.join(this.dir, 'patches', mode), { recursive: true });
-      await writeFile(path.join(this.dir, 'patches', mode, `${name}.diff`), record.patch);
-    }
-    await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
-    await writeFile(
-      path.join(this.dir, 'trajectories', mode, `${name}.jsonl`),
-      record.events.map((e) => `${JSON.stringify(e)}\n`).join(''),
-    );
+    const name = recordName(itemId);
     const row: ResultRow = {
       item_id: itemId,
       mode,
@@ -138,6 +125,27 @@ export class RunRecords {
     const stored = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, csvText(v)])) as ResultRow;
     const key = rowKey(mode, stored.item_id);
     if (this.done.has(key)) return stored; // one row per item: a second result for it is not recorded
+    const calls = [
+      ...result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c })),
+      ...(result.toolCalls ?? []).map((t) => JSON.stringify({ mode, item: itemId, ...t })),
+    ];
+    if (calls.length) await appendSynced(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
+    if (result.entries) {
+      await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
+      await writeFile(
+        path.join(this.dir, 'ledger', mode, `${name}.jsonl`),
+        result.entries.map((e) => `${entryLine(e)}\n`).join(''),
+      );
+    }
+    if (record.patch !== undefined) {
+      await mkdir(path.join(this.dir, 'patches', mode), { recursive: true });
+      await writeFile(path.join(this.dir, 'patches', mode, `${name}.diff`), record.patch);
+    }
+    await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
+    await writeFile(
+      path.join(this.dir, 'trajectories', mode, `${name}.jsonl`),
+      record.events.map((e) => `${JSON.stringify(e)}\n`).join(''),
+    );
     await appendResultRow(this.dir, stored);
     this.rows.push(stored);
     this.done.add(key);

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -350,6 +359,56 @@ describe('delm bench', () => {
     expect(new Set(rows(out).map((x) => x.mode))).toEqual(new Set(['delm', 'orchestrator', 'single']));
     expect(existsSync(join(out, 'trajectories', 'orchestrator'))).toBe(true);
     expect(readdirSync(join(out, 'ledger'))).toEqual(['delm']);
+  }, 300_000);
+});
+
+/** Checks every row's model calls are in events.jsonl once, in one block, and no other item's are. */
+function expectEventsOncePerRow(out: string): void {
+  const items = readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { mode: string; item: string; type: string })
+    .filter((e) => e.type === 'usage')
+    .map((e) => `${e.mode} ${e.item}`);
+  const blocks = items.filter((key, i) => key !== items[i - 1]);
+  expect(new Set(blocks).size, 'each item in one block').toBe(blocks.length);
+  const counts = Object.fromEntries(rows(out).map((r) => [`${r.mode} ${r.item_id}`, Number(r.model_calls)]));
+  expect(Object.fromEntries(blocks.map((b) => [b, items.filter((k) => k === b).length]))).toEqual(counts);
+}
+
+describe('records after an interrupted write', () => {
+  it("--resume after a bench cut off between an item's events and its row keeps each call once", async () => {
+    const out = join(tmp, 'torn-bench');
+    const blocker = join(out, 'trajectories', 'orchestrator', 'delm-lic-02.jsonl');
+    mkdirSync(blocker, { recursive: true });
+    const args = ['bench', DATA, '--modes', 'orchestrator,single', '--limit', '3', '--agents', '2', '--out', out];
+    const first = await cli(...args);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/EISDIR/);
+    rmdirSync(blocker);
+    const resumed = await cli(...args, '--resume');
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).toMatch(/dropped from .* the records of items with no results\.csv row/);
+    expect(rows(out)).toHaveLength(6);
+    // Before: delm-lic-02's orchestrator calls were in events.jsonl twice.
+    expectEventsOncePerRow(out);
+  }, 300_000);
+
+  it('--resume after kill -9 of a run keeps each call once', async () => {
+    const out = join(tmp, 'killed');
+    const bin = new URL('../../bin/delm.mjs', import.meta.url).pathname;
+    const args = ['run', DATA, '--mode', 'orchestrator', '--limit', '4', '--agents', '2', '--out', out];
+    const child = spawn(process.execPath, [bin, ...args, '--latency', '20']);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Killed as soon as an item's events are written, whether or not its row is yet.
+    const events = join(out, 'events.jsonl');
+    while (!existsSync(events) && child.exitCode === null) await new Promise((r) => setTimeout(r, 1));
+    child.kill('SIGKILL');
+    await exited;
+    const resumed = await cli(...args, '--latency', '20', '--resume');
+    expect(resumed.code).toBe(0);
+    expect(rows(out)).toHaveLength(4);
+    expectEventsOncePerRow(out);
   }, 300_000);
 });
 

@@ -1,8 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModeResult } from '../../src/modes/result.js';
+import type { UsageEvent } from '../../src/runtime/events.js';
 import { summarize } from '../../src/evaluation/summary.js';
 import { parseCsv } from '../../src/records/csv.js';
 import { RESULT_COLUMNS, RunRecords } from '../../src/records/run-records.js';
@@ -275,5 +285,71 @@ describe('RunRecords output folder', () => {
       });
     }
     expect(existsSync(join(dir, 'results.csv', 'x'))).toBe(false);
+  });
+});
+
+/** `n` model calls of one item, told apart by their latency. */
+const calls = (n: number, tag: number): UsageEvent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'usage',
+    at: i,
+    agentId: 0,
+    role: 'worker',
+    model: 'offline',
+    taskId: i,
+    inputTokens: 10,
+    outputTokens: 1,
+    cachedInputTokens: 0,
+    costUsd: 0.001,
+    latencyMs: tag * 100 + i,
+  }));
+const eventLines = (dir: string) =>
+  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { item: string; latencyMs: number });
+
+describe('RunRecords after an interrupted write', () => {
+  it("keeps each finished item's events and files once and nothing of an item whose row was never written", async () => {
+    const dir = freshDir();
+    const records = await RunRecords.open(dir);
+    const item = (id: string, tag: number) => ({
+      itemId: id,
+      mode: 'orchestrator' as const,
+      result: result({ calls: calls(3, tag), entries: [] }),
+      correct: true,
+      predicted: 'A',
+      events: [],
+    });
+    await records.write(item('i1', 1));
+    // A folder where i2's trajectory goes: the write fails after i2's events are in events.jsonl.
+    const blocker = join(dir, 'trajectories', 'orchestrator', 'i2.jsonl');
+    mkdirSync(blocker, { recursive: true });
+    await expect(records.write(item('i2', 2))).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(eventLines(dir).map((e) => e.item)).toEqual(['i1', 'i1', 'i1', 'i2', 'i2', 'i2']);
+    rmdirSync(blocker);
+    // A cut-off line (a write killed midway) at the end, and i3's ledger with no row (i2's is there too).
+    writeFileSync(join(dir, 'events.jsonl'), `${readFileSync(join(dir, 'events.jsonl'), 'utf8')}{"mode":"orch`);
+    writeFileSync(join(dir, 'ledger', 'orchestrator', 'i3.jsonl'), '');
+
+    const { records: resumed, notices } = await resume(dir);
+    // Before: the resume appended i2's events again (9 lines for i2's 3 calls and i1's 3).
+    expect(notices.join('\n')).toMatch(
+      /dropped .* records of items with no results\.csv row.*\(4 lines of events\.jsonl, 2 files in ledger\/\)/,
+    );
+    await resumed.write(item('i2', 22));
+    expect(eventLines(dir).map((e) => [e.item, e.latencyMs])).toEqual([
+      ['i1', 100],
+      ['i1', 101],
+      ['i1', 102],
+      ['i2', 2200],
+      ['i2', 2201],
+      ['i2', 2202],
+    ]);
+    expect(readdirSync(join(dir, 'ledger', 'orchestrator')).sort()).toEqual(['i1.jsonl', 'i2.jsonl']);
+    expect(fileRows(dir).map((r) => r[0])).toEqual(['i1', 'i2']);
+    // A folder whose records are whole is left as it is.
+    expect((await resume(dir)).notices).toEqual([]);
+    expect(eventLines(dir)).toHaveLength(6);
   });
 });

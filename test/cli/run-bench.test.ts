@@ -89,6 +89,55 @@ describe('delm run', () => {
     });
   }, 300_000);
 
+  it('refuses a --resume with other settings or workload content, naming each with both values', async () => {
+    const out = join(tmp, 'mix');
+    const data = join(tmp, 'mix.json');
+    writeFileSync(data, readFileSync(DATA));
+    expect((await cli('run', data, '--limit', '2', '--agents', '2', '--out', out)).code).toBe(0);
+    const before = readFileSync(join(out, 'results.csv'), 'utf8');
+    // Before: exit 0, and summary.json averaged rows of two configurations.
+    const mixed = await cli(
+      'run',
+      data,
+      '--out',
+      out,
+      '--resume',
+      '--agents',
+      '1',
+      '--budget-calls',
+      '2',
+      '--chunk-tokens',
+      '20',
+    );
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain('holds a run with other settings: ');
+    expect(mixed.err).toContain('agents 2 there, 1 now');
+    expect(mixed.err).toContain('budget-calls not set there, 2 now');
+    expect(mixed.err).toContain('chunk-tokens 3000 there, 20 now');
+    expect(mixed.err).not.toMatch(/max-rounds|budget-tokens/);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8')).toBe(before);
+    // The defaults written out or left implicit are one setting; --limit may differ.
+    expect(
+      (await cli('run', data, '--out', out, '--resume', '--agents', '2', '--chunk-tokens', '3000', '--limit', '3'))
+        .code,
+    ).toBe(0);
+    expect(rows(out)).toHaveLength(3);
+    // The same path with other content is another workload.
+    const items = JSON.parse(readFileSync(data, 'utf8')) as Array<{ answer: string }>;
+    items[0]!.answer = items[0]!.answer === 'A' ? 'B' : 'A';
+    writeFileSync(data, JSON.stringify(items));
+    const edited = await cli('run', data, '--out', out, '--resume', '--agents', '2', '--limit', '4');
+    expect(edited.code).toBe(2);
+    expect(edited.err).toMatch(/workload content \(sha256\) [0-9a-f]{64} there, [0-9a-f]{64} now/);
+    // A run.json written before the settings were kept is compared on what it holds, as before.
+    const runJson = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    delete runJson.settings;
+    delete runJson.workloadSha256;
+    writeFileSync(join(out, 'run.json'), JSON.stringify(runJson));
+    expect((await cli('run', data, '--out', out, '--resume', '--agents', '1', '--limit', '4')).code).toBe(0);
+    expect(rows(out)).toHaveLength(4);
+  }, 300_000);
+
   it('hosts more agents than get a thread each on one thread per core, and says so before the first item', async () => {
     const out = join(tmp, 'many');
     const r = await cli('run', DATA, '--out', out, '--limit', '1', '--agents', '300');
@@ -243,6 +292,8 @@ describe('delm run', () => {
         '--limit',
         '3',
         '--resume',
+        '--agents',
+        '2',
         '--log',
         'json',
         '--log-level',
@@ -299,10 +350,34 @@ describe('delm run', () => {
     const out = join(tmp, 'locked');
     const bin = new URL('../../bin/delm.mjs', import.meta.url).pathname;
     // Before: two `--resume` runs on one folder each ran every item, and wrote two rows for each.
-    const first = spawn(process.execPath, [bin, 'run', DATA, '--limit', '3', '--latency', '300', '--out', out]);
+    const first = spawn(process.execPath, [
+      bin,
+      'run',
+      DATA,
+      '--limit',
+      '3',
+      '--agents',
+      '2',
+      '--latency',
+      '300',
+      '--out',
+      out,
+    ]);
     const firstExit = new Promise<number | null>((resolve) => first.once('exit', resolve));
     while (!existsSync(join(out, '.delm.lock'))) await new Promise((r) => setTimeout(r, 50));
-    const second = await cli('run', DATA, '--limit', '3', '--resume', '--out', out);
+    const second = await cli(
+      'run',
+      DATA,
+      '--limit',
+      '3',
+      '--agents',
+      '2',
+      '--latency',
+      '300',
+      '--resume',
+      '--out',
+      out,
+    );
     expect(second.code).toBe(2);
     expect(second.err).toContain(`${out} is being written by another delm (pid ${first.pid})`);
     expect(await firstExit).toBe(0);
@@ -310,7 +385,9 @@ describe('delm run', () => {
     expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02', 'delm-lic-03']);
     // A lock left by a process that is gone (SIGKILLed) is taken over.
     writeFileSync(join(out, '.delm.lock'), `999999999\n${hostname()}\n`);
-    expect((await cli('run', DATA, '--limit', '4', '--agents', '2', '--resume', '--out', out)).code).toBe(0);
+    expect(
+      (await cli('run', DATA, '--limit', '4', '--agents', '2', '--latency', '300', '--resume', '--out', out)).code,
+    ).toBe(0);
     expect(rows(out)).toHaveLength(4);
   });
 

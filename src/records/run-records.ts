@@ -39,6 +39,13 @@ export interface ItemRecord {
 const CAPS = new Set(['budget', 'wall-time']);
 
 /**
+ * A cost in US dollars as results.csv keeps it: to 12 decimal places (a millionth of a cent, below
+ * any per-token price), trailing zeros dropped, so summary.json's totals and averages over the rows
+ * are the exact ones (events.jsonl's), not sums of values rounded to 6 places.
+ */
+export const costText = (usd: number): string => usd.toFixed(12).replace(/\.?0+$/, '');
+
+/**
  * The first two of `ids` whose records would be one item's (indexes, and what they share): the same
  * file name (`x/y` and `x_y` are both `x_y.jsonl`) or the same results.csv id (`q 1` and `q⏎1`). One
  * would overwrite the other's files, and only one would get a row.
@@ -113,7 +120,7 @@ export class RunRecords {
       output_tokens: String(result.usage.outputTokens),
       cached_tokens: String(result.usage.cachedInputTokens),
       model_calls: String(result.usage.modelCalls),
-      cost_usd: result.costUsd.toFixed(6),
+      cost_usd: costText(result.costUsd),
       wall_ms: String(result.wallTimeMs),
       sub_tasks: String(result.subTasks),
       waiting_share: result.waitingShare.toFixed(4),

@@ -353,3 +353,32 @@ describe('RunRecords after an interrupted write', () => {
     expect(eventLines(dir)).toHaveLength(6);
   });
 });
+
+describe('RunRecords costs', () => {
+  it("keeps each item's cost to a millionth of a cent, so the summary averages exact costs, also after a resume", async () => {
+    const dir = freshDir();
+    const records = await RunRecords.open(dir);
+    // The prober's item ($0.0129304) and items cheaper than the old 6-decimal resolution.
+    const costs = [0.0129304, 0.0000004, 0.0000004 + 0.0000002, 12.5];
+    for (const [i, costUsd] of costs.entries())
+      await records.write({
+        itemId: `c${i}`,
+        mode: 'single',
+        result: result({ costUsd }),
+        correct: true,
+        predicted: 'A',
+        events: [],
+      });
+    const exact = costs.reduce((a, b) => a + b, 0) / costs.length;
+    // Before: 0.012930, 0.000000, 0.000001, 12.500000, averaging 3.12823275 against the exact 3.12823295.
+    expect(fileRows(dir).map((r) => r[RESULT_COLUMNS.indexOf('cost_usd')])).toEqual([
+      '0.0129304',
+      '0.0000004',
+      '0.0000006',
+      '12.5',
+    ]);
+    expect(summarize(records.rows, ['single'])[0]!.costPerItemUsd).toBeCloseTo(exact, 12);
+    const { records: resumed } = await resume(dir);
+    expect(summarize(resumed.rows, ['single'])[0]!.costPerItemUsd).toBeCloseTo(exact, 12);
+  });
+});

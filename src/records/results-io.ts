@@ -43,7 +43,7 @@ async function checkFolder(dir: string): Promise<void> {
   } catch (error) {
     throw usage(`cannot create the records folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  for (const name of ['results.csv', 'events.jsonl', 'summary.json']) {
+  for (const name of ['results.csv', 'events.jsonl', 'answers.jsonl', 'summary.json']) {
     if ((await statOf(path.join(dir, name)))?.isDirectory())
       throw usage(`${path.join(dir, name)} is a folder, not a file: move it away or choose another --out folder`);
   }

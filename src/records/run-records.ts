@@ -1,6 +1,7 @@
 /**
  * The records of a `delm run` or `delm bench` in an output folder, as the published system keeps
  * them: `events.jsonl` (one line per model call, then one `tool.result` line per tool call), `results.csv` (one row per item and mode),
+ * `answers.jsonl` (per item and mode: the question, the answer the scorer read, the expected answer and what the scorer decided),
  * `ledger/<mode>/<item>.jsonl` (the ledger), `trajectories/<mode>/<item>.jsonl` (every event, for
  * `delm inspect`), `patches/<mode>/<item>.diff` (a debugging run's merged patch), `run.json` (what the folder is a run of) and `summary.json`. Rows are appended as items finish, so an interrupted run
  * keeps what it did and `--resume` skips it. An item's row is written last and is what makes it
@@ -28,6 +29,12 @@ export interface ItemRecord {
   result: ModeResult;
   correct: boolean | null;
   predicted: string;
+  /** The question as the workload states it (text and choices, no documents). */
+  question: string;
+  /** What the scorer compared `predicted` with; '' when not known. */
+  expected: string;
+  /** How the scorer decided, in one sentence. */
+  rule: string;
   /** Every event of the run, in order. */
   events: readonly SwarmEvent[];
   /** Debugging items: honestly scored counts (fixed only without regressions). */
@@ -137,6 +144,19 @@ export class RunRecords {
       ...(result.toolCalls ?? []).map((t) => JSON.stringify({ mode, item: itemId, ...t })),
     ];
     if (calls.length) await appendSynced(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
+    // Every mode alike: enough to re-check `correct` from the records alone.
+    const answer = {
+      mode,
+      item: itemId,
+      question: record.question,
+      answer: result.answer ?? null,
+      expected: record.expected,
+      predicted: record.predicted,
+      correct: record.correct,
+      ...(record.counts ? { counts: record.counts } : {}),
+      rule: record.rule,
+    };
+    await appendSynced(path.join(this.dir, 'answers.jsonl'), `${JSON.stringify(answer)}\n`);
     if (result.entries) {
       await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
       await writeFile(

@@ -1,7 +1,7 @@
 /**
  * An item's records are written before its results.csv row, and the row is what makes the item
  * finished. A run cut off in between (killed, a write that failed) leaves records of an item with no
- * row, which `--resume` runs again: without this, its events.jsonl lines were then there twice. When
+ * row, which `--resume` runs again: without this, its events.jsonl (and answers.jsonl) lines were then there twice. When
  * a records folder is opened, whatever belongs to an item without a row is dropped, so the folder
  * holds each finished item's records once and nothing of unfinished ones.
  */
@@ -13,7 +13,7 @@ import { recordName } from './record-names.js';
 import { rowKey, type ResultRow } from './results-file.js';
 
 /** The per-line records, each line a JSON object naming its `mode` and `item`. */
-export const ITEM_LINE_FILES = ['events.jsonl'] as const;
+export const ITEM_LINE_FILES = ['events.jsonl', 'answers.jsonl'] as const;
 /** The per-item records: folder → file extension, one file per item at `<folder>/<mode>/<item><ext>`. */
 export const ITEM_FILE_FOLDERS = { ledger: '.jsonl', trajectories: '.jsonl', patches: '.diff' } as const;
 

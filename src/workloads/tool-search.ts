@@ -136,11 +136,11 @@ export function questionToTask(q: ToolSearchQuestion): RunTask {
   };
 }
 
-/** Scores an answer to `q` by LongBench-v2's rule (the choice letter). */
+/** Scores an answer to `q` by LongBench-v2's rule (the choice letter); `expected` is the right letter. */
 export function scoreQuestion(
   q: ToolSearchQuestion,
   answer: string | undefined,
-): { correct: boolean; predicted: string } {
+): { correct: boolean; predicted: string; expected: string } {
   const predicted = extractAnswer(answer ?? '');
-  return { correct: predicted === q.answer, predicted: predicted ?? '-' };
+  return { correct: predicted === q.answer, predicted: predicted ?? '-', expected: q.answer };
 }

@@ -13,23 +13,43 @@ import { installDependencies, loadWorkspace } from './debugging/workspace.js';
 import { WorkloadFileError } from './errors.js';
 import { loadToolSearch, questionToTask, scoreQuestion } from './tool-search.js';
 import type { ToolsOptions } from '../tools/options.js';
-import { extractAnswer, itemToTask, loadLongBenchFile, type ItemTaskOptions, type LongBenchItem } from './longbench.js';
+import {
+  extractAnswer,
+  formatQuestion,
+  itemToTask,
+  loadLongBenchFile,
+  type ItemTaskOptions,
+  type LongBenchItem,
+} from './longbench.js';
 
 /** How an answer scored. `correct` is null when it cannot be told (no expected answer). */
 export interface ItemScore {
   readonly correct: boolean | null;
   /** What the answer said, in short (a choice letter, "5/6 fixed"). */
   readonly predicted: string;
+  /** What `predicted` is compared with (the right choice letter, "every failing test fixed"); '' when not known. */
+  readonly expected: string;
+  /** How `correct` follows from the answer, in one sentence, so a reader can check it from the records. */
+  readonly rule: string;
   /** Debugging: fixed (only without regressions), regressed and still-failing counts. */
   readonly counts?: { readonly fixed: number; readonly regressed: number; readonly stillFailing: number };
   /** Debugging: the merged patch as a unified diff ('' when nothing was merged). */
   readonly patch?: string;
 }
 
+/** How a multiple-choice answer is scored (LongBench-v2's rule). */
+export const CHOICE_RULE =
+  "predicted is the letter X of the answer's first 'The correct answer is (X)' (or 'is X'), asterisks ignored, '-' when there is none; correct is predicted = expected";
+/** How a debugging answer is scored. */
+const DEBUG_RULE =
+  "predicted is 'fixed/total fixed' from the answer's test report (fixed counting only without regressions); correct is every failing test fixed and none regressed, false without a report";
+
 /** One item of a workload. */
 export interface WorkloadItem {
   readonly id: string;
   readonly task: RunTask;
+  /** The question as the records keep it: its text and choices (no documents). */
+  readonly question: string;
   /** LongBench-v2 difficulty and length class, when known. */
   readonly difficulty?: string;
   readonly length?: string;
@@ -84,9 +104,10 @@ export async function loadWorkload(
       items: search.questions.map((q) => ({
         id: q._id,
         task: questionToTask(q),
+        question: formatQuestion(q),
         ...(q.difficulty ? { difficulty: q.difficulty } : {}),
         ...(q.length ? { length: q.length } : {}),
-        score: (answer) => scoreQuestion(q, answer),
+        score: (answer) => ({ ...scoreQuestion(q, answer), rule: CHOICE_RULE }),
       })),
     };
   }
@@ -108,6 +129,7 @@ export async function loadWorkload(
       items: [
         {
           id: ws.name,
+          question: `Make every failing test of ${ws.name} pass without breaking the others.`,
           task: {
             prompt: `Make every failing test of ${ws.name} pass without breaking the others.`,
             meta: { workspace: ws.dir, ...(options.debug ? { debug: options.debug } : {}) },
@@ -118,6 +140,8 @@ export async function loadWorkload(
             return {
               correct: counts ? counts.total > 0 && counts.fixed === counts.total && counts.regressed === 0 : false,
               predicted: counts ? `${counts.fixed}/${counts.total} fixed` : '-',
+              expected: counts ? `${counts.total}/${counts.total} fixed, 0 regressed` : 'every failing test fixed',
+              rule: DEBUG_RULE,
               ...(counts
                 ? { counts: { fixed: counts.fixed, regressed: counts.regressed, stillFailing: counts.stillFailing } }
                 : {}),
@@ -147,11 +171,17 @@ function longBenchItem(item: LongBenchItem, options: ItemTaskOptions): WorkloadI
     get task() {
       return (task ??= itemToTask(item, options));
     },
+    question: formatQuestion(item),
     difficulty: item.difficulty,
     length: item.length,
     score(answer) {
       const predicted = extractAnswer(answer ?? '');
-      return { correct: predicted === item.answer, predicted: predicted ?? '-' };
+      return {
+        correct: predicted === item.answer,
+        predicted: predicted ?? '-',
+        expected: item.answer,
+        rule: CHOICE_RULE,
+      };
     },
   };
 }

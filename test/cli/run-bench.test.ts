@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { parseCsv } from '../../src/records/csv.js';
+import { extractAnswer } from '../../src/workloads/longbench.js';
+import { fixedCounts } from '../../src/workloads/debugging/report.js';
 
 const DATA = new URL('../../examples/multidoc/data.json', import.meta.url).pathname;
 const WORKSPACE = new URL('../../examples/debug-workspace', import.meta.url).pathname;
@@ -26,6 +28,39 @@ const rows = (dir: string) => {
   const [header, ...lines] = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
   return lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));
 };
+
+/**
+ * Re-checks every scored row of `out` from its records alone: answers.jsonl holds, once per row, the
+ * answer the scorer read, the expected answer and the decision, and the decision follows from them.
+ */
+function expectRecheckable(out: string, kind: 'multidoc' | 'debugging'): void {
+  type Answer = { mode: string; item: string; question: string; answer: string | null; expected: string };
+  const answers = readFileSync(join(out, 'answers.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Answer & { predicted: string; correct: boolean | null; rule: string });
+  expect(answers).toHaveLength(rows(out).length);
+  for (const row of rows(out)) {
+    const found = answers.filter((a) => a.mode === row.mode && a.item === row.item_id);
+    expect(found, `${row.mode} ${row.item_id}`).toHaveLength(1);
+    const a = found[0]!;
+    expect(a.question.length).toBeGreaterThan(10);
+    expect(a.rule.length).toBeGreaterThan(10);
+    expect([a.predicted, String(a.correct)]).toEqual([row.predicted, row.correct]);
+    if (kind === 'multidoc') {
+      expect(a.expected).toMatch(/^[A-D]$/);
+      const predicted = extractAnswer(a.answer ?? '') ?? '-';
+      expect(predicted).toBe(row.predicted);
+      expect(String(predicted === a.expected)).toBe(row.correct);
+    } else {
+      const counts = fixedCounts(a.answer ?? '');
+      if (!counts) throw new Error(`no test report in the answer of ${row.mode} ${row.item_id}`);
+      expect(`${counts.fixed}/${counts.total} fixed`).toBe(row.predicted);
+      expect(a.expected).toBe(`${counts.total}/${counts.total} fixed, 0 regressed`);
+      expect(String(counts.fixed === counts.total && counts.regressed === 0)).toBe(row.correct);
+    }
+  }
+}
 
 describe('delm run', () => {
   it('runs LongBench items and writes every record; --resume skips what is done', async () => {
@@ -161,6 +196,7 @@ describe('delm run', () => {
     expect(r.code).toBe(0);
     const [row] = rows(out);
     expect(row).toMatchObject({ mode: 'delm', correct: 'true', predicted: '6/6 fixed', stop_reason: 'answered' });
+    expectRecheckable(out, 'debugging');
   }, 300_000);
 
   it('refuses bad arguments and input with exit code 2 and a message naming the problem', async () => {
@@ -452,6 +488,16 @@ function expectEventsOncePerRow(out: string): void {
   const counts = Object.fromEntries(rows(out).map((r) => [`${r.mode} ${r.item_id}`, Number(r.model_calls)]));
   expect(Object.fromEntries(blocks.map((b) => [b, items.filter((k) => k === b).length]))).toEqual(counts);
 }
+
+describe('the answers behind the scores', () => {
+  it("lets every mode's scored rows be re-checked from the records alone", async () => {
+    const out = join(tmp, 'answers');
+    expect((await cli('bench', DATA, '--out', out, '--limit', '3', '--agents', '2')).code).toBe(0);
+    expect(new Set(rows(out).map((r) => r.mode))).toEqual(new Set(['delm', 'orchestrator', 'single']));
+    // Before: answers.jsonl did not exist; the orchestrator's and single pass's answers were nowhere.
+    expectRecheckable(out, 'multidoc');
+  }, 300_000);
+});
 
 describe('records after an interrupted write', () => {
   it("--resume after a bench cut off between an item's events and its row keeps each call once", async () => {

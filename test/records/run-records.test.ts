@@ -17,6 +17,9 @@ import { summarize } from '../../src/evaluation/summary.js';
 import { parseCsv } from '../../src/records/csv.js';
 import { RESULT_COLUMNS, RunRecords } from '../../src/records/run-records.js';
 
+/** What the scorer recorded: not what these tests are about. */
+const SCORING = { question: 'Q?', expected: 'A', rule: 'a test rule' };
+
 const tmp = mkdtempSync(join(tmpdir(), 'delm-records-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let dirs = 0;
@@ -50,6 +53,8 @@ async function fiveItems(): Promise<string> {
       result: result(),
       correct: i <= 3,
       predicted: i <= 3 ? 'A' : 'B',
+      ...SCORING,
+      ...SCORING,
       events: [],
     });
   return dir;
@@ -85,6 +90,8 @@ async function finishAndCheck(dir: string, records: RunRecords): Promise<void> {
         result: result(),
         correct: i <= 3 || i === 6,
         predicted: 'A',
+        ...SCORING,
+        ...SCORING,
         events: [],
       });
   }
@@ -234,6 +241,8 @@ describe('RunRecords writing rows', () => {
       result: result({ stopReason: 'error', error: 'line one\nline "two",\r\nthree' }),
       correct: null,
       predicted: 'x,y',
+      ...SCORING,
+      ...SCORING,
       events: [],
     });
     const text = readFileSync(csvPath(dir), 'utf8');
@@ -319,6 +328,8 @@ describe('RunRecords after an interrupted write', () => {
       result: result({ calls: calls(3, tag), entries: [] }),
       correct: true,
       predicted: 'A',
+      ...SCORING,
+      ...SCORING,
       events: [],
     });
     await records.write(item('i1', 1));
@@ -335,7 +346,7 @@ describe('RunRecords after an interrupted write', () => {
     const { records: resumed, notices } = await resume(dir);
     // Before: the resume appended i2's events again (9 lines for i2's 3 calls and i1's 3).
     expect(notices.join('\n')).toMatch(
-      /dropped .* records of items with no results\.csv row.*\(4 lines of events\.jsonl, 2 files in ledger\/\)/,
+      /dropped .* records of items with no results\.csv row.*\(4 lines of events\.jsonl, 1 line of answers\.jsonl, 2 files in ledger\/\)/,
     );
     await resumed.write(item('i2', 22));
     expect(eventLines(dir).map((e) => [e.item, e.latencyMs])).toEqual([
@@ -367,6 +378,8 @@ describe('RunRecords costs', () => {
         result: result({ costUsd }),
         correct: true,
         predicted: 'A',
+        ...SCORING,
+        ...SCORING,
         events: [],
       });
     const exact = costs.reduce((a, b) => a + b, 0) / costs.length;

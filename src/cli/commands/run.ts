@@ -67,6 +67,7 @@ ${QUIET_LOG_USAGE}
   -h, --help             show this help
 
 Records (in --out): events.jsonl (one line per model call and per tool call), results.csv (one row per item),
+answers.jsonl (per item: question, answer text, expected answer, the score and its rule),
 ledger/<mode>/<item>.jsonl, trajectories/<mode>/<item>.jsonl (replay with delm inspect), summary.json.
 Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task failed, 2 bad arguments or input, 130 interrupted.`,
 

@@ -4,6 +4,7 @@
  * run), --out, --resume, --inspect, logging, --redis and its expiries (where the run is kept, not
  * what it does), and bench's --scaling (a series of its own, run again each time).
  */
+import { createHash } from 'node:crypto';
 import { resolveRunnerOptions } from '../modes/options.js';
 import type { SettingValue } from '../records/run-identity.js';
 import type { Workload } from '../workloads/workload.js';
@@ -39,7 +40,10 @@ export function runSettings(
     'test-timeout': debugging ? (options.debug?.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) / 1_000 : null,
     'test-command': debugging ? (options.debug?.testCommand ?? null) : null,
     tools: options.runner.tools?.use ? JSON.stringify(options.runner.tools.use) : null,
-    mcp: options.mcpServers ? JSON.stringify(options.mcpServers) : null,
+    // A digest, not the servers: their URLs, headers and environments may carry tokens, and run.json is kept with the records.
+    mcp: options.mcpServers
+      ? `sha256:${createHash('sha256').update(JSON.stringify(options.mcpServers)).digest('hex').slice(0, 16)}`
+      : null,
     'judge-model': swarm.judgeModel === undefined ? null : JSON.stringify(swarm.judgeModel),
   };
 }

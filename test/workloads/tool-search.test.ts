@@ -94,7 +94,9 @@ describe('the licence-search workload', () => {
   it('runs through the example MCP server with --mcp in delm bench: delm and the orchestrator search and read with docs__search and docs__read', async () => {
     const out = join(tmp, 'mcp-bench');
     let text = '';
-    const code = await main(['bench', EXAMPLE, '--mcp', DOCS_SERVER, '--out', out, '--limit', '1', '--agents', '2'], {
+    // An argument shaped like a token: run.json keeps a digest of the servers, never their arguments.
+    const server = `${DOCS_SERVER} ${join(EXAMPLE, 'docs')} --token=mcp-secret-0123456789`;
+    const code = await main(['bench', EXAMPLE, '--mcp', server, '--out', out, '--limit', '1', '--agents', '2'], {
       out: (s) => void (text += s),
       err: (s) => void (text += s),
       signal: new AbortController().signal,
@@ -102,6 +104,9 @@ describe('the licence-search workload', () => {
       cwd: tmp,
     });
     expect(code, text).toBe(0);
+    const runJson = readFileSync(join(out, 'run.json'), 'utf8');
+    expect(runJson).toMatch(/"mcp": "sha256:[0-9a-f]{16}"/);
+    expect(runJson).not.toContain('mcp-secret');
     const [header, ...lines] = parseCsv(readFileSync(join(out, 'results.csv'), 'utf8'));
     const rows = lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]])));
     expect(rows.map((r) => [r.mode, r.item_id, r.stop_reason])).toEqual([

@@ -12,7 +12,7 @@ import { checkModelRef } from '../runtime/model-loader.js';
 import { runDebugOrchestrator } from './debug-orchestrator.js';
 import { resolveRunnerOptions, type BaselineOptions, type RunnerOptions } from './options.js';
 import { runOrchestrator } from './orchestrator.js';
-import type { Mode, ModeResult } from './result.js';
+import { MODES, type Mode, type ModeResult } from './result.js';
 import { runSinglePass } from './single-pass.js';
 import { answerFromLedger } from '../workloads/debugging/partial-answer.js';
 
@@ -31,6 +31,10 @@ export interface Runner {
 
 /** The options of a runner for `mode`, resolved; throws InvalidConfigError when they are invalid for it. */
 function resolveFor(mode: Mode, options: RunnerOptions): BaselineOptions {
+  if (!MODES.includes(mode))
+    throw new InvalidConfigError(
+      `unknown mode ${JSON.stringify(mode)}: expected ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)}`,
+    );
   const resolved = resolveRunnerOptions(options);
   if (mode === 'single' && resolved.swarm.protocol === 'debug')
     throw new InvalidConfigError(
@@ -50,7 +54,7 @@ export async function checkRunner(mode: Mode, options: RunnerOptions = {}): Prom
   if (swarm.judgeModel) await checkModelRef(swarm.judgeModel);
 }
 
-/** Creates a runner for `mode`; invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
+/** Creates a runner for `mode`; a mode not in {@link MODES} or invalid options throw InvalidConfigError. The delm runner starts its worker threads now. */
 export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   const resolved = resolveFor(mode, options);
   const debugging = resolved.swarm.protocol === 'debug';

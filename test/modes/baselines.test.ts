@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, MissingApiKeyError } from '../../src/errors.js';
-import { createRunner } from '../../src/modes/runner.js';
+import { checkRunner, createRunner } from '../../src/modes/runner.js';
+import type { Mode } from '../../src/modes/result.js';
 import { runOrchestrator } from '../../src/modes/orchestrator.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runSinglePass } from '../../src/modes/single-pass.js';
@@ -114,6 +115,23 @@ describe('the orchestrator baseline', () => {
 });
 
 describe('every mode', () => {
+  it('refuses a mode that is not one, naming it and the valid ones, before starting anything', async () => {
+    // Before: anything not 'delm' or 'single' ran the orchestrator.
+    const makers: (() => unknown)[] = [() => createRunner('delm-typo' as Mode), () => checkRunner('delm-typo' as Mode)];
+    for (const make of makers) {
+      const error: unknown = await Promise.resolve()
+        .then(make)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(InvalidConfigError);
+      expect((error as InvalidConfigError).message).toBe(
+        'unknown mode "delm-typo": expected delm, orchestrator or single',
+      );
+    }
+  });
+
   it('refuses a task of the wrong shape alike, before any model call', async () => {
     const malformed = {
       prompt: 'Which licences grant a patent license?',

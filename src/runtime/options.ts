@@ -275,5 +275,6 @@ export type ResolvedSwarmOptions = z.output<typeof SwarmOptionsSchema>;
 
 /** Validates options, throwing InvalidConfigError that lists every problem with its path. */
 export function resolveSwarmOptions(options: unknown): ResolvedSwarmOptions {
-  return parseConfig(SwarmOptionsSchema, withoutLogger(options) ?? {}, 'invalid swarm options');
+  // Only `undefined` means no options: null is refused like any other value that is not an object.
+  return parseConfig(SwarmOptionsSchema, withoutLogger(options === undefined ? {} : options), 'invalid swarm options');
 }

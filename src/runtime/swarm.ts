@@ -95,6 +95,7 @@ export class Swarm {
 
   constructor(options: SwarmOptions = {}) {
     this.options = resolveSwarmOptions(options);
+    // Read once the options are known to be an object.
     this.logger = options.logger;
     const entry = resolveWorkerEntry(workerModule);
     // Before the workers start, so they attach this thread's token rank table instead of each building one.

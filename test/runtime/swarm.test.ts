@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../src/errors.js';
 import { createSwarm, type RunOptions, type Swarm } from '../../src/runtime/swarm.js';
 import type { SwarmEvent } from '../../src/runtime/events.js';
+import type { SwarmOptions } from '../../src/runtime/options.js';
 
 const modelModule = new URL('./fixtures/scripted-swarm-model.ts', import.meta.url).href;
 const scripted = (options: Record<string, unknown> = {}) => ({ module: modelModule, options });
@@ -390,6 +391,10 @@ describe('swarm resilience', () => {
     // A value none of a union's forms accepts says what the forms are, not only "Invalid input".
     expect(() => createSwarm({ protocol: 'nope' as 'delm' })).toThrow(/protocol: expected 'delm', 'basic', 'debug' or/);
     expect(() => createSwarm({ model: 42 as unknown as string })).toThrow(/model: expected a model string/);
+    // Before: null passed validation as no options, then was read for a logger: a TypeError.
+    expect(() => createSwarm(null as unknown as SwarmOptions)).toThrow(InvalidConfigError);
+    expect(() => createSwarm(null as unknown as SwarmOptions)).toThrow(/invalid swarm options/);
+    expect(() => createSwarm('fast' as unknown as SwarmOptions)).toThrow(InvalidConfigError);
   });
 
   it('refuses run options of the wrong shape before the run starts, naming each', () => {

@@ -214,7 +214,10 @@ export class BudgetExhaustedError extends DelmError {
   }
 }
 
-/** A required API key is missing; `variable` names the environment variable to set. */
+/**
+ * A required API key is missing; `variable` names the environment variable to set. Worker threads copy the
+ * environment when they start, so a program sets it before `createSwarm` (or `createRunner`, `createSwarmPool`).
+ */
 export class MissingApiKeyError extends DelmError {
   constructor(
     readonly provider: string,
@@ -222,7 +225,7 @@ export class MissingApiKeyError extends DelmError {
   ) {
     super(
       'MISSING_API_KEY',
-      `${provider} needs an API key: set the ${variable} environment variable (createModel also takes it in its env option)`,
+      `${provider} needs an API key: set the ${variable} environment variable (a program sets it in process.env before createSwarm)`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MissingApiKeyError } from '../../src/errors.js';
+import * as delm from '../../src/index.js';
 import { checkModelCredentials, createModel, parseModelSpec } from '../../src/providers/index.js';
 import { costOf } from '../../src/providers/pricing.js';
 
@@ -85,10 +86,12 @@ describe('model strings', () => {
 
   it('name the missing environment variable before anything starts', () => {
     expect(() => checkModelCredentials(parseModelSpec('openai:gpt-4.1', {}), {})).toThrow(MissingApiKeyError);
-    // It says what works: there is no apiKey option.
-    expect(() => createModel('openai:gpt-4.1', { env: {} })).toThrow(
-      'openai needs an API key: set the OPENAI_API_KEY environment variable (createModel also takes it in its env option)',
-    );
+    // It says what works for a CLI user and for a program using the package: there is no apiKey
+    // option, and createModel (which the message used to name) is not exported; createSwarm is.
+    const message =
+      'openai needs an API key: set the OPENAI_API_KEY environment variable (a program sets it in process.env before createSwarm)';
+    expect(() => createModel('openai:gpt-4.1', { env: {} })).toThrow(message);
+    expect(Object.keys(delm).filter((name) => new RegExp(`\\b${name}\\b`).test(message))).toEqual(['createSwarm']);
     expect(createModel('openai:gpt-4.1', { env: { OPENAI_API_KEY: 'sk-test-123456789' } }).id).toBe('openai:gpt-4.1');
     expect(() => createModel('anthropic:claude-haiku-4-5', { env: {} })).toThrow(/ANTHROPIC_API_KEY/);
     expect(() => createModel('openai:gpt-4.1', { env: {} })).toThrow(/OPENAI_API_KEY/);

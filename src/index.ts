@@ -1,7 +1,8 @@
 /**
  * delm — a runtime for decentralized multi-agent LLM work. This entry point is for applications:
  * swarms, pools, the mode runner, the HTTP server and the errors. Writing a protocol: `delm/protocols`;
- * the shared-memory structures: `delm/substrate`; the live inspector: `delm/inspector`.
+ * the shared-memory structures: `delm/substrate`; the live inspector: `delm/inspector`; AI SDK models
+ * in and out (needs the optional peer `@ai-sdk/provider`): `delm/ai-sdk`.
  * @packageDocumentation
  */
 export * from './errors.js';
@@ -44,14 +45,6 @@ export { ToolError, WorkspaceEscapeError, McpServerError, type ToolErrorCode } f
 export type { McpServerConfig } from './tools/mcp/options.js';
 export { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from './tools/builtins/index.js';
 export type { ToolRef, ToolsOptions } from './tools/options.js';
-export { fromAiSdk, isAiSdkModel, type AiSdkModelOptions } from './providers/ai-sdk.js';
-export {
-  createDelmModel,
-  promptToTask,
-  DelmProviderOptionsSchema,
-  type DelmLanguageModel,
-  type DelmModelOptions,
-} from './ai-sdk/delm-model.js';
 
 // Modes: delm, the orchestrator baseline and a single pass, side by side
 export { createRunner, type Runner, type ModeRunOptions, type RunnerOptions } from './modes/runner.js';

@@ -6,11 +6,23 @@
  * threads started from the bundled worker module as an installed delm's are.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
+import { globSync } from 'tinyglobby';
 import ts from 'typescript';
 import { bundleWorker } from '../../src/internal/worker-bundle.js';
 import { WORKER_BUNDLE_IMPORTS, packageImports } from '../helpers/workers.js';
@@ -28,7 +40,7 @@ export function documentedEntryPoints(readme: string): Map<string, string[]> {
   const section = /\n### Entry points\n([\s\S]*?)(?=\n#{2,3} )/.exec(readme)?.[1] ?? '';
   const out = new Map<string, string[]>();
   for (const line of section.split(/\n(?=- \*\*)/)) {
-    const m = /^- \*\*`(delm(?:\/[a-z]+)?)`\*\*[^:]*:([\s\S]*)$/.exec(line.trim());
+    const m = /^- \*\*`(delm(?:\/[a-z-]+)?)`\*\*[^:]*:([\s\S]*)$/.exec(line.trim());
     if (m)
       out.set(
         m[1]!,
@@ -159,4 +171,119 @@ describe('the published entry points', () => {
     expect(renamed).toEqual([]);
     expect(bundled).toMatch(/\b(?:class ProviderError|ProviderError = class) extends DelmError\b/);
   });
+});
+
+/** The first ```ts block after `heading` in the README. */
+function readmeSnippet(readme: string, heading: string): string {
+  const from = readme.indexOf(heading);
+  const block = from < 0 ? null : /```ts\n([\s\S]*?)```/.exec(readme.slice(from));
+  if (!block) throw new Error(`no ts block after "${heading}" in the README`);
+  return block[1]!;
+}
+
+/**
+ * What a user gets from npm: the built package of the tests above packed with `npm pack` (so package.json
+ * `files` decides what ships) and installed into a project outside this checkout the way npm lays it out —
+ * the tarball unpacked in node_modules/delm, its `dependencies` linked from this checkout's node_modules
+ * (no registry, so it runs offline in seconds), its optional peers not installed unless a test adds one.
+ */
+describe('the packed tarball, installed in a fresh project', () => {
+  const app = path.join(tmpdir(), `delm-packed-${process.pid}`);
+  const modules = path.join(app, 'node_modules');
+  const installed = path.join(modules, 'delm');
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+  const link = (name: string) => {
+    mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+    symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name), 'dir');
+  };
+  /**
+   * Type-checks `files` (name → text) in the app as a strict nodenext project would, library types included,
+   * with this checkout's TypeScript in a child process; returns tsc's error lines.
+   */
+  const typeCheck = async (files: Record<string, string>): Promise<string[]> => {
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(app, name), text);
+    const compilerOptions = {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [path.join(root, 'node_modules/@types')],
+    };
+    writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: Object.keys(files) }));
+    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+    const out = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 150_000,
+    }).then(
+      (r) => r.stdout,
+      (e: Error & { stdout?: string }) => e.stdout ?? e.message,
+    );
+    return out.split('\n').filter((line) => / error TS\d+:/.test(line));
+  };
+
+  it('packs and installs: a LICENSE, and nothing the package refers to left out', async () => {
+    rmSync(app, { recursive: true, force: true });
+    mkdirSync(modules, { recursive: true });
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      files: string[];
+      dependencies: Record<string, string>;
+    };
+    // Beside the built dist, everything else `files` names, from the checkout.
+    for (const entry of pkg.files.filter((f) => !f.startsWith('!') && f !== 'dist'))
+      for (const file of globSync(entry, { cwd: root, dot: true }))
+        cpSync(path.join(root, file), path.join(pkgDir, file), { recursive: true });
+    for (const file of ['README.md', 'LICENSE'].filter((f) => existsSync(path.join(root, f))))
+      copyFileSync(path.join(root, file), path.join(pkgDir, file));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', app], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    const shipped = new Set(packed!.files.map((f) => f.path));
+    expect(shipped).toContain('LICENSE');
+    mkdirSync(installed);
+    await run('tar', ['-xzf', path.join(app, packed!.filename), '-C', installed, '--strip-components=1'], {
+      timeout: 60_000,
+    });
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    for (const name of Object.keys(pkg.dependencies)) link(name);
+    expect(existsSync(path.join(modules, '@ai-sdk/provider'))).toBe(false);
+  }, 180_000);
+
+  it("type-checks the README's library example without the AI SDK installed, and rejects misuse", async () => {
+    const readme = readFileSync(path.join(installed, 'README.md'), 'utf8');
+    expect(
+      await typeCheck({ 'library.ts': `${readmeSnippet(readme, '## Using it as a library')}\nexport {};\n` }),
+    ).toEqual([]);
+    // Types, not `any`: a swarm is not a number.
+    expect(
+      await typeCheck({
+        'misuse.ts': `import { createSwarm } from 'delm';\nexport const n: number = createSwarm({ agents: 2 });\n`,
+      }),
+    ).toEqual([
+      expect.stringMatching(/^misuse\.ts\(\d+,\d+\): error TS2322: Type 'Swarm' is not assignable to type 'number'/),
+    ]);
+  }, 180_000);
+
+  it('type-checks the AI SDK pieces fully once @ai-sdk/provider is installed', async () => {
+    link('@ai-sdk/provider');
+    link('ai'); // the README's snippet calls generateText
+    const readme = readFileSync(path.join(installed, 'README.md'), 'utf8');
+    const snippet = readmeSnippet(readme, '**A swarm as an AI SDK model.**').replace(
+      /^/,
+      "const sources = [{ label: 'D1', text: 'No warranty.' }];\n",
+    );
+    expect(await typeCheck({ 'ai-sdk.ts': `${snippet}\nexport { text, usage, providerMetadata };\n` })).toEqual([]);
+    // Types, not `any`: before, with skipLibCheck and without the peer, fromAiSdk(5) type-checked.
+    expect(
+      await typeCheck({ 'ai-sdk-misuse.ts': "import { fromAiSdk } from 'delm/ai-sdk';\nfromAiSdk(5);\n" }),
+    ).toEqual([
+      expect.stringMatching(/^ai-sdk-misuse\.ts\(\d+,\d+\): error TS2345: Argument of type 'number' is not assignable/),
+    ]);
+  }, 180_000);
 });

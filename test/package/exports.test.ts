@@ -286,4 +286,18 @@ describe('the packed tarball, installed in a fresh project', () => {
       expect.stringMatching(/^ai-sdk-misuse\.ts\(\d+,\d+\): error TS2345: Argument of type 'number' is not assignable/),
     ]);
   }, 180_000);
+
+  it.runIf(process.features.require_module)(
+    'loads with require() on a Node with require(esm)',
+    async () => {
+      const { stdout } = await run(process.execPath, ['-e', "console.log(typeof require('delm').createSwarm)"], {
+        cwd: app,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(stdout.trim()).toBe('function');
+    },
+    120_000,
+  );
 });

@@ -8,7 +8,7 @@
  * It uses the offline model (not an LLM; no key, no network) with the basic protocol, so it runs
  * anywhere in a few seconds. In a real service, pass a model string such as 'openai:gpt-4.1-mini'.
  */
-import { createSwarmPool, isDelmError, type RunTask, type SwarmEvent } from '../src/index.js';
+import { createSwarmPool, isDelmError, type RunTask, type SwarmEvent } from 'delm';
 
 const licence = (label: string, text: string) => ({ label, text });
 const SOURCES = [

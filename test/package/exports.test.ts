@@ -300,4 +300,25 @@ describe('the packed tarball, installed in a fresh project', () => {
     },
     120_000,
   );
+
+  it('runs a shipped example from node_modules/delm/examples, as the README tells a user to', async () => {
+    // The example's own dependency, which the README says to install for it.
+    link('@opentelemetry/sdk-trace-base');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'node_modules/delm/examples/otel.ts'], {
+      cwd: app,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(stdout).toMatch(/^delm\.run .*stop_reason=answered/m);
+  }, 120_000);
+
+  it('type-checks every shipped TypeScript example against the installed package', async () => {
+    // After the test above, which installed the one dependency an example has beyond delm's.
+    const examples = globSync('node_modules/delm/examples/**/*.ts', { cwd: app });
+    expect(examples.length).toBeGreaterThan(0);
+    expect(
+      await typeCheck(Object.fromEntries(examples.map((f) => [f, readFileSync(path.join(app, f), 'utf8')]))),
+    ).toEqual([]);
+  }, 180_000);
 });

@@ -88,7 +88,7 @@ function currentMirror(): string | undefined {
     // Package scope lookup stops at `node_modules`, so without this the mirror's `.js` would be CommonJS to
     // Node: loaded by syntax detection, after a warning on every `require()` piscina tries first.
     writeFileSync(join(building, 'package.json'), '{ "type": "module" }\n');
-    bundleWorker(esbuild, ROOT, building);
+    bundleWorker(esbuild, ROOT, building, { sourcemap: true });
     renameSync(building, dir);
   } catch {
     // Another process renamed its build into place first (same sources), or the build failed: tsx then.

@@ -21,9 +21,16 @@ const BUNDLED = new Set(['zod', 'xstate', 'immer']);
 
 /**
  * Bundles {@link WORKER_MODULE} of the project at `root` into `outdir` as `actors/swarm-worker.js`,
- * its chunks under `actors/chunks/`, with a linked source map. Replaces what is there.
+ * its chunks under `actors/chunks/`. Replaces what is there. With `sourcemap` (a checkout's worker mirror, whose
+ * maps point at sources that are there) each file gets a linked source map; the package ships none: its maps
+ * would point at sources it does not ship.
  */
-export function bundleWorker(esbuild: Pick<typeof import('esbuild'), 'buildSync'>, root: string, outdir: string): void {
+export function bundleWorker(
+  esbuild: Pick<typeof import('esbuild'), 'buildSync'>,
+  root: string,
+  outdir: string,
+  { sourcemap = false }: { sourcemap?: boolean } = {},
+): void {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const names = ['dependencies', 'peerDependencies', 'optionalDependencies', 'devDependencies'].flatMap((field) =>
     Object.keys((pkg[field] as Record<string, string> | undefined) ?? {}),
@@ -42,7 +49,7 @@ export function bundleWorker(esbuild: Pick<typeof import('esbuild'), 'buildSync'
     platform: 'node',
     target: 'node20',
     external,
-    sourcemap: 'linked',
+    sourcemap: sourcemap ? 'linked' : false,
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'silent',

@@ -253,6 +253,19 @@ describe('the packed tarball, installed in a fresh project', () => {
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     for (const name of Object.keys(pkg.dependencies)) link(name);
     expect(existsSync(path.join(modules, '@ai-sdk/provider'))).toBe(false);
+
+    // A shipped source map's sources are shipped, or carried in the map.
+    for (const file of shipped) {
+      if (!file.endsWith('.map')) continue;
+      const map = JSON.parse(readFileSync(path.join(installed, file), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      map.sources.forEach((source, i) => {
+        const there = shipped.has(path.posix.join(path.posix.dirname(file), source));
+        expect(there || typeof map.sourcesContent?.[i] === 'string', `${file}: ${source}`).toBe(true);
+      });
+    }
   }, 180_000);
 
   it("type-checks the README's library example without the AI SDK installed, and rejects misuse", async () => {

@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ResumeMismatchError, type SettingDifference } from '../errors.js';
+import { ResumeMismatchError, type SettingDifference } from './errors.js';
 import type { Mode } from '../modes/result.js';
 
 /** A setting's value as run.json keeps it; null when it is not set (no budget, no test command). */

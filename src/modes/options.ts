@@ -1,6 +1,6 @@
 /** Options of the baseline modes: the swarm's own options (same model, budgets, parallelism), plus what only a baseline has. */
 import { z } from 'zod';
-import { DelmError } from '../errors.js';
+import { DelmError, InvalidConfigError } from '../errors.js';
 import { parseConfig } from '../internal/parse.js';
 import { ChoicesSchema, type Choices } from '../protocols/kit/prompts/template.js';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from '../runtime/options.js';
@@ -33,6 +33,8 @@ export interface BaselineOptions extends z.output<typeof BaselineExtrasSchema> {
 
 /** Splits runner options into the swarm's and the baselines' own, validating both. */
 export function resolveRunnerOptions(options: RunnerOptions = {}): BaselineOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidConfigError('invalid runner options', ['(root): expected an object']);
   const { managerView, contextTokens, ...swarm } = options;
   const extras = parseConfig(BaselineExtrasSchema, { managerView, contextTokens }, 'invalid runner options');
   return { ...extras, swarm: resolveSwarmOptions(swarm) };

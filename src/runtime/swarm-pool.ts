@@ -71,8 +71,9 @@ export class PoolFullError extends DelmError {
 
 /** Validates pool options, throwing InvalidConfigError that lists every problem with its path. */
 export function resolveSwarmPoolOptions(options: unknown): ResolvedSwarmPoolOptions {
-  const input = options ?? {};
-  if (typeof input !== 'object' || Array.isArray(input))
+  // Only `undefined` means no options: null is refused like any other value that is not an object.
+  const input = options === undefined ? {} : options;
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
     throw new InvalidConfigError('invalid swarm pool options', ['(root): expected an object']);
   const { swarms, maxQueued, ...swarmOptions } = input as Record<string, unknown>;
   const pool = SwarmPoolFieldsSchema.safeParse({

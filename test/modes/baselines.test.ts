@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, MissingApiKeyError } from '../../src/errors.js';
 import { checkRunner, createRunner } from '../../src/modes/runner.js';
-import type { Mode } from '../../src/modes/result.js';
+import { MODES, type Mode } from '../../src/modes/result.js';
 import { runOrchestrator } from '../../src/modes/orchestrator.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runSinglePass } from '../../src/modes/single-pass.js';
@@ -130,6 +130,10 @@ describe('every mode', () => {
         'unknown mode "delm-typo": expected delm, orchestrator or single',
       );
     }
+  });
+
+  it('refuses options that are not an object (null was a plain TypeError), in every mode', () => {
+    for (const mode of MODES) expect(() => createRunner(mode, null as never), mode).toThrow(InvalidConfigError);
   });
 
   it('refuses a task of the wrong shape alike, before any model call', async () => {

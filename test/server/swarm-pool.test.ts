@@ -98,6 +98,8 @@ describe('createSwarmPool', () => {
 
   it('rejects invalid options, listing pool and swarm problems together', () => {
     expect(() => createSwarmPool({ swarms: 0, agents: 0 })).toThrow(InvalidConfigError);
+    // Only undefined means no options; null was a plain TypeError.
+    expect(() => createSwarmPool(null as never)).toThrow(InvalidConfigError);
     try {
       createSwarmPool({ swarms: 0, maxQueued: -1, agents: 0 });
     } catch (error) {

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { resolveRunnerOptions } from '../modes/options.js';
-import type { SettingValue } from '../records/run-identity.js';
+import type { Mode } from '../modes/result.js';
+import type { RunIdentity, SettingValue } from '../records/run-identity.js';
+import { workloadHash } from '../workloads/content-hash.js';
 import type { Workload } from '../workloads/workload.js';
 import type { resolveWorkloadOptions } from './workload-options.js';
 
@@ -16,7 +18,7 @@ const DEFAULT_CHUNK_TOKENS = 3_000;
 const DEFAULT_TEST_TIMEOUT_MS = 30_000;
 
 /** The result-changing settings of a run of `workload` with `options`, defaults filled in, by option name. */
-export function runSettings(
+function runSettings(
   options: ReturnType<typeof resolveWorkloadOptions>,
   workload: Workload,
 ): Record<string, SettingValue> {
@@ -45,5 +47,22 @@ export function runSettings(
       ? `sha256:${createHash('sha256').update(JSON.stringify(options.mcpServers)).digest('hex').slice(0, 16)}`
       : null,
     'judge-model': swarm.judgeModel === undefined ? null : JSON.stringify(swarm.judgeModel),
+  };
+}
+
+/** What run.json records of a `delm run` or `delm bench` of `workload` in `modes` (see RunIdentity): `--resume` continues only the same. */
+export async function runIdentity(
+  options: ReturnType<typeof resolveWorkloadOptions>,
+  workload: Workload,
+  modes: readonly Mode[],
+  model: string,
+): Promise<RunIdentity> {
+  return {
+    workload: workload.source,
+    kind: workload.kind,
+    modes,
+    model,
+    workloadSha256: await workloadHash(workload.source),
+    settings: runSettings(options, workload),
   };
 }

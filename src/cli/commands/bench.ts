@@ -6,8 +6,7 @@ import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js'
 import { interruptedNotice } from '../interrupted.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
-import { workloadHash } from '../../workloads/content-hash.js';
-import { runSettings } from '../run-settings.js';
+import { runIdentity } from '../run-settings.js';
 import { tokensChart } from '../chart.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { startLiveInspector } from '../live-inspector.js';
@@ -112,14 +111,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),
-      identity: {
-        workload: workload.source,
-        kind: workload.kind,
-        modes: requested,
-        model,
-        workloadSha256: await workloadHash(workload.source),
-        settings: runSettings(options, workload),
-      },
+      identity: await runIdentity(options, workload, requested, model),
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
     const total = Math.min(workload.items.length, options.limit ?? Infinity);

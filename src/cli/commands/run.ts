@@ -4,8 +4,7 @@ import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js'
 import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
-import { workloadHash } from '../../workloads/content-hash.js';
-import { runSettings } from '../run-settings.js';
+import { runIdentity } from '../run-settings.js';
 import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
@@ -113,14 +112,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
     const records = await RunRecords.open(options.out, {
       resume: Boolean(values.resume),
       onNotice: (line) => logger.warn(line),
-      identity: {
-        workload: workload.source,
-        kind: workload.kind,
-        modes: [mode],
-        model,
-        workloadSha256: await workloadHash(workload.source),
-        settings: runSettings(options, workload),
-      },
+      identity: await runIdentity(options, workload, [mode], model),
     });
     const inspector = values.inspect ? await startLiveInspector(io) : undefined;
 

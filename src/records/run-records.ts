@@ -18,7 +18,7 @@ import { recordName } from './record-names.js';
 import { appendResultRow, openResultsFile } from './results-io.js';
 import { claimRunIdentity, type RunIdentity } from './run-identity.js';
 import { rowKey, type ResultRow } from './results-file.js';
-import { dropUnfinished } from './unfinished.js';
+import { dropUnfinished, ITEM_FILE_FOLDERS } from './unfinished.js';
 
 export { RESULT_COLUMNS, type ResultRow } from './results-file.js';
 
@@ -107,6 +107,17 @@ export class RunRecords {
     return this.done.has(rowKey(mode, csvText(itemId)));
   }
 
+  /** Writes `<folder>/<mode>/<name><ext>`, the extension the folder's records have (the same table unfinished.ts drops by). */
+  private async writeItemFile(
+    folder: keyof typeof ITEM_FILE_FOLDERS,
+    mode: string,
+    name: string,
+    text: string,
+  ): Promise<void> {
+    await mkdir(path.join(this.dir, folder, mode), { recursive: true });
+    await writeFile(path.join(this.dir, folder, mode, `${name}${ITEM_FILE_FOLDERS[folder]}`), text);
+  }
+
   /**
    * Writes one finished item: its calls (synced), ledger and trajectory first, its results row last;
    * until the row is on disk the item is unfinished, and a later open drops what was written of it.
@@ -157,22 +168,10 @@ export class RunRecords {
       rule: record.rule,
     };
     await appendSynced(path.join(this.dir, 'answers.jsonl'), `${JSON.stringify(answer)}\n`);
-    if (result.entries) {
-      await mkdir(path.join(this.dir, 'ledger', mode), { recursive: true });
-      await writeFile(
-        path.join(this.dir, 'ledger', mode, `${name}.jsonl`),
-        result.entries.map((e) => `${entryLine(e)}\n`).join(''),
-      );
-    }
-    if (record.patch !== undefined) {
-      await mkdir(path.join(this.dir, 'patches', mode), { recursive: true });
-      await writeFile(path.join(this.dir, 'patches', mode, `${name}.diff`), record.patch);
-    }
-    await mkdir(path.join(this.dir, 'trajectories', mode), { recursive: true });
-    await writeFile(
-      path.join(this.dir, 'trajectories', mode, `${name}.jsonl`),
-      record.events.map((e) => `${JSON.stringify(e)}\n`).join(''),
-    );
+    if (result.entries)
+      await this.writeItemFile('ledger', mode, name, result.entries.map((e) => `${entryLine(e)}\n`).join(''));
+    if (record.patch !== undefined) await this.writeItemFile('patches', mode, name, record.patch);
+    await this.writeItemFile('trajectories', mode, name, record.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     await appendResultRow(this.dir, stored);
     this.rows.push(stored);
     this.done.add(key);

@@ -8,6 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ToolRefSchema, type ToolsOptions } from '../tools/options.js';
+import { WorkspaceEscapeError } from '../tools/errors.js';
+import { Workspace } from '../tools/workspace.js';
 import type { RunTask } from '../types.js';
 import { WorkloadFileError } from './errors.js';
 import { utf8Text } from './utf8-text.js';
@@ -94,35 +96,37 @@ export async function loadToolSearch(manifestFile: string): Promise<ToolSearchWo
 /**
  * Refuses, before anything runs, a workspace that is not a folder and a question naming a file that
  * is not in it (missing, or a path out of it): each would only fail later, item by item, as tool
- * errors and wrong answers scored like any other.
+ * errors and wrong answers scored like any other. Paths are resolved as the tools resolve them
+ * ({@link Workspace}), so a file loads here exactly when `read_file` could open it.
  */
 async function checkFiles(
   manifestFile: string,
   questionsFile: string,
-  workspace: string,
+  dir: string,
   questions: readonly ToolSearchQuestion[],
 ): Promise<void> {
-  if (!(await isKind(workspace, 'folder')))
-    throw new WorkloadFileError(manifestFile, `workspace ${workspace} is not a folder`, { field: 'workspace' });
+  let workspace: Workspace;
+  try {
+    workspace = await Workspace.open(dir);
+  } catch (err) {
+    throw new WorkloadFileError(
+      manifestFile,
+      `workspace ${dir} is not a folder`,
+      { field: 'workspace' },
+      { cause: err },
+    );
+  }
   for (const [item, q] of questions.entries())
     for (const [i, { file }] of q.files.entries()) {
       const where = { item, itemId: q._id, field: `files.${i}.file` };
-      const resolved = path.resolve(workspace, file);
-      const relative = path.relative(workspace, resolved);
-      if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative))
-        throw new WorkloadFileError(questionsFile, `${file} is outside the workspace ${workspace}`, where);
-      if (!(await isKind(resolved, 'file')))
-        throw new WorkloadFileError(questionsFile, `${file} is not a file in the workspace ${workspace}`, where);
+      const found = await workspace.resolve(file, 'read_file').catch((err: unknown) => {
+        if (err instanceof WorkspaceEscapeError)
+          throw new WorkloadFileError(questionsFile, `${file} is outside the workspace ${dir} (${err.message})`, where);
+        return undefined;
+      });
+      if (!found || !(await stat(found.real)).isFile())
+        throw new WorkloadFileError(questionsFile, `${file} is not a file in the workspace ${dir}`, where);
     }
-}
-
-async function isKind(file: string, kind: 'file' | 'folder'): Promise<boolean> {
-  try {
-    const s = await stat(file);
-    return kind === 'file' ? s.isFile() : s.isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** The run task of a question: the question, one sub-task per file it is about (naming the file), no document text. */

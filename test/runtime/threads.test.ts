@@ -93,6 +93,21 @@ describe('agents sharing worker threads', () => {
     expect(waits.length - 1).toBeLessThan(proposals / 2);
   });
 
+  it('has each agent a thread hosts claim its first task before the next one starts, not after all have', async () => {
+    const swarm = swarmWith({ agents: 16, threads: 1 });
+    await runWithEvents(swarm, 16); // the thread loads the model module and compiles the agents' code once
+    const { result, events } = await runWithEvents(swarm, 16);
+    expect(result.stopReason, result.error).toBe('answered');
+    // Stamped in the one agent thread, in the order things happened there. Started together, every
+    // agent entered `claiming` before the first claim returned (their first steps interleaved).
+    const firstState = new Map<number, number>();
+    for (const e of events)
+      if (e.type === 'agent.state' && e.agentId > 0 && !firstState.has(e.agentId)) firstState.set(e.agentId, e.at);
+    const firstClaim = Math.min(...events.flatMap((e) => (e.type === 'task.claimed' ? [e.at] : [])));
+    expect(firstState.size).toBe(16);
+    expect(firstClaim).toBeLessThan(Math.max(...firstState.values()));
+  });
+
   it('reclaims the tasks of a thread that dies mid-run: its agents crash together and are replaced', async () => {
     // Call 24 (a few sub-tasks in) ends its thread, and so every agent that thread hosts.
     const faults = Array<FaultName>(24).fill('ok');

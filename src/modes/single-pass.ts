@@ -1,6 +1,6 @@
 /**
  * The single-pass baseline: one model call over the whole input, cut in the middle to the model's
- * window when it does not fit (and saying so in the prompt and the result).
+ * window (less the reply's room) when it does not fit, and saying so in the prompt and the result.
  */
 import { randomUUID } from 'node:crypto';
 import { answerWithCitations } from '../protocols/kit/entry.js';
@@ -13,7 +13,8 @@ import { REPLY_RESERVE_TOKENS, windowFor } from './context-window.js';
 import { HubContext } from './hub-context.js';
 import { taskChoices, type BaselineOptions } from './options.js';
 import { sumUsage, type ModeResult } from './result.js';
-import { truncateMiddle, withCutNote } from './truncate.js';
+import { withCutNote } from './truncate.js';
+import { fitDocuments } from './fit-window.js';
 import { countTokens } from '../providers/tokenizer.js';
 
 /** Runs `task` as one model call. Never rejects for a stopped run: the reason is in the result. */
@@ -27,14 +28,23 @@ export async function runSinglePass(
   const hub = await HubContext.create(options.swarm, run.onEvent, run.signal);
   const model = hub.model(0, 'single');
   const window = windowFor(options.contextTokens, model.id);
-  const budget = Math.max(1_000, window - REPLY_RESERVE_TOKENS - countTokens(task.prompt));
   const sources = (task.sources ?? []).map((s) => ({
     label: s.label,
     text: s.text,
     ...(s.title ? { title: s.title } : {}),
   }));
-  const { documents, cutTokens } = truncateMiddle(sources, budget);
-  const question = withCutNote(task.prompt, cutTokens, window);
+  // The whole prompt, system prompt and template included, fits by the orchestrator's rule (fit-window.ts).
+  const { content, cutTokens } = fitDocuments(
+    sources,
+    (documents, cut) =>
+      singlePassPrompt.render({
+        question: withCutNote(task.prompt, cut, window),
+        ...(choices ? { choices } : {}),
+        documents: [...documents],
+      }),
+    window - REPLY_RESERVE_TOKENS,
+    countTokens(singlePassPrompt.system),
+  );
   hub.start(randomUUID(), 1);
   let answer: string | undefined;
   let stopReason: StopReason = 'no-answer';
@@ -42,9 +52,7 @@ export async function runSinglePass(
   try {
     const reply = await model.complete({
       system: singlePassPrompt.system,
-      messages: [
-        { role: 'user', content: singlePassPrompt.render({ question, ...(choices ? { choices } : {}), documents }) },
-      ],
+      messages: [{ role: 'user', content }],
       schema: singlePassPrompt.schema,
       schemaName: singlePassPrompt.schemaName,
       signal: hub.signal,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidConfigError, MissingApiKeyError } from '../../src/errors.js';
 import { checkRunner, createRunner } from '../../src/modes/runner.js';
 import { MODES, type Mode } from '../../src/modes/result.js';
+import { REPLY_RESERVE_TOKENS } from '../../src/modes/context-window.js';
 import { runOrchestrator } from '../../src/modes/orchestrator.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runSinglePass } from '../../src/modes/single-pass.js';
@@ -42,7 +43,9 @@ describe('the single-pass baseline', () => {
     });
     expect(r.truncatedTokens).toBeGreaterThan(0);
     expect(r.stopReason).toBe('answered');
-    expect(prompts[0]).toBeLessThan(4_000);
+    // The whole prompt (system prompt and template included) leaves the reply its room, as the orchestrator's do.
+    expect(prompts[0]).toBeLessThanOrEqual(4_000 - REPLY_RESERVE_TOKENS);
+    expect(prompts[0]).toBeGreaterThan(4_000 - REPLY_RESERVE_TOKENS - 300); // and uses the rest
   });
 
   it('fails before any call when the model needs a key that is not set', async () => {

@@ -3,7 +3,8 @@
  * (the failing tests with their output, and the workspace's files unless `managerView` is
  * `outline`); each failing test is delegated to a worker that searches for a patch exactly as a
  * delm agent does (same prompt, same screening by the target's test file) and reports every attempt
- * in full; the manager reads each wave's reports and delegates more or answers; the patches the
+ * in full; the manager reads each wave's reports and delegates more or answers (its prompt fitted to
+ * the model's window as the orchestrator's is, see fit-window.ts); the patches the
  * workers found are merged and the whole suite is run, as delm's final agent does. There is no
  * verifier: a worker's patch is merged on its own report.
  */
@@ -28,6 +29,9 @@ import type { Baseline } from '../workloads/debugging/scoring.js';
 import { listFailingTests, mergePatches, nothingToFix, type DebugSubTask } from '../workloads/debugging/verify.js';
 import { installDependencies, loadWorkspace } from '../workloads/debugging/workspace.js';
 import { HubContext } from './hub-context.js';
+import { windowFor } from './context-window.js';
+import { DocumentSizes, fitManagerPrompt, type ManagerFirstTurn } from './fit-window.js';
+import { withCutNote } from './truncate.js';
 import type { BaselineOptions } from './options.js';
 import { orchestratedResult } from './orchestrated-result.js';
 import type { ModeResult } from './result.js';
@@ -53,6 +57,9 @@ export async function runDebugOrchestrator(
   const workers = options.swarm.agents;
   const manager = hub.model(0, 'manager');
   const conversation: ChatMessage[] = [];
+  const window = windowFor(options.contextTokens, manager.id);
+  const sizes = new DocumentSizes();
+  let cutTokens = 0;
   const found: Array<{ testId: string; patch: Patch; summary: string }> = [];
   let managerBusyMs = 0;
   let answer: string | undefined;
@@ -79,18 +86,23 @@ export async function runDebugOrchestrator(
     const byLabel = new Map(targets.map((t, i) => [`fail:${i + 1}`, t]));
     // With tools, workers get the same as delm's agents: the workspace tools over it and run_tests.
     const runTools = { workspace: ws.dir, tools: [runTestsTool(settings)] };
-    const planInput = {
-      question: task.prompt,
-      sources: [...byLabel].map(([label, t]) => ({ label, title: t.id })),
-      workers,
-      ...(options.managerView === 'full'
-        ? {
-            documents: [
+    // The manager's first turn, fitted to the window before each call as the orchestrator's is.
+    const sources = [...byLabel].map(([label, t]) => ({ label, title: t.id }));
+    const firstTurn: ManagerFirstTurn = {
+      documents:
+        options.managerView === 'full'
+          ? [
               ...[...byLabel].map(([label, t]) => ({ label, text: t.error })),
               ...files.map((f) => ({ label: f.path, text: f.text })),
-            ],
-          }
-        : {}),
+            ]
+          : [],
+      render: (documents, cut) =>
+        managerPlanPrompt.render({
+          question: withCutNote(task.prompt, cut, window),
+          sources,
+          workers,
+          ...(options.managerView === 'full' ? { documents: [...documents] } : {}),
+        }),
     };
     // The workload supplies the sub-tasks (one per failing test), as it does for the swarm: no plan call.
     let pending: Assignment[] = [...byLabel].map(([label, t]) => ({
@@ -98,7 +110,7 @@ export async function runDebugOrchestrator(
       labels: [label],
     }));
     conversation.push(
-      { role: 'user', content: managerPlanPrompt.render(planInput) },
+      { role: 'user', content: '' }, // rendered at each call
       { role: 'assistant', content: JSON.stringify({ assignments: pending }) },
     );
     hub.start(randomUUID(), pending.length);
@@ -165,9 +177,11 @@ export async function runDebugOrchestrator(
         content: managerReviewPrompt.render({ reports, pending, mayDelegate: turn < maxTurns }),
       });
       const t0 = Date.now();
+      const fitted = fitManagerPrompt(managerReviewPrompt.system, conversation, firstTurn, window, sizes);
+      cutTokens = Math.max(cutTokens, fitted.cutTokens);
       const reply = await manager.complete({
         system: managerReviewPrompt.system,
-        messages: [...conversation],
+        messages: fitted.messages,
         schema: managerReviewPrompt.schema,
         schemaName: managerReviewPrompt.schemaName,
         signal: hub.signal,
@@ -214,5 +228,8 @@ export async function runDebugOrchestrator(
         }`;
     }
   }
-  return orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length });
+  return {
+    ...orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length }),
+    truncatedTokens: cutTokens,
+  };
 }

@@ -9,6 +9,7 @@ import type { PromptDocument } from '../protocols/kit/prompts/template.js';
 import type { ChatMessage } from '../providers/types.js';
 import { countTokens } from '../providers/tokenizer.js';
 import { truncateMiddle } from './truncate.js';
+import { REPLY_RESERVE_TOKENS } from './context-window.js';
 
 /** A user message fitted to the window, and the document tokens cut from it. */
 export interface FittedMessage {
@@ -91,4 +92,31 @@ export function fitTurns(
       `the manager's prompt needs ${tokens} tokens with every document and earlier report cut; the model's window is ${window}`,
     );
   return out;
+}
+
+/** The manager's first turn: its documents, and how it renders them (with the tokens cut from them). */
+export interface ManagerFirstTurn {
+  documents: readonly PromptDocument[];
+  render: (documents: readonly PromptDocument[], cutTokens: number) => string;
+}
+
+/**
+ * The manager's prompt for one call, fitted to `window` less the reply's room: `conversation[0]` (a
+ * placeholder) becomes the first turn rendered with its documents cut to what the later turns leave,
+ * and when the later turns alone overflow, the oldest reports give way ({@link fitTurns}).
+ */
+export function fitManagerPrompt(
+  system: string,
+  conversation: readonly ChatMessage[],
+  first: ManagerFirstTurn,
+  window: number,
+  sizes: DocumentSizes,
+): { messages: ChatMessage[]; cutTokens: number } {
+  const limit = window - REPLY_RESERVE_TOKENS;
+  const rest = conversation.slice(1);
+  const fitted = fitDocuments(first.documents, first.render, limit, promptTokens(system, rest), sizes);
+  return {
+    messages: fitTurns(system, [{ role: 'user', content: fitted.content }, ...rest], limit, window),
+    cutTokens: fitted.cutTokens,
+  };
 }

@@ -21,7 +21,7 @@ import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { HubContext } from './hub-context.js';
 import { REPLY_RESERVE_TOKENS, windowFor } from './context-window.js';
-import { DocumentSizes, fitDocuments, fitTurns, promptTokens } from './fit-window.js';
+import { DocumentSizes, fitDocuments, fitManagerPrompt } from './fit-window.js';
 import { withCutNote } from './truncate.js';
 import { countTokens } from '../providers/tokenizer.js';
 import { taskChoices, type BaselineOptions } from './options.js';
@@ -71,17 +71,11 @@ export async function runOrchestrator(
       question: withCutNote(task.prompt, cut, window),
       ...(options.managerView === 'full' ? { documents: [...documents] } : {}),
     });
+  const firstTurn = { documents: options.managerView === 'full' ? sources : [], render: renderPlan };
   const managerMessages = (system: string): ChatMessage[] => {
-    const rest = conversation.slice(1);
-    const first = fitDocuments(
-      options.managerView === 'full' ? sources : [],
-      renderPlan,
-      limit,
-      promptTokens(system, rest),
-      sizes,
-    );
-    cutTokens = Math.max(cutTokens, first.cutTokens);
-    return fitTurns(system, [{ role: 'user', content: first.content }, ...rest], limit, window);
+    const fitted = fitManagerPrompt(system, conversation, firstTurn, window, sizes);
+    cutTokens = Math.max(cutTokens, fitted.cutTokens);
+    return fitted.messages;
   };
 
   const askManager = async <T>(

@@ -3,13 +3,16 @@
  * every document, `managerView: 'full'`) and each worker's, counted with delm's tokenizer by the
  * offline model that receives them.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveWorkloadOptions } from '../../src/cli/workload-options.js';
 import { resolveRunnerOptions } from '../../src/modes/options.js';
 import { runOrchestrator } from '../../src/modes/orchestrator.js';
+import { createRunner } from '../../src/modes/runner.js';
+import { REPLY_RESERVE_TOKENS } from '../../src/modes/context-window.js';
 import type { RunTask } from '../../src/protocols/kit/protocol.js';
 import type { UsageEvent } from '../../src/runtime/events.js';
 import { runCli } from '../helpers/cli.js';
@@ -82,4 +85,43 @@ describe("the orchestrator and the model's window", () => {
     expect(resolveWorkloadOptions({ 'context-tokens': '64000' }, 'run', tmp).runner.contextTokens).toBe(64_000);
     expect(() => resolveWorkloadOptions({ 'context-tokens': '999' }, 'run', tmp)).toThrow(/at least 1000/);
   });
+});
+
+describe("the debugging orchestrator and the model's window", () => {
+  const dir = join(tmp, 'calc');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+
+  it("keeps the manager's prompt, with every file of a big workspace, within --context-tokens, and says what it cut", async () => {
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, 'test'));
+    writeFileSync(join(dir, 'package.json'), '{"name":"calc","type":"module"}');
+    writeFileSync(join(dir, 'src/calc.js'), 'export function add(a, b) { return a - b; }\n');
+    // ~20k tokens of source the manager reads in full (`managerView: 'full'`, the default).
+    const lines = Array.from({ length: 1_500 }, (_, i) => `export const setting${i} = 'configuration value ${i}';`);
+    writeFileSync(join(dir, 'src/settings.js'), `${lines.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'test/add.test.js'),
+      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
+    );
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'fixture');
+    const window = 8_000;
+    const runner = createRunner('orchestrator', { agents: 1, protocol: 'debug', maxRounds: 1, contextTokens: window });
+    const calls: UsageEvent[] = [];
+    try {
+      const r = await runner.run(
+        { prompt: 'Fix the failing tests.', meta: { workspace: dir, debug: { testTimeoutMs: 10_000 } } },
+        { onEvent: (e) => void (e.type === 'usage' && calls.push(e)) },
+      );
+      expect(r.stopReason, r.error).toBe('answered');
+      const manager = calls.filter((c) => c.role === 'manager');
+      expect(manager.length).toBeGreaterThan(0);
+      // Before: the first turn held every file whole, 19,205 tokens in an 8k window.
+      for (const c of manager) expect(c.inputTokens).toBeLessThanOrEqual(window - REPLY_RESERVE_TOKENS);
+      expect(r.truncatedTokens).toBeGreaterThan(10_000);
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
 });

@@ -53,6 +53,13 @@ const CAPS = new Set(['budget', 'wall-time']);
 export const costText = (usd: number): string => usd.toFixed(12).replace(/\.?0+$/, '');
 
 /**
+ * A share (0..1) as results.csv keeps it: like a cost, to 12 decimal places, trailing zeros dropped,
+ * so summary.json averages the shares the runs measured, not values rounded to 4 places (rounding is
+ * for what is printed).
+ */
+export const shareText = (share: number): string => costText(share);
+
+/**
  * The first two of `ids` whose records would be one item's (indexes, and what they share): the same
  * file name (`x/y` and `x_y` are both `x_y.jsonl`) or the same results.csv id (`q 1` and `q⏎1`). One
  * would overwrite the other's files, and only one would get a row.
@@ -141,7 +148,7 @@ export class RunRecords {
       cost_usd: costText(result.costUsd),
       wall_ms: String(result.wallTimeMs),
       sub_tasks: String(result.subTasks),
-      waiting_share: result.waitingShare.toFixed(4),
+      waiting_share: shareText(result.waitingShare),
       max_prompt_tokens: String(result.maxPromptTokens),
       hit_cap: String(CAPS.has(result.stopReason)),
       error: result.error ?? '',

@@ -395,3 +395,33 @@ describe('RunRecords costs', () => {
     expect(summarize(resumed.rows, ['single'])[0]!.costPerItemUsd).toBeCloseTo(exact, 12);
   });
 });
+
+describe('RunRecords waiting shares', () => {
+  it('keeps each waiting share unrounded, so the summary averages the measured shares, also after a resume', async () => {
+    const dir = freshDir();
+    const records = await RunRecords.open(dir);
+    // Shares below the old 4-decimal resolution, and one that 4 places round up.
+    const shares = [0.00004, 0.000049, 0.12345678, 0];
+    for (const [i, waitingShare] of shares.entries())
+      await records.write({
+        itemId: `w${i}`,
+        mode: 'delm',
+        result: result({ waitingShare }),
+        correct: true,
+        predicted: 'A',
+        ...SCORING,
+        events: [],
+      });
+    const exact = shares.reduce((a, b) => a + b, 0) / shares.length;
+    // Before: 0.0000, 0.0000, 0.1235, 0.0000, averaging 0.030875 against the measured 0.0308857...
+    expect(fileRows(dir).map((r) => r[RESULT_COLUMNS.indexOf('waiting_share')])).toEqual([
+      '0.00004',
+      '0.000049',
+      '0.12345678',
+      '0',
+    ]);
+    expect(summarize(records.rows, ['delm'])[0]!.waitingShare).toBeCloseTo(exact, 12);
+    const { records: resumed } = await resume(dir);
+    expect(summarize(resumed.rows, ['delm'])[0]!.waitingShare).toBeCloseTo(exact, 12);
+  });
+});

@@ -114,6 +114,16 @@ export class RunRecords {
     return this.done.has(rowKey(mode, csvText(itemId)));
   }
 
+  /**
+   * The rows of the items `itemIds` names, in the folder's order: what a command that covers those
+   * items (the workload's first `--limit`) summarises. A resume with a smaller `--limit` leaves the
+   * rows of later items in results.csv, and out of this.
+   */
+  rowsOf(itemIds: readonly string[]): ResultRow[] {
+    const ids = new Set(itemIds.map((id) => csvText(id)));
+    return this.rows.filter((r) => ids.has(r.item_id));
+  }
+
   /** Writes `<folder>/<mode>/<name><ext>`, the extension the folder's records have (the same table unfinished.ts drops by). */
   private async writeItemFile(
     folder: keyof typeof ITEM_FILE_FOLDERS,

@@ -7,6 +7,7 @@ import { interruptedNotice } from '../interrupted.js';
 import { summarize, type ModeSummary } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { runIdentity } from '../run-settings.js';
+import { summaryScope } from '../summary-scope.js';
 import { tokensChart } from '../chart.js';
 import { EXIT, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { startLiveInspector } from '../live-inspector.js';
@@ -167,7 +168,9 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
         `mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason\n${scaling.map((p) => [p.mode, p.subTasks, p.tokens, p.maxPromptTokens, p.wallTimeMs, p.stopReason].join(',')).join('\n')}\n`,
       );
     }
-    const summaries = summarize(records.rows, requested).map((s) => {
+    // The items this command covers: a resume with a smaller --limit leaves later rows out.
+    const scope = summaryScope(records, workload, options.limit);
+    const summaries = summarize(scope.rows, requested).map((s) => {
       const points = scaling
         .filter((p) => p.mode === s.mode && p.stopReason === 'answered')
         .map((p) => ({ x: p.subTasks, y: p.tokens }));
@@ -182,12 +185,13 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     const notes = comparison(summaries);
     const waitingLine = waiting.line();
     if (waitingLine) notes.push(waitingLine);
+    if (scope.notice) notes.push(`${scope.notice}.`);
     io.out(`\n${renderTable(table)}\n${notes.map((n) => `\n${n}`).join('')}\n`);
     const series = summaries.map((s) => ({
       label: s.mode,
       points: scaling.length
         ? scaling.filter((p) => p.mode === s.mode).map((p) => ({ x: p.subTasks, y: p.tokens }))
-        : records.rows
+        : scope.rows
             .filter((r) => r.mode === s.mode)
             .map((r) => ({ x: Number(r.sub_tasks), y: Number(r.input_tokens) + Number(r.output_tokens) })),
       fit: s.growth,
@@ -218,14 +222,15 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       kind: workload.kind,
       model,
       modes: requested,
+      ...scope.fields,
       summaries,
       ...(interrupted ? { interrupted: true } : {}),
     });
     io.out(`\nrecords, bench.md and tokens-vs-subtasks.svg: ${records.dir}\n`);
     if (interrupted) {
-      io.err(interruptedNotice(`${records.rows.length} of ${total * requested.length} item runs`, records.dir));
+      io.err(interruptedNotice(`${scope.rows.length} of ${total * requested.length} item runs`, records.dir));
       return EXIT.interrupted;
     }
-    return records.rows.some((r) => r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
+    return scope.rows.some((r) => r.stop_reason === 'error') ? EXIT.failure : EXIT.ok;
   },
 };

@@ -5,6 +5,7 @@ import { interruptedNotice } from '../interrupted.js';
 import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { runIdentity } from '../run-settings.js';
+import { summaryScope } from '../summary-scope.js';
 import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable } from '../summary-table.js';
@@ -174,26 +175,30 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       await stopWatching?.();
       await inspector?.close();
     }
-    const summaries = summarize(records.rows, [mode]);
+    // The items this command covers: a resume with a smaller --limit leaves later rows out.
+    const scope = summaryScope(records, workload, options.limit);
+    const summaries = summarize(scope.rows, [mode]);
     const interrupted = io.signal.aborted;
     await records.summarize({
       workload: workload.source,
       kind: workload.kind,
       mode,
       model,
+      ...scope.fields,
       summaries,
       ...(interrupted ? { interrupted: true } : {}),
     });
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
+    if (scope.notice) io.out(`${scope.notice}\n`);
     const waitingLine = waiting.line();
     if (waitingLine) io.out(`${waitingLine}\n`);
     io.out(`\nrecords: ${records.dir}\n`);
     if (interrupted) {
-      const recorded = records.rows.filter((r) => r.mode === mode).length;
+      const recorded = scope.rows.filter((r) => r.mode === mode).length;
       io.err(interruptedNotice(`${recorded} of ${total} items`, records.dir));
       return EXIT.interrupted;
     }
-    return records.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed'))
+    return scope.rows.some((r) => r.mode === mode && (r.stop_reason === 'error' || r.stop_reason === 'tasks-failed'))
       ? EXIT.failure
       : EXIT.ok;
   },

@@ -34,3 +34,17 @@ export function summaryTable(summaries: readonly ModeSummary[]): Table {
     ]),
   };
 }
+
+/**
+ * A line per mode whose answers rested on no verified ledger entry (results.csv's `verified_entries`
+ * 0), so such answers are not read as the protocol's verified result; empty when there are none.
+ */
+export function unverifiedAnswerLines(summaries: readonly ModeSummary[]): string[] {
+  return summaries.flatMap((s) =>
+    s.answersWithoutVerifiedEntries
+      ? [
+          `${s.mode} answered ${s.answersWithoutVerifiedEntries} of ${s.items} item${s.items === 1 ? '' : 's'} with no verified entry in its ledger (verified_entries 0 in results.csv).`,
+        ]
+      : [],
+  );
+}

@@ -16,6 +16,12 @@ export interface ModeSummary {
   waitingShare: number;
   maxPromptTokens: number;
   errors: number;
+  /**
+   * Items answered (stop reason `answered`) over a ledger holding no verified entry (results.csv's
+   * `verified_entries` 0): answers that rest on nothing the verifier admitted. null when no row records
+   * the column (a mode without a ledger, or rows written before it was kept).
+   */
+  answersWithoutVerifiedEntries: number | null;
   /** Fit of tokens against sub-tasks across items; undefined with fewer than two different sub-task counts. */
   growth: PowerLawFit | undefined;
 }
@@ -49,6 +55,9 @@ export function summarize(rows: readonly ResultRow[], modes: readonly Mode[]): M
         waitingShare: mean(mine.map((r) => num(r.waiting_share))),
         maxPromptTokens: Math.max(...mine.map((r) => num(r.max_prompt_tokens))),
         errors: mine.filter((r) => r.stop_reason === 'error').length,
+        answersWithoutVerifiedEntries: mine.some((r) => (r.verified_entries ?? '') !== '')
+          ? mine.filter((r) => r.verified_entries === '0' && r.stop_reason === 'answered').length
+          : null,
         growth,
       },
     ];

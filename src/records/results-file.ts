@@ -7,7 +7,11 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { MODES, type Mode } from '../modes/result.js';
 
-/** Columns of results.csv, in order. */
+/**
+ * Columns of results.csv, in order. A column is only ever added at the end, never renamed or moved,
+ * so a reader by position keeps working; a folder written before a column was added is read with
+ * that column empty (see {@link scanResults}).
+ */
 export const RESULT_COLUMNS = [
   'item_id',
   'mode',
@@ -28,7 +32,12 @@ export const RESULT_COLUMNS = [
   'max_prompt_tokens',
   'hit_cap',
   'error',
+  // Added after the columns above: folders written before hold none of these.
+  'verified_entries',
 ] as const;
+
+/** The columns of results.csv as written before `verified_entries` was added; such a file is still read. */
+export const FIRST_RESULT_COLUMNS = RESULT_COLUMNS.slice(0, RESULT_COLUMNS.indexOf('verified_entries'));
 
 /** One row of results.csv. */
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>;
@@ -55,6 +64,7 @@ const RowSchema = z.object({
   max_prompt_tokens: whole,
   hit_cap: z.enum(['true', 'false']),
   error: z.string(),
+  verified_entries: z.union([z.literal(''), whole]),
 });
 
 /** The first line of results.csv that cannot be trusted, and why. */
@@ -109,11 +119,14 @@ function recordAt(lines: readonly string[], i: number, complete: number): Parsed
   }
 }
 
-/** Validates one record's fields as a row; a string says what is wrong. */
-function rowOf(fields: readonly string[]): ResultRow | string {
+/**
+ * Validates one record's fields as a row of a file with `columns` (a first part of
+ * {@link RESULT_COLUMNS}: the columns later added are empty); a string says what is wrong.
+ */
+function rowOf(fields: readonly string[], columns: readonly string[]): ResultRow | string {
   if (fields.some((f) => f.includes('\u0000'))) return 'it holds NUL bytes';
-  if (fields.length !== RESULT_COLUMNS.length) return `expected ${RESULT_COLUMNS.length} fields, got ${fields.length}`;
-  const row = Object.fromEntries(RESULT_COLUMNS.map((c, k) => [c, fields[k]!])) as ResultRow;
+  if (fields.length !== columns.length) return `expected ${columns.length} fields, got ${fields.length}`;
+  const row = Object.fromEntries(RESULT_COLUMNS.map((c, k) => [c, fields[k] ?? ''])) as ResultRow;
   const parsed = RowSchema.safeParse(row);
   if (parsed.success) return row;
   const issue = parsed.error.issues[0]!;
@@ -123,9 +136,11 @@ function rowOf(fields: readonly string[]): ResultRow | string {
 
 /**
  * Checks results.csv text after its header line. A line counts only when it ends with a line break
- * (a row cut off mid-write does not); the header itself is checked by the caller.
+ * (a row cut off mid-write does not); the header itself is checked by the caller, who passes the
+ * columns it names (default: every column; {@link FIRST_RESULT_COLUMNS} for a file written before
+ * the later ones were added, whose rows are read with those empty).
  */
-export function scanResults(text: string): ResultsScan {
+export function scanResults(text: string, columns: readonly string[] = RESULT_COLUMNS): ResultsScan {
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   // The last piece after the final line break is a torn write unless it is empty.
   const complete = lines.length - 1;
@@ -143,7 +158,7 @@ export function scanResults(text: string): ResultsScan {
     const line = i + 1;
     const record = recordAt(lines, i, complete);
     i = record.next;
-    const row = 'fields' in record ? rowOf(record.fields) : record.error;
+    const row = 'fields' in record ? rowOf(record.fields, columns) : record.error;
     if (damage) {
       if (typeof row !== 'string') validRowsAfterDamage = true;
       continue;

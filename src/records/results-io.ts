@@ -9,9 +9,11 @@ import { DelmError } from '../errors.js';
 import { csvLine } from './csv.js';
 import { appendSynced, replaceFile } from './file-writes.js';
 import { lockFolder } from './folder-lock.js';
-import { RESULT_COLUMNS, scanResults, type ResultRow } from './results-file.js';
+import { FIRST_RESULT_COLUMNS, RESULT_COLUMNS, scanResults, type ResultRow } from './results-file.js';
 
 const HEADER = csvLine(RESULT_COLUMNS);
+/** The header of a results.csv written before the later columns were added. */
+const FIRST_HEADER = csvLine(FIRST_RESULT_COLUMNS);
 
 const usage = (message: string) => new DelmError('INVALID_ARGUMENT', message);
 
@@ -62,24 +64,39 @@ async function resumeFrom(file: string, text: string, onNotice: (line: string) =
     await replaceFile(file, `${HEADER}\n`); // only the header was being written
     return [];
   }
-  if (header !== HEADER)
+  // A file from before the later columns were added: its rows are kept with those columns empty.
+  const older = header === FIRST_HEADER;
+  if (header !== HEADER && !older)
     throw usage(`${file} has unexpected columns on line 1; it was not written by this version of delm`);
-  const scan = scanResults(text);
+  const scan = scanResults(text, older ? FIRST_RESULT_COLUMNS : RESULT_COLUMNS);
   const { damage } = scan;
   if (damage && scan.validRowsAfterDamage) {
     throw usage(
       `${file} line ${damage.line} is damaged (${damage.reason}) and complete rows follow it, so delm cannot tell which rows to keep: fix or delete line ${damage.line}, or move ${path.basename(file)} away to start over`,
     );
   }
-  if (!damage && scan.duplicateLines.length === 0) return scan.rows;
+  const rewritten = () =>
+    [HEADER, ...scan.rows.map((r) => csvLine(RESULT_COLUMNS.map((c) => r[c])))].map((l) => `${l}\n`).join('');
+  if (!damage && scan.duplicateLines.length === 0) {
+    if (!older) return scan.rows;
+    // Nothing is lost: the same rows, each with the new columns empty, so new rows can be appended.
+    await replaceFile(file, rewritten());
+    const added = RESULT_COLUMNS.slice(FIRST_RESULT_COLUMNS.length).join(', ');
+    onNotice(
+      `delm: ${file} was written before results.csv had the column${added.includes(',') ? 's' : ''} ${added}: its ${scan.rows.length} row${scan.rows.length === 1 ? '' : 's'} are kept with ${added} empty (not recorded)`,
+    );
+    return scan.rows;
+  }
   const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   await copyFile(file, aside, constants.COPYFILE_EXCL);
-  await replaceFile(
-    file,
-    [HEADER, ...scan.rows.map((r) => csvLine(RESULT_COLUMNS.map((c) => r[c])))].map((l) => `${l}\n`).join(''),
-  );
+  await replaceFile(file, rewritten());
   const what = [
     ...(damage ? [`line ${damage.line} and after dropped (${damage.reason})`] : []),
+    ...(older
+      ? [
+          `the column${RESULT_COLUMNS.length - FIRST_RESULT_COLUMNS.length === 1 ? '' : 's'} added since it was written left empty`,
+        ]
+      : []),
     ...(scan.duplicateLines.length
       ? [
           `duplicate row${scan.duplicateLines.length === 1 ? '' : 's'} on line ${scan.duplicateLines.join(', ')} dropped`,

@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { entryLine } from '../ledger/jsonl.js';
+import type { LedgerEntry } from '../ledger/types.js';
 import type { ModeResult, Mode } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { csvText } from './csv.js';
@@ -58,6 +59,18 @@ export const costText = (usd: number): string => usd.toFixed(12).replace(/\.?0+$
  * for what is printed).
  */
 export const shareText = (share: number): string => costText(share);
+
+/** Ledger entries that are not findings: the run's own sources (task, documents, files, tool results), rejections, the answer. */
+const NOT_FINDINGS = new Set(['raw', 'failure', 'answer']);
+
+/**
+ * How many entries of a ledger the verifier admitted from the agents' proposals (gists, summaries,
+ * FACT, PATCH_SUMMARY, …): every entry but the run's own sources, the records of rejected proposals
+ * and the answer. 0 means an answer rests on nothing verified.
+ */
+export function verifiedEntries(entries: readonly LedgerEntry[]): number {
+  return entries.filter((e) => !NOT_FINDINGS.has(e.kind)).length;
+}
 
 /**
  * The first two of `ids` whose records would be one item's (indexes, and what they share): the same
@@ -162,6 +175,8 @@ export class RunRecords {
       max_prompt_tokens: String(result.maxPromptTokens),
       hit_cap: String(CAPS.has(result.stopReason)),
       error: result.error ?? '',
+      // Modes with a ledger (delm): what the answer could rest on; '' for modes without one.
+      verified_entries: result.entries ? String(verifiedEntries(result.entries)) : '',
     };
     // The row as the file holds it, so what a resume reads back is what this run counted.
     const stored = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, csvText(v)])) as ResultRow;

@@ -13,6 +13,7 @@ const summary = (mode: ModeSummary['mode'], over: Partial<ModeSummary>): ModeSum
   waitingShare: 0,
   maxPromptTokens: 0,
   errors: 0,
+  answersWithoutVerifiedEntries: null,
   growth: undefined,
   ...over,
 });

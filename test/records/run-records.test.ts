@@ -257,12 +257,9 @@ describe('RunRecords writing rows', () => {
     const dir = await fiveItems();
     const [header, ...rest] = lines(dir);
     const fields = parseCsv(rest[0]!)[0]!;
-    const last = RESULT_COLUMNS.length - 1; // error
-    fields[last] = 'first\nsecond';
-    writeFileSync(
-      csvPath(dir),
-      [header, `${fields.slice(0, last).join(',')},"first\nsecond"`, ...rest.slice(1)].join('\n'),
-    );
+    const error = RESULT_COLUMNS.indexOf('error');
+    const quoted = [...fields.slice(0, error), '"first\nsecond"', ...fields.slice(error + 1)].join(',');
+    writeFileSync(csvPath(dir), [header, quoted, ...rest.slice(1)].join('\n'));
     const { records, notices } = await resume(dir);
     expect(notices).toEqual([]);
     expect(records.rows).toHaveLength(5);
@@ -423,5 +420,77 @@ describe('RunRecords waiting shares', () => {
     expect(summarize(records.rows, ['delm'])[0]!.waitingShare).toBeCloseTo(exact, 12);
     const { records: resumed } = await resume(dir);
     expect(summarize(resumed.rows, ['delm'])[0]!.waitingShare).toBeCloseTo(exact, 12);
+  });
+});
+
+describe('RunRecords verified ledger entries', () => {
+  const entry = (id: number, kind: string) =>
+    ({ id, kind, level: kind === 'raw' ? 2 : 0, text: `${kind} ${id}`, taskId: 0, authorId: 0, parentId: -1 }) as never;
+
+  it('counts the findings the verifier admitted, 0 for an answer over sources only, empty without a ledger', async () => {
+    const dir = freshDir();
+    const records = await RunRecords.open(dir);
+    const ledgers = {
+      empty: [entry(0, 'raw'), entry(1, 'raw'), entry(2, 'failure'), entry(3, 'answer')],
+      found: [entry(0, 'raw'), entry(1, 'gist'), entry(2, 'summary'), entry(3, 'failure'), entry(4, 'answer')],
+    };
+    for (const [itemId, entries] of Object.entries(ledgers))
+      await records.write({
+        itemId,
+        mode: 'delm',
+        result: result({ entries }),
+        correct: true,
+        predicted: 'A',
+        ...SCORING,
+        events: [],
+      });
+    await records.write({
+      itemId: 'empty',
+      mode: 'single',
+      result: result({ mode: 'single' }),
+      correct: true,
+      predicted: 'A',
+      ...SCORING,
+      events: [],
+    });
+    expect(fileRows(dir).map((r) => [r[0], r[1], r[RESULT_COLUMNS.indexOf('verified_entries')]])).toEqual([
+      ['empty', 'delm', '0'],
+      ['found', 'delm', '2'],
+      ['empty', 'single', ''],
+    ]);
+    expect(summarize(records.rows, ['delm', 'single']).map((s) => s.answersWithoutVerifiedEntries)).toEqual([1, null]);
+  });
+
+  it('resumes a results.csv written before the column, keeping its rows with the column empty', async () => {
+    const dir = await fiveItems();
+    const old = RESULT_COLUMNS.length - 1;
+    // The file as the version before verified_entries wrote it: the same columns less the last.
+    const before = parseCsv(readFileSync(csvPath(dir), 'utf8')).map((r) => r.slice(0, old).join(','));
+    writeFileSync(csvPath(dir), `${before.join('\n')}\n`);
+    const { records, notices } = await resume(dir);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /was written before results\.csv had the column verified_entries: its 5 rows are kept with verified_entries empty/,
+      ),
+    ]);
+    expect(records.rows).toHaveLength(5);
+    expect(records.rows.map((r) => r.verified_entries)).toEqual(['', '', '', '', '']);
+    expect(summarize(records.rows, ['delm'])[0]).toMatchObject({
+      items: 5,
+      correct: 3,
+      answersWithoutVerifiedEntries: null,
+    });
+    // Rows appended now line up with the rewritten header.
+    await records.write({
+      itemId: 'i6',
+      mode: 'delm',
+      result: result({ entries: [] }),
+      correct: false,
+      predicted: 'B',
+      ...SCORING,
+      events: [],
+    });
+    expect(fileRows(dir).map((r) => r[RESULT_COLUMNS.indexOf('verified_entries')])).toEqual(['', '', '', '', '', '0']);
+    expect((await resume(dir)).notices).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { itemDisplay } from '../item-display.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { apiKeys, cliLogger, LOG_FLAGS, QUIET_LOG_USAGE } from '../logging.js';
 import { Progress, agentsOnThreads } from '../progress.js';
-import { summaryTable } from '../summary-table.js';
+import { summaryTable, unverifiedAnswerLines } from '../summary-table.js';
 import { renderMarkdownTable, renderTable } from '../table.js';
 import {
   loadWorkloadFor,
@@ -182,7 +182,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       }
     });
     const table = summaryTable(summaries);
-    const notes = comparison(summaries);
+    const notes = [...comparison(summaries), ...unverifiedAnswerLines(summaries)];
     const waitingLine = waiting.line();
     if (waitingLine) notes.push(waitingLine);
     if (scope.notice) notes.push(`${scope.notice}.`);

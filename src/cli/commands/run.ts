@@ -8,7 +8,7 @@ import { runIdentity } from '../run-settings.js';
 import { summaryScope } from '../summary-scope.js';
 import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
-import { summaryTable } from '../summary-table.js';
+import { summaryTable, unverifiedAnswerLines } from '../summary-table.js';
 import { tallied, WaitingTally } from '../waiting-line.js';
 import { renderTable } from '../table.js';
 import {
@@ -189,6 +189,7 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       ...(interrupted ? { interrupted: true } : {}),
     });
     if (summaries.length) io.out(`\n${renderTable(summaryTable(summaries))}\n`);
+    for (const line of unverifiedAnswerLines(summaries)) io.out(`${line}\n`);
     if (scope.notice) io.out(`${scope.notice}\n`);
     const waitingLine = waiting.line();
     if (waitingLine) io.out(`${waitingLine}\n`);

@@ -44,8 +44,11 @@ export function checkRecordNames(workload: Workload): void {
   );
 }
 
-/** The runner options of `workload`'s runs: the caller's, with the workload's protocol and tools. */
-function runnerOptions(workload: Workload, options: RunnerOptions): RunnerOptions {
+/**
+ * The runner options of `workload`'s runs, the measured items' and the scaling series' alike: the
+ * caller's, with the workload's protocol and tools.
+ */
+export function runnerOptions(workload: Workload, options: RunnerOptions): RunnerOptions {
   return {
     ...options,
     protocol: workload.protocol,

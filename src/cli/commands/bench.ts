@@ -25,6 +25,7 @@ import {
   WORKLOAD_OPTIONS_HELP,
 } from '../workload-options.js';
 import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
+import { ScalingRecords } from '../../records/scaling-records.js';
 import { fitPowerLaw } from '../../modes/growth.js';
 
 /**
@@ -67,9 +68,12 @@ tokens-vs-subtasks.svg, next to the records of every item.
 Options:
   --modes <list>         comma-separated modes (default: every mode the workload supports:
                          delm,orchestrator,single for QA; delm,orchestrator for debugging)
-  --scaling              also run a scaling series (QA): the item with the most chunks, cut to its
-                         first 2, 4, 8, … chunks, in every mode; the growth exponent and the chart
-                         then come from it (one variable changes: the number of sub-tasks)
+  --scaling              also run a scaling series (QA and tool search): the item with the most
+                         sub-tasks (chunks, files to search), cut to its first 2, 4, 8, … of them, in
+                         every mode with the same model, budgets and tools; the growth exponent and
+                         the chart then come from it (one variable changes: the number of sub-tasks).
+                         Recorded in scaling.csv (tokens, calls, cost per point), scaling/events.jsonl
+                         and scaling/trajectories/
 ${WORKLOAD_OPTIONS_HELP}
 ${QUIET_LOG_USAGE}
   -h, --help             show this help
@@ -154,19 +158,19 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
     }
 
     let scaling: ScalingPoint[] = [];
-    if (values.scaling && workload.kind === 'multidoc' && !io.signal.aborted) {
+    // QA workloads (multi-document and tool search) have sub-tasks to cut; a debugging workspace has none.
+    if (values.scaling && workload.kind !== 'debugging' && !io.signal.aborted) {
       io.out('\nscaling series\n');
+      const series = await ScalingRecords.start(records.dir);
       scaling = await runScaling(workload, requested, options.runner, {
         signal: io.signal,
-        onPoint: (p) =>
+        onPoint: async (p, result, events) => {
+          await series.write({ itemId: p.itemId, subTasks: p.subTasks, result, events });
           io.out(
-            `  ${p.mode.padEnd(12)} ${String(p.subTasks).padStart(3)} sub-tasks  ${p.tokens.toLocaleString('en-US').padStart(10)} tokens  ${p.stopReason}\n`,
-          ),
+            `  ${p.mode.padEnd(12)} ${String(p.subTasks).padStart(3)} sub-tasks  ${p.tokens.toLocaleString('en-US').padStart(10)} tokens  ${p.usage.modelCalls} calls${p.costUsd > 0 ? `  $${p.costUsd.toFixed(4)}` : ''}${p.toolCalls ? `  ${p.toolCalls} tool calls` : ''}  ${p.stopReason}\n`,
+          );
+        },
       });
-      await writeFile(
-        path.join(records.dir, 'scaling.csv'),
-        `mode,sub_tasks,tokens,max_prompt_tokens,wall_ms,stop_reason\n${scaling.map((p) => [p.mode, p.subTasks, p.tokens, p.maxPromptTokens, p.wallTimeMs, p.stopReason].join(',')).join('\n')}\n`,
-      );
     }
     // The items this command covers: a resume with a smaller --limit leaves later rows out.
     const scope = summaryScope(records, workload, options.limit);
@@ -208,7 +212,7 @@ Exit codes: 0 done, 1 an item ended in error, 2 bad arguments or input, 130 inte
       ...notes,
       '',
       scaling.length
-        ? '`growth k`: exponent of a least-squares fit of tokens against sub-tasks (log-log) over the scaling series: the item with the most chunks, cut to its first 2, 4, 8, … chunks (scaling.csv).'
+        ? '`growth k`: exponent of a least-squares fit of tokens against sub-tasks (log-log) over the scaling series: the item with the most sub-tasks, cut to its first 2, 4, 8, … of them (scaling.csv: tokens, calls and cost per point; scaling/events.jsonl: every call).'
         : '`growth k`: exponent of a least-squares fit of tokens per item against sub-tasks per item (log-log); items differ in more than their number of sub-tasks, so run with `--scaling` for a controlled series.',
       '`waiting`: delm agents waiting on coordination (claiming, the election, the verifier settling the round); the orchestrator manager waiting on its workers.',
       '',

@@ -16,6 +16,8 @@ import type { ResolvedSwarmOptions } from '../runtime/options.js';
 import type { RunResult } from '../runtime/run.js';
 import { errorText } from '../runtime/run-result.js';
 import type { SwarmEvent } from '../runtime/events.js';
+import { RedisEventLog } from '../redis/event-log.js';
+import type { RunTask } from '../types.js';
 
 /** A run as stored in Redis, with the options this process runs it with. */
 export interface StoredRun {
@@ -23,6 +25,8 @@ export interface StoredRun {
   state: RedisRunState;
   options: ResolvedSwarmOptions;
   prompt: string;
+  /** The task as stored with the run (its sources' texts are in the run's ledger, not here). */
+  task: RunTask;
   /** The coordinator's run span, for this process's run span to continue (a remote parent); absent when untraced. */
   traceContext: Context | undefined;
 }
@@ -38,23 +42,62 @@ export async function readStoredRun(url: string, runId: string, agents: number |
     const loaded = loadRunConfig(json, { substrate: { redis: { url } }, ...(agents ? { agents } : {}) });
     const parent = parseTraceparent(loaded.traceparent);
     const traceContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : undefined;
-    return { runId, state, options: loaded.options, prompt: loaded.task.prompt, traceContext };
+    return { runId, state, options: loaded.options, prompt: loaded.task.prompt, task: loaded.task, traceContext };
   } finally {
     await client.close();
   }
 }
 
 /**
+ * The events run `runId`'s stream in Redis holds (what its coordinating processes published, oldest
+ * first), and how many the stream's cap dropped: what a process that died had reported, as far as it
+ * reached Redis. A line that is not an event is left out.
+ */
+export async function storedEvents(url: string, runId: string): Promise<{ events: SwarmEvent[]; dropped: number }> {
+  const log = await RedisEventLog.open({ url }, { runId });
+  try {
+    const events: SwarmEvent[] = [];
+    for (let after = '0-0'; ;) {
+      const batch = await log.after(after, 1_000);
+      for (const stored of batch) {
+        try {
+          const event = JSON.parse(stored.data) as SwarmEvent;
+          if (typeof event === 'object' && event !== null && typeof event.type === 'string') events.push(event);
+        } catch {
+          /* not an event: left out */
+        }
+      }
+      if (batch.length < 1_000) break;
+      after = batch.at(-1)!.id;
+    }
+    const { kept, added } = await log.size();
+    return { events, dropped: Math.max(0, added - kept) };
+  } finally {
+    await log.disconnect();
+  }
+}
+
+/**
  * The flags of `delm worker` and `delm resume`, parsed (`--standby-verifier` only when `standby` is
- * allowed: the worker's); undefined when `--help` was asked (and printed).
+ * allowed: the worker's; `--out` only when `out` is: the resume's); undefined when `--help` was asked
+ * (and printed).
  */
 export function redisRunArgs(
   args: string[],
   io: CliIO,
   usage: string,
   standby = false,
+  out = false,
 ):
-  | { url: string; run: string | undefined; agents: number | undefined; standbyVerifier: boolean; logger: Logger }
+  | {
+      url: string;
+      run: string | undefined;
+      agents: number | undefined;
+      standbyVerifier: boolean;
+      /** `--out` (resume only): where the records go. */
+      out: string | undefined;
+      logger: Logger;
+    }
   | undefined {
   const { values } = parseCommandArgs(
     args,
@@ -63,6 +106,7 @@ export function redisRunArgs(
       run: { type: 'string' },
       agents: { type: 'string' },
       ...(standby ? { 'standby-verifier': { type: 'boolean' as const } } : {}),
+      ...(out ? { out: { type: 'string' as const } } : {}),
       ...LOG_FLAGS,
     },
     false,
@@ -78,6 +122,7 @@ export function redisRunArgs(
     run: values.run,
     agents: positiveIntArg('agents', values.agents),
     standbyVerifier: (values as { 'standby-verifier'?: boolean })['standby-verifier'] === true,
+    out: (values as { out?: string }).out,
     logger: cliLogger(io, values, apiKeys(io.env), 'warn'),
   };
 }

@@ -6,6 +6,7 @@ import { clashingRecords, type ResultRow, type RunRecords } from '../records/run
 import { WorkloadFileError } from '../workloads/errors.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
+import type { RunTask } from '../types.js';
 import type { Mode, ModeResult } from '../modes/result.js';
 import { checkRunner, createRunner, type RunnerOptions } from '../modes/runner.js';
 import { warmUpIsFree } from './warm-up.js';
@@ -26,6 +27,11 @@ export interface RunWorkloadOptions {
    * costs nothing and reaches no provider ({@link warmUpIsFree}); otherwise nothing is warmed up.
    */
   warmUp?: boolean;
+  /**
+   * The task run for `item` (default: its own). `delm run --redis` adds where the item's records go,
+   * so `delm resume` can write them if this process dies (see cli/records-link.ts).
+   */
+  taskOf?: (item: WorkloadItem) => RunTask;
 }
 
 /**
@@ -82,7 +88,7 @@ export async function runWorkload(
       if (run.signal?.aborted) break;
       run.onItemStart?.(item, index, todo.length);
       const events: SwarmEvent[] = [];
-      const result = await runner.run(item.task, {
+      const result = await runner.run(run.taskOf ? run.taskOf(item) : item.task, {
         ...(run.signal ? { signal: run.signal } : {}),
         onEvent: (e) => {
           events.push(e);

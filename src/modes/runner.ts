@@ -5,7 +5,7 @@
 import type { SwarmEvent, ToolResultEvent, UsageEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import { createSwarm, type Swarm } from '../runtime/swarm.js';
-import { errorText } from '../runtime/run-result.js';
+import { errorText, type RunResult } from '../runtime/run-result.js';
 import { InvalidConfigError } from '../errors.js';
 import { checkRunTask } from '../runtime/run-task.js';
 import { checkModelRef } from '../runtime/model-loader.js';
@@ -75,6 +75,38 @@ export function createRunner(mode: Mode, options: RunnerOptions = {}): Runner {
   };
 }
 
+/**
+ * A swarm's run as a {@link ModeResult}, with the model and tool calls its events reported: what the
+ * delm runner returns, and what `delm resume` records of a run it finished. A debugging run
+ * (`debugging`) stopped by a cap before its final round answers with the patches it verified.
+ */
+export async function swarmModeResult(
+  result: RunResult,
+  calls: UsageEvent[],
+  toolCalls: ToolResultEvent[],
+  debugging: boolean,
+): Promise<ModeResult> {
+  const stopped = result.stopReason === 'wall-time' || result.stopReason === 'budget';
+  const answer =
+    result.answer ?? (debugging && stopped ? await answerFromLedger(result.entries).catch(() => undefined) : undefined);
+  return {
+    mode: 'delm',
+    answer,
+    stopReason: result.stopReason,
+    error: errorText(result),
+    usage: result.usage,
+    costUsd: result.costUsd,
+    wallTimeMs: result.wallTimeMs,
+    waitingShare: result.waitingShare,
+    subTasks: result.tasks.total,
+    maxPromptTokens: calls.reduce((m, c) => Math.max(m, c.inputTokens), 0),
+    calls,
+    ...(toolCalls.length ? { toolCalls } : {}),
+    entries: result.entries,
+    run: result,
+  };
+}
+
 class SwarmRunner implements Runner {
   readonly mode = 'delm' as const;
   constructor(
@@ -93,27 +125,7 @@ class SwarmRunner implements Runner {
         options.onEvent?.(e);
       },
     });
-    // A debugging run stopped before its final round still answers with the patches it verified.
-    const stopped = result.stopReason === 'wall-time' || result.stopReason === 'budget';
-    const answer =
-      result.answer ??
-      (this.debugging && stopped ? await answerFromLedger(result.entries).catch(() => undefined) : undefined);
-    return {
-      mode: 'delm',
-      answer,
-      stopReason: result.stopReason,
-      error: errorText(result),
-      usage: result.usage,
-      costUsd: result.costUsd,
-      wallTimeMs: result.wallTimeMs,
-      waitingShare: result.waitingShare,
-      subTasks: result.tasks.total,
-      maxPromptTokens: calls.reduce((m, c) => Math.max(m, c.inputTokens), 0),
-      calls,
-      ...(toolCalls.length ? { toolCalls } : {}),
-      entries: result.entries,
-      run: result,
-    };
+    return swarmModeResult(result, calls, toolCalls, this.debugging);
   }
 
   close(): Promise<void> {

@@ -35,7 +35,7 @@ const isSettings = (v: unknown): v is Record<string, SettingValue> =>
   Object.values(v).every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x));
 
 /** The identity stored in `dir`: its run.json, or for folders written before it, what summary.json says. */
-async function storedIdentity(dir: string): Promise<RunIdentity | undefined> {
+export async function storedIdentity(dir: string): Promise<RunIdentity | undefined> {
   for (const name of [FILE, 'summary.json']) {
     const text = await readFile(path.join(dir, name), 'utf8').catch(() => undefined);
     if (text === undefined) continue;

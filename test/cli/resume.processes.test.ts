@@ -1,7 +1,7 @@
 // `delm resume` with a real SIGKILL: the process coordinating a run kept in Redis is killed mid-run;
 // `delm resume` finishes the run with every admitted entry kept and nothing done twice.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,6 +10,7 @@ import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { privateRedisServer } from '../helpers/redis-server.js';
+import { parseCsv } from '../../src/records/csv.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
 const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
@@ -20,10 +21,15 @@ afterEach(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function start(args: string[], env?: Record<string, string>) {
+// `delm resume` records the run it finishes: in a folder of its own here (the default is under its cwd).
+const tmp = mkdtempSync(join(tmpdir(), 'delm-resume-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function start(args: string[], env?: Record<string, string>, cwd?: string) {
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(env ? { env: { ...process.env, ...env } } : {}),
+    ...(cwd ? { cwd } : {}),
   });
   children.push(child);
   let stdout = '';
@@ -79,11 +85,39 @@ describe('delm resume (real processes)', () => {
       expect(doneBefore).toBeGreaterThanOrEqual(6);
       expect(doneBefore).toBeLessThan(TASKS);
 
-      const resume = start([bin, 'resume', '--redis', url, '--run', runId]);
+      const records = join(tmp, 'sigkill');
+      const resume = start([bin, 'resume', '--redis', url, '--run', runId, '--out', records]);
       const out = await resume.rest();
       expect(await resume.exited, `${out}\n${resume.stderr()}`).toBe(0);
       expect(out).toContain(`run ${runId}: answered`);
       expect(out).toContain(`answer: ${TASKS} findings`);
+      expect(out).toContain(`records: ${records}\n`);
+      // A run no workload started is recorded in a folder of its own, unscored. Before: no records at all.
+      const [header, ...rows] = parseCsv(readFileSync(join(records, 'results.csv'), 'utf8'));
+      expect(rows).toHaveLength(1);
+      const row = Object.fromEntries(header!.map((h, i) => [h, rows[0]![i]]));
+      expect(row).toMatchObject({ item_id: runId, mode: 'delm', correct: '', stop_reason: 'answered' });
+      expect(Number(row.verified_entries)).toBe(TASKS);
+      const answer = JSON.parse(readFileSync(join(records, 'answers.jsonl'), 'utf8')) as Record<string, unknown>;
+      expect(answer).toMatchObject({ item: runId, answer: `${TASKS} findings`, correct: null });
+      expect(JSON.parse(readFileSync(join(records, 'run.json'), 'utf8'))).toMatchObject({
+        workload: `run ${runId} kept in Redis`,
+        kind: 'resumed-run',
+      });
+      // The trajectory holds the dead coordinator's events from the run's stream, then this process's.
+      const trajectory = readFileSync(join(records, 'trajectories', 'delm', `${runId}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
+      expect(trajectory.filter((e) => e.type === 'run.started')).toHaveLength(2);
+      expect(trajectory.at(-1)).toMatchObject({ type: 'run.finished', stopReason: 'answered' });
+      const usage = readFileSync(join(records, 'events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; item: string });
+      expect(usage.filter((e) => e.type === 'usage').length).toBeGreaterThan(0);
+      expect(usage.filter((e) => e.type === 'usage').length).toBe(trajectory.filter((e) => e.type === 'usage').length);
+      expect(usage.every((e) => e.item === runId)).toBe(true);
 
       const after = await ledger(client, prefix);
       // Everything admitted before the crash is still there, in place.
@@ -120,7 +154,7 @@ describe('delm resume (real processes)', () => {
       expect(runId, 'the coordinator never created its run').toBeDefined();
       lead.child.kill('SIGKILL');
       await lead.exited;
-      const resume = start([bin, 'resume', '--redis', url, '--run', runId!]);
+      const resume = start([bin, 'resume', '--redis', url, '--run', runId!], undefined, tmp);
       const out = await resume.rest();
       expect(await resume.exited).toBe(1);
       expect(out).toMatch(

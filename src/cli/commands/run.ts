@@ -6,6 +6,7 @@ import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { runIdentity } from '../run-settings.js';
 import { summaryScope } from '../summary-scope.js';
+import { withRecordsLink } from '../records-link.js';
 import { EXIT, parseCommandArgs, positiveIntArg, redisUrlArg, UsageError, type Command } from '../command.js';
 import { Progress, agentsOnThreads } from '../progress.js';
 import { summaryTable, unverifiedAnswerLines } from '../summary-table.js';
@@ -155,6 +156,10 @@ Exit codes: 0 every item ran, 1 an item ended in error or with every sub-task fa
       await runWorkload(workload, mode, options.runner, {
         records,
         signal: io.signal,
+        // Kept with each item's run in Redis: `delm resume` writes the item's records here if this process dies.
+        ...(redis !== undefined
+          ? { taskOf: (item) => withRecordsLink(item.task, { out: records.dir, itemId: item.id, mode }) }
+          : {}),
         ...(options.limit ? { limit: options.limit } : {}),
         ...display,
         onEvent: (item, e) => {

@@ -1,0 +1,119 @@
+// `delm resume` of an item's run that `delm run --redis` started: the coordinator is SIGKILLed mid-item,
+// `delm resume` finishes the run and writes the item's records into the run's --out folder, scored, so
+// `delm run --resume` on that folder goes on with the next item instead of running this one again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/records/csv.js';
+import { runPrefix } from '../../src/redis/client.js';
+import { extractAnswer } from '../../src/workloads/longbench.js';
+import { privateRedisServer } from '../helpers/redis-server.js';
+import { runCli } from '../helpers/cli.js';
+
+const server = privateRedisServer({ beforeAll, afterAll });
+const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
+const DATA = fileURLToPath(new URL('../../examples/multidoc/data.json', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'delm-resume-records-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Spawns `delm <args>` in `tmp`; its stdout line by line. */
+function delm(args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const nextLine = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`ended (exit ${child.exitCode}): ${stdout}\n${stderr}`);
+    stdout += `${line.value}\n`;
+    return line.value;
+  };
+  const rest = async (): Promise<string> => {
+    for (let line = await lines.next(); !line.done; line = await lines.next()) stdout += `${line.value}\n`;
+    return stdout;
+  };
+  return { child, nextLine, rest, exited, stderr: () => stderr };
+}
+
+const rows = (dir: string) => {
+  const [header, ...lines] = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
+  return lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]!])));
+};
+const jsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('delm resume of a delm run --redis item', () => {
+  it("writes the item's records into the run's folder, scored, and delm run --resume goes on from there", async () => {
+    const url = server().url;
+    const out = join(tmp, 'run');
+    const args = ['run', DATA, '--redis', url, '--out', out, '--limit', '2', '--agents', '2', '--latency', '150'];
+    const lead = delm(args);
+    let runId: string | undefined;
+    while (runId === undefined) runId = /^item delm-lic-01: run (\S+) in Redis$/.exec(await lead.nextLine())?.[1];
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      // Killed once the item's plan is enqueued and some of its sub-tasks are done.
+      for (const until = Date.now() + 60_000; Date.now() < until;) {
+        if (Number(await client.hGet(`${runPrefix(runId)}q:meta`, 'done')) >= 2) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await client.close();
+    }
+    lead.child.kill('SIGKILL');
+    await lead.exited;
+    expect(rows(out)).toEqual([]);
+
+    const resume = delm(['resume', '--redis', url, '--run', runId]);
+    const text = await resume.rest();
+    expect(await resume.exited, `${text}\n${resume.stderr()}`).toBe(0);
+    expect(text).toContain(`run ${runId}: answered`);
+    expect(text).toMatch(new RegExp(`records: ${out} \\(item delm-lic-01: (correct|wrong), [A-D-]\\)`));
+    // Before: nothing was written; the folder still had no row for the item.
+    const [row] = rows(out);
+    expect(rows(out)).toHaveLength(1);
+    expect(row).toMatchObject({ item_id: 'delm-lic-01', mode: 'delm', stop_reason: 'answered' });
+    expect(Number(row!.verified_entries)).toBeGreaterThan(0);
+    expect(Number(row!.model_calls)).toBeGreaterThan(0);
+    // Scored against the folder's workload, re-checkable from answers.jsonl alone.
+    const [answer] = jsonl(join(out, 'answers.jsonl'));
+    expect(answer).toMatchObject({ mode: 'delm', item: 'delm-lic-01', predicted: row!.predicted });
+    expect(answer!.expected).toMatch(/^[A-D]$/);
+    expect(extractAnswer(String(answer!.answer)) ?? '-').toBe(row!.predicted);
+    expect(String(row!.predicted === answer!.expected)).toBe(row!.correct);
+    const events = jsonl(join(out, 'events.jsonl'));
+    expect(events.filter((e) => e.type === 'usage').length).toBeGreaterThan(0);
+    expect(events.every((e) => e.mode === 'delm' && e.item === 'delm-lic-01')).toBe(true);
+    const trajectory = jsonl(join(out, 'trajectories', 'delm', 'delm-lic-01.jsonl'));
+    expect(trajectory.filter((e) => e.type === 'run.started')).toHaveLength(2);
+    expect(existsSync(join(out, 'ledger', 'delm', 'delm-lic-01.jsonl'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).summaries[0]).toMatchObject({
+      mode: 'delm',
+      items: 1,
+    });
+    expect(existsSync(join(tmp, 'runs'))).toBe(false);
+
+    // The run goes on with the next item: the resumed one is not run again.
+    const resumed = await runCli(tmp, [...args, '--resume']);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(rows(out).map((r) => r.item_id)).toEqual(['delm-lic-01', 'delm-lic-02']);
+    expect(rows(out)[0]).toEqual(row);
+  }, 300_000);
+});

@@ -13,7 +13,10 @@
  * Semantics (as the machine had them): a retryable model error is retried up to `maxRetries` times
  * after `backoffDelay`; a lost lease drops the task (another agent owns it) and claims again; any
  * other error of a task step fails that task (`failTask`, transient when the error may pass) and
- * the loop carries on; budget, abort and fatal errors end the loop (it rejects with them), as do
+ * the loop carries on. A model error retried `maxRetries` times fails the task for good (not
+ * transient): the queue's re-attempts would only multiply these retries. Built-in providers retry
+ * their own requests and throw a final, non-retryable error when they give up, so for them this loop
+ * retries nothing; its retries are for custom models (see `RetryOptions` in src/providers/resilient.ts); budget, abort and fatal errors end the loop (it rejects with them), as do
  * errors of claiming and of reporting a task back (not a lost lease). Unfolding is capped at
  * `maxUnfoldPerStep` labels per step and `maxUnfoldRounds` per task; a model asking to unfold with
  * none left fails the task. While the model call (or its backoff) runs the lease is extended every
@@ -174,6 +177,8 @@ class TaskLoop {
   /** Bumped when thinking ends: an extension of an older thinking is dropped. */
   private thinkingEpoch = 0;
   private extension: AbortController | undefined;
+  /** The retryable error `think` gave up on after `maxRetries` retries: its task fails for good. */
+  private retriedOut: unknown;
 
   constructor(input: TaskLoopInput, deps: TaskLoopDeps, stop: AbortSignal) {
     this.effects = completeEffects(deps.effects);
@@ -228,6 +233,7 @@ class TaskLoop {
     let step: Exclude<StepResult, { type: 'unfold' }> | undefined;
     let failReason = 'model asked to unfold with no unfold rounds left (or no labels)';
     let failTransient = false;
+    this.retriedOut = undefined;
     try {
       step = await this.workOn(task);
     } catch (error) {
@@ -236,7 +242,7 @@ class TaskLoop {
       if (endsTask(kind)) throw error;
       this.tally.lastError = toErrorInfo(error);
       failReason = this.tally.lastError.message;
-      failTransient = isTransient(error);
+      failTransient = isTransient(error) && error !== this.retriedOut;
     }
     const { agentId, effects } = this;
     try {
@@ -332,7 +338,11 @@ class TaskLoop {
           return await this.interruptible(this.effects.callModel(input, this.calls.signal));
         } catch (error) {
           this.checkStopped();
-          if (classifyError(error) !== 'retryable' || stepRetries >= config.maxRetries) throw error;
+          if (classifyError(error) !== 'retryable') throw error;
+          if (stepRetries >= config.maxRetries) {
+            this.retriedOut = error;
+            throw error;
+          }
           stepRetries++;
           this.tally.retries++;
           this.tally.lastError = toErrorInfo(error);

@@ -221,7 +221,12 @@ export interface SpentUsage {
   costUsd: number;
 }
 
-/** A provider call failed; `status` is the HTTP status when there was one, `retryable` whether retrying may help. */
+/**
+ * A provider call failed; `status` is the HTTP status when there was one, `retryable` whether retrying
+ * may help. An error delm's provider layer gave up on after its retries is not retryable, whatever
+ * its status or code (its message ends `(gave up after N requests)`): the retries it was worth were
+ * made, and no caller should make more.
+ */
 export class ProviderError extends DelmError {
   /** Tokens the call used before it failed (replies received, as in a repair round), when it received any. */
   declare readonly usage?: CallUsage;

@@ -3,7 +3,7 @@
  * provider: a provider supplies a raw call; this turns it into a LanguageModel.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortedError, MalformedOutputError, spentUsage } from '../errors.js';
+import { AbortedError, MalformedOutputError, ProviderError, spentUsage } from '../errors.js';
 import { isAbort, toProviderError } from './errors.js';
 import { inputJsonSchema } from './json-schema.js';
 import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
@@ -43,16 +43,28 @@ export interface RawResponse {
   toolCalls?: ToolCall[];
 }
 
-/** Retry and timeout policy. */
+/**
+ * Retry and timeout policy of a provider's requests. This layer is the one that retries them: the
+ * SDKs' own retries are off (`maxRetries: 0`, see `sdk-clients.ts`), and a retryable failure (429, 5xx,
+ * 408, 409, a timeout, a connection that failed) is sent again at most `maxRetries` times, after
+ * `retry-after` when the server says (at most five minutes) or else an exponential backoff with jitter.
+ * So one request costs at most `maxRetries + 1` HTTP requests. The error it gives up with is final:
+ * `retryable: false`, its message ending `(gave up after N requests)`, so no caller above (the agent's
+ * model-call retries, the queue's re-attempts of a sub-task, the verifier's check retries) retries it
+ * again. A structured-output repair is a request of its own, with retries of its own.
+ */
 export interface RetryOptions {
+  /** Retries of a request that failed with a retryable error (default 4: at most 5 HTTP requests). */
   maxRetries: number;
+  /** Backoff before the first retry, doubled for each next one (jittered to 50–100 %). */
   baseDelayMs: number;
+  /** Longest backoff. */
   maxDelayMs: number;
   /** Per HTTP attempt. */
   timeoutMs: number;
 }
 
-/** Defaults: 4 retries, 500 ms doubling to 20 s, 120 s per attempt. */
+/** Defaults: 4 retries (at most 5 HTTP requests per request), 500 ms doubling to 20 s, 120 s per attempt. */
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 20_000, timeoutMs: 120_000 };
 
 /** Everything `resilientModel` needs. */
@@ -108,7 +120,8 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
         const mapped = timeout.aborted
           ? toProviderError(Object.assign(new Error('timeout'), { name: 'TimeoutError' }), options.provider, secrets)
           : toProviderError(error, options.provider, secrets);
-        if (!mapped.retryable || attempt >= retry.maxRetries) throw mapped;
+        if (!mapped.retryable) throw mapped;
+        if (attempt >= retry.maxRetries) throw gaveUp(mapped, attempt + 1);
         const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
         // A server's retry-after wins over our backoff (within reason: at most five minutes).
         const after = (mapped as { retryAfter?: number }).retryAfter;
@@ -198,6 +211,20 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
       }
     },
   };
+}
+
+/**
+ * The final error of a request this layer retried `requests - 1` times: `error` as it last failed, but
+ * not retryable, since the retries it was worth were made here (see {@link RetryOptions}).
+ */
+function gaveUp(error: ProviderError, requests: number): ProviderError {
+  return new ProviderError(
+    `${error.message} (gave up after ${requests} request${requests === 1 ? '' : 's'})`,
+    error.provider,
+    error.status,
+    false,
+    { code: error.code as 'PROVIDER_ERROR' | 'PROVIDER_TIMEOUT' | 'RATE_LIMITED', cause: error },
+  );
 }
 
 /**

@@ -135,6 +135,14 @@ export const SwarmOptionsSchema = z
     /** Lease extension interval while thinking; a third of the lease when absent. */
     leaseExtendMs: positiveInt.optional(),
     maxRounds: positiveInt.max(100).default(3),
+    /**
+     * Retries of a model call that failed with a retryable error, made by the agent (its steps and
+     * final decision) and by the verifier (its judge's checks). Only custom models (`{ module }`) reach
+     * them: the built-in providers retry each request themselves (`RetryOptions` of the provider layer:
+     * at most 5 HTTP requests) and give up with a final, non-retryable error that nothing retries
+     * again. A sub-task whose call was retried `maxRetries` times fails for good (it is not re-queued
+     * under `maxAttempts`), so no two layers ever multiply their retries.
+     */
     retry: z
       .object({
         baseDelayMs: z.number().int().min(0).default(500),
@@ -143,7 +151,11 @@ export const SwarmOptionsSchema = z
       })
       .strict()
       .default({ baseDelayMs: 500, maxDelayMs: 30_000, maxRetries: 3 }),
-    /** Attempts per sub-task before it is failed (a crashed agent's expired lease counts). */
+    /**
+     * Attempts per sub-task before it is failed (a crashed agent's expired lease counts). A failure
+     * counts as an attempt and re-queues the sub-task only when it may pass on another try and was not
+     * retried already: a plain `Error`, not a retryable error that `retry` or the provider layer gave up on.
+     */
     maxAttempts: positiveInt.max(100).default(3),
     /** Ledger limits: at the limit the run ends with reason `error` (LEDGER_FULL) and keeps what was committed. */
     ledger: z

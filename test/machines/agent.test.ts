@@ -151,7 +151,8 @@ describe('agent machine: model errors', () => {
     );
     const out = await output;
     expect(s.callModel.calls.filter((c) => c.task.taskId === 1)).toHaveLength(3);
-    expect(s.failTask.calls).toEqual([{ agentId: 7, task: task(1), reason: 'timed out again', transient: true }]);
+    // Not transient: re-queueing it would only repeat these retries (the queue's attempts times the agent's).
+    expect(s.failTask.calls).toEqual([{ agentId: 7, task: task(1), reason: 'timed out again', transient: false }]);
     expect(s.completeTask.calls.map((c) => c.task.taskId)).toEqual([2]);
     expect(states).toContain('failingTask');
     expect(states.indexOf('failingTask')).toBeLessThan(states.lastIndexOf('completing'));

@@ -203,7 +203,9 @@ describe('an AI SDK provider package as a delm model, over the wire', () => {
     const error = await fromAiSdk(local(), { retry: { ...fast, maxRetries: 1 } })
       .complete({ messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e as Error);
-    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
+    // Final: the retries it was worth were made here (see RetryOptions).
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: false });
+    expect(String((error as Error).message)).toMatch(/gave up after 2 requests/);
     expect(String((error as Error).message)).not.toContain(KEY);
     expect(wire.current.requests).toHaveLength(2);
   });

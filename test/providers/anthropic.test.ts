@@ -92,7 +92,7 @@ describe('Anthropic provider through the real SDK', () => {
     wire.current.script({ hang: true }, { hang: true });
     await expect(
       model({ timeoutMs: 150, maxRetries: 1 }).complete({ messages: [{ role: 'user', content: 'hi' }] }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: true });
+    ).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: false, message: /gave up after 2 requests/ });
     expect(wire.current.requests).toHaveLength(4);
   });
 

@@ -120,11 +120,16 @@ describe('OpenAI provider through the real SDK', () => {
     expect(wire.current.requests).toHaveLength(2);
   });
 
-  it('retries a 500 with backoff and gives up with a retryable ProviderError', async () => {
+  it('retries a 500 with backoff and gives up with a final ProviderError, not retryable', async () => {
     wire.current.script(...Array.from({ length: 3 }, () => ({ status: 500, body: { error: { message: 'boom' } } })));
     await expect(
       model({ maxRetries: 2 }).complete({ messages: [{ role: 'user', content: 'hi' }] }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
+    ).rejects.toMatchObject({
+      code: 'PROVIDER_ERROR',
+      status: 500,
+      retryable: false,
+      message: /gave up after 3 requests/,
+    });
     expect(wire.current.requests).toHaveLength(3);
   });
 
@@ -192,8 +197,11 @@ describe('OpenAI provider through the real SDK', () => {
     const given = (await model({ maxRetries: 0 })
       .complete({ messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e)) as Error;
-    expect(given).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
-    expect(given.message).toMatch(/^openai replied with an error instead of an answer: overloaded/);
+    // Retryable, but no retry is configured here: the error is final all the same.
+    expect(given).toMatchObject({ code: 'PROVIDER_ERROR', retryable: false });
+    expect(given.message).toMatch(
+      /^openai replied with an error instead of an answer: overloaded.*\(gave up after 1 request\)$/,
+    );
     expect(given.message).not.toContain(KEY);
   });
 

@@ -209,7 +209,7 @@ export async function runDebugOrchestrator(
     stopReason = 'answered';
   } catch (e) {
     stopReason = hub.stopReasonOf(e);
-    error = e instanceof Error ? e.message : String(e);
+    error = hub.errorTextOf(e);
     // Stopped by wall time or budget after planning: answer with what the workers found, scored the same way.
     if (workspace && (stopReason === 'wall-time' || stopReason === 'budget')) {
       const merge = await mergePatches(

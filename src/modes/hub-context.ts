@@ -27,6 +27,8 @@ export class HubContext {
   private readonly cancelled: AbortController = new AbortController();
   private readonly timer: NodeJS.Timeout | undefined;
   private models = new Map<string, LanguageModel>();
+  /** Model calls not yet settled: {@link finish} waits for them, so each is in the records. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly base: LanguageModel,
@@ -83,7 +85,7 @@ export class HubContext {
     const key = `${agentId}:${role}`;
     let model = this.models.get(key);
     if (!model) {
-      model = meterModel(this.base, {
+      const metered = meterModel(this.base, {
         agentId,
         role,
         budget: this.budget,
@@ -91,9 +93,18 @@ export class HubContext {
         emit: (e) => this.emit(e),
         prices: this.options.prices,
       });
+      model = { id: metered.id, complete: (request) => this.track(metered.complete(request)) };
       this.models.set(key, model);
     }
     return model;
+  }
+
+  /** `call`, kept in {@link inFlight} until it settles. */
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.inFlight.add(call);
+    const settled = () => void this.inFlight.delete(call);
+    call.then(settled, settled);
+    return call;
   }
 
   /**
@@ -157,15 +168,37 @@ export class HubContext {
     return 'error';
   }
 
+  /**
+   * The error that ended a baseline run as its result says it: its stable code first when it was one of
+   * delm's (`RATE_LIMITED: openai rate limit …`), as a swarm run's `errorText` does, so the records of
+   * every mode say what stopped them alike.
+   */
+  errorTextOf(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    return error instanceof DelmError ? `${error.code}: ${message}` : message;
+  }
+
   /** Announces the run. */
   start(runId: string, tasks: number): void {
     this.emit({ type: 'run.started', runId, agents: this.options.agents, tasks });
   }
 
-  /** Ends the run: calls still in flight (a wave's other workers after one failed) are aborted. */
-  finish(stopReason: StopReason): void {
+  /**
+   * Ends the run: calls still in flight (a wave's other workers after one failed) are aborted, and
+   * waited for (at most `stopGraceMs`), so each is metered and recorded before the run's usage is
+   * summed: their requests reached the provider too.
+   */
+  async finish(stopReason: StopReason): Promise<void> {
     clearTimeout(this.timer);
     this.cancelled.abort(new DelmError('ABORTED', `the run ended (${stopReason})`));
+    if (this.inFlight.size > 0) {
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(this.inFlight),
+        new Promise((resolve) => (grace = setTimeout(resolve, this.options.stopGraceMs))),
+      ]);
+      clearTimeout(grace);
+    }
     this.emit({ type: 'run.finished', stopReason });
   }
 }

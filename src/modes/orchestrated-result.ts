@@ -15,8 +15,8 @@ export interface OrchestratedOutcome {
 }
 
 /** Finishes the hub's run and reports it as a {@link ModeResult} of mode `orchestrator`. */
-export function orchestratedResult(hub: HubContext, outcome: OrchestratedOutcome): ModeResult {
-  hub.finish(outcome.stopReason);
+export async function orchestratedResult(hub: HubContext, outcome: OrchestratedOutcome): Promise<ModeResult> {
+  await hub.finish(outcome.stopReason);
   const wallTimeMs = hub.now();
   return {
     mode: 'orchestrator',

@@ -166,10 +166,10 @@ export async function runOrchestrator(
     }
   } catch (e) {
     stopReason = hub.stopReasonOf(e);
-    error = e instanceof Error ? e.message : String(e);
+    error = hub.errorTextOf(e);
   }
   return {
-    ...orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: delegated }),
+    ...(await orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: delegated })),
     truncatedTokens: cutTokens,
   };
 }

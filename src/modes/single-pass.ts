@@ -64,9 +64,9 @@ export async function runSinglePass(
     }
   } catch (e) {
     stopReason = hub.stopReasonOf(e);
-    error = e instanceof Error ? e.message : String(e);
+    error = hub.errorTextOf(e);
   }
-  hub.finish(stopReason);
+  await hub.finish(stopReason);
   return {
     mode: 'single',
     answer,

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, MalformedOutputError, ProviderError, spentUsage } from '../errors.js';
 import { isAbort, toProviderError } from './errors.js';
 import { inputJsonSchema } from './json-schema.js';
+import { requestMeterOf } from './request-meter.js';
+import { extend } from '../internal/extend.js';
 import { costOf, DEFAULT_PRICES, type PriceTable } from './pricing.js';
 import type {
   ChatMessage,
@@ -164,8 +166,15 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
         latencyMs: performance.now() - started,
         model: options.id,
       });
+      // A caller that meters each request (delm's metering) is told of every one; what it was told of is
+      // not carried again by an error (`unreported` is what it was not told of).
+      const meter = requestMeterOf(req);
+      let unreported: Usage = usage;
       // One repair attempt: the validation error goes back to the model once, then it is a recorded failure.
       for (let round = 0; ; round++) {
+        // The repair is a request of its own: the caller reserves it first, and may refuse it.
+        if (round > 0 && meter) await meter.beforeRequest(extend(req, { messages: [...messages, ...after] }));
+        const requestStarted = performance.now();
         const raw = await callWithRetries(
           {
             system: req.system,
@@ -178,10 +187,18 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
           },
           req.signal,
         ).catch((error: unknown) => {
-          // The replies of earlier rounds were billed: a failure carries them to the meter.
-          throw withSpentUsage(error, usage, costUsd);
+          // The replies of earlier rounds were billed: a failure carries those not reported to the meter.
+          throw withSpentUsage(error, unreported, costUsd);
         });
         usage = addUsage(usage, raw.usage);
+        if (meter)
+          await meter.afterRequest({
+            usage: raw.usage,
+            costUsd: costUsd(raw.usage),
+            latencyMs: performance.now() - requestStarted,
+            model: options.id,
+          });
+        else unreported = usage;
         if (raw.toolCalls?.length && req.tools?.length && req.toolChoice !== 'none')
           return finish(raw.text, undefined, raw.toolCalls);
         if (!req.schema) return finish(raw.text, undefined);
@@ -197,6 +214,7 @@ export function resilientModel(options: ResilientOptions): LanguageModel {
           throw new MalformedOutputError(
             `${options.id} returned output that does not match "${structured!.name}" even after a repair request: ${problem}`,
             raw.text.slice(0, 2_000),
+            // Every reply's usage, for whoever reads the error; a per-request meter was told of each already.
             { usage, costUsd: costUsd(usage) },
           );
         const repair: ChatMessage[] = [

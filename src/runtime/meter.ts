@@ -4,8 +4,11 @@
  * and the structured-output schema), `maxTokens` of output, priced with the price table. A call whose
  * bound does not fit is refused (BUDGET_EXHAUSTED) and never reaches the model. After the call the
  * reservation is settled with what the model reported; a call that failed is settled with what its
- * error says it used ({@link spentUsage}: replies it received before failing, such as malformed output
- * after the repair round), else with nothing but the call. The call is counted in the run's shared usage
+ * error says it used ({@link spentUsage}: a reply it was billed for but could not use), else with
+ * nothing but the call. A "call" is one request to the model: the provider layer reports each request
+ * of a `complete()` (see `RequestMeter`), so a structured-output repair is a call of its own, reserved
+ * before it is sent (a budget may refuse it), counted, and recorded with its own prompt; a custom
+ * model's `complete()` is one call, whatever it does inside. The call is counted in the run's shared usage
  * counters as it is handed to the model, and its tokens as they come back, so usage survives a worker
  * that dies right after. The shared rate limiter is honoured and one usage event is emitted per call,
  * failed ones included. A run meters
@@ -14,9 +17,9 @@
  * call reserves only itself, its prompt not counted at all.
  *
  * Overspend bound: a budget is exceeded only by calls that report more than their reservation (a
- * provider whose tokenizer counts the prompt higher than o200k_base does, a structured-output repair
- * round inside a provider, a custom model that reports a cost above its price-table entry or is not in
- * the table), and only by that excess; a model that reports within its reservation never overspends.
+ * provider whose tokenizer counts the prompt higher than o200k_base does, a custom model that makes
+ * more than one request per call or reports a cost above its price-table entry or is not in the
+ * table), and only by that excess; a model that reports within its reservation never overspends.
  */
 import type { z } from 'zod';
 import { spentUsage } from '../errors.js';
@@ -25,6 +28,8 @@ import { DEFAULT_PRICES, withPrices, type PriceTable } from '../providers/pricin
 import { inputJsonSchema } from '../providers/json-schema.js';
 import { countTokens } from '../providers/tokenizer.js';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../providers/types.js';
+import { REQUEST_METER, type RequestMeter, type RequestUsage } from '../providers/request-meter.js';
+import { extend } from '../internal/extend.js';
 import type { UsageEvent } from './events.js';
 import type { ResolvedSwarmOptions } from './options.js';
 import type { SharedUsage } from './shared-usage.js';
@@ -165,45 +170,104 @@ function recordCall(
   return settled instanceof Promise ? settled.then(emit) : emit();
 }
 
-/** Wraps a model so every call is budgeted, rate limited, counted and reported. */
+/**
+ * Reserves what a request of `request`'s shape may cost and waits for the rate limiter: the
+ * reservation (undefined without a budget), or a rejection (BUDGET_EXHAUSTED, an abort) with nothing
+ * left reserved.
+ */
+async function admit(
+  options: MeterOptions,
+  modelId: string,
+  request: CompletionRequest<unknown>,
+  prices: PriceTable,
+): Promise<Reservation | undefined> {
+  const bound = options.countPrompt === false ? CALL_ONLY : reservationFor(modelId, request, prices);
+  // A shared-memory budget answers at once; only a budget across processes is awaited.
+  const reserved = options.budget?.reserve(bound);
+  const reservation = reserved instanceof Promise ? await reserved : reserved;
+  try {
+    // Awaited only when there is one: an `await` of nothing still costs a turn of the microtask queue.
+    const acquiring = options.rateLimiter?.acquire(bound.tokens, request.signal);
+    if (acquiring) await acquiring;
+  } catch (error) {
+    if (reservation) await options.budget!.cancel(reservation);
+    throw error;
+  }
+  return reservation;
+}
+
+/**
+ * The meter of one `complete()` whose model reports each of its requests (see {@link RequestMeter}):
+ * the first request is admitted by {@link meterModel} before the call, a later one (a repair) here,
+ * and each is recorded as a call of its own when its reply comes.
+ */
+class CallMeter implements RequestMeter {
+  /** A request was sent (admitted, counted) and is not recorded yet; its reservation. */
+  inFlight = true;
+  /** The model reported at least one request: the call's requests are recorded, not the call. */
+  reported = false;
+  started = performance.now();
+
+  constructor(
+    private readonly options: MeterOptions,
+    private readonly modelId: string,
+    private readonly prices: PriceTable,
+    private readonly request: CompletionRequest<unknown>,
+    public reservation: Reservation | undefined,
+  ) {}
+
+  async beforeRequest(next: CompletionRequest<unknown>): Promise<void> {
+    this.reservation = await admit(this.options, this.modelId, next, this.prices);
+    this.options.usage?.callStarted(this.options.agentId);
+    this.inFlight = true;
+    this.started = performance.now();
+  }
+
+  async afterRequest(reply: RequestUsage): Promise<void> {
+    this.reported = true;
+    this.inFlight = false;
+    const recorded = recordCall(this.options, this.request, this.reservation, reply);
+    if (recorded) await recorded;
+  }
+}
+
+/**
+ * Wraps a model so every call is budgeted, rate limited, counted and reported. A model of delm's
+ * provider layer reports each HTTP request of a call through the request's {@link RequestMeter}: a
+ * structured-output repair is then a model call of its own (reserved first, so a budget can refuse it;
+ * counted; one usage event with its own prompt). A model that does not (a custom one) is metered per
+ * call, whatever it does inside.
+ */
 export function meterModel(model: LanguageModel, options: MeterOptions): LanguageModel {
   const prices = options.prices ? withPrices(options.prices) : DEFAULT_PRICES;
   return {
     id: model.id,
     async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
-      const bound = options.countPrompt === false ? CALL_ONLY : reservationFor(model.id, request, prices);
-      const budget = options.budget;
-      // A shared-memory budget answers at once; only a budget across processes is awaited.
-      const reserved = options.budget?.reserve(bound);
-      const reservation = reserved instanceof Promise ? await reserved : reserved;
+      const meter = new CallMeter(options, model.id, prices, request, await admit(options, model.id, request, prices));
       let result: CompletionResult<T>;
       try {
-        // Awaited only when there is one: an `await` of nothing still costs a turn of the microtask queue.
-        const acquiring = options.rateLimiter?.acquire(bound.tokens, request.signal);
-        if (acquiring) await acquiring;
-      } catch (error) {
-        if (reservation) await budget!.cancel(reservation);
-        throw error;
-      }
-      const started = performance.now();
-      try {
         options.usage?.callStarted(options.agentId);
-        result = await model.complete(request);
+        result = await model.complete(extend(request, { [REQUEST_METER]: meter }));
       } catch (error) {
-        // A failed call that received replies (a repair round that still did not validate) was billed for them.
-        const spent = spentUsage(error) ?? { usage: NOTHING_USED, costUsd: 0 };
-        const call = {
-          usage: spent.usage,
-          costUsd: spent.costUsd,
-          model: model.id,
-          latencyMs: performance.now() - started,
-        };
-        const recorded = recordCall(options, request, reservation, call);
-        if (recorded) await recorded;
+        // The request in flight when the call failed, if it was not recorded yet: with what it received
+        // (a reply it was billed for, or, from a model that reports no requests, every reply of the call).
+        if (meter.inFlight) {
+          const spent = spentUsage(error) ?? { usage: NOTHING_USED, costUsd: 0 };
+          const call = {
+            usage: spent.usage,
+            costUsd: spent.costUsd,
+            model: model.id,
+            latencyMs: performance.now() - meter.started,
+          };
+          const recorded = recordCall(options, request, meter.reservation, call);
+          if (recorded) await recorded;
+        }
         throw error;
       }
-      const recorded = recordCall(options, request, reservation, result);
-      if (recorded) await recorded;
+      if (!meter.reported) {
+        const recorded = recordCall(options, request, meter.reservation, result);
+        if (recorded) await recorded;
+      }
       return result;
     },
   };

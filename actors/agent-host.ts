@@ -290,7 +290,13 @@ async function runAgent(task: AttachedTask, agentId: number, stop: AgentStop): P
       // A transient failure goes back to the queue while the task has attempts left (its next claim shows the retry).
       await queue.fail(lease, input.reason, { retry: input.transient });
       if ((await queue.get(input.task.taskId)).state === 'failed')
-        emit({ type: 'task.failed', agentId, taskId: input.task.taskId, reason: input.reason });
+        emit({
+          type: 'task.failed',
+          agentId,
+          taskId: input.task.taskId,
+          reason: input.reason,
+          ...(input.code !== undefined ? { code: input.code } : {}),
+        });
       return undefined;
     },
     async extendLease(input) {

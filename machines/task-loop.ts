@@ -232,6 +232,7 @@ class TaskLoop {
   private async runTask(task: ClaimedTask): Promise<void> {
     let step: Exclude<StepResult, { type: 'unfold' }> | undefined;
     let failReason = 'model asked to unfold with no unfold rounds left (or no labels)';
+    let failCode: string | undefined;
     let failTransient = false;
     this.retriedOut = undefined;
     try {
@@ -242,6 +243,7 @@ class TaskLoop {
       if (endsTask(kind)) throw error;
       this.tally.lastError = toErrorInfo(error);
       failReason = this.tally.lastError.message;
+      failCode = this.tally.lastError.code;
       failTransient = isTransient(error) && error !== this.retriedOut;
     }
     const { agentId, effects } = this;
@@ -251,7 +253,14 @@ class TaskLoop {
         await effects.completeTask({ agentId, task, result: step.result }, this.calls.signal);
       } else {
         this.enter('failingTask');
-        await effects.failTask({ agentId, task, reason: failReason, transient: failTransient }, this.calls.signal);
+        const reason = failReason;
+        const transient = failTransient;
+        await effects.failTask(
+          failCode === undefined
+            ? { agentId, task, reason, transient }
+            : { agentId, task, reason, transient, code: failCode },
+          this.calls.signal,
+        );
       }
     } catch (error) {
       // Reporting a task back failed: a lost lease abandons it, anything else ends the loop.

@@ -166,6 +166,8 @@ export interface FailTaskInput {
   readonly reason: string;
   /** The failure may pass on another try: the host puts the task back while it has attempts left. */
   readonly transient: boolean;
+  /** The stable code of the error that failed the task, when it had one. */
+  readonly code?: string;
 }
 
 /** Input of `electFinalizer`, invoked when `claimTask` reports the queue drained. */

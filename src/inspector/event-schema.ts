@@ -56,7 +56,14 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('task.extended'), at, agentId: id, taskId: id, leaseMs: z.number().nonnegative() }),
   z.object({ type: z.literal('task.completed'), at, agentId: id, taskId: id }),
-  z.object({ type: z.literal('task.failed'), at, agentId: id, taskId: id, reason: text }),
+  z.object({
+    type: z.literal('task.failed'),
+    at,
+    agentId: id,
+    taskId: id,
+    reason: text,
+    code: z.string().max(100).optional(),
+  }),
   z.object({ type: z.literal('task.enqueued'), at, agentId: id, taskIds: z.array(id).max(100_000), parentTaskId: id }),
   z.object({ type: z.literal('proposal'), at, agentId: id, taskId: id }),
   z.object({

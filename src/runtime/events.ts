@@ -130,7 +130,12 @@ export type SwarmEvent =
   /** The holder pushed its lease out: it now runs `leaseMs` from `at`. */
   | { type: 'task.extended'; at: number; agentId: number; taskId: number; leaseMs: number }
   | { type: 'task.completed'; at: number; agentId: number; taskId: number }
-  | { type: 'task.failed'; at: number; agentId: number; taskId: number; reason: string }
+  /**
+   * A task failed for good (no attempts left, or an error another attempt would meet again): `reason`
+   * says why, and `code` is the stable code of the error that failed it when it had one
+   * (`REPEATED_PROPOSAL`, `RATE_LIMITED`, `MALFORMED_OUTPUT`, …).
+   */
+  | { type: 'task.failed'; at: number; agentId: number; taskId: number; reason: string; code?: string }
   | { type: 'task.enqueued'; at: number; agentId: number; taskIds: number[]; parentTaskId: number }
   | { type: 'proposal'; at: number; agentId: number; taskId: number }
   /**

@@ -23,7 +23,10 @@ export function runLogListener(log: Logger, next?: (event: SwarmEvent) => void):
         log.warn({ agentId: event.agentId, error: event.error }, 'agent crashed; a fresh one takes its place');
         break;
       case 'task.failed':
-        log.warn({ agentId: event.agentId, taskId: event.taskId, reason: event.reason }, 'task failed');
+        log.warn(
+          { agentId: event.agentId, taskId: event.taskId, reason: event.reason, code: event.code },
+          'task failed',
+        );
         break;
       case 'budget.warning':
         log.warn({ resource: event.resource, used: event.used, limit: event.limit }, 'budget nearly spent');

@@ -152,7 +152,9 @@ describe('agent machine: model errors', () => {
     const out = await output;
     expect(s.callModel.calls.filter((c) => c.task.taskId === 1)).toHaveLength(3);
     // Not transient: re-queueing it would only repeat these retries (the queue's attempts times the agent's).
-    expect(s.failTask.calls).toEqual([{ agentId: 7, task: task(1), reason: 'timed out again', transient: false }]);
+    expect(s.failTask.calls).toEqual([
+      { agentId: 7, task: task(1), reason: 'timed out again', transient: false, code: 'PROVIDER_TIMEOUT' },
+    ]);
     expect(s.completeTask.calls.map((c) => c.task.taskId)).toEqual([2]);
     expect(states).toContain('failingTask');
     expect(states.indexOf('failingTask')).toBeLessThan(states.lastIndexOf('completing'));
@@ -164,7 +166,7 @@ describe('agent machine: model errors', () => {
     const out = await output;
     expect(s.callModel.calls).toHaveLength(1);
     expect(states).not.toContain('thinking.backingOff');
-    expect(s.failTask.calls[0]?.reason).toBe('bad json');
+    expect(s.failTask.calls[0]).toMatchObject({ reason: 'bad json', code: 'MALFORMED_OUTPUT' });
     expect(out).toMatchObject({ status: 'done', tasksFailed: 1, retries: 0 });
   });
 

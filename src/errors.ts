@@ -66,7 +66,12 @@ export type DelmErrorCode =
   /** A tool call was cut off (its MCP server crashed or disconnected while it ran); calling again may succeed. */
   | 'TOOL_INTERRUPTED'
   /** A tool was asked to run something it is not allowed to (`run_command` outside its allow-list). */
-  | 'TOOL_NOT_ALLOWED';
+  | 'TOOL_NOT_ALLOWED'
+  /**
+   * A model kept proposing the same thing after it was rejected (the debugging protocol: the same patch,
+   * `maxRepeats` times); the sub-task was given up rather than spend more on it.
+   */
+  | 'REPEATED_PROPOSAL';
 
 /** Marks delm's errors, whichever copy of delm made them (see {@link DelmError}'s `instanceof`). */
 const DELM_ERROR = Symbol.for('delm.error');

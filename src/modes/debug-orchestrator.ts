@@ -20,6 +20,7 @@ import type { SwarmEvent } from '../runtime/events.js';
 import type { RunTask } from '../protocols/kit/protocol.js';
 import type { StopReason } from '../runtime/run.js';
 import { attemptFixes } from '../protocols/debug/attempts.js';
+import { RepeatedProposalError } from '../protocols/debug/errors.js';
 import { runTestsTool } from '../protocols/debug/run-tests-tool.js';
 import type { Patch } from '../workloads/debugging/patch.js';
 import { DebugTaskMetaSchema, defaultScreens, runOptions } from '../protocols/debug/protocol.js';
@@ -120,7 +121,7 @@ export async function runDebugOrchestrator(
       if (!target) return { worker: `worker-${index + 1}`, text: 'No failing test was named in my assignment.' };
       const related = target.relatedFiles.length ? files.filter((f) => target.relatedFiles.includes(f.path)) : files;
       const model = await hub.toolModel(1 + (index % workers), 'worker', runTools);
-      const { attempts, exhausted, unparsed } = await attemptFixes({
+      const { attempts, exhausted, unparsed, repeats, lastRepeat } = await attemptFixes({
         model,
         signal: hub.signal,
         workspace: ws.dir,
@@ -146,6 +147,7 @@ export async function runDebugOrchestrator(
         testFiles,
         callContext: { role: 'worker', taskId: index + 1 },
         describe: (a) => `[FAIL] ${a.proposal.idea} — ${a.detail}`,
+        maxRepeats: settings.maxRepeats,
       });
       const last = attempts.at(-1);
       if (last?.passes)
@@ -159,9 +161,14 @@ export async function runDebugOrchestrator(
         (a, i) =>
           `Attempt ${i + 1}: ${a.proposal.idea}\nedits: ${JSON.stringify(a.proposal.edits)}\nresult: ${a.detail}`,
       );
+      // A worker whose model kept proposing a rejected patch gives up, as a delm agent does (REPEATED_PROPOSAL).
+      const gaveUp =
+        lastRepeat && repeats >= settings.maxRepeats
+          ? new RepeatedProposalError(target.id, repeats, lastRepeat.rejection)
+          : undefined;
       const verdict = last?.passes
         ? `Fixed ${target.id}.`
-        : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : ''}.`;
+        : `Could not fix ${target.id}${exhausted ? ` (${exhausted})` : gaveUp ? ` (${gaveUp.code}: ${gaveUp.message})` : ''}.`;
       const refused = unparsed ? [`${unparsed} of ${attempts.length} attempts did not parse and were never run.`] : [];
       return { worker: `worker-${index + 1}`, text: [verdict, ...refused, ...lines].join('\n') };
     };

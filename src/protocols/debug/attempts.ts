@@ -9,7 +9,7 @@ import type { PatchProposal } from '../kit/schemas.js';
 import { clip } from '../kit/text.js';
 import type { LanguageModel } from '../../providers/types.js';
 import { PatchError } from '../../workloads/errors.js';
-import { applyPatch, parsePatch, patchFiles, type Patch } from '../../workloads/debugging/patch.js';
+import { applyPatch, parsePatch, patchFiles, patchKey, type Patch } from '../../workloads/debugging/patch.js';
 import { testExcerpt } from './test-excerpt.js';
 import { syntaxError } from '../../workloads/debugging/syntax.js';
 import { editedTestFiles, testEditRefusal } from '../../workloads/debugging/test-files.js';
@@ -68,6 +68,14 @@ export interface AttemptOptions {
   readonly callContext: { role: string; taskId?: number };
   /** Turns an attempt into the line later prompts show for it. */
   readonly describe: (attempt: Attempt) => string;
+  /**
+   * Patches rejected before this call (by the screen or the verifier), by {@link patchKey}, each with
+   * which attempt or entry rejected it and why (`#12: regresses …`). The same edits proposed again are
+   * not screened again: the model is told they were rejected and why, and asked for another patch.
+   */
+  readonly rejected?: ReadonlyMap<string, string> | undefined;
+  /** Re-proposals of a rejected patch after which the search stops ({@link AttemptsOutcome.repeats}); default 3. */
+  readonly maxRepeats?: number | undefined;
 }
 
 /** What {@link attemptFixes} did: its attempts, and why it stopped early if it did. */
@@ -77,7 +85,15 @@ export interface AttemptsOutcome {
   readonly exhausted: string | undefined;
   /** How many of the attempts were refused unparsed, without a test run. */
   readonly unparsed: number;
+  /** Proposals that repeated a rejected patch (not screened; each cost a model call). The search stops at `maxRepeats`. */
+  readonly repeats: number;
+  /** The last proposal that repeated a rejected patch: its {@link patchKey}, and which attempt or entry rejected it and why. */
+  readonly lastRepeat: { readonly key: string; readonly rejection: string } | undefined;
 }
+
+/** The line later prompts show for a proposal that repeated the rejected patch `rejection` describes. */
+export const repeatNotice = (idea: string, rejection: string): string =>
+  `[REJECTED BEFORE, not run again] ${idea} — this exact patch was rejected before (${rejection}). Do not propose it again: propose a different patch.`;
 
 /**
  * Tries up to `attempts` patches, stopping at the first whose target test passes. Up to
@@ -88,6 +104,11 @@ export interface AttemptsOutcome {
 export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOutcome> {
   const tried = [...options.tried];
   const done: Attempt[] = [];
+  // Patches known to fail, and those being screened: the same edits again are a repeat, not a new attempt.
+  const rejected = new Map(options.rejected);
+  const maxRepeats = options.maxRepeats ?? 3;
+  let repeats = 0;
+  let lastRepeat: AttemptsOutcome['lastRepeat'];
   const { testFile, testSource, output, testId } = options.failure;
   const testCode = testSource === undefined ? undefined : testExcerpt(testFile, testSource, output, testId);
   const limit = Math.max(1, options.concurrency ?? 1);
@@ -131,10 +152,11 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
     }
   };
 
-  const start = (proposal: PatchProposal) => {
+  const start = (proposal: PatchProposal, key: string) => {
     // The model sees the candidates in flight, so it proposes another.
     const pending = `[being tried] ${proposal.idea}`;
     tried.push(pending);
+    rejected.set(key, 'it is being tried now');
     const job = (async () => {
       const tests = editedTestFiles(proposal.edits, options.testFiles);
       const outcome = tests.length
@@ -142,6 +164,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
         : await screen(options, proposal.edits);
       const attempt = { proposal, ...outcome };
       done.push(attempt);
+      if (!attempt.passes) rejected.set(key, attempt.detail);
       tried[tried.indexOf(pending)] = options.describe(attempt);
     })().catch((error: unknown) => void errors.push(error));
     running.add(job);
@@ -150,11 +173,26 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
 
   try {
     while (!passed() && !errors.length) {
-      while (running.size < limit && asked < options.attempts && exhausted === undefined && !passed()) {
+      while (
+        running.size < limit &&
+        asked < options.attempts &&
+        exhausted === undefined &&
+        repeats < maxRepeats &&
+        !passed()
+      ) {
         const proposal = await ask();
         if (!proposal) break;
         asked++;
-        start(proposal);
+        const key = patchKey(proposal.edits);
+        const rejection = rejected.get(key);
+        if (rejection === undefined) {
+          start(proposal, key);
+          continue;
+        }
+        // The same edits as a patch already rejected: not run again; the model's next prompt says so.
+        tried.push(repeatNotice(proposal.idea, rejection));
+        repeats++;
+        lastRepeat = { key, rejection };
       }
       if (!running.size) break;
       await Promise.race(running);
@@ -164,7 +202,7 @@ export async function attemptFixes(options: AttemptOptions): Promise<AttemptsOut
   }
   if (errors.length) throw errors[0];
   const attempts = [...done.filter((a) => !a.passes), ...done.filter((a) => a.passes)];
-  return { attempts, exhausted, unparsed: unparsedIn(attempts) };
+  return { attempts, exhausted, unparsed: unparsedIn(attempts), repeats, lastRepeat };
 }
 
 const unparsedIn = (attempts: readonly Attempt[]) => attempts.filter((a) => !a.parses).length;

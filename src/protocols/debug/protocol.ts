@@ -30,8 +30,9 @@ import {
   type UnfoldedDetail,
 } from '../kit/protocol.js';
 import { attemptFixes } from './attempts.js';
+import { RepeatedProposalError } from './errors.js';
 import { runTestsTool } from './run-tests-tool.js';
-import { parsePatch, patchSchema } from '../../workloads/debugging/patch.js';
+import { parsePatch, patchKey, patchSchema } from '../../workloads/debugging/patch.js';
 import { debugAnswer } from '../../workloads/debugging/report.js';
 import { targetStatus } from '../../workloads/debugging/scoring.js';
 import type { TestRun } from '../../workloads/debugging/test-runner.js';
@@ -58,9 +59,16 @@ export const DebugTaskMetaSchema = z.object({
       testTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
       /** A shell command printing TAP, instead of the detected test runner. */
       testCommand: z.string().min(1).optional(),
+      /**
+       * Times the model may propose again, for one failing test, a patch already rejected (the same
+       * edits a FAIL note or a verifier's refusal records, or one its screen just refused) before the
+       * sub-task fails with `REPEATED_PROPOSAL`. Each repeat is not run again: the model is told the
+       * patch was rejected and why, and asked for another. Counted across a sub-task's continuations.
+       */
+      maxRepeats: z.number().int().min(1).max(50).default(3),
     })
     .strict()
-    .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000 }),
+    .default({ attemptsPerStep: 6, maxAttempts: 80, testTimeoutMs: 30_000, maxRepeats: 3 }),
 });
 type DebugSettings = z.output<typeof DebugTaskMetaSchema>['debug'];
 
@@ -88,11 +96,16 @@ const FailureMetaSchema = z.object({
 });
 type FailureMeta = z.infer<typeof FailureMetaSchema>;
 
-/** What travels beside a proposal: the test it is for and, for a PATCH_SUMMARY, the patch itself. */
+/**
+ * What travels beside a proposal: the test it is for and, for a PATCH_SUMMARY, the patch itself; for a
+ * FAIL note, the {@link patchKey} of the patch it records, so a later proposal of the same edits is
+ * known for a repeat.
+ */
 const DebugBodySchema = z.object({
   testId: z.string().min(1),
   patch: patchSchema.optional(),
   idea: z.string().max(2_000).optional(),
+  patchKey: z.string().max(64).optional(),
 });
 
 /** The fields `check` reads before knowing which kind of note a body is. */
@@ -127,6 +140,21 @@ function infoOf(io: { ledger: AgentIO['ledger'] }): { view: LedgerView; info: Ru
 /** Entries that record an attempt on `testId` (FAIL notes and rejected patches), oldest first. */
 const attemptsOn = (view: LedgerView, testId: string): LedgerEntry[] =>
   view.level0.filter((e) => (e.kind === 'FAIL' || e.kind === 'failure') && e.meta?.testId === testId);
+/**
+ * The patches the ledger records as rejected for `testId` (FAIL notes, the verifier's refusals), by
+ * {@link patchKey}: which entry, and why (`#12: regresses …`), the newest for each patch.
+ */
+function rejectedPatches(view: LedgerView, testId: string): Map<string, string> {
+  const rejected = new Map<string, string>();
+  for (const e of attemptsOn(view, testId)) {
+    const key = e.meta?.patchKey;
+    if (typeof key !== 'string') continue;
+    const reasons = e.meta?.reasons;
+    const why = Array.isArray(reasons) && typeof reasons[0] === 'string' ? reasons[0] : e.meta?.reason;
+    rejected.set(key, `#${e.id}: ${typeof why === 'string' ? why : e.text}`);
+  }
+  return rejected;
+}
 const fixOf = (view: LedgerView, testId: string): LedgerEntry | undefined =>
   view.level0.find((e) => e.kind === 'PATCH_SUMMARY' && e.meta?.testId === testId);
 
@@ -142,8 +170,22 @@ function failureOf(info: RunInfo, payload: string) {
   return failure;
 }
 
-const subTaskFor = (failure: { label: string; testId: string }, tried: number) =>
-  `Make the failing test "${failure.testId}" pass (${failure.label}) without breaking any other test.${tried ? ` Continue after ${tried} tried patches.` : ''}`;
+/**
+ * A sub-task for `failure`. A continuation says how many patches were tried, and how many of its
+ * chain's proposals repeated a rejected patch, with the last one's {@link patchKey}.
+ */
+const subTaskFor = (
+  failure: { label: string; testId: string },
+  tried: number,
+  repeats?: { count: number; key: string },
+) =>
+  `Make the failing test "${failure.testId}" pass (${failure.label}) without breaking any other test.${tried ? ` Continue after ${tried} tried patches.` : ''}${repeats?.count ? ` ${repeats.count} proposals repeated a rejected patch (last: ${repeats.key}).` : ''}`;
+
+/** The repeats of rejected patches a continuation's payload carries (see {@link subTaskFor}). */
+function repeatsIn(payload: string): { count: number; key: string } | undefined {
+  const match = /(\d+) proposals repeated a rejected patch \(last: ([0-9a-f]+)\)/.exec(payload);
+  return match ? { count: Number(match[1]), key: match[2]! } : undefined;
+}
 
 /** Waits (briefly) until the ledger holds at least `count` attempts on `testId`: the verifier admits FAIL notes without running anything. */
 async function awaitAttempts(io: AgentIO, testId: string, count: number, timeoutMs = 5_000): Promise<void> {
@@ -275,6 +317,17 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     if (before > 0) await awaitAttempts(io, failure.testId, before);
     const fixed = fixOf(view, failure.testId);
     if (fixed) return { type: 'done', result: `already fixed by #${fixed.id}` };
+    // Rejected patches by their edits: a proposal of the same edits again is a repeat, not an attempt.
+    const rejected = rejectedPatches(view, failure.testId);
+    const repeated = repeatsIn(input.task.payload);
+    const maxRepeats = info.settings.maxRepeats;
+    // The step before used up the repeats (its real attempts were proposed first, and are in the ledger now).
+    if (repeated && repeated.count >= maxRepeats)
+      throw new RepeatedProposalError(
+        failure.testId,
+        repeated.count,
+        rejected.get(repeated.key) ?? `patch ${repeated.key}`,
+      );
 
     const testFiles = testFilesOf(io);
     const related = failure.relatedFiles.length
@@ -288,7 +341,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const tried = attemptsOn(view, failure.testId).map(
       (e) => `[#${e.id} FAIL] ${typeof e.meta?.idea === 'string' ? e.meta.idea : e.text.replace(/\s*\n\s*/g, ' ')}`,
     );
-    const { attempts, exhausted, unparsed } = await attemptFixes({
+    const { attempts, exhausted, unparsed, repeats, lastRepeat } = await attemptFixes({
       model: io.model,
       signal: io.signal,
       workspace: info.workspace,
@@ -313,7 +366,13 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       testFiles,
       callContext: { role: 'agent', taskId: input.task.taskId },
       describe: (a) => `[FAIL] ${a.proposal.idea}`,
+      rejected,
+      maxRepeats: maxRepeats - (repeated?.count ?? 0),
     });
+    const repeatsSoFar = lastRepeat ? { count: (repeated?.count ?? 0) + repeats, key: lastRepeat.key } : repeated;
+    // Nothing new to record and the repeats used up: give the test up now.
+    if (lastRepeat && repeatsSoFar!.count >= maxRepeats && attempts.length === 0)
+      throw new RepeatedProposalError(failure.testId, repeatsSoFar!.count, lastRepeat.rejection);
     const proposals: unknown[] = attempts.map((a) =>
       a.passes
         ? {
@@ -331,6 +390,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
             reason: clip(`${failure.testId}: ${a.detail}`, 2 * CAPS.noteChars),
             testId: failure.testId,
             idea: a.proposal.idea,
+            patchKey: patchKey(a.proposal.edits),
           },
     );
     // The verifier may refuse the patch (it regressed another test): a continuation keeps searching then, its refusal as evidence.
@@ -339,7 +399,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       return {
         type: 'propose',
         proposals,
-        followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent) }] : [],
+        followUps: spent < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, spent, repeatsSoFar) }] : [],
       };
     }
     // The verifier drops exact repeats, so the continuation waits for the distinct notes only.
@@ -356,8 +416,10 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     tried.push(...attempts.map((a) => a.proposal.idea));
     if (exhausted)
       return proposals.length ? { type: 'propose', proposals, result: exhausted } : { type: 'done', result: exhausted };
-    const followUps = tried.length < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, recorded.size) }] : [];
-    const result = `${tried.length} patches tried for ${failure.testId}${unparsed ? ` (${unparsed} this step refused unparsed, never run)` : ''}`;
+    // A continuation carries the repeats so far: past `maxRepeats` it gives the test up, once these notes are in.
+    const followUps =
+      tried.length < info.settings.maxAttempts ? [{ payload: subTaskFor(failure, recorded.size, repeatsSoFar) }] : [];
+    const result = `${tried.length} patches tried for ${failure.testId}${unparsed ? ` (${unparsed} this step refused unparsed, never run)` : ''}${repeats ? ` (${repeats} proposals repeated a rejected patch, not run again)` : ''}`;
     return proposals.length || followUps.length
       ? { type: 'propose', proposals, followUps, result }
       : { type: 'done', result };
@@ -375,6 +437,8 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
     const body = DebugBodySchema.safeParse(envelope.body);
     const testId = body.success ? body.data.testId : undefined;
     const ctx = { taskId: envelope.taskId, authorId: envelope.agentId };
+    // Which patch the proposal is or records, so the same edits proposed again are known for a repeat.
+    const key = body.success ? (body.data.patch ? patchKey(body.data.patch) : body.data.patchKey) : undefined;
     const reject = (reasons: string[], idea: string): ProtocolVerdict => ({
       verdict: 'reject',
       reason: reasons.join('; '),
@@ -383,7 +447,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
         kind: 'failure',
         level: 0,
         text: `rejected patch for ${testId ?? 'an unnamed test'}: ${reasons[0]}\n${clip(idea, 200)}`,
-        meta: { reasons, ...(testId ? { testId } : {}), idea },
+        meta: { reasons, ...(testId ? { testId } : {}), idea, ...(key ? { patchKey: key } : {}) },
       },
     });
 
@@ -432,6 +496,7 @@ export const protocol = defineProtocol<Digest, unknown, LedgerEntryInput>({
       ...(testId ? { testId } : {}),
       ...(body.success && body.data.idea ? { idea: body.data.idea } : {}),
       ...(kind === 'PATCH_SUMMARY' && body.success ? { patch: body.data.patch, output } : {}),
+      ...(key ? { patchKey: key } : {}),
     };
     return {
       verdict: 'accept',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -33,6 +34,18 @@ export function parsePatch(value: unknown): Patch {
     );
   }
   return parsed.data;
+}
+
+/**
+ * A short key that is the same for two patches exactly when they make the same edits, in the same order
+ * (file, search and replace texts alike; a leading `./` and backslashes in the path do not count): how
+ * a patch proposed again after it was rejected is recognised. 16 hex digits of a SHA-256.
+ */
+export function patchKey(
+  patch: ReadonlyArray<{ readonly file: string; readonly search: string; readonly replace: string }>,
+): string {
+  const edits = patch.map((e) => [e.file.replace(/\\/g, '/').replace(/^(\.\/)+/, ''), e.search, e.replace]);
+  return createHash('sha256').update(JSON.stringify(edits)).digest('hex').slice(0, 16);
 }
 
 /**

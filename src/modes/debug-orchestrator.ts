@@ -236,7 +236,7 @@ export async function runDebugOrchestrator(
     }
   }
   return {
-    ...orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length }),
+    ...(await orchestratedResult(hub, { answer, stopReason, error, managerBusyMs, subTasks: targets.length })),
     truncatedTokens: cutTokens,
   };
 }

@@ -16,7 +16,8 @@
  * the loop carries on. A model error retried `maxRetries` times fails the task for good (not
  * transient): the queue's re-attempts would only multiply these retries. Built-in providers retry
  * their own requests and throw a final, non-retryable error when they give up, so for them this loop
- * retries nothing; its retries are for custom models (see `RetryOptions` in src/providers/resilient.ts); budget, abort and fatal errors end the loop (it rejects with them), as do
+ * retries nothing; its retries are for custom models (see `RetryOptions` in src/providers/resilient.ts).
+ * Budget, abort and fatal errors end the loop (it rejects with them), as do
  * errors of claiming and of reporting a task back (not a lost lease). Unfolding is capped at
  * `maxUnfoldPerStep` labels per step and `maxUnfoldRounds` per task; a model asking to unfold with
  * none left fails the task. While the model call (or its backoff) runs the lease is extended every

@@ -2,8 +2,9 @@
  * The README's "Entry points" list is the public surface: builds the package, then checks with the
  * TypeScript compiler that each subpath (`delm`, `delm/protocols`, …) exports exactly the names the
  * README lists for it, resolving the subpaths through package.json `exports` as a user's code would,
- * that each subpath loads in plain Node, and that the built command line runs a swarm there, its worker
- * threads started from the bundled worker module as an installed delm's are.
+ * that each subpath loads in plain Node, that tsc's output runs a swarm with no tsx anywhere, and that
+ * the built command line runs a swarm there, its worker threads started from the bundled worker module
+ * as an installed delm's are.
  */
 import { execFile } from 'node:child_process';
 import {
@@ -19,7 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { globSync } from 'tinyglobby';
@@ -79,7 +80,6 @@ describe('the published entry points', () => {
       ],
       { cwd: root },
     );
-    bundleWorker(esbuild, root, path.join(pkgDir, 'dist'));
     copyFileSync(path.join(root, 'package.json'), path.join(pkgDir, 'package.json'));
     mkdirSync(path.join(pkgDir, 'bin'));
     copyFileSync(path.join(root, 'bin/delm.mjs'), path.join(pkgDir, 'bin/delm.mjs'));
@@ -138,7 +138,34 @@ describe('the published entry points', () => {
     }
   }, 120_000);
 
+  it("runs a swarm from tsc's output alone, its workers loading compiled JavaScript, with no tsx anywhere", async () => {
+    // Before the test below bundles the worker module: this one's workers load tsc's actors/swarm-worker.js.
+    const model = new URL('../runtime/fixtures/scripted-model.mjs', import.meta.url).href;
+    const script = `
+      const { createSwarm } = await import(${JSON.stringify(pathToFileURL(path.join(pkgDir, 'dist/src/index.js')).href)});
+      const swarm = createSwarm({ agents: 2, protocol: 'basic', model: { module: ${JSON.stringify(model)} } });
+      const result = await swarm.run({ prompt: 'x', subTasks: [{ payload: 'a' }, { payload: 'b' }, { payload: 'c' }] });
+      await swarm.close();
+      console.log(JSON.stringify({ answer: result.answer, stopReason: result.stopReason, loaders: process.execArgv }));`;
+    // A clean child: no tsx loader in its arguments or environment.
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      answer: string;
+      stopReason: string;
+      loaders: string[];
+    };
+    expect(result).toMatchObject({ answer: '3 findings', stopReason: 'answered' });
+    expect(result.loaders.join(' ')).not.toMatch(/tsx/);
+  }, 300_000);
+
   it('runs a swarm from the built package in plain Node, its worker threads importing the bundled worker module', async () => {
+    // As npm run build does after tsc: the worker module as one bundle, replacing tsc's actors/swarm-worker.js.
+    bundleWorker(esbuild, root, path.join(pkgDir, 'dist'));
     const worker = readFileSync(path.join(pkgDir, 'dist/actors/swarm-worker.js'), 'utf8');
     expect(packageImports(worker).sort()).toEqual(WORKER_BUNDLE_IMPORTS);
     const { stdout } = await run(

@@ -4,7 +4,7 @@
  * README lists for it, resolving the subpaths through package.json `exports` as a user's code would,
  * that each subpath loads in plain Node, that tsc's output runs a swarm with no tsx anywhere, and that
  * the built command line runs a swarm there, its worker threads started from the bundled worker module
- * as an installed delm's are.
+ * as an installed delm's are, and that the built inspector serves the page script the build bundled.
  */
 import { execFile } from 'node:child_process';
 import {
@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { globSync } from 'tinyglobby';
 import ts from 'typescript';
+import { APP_BUNDLE_FILE, bundleAppScript } from '../../src/inspector/page/bundle.js';
 import { bundleWorker } from '../../src/internal/worker-bundle.js';
 import { WORKER_BUNDLE_IMPORTS, packageImports } from '../helpers/workers.js';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -198,6 +199,56 @@ describe('the published entry points', () => {
     expect(renamed).toEqual([]);
     expect(bundled).toMatch(/\b(?:class ProviderError|ProviderError = class) extends DelmError\b/);
   });
+
+  // The inspector as installed: its page script bundled by the build into dist and served from there
+  // by a Node process with no tsx and no sources to bundle.
+  it('serves the inspector page script the build bundles into dist, the same as bundled from the sources, and refuses without it', async () => {
+    /** Starts the built inspector in a clean child and GETs `/app.js` and `/`. */
+    const serveBuilt = async () => {
+      const script = `
+        const { startInspector } = await import(${JSON.stringify(pathToFileURL(path.join(pkgDir, 'dist/src/inspector/index.js')).href)});
+        const inspector = await startInspector();
+        const js = await fetch(new URL('app.js', inspector.url));
+        const page = await fetch(inspector.url);
+        const out = { script: { status: js.status, type: js.headers.get('content-type'), body: await js.text() }, page: page.status, execArgv: process.execArgv };
+        await inspector.close();
+        console.log(JSON.stringify(out));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: root,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        script: { status: number; type: string; body: string };
+        page: number;
+        execArgv: string[];
+      };
+    };
+    // Without the bundle (tsc alone), the page script is refused with what to do, not served broken.
+    const missing = await serveBuilt();
+    expect(missing.page).toBe(200);
+    expect(missing.script.status).toBe(500);
+    expect(JSON.parse(missing.script.body)).toMatchObject({
+      error: { code: 'PAGE_SCRIPT_UNAVAILABLE', message: expect.stringMatching(/npm run build/) },
+    });
+
+    // The build's step after tsc, into this build's dist (so the packed tarball below has it too).
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { build: string } };
+    expect(pkg.scripts.build).toMatch(/tsx scripts\/build-inspector-page\.ts dist/);
+    await run(process.execPath, ['--import', 'tsx', 'scripts/build-inspector-page.ts', path.join(pkgDir, 'dist')], {
+      cwd: root,
+    });
+    const built = readFileSync(path.join(pkgDir, 'dist/src/inspector/page', APP_BUNDLE_FILE), 'utf8');
+    expect(built).toBe(await bundleAppScript());
+    const served = await serveBuilt();
+    expect(served.execArgv.join(' ')).not.toMatch(/tsx/);
+    expect(served.page).toBe(200);
+    expect(served.script).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(served.script.body).toBe(built);
+    // The client's TypeScript is not in the package: only the bundle is.
+    expect(existsSync(path.join(pkgDir, 'dist/src/inspector/page/client/main.js'))).toBe(false);
+  }, 300_000);
 });
 
 /** The first ```ts block after `heading` in the README. */

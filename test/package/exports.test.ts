@@ -52,9 +52,9 @@ export function documentedEntryPoints(readme: string): Map<string, string[]> {
   return out;
 }
 
-describe('the published entry points', () => {
-  const documented = documentedEntryPoints(readFileSync(path.join(root, 'README.md'), 'utf8'));
+const documented = documentedEntryPoints(readFileSync(path.join(root, 'README.md'), 'utf8'));
 
+describe('the published entry points', () => {
   it('lists every subpath of package.json exports in the README', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
@@ -270,19 +270,19 @@ describe('the packed tarball, installed in a fresh project', () => {
   const modules = path.join(app, 'node_modules');
   const installed = path.join(modules, 'delm');
   afterAll(() => rmSync(app, { recursive: true, force: true }));
-  /** Installs `name` in the app (a link to this checkout's copy); a test declares what it needs, installed or not yet. */
+  /** Installs `name` in the app, linked from this checkout; a no-op once installed, so each test names its needs. */
   const link = (name: string) => {
     if (existsSync(path.join(modules, name))) return;
     mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
     symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name), 'dir');
   };
   /**
-   * Type-checks `files` (name → text) in the app as a strict nodenext project would, library types included,
-   * with this checkout's TypeScript in a child process; returns tsc's error lines. Each run checks every
-   * library's declarations again (most of its ~15 s of CPU), so a test checks all its files in one run: tsc
-   * reports each error at its file, and a file with none adds nothing to the list.
+   * Type-checks `files` (name → text) in the app as a strict nodenext project would, library types included
+   * (compiler `options` override that), with this checkout's TypeScript in a child process; returns tsc's error
+   * lines. Each run checks every library's declarations again (most of its ~15 s of CPU), so a test checks all
+   * its files in one run: tsc reports each error at its file, and a file with none adds nothing to the list.
    */
-  const typeCheck = async (files: Record<string, string>): Promise<string[]> => {
+  const typeCheck = async (files: Record<string, string>, options: Record<string, unknown> = {}): Promise<string[]> => {
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(app, name), text);
     const compilerOptions = {
       module: 'nodenext',
@@ -293,6 +293,7 @@ describe('the packed tarball, installed in a fresh project', () => {
       skipLibCheck: false,
       types: ['node'],
       typeRoots: [path.join(root, 'node_modules/@types')],
+      ...options,
     };
     writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: Object.keys(files) }));
     const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
@@ -383,6 +384,32 @@ describe('the packed tarball, installed in a fresh project', () => {
       }),
     ).toEqual([
       expect.stringMatching(/^ai-sdk-misuse\.ts\(\d+,\d+\): error TS2345: Argument of type 'number' is not assignable/),
+    ]);
+  }, 180_000);
+
+  it('type-checks every documented subpath under moduleResolution node10, which reads no exports, through typesVersions', async () => {
+    // A project as tsc --init wrote one before TypeScript 5.9: CommonJS output, so node10 resolution, which
+    // finds `delm` by package.json `types` and `delm/ai-sdk` and the rest by `typesVersions`. skipLibCheck as
+    // there: a library's declarations are checked under nodenext above; the misuse file shows the types are
+    // delm's (an unresolved import, here or inside delm's declarations, would make them `any`).
+    const node10 = { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, skipLibCheck: true };
+    const subpaths = [...documented].map(([subpath, names], i) => [
+      `node10-${i}.ts`,
+      `export type { ${names.join(', ')} } from '${subpath}';\n`,
+    ]);
+    const misuse = [
+      "import { createSwarm } from 'delm';",
+      "import { fromAiSdk } from 'delm/ai-sdk';",
+      'export const n: number = createSwarm({ agents: 2 });',
+      'fromAiSdk(5);',
+    ];
+    expect(
+      await typeCheck({ ...Object.fromEntries(subpaths), 'node10-misuse.ts': `${misuse.join('\n')}\n` }, node10),
+    ).toEqual([
+      expect.stringMatching(
+        /^node10-misuse\.ts\(3,\d+\): error TS2322: Type 'Swarm' is not assignable to type 'number'/,
+      ),
+      expect.stringMatching(/^node10-misuse\.ts\(4,\d+\): error TS2345: Argument of type 'number' is not assignable/),
     ]);
   }, 180_000);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparison } from '../../src/cli/commands/bench.js';
+import { comparison } from '../../src/cli/comparison.js';
 import type { ModeSummary } from '../../src/evaluation/summary.js';
 
 const summary = (mode: ModeSummary['mode'], over: Partial<ModeSummary>): ModeSummary => ({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MODES, type Mode } from '../../modes/result.js';
 import { checkWorkloadRun, runWorkload } from '../../evaluation/run-workload.js';
 import { interruptedNotice } from '../interrupted.js';
-import { summarize, type ModeSummary } from '../../evaluation/summary.js';
+import { summarize } from '../../evaluation/summary.js';
 import { RunRecords } from '../../records/run-records.js';
 import { runIdentity } from '../run-settings.js';
 import { summaryScope } from '../summary-scope.js';
@@ -27,32 +27,7 @@ import {
 import { runScaling, type ScalingPoint } from '../../evaluation/scaling.js';
 import { ScalingRecords } from '../../records/scaling-records.js';
 import { fitPowerLaw } from '../../modes/growth.js';
-
-/**
- * How delm compares with the orchestrator, in one line each. A measure the orchestrator has none of
- * (no cost with the offline model or a model without prices) is left out rather than printed as "-".
- */
-export function comparison(summaries: readonly ModeSummary[]): string[] {
-  const delm = summaries.find((s) => s.mode === 'delm');
-  const orchestrator = summaries.find((s) => s.mode === 'orchestrator');
-  if (!delm || !orchestrator || orchestrator.tokensPerItem === 0) return [];
-  const parts = [
-    `${ratio(delm.tokensPerItem, orchestrator.tokensPerItem)} the orchestrator's tokens per item`,
-    ...(orchestrator.costPerItemUsd > 0 ? [`${ratio(delm.costPerItemUsd, orchestrator.costPerItemUsd)} its cost`] : []),
-    ...(orchestrator.wallMsPerItem > 0
-      ? [`${ratio(delm.wallMsPerItem, orchestrator.wallMsPerItem)} its wall time`]
-      : []),
-  ];
-  return [
-    `delm uses ${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]}.`,
-    ...(delm.accuracy !== null && orchestrator.accuracy !== null
-      ? [`Accuracy: delm ${delm.accuracy.toFixed(1)}%, orchestrator ${orchestrator.accuracy.toFixed(1)}%.`]
-      : []),
-  ];
-}
-
-/** `a` as a multiple of `b` (b > 0), e.g. `0.40×`. */
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+import { comparison } from '../comparison.js';
 
 /** The `bench` command. */
 export const command: Command = {

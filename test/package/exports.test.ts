@@ -2,9 +2,9 @@
  * The README's "Entry points" list is the public surface: builds the package, then checks with the
  * TypeScript compiler that each subpath (`delm`, `delm/protocols`, …) exports exactly the names the
  * README lists for it, resolving the subpaths through package.json `exports` as a user's code would,
- * that each subpath loads in plain Node, that tsc's output runs a swarm with no tsx anywhere, and that
- * the built command line runs a swarm there, its worker threads started from the bundled worker module
- * as an installed delm's are, and that the built inspector serves the page script the build bundled.
+ * that each subpath loads in plain Node, that tsc's output runs a swarm with no tsx anywhere, that the
+ * built command line runs a swarm there, its worker threads started from the bundled worker module as an
+ * installed delm's are, and that the built inspector serves the page script the build bundled.
  */
 import { execFile } from 'node:child_process';
 import {

@@ -14,6 +14,7 @@ import { RunRecords, type ResultRow } from '../records/run-records.js';
 import { storedIdentity, type RunIdentity } from '../records/run-identity.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { summarize } from '../evaluation/summary.js';
+import { scoredRecord } from '../evaluation/run-workload.js';
 import { workloadHash } from '../workloads/content-hash.js';
 import { loadWorkload, type WorkloadItem } from '../workloads/workload.js';
 import { UsageError } from './command.js';
@@ -115,20 +116,7 @@ async function appendTo(
     workload: identity.workload,
     async write(result, events) {
       if (already) return undefined;
-      const score = item.score(result.answer);
-      const row = await records.write({
-        itemId: item.id,
-        mode: link.mode,
-        result,
-        correct: score.correct,
-        predicted: score.predicted,
-        question: item.question,
-        expected: score.expected,
-        rule: score.rule,
-        counts: score.counts,
-        patch: score.patch,
-        events,
-      });
+      const row = await records.write(scoredRecord(item, link.mode, result, events));
       await writeSummary(records, identity, identity.modes);
       return row;
     },

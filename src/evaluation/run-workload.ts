@@ -2,7 +2,7 @@
  * Runs a workload's items in one mode, writing records as each item finishes: what `delm run` and
  * `delm bench` share. An interrupted item is not recorded, so `--resume` runs it again.
  */
-import { clashingRecords, type ResultRow, type RunRecords } from '../records/run-records.js';
+import { clashingRecords, type ItemRecord, type ResultRow, type RunRecords } from '../records/run-records.js';
 import { WorkloadFileError } from '../workloads/errors.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import type { Workload, WorkloadItem } from '../workloads/workload.js';
@@ -96,20 +96,7 @@ export async function runWorkload(
         },
       });
       if (result.stopReason === 'aborted' && run.signal?.aborted) break;
-      const score = item.score(result.answer);
-      const row = await run.records.write({
-        itemId: item.id,
-        mode,
-        result,
-        correct: score.correct,
-        predicted: score.predicted,
-        question: item.question,
-        expected: score.expected,
-        rule: score.rule,
-        counts: score.counts,
-        patch: score.patch,
-        events,
-      });
+      const row = await run.records.write(scoredRecord(item, mode, result, events));
       rows.push(row);
       run.onItemDone?.(item, row, result);
     }
@@ -117,4 +104,27 @@ export async function runWorkload(
     await runner.close();
   }
   return rows;
+}
+
+/** What the records keep of `item`'s `result` in `mode`: the result scored against the item, and its events. */
+export function scoredRecord(
+  item: WorkloadItem,
+  mode: Mode,
+  result: ModeResult,
+  events: readonly SwarmEvent[],
+): ItemRecord {
+  const score = item.score(result.answer);
+  return {
+    itemId: item.id,
+    mode,
+    result,
+    correct: score.correct,
+    predicted: score.predicted,
+    question: item.question,
+    expected: score.expected,
+    rule: score.rule,
+    counts: score.counts,
+    patch: score.patch,
+    events,
+  };
 }

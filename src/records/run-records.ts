@@ -60,6 +60,21 @@ export const costText = (usd: number): string => usd.toFixed(12).replace(/\.?0+$
  */
 export const shareText = (share: number): string => costText(share);
 
+/**
+ * Appends to `file` (synced) one JSON line per model call, then per tool call, of `result`, each with
+ * `where` (its mode, item, …) first: every call billed is on disk before the row that counts it.
+ */
+export async function appendCalls(file: string, result: ModeResult, where: Record<string, unknown>): Promise<void> {
+  const calls = [
+    ...result.calls.map((c) => JSON.stringify({ ...where, ...c })),
+    ...(result.toolCalls ?? []).map((t) => JSON.stringify({ ...where, ...t })),
+  ];
+  if (calls.length) await appendSynced(file, `${calls.join('\n')}\n`);
+}
+
+/** `values` as JSON lines (a trajectory's events). */
+export const jsonLines = (values: readonly unknown[]): string => values.map((v) => `${JSON.stringify(v)}\n`).join('');
+
 /** Ledger entries that are not findings: the run's own sources (task, documents, files, tool results), rejections, the answer. */
 const NOT_FINDINGS = new Set(['raw', 'failure', 'answer']);
 
@@ -182,11 +197,7 @@ export class RunRecords {
     const stored = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, csvText(v)])) as ResultRow;
     const key = rowKey(mode, stored.item_id);
     if (this.done.has(key)) return stored; // one row per item: a second result for it is not recorded
-    const calls = [
-      ...result.calls.map((c) => JSON.stringify({ mode, item: itemId, ...c })),
-      ...(result.toolCalls ?? []).map((t) => JSON.stringify({ mode, item: itemId, ...t })),
-    ];
-    if (calls.length) await appendSynced(path.join(this.dir, 'events.jsonl'), `${calls.join('\n')}\n`);
+    await appendCalls(path.join(this.dir, 'events.jsonl'), result, { mode, item: itemId });
     // Every mode alike: enough to re-check `correct` from the records alone.
     const answer = {
       mode,
@@ -203,7 +214,7 @@ export class RunRecords {
     if (result.entries)
       await this.writeItemFile('ledger', mode, name, result.entries.map((e) => `${entryLine(e)}\n`).join(''));
     if (record.patch !== undefined) await this.writeItemFile('patches', mode, name, record.patch);
-    await this.writeItemFile('trajectories', mode, name, record.events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    await this.writeItemFile('trajectories', mode, name, jsonLines(record.events));
     await appendResultRow(this.dir, stored);
     this.rows.push(stored);
     this.done.add(key);

@@ -14,7 +14,7 @@ import type { ModeResult } from '../modes/result.js';
 import type { SwarmEvent } from '../runtime/events.js';
 import { csvLine } from './csv.js';
 import { appendSynced, replaceFile } from './file-writes.js';
-import { costText, shareText } from './run-records.js';
+import { appendCalls, costText, jsonLines, shareText } from './run-records.js';
 
 /** Columns of scaling.csv, in order; as results.csv's, only ever added at the end. */
 export const SCALING_COLUMNS = [
@@ -61,18 +61,10 @@ export class ScalingRecords {
   async write(record: ScalingRecord): Promise<void> {
     const { result, subTasks, itemId } = record;
     const mode = result.mode;
-    const where = { mode, item: itemId, subTasks };
-    const calls = [
-      ...result.calls.map((c) => JSON.stringify({ ...where, ...c })),
-      ...(result.toolCalls ?? []).map((t) => JSON.stringify({ ...where, ...t })),
-    ];
-    if (calls.length) await appendSynced(path.join(this.dir, 'scaling', 'events.jsonl'), `${calls.join('\n')}\n`);
+    await appendCalls(path.join(this.dir, 'scaling', 'events.jsonl'), result, { mode, item: itemId, subTasks });
     const trajectories = path.join(this.dir, 'scaling', 'trajectories', mode);
     await mkdir(trajectories, { recursive: true });
-    await writeFile(
-      path.join(trajectories, `${subTasks}.jsonl`),
-      record.events.map((e) => `${JSON.stringify(e)}\n`).join(''),
-    );
+    await writeFile(path.join(trajectories, `${subTasks}.jsonl`), jsonLines(record.events));
     const row: Record<(typeof SCALING_COLUMNS)[number], string | number> = {
       mode,
       sub_tasks: subTasks,

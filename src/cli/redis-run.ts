@@ -140,6 +140,10 @@ export function agentLines(out: (text: string) => void): (event: SwarmEvent) => 
       out(
         `agent ${event.agentId} crashed: ${event.error}${event.heldTaskId === undefined ? '' : ` (it held task ${event.heldTaskId})`}\n`,
       );
+    else if (event.type === 'process.left' && event.taskIds.length > 0)
+      out(
+        `process ${event.host}:${event.pid} left the run holding task(s) ${event.taskIds.join(', ')}: they went back to the queue\n`,
+      );
   };
 }
 

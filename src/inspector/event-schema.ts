@@ -47,6 +47,15 @@ export const SwarmEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.stopped'), at, agentId: id, status: z.string().max(100), reason: text.optional() }),
   z.object({ type: z.literal('agent.crashed'), at, agentId: id, error: text, heldTaskId: id.optional() }),
   z.object({
+    type: z.literal('process.left'),
+    at,
+    member: z.string().max(500),
+    host: z.string().max(300),
+    pid: id,
+    agents: z.array(id).max(100_000),
+    taskIds: z.array(id).max(100_000),
+  }),
+  z.object({
     type: z.literal('task.claimed'),
     at,
     agentId: id,

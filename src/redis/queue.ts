@@ -251,6 +251,16 @@ export class RedisTaskQueue implements AsyncTaskQueue {
     await this.finish(lease, 'release', '');
   }
 
+  /**
+   * Ends now every lease held by one of `agentIds`, agents of a process that left the run (see
+   * departures.ts), as their deadlines would have ended them: each task goes back to pending, the
+   * attempt counted, or fails when it has used up its attempts. Returns the ids of the tasks taken back.
+   */
+  async expireHeldBy(agentIds: readonly number[]): Promise<number[]> {
+    if (agentIds.length === 0) return [];
+    return (await this.call('q_expire_agents', agentIds.map(String))) as number[];
+  }
+
   async heldBy(agentId: number): Promise<Lease[]> {
     // Read outside a function (no library change): each release is fenced by its generation anyway.
     const ids = await this.client.sendCommand<string[]>(['ZRANGE', `${this.prefix}q:leases`, '0', '-1']);

@@ -115,6 +115,20 @@ export type SwarmEvent =
   | { type: 'agent.stopped'; at: number; agentId: number; status: string; reason: string | undefined }
   | { type: 'agent.crashed'; at: number; agentId: number; error: string; heldTaskId: number | undefined }
   /**
+   * On Redis: a process of the run left it (its member key expired, or its process is gone from this
+   * host, or it left cleanly); `taskIds`: the tasks its agents held, whose leases ended then (pending
+   * again, or failed with no attempts left) instead of when they ran out.
+   */
+  | {
+      type: 'process.left';
+      at: number;
+      member: string;
+      host: string;
+      pid: number;
+      agents: number[];
+      taskIds: number[];
+    }
+  /**
    * `leaseMs`: how long the lease runs from `at`; `generation`: the claim's generation, which fences
    * older holders (both absent in records made before they existed).
    */

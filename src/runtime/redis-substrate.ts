@@ -6,10 +6,8 @@
  * connections of its own. The main thread keeps this process's member key (see members.ts) and, as it
  * leaves a finished or stopped run, gives the run's keys their expiry.
  */
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, DelmError } from '../errors.js';
-import { processGone } from '../internal/process-gone.js';
 import { SharedLedger } from '../ledger/shared-ledger.js';
 import type { ContextLedger } from '../ledger/types.js';
 import { RedisBudget } from '../redis/budget.js';
@@ -21,7 +19,8 @@ import { RedisLedger } from '../redis/ledger.js';
 import { RedisTaskQueue } from '../redis/queue.js';
 import { RedisRateLimiter } from '../redis/rate-limiter.js';
 import { RedisRunControl } from '../redis/run-control.js';
-import { RedisMembership, type RunMember } from '../redis/members.js';
+import { RedisMembership } from '../redis/members.js';
+import { deadHere, watchDepartures } from '../redis/departures.js';
 import type { EntryWriter, ProposalPort, RunCoordination } from './coordination.js';
 import { reach, seatProposals, seatWriter, WriterSeat } from './redis-verifier.js';
 import { SharedBudget } from '../budget/shared-budget.js';
@@ -36,6 +35,7 @@ import {
   agentSlots,
   createLedger,
   type AttachedSubstrate,
+  type Departure,
   type RedisBackendHandle,
   type RunHandles,
   type RunSubstrate,
@@ -43,13 +43,13 @@ import {
 
 /** How often a coordinator looks whether the other processes' agents have ended, to sum the run's usage. */
 const USAGE_POLL_MS = 50;
+/**
+ * How often a process looks for members that left the run (a dead process of this host is seen at the
+ * next look; one elsewhere a member TTL after its member key expired).
+ */
+const DEPARTURE_LOOK_MS = 1_000;
 /** How often a process that joins a run still planning looks whether its tasks are enqueued. */
 const PLAN_POLL_MS = 100;
-
-/** Whether `member` ran on this host and its process is gone (its key has not expired yet). */
-function deadHere(member: RunMember): boolean {
-  return member.host === hostname() && processGone(member.pid);
-}
 
 /** The run's coordinator died while planning: no task was enqueued, so there is nothing to resume. */
 export class RunNotPlannedError extends DelmError {
@@ -229,6 +229,7 @@ export async function createRedisRunSubstrate(
       opened: { queue: run.queue.settings, ledger: run.ledger.limits },
     };
     const heartbeats = new Heartbeats(size);
+    let stopWatching: (() => Promise<void>) | undefined;
     return {
       handles: { ledger: local.handle, usage: usage.handle, heartbeats: heartbeats.buffer, backend },
       queue: run.queue,
@@ -253,6 +254,15 @@ export async function createRedisRunSubstrate(
       planned: () => control.markPlanned(),
       setAgents: (ids) => member.setAgents(ids),
       members: () => member.members(),
+      watchDepartures: (onLeft: (departure: Departure) => void) => {
+        stopWatching ??= watchDepartures({
+          selfId: member.id,
+          members: () => member.members(),
+          everyMs: Math.max(50, Math.min(DEPARTURE_LOOK_MS, Math.floor(memberTtlMs / 3))),
+          absentMs: memberTtlMs,
+          onLeft: async (left) => onLeft({ member: left, taskIds: await run.queue.expireHeldBy(left.agents) }),
+        });
+      },
       runUsage: async () => {
         // Other processes' agents record their last calls as they end: wait for that (a process that
         // died drops out when its member key expires, at once when it ran on this host; its usage as
@@ -269,6 +279,7 @@ export async function createRedisRunSubstrate(
         return { usage: counters, costUsd };
       },
       dispose: async () => {
+        await stopWatching?.();
         // Independent of each other: together, one round trip.
         await Promise.all([events?.flush(), started.stop(), member.leave()]);
         // The last process to leave a finished or stopped run gives every key it left (events included) its expiry.

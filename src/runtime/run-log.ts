@@ -1,6 +1,7 @@
 /**
- * A run's log lines from its events: start, crashes, failed tasks, the final decision and the end
- * (with the run's tokens, calls and cost) at info/warn; commits and rejections at debug.
+ * A run's log lines from its events: start, crashes, failed tasks, processes that left a run on Redis,
+ * the final decision and the end (with the run's tokens, calls and cost) at info/warn; commits and
+ * rejections at debug.
  */
 import type { Logger } from '../logging/logger.js';
 import type { SwarmEvent } from './events.js';
@@ -22,6 +23,13 @@ export function runLogListener(log: Logger, next?: (event: SwarmEvent) => void):
       case 'agent.crashed':
         log.warn({ agentId: event.agentId, error: event.error }, 'agent crashed; a fresh one takes its place');
         break;
+      case 'process.left': {
+        const fields = { member: event.member, agents: event.agents, taskIds: event.taskIds };
+        if (event.taskIds.length > 0)
+          log.warn(fields, "a process left the run; its agents' tasks went back to the queue");
+        else log.info(fields, 'a process left the run');
+        break;
+      }
       case 'task.failed':
         log.warn(
           { agentId: event.agentId, taskId: event.taskId, reason: event.reason, code: event.code },

@@ -232,6 +232,16 @@ export class RunSupervisor {
         tasks,
         ...(threads !== undefined ? { threads: Math.min(threads, agents) } : {}),
       });
+      substrate.watchDepartures?.(({ member, taskIds }) =>
+        this.emit({
+          type: 'process.left',
+          member: member.id,
+          host: member.host,
+          pid: member.pid,
+          agents: member.agents,
+          taskIds,
+        }),
+      );
       const seeded = substrate.ledger.slice(0, SEEDED_ENTRIES);
       this.emit({
         type: 'ledger.seeded',

@@ -77,6 +77,13 @@ export interface RunHandles {
   backend: SharedBackendHandles | RedisBackendHandle;
 }
 
+/** A process that left a run on Redis, and the tasks its agents held that went back to the queue. */
+export interface Departure {
+  member: RunMember;
+  /** Tasks whose leases ended with it: pending again, or failed when they had used up their attempts. */
+  taskIds: number[];
+}
+
 /** A run's substrate as the main thread holds it. */
 export interface RunSubstrate {
   handles: RunHandles;
@@ -99,6 +106,12 @@ export interface RunSubstrate {
   setAgents?(ids: number[]): void;
   /** On Redis: the run's live processes. */
   members?(): Promise<RunMember[]>;
+  /**
+   * On Redis: from now until {@link dispose}, each process that leaves the run has its agents' leases
+   * ended at once, and `onLeft` hears of it (see departures.ts). Every process of a run watches: the
+   * first to see a departure takes the tasks back, the others find nothing left to take.
+   */
+  watchDepartures?(onLeft: (departure: Departure) => void): void;
   /**
    * On Redis: the usage of the run's model calls over every process that took part, once the other
    * processes' agents have ended (at most a member expiry later).

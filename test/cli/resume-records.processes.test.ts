@@ -68,23 +68,35 @@ describe('delm resume of a delm run --redis item', () => {
     while (runId === undefined) runId = /^item delm-lic-01: run (\S+) in Redis$/.exec(await lead.nextLine())?.[1];
     const client = createClient({ url });
     await client.connect();
+    const prefix = runPrefix(runId);
+    let held: { value: string; score: number } | undefined;
+    let text: string;
     try {
       // Killed once the item's plan is enqueued and some of its sub-tasks are done.
       for (const until = Date.now() + 60_000; Date.now() < until;) {
-        if (Number(await client.hGet(`${runPrefix(runId)}q:meta`, 'done')) >= 2) break;
+        if (Number(await client.hGet(`${prefix}q:meta`, 'done')) >= 2) break;
         await new Promise((r) => setTimeout(r, 20));
       }
+      lead.child.kill('SIGKILL');
+      await lead.exited;
+      expect(rows(out)).toEqual([]);
+      // What the dead process's agents held (an agent completes a task and claims the next in one call).
+      [held] = await client.zRangeWithScores(`${prefix}q:leases`, 0, 0);
+      expect(held, 'the killed coordinator held no task').toBeDefined();
+
+      const resume = delm(['resume', '--redis', url, '--run', runId]);
+      text = await resume.rest();
+      expect(await resume.exited, `${text}\n${resume.stderr()}`).toBe(0);
+      expect(text).toContain(`run ${runId}: answered`);
+      // The dead coordinator ran on this machine: its task went back at once, not when its 30 s lease ran out.
+      expect(text).toMatch(new RegExp(`process \\S+ left the run holding task\\(s\\) [\\d, ]*\\b${held!.value}\\b`));
+      const reclaimed = await client.hmGet(`${prefix}q:t:${held!.value}`, ['state', 'attempts', 'deadline']);
+      expect(reclaimed.slice(0, 2)).toEqual(['done', '2']);
+      const leaseMs = Number(await client.hGet(`${prefix}q:meta`, 'leaseMs'));
+      expect(Number(reclaimed[2]) - leaseMs, 'claimed again only once the lease ran out').toBeLessThan(held!.score);
     } finally {
       await client.close();
     }
-    lead.child.kill('SIGKILL');
-    await lead.exited;
-    expect(rows(out)).toEqual([]);
-
-    const resume = delm(['resume', '--redis', url, '--run', runId]);
-    const text = await resume.rest();
-    expect(await resume.exited, `${text}\n${resume.stderr()}`).toBe(0);
-    expect(text).toContain(`run ${runId}: answered`);
     expect(text).toMatch(new RegExp(`records: ${out} \\(item delm-lic-01: (correct|wrong), [A-D-]\\)`));
     // Before: nothing was written; the folder still had no row for the item.
     const [row] = rows(out);

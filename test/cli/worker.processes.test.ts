@@ -2,7 +2,7 @@
 // one is SIGKILLed while it holds a task, the other leaves on SIGINT at the end. Every sub-task ends
 // done exactly once and the answer counts each finding once.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
@@ -84,7 +84,9 @@ describe('delm worker (real processes)', () => {
     await a.waitFor((l) => l.includes('waiting for a run'), 60_000);
     await b.waitFor((l) => l.includes('waiting for a run'), 60_000);
 
-    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', '1500']);
+    // Leases far longer than the test waits: the killed worker's task must go back as it dies.
+    const LEASE_MS = 600_000;
+    const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '300', '1', String(LEASE_MS)]);
     const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
     await a.waitFor((l) => l.includes(`joining run ${runId}`), 30_000);
 
@@ -96,6 +98,18 @@ describe('delm worker (real processes)', () => {
       const held = await taskHeldBy(client, prefix, TASKS, a);
       expect(held, 'worker A never held a task').toBeDefined();
       a.child.kill('SIGKILL');
+      // The other processes see A's process gone from this machine: the first to look ends its agents'
+      // leases at once (the coordinator or B; the other finds nothing left to take).
+      const { left } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"left"'), 30_000)) as {
+        left: { pid: number; agents: number[]; taskIds: number[] };
+      };
+      expect(left.pid).toBe(a.child.pid);
+      expect(left.agents.length).toBeGreaterThan(0);
+      expect(agentIds(a.lines)).toEqual(expect.arrayContaining(left.agents.map(String)));
+      if (!left.taskIds.includes(held!)) {
+        const line = await b.waitFor((l) => l.startsWith(`process ${hostname()}:${a.child.pid} left the run`), 30_000);
+        expect(line).toMatch(new RegExp(`holding task\\(s\\) [\\d, ]*\\b${held}\\b`));
+      }
 
       const { result } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"result"'), 120_000)) as {
         result: { answer: string; stopReason: string; tasks: Record<string, number> };

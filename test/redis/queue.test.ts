@@ -96,6 +96,31 @@ describe('RedisTaskQueue', () => {
     expect((await q.stats()).total).toBe(2);
   });
 
+  it("ends the leases of a departed process's agents at once, as a lapse would, and no one else's", async () => {
+    const q = await open({ leaseMs: 3_600_000, maxAttempts: 2 });
+    for (const payload of ['a', 'b', 'c', 'd']) await q.enqueue(payload);
+    const [a, b, c, d] = [(await q.claim(7))!, (await q.claim(8))!, (await q.claim(9))!, (await q.claim(8))!];
+    expect([a, b, c, d].map((l) => l.payload)).toEqual(['a', 'b', 'c', 'd']);
+    // Agent 10 is alive and waiting for a task: the expiry wakes it.
+    const waiting = q.claim(10, { timeoutMs: 30_000, stopWhenDrained: false });
+
+    expect((await q.expireHeldBy([7, 8])).sort()).toEqual([a.taskId, b.taskId, d.taskId].sort());
+    // Back to pending with a new generation: the old holder is fenced, the attempt counted.
+    await expect(q.complete(a, 'late')).rejects.toThrow(expect.objectContaining({ code: 'LEASE_LOST' }));
+    const again = (await waiting)!;
+    expect(again.taskId).toBe(a.taskId);
+    expect(again.attempt).toBe(2);
+    // The live agent's lease is untouched; an agent holding nothing, or nobody, is a no-op.
+    await q.complete(c, 'ok');
+    expect(await q.expireHeldBy([42])).toEqual([]);
+    expect(await q.expireHeldBy([])).toEqual([]);
+    // Its second lease ends too: with its attempts used up, the task fails as a lapsed one does.
+    expect(await q.expireHeldBy([10])).toEqual([a.taskId]);
+    expect(await q.get(a.taskId)).toMatchObject({ state: 'failed', attempts: 2 });
+    expect((await q.get(a.taskId)).failureReason).toMatch(/lease expired on each of 2 attempt/);
+    expect(await q.stats()).toMatchObject({ pending: 2, claimed: 0, done: 1, failed: 1 });
+  });
+
   it('fails clearly on a wrong URL and an invalid run id', async () => {
     await expect(RedisTaskQueue.open({ url: 'redis://127.0.0.1:1' }, { runId: 'x' })).rejects.toThrow(
       /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/,

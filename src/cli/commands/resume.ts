@@ -19,7 +19,8 @@ export const command: Command = {
 
 Picks up a run whose coordinating process (delm run --redis, or a swarm with substrate.redis) died:
 the entries already admitted to its ledger are kept, tasks whose holders died go back to the queue
-when their leases expire, proposals the dead verifier had not finished are judged again, and nothing
+once their process is known dead (its member key expired, or at once when it ran on this machine)
+or their leases expire, proposals the dead verifier had not finished are judged again, and nothing
 done is done twice. This process becomes the run's coordinator (verifier and agents) and finishes it;
 \`delm worker\` processes that joined the run keep working. Settings come from Redis; API keys from
 this machine's environment.

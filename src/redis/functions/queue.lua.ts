@@ -60,21 +60,23 @@ local function to_pending(p, id, t)
   wake(p, 1)
 end
 
--- Leases whose deadline passed: back to pending (a new generation fences the old holder), or failed
+-- Ends a claimed task's lease: back to pending (a new generation fences the old holder), or failed
 -- when the task has used up its attempts.
-local function sweep(p, now)
-  local expired = redis.call('ZRANGEBYSCORE', p .. 'q:leases', '-inf', now, 'LIMIT', 0, 64)
-  for _, id in ipairs(expired) do
-    local t = qkey(p, id)
-    redis.call('HINCRBY', t, 'gen', 1)
-    local a = redis.call('HMGET', t, 'attempts', 'maxAttempts')
-    if tonumber(a[1]) >= tonumber(a[2]) then
-      finish(p, id, t, 'failed', 'lease expired on each of ' .. a[1] ..
-        ' attempt(s); the agent holding it crashed or stalled')
-    else
-      to_pending(p, id, t)
-    end
+local function expire(p, id)
+  local t = qkey(p, id)
+  redis.call('HINCRBY', t, 'gen', 1)
+  local a = redis.call('HMGET', t, 'attempts', 'maxAttempts')
+  if tonumber(a[1]) >= tonumber(a[2]) then
+    finish(p, id, t, 'failed', 'lease expired on each of ' .. a[1] ..
+      ' attempt(s); the agent holding it crashed or stalled')
+  else
+    to_pending(p, id, t)
   end
+end
+
+-- Leases whose deadline passed.
+local function sweep(p, now)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'q:leases', '-inf', now, 'LIMIT', 0, 64)) do expire(p, id) end
 end
 
 -- Claims the first pending task (highest band, then lowest id); nil when none.
@@ -217,6 +219,22 @@ local function q_close(keys, _)
   return 'OK'
 end
 
+-- ARGV agent ids of a process that left the run: their leases end now, as their deadlines would
+-- end them (the attempt counts). → the ids of the tasks taken back
+local function q_expire_agents(keys, args)
+  local p = keys[1]
+  local agents = {}
+  for _, a in ipairs(args) do agents[a] = true end
+  local taken = {}
+  for _, id in ipairs(redis.call('ZRANGE', p .. 'q:leases', 0, -1)) do
+    if agents[redis.call('HGET', qkey(p, id), 'agent')] then
+      expire(p, id)
+      taken[#taken + 1] = tonumber(id)
+    end
+  end
+  return taken
+end
+
 -- Wakes every waiter of this queue (an aborted claimer in another process asks for it), as a no-op change.
 local function q_wake_all(keys, _)
   wake(keys[1], math.huge)
@@ -233,4 +251,5 @@ redis.register_function{function_name = F .. 'q_get', callback = q_get, flags = 
 redis.register_function{function_name = F .. 'q_stats', callback = q_stats, flags = { 'no-writes' }}
 redis.register_function(F .. 'q_close', q_close)
 redis.register_function(F .. 'q_wake_all', q_wake_all)
+redis.register_function(F .. 'q_expire_agents', q_expire_agents)
 `;

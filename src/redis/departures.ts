@@ -39,10 +39,10 @@ export interface DepartureWatch {
  * Looks up the run's members now and every `everyMs`, and reports each member that left: it was live
  * at a look and has been out of the list for `absentMs` since, at looks where this process's own key
  * was in it (a look that saw this process missing saw Redis lose keys, not members leave), or its
- * process is gone from this host. A look that fails (Redis unreachable) is skipped. Returns a stop that
- * waits for a look in progress.
+ * process is gone from this host. A look that fails (Redis unreachable) is skipped. Returns the stop:
+ * nothing is reported after it, and it does not wait for a look still on the wire.
  */
-export function watchDepartures(watch: DepartureWatch): () => Promise<void> {
+export function watchDepartures(watch: DepartureWatch): () => void {
   const known = new Map<string, RunMember>();
   const absentSince = new Map<string, number>();
   const reported = new Set<string>();
@@ -56,34 +56,30 @@ export function watchDepartures(watch: DepartureWatch): () => Promise<void> {
   };
   const look = async (): Promise<void> => {
     const members = await watch.members().catch(() => undefined);
-    if (!members || stopped) return;
+    if (!members) return;
     const now = Date.now();
     const live = new Set(members.map((m) => m.id));
-    if (live.has(watch.selfId))
-      for (const member of [...known.values()]) {
-        if (live.has(member.id)) absentSince.delete(member.id);
-        else if (now - (absentSince.get(member.id) ?? (absentSince.set(member.id, now), now)) >= watch.absentMs)
-          await report(member);
-      }
+    const gone = live.has(watch.selfId) ? [...known.values()].filter((m) => !live.has(m.id)) : [];
+    for (const member of known.values()) if (live.has(member.id)) absentSince.delete(member.id);
+    for (const member of gone) {
+      const since = absentSince.get(member.id) ?? now;
+      absentSince.set(member.id, since);
+      if (now - since >= watch.absentMs && !stopped) await report(member);
+    }
     for (const member of members) {
       if (member.id === watch.selfId || reported.has(member.id)) continue;
-      if (deadHere(member)) await report(member);
-      else known.set(member.id, member);
+      if (deadHere(member)) {
+        if (!stopped) await report(member);
+      } else known.set(member.id, member);
     }
   };
-  let running = look();
   const tick = () => {
-    timer = setTimeout(() => {
-      running = running.then(look).finally(() => {
-        if (!stopped) tick();
-      });
-    }, watch.everyMs);
+    timer = setTimeout(() => void look().finally(() => stopped || tick()), watch.everyMs);
     timer.unref();
   };
-  tick();
-  return async () => {
+  void look().finally(() => stopped || tick());
+  return () => {
     stopped = true;
     clearTimeout(timer);
-    await running.catch(() => undefined);
   };
 }

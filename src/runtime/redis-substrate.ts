@@ -229,7 +229,7 @@ export async function createRedisRunSubstrate(
       opened: { queue: run.queue.settings, ledger: run.ledger.limits },
     };
     const heartbeats = new Heartbeats(size);
-    let stopWatching: (() => Promise<void>) | undefined;
+    let stopWatching: (() => void) | undefined;
     return {
       handles: { ledger: local.handle, usage: usage.handle, heartbeats: heartbeats.buffer, backend },
       queue: run.queue,
@@ -279,7 +279,7 @@ export async function createRedisRunSubstrate(
         return { usage: counters, costUsd };
       },
       dispose: async () => {
-        await stopWatching?.();
+        stopWatching?.();
         // Independent of each other: together, one round trip.
         await Promise.all([events?.flush(), started.stop(), member.leave()]);
         // The last process to leave a finished or stopped run gives every key it left (events included) its expiry.

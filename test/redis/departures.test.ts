@@ -62,7 +62,7 @@ describe('watchDepartures', () => {
       await sleep(200);
       expect(left).toEqual(['m4', 'm3', 'm5']);
     } finally {
-      await stop();
+      stop();
     }
     listed = [];
     await sleep(200);

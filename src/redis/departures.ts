@@ -1,12 +1,12 @@
 /**
- * Processes that leave a run on Redis while their agents hold tasks. A process that dies (SIGKILL, a
- * lost machine) leaves its agents' leases to run out, 30 s by default, before anyone may take their
- * tasks. Every process of the run watches the run's members instead: one whose member key expired (it
- * stopped refreshing it) and stayed away for another member TTL, or whose process is gone from this
- * host (at once), has left, and the leases of its agents end then, as their deadlines would have ended
- * them: after at most two member TTLs (20 s by default), or a second on one machine. Agent ids
- * are unique across a run's processes, so the processes that see the same departure take each task
- * back once between them.
+ * Processes that leave a run on Redis while their agents hold tasks. A process that dies (SIGKILL,
+ * a lost machine) leaves its agents' leases to run out, 30 s by default, before anyone may take
+ * their tasks. Every process of the run watches the run's members instead: one whose member key
+ * expired (it stopped refreshing it) and stayed away for another member TTL, or whose process is
+ * gone from this host (at once), has left, and the leases of its agents end then, as their
+ * deadlines would have ended them: about two member TTLs after the death (20 s by default), or
+ * within a second on one machine. Agent ids are unique across a run's processes, so the processes
+ * that see the same departure take each task back once between them.
  */
 import { hostname } from 'node:os';
 import { processGone } from '../internal/process-gone.js';

@@ -5,7 +5,7 @@
  * wall time. The model is a real OpenAI SDK client of a local wire server that answers every patch
  * request with the same patch.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,16 +13,9 @@ import { createRunner } from '../../../src/modes/runner.js';
 import type { Mode } from '../../../src/modes/result.js';
 import type { SwarmEvent } from '../../../src/runtime/events.js';
 import { patchKey } from '../../../src/workloads/debugging/patch.js';
+import { REGRESSING_EDITS, writeCalcWorkspace } from '../../workloads/fixtures/calc-workspace.js';
 import { openaiReply, startWireServer, type Recorded, type WireServer } from '../../providers/servers/wire-server.js';
 
-/** Makes `add` pass but breaks `sub` (another test file): the screen passes it, the verifier refuses it. */
-const REGRESSING = [
-  {
-    file: 'src/calc.js',
-    search: 'return a - b; }\nexport function sub(a, b) { return a - b; }',
-    replace: 'return a + b; }\nexport function sub(a, b) { return a + b; }',
-  },
-];
 /** Leaves `add` failing: the screen refuses it. */
 const FAILING = [
   {
@@ -38,17 +31,7 @@ const WALL_MS = 60_000;
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'delm-repeat-'));
-  await mkdir(path.join(dir, 'src'));
-  await mkdir(path.join(dir, 'test'));
-  await writeFile(path.join(dir, 'package.json'), '{"name":"calc","type":"module"}');
-  await writeFile(
-    path.join(dir, 'src/calc.js'),
-    'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n',
-  );
-  const test = (name: string, fn: string, call: string, expected: number) =>
-    `import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { ${fn} } from '../src/calc.js';\ntest('${name}', () => assert.equal(${call}, ${expected}));\n`;
-  await writeFile(path.join(dir, 'test/add.test.js'), test('adds', 'add', 'add(2, 3)', 5));
-  await writeFile(path.join(dir, 'test/sub.test.js'), test('subtracts', 'sub', 'sub(5, 3)', 2));
+  await writeCalcWorkspace(dir);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -59,7 +42,7 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 /** The server's answers: always `edits` to a patch request; the orchestrator's manager answers. */
-function answerWith(edits: typeof REGRESSING) {
+function answerWith(edits: typeof REGRESSING_EDITS) {
   server.otherwise(async (req) =>
     openaiReply(
       JSON.stringify(
@@ -91,7 +74,7 @@ async function run(mode: Mode, onEvent?: (e: SwarmEvent) => void) {
 
 describe('delm: a model that keeps proposing a patch the verifier rejected', () => {
   it('is told it was rejected and why, and the test is given up with REPEATED_PROPOSAL', async () => {
-    answerWith(REGRESSING);
+    answerWith(REGRESSING_EDITS);
     const events: SwarmEvent[] = [];
     const result = await run('delm', (e) => events.push(e));
     // Before: it proposed the patch again and again, the verifier running the whole suite each time, until the wall time.

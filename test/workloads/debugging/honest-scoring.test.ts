@@ -13,6 +13,7 @@ import { unifiedDiff } from '../../../src/workloads/debugging/unified-diff.js';
 import { WorkloadFileError } from '../../../src/workloads/errors.js';
 import { loadWorkload } from '../../../src/workloads/workload.js';
 import { runCli } from '../../helpers/cli.js';
+import { writeCalcWorkspace } from '../fixtures/calc-workspace.js';
 import type { Mode } from '../../../src/modes/result.js';
 
 const model = { module: new URL('../fixtures/regressing-patch-model.ts', import.meta.url).href, options: {} };
@@ -133,21 +134,7 @@ describe('a patch that fixes its target but regresses another test', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'delm-honest-'));
     out = await mkdtemp(path.join(tmpdir(), 'delm-honest-out-'));
-    await mkdir(path.join(dir, 'src'));
-    await mkdir(path.join(dir, 'test'));
-    await writeFile(path.join(dir, 'package.json'), '{"name":"calc","type":"module"}');
-    await writeFile(
-      path.join(dir, 'src/calc.js'),
-      'export function add(a, b) { return a - b; }\nexport function sub(a, b) { return a - b; }\n',
-    );
-    await writeFile(
-      path.join(dir, 'test/add.test.js'),
-      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { add } from '../src/calc.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
-    );
-    await writeFile(
-      path.join(dir, 'test/sub.test.js'),
-      "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { sub } from '../src/calc.js';\ntest('subtracts', () => assert.equal(sub(5, 3), 2));\n",
-    );
+    await writeCalcWorkspace(dir);
     git(dir, 'init', '-q');
     git(dir, 'add', '.');
     git(dir, 'commit', '-qm', 'fixture');

@@ -1,17 +1,16 @@
 // `delm resume` of an item's run that `delm run --redis` started: the coordinator is SIGKILLed mid-item,
 // `delm resume` finishes the run and writes the item's records into the run's --out folder, scored, so
 // `delm run --resume` on that folder goes on with the next item instead of running this one again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/records/csv.js';
 import { runPrefix } from '../../src/redis/client.js';
 import { extractAnswer } from '../../src/workloads/longbench.js';
+import { childProcesses } from '../helpers/child-process.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -20,33 +19,10 @@ const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
 const DATA = fileURLToPath(new URL('../../examples/multidoc/data.json', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'delm-resume-records-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** Spawns `delm <args>` in `tmp`; its stdout line by line. */
-function delm(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const nextLine = async (): Promise<string> => {
-    const line = await lines.next();
-    if (line.done) throw new Error(`ended (exit ${child.exitCode}): ${stdout}\n${stderr}`);
-    stdout += `${line.value}\n`;
-    return line.value;
-  };
-  const rest = async (): Promise<string> => {
-    for (let line = await lines.next(); !line.done; line = await lines.next()) stdout += `${line.value}\n`;
-    return stdout;
-  };
-  return { child, nextLine, rest, exited, stderr: () => stderr };
-}
+const children = childProcesses();
+afterEach(() => children.killAll());
+/** Starts `delm <args>` in `tmp`. */
+const delm = (args: string[]) => children.start([bin, ...args], undefined, tmp);
 
 const rows = (dir: string) => {
   const [header, ...lines] = parseCsv(readFileSync(join(dir, 'results.csv'), 'utf8'));
@@ -64,8 +40,8 @@ describe('delm resume of a delm run --redis item', () => {
     const out = join(tmp, 'run');
     const args = ['run', DATA, '--redis', url, '--out', out, '--limit', '2', '--agents', '2', '--latency', '150'];
     const lead = delm(args);
-    let runId: string | undefined;
-    while (runId === undefined) runId = /^item delm-lic-01: run (\S+) in Redis$/.exec(await lead.nextLine())?.[1];
+    const started = /^item delm-lic-01: run (\S+) in Redis$/;
+    const runId = started.exec(await lead.waitFor((l) => started.test(l), 60_000))![1]!;
     const client = createClient({ url });
     await client.connect();
     const prefix = runPrefix(runId);
@@ -85,7 +61,7 @@ describe('delm resume of a delm run --redis item', () => {
       expect(held, 'the killed coordinator held no task').toBeDefined();
 
       const resume = delm(['resume', '--redis', url, '--run', runId]);
-      text = await resume.rest();
+      text = await resume.output();
       expect(await resume.exited, `${text}\n${resume.stderr()}`).toBe(0);
       expect(text).toContain(`run ${runId}: answered`);
       // The dead coordinator ran on this machine: its task went back at once, not when its 30 s lease ran out.

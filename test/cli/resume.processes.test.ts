@@ -1,57 +1,27 @@
 // `delm resume` with a real SIGKILL: the process coordinating a run kept in Redis is killed mid-run;
 // `delm resume` finishes the run with every admitted entry kept and nothing done twice.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { childProcesses } from '../helpers/child-process.js';
 import { privateRedisServer } from '../helpers/redis-server.js';
 import { parseCsv } from '../../src/records/csv.js';
 
 const server = privateRedisServer({ beforeAll, afterAll });
 const bin = fileURLToPath(new URL('../../bin/delm.mjs', import.meta.url));
 const coordinator = fileURLToPath(new URL('../runtime/fixtures/redis-coordinator.ts', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+const children = childProcesses();
+afterEach(() => children.killAll());
 
 // `delm resume` records the run it finishes: in a folder of its own here (the default is under its cwd).
 const tmp = mkdtempSync(join(tmpdir(), 'delm-resume-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function start(args: string[], env?: Record<string, string>, cwd?: string) {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(env ? { env: { ...process.env, ...env } } : {}),
-    ...(cwd ? { cwd } : {}),
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const nextLine = async (): Promise<string> => {
-    const line = await lines.next();
-    if (line.done) throw new Error(`ended (exit ${child.exitCode}): ${stdout}\n${stderr}`);
-    stdout += `${line.value}\n`;
-    return line.value;
-  };
-  const rest = async (): Promise<string> => {
-    for (;;) {
-      const line = await lines.next();
-      if (line.done) return stdout;
-      stdout += `${line.value}\n`;
-    }
-  };
-  return { child, nextLine, rest, exited, stderr: () => stderr };
-}
+const start = (args: string[], env?: Record<string, string>, cwd?: string) => children.start(args, env, cwd);
 
 type Entry = { kind: string; text: string; task: string };
 async function ledger(client: RedisClient, prefix: string): Promise<Entry[]> {
@@ -68,7 +38,7 @@ describe('delm resume (real processes)', () => {
     const url = server().url;
     const TASKS = 24;
     const lead = start(['--import', 'tsx', coordinator, url, String(TASKS), '200', '2', '1500']);
-    const { runId } = JSON.parse(await lead.nextLine()) as { runId: string };
+    const { runId } = JSON.parse(await lead.waitFor((l) => l.startsWith('{"runId"'), 60_000)) as { runId: string };
     const prefix = `delm:{${runId}}:`;
     const client = createClient({ url }) as unknown as RedisClient;
     await client.connect();
@@ -87,7 +57,7 @@ describe('delm resume (real processes)', () => {
 
       const records = join(tmp, 'sigkill');
       const resume = start([bin, 'resume', '--redis', url, '--run', runId, '--out', records]);
-      const out = await resume.rest();
+      const out = await resume.output();
       expect(await resume.exited, `${out}\n${resume.stderr()}`).toBe(0);
       expect(out).toContain(`run ${runId}: answered`);
       expect(out).toContain(`answer: ${TASKS} findings`);
@@ -155,7 +125,7 @@ describe('delm resume (real processes)', () => {
       lead.child.kill('SIGKILL');
       await lead.exited;
       const resume = start([bin, 'resume', '--redis', url, '--run', runId!], undefined, tmp);
-      const out = await resume.rest();
+      const out = await resume.output();
       expect(await resume.exited).toBe(1);
       expect(out).toMatch(
         /: error \(RUN_NOT_PLANNED: run "[^"]+" ended while planning, before any task was enqueued: start it again\)/,

@@ -14,28 +14,36 @@ export interface Child {
   waitFor(test: (line: string) => boolean, ms: number): Promise<string>;
   /** The exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
+  /** All of stdout, a newline after each line, once the process has closed it. */
+  output(): Promise<string>;
   stderr(): string;
   /** Sends `sig`; throws, with the process's exit and output, when it has already ended. */
   signal(sig: NodeJS.Signals): void;
 }
 
 /** Starts and tracks children; call {@link killAll} from `afterEach`. */
-export function childProcesses(): { start(args: string[], env?: Record<string, string>): Child; killAll(): void } {
+export function childProcesses(): {
+  start(args: string[], env?: Record<string, string>, cwd?: string): Child;
+  killAll(): void;
+} {
   const children: ChildProcess[] = [];
   return {
-    start(args, env) {
+    start(args, env, cwd) {
       const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         ...(env ? { env: { ...process.env, ...env } } : {}),
+        ...(cwd ? { cwd } : {}),
       });
       children.push(child);
       const lines: string[] = [];
       let stderr = '';
       const waiters: Array<() => void> = [];
-      createInterface({ input: child.stdout }).on('line', (line) => {
+      const stdout = createInterface({ input: child.stdout }).on('line', (line) => {
         lines.push(line);
         for (const w of waiters.splice(0)) w();
       });
+      const closed = new Promise<void>((resolve) => stdout.once('close', resolve));
+      const output = () => closed.then(() => lines.map((l) => `${l}\n`).join(''));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const waitFor = async (test: (line: string) => boolean, ms: number): Promise<string> => {
@@ -59,7 +67,7 @@ export function childProcesses(): { start(args: string[], env?: Record<string, s
           `cannot send ${sig} to ${args.join(' ')}: it ended (exit ${child.exitCode ?? child.signalCode}):\n${lines.join('\n')}\n${stderr}`,
         );
       };
-      return { child, lines, waitFor, exited, stderr: () => stderr, signal };
+      return { child, lines, waitFor, exited, output, stderr: () => stderr, signal };
     },
     killAll() {
       for (const child of children.splice(0))
